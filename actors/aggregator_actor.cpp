@@ -1,0 +1,118 @@
+#include "actors/aggregator_actor.hpp"
+
+#include <algorithm>
+#include <map>
+#include <memory>
+
+#include "models/model_kind.hpp"
+#include "models/trainer.hpp"
+#include "runtime/strategy.hpp"
+
+namespace troupe::actors {
+namespace {
+
+/// Versions kept for nodes that are still fetching an older one.
+constexpr std::size_t kVersionsKept = 3;
+
+struct AggregatorState {
+  AggregatorConfig config;
+  std::unique_ptr<runtime::AggregationStrategy> strategy;
+  std::map<std::int64_t, std::shared_ptr<const models::Parameters>> versions;
+  std::int64_t version = -1;
+  std::int32_t collecting_round = 0;
+  std::map<std::int64_t, runtime::ClientUpdate> updates;  ///< this round's, by task id
+
+  static inline const char* name = "troupe.aggregator";
+};
+
+using AggregatorPtr = aggregator_actor::stateful_pointer<AggregatorState>;
+
+caf::error runtime_error(std::string what) { return caf::make_error(caf::sec::runtime_error, std::move(what)); }
+
+void publish(AggregatorState& st, std::int64_t version, models::Parameters params) {
+  st.version = version;
+  st.versions[version] = std::make_shared<const models::Parameters>(std::move(params));
+  while (st.versions.size() > kVersionsKept) st.versions.erase(st.versions.begin());
+}
+
+aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, AggregatorConfig config) {
+  self->state.config = std::move(config);
+  return {
+      [self](setup_atom, const runtime::JobSpec& job) -> caf::result<std::int64_t> {
+        auto& st = self->state;
+        try {
+          st.strategy = runtime::make_strategy(st.config.strategy);
+          const auto kind = models::parse_model_kind(job.model);
+          if (!kind) return runtime_error("unknown model '" + job.model + "'");
+          st.versions.clear();
+          st.updates.clear();
+          st.collecting_round = 1;
+          publish(st, 0, models::initial_parameters(*kind, job.seed));
+          return st.version;
+        } catch (const std::exception& e) {
+          return runtime_error(std::string("aggregator set-up failed: ") + e.what());
+        }
+      },
+      [self](model_atom, std::int64_t version) -> caf::result<std::int64_t, models::Parameters> {
+        auto& st = self->state;
+        auto it = st.versions.find(version);
+        if (it == st.versions.end())
+          return runtime_error("model version " + std::to_string(version) + " is not held (current " +
+                               std::to_string(st.version) + ")");
+        return {version, *it->second};
+      },
+      [self](update_atom, ModelUpdate& update) -> caf::result<std::int64_t> {
+        auto& st = self->state;
+        if (update.round != st.collecting_round)
+          return runtime_error("update of task " + std::to_string(update.task_id) + " is for round " +
+                               std::to_string(update.round) + ", collecting round " +
+                               std::to_string(st.collecting_round));
+        if (st.updates.count(update.task_id))
+          return runtime_error("duplicate update for task " + std::to_string(update.task_id));
+        const auto& current = *st.versions.at(st.version);
+        if (!update.params.same_layout(current))
+          return runtime_error("update of task " + std::to_string(update.task_id) +
+                               " does not match the model's layout");
+        runtime::ClientUpdate u;
+        u.task_id = update.task_id;
+        u.node = update.node;
+        u.samples = update.samples;
+        u.loss = update.mean_loss;
+        u.base_version = update.base_version;
+        u.params = std::make_shared<const models::Parameters>(std::move(update.params));
+        st.updates.emplace(u.task_id, std::move(u));
+        return update.task_id;
+      },
+      [self](aggregate_atom, std::int32_t round) -> caf::result<AggregateOutcome> {
+        auto& st = self->state;
+        if (round != st.collecting_round)
+          return runtime_error("aggregate for round " + std::to_string(round) + " while collecting round " +
+                               std::to_string(st.collecting_round));
+        std::vector<runtime::ClientUpdate> updates;  // std::map iterates in task-id order
+        for (auto& [id, u] : st.updates) updates.push_back(std::move(u));
+        st.updates.clear();
+        ++st.collecting_round;
+        AggregateOutcome out;
+        out.updates = static_cast<std::int32_t>(updates.size());
+        try {
+          auto next = st.strategy->aggregate(*st.versions.at(st.version), updates, {});
+          if (next) {
+            publish(st, st.version + 1, std::move(*next));
+            out.changed = true;
+          }
+        } catch (const std::exception& e) {
+          return runtime_error(std::string("aggregation failed: ") + e.what());
+        }
+        out.version = st.version;
+        return out;
+      },
+  };
+}
+
+}  // namespace
+
+aggregator_actor spawn_aggregator(caf::actor_system& system, AggregatorConfig config) {
+  return system.spawn<caf::detached>(aggregator_behavior, std::move(config));
+}
+
+}  // namespace troupe::actors

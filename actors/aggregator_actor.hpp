@@ -1,0 +1,17 @@
+#pragma once
+/// \file
+/// The aggregator actor: holds the numbered global model versions, collects a
+/// round's updates and combines them with a runtime::AggregationStrategy.
+
+#include "actors/protocol.hpp"
+
+namespace troupe::actors {
+
+struct AggregatorConfig {
+  std::string strategy = "fedavg";
+};
+
+/// Spawns an aggregator (on its own thread: averaging large models blocks).
+aggregator_actor spawn_aggregator(caf::actor_system& system, AggregatorConfig config = {});
+
+}  // namespace troupe::actors

@@ -1,0 +1,67 @@
+#include "actors/cluster.hpp"
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+
+#include "actors/aggregator_actor.hpp"
+#include "actors/node_actor.hpp"
+#include "actors/protocol.hpp"
+#include "actors/scheduler_actor.hpp"
+
+namespace troupe::actors {
+
+void configure(caf::actor_system_config& cfg) {
+  cfg.add_message_types<caf::id_block::troupe>();
+  cfg.set("scheduler.max-threads", 2);
+  cfg.set("work-stealing.aggressive-poll-attempts", 1);
+  cfg.set("work-stealing.moderate-poll-attempts", 0);
+  cfg.set("logger.console", caf::atom("none"));
+}
+
+runtime::RunReport run_embedded(const runtime::JobSpec& job, const EmbeddedOptions& options) {
+  if (auto why = job.validate(); !why.empty()) {
+    runtime::RunReport r;
+    r.status = "failed";
+    r.error = why;
+    r.config = job;
+    return r;
+  }
+  caf::actor_system_config cfg;
+  configure(cfg);
+  caf::actor_system system{cfg};
+
+  auto data = std::make_shared<runtime::DataCatalog>(job.data_dir, job.train_limit, job.test_limit);
+  auto gate = std::make_shared<runtime::ComputeGate>(runtime::ComputeGate::slots_for(job.threads));
+  auto aggregator = spawn_aggregator(system);
+  SchedulerConfig sc;
+  sc.aggregator = aggregator;
+  sc.on_round = options.on_round;
+  for (int i = 1; i <= job.nodes; ++i) {
+    NodeConfig nc;
+    nc.name = "node-" + std::to_string(i);
+    nc.aggregator = aggregator;
+    nc.data = data;
+    nc.gate = gate;
+    sc.nodes.push_back({nc.name, spawn_node(system, std::move(nc)), 1.0});
+  }
+  auto nodes = sc.nodes;
+  auto scheduler = spawn_scheduler(system, std::move(sc));
+
+  runtime::RunReport report;
+  {
+    caf::scoped_actor self{system};
+    self->request(scheduler, caf::infinite, submit_atom::value, job)
+        .receive([&](runtime::RunReport& r) { report = std::move(r); },
+                 [&](caf::error& err) {
+                   report.status = "failed";
+                   report.error = system.render(err);
+                   report.config = job;
+                 });
+    self->send_exit(scheduler, caf::exit_reason::user_shutdown);
+    self->send_exit(aggregator, caf::exit_reason::user_shutdown);
+    for (const auto& n : nodes) self->send_exit(n.handle, caf::exit_reason::user_shutdown);
+  }
+  return report;
+}
+
+}  // namespace troupe::actors

@@ -1,0 +1,28 @@
+#pragma once
+/// \file
+/// Cluster bootstrap: the actor-system configuration every troupe process uses,
+/// and the embedded cluster (scheduler, aggregator and nodes in one process).
+
+#include <caf/actor_system_config.hpp>
+
+#include <functional>
+
+#include "runtime/job_spec.hpp"
+#include "runtime/report.hpp"
+
+namespace troupe::actors {
+
+/// Registers troupe's message types and tunes CAF for small machines
+/// (two scheduler threads, little busy polling; see PLATFORM.md).
+void configure(caf::actor_system_config& cfg);
+
+struct EmbeddedOptions {
+  /// Called after each round (progress output); may be empty.
+  std::function<void(const runtime::RoundRecord&, int rounds)> on_round;
+};
+
+/// Runs `job` on an in-process cluster of job.nodes nodes and returns the report
+/// (status "failed" with the reason when the job could not complete).
+runtime::RunReport run_embedded(const runtime::JobSpec& job, const EmbeddedOptions& options = {});
+
+}  // namespace troupe::actors

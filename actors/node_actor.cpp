@@ -1,0 +1,164 @@
+#include "actors/node_actor.hpp"
+
+#include <chrono>
+#include <functional>
+#include <optional>
+
+#include "models/trainer.hpp"
+
+namespace troupe::actors {
+namespace {
+
+struct NodeState {
+  NodeConfig config;
+  std::optional<runtime::JobSpec> job;
+  std::shared_ptr<const models::Partition> partition;
+  std::shared_ptr<const models::Dataset> train_set;
+  std::optional<models::LocalTrainer> trainer;
+  std::optional<models::Evaluator> evaluator;
+  std::int64_t model_version = -1;  ///< version held in `model`
+  models::Parameters model;
+  models::Parameters update;        ///< reused output buffer of training
+
+  static inline const char* name = "troupe.node";
+};
+
+using NodePtr = node_actor::stateful_pointer<NodeState>;
+
+caf::error runtime_error(std::string what) { return caf::make_error(caf::sec::runtime_error, std::move(what)); }
+
+std::chrono::milliseconds timeout_of(const runtime::JobSpec& job) {
+  return std::chrono::milliseconds(static_cast<std::int64_t>(job.task_timeout_s * 1000.0));
+}
+
+/// Runs `then` once the node holds global model `version`, fetching it from the
+/// aggregator if needed; `fail` gets the error otherwise.
+void with_model(NodePtr self, std::int64_t version, std::function<void()> then,
+                std::function<void(caf::error)> fail) {
+  auto& st = self->state;
+  if (st.model_version == version) {
+    then();
+    return;
+  }
+  self->request(st.config.aggregator, timeout_of(*st.job), model_atom::value, version)
+      .then(
+          [self, then](std::int64_t got, models::Parameters& params) {
+            self->state.model = std::move(params);
+            self->state.model_version = got;
+            then();
+          },
+          [fail](caf::error& err) { fail(std::move(err)); });
+}
+
+std::string device_of(const NodeState& st) { return st.config.device.empty() ? st.job->device : st.config.device; }
+
+node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
+  self->state.config = std::move(config);
+  return {
+      [self](setup_atom, const runtime::JobSpec& job) -> caf::result<DataSummary> {
+        auto& st = self->state;
+        try {
+          const auto kind = models::parse_model_kind(job.model);
+          if (!kind) return runtime_error("unknown model '" + job.model + "'");
+          st.job = job;
+          runtime::PartitionSpec spec{job.partition, job.alpha, job.nodes, job.seed};
+          st.partition = st.config.data->partition(spec);
+          st.train_set = st.config.data->train();
+          const models::DeviceOptions device{device_of(st), job.threads};
+          st.trainer.emplace(*kind, device);
+          st.evaluator.reset();
+          st.model_version = -1;
+          DataSummary summary;
+          for (const auto& part : *st.partition) summary.shard_sizes.push_back(static_cast<std::int64_t>(part.size()));
+          summary.test_size = static_cast<std::int64_t>(st.config.data->test()->size());
+          return summary;
+        } catch (const std::exception& e) {
+          return runtime_error(st.config.name + ": set-up failed: " + e.what());
+        }
+      },
+      [self](train_atom, const TrainTask& task) {
+        auto rp = self->make_response_promise<TrainOutcome>();
+        auto& st = self->state;
+        if (!st.trainer) {
+          rp.deliver(runtime_error(st.config.name + ": train task before set-up"));
+          return rp;
+        }
+        if (task.shard < 0 || static_cast<std::size_t>(task.shard) >= st.partition->size()) {
+          rp.deliver(runtime_error(st.config.name + ": shard " + std::to_string(task.shard) + " does not exist"));
+          return rp;
+        }
+        auto fail = [rp](caf::error err) mutable { rp.deliver(std::move(err)); };
+        with_model(
+            self, task.base_version,
+            [self, task, rp, fail]() mutable {
+              auto& st = self->state;
+              const auto& job = *st.job;
+              models::TrainOptions opts;
+              opts.local_epochs = job.local_epochs;
+              opts.local_steps = job.local_steps;
+              opts.batch_size = job.batch_size;
+              opts.lr = job.lr;
+              opts.momentum = job.momentum;
+              opts.seed = task.seed;
+              models::TrainResult result;
+              try {
+                runtime::ComputeGate::Ticket ticket(*st.config.gate);
+                st.trainer->set_data(*st.train_set, (*st.partition)[static_cast<std::size_t>(task.shard)], task.shard);
+                result = st.trainer->train(st.model, opts, st.update);
+              } catch (const std::exception& e) {
+                fail(runtime_error(st.config.name + ": training failed: " + e.what()));
+                return;
+              }
+              ModelUpdate update;
+              update.task_id = task.task_id;
+              update.round = task.round;
+              update.node = st.config.name;
+              update.base_version = task.base_version;
+              update.samples = result.samples;
+              update.mean_loss = result.mean_loss;
+              update.params = st.update;
+              TrainOutcome outcome{task.task_id, st.config.name, result.samples, result.samples_seen,
+                                   result.mean_loss, result.seconds};
+              self->request(st.config.aggregator, timeout_of(job), update_atom::value, std::move(update))
+                  .then([rp, outcome](std::int64_t) mutable { rp.deliver(outcome); },
+                        [fail](caf::error& err) mutable { fail(std::move(err)); });
+            },
+            fail);
+        return rp;
+      },
+      [self](eval_atom, const EvalTask& task) {
+        auto rp = self->make_response_promise<models::ClassificationMetrics>();
+        auto& st = self->state;
+        if (!st.job) {
+          rp.deliver(runtime_error(st.config.name + ": evaluation task before set-up"));
+          return rp;
+        }
+        auto fail = [rp](caf::error err) mutable { rp.deliver(std::move(err)); };
+        with_model(
+            self, task.version,
+            [self, rp, fail]() mutable {
+              auto& st = self->state;
+              try {
+                runtime::ComputeGate::Ticket ticket(*st.config.gate);
+                if (!st.evaluator) {
+                  const models::DeviceOptions device{device_of(st), st.job->threads};
+                  st.evaluator.emplace(*models::parse_model_kind(st.job->model), device, *st.config.data->test());
+                }
+                rp.deliver(st.evaluator->evaluate(st.model));
+              } catch (const std::exception& e) {
+                fail(runtime_error(st.config.name + ": evaluation failed: " + e.what()));
+              }
+            },
+            fail);
+        return rp;
+      },
+  };
+}
+
+}  // namespace
+
+node_actor spawn_node(caf::actor_system& system, NodeConfig config) {
+  return system.spawn<caf::detached>(node_behavior, std::move(config));
+}
+
+}  // namespace troupe::actors

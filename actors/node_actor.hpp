@@ -1,0 +1,26 @@
+#pragma once
+/// \file
+/// The node actor: holds local data, trains on it and evaluates global models.
+/// It translates messages into calls to models::LocalTrainer and models::Evaluator.
+
+#include <memory>
+#include <string>
+
+#include "actors/protocol.hpp"
+#include "runtime/compute_gate.hpp"
+#include "runtime/data_catalog.hpp"
+
+namespace troupe::actors {
+
+struct NodeConfig {
+  std::string name;                              ///< node id in reports
+  aggregator_actor aggregator;                   ///< where models come from and updates go
+  std::shared_ptr<runtime::DataCatalog> data;    ///< this node's data
+  std::shared_ptr<runtime::ComputeGate> gate;    ///< limits concurrent compute in the process
+  std::string device;                            ///< overrides the job's device when not empty
+};
+
+/// Spawns a node. It blocks while training, so it runs on its own thread.
+node_actor spawn_node(caf::actor_system& system, NodeConfig config);
+
+}  // namespace troupe::actors

@@ -1,0 +1,236 @@
+#pragma once
+/// \file
+/// troupe's message protocol: every atom, message type and actor interface, in
+/// one place. Each custom type is registered under a fixed name (its fully
+/// qualified C++ name, see CAF_ADD_TYPE_ID), so processes built from the same
+/// protocol understand each other. Model parameters serialise as a small header
+/// per tensor plus one raw byte block, never element by element.
+///
+/// One synchronous round:
+///
+///   scheduler                     node                          aggregator
+///      | --- train_atom, TrainTask --> |                              |
+///      |                               | --- model_atom, version ----> |
+///      |                               | <-- version, Parameters ----- |
+///      |                               |   (local training)            |
+///      |                               | --- update_atom, ModelUpdate> |
+///      |                               | <-- task id (ack) ----------- |
+///      | <-- TrainOutcome ------------ |                               |
+///      |   (all training tasks done or failed)                          |
+///      | --- aggregate_atom, round --------------------------------->  |
+///      | <-- AggregateOutcome (new version) ---------------------------|
+///      | --- eval_atom, EvalTask ----> | (fetches the version, evaluates)
+///      | <-- ClassificationMetrics --- |
+
+#include <caf/all.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "models/metrics.hpp"
+#include "models/parameters.hpp"
+#include "runtime/job_spec.hpp"
+#include "runtime/report.hpp"
+#include "runtime/task.hpp"
+
+namespace troupe::actors {
+
+// -- messages -----------------------------------------------------------------
+
+/// What a node reports about the job's data after set-up.
+struct DataSummary {
+  std::vector<std::int64_t> shard_sizes;  ///< examples per shard of the job's partition
+  std::int64_t test_size = 0;
+};
+
+/// A local-training task sent to a node.
+struct TrainTask {
+  std::int64_t task_id = 0;
+  std::int32_t round = 0;
+  std::int32_t shard = 0;
+  std::int64_t base_version = 0;  ///< global model version to start from
+  std::uint64_t seed = 0;
+};
+
+/// A node's answer to a TrainTask, once the aggregator has its update.
+struct TrainOutcome {
+  std::int64_t task_id = 0;
+  std::string node;
+  std::int64_t samples = 0;
+  std::int64_t samples_seen = 0;
+  double mean_loss = 0.0;
+  double compute_s = 0.0;
+};
+
+/// A node's update for the aggregator.
+struct ModelUpdate {
+  std::int64_t task_id = 0;
+  std::int32_t round = 0;
+  std::string node;
+  std::int64_t base_version = 0;
+  std::int64_t samples = 0;
+  double mean_loss = 0.0;
+  models::Parameters params;
+};
+
+/// The aggregator's answer to aggregate_atom.
+struct AggregateOutcome {
+  std::int64_t version = 0;  ///< the new (or unchanged) global version
+  std::int32_t updates = 0;  ///< updates that went into it
+  bool changed = false;      ///< false: the strategy kept the current model
+};
+
+/// An evaluation task: evaluate global model `version` on the test set.
+struct EvalTask {
+  std::int64_t task_id = 0;
+  std::int32_t round = 0;
+  std::int64_t version = 0;
+};
+
+// -- atoms --------------------------------------------------------------------
+
+using setup_atom = caf::atom_constant<caf::atom("setup")>;
+using submit_atom = caf::atom_constant<caf::atom("submit")>;
+using train_atom = caf::atom_constant<caf::atom("train")>;
+using eval_atom = caf::atom_constant<caf::atom("evaluate")>;
+using model_atom = caf::atom_constant<caf::atom("model")>;
+using update_atom = caf::atom_constant<caf::atom("update")>;
+using aggregate_atom = caf::atom_constant<caf::atom("aggregate")>;
+
+// -- actor interfaces ---------------------------------------------------------
+
+/// Holds the global model and combines updates.
+using aggregator_actor = caf::typed_actor<
+    caf::replies_to<setup_atom, runtime::JobSpec>::with<std::int64_t>,
+    caf::replies_to<model_atom, std::int64_t>::with<std::int64_t, models::Parameters>,
+    caf::replies_to<update_atom, ModelUpdate>::with<std::int64_t>,
+    caf::replies_to<aggregate_atom, std::int32_t>::with<AggregateOutcome>>;
+
+/// Trains on local data and evaluates global models.
+using node_actor = caf::typed_actor<
+    caf::replies_to<setup_atom, runtime::JobSpec>::with<DataSummary>,
+    caf::replies_to<train_atom, TrainTask>::with<TrainOutcome>,
+    caf::replies_to<eval_atom, EvalTask>::with<models::ClassificationMetrics>>;
+
+/// Runs jobs: decomposes, allocates, dispatches, reports.
+using scheduler_actor =
+    caf::typed_actor<caf::replies_to<submit_atom, runtime::JobSpec>::with<runtime::RunReport>>;
+
+}  // namespace troupe::actors
+
+// -- serialisation ------------------------------------------------------------
+
+namespace troupe::models {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, TensorInfo& x) {
+  return f(caf::meta::type_name("troupe.TensorInfo"), x.name, x.dtype, x.shape, x.offset, x.nbytes);
+}
+
+/// The byte block goes through the processor's raw path (one memcpy), because
+/// std::vector<unsigned char> is a byte sequence to CAF.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, Parameters& x) {
+  return f(caf::meta::type_name("troupe.Parameters"), x.tensors, x.bytes);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ClassificationMetrics& x) {
+  return f(caf::meta::type_name("troupe.ClassificationMetrics"), x.accuracy, x.precision, x.recall,
+           x.f1, x.loss, x.num_classes, x.confusion);
+}
+
+}  // namespace troupe::models
+
+namespace troupe::runtime {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, JobSpec& x) {
+  return f(caf::meta::type_name("troupe.JobSpec"), x.name, x.nodes, x.rounds, x.model, x.partition,
+           x.alpha, x.local_epochs, x.local_steps, x.batch_size, x.lr, x.momentum, x.seed, x.threads,
+           x.device, x.data_dir, x.train_limit, x.test_limit, x.policy, x.task_timeout_s);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, Task& x) {
+  return f(caf::meta::type_name("troupe.Task"), x.id, x.kind, x.round, x.shard, x.priority, x.demand,
+           x.seed, x.node, x.state, x.queued_at, x.assigned_at, x.started_at, x.finished_at, x.error,
+           x.samples, x.loss);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, RoundRecord& x) {
+  return f(caf::meta::type_name("troupe.RoundRecord"), x.round, x.version, x.accuracy, x.precision,
+           x.recall, x.f1, x.loss, x.train_loss, x.seconds, x.updates, x.failed);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, NodeRecord& x) {
+  return f(caf::meta::type_name("troupe.NodeRecord"), x.id, x.tasks, x.busy_s, x.utilisation);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, Efficiency& x) {
+  return f(caf::meta::type_name("troupe.Efficiency"), x.makespan_s, x.mean_completion_s,
+           x.p95_completion_s, x.utilisation);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, RunReport& x) {
+  return f(caf::meta::type_name("troupe.RunReport"), x.status, x.error, x.policy, x.strategy, x.config,
+           x.tasks, x.rounds, x.final_metrics, x.nodes, x.efficiency, x.wall_s);
+}
+
+}  // namespace troupe::runtime
+
+namespace troupe::actors {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, DataSummary& x) {
+  return f(caf::meta::type_name("troupe.DataSummary"), x.shard_sizes, x.test_size);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, TrainTask& x) {
+  return f(caf::meta::type_name("troupe.TrainTask"), x.task_id, x.round, x.shard, x.base_version, x.seed);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, TrainOutcome& x) {
+  return f(caf::meta::type_name("troupe.TrainOutcome"), x.task_id, x.node, x.samples, x.samples_seen,
+           x.mean_loss, x.compute_s);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ModelUpdate& x) {
+  return f(caf::meta::type_name("troupe.ModelUpdate"), x.task_id, x.round, x.node, x.base_version,
+           x.samples, x.mean_loss, x.params);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, AggregateOutcome& x) {
+  return f(caf::meta::type_name("troupe.AggregateOutcome"), x.version, x.updates, x.changed);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, EvalTask& x) {
+  return f(caf::meta::type_name("troupe.EvalTask"), x.task_id, x.round, x.version);
+}
+
+}  // namespace troupe::actors
+
+// -- registration under fixed names -------------------------------------------
+
+CAF_BEGIN_TYPE_ID_BLOCK(troupe, caf::first_custom_type_id)
+  CAF_ADD_TYPE_ID(troupe, (troupe::models::Parameters))
+  CAF_ADD_TYPE_ID(troupe, (troupe::models::ClassificationMetrics))
+  CAF_ADD_TYPE_ID(troupe, (troupe::runtime::JobSpec))
+  CAF_ADD_TYPE_ID(troupe, (troupe::runtime::RunReport))
+  CAF_ADD_TYPE_ID(troupe, (troupe::actors::DataSummary))
+  CAF_ADD_TYPE_ID(troupe, (troupe::actors::TrainTask))
+  CAF_ADD_TYPE_ID(troupe, (troupe::actors::TrainOutcome))
+  CAF_ADD_TYPE_ID(troupe, (troupe::actors::ModelUpdate))
+  CAF_ADD_TYPE_ID(troupe, (troupe::actors::AggregateOutcome))
+  CAF_ADD_TYPE_ID(troupe, (troupe::actors::EvalTask))
+CAF_END_TYPE_ID_BLOCK(troupe)

@@ -1,0 +1,101 @@
+#include "models/partition.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <random>
+#include <stdexcept>
+
+namespace troupe::models {
+
+Partition partition_iid(std::size_t n, std::size_t parts, std::uint64_t seed) {
+  if (parts == 0) throw std::invalid_argument("partition_iid: parts must be positive");
+  std::vector<std::size_t> order(n);
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::mt19937_64 rng(seed);
+  std::shuffle(order.begin(), order.end(), rng);
+  Partition out(parts);
+  const std::size_t base = n / parts;
+  const std::size_t extra = n % parts;
+  std::size_t pos = 0;
+  for (std::size_t p = 0; p < parts; ++p) {
+    const std::size_t len = base + (p < extra ? 1 : 0);
+    out[p].assign(order.begin() + static_cast<std::ptrdiff_t>(pos),
+                  order.begin() + static_cast<std::ptrdiff_t>(pos + len));
+    std::sort(out[p].begin(), out[p].end());
+    pos += len;
+  }
+  return out;
+}
+
+Partition partition_dirichlet(const std::vector<std::uint8_t>& labels, int num_classes,
+                              std::size_t parts, double alpha, std::uint64_t seed,
+                              std::size_t min_size) {
+  if (parts == 0) throw std::invalid_argument("partition_dirichlet: parts must be positive");
+  if (!(alpha > 0.0)) throw std::invalid_argument("partition_dirichlet: alpha must be > 0");
+  std::vector<std::vector<std::size_t>> by_class(static_cast<std::size_t>(num_classes));
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    if (labels[i] >= num_classes) throw std::invalid_argument("partition_dirichlet: label out of range");
+    by_class[labels[i]].push_back(i);
+  }
+  // A part can only be guaranteed min_size examples if there are enough to go round.
+  min_size = std::min(min_size, labels.size() / parts);
+
+  std::mt19937_64 rng(seed);
+  Partition out;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    out.assign(parts, {});
+    for (auto cls_indices : by_class) {
+      std::shuffle(cls_indices.begin(), cls_indices.end(), rng);
+      std::gamma_distribution<double> gamma(alpha, 1.0);
+      std::vector<double> p(parts);
+      double sum = 0.0;
+      for (auto& v : p) sum += (v = gamma(rng));
+      if (sum <= 0.0) {  // every draw underflowed (tiny alpha): give the class to one part
+        std::fill(p.begin(), p.end(), 0.0);
+        p[std::uniform_int_distribution<std::size_t>(0, parts - 1)(rng)] = 1.0;
+        sum = 1.0;
+      }
+      // Cumulative cut points; the last part takes the remainder.
+      std::size_t start = 0;
+      double cum = 0.0;
+      for (std::size_t k = 0; k < parts; ++k) {
+        cum += p[k] / sum;
+        const std::size_t end =
+            k + 1 == parts ? cls_indices.size()
+                           : std::min(cls_indices.size(),
+                                      static_cast<std::size_t>(std::llround(cum * cls_indices.size())));
+        for (std::size_t i = start; i < end; ++i) out[k].push_back(cls_indices[i]);
+        start = std::max(start, end);
+      }
+    }
+    const auto smallest = std::min_element(out.begin(), out.end(), [](const auto& a, const auto& b) {
+      return a.size() < b.size();
+    });
+    if (smallest->size() >= min_size) break;
+  }
+  for (auto& part : out) std::sort(part.begin(), part.end());
+  return out;
+}
+
+double label_skew(const Partition& partition, const std::vector<std::uint8_t>& labels,
+                  int num_classes) {
+  std::vector<double> global(static_cast<std::size_t>(num_classes), 0.0);
+  for (auto l : labels) global[l] += 1.0;
+  for (auto& g : global) g /= static_cast<double>(labels.size());
+  double total = 0.0;
+  std::size_t counted = 0;
+  for (const auto& part : partition) {
+    if (part.empty()) continue;
+    std::vector<double> local(static_cast<std::size_t>(num_classes), 0.0);
+    for (auto i : part) local[labels[i]] += 1.0;
+    double tv = 0.0;
+    for (int c = 0; c < num_classes; ++c)
+      tv += std::abs(local[c] / static_cast<double>(part.size()) - global[c]);
+    total += tv / 2.0;
+    ++counted;
+  }
+  return counted == 0 ? 0.0 : total / static_cast<double>(counted);
+}
+
+}  // namespace troupe::models

@@ -1,0 +1,32 @@
+#pragma once
+/// \file
+/// Splitting a data set over nodes: IID, or label-skewed with a Dirichlet(alpha)
+/// prior per class (Hsu et al. 2019). Seeded and reproducible: the same inputs
+/// and seed give the same split on every machine with the same standard library.
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace troupe::models {
+
+/// One list of example indices per part.
+using Partition = std::vector<std::vector<std::size_t>>;
+
+/// Shuffles 0..n-1 and deals it into `parts` near-equal parts (sizes differ by at most one).
+Partition partition_iid(std::size_t n, std::size_t parts, std::uint64_t seed);
+
+/// For each class draws proportions p ~ Dir(alpha) over the parts and splits the
+/// class's examples accordingly. Small alpha gives few classes per part; large
+/// alpha approaches IID. Re-draws (deterministically) until every part holds at
+/// least `min_size` examples, up to 100 attempts; the last draw is kept otherwise.
+Partition partition_dirichlet(const std::vector<std::uint8_t>& labels, int num_classes,
+                              std::size_t parts, double alpha, std::uint64_t seed,
+                              std::size_t min_size = 10);
+
+/// Label skew of a partition: the mean over parts of the total-variation distance
+/// between the part's label distribution and the whole set's (0 = identical).
+double label_skew(const Partition& partition, const std::vector<std::uint8_t>& labels,
+                  int num_classes);
+
+}  // namespace troupe::models

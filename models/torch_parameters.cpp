@@ -1,0 +1,79 @@
+#include "models/torch_parameters.hpp"
+
+#include <cstring>
+#include <stdexcept>
+
+namespace troupe::models {
+namespace {
+
+DType dtype_of(const torch::Tensor& t) {
+  switch (t.scalar_type()) {
+    case torch::kFloat32: return DType::float32;
+    case torch::kFloat64: return DType::float64;
+    case torch::kInt64: return DType::int64;
+    case torch::kInt32: return DType::int32;
+    case torch::kUInt8: return DType::uint8;
+    default: throw std::invalid_argument("unsupported tensor dtype in model");
+  }
+}
+
+torch::ScalarType scalar_type_of(DType d) {
+  switch (d) {
+    case DType::float32: return torch::kFloat32;
+    case DType::float64: return torch::kFloat64;
+    case DType::int64: return torch::kInt64;
+    case DType::int32: return torch::kInt32;
+    case DType::uint8: return torch::kUInt8;
+  }
+  throw std::invalid_argument("unknown dtype");
+}
+
+/// Parameters then buffers, each with its qualified name.
+std::vector<std::pair<std::string, torch::Tensor>> named_state(const torch::nn::Module& module) {
+  std::vector<std::pair<std::string, torch::Tensor>> out;
+  for (const auto& p : module.named_parameters(/*recurse=*/true)) out.emplace_back(p.key(), p.value());
+  for (const auto& b : module.named_buffers(/*recurse=*/true)) out.emplace_back(b.key(), b.value());
+  return out;
+}
+
+}  // namespace
+
+void export_parameters(const torch::nn::Module& module, Parameters& out) {
+  const auto state = named_state(module);
+  bool layout_ok = out.tensors.size() == state.size();
+  for (std::size_t i = 0; layout_ok && i < state.size(); ++i) {
+    const auto& info = out.tensors[i];
+    layout_ok = info.name == state[i].first && info.dtype == dtype_of(state[i].second) &&
+                info.shape == state[i].second.sizes().vec();
+  }
+  if (!layout_ok) {
+    out = Parameters{};
+    for (const auto& [name, t] : state) out.add(name, dtype_of(t), t.sizes().vec());
+  }
+  for (std::size_t i = 0; i < state.size(); ++i) {
+    const auto host = state[i].second.detach().to(torch::kCPU).contiguous();
+    std::memcpy(out.bytes.data() + out.tensors[i].offset, host.data_ptr(), out.tensors[i].nbytes);
+  }
+}
+
+void import_parameters(const Parameters& params, torch::nn::Module& module) {
+  const auto state = named_state(module);
+  if (params.tensors.size() != state.size())
+    throw std::invalid_argument("parameters hold " + std::to_string(params.tensors.size()) +
+                                " tensors but the model has " + std::to_string(state.size()));
+  if (auto why = params.validate(); !why.empty()) throw std::invalid_argument("parameters: " + why);
+  torch::NoGradGuard no_grad;
+  for (std::size_t i = 0; i < state.size(); ++i) {
+    const auto& info = params.tensors[i];
+    auto target = state[i].second;
+    if (info.name != state[i].first || info.dtype != dtype_of(target) ||
+        info.shape != target.sizes().vec())
+      throw std::invalid_argument("parameter '" + info.name + "' does not match model tensor '" +
+                                  state[i].first + "' (name, dtype or shape)");
+    auto src = torch::from_blob(const_cast<unsigned char*>(params.bytes.data() + info.offset),
+                                info.shape, torch::TensorOptions().dtype(scalar_type_of(info.dtype)));
+    target.copy_(src);
+  }
+}
+
+}  // namespace troupe::models

@@ -1,0 +1,90 @@
+#pragma once
+/// \file
+/// Local training and evaluation of a model on a node, behind a LibTorch-free
+/// interface: parameters go in and out as models::Parameters.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/dataset.hpp"
+#include "models/metrics.hpp"
+#include "models/model_kind.hpp"
+#include "models/parameters.hpp"
+
+namespace troupe::models {
+
+/// Hyper-parameters of one local-training task (SGD with momentum).
+struct TrainOptions {
+  int local_epochs = 1;            ///< passes over the local data (ignored when local_steps > 0)
+  std::int64_t local_steps = 0;    ///< if > 0, train exactly this many mini-batches instead
+  std::int64_t batch_size = 32;
+  double lr = 0.05;
+  double momentum = 0.0;
+  std::uint64_t seed = 0;          ///< shuffling order; the same seed gives the same update
+};
+
+/// What a training task produced besides the new parameters.
+struct TrainResult {
+  std::int64_t samples = 0;        ///< examples held (the FedAvg weight)
+  std::int64_t samples_seen = 0;   ///< examples processed, counting repeats over epochs
+  std::int64_t steps = 0;
+  double mean_loss = 0.0;          ///< mean training loss over all processed examples
+  double seconds = 0.0;            ///< wall time of the training loop
+};
+
+/// Where and how wide the maths runs.
+struct DeviceOptions {
+  std::string device = "cpu";      ///< "cpu", "cuda" or "cuda:N"
+  int threads = 1;                 ///< intra-op CPU threads
+};
+
+/// Empty when `device` can be used here, else a message saying why not.
+std::string check_device(const std::string& device);
+/// Number of CUDA devices LibTorch sees (0 without CUDA support or GPU).
+int cuda_device_count();
+
+/// A freshly initialised model of `kind`, deterministic in `seed`.
+Parameters initial_parameters(ModelKind kind, std::uint64_t seed);
+
+/// Trains a model on a node's local examples. Not thread-safe; one per node.
+class LocalTrainer {
+ public:
+  LocalTrainer(ModelKind kind, DeviceOptions device);
+  ~LocalTrainer();
+  LocalTrainer(LocalTrainer&&) noexcept;
+  LocalTrainer& operator=(LocalTrainer&&) noexcept;
+
+  /// Selects the examples to learn from. `key` identifies the selection: calling
+  /// again with the same key keeps the prepared tensors (no copy).
+  void set_data(const Dataset& data, const std::vector<std::size_t>& indices, std::int64_t key);
+  /// Key of the current selection, or -1.
+  std::int64_t data_key() const;
+
+  /// Loads `global`, trains, and writes the new parameters into `update`
+  /// (reusing its buffer when the layout matches). Throws std::invalid_argument
+  /// when `global` does not fit the model.
+  TrainResult train(const Parameters& global, const TrainOptions& options, Parameters& update);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Evaluates parameters on a fixed test set.
+class Evaluator {
+ public:
+  Evaluator(ModelKind kind, DeviceOptions device, const Dataset& test);
+  ~Evaluator();
+  Evaluator(Evaluator&&) noexcept;
+  Evaluator& operator=(Evaluator&&) noexcept;
+
+  ClassificationMetrics evaluate(const Parameters& params);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace troupe::models

@@ -1,0 +1,49 @@
+#include "runtime/data_catalog.hpp"
+
+#include <stdexcept>
+
+namespace troupe::runtime {
+
+DataCatalog::DataCatalog(std::string dir, std::int64_t train_limit, std::int64_t test_limit)
+    : dir_(std::move(dir)), train_limit_(train_limit), test_limit_(test_limit) {}
+
+std::shared_ptr<const models::Dataset> DataCatalog::train() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!train_) {
+    auto full = models::load_fashion_mnist(dir_, models::Split::train);
+    train_ = std::make_shared<const models::Dataset>(
+        models::head(full, static_cast<std::size_t>(train_limit_)));
+  }
+  return train_;
+}
+
+std::shared_ptr<const models::Dataset> DataCatalog::test() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!test_) {
+    auto full = models::load_fashion_mnist(dir_, models::Split::test);
+    test_ = std::make_shared<const models::Dataset>(
+        models::head(full, static_cast<std::size_t>(test_limit_)));
+  }
+  return test_;
+}
+
+std::shared_ptr<const models::Partition> DataCatalog::partition(const PartitionSpec& spec) {
+  auto data = train();
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = partitions_.find(spec);
+  if (it != partitions_.end()) return it->second;
+  models::Partition p;
+  if (spec.scheme == "iid") {
+    p = models::partition_iid(data->size(), static_cast<std::size_t>(spec.parts), spec.seed);
+  } else if (spec.scheme == "dirichlet") {
+    p = models::partition_dirichlet(data->labels, data->num_classes,
+                                    static_cast<std::size_t>(spec.parts), spec.alpha, spec.seed);
+  } else {
+    throw std::invalid_argument("unknown partition scheme '" + spec.scheme + "'");
+  }
+  auto shared = std::make_shared<const models::Partition>(std::move(p));
+  partitions_.emplace(spec, shared);
+  return shared;
+}
+
+}  // namespace troupe::runtime

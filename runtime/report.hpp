@@ -1,0 +1,76 @@
+#pragma once
+/// \file
+/// The result of a run: configuration, every task, per-round metrics, the final
+/// model's metrics, per-node use and efficiency. Written as terminal tables and
+/// as JSON with stable top-level keys (config, tasks, rounds, final, nodes,
+/// efficiency), the one format later tools read.
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "models/metrics.hpp"
+#include "runtime/job_spec.hpp"
+#include "runtime/task.hpp"
+
+namespace troupe::runtime {
+
+struct RoundRecord {
+  int round = 0;
+  std::int64_t version = 0;   ///< global model version evaluated
+  double accuracy = 0.0;
+  double precision = 0.0;
+  double recall = 0.0;
+  double f1 = 0.0;
+  double loss = 0.0;          ///< test loss of the global model
+  double train_loss = 0.0;    ///< sample-weighted mean of the nodes' training losses
+  double seconds = 0.0;       ///< round start to evaluation done
+  int updates = 0;            ///< training tasks that delivered an update
+  int failed = 0;             ///< training tasks that did not
+};
+
+struct NodeRecord {
+  std::string id;
+  int tasks = 0;
+  double busy_s = 0.0;
+  double utilisation = 0.0;   ///< busy time / makespan
+};
+
+struct Efficiency {
+  double makespan_s = 0.0;          ///< first task start to last task end
+  double mean_completion_s = 0.0;   ///< mean of (finished - queued) over done tasks
+  double p95_completion_s = 0.0;
+  double utilisation = 0.0;         ///< summed busy time / (nodes x makespan)
+};
+
+struct RunReport {
+  std::string status = "ok";        ///< ok | failed
+  std::string error;                ///< why it failed
+  std::string policy;               ///< allocation policy used
+  std::string strategy;             ///< aggregation strategy used
+  JobSpec config;
+  std::vector<Task> tasks;
+  std::vector<RoundRecord> rounds;
+  models::ClassificationMetrics final_metrics;
+  std::vector<NodeRecord> nodes;
+  Efficiency efficiency;
+  double wall_s = 0.0;
+};
+
+/// Fills `nodes` (one per id, in the given order) and `efficiency` from `tasks`.
+void summarise(RunReport& report, const std::vector<std::string>& node_ids);
+
+/// The p-th percentile (0..100) with linear interpolation; 0 for no values.
+double percentile(std::vector<double> values, double p);
+
+/// JSON text of the report (two-space indented).
+std::string to_json(const RunReport& report);
+
+/// Terminal tables: allocation and per-task times, rounds, nodes, efficiency, final metrics.
+void print_report(std::ostream& os, const RunReport& report);
+
+/// Writes to_json(report) to `path`; throws std::runtime_error when it cannot.
+void write_json(const RunReport& report, const std::string& path);
+
+}  // namespace troupe::runtime

@@ -1,0 +1,90 @@
+#pragma once
+/// \file
+/// The scheduling core of a synchronous job, free of any transport: it
+/// decomposes each round into tasks, allocates them over the nodes, tracks
+/// their states and collects the round's results. The scheduler actor feeds it
+/// events (task started, done, failed) and sends what it returns.
+///
+/// Round life cycle:
+///   start_next_round -> training tasks dispatched -> training_complete()
+///   -> aggregation (outside) -> evaluation task dispatched -> eval_done
+///   -> next round, until finished().
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/metrics.hpp"
+#include "runtime/allocator.hpp"
+#include "runtime/job_spec.hpp"
+#include "runtime/report.hpp"
+#include "runtime/task_tracker.hpp"
+
+namespace troupe::runtime {
+
+/// A node as the scheduler knows it.
+struct NodeInfo {
+  std::string id;
+  double speed = 1.0;  ///< relative throughput (1 = reference)
+};
+
+/// Headroom of per-round node capacity over the node's fair share of the work.
+inline constexpr double kCapacityHeadroom = 1.25;
+
+class SyncJob {
+ public:
+  /// `shard_sizes`: examples per shard (one shard per node slot of the job);
+  /// `test_size`: examples in the test set.
+  SyncJob(JobSpec job, std::vector<std::int64_t> shard_sizes, std::int64_t test_size,
+          std::unique_ptr<Allocator> allocator, std::vector<NodeInfo> nodes);
+
+  /// Decomposes and allocates the next round at `now`. Returns the ids of the
+  /// round's training tasks, each assigned to a node. Throws std::runtime_error
+  /// when a task cannot be placed (no node can hold it).
+  std::vector<std::int64_t> start_next_round(Seconds now);
+
+  void task_started(std::int64_t id, Seconds now) { tracker_.start(id, now); }
+  void train_done(std::int64_t id, Seconds now, std::int64_t samples, double loss);
+  void task_failed(std::int64_t id, Seconds now, const std::string& reason);
+
+  /// All training tasks of the current round are done or failed.
+  bool training_complete() const;
+  /// Training tasks of the current round that delivered an update.
+  int updates_in_round() const;
+  /// The current round's evaluation task (assigned, not yet started).
+  const Task& eval_task() const { return tracker_.get(eval_id_); }
+  /// Records the evaluation of global model `version`; ends the round.
+  void eval_done(std::int64_t id, Seconds now, const models::ClassificationMetrics& metrics,
+                 std::int64_t version);
+
+  int round() const { return round_; }
+  bool finished() const { return round_ == job_.rounds && round_done_; }
+  const JobSpec& job() const { return job_; }
+  const TaskTracker& tracker() const { return tracker_; }
+  const Task& task(std::int64_t id) const { return tracker_.get(id); }
+  const std::vector<NodeInfo>& nodes() const { return nodes_; }
+  /// Records of the rounds completed so far.
+  const std::vector<RoundRecord>& rounds() const { return rounds_; }
+
+  /// The report so far; `status`/`error` describe how the job ended.
+  RunReport report(Seconds wall, const std::string& status, const std::string& error) const;
+
+ private:
+  JobSpec job_;
+  std::vector<std::int64_t> shard_sizes_;
+  std::int64_t test_size_;
+  std::unique_ptr<Allocator> allocator_;
+  std::vector<NodeInfo> nodes_;
+  TaskTracker tracker_;
+  std::vector<RoundRecord> rounds_;
+  models::ClassificationMetrics last_metrics_;
+  std::int64_t next_id_ = 1;
+  int round_ = 0;
+  bool round_done_ = true;
+  Seconds round_started_ = 0.0;
+  std::vector<std::int64_t> train_ids_;
+  std::int64_t eval_id_ = -1;
+};
+
+}  // namespace troupe::runtime

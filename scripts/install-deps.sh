@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs troupe's build and run dependencies from Debian bookworm's archive.
+# Idempotent: packages already present are skipped, and apt is not touched at all
+# when everything is installed. Run as root (or through sudo).
+set -euo pipefail
+
+packages=(
+  build-essential cmake ccache pkg-config
+  libcaf-dev            # CAF 0.17.6: actors and remoting
+  libtorch-dev          # LibTorch 1.13 (CPU)
+  libopenblas0-pthread  # fast BLAS for LibTorch (otherwise the reference BLAS)
+  libcereal-dev         # checkpoints
+  libboost-program-options-dev
+  libgtest-dev
+  zlib1g-dev            # gzipped IDX files
+  coinor-libcbc-dev     # exact allocation (EPL)
+  dataset-fashion-mnist # the real data
+)
+if [[ "${TROUPE_WITH_PYTHON_BENCH:-0}" == 1 ]]; then
+  packages+=(python3-torch)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
