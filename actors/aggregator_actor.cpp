@@ -1,3 +1,4 @@
+#include "actors/errors.hpp"
 #include "actors/aggregator_actor.hpp"
 
 #include <algorithm>
@@ -27,7 +28,6 @@ struct AggregatorState {
 
 using AggregatorPtr = aggregator_actor::stateful_pointer<AggregatorState>;
 
-caf::error runtime_error(std::string what) { return caf::make_error(caf::sec::runtime_error, std::move(what)); }
 
 void publish(AggregatorState& st, std::int64_t version, models::Parameters params) {
   st.version = version;
@@ -43,35 +43,35 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
         try {
           st.strategy = runtime::make_strategy(st.config.strategy);
           const auto kind = models::parse_model_kind(job.model);
-          if (!kind) return runtime_error("unknown model '" + job.model + "'");
+          if (!kind) return failure("unknown model '" + job.model + "'");
           st.versions.clear();
           st.updates.clear();
           st.collecting_round = 1;
           publish(st, 0, models::initial_parameters(*kind, job.seed));
           return st.version;
         } catch (const std::exception& e) {
-          return runtime_error(std::string("aggregator set-up failed: ") + e.what());
+          return failure(std::string("aggregator set-up failed: ") + e.what());
         }
       },
       [self](model_atom, std::int64_t version) -> caf::result<std::int64_t, models::Parameters> {
         auto& st = self->state;
         auto it = st.versions.find(version);
         if (it == st.versions.end())
-          return runtime_error("model version " + std::to_string(version) + " is not held (current " +
+          return failure("model version " + std::to_string(version) + " is not held (current " +
                                std::to_string(st.version) + ")");
         return {version, *it->second};
       },
       [self](update_atom, ModelUpdate& update) -> caf::result<std::int64_t> {
         auto& st = self->state;
         if (update.round != st.collecting_round)
-          return runtime_error("update of task " + std::to_string(update.task_id) + " is for round " +
+          return failure("update of task " + std::to_string(update.task_id) + " is for round " +
                                std::to_string(update.round) + ", collecting round " +
                                std::to_string(st.collecting_round));
         if (st.updates.count(update.task_id))
-          return runtime_error("duplicate update for task " + std::to_string(update.task_id));
+          return failure("duplicate update for task " + std::to_string(update.task_id));
         const auto& current = *st.versions.at(st.version);
         if (!update.params.same_layout(current))
-          return runtime_error("update of task " + std::to_string(update.task_id) +
+          return failure("update of task " + std::to_string(update.task_id) +
                                " does not match the model's layout");
         runtime::ClientUpdate u;
         u.task_id = update.task_id;
@@ -86,7 +86,7 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
       [self](aggregate_atom, std::int32_t round) -> caf::result<AggregateOutcome> {
         auto& st = self->state;
         if (round != st.collecting_round)
-          return runtime_error("aggregate for round " + std::to_string(round) + " while collecting round " +
+          return failure("aggregate for round " + std::to_string(round) + " while collecting round " +
                                std::to_string(st.collecting_round));
         std::vector<runtime::ClientUpdate> updates;  // std::map iterates in task-id order
         for (auto& [id, u] : st.updates) updates.push_back(std::move(u));
@@ -101,7 +101,7 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
             out.changed = true;
           }
         } catch (const std::exception& e) {
-          return runtime_error(std::string("aggregation failed: ") + e.what());
+          return failure(std::string("aggregation failed: ") + e.what());
         }
         out.version = st.version;
         return out;

@@ -4,6 +4,7 @@
 #include <caf/io/all.hpp>
 
 #include "actors/aggregator_actor.hpp"
+#include "actors/errors.hpp"
 #include "actors/node_actor.hpp"
 #include "actors/protocol.hpp"
 #include "actors/scheduler_actor.hpp"
@@ -54,7 +55,7 @@ runtime::RunReport run_embedded(const runtime::JobSpec& job, const EmbeddedOptio
         .receive([&](runtime::RunReport& r) { report = std::move(r); },
                  [&](caf::error& err) {
                    report.status = "failed";
-                   report.error = system.render(err);
+                   report.error = describe(err, system);
                    report.config = job;
                  });
     self->send_exit(scheduler, caf::exit_reason::user_shutdown);

@@ -1,3 +1,4 @@
+#include "actors/errors.hpp"
 #include "actors/node_actor.hpp"
 
 #include <chrono>
@@ -25,7 +26,6 @@ struct NodeState {
 
 using NodePtr = node_actor::stateful_pointer<NodeState>;
 
-caf::error runtime_error(std::string what) { return caf::make_error(caf::sec::runtime_error, std::move(what)); }
 
 std::chrono::milliseconds timeout_of(const runtime::JobSpec& job) {
   return std::chrono::milliseconds(static_cast<std::int64_t>(job.task_timeout_s * 1000.0));
@@ -59,7 +59,7 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
         auto& st = self->state;
         try {
           const auto kind = models::parse_model_kind(job.model);
-          if (!kind) return runtime_error("unknown model '" + job.model + "'");
+          if (!kind) return failure("unknown model '" + job.model + "'");
           st.job = job;
           runtime::PartitionSpec spec{job.partition, job.alpha, job.nodes, job.seed};
           st.partition = st.config.data->partition(spec);
@@ -73,18 +73,18 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
           summary.test_size = static_cast<std::int64_t>(st.config.data->test()->size());
           return summary;
         } catch (const std::exception& e) {
-          return runtime_error(st.config.name + ": set-up failed: " + e.what());
+          return failure(st.config.name + ": set-up failed: " + e.what());
         }
       },
       [self](train_atom, const TrainTask& task) {
         auto rp = self->make_response_promise<TrainOutcome>();
         auto& st = self->state;
         if (!st.trainer) {
-          rp.deliver(runtime_error(st.config.name + ": train task before set-up"));
+          rp.deliver(failure(st.config.name + ": train task before set-up"));
           return rp;
         }
         if (task.shard < 0 || static_cast<std::size_t>(task.shard) >= st.partition->size()) {
-          rp.deliver(runtime_error(st.config.name + ": shard " + std::to_string(task.shard) + " does not exist"));
+          rp.deliver(failure(st.config.name + ": shard " + std::to_string(task.shard) + " does not exist"));
           return rp;
         }
         auto fail = [rp](caf::error err) mutable { rp.deliver(std::move(err)); };
@@ -106,7 +106,7 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
                 st.trainer->set_data(*st.train_set, (*st.partition)[static_cast<std::size_t>(task.shard)], task.shard);
                 result = st.trainer->train(st.model, opts, st.update);
               } catch (const std::exception& e) {
-                fail(runtime_error(st.config.name + ": training failed: " + e.what()));
+                fail(failure(st.config.name + ": training failed: " + e.what()));
                 return;
               }
               ModelUpdate update;
@@ -130,7 +130,7 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
         auto rp = self->make_response_promise<models::ClassificationMetrics>();
         auto& st = self->state;
         if (!st.job) {
-          rp.deliver(runtime_error(st.config.name + ": evaluation task before set-up"));
+          rp.deliver(failure(st.config.name + ": evaluation task before set-up"));
           return rp;
         }
         auto fail = [rp](caf::error err) mutable { rp.deliver(std::move(err)); };
@@ -146,7 +146,7 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
                 }
                 rp.deliver(st.evaluator->evaluate(st.model));
               } catch (const std::exception& e) {
-                fail(runtime_error(st.config.name + ": evaluation failed: " + e.what()));
+                fail(failure(st.config.name + ": evaluation failed: " + e.what()));
               }
             },
             fail);

@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 
+#include "actors/errors.hpp"
 #include "runtime/sync_job.hpp"
 
 namespace troupe::actors {
@@ -78,7 +79,7 @@ void run_evaluation(SchedulerPtr self) {
           [self, id](caf::error& err) {
             auto& st = self->state;
             if (!st.job) return;
-            const auto why = self->system().render(err);
+            const auto why = describe(err, self->system());
             st.job->task_failed(id, st.now(), why);
             finish(self, "failed", "evaluation task " + std::to_string(id) + " failed: " + why);
           });
@@ -98,7 +99,7 @@ void aggregate_if_complete(SchedulerPtr self) {
             self->state.version = out.version;
             run_evaluation(self);
           },
-          [self](caf::error& err) { finish(self, "failed", "aggregation failed: " + self->system().render(err)); });
+          [self](caf::error& err) { finish(self, "failed", "aggregation failed: " + describe(err, self->system())); });
 }
 
 void start_round(SchedulerPtr self) {
@@ -119,13 +120,13 @@ void start_round(SchedulerPtr self) {
             [self, id](const TrainOutcome& out) {
               auto& st = self->state;
               if (!st.job) return;
-              st.job->train_done(id, st.now(), out.samples, out.mean_loss);
+              st.job->train_done(id, st.now(), out.samples, out.mean_loss, out.compute_s);
               aggregate_if_complete(self);
             },
             [self, id](caf::error& err) {
               auto& st = self->state;
               if (!st.job) return;
-              st.job->task_failed(id, st.now(), self->system().render(err));
+              st.job->task_failed(id, st.now(), describe(err, self->system()));
               aggregate_if_complete(self);
             });
   }
@@ -156,7 +157,7 @@ void set_up(SchedulerPtr self) {
     start_round(self);
   };
   auto record_failure = [self, failure](caf::error& err) {
-    if (failure->empty()) *failure = self->system().render(err);
+    if (failure->empty()) *failure = describe(err, self->system());
   };
   self->request(st.config.aggregator, st.timeout(), setup_atom::value, st.spec)
       .then([self, done_one](std::int64_t version) {

@@ -67,8 +67,8 @@ std::vector<std::int64_t> SyncJob::start_next_round(Seconds now) {
   return train_ids_;
 }
 
-void SyncJob::train_done(std::int64_t id, Seconds now, std::int64_t samples, double loss) {
-  tracker_.finish(id, now, samples, loss);
+void SyncJob::train_done(std::int64_t id, Seconds now, std::int64_t samples, double loss, Seconds busy_s) {
+  tracker_.finish(id, now, samples, loss, busy_s);
 }
 
 void SyncJob::task_failed(std::int64_t id, Seconds now, const std::string& reason) {

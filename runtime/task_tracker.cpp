@@ -48,9 +48,11 @@ void TaskTracker::start(std::int64_t id, Seconds now) {
   t.started_at = now;
 }
 
-void TaskTracker::finish(std::int64_t id, Seconds now, std::int64_t samples, double loss) {
+void TaskTracker::finish(std::int64_t id, Seconds now, std::int64_t samples, double loss,
+                         Seconds busy_s) {
   auto& t = at(id);
   if (t.state != TaskState::running) bad_transition(t, "done");
+  if (busy_s >= 0.0 && now - busy_s > t.started_at) t.started_at = now - busy_s;
   t.state = TaskState::done;
   t.finished_at = now;
   t.samples = samples;

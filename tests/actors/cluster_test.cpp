@@ -1,0 +1,74 @@
+#include "actors/cluster.hpp"
+
+#include <gtest/gtest.h>
+
+#include "test_util.hpp"
+
+using namespace troupe;
+
+namespace {
+
+runtime::JobSpec small_job() {
+  runtime::JobSpec job;
+  job.nodes = 3;
+  job.rounds = 2;
+  job.train_limit = 3000;
+  job.test_limit = 2000;
+  job.threads = 1;
+  job.data_dir = test::fashion_mnist_dir();
+  return job;
+}
+
+}  // namespace
+
+TEST(EmbeddedCluster, ThreeNodesTrainTwoRoundsAndBeatChanceByAWideMargin) {
+  const auto report = actors::run_embedded(small_job());
+  ASSERT_EQ(report.status, "ok") << report.error;
+  ASSERT_EQ(report.rounds.size(), 2u);
+  EXPECT_GT(report.final_metrics.accuracy, 0.6);  // chance is 0.1
+  EXPECT_EQ(report.rounds[1].updates, 3);
+  EXPECT_EQ(report.rounds[1].version, 2);
+  // 2 rounds x (3 training + 1 evaluation) tasks, all done, on the 3 nodes
+  ASSERT_EQ(report.tasks.size(), 8u);
+  for (const auto& t : report.tasks) {
+    EXPECT_EQ(t.state, runtime::TaskState::done);
+    EXPECT_FALSE(t.node.empty());
+    EXPECT_GE(t.finished_at, t.started_at);
+  }
+  EXPECT_EQ(report.nodes.size(), 3u);
+  EXPECT_GT(report.efficiency.makespan_s, 0.0);
+}
+
+TEST(EmbeddedCluster, SameSeedGivesTheSameModelQuality) {
+  auto job = small_job();
+  job.rounds = 1;
+  const auto a = actors::run_embedded(job);
+  const auto b = actors::run_embedded(job);
+  ASSERT_EQ(a.status, "ok") << a.error;
+  EXPECT_EQ(a.final_metrics.confusion, b.final_metrics.confusion);
+  EXPECT_EQ(a.final_metrics.loss, b.final_metrics.loss);
+}
+
+TEST(EmbeddedCluster, MissingDataFailsTheJobWithTheDebianPackageName) {
+  auto job = small_job();
+  job.data_dir = "/nonexistent/troupe";
+  const auto report = actors::run_embedded(job);
+  EXPECT_EQ(report.status, "failed");
+  EXPECT_NE(report.error.find("dataset-fashion-mnist"), std::string::npos) << report.error;
+}
+
+TEST(EmbeddedCluster, AnInvalidJobIsRefusedBeforeAnythingStarts) {
+  auto job = small_job();
+  job.model = "resnet";
+  const auto report = actors::run_embedded(job);
+  EXPECT_EQ(report.status, "failed");
+  EXPECT_NE(report.error.find("--model"), std::string::npos);
+}
+
+TEST(EmbeddedCluster, AnUnknownPolicyIsRefused) {
+  auto job = small_job();
+  job.policy = "nope";
+  const auto report = actors::run_embedded(job);
+  EXPECT_EQ(report.status, "failed");
+  EXPECT_NE(report.error.find("nope"), std::string::npos);
+}

@@ -1,0 +1,106 @@
+// Runs the troupe binary as a user would, checking exit codes and messages.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "test_util.hpp"
+
+namespace {
+
+struct Result {
+  int code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+Result run_troupe(const std::string& args) {
+  const std::string cmd = std::string("timeout 120 ") + TROUPE_BINARY + " " + args + " 2>&1";
+  Result r;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (!pipe) return r;
+  std::array<char, 4096> buf{};
+  while (fgets(buf.data(), buf.size(), pipe)) r.output += buf.data();
+  const int status = pclose(pipe);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+const std::string kSmall = "--nodes 2 --rounds 1 --train-limit 600 --test-limit 300 --threads 1";
+
+}  // namespace
+
+TEST(Cli, HelpWorksOnEveryCommand) {
+  for (const char* cmd : {"--help", "run --help", "train --help"}) {
+    const auto r = run_troupe(cmd);
+    EXPECT_EQ(r.code, 0) << cmd;
+    EXPECT_FALSE(r.output.empty()) << cmd;
+  }
+  EXPECT_NE(run_troupe("run --help").output.find("--local-epochs"), std::string::npos);
+}
+
+TEST(Cli, UnknownCommandsAndOptionsExitWithUsageCode2) {
+  EXPECT_EQ(run_troupe("").code, 2);
+  EXPECT_EQ(run_troupe("fly").code, 2);
+  const auto r = run_troupe("run --no-such-option");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.output.find("no-such-option"), std::string::npos);
+}
+
+TEST(Cli, InvalidValuesExitWithCode2AndNameTheOption) {
+  auto r = run_troupe("run --nodes 0");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.output.find("--nodes"), std::string::npos);
+  r = run_troupe("run --model resnet");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.output.find("--model"), std::string::npos);
+  r = run_troupe("run --lr banana");
+  EXPECT_EQ(r.code, 2);
+  r = run_troupe("run --device tpu");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.output.find("invalid device"), std::string::npos);
+}
+
+TEST(Cli, MissingDataDirectoryNamesTheDebianPackage) {
+  const auto r = run_troupe("run " + kSmall + " --data-dir /nonexistent/fmnist");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.output.find("dataset-fashion-mnist"), std::string::npos) << r.output;
+}
+
+TEST(Cli, CorruptDataIsReportedClearly) {
+  troupe::test::TempDir dir;
+  troupe::test::write_fake_fashion_mnist(dir.path(), 50);
+  std::ofstream(dir.file("train-images-idx3-ubyte.gz"), std::ios::trunc) << "garbage, not gzip or idx";
+  const auto r = run_troupe("run " + kSmall + " --data-dir " + dir.path().string());
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.output.find("train-images-idx3-ubyte.gz"), std::string::npos) << r.output;
+}
+
+TEST(Cli, RunWritesTheJsonReportAndReadsAConfigFile) {
+  troupe::test::TempDir dir;
+  std::ofstream(dir.file("job.ini")) << "nodes = 2\nrounds = 1\ntrain-limit = 600\ntest-limit = 300\nthreads = 1\n"
+                                     << "data-dir = " << troupe::test::fashion_mnist_dir() << "\n";
+  const auto r = run_troupe("run --quiet --config " + dir.file("job.ini") + " --out " + dir.file("r.json"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  std::ifstream in(dir.file("r.json"));
+  const std::string json((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const char* key : {"\"config\"", "\"tasks\"", "\"rounds\"", "\"final\"", "\"nodes\"", "\"efficiency\""})
+    EXPECT_NE(json.find(key), std::string::npos) << key;
+  EXPECT_NE(json.find("\"train_limit\": 600"), std::string::npos);
+  EXPECT_NE(r.output.find("Rounds"), std::string::npos);
+}
+
+TEST(Cli, AConfigFileWithAnUnknownKeyIsRefused) {
+  troupe::test::TempDir dir;
+  std::ofstream(dir.file("bad.ini")) << "nodez = 2\n";
+  EXPECT_EQ(run_troupe("run --config " + dir.file("bad.ini")).code, 2);
+  EXPECT_EQ(run_troupe("run --config " + dir.file("missing.ini")).code, 2);
+}
+
+TEST(Cli, TrainRunsTheCentralisedBaseline) {
+  const auto r = run_troupe("train --rounds 1 --train-limit 600 --test-limit 300 --threads 1");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("Final model: accuracy"), std::string::npos);
+}

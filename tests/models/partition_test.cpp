@@ -1,0 +1,85 @@
+#include "models/partition.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+#include <set>
+
+using troupe::models::label_skew;
+using troupe::models::Partition;
+using troupe::models::partition_dirichlet;
+using troupe::models::partition_iid;
+
+namespace {
+
+std::vector<std::uint8_t> balanced_labels(std::size_t n) {
+  std::vector<std::uint8_t> labels(n);
+  for (std::size_t i = 0; i < n; ++i) labels[i] = static_cast<std::uint8_t>(i % 10);
+  std::mt19937 rng(1);
+  std::shuffle(labels.begin(), labels.end(), rng);
+  return labels;
+}
+
+/// Every index 0..n-1 appears exactly once over all parts.
+void expect_disjoint_and_complete(const Partition& p, std::size_t n) {
+  std::vector<int> seen(n, 0);
+  for (const auto& part : p)
+    for (auto i : part) {
+      ASSERT_LT(i, n);
+      ++seen[i];
+    }
+  EXPECT_TRUE(std::all_of(seen.begin(), seen.end(), [](int c) { return c == 1; }));
+}
+
+}  // namespace
+
+TEST(PartitionIid, IsDisjointCompleteAndBalanced) {
+  const auto p = partition_iid(1003, 10, 7);
+  ASSERT_EQ(p.size(), 10u);
+  expect_disjoint_and_complete(p, 1003);
+  for (const auto& part : p) EXPECT_TRUE(part.size() == 100 || part.size() == 101);
+}
+
+TEST(PartitionIid, SameSeedGivesTheSameSplitAndAnotherSeedDoesNot) {
+  EXPECT_EQ(partition_iid(500, 5, 3), partition_iid(500, 5, 3));
+  EXPECT_NE(partition_iid(500, 5, 3), partition_iid(500, 5, 4));
+}
+
+TEST(PartitionDirichlet, IsDisjointAndComplete) {
+  const auto labels = balanced_labels(5000);
+  const auto p = partition_dirichlet(labels, 10, 10, 0.5, 11);
+  ASSERT_EQ(p.size(), 10u);
+  expect_disjoint_and_complete(p, labels.size());
+}
+
+TEST(PartitionDirichlet, SameSeedGivesTheSameSplit) {
+  const auto labels = balanced_labels(3000);
+  EXPECT_EQ(partition_dirichlet(labels, 10, 8, 0.3, 5), partition_dirichlet(labels, 10, 8, 0.3, 5));
+}
+
+TEST(PartitionDirichlet, SkewGrowsAsAlphaFalls) {
+  const auto labels = balanced_labels(10000);
+  const double skew_100 = label_skew(partition_dirichlet(labels, 10, 10, 100.0, 1), labels, 10);
+  const double skew_1 = label_skew(partition_dirichlet(labels, 10, 10, 1.0, 1), labels, 10);
+  const double skew_01 = label_skew(partition_dirichlet(labels, 10, 10, 0.1, 1), labels, 10);
+  EXPECT_LT(skew_100, skew_1);
+  EXPECT_LT(skew_1, skew_01);
+  EXPECT_LT(skew_100, 0.1);  // large alpha is close to IID
+  EXPECT_GT(skew_01, 0.5);   // small alpha concentrates each part on few labels
+}
+
+TEST(PartitionDirichlet, EveryPartGetsTheMinimumSizeWhenPossible) {
+  const auto labels = balanced_labels(2000);
+  for (const auto& part : partition_dirichlet(labels, 10, 10, 0.5, 9, 10)) EXPECT_GE(part.size(), 10u);
+}
+
+TEST(PartitionDirichlet, RejectsNonPositiveAlpha) {
+  EXPECT_THROW(partition_dirichlet(balanced_labels(100), 10, 2, 0.0, 1), std::invalid_argument);
+}
+
+TEST(LabelSkew, IsZeroForAnIdenticalDistribution) {
+  const std::vector<std::uint8_t> labels{0, 1, 0, 1};
+  EXPECT_DOUBLE_EQ(label_skew({{0, 1}, {2, 3}}, labels, 2), 0.0);
+  EXPECT_DOUBLE_EQ(label_skew({{0, 2}, {1, 3}}, labels, 2), 0.5);
+}

@@ -1,0 +1,91 @@
+#include "models/trainer.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <numeric>
+
+#include "test_util.hpp"
+
+using namespace troupe::models;
+
+namespace {
+
+Dataset real_head(Split split, std::size_t n) {
+  return head(load_fashion_mnist(troupe::test::fashion_mnist_dir(), split), n);
+}
+
+std::vector<std::size_t> iota(std::size_t n) {
+  std::vector<std::size_t> v(n);
+  std::iota(v.begin(), v.end(), std::size_t{0});
+  return v;
+}
+
+}  // namespace
+
+TEST(InitialParameters, AreDeterministicInTheSeedAndListTheModelsTensors) {
+  const auto a = initial_parameters(ModelKind::mlp, 1);
+  const auto b = initial_parameters(ModelKind::mlp, 1);
+  const auto c = initial_parameters(ModelKind::mlp, 2);
+  EXPECT_EQ(a.bytes, b.bytes);
+  EXPECT_NE(a.bytes, c.bytes);
+  ASSERT_EQ(a.tensors.size(), 4u);
+  EXPECT_EQ(a.tensors[0].name, "fc1.weight");
+  EXPECT_EQ(a.tensors[0].shape, (std::vector<std::int64_t>{128, 784}));
+  EXPECT_EQ(a.numel(), 784 * 128 + 128 + 128 * 10 + 10);
+  EXPECT_TRUE(a.validate().empty());
+}
+
+TEST(LocalTrainer, TrainingLowersTheLossAndIsDeterministic) {
+  const auto data = real_head(Split::train, 2000);
+  const auto init = initial_parameters(ModelKind::mlp, 3);
+  TrainOptions opts;
+  opts.local_epochs = 2;
+  opts.seed = 9;
+  Parameters u1, u2;
+  LocalTrainer t1(ModelKind::mlp, {"cpu", 1});
+  t1.set_data(data, iota(data.size()), 0);
+  const auto r1 = t1.train(init, opts, u1);
+  LocalTrainer t2(ModelKind::mlp, {"cpu", 1});
+  t2.set_data(data, iota(data.size()), 0);
+  t2.train(init, opts, u2);
+  EXPECT_EQ(u1.bytes, u2.bytes);
+  EXPECT_EQ(r1.samples, 2000);
+  EXPECT_EQ(r1.samples_seen, 4000);
+  EXPECT_EQ(r1.steps, 2 * ((2000 + 31) / 32));
+  EXPECT_TRUE(std::isfinite(r1.mean_loss));
+
+  Evaluator eval(ModelKind::mlp, {"cpu", 1}, real_head(Split::test, 1000));
+  EXPECT_LT(eval.evaluate(u1).loss, eval.evaluate(init).loss);
+  EXPECT_GT(eval.evaluate(u1).accuracy, 0.6);
+}
+
+TEST(LocalTrainer, LocalStepsBoundTheWork) {
+  const auto data = real_head(Split::train, 500);
+  LocalTrainer t(ModelKind::cnn, {"cpu", 1});
+  t.set_data(data, iota(data.size()), 0);
+  TrainOptions opts;
+  opts.local_steps = 3;
+  opts.batch_size = 16;
+  Parameters out;
+  const auto r = t.train(initial_parameters(ModelKind::cnn, 1), opts, out);
+  EXPECT_EQ(r.steps, 3);
+  EXPECT_EQ(r.samples_seen, 48);
+}
+
+TEST(LocalTrainer, RejectsParametersOfAnotherModel) {
+  const auto data = real_head(Split::train, 100);
+  LocalTrainer t(ModelKind::mlp, {"cpu", 1});
+  t.set_data(data, iota(data.size()), 0);
+  Parameters out;
+  EXPECT_THROW(t.train(initial_parameters(ModelKind::cnn, 1), TrainOptions{}, out), std::invalid_argument);
+}
+
+TEST(Device, UnknownOrUnavailableDevicesAreExplained) {
+  EXPECT_TRUE(check_device("cpu").empty());
+  EXPECT_NE(check_device("tpu").find("invalid device"), std::string::npos);
+  EXPECT_NE(check_device("cuda:x").find("invalid device"), std::string::npos);
+  if (cuda_device_count() == 0) {
+    EXPECT_NE(check_device("cuda").find("no CUDA"), std::string::npos);
+  }
+}
