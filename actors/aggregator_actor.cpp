@@ -1,10 +1,10 @@
-#include "actors/errors.hpp"
 #include "actors/aggregator_actor.hpp"
 
 #include <algorithm>
 #include <map>
 #include <memory>
 
+#include "actors/errors.hpp"
 #include "models/model_kind.hpp"
 #include "models/trainer.hpp"
 #include "runtime/strategy.hpp"
@@ -27,7 +27,6 @@ struct AggregatorState {
 };
 
 using AggregatorPtr = aggregator_actor::stateful_pointer<AggregatorState>;
-
 
 void publish(AggregatorState& st, std::int64_t version, models::Parameters params) {
   st.version = version;
@@ -58,21 +57,21 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
         auto it = st.versions.find(version);
         if (it == st.versions.end())
           return failure("model version " + std::to_string(version) + " is not held (current " +
-                               std::to_string(st.version) + ")");
+                         std::to_string(st.version) + ")");
         return {version, *it->second};
       },
       [self](update_atom, ModelUpdate& update) -> caf::result<std::int64_t> {
         auto& st = self->state;
         if (update.round != st.collecting_round)
           return failure("update of task " + std::to_string(update.task_id) + " is for round " +
-                               std::to_string(update.round) + ", collecting round " +
-                               std::to_string(st.collecting_round));
+                         std::to_string(update.round) + ", collecting round " +
+                         std::to_string(st.collecting_round));
         if (st.updates.count(update.task_id))
           return failure("duplicate update for task " + std::to_string(update.task_id));
         const auto& current = *st.versions.at(st.version);
         if (!update.params.same_layout(current))
           return failure("update of task " + std::to_string(update.task_id) +
-                               " does not match the model's layout");
+                         " does not match the model's layout");
         runtime::ClientUpdate u;
         u.task_id = update.task_id;
         u.node = update.node;
@@ -86,8 +85,8 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
       [self](aggregate_atom, std::int32_t round) -> caf::result<AggregateOutcome> {
         auto& st = self->state;
         if (round != st.collecting_round)
-          return failure("aggregate for round " + std::to_string(round) + " while collecting round " +
-                               std::to_string(st.collecting_round));
+          return failure("aggregate for round " + std::to_string(round) +
+                         " while collecting round " + std::to_string(st.collecting_round));
         std::vector<runtime::ClientUpdate> updates;  // std::map iterates in task-id order
         for (auto& [id, u] : st.updates) updates.push_back(std::move(u));
         st.updates.clear();

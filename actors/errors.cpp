@@ -4,7 +4,9 @@
 
 namespace troupe::actors {
 
-caf::error failure(std::string what) { return caf::make_error(caf::sec::runtime_error, std::move(what)); }
+caf::error failure(std::string what) {
+  return caf::make_error(caf::sec::runtime_error, std::move(what));
+}
 
 std::string describe(const caf::error& err, caf::actor_system& system) {
   if (err.category() == caf::atom("system")) {

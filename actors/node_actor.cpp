@@ -1,10 +1,10 @@
-#include "actors/errors.hpp"
 #include "actors/node_actor.hpp"
 
 #include <chrono>
 #include <functional>
 #include <optional>
 
+#include "actors/errors.hpp"
 #include "models/trainer.hpp"
 
 namespace troupe::actors {
@@ -19,13 +19,12 @@ struct NodeState {
   std::optional<models::Evaluator> evaluator;
   std::int64_t model_version = -1;  ///< version held in `model`
   models::Parameters model;
-  models::Parameters update;        ///< reused output buffer of training
+  models::Parameters update;  ///< reused output buffer of training
 
   static inline const char* name = "troupe.node";
 };
 
 using NodePtr = node_actor::stateful_pointer<NodeState>;
-
 
 std::chrono::milliseconds timeout_of(const runtime::JobSpec& job) {
   return std::chrono::milliseconds(static_cast<std::int64_t>(job.task_timeout_s * 1000.0));
@@ -50,7 +49,9 @@ void with_model(NodePtr self, std::int64_t version, std::function<void()> then,
           [fail](caf::error& err) { fail(std::move(err)); });
 }
 
-std::string device_of(const NodeState& st) { return st.config.device.empty() ? st.job->device : st.config.device; }
+std::string device_of(const NodeState& st) {
+  return st.config.device.empty() ? st.job->device : st.config.device;
+}
 
 node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
   self->state.config = std::move(config);
@@ -69,7 +70,8 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
           st.evaluator.reset();
           st.model_version = -1;
           DataSummary summary;
-          for (const auto& part : *st.partition) summary.shard_sizes.push_back(static_cast<std::int64_t>(part.size()));
+          for (const auto& part : *st.partition)
+            summary.shard_sizes.push_back(static_cast<std::int64_t>(part.size()));
           summary.test_size = static_cast<std::int64_t>(st.config.data->test()->size());
           return summary;
         } catch (const std::exception& e) {
@@ -84,7 +86,8 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
           return rp;
         }
         if (task.shard < 0 || static_cast<std::size_t>(task.shard) >= st.partition->size()) {
-          rp.deliver(failure(st.config.name + ": shard " + std::to_string(task.shard) + " does not exist"));
+          rp.deliver(failure(st.config.name + ": shard " + std::to_string(task.shard) +
+                             " does not exist"));
           return rp;
         }
         auto fail = [rp](caf::error err) mutable { rp.deliver(std::move(err)); };
@@ -103,7 +106,9 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
               models::TrainResult result;
               try {
                 runtime::ComputeGate::Ticket ticket(*st.config.gate);
-                st.trainer->set_data(*st.train_set, (*st.partition)[static_cast<std::size_t>(task.shard)], task.shard);
+                st.trainer->set_data(*st.train_set,
+                                     (*st.partition)[static_cast<std::size_t>(task.shard)],
+                                     task.shard);
                 result = st.trainer->train(st.model, opts, st.update);
               } catch (const std::exception& e) {
                 fail(failure(st.config.name + ": training failed: " + e.what()));
@@ -116,10 +121,12 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
               update.base_version = task.base_version;
               update.samples = result.samples;
               update.mean_loss = result.mean_loss;
-              update.params = st.update;
-              TrainOutcome outcome{task.task_id, st.config.name, result.samples, result.samples_seen,
-                                   result.mean_loss, result.seconds};
-              self->request(st.config.aggregator, timeout_of(job), update_atom::value, std::move(update))
+              update.params =
+                  std::move(st.update);  // the message owns it now; the next task refills st.update
+              TrainOutcome outcome{task.task_id,        st.config.name,   result.samples,
+                                   result.samples_seen, result.mean_loss, result.seconds};
+              self->request(st.config.aggregator, timeout_of(job), update_atom::value,
+                            std::move(update))
                   .then([rp, outcome](std::int64_t) mutable { rp.deliver(outcome); },
                         [fail](caf::error& err) mutable { fail(std::move(err)); });
             },
@@ -142,7 +149,8 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
                 runtime::ComputeGate::Ticket ticket(*st.config.gate);
                 if (!st.evaluator) {
                   const models::DeviceOptions device{device_of(st), st.job->threads};
-                  st.evaluator.emplace(*models::parse_model_kind(st.job->model), device, *st.config.data->test());
+                  st.evaluator.emplace(*models::parse_model_kind(st.job->model), device,
+                                       *st.config.data->test());
                 }
                 rp.deliver(st.evaluator->evaluate(st.model));
               } catch (const std::exception& e) {

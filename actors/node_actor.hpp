@@ -13,11 +13,11 @@
 namespace troupe::actors {
 
 struct NodeConfig {
-  std::string name;                              ///< node id in reports
-  aggregator_actor aggregator;                   ///< where models come from and updates go
-  std::shared_ptr<runtime::DataCatalog> data;    ///< this node's data
-  std::shared_ptr<runtime::ComputeGate> gate;    ///< limits concurrent compute in the process
-  std::string device;                            ///< overrides the job's device when not empty
+  std::string name;                            ///< node id in reports
+  aggregator_actor aggregator;                 ///< where models come from and updates go
+  std::shared_ptr<runtime::DataCatalog> data;  ///< this node's data
+  std::shared_ptr<runtime::ComputeGate> gate;  ///< limits concurrent compute in the process
+  std::string device;                          ///< overrides the job's device when not empty
 };
 
 /// Spawns a node. It blocks while training, so it runs on its own thread.

@@ -108,10 +108,10 @@ using aggregator_actor = caf::typed_actor<
     caf::replies_to<aggregate_atom, std::int32_t>::with<AggregateOutcome>>;
 
 /// Trains on local data and evaluates global models.
-using node_actor = caf::typed_actor<
-    caf::replies_to<setup_atom, runtime::JobSpec>::with<DataSummary>,
-    caf::replies_to<train_atom, TrainTask>::with<TrainOutcome>,
-    caf::replies_to<eval_atom, EvalTask>::with<models::ClassificationMetrics>>;
+using node_actor =
+    caf::typed_actor<caf::replies_to<setup_atom, runtime::JobSpec>::with<DataSummary>,
+                     caf::replies_to<train_atom, TrainTask>::with<TrainOutcome>,
+                     caf::replies_to<eval_atom, EvalTask>::with<models::ClassificationMetrics>>;
 
 /// Runs jobs: decomposes, allocates, dispatches, reports.
 using scheduler_actor =
@@ -148,15 +148,16 @@ namespace troupe::runtime {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, JobSpec& x) {
   return f(caf::meta::type_name("troupe.JobSpec"), x.name, x.nodes, x.rounds, x.model, x.partition,
-           x.alpha, x.local_epochs, x.local_steps, x.batch_size, x.lr, x.momentum, x.seed, x.threads,
-           x.device, x.data_dir, x.train_limit, x.test_limit, x.policy, x.task_timeout_s);
+           x.alpha, x.local_epochs, x.local_steps, x.batch_size, x.lr, x.momentum, x.seed,
+           x.threads, x.device, x.data_dir, x.train_limit, x.test_limit, x.policy,
+           x.task_timeout_s);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, Task& x) {
-  return f(caf::meta::type_name("troupe.Task"), x.id, x.kind, x.round, x.shard, x.priority, x.demand,
-           x.seed, x.node, x.state, x.queued_at, x.assigned_at, x.started_at, x.finished_at, x.error,
-           x.samples, x.loss);
+  return f(caf::meta::type_name("troupe.Task"), x.id, x.kind, x.round, x.shard, x.priority,
+           x.demand, x.seed, x.node, x.state, x.queued_at, x.assigned_at, x.started_at,
+           x.finished_at, x.error, x.samples, x.loss);
 }
 
 template <class Inspector>
@@ -178,8 +179,8 @@ typename Inspector::result_type inspect(Inspector& f, Efficiency& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, RunReport& x) {
-  return f(caf::meta::type_name("troupe.RunReport"), x.status, x.error, x.policy, x.strategy, x.config,
-           x.tasks, x.rounds, x.final_metrics, x.nodes, x.efficiency, x.wall_s);
+  return f(caf::meta::type_name("troupe.RunReport"), x.status, x.error, x.policy, x.strategy,
+           x.config, x.tasks, x.rounds, x.final_metrics, x.nodes, x.efficiency, x.wall_s);
 }
 
 }  // namespace troupe::runtime
@@ -193,13 +194,14 @@ typename Inspector::result_type inspect(Inspector& f, DataSummary& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, TrainTask& x) {
-  return f(caf::meta::type_name("troupe.TrainTask"), x.task_id, x.round, x.shard, x.base_version, x.seed);
+  return f(caf::meta::type_name("troupe.TrainTask"), x.task_id, x.round, x.shard, x.base_version,
+           x.seed);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, TrainOutcome& x) {
-  return f(caf::meta::type_name("troupe.TrainOutcome"), x.task_id, x.node, x.samples, x.samples_seen,
-           x.mean_loss, x.compute_s);
+  return f(caf::meta::type_name("troupe.TrainOutcome"), x.task_id, x.node, x.samples,
+           x.samples_seen, x.mean_loss, x.compute_s);
 }
 
 template <class Inspector>
@@ -223,14 +225,14 @@ typename Inspector::result_type inspect(Inspector& f, EvalTask& x) {
 // -- registration under fixed names -------------------------------------------
 
 CAF_BEGIN_TYPE_ID_BLOCK(troupe, caf::first_custom_type_id)
-  CAF_ADD_TYPE_ID(troupe, (troupe::models::Parameters))
-  CAF_ADD_TYPE_ID(troupe, (troupe::models::ClassificationMetrics))
-  CAF_ADD_TYPE_ID(troupe, (troupe::runtime::JobSpec))
-  CAF_ADD_TYPE_ID(troupe, (troupe::runtime::RunReport))
-  CAF_ADD_TYPE_ID(troupe, (troupe::actors::DataSummary))
-  CAF_ADD_TYPE_ID(troupe, (troupe::actors::TrainTask))
-  CAF_ADD_TYPE_ID(troupe, (troupe::actors::TrainOutcome))
-  CAF_ADD_TYPE_ID(troupe, (troupe::actors::ModelUpdate))
-  CAF_ADD_TYPE_ID(troupe, (troupe::actors::AggregateOutcome))
-  CAF_ADD_TYPE_ID(troupe, (troupe::actors::EvalTask))
+CAF_ADD_TYPE_ID(troupe, (troupe::models::Parameters))
+CAF_ADD_TYPE_ID(troupe, (troupe::models::ClassificationMetrics))
+CAF_ADD_TYPE_ID(troupe, (troupe::runtime::JobSpec))
+CAF_ADD_TYPE_ID(troupe, (troupe::runtime::RunReport))
+CAF_ADD_TYPE_ID(troupe, (troupe::actors::DataSummary))
+CAF_ADD_TYPE_ID(troupe, (troupe::actors::TrainTask))
+CAF_ADD_TYPE_ID(troupe, (troupe::actors::TrainOutcome))
+CAF_ADD_TYPE_ID(troupe, (troupe::actors::ModelUpdate))
+CAF_ADD_TYPE_ID(troupe, (troupe::actors::AggregateOutcome))
+CAF_ADD_TYPE_ID(troupe, (troupe::actors::EvalTask))
 CAF_END_TYPE_ID_BLOCK(troupe)

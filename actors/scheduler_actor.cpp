@@ -93,13 +93,16 @@ void aggregate_if_complete(SchedulerPtr self) {
     finish(self, "failed", "no node delivered an update in round " + std::to_string(round));
     return;
   }
-  self->request(st.config.aggregator, st.timeout(), aggregate_atom::value, static_cast<std::int32_t>(round))
+  self->request(st.config.aggregator, st.timeout(), aggregate_atom::value,
+                static_cast<std::int32_t>(round))
       .then(
           [self](const AggregateOutcome& out) {
             self->state.version = out.version;
             run_evaluation(self);
           },
-          [self](caf::error& err) { finish(self, "failed", "aggregation failed: " + describe(err, self->system())); });
+          [self](caf::error& err) {
+            finish(self, "failed", "aggregation failed: " + describe(err, self->system()));
+          });
 }
 
 void start_round(SchedulerPtr self) {
@@ -148,8 +151,9 @@ void set_up(SchedulerPtr self) {
     std::vector<runtime::NodeInfo> nodes;
     for (const auto& n : st.config.nodes) nodes.push_back({n.id, n.speed});
     try {
-      st.job = std::make_unique<runtime::SyncJob>(st.spec, (*summary)->shard_sizes, (*summary)->test_size,
-                                                  runtime::make_allocator(st.spec.policy), std::move(nodes));
+      st.job = std::make_unique<runtime::SyncJob>(
+          st.spec, (*summary)->shard_sizes, (*summary)->test_size,
+          runtime::make_allocator(st.spec.policy), std::move(nodes));
     } catch (const std::exception& e) {
       finish(self, "failed", e.what());
       return;
@@ -160,24 +164,26 @@ void set_up(SchedulerPtr self) {
     if (failure->empty()) *failure = describe(err, self->system());
   };
   self->request(st.config.aggregator, st.timeout(), setup_atom::value, st.spec)
-      .then([self, done_one](std::int64_t version) {
-              self->state.version = version;
+      .then(
+          [self, done_one](std::int64_t version) {
+            self->state.version = version;
+            done_one();
+          },
+          [done_one, record_failure](caf::error& err) {
+            record_failure(err);
+            done_one();
+          });
+  for (const auto& n : st.config.nodes) {
+    self->request(n.handle, st.timeout(), setup_atom::value, st.spec)
+        .then(
+            [summary, done_one](const DataSummary& s) {
+              if (!*summary) *summary = s;
               done_one();
             },
             [done_one, record_failure](caf::error& err) {
               record_failure(err);
               done_one();
             });
-  for (const auto& n : st.config.nodes) {
-    self->request(n.handle, st.timeout(), setup_atom::value, st.spec)
-        .then([summary, done_one](const DataSummary& s) {
-                if (!*summary) *summary = s;
-                done_one();
-              },
-              [done_one, record_failure](caf::error& err) {
-                record_failure(err);
-                done_one();
-              });
   }
 }
 

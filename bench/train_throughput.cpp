@@ -24,11 +24,16 @@ int main(int argc, char** argv) {
   std::string dir = kDefaultFashionMnistDir;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
-    if (a == "--threads") threads = std::atoi(argv[i + 1]);
-    else if (a == "--batch") batch = std::atoll(argv[i + 1]);
-    else if (a == "--samples") samples = static_cast<std::size_t>(std::atoll(argv[i + 1]));
-    else if (a == "--epochs") epochs = std::atoi(argv[i + 1]);
-    else if (a == "--data-dir") dir = argv[i + 1];
+    if (a == "--threads")
+      threads = std::atoi(argv[i + 1]);
+    else if (a == "--batch")
+      batch = std::atoll(argv[i + 1]);
+    else if (a == "--samples")
+      samples = static_cast<std::size_t>(std::atoll(argv[i + 1]));
+    else if (a == "--epochs")
+      epochs = std::atoi(argv[i + 1]);
+    else if (a == "--data-dir")
+      dir = argv[i + 1];
     else {
       std::cerr << "unknown option " << a << '\n';
       return 2;
@@ -49,7 +54,8 @@ int main(int argc, char** argv) {
     opts.local_steps = 0;
     opts.local_epochs = epochs;
     const auto r = trainer.train(params, opts, out);
-    std::cout << "cpp " << to_string(kind) << ' ' << static_cast<double>(r.samples_seen) / r.seconds << std::endl;
+    std::cout << "cpp " << to_string(kind) << ' ' << static_cast<double>(r.samples_seen) / r.seconds
+              << std::endl;
   }
   return 0;
 }

@@ -4,9 +4,9 @@
 
 #include <cstdio>
 #include <fstream>
-#include <optional>
 #include <iomanip>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,7 +33,8 @@ const char* kUsage =
     "usage: troupe <command> [options]\n"
     "\n"
     "commands:\n"
-    "  run     train collaboratively on an embedded cluster (scheduler, aggregator, nodes in one process)\n"
+    "  run     train collaboratively on an embedded cluster (scheduler, aggregator, nodes in one "
+    "process)\n"
     "  train   centralised baseline: the same model and budget in one process\n"
     "\n"
     "`troupe <command> --help` lists a command's options.\n";
@@ -51,8 +52,8 @@ std::optional<int> parse(const std::string& command, int argc, char** argv, Pars
   std::string config;
   desc.add_options()("help,h", "show this help")(
       "config", po::value(&config), "read options from an INI file (command line wins)")(
-      "out", po::value(&p.out), "write the JSON report to FILE")("quiet,q", po::bool_switch(&p.quiet),
-                                                                    "no per-round progress lines");
+      "out", po::value(&p.out), "write the JSON report to FILE")(
+      "quiet,q", po::bool_switch(&p.quiet), "no per-round progress lines");
   troupe::cli::add_job_options(desc, p.job);
   try {
     po::variables_map vm;
@@ -87,13 +88,15 @@ std::optional<int> parse(const std::string& command, int argc, char** argv, Pars
 }
 
 void print_progress(const RoundRecord& r, int rounds) {
-  std::cout << "round " << std::setw(3) << r.round << '/' << rounds << std::fixed << std::setprecision(4)
-            << "  accuracy " << r.accuracy << "  f1 " << r.f1 << "  test loss " << r.loss << "  updates "
-            << r.updates << std::setprecision(2) << "  " << r.seconds << " s" << std::endl;
+  std::cout << "round " << std::setw(3) << r.round << '/' << rounds << std::fixed
+            << std::setprecision(4) << "  accuracy " << r.accuracy << "  f1 " << r.f1
+            << "  test loss " << r.loss << "  updates " << r.updates << std::setprecision(2) << "  "
+            << r.seconds << " s" << std::endl;
 }
 
 int finish(const Parsed& p, const RunReport& report) {
-  if (!report.rounds.empty() || !report.tasks.empty()) troupe::runtime::print_report(std::cout, report);
+  if (!report.rounds.empty() || !report.tasks.empty())
+    troupe::runtime::print_report(std::cout, report);
   if (!p.out.empty()) {
     try {
       troupe::runtime::write_json(report, p.out);
@@ -116,8 +119,9 @@ int run_command(int argc, char** argv) {
   troupe::actors::EmbeddedOptions options;
   if (!p.quiet) options.on_round = print_progress;
   if (!p.quiet)
-    std::cout << "troupe run: " << p.job.nodes << " nodes, " << p.job.rounds << " rounds, " << p.job.model << ", "
-              << p.job.partition << " split, policy " << p.job.policy << std::endl;
+    std::cout << "troupe run: " << p.job.nodes << " nodes, " << p.job.rounds << " rounds, "
+              << p.job.model << ", " << p.job.partition << " split, policy " << p.job.policy
+              << std::endl;
   return finish(p, troupe::actors::run_embedded(p.job, options));
 }
 

@@ -49,13 +49,13 @@ IdxArray read_idx(const std::string& path) {
   std::array<unsigned char, 4> magic{};
   if (read_some(file.get(), path, magic.data(), magic.size()) != magic.size())
     fail(path, "truncated: no IDX header");
-  if (magic[0] != 0 || magic[1] != 0)
-    fail(path, "not an IDX file (bad magic number)");
+  if (magic[0] != 0 || magic[1] != 0) fail(path, "not an IDX file (bad magic number)");
   if (magic[2] != 0x08)
     fail(path, "unsupported IDX element type " + std::to_string(magic[2]) +
                    " (only unsigned bytes, 0x08)");
   const int ndims = magic[3];
-  if (ndims < 1 || ndims > 4) fail(path, "unsupported number of dimensions " + std::to_string(ndims));
+  if (ndims < 1 || ndims > 4)
+    fail(path, "unsupported number of dimensions " + std::to_string(ndims));
 
   IdxArray out;
   std::int64_t total = 1;

@@ -8,7 +8,8 @@ ClassificationMetrics compute_metrics(const std::vector<std::int64_t>& truth,
                                       const std::vector<std::int64_t>& predicted, int num_classes) {
   if (truth.size() != predicted.size())
     throw std::invalid_argument("compute_metrics: truth and predictions differ in length");
-  if (num_classes <= 0) throw std::invalid_argument("compute_metrics: num_classes must be positive");
+  if (num_classes <= 0)
+    throw std::invalid_argument("compute_metrics: num_classes must be positive");
   std::vector<std::int64_t> confusion(static_cast<std::size_t>(num_classes * num_classes), 0);
   for (std::size_t i = 0; i < truth.size(); ++i) {
     if (truth[i] < 0 || truth[i] >= num_classes || predicted[i] < 0 || predicted[i] >= num_classes)

@@ -2,7 +2,9 @@
 
 namespace troupe::models {
 
-const char* to_string(ModelKind kind) { return kind == ModelKind::mlp ? "mlp" : "cnn"; }
+const char* to_string(ModelKind kind) {
+  return kind == ModelKind::mlp ? "mlp" : "cnn";
+}
 
 std::optional<ModelKind> parse_model_kind(const std::string& name) {
   if (name == "mlp") return ModelKind::mlp;
@@ -21,8 +23,10 @@ torch::Tensor MlpImpl::forward(torch::Tensor x) {
 }
 
 CnnImpl::CnnImpl() {
-  conv1 = register_module("conv1", torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 32, /*kernel_size=*/5)));
-  conv2 = register_module("conv2", torch::nn::Conv2d(torch::nn::Conv2dOptions(32, 64, /*kernel_size=*/5)));
+  conv1 = register_module("conv1",
+                          torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 32, /*kernel_size=*/5)));
+  conv2 = register_module("conv2",
+                          torch::nn::Conv2d(torch::nn::Conv2dOptions(32, 64, /*kernel_size=*/5)));
   fc1 = register_module("fc1", torch::nn::Linear(/*in=*/64 * 4 * 4, /*out=*/128));
   fc2 = register_module("fc2", torch::nn::Linear(/*in=*/128, /*out=*/10));
 }

@@ -35,7 +35,8 @@ Partition partition_dirichlet(const std::vector<std::uint8_t>& labels, int num_c
   if (!(alpha > 0.0)) throw std::invalid_argument("partition_dirichlet: alpha must be > 0");
   std::vector<std::vector<std::size_t>> by_class(static_cast<std::size_t>(num_classes));
   for (std::size_t i = 0; i < labels.size(); ++i) {
-    if (labels[i] >= num_classes) throw std::invalid_argument("partition_dirichlet: label out of range");
+    if (labels[i] >= num_classes)
+      throw std::invalid_argument("partition_dirichlet: label out of range");
     by_class[labels[i]].push_back(i);
   }
   // A part can only be guaranteed min_size examples if there are enough to go round.
@@ -62,16 +63,16 @@ Partition partition_dirichlet(const std::vector<std::uint8_t>& labels, int num_c
       for (std::size_t k = 0; k < parts; ++k) {
         cum += p[k] / sum;
         const std::size_t end =
-            k + 1 == parts ? cls_indices.size()
-                           : std::min(cls_indices.size(),
-                                      static_cast<std::size_t>(std::llround(cum * cls_indices.size())));
+            k + 1 == parts
+                ? cls_indices.size()
+                : std::min(cls_indices.size(),
+                           static_cast<std::size_t>(std::llround(cum * cls_indices.size())));
         for (std::size_t i = start; i < end; ++i) out[k].push_back(cls_indices[i]);
         start = std::max(start, end);
       }
     }
-    const auto smallest = std::min_element(out.begin(), out.end(), [](const auto& a, const auto& b) {
-      return a.size() < b.size();
-    });
+    const auto smallest = std::min_element(
+        out.begin(), out.end(), [](const auto& a, const auto& b) { return a.size() < b.size(); });
     if (smallest->size() >= min_size) break;
   }
   for (auto& part : out) std::sort(part.begin(), part.end());

@@ -8,22 +8,33 @@ namespace {
 
 DType dtype_of(const torch::Tensor& t) {
   switch (t.scalar_type()) {
-    case torch::kFloat32: return DType::float32;
-    case torch::kFloat64: return DType::float64;
-    case torch::kInt64: return DType::int64;
-    case torch::kInt32: return DType::int32;
-    case torch::kUInt8: return DType::uint8;
-    default: throw std::invalid_argument("unsupported tensor dtype in model");
+    case torch::kFloat32:
+      return DType::float32;
+    case torch::kFloat64:
+      return DType::float64;
+    case torch::kInt64:
+      return DType::int64;
+    case torch::kInt32:
+      return DType::int32;
+    case torch::kUInt8:
+      return DType::uint8;
+    default:
+      throw std::invalid_argument("unsupported tensor dtype in model");
   }
 }
 
 torch::ScalarType scalar_type_of(DType d) {
   switch (d) {
-    case DType::float32: return torch::kFloat32;
-    case DType::float64: return torch::kFloat64;
-    case DType::int64: return torch::kInt64;
-    case DType::int32: return torch::kInt32;
-    case DType::uint8: return torch::kUInt8;
+    case DType::float32:
+      return torch::kFloat32;
+    case DType::float64:
+      return torch::kFloat64;
+    case DType::int64:
+      return torch::kInt64;
+    case DType::int32:
+      return torch::kInt32;
+    case DType::uint8:
+      return torch::kUInt8;
   }
   throw std::invalid_argument("unknown dtype");
 }
@@ -31,7 +42,8 @@ torch::ScalarType scalar_type_of(DType d) {
 /// Parameters then buffers, each with its qualified name.
 std::vector<std::pair<std::string, torch::Tensor>> named_state(const torch::nn::Module& module) {
   std::vector<std::pair<std::string, torch::Tensor>> out;
-  for (const auto& p : module.named_parameters(/*recurse=*/true)) out.emplace_back(p.key(), p.value());
+  for (const auto& p : module.named_parameters(/*recurse=*/true))
+    out.emplace_back(p.key(), p.value());
   for (const auto& b : module.named_buffers(/*recurse=*/true)) out.emplace_back(b.key(), b.value());
   return out;
 }
@@ -70,8 +82,9 @@ void import_parameters(const Parameters& params, torch::nn::Module& module) {
         info.shape != target.sizes().vec())
       throw std::invalid_argument("parameter '" + info.name + "' does not match model tensor '" +
                                   state[i].first + "' (name, dtype or shape)");
-    auto src = torch::from_blob(const_cast<unsigned char*>(params.bytes.data() + info.offset),
-                                info.shape, torch::TensorOptions().dtype(scalar_type_of(info.dtype)));
+    auto src =
+        torch::from_blob(const_cast<unsigned char*>(params.bytes.data() + info.offset), info.shape,
+                         torch::TensorOptions().dtype(scalar_type_of(info.dtype)));
     target.copy_(src);
   }
 }

@@ -55,7 +55,8 @@ std::pair<torch::Tensor, torch::Tensor> to_tensors(const Dataset& data,
   const float scale = 1.0F / (255.0F * kPixelStd);
   const float shift = kPixelMean / kPixelStd;
   for (std::int64_t i = 0; i < n; ++i) {
-    const std::size_t src = indices ? (*indices)[static_cast<std::size_t>(i)] : static_cast<std::size_t>(i);
+    const std::size_t src =
+        indices ? (*indices)[static_cast<std::size_t>(i)] : static_cast<std::size_t>(i);
     if (src >= data.size()) throw std::out_of_range("example index out of range");
     const std::uint8_t* p = data.images.data() + src * static_cast<std::size_t>(pixels);
     for (std::int64_t k = 0; k < pixels; ++k) img[i * pixels + k] = p[k] * scale - shift;
@@ -71,7 +72,8 @@ std::string check_device(const std::string& device) {
   if (device.rfind("cuda", 0) == 0) {
     int index = 0;
     if (device.size() > 4) {
-      if (device[4] != ':' || device.size() == 5) return "invalid device '" + device + "' (use cpu, cuda or cuda:N)";
+      if (device[4] != ':' || device.size() == 5)
+        return "invalid device '" + device + "' (use cpu, cuda or cuda:N)";
       try {
         std::size_t used = 0;
         index = std::stoi(device.substr(5), &used);
@@ -82,9 +84,11 @@ std::string check_device(const std::string& device) {
     }
     const int count = cuda_device_count();
     if (count == 0)
-      return "device '" + device + "' requested, but this LibTorch has no CUDA support or no GPU is visible";
+      return "device '" + device +
+             "' requested, but this LibTorch has no CUDA support or no GPU is visible";
     if (index >= count)
-      return "device '" + device + "' requested, but only " + std::to_string(count) + " GPU(s) are visible";
+      return "device '" + device + "' requested, but only " + std::to_string(count) +
+             " GPU(s) are visible";
     return {};
   }
   return "invalid device '" + device + "' (use cpu, cuda or cuda:N)";
@@ -137,7 +141,9 @@ void LocalTrainer::set_data(const Dataset& data, const std::vector<std::size_t>&
   impl_->key = key;
 }
 
-std::int64_t LocalTrainer::data_key() const { return impl_->key; }
+std::int64_t LocalTrainer::data_key() const {
+  return impl_->key;
+}
 
 TrainResult LocalTrainer::train(const Parameters& global, const TrainOptions& options,
                                 Parameters& update) {
@@ -159,8 +165,9 @@ TrainResult LocalTrainer::train(const Parameters& global, const TrainOptions& op
     return result;
   }
   const std::int64_t batches_per_epoch = (n + options.batch_size - 1) / options.batch_size;
-  const std::int64_t total_steps =
-      options.local_steps > 0 ? options.local_steps : batches_per_epoch * std::max(1, options.local_epochs);
+  const std::int64_t total_steps = options.local_steps > 0
+                                       ? options.local_steps
+                                       : batches_per_epoch * std::max(1, options.local_epochs);
 
   std::mt19937_64 rng(options.seed);
   std::vector<std::int64_t> order(static_cast<std::size_t>(n));
@@ -191,7 +198,8 @@ TrainResult LocalTrainer::train(const Parameters& global, const TrainOptions& op
   }
   loss_sum = loss_acc.item<double>();
   result.steps = step;
-  result.mean_loss = result.samples_seen > 0 ? loss_sum / static_cast<double>(result.samples_seen) : 0.0;
+  result.mean_loss =
+      result.samples_seen > 0 ? loss_sum / static_cast<double>(result.samples_seen) : 0.0;
   export_parameters(*s.net, update);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
@@ -200,7 +208,9 @@ TrainResult LocalTrainer::train(const Parameters& global, const TrainOptions& op
 // ---------------------------------------------------------------------------
 struct Evaluator::Impl {
   Impl(ModelKind kind, DeviceOptions opts, const Dataset& test)
-      : options(std::move(opts)), device(parse_device(options.device)), net(make_classifier(kind)),
+      : options(std::move(opts)),
+        device(parse_device(options.device)),
+        net(make_classifier(kind)),
         num_classes(test.num_classes) {
     net->to(device);
     auto [x, y] = to_tensors(test, nullptr);
@@ -230,20 +240,23 @@ ClassificationMetrics Evaluator::evaluate(const Parameters& params) {
   torch::NoGradGuard no_grad;
   const std::int64_t n = s.images.size(0);
   const auto k = static_cast<std::int64_t>(s.num_classes);
-  auto confusion = torch::zeros({k * k}, torch::TensorOptions().dtype(torch::kInt64).device(s.device));
+  auto confusion =
+      torch::zeros({k * k}, torch::TensorOptions().dtype(torch::kInt64).device(s.device));
   auto loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(s.device));
   for (std::int64_t begin = 0; begin < n; begin += kEvalBatch) {
     const auto len = std::min(kEvalBatch, n - begin);
     auto x = s.images.narrow(0, begin, len);
     auto y = s.labels.narrow(0, begin, len);
     auto logits = s.net->forward(x);
-    loss_sum += torch::nn::functional::cross_entropy(
-                    logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
-                    .to(torch::kFloat64);
+    loss_sum +=
+        torch::nn::functional::cross_entropy(
+            logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+            .to(torch::kFloat64);
     confusion += torch::bincount(y * k + logits.argmax(1), {}, k * k);
   }
   auto host = confusion.to(torch::kCPU);
-  std::vector<std::int64_t> counts(host.data_ptr<std::int64_t>(), host.data_ptr<std::int64_t>() + k * k);
+  std::vector<std::int64_t> counts(host.data_ptr<std::int64_t>(),
+                                   host.data_ptr<std::int64_t>() + k * k);
   auto m = metrics_from_confusion(std::move(counts), s.num_classes);
   m.loss = n > 0 ? loss_sum.item<double>() / static_cast<double>(n) : 0.0;
   return m;

@@ -17,27 +17,27 @@ namespace troupe::models {
 
 /// Hyper-parameters of one local-training task (SGD with momentum).
 struct TrainOptions {
-  int local_epochs = 1;            ///< passes over the local data (ignored when local_steps > 0)
-  std::int64_t local_steps = 0;    ///< if > 0, train exactly this many mini-batches instead
+  int local_epochs = 1;          ///< passes over the local data (ignored when local_steps > 0)
+  std::int64_t local_steps = 0;  ///< if > 0, train exactly this many mini-batches instead
   std::int64_t batch_size = 32;
   double lr = 0.05;
   double momentum = 0.0;
-  std::uint64_t seed = 0;          ///< shuffling order; the same seed gives the same update
+  std::uint64_t seed = 0;  ///< shuffling order; the same seed gives the same update
 };
 
 /// What a training task produced besides the new parameters.
 struct TrainResult {
-  std::int64_t samples = 0;        ///< examples held (the FedAvg weight)
-  std::int64_t samples_seen = 0;   ///< examples processed, counting repeats over epochs
+  std::int64_t samples = 0;       ///< examples held (the FedAvg weight)
+  std::int64_t samples_seen = 0;  ///< examples processed, counting repeats over epochs
   std::int64_t steps = 0;
-  double mean_loss = 0.0;          ///< mean training loss over all processed examples
-  double seconds = 0.0;            ///< wall time of the training loop
+  double mean_loss = 0.0;  ///< mean training loss over all processed examples
+  double seconds = 0.0;    ///< wall time of the training loop
 };
 
 /// Where and how wide the maths runs.
 struct DeviceOptions {
-  std::string device = "cpu";      ///< "cpu", "cuda" or "cuda:N"
-  int threads = 1;                 ///< intra-op CPU threads
+  std::string device = "cpu";  ///< "cpu", "cuda" or "cuda:N"
+  int threads = 1;             ///< intra-op CPU threads
 };
 
 /// Empty when `device` can be used here, else a message saying why not.

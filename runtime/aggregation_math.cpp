@@ -35,7 +35,8 @@ void weighted_average(const std::vector<WeightedParameters>& inputs, models::Par
   double total = 0.0;
   for (const auto& in : inputs) total += in.weight;
   std::vector<float> w(inputs.size());
-  for (std::size_t k = 0; k < inputs.size(); ++k) w[k] = static_cast<float>(inputs[k].weight / total);
+  for (std::size_t k = 0; k < inputs.size(); ++k)
+    w[k] = static_cast<float>(inputs[k].weight / total);
 
   // Blocks small enough that the output block stays in L1 while every input streams through.
   constexpr std::size_t kBlock = 2048;

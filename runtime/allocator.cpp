@@ -13,7 +13,9 @@ std::size_t Allocation::placed() const {
   return n;
 }
 
-std::vector<std::string> allocator_names() { return {"priority"}; }
+std::vector<std::string> allocator_names() {
+  return {"priority"};
+}
 
 std::unique_ptr<Allocator> make_allocator(const std::string& name) {
   if (name == "priority") return std::make_unique<PriorityAllocator>();
@@ -30,7 +32,8 @@ std::string check_allocation(const AllocationRequest& request, const Allocation&
     const int node = allocation.node_of_task[t];
     if (node == Allocation::kUnplaced) continue;
     if (node < 0 || static_cast<std::size_t>(node) >= request.nodes.size())
-      return "task " + std::to_string(request.tasks[t].task_id) + " placed on a node that does not exist";
+      return "task " + std::to_string(request.tasks[t].task_id) +
+             " placed on a node that does not exist";
     if (!request.nodes[static_cast<std::size_t>(node)].available)
       return "task " + std::to_string(request.tasks[t].task_id) + " placed on an unavailable node";
     used[static_cast<std::size_t>(node)] += request.tasks[t].demand;

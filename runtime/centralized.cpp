@@ -13,7 +13,9 @@ RunReport train_centralized(const JobSpec& job, const RoundCallback& on_round) {
   if (auto why = job.validate(); !why.empty()) throw std::invalid_argument(why);
   const auto kind = *models::parse_model_kind(job.model);
   const auto started = std::chrono::steady_clock::now();
-  auto now = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(); };
+  auto now = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  };
 
   DataCatalog data(job.data_dir, job.train_limit, job.test_limit);
   auto train = data.train();

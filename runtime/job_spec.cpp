@@ -17,7 +17,8 @@ std::string JobSpec::validate() const {
   if (!(lr > 0.0) || !std::isfinite(lr)) return "--lr must be a positive number";
   if (!(momentum >= 0.0 && momentum < 1.0)) return "--momentum must be in [0, 1)";
   if (threads < 1) return "--threads must be at least 1";
-  if (train_limit < 0 || test_limit < 0) return "--train-limit and --test-limit must not be negative";
+  if (train_limit < 0 || test_limit < 0)
+    return "--train-limit and --test-limit must not be negative";
   if (!(task_timeout_s > 0.0)) return "--task-timeout must be positive";
   return {};
 }

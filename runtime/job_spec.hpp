@@ -11,19 +11,19 @@ namespace troupe::runtime {
 /// 10 nodes, IID Fashion-MNIST, MLP, 10 rounds of 1 local epoch (SGD lr 0.05, batch 32).
 struct JobSpec {
   std::string name = "demo";
-  int nodes = 10;                   ///< number of nodes (and data shards)
+  int nodes = 10;  ///< number of nodes (and data shards)
   int rounds = 10;
-  std::string model = "mlp";        ///< mlp | cnn
-  std::string partition = "iid";    ///< iid | dirichlet
-  double alpha = 0.5;               ///< Dirichlet concentration (partition = dirichlet)
+  std::string model = "mlp";      ///< mlp | cnn
+  std::string partition = "iid";  ///< iid | dirichlet
+  double alpha = 0.5;             ///< Dirichlet concentration (partition = dirichlet)
   int local_epochs = 1;
-  std::int64_t local_steps = 0;     ///< if > 0, mini-batches per task instead of epochs
+  std::int64_t local_steps = 0;  ///< if > 0, mini-batches per task instead of epochs
   std::int64_t batch_size = 32;
   double lr = 0.05;
   double momentum = 0.0;
   std::uint64_t seed = 42;
-  int threads = 2;                  ///< intra-op CPU threads per training task
-  std::string device = "cpu";       ///< cpu | cuda | cuda:N
+  int threads = 1;             ///< intra-op CPU threads per training task
+  std::string device = "cpu";  ///< cpu | cuda | cuda:N
   std::string data_dir = "/usr/share/datasets/fashion-mnist";
   std::int64_t train_limit = 0;     ///< use only the first N training examples (0 = all)
   std::int64_t test_limit = 0;      ///< evaluate on the first N test examples (0 = all)

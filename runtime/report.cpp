@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <iomanip>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <sstream>
-#include <cstdio>
 #include <stdexcept>
 
 namespace troupe::runtime {
@@ -38,7 +38,9 @@ json config_json(const JobSpec& j) {
               {"task_timeout_s", j.task_timeout_s}};
 }
 
-json seconds_or_null(Seconds s) { return s < 0 ? json(nullptr) : json(s); }
+json seconds_or_null(Seconds s) {
+  return s < 0 ? json(nullptr) : json(s);
+}
 
 json confusion_json(const models::ClassificationMetrics& m) {
   json rows = json::array();
@@ -58,7 +60,8 @@ class Table {
   void print(std::ostream& os) const {
     std::vector<std::size_t> width(rows_.front().size(), 0);
     for (const auto& r : rows_)
-      for (std::size_t c = 0; c < r.size() && c < width.size(); ++c) width[c] = std::max(width[c], r[c].size());
+      for (std::size_t c = 0; c < r.size() && c < width.size(); ++c)
+        width[c] = std::max(width[c], r[c].size());
     for (std::size_t i = 0; i < rows_.size(); ++i) {
       for (std::size_t c = 0; c < rows_[i].size(); ++c)
         os << (c ? "  " : "") << std::setw(static_cast<int>(width[c])) << rows_[i][c];
@@ -81,7 +84,9 @@ std::string fixed(double v, int digits) {
   return s.str();
 }
 
-std::string time_or_dash(Seconds s) { return s < 0 ? "-" : fixed(s, 2); }
+std::string time_or_dash(Seconds s) {
+  return s < 0 ? "-" : fixed(s, 2);
+}
 
 }  // namespace
 
@@ -101,14 +106,17 @@ void summarise(RunReport& report, const std::vector<std::string>& node_ids) {
   Seconds last_end = -1.0;
   std::vector<double> completions;
   for (const auto& t : report.tasks) {
-    if (t.started_at >= 0 && (first_start < 0 || t.started_at < first_start)) first_start = t.started_at;
+    if (t.started_at >= 0 && (first_start < 0 || t.started_at < first_start))
+      first_start = t.started_at;
     if (t.finished_at >= 0) last_end = std::max(last_end, t.finished_at);
     if (t.node.empty()) continue;
     auto& n = by_node[t.node];
     n.id = t.node;
     ++n.tasks;
-    if (t.started_at >= 0 && t.finished_at >= t.started_at) n.busy_s += t.finished_at - t.started_at;
-    if (t.state == TaskState::done && t.queued_at >= 0) completions.push_back(t.finished_at - t.queued_at);
+    if (t.started_at >= 0 && t.finished_at >= t.started_at)
+      n.busy_s += t.finished_at - t.started_at;
+    if (t.state == TaskState::done && t.queued_at >= 0)
+      completions.push_back(t.finished_at - t.queued_at);
   }
   auto& e = report.efficiency;
   e.makespan_s = first_start >= 0 && last_end >= first_start ? last_end - first_start : 0.0;
@@ -166,7 +174,8 @@ std::string to_json(const RunReport& r) {
   }
   json nodes = json::array();
   for (const auto& n : r.nodes)
-    nodes.push_back({{"id", n.id}, {"tasks", n.tasks}, {"busy_s", n.busy_s}, {"utilisation", n.utilisation}});
+    nodes.push_back(
+        {{"id", n.id}, {"tasks", n.tasks}, {"busy_s", n.busy_s}, {"utilisation", n.utilisation}});
   const auto& m = r.final_metrics;
   json out{{"status", r.status},
            {"error", r.error},
@@ -194,7 +203,8 @@ std::string to_json(const RunReport& r) {
 
 void print_report(std::ostream& os, const RunReport& r) {
   os << "\nTasks (policy: " << r.policy << ")\n";
-  Table tasks({"task", "kind", "round", "shard", "node", "priority", "state", "start_s", "end_s", "secs"});
+  Table tasks(
+      {"task", "kind", "round", "shard", "node", "priority", "state", "start_s", "end_s", "secs"});
   for (const auto& t : r.tasks) {
     const bool timed = t.started_at >= 0 && t.finished_at >= t.started_at;
     tasks.add({std::to_string(t.id), to_string(t.kind), std::to_string(t.round),
@@ -205,18 +215,22 @@ void print_report(std::ostream& os, const RunReport& r) {
   tasks.print(os);
 
   os << "\nRounds (strategy: " << r.strategy << ")\n";
-  Table rounds({"round", "version", "accuracy", "precision", "recall", "f1", "loss", "train_loss", "updates", "seconds"});
+  Table rounds({"round", "version", "accuracy", "precision", "recall", "f1", "loss", "train_loss",
+                "updates", "seconds"});
   for (const auto& rr : r.rounds)
     rounds.add({std::to_string(rr.round), std::to_string(rr.version), fixed(rr.accuracy, 4),
                 fixed(rr.precision, 4), fixed(rr.recall, 4), fixed(rr.f1, 4), fixed(rr.loss, 4),
-                fixed(rr.train_loss, 4), std::to_string(rr.updates) + (rr.failed ? "/" + std::to_string(rr.updates + rr.failed) : ""),
+                fixed(rr.train_loss, 4),
+                std::to_string(rr.updates) +
+                    (rr.failed ? "/" + std::to_string(rr.updates + rr.failed) : ""),
                 fixed(rr.seconds, 2)});
   rounds.print(os);
 
   os << "\nNodes\n";
   Table nodes({"node", "tasks", "busy_s", "utilisation"});
   for (const auto& n : r.nodes)
-    nodes.add({n.id, std::to_string(n.tasks), fixed(n.busy_s, 2), fixed(100.0 * n.utilisation, 1) + "%"});
+    nodes.add(
+        {n.id, std::to_string(n.tasks), fixed(n.busy_s, 2), fixed(100.0 * n.utilisation, 1) + "%"});
   nodes.print(os);
 
   const auto& e = r.efficiency;
@@ -225,8 +239,8 @@ void print_report(std::ostream& os, const RunReport& r) {
      << " s, overall utilisation " << fixed(100.0 * e.utilisation, 1) << "%\n";
   const auto& m = r.final_metrics;
   os << "Final model: accuracy " << fixed(m.accuracy, 4) << ", precision " << fixed(m.precision, 4)
-     << ", recall " << fixed(m.recall, 4) << ", F1 " << fixed(m.f1, 4) << " (wall " << fixed(r.wall_s, 1)
-     << " s)\n";
+     << ", recall " << fixed(m.recall, 4) << ", F1 " << fixed(m.f1, 4) << " (wall "
+     << fixed(r.wall_s, 1) << " s)\n";
   if (r.status != "ok") os << "Job FAILED: " << r.error << '\n';
 }
 
@@ -238,7 +252,8 @@ void write_json(const RunReport& report, const std::string& path) {
     out << to_json(report) << '\n';
     if (!out.flush()) throw std::runtime_error("cannot write '" + path + "'");
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error("cannot write '" + path + "'");
+  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+    throw std::runtime_error("cannot write '" + path + "'");
 }
 
 }  // namespace troupe::runtime

@@ -18,37 +18,37 @@ namespace troupe::runtime {
 
 struct RoundRecord {
   int round = 0;
-  std::int64_t version = 0;   ///< global model version evaluated
+  std::int64_t version = 0;  ///< global model version evaluated
   double accuracy = 0.0;
   double precision = 0.0;
   double recall = 0.0;
   double f1 = 0.0;
-  double loss = 0.0;          ///< test loss of the global model
-  double train_loss = 0.0;    ///< sample-weighted mean of the nodes' training losses
-  double seconds = 0.0;       ///< round start to evaluation done
-  int updates = 0;            ///< training tasks that delivered an update
-  int failed = 0;             ///< training tasks that did not
+  double loss = 0.0;        ///< test loss of the global model
+  double train_loss = 0.0;  ///< sample-weighted mean of the nodes' training losses
+  double seconds = 0.0;     ///< round start to evaluation done
+  int updates = 0;          ///< training tasks that delivered an update
+  int failed = 0;           ///< training tasks that did not
 };
 
 struct NodeRecord {
   std::string id;
   int tasks = 0;
   double busy_s = 0.0;
-  double utilisation = 0.0;   ///< busy time / makespan
+  double utilisation = 0.0;  ///< busy time / makespan
 };
 
 struct Efficiency {
-  double makespan_s = 0.0;          ///< first task start to last task end
-  double mean_completion_s = 0.0;   ///< mean of (finished - queued) over done tasks
+  double makespan_s = 0.0;         ///< first task start to last task end
+  double mean_completion_s = 0.0;  ///< mean of (finished - queued) over done tasks
   double p95_completion_s = 0.0;
-  double utilisation = 0.0;         ///< summed busy time / (nodes x makespan)
+  double utilisation = 0.0;  ///< summed busy time / (nodes x makespan)
 };
 
 struct RunReport {
-  std::string status = "ok";        ///< ok | failed
-  std::string error;                ///< why it failed
-  std::string policy;               ///< allocation policy used
-  std::string strategy;             ///< aggregation strategy used
+  std::string status = "ok";  ///< ok | failed
+  std::string error;          ///< why it failed
+  std::string policy;         ///< allocation policy used
+  std::string strategy;       ///< aggregation strategy used
   JobSpec config;
   std::vector<Task> tasks;
   std::vector<RoundRecord> rounds;

@@ -6,9 +6,9 @@
 
 namespace troupe::runtime {
 
-std::optional<models::Parameters> FedAvg::aggregate(const models::Parameters& current,
-                                                    const std::vector<ClientUpdate>& updates,
-                                                    const std::vector<ClientFailure>& /*failures*/) {
+std::optional<models::Parameters> FedAvg::aggregate(
+    const models::Parameters& current, const std::vector<ClientUpdate>& updates,
+    const std::vector<ClientFailure>& /*failures*/) {
   std::vector<WeightedParameters> inputs;
   inputs.reserve(updates.size());
   for (const auto& u : updates) {
@@ -24,7 +24,9 @@ std::optional<models::Parameters> FedAvg::aggregate(const models::Parameters& cu
   return out;
 }
 
-std::vector<std::string> strategy_names() { return {"fedavg"}; }
+std::vector<std::string> strategy_names() {
+  return {"fedavg"};
+}
 
 std::unique_ptr<AggregationStrategy> make_strategy(const std::string& name) {
   if (name == "fedavg") return std::make_unique<FedAvg>();

@@ -18,9 +18,9 @@ namespace troupe::runtime {
 struct ClientUpdate {
   std::int64_t task_id = 0;
   std::string node;
-  std::int64_t samples = 0;        ///< examples it trained on
+  std::int64_t samples = 0;  ///< examples it trained on
   double loss = 0.0;
-  std::int64_t base_version = 0;   ///< global version it started from
+  std::int64_t base_version = 0;  ///< global version it started from
   std::shared_ptr<const models::Parameters> params;
 };
 
@@ -37,9 +37,9 @@ class AggregationStrategy {
   virtual std::string name() const = 0;
   /// The next global model, or nothing to keep `current`. Updates arrive
   /// sorted by task id, so the result does not depend on arrival order.
-  virtual std::optional<models::Parameters> aggregate(const models::Parameters& current,
-                                                      const std::vector<ClientUpdate>& updates,
-                                                      const std::vector<ClientFailure>& failures) = 0;
+  virtual std::optional<models::Parameters> aggregate(
+      const models::Parameters& current, const std::vector<ClientUpdate>& updates,
+      const std::vector<ClientFailure>& failures) = 0;
 };
 
 /// Federated averaging (McMahan et al. 2017): the mean of the updates weighted

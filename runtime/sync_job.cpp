@@ -42,11 +42,13 @@ std::vector<std::int64_t> SyncJob::start_next_round(Seconds now) {
   double speed_sum = 0.0;
   for (const auto& n : nodes_) speed_sum += n.speed;
   for (const auto& n : nodes_)
-    request.nodes.push_back({n.id, kCapacityHeadroom * total * n.speed / speed_sum + largest, true});
+    request.nodes.push_back(
+        {n.id, kCapacityHeadroom * total * n.speed / speed_sum + largest, true});
 
   const auto allocation = allocator_->allocate(request);
   if (auto why = check_allocation(request, allocation); !why.empty())
-    throw std::runtime_error("allocator '" + allocator_->name() + "' returned an invalid allocation: " + why);
+    throw std::runtime_error("allocator '" + allocator_->name() +
+                             "' returned an invalid allocation: " + why);
 
   train_ids_.clear();
   eval_id_ = -1;
@@ -56,8 +58,8 @@ std::vector<std::int64_t> SyncJob::start_next_round(Seconds now) {
     tracker_.add(std::move(tasks[i]), now);
     const int node = allocation.node_of_task[i];
     if (node == Allocation::kUnplaced)
-      throw std::runtime_error("task " + std::to_string(id) + " of round " + std::to_string(round_) +
-                               " fits on no node");
+      throw std::runtime_error("task " + std::to_string(id) + " of round " +
+                               std::to_string(round_) + " fits on no node");
     tracker_.assign(id, nodes_[static_cast<std::size_t>(node)].id, now);
     if (kind == TaskKind::train)
       train_ids_.push_back(id);
@@ -67,7 +69,8 @@ std::vector<std::int64_t> SyncJob::start_next_round(Seconds now) {
   return train_ids_;
 }
 
-void SyncJob::train_done(std::int64_t id, Seconds now, std::int64_t samples, double loss, Seconds busy_s) {
+void SyncJob::train_done(std::int64_t id, Seconds now, std::int64_t samples, double loss,
+                         Seconds busy_s) {
   tracker_.finish(id, now, samples, loss, busy_s);
 }
 

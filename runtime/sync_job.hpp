@@ -45,7 +45,8 @@ class SyncJob {
   std::vector<std::int64_t> start_next_round(Seconds now);
 
   void task_started(std::int64_t id, Seconds now) { tracker_.start(id, now); }
-  void train_done(std::int64_t id, Seconds now, std::int64_t samples, double loss, Seconds busy_s = -1.0);
+  void train_done(std::int64_t id, Seconds now, std::int64_t samples, double loss,
+                  Seconds busy_s = -1.0);
   void task_failed(std::int64_t id, Seconds now, const std::string& reason);
 
   /// All training tasks of the current round are done or failed.

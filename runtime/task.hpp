@@ -21,11 +21,11 @@ struct Task {
   std::int64_t id = 0;
   TaskKind kind = TaskKind::train;
   int round = 0;
-  int shard = -1;            ///< data shard a training task learns from
-  double priority = 0.0;     ///< value of running the task (higher first)
-  double demand = 0.0;       ///< estimated work, in examples processed
-  std::uint64_t seed = 0;    ///< training seed (see task_seed)
-  std::string node;          ///< where it runs, once assigned
+  int shard = -1;          ///< data shard a training task learns from
+  double priority = 0.0;   ///< value of running the task (higher first)
+  double demand = 0.0;     ///< estimated work, in examples processed
+  std::uint64_t seed = 0;  ///< training seed (see task_seed)
+  std::string node;        ///< where it runs, once assigned
   TaskState state = TaskState::queued;
   Seconds queued_at = kNever;
   Seconds assigned_at = kNever;

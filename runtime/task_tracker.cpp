@@ -13,7 +13,8 @@ namespace {
 }  // namespace
 
 Task& TaskTracker::add(Task task, Seconds now) {
-  if (index_.count(task.id)) throw std::logic_error("task " + std::to_string(task.id) + " added twice");
+  if (index_.count(task.id))
+    throw std::logic_error("task " + std::to_string(task.id) + " added twice");
   task.state = TaskState::queued;
   task.queued_at = now;
   index_[task.id] = tasks_.size();

@@ -24,7 +24,8 @@ class TaskTracker {
   /// Ends a running task. `busy_s` (when >= 0) is how long the node actually
   /// worked on it: the start is moved to now - busy_s, so time a task spent
   /// queued at the node does not count as busy time.
-  void finish(std::int64_t id, Seconds now, std::int64_t samples, double loss, Seconds busy_s = -1.0);
+  void finish(std::int64_t id, Seconds now, std::int64_t samples, double loss,
+              Seconds busy_s = -1.0);
   void fail(std::int64_t id, Seconds now, const std::string& reason);
 
   const Task& get(std::int64_t id) const;

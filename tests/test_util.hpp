@@ -63,8 +63,10 @@ inline void write_fake_fashion_mnist(const std::filesystem::path& dir, std::uint
       images[i * 784 + p] = static_cast<std::uint8_t>((p % 28 == labels[i] * 2) ? 255 : 0);
   }
   for (const char* split : {"train", "t10k"}) {
-    write_gz((dir / (std::string(split) + "-images-idx3-ubyte.gz")).string(), idx_bytes({n, 28, 28}, images));
-    write_gz((dir / (std::string(split) + "-labels-idx1-ubyte.gz")).string(), idx_bytes({n}, labels));
+    write_gz((dir / (std::string(split) + "-images-idx3-ubyte.gz")).string(),
+             idx_bytes({n, 28, 28}, images));
+    write_gz((dir / (std::string(split) + "-labels-idx1-ubyte.gz")).string(),
+             idx_bytes({n}, labels));
   }
 }
 

@@ -12,7 +12,8 @@ models::Parameters sample_parameters(std::int64_t n) {
   models::Parameters p;
   p.add("layer.weight", models::DType::float32, {n / 4, 4});
   p.add("layer.bias", models::DType::float32, {n % 4 + 1});
-  for (std::int64_t i = 0; i < p.numel(); ++i) p.float_data()[i] = static_cast<float>(i) * 0.5F - 3.0F;
+  for (std::int64_t i = 0; i < p.numel(); ++i)
+    p.float_data()[i] = static_cast<float>(i) * 0.5F - 3.0F;
   return p;
 }
 
@@ -73,14 +74,16 @@ TEST(Protocol, MessagesOfEveryTypeRoundTripByRegisteredName) {
   update.task_id = 42;
   update.node = "node-3";
   update.params = sample_parameters(64);
-  auto msg = caf::make_message(actors::setup_atom::value, job, update, actors::TrainTask{1, 2, 3, 4, 5});
+  auto msg =
+      caf::make_message(actors::setup_atom::value, job, update, actors::TrainTask{1, 2, 3, 4, 5});
   std::vector<char> buf;
   caf::binary_serializer sink{s.sys, buf};
   ASSERT_FALSE(sink(msg));
   caf::message out;
   caf::binary_deserializer source{s.sys, buf};
   ASSERT_FALSE(source(out));
-  ASSERT_TRUE((out.match_elements<actors::setup_atom, runtime::JobSpec, actors::ModelUpdate, actors::TrainTask>()));
+  ASSERT_TRUE((out.match_elements<actors::setup_atom, runtime::JobSpec, actors::ModelUpdate,
+                                  actors::TrainTask>()));
   EXPECT_EQ(out.get_as<runtime::JobSpec>(1).nodes, 7);
   EXPECT_EQ(out.get_as<runtime::JobSpec>(1).model, "cnn");
   EXPECT_EQ(out.get_as<actors::ModelUpdate>(2).params.bytes, update.params.bytes);

@@ -72,7 +72,8 @@ TEST(Cli, MissingDataDirectoryNamesTheDebianPackage) {
 TEST(Cli, CorruptDataIsReportedClearly) {
   troupe::test::TempDir dir;
   troupe::test::write_fake_fashion_mnist(dir.path(), 50);
-  std::ofstream(dir.file("train-images-idx3-ubyte.gz"), std::ios::trunc) << "garbage, not gzip or idx";
+  std::ofstream(dir.file("train-images-idx3-ubyte.gz"), std::ios::trunc)
+      << "garbage, not gzip or idx";
   const auto r = run_troupe("run " + kSmall + " --data-dir " + dir.path().string());
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.output.find("train-images-idx3-ubyte.gz"), std::string::npos) << r.output;
@@ -80,13 +81,16 @@ TEST(Cli, CorruptDataIsReportedClearly) {
 
 TEST(Cli, RunWritesTheJsonReportAndReadsAConfigFile) {
   troupe::test::TempDir dir;
-  std::ofstream(dir.file("job.ini")) << "nodes = 2\nrounds = 1\ntrain-limit = 600\ntest-limit = 300\nthreads = 1\n"
-                                     << "data-dir = " << troupe::test::fashion_mnist_dir() << "\n";
-  const auto r = run_troupe("run --quiet --config " + dir.file("job.ini") + " --out " + dir.file("r.json"));
+  std::ofstream(dir.file("job.ini"))
+      << "nodes = 2\nrounds = 1\ntrain-limit = 600\ntest-limit = 300\nthreads = 1\n"
+      << "data-dir = " << troupe::test::fashion_mnist_dir() << "\n";
+  const auto r =
+      run_troupe("run --quiet --config " + dir.file("job.ini") + " --out " + dir.file("r.json"));
   ASSERT_EQ(r.code, 0) << r.output;
   std::ifstream in(dir.file("r.json"));
   const std::string json((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  for (const char* key : {"\"config\"", "\"tasks\"", "\"rounds\"", "\"final\"", "\"nodes\"", "\"efficiency\""})
+  for (const char* key :
+       {"\"config\"", "\"tasks\"", "\"rounds\"", "\"final\"", "\"nodes\"", "\"efficiency\""})
     EXPECT_NE(json.find(key), std::string::npos) << key;
   EXPECT_NE(json.find("\"train_limit\": 600"), std::string::npos);
   EXPECT_NE(r.output.find("Rounds"), std::string::npos);

@@ -9,15 +9,16 @@
 
 using troupe::models::DataError;
 using troupe::models::read_idx;
-using troupe::test::TempDir;
 using troupe::test::idx_bytes;
+using troupe::test::TempDir;
 using troupe::test::write_gz;
 
 namespace {
 
 void write_plain(const std::string& path, const std::vector<unsigned char>& bytes) {
   std::ofstream out(path, std::ios::binary);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
 }
 
 std::string error_of(const std::string& path) {
@@ -108,7 +109,8 @@ TEST(Dataset, MissingDirectoryNamesTheDebianPackage) {
 TEST(Dataset, LoadsBothSplitsOfAFashionMnistDirectory) {
   TempDir dir;
   troupe::test::write_fake_fashion_mnist(dir.path(), 20);
-  const auto train = troupe::models::load_fashion_mnist(dir.path().string(), troupe::models::Split::train);
+  const auto train =
+      troupe::models::load_fashion_mnist(dir.path().string(), troupe::models::Split::train);
   EXPECT_EQ(train.size(), 20u);
   EXPECT_EQ(train.rows, 28);
   EXPECT_EQ(train.images.size(), 20u * 784u);
@@ -118,8 +120,11 @@ TEST(Dataset, LoadsBothSplitsOfAFashionMnistDirectory) {
 TEST(Dataset, RejectsImagesAndLabelsOfDifferentCounts) {
   TempDir dir;
   troupe::test::write_fake_fashion_mnist(dir.path(), 20);
-  write_gz(dir.file("train-labels-idx1-ubyte.gz"), idx_bytes({19}, std::vector<std::uint8_t>(19, 1)));
-  EXPECT_THROW(troupe::models::load_fashion_mnist(dir.path().string(), troupe::models::Split::train), DataError);
+  write_gz(dir.file("train-labels-idx1-ubyte.gz"),
+           idx_bytes({19}, std::vector<std::uint8_t>(19, 1)));
+  EXPECT_THROW(
+      troupe::models::load_fashion_mnist(dir.path().string(), troupe::models::Split::train),
+      DataError);
 }
 
 TEST(Dataset, ReadsTheRealFashionMnistWhenInstalled) {

@@ -71,7 +71,8 @@ TEST(PartitionDirichlet, SkewGrowsAsAlphaFalls) {
 
 TEST(PartitionDirichlet, EveryPartGetsTheMinimumSizeWhenPossible) {
   const auto labels = balanced_labels(2000);
-  for (const auto& part : partition_dirichlet(labels, 10, 10, 0.5, 9, 10)) EXPECT_GE(part.size(), 10u);
+  for (const auto& part : partition_dirichlet(labels, 10, 10, 0.5, 9, 10))
+    EXPECT_GE(part.size(), 10u);
 }
 
 TEST(PartitionDirichlet, RejectsNonPositiveAlpha) {

@@ -78,7 +78,8 @@ TEST(LocalTrainer, RejectsParametersOfAnotherModel) {
   LocalTrainer t(ModelKind::mlp, {"cpu", 1});
   t.set_data(data, iota(data.size()), 0);
   Parameters out;
-  EXPECT_THROW(t.train(initial_parameters(ModelKind::cnn, 1), TrainOptions{}, out), std::invalid_argument);
+  EXPECT_THROW(t.train(initial_parameters(ModelKind::cnn, 1), TrainOptions{}, out),
+               std::invalid_argument);
 }
 
 TEST(Device, UnknownOrUnavailableDevicesAreExplained) {

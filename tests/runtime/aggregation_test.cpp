@@ -20,7 +20,9 @@ Parameters make(std::vector<float> a, std::vector<float> b) {
   return p;
 }
 
-std::vector<float> values(const Parameters& p) { return {p.float_data(), p.float_data() + p.numel()}; }
+std::vector<float> values(const Parameters& p) {
+  return {p.float_data(), p.float_data() + p.numel()};
+}
 
 ClientUpdate update(std::int64_t id, std::int64_t samples, Parameters p) {
   ClientUpdate u;
@@ -78,7 +80,8 @@ class StrategyContract : public ::testing::TestWithParam<std::string> {};
 TEST_P(StrategyContract, IdenticalUpdatesGiveThatModel) {
   auto s = make_strategy(GetParam());
   const auto current = make({0, 0, 0}, {0});
-  auto next = s->aggregate(current, {update(1, 10, make({1, 2, 3}, {4})), update(2, 30, make({1, 2, 3}, {4}))}, {});
+  auto next = s->aggregate(
+      current, {update(1, 10, make({1, 2, 3}, {4})), update(2, 30, make({1, 2, 3}, {4}))}, {});
   ASSERT_TRUE(next);
   EXPECT_EQ(values(*next), (std::vector<float>{1, 2, 3, 4}));
 }
@@ -90,14 +93,16 @@ TEST_P(StrategyContract, NoUpdatesKeepTheCurrentModel) {
 
 TEST_P(StrategyContract, RejectsAnUpdateOfAnotherLayout) {
   auto s = make_strategy(GetParam());
-  EXPECT_THROW(s->aggregate(make({1, 2}, {3}), {update(1, 5, make({1}, {2, 3}))}, {}), std::invalid_argument);
+  EXPECT_THROW(s->aggregate(make({1, 2}, {3}), {update(1, 5, make({1}, {2, 3}))}, {}),
+               std::invalid_argument);
 }
 
 INSTANTIATE_TEST_SUITE_P(AllStrategies, StrategyContract, ::testing::ValuesIn(strategy_names()));
 
 TEST(FedAvg, WeightsUpdatesBySampleCount) {
   FedAvg s;
-  auto next = s.aggregate(make({0}, {0}), {update(1, 1, make({0}, {4})), update(2, 3, make({4}, {0}))}, {});
+  auto next =
+      s.aggregate(make({0}, {0}), {update(1, 1, make({0}, {4})), update(2, 3, make({4}, {0}))}, {});
   ASSERT_TRUE(next);
   EXPECT_EQ(values(*next), (std::vector<float>{3, 1}));
 }

@@ -14,7 +14,8 @@ AllocationRequest random_request(std::mt19937_64& rng, int tasks, int nodes) {
   std::bernoulli_distribution down(0.15);
   AllocationRequest r;
   for (int t = 0; t < tasks; ++t) r.tasks.push_back({t, prio(rng), demand(rng)});
-  for (int n = 0; n < nodes; ++n) r.nodes.push_back({"n" + std::to_string(n), cap(rng), !down(rng)});
+  for (int n = 0; n < nodes; ++n)
+    r.nodes.push_back({"n" + std::to_string(n), cap(rng), !down(rng)});
   return r;
 }
 
@@ -27,7 +28,8 @@ TEST_P(AllocatorContract, RespectsCapacitiesOnRandomInstances) {
   auto alloc = make_allocator(GetParam());
   std::mt19937_64 rng(2024);
   for (int i = 0; i < 500; ++i) {
-    const auto req = random_request(rng, 1 + static_cast<int>(rng() % 30), 1 + static_cast<int>(rng() % 8));
+    const auto req =
+        random_request(rng, 1 + static_cast<int>(rng() % 30), 1 + static_cast<int>(rng() % 8));
     const auto a = alloc->allocate(req);
     ASSERT_EQ(check_allocation(req, a), "") << "instance " << i;
   }

@@ -100,7 +100,8 @@ TEST(SyncJob, GivesFasterNodesMoreCapacity) {
   JobSpec job;
   job.nodes = 4;
   // One fast node and one slow one: the priority policy still has to respect capacity.
-  SyncJob sj(job, {100, 100, 100, 100}, 30, make_allocator("priority"), {{"fast", 3.0}, {"slow", 1.0}});
+  SyncJob sj(job, {100, 100, 100, 100}, 30, make_allocator("priority"),
+             {{"fast", 3.0}, {"slow", 1.0}});
   const auto ids = sj.start_next_round(0);
   int on_fast = 0;
   for (auto id : ids) on_fast += sj.task(id).node == "fast" ? 1 : 0;
@@ -143,7 +144,8 @@ TEST(Report, JsonHasTheStableTopLevelKeys) {
   RunReport r;
   r.rounds.push_back({});
   const auto json = to_json(r);
-  for (const char* key : {"\"config\"", "\"tasks\"", "\"rounds\"", "\"final\"", "\"nodes\"", "\"efficiency\"",
-                          "\"makespan_s\"", "\"p95_completion_s\"", "\"confusion\"", "\"f1\""})
+  for (const char* key :
+       {"\"config\"", "\"tasks\"", "\"rounds\"", "\"final\"", "\"nodes\"", "\"efficiency\"",
+        "\"makespan_s\"", "\"p95_completion_s\"", "\"confusion\"", "\"f1\""})
     EXPECT_NE(json.find(key), std::string::npos) << key;
 }
