@@ -172,7 +172,8 @@ TrainResult LocalTrainer::train(const Parameters& global, const TrainOptions& op
   std::mt19937_64 rng(options.seed);
   std::vector<std::int64_t> order(static_cast<std::size_t>(n));
   auto index = torch::empty({n}, torch::kInt64);
-  double loss_sum = 0.0;  // accumulated on the device to avoid a sync per step
+  const bool on_cpu = s.device.is_cpu();
+  double loss_sum = 0.0;
   auto loss_acc = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(s.device));
   std::int64_t step = 0;
   while (step < total_steps) {
@@ -192,11 +193,15 @@ TrainResult LocalTrainer::train(const Parameters& global, const TrainOptions& op
       auto loss = torch::nn::functional::cross_entropy(s.net->forward(x), y);
       loss.backward();
       sgd.step();
-      loss_acc += loss.detach().to(torch::kFloat64) * static_cast<double>(len);
+      // On the CPU item() costs nothing; on a GPU it would synchronise every step.
+      if (on_cpu)
+        loss_sum += loss.item<double>() * static_cast<double>(len);
+      else
+        loss_acc += loss.detach().to(torch::kFloat64) * static_cast<double>(len);
       result.samples_seen += len;
     }
   }
-  loss_sum = loss_acc.item<double>();
+  if (!on_cpu) loss_sum = loss_acc.item<double>();
   result.steps = step;
   result.mean_loss =
       result.samples_seen > 0 ? loss_sum / static_cast<double>(result.samples_seen) : 0.0;

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   job.alpha = 1.0;
   job.train_limit = 12000;  // a fifth of the training set keeps the example quick
   job.threads = 1;
+  job.model = "mlp";
 
   troupe::actors::EmbeddedOptions options;
   options.on_round = [](const troupe::runtime::RoundRecord& r, int rounds) {

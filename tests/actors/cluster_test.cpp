@@ -15,6 +15,7 @@ runtime::JobSpec small_job() {
   job.train_limit = 3000;
   job.test_limit = 2000;
   job.threads = 1;
+  job.model = "mlp";
   job.data_dir = test::fashion_mnist_dir();
   return job;
 }

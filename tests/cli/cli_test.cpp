@@ -28,7 +28,7 @@ Result run_troupe(const std::string& args) {
   return r;
 }
 
-const std::string kSmall = "--nodes 2 --rounds 1 --train-limit 600 --test-limit 300 --threads 1";
+const std::string kSmall = "--model mlp --nodes 2 --rounds 1 --train-limit 600 --test-limit 300 --threads 1";
 
 }  // namespace
 
@@ -82,7 +82,7 @@ TEST(Cli, CorruptDataIsReportedClearly) {
 TEST(Cli, RunWritesTheJsonReportAndReadsAConfigFile) {
   troupe::test::TempDir dir;
   std::ofstream(dir.file("job.ini"))
-      << "nodes = 2\nrounds = 1\ntrain-limit = 600\ntest-limit = 300\nthreads = 1\n"
+      << "model = mlp\nnodes = 2\nrounds = 1\ntrain-limit = 600\ntest-limit = 300\nthreads = 1\n"
       << "data-dir = " << troupe::test::fashion_mnist_dir() << "\n";
   const auto r =
       run_troupe("run --quiet --config " + dir.file("job.ini") + " --out " + dir.file("r.json"));
@@ -104,7 +104,7 @@ TEST(Cli, AConfigFileWithAnUnknownKeyIsRefused) {
 }
 
 TEST(Cli, TrainRunsTheCentralisedBaseline) {
-  const auto r = run_troupe("train --rounds 1 --train-limit 600 --test-limit 300 --threads 1");
+  const auto r = run_troupe("train --model mlp --rounds 1 --train-limit 600 --test-limit 300 --threads 1");
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("Final model: accuracy"), std::string::npos);
 }
