@@ -14,7 +14,7 @@ struct JobSpec {
   std::string name = "demo";
   int nodes = 10;  ///< number of nodes (and data shards)
   int rounds = 8;
-  std::string model = "mlp";      ///< mlp | cnn
+  std::string model = "cnn";      ///< mlp | cnn
   std::string partition = "iid";  ///< iid | dirichlet
   double alpha = 0.5;             ///< Dirichlet concentration (partition = dirichlet)
   int local_epochs = 1;
