@@ -82,13 +82,19 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
         st.updates.emplace(u.task_id, std::move(u));
         return update.task_id;
       },
-      [self](aggregate_atom, std::int32_t round) -> caf::result<AggregateOutcome> {
+      [self](aggregate_atom, const AggregateRequest& req) -> caf::result<AggregateOutcome> {
         auto& st = self->state;
-        if (round != st.collecting_round)
-          return failure("aggregate for round " + std::to_string(round) +
+        if (req.round != st.collecting_round)
+          return failure("aggregate for round " + std::to_string(req.round) +
                          " while collecting round " + std::to_string(st.collecting_round));
-        std::vector<runtime::ClientUpdate> updates;  // std::map iterates in task-id order
-        for (auto& [id, u] : st.updates) updates.push_back(std::move(u));
+        // Only the updates the scheduler accepted count, in task-id order.
+        std::vector<std::int64_t> ids = req.task_ids;
+        std::sort(ids.begin(), ids.end());
+        std::vector<runtime::ClientUpdate> updates;
+        for (auto id : ids) {
+          auto it = st.updates.find(id);
+          if (it != st.updates.end()) updates.push_back(std::move(it->second));
+        }
         st.updates.clear();
         ++st.collecting_round;
         AggregateOutcome out;
@@ -103,6 +109,7 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
           return failure(std::string("aggregation failed: ") + e.what());
         }
         out.version = st.version;
+        out.fingerprint = models::fingerprint(*st.versions.at(st.version));
         return out;
       },
   };

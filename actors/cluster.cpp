@@ -37,30 +37,40 @@ runtime::RunReport run_embedded(const runtime::JobSpec& job, const EmbeddedOptio
   SchedulerConfig sc;
   sc.aggregator = aggregator;
   sc.on_round = options.on_round;
-  for (int i = 1; i <= job.nodes; ++i) {
-    NodeConfig nc;
-    nc.name = "node-" + std::to_string(i);
-    nc.aggregator = aggregator;
-    nc.data = data;
-    nc.gate = gate;
-    sc.nodes.push_back({nc.name, spawn_node(system, std::move(nc)), 1.0});
-  }
-  auto nodes = sc.nodes;
+  sc.heartbeat_timeout_s = 0.0;  // in-process nodes are watched through monitors
   auto scheduler = spawn_scheduler(system, std::move(sc));
 
   runtime::RunReport report;
+  std::vector<node_actor> nodes;
   {
     caf::scoped_actor self{system};
-    self->request(scheduler, caf::infinite, submit_atom::value, job)
-        .receive([&](runtime::RunReport& r) { report = std::move(r); },
-                 [&](caf::error& err) {
-                   report.status = "failed";
-                   report.error = describe(err, system);
-                   report.config = job;
-                 });
+    const auto resources = runtime::probe_resources(job.data_dir);
+    for (int i = 1; i <= job.nodes; ++i) {
+      NodeConfig nc;
+      nc.name = "node-" + std::to_string(i);
+      nc.aggregator = aggregator;
+      nc.data = data;
+      nc.gate = gate;
+      NodeRegistration reg;
+      reg.name = nc.name;
+      reg.resources = resources;
+      nodes.push_back(spawn_node(system, std::move(nc)));
+      self->request(scheduler, caf::infinite, register_atom::value, reg, caf::actor_cast<caf::actor>(nodes.back()))
+          .receive([](const caf::actor&) {},
+                   [&](caf::error& err) { report.error = describe(err, system); });
+    }
+    if (report.error.empty()) {
+      self->request(scheduler, caf::infinite, submit_atom::value, job)
+          .receive([&](runtime::RunReport& r) { report = std::move(r); },
+                   [&](caf::error& err) { report.error = describe(err, system); });
+    }
+    if (!report.error.empty() && report.status == "ok") {
+      report.status = "failed";
+      report.config = job;
+    }
     self->send_exit(scheduler, caf::exit_reason::user_shutdown);
     self->send_exit(aggregator, caf::exit_reason::user_shutdown);
-    for (const auto& n : nodes) self->send_exit(n.handle, caf::exit_reason::user_shutdown);
+    for (const auto& n : nodes) self->send_exit(n, caf::exit_reason::user_shutdown);
   }
   return report;
 }

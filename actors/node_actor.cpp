@@ -49,6 +49,8 @@ void with_model(NodePtr self, std::int64_t version, std::function<void()> then,
           [fail](caf::error& err) { fail(std::move(err)); });
 }
 
+int threads_of(const NodeState& st) { return st.config.threads > 0 ? st.config.threads : st.job->threads; }
+
 std::string device_of(const NodeState& st) {
   return st.config.device.empty() ? st.job->device : st.config.device;
 }
@@ -61,11 +63,16 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
         try {
           const auto kind = models::parse_model_kind(job.model);
           if (!kind) return failure("unknown model '" + job.model + "'");
+          const auto& placement = st.config.placement;
+          if (placement.shard >= 0 && placement.shards != job.nodes)
+            return failure(st.config.name + ": holds shard " + std::to_string(placement.shard) + "/" +
+                           std::to_string(placement.shards) + " but the job splits the data into " +
+                           std::to_string(job.nodes) + " shards");
           st.job = job;
           runtime::PartitionSpec spec{job.partition, job.alpha, job.nodes, job.seed};
           st.partition = st.config.data->partition(spec);
           st.train_set = st.config.data->train();
-          const models::DeviceOptions device{device_of(st), job.threads};
+          const models::DeviceOptions device{device_of(st), threads_of(st)};
           st.trainer.emplace(*kind, device);
           st.evaluator.reset();
           st.model_version = -1;
@@ -83,6 +90,14 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
         auto& st = self->state;
         if (!st.trainer) {
           rp.deliver(failure(st.config.name + ": train task before set-up"));
+          return rp;
+        }
+        if (!st.config.aggregator) {
+          rp.deliver(failure(st.config.name + ": no aggregator known yet"));
+          return rp;
+        }
+        if (st.config.placement.shard >= 0 && task.shard != st.config.placement.shard) {
+          rp.deliver(failure(st.config.name + ": does not hold shard " + std::to_string(task.shard)));
           return rp;
         }
         if (task.shard < 0 || static_cast<std::size_t>(task.shard) >= st.partition->size()) {
@@ -136,6 +151,10 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
       [self](eval_atom, const EvalTask& task) {
         auto rp = self->make_response_promise<models::ClassificationMetrics>();
         auto& st = self->state;
+        if (!st.config.aggregator) {
+          rp.deliver(failure(st.config.name + ": no aggregator known yet"));
+          return rp;
+        }
         if (!st.job) {
           rp.deliver(failure(st.config.name + ": evaluation task before set-up"));
           return rp;
@@ -148,7 +167,7 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
               try {
                 runtime::ComputeGate::Ticket ticket(*st.config.gate);
                 if (!st.evaluator) {
-                  const models::DeviceOptions device{device_of(st), st.job->threads};
+                  const models::DeviceOptions device{device_of(st), threads_of(st)};
                   st.evaluator.emplace(*models::parse_model_kind(st.job->model), device,
                                        *st.config.data->test());
                 }
@@ -159,6 +178,11 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
             },
             fail);
         return rp;
+      },
+      [self](aggregator_atom, const caf::actor& aggregator) {
+        auto& st = self->state;
+        st.config.aggregator = caf::actor_cast<aggregator_actor>(aggregator);
+        st.model_version = -1;  // a new aggregator numbers versions afresh
       },
   };
 }

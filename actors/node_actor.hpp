@@ -14,10 +14,13 @@ namespace troupe::actors {
 
 struct NodeConfig {
   std::string name;                            ///< node id in reports
-  aggregator_actor aggregator;                 ///< where models come from and updates go
+  /// Where models come from and updates go; may arrive later with aggregator_atom.
+  aggregator_actor aggregator;
   std::shared_ptr<runtime::DataCatalog> data;  ///< this node's data
   std::shared_ptr<runtime::ComputeGate> gate;  ///< limits concurrent compute in the process
   std::string device;                          ///< overrides the job's device when not empty
+  int threads = 0;                             ///< overrides the job's threads when > 0
+  runtime::DataPlacement placement;            ///< shard >= 0: holds only that shard
 };
 
 /// Spawns a node. It blocks while training, so it runs on its own thread.

@@ -31,6 +31,8 @@
 #include "models/metrics.hpp"
 #include "models/parameters.hpp"
 #include "runtime/job_spec.hpp"
+#include "runtime/node_table.hpp"
+#include "runtime/resources.hpp"
 #include "runtime/report.hpp"
 #include "runtime/task.hpp"
 
@@ -74,11 +76,53 @@ struct ModelUpdate {
   models::Parameters params;
 };
 
+/// The scheduler's request to combine a round: only the updates of the listed
+/// tasks count (a task that was reassigned may have left a stray update).
+struct AggregateRequest {
+  std::int32_t round = 0;
+  std::vector<std::int64_t> task_ids;
+};
+
 /// The aggregator's answer to aggregate_atom.
 struct AggregateOutcome {
-  std::int64_t version = 0;  ///< the new (or unchanged) global version
-  std::int32_t updates = 0;  ///< updates that went into it
-  bool changed = false;      ///< false: the strategy kept the current model
+  std::int64_t version = 0;       ///< the new (or unchanged) global version
+  std::int32_t updates = 0;       ///< updates that went into it
+  bool changed = false;           ///< false: the strategy kept the current model
+  std::uint64_t fingerprint = 0;  ///< models::fingerprint of that version
+};
+
+/// What a node announces when it joins.
+struct NodeRegistration {
+  std::string name;
+  runtime::NodeResources resources;
+  runtime::DataPlacement data;
+  double speed = 1.0;
+  std::int32_t pid = 0;
+  std::string host;
+};
+
+/// One node as `troupe status` shows it.
+struct NodeStatus {
+  std::string id;
+  std::string state;  ///< alive | lost
+  runtime::NodeResources resources;
+  runtime::NodeUsage usage;
+  runtime::DataPlacement data;
+  std::int64_t current_task = -1;
+  double last_seen_s = 0.0;  ///< seconds since the last heartbeat
+  std::int32_t incarnation = 0;
+  std::string lost_reason;
+};
+
+/// The scheduler's answer to status_atom.
+struct ClusterStatus {
+  std::vector<NodeStatus> nodes;
+  bool aggregator = false;  ///< an aggregator is known
+  std::string job;          ///< running job's name, empty when idle
+  std::int32_t round = 0;
+  std::int32_t rounds = 0;
+  std::vector<runtime::RoundRecord> progress;  ///< rounds done so far
+  std::int32_t jobs_done = 0;
 };
 
 /// An evaluation task: evaluate global model `version` on the test set.
@@ -97,6 +141,12 @@ using eval_atom = caf::atom_constant<caf::atom("evaluate")>;
 using model_atom = caf::atom_constant<caf::atom("model")>;
 using update_atom = caf::atom_constant<caf::atom("update")>;
 using aggregate_atom = caf::atom_constant<caf::atom("aggregate")>;
+using register_atom = caf::atom_constant<caf::atom("register")>;
+using heartbeat_atom = caf::atom_constant<caf::atom("heartbeat")>;
+using status_atom = caf::atom_constant<caf::atom("status")>;
+using progress_atom = caf::atom_constant<caf::atom("progress")>;
+using aggregator_atom = caf::atom_constant<caf::atom("aggregator")>;
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
 
 // -- actor interfaces ---------------------------------------------------------
 
@@ -105,17 +155,28 @@ using aggregator_actor = caf::typed_actor<
     caf::replies_to<setup_atom, runtime::JobSpec>::with<std::int64_t>,
     caf::replies_to<model_atom, std::int64_t>::with<std::int64_t, models::Parameters>,
     caf::replies_to<update_atom, ModelUpdate>::with<std::int64_t>,
-    caf::replies_to<aggregate_atom, std::int32_t>::with<AggregateOutcome>>;
+    caf::replies_to<aggregate_atom, AggregateRequest>::with<AggregateOutcome>>;
 
 /// Trains on local data and evaluates global models.
 using node_actor =
     caf::typed_actor<caf::replies_to<setup_atom, runtime::JobSpec>::with<DataSummary>,
                      caf::replies_to<train_atom, TrainTask>::with<TrainOutcome>,
-                     caf::replies_to<eval_atom, EvalTask>::with<models::ClassificationMetrics>>;
+                     caf::replies_to<eval_atom, EvalTask>::with<models::ClassificationMetrics>,
+    caf::reacts_to<aggregator_atom, caf::actor>>;
 
-/// Runs jobs: decomposes, allocates, dispatches, reports.
-using scheduler_actor =
-    caf::typed_actor<caf::replies_to<submit_atom, runtime::JobSpec>::with<runtime::RunReport>>;
+/// Runs jobs: decomposes, allocates, dispatches, reports; keeps the node table.
+/// The submitter of a job receives (progress_atom, RoundRecord) after each round.
+using scheduler_actor = caf::typed_actor<
+    caf::replies_to<submit_atom, runtime::JobSpec>::with<runtime::RunReport>,
+    /// A node joins (or rejoins): its registration and its node actor; the
+    /// answer is the aggregator nodes fetch models from and send updates to.
+    caf::replies_to<register_atom, NodeRegistration, caf::actor>::with<caf::actor>,
+    /// Liveness and live usage; false tells the node to register again.
+    caf::replies_to<heartbeat_atom, std::string, runtime::NodeUsage>::with<bool>,
+    caf::replies_to<status_atom>::with<ClusterStatus>,
+    /// An aggregator process offers itself.
+    caf::replies_to<aggregator_atom, caf::actor>::with<bool>,
+    caf::reacts_to<tick_atom>>;
 
 }  // namespace troupe::actors
 
@@ -150,14 +211,35 @@ typename Inspector::result_type inspect(Inspector& f, JobSpec& x) {
   return f(caf::meta::type_name("troupe.JobSpec"), x.name, x.nodes, x.rounds, x.model, x.partition,
            x.alpha, x.local_epochs, x.local_steps, x.batch_size, x.lr, x.momentum, x.seed,
            x.threads, x.device, x.data_dir, x.train_limit, x.test_limit, x.policy,
-           x.task_timeout_s);
+           x.task_timeout_s, x.min_nodes, x.join_timeout_s);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, Task& x) {
   return f(caf::meta::type_name("troupe.Task"), x.id, x.kind, x.round, x.shard, x.priority,
            x.demand, x.seed, x.node, x.state, x.queued_at, x.assigned_at, x.started_at,
-           x.finished_at, x.error, x.samples, x.loss);
+           x.finished_at, x.error, x.samples, x.loss, x.reassigned_from);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, GpuInfo& x) {
+  return f(caf::meta::type_name("troupe.GpuInfo"), x.name, x.memory_total, x.memory_free);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, NodeResources& x) {
+  return f(caf::meta::type_name("troupe.NodeResources"), x.cores, x.memory_total,
+           x.memory_available, x.disk_free, x.gpus, x.gpu_note);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, NodeUsage& x) {
+  return f(caf::meta::type_name("troupe.NodeUsage"), x.cpu_utilisation, x.rss, x.memory_available);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, DataPlacement& x) {
+  return f(caf::meta::type_name("troupe.DataPlacement"), x.shard, x.shards);
 }
 
 template <class Inspector>
@@ -180,7 +262,8 @@ typename Inspector::result_type inspect(Inspector& f, Efficiency& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, RunReport& x) {
   return f(caf::meta::type_name("troupe.RunReport"), x.status, x.error, x.policy, x.strategy,
-           x.config, x.tasks, x.rounds, x.final_metrics, x.nodes, x.efficiency, x.wall_s);
+           x.config, x.tasks, x.rounds, x.final_metrics, x.model_fingerprint, x.nodes, x.efficiency,
+           x.wall_s);
 }
 
 }  // namespace troupe::runtime
@@ -211,8 +294,32 @@ typename Inspector::result_type inspect(Inspector& f, ModelUpdate& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, AggregateRequest& x) {
+  return f(caf::meta::type_name("troupe.AggregateRequest"), x.round, x.task_ids);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, AggregateOutcome& x) {
-  return f(caf::meta::type_name("troupe.AggregateOutcome"), x.version, x.updates, x.changed);
+  return f(caf::meta::type_name("troupe.AggregateOutcome"), x.version, x.updates, x.changed,
+           x.fingerprint);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, NodeRegistration& x) {
+  return f(caf::meta::type_name("troupe.NodeRegistration"), x.name, x.resources, x.data, x.speed,
+           x.pid, x.host);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, NodeStatus& x) {
+  return f(caf::meta::type_name("troupe.NodeStatus"), x.id, x.state, x.resources, x.usage, x.data,
+           x.current_task, x.last_seen_s, x.incarnation, x.lost_reason);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ClusterStatus& x) {
+  return f(caf::meta::type_name("troupe.ClusterStatus"), x.nodes, x.aggregator, x.job, x.round,
+           x.rounds, x.progress, x.jobs_done);
 }
 
 template <class Inspector>
@@ -235,4 +342,9 @@ CAF_ADD_TYPE_ID(troupe, (troupe::actors::TrainOutcome))
 CAF_ADD_TYPE_ID(troupe, (troupe::actors::ModelUpdate))
 CAF_ADD_TYPE_ID(troupe, (troupe::actors::AggregateOutcome))
 CAF_ADD_TYPE_ID(troupe, (troupe::actors::EvalTask))
+CAF_ADD_TYPE_ID(troupe, (troupe::actors::AggregateRequest))
+CAF_ADD_TYPE_ID(troupe, (troupe::actors::NodeRegistration))
+CAF_ADD_TYPE_ID(troupe, (troupe::actors::ClusterStatus))
+CAF_ADD_TYPE_ID(troupe, (troupe::runtime::NodeUsage))
+CAF_ADD_TYPE_ID(troupe, (troupe::runtime::RoundRecord))
 CAF_END_TYPE_ID_BLOCK(troupe)

@@ -1,34 +1,59 @@
 #include "actors/scheduler_actor.hpp"
 
 #include <chrono>
+#include <cstdio>
+#include <limits>
+#include <map>
 #include <memory>
 #include <optional>
+#include <set>
 
 #include "actors/errors.hpp"
+#include "runtime/node_table.hpp"
 #include "runtime/sync_job.hpp"
 
 namespace troupe::actors {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using runtime::Seconds;
+
+enum class Phase { idle, waiting, setting_up, running };
 
 struct SchedulerState {
   SchedulerConfig config;
-  std::unique_ptr<runtime::SyncJob> job;
-  std::optional<caf::typed_response_promise<runtime::RunReport>> reply;
-  runtime::JobSpec spec;
-  Clock::time_point started;
-  std::int64_t version = 0;
-  std::string policy;
+  runtime::NodeTable table{5.0};
+  std::map<std::string, node_actor> handles;     ///< current incarnation of each node
+  std::set<std::string> ready;                   ///< nodes set up for the running job
+  Clock::time_point boot = Clock::now();
+  std::int32_t jobs_done = 0;
 
-  double now() const { return std::chrono::duration<double>(Clock::now() - started).count(); }
+  // The job in hand.
+  Phase phase = Phase::idle;
+  runtime::JobSpec spec;
+  std::optional<caf::typed_response_promise<runtime::RunReport>> reply;
+  caf::actor submitter;
+  std::unique_ptr<runtime::SyncJob> job;
+  std::optional<DataSummary> summary;
+  Clock::time_point job_started;
+  Seconds wait_deadline = 0.0;
+  std::int64_t version = 0;
+  std::uint64_t fingerprint = 0;
+  bool aggregating = false;
+
+  /// Seconds since the scheduler started (node table clock).
+  Seconds uptime() const { return std::chrono::duration<double>(Clock::now() - boot).count(); }
+  /// Seconds since the job was submitted (task clock).
+  Seconds now() const { return std::chrono::duration<double>(Clock::now() - job_started).count(); }
   std::chrono::milliseconds timeout() const {
     return std::chrono::milliseconds(static_cast<std::int64_t>(spec.task_timeout_s * 1000.0));
   }
-  const NamedNode& node(const std::string& id) const {
-    for (const auto& n : config.nodes)
-      if (n.id == id) return n;
-    throw std::logic_error("unknown node " + id);
+  /// Alive nodes set up for the job, as the scheduling core sees them.
+  std::vector<runtime::NodeInfo> usable_nodes() const {
+    std::vector<runtime::NodeInfo> out;
+    for (const auto* n : table.alive())
+      if (ready.count(n->id)) out.push_back({n->id, n->speed, n->data.shard});
+    return out;
   }
 
   static inline const char* name = "troupe.scheduler";
@@ -37,11 +62,14 @@ struct SchedulerState {
 using SchedulerPtr = scheduler_actor::stateful_pointer<SchedulerState>;
 
 void start_round(SchedulerPtr self);
+void dispatch_train(SchedulerPtr self, std::int64_t id);
+void dispatch_eval(SchedulerPtr self, std::int64_t id);
+void aggregate_if_complete(SchedulerPtr self);
 
 /// Ends the job: replies with the report, successful or not.
 void finish(SchedulerPtr self, const std::string& status, const std::string& error) {
   auto& st = self->state;
-  if (!st.reply) return;
+  if (st.phase == Phase::idle) return;
   runtime::RunReport report;
   if (st.job) {
     report = st.job->report(st.now(), status, error);
@@ -50,118 +78,201 @@ void finish(SchedulerPtr self, const std::string& status, const std::string& err
     report.error = error;
     report.config = st.spec;
     report.policy = st.spec.policy;
+    report.wall_s = st.now();
   }
   report.strategy = "fedavg";
-  st.reply->deliver(std::move(report));
+  if (st.fingerprint != 0) {
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(st.fingerprint));
+    report.model_fingerprint = hex;
+  }
+  if (st.reply) st.reply->deliver(std::move(report));
   st.reply.reset();
   st.job.reset();
+  st.summary.reset();
+  st.submitter = nullptr;
+  st.ready.clear();
+  st.phase = Phase::idle;
+  ++st.jobs_done;
 }
 
-void run_evaluation(SchedulerPtr self) {
+/// Fails task `id` (if still open) and tries to run it elsewhere.
+void fail_and_reassign(SchedulerPtr self, std::int64_t id, const std::string& why) {
   auto& st = self->state;
-  const auto& task = st.job->eval_task();
-  const auto id = task.id;
-  const auto round = st.job->round();
+  if (!st.job || st.job->task(id).terminal()) return;
+  st.job->task_failed(id, st.now(), why);
+  if (auto next = st.job->reassign(id, st.now())) {
+    if (st.job->task(*next).kind == runtime::TaskKind::train)
+      dispatch_train(self, *next);
+    else
+      dispatch_eval(self, *next);
+  } else if (st.job->task(id).kind == runtime::TaskKind::evaluate) {
+    finish(self, "failed", "evaluation task " + std::to_string(id) + " failed: " + why);
+    return;
+  }
+  aggregate_if_complete(self);
+}
+
+/// The work of a node that is no longer usable: its open tasks of the
+/// running job are failed and reassigned to other nodes.
+void reassign_work_of(SchedulerPtr self, const std::string& id, const std::string& reason) {
+  auto& st = self->state;
+  st.ready.erase(id);
+  if (st.phase != Phase::running || !st.job) return;
+  st.job->set_nodes(st.usable_nodes());
+  for (auto task : st.job->fail_tasks_on(id, st.now(), "node " + id + " lost: " + reason)) {
+    if (auto next = st.job->reassign(task, st.now())) {
+      if (st.job->task(*next).kind == runtime::TaskKind::train)
+        dispatch_train(self, *next);
+      else
+        dispatch_eval(self, *next);
+    } else if (st.job->task(task).kind == runtime::TaskKind::evaluate) {
+      finish(self, "failed", "evaluation task " + std::to_string(task) + " lost with node " + id);
+      return;
+    }
+  }
+  aggregate_if_complete(self);
+}
+
+/// A node is gone (connection dropped, set-up failed, replaced).
+void node_lost(SchedulerPtr self, const std::string& id, const std::string& reason) {
+  if (self->state.table.lose(id, reason)) reassign_work_of(self, id, reason);
+}
+
+void dispatch_eval(SchedulerPtr self, std::int64_t id) {
+  auto& st = self->state;
+  const auto& task = st.job->task(id);
+  auto handle = st.handles.find(task.node);
+  if (handle == st.handles.end()) {
+    fail_and_reassign(self, id, "node " + task.node + " unknown");
+    return;
+  }
   st.job->task_started(id, st.now());
-  self->request(st.node(task.node).handle, st.timeout(), eval_atom::value,
-                EvalTask{id, round, st.version})
+  st.table.set_current_task(task.node, id);
+  self->request(handle->second, st.timeout(), eval_atom::value, EvalTask{id, task.round, st.version})
       .then(
           [self, id](const models::ClassificationMetrics& m) {
             auto& st = self->state;
-            if (!st.job) return;
+            if (!st.job || st.job->task(id).terminal()) return;
+            st.table.set_current_task(st.job->task(id).node, -1);
             st.job->eval_done(id, st.now(), m, st.version);
-            if (st.config.on_round) st.config.on_round(st.job->rounds().back(), st.spec.rounds);
+            const auto& record = st.job->rounds().back();
+            if (st.config.on_round) st.config.on_round(record, st.spec.rounds);
+            if (st.submitter) caf::anon_send(st.submitter, progress_atom::value, record);
             if (st.job->finished())
               finish(self, "ok", "");
             else
               start_round(self);
           },
-          [self, id](caf::error& err) {
-            auto& st = self->state;
-            if (!st.job) return;
-            const auto why = describe(err, self->system());
-            st.job->task_failed(id, st.now(), why);
-            finish(self, "failed", "evaluation task " + std::to_string(id) + " failed: " + why);
-          });
+          [self, id](caf::error& err) { fail_and_reassign(self, id, describe(err, self->system())); });
 }
 
 void aggregate_if_complete(SchedulerPtr self) {
   auto& st = self->state;
-  if (!st.job || !st.job->training_complete()) return;
+  if (!st.job || st.aggregating || !st.job->training_complete()) return;
+  if (st.job->eval_task().state != runtime::TaskState::assigned) return;  // already past aggregation
   const auto round = st.job->round();
-  if (st.job->updates_in_round() == 0) {
+  auto accepted = st.job->accepted_updates();
+  if (accepted.empty()) {
     finish(self, "failed", "no node delivered an update in round " + std::to_string(round));
     return;
   }
+  st.aggregating = true;
   self->request(st.config.aggregator, st.timeout(), aggregate_atom::value,
-                static_cast<std::int32_t>(round))
+                AggregateRequest{static_cast<std::int32_t>(round), std::move(accepted)})
       .then(
           [self](const AggregateOutcome& out) {
-            self->state.version = out.version;
-            run_evaluation(self);
+            auto& st = self->state;
+            st.aggregating = false;
+            if (!st.job) return;
+            st.version = out.version;
+            st.fingerprint = out.fingerprint;
+            dispatch_eval(self, st.job->eval_task().id);
           },
           [self](caf::error& err) {
+            self->state.aggregating = false;
             finish(self, "failed", "aggregation failed: " + describe(err, self->system()));
           });
+}
+
+void dispatch_train(SchedulerPtr self, std::int64_t id) {
+  auto& st = self->state;
+  const auto& task = st.job->task(id);
+  auto handle = st.handles.find(task.node);
+  if (handle == st.handles.end()) {
+    fail_and_reassign(self, id, "node " + task.node + " unknown");
+    return;
+  }
+  TrainTask msg{id, task.round, task.shard, st.version, task.seed};
+  st.job->task_started(id, st.now());
+  st.table.set_current_task(task.node, id);
+  self->request(handle->second, st.timeout(), train_atom::value, msg)
+      .then(
+          [self, id](const TrainOutcome& out) {
+            auto& st = self->state;
+            if (!st.job || st.job->task(id).terminal()) return;  // given up on, reassigned
+            st.table.set_current_task(out.node, -1);
+            st.job->train_done(id, st.now(), out.samples, out.mean_loss, out.compute_s);
+            aggregate_if_complete(self);
+          },
+          [self, id](caf::error& err) { fail_and_reassign(self, id, describe(err, self->system())); });
 }
 
 void start_round(SchedulerPtr self) {
   auto& st = self->state;
   std::vector<std::int64_t> ids;
   try {
+    st.job->set_nodes(st.usable_nodes());
     ids = st.job->start_next_round(st.now());
   } catch (const std::exception& e) {
     finish(self, "failed", e.what());
     return;
   }
-  for (auto id : ids) {
-    const auto& task = st.job->task(id);
-    TrainTask msg{id, task.round, task.shard, st.version, task.seed};
-    st.job->task_started(id, st.now());
-    self->request(st.node(task.node).handle, st.timeout(), train_atom::value, msg)
-        .then(
-            [self, id](const TrainOutcome& out) {
-              auto& st = self->state;
-              if (!st.job) return;
-              st.job->train_done(id, st.now(), out.samples, out.mean_loss, out.compute_s);
-              aggregate_if_complete(self);
-            },
-            [self, id](caf::error& err) {
-              auto& st = self->state;
-              if (!st.job) return;
-              st.job->task_failed(id, st.now(), describe(err, self->system()));
-              aggregate_if_complete(self);
-            });
-  }
+  for (auto id : ids) dispatch_train(self, id);
 }
 
-/// Sets up the aggregator and every node, then starts round 1.
+/// Sends the job to one node; `done(ok)` runs when it answered.
+void set_up_node(SchedulerPtr self, const std::string& id, std::function<void(bool, const DataSummary*)> done) {
+  auto& st = self->state;
+  self->request(st.handles.at(id), st.timeout(), setup_atom::value, st.spec)
+      .then(
+          [self, id, done](const DataSummary& s) {
+            self->state.ready.insert(id);
+            done(true, &s);
+          },
+          [self, id, done](caf::error& err) {
+            node_lost(self, id, "set-up failed: " + describe(err, self->system()));
+            done(false, nullptr);
+          });
+}
+
+/// Sets up the aggregator and every alive node, then starts round 1. Nodes
+/// whose set-up fails are left out; the job fails only if none succeeds.
 void set_up(SchedulerPtr self) {
   auto& st = self->state;
-  auto pending = std::make_shared<std::size_t>(st.config.nodes.size() + 1);
-  auto summary = std::make_shared<std::optional<DataSummary>>();
+  st.phase = Phase::setting_up;
+  std::vector<std::string> nodes;
+  for (const auto* n : st.table.alive()) nodes.push_back(n->id);
+  auto pending = std::make_shared<std::size_t>(nodes.size() + 1);
   auto failure = std::make_shared<std::string>();
-  auto done_one = [self, pending, summary, failure] {
+  auto aggregator_failed = std::make_shared<bool>(false);
+  auto done_one = [self, pending, failure, aggregator_failed] {
     if (--*pending > 0) return;
     auto& st = self->state;
-    if (!failure->empty()) {
-      finish(self, "failed", *failure);
+    if (st.phase != Phase::setting_up) return;
+    if (*aggregator_failed || !st.summary || st.ready.empty()) {
+      finish(self, "failed", failure->empty() ? "no node could be set up" : *failure);
       return;
     }
-    std::vector<runtime::NodeInfo> nodes;
-    for (const auto& n : st.config.nodes) nodes.push_back({n.id, n.speed});
     try {
-      st.job = std::make_unique<runtime::SyncJob>(
-          st.spec, (*summary)->shard_sizes, (*summary)->test_size,
-          runtime::make_allocator(st.spec.policy), std::move(nodes));
+      st.job = std::make_unique<runtime::SyncJob>(st.spec, st.summary->shard_sizes, st.summary->test_size,
+                                                  runtime::make_allocator(st.spec.policy), st.usable_nodes());
     } catch (const std::exception& e) {
       finish(self, "failed", e.what());
       return;
     }
+    st.phase = Phase::running;
     start_round(self);
-  };
-  auto record_failure = [self, failure](caf::error& err) {
-    if (failure->empty()) *failure = describe(err, self->system());
   };
   self->request(st.config.aggregator, st.timeout(), setup_atom::value, st.spec)
       .then(
@@ -169,55 +280,174 @@ void set_up(SchedulerPtr self) {
             self->state.version = version;
             done_one();
           },
-          [done_one, record_failure](caf::error& err) {
-            record_failure(err);
+          [self, done_one, failure, aggregator_failed](caf::error& err) {
+            *failure = "aggregator set-up failed: " + describe(err, self->system());
+            *aggregator_failed = true;
             done_one();
           });
-  for (const auto& n : st.config.nodes) {
-    self->request(n.handle, st.timeout(), setup_atom::value, st.spec)
-        .then(
-            [summary, done_one](const DataSummary& s) {
-              if (!*summary) *summary = s;
-              done_one();
-            },
-            [done_one, record_failure](caf::error& err) {
-              record_failure(err);
-              done_one();
-            });
+  for (const auto& id : nodes) {
+    set_up_node(self, id, [self, failure, done_one, id](bool ok, const DataSummary* s) {
+      auto& st = self->state;
+      if (ok && !st.summary) st.summary = *s;
+      if (!ok && failure->empty()) {
+        const auto* entry = st.table.find(id);
+        *failure = entry ? entry->lost_reason : "set-up of " + id + " failed";
+      }
+      done_one();
+    });
   }
+}
+
+/// Starts the waiting job once enough nodes and an aggregator are there, or
+/// fails it when the wait is over.
+void try_start(SchedulerPtr self) {
+  auto& st = self->state;
+  if (st.phase != Phase::waiting) return;
+  const auto alive = st.table.alive_count();
+  if (st.config.aggregator && alive >= static_cast<std::size_t>(st.spec.min_nodes)) {
+    set_up(self);
+  } else if (st.uptime() > st.wait_deadline) {
+    finish(self, "failed",
+           !st.config.aggregator
+               ? "no aggregator registered within " + std::to_string(static_cast<int>(st.spec.join_timeout_s)) + " s"
+               : "only " + std::to_string(alive) + " of " + std::to_string(st.spec.min_nodes) +
+                     " nodes joined within " + std::to_string(static_cast<int>(st.spec.join_timeout_s)) + " s");
+  }
+}
+
+ClusterStatus status_of(const SchedulerState& st) {
+  ClusterStatus out;
+  const auto now = st.uptime();
+  for (const auto* n : st.table.all()) {
+    NodeStatus ns;
+    ns.id = n->id;
+    ns.state = runtime::to_string(n->state);
+    ns.resources = n->resources;
+    ns.usage = n->usage;
+    ns.data = n->data;
+    ns.current_task = n->current_task;
+    ns.last_seen_s = now - n->last_seen;
+    ns.incarnation = n->incarnation;
+    ns.lost_reason = n->lost_reason;
+    out.nodes.push_back(std::move(ns));
+  }
+  out.aggregator = static_cast<bool>(st.config.aggregator);
+  if (st.phase != Phase::idle) {
+    out.job = st.spec.name;
+    out.rounds = st.spec.rounds;
+    if (st.job) {
+      out.round = st.job->round();
+      out.progress = st.job->rounds();
+    }
+  }
+  out.jobs_done = st.jobs_done;
+  return out;
+}
+
+void schedule_tick(SchedulerPtr self) {
+  self->delayed_send(self, std::chrono::milliseconds(static_cast<int>(self->state.config.tick_interval_s * 1000)),
+                     tick_atom::value);
 }
 
 scheduler_actor::behavior_type scheduler_behavior(SchedulerPtr self, SchedulerConfig config) {
   self->state.config = std::move(config);
+  self->state.table = runtime::NodeTable(self->state.config.heartbeat_timeout_s > 0
+                                             ? self->state.config.heartbeat_timeout_s
+                                             : std::numeric_limits<double>::infinity());
+  if (self->state.config.aggregator) self->monitor(self->state.config.aggregator);
+  self->set_down_handler([self](caf::down_msg& dm) {
+    auto& st = self->state;
+    if (st.config.aggregator && dm.source == st.config.aggregator.address()) {
+      st.config.aggregator = nullptr;
+      if (st.phase == Phase::running || st.phase == Phase::setting_up)
+        finish(self, "failed", "the aggregator was lost");
+      return;
+    }
+    for (const auto& [id, handle] : st.handles) {
+      if (handle.address() == dm.source) {
+        const std::string node = id;  // node_lost may not touch handles, but keep a copy
+        node_lost(self, node, "connection lost (" + describe(dm.reason, self->system()) + ")");
+        return;
+      }
+    }
+  });
+  schedule_tick(self);
   return {
       [self](submit_atom, const runtime::JobSpec& spec) {
         auto& st = self->state;
         auto rp = self->make_response_promise<runtime::RunReport>();
-        if (st.reply) {
+        if (st.phase != Phase::idle) {
           runtime::RunReport busy;
           busy.status = "failed";
-          busy.error = "the scheduler is already running a job";
+          busy.error = "the scheduler is already running job '" + st.spec.name + "'";
           busy.config = spec;
           rp.deliver(std::move(busy));
           return rp;
         }
         st.spec = spec;
         st.reply = rp;
-        st.started = Clock::now();
+        st.submitter = caf::actor_cast<caf::actor>(self->current_sender());
+        st.job_started = Clock::now();
         st.version = 0;
+        st.fingerprint = 0;
+        st.aggregating = false;
+        st.phase = Phase::waiting;
+        st.wait_deadline = st.uptime() + spec.join_timeout_s;
         if (auto why = spec.validate(); !why.empty()) {
           finish(self, "failed", why);
-        } else if (st.config.nodes.empty()) {
-          finish(self, "failed", "no nodes are registered");
-        } else {
-          try {
-            runtime::make_allocator(spec.policy);
-            set_up(self);
-          } catch (const std::exception& e) {
-            finish(self, "failed", e.what());
-          }
+          return rp;
         }
+        try {
+          runtime::make_allocator(spec.policy);
+        } catch (const std::exception& e) {
+          finish(self, "failed", e.what());
+          return rp;
+        }
+        try_start(self);
         return rp;
+      },
+      [self](register_atom, const NodeRegistration& reg, const caf::actor& node) -> caf::result<caf::actor> {
+        auto& st = self->state;
+        if (!st.config.aggregator) return failure("no aggregator has registered yet; try again");
+        if (reg.name.empty() || !node) return failure("a registration needs a node name and handle");
+        if (st.table.find(reg.name) && st.table.find(reg.name)->state == runtime::NodeState::alive)
+          node_lost(self, reg.name, "re-registered");  // the old incarnation's work is reassigned
+        st.table.join(reg.name, reg.resources, reg.data, reg.speed, st.uptime());
+        auto handle = caf::actor_cast<node_actor>(node);
+        st.handles[reg.name] = handle;
+        self->monitor(handle);
+        if (st.phase == Phase::waiting) {
+          try_start(self);
+        } else if (st.phase == Phase::running) {
+          // Joined mid-job: set it up; it gets tasks from the next round on.
+          set_up_node(self, reg.name, [](bool, const DataSummary*) {});
+        }
+        return caf::actor_cast<caf::actor>(st.config.aggregator);
+      },
+      [self](heartbeat_atom, const std::string& name, const runtime::NodeUsage& usage) {
+        auto& st = self->state;
+        return st.table.heartbeat(name, usage, st.uptime());
+      },
+      [self](status_atom) { return status_of(self->state); },
+      [self](aggregator_atom, const caf::actor& aggregator) {
+        auto& st = self->state;
+        if (st.phase == Phase::running || st.phase == Phase::setting_up) return false;
+        st.config.aggregator = caf::actor_cast<aggregator_actor>(aggregator);
+        self->monitor(st.config.aggregator);
+        // Nodes registered before learn the new aggregator.
+        for (const auto* n : st.table.alive())
+          self->send(st.handles.at(n->id), aggregator_atom::value, aggregator);
+        try_start(self);
+        return true;
+      },
+      [self](tick_atom) {
+        auto& st = self->state;
+        for (const auto& id : st.table.expire(st.uptime())) {
+          const auto* entry = st.table.find(id);
+          reassign_work_of(self, id, entry ? entry->lost_reason : "no heartbeat");
+        }
+        try_start(self);
+        schedule_tick(self);
       },
   };
 }

@@ -1,8 +1,12 @@
 #pragma once
 /// \file
-/// The scheduler actor: takes a job, drives runtime::SyncJob (decomposition,
-/// allocation, task states) and sends the tasks it decides on to nodes and the
-/// aggregator. One job at a time; a second submission is refused.
+/// The scheduler actor: keeps the node table (registration, heartbeats,
+/// monitors), takes one job at a time, drives runtime::SyncJob (decomposition,
+/// allocation, task states, reassignment) and sends the tasks it decides on to
+/// nodes and the aggregator.
+///
+/// Job phases: idle -> waiting (for --min-nodes nodes and an aggregator)
+///   -> setting up (aggregator and nodes load the job) -> running -> idle.
 
 #include <functional>
 #include <string>
@@ -12,15 +16,14 @@
 
 namespace troupe::actors {
 
-struct NamedNode {
-  std::string id;
-  node_actor handle;
-  double speed = 1.0;
-};
-
 struct SchedulerConfig {
+  /// The aggregator; may be empty when an aggregator process registers later.
   aggregator_actor aggregator;
-  std::vector<NamedNode> nodes;
+  /// A node silent for this long is declared lost; 0 disables the check
+  /// (in-process nodes are watched through monitors alone).
+  double heartbeat_timeout_s = 5.0;
+  /// How often liveness and waiting jobs are checked.
+  double tick_interval_s = 0.5;
   /// Called after each round with its record (progress output); may be empty.
   std::function<void(const runtime::RoundRecord&, int rounds)> on_round;
 };

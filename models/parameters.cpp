@@ -104,4 +104,21 @@ std::string Parameters::validate() const {
   return {};
 }
 
+std::uint64_t fingerprint(const Parameters& params) {
+  std::uint64_t h = 1469598103934665603ULL;
+  auto mix = [&h](const void* data, std::size_t n) {
+    const auto* p = static_cast<const unsigned char*>(data);
+    for (std::size_t i = 0; i < n; ++i) {
+      h ^= p[i];
+      h *= 1099511628211ULL;
+    }
+  };
+  for (const auto& t : params.tensors) {
+    mix(t.name.data(), t.name.size());
+    mix(t.shape.data(), t.shape.size() * sizeof(std::int64_t));
+  }
+  mix(params.bytes.data(), params.bytes.size());
+  return h;
+}
+
 }  // namespace troupe::models

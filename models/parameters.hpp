@@ -52,4 +52,8 @@ struct Parameters {
   const float* float_data() const { return reinterpret_cast<const float*>(bytes.data()); }
 };
 
+/// A 64-bit FNV-1a hash of the layout and bytes: equal parameters give equal
+/// fingerprints, so two runs can be compared bit for bit without shipping models.
+std::uint64_t fingerprint(const Parameters& params);
+
 }  // namespace troupe::models

@@ -20,6 +20,8 @@ std::string JobSpec::validate() const {
   if (train_limit < 0 || test_limit < 0)
     return "--train-limit and --test-limit must not be negative";
   if (!(task_timeout_s > 0.0)) return "--task-timeout must be positive";
+  if (min_nodes < 1) return "--min-nodes must be at least 1";
+  if (!(join_timeout_s >= 0.0)) return "--join-timeout must not be negative";
   return {};
 }
 

@@ -30,6 +30,8 @@ struct JobSpec {
   std::int64_t test_limit = 0;      ///< evaluate on the first N test examples (0 = all)
   std::string policy = "priority";  ///< allocation policy
   double task_timeout_s = 600.0;    ///< a task that takes longer counts as failed
+  int min_nodes = 1;                ///< nodes that must have joined before round 1
+  double join_timeout_s = 60.0;     ///< how long to wait for min_nodes
 
   /// Empty when the spec is usable, else the first problem, naming the option.
   std::string validate() const;

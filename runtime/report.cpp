@@ -35,7 +35,9 @@ json config_json(const JobSpec& j) {
               {"train_limit", j.train_limit},
               {"test_limit", j.test_limit},
               {"policy", j.policy},
-              {"task_timeout_s", j.task_timeout_s}};
+              {"task_timeout_s", j.task_timeout_s},
+              {"min_nodes", j.min_nodes},
+              {"join_timeout_s", j.join_timeout_s}};
 }
 
 json seconds_or_null(Seconds s) {
@@ -156,7 +158,9 @@ std::string to_json(const RunReport& r) {
                      {"end_s", seconds_or_null(t.finished_at)},
                      {"samples", t.samples},
                      {"loss", t.loss},
-                     {"error", t.error}});
+                     {"error", t.error},
+                     {"reassigned_from", t.reassigned_from < 0 ? nlohmann::json(nullptr)
+                                                               : nlohmann::json(t.reassigned_from)}});
   }
   json rounds = json::array();
   for (const auto& rr : r.rounds) {
@@ -190,7 +194,8 @@ std::string to_json(const RunReport& r) {
              {"recall", m.recall},
              {"f1", m.f1},
              {"loss", m.loss},
-             {"confusion", confusion_json(m)}}},
+             {"confusion", confusion_json(m)},
+             {"model_fingerprint", r.model_fingerprint}}},
            {"nodes", nodes},
            {"efficiency",
             {{"makespan_s", r.efficiency.makespan_s},

@@ -53,6 +53,7 @@ struct RunReport {
   std::vector<Task> tasks;
   std::vector<RoundRecord> rounds;
   models::ClassificationMetrics final_metrics;
+  std::string model_fingerprint;    ///< hex fingerprint of the final global model
   std::vector<NodeRecord> nodes;
   Efficiency efficiency;
   double wall_s = 0.0;

@@ -1,5 +1,6 @@
 #include "runtime/sync_job.hpp"
 
+#include <algorithm>
 #include <numeric>
 #include <stdexcept>
 
@@ -12,10 +13,22 @@ SyncJob::SyncJob(JobSpec job, std::vector<std::int64_t> shard_sizes, std::int64_
     : job_(std::move(job)),
       shard_sizes_(std::move(shard_sizes)),
       test_size_(test_size),
-      allocator_(std::move(allocator)),
-      nodes_(std::move(nodes)) {
+      allocator_(std::move(allocator)) {
   if (!allocator_) throw std::invalid_argument("SyncJob needs an allocator");
-  if (nodes_.empty()) throw std::invalid_argument("SyncJob needs at least one node");
+  if (nodes.empty()) throw std::invalid_argument("SyncJob needs at least one node");
+  set_nodes(std::move(nodes));
+}
+
+void SyncJob::set_nodes(std::vector<NodeInfo> nodes) { nodes_ = std::move(nodes); }
+
+int SyncJob::place_one(const Task& task, const std::vector<NodeInfo>& candidates) const {
+  if (candidates.empty()) return -1;
+  AllocationRequest request;
+  request.tasks.push_back({task.id, task.priority, task.demand});
+  for (const auto& n : candidates) request.nodes.push_back({n.id, task.demand * (1.0 + n.speed), true});
+  const auto a = allocator_->allocate(request);
+  if (!check_allocation(request, a).empty()) return -1;
+  return a.node_of_task.front();
 }
 
 std::vector<std::int64_t> SyncJob::start_next_round(Seconds now) {
@@ -29,48 +42,89 @@ std::vector<std::int64_t> SyncJob::start_next_round(Seconds now) {
   std::iota(shards.begin(), shards.end(), 0);
   auto tasks = decompose_round(job_, round_, shards, shard_sizes_, test_size_, next_id_);
 
-  // Per-round capacity: each node's speed-proportional share of the round's
+  // Shards held by a pinned node go to that node; the other training tasks and
+  // the evaluation task are allocated over the nodes that can take any shard
+  // (evaluation: over all nodes).
+  std::vector<NodeInfo> free_nodes;
+  for (const auto& n : nodes_)
+    if (n.pinned_shard < 0) free_nodes.push_back(n);
+  auto owner_of = [&](int shard) -> const NodeInfo* {
+    for (const auto& n : nodes_)
+      if (n.pinned_shard == shard) return &n;
+    return nullptr;
+  };
+
+  // Per-round capacity: each node's speed-proportional share of the allocated
   // work with headroom, plus room for the largest task, so that every task fits.
   AllocationRequest request;
+  std::vector<std::size_t> requested;  // index into `tasks` of each request entry
   double total = 0.0;
   double largest = 0.0;
-  for (const auto& t : tasks) {
+  for (std::size_t i = 0; i < tasks.size(); ++i) {
+    const auto& t = tasks[i];
+    if (t.kind == TaskKind::train && owner_of(t.shard)) continue;
     request.tasks.push_back({t.id, t.priority, t.demand});
+    requested.push_back(i);
     total += t.demand;
     largest = std::max(largest, t.demand);
   }
+  // The evaluation task may run on any node; training only on free ones.
+  const auto& request_nodes = free_nodes.empty() ? nodes_ : free_nodes;
+  if (request_nodes.empty())
+    throw std::runtime_error("round " + std::to_string(round_) + ": no node is available");
   double speed_sum = 0.0;
-  for (const auto& n : nodes_) speed_sum += n.speed;
-  for (const auto& n : nodes_)
-    request.nodes.push_back(
-        {n.id, kCapacityHeadroom * total * n.speed / speed_sum + largest, true});
-
+  for (const auto& n : request_nodes) speed_sum += n.speed;
+  for (const auto& n : request_nodes)
+    request.nodes.push_back({n.id, kCapacityHeadroom * total * n.speed / speed_sum + largest, true});
   const auto allocation = allocator_->allocate(request);
   if (auto why = check_allocation(request, allocation); !why.empty())
     throw std::runtime_error("allocator '" + allocator_->name() +
                              "' returned an invalid allocation: " + why);
+
+  std::vector<std::string> node_of(tasks.size());
+  for (std::size_t r = 0; r < requested.size(); ++r) {
+    const int node = allocation.node_of_task[r];
+    const auto& t = tasks[requested[r]];
+    // Training tasks cannot go to pinned nodes (used only when no free node exists).
+    if (node != Allocation::kUnplaced &&
+        (t.kind == TaskKind::evaluate || request_nodes[static_cast<std::size_t>(node)].pinned_shard < 0))
+      node_of[requested[r]] = request_nodes[static_cast<std::size_t>(node)].id;
+  }
+  for (std::size_t i = 0; i < tasks.size(); ++i)
+    if (tasks[i].kind == TaskKind::train)
+      if (const auto* owner = owner_of(tasks[i].shard)) node_of[i] = owner->id;
 
   train_ids_.clear();
   eval_id_ = -1;
   for (std::size_t i = 0; i < tasks.size(); ++i) {
     const auto id = tasks[i].id;
     const auto kind = tasks[i].kind;
+    const auto shard = tasks[i].shard;
     tracker_.add(std::move(tasks[i]), now);
-    const int node = allocation.node_of_task[i];
-    if (node == Allocation::kUnplaced)
-      throw std::runtime_error("task " + std::to_string(id) + " of round " +
-                               std::to_string(round_) + " fits on no node");
-    tracker_.assign(id, nodes_[static_cast<std::size_t>(node)].id, now);
-    if (kind == TaskKind::train)
+    if (kind == TaskKind::train) {
       train_ids_.push_back(id);
-    else
+    } else {
       eval_id_ = id;
+    }
+    if (node_of[i].empty()) {
+      tracker_.fail(id, now,
+                    kind == TaskKind::train ? "no node can train shard " + std::to_string(shard)
+                                            : "no node can evaluate");
+      continue;
+    }
+    tracker_.assign(id, node_of[i], now);
   }
-  return train_ids_;
+  if (tracker_.get(eval_id_).state == TaskState::failed)
+    throw std::runtime_error("round " + std::to_string(round_) + ": the evaluation task fits on no node");
+  std::vector<std::int64_t> placed;
+  for (auto id : train_ids_)
+    if (tracker_.get(id).state == TaskState::assigned) placed.push_back(id);
+  if (placed.empty())
+    throw std::runtime_error("round " + std::to_string(round_) + ": no training task fits on any node");
+  return placed;
 }
 
-void SyncJob::train_done(std::int64_t id, Seconds now, std::int64_t samples, double loss,
-                         Seconds busy_s) {
+void SyncJob::train_done(std::int64_t id, Seconds now, std::int64_t samples, double loss, Seconds busy_s) {
   tracker_.finish(id, now, samples, loss, busy_s);
 }
 
@@ -80,16 +134,67 @@ void SyncJob::task_failed(std::int64_t id, Seconds now, const std::string& reaso
   tracker_.fail(id, now, reason);
 }
 
+std::vector<std::int64_t> SyncJob::fail_tasks_on(const std::string& node, Seconds now, const std::string& reason) {
+  std::vector<std::int64_t> failed;
+  std::vector<std::int64_t> current = train_ids_;
+  if (eval_id_ >= 0) current.push_back(eval_id_);
+  for (auto id : current) {
+    const auto& t = tracker_.get(id);
+    if (t.node == node && !t.terminal()) {
+      task_failed(id, now, reason);
+      failed.push_back(id);
+    }
+  }
+  return failed;
+}
+
+std::optional<std::int64_t> SyncJob::reassign(std::int64_t id, Seconds now) {
+  const Task failed = tracker_.get(id);
+  if (failed.state != TaskState::failed || failed.round != round_) return std::nullopt;
+  int attempts = 0;
+  for (const auto& t : tracker_.tasks())
+    if (t.round == round_ && t.kind == failed.kind && t.shard == failed.shard) ++attempts;
+  if (attempts >= kMaxAttemptsPerShard) return std::nullopt;
+
+  std::vector<NodeInfo> candidates;
+  for (const auto& n : nodes_) {
+    if (n.id == failed.node) continue;
+    const bool can_train = n.pinned_shard < 0 || n.pinned_shard == failed.shard;
+    if (failed.kind == TaskKind::evaluate || can_train) candidates.push_back(n);
+  }
+  Task next = failed;
+  next.id = next_id_++;
+  next.node.clear();
+  next.error.clear();
+  next.samples = 0;
+  next.loss = 0.0;
+  next.started_at = next.assigned_at = next.finished_at = kNever;
+  next.reassigned_from = failed.id;
+  const int node = place_one(next, candidates);
+  if (node < 0) return std::nullopt;
+  const auto new_id = next.id;
+  tracker_.add(std::move(next), now);
+  tracker_.assign(new_id, candidates[static_cast<std::size_t>(node)].id, now);
+  if (failed.kind == TaskKind::train)
+    train_ids_.push_back(new_id);
+  else
+    eval_id_ = new_id;
+  return new_id;
+}
+
 bool SyncJob::training_complete() const {
   for (auto id : train_ids_)
     if (!tracker_.get(id).terminal()) return false;
   return true;
 }
 
-int SyncJob::updates_in_round() const {
-  int n = 0;
-  for (auto id : train_ids_) n += tracker_.get(id).state == TaskState::done ? 1 : 0;
-  return n;
+int SyncJob::updates_in_round() const { return static_cast<int>(accepted_updates().size()); }
+
+std::vector<std::int64_t> SyncJob::accepted_updates() const {
+  std::vector<std::int64_t> ids;
+  for (auto id : train_ids_)
+    if (tracker_.get(id).state == TaskState::done) ids.push_back(id);
+  return ids;
 }
 
 void SyncJob::eval_done(std::int64_t id, Seconds now, const models::ClassificationMetrics& metrics,
@@ -107,16 +212,23 @@ void SyncJob::eval_done(std::int64_t id, Seconds now, const models::Classificati
   rec.seconds = now - round_started_;
   double weighted = 0.0;
   std::int64_t samples = 0;
+  std::vector<int> shards_with_update;
   for (auto tid : train_ids_) {
     const auto& t = tracker_.get(tid);
-    if (t.state == TaskState::done) {
-      ++rec.updates;
-      weighted += t.loss * static_cast<double>(t.samples);
-      samples += t.samples;
-    } else {
-      ++rec.failed;
-    }
+    if (t.state != TaskState::done) continue;
+    ++rec.updates;
+    weighted += t.loss * static_cast<double>(t.samples);
+    samples += t.samples;
+    shards_with_update.push_back(t.shard);
   }
+  // A shard counts as failed when none of its attempts delivered an update.
+  std::vector<int> shards;
+  for (auto tid : train_ids_) shards.push_back(tracker_.get(tid).shard);
+  std::sort(shards.begin(), shards.end());
+  shards.erase(std::unique(shards.begin(), shards.end()), shards.end());
+  for (int s : shards)
+    if (std::find(shards_with_update.begin(), shards_with_update.end(), s) == shards_with_update.end())
+      ++rec.failed;
   rec.train_loss = samples > 0 ? weighted / static_cast<double>(samples) : 0.0;
   rounds_.push_back(rec);
   last_metrics_ = metrics;

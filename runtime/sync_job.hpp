@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,8 +27,12 @@ namespace troupe::runtime {
 /// A node as the scheduler knows it.
 struct NodeInfo {
   std::string id;
-  double speed = 1.0;  ///< relative throughput (1 = reference)
+  double speed = 1.0;     ///< relative throughput (1 = reference)
+  int pinned_shard = -1;  ///< >= 0: the node holds only this shard's data
 };
+
+/// Attempts per shard and round (the first one plus reassignments).
+inline constexpr int kMaxAttemptsPerShard = 3;
 
 /// Headroom of per-round node capacity over the node's fair share of the work.
 inline constexpr double kCapacityHeadroom = 1.25;
@@ -39,10 +44,27 @@ class SyncJob {
   SyncJob(JobSpec job, std::vector<std::int64_t> shard_sizes, std::int64_t test_size,
           std::unique_ptr<Allocator> allocator, std::vector<NodeInfo> nodes);
 
+  /// Replaces the node list; takes effect from the next round (nodes that
+  /// joined mid-round are used from then on) and for reassignments.
+  void set_nodes(std::vector<NodeInfo> nodes);
+
   /// Decomposes and allocates the next round at `now`. Returns the ids of the
-  /// round's training tasks, each assigned to a node. Throws std::runtime_error
-  /// when a task cannot be placed (no node can hold it).
+  /// round's training tasks that were placed, each assigned to a node; a shard
+  /// no node can train is recorded as a failed task. Throws std::runtime_error
+  /// when no training task and no evaluation task can be placed.
   std::vector<std::int64_t> start_next_round(Seconds now);
+
+  /// Fails every unfinished task of the current round on `node`; returns their ids.
+  std::vector<std::int64_t> fail_tasks_on(const std::string& node, Seconds now, const std::string& reason);
+
+  /// Replaces failed task `id` (of the current round) by a new task on another
+  /// node, chosen by the allocator among the current nodes except the one that
+  /// failed. Returns the new task's id, or nothing when no node can take it or
+  /// the shard ran out of attempts (kMaxAttemptsPerShard).
+  std::optional<std::int64_t> reassign(std::int64_t id, Seconds now);
+
+  /// Ids of the current round's training tasks that delivered an update.
+  std::vector<std::int64_t> accepted_updates() const;
 
   void task_started(std::int64_t id, Seconds now) { tracker_.start(id, now); }
   void train_done(std::int64_t id, Seconds now, std::int64_t samples, double loss,
@@ -53,7 +75,7 @@ class SyncJob {
   bool training_complete() const;
   /// Training tasks of the current round that delivered an update.
   int updates_in_round() const;
-  /// The current round's evaluation task (assigned, not yet started).
+  /// The current round's evaluation task (the latest attempt).
   const Task& eval_task() const { return tracker_.get(eval_id_); }
   /// Records the evaluation of global model `version`; ends the round.
   void eval_done(std::int64_t id, Seconds now, const models::ClassificationMetrics& metrics,
@@ -86,6 +108,9 @@ class SyncJob {
   Seconds round_started_ = 0.0;
   std::vector<std::int64_t> train_ids_;
   std::int64_t eval_id_ = -1;
+
+  /// Places one task among `candidates` with the allocator; -1 when it fits nowhere.
+  int place_one(const Task& task, const std::vector<NodeInfo>& candidates) const;
 };
 
 }  // namespace troupe::runtime

@@ -1,0 +1,76 @@
+#include "runtime/resources.hpp"
+
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace troupe::runtime {
+namespace {
+
+/// A field of /proc/meminfo in bytes (0 when missing).
+std::uint64_t meminfo(const std::string& key) {
+  std::ifstream in("/proc/meminfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(key + ":", 0) == 0) {
+      std::istringstream fields(line.substr(key.size() + 1));
+      std::uint64_t kb = 0;
+      fields >> kb;
+      return kb * 1024;
+    }
+  }
+  return 0;
+}
+
+double process_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+double wall_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+std::uint64_t process_rss() {
+  std::ifstream in("/proc/self/statm");
+  std::uint64_t size = 0, resident = 0;
+  if (!(in >> size >> resident)) return 0;
+  return resident * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+NodeResources probe_resources(const std::string& data_dir) {
+  NodeResources r;
+  r.cores = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  r.memory_total = meminfo("MemTotal");
+  r.memory_available = meminfo("MemAvailable");
+  struct statvfs fs {};
+  if (statvfs(data_dir.empty() ? "." : data_dir.c_str(), &fs) == 0)
+    r.disk_free = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
+  r.gpus = probe_gpus(&r.gpu_note);
+  return r;
+}
+
+UsageSampler::UsageSampler() : last_cpu_s_(process_cpu_seconds()), last_wall_s_(wall_seconds()) {}
+
+NodeUsage UsageSampler::sample() {
+  NodeUsage u;
+  const double cpu = process_cpu_seconds();
+  const double wall = wall_seconds();
+  const double cores = static_cast<double>(std::max(1U, std::thread::hardware_concurrency()));
+  if (wall > last_wall_s_) u.cpu_utilisation = (cpu - last_cpu_s_) / (wall - last_wall_s_) / cores;
+  last_cpu_s_ = cpu;
+  last_wall_s_ = wall;
+  u.rss = process_rss();
+  u.memory_available = meminfo("MemAvailable");
+  return u;
+}
+
+}  // namespace troupe::runtime
