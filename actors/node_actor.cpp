@@ -12,6 +12,7 @@ namespace {
 
 struct NodeState {
   NodeConfig config;
+  std::shared_ptr<runtime::DataCatalog> catalog;  ///< the data of the current job
   std::optional<runtime::JobSpec> job;
   std::shared_ptr<const models::Partition> partition;
   std::shared_ptr<const models::Dataset> train_set;
@@ -69,9 +70,17 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
                            std::to_string(placement.shards) + " but the job splits the data into " +
                            std::to_string(job.nodes) + " shards");
           st.job = job;
+          if (st.config.data) {
+            st.catalog = st.config.data;
+          } else {
+            const auto dir = st.config.data_dir.empty() ? job.data_dir : st.config.data_dir;
+            if (!st.catalog || st.catalog->dir() != dir || st.catalog->train_limit() != job.train_limit ||
+                st.catalog->test_limit() != job.test_limit)
+              st.catalog = std::make_shared<runtime::DataCatalog>(dir, job.train_limit, job.test_limit);
+          }
           runtime::PartitionSpec spec{job.partition, job.alpha, job.nodes, job.seed};
-          st.partition = st.config.data->partition(spec);
-          st.train_set = st.config.data->train();
+          st.partition = st.catalog->partition(spec);
+          st.train_set = st.catalog->train();
           const models::DeviceOptions device{device_of(st), threads_of(st)};
           st.trainer.emplace(*kind, device);
           st.evaluator.reset();
@@ -79,7 +88,7 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
           DataSummary summary;
           for (const auto& part : *st.partition)
             summary.shard_sizes.push_back(static_cast<std::int64_t>(part.size()));
-          summary.test_size = static_cast<std::int64_t>(st.config.data->test()->size());
+          summary.test_size = static_cast<std::int64_t>(st.catalog->test()->size());
           return summary;
         } catch (const std::exception& e) {
           return failure(st.config.name + ": set-up failed: " + e.what());
@@ -169,7 +178,7 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
                 if (!st.evaluator) {
                   const models::DeviceOptions device{device_of(st), threads_of(st)};
                   st.evaluator.emplace(*models::parse_model_kind(st.job->model), device,
-                                       *st.config.data->test());
+                                       *st.catalog->test());
                 }
                 rp.deliver(st.evaluator->evaluate(st.model));
               } catch (const std::exception& e) {

@@ -16,7 +16,10 @@ struct NodeConfig {
   std::string name;                            ///< node id in reports
   /// Where models come from and updates go; may arrive later with aggregator_atom.
   aggregator_actor aggregator;
-  std::shared_ptr<runtime::DataCatalog> data;  ///< this node's data
+  /// This node's data, shared with other in-process nodes; when empty the node
+  /// loads its own from `data_dir` (or the job's --data-dir) at set-up.
+  std::shared_ptr<runtime::DataCatalog> data;
+  std::string data_dir;
   std::shared_ptr<runtime::ComputeGate> gate;  ///< limits concurrent compute in the process
   std::string device;                          ///< overrides the job's device when not empty
   int threads = 0;                             ///< overrides the job's threads when > 0

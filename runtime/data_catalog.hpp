@@ -38,6 +38,8 @@ class DataCatalog {
   std::shared_ptr<const models::Partition> partition(const PartitionSpec& spec);
 
   const std::string& dir() const { return dir_; }
+  std::int64_t train_limit() const { return train_limit_; }
+  std::int64_t test_limit() const { return test_limit_; }
 
  private:
   std::string dir_;

@@ -1,0 +1,74 @@
+#include "actors/node_agent.hpp"
+
+#include <chrono>
+
+#include "actors/errors.hpp"
+#include "runtime/resources.hpp"
+
+namespace troupe::actors {
+namespace {
+
+using register_retry_atom = caf::atom_constant<caf::atom("reregister")>;
+
+struct AgentState {
+  NodeAgentConfig config;
+  runtime::UsageSampler sampler;
+  bool registered = false;
+  static inline const char* name = "troupe.node_agent";
+};
+
+using AgentPtr = caf::stateful_actor<AgentState>*;
+
+std::chrono::milliseconds ms(double seconds) {
+  return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000.0));
+}
+
+void register_now(AgentPtr self) {
+  auto& st = self->state;
+  self->request(st.config.scheduler, std::chrono::seconds(10), register_atom::value, st.config.registration,
+                caf::actor_cast<caf::actor>(st.config.node))
+      .then(
+          [self](const caf::actor& aggregator) {
+            auto& st = self->state;
+            self->send(st.config.node, aggregator_atom::value, aggregator);
+            if (!st.registered) {
+              st.registered = true;
+              self->send(self, tick_atom::value);
+            }
+          },
+          [self](caf::error& err) {
+            caf::aout(self) << "troupe node " << self->state.config.registration.name
+                            << ": registration refused (" << describe(err, self->system()) << "), retrying\n";
+            self->delayed_send(self, ms(self->state.config.retry_interval_s), register_retry_atom::value);
+          });
+}
+
+caf::behavior agent_behavior(AgentPtr self, NodeAgentConfig config) {
+  self->state.config = std::move(config);
+  self->monitor(self->state.config.scheduler);
+  self->monitor(self->state.config.node);
+  self->set_down_handler([self](caf::down_msg& dm) { self->quit(dm.reason); });
+  register_now(self);
+  return {
+      [self](register_retry_atom) { register_now(self); },
+      [self](tick_atom) {
+        auto& st = self->state;
+        self->request(st.config.scheduler, ms(st.config.heartbeat_interval_s * 4), heartbeat_atom::value,
+                      st.config.registration.name, st.sampler.sample())
+            .then(
+                [self](bool known) {
+                  if (!known) register_now(self);  // the scheduler forgot us (lost or restarted)
+                },
+                [](caf::error&) {});  // a missed heartbeat; the monitor tells if the scheduler is gone
+        self->delayed_send(self, ms(st.config.heartbeat_interval_s), tick_atom::value);
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_node_agent(caf::actor_system& system, NodeAgentConfig config) {
+  return system.spawn(agent_behavior, std::move(config));
+}
+
+}  // namespace troupe::actors

@@ -1,0 +1,23 @@
+#pragma once
+/// \file
+/// The node agent: registers a node with a scheduler and keeps it known with
+/// heartbeats. It is a separate, light actor so that heartbeats go on while the
+/// node actor's thread is busy training. It quits when the scheduler is lost,
+/// so that the process can reconnect.
+
+#include "actors/protocol.hpp"
+
+namespace troupe::actors {
+
+struct NodeAgentConfig {
+  scheduler_actor scheduler;
+  node_actor node;
+  NodeRegistration registration;
+  double heartbeat_interval_s = 1.0;
+  double retry_interval_s = 1.0;  ///< between registration attempts
+};
+
+/// Spawns the agent; it registers at once and retries until it succeeds.
+caf::actor spawn_node_agent(caf::actor_system& system, NodeAgentConfig config);
+
+}  // namespace troupe::actors

@@ -1,0 +1,378 @@
+#include "actors/processes.hpp"
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <thread>
+
+#include "actors/aggregator_actor.hpp"
+#include "actors/cluster.hpp"
+#include "actors/errors.hpp"
+#include "actors/node_actor.hpp"
+#include "actors/node_agent.hpp"
+#include "actors/scheduler_actor.hpp"
+#include "runtime/resources.hpp"
+
+namespace troupe::actors {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void on_stop_signal(int) { g_stop = true; }
+
+void install_signal_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+}
+
+/// Sleeps up to `d`, waking early when a stop signal arrives; false if stopped.
+bool sleep_unless_stopped(std::chrono::milliseconds d) {
+  const auto until = Clock::now() + d;
+  while (Clock::now() < until) {
+    if (g_stop) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return !g_stop;
+}
+
+/// A CAF configuration with troupe's types and the network module.
+struct RemoteConfig : caf::actor_system_config {
+  RemoteConfig() {
+    configure(*this);
+    load<caf::io::middleman>();
+    set("middleman.workers", 0);
+    // Nodes talk to the aggregator directly, not through the scheduler's process.
+    set("middleman.enable-automatic-connections", true);
+  }
+};
+
+/// Connects to the actor published at `ep`, retrying with backoff until
+/// `timeout_s` has passed (or a stop signal). Empty with `why` set on failure.
+template <class Handle>
+std::optional<Handle> connect(caf::actor_system& system, const Endpoint& ep, double timeout_s, std::string* why) {
+  const auto deadline = Clock::now() + std::chrono::milliseconds(static_cast<std::int64_t>(timeout_s * 1000));
+  auto backoff = std::chrono::milliseconds(100);
+  for (;;) {
+    auto got = system.middleman().remote_actor<Handle>(ep.host, ep.port);
+    if (got) return *got;
+    *why = describe(got.error(), system);
+    if (Clock::now() + backoff > deadline || !sleep_unless_stopped(backoff)) return std::nullopt;
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
+  }
+}
+
+template <class Handle>
+std::optional<std::uint16_t> publish(caf::actor_system& system, const Handle& h, const Endpoint& ep,
+                                     std::string* why) {
+  auto port = system.middleman().publish(h, ep.port, ep.host.c_str(), /*reuse=*/true);
+  if (!port) {
+    *why = describe(port.error(), system);
+    return std::nullopt;
+  }
+  return *port;
+}
+
+std::string default_node_name() {
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  return std::string(host) + "-" + std::to_string(getpid());
+}
+
+std::string gib(std::uint64_t bytes) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(1) << static_cast<double>(bytes) / (1024.0 * 1024.0 * 1024.0) << " GiB";
+  return s.str();
+}
+
+void print_round(const runtime::RoundRecord& r, int rounds) {
+  std::cout << "round " << std::setw(3) << r.round << '/' << rounds << std::fixed << std::setprecision(4)
+            << "  accuracy " << r.accuracy << "  f1 " << r.f1 << "  test loss " << r.loss << "  updates "
+            << r.updates << std::setprecision(2) << "  " << r.seconds << " s" << std::endl;
+}
+
+}  // namespace
+
+std::optional<Endpoint> parse_endpoint(const std::string& text, std::string* error) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
+    if (error) *error = "'" + text + "' is not HOST:PORT";
+    return std::nullopt;
+  }
+  Endpoint ep;
+  ep.host = text.substr(0, colon);
+  if (ep.host.size() > 2 && ep.host.front() == '[' && ep.host.back() == ']')
+    ep.host = ep.host.substr(1, ep.host.size() - 2);
+  const auto port = text.substr(colon + 1);
+  if (port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5 || std::stoul(port) > 65535) {
+    if (error) *error = "'" + port + "' in '" + text + "' is not a port (0-65535)";
+    return std::nullopt;
+  }
+  ep.port = static_cast<std::uint16_t>(std::stoul(port));
+  return ep;
+}
+
+bool announce_listening(const std::string& what, const Endpoint& bound, const std::string& port_file) {
+  std::cout << "troupe " << what << " listening on " << bound.str() << std::endl;
+  if (port_file.empty()) return true;
+  const auto tmp = port_file + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << bound.port << '\n';
+    if (!out.flush()) return false;
+  }
+  return std::rename(tmp.c_str(), port_file.c_str()) == 0;
+}
+
+int run_scheduler_process(const SchedulerProcessOptions& options) {
+  install_signal_handlers();
+  RemoteConfig cfg;
+  caf::actor_system system{cfg};
+  std::string why;
+  aggregator_actor aggregator;
+  if (options.aggregator) {
+    auto got = connect<aggregator_actor>(system, *options.aggregator, options.common.connect_timeout_s, &why);
+    if (!got) {
+      std::cerr << "troupe scheduler: cannot reach the aggregator at " << options.aggregator->str() << ": " << why
+                << '\n';
+      return 1;
+    }
+    aggregator = *got;
+  } else {
+    aggregator = spawn_aggregator(system);
+  }
+  SchedulerConfig sc;
+  sc.aggregator = aggregator;
+  sc.heartbeat_timeout_s = options.heartbeat_timeout_s;
+  if (!options.common.quiet) sc.on_round = print_round;
+  auto scheduler = spawn_scheduler(system, std::move(sc));
+  auto port = publish(system, scheduler, options.listen, &why);
+  if (!port) {
+    std::cerr << "troupe scheduler: cannot listen on " << options.listen.str() << ": " << why << '\n';
+    caf::anon_send_exit(scheduler, caf::exit_reason::user_shutdown);
+    if (!options.aggregator) caf::anon_send_exit(aggregator, caf::exit_reason::user_shutdown);
+    return 1;
+  }
+  if (!announce_listening("scheduler", {options.listen.host, *port}, options.common.port_file)) {
+    std::cerr << "troupe scheduler: cannot write " << options.common.port_file << '\n';
+    return 1;
+  }
+  while (sleep_unless_stopped(std::chrono::milliseconds(200))) {
+  }
+  caf::anon_send_exit(scheduler, caf::exit_reason::user_shutdown);
+  if (!options.aggregator) caf::anon_send_exit(aggregator, caf::exit_reason::user_shutdown);
+  return 0;
+}
+
+int run_aggregator_process(const AggregatorProcessOptions& options) {
+  install_signal_handlers();
+  RemoteConfig cfg;
+  caf::actor_system system{cfg};
+  std::string why;
+  auto aggregator = spawn_aggregator(system);
+  auto port = publish(system, aggregator, options.listen, &why);
+  if (!port) {
+    std::cerr << "troupe aggregator: cannot listen on " << options.listen.str() << ": " << why << '\n';
+    caf::anon_send_exit(aggregator, caf::exit_reason::user_shutdown);
+    return 1;
+  }
+  announce_listening("aggregator", {options.listen.host, *port}, options.common.port_file);
+  double timeout = options.common.connect_timeout_s;
+  int code = 0;
+  while (!g_stop) {
+    auto scheduler = connect<scheduler_actor>(system, options.scheduler, timeout, &why);
+    if (!scheduler) {
+      if (!g_stop) {
+        std::cerr << "troupe aggregator: cannot reach the scheduler at " << options.scheduler.str() << ": " << why
+                  << '\n';
+        code = 1;
+      }
+      break;
+    }
+    caf::scoped_actor self{system};
+    self->monitor(*scheduler);
+    bool offered = false;
+    self->request(*scheduler, std::chrono::seconds(10), aggregator_atom::value,
+                  caf::actor_cast<caf::actor>(aggregator))
+        .receive([&](bool accepted) { offered = accepted; },
+                 [&](caf::error& err) { why = describe(err, system); });
+    if (!offered) {
+      std::cerr << "troupe aggregator: the scheduler did not accept this aggregator"
+                << (why.empty() ? " (a job is running)" : ": " + why) << '\n';
+      code = 1;
+      break;
+    }
+    if (!options.common.quiet) std::cout << "troupe aggregator: registered with " << options.scheduler.str() << std::endl;
+    bool lost = false;
+    while (!lost && !g_stop) {
+      self->receive([&](caf::down_msg&) { lost = true; }, caf::after(std::chrono::milliseconds(200)) >> [] {});
+    }
+    if (lost) {
+      std::cerr << "troupe aggregator: scheduler lost, reconnecting\n";
+      timeout = options.common.reconnect_timeout_s;
+    }
+  }
+  caf::anon_send_exit(aggregator, caf::exit_reason::user_shutdown);
+  return code;
+}
+
+int run_node_process(const NodeProcessOptions& options) {
+  install_signal_handlers();
+  RemoteConfig cfg;
+  caf::actor_system system{cfg};
+  const auto name = options.name.empty() ? default_node_name() : options.name;
+  NodeConfig nc;
+  nc.name = name;
+  nc.device = options.device;
+  nc.threads = options.threads;
+  nc.placement = options.placement;
+  nc.data_dir = options.data_dir;
+  nc.gate = std::make_shared<runtime::ComputeGate>(1);
+  auto node = spawn_node(system, std::move(nc));
+
+  NodeRegistration reg;
+  reg.name = name;
+  reg.resources = runtime::probe_resources(options.data_dir.empty() ? "." : options.data_dir);
+  reg.data = options.placement;
+  reg.speed = options.speed;
+  reg.pid = static_cast<std::int32_t>(getpid());
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  reg.host = host;
+
+  std::string why;
+  double timeout = options.common.connect_timeout_s;
+  int code = 0;
+  while (!g_stop) {
+    auto scheduler = connect<scheduler_actor>(system, options.scheduler, timeout, &why);
+    if (!scheduler) {
+      if (!g_stop) {
+        std::cerr << "troupe node " << name << ": cannot reach the scheduler at " << options.scheduler.str()
+                  << " within " << timeout << " s: " << why << '\n';
+        code = 1;
+      }
+      break;
+    }
+    if (!options.common.quiet) std::cout << "troupe node " << name << ": connected to " << options.scheduler.str() << std::endl;
+    NodeAgentConfig ac;
+    ac.scheduler = *scheduler;
+    ac.node = node;
+    ac.registration = reg;
+    ac.heartbeat_interval_s = options.heartbeat_interval_s;
+    auto agent = spawn_node_agent(system, ac);
+    caf::scoped_actor self{system};
+    self->monitor(agent);
+    bool lost = false;
+    while (!lost && !g_stop)
+      self->receive([&](caf::down_msg&) { lost = true; }, caf::after(std::chrono::milliseconds(200)) >> [] {});
+    if (!lost) {
+      self->send_exit(agent, caf::exit_reason::user_shutdown);
+      break;
+    }
+    std::cerr << "troupe node " << name << ": scheduler lost, reconnecting\n";
+    timeout = options.common.reconnect_timeout_s;
+  }
+  caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
+  return code;
+}
+
+runtime::RunReport run_submit(const SubmitOptions& options) {
+  RemoteConfig cfg;
+  caf::actor_system system{cfg};
+  runtime::RunReport report;
+  report.config = options.job;
+  std::string why;
+  auto scheduler = connect<scheduler_actor>(system, options.scheduler, options.common.connect_timeout_s, &why);
+  if (!scheduler) {
+    report.status = "failed";
+    report.error = "cannot reach the scheduler at " + options.scheduler.str() + ": " + why;
+    return report;
+  }
+  caf::scoped_actor self{system};
+  self->monitor(*scheduler);
+  self->send(*scheduler, submit_atom::value, options.job);
+  bool running = true;
+  self->receive_while(running)(
+      [&](progress_atom, const runtime::RoundRecord& r) {
+        if (!options.common.quiet) print_round(r, options.job.rounds);
+      },
+      [&](runtime::RunReport& r) {
+        report = std::move(r);
+        running = false;
+      },
+      [&](caf::down_msg& dm) {
+        report.status = "failed";
+        report.error = "lost the connection to the scheduler (" + describe(dm.reason, system) + ")";
+        running = false;
+      },
+      [&](caf::error& err) {
+        report.status = "failed";
+        report.error = describe(err, system);
+        running = false;
+      });
+  return report;
+}
+
+int run_status(const Endpoint& scheduler_ep, const ProcessOptions& options) {
+  RemoteConfig cfg;
+  caf::actor_system system{cfg};
+  std::string why;
+  auto scheduler = connect<scheduler_actor>(system, scheduler_ep, options.connect_timeout_s, &why);
+  if (!scheduler) {
+    std::cerr << "troupe status: cannot reach the scheduler at " << scheduler_ep.str() << ": " << why << '\n';
+    return 1;
+  }
+  caf::scoped_actor self{system};
+  int code = 0;
+  self->request(*scheduler, std::chrono::seconds(10), status_atom::value)
+      .receive(
+          [&](const ClusterStatus& st) {
+            std::cout << "aggregator: " << (st.aggregator ? "registered" : "none") << ", jobs done: " << st.jobs_done
+                      << '\n';
+            if (st.job.empty()) {
+              std::cout << "job: idle\n";
+            } else {
+              std::cout << "job: " << st.job << ", round " << st.round << "/" << st.rounds;
+              if (!st.progress.empty())
+                std::cout << ", accuracy " << std::fixed << std::setprecision(4) << st.progress.back().accuracy;
+              std::cout << '\n';
+            }
+            std::cout << std::left << std::setw(24) << "node" << std::setw(7) << "state" << std::setw(7) << "cores"
+                      << std::setw(20) << "memory avail/total" << std::setw(6) << "gpus" << std::setw(11) << "rss"
+                      << std::setw(6) << "cpu" << std::setw(8) << "shard" << std::setw(8) << "task"
+                      << "last seen\n";
+            for (const auto& n : st.nodes) {
+              std::ostringstream mem, cpu, shard, seen;
+              mem << gib(n.usage.memory_available ? n.usage.memory_available : n.resources.memory_available) << "/"
+                  << gib(n.resources.memory_total);
+              cpu << std::fixed << std::setprecision(0) << 100.0 * n.usage.cpu_utilisation << "%";
+              shard << (n.data.shard >= 0 ? std::to_string(n.data.shard) + "/" + std::to_string(n.data.shards) : "any");
+              seen << std::fixed << std::setprecision(1) << n.last_seen_s << " s ago";
+              std::cout << std::left << std::setw(24) << n.id << std::setw(7) << n.state << std::setw(7)
+                        << n.resources.cores << std::setw(20) << mem.str() << std::setw(6) << n.resources.gpus.size()
+                        << std::setw(11) << gib(n.usage.rss) << std::setw(6) << cpu.str() << std::setw(8)
+                        << shard.str() << std::setw(8) << (n.current_task >= 0 ? std::to_string(n.current_task) : "-")
+                        << seen.str() << (n.state == "lost" ? "  (" + n.lost_reason + ")" : "") << '\n';
+            }
+          },
+          [&](caf::error& err) {
+            std::cerr << "troupe status: " << describe(err, system) << '\n';
+            code = 1;
+          });
+  return code;
+}
+
+}  // namespace troupe::actors

@@ -1,0 +1,81 @@
+#pragma once
+/// \file
+/// Cluster bootstrap across processes: the scheduler, aggregator and node
+/// processes, and the submit/status clients, over CAF remoting (TCP). Each
+/// function runs one process's life: it connects or publishes, works until it
+/// is told to stop (SIGINT/SIGTERM) or its peer is gone for good, and returns
+/// an exit code (0 ok, 1 failure). Messages go to stdout/stderr.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "runtime/job_spec.hpp"
+#include "runtime/node_table.hpp"
+#include "runtime/report.hpp"
+
+namespace troupe::actors {
+
+/// HOST:PORT.
+struct Endpoint {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 0;
+  std::string str() const { return host + ":" + std::to_string(port); }
+};
+
+/// Parses "HOST:PORT" (PORT 0..65535; 0 lets the system choose when listening).
+/// Empty with `error` set when malformed.
+std::optional<Endpoint> parse_endpoint(const std::string& text, std::string* error);
+
+/// Options every process shares.
+struct ProcessOptions {
+  double connect_timeout_s = 10.0;    ///< give up connecting after this long
+  double reconnect_timeout_s = 60.0;  ///< after losing the peer, keep trying this long
+  std::string port_file;              ///< write the bound port here (listening processes)
+  bool quiet = false;
+};
+
+struct SchedulerProcessOptions {
+  Endpoint listen;
+  std::optional<Endpoint> aggregator;  ///< connect to a separate aggregator instead of hosting one
+  double heartbeat_timeout_s = 5.0;
+  ProcessOptions common;
+};
+int run_scheduler_process(const SchedulerProcessOptions& options);
+
+struct AggregatorProcessOptions {
+  Endpoint listen;
+  Endpoint scheduler;
+  ProcessOptions common;
+};
+int run_aggregator_process(const AggregatorProcessOptions& options);
+
+struct NodeProcessOptions {
+  Endpoint scheduler;
+  std::string name;                  ///< default: host name and process id
+  int threads = 0;                   ///< 0: the job's --threads
+  std::string device;                ///< empty: the job's --device
+  std::string data_dir;              ///< empty: the job's --data-dir
+  runtime::DataPlacement placement;  ///< --shard i/n
+  double speed = 1.0;
+  double heartbeat_interval_s = 1.0;
+  ProcessOptions common;
+};
+int run_node_process(const NodeProcessOptions& options);
+
+struct SubmitOptions {
+  Endpoint scheduler;
+  runtime::JobSpec job;
+  ProcessOptions common;
+};
+/// Submits, streams progress lines, and returns the report (status "failed"
+/// with the reason when the scheduler cannot be reached or is lost).
+runtime::RunReport run_submit(const SubmitOptions& options);
+
+/// Prints the cluster's nodes and job progress; returns an exit code.
+int run_status(const Endpoint& scheduler, const ProcessOptions& options);
+
+/// Writes "troupe <what> listening on HOST:PORT"; returns false on failure.
+bool announce_listening(const std::string& what, const Endpoint& bound, const std::string& port_file);
+
+}  // namespace troupe::actors

@@ -1,0 +1,43 @@
+#include "cli/options.hpp"
+
+#include <fstream>
+#include <iostream>
+
+namespace troupe::cli {
+
+namespace po = boost::program_options;
+
+int usage_error(const std::string& command, const std::string& message) {
+  std::cerr << "troupe " << command << ": " << message << "\n(see troupe " << command << " --help)\n";
+  return kExitUsage;
+}
+
+std::optional<int> parse_options(const std::string& command, int argc, char** argv, po::options_description& desc) {
+  std::string config;
+  desc.add_options()("help,h", "show this help")("config", po::value(&config),
+                                                 "read options from an INI file (the command line wins)");
+  try {
+    po::variables_map vm;
+    po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
+    if (vm.count("help")) {
+      std::cout << "usage: troupe " << command << " [options]\n\n" << desc << '\n';
+      return kExitOk;
+    }
+    if (vm.count("config")) {
+      const auto path = vm["config"].as<std::string>();
+      std::ifstream in(path);
+      if (!in) return usage_error(command, "cannot read config file '" + path + "'");
+      try {
+        po::store(po::parse_config_file(in, desc), vm);
+      } catch (const po::error& e) {
+        return usage_error(command, path + ": " + e.what());
+      }
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return usage_error(command, e.what());
+  }
+  return std::nullopt;
+}
+
+}  // namespace troupe::cli
