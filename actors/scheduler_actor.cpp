@@ -366,7 +366,7 @@ scheduler_actor::behavior_type scheduler_behavior(SchedulerPtr self, SchedulerCo
     for (const auto& [id, handle] : st.handles) {
       if (handle.address() == dm.source) {
         const std::string node = id;  // node_lost may not touch handles, but keep a copy
-        node_lost(self, node, "connection lost (" + describe(dm.reason, self->system()) + ")");
+        node_lost(self, node, describe(dm.reason, self->system()));
         return;
       }
     }
@@ -375,6 +375,8 @@ scheduler_actor::behavior_type scheduler_behavior(SchedulerPtr self, SchedulerCo
   return {
       [self](submit_atom, const runtime::JobSpec& spec) {
         auto& st = self->state;
+        // Before make_response_promise, which takes the sender out of the message.
+        auto sender = caf::actor_cast<caf::actor>(self->current_sender());
         auto rp = self->make_response_promise<runtime::RunReport>();
         if (st.phase != Phase::idle) {
           runtime::RunReport busy;
@@ -386,7 +388,7 @@ scheduler_actor::behavior_type scheduler_behavior(SchedulerPtr self, SchedulerCo
         }
         st.spec = spec;
         st.reply = rp;
-        st.submitter = caf::actor_cast<caf::actor>(self->current_sender());
+        st.submitter = std::move(sender);
         st.job_started = Clock::now();
         st.version = 0;
         st.fingerprint = 0;

@@ -1,0 +1,185 @@
+// Real troupe processes on loopback: scheduler, nodes, submit.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "actors/cluster.hpp"
+#include "process_util.hpp"
+#include "test_util.hpp"
+
+using namespace std::chrono_literals;
+using troupe::test::Process;
+using troupe::test::TempDir;
+
+namespace {
+
+const std::string kTroupe = TROUPE_BINARY;
+
+/// A scheduler process on a free port with `nodes` node processes joined.
+class Cluster {
+ public:
+  Cluster(const TempDir& dir, int nodes, const std::vector<std::string>& scheduler_args = {}) : dir_(dir) {
+    std::vector<std::string> args{"scheduler", "--listen", "127.0.0.1:0", "--port-file", dir.file("port"),
+                                  "--heartbeat-timeout", "3"};
+    args.insert(args.end(), scheduler_args.begin(), scheduler_args.end());
+    scheduler_ = std::make_unique<Process>(kTroupe, args, dir.file("scheduler.log"));
+    port_ = troupe::test::read_port_file(dir.file("port"), 20s);
+    for (int i = 1; i <= nodes; ++i) add_node("n" + std::to_string(i));
+  }
+  Process& add_node(const std::string& name, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args{"node", "--scheduler", endpoint(), "--name", name, "--threads", "1", "--quiet"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    nodes_.push_back(std::make_unique<Process>(kTroupe, args, dir_.file(name + ".log")));
+    return *nodes_.back();
+  }
+  std::string endpoint() const { return "127.0.0.1:" + std::to_string(port_); }
+  int port() const { return port_; }
+  Process& node(std::size_t i) { return *nodes_.at(i); }
+  Process& scheduler() { return *scheduler_; }
+  /// Waits until `troupe status` lists `n` alive nodes.
+  bool wait_for_nodes(int n, std::chrono::milliseconds timeout) {
+    const auto until = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < until) {
+      Process status(kTroupe, {"status", "--scheduler", endpoint()}, dir_.file("status.log"));
+      status.wait_exit(10s);
+      const auto out = status.output();
+      int alive = 0;
+      for (std::size_t pos = 0; (pos = out.find(" alive ", pos)) != std::string::npos; ++pos) ++alive;
+      if (alive >= n) return true;
+      std::this_thread::sleep_for(100ms);
+    }
+    return false;
+  }
+
+ private:
+  const TempDir& dir_;
+  std::unique_ptr<Process> scheduler_;
+  std::vector<std::unique_ptr<Process>> nodes_;
+  int port_ = 0;
+};
+
+nlohmann::json read_json(const std::string& path) {
+  std::ifstream in(path);
+  return nlohmann::json::parse(in);
+}
+
+std::vector<std::string> small_job(const std::string& out) {
+  return {"--model", "mlp", "--nodes", "3", "--rounds", "2", "--train-limit", "3000", "--test-limit", "1000",
+          "--threads", "1", "--data-dir", troupe::test::fashion_mnist_dir(), "--quiet", "--out", out};
+}
+
+}  // namespace
+
+TEST(ClusterProcesses, AMultiProcessRunGivesTheSameModelAsTheEmbeddedRun) {
+  TempDir dir;
+  Cluster cluster(dir, 2);
+  ASSERT_GT(cluster.port(), 0) << cluster.scheduler().output();
+  ASSERT_TRUE(cluster.wait_for_nodes(2, 20s));
+  auto args = small_job(dir.file("remote.json"));
+  args.insert(args.begin(), {"submit", "--scheduler", cluster.endpoint()});
+  Process submit(kTroupe, args, dir.file("submit.log"));
+  ASSERT_EQ(submit.wait_exit(120s), 0) << submit.output();
+
+  troupe::runtime::JobSpec job;
+  job.model = "mlp";
+  job.nodes = 3;
+  job.rounds = 2;
+  job.train_limit = 3000;
+  job.test_limit = 1000;
+  job.threads = 1;
+  job.data_dir = troupe::test::fashion_mnist_dir();
+  const auto embedded = troupe::actors::run_embedded(job);
+  ASSERT_EQ(embedded.status, "ok") << embedded.error;
+
+  const auto remote = read_json(dir.file("remote.json"));
+  EXPECT_EQ(remote["status"], "ok");
+  EXPECT_FALSE(embedded.model_fingerprint.empty());
+  EXPECT_EQ(remote["final"]["model_fingerprint"], embedded.model_fingerprint);
+  EXPECT_EQ(remote["final"]["accuracy"].get<double>(), embedded.final_metrics.accuracy);
+}
+
+TEST(ClusterProcesses, ANodeKilledMidRoundDoesNotStopTheJob) {
+  TempDir dir;
+  Cluster cluster(dir, 3);
+  ASSERT_TRUE(cluster.wait_for_nodes(3, 20s));
+  // Long enough tasks that the kill lands inside round 2.
+  Process submit(kTroupe,
+                 {"submit", "--scheduler", cluster.endpoint(), "--model", "mlp", "--nodes", "3", "--rounds", "3",
+                  "--local-steps", "1500", "--train-limit", "6000", "--test-limit", "1000", "--threads", "1",
+                  "--data-dir", troupe::test::fashion_mnist_dir(), "--out", dir.file("r.json")},
+                 dir.file("submit.log"));
+  ASSERT_TRUE(submit.wait_for_output("round   1/3", 120s)) << submit.output();
+  cluster.node(1).kill(SIGKILL);
+  ASSERT_EQ(submit.wait_exit(180s), 0) << submit.output();
+  const auto report = read_json(dir.file("r.json"));
+  ASSERT_EQ(report["rounds"].size(), 3u);
+  for (const auto& r : report["rounds"]) EXPECT_EQ(r["updates"], 3);
+  bool reassigned = false;
+  for (const auto& t : report["tasks"])
+    if (!t["reassigned_from"].is_null()) reassigned = true;
+  EXPECT_TRUE(reassigned) << "the killed node's task was not reassigned";
+}
+
+TEST(ClusterProcesses, ANodePointedAtNoSchedulerFailsClearlyInBoundedTime) {
+  TempDir dir;
+  const auto port = std::to_string(troupe::test::free_port());
+  const auto start = std::chrono::steady_clock::now();
+  Process node(kTroupe, {"node", "--scheduler", "127.0.0.1:" + port, "--connect-timeout", "2"}, dir.file("n.log"));
+  EXPECT_EQ(node.wait_exit(20s), 1);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 15s);
+  EXPECT_NE(node.output().find("cannot reach the scheduler"), std::string::npos) << node.output();
+}
+
+TEST(ClusterProcesses, SubmitToADeadSchedulerFailsClearlyInBoundedTime) {
+  TempDir dir;
+  const auto port = std::to_string(troupe::test::free_port());
+  Process submit(kTroupe, {"submit", "--scheduler", "127.0.0.1:" + port, "--connect-timeout", "2"},
+                 dir.file("s.log"));
+  EXPECT_EQ(submit.wait_exit(20s), 1);
+  EXPECT_NE(submit.output().find("cannot reach the scheduler"), std::string::npos) << submit.output();
+}
+
+TEST(ClusterProcesses, SubmitFailsWhenTheSchedulerDiesMidJob) {
+  TempDir dir;
+  Cluster cluster(dir, 1);
+  ASSERT_TRUE(cluster.wait_for_nodes(1, 20s));
+  Process submit(kTroupe,
+                 {"submit", "--scheduler", cluster.endpoint(), "--model", "mlp", "--nodes", "2", "--rounds", "50",
+                  "--local-steps", "500", "--train-limit", "3000", "--test-limit", "500", "--threads", "1",
+                  "--data-dir", troupe::test::fashion_mnist_dir()},
+                 dir.file("submit.log"));
+  ASSERT_TRUE(submit.wait_for_output("round   1/50", 60s)) << submit.output();
+  cluster.scheduler().kill(SIGKILL);
+  EXPECT_EQ(submit.wait_exit(30s), 1);
+  EXPECT_NE(submit.output().find("lost the connection to the scheduler"), std::string::npos) << submit.output();
+}
+
+TEST(ClusterProcesses, ANodeJoiningMidJobIsUsedFromTheNextRound) {
+  TempDir dir;
+  Cluster cluster(dir, 1);
+  ASSERT_TRUE(cluster.wait_for_nodes(1, 20s));
+  Process submit(kTroupe,
+                 {"submit", "--scheduler", cluster.endpoint(), "--model", "mlp", "--nodes", "2", "--rounds", "4",
+                  "--local-steps", "800", "--train-limit", "3000", "--test-limit", "500", "--threads", "1",
+                  "--data-dir", troupe::test::fashion_mnist_dir(), "--out", dir.file("r.json")},
+                 dir.file("submit.log"));
+  ASSERT_TRUE(submit.wait_for_output("round   1/4", 60s)) << submit.output();
+  cluster.add_node("late");
+  ASSERT_EQ(submit.wait_exit(120s), 0) << submit.output();
+  const auto report = read_json(dir.file("r.json"));
+  bool late_worked = false;
+  for (const auto& t : report["tasks"])
+    if (t["node"] == "late" && t["state"] == "done") late_worked = true;
+  EXPECT_TRUE(late_worked);
+}
+
+TEST(ClusterProcesses, BadAddressesAreUsageErrors) {
+  TempDir dir;
+  Process a(kTroupe, {"node", "--scheduler", "nowhere"}, dir.file("a.log"));
+  EXPECT_EQ(a.wait_exit(10s), 2);
+  Process b(kTroupe, {"node", "--shard", "3/2"}, dir.file("b.log"));
+  EXPECT_EQ(b.wait_exit(10s), 2);
+  Process c(kTroupe, {"scheduler", "--listen", "127.0.0.1:99999"}, dir.file("c.log"));
+  EXPECT_EQ(c.wait_exit(10s), 2);
+}
