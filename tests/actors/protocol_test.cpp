@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "actors/cluster.hpp"
+#include "actors/processes.hpp"
 
 using namespace troupe;
 
@@ -109,4 +110,35 @@ TEST(Protocol, ARunReportRoundTrips) {
 TEST(Protocol, TypesAreRegisteredUnderFixedNames) {
   EXPECT_STREQ(caf::type_name<models::Parameters>::value, "troupe::models::Parameters");
   EXPECT_STREQ(caf::type_name<actors::ModelUpdate>::value, "troupe::actors::ModelUpdate");
+}
+
+TEST(Endpoint, ParsesHostAndPortAndRejectsMalformedOnes) {
+  std::string why;
+  auto ep = actors::parse_endpoint("127.0.0.1:7070", &why);
+  ASSERT_TRUE(ep);
+  EXPECT_EQ(ep->host, "127.0.0.1");
+  EXPECT_EQ(ep->port, 7070);
+  EXPECT_EQ(actors::parse_endpoint("[::1]:80", &why)->host, "::1");
+  EXPECT_FALSE(actors::parse_endpoint("localhost", &why));
+  EXPECT_FALSE(actors::parse_endpoint("h:70000", &why));
+  EXPECT_FALSE(actors::parse_endpoint("h:7x", &why));
+  EXPECT_FALSE(actors::parse_endpoint(":80", &why));
+  EXPECT_NE(why.find("HOST:PORT"), std::string::npos);
+}
+
+TEST(Protocol, RegistrationAndStatusMessagesRoundTrip) {
+  System s;
+  actors::NodeRegistration reg;
+  reg.name = "n1";
+  reg.resources.cores = 8;
+  reg.resources.gpus.push_back({"H100", 80, 70});
+  reg.data = {2, 5};
+  const auto q = round_trip(s.sys, reg);
+  EXPECT_EQ(q.resources.gpus.at(0).name, "H100");
+  EXPECT_EQ(q.data.shards, 5);
+  actors::ClusterStatus st;
+  st.nodes.push_back({});
+  st.nodes[0].id = "n1";
+  st.progress.push_back({});
+  EXPECT_EQ(round_trip(s.sys, st).nodes.at(0).id, "n1");
 }

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "runtime/decomposer.hpp"
 #include "runtime/report.hpp"
 #include "runtime/sync_job.hpp"
@@ -148,4 +150,81 @@ TEST(Report, JsonHasTheStableTopLevelKeys) {
        {"\"config\"", "\"tasks\"", "\"rounds\"", "\"final\"", "\"nodes\"", "\"efficiency\"",
         "\"makespan_s\"", "\"p95_completion_s\"", "\"confusion\"", "\"f1\""})
     EXPECT_NE(json.find(key), std::string::npos) << key;
+}
+
+TEST(SyncJob, AFailedTaskIsReassignedToAnotherNodeAndTheOriginalIsNotCountedAsAnUpdate) {
+  JobSpec job;
+  job.nodes = 2;
+  SyncJob sj(job, {100, 100}, 20, make_allocator("priority"), {{"a"}, {"b"}});
+  const auto ids = sj.start_next_round(0.0);
+  for (auto id : ids) sj.task_started(id, 0.0);
+  const auto lost = sj.task(ids[0]).node;
+  // When the node of the first task is lost
+  const auto failed = sj.fail_tasks_on(lost, 1.0, "node lost");
+  ASSERT_FALSE(failed.empty());
+  const auto next = sj.reassign(ids[0], 1.0);
+  // Then the shard runs again elsewhere, marked as a reassignment
+  ASSERT_TRUE(next);
+  EXPECT_NE(sj.task(*next).node, lost);
+  EXPECT_EQ(sj.task(*next).reassigned_from, ids[0]);
+  EXPECT_EQ(sj.task(*next).shard, sj.task(ids[0]).shard);
+  EXPECT_EQ(sj.task(*next).seed, sj.task(ids[0]).seed);
+  EXPECT_FALSE(sj.training_complete());
+  sj.task_started(*next, 1.0);
+  sj.train_done(*next, 2.0, 100, 0.5);
+  if (sj.task(ids[1]).state != TaskState::failed) sj.train_done(ids[1], 2.0, 100, 0.5);
+  EXPECT_TRUE(sj.training_complete());
+  const auto accepted = sj.accepted_updates();
+  EXPECT_EQ(std::count(accepted.begin(), accepted.end(), ids[0]), 0);
+  EXPECT_EQ(std::count(accepted.begin(), accepted.end(), *next), 1);
+}
+
+TEST(SyncJob, AShardIsTriedAtMostThreeTimesPerRound) {
+  JobSpec job;
+  job.nodes = 1;
+  SyncJob sj(job, {100}, 20, make_allocator("priority"), {{"a"}, {"b"}, {"c"}, {"d"}});
+  auto id = sj.start_next_round(0.0).front();
+  int attempts = 1;
+  for (;;) {
+    sj.task_started(id, 0.0);
+    sj.task_failed(id, 1.0, "crashed");
+    auto next = sj.reassign(id, 1.0);
+    if (!next) break;
+    id = *next;
+    ++attempts;
+  }
+  EXPECT_EQ(attempts, kMaxAttemptsPerShard);
+}
+
+TEST(SyncJob, APinnedShardGoesOnlyToTheNodeThatHoldsIt) {
+  JobSpec job;
+  job.nodes = 3;
+  // c holds only shard 2; a and b can train any shard.
+  SyncJob sj(job, {100, 100, 100}, 20, make_allocator("priority"), {{"a"}, {"b"}, {"c", 1.0, 2}});
+  for (auto id : sj.start_next_round(0.0)) {
+    const auto& t = sj.task(id);
+    if (t.shard == 2)
+      EXPECT_EQ(t.node, "c");
+    else
+      EXPECT_NE(t.node, "c");
+  }
+}
+
+TEST(SyncJob, NodesThatJoinMidJobAreUsedFromTheNextRound) {
+  JobSpec job;
+  job.nodes = 4;
+  job.rounds = 2;
+  SyncJob sj(job, {100, 100, 100, 100}, 20, make_allocator("priority"), {{"a"}});
+  auto ids = sj.start_next_round(0.0);
+  for (auto id : ids) EXPECT_EQ(sj.task(id).node, "a");
+  for (auto id : ids) {
+    sj.task_started(id, 0.0);
+    sj.train_done(id, 1.0, 100, 0.1);
+  }
+  sj.task_started(sj.eval_task().id, 1.0);
+  sj.eval_done(sj.eval_task().id, 2.0, {}, 1);
+  sj.set_nodes({{"a"}, {"b"}});
+  int on_b = 0;
+  for (auto id : sj.start_next_round(2.0)) on_b += sj.task(id).node == "b" ? 1 : 0;
+  EXPECT_GT(on_b, 0);
 }
