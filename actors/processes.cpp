@@ -49,6 +49,17 @@ bool sleep_unless_stopped(std::chrono::milliseconds d) {
   return !g_stop;
 }
 
+/// After a stop signal the actor system waits for every actor; a node in the
+/// middle of a training step would hold the process for the rest of its task.
+/// Give a clean shutdown `grace` and then end the process.
+void arm_exit_watchdog(int code, std::chrono::milliseconds grace = std::chrono::milliseconds(3000)) {
+  std::thread([code, grace] {
+    std::this_thread::sleep_for(grace);
+    std::cout.flush();
+    std::_Exit(code);
+  }).detach();
+}
+
 /// A CAF configuration with troupe's types and the network module.
 struct RemoteConfig : caf::actor_system_config {
   RemoteConfig() {
@@ -172,6 +183,7 @@ int run_scheduler_process(const SchedulerProcessOptions& options) {
   }
   while (sleep_unless_stopped(std::chrono::milliseconds(200))) {
   }
+  arm_exit_watchdog(0);
   caf::anon_send_exit(scheduler, caf::exit_reason::user_shutdown);
   if (!options.aggregator) caf::anon_send_exit(aggregator, caf::exit_reason::user_shutdown);
   return 0;
@@ -204,17 +216,23 @@ int run_aggregator_process(const AggregatorProcessOptions& options) {
     }
     caf::scoped_actor self{system};
     self->monitor(*scheduler);
+    // Offer this aggregator; a refusal (a job is running) or a failed request
+    // is retried while the scheduler is there.
     bool offered = false;
-    self->request(*scheduler, std::chrono::seconds(10), aggregator_atom::value,
-                  caf::actor_cast<caf::actor>(aggregator))
-        .receive([&](bool accepted) { offered = accepted; },
-                 [&](caf::error& err) { why = describe(err, system); });
-    if (!offered) {
-      std::cerr << "troupe aggregator: the scheduler did not accept this aggregator"
-                << (why.empty() ? " (a job is running)" : ": " + why) << '\n';
-      code = 1;
-      break;
+    for (int attempt = 0; !offered && !g_stop; ++attempt) {
+      why.clear();
+      self->request(*scheduler, std::chrono::seconds(10), aggregator_atom::value,
+                    caf::actor_cast<caf::actor>(aggregator))
+          .receive([&](bool accepted) { offered = accepted; },
+                   [&](caf::error& err) { why = describe(err, system); });
+      if (!offered) {
+        if (attempt == 0)
+          std::cerr << "troupe aggregator: not accepted by the scheduler yet"
+                    << (why.empty() ? " (a job is running)" : ": " + why) << "; retrying\n";
+        if (!sleep_unless_stopped(std::chrono::milliseconds(1000))) break;
+      }
     }
+    if (!offered) break;
     if (!options.common.quiet) std::cout << "troupe aggregator: registered with " << options.scheduler.str() << std::endl;
     bool lost = false;
     while (!lost && !g_stop) {
@@ -225,6 +243,7 @@ int run_aggregator_process(const AggregatorProcessOptions& options) {
       timeout = options.common.reconnect_timeout_s;
     }
   }
+  if (g_stop) arm_exit_watchdog(code);
   caf::anon_send_exit(aggregator, caf::exit_reason::user_shutdown);
   return code;
 }
@@ -285,6 +304,7 @@ int run_node_process(const NodeProcessOptions& options) {
     std::cerr << "troupe node " << name << ": scheduler lost, reconnecting\n";
     timeout = options.common.reconnect_timeout_s;
   }
+  if (g_stop) arm_exit_watchdog(code);
   caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
   return code;
 }

@@ -433,6 +433,7 @@ scheduler_actor::behavior_type scheduler_behavior(SchedulerPtr self, SchedulerCo
       [self](status_atom) { return status_of(self->state); },
       [self](aggregator_atom, const caf::actor& aggregator) {
         auto& st = self->state;
+        if (st.config.aggregator && st.config.aggregator.address() == aggregator.address()) return true;
         if (st.phase == Phase::running || st.phase == Phase::setting_up) return false;
         st.config.aggregator = caf::actor_cast<aggregator_actor>(aggregator);
         self->monitor(st.config.aggregator);

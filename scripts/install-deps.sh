@@ -16,6 +16,8 @@ packages=(
   zlib1g-dev            # gzipped IDX files
   coinor-libcbc-dev     # exact allocation (EPL)
   dataset-fashion-mnist # the real data
+  iproute2              # network namespaces for the multi-host example and tests
+  python3               # examples/cluster picks free ports with it
 )
 if [[ "${TROUPE_WITH_PYTHON_BENCH:-0}" == 1 ]]; then
   packages+=(python3-torch)
