@@ -33,6 +33,10 @@ void register_now(AgentPtr self) {
             self->send(st.config.node, aggregator_atom::value, aggregator);
             if (!st.registered) {
               st.registered = true;
+              if (st.config.announce)
+                caf::aout(self) << "troupe node " << st.config.registration.name << ": registered "
+                                << runtime::process_uptime() << " s after start, rss "
+                                << runtime::process_rss() / (1024 * 1024) << " MiB\n";
               self->send(self, tick_atom::value);
             }
           },

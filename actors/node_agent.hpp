@@ -15,6 +15,7 @@ struct NodeAgentConfig {
   NodeRegistration registration;
   double heartbeat_interval_s = 1.0;
   double retry_interval_s = 1.0;  ///< between registration attempts
+  bool announce = false;          ///< print a line (time since start, RSS) when first registered
 };
 
 /// Spawns the agent; it registers at once and retries until it succeeds.

@@ -291,6 +291,7 @@ int run_node_process(const NodeProcessOptions& options) {
     ac.node = node;
     ac.registration = reg;
     ac.heartbeat_interval_s = options.heartbeat_interval_s;
+    ac.announce = !options.common.quiet;
     auto agent = spawn_node_agent(system, ac);
     caf::scoped_actor self{system};
     self->monitor(agent);

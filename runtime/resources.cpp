@@ -7,6 +7,7 @@
 #include <ctime>
 #include <fstream>
 #include <sstream>
+#include <iterator>
 #include <thread>
 
 namespace troupe::runtime {
@@ -44,6 +45,23 @@ std::uint64_t process_rss() {
   std::uint64_t size = 0, resident = 0;
   if (!(in >> size >> resident)) return 0;
   return resident * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+double process_uptime() {
+  std::ifstream stat("/proc/self/stat");
+  std::string content((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  // Field 22 (starttime, in clock ticks since boot) follows the ')' that ends the command name.
+  const auto close = content.rfind(')');
+  if (close == std::string::npos) return 0.0;
+  std::istringstream fields(content.substr(close + 2));
+  std::string field;
+  unsigned long long start_ticks = 0;
+  for (int i = 3; i <= 22 && fields >> field; ++i)
+    if (i == 22) start_ticks = std::stoull(field);
+  std::ifstream up("/proc/uptime");
+  double uptime = 0.0;
+  if (!(up >> uptime)) return 0.0;
+  return uptime - static_cast<double>(start_ticks) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 NodeResources probe_resources(const std::string& data_dir) {

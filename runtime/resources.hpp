@@ -54,4 +54,7 @@ class UsageSampler {
 /// Resident set size of this process in bytes (0 when unknown).
 std::uint64_t process_rss();
 
+/// Seconds since this process started (from /proc/self/stat; 0 when unknown).
+double process_uptime();
+
 }  // namespace troupe::runtime
