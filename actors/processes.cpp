@@ -362,7 +362,7 @@ int run_status(const Endpoint& scheduler_ep, const ProcessOptions& options) {
       .receive(
           [&](const ClusterStatus& st) {
             std::cout << "aggregator: " << (st.aggregator ? "registered" : "none") << ", jobs done: " << st.jobs_done
-                      << '\n';
+                      << ", queued: " << st.queued << '\n';
             if (st.job.empty()) {
               std::cout << "job: idle\n";
             } else {

@@ -123,6 +123,7 @@ struct ClusterStatus {
   std::int32_t rounds = 0;
   std::vector<runtime::RoundRecord> progress;  ///< rounds done so far
   std::int32_t jobs_done = 0;
+  std::int32_t queued = 0;  ///< jobs waiting behind the running one
 };
 
 /// An evaluation task: evaluate global model `version` on the test set.
@@ -319,7 +320,7 @@ typename Inspector::result_type inspect(Inspector& f, NodeStatus& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ClusterStatus& x) {
   return f(caf::meta::type_name("troupe.ClusterStatus"), x.nodes, x.aggregator, x.job, x.round,
-           x.rounds, x.progress, x.jobs_done);
+           x.rounds, x.progress, x.jobs_done, x.queued);
 }
 
 template <class Inspector>

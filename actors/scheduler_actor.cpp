@@ -1,6 +1,7 @@
 #include "actors/scheduler_actor.hpp"
 
 #include <chrono>
+#include <deque>
 #include <cstdio>
 #include <limits>
 #include <map>
@@ -20,6 +21,13 @@ using runtime::Seconds;
 
 enum class Phase { idle, waiting, setting_up, running };
 
+/// A submitted job waiting for its turn.
+struct PendingJob {
+  runtime::JobSpec spec;
+  caf::typed_response_promise<runtime::RunReport> reply;
+  caf::actor submitter;
+};
+
 struct SchedulerState {
   SchedulerConfig config;
   runtime::NodeTable table{5.0};
@@ -27,6 +35,7 @@ struct SchedulerState {
   std::set<std::string> ready;                   ///< nodes set up for the running job
   Clock::time_point boot = Clock::now();
   std::int32_t jobs_done = 0;
+  std::deque<PendingJob> queue;                  ///< jobs submitted while one runs
 
   // The job in hand.
   Phase phase = Phase::idle;
@@ -62,6 +71,7 @@ struct SchedulerState {
 using SchedulerPtr = scheduler_actor::stateful_pointer<SchedulerState>;
 
 void start_round(SchedulerPtr self);
+void begin_job(SchedulerPtr self, PendingJob job);
 void dispatch_train(SchedulerPtr self, std::int64_t id);
 void dispatch_eval(SchedulerPtr self, std::int64_t id);
 void aggregate_if_complete(SchedulerPtr self);
@@ -94,6 +104,11 @@ void finish(SchedulerPtr self, const std::string& status, const std::string& err
   st.ready.clear();
   st.phase = Phase::idle;
   ++st.jobs_done;
+  if (!st.queue.empty()) {
+    auto next = std::move(st.queue.front());
+    st.queue.pop_front();
+    begin_job(self, std::move(next));
+  }
 }
 
 /// Fails task `id` (if still open) and tries to run it elsewhere.
@@ -315,6 +330,31 @@ void try_start(SchedulerPtr self) {
   }
 }
 
+/// Makes `job` the job in hand: validates it and waits for nodes.
+void begin_job(SchedulerPtr self, PendingJob job) {
+  auto& st = self->state;
+  st.spec = std::move(job.spec);
+  st.reply = std::move(job.reply);
+  st.submitter = std::move(job.submitter);
+  st.job_started = Clock::now();
+  st.version = 0;
+  st.fingerprint = 0;
+  st.aggregating = false;
+  st.phase = Phase::waiting;
+  st.wait_deadline = st.uptime() + st.spec.join_timeout_s;
+  if (auto why = st.spec.validate(); !why.empty()) {
+    finish(self, "failed", why);
+    return;
+  }
+  try {
+    runtime::make_allocator(st.spec.policy);
+  } catch (const std::exception& e) {
+    finish(self, "failed", e.what());
+    return;
+  }
+  try_start(self);
+}
+
 ClusterStatus status_of(const SchedulerState& st) {
   ClusterStatus out;
   const auto now = st.uptime();
@@ -341,6 +381,7 @@ ClusterStatus status_of(const SchedulerState& st) {
     }
   }
   out.jobs_done = st.jobs_done;
+  out.queued = static_cast<std::int32_t>(st.queue.size());
   return out;
 }
 
@@ -378,34 +419,11 @@ scheduler_actor::behavior_type scheduler_behavior(SchedulerPtr self, SchedulerCo
         // Before make_response_promise, which takes the sender out of the message.
         auto sender = caf::actor_cast<caf::actor>(self->current_sender());
         auto rp = self->make_response_promise<runtime::RunReport>();
-        if (st.phase != Phase::idle) {
-          runtime::RunReport busy;
-          busy.status = "failed";
-          busy.error = "the scheduler is already running job '" + st.spec.name + "'";
-          busy.config = spec;
-          rp.deliver(std::move(busy));
-          return rp;
-        }
-        st.spec = spec;
-        st.reply = rp;
-        st.submitter = std::move(sender);
-        st.job_started = Clock::now();
-        st.version = 0;
-        st.fingerprint = 0;
-        st.aggregating = false;
-        st.phase = Phase::waiting;
-        st.wait_deadline = st.uptime() + spec.join_timeout_s;
-        if (auto why = spec.validate(); !why.empty()) {
-          finish(self, "failed", why);
-          return rp;
-        }
-        try {
-          runtime::make_allocator(spec.policy);
-        } catch (const std::exception& e) {
-          finish(self, "failed", e.what());
-          return rp;
-        }
-        try_start(self);
+        PendingJob job{spec, rp, std::move(sender)};
+        if (st.phase != Phase::idle)
+          st.queue.push_back(std::move(job));  // runs when the jobs before it have ended
+        else
+          begin_job(self, std::move(job));
         return rp;
       },
       [self](register_atom, const NodeRegistration& reg, const caf::actor& node) -> caf::result<caf::actor> {

@@ -1,7 +1,7 @@
 #pragma once
 /// \file
 /// The scheduler actor: keeps the node table (registration, heartbeats,
-/// monitors), takes one job at a time, drives runtime::SyncJob (decomposition,
+/// monitors), runs one job at a time and queues the others, drives runtime::SyncJob (decomposition,
 /// allocation, task states, reassignment) and sends the tasks it decides on to
 /// nodes and the aggregator.
 ///

@@ -160,11 +160,11 @@ TEST(ClusterProcesses, ANodeJoiningMidJobIsUsedFromTheNextRound) {
   Cluster cluster(dir, 1);
   ASSERT_TRUE(cluster.wait_for_nodes(1, 20s));
   Process submit(kTroupe,
-                 {"submit", "--scheduler", cluster.endpoint(), "--model", "mlp", "--nodes", "2", "--rounds", "4",
-                  "--local-steps", "800", "--train-limit", "3000", "--test-limit", "500", "--threads", "1",
+                 {"submit", "--scheduler", cluster.endpoint(), "--model", "mlp", "--nodes", "2", "--rounds", "8",
+                  "--local-steps", "2000", "--train-limit", "3000", "--test-limit", "500", "--threads", "1",
                   "--data-dir", troupe::test::fashion_mnist_dir(), "--out", dir.file("r.json")},
                  dir.file("submit.log"));
-  ASSERT_TRUE(submit.wait_for_output("round   1/4", 60s)) << submit.output();
+  ASSERT_TRUE(submit.wait_for_output("round   1/8", 60s)) << submit.output();
   cluster.add_node("late");
   ASSERT_EQ(submit.wait_exit(120s), 0) << submit.output();
   const auto report = read_json(dir.file("r.json"));
@@ -182,4 +182,19 @@ TEST(ClusterProcesses, BadAddressesAreUsageErrors) {
   EXPECT_EQ(b.wait_exit(10s), 2);
   Process c(kTroupe, {"scheduler", "--listen", "127.0.0.1:99999"}, dir.file("c.log"));
   EXPECT_EQ(c.wait_exit(10s), 2);
+}
+
+TEST(ClusterProcesses, JobsSubmittedWhileOneRunsAreQueuedAndAllComplete) {
+  TempDir dir;
+  Cluster cluster(dir, 2);
+  ASSERT_TRUE(cluster.wait_for_nodes(2, 20s));
+  std::vector<std::unique_ptr<Process>> submits;
+  for (int i = 0; i < 2; ++i) {
+    auto args = small_job(dir.file("r" + std::to_string(i) + ".json"));
+    args.insert(args.begin(), {"submit", "--scheduler", cluster.endpoint(), "--name", "job" + std::to_string(i)});
+    submits.push_back(std::make_unique<Process>(kTroupe, args, dir.file("s" + std::to_string(i) + ".log")));
+  }
+  for (auto& s : submits) EXPECT_EQ(s->wait_exit(120s), 0) << s->output();
+  EXPECT_EQ(read_json(dir.file("r0.json"))["final"]["model_fingerprint"],
+            read_json(dir.file("r1.json"))["final"]["model_fingerprint"]);
 }
