@@ -55,7 +55,8 @@ runtime::RunReport run_embedded(const runtime::JobSpec& job, const EmbeddedOptio
       reg.name = nc.name;
       reg.resources = resources;
       nodes.push_back(spawn_node(system, std::move(nc)));
-      self->request(scheduler, caf::infinite, register_atom::value, reg, caf::actor_cast<caf::actor>(nodes.back()))
+      self->request(scheduler, caf::infinite, register_atom::value, reg,
+                    caf::actor_cast<caf::actor>(nodes.back()))
           .receive([](const caf::actor&) {},
                    [&](caf::error& err) { report.error = describe(err, system); });
     }

@@ -19,10 +19,14 @@ std::string describe(const caf::error& err, caf::actor_system& system) {
   }
   if (err.category() == caf::atom("exit")) {
     switch (static_cast<caf::exit_reason>(err.code())) {
-      case caf::exit_reason::remote_link_unreachable: return "the connection was lost";
-      case caf::exit_reason::user_shutdown: return "it shut down";
-      case caf::exit_reason::kill: return "it was killed";
-      default: break;
+      case caf::exit_reason::remote_link_unreachable:
+        return "the connection was lost";
+      case caf::exit_reason::user_shutdown:
+        return "it shut down";
+      case caf::exit_reason::kill:
+        return "it was killed";
+      default:
+        break;
     }
   }
   return system.render(err);

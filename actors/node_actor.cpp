@@ -50,7 +50,9 @@ void with_model(NodePtr self, std::int64_t version, std::function<void()> then,
           [fail](caf::error& err) { fail(std::move(err)); });
 }
 
-int threads_of(const NodeState& st) { return st.config.threads > 0 ? st.config.threads : st.job->threads; }
+int threads_of(const NodeState& st) {
+  return st.config.threads > 0 ? st.config.threads : st.job->threads;
+}
 
 std::string device_of(const NodeState& st) {
   return st.config.device.empty() ? st.job->device : st.config.device;
@@ -66,17 +68,20 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
           if (!kind) return failure("unknown model '" + job.model + "'");
           const auto& placement = st.config.placement;
           if (placement.shard >= 0 && placement.shards != job.nodes)
-            return failure(st.config.name + ": holds shard " + std::to_string(placement.shard) + "/" +
-                           std::to_string(placement.shards) + " but the job splits the data into " +
-                           std::to_string(job.nodes) + " shards");
+            return failure(st.config.name + ": holds shard " + std::to_string(placement.shard) +
+                           "/" + std::to_string(placement.shards) +
+                           " but the job splits the data into " + std::to_string(job.nodes) +
+                           " shards");
           st.job = job;
           if (st.config.data) {
             st.catalog = st.config.data;
           } else {
             const auto dir = st.config.data_dir.empty() ? job.data_dir : st.config.data_dir;
-            if (!st.catalog || st.catalog->dir() != dir || st.catalog->train_limit() != job.train_limit ||
+            if (!st.catalog || st.catalog->dir() != dir ||
+                st.catalog->train_limit() != job.train_limit ||
                 st.catalog->test_limit() != job.test_limit)
-              st.catalog = std::make_shared<runtime::DataCatalog>(dir, job.train_limit, job.test_limit);
+              st.catalog =
+                  std::make_shared<runtime::DataCatalog>(dir, job.train_limit, job.test_limit);
           }
           runtime::PartitionSpec spec{job.partition, job.alpha, job.nodes, job.seed};
           st.partition = st.catalog->partition(spec);
@@ -106,7 +111,8 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
           return rp;
         }
         if (st.config.placement.shard >= 0 && task.shard != st.config.placement.shard) {
-          rp.deliver(failure(st.config.name + ": does not hold shard " + std::to_string(task.shard)));
+          rp.deliver(
+              failure(st.config.name + ": does not hold shard " + std::to_string(task.shard)));
           return rp;
         }
         if (task.shard < 0 || static_cast<std::size_t>(task.shard) >= st.partition->size()) {
@@ -120,13 +126,7 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
             [self, task, rp, fail]() mutable {
               auto& st = self->state;
               const auto& job = *st.job;
-              models::TrainOptions opts;
-              opts.local_epochs = job.local_epochs;
-              opts.local_steps = job.local_steps;
-              opts.batch_size = job.batch_size;
-              opts.lr = job.lr;
-              opts.momentum = job.momentum;
-              opts.seed = task.seed;
+              const auto opts = runtime::train_options(job, task.seed);
               models::TrainResult result;
               try {
                 runtime::ComputeGate::Ticket ticket(*st.config.gate);

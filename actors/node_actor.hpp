@@ -13,7 +13,7 @@
 namespace troupe::actors {
 
 struct NodeConfig {
-  std::string name;                            ///< node id in reports
+  std::string name;  ///< node id in reports
   /// Where models come from and updates go; may arrive later with aggregator_atom.
   aggregator_actor aggregator;
   /// This node's data, shared with other in-process nodes; when empty the node

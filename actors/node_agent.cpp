@@ -25,8 +25,8 @@ std::chrono::milliseconds ms(double seconds) {
 
 void register_now(AgentPtr self) {
   auto& st = self->state;
-  self->request(st.config.scheduler, std::chrono::seconds(10), register_atom::value, st.config.registration,
-                caf::actor_cast<caf::actor>(st.config.node))
+  self->request(st.config.scheduler, std::chrono::seconds(10), register_atom::value,
+                st.config.registration, caf::actor_cast<caf::actor>(st.config.node))
       .then(
           [self](const caf::actor& aggregator) {
             auto& st = self->state;
@@ -42,8 +42,10 @@ void register_now(AgentPtr self) {
           },
           [self](caf::error& err) {
             caf::aout(self) << "troupe node " << self->state.config.registration.name
-                            << ": registration refused (" << describe(err, self->system()) << "), retrying\n";
-            self->delayed_send(self, ms(self->state.config.retry_interval_s), register_retry_atom::value);
+                            << ": registration refused (" << describe(err, self->system())
+                            << "), retrying\n";
+            self->delayed_send(self, ms(self->state.config.retry_interval_s),
+                               register_retry_atom::value);
           });
 }
 
@@ -57,13 +59,14 @@ caf::behavior agent_behavior(AgentPtr self, NodeAgentConfig config) {
       [self](register_retry_atom) { register_now(self); },
       [self](tick_atom) {
         auto& st = self->state;
-        self->request(st.config.scheduler, ms(st.config.heartbeat_interval_s * 4), heartbeat_atom::value,
-                      st.config.registration.name, st.sampler.sample())
+        self->request(st.config.scheduler, ms(st.config.heartbeat_interval_s * 4),
+                      heartbeat_atom::value, st.config.registration.name, st.sampler.sample())
             .then(
                 [self](bool known) {
                   if (!known) register_now(self);  // the scheduler forgot us (lost or restarted)
                 },
-                [](caf::error&) {});  // a missed heartbeat; the monitor tells if the scheduler is gone
+                [](caf::error&) {
+                });  // a missed heartbeat; the monitor tells if the scheduler is gone
         self->delayed_send(self, ms(st.config.heartbeat_interval_s), tick_atom::value);
       },
   };

@@ -1,8 +1,8 @@
 #include "actors/processes.hpp"
 
+#include <unistd.h>
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -28,7 +28,9 @@ using Clock = std::chrono::steady_clock;
 
 std::atomic<bool> g_stop{false};
 
-extern "C" void on_stop_signal(int) { g_stop = true; }
+extern "C" void on_stop_signal(int) {
+  g_stop = true;
+}
 
 void install_signal_handlers() {
   struct sigaction sa {};
@@ -52,7 +54,8 @@ bool sleep_unless_stopped(std::chrono::milliseconds d) {
 /// After a stop signal the actor system waits for every actor; a node in the
 /// middle of a training step would hold the process for the rest of its task.
 /// Give a clean shutdown `grace` and then end the process.
-void arm_exit_watchdog(int code, std::chrono::milliseconds grace = std::chrono::milliseconds(3000)) {
+void arm_exit_watchdog(int code,
+                       std::chrono::milliseconds grace = std::chrono::milliseconds(3000)) {
   std::thread([code, grace] {
     std::this_thread::sleep_for(grace);
     std::cout.flush();
@@ -74,8 +77,10 @@ struct RemoteConfig : caf::actor_system_config {
 /// Connects to the actor published at `ep`, retrying with backoff until
 /// `timeout_s` has passed (or a stop signal). Empty with `why` set on failure.
 template <class Handle>
-std::optional<Handle> connect(caf::actor_system& system, const Endpoint& ep, double timeout_s, std::string* why) {
-  const auto deadline = Clock::now() + std::chrono::milliseconds(static_cast<std::int64_t>(timeout_s * 1000));
+std::optional<Handle> connect(caf::actor_system& system, const Endpoint& ep, double timeout_s,
+                              std::string* why) {
+  const auto deadline =
+      Clock::now() + std::chrono::milliseconds(static_cast<std::int64_t>(timeout_s * 1000));
   auto backoff = std::chrono::milliseconds(100);
   for (;;) {
     auto got = system.middleman().remote_actor<Handle>(ep.host, ep.port);
@@ -105,14 +110,16 @@ std::string default_node_name() {
 
 std::string gib(std::uint64_t bytes) {
   std::ostringstream s;
-  s << std::fixed << std::setprecision(1) << static_cast<double>(bytes) / (1024.0 * 1024.0 * 1024.0) << " GiB";
+  s << std::fixed << std::setprecision(1) << static_cast<double>(bytes) / (1024.0 * 1024.0 * 1024.0)
+    << " GiB";
   return s.str();
 }
 
 void print_round(const runtime::RoundRecord& r, int rounds) {
-  std::cout << "round " << std::setw(3) << r.round << '/' << rounds << std::fixed << std::setprecision(4)
-            << "  accuracy " << r.accuracy << "  f1 " << r.f1 << "  test loss " << r.loss << "  updates "
-            << r.updates << std::setprecision(2) << "  " << r.seconds << " s" << std::endl;
+  std::cout << "round " << std::setw(3) << r.round << '/' << rounds << std::fixed
+            << std::setprecision(4) << "  accuracy " << r.accuracy << "  f1 " << r.f1
+            << "  test loss " << r.loss << "  updates " << r.updates << std::setprecision(2) << "  "
+            << r.seconds << " s" << std::endl;
 }
 
 }  // namespace
@@ -128,7 +135,8 @@ std::optional<Endpoint> parse_endpoint(const std::string& text, std::string* err
   if (ep.host.size() > 2 && ep.host.front() == '[' && ep.host.back() == ']')
     ep.host = ep.host.substr(1, ep.host.size() - 2);
   const auto port = text.substr(colon + 1);
-  if (port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5 || std::stoul(port) > 65535) {
+  if (port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5 ||
+      std::stoul(port) > 65535) {
     if (error) *error = "'" + port + "' in '" + text + "' is not a port (0-65535)";
     return std::nullopt;
   }
@@ -136,7 +144,8 @@ std::optional<Endpoint> parse_endpoint(const std::string& text, std::string* err
   return ep;
 }
 
-bool announce_listening(const std::string& what, const Endpoint& bound, const std::string& port_file) {
+bool announce_listening(const std::string& what, const Endpoint& bound,
+                        const std::string& port_file) {
   std::cout << "troupe " << what << " listening on " << bound.str() << std::endl;
   if (port_file.empty()) return true;
   const auto tmp = port_file + ".tmp";
@@ -155,10 +164,11 @@ int run_scheduler_process(const SchedulerProcessOptions& options) {
   std::string why;
   aggregator_actor aggregator;
   if (options.aggregator) {
-    auto got = connect<aggregator_actor>(system, *options.aggregator, options.common.connect_timeout_s, &why);
+    auto got = connect<aggregator_actor>(system, *options.aggregator,
+                                         options.common.connect_timeout_s, &why);
     if (!got) {
-      std::cerr << "troupe scheduler: cannot reach the aggregator at " << options.aggregator->str() << ": " << why
-                << '\n';
+      std::cerr << "troupe scheduler: cannot reach the aggregator at " << options.aggregator->str()
+                << ": " << why << '\n';
       return 1;
     }
     aggregator = *got;
@@ -172,7 +182,8 @@ int run_scheduler_process(const SchedulerProcessOptions& options) {
   auto scheduler = spawn_scheduler(system, std::move(sc));
   auto port = publish(system, scheduler, options.listen, &why);
   if (!port) {
-    std::cerr << "troupe scheduler: cannot listen on " << options.listen.str() << ": " << why << '\n';
+    std::cerr << "troupe scheduler: cannot listen on " << options.listen.str() << ": " << why
+              << '\n';
     caf::anon_send_exit(scheduler, caf::exit_reason::user_shutdown);
     if (!options.aggregator) caf::anon_send_exit(aggregator, caf::exit_reason::user_shutdown);
     return 1;
@@ -197,7 +208,8 @@ int run_aggregator_process(const AggregatorProcessOptions& options) {
   auto aggregator = spawn_aggregator(system);
   auto port = publish(system, aggregator, options.listen, &why);
   if (!port) {
-    std::cerr << "troupe aggregator: cannot listen on " << options.listen.str() << ": " << why << '\n';
+    std::cerr << "troupe aggregator: cannot listen on " << options.listen.str() << ": " << why
+              << '\n';
     caf::anon_send_exit(aggregator, caf::exit_reason::user_shutdown);
     return 1;
   }
@@ -208,8 +220,8 @@ int run_aggregator_process(const AggregatorProcessOptions& options) {
     auto scheduler = connect<scheduler_actor>(system, options.scheduler, timeout, &why);
     if (!scheduler) {
       if (!g_stop) {
-        std::cerr << "troupe aggregator: cannot reach the scheduler at " << options.scheduler.str() << ": " << why
-                  << '\n';
+        std::cerr << "troupe aggregator: cannot reach the scheduler at " << options.scheduler.str()
+                  << ": " << why << '\n';
         code = 1;
       }
       break;
@@ -233,10 +245,12 @@ int run_aggregator_process(const AggregatorProcessOptions& options) {
       }
     }
     if (!offered) break;
-    if (!options.common.quiet) std::cout << "troupe aggregator: registered with " << options.scheduler.str() << std::endl;
+    if (!options.common.quiet)
+      std::cout << "troupe aggregator: registered with " << options.scheduler.str() << std::endl;
     bool lost = false;
     while (!lost && !g_stop) {
-      self->receive([&](caf::down_msg&) { lost = true; }, caf::after(std::chrono::milliseconds(200)) >> [] {});
+      self->receive([&](caf::down_msg&) { lost = true; },
+                    caf::after(std::chrono::milliseconds(200)) >> [] {});
     }
     if (lost) {
       std::cerr << "troupe aggregator: scheduler lost, reconnecting\n";
@@ -279,13 +293,15 @@ int run_node_process(const NodeProcessOptions& options) {
     auto scheduler = connect<scheduler_actor>(system, options.scheduler, timeout, &why);
     if (!scheduler) {
       if (!g_stop) {
-        std::cerr << "troupe node " << name << ": cannot reach the scheduler at " << options.scheduler.str()
-                  << " within " << timeout << " s: " << why << '\n';
+        std::cerr << "troupe node " << name << ": cannot reach the scheduler at "
+                  << options.scheduler.str() << " within " << timeout << " s: " << why << '\n';
         code = 1;
       }
       break;
     }
-    if (!options.common.quiet) std::cout << "troupe node " << name << ": connected to " << options.scheduler.str() << std::endl;
+    if (!options.common.quiet)
+      std::cout << "troupe node " << name << ": connected to " << options.scheduler.str()
+                << std::endl;
     NodeAgentConfig ac;
     ac.scheduler = *scheduler;
     ac.node = node;
@@ -297,7 +313,8 @@ int run_node_process(const NodeProcessOptions& options) {
     self->monitor(agent);
     bool lost = false;
     while (!lost && !g_stop)
-      self->receive([&](caf::down_msg&) { lost = true; }, caf::after(std::chrono::milliseconds(200)) >> [] {});
+      self->receive([&](caf::down_msg&) { lost = true; },
+                    caf::after(std::chrono::milliseconds(200)) >> [] {});
     if (!lost) {
       self->send_exit(agent, caf::exit_reason::user_shutdown);
       break;
@@ -316,7 +333,8 @@ runtime::RunReport run_submit(const SubmitOptions& options) {
   runtime::RunReport report;
   report.config = options.job;
   std::string why;
-  auto scheduler = connect<scheduler_actor>(system, options.scheduler, options.common.connect_timeout_s, &why);
+  auto scheduler =
+      connect<scheduler_actor>(system, options.scheduler, options.common.connect_timeout_s, &why);
   if (!scheduler) {
     report.status = "failed";
     report.error = "cannot reach the scheduler at " + options.scheduler.str() + ": " + why;
@@ -353,7 +371,8 @@ int run_status(const Endpoint& scheduler_ep, const ProcessOptions& options) {
   std::string why;
   auto scheduler = connect<scheduler_actor>(system, scheduler_ep, options.connect_timeout_s, &why);
   if (!scheduler) {
-    std::cerr << "troupe status: cannot reach the scheduler at " << scheduler_ep.str() << ": " << why << '\n';
+    std::cerr << "troupe status: cannot reach the scheduler at " << scheduler_ep.str() << ": "
+              << why << '\n';
     return 1;
   }
   caf::scoped_actor self{system};
@@ -361,32 +380,40 @@ int run_status(const Endpoint& scheduler_ep, const ProcessOptions& options) {
   self->request(*scheduler, std::chrono::seconds(10), status_atom::value)
       .receive(
           [&](const ClusterStatus& st) {
-            std::cout << "aggregator: " << (st.aggregator ? "registered" : "none") << ", jobs done: " << st.jobs_done
-                      << ", queued: " << st.queued << '\n';
+            std::cout << "aggregator: " << (st.aggregator ? "registered" : "none")
+                      << ", jobs done: " << st.jobs_done << ", queued: " << st.queued << '\n';
             if (st.job.empty()) {
               std::cout << "job: idle\n";
             } else {
               std::cout << "job: " << st.job << ", round " << st.round << "/" << st.rounds;
               if (!st.progress.empty())
-                std::cout << ", accuracy " << std::fixed << std::setprecision(4) << st.progress.back().accuracy;
+                std::cout << ", accuracy " << std::fixed << std::setprecision(4)
+                          << st.progress.back().accuracy;
               std::cout << '\n';
             }
-            std::cout << std::left << std::setw(24) << "node" << std::setw(7) << "state" << std::setw(7) << "cores"
-                      << std::setw(20) << "memory avail/total" << std::setw(6) << "gpus" << std::setw(11) << "rss"
-                      << std::setw(6) << "cpu" << std::setw(8) << "shard" << std::setw(8) << "task"
+            std::cout << std::left << std::setw(24) << "node" << std::setw(7) << "state"
+                      << std::setw(7) << "cores" << std::setw(20) << "memory avail/total"
+                      << std::setw(6) << "gpus" << std::setw(11) << "rss" << std::setw(6) << "cpu"
+                      << std::setw(8) << "shard" << std::setw(8) << "task"
                       << "last seen\n";
             for (const auto& n : st.nodes) {
               std::ostringstream mem, cpu, shard, seen;
-              mem << gib(n.usage.memory_available ? n.usage.memory_available : n.resources.memory_available) << "/"
-                  << gib(n.resources.memory_total);
+              mem << gib(n.usage.memory_available ? n.usage.memory_available
+                                                  : n.resources.memory_available)
+                  << "/" << gib(n.resources.memory_total);
               cpu << std::fixed << std::setprecision(0) << 100.0 * n.usage.cpu_utilisation << "%";
-              shard << (n.data.shard >= 0 ? std::to_string(n.data.shard) + "/" + std::to_string(n.data.shards) : "any");
+              shard << (n.data.shard >= 0
+                            ? std::to_string(n.data.shard) + "/" + std::to_string(n.data.shards)
+                            : "any");
               seen << std::fixed << std::setprecision(1) << n.last_seen_s << " s ago";
-              std::cout << std::left << std::setw(24) << n.id << std::setw(7) << n.state << std::setw(7)
-                        << n.resources.cores << std::setw(20) << mem.str() << std::setw(6) << n.resources.gpus.size()
-                        << std::setw(11) << gib(n.usage.rss) << std::setw(6) << cpu.str() << std::setw(8)
-                        << shard.str() << std::setw(8) << (n.current_task >= 0 ? std::to_string(n.current_task) : "-")
-                        << seen.str() << (n.state == "lost" ? "  (" + n.lost_reason + ")" : "") << '\n';
+              std::cout << std::left << std::setw(24) << n.id << std::setw(7) << n.state
+                        << std::setw(7) << n.resources.cores << std::setw(20) << mem.str()
+                        << std::setw(6) << n.resources.gpus.size() << std::setw(11)
+                        << gib(n.usage.rss) << std::setw(6) << cpu.str() << std::setw(8)
+                        << shard.str() << std::setw(8)
+                        << (n.current_task >= 0 ? std::to_string(n.current_task) : "-")
+                        << seen.str() << (n.state == "lost" ? "  (" + n.lost_reason + ")" : "")
+                        << '\n';
             }
           },
           [&](caf::error& err) {

@@ -76,6 +76,7 @@ runtime::RunReport run_submit(const SubmitOptions& options);
 int run_status(const Endpoint& scheduler, const ProcessOptions& options);
 
 /// Writes "troupe <what> listening on HOST:PORT"; returns false on failure.
-bool announce_listening(const std::string& what, const Endpoint& bound, const std::string& port_file);
+bool announce_listening(const std::string& what, const Endpoint& bound,
+                        const std::string& port_file);
 
 }  // namespace troupe::actors

@@ -32,8 +32,8 @@
 #include "models/parameters.hpp"
 #include "runtime/job_spec.hpp"
 #include "runtime/node_table.hpp"
-#include "runtime/resources.hpp"
 #include "runtime/report.hpp"
+#include "runtime/resources.hpp"
 #include "runtime/task.hpp"
 
 namespace troupe::actors {
@@ -163,21 +163,21 @@ using node_actor =
     caf::typed_actor<caf::replies_to<setup_atom, runtime::JobSpec>::with<DataSummary>,
                      caf::replies_to<train_atom, TrainTask>::with<TrainOutcome>,
                      caf::replies_to<eval_atom, EvalTask>::with<models::ClassificationMetrics>,
-    caf::reacts_to<aggregator_atom, caf::actor>>;
+                     caf::reacts_to<aggregator_atom, caf::actor>>;
 
 /// Runs jobs: decomposes, allocates, dispatches, reports; keeps the node table.
 /// The submitter of a job receives (progress_atom, RoundRecord) after each round.
-using scheduler_actor = caf::typed_actor<
-    caf::replies_to<submit_atom, runtime::JobSpec>::with<runtime::RunReport>,
-    /// A node joins (or rejoins): its registration and its node actor; the
-    /// answer is the aggregator nodes fetch models from and send updates to.
-    caf::replies_to<register_atom, NodeRegistration, caf::actor>::with<caf::actor>,
-    /// Liveness and live usage; false tells the node to register again.
-    caf::replies_to<heartbeat_atom, std::string, runtime::NodeUsage>::with<bool>,
-    caf::replies_to<status_atom>::with<ClusterStatus>,
-    /// An aggregator process offers itself.
-    caf::replies_to<aggregator_atom, caf::actor>::with<bool>,
-    caf::reacts_to<tick_atom>>;
+using scheduler_actor =
+    caf::typed_actor<caf::replies_to<submit_atom, runtime::JobSpec>::with<runtime::RunReport>,
+                     /// A node joins (or rejoins): its registration and its node actor; the
+                     /// answer is the aggregator nodes fetch models from and send updates to.
+                     caf::replies_to<register_atom, NodeRegistration, caf::actor>::with<caf::actor>,
+                     /// Liveness and live usage; false tells the node to register again.
+                     caf::replies_to<heartbeat_atom, std::string, runtime::NodeUsage>::with<bool>,
+                     caf::replies_to<status_atom>::with<ClusterStatus>,
+                     /// An aggregator process offers itself.
+                     caf::replies_to<aggregator_atom, caf::actor>::with<bool>,
+                     caf::reacts_to<tick_atom>>;
 
 }  // namespace troupe::actors
 
@@ -211,8 +211,8 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, JobSpec& x) {
   return f(caf::meta::type_name("troupe.JobSpec"), x.name, x.nodes, x.rounds, x.model, x.partition,
            x.alpha, x.local_epochs, x.local_steps, x.batch_size, x.lr, x.momentum, x.seed,
-           x.threads, x.device, x.data_dir, x.train_limit, x.test_limit, x.policy,
-           x.task_timeout_s, x.min_nodes, x.join_timeout_s);
+           x.threads, x.device, x.data_dir, x.train_limit, x.test_limit, x.policy, x.task_timeout_s,
+           x.min_nodes, x.join_timeout_s);
 }
 
 template <class Inspector>

@@ -1,8 +1,8 @@
 #include "actors/scheduler_actor.hpp"
 
 #include <chrono>
-#include <deque>
 #include <cstdio>
+#include <deque>
 #include <limits>
 #include <map>
 #include <memory>
@@ -31,11 +31,11 @@ struct PendingJob {
 struct SchedulerState {
   SchedulerConfig config;
   runtime::NodeTable table{5.0};
-  std::map<std::string, node_actor> handles;     ///< current incarnation of each node
-  std::set<std::string> ready;                   ///< nodes set up for the running job
+  std::map<std::string, node_actor> handles;  ///< current incarnation of each node
+  std::set<std::string> ready;                ///< nodes set up for the running job
   Clock::time_point boot = Clock::now();
   std::int32_t jobs_done = 0;
-  std::deque<PendingJob> queue;                  ///< jobs submitted while one runs
+  std::deque<PendingJob> queue;  ///< jobs submitted while one runs
 
   // The job in hand.
   Phase phase = Phase::idle;
@@ -111,11 +111,10 @@ void finish(SchedulerPtr self, const std::string& status, const std::string& err
   }
 }
 
-/// Fails task `id` (if still open) and tries to run it elsewhere.
-void fail_and_reassign(SchedulerPtr self, std::int64_t id, const std::string& why) {
+/// Runs failed task `id` elsewhere: dispatches its replacement, or ends the job
+/// when an evaluation task cannot be replaced. False when the job ended.
+bool replace_failed(SchedulerPtr self, std::int64_t id, const std::string& why) {
   auto& st = self->state;
-  if (!st.job || st.job->task(id).terminal()) return;
-  st.job->task_failed(id, st.now(), why);
   if (auto next = st.job->reassign(id, st.now())) {
     if (st.job->task(*next).kind == runtime::TaskKind::train)
       dispatch_train(self, *next);
@@ -123,9 +122,17 @@ void fail_and_reassign(SchedulerPtr self, std::int64_t id, const std::string& wh
       dispatch_eval(self, *next);
   } else if (st.job->task(id).kind == runtime::TaskKind::evaluate) {
     finish(self, "failed", "evaluation task " + std::to_string(id) + " failed: " + why);
-    return;
+    return false;
   }
-  aggregate_if_complete(self);
+  return true;
+}
+
+/// Fails task `id` (if still open) and tries to run it elsewhere.
+void fail_and_reassign(SchedulerPtr self, std::int64_t id, const std::string& why) {
+  auto& st = self->state;
+  if (!st.job || st.job->task(id).terminal()) return;
+  st.job->task_failed(id, st.now(), why);
+  if (replace_failed(self, id, why)) aggregate_if_complete(self);
 }
 
 /// The work of a node that is no longer usable: its open tasks of the
@@ -135,17 +142,9 @@ void reassign_work_of(SchedulerPtr self, const std::string& id, const std::strin
   st.ready.erase(id);
   if (st.phase != Phase::running || !st.job) return;
   st.job->set_nodes(st.usable_nodes());
-  for (auto task : st.job->fail_tasks_on(id, st.now(), "node " + id + " lost: " + reason)) {
-    if (auto next = st.job->reassign(task, st.now())) {
-      if (st.job->task(*next).kind == runtime::TaskKind::train)
-        dispatch_train(self, *next);
-      else
-        dispatch_eval(self, *next);
-    } else if (st.job->task(task).kind == runtime::TaskKind::evaluate) {
-      finish(self, "failed", "evaluation task " + std::to_string(task) + " lost with node " + id);
-      return;
-    }
-  }
+  const auto why = "node " + id + " lost: " + reason;
+  for (auto task : st.job->fail_tasks_on(id, st.now(), why))
+    if (!replace_failed(self, task, why)) return;
   aggregate_if_complete(self);
 }
 
@@ -164,7 +163,8 @@ void dispatch_eval(SchedulerPtr self, std::int64_t id) {
   }
   st.job->task_started(id, st.now());
   st.table.set_current_task(task.node, id);
-  self->request(handle->second, st.timeout(), eval_atom::value, EvalTask{id, task.round, st.version})
+  self->request(handle->second, st.timeout(), eval_atom::value,
+                EvalTask{id, task.round, st.version})
       .then(
           [self, id](const models::ClassificationMetrics& m) {
             auto& st = self->state;
@@ -179,13 +179,16 @@ void dispatch_eval(SchedulerPtr self, std::int64_t id) {
             else
               start_round(self);
           },
-          [self, id](caf::error& err) { fail_and_reassign(self, id, describe(err, self->system())); });
+          [self, id](caf::error& err) {
+            fail_and_reassign(self, id, describe(err, self->system()));
+          });
 }
 
 void aggregate_if_complete(SchedulerPtr self) {
   auto& st = self->state;
   if (!st.job || st.aggregating || !st.job->training_complete()) return;
-  if (st.job->eval_task().state != runtime::TaskState::assigned) return;  // already past aggregation
+  if (st.job->eval_task().state != runtime::TaskState::assigned)
+    return;  // already past aggregation
   const auto round = st.job->round();
   auto accepted = st.job->accepted_updates();
   if (accepted.empty()) {
@@ -230,7 +233,9 @@ void dispatch_train(SchedulerPtr self, std::int64_t id) {
             st.job->train_done(id, st.now(), out.samples, out.mean_loss, out.compute_s);
             aggregate_if_complete(self);
           },
-          [self, id](caf::error& err) { fail_and_reassign(self, id, describe(err, self->system())); });
+          [self, id](caf::error& err) {
+            fail_and_reassign(self, id, describe(err, self->system()));
+          });
 }
 
 void start_round(SchedulerPtr self) {
@@ -247,7 +252,8 @@ void start_round(SchedulerPtr self) {
 }
 
 /// Sends the job to one node; `done(ok)` runs when it answered.
-void set_up_node(SchedulerPtr self, const std::string& id, std::function<void(bool, const DataSummary*)> done) {
+void set_up_node(SchedulerPtr self, const std::string& id,
+                 std::function<void(bool, const DataSummary*)> done) {
   auto& st = self->state;
   self->request(st.handles.at(id), st.timeout(), setup_atom::value, st.spec)
       .then(
@@ -280,8 +286,9 @@ void set_up(SchedulerPtr self) {
       return;
     }
     try {
-      st.job = std::make_unique<runtime::SyncJob>(st.spec, st.summary->shard_sizes, st.summary->test_size,
-                                                  runtime::make_allocator(st.spec.policy), st.usable_nodes());
+      st.job = std::make_unique<runtime::SyncJob>(
+          st.spec, st.summary->shard_sizes, st.summary->test_size,
+          runtime::make_allocator(st.spec.policy), st.usable_nodes());
     } catch (const std::exception& e) {
       finish(self, "failed", e.what());
       return;
@@ -324,9 +331,11 @@ void try_start(SchedulerPtr self) {
   } else if (st.uptime() > st.wait_deadline) {
     finish(self, "failed",
            !st.config.aggregator
-               ? "no aggregator registered within " + std::to_string(static_cast<int>(st.spec.join_timeout_s)) + " s"
+               ? "no aggregator registered within " +
+                     std::to_string(static_cast<int>(st.spec.join_timeout_s)) + " s"
                : "only " + std::to_string(alive) + " of " + std::to_string(st.spec.min_nodes) +
-                     " nodes joined within " + std::to_string(static_cast<int>(st.spec.join_timeout_s)) + " s");
+                     " nodes joined within " +
+                     std::to_string(static_cast<int>(st.spec.join_timeout_s)) + " s");
   }
 }
 
@@ -386,8 +395,9 @@ ClusterStatus status_of(const SchedulerState& st) {
 }
 
 void schedule_tick(SchedulerPtr self) {
-  self->delayed_send(self, std::chrono::milliseconds(static_cast<int>(self->state.config.tick_interval_s * 1000)),
-                     tick_atom::value);
+  self->delayed_send(
+      self, std::chrono::milliseconds(static_cast<int>(self->state.config.tick_interval_s * 1000)),
+      tick_atom::value);
 }
 
 scheduler_actor::behavior_type scheduler_behavior(SchedulerPtr self, SchedulerConfig config) {
@@ -426,10 +436,12 @@ scheduler_actor::behavior_type scheduler_behavior(SchedulerPtr self, SchedulerCo
           begin_job(self, std::move(job));
         return rp;
       },
-      [self](register_atom, const NodeRegistration& reg, const caf::actor& node) -> caf::result<caf::actor> {
+      [self](register_atom, const NodeRegistration& reg,
+             const caf::actor& node) -> caf::result<caf::actor> {
         auto& st = self->state;
         if (!st.config.aggregator) return failure("no aggregator has registered yet; try again");
-        if (reg.name.empty() || !node) return failure("a registration needs a node name and handle");
+        if (reg.name.empty() || !node)
+          return failure("a registration needs a node name and handle");
         if (st.table.find(reg.name) && st.table.find(reg.name)->state == runtime::NodeState::alive)
           node_lost(self, reg.name, "re-registered");  // the old incarnation's work is reassigned
         st.table.join(reg.name, reg.resources, reg.data, reg.speed, st.uptime());
@@ -451,7 +463,8 @@ scheduler_actor::behavior_type scheduler_behavior(SchedulerPtr self, SchedulerCo
       [self](status_atom) { return status_of(self->state); },
       [self](aggregator_atom, const caf::actor& aggregator) {
         auto& st = self->state;
-        if (st.config.aggregator && st.config.aggregator.address() == aggregator.address()) return true;
+        if (st.config.aggregator && st.config.aggregator.address() == aggregator.address())
+          return true;
         if (st.phase == Phase::running || st.phase == Phase::setting_up) return false;
         st.config.aggregator = caf::actor_cast<aggregator_actor>(aggregator);
         self->monitor(st.config.aggregator);

@@ -4,13 +4,13 @@
 // Usage: param_transfer [--sizes 1,10,100] [--repeat 5]
 // Prints per size: MB, raw TCP GB/s, troupe GB/s, ratio (best of `repeat`).
 #include <arpa/inet.h>
-#include <caf/all.hpp>
-#include <caf/io/all.hpp>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -29,7 +29,6 @@ using namespace troupe;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
 
 int g_workers = 0;
 

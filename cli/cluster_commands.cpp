@@ -18,17 +18,20 @@ constexpr const char* kDefaultAggregator = "127.0.0.1:7071";
 
 /// Adds --connect-timeout, --reconnect-timeout, --quiet (and --port-file when listening).
 void add_process_options(po::options_description& desc, actors::ProcessOptions& p, bool listens) {
-  desc.add_options()("connect-timeout", po::value(&p.connect_timeout_s)->default_value(p.connect_timeout_s),
+  desc.add_options()("connect-timeout",
+                     po::value(&p.connect_timeout_s)->default_value(p.connect_timeout_s),
                      "seconds to keep trying to reach a peer at start-up")(
       "reconnect-timeout", po::value(&p.reconnect_timeout_s)->default_value(p.reconnect_timeout_s),
-      "seconds to keep trying after losing a peer")("quiet,q", po::bool_switch(&p.quiet), "fewer messages");
+      "seconds to keep trying after losing a peer")("quiet,q", po::bool_switch(&p.quiet),
+                                                    "fewer messages");
   if (listens)
-    desc.add_options()("port-file", po::value(&p.port_file), "write the bound port to FILE (useful with port 0)");
+    desc.add_options()("port-file", po::value(&p.port_file),
+                       "write the bound port to FILE (useful with port 0)");
 }
 
 /// Parses HOST:PORT for `option`; reports a usage error otherwise.
-std::optional<int> endpoint(const std::string& command, const std::string& option, const std::string& text,
-                            actors::Endpoint& out) {
+std::optional<int> endpoint(const std::string& command, const std::string& option,
+                            const std::string& text, actors::Endpoint& out) {
   std::string why;
   auto ep = actors::parse_endpoint(text, &why);
   if (!ep) return usage_error(command, "--" + option + ": " + why);
@@ -42,8 +45,10 @@ int scheduler_command(int argc, char** argv) {
   actors::SchedulerProcessOptions o;
   std::string listen = kDefaultScheduler, aggregator;
   po::options_description desc("troupe scheduler options");
-  desc.add_options()("listen", po::value(&listen)->default_value(listen), "address to listen on (HOST:PORT)")(
-      "aggregator", po::value(&aggregator), "use the aggregator at HOST:PORT instead of hosting one")(
+  desc.add_options()("listen", po::value(&listen)->default_value(listen),
+                     "address to listen on (HOST:PORT)")(
+      "aggregator", po::value(&aggregator),
+      "use the aggregator at HOST:PORT instead of hosting one")(
       "heartbeat-timeout", po::value(&o.heartbeat_timeout_s)->default_value(o.heartbeat_timeout_s),
       "seconds without a heartbeat before a node counts as lost");
   add_process_options(desc, o.common, true);
@@ -54,7 +59,8 @@ int scheduler_command(int argc, char** argv) {
     if (auto code = endpoint("scheduler", "aggregator", aggregator, ep)) return *code;
     o.aggregator = ep;
   }
-  if (!(o.heartbeat_timeout_s > 0)) return usage_error("scheduler", "--heartbeat-timeout must be positive");
+  if (!(o.heartbeat_timeout_s > 0))
+    return usage_error("scheduler", "--heartbeat-timeout must be positive");
   return actors::run_scheduler_process(o);
 }
 
@@ -62,8 +68,10 @@ int aggregator_command(int argc, char** argv) {
   actors::AggregatorProcessOptions o;
   std::string listen = kDefaultAggregator, scheduler = kDefaultScheduler;
   po::options_description desc("troupe aggregator options");
-  desc.add_options()("listen", po::value(&listen)->default_value(listen), "address to listen on (HOST:PORT)")(
-      "scheduler", po::value(&scheduler)->default_value(scheduler), "the scheduler to serve (HOST:PORT)");
+  desc.add_options()("listen", po::value(&listen)->default_value(listen),
+                     "address to listen on (HOST:PORT)")(
+      "scheduler", po::value(&scheduler)->default_value(scheduler),
+      "the scheduler to serve (HOST:PORT)");
   add_process_options(desc, o.common, true);
   if (auto code = parse_options("aggregator", argc, argv, desc)) return *code;
   if (auto code = endpoint("aggregator", "listen", listen, o.listen)) return *code;
@@ -75,14 +83,19 @@ int node_command(int argc, char** argv) {
   actors::NodeProcessOptions o;
   std::string scheduler = kDefaultScheduler, shard;
   po::options_description desc("troupe node options");
-  desc.add_options()("scheduler", po::value(&scheduler)->default_value(scheduler), "the scheduler (HOST:PORT)")(
-      "name", po::value(&o.name), "node name (default: HOST-PID)")(
-      "threads", po::value(&o.threads)->default_value(o.threads), "CPU threads per task (0: the job's)")(
-      "device", po::value(&o.device), "cpu | cuda | cuda:N (default: the job's)")(
-      "data-dir", po::value(&o.data_dir), "this node's Fashion-MNIST directory (default: the job's)")(
+  desc.add_options()("scheduler", po::value(&scheduler)->default_value(scheduler),
+                     "the scheduler (HOST:PORT)")("name", po::value(&o.name),
+                                                  "node name (default: HOST-PID)")(
+      "threads", po::value(&o.threads)->default_value(o.threads),
+      "CPU threads per task (0: the job's)")("device", po::value(&o.device),
+                                             "cpu | cuda | cuda:N (default: the job's)")(
+      "data-dir", po::value(&o.data_dir),
+      "this node's Fashion-MNIST directory (default: the job's)")(
       "shard", po::value(&shard), "hold only shard I of an N-way split of the data (I/N)")(
-      "speed", po::value(&o.speed)->default_value(o.speed), "relative speed the scheduler plans with")(
-      "heartbeat-interval", po::value(&o.heartbeat_interval_s)->default_value(o.heartbeat_interval_s),
+      "speed", po::value(&o.speed)->default_value(o.speed),
+      "relative speed the scheduler plans with")(
+      "heartbeat-interval",
+      po::value(&o.heartbeat_interval_s)->default_value(o.heartbeat_interval_s),
       "seconds between heartbeats");
   add_process_options(desc, o.common, false);
   if (auto code = parse_options("node", argc, argv, desc)) return *code;
@@ -96,7 +109,8 @@ int node_command(int argc, char** argv) {
   }
   if (o.threads < 0) return usage_error("node", "--threads must not be negative");
   if (!(o.speed > 0)) return usage_error("node", "--speed must be positive");
-  if (!(o.heartbeat_interval_s > 0)) return usage_error("node", "--heartbeat-interval must be positive");
+  if (!(o.heartbeat_interval_s > 0))
+    return usage_error("node", "--heartbeat-interval must be positive");
   if (!o.device.empty())
     if (auto why = models::check_device(o.device); !why.empty()) return usage_error("node", why);
   return actors::run_node_process(o);
@@ -106,16 +120,18 @@ int submit_command(int argc, char** argv) {
   actors::SubmitOptions o;
   std::string scheduler = kDefaultScheduler, out;
   po::options_description desc("troupe submit options");
-  desc.add_options()("scheduler", po::value(&scheduler)->default_value(scheduler), "the scheduler (HOST:PORT)")(
-      "out", po::value(&out), "write the JSON report to FILE");
+  desc.add_options()("scheduler", po::value(&scheduler)->default_value(scheduler),
+                     "the scheduler (HOST:PORT)")("out", po::value(&out),
+                                                  "write the JSON report to FILE");
   add_job_options(desc, o.job);
   add_process_options(desc, o.common, false);
   if (auto code = parse_options("submit", argc, argv, desc)) return *code;
   if (auto code = endpoint("submit", "scheduler", scheduler, o.scheduler)) return *code;
   if (auto why = o.job.validate(); !why.empty()) return usage_error("submit", why);
   if (!o.common.quiet)
-    std::cout << "troupe submit: job '" << o.job.name << "' to " << o.scheduler.str() << ": " << o.job.rounds
-              << " rounds, " << o.job.model << ", " << o.job.nodes << " shards" << std::endl;
+    std::cout << "troupe submit: job '" << o.job.name << "' to " << o.scheduler.str() << ": "
+              << o.job.rounds << " rounds, " << o.job.model << ", " << o.job.nodes << " shards"
+              << std::endl;
   return finish_report(actors::run_submit(o), out);
 }
 
@@ -123,7 +139,8 @@ int status_command(int argc, char** argv) {
   actors::ProcessOptions common;
   std::string scheduler = kDefaultScheduler;
   po::options_description desc("troupe status options");
-  desc.add_options()("scheduler", po::value(&scheduler)->default_value(scheduler), "the scheduler (HOST:PORT)");
+  desc.add_options()("scheduler", po::value(&scheduler)->default_value(scheduler),
+                     "the scheduler (HOST:PORT)");
   add_process_options(desc, common, false);
   if (auto code = parse_options("status", argc, argv, desc)) return *code;
   actors::Endpoint ep;

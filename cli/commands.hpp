@@ -8,13 +8,13 @@
 
 namespace troupe::cli {
 
-int run_command(int argc, char** argv);        ///< troupe run: embedded cluster
-int train_command(int argc, char** argv);      ///< troupe train: centralised baseline
-int scheduler_command(int argc, char** argv);  ///< troupe scheduler
-int aggregator_command(int argc, char** argv); ///< troupe aggregator
-int node_command(int argc, char** argv);       ///< troupe node
-int submit_command(int argc, char** argv);     ///< troupe submit
-int status_command(int argc, char** argv);     ///< troupe status
+int run_command(int argc, char** argv);         ///< troupe run: embedded cluster
+int train_command(int argc, char** argv);       ///< troupe train: centralised baseline
+int scheduler_command(int argc, char** argv);   ///< troupe scheduler
+int aggregator_command(int argc, char** argv);  ///< troupe aggregator
+int node_command(int argc, char** argv);        ///< troupe node
+int submit_command(int argc, char** argv);      ///< troupe submit
+int status_command(int argc, char** argv);      ///< troupe status
 
 /// Prints the report's tables, writes `out` (JSON) when given, and returns the
 /// exit code: 0 when the job succeeded, 1 otherwise.

@@ -37,9 +37,10 @@ std::optional<int> parse_local_job(const std::string& command, int argc, char** 
 }  // namespace
 
 void print_progress(const runtime::RoundRecord& r, int rounds) {
-  std::cout << "round " << std::setw(3) << r.round << '/' << rounds << std::fixed << std::setprecision(4)
-            << "  accuracy " << r.accuracy << "  f1 " << r.f1 << "  test loss " << r.loss << "  updates "
-            << r.updates << std::setprecision(2) << "  " << r.seconds << " s" << std::endl;
+  std::cout << "round " << std::setw(3) << r.round << '/' << rounds << std::fixed
+            << std::setprecision(4) << "  accuracy " << r.accuracy << "  f1 " << r.f1
+            << "  test loss " << r.loss << "  updates " << r.updates << std::setprecision(2) << "  "
+            << r.seconds << " s" << std::endl;
 }
 
 int finish_report(const runtime::RunReport& report, const std::string& out) {
@@ -66,8 +67,9 @@ int run_command(int argc, char** argv) {
   actors::EmbeddedOptions options;
   if (!p.quiet) {
     options.on_round = print_progress;
-    std::cout << "troupe run: " << p.job.nodes << " nodes, " << p.job.rounds << " rounds, " << p.job.model << ", "
-              << p.job.partition << " split, policy " << p.job.policy << std::endl;
+    std::cout << "troupe run: " << p.job.nodes << " nodes, " << p.job.rounds << " rounds, "
+              << p.job.model << ", " << p.job.partition << " split, policy " << p.job.policy
+              << std::endl;
   }
   return finish_report(actors::run_embedded(p.job, options), p.out);
 }
@@ -77,7 +79,8 @@ int train_command(int argc, char** argv) {
   if (auto code = parse_local_job("train", argc, argv, p)) return *code;
   try {
     runtime::RoundCallback on_round;
-    if (!p.quiet) on_round = [&](const runtime::RoundRecord& r) { print_progress(r, p.job.rounds); };
+    if (!p.quiet)
+      on_round = [&](const runtime::RoundRecord& r) { print_progress(r, p.job.rounds); };
     return finish_report(runtime::train_centralized(p.job, on_round), p.out);
   } catch (const std::exception& e) {
     std::cerr << "troupe train: " << e.what() << '\n';

@@ -8,14 +8,16 @@ namespace troupe::cli {
 namespace po = boost::program_options;
 
 int usage_error(const std::string& command, const std::string& message) {
-  std::cerr << "troupe " << command << ": " << message << "\n(see troupe " << command << " --help)\n";
+  std::cerr << "troupe " << command << ": " << message << "\n(see troupe " << command
+            << " --help)\n";
   return kExitUsage;
 }
 
-std::optional<int> parse_options(const std::string& command, int argc, char** argv, po::options_description& desc) {
+std::optional<int> parse_options(const std::string& command, int argc, char** argv,
+                                 po::options_description& desc) {
   std::string config;
-  desc.add_options()("help,h", "show this help")("config", po::value(&config),
-                                                 "read options from an INI file (the command line wins)");
+  desc.add_options()("help,h", "show this help")(
+      "config", po::value(&config), "read options from an INI file (the command line wins)");
   try {
     po::variables_map vm;
     po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);

@@ -36,13 +36,7 @@ RunReport train_centralized(const JobSpec& job, const RoundCallback& on_round) {
   models::Parameters next;
   for (int round = 1; round <= job.rounds; ++round) {
     const double round_start = now();
-    models::TrainOptions opts;
-    opts.local_epochs = job.local_epochs;
-    opts.local_steps = job.local_steps;
-    opts.batch_size = job.batch_size;
-    opts.lr = job.lr;
-    opts.momentum = job.momentum;
-    opts.seed = task_seed(job.seed, round, 0);
+    const auto opts = train_options(job, task_seed(job.seed, round, 0));
     Task task;
     task.id = round;
     task.round = round;
@@ -60,14 +54,7 @@ RunReport train_centralized(const JobSpec& job, const RoundCallback& on_round) {
     report.tasks.push_back(task);
 
     const auto m = evaluator.evaluate(params);
-    RoundRecord rec;
-    rec.round = round;
-    rec.version = round;
-    rec.accuracy = m.accuracy;
-    rec.precision = m.precision;
-    rec.recall = m.recall;
-    rec.f1 = m.f1;
-    rec.loss = m.loss;
+    auto rec = RoundRecord::evaluated(round, round, m);
     rec.train_loss = result.mean_loss;
     rec.updates = 1;
     rec.seconds = now() - round_start;

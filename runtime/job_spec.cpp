@@ -25,6 +25,17 @@ std::string JobSpec::validate() const {
   return {};
 }
 
+models::TrainOptions train_options(const JobSpec& job, std::uint64_t seed) {
+  models::TrainOptions opts;
+  opts.local_epochs = job.local_epochs;
+  opts.local_steps = job.local_steps;
+  opts.batch_size = job.batch_size;
+  opts.lr = job.lr;
+  opts.momentum = job.momentum;
+  opts.seed = seed;
+  return opts;
+}
+
 std::uint64_t task_seed(std::uint64_t job_seed, int round, int shard) {
   // splitmix64 finaliser over the combined fields.
   std::uint64_t z = job_seed ^ (static_cast<std::uint64_t>(round) << 32) ^

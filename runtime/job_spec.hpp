@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include "models/trainer.hpp"
+
 namespace troupe::runtime {
 
 /// Everything that defines a federated training job. Defaults are the demo
@@ -36,6 +38,9 @@ struct JobSpec {
   /// Empty when the spec is usable, else the first problem, naming the option.
   std::string validate() const;
 };
+
+/// The local-training hyper-parameters of `job` for a task with `seed`.
+models::TrainOptions train_options(const JobSpec& job, std::uint64_t seed);
 
 /// Seed of one training task: a stable mix of the job seed, round and shard, so
 /// the update does not depend on which node runs the task.

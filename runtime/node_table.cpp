@@ -2,10 +2,12 @@
 
 namespace troupe::runtime {
 
-const char* to_string(NodeState state) { return state == NodeState::alive ? "alive" : "lost"; }
+const char* to_string(NodeState state) {
+  return state == NodeState::alive ? "alive" : "lost";
+}
 
-const NodeEntry& NodeTable::join(const std::string& id, const NodeResources& resources, DataPlacement data,
-                                 double speed, Seconds now) {
+const NodeEntry& NodeTable::join(const std::string& id, const NodeResources& resources,
+                                 DataPlacement data, double speed, Seconds now) {
   auto it = nodes_.find(id);
   if (it == nodes_.end()) {
     order_.push_back(id);
@@ -48,7 +50,8 @@ std::vector<std::string> NodeTable::expire(Seconds now) {
     auto& n = nodes_.at(id);
     if (n.state == NodeState::alive && now - n.last_seen > timeout_) {
       n.state = NodeState::lost;
-      n.lost_reason = "no heartbeat for " + std::to_string(static_cast<int>(now - n.last_seen)) + " s";
+      n.lost_reason =
+          "no heartbeat for " + std::to_string(static_cast<int>(now - n.last_seen)) + " s";
       n.current_task = -1;
       lost.push_back(id);
     }
@@ -81,6 +84,8 @@ std::vector<const NodeEntry*> NodeTable::all() const {
   return out;
 }
 
-std::size_t NodeTable::alive_count() const { return alive().size(); }
+std::size_t NodeTable::alive_count() const {
+  return alive().size();
+}
 
 }  // namespace troupe::runtime

@@ -20,7 +20,7 @@ const char* to_string(NodeState state);
 
 /// How a node holds data.
 struct DataPlacement {
-  int shard = -1;       ///< >= 0: holds only this shard of a `shards`-way partition
+  int shard = -1;  ///< >= 0: holds only this shard of a `shards`-way partition
   int shards = 0;
 };
 
@@ -33,7 +33,7 @@ struct NodeEntry {
   NodeState state = NodeState::alive;
   Seconds joined_at = 0.0;
   Seconds last_seen = 0.0;
-  int incarnation = 0;          ///< times it (re)joined
+  int incarnation = 0;  ///< times it (re)joined
   std::string lost_reason;
   std::int64_t current_task = -1;
 };
@@ -49,7 +49,8 @@ class NodeTable {
                         double speed, Seconds now);
   /// Records a heartbeat; false for an unknown or lost node (it must re-register).
   bool heartbeat(const std::string& id, const NodeUsage& usage, Seconds now);
-  /// Declares a node lost (connection dropped, task timed out, ...); false if unknown or already lost.
+  /// Declares a node lost (connection dropped, task timed out, ...); false if unknown or already
+  /// lost.
   bool lose(const std::string& id, const std::string& reason);
   /// Declares lost every alive node silent for longer than the timeout; returns their ids.
   std::vector<std::string> expire(Seconds now);

@@ -92,6 +92,18 @@ std::string time_or_dash(Seconds s) {
 
 }  // namespace
 
+RoundRecord RoundRecord::evaluated(int round, std::int64_t version, const models::ClassificationMetrics& m) {
+  RoundRecord rec;
+  rec.round = round;
+  rec.version = version;
+  rec.accuracy = m.accuracy;
+  rec.precision = m.precision;
+  rec.recall = m.recall;
+  rec.f1 = m.f1;
+  rec.loss = m.loss;
+  return rec;
+}
+
 double percentile(std::vector<double> values, double p) {
   if (values.empty()) return 0.0;
   std::sort(values.begin(), values.end());
@@ -144,23 +156,24 @@ void summarise(RunReport& report, const std::vector<std::string>& node_ids) {
 std::string to_json(const RunReport& r) {
   json tasks = json::array();
   for (const auto& t : r.tasks) {
-    tasks.push_back({{"id", t.id},
-                     {"kind", to_string(t.kind)},
-                     {"round", t.round},
-                     {"shard", t.shard},
-                     {"node", t.node},
-                     {"priority", t.priority},
-                     {"demand", t.demand},
-                     {"state", to_string(t.state)},
-                     {"queued_s", seconds_or_null(t.queued_at)},
-                     {"assigned_s", seconds_or_null(t.assigned_at)},
-                     {"start_s", seconds_or_null(t.started_at)},
-                     {"end_s", seconds_or_null(t.finished_at)},
-                     {"samples", t.samples},
-                     {"loss", t.loss},
-                     {"error", t.error},
-                     {"reassigned_from", t.reassigned_from < 0 ? nlohmann::json(nullptr)
-                                                               : nlohmann::json(t.reassigned_from)}});
+    tasks.push_back(
+        {{"id", t.id},
+         {"kind", to_string(t.kind)},
+         {"round", t.round},
+         {"shard", t.shard},
+         {"node", t.node},
+         {"priority", t.priority},
+         {"demand", t.demand},
+         {"state", to_string(t.state)},
+         {"queued_s", seconds_or_null(t.queued_at)},
+         {"assigned_s", seconds_or_null(t.assigned_at)},
+         {"start_s", seconds_or_null(t.started_at)},
+         {"end_s", seconds_or_null(t.finished_at)},
+         {"samples", t.samples},
+         {"loss", t.loss},
+         {"error", t.error},
+         {"reassigned_from",
+          t.reassigned_from < 0 ? nlohmann::json(nullptr) : nlohmann::json(t.reassigned_from)}});
   }
   json rounds = json::array();
   for (const auto& rr : r.rounds) {

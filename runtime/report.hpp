@@ -17,6 +17,9 @@
 namespace troupe::runtime {
 
 struct RoundRecord {
+  /// A record with the evaluation's metrics filled in.
+  static RoundRecord evaluated(int round, std::int64_t version, const models::ClassificationMetrics& m);
+
   int round = 0;
   std::int64_t version = 0;  ///< global model version evaluated
   double accuracy = 0.0;
@@ -53,7 +56,7 @@ struct RunReport {
   std::vector<Task> tasks;
   std::vector<RoundRecord> rounds;
   models::ClassificationMetrics final_metrics;
-  std::string model_fingerprint;    ///< hex fingerprint of the final global model
+  std::string model_fingerprint;  ///< hex fingerprint of the final global model
   std::vector<NodeRecord> nodes;
   Efficiency efficiency;
   double wall_s = 0.0;

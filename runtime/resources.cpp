@@ -6,8 +6,8 @@
 #include <chrono>
 #include <ctime>
 #include <fstream>
-#include <sstream>
 #include <iterator>
+#include <sstream>
 #include <thread>
 
 namespace troupe::runtime {

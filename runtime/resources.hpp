@@ -23,13 +23,14 @@ struct NodeResources {
   std::uint64_t memory_available = 0;  ///< bytes, at probe time
   std::uint64_t disk_free = 0;         ///< bytes free where the node's data lives
   std::vector<GpuInfo> gpus;
-  std::string gpu_note;                ///< why no GPU is listed, when none is
+  std::string gpu_note;  ///< why no GPU is listed, when none is
 };
 
 /// Live use, sent with heartbeats.
 struct NodeUsage {
-  double cpu_utilisation = 0.0;        ///< process CPU time / wall time since the last sample, per core (0..1)
-  std::uint64_t rss = 0;               ///< bytes resident
+  double cpu_utilisation =
+      0.0;                ///< process CPU time / wall time since the last sample, per core (0..1)
+  std::uint64_t rss = 0;  ///< bytes resident
   std::uint64_t memory_available = 0;  ///< bytes available system-wide
 };
 

@@ -19,13 +19,16 @@ SyncJob::SyncJob(JobSpec job, std::vector<std::int64_t> shard_sizes, std::int64_
   set_nodes(std::move(nodes));
 }
 
-void SyncJob::set_nodes(std::vector<NodeInfo> nodes) { nodes_ = std::move(nodes); }
+void SyncJob::set_nodes(std::vector<NodeInfo> nodes) {
+  nodes_ = std::move(nodes);
+}
 
 int SyncJob::place_one(const Task& task, const std::vector<NodeInfo>& candidates) const {
   if (candidates.empty()) return -1;
   AllocationRequest request;
   request.tasks.push_back({task.id, task.priority, task.demand});
-  for (const auto& n : candidates) request.nodes.push_back({n.id, task.demand * (1.0 + n.speed), true});
+  for (const auto& n : candidates)
+    request.nodes.push_back({n.id, task.demand * (1.0 + n.speed), true});
   const auto a = allocator_->allocate(request);
   if (!check_allocation(request, a).empty()) return -1;
   return a.node_of_task.front();
@@ -75,7 +78,8 @@ std::vector<std::int64_t> SyncJob::start_next_round(Seconds now) {
   double speed_sum = 0.0;
   for (const auto& n : request_nodes) speed_sum += n.speed;
   for (const auto& n : request_nodes)
-    request.nodes.push_back({n.id, kCapacityHeadroom * total * n.speed / speed_sum + largest, true});
+    request.nodes.push_back(
+        {n.id, kCapacityHeadroom * total * n.speed / speed_sum + largest, true});
   const auto allocation = allocator_->allocate(request);
   if (auto why = check_allocation(request, allocation); !why.empty())
     throw std::runtime_error("allocator '" + allocator_->name() +
@@ -87,7 +91,8 @@ std::vector<std::int64_t> SyncJob::start_next_round(Seconds now) {
     const auto& t = tasks[requested[r]];
     // Training tasks cannot go to pinned nodes (used only when no free node exists).
     if (node != Allocation::kUnplaced &&
-        (t.kind == TaskKind::evaluate || request_nodes[static_cast<std::size_t>(node)].pinned_shard < 0))
+        (t.kind == TaskKind::evaluate ||
+         request_nodes[static_cast<std::size_t>(node)].pinned_shard < 0))
       node_of[requested[r]] = request_nodes[static_cast<std::size_t>(node)].id;
   }
   for (std::size_t i = 0; i < tasks.size(); ++i)
@@ -115,16 +120,19 @@ std::vector<std::int64_t> SyncJob::start_next_round(Seconds now) {
     tracker_.assign(id, node_of[i], now);
   }
   if (tracker_.get(eval_id_).state == TaskState::failed)
-    throw std::runtime_error("round " + std::to_string(round_) + ": the evaluation task fits on no node");
+    throw std::runtime_error("round " + std::to_string(round_) +
+                             ": the evaluation task fits on no node");
   std::vector<std::int64_t> placed;
   for (auto id : train_ids_)
     if (tracker_.get(id).state == TaskState::assigned) placed.push_back(id);
   if (placed.empty())
-    throw std::runtime_error("round " + std::to_string(round_) + ": no training task fits on any node");
+    throw std::runtime_error("round " + std::to_string(round_) +
+                             ": no training task fits on any node");
   return placed;
 }
 
-void SyncJob::train_done(std::int64_t id, Seconds now, std::int64_t samples, double loss, Seconds busy_s) {
+void SyncJob::train_done(std::int64_t id, Seconds now, std::int64_t samples, double loss,
+                         Seconds busy_s) {
   tracker_.finish(id, now, samples, loss, busy_s);
 }
 
@@ -134,7 +142,8 @@ void SyncJob::task_failed(std::int64_t id, Seconds now, const std::string& reaso
   tracker_.fail(id, now, reason);
 }
 
-std::vector<std::int64_t> SyncJob::fail_tasks_on(const std::string& node, Seconds now, const std::string& reason) {
+std::vector<std::int64_t> SyncJob::fail_tasks_on(const std::string& node, Seconds now,
+                                                 const std::string& reason) {
   std::vector<std::int64_t> failed;
   std::vector<std::int64_t> current = train_ids_;
   if (eval_id_ >= 0) current.push_back(eval_id_);
@@ -188,7 +197,9 @@ bool SyncJob::training_complete() const {
   return true;
 }
 
-int SyncJob::updates_in_round() const { return static_cast<int>(accepted_updates().size()); }
+int SyncJob::updates_in_round() const {
+  return static_cast<int>(accepted_updates().size());
+}
 
 std::vector<std::int64_t> SyncJob::accepted_updates() const {
   std::vector<std::int64_t> ids;
@@ -201,14 +212,7 @@ void SyncJob::eval_done(std::int64_t id, Seconds now, const models::Classificati
                         std::int64_t version) {
   if (id != eval_id_) throw std::logic_error("eval_done: not the current round's evaluation task");
   tracker_.finish(id, now, test_size_, metrics.loss);
-  RoundRecord rec;
-  rec.round = round_;
-  rec.version = version;
-  rec.accuracy = metrics.accuracy;
-  rec.precision = metrics.precision;
-  rec.recall = metrics.recall;
-  rec.f1 = metrics.f1;
-  rec.loss = metrics.loss;
+  auto rec = RoundRecord::evaluated(round_, version, metrics);
   rec.seconds = now - round_started_;
   double weighted = 0.0;
   std::int64_t samples = 0;
@@ -227,7 +231,8 @@ void SyncJob::eval_done(std::int64_t id, Seconds now, const models::Classificati
   std::sort(shards.begin(), shards.end());
   shards.erase(std::unique(shards.begin(), shards.end()), shards.end());
   for (int s : shards)
-    if (std::find(shards_with_update.begin(), shards_with_update.end(), s) == shards_with_update.end())
+    if (std::find(shards_with_update.begin(), shards_with_update.end(), s) ==
+        shards_with_update.end())
       ++rec.failed;
   rec.train_loss = samples > 0 ? weighted / static_cast<double>(samples) : 0.0;
   rounds_.push_back(rec);

@@ -55,7 +55,8 @@ class SyncJob {
   std::vector<std::int64_t> start_next_round(Seconds now);
 
   /// Fails every unfinished task of the current round on `node`; returns their ids.
-  std::vector<std::int64_t> fail_tasks_on(const std::string& node, Seconds now, const std::string& reason);
+  std::vector<std::int64_t> fail_tasks_on(const std::string& node, Seconds now,
+                                          const std::string& reason);
 
   /// Replaces failed task `id` (of the current round) by a new task on another
   /// node, chosen by the allocator among the current nodes except the one that

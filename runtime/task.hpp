@@ -31,9 +31,9 @@ struct Task {
   Seconds assigned_at = kNever;
   Seconds started_at = kNever;
   Seconds finished_at = kNever;
-  std::string error;         ///< why it failed
-  std::int64_t samples = 0;  ///< examples the update was trained on
-  double loss = 0.0;         ///< mean training loss (train) or test loss (evaluate)
+  std::string error;                  ///< why it failed
+  std::int64_t samples = 0;           ///< examples the update was trained on
+  double loss = 0.0;                  ///< mean training loss (train) or test loss (evaluate)
   std::int64_t reassigned_from = -1;  ///< the failed task this one replaces, if any
 
   bool terminal() const { return state == TaskState::done || state == TaskState::failed; }

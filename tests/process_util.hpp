@@ -22,7 +22,8 @@ namespace troupe::test {
 class Process {
  public:
   /// Starts `binary` with `args`; stdout and stderr go to `log`.
-  Process(const std::string& binary, const std::vector<std::string>& args, std::string log) : log_(std::move(log)) {
+  Process(const std::string& binary, const std::vector<std::string>& args, std::string log)
+      : log_(std::move(log)) {
     pid_ = fork();
     if (pid_ == 0) {
       const int fd = open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);

@@ -28,7 +28,8 @@ Result run_troupe(const std::string& args) {
   return r;
 }
 
-const std::string kSmall = "--model mlp --nodes 2 --rounds 1 --train-limit 600 --test-limit 300 --threads 1";
+const std::string kSmall =
+    "--model mlp --nodes 2 --rounds 1 --train-limit 600 --test-limit 300 --threads 1";
 
 }  // namespace
 
@@ -104,7 +105,8 @@ TEST(Cli, AConfigFileWithAnUnknownKeyIsRefused) {
 }
 
 TEST(Cli, TrainRunsTheCentralisedBaseline) {
-  const auto r = run_troupe("train --model mlp --rounds 1 --train-limit 600 --test-limit 300 --threads 1");
+  const auto r =
+      run_troupe("train --model mlp --rounds 1 --train-limit 600 --test-limit 300 --threads 1");
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("Final model: accuracy"), std::string::npos);
 }

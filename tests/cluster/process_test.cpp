@@ -19,16 +19,19 @@ const std::string kTroupe = TROUPE_BINARY;
 /// A scheduler process on a free port with `nodes` node processes joined.
 class Cluster {
  public:
-  Cluster(const TempDir& dir, int nodes, const std::vector<std::string>& scheduler_args = {}) : dir_(dir) {
-    std::vector<std::string> args{"scheduler", "--listen", "127.0.0.1:0", "--port-file", dir.file("port"),
-                                  "--heartbeat-timeout", "3"};
+  Cluster(const TempDir& dir, int nodes, const std::vector<std::string>& scheduler_args = {})
+      : dir_(dir) {
+    std::vector<std::string> args{
+        "scheduler",           "--listen", "127.0.0.1:0", "--port-file", dir.file("port"),
+        "--heartbeat-timeout", "3"};
     args.insert(args.end(), scheduler_args.begin(), scheduler_args.end());
     scheduler_ = std::make_unique<Process>(kTroupe, args, dir.file("scheduler.log"));
     port_ = troupe::test::read_port_file(dir.file("port"), 20s);
     for (int i = 1; i <= nodes; ++i) add_node("n" + std::to_string(i));
   }
   Process& add_node(const std::string& name, std::vector<std::string> extra = {}) {
-    std::vector<std::string> args{"node", "--scheduler", endpoint(), "--name", name, "--threads", "1", "--quiet"};
+    std::vector<std::string> args{"node", "--scheduler", endpoint(), "--name",
+                                  name,   "--threads",   "1",        "--quiet"};
     args.insert(args.end(), extra.begin(), extra.end());
     nodes_.push_back(std::make_unique<Process>(kTroupe, args, dir_.file(name + ".log")));
     return *nodes_.back();
@@ -45,7 +48,8 @@ class Cluster {
       status.wait_exit(10s);
       const auto out = status.output();
       int alive = 0;
-      for (std::size_t pos = 0; (pos = out.find(" alive ", pos)) != std::string::npos; ++pos) ++alive;
+      for (std::size_t pos = 0; (pos = out.find(" alive ", pos)) != std::string::npos; ++pos)
+        ++alive;
       if (alive >= n) return true;
       std::this_thread::sleep_for(100ms);
     }
@@ -65,8 +69,23 @@ nlohmann::json read_json(const std::string& path) {
 }
 
 std::vector<std::string> small_job(const std::string& out) {
-  return {"--model", "mlp", "--nodes", "3", "--rounds", "2", "--train-limit", "3000", "--test-limit", "1000",
-          "--threads", "1", "--data-dir", troupe::test::fashion_mnist_dir(), "--quiet", "--out", out};
+  return {"--model",
+          "mlp",
+          "--nodes",
+          "3",
+          "--rounds",
+          "2",
+          "--train-limit",
+          "3000",
+          "--test-limit",
+          "1000",
+          "--threads",
+          "1",
+          "--data-dir",
+          troupe::test::fashion_mnist_dir(),
+          "--quiet",
+          "--out",
+          out};
 }
 
 }  // namespace
@@ -105,9 +124,27 @@ TEST(ClusterProcesses, ANodeKilledMidRoundDoesNotStopTheJob) {
   ASSERT_TRUE(cluster.wait_for_nodes(3, 20s));
   // Long enough tasks that the kill lands inside round 2.
   Process submit(kTroupe,
-                 {"submit", "--scheduler", cluster.endpoint(), "--model", "mlp", "--nodes", "3", "--rounds", "3",
-                  "--local-steps", "1500", "--train-limit", "6000", "--test-limit", "1000", "--threads", "1",
-                  "--data-dir", troupe::test::fashion_mnist_dir(), "--out", dir.file("r.json")},
+                 {"submit",
+                  "--scheduler",
+                  cluster.endpoint(),
+                  "--model",
+                  "mlp",
+                  "--nodes",
+                  "3",
+                  "--rounds",
+                  "3",
+                  "--local-steps",
+                  "1500",
+                  "--train-limit",
+                  "6000",
+                  "--test-limit",
+                  "1000",
+                  "--threads",
+                  "1",
+                  "--data-dir",
+                  troupe::test::fashion_mnist_dir(),
+                  "--out",
+                  dir.file("r.json")},
                  dir.file("submit.log"));
   ASSERT_TRUE(submit.wait_for_output("round   1/3", 120s)) << submit.output();
   cluster.node(1).kill(SIGKILL);
@@ -125,7 +162,8 @@ TEST(ClusterProcesses, ANodePointedAtNoSchedulerFailsClearlyInBoundedTime) {
   TempDir dir;
   const auto port = std::to_string(troupe::test::free_port());
   const auto start = std::chrono::steady_clock::now();
-  Process node(kTroupe, {"node", "--scheduler", "127.0.0.1:" + port, "--connect-timeout", "2"}, dir.file("n.log"));
+  Process node(kTroupe, {"node", "--scheduler", "127.0.0.1:" + port, "--connect-timeout", "2"},
+               dir.file("n.log"));
   EXPECT_EQ(node.wait_exit(20s), 1);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 15s);
   EXPECT_NE(node.output().find("cannot reach the scheduler"), std::string::npos) << node.output();
@@ -137,7 +175,8 @@ TEST(ClusterProcesses, SubmitToADeadSchedulerFailsClearlyInBoundedTime) {
   Process submit(kTroupe, {"submit", "--scheduler", "127.0.0.1:" + port, "--connect-timeout", "2"},
                  dir.file("s.log"));
   EXPECT_EQ(submit.wait_exit(20s), 1);
-  EXPECT_NE(submit.output().find("cannot reach the scheduler"), std::string::npos) << submit.output();
+  EXPECT_NE(submit.output().find("cannot reach the scheduler"), std::string::npos)
+      << submit.output();
 }
 
 TEST(ClusterProcesses, SubmitFailsWhenTheSchedulerDiesMidJob) {
@@ -145,14 +184,15 @@ TEST(ClusterProcesses, SubmitFailsWhenTheSchedulerDiesMidJob) {
   Cluster cluster(dir, 1);
   ASSERT_TRUE(cluster.wait_for_nodes(1, 20s));
   Process submit(kTroupe,
-                 {"submit", "--scheduler", cluster.endpoint(), "--model", "mlp", "--nodes", "2", "--rounds", "50",
-                  "--local-steps", "500", "--train-limit", "3000", "--test-limit", "500", "--threads", "1",
-                  "--data-dir", troupe::test::fashion_mnist_dir()},
+                 {"submit", "--scheduler", cluster.endpoint(), "--model", "mlp", "--nodes", "2",
+                  "--rounds", "50", "--local-steps", "500", "--train-limit", "3000", "--test-limit",
+                  "500", "--threads", "1", "--data-dir", troupe::test::fashion_mnist_dir()},
                  dir.file("submit.log"));
   ASSERT_TRUE(submit.wait_for_output("round   1/50", 60s)) << submit.output();
   cluster.scheduler().kill(SIGKILL);
   EXPECT_EQ(submit.wait_exit(30s), 1);
-  EXPECT_NE(submit.output().find("lost the connection to the scheduler"), std::string::npos) << submit.output();
+  EXPECT_NE(submit.output().find("lost the connection to the scheduler"), std::string::npos)
+      << submit.output();
 }
 
 TEST(ClusterProcesses, ANodeJoiningMidJobIsUsedFromTheNextRound) {
@@ -160,9 +200,27 @@ TEST(ClusterProcesses, ANodeJoiningMidJobIsUsedFromTheNextRound) {
   Cluster cluster(dir, 1);
   ASSERT_TRUE(cluster.wait_for_nodes(1, 20s));
   Process submit(kTroupe,
-                 {"submit", "--scheduler", cluster.endpoint(), "--model", "mlp", "--nodes", "2", "--rounds", "8",
-                  "--local-steps", "2000", "--train-limit", "3000", "--test-limit", "500", "--threads", "1",
-                  "--data-dir", troupe::test::fashion_mnist_dir(), "--out", dir.file("r.json")},
+                 {"submit",
+                  "--scheduler",
+                  cluster.endpoint(),
+                  "--model",
+                  "mlp",
+                  "--nodes",
+                  "2",
+                  "--rounds",
+                  "8",
+                  "--local-steps",
+                  "2000",
+                  "--train-limit",
+                  "3000",
+                  "--test-limit",
+                  "500",
+                  "--threads",
+                  "1",
+                  "--data-dir",
+                  troupe::test::fashion_mnist_dir(),
+                  "--out",
+                  dir.file("r.json")},
                  dir.file("submit.log"));
   ASSERT_TRUE(submit.wait_for_output("round   1/8", 60s)) << submit.output();
   cluster.add_node("late");
@@ -191,8 +249,10 @@ TEST(ClusterProcesses, JobsSubmittedWhileOneRunsAreQueuedAndAllComplete) {
   std::vector<std::unique_ptr<Process>> submits;
   for (int i = 0; i < 2; ++i) {
     auto args = small_job(dir.file("r" + std::to_string(i) + ".json"));
-    args.insert(args.begin(), {"submit", "--scheduler", cluster.endpoint(), "--name", "job" + std::to_string(i)});
-    submits.push_back(std::make_unique<Process>(kTroupe, args, dir.file("s" + std::to_string(i) + ".log")));
+    args.insert(args.begin(),
+                {"submit", "--scheduler", cluster.endpoint(), "--name", "job" + std::to_string(i)});
+    submits.push_back(
+        std::make_unique<Process>(kTroupe, args, dir.file("s" + std::to_string(i) + ".log")));
   }
   for (auto& s : submits) EXPECT_EQ(s->wait_exit(120s), 0) << s->output();
   EXPECT_EQ(read_json(dir.file("r0.json"))["final"]["model_fingerprint"],
