@@ -35,15 +35,15 @@ std::vector<std::int64_t> SyncJob::start_next_round(Seconds now) {
   double total = 0.0;
   double largest = 0.0;
   for (const auto& t : tasks) {
-    request.tasks.push_back({t.id, t.priority, t.demand});
+    request.tasks.push_back(TaskDemand::simple(t.id, t.priority, t.demand));
     total += t.demand;
     largest = std::max(largest, t.demand);
   }
   double speed_sum = 0.0;
   for (const auto& n : nodes_) speed_sum += n.speed;
   for (const auto& n : nodes_)
-    request.nodes.push_back(
-        {n.id, kCapacityHeadroom * total * n.speed / speed_sum + largest, true});
+    request.nodes.push_back(NodeCapacity::simple(
+        n.id, kCapacityHeadroom * total * n.speed / speed_sum + largest));
 
   const auto allocation = allocator_->allocate(request);
   if (auto why = check_allocation(request, allocation); !why.empty())

@@ -1,0 +1,3 @@
+#include "bench/scale_benchmark.hpp"
+
+void troupe::bench::run_scale_benchmark() {}

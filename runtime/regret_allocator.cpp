@@ -1,0 +1,125 @@
+#include "runtime/regret_allocator.hpp"
+
+#include <limits>
+#include <queue>
+#include <tuple>
+
+namespace troupe::runtime {
+namespace {
+
+constexpr double kInfiniteRegret = std::numeric_limits<double>::infinity();
+
+struct Choice {
+  int best = Allocation::kUnplaced;
+  int second = Allocation::kUnplaced;
+  double best_value = 0.0;
+  double regret = 0.0;
+};
+
+struct Entry {
+  double regret;
+  double best_value;
+  std::size_t task;
+  unsigned version;
+  bool operator<(const Entry& o) const {
+    // std::priority_queue pops the largest: larger regret, then value, then lower index.
+    return std::tie(regret, best_value, o.task) < std::tie(o.regret, o.best_value, task);
+  }
+};
+
+class RegretSearch {
+ public:
+  explicit RegretSearch(const AllocationRequest& request)
+      : req_(request),
+        free_(request.nodes.size()),
+        choice_(request.tasks.size()),
+        version_(request.tasks.size(), 0),
+        watchers_(request.nodes.size()),
+        optional_(request.options.placement == Placement::at_most_once) {
+    for (std::size_t n = 0; n < free_.size(); ++n) free_[n] = request.nodes[n].capacity;
+  }
+
+  Allocation run() {
+    Allocation out;
+    out.node_of_task.assign(req_.tasks.size(), Allocation::kUnplaced);
+    for (std::size_t t = 0; t < req_.tasks.size(); ++t) refresh(t);
+    while (!heap_.empty()) {
+      const Entry e = heap_.top();
+      heap_.pop();
+      if (e.version != version_[e.task] || out.node_of_task[e.task] != Allocation::kUnplaced)
+        continue;
+      const auto n = static_cast<std::size_t>(choice_[e.task].best);
+      out.node_of_task[e.task] = static_cast<int>(n);
+      out.objective += req_.value(e.task, n);
+      subtract(free_[n], req_.demand(e.task, n));
+      revisit_watchers(n, out.node_of_task);
+    }
+    return out;
+  }
+
+ private:
+  bool usable(std::size_t t, std::size_t n) const {
+    return req_.nodes[n].available() && fits(req_.demand(t, n), free_[n]) &&
+           !(optional_ && req_.desirability(t, n) < 0.0);
+  }
+
+  /// Recomputes the best and second-best node of `t` and queues it.
+  void refresh(std::size_t t) {
+    Choice c;
+    double second_value = 0.0;
+    for (std::size_t n = 0; n < free_.size(); ++n) {
+      if (!usable(t, n)) continue;
+      const double v = req_.desirability(t, n);
+      if (c.best == Allocation::kUnplaced || v > c.best_value) {
+        c.second = c.best;
+        second_value = c.best_value;
+        c.best = static_cast<int>(n);
+        c.best_value = v;
+      } else if (c.second == Allocation::kUnplaced || v > second_value) {
+        c.second = static_cast<int>(n);
+        second_value = v;
+      }
+    }
+    ++version_[t];
+    choice_[t] = c;
+    if (c.best == Allocation::kUnplaced) return;  // fits nowhere, now or later
+    choice_[t].regret =
+        c.second == Allocation::kUnplaced ? kInfiniteRegret : c.best_value - second_value;
+    heap_.push({choice_[t].regret, c.best_value, t, version_[t]});
+    watchers_[static_cast<std::size_t>(c.best)].push_back(t);
+    if (c.second != Allocation::kUnplaced) watchers_[static_cast<std::size_t>(c.second)].push_back(t);
+  }
+
+  /// Node `n` lost capacity: tasks for which it was best or second best and
+  /// that no longer fit there get new choices.
+  void revisit_watchers(std::size_t n, const std::vector<int>& placed) {
+    std::vector<std::size_t> watching;
+    watching.swap(watchers_[n]);
+    for (std::size_t t : watching) {
+      if (placed[t] != Allocation::kUnplaced) continue;
+      const auto& c = choice_[t];
+      const bool relevant = c.best == static_cast<int>(n) || c.second == static_cast<int>(n);
+      if (!relevant) continue;  // a stale registration from an earlier choice
+      if (usable(t, n))
+        watchers_[n].push_back(t);
+      else
+        refresh(t);
+    }
+  }
+
+  const AllocationRequest& req_;
+  std::vector<Resources> free_;
+  std::vector<Choice> choice_;
+  std::vector<unsigned> version_;
+  std::vector<std::vector<std::size_t>> watchers_;
+  std::priority_queue<Entry> heap_;
+  bool optional_;
+};
+
+}  // namespace
+
+Allocation RegretAllocator::allocate(const AllocationRequest& request) const {
+  return RegretSearch(request).run();
+}
+
+}  // namespace troupe::runtime
