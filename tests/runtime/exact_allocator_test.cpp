@@ -59,7 +59,7 @@ TEST(ExactAllocator, NoHeuristicBeatsTheProvedOptimum) {
   std::mt19937_64 rng(13);
   for (int i = 0; i < 40; ++i) {
     const Sense sense = i % 2 ? Sense::minimise : Sense::maximise;
-    auto req = i % 3 == 0 ? random_request(rng, 25, 4)
+    auto req = i % 3 == 0 ? random_request(rng, 12, 4)
                           : random_gap(rng, 20, 4, AllocationOptions::gap(sense));
     const auto optimum = ExactAllocator{}.allocate(req);
     if (optimum.proved_infeasible) continue;
