@@ -35,7 +35,9 @@ class RegretSearch {
         choice_(request.tasks.size()),
         version_(request.tasks.size(), 0),
         watchers_(request.nodes.size()),
-        optional_(request.options.placement == Placement::at_most_once) {
+        scan_from_(request.tasks.size(), 0),
+        optional_(request.options.placement == Placement::at_most_once),
+        simple_(!request.generalised()) {
     for (std::size_t n = 0; n < free_.size(); ++n) free_[n] = request.nodes[n].capacity;
   }
 
@@ -67,6 +69,19 @@ class RegretSearch {
   void refresh(std::size_t t) {
     Choice c;
     double second_value = 0.0;
+    if (simple_) {
+      // One value for every node: the best is the first usable node and the
+      // second the next one. Capacities only shrink, so nodes before the last
+      // best stay unusable and the scan resumes there.
+      for (std::size_t n = scan_from_[t]; n < free_.size() && c.second < 0; ++n) {
+        if (!usable(t, n)) continue;
+        (c.best < 0 ? c.best : c.second) = static_cast<int>(n);
+      }
+      if (c.best >= 0) scan_from_[t] = static_cast<std::size_t>(c.best);
+      c.best_value = second_value = req_.desirability(t, 0);
+      queue(t, c, second_value);
+      return;
+    }
     for (std::size_t n = 0; n < free_.size(); ++n) {
       if (!usable(t, n)) continue;
       const double v = req_.desirability(t, n);
@@ -80,6 +95,10 @@ class RegretSearch {
         second_value = v;
       }
     }
+    queue(t, c, second_value);
+  }
+
+  void queue(std::size_t t, const Choice& c, double second_value) {
     ++version_[t];
     choice_[t] = c;
     if (c.best == Allocation::kUnplaced) return;  // fits nowhere, now or later
@@ -113,7 +132,9 @@ class RegretSearch {
   std::vector<unsigned> version_;
   std::vector<std::vector<std::size_t>> watchers_;
   std::priority_queue<Entry> heap_;
+  std::vector<std::size_t> scan_from_;  ///< simple form: no usable node before this one
   bool optional_;
+  bool simple_;
 };
 
 }  // namespace
