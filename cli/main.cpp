@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "actors/cluster.hpp"
+#include "cli/commands.hpp"
 #include "cli/job_options.hpp"
 #include "models/idx_reader.hpp"
 #include "models/trainer.hpp"
@@ -36,6 +37,10 @@ const char* kUsage =
     "  run     train collaboratively on an embedded cluster (scheduler, aggregator, nodes in one "
     "process)\n"
     "  train   centralised baseline: the same model and budget in one process\n"
+    "  allocate  allocate tasks to nodes once (task/node files or an OR-Library GAP file)\n"
+    "  simulate  run the online scheduler on a simulated cluster (virtual clock)\n"
+    "\n"
+    "allocation policies: priority, best-fit, spread, pack, balanced, regret, exact\n"
     "\n"
     "`troupe <command> --help` lists a command's options.\n";
 
@@ -158,6 +163,8 @@ int main(int argc, char** argv) {
   // Subcommand parsers see the remaining arguments only.
   if (command == "run") return run_command(argc - 1, argv + 1);
   if (command == "train") return train_command(argc - 1, argv + 1);
+  if (command == "allocate") return troupe::cli::allocate_command(argc - 1, argv + 1);
+  if (command == "simulate") return troupe::cli::simulate_command(argc - 1, argv + 1);
   std::cerr << "troupe: unknown command '" << command << "'\n\n" << kUsage;
   return kExitUsage;
 }
