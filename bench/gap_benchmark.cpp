@@ -1,9 +1,9 @@
 #include "bench/gap_benchmark.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
-#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -86,8 +86,7 @@ int run_gap_benchmark(const std::string& dir, double time_limit_s) {
     std::printf("%-10s %-8s %-4s %8.0f %10.0f %10.1f %8.3f %6s %8.3f\n", o.file.c_str(),
                 o.name.c_str(), o.sense == Sense::maximise ? "max" : "min", o.value,
                 exact.objective, exact.bound.value_or(NAN), secs,
-                matches ? "yes" : (exact.proved_optimal ? "WRONG" : "no"),
-                100.0 * exact.gap());
+                matches ? "yes" : (exact.proved_optimal ? "WRONG" : "no"), 100.0 * exact.gap());
     for (const auto& name : runtime::allocator_names()) {
       if (name == "exact") continue;
       const auto h = runtime::make_allocator(name)->allocate(req);

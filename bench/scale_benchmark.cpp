@@ -45,9 +45,10 @@ void run_scale_benchmark() {
     std::printf("%-10s %10.1f %8zu %12.0f\n", name.c_str(), 1e3 * best, a.placed(), a.objective);
   }
 
-  std::printf("\nsimulation, %d tasks x %d nodes, load 0.9, 20%% with deadlines, 2%% run "
-              "failures, 10 node outages (one core)\n",
-              kTasks, kNodes);
+  std::printf(
+      "\nsimulation, %d tasks x %d nodes, load 0.9, 20%% with deadlines, 2%% run "
+      "failures, 10 node outages (one core)\n",
+      kTasks, kNodes);
   std::printf("%-10s %9s %8s %10s %12s %10s %8s\n", "policy", "events", "ms", "Mevents/s",
               "makespan_s", "mean_s", "missed");
   so.node_failures = 10;

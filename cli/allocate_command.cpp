@@ -30,8 +30,7 @@ runtime::ScheduleReport solve(const AllocationRequest& request, const std::strin
   const auto allocator = runtime::make_allocator(policy);
   const auto t0 = std::chrono::steady_clock::now();
   const auto allocation = allocator->allocate(request);
-  const double wall =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   auto report = runtime::report_allocation(request, allocation, policy);
   report.wall_s = wall;
   if (allocation.proved_infeasible) report.proved_optimal = false;
@@ -48,8 +47,8 @@ std::string milliseconds(double seconds) {
 int summarise_gap_file(const std::vector<runtime::GapProblem>& problems, const AllocateOptions& o,
                        runtime::Sense sense, runtime::Placement placement) {
   std::cout << std::left << std::setw(8) << "problem" << std::setw(10) << "size" << std::setw(12)
-            << "objective" << std::setw(12) << "bound" << std::setw(10) << "proved"
-            << std::setw(10) << "placed"
+            << "objective" << std::setw(12) << "bound" << std::setw(10) << "proved" << std::setw(10)
+            << "placed"
             << "ms\n";
   int status = kExitOk;
   for (std::size_t p = 0; p < problems.size(); ++p) {
@@ -85,8 +84,8 @@ int allocate_command(int argc, char** argv) {
       "optional otherwise")("policy", po::value(&o.policy)->default_value(o.policy),
                             "allocation policy (see troupe --help)")(
       "time-limit", po::value(&o.time_limit_s)->default_value(o.time_limit_s),
-      "seconds for searching policies (exact)")(
-      "out", po::value(&o.output.json_path), "write the JSON report to FILE")(
+      "seconds for searching policies (exact)")("out", po::value(&o.output.json_path),
+                                                "write the JSON report to FILE")(
       "gantt", po::value(&o.output.gantt_path), "write an SVG Gantt chart to FILE")(
       "quiet,q", po::bool_switch(&o.output.quiet), "no tables");
   po::variables_map vm;
@@ -117,10 +116,10 @@ int allocate_command(int argc, char** argv) {
       const auto problems = runtime::read_gap_file(o.gap);
       if (o.problem == 0) return summarise_gap_file(problems, o, sense, placement);
       if (static_cast<std::size_t>(o.problem) > problems.size())
-        return usage_error(cmd, "--problem " + std::to_string(o.problem) + ": " + o.gap +
-                                    " has " + std::to_string(problems.size()) + " problem(s)");
-      request = runtime::to_request(problems[static_cast<std::size_t>(o.problem - 1)], sense,
-                                    placement);
+        return usage_error(cmd, "--problem " + std::to_string(o.problem) + ": " + o.gap + " has " +
+                                    std::to_string(problems.size()) + " problem(s)");
+      request =
+          runtime::to_request(problems[static_cast<std::size_t>(o.problem - 1)], sense, placement);
     } else {
       for (auto& t : runtime::parse_tasks(runtime::read_text_file(o.tasks), o.tasks))
         request.tasks.push_back(std::move(t.task));
@@ -137,8 +136,7 @@ int allocate_command(int argc, char** argv) {
       std::cerr << "troupe allocate: policy " << o.policy << " placed "
                 << report.tasks.size() - static_cast<std::size_t>(report.unplaced) << " of "
                 << report.tasks.size() << " tasks; every task had to be placed"
-                << (o.policy == "exact" ? " and no allocation does that within the capacities"
-                                        : "")
+                << (o.policy == "exact" ? " and no allocation does that within the capacities" : "")
                 << '\n';
       return kExitFailed;
     }

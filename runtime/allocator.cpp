@@ -4,9 +4,9 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "runtime/exact_allocator.hpp"
 #include "runtime/balanced_allocator.hpp"
 #include "runtime/best_fit_allocator.hpp"
+#include "runtime/exact_allocator.hpp"
 #include "runtime/pack_allocator.hpp"
 #include "runtime/priority_allocator.hpp"
 #include "runtime/regret_allocator.hpp"

@@ -23,9 +23,9 @@ namespace troupe::runtime {
 /// A task as an allocator sees it.
 struct TaskDemand {
   std::int64_t task_id = 0;
-  double priority = 0.0;      ///< value gained by placing the task (simple form)
-  Resources demand{};         ///< CPU, memory, GPU memory it uses on its node (simple form)
-  double work = 0.0;          ///< estimated work, in node-seconds at speed 1
+  double priority = 0.0;           ///< value gained by placing the task (simple form)
+  Resources demand{};              ///< CPU, memory, GPU memory it uses on its node (simple form)
+  double work = 0.0;               ///< estimated work, in node-seconds at speed 1
   std::optional<double> deadline;  ///< latest finish time, in the caller's clock
 
   /// A task with one scalar demand (CPU), as the synchronous job builds them.

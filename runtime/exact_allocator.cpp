@@ -31,7 +31,8 @@ std::optional<Allocation> warm_start(const AllocationRequest& req) {
   const PriorityAllocator priority;
   const BestFitAllocator best_fit;
   const RegretAllocator regret;
-  for (const Allocator* a : std::initializer_list<const Allocator*>{&priority, &best_fit, &regret}) {
+  for (const Allocator* a :
+       std::initializer_list<const Allocator*>{&priority, &best_fit, &regret}) {
     auto candidate = a->allocate(req);
     if (req.options.placement == Placement::every_task && !candidate.complete()) continue;
     if (!best || better(req, candidate.objective, best->objective)) best = std::move(candidate);
@@ -74,7 +75,8 @@ void load(OsiClpSolverInterface& solver, const AllocationRequest& req,
     matrix.appendCol(static_cast<int>(idx.size()), idx.data(), val.data());
     cost[c] = req.value(t, n);
   }
-  std::vector<double> row_lo(static_cast<std::size_t>(rows)), row_hi(static_cast<std::size_t>(rows));
+  std::vector<double> row_lo(static_cast<std::size_t>(rows)),
+      row_hi(static_cast<std::size_t>(rows));
   const double task_lo = req.options.placement == Placement::every_task ? 1.0 : 0.0;
   for (std::size_t t = 0; t < tasks; ++t) {
     row_lo[t] = task_lo;
@@ -86,8 +88,7 @@ void load(OsiClpSolverInterface& solver, const AllocationRequest& req,
       row_lo[row] = -COIN_DBL_MAX;
       row_hi[row] = std::max(0.0, req.nodes[n].capacity[r]);
     }
-  solver.loadProblem(matrix, lower.data(), upper.data(), cost.data(), row_lo.data(),
-                     row_hi.data());
+  solver.loadProblem(matrix, lower.data(), upper.data(), cost.data(), row_lo.data(), row_hi.data());
   solver.setObjSense(req.options.sense == Sense::maximise ? -1.0 : 1.0);
   for (std::size_t c = 0; c < cols.size(); ++c) solver.setInteger(static_cast<int>(c));
   solver.messageHandler()->setLogLevel(0);
@@ -101,8 +102,7 @@ Allocation ExactAllocator::allocate(const AllocationRequest& req) const {
   Allocation out;
   out.node_of_task.assign(req.tasks.size(), Allocation::kUnplaced);
   if (cols.empty()) {  // nothing can go anywhere: trivially solved
-    const bool infeasible =
-        req.options.placement == Placement::every_task && !req.tasks.empty();
+    const bool infeasible = req.options.placement == Placement::every_task && !req.tasks.empty();
     out.proved_infeasible = infeasible;
     out.proved_optimal = !infeasible;
     if (infeasible)

@@ -17,11 +17,20 @@ std::string escape(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -97,8 +106,9 @@ std::string gantt_svg(const ScheduleReport& report, const GanttOptions& options)
   for (std::size_t r = 0; r < rows; ++r) {
     const auto& id = report.nodes[r].id;
     s << "<rect x=\"" << kLabelWidth << "\" y=\"" << row_y[r] << "\" width=\"" << chart_w
-      << "\" height=\"" << row_y[r + 1] - row_y[r] << "\" fill=\"" << (r % 2 ? "#f4f4f4" : "#fbfbfb")
-      << "\"/>\n<text x=\"4\" y=\"" << row_y[r] + 12 << "\">" << escape(id) << "</text>\n";
+      << "\" height=\"" << row_y[r + 1] - row_y[r] << "\" fill=\""
+      << (r % 2 ? "#f4f4f4" : "#fbfbfb") << "\"/>\n<text x=\"4\" y=\"" << row_y[r] + 12 << "\">"
+      << escape(id) << "</text>\n";
     for (const auto& [t, lane] : laned[r]) {
       const double x = x_of(t->start_s);
       const double w = std::max(0.5, x_of(t->end_s) - x);
@@ -117,8 +127,8 @@ std::string gantt_svg(const ScheduleReport& report, const GanttOptions& options)
   constexpr int kTicks = 10;
   for (int i = 0; i <= kTicks; ++i) {
     const double t = t0 + span * i / kTicks;
-    s << "<text x=\"" << num(x_of(t)) << "\" y=\"" << axis_y + 14
-      << "\" text-anchor=\"middle\">" << num(t) << "</text>\n";
+    s << "<text x=\"" << num(x_of(t)) << "\" y=\"" << axis_y + 14 << "\" text-anchor=\"middle\">"
+      << num(t) << "</text>\n";
   }
   s << "<text x=\"" << kLabelWidth + chart_w / 2 << "\" y=\"" << axis_y + 28
     << "\" text-anchor=\"middle\">time (s)</text>\n";

@@ -11,7 +11,7 @@
 namespace troupe::runtime {
 
 struct GanttOptions {
-  int width = 1200;          ///< pixels, chart area included
+  int width = 1200;  ///< pixels, chart area included
   int row_height = 18;
   std::size_t max_nodes = 200;  ///< rows drawn; the rest are summarised in a note
 };

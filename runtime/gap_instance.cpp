@@ -1,8 +1,8 @@
 #include "runtime/gap_instance.hpp"
 
+#include <cctype>
 #include <cerrno>
 #include <cmath>
-#include <cctype>
 #include <cstdlib>
 #include <fstream>
 
@@ -32,9 +32,9 @@ class NumberReader {
   int next_count(const std::string& what, int max) {
     const double v = next(what);
     if (v != std::floor(v) || v < 1 || v > max)
-      throw InputError(name_, line_,
-                       what + " must be an integer in 1.." + std::to_string(max) + ", got " +
-                           std::to_string(v));
+      throw InputError(
+          name_, line_,
+          what + " must be an integer in 1.." + std::to_string(max) + ", got " + std::to_string(v));
     return static_cast<int>(v);
   }
 
@@ -52,7 +52,8 @@ class NumberReader {
       if (c == '\n') ++line_;
     if (c == EOF) return false;
     token.assign(1, static_cast<char>(c));
-    while ((c = in_.peek()) != EOF && !std::isspace(c)) token.push_back(static_cast<char>(in_.get()));
+    while ((c = in_.peek()) != EOF && !std::isspace(c))
+      token.push_back(static_cast<char>(in_.get()));
     return true;
   }
 
@@ -76,8 +77,7 @@ std::vector<GapProblem> parse_gap(std::istream& in, const std::string& name) {
     g.agents = r.next_count(where + "number of agents", kMaxSide);
     g.jobs = r.next_count(where + "number of jobs", kMaxSide);
     const long long cells = static_cast<long long>(g.agents) * g.jobs;
-    if (cells > kMaxGapCells)
-      throw InputError(name, r.line(), where + "agents x jobs too large");
+    if (cells > kMaxGapCells) throw InputError(name, r.line(), where + "agents x jobs too large");
     g.value.resize(static_cast<std::size_t>(cells));
     g.demand.resize(static_cast<std::size_t>(cells));
     for (auto& v : g.value) v = r.next(where + "a value c[i][j]");

@@ -191,8 +191,8 @@ void OnlineScheduler::place() {
       for (std::size_t k = 0; k < kResourceKinds; ++k)
         smallest[k] = std::min(smallest[k], tasks_[it->task].task.demand[k]);
     }
-    window_last_ = queue_.empty() ? std::nullopt
-                                  : std::optional<QueueKey>(*queue_pos_[request_tasks_.back()]);
+    window_last_ =
+        queue_.empty() ? std::nullopt : std::optional<QueueKey>(*queue_pos_[request_tasks_.back()]);
     collect_candidates(smallest);
     if (request_.nodes.empty()) return;
     request_.options = alloc_options;

@@ -133,7 +133,7 @@ class OnlineScheduler {
   std::vector<Decision> out_;
   std::uint64_t seq_ = 0;
   std::size_t open_ = 0;
-  bool dirty_ = false;  ///< something changed that may let a queued task fit
+  bool dirty_ = false;         ///< something changed that may let a queued task fit
   AllocationRequest request_;  ///< reused between placements
   std::vector<std::size_t> request_nodes_;
   std::vector<std::size_t> request_tasks_;

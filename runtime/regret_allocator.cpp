@@ -106,7 +106,8 @@ class RegretSearch {
         c.second == Allocation::kUnplaced ? kInfiniteRegret : c.best_value - second_value;
     heap_.push({choice_[t].regret, c.best_value, t, version_[t]});
     watchers_[static_cast<std::size_t>(c.best)].push_back(t);
-    if (c.second != Allocation::kUnplaced) watchers_[static_cast<std::size_t>(c.second)].push_back(t);
+    if (c.second != Allocation::kUnplaced)
+      watchers_[static_cast<std::size_t>(c.second)].push_back(t);
   }
 
   /// Node `n` lost capacity: tasks for which it was best or second best and

@@ -17,11 +17,16 @@ namespace {
 
 const char* state_name(RunState s) {
   switch (s) {
-    case RunState::queued: return "queued";
-    case RunState::assigned: return "assigned";
-    case RunState::running: return "running";
-    case RunState::done: return "done";
-    case RunState::failed: return "failed";
+    case RunState::queued:
+      return "queued";
+    case RunState::assigned:
+      return "assigned";
+    case RunState::running:
+      return "running";
+    case RunState::done:
+      return "done";
+    case RunState::failed:
+      return "failed";
   }
   return "?";
 }
@@ -41,8 +46,8 @@ void summarise_schedule(ScheduleReport& r) {
     } else {
       ++r.unplaced;
     }
-    if (t.deadline && (t.deadline_missed || (t.end_s >= 0 && t.end_s > *t.deadline) ||
-                       t.state != "done")) {
+    if (t.deadline &&
+        (t.deadline_missed || (t.end_s >= 0 && t.end_s > *t.deadline) || t.state != "done")) {
       t.deadline_missed = true;
       ++r.deadline_misses;
     }
@@ -138,7 +143,8 @@ ScheduleReport report_simulation(const Workload& workload, const SimulationResul
   ScheduleReport r;
   r.policy = policy;
   r.events = result.events;
-  for (const auto& n : result.nodes) r.nodes.push_back({n.node.id, 0, 0.0, n.node.capacity[0], 0.0});
+  for (const auto& n : result.nodes)
+    r.nodes.push_back({n.node.id, 0, 0.0, n.node.capacity[0], 0.0});
   for (const auto& rec : result.tasks) {
     ScheduledTask s;
     s.id = rec.task.task_id;
@@ -171,11 +177,11 @@ void print_schedule(std::ostream& os, const ScheduleReport& r, std::size_t max_t
       {"task", "node", "priority", "state", "runs", "queued_s", "start_s", "end_s", "deadline"}};
   for (std::size_t i = 0; i < r.tasks.size() && i < max_task_rows; ++i) {
     const auto& t = r.tasks[i];
-    rows.push_back({std::to_string(t.id), t.node.empty() ? "-" : t.node, fixed(t.priority, 1),
-                    t.state, std::to_string(t.attempts), fixed(t.queued_s, 2),
-                    t.start_s >= 0 ? fixed(t.start_s, 2) : "-",
-                    t.end_s >= 0 ? fixed(t.end_s, 2) : "-",
-                    t.deadline ? fixed(*t.deadline, 2) + (t.deadline_missed ? " MISSED" : "") : "-"});
+    rows.push_back(
+        {std::to_string(t.id), t.node.empty() ? "-" : t.node, fixed(t.priority, 1), t.state,
+         std::to_string(t.attempts), fixed(t.queued_s, 2),
+         t.start_s >= 0 ? fixed(t.start_s, 2) : "-", t.end_s >= 0 ? fixed(t.end_s, 2) : "-",
+         t.deadline ? fixed(*t.deadline, 2) + (t.deadline_missed ? " MISSED" : "") : "-"});
   }
   print_table(os, rows);
   if (r.tasks.size() > max_task_rows)
@@ -184,8 +190,8 @@ void print_schedule(std::ostream& os, const ScheduleReport& r, std::size_t max_t
   std::vector<std::vector<std::string>> nodes{{"node", "tasks", "busy_s", "utilisation"}};
   for (std::size_t i = 0; i < r.nodes.size() && i < max_task_rows; ++i) {
     const auto& n = r.nodes[i];
-    nodes.push_back({n.id, std::to_string(n.tasks), fixed(n.busy_s, 2),
-                     fixed(100.0 * n.utilisation, 1) + "%"});
+    nodes.push_back(
+        {n.id, std::to_string(n.tasks), fixed(n.busy_s, 2), fixed(100.0 * n.utilisation, 1) + "%"});
   }
   print_table(os, nodes);
   if (r.nodes.size() > max_task_rows)
@@ -196,7 +202,8 @@ void print_schedule(std::ostream& os, const ScheduleReport& r, std::size_t max_t
      << "Tasks: " << r.done << " done, " << r.failed << " failed, " << r.unplaced
      << " unplaced; deadline misses " << r.deadline_misses << "; objective "
      << fixed(r.objective, 2);
-  if (r.bound) os << " (bound " << fixed(*r.bound, 2) << (r.proved_optimal ? ", optimal" : "") << ")";
+  if (r.bound)
+    os << " (bound " << fixed(*r.bound, 2) << (r.proved_optimal ? ", optimal" : "") << ")";
   os << '\n';
   if (r.events) os << "Simulated " << r.events << " events";
   if (r.wall_s > 0) os << (r.events ? " in " : "Computed in ") << fixed(r.wall_s * 1e3, 1) << " ms";

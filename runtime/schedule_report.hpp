@@ -22,11 +22,11 @@ struct ScheduledTask {
   std::int64_t id = 0;
   std::string node;  ///< empty: never ran
   double priority = 0.0;
-  double cpu = 0.0;         ///< CPU demand, for utilisation
-  double queued_s = -1.0;   ///< arrival
-  double start_s = -1.0;    ///< last run's start; -1: never started
-  double end_s = -1.0;      ///< finish (done) or drop time (failed); -1: open
-  std::string state;        ///< done | failed | queued | running | unplaced
+  double cpu = 0.0;        ///< CPU demand, for utilisation
+  double queued_s = -1.0;  ///< arrival
+  double start_s = -1.0;   ///< last run's start; -1: never started
+  double end_s = -1.0;     ///< finish (done) or drop time (failed); -1: open
+  std::string state;       ///< done | failed | queued | running | unplaced
   int attempts = 0;
   std::optional<double> deadline;
   bool deadline_missed = false;
@@ -34,8 +34,8 @@ struct ScheduledTask {
 
 struct ScheduledNode {
   std::string id;
-  int tasks = 0;             ///< tasks that finished there
-  double busy_s = 0.0;       ///< summed run time of those tasks
+  int tasks = 0;        ///< tasks that finished there
+  double busy_s = 0.0;  ///< summed run time of those tasks
   double capacity_cpu = 0.0;
   double utilisation = 0.0;  ///< CPU-seconds used / (CPU capacity x makespan)
 };
@@ -45,7 +45,7 @@ struct ScheduleReport {
   std::string source;  ///< what was scheduled (file name, "synthetic 100x10", ...)
   std::vector<ScheduledTask> tasks;
   std::vector<ScheduledNode> nodes;
-  double makespan_s = 0.0;  ///< first start to last finish
+  double makespan_s = 0.0;         ///< first start to last finish
   double mean_completion_s = 0.0;  ///< finish - arrival over done tasks
   double p95_completion_s = 0.0;
   double utilisation = 0.0;  ///< CPU-weighted over all nodes
@@ -53,7 +53,7 @@ struct ScheduleReport {
   int failed = 0;
   int unplaced = 0;  ///< never placed (allocation) or still open (simulation)
   int deadline_misses = 0;
-  double objective = 0.0;  ///< summed value of done (or placed) tasks
+  double objective = 0.0;       ///< summed value of done (or placed) tasks
   std::optional<double> bound;  ///< exact allocator's bound
   bool proved_optimal = false;
   std::uint64_t events = 0;  ///< simulation events
@@ -70,8 +70,7 @@ ScheduleReport report_simulation(const Workload& workload, const SimulationResul
                                  const std::string& policy);
 
 /// Tables: tasks (at most `max_task_rows`, then a count), nodes, summary.
-void print_schedule(std::ostream& os, const ScheduleReport& report,
-                    std::size_t max_task_rows = 50);
+void print_schedule(std::ostream& os, const ScheduleReport& report, std::size_t max_task_rows = 50);
 /// JSON text (two-space indented).
 std::string schedule_json(const ScheduleReport& report);
 /// Writes `text` to `path` (via a temporary file); std::runtime_error when it cannot.

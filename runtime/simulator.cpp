@@ -17,9 +17,7 @@ struct Event {
   Kind kind;
   std::size_t index;  ///< task (arrival, complete, fail) or node event
   int attempt;
-  bool operator>(const Event& o) const {
-    return time != o.time ? time > o.time : seq > o.seq;
-  }
+  bool operator>(const Event& o) const { return time != o.time ? time > o.time : seq > o.seq; }
 };
 
 }  // namespace

@@ -42,8 +42,8 @@ std::vector<std::int64_t> SyncJob::start_next_round(Seconds now) {
   double speed_sum = 0.0;
   for (const auto& n : nodes_) speed_sum += n.speed;
   for (const auto& n : nodes_)
-    request.nodes.push_back(NodeCapacity::simple(
-        n.id, kCapacityHeadroom * total * n.speed / speed_sum + largest));
+    request.nodes.push_back(
+        NodeCapacity::simple(n.id, kCapacityHeadroom * total * n.speed / speed_sum + largest));
 
   const auto allocation = allocator_->allocate(request);
   if (auto why = check_allocation(request, allocation); !why.empty())

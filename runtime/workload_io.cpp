@@ -191,8 +191,8 @@ bool looks_like_json(const std::string& text) {
   return p != std::string::npos && (text[p] == '[' || text[p] == '{');
 }
 
-const std::set<std::string> kTaskKeys = {"id",   "priority", "cpu",     "memory", "gpu_memory",
-                                         "work", "deadline", "arrival"};
+const std::set<std::string> kTaskKeys = {"id",         "priority", "cpu",      "memory",
+                                         "gpu_memory", "work",     "deadline", "arrival"};
 const std::set<std::string> kNodeKeys = {"id", "cpu", "memory", "gpu_memory", "speed", "state"};
 
 std::vector<WorkloadTask> to_tasks(const std::vector<Record>& records, const std::string& name) {
@@ -274,10 +274,10 @@ Workload parse_workload(const std::string& text, const std::string& name) {
     if (k != "tasks" && k != "nodes" && k != "node_events")
       throw InputError(name, 1, "unknown key '" + k + "'");
   Workload w;
-  w.tasks = to_tasks(json_records(doc, records_root(doc, "tasks", name), name, "tasks", kTaskKeys),
-                     name);
-  w.nodes = to_nodes(json_records(doc, records_root(doc, "nodes", name), name, "nodes", kNodeKeys),
-                     name);
+  w.tasks =
+      to_tasks(json_records(doc, records_root(doc, "tasks", name), name, "tasks", kTaskKeys), name);
+  w.nodes =
+      to_nodes(json_records(doc, records_root(doc, "nodes", name), name, "nodes", kNodeKeys), name);
   if (doc.root.contains("node_events")) {
     std::set<std::string> ids;
     for (const auto& n : w.nodes) ids.insert(n.id);

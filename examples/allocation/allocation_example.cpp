@@ -42,8 +42,9 @@ int main() {
     std::cout << std::setw(10) << name;
     for (int node : allocation.node_of_task)
       std::cout << std::setw(8)
-                << (node == Allocation::kUnplaced ? "-"
-                                                  : request.nodes[static_cast<std::size_t>(node)].id);
+                << (node == Allocation::kUnplaced
+                        ? "-"
+                        : request.nodes[static_cast<std::size_t>(node)].id);
     std::cout << allocation.objective << (allocation.proved_optimal ? " (proved optimal)" : "")
               << '\n';
   }

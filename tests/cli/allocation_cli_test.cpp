@@ -91,8 +91,9 @@ TEST(AllocateCli, AnImpossibleEveryTaskRequestFailsClearly) {
 
 TEST(SimulateCli, RunsASyntheticWorkloadAndWritesTheReport) {
   troupe::test::TempDir dir;
-  const auto r = run_troupe_cli("simulate --synthetic 200x10 --seed 3 --policy pack --quiet --out " +
-                                dir.file("s.json") + " --gantt " + dir.file("s.svg"));
+  const auto r =
+      run_troupe_cli("simulate --synthetic 200x10 --seed 3 --policy pack --quiet --out " +
+                     dir.file("s.json") + " --gantt " + dir.file("s.svg"));
   ASSERT_EQ(r.code, 0) << r.output;
   const auto json = slurp(dir.file("s.json"));
   for (const char* key : {"\"makespan_s\"", "\"p95_completion_s\"", "\"deadline_misses\"",

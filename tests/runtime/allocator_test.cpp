@@ -2,14 +2,14 @@
 
 #include <random>
 
+#include "runtime/allocation_instances.hpp"
 #include "runtime/allocator.hpp"
+#include "runtime/balanced_allocator.hpp"
+#include "runtime/best_fit_allocator.hpp"
+#include "runtime/pack_allocator.hpp"
 #include "runtime/priority_allocator.hpp"
 #include "runtime/regret_allocator.hpp"
 #include "runtime/spread_allocator.hpp"
-#include "runtime/pack_allocator.hpp"
-#include "runtime/balanced_allocator.hpp"
-#include "runtime/best_fit_allocator.hpp"
-#include "runtime/allocation_instances.hpp"
 
 using namespace troupe::runtime;
 using troupe::test::random_gap;
@@ -25,8 +25,8 @@ AllocationRequest uniform_request(int tasks, double demand, std::vector<double> 
   AllocationRequest req;
   for (int t = 0; t < tasks; ++t) req.tasks.push_back(TaskDemand::simple(t, 1.0, demand));
   for (std::size_t n = 0; n < capacities.size(); ++n)
-    req.nodes.push_back(NodeCapacity::simple(std::string(1, static_cast<char>('a' + n)),
-                                             capacities[n]));
+    req.nodes.push_back(
+        NodeCapacity::simple(std::string(1, static_cast<char>('a' + n)), capacities[n]));
   return req;
 }
 
@@ -51,10 +51,11 @@ TEST_P(AllocatorContract, RespectsCapacitiesOnRandomGeneralisedInstances) {
   auto alloc = make_allocator(GetParam());
   std::mt19937_64 rng(7);
   for (int i = 0; i < 100; ++i) {
-    const auto options = i % 2 ? AllocationOptions::gap(i % 4 == 1 ? Sense::maximise : Sense::minimise)
-                               : AllocationOptions::maximise_value();
-    auto req = random_gap(rng, 1 + static_cast<int>(rng() % 20), 1 + static_cast<int>(rng() % 5),
-                          options);
+    const auto options =
+        i % 2 ? AllocationOptions::gap(i % 4 == 1 ? Sense::maximise : Sense::minimise)
+              : AllocationOptions::maximise_value();
+    auto req =
+        random_gap(rng, 1 + static_cast<int>(rng() % 20), 1 + static_cast<int>(rng() % 5), options);
     req.options.time_limit_s = kSearchSeconds;
     const auto a = alloc->allocate(req);
     ASSERT_EQ(check_allocation(req, a), "") << "instance " << i;

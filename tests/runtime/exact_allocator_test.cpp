@@ -28,8 +28,7 @@ TEST(ExactAllocator, MatchesBruteForceOnSmallSimpleInstances) {
     const auto a = ExactAllocator{}.allocate(req);
     const auto best = brute_force_optimum(req);
     ASSERT_TRUE(best.has_value());
-    EXPECT_TRUE(a.proved_optimal) << "instance " << i << ": " << a.note << " status "
-                                  << a.placed();
+    EXPECT_TRUE(a.proved_optimal) << "instance " << i << ": " << a.note << " status " << a.placed();
     EXPECT_NEAR(a.objective, *best, kTolerance) << "instance " << i;
     EXPECT_EQ(check_allocation(req, a), "");
   }

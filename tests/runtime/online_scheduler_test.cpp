@@ -81,7 +81,7 @@ TEST_F(SchedulerTest, IgnoresEventsFromAStaleRun) {
   s.decide(0.0);
   s.task_started(1, 1, 0.0);
   s.task_failed(1, 1, 1.0);
-  s.decide(1.0);  // second run
+  s.decide(1.0);                              // second run
   EXPECT_FALSE(s.task_completed(1, 1, 2.0));  // the first run cannot complete
   EXPECT_TRUE(s.task_completed(1, 2, 3.0));
   EXPECT_FALSE(s.task_completed(1, 2, 4.0));  // nor can a run complete twice

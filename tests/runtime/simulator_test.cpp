@@ -52,7 +52,8 @@ TEST_P(SimulatorInvariants, ReservationsNeverExceedCapacity) {
   const auto r = simulate(w, *policy);
   std::map<std::string, std::vector<const TaskRecord*>> by_node;
   for (const auto& t : r.tasks)
-    if (t.state == RunState::done) by_node[r.nodes[static_cast<std::size_t>(t.node)].node.id].push_back(&t);
+    if (t.state == RunState::done)
+      by_node[r.nodes[static_cast<std::size_t>(t.node)].node.id].push_back(&t);
   for (const auto& slot : r.nodes) {
     const auto& runs = by_node[slot.node.id];
     for (const auto* a : runs) {
@@ -124,7 +125,7 @@ TEST(ScheduleReport, SummarisesASimulation) {
   const auto result = simulate(w, *make_allocator("priority"), o);
   const auto r = report_simulation(w, result, "priority");
   EXPECT_EQ(r.done, 4);
-  EXPECT_DOUBLE_EQ(r.makespan_s, 20.0);     // three run at once, the fourth after
+  EXPECT_DOUBLE_EQ(r.makespan_s, 20.0);  // three run at once, the fourth after
   EXPECT_DOUBLE_EQ(r.mean_completion_s, 12.5);
   EXPECT_EQ(r.deadline_misses, 1);
   EXPECT_NEAR(r.utilisation, 4 * 10.0 * 2.0 / (6.0 * 20.0), 1e-12);
