@@ -8,6 +8,8 @@ namespace troupe::runtime {
 namespace {
 
 constexpr double kNoDeadline = std::numeric_limits<double>::infinity();
+/// Nodes a scan may look at per candidate node wanted (see SchedulerOptions).
+constexpr std::size_t kScanPerCandidate = 4;
 
 }  // namespace
 
@@ -122,6 +124,7 @@ void OnlineScheduler::release(std::size_t t) {
   if (slot.alive) {
     add(slot.free, r.task.demand);
     --slot.running;
+    --in_flight_;
     mark_freed(static_cast<std::size_t>(r.node));
   }
   dirty_ = true;
@@ -142,6 +145,7 @@ void OnlineScheduler::requeue_or_drop(std::size_t t, double now) {
 void OnlineScheduler::lose_node(std::size_t n, double now) {
   auto& slot = nodes_[n];
   slot.alive = false;
+  in_flight_ -= static_cast<std::size_t>(slot.running);
   slot.running = 0;
   // Its tasks are re-queued without counting against their attempts: the node
   // failed, not the task.
@@ -211,6 +215,7 @@ void OnlineScheduler::place() {
       ++r.attempts;
       subtract(nodes_[n].free, r.task.demand);
       ++nodes_[n].running;
+      ++in_flight_;
       out_.push_back({Decision::Kind::assign, r.task.task_id, nodes_[n].node.id, r.attempts});
       dirty_ = true;  // placed something: the next window may fit too
       window_changed_ = true;
@@ -237,10 +242,16 @@ void OnlineScheduler::collect_candidates(const Resources& smallest) {
   request_nodes_.clear();
   const std::size_t limit = options_.candidate_nodes ? options_.candidate_nodes : nodes_.size();
   if (window_changed_) {
-    // New tasks in the window: scan on from where the last scan stopped.
-    for (std::size_t i = 0; i < nodes_.size() && request_nodes_.size() < limit; ++i)
+    // New tasks in the window: scan on from where the last scan stopped. The
+    // scan is bounded; nodes it skips are reached by later scans, and runs in
+    // flight guarantee later rounds. With nothing in flight, no later round
+    // would come, so then it scans every node.
+    const std::size_t budget =
+        in_flight_ == 0 ? nodes_.size() : std::min(nodes_.size(), kScanPerCandidate * limit);
+    std::size_t i = 0;
+    for (; i < budget && request_nodes_.size() < limit; ++i)
       offer((next_node_ + i) % nodes_.size(), smallest);
-    if (!request_nodes_.empty()) next_node_ = (request_nodes_.back() + 1) % nodes_.size();
+    next_node_ = nodes_.empty() ? 0 : (next_node_ + i) % nodes_.size();
   } else {
     for (std::size_t n : freed_nodes_)
       if (request_nodes_.size() < limit) offer(n, smallest);

@@ -26,9 +26,10 @@ struct SchedulerOptions {
   /// offered to the allocator per round of placement; tasks further back wait.
   std::size_t window = 16;
   /// Nodes offered to the allocator per round: the first ones with room for
-  /// the window's smallest demand, scanning on from where the last round
-  /// stopped (Kubernetes' percentageOfNodesToScore with a rotating start).
-  /// Bounds the cost of a decision on large clusters; 0: every node with room.
+  /// the window's smallest demand among at most 4 x this many nodes, scanning
+  /// on from where the last round stopped (Kubernetes' percentageOfNodesToScore
+  /// with a rotating start; all nodes when no run is in flight). Bounds the
+  /// cost of a decision on large clusters; 0: every node with room.
   std::size_t candidate_nodes = 32;
   /// Runs a task gets (first run included) before a failure drops it.
   int max_attempts = 3;
@@ -144,6 +145,7 @@ class OnlineScheduler {
   std::optional<QueueKey> window_last_;  ///< last key of the current window
   std::vector<std::size_t> freed_nodes_;
   std::vector<char> freed_mark_;
+  std::size_t in_flight_ = 0;  ///< runs assigned or running on live nodes
 };
 
 }  // namespace troupe::runtime
