@@ -56,8 +56,8 @@ int simulate_command(int argc, char** argv) {
       "nodes offered to the policy per decision (0 = all with room)")(
       "max-attempts",
       po::value(&sim.scheduler.max_attempts)->default_value(sim.scheduler.max_attempts),
-      "runs per task before it is dropped")("out", po::value(&output.json_path),
-                                            "write the JSON report to FILE")(
+      "failed runs that drop a task")("out", po::value(&output.json_path),
+                                      "write the JSON report to FILE")(
       "gantt", po::value(&output.gantt_path), "write an SVG Gantt chart to FILE")(
       "quiet,q", po::bool_switch(&output.quiet), "no tables");
   po::variables_map vm;

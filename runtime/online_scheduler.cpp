@@ -57,7 +57,7 @@ bool OnlineScheduler::task_arrived(const TaskDemand& task, double now) {
   if (task_index_.count(task.task_id)) return false;
   const std::size_t t = tasks_.size();
   task_index_.emplace(task.task_id, t);
-  tasks_.push_back(TaskRecord{task, RunState::queued, -1, 0, now, -1.0, -1.0, false});
+  tasks_.push_back(TaskRecord{task, RunState::queued, -1, 0, 0, now, -1.0, -1.0, false});
   queue_pos_.push_back(queue_.end());
   ++open_;
   enqueue(t, now);
@@ -132,7 +132,7 @@ void OnlineScheduler::release(std::size_t t) {
 
 void OnlineScheduler::requeue_or_drop(std::size_t t, double now) {
   auto& r = tasks_[t];
-  if (r.attempts >= options_.max_attempts) {
+  if (++r.failures >= options_.max_attempts) {
     r.state = RunState::failed;
     r.finished_at = now;
     --open_;

@@ -31,7 +31,8 @@ struct SchedulerOptions {
   /// with a rotating start; all nodes when no run is in flight). Bounds the
   /// cost of a decision on large clusters; 0: every node with room.
   std::size_t candidate_nodes = 32;
-  /// Runs a task gets (first run included) before a failure drops it.
+  /// Failed runs a task may have; the one that reaches it drops the task.
+  /// Runs lost with their node or cancelled at a deadline do not count.
   int max_attempts = 3;
   /// A node not heard from (join or heartbeat) for longer is treated as lost; 0: never.
   double heartbeat_timeout_s = 0.0;
@@ -61,6 +62,7 @@ struct TaskRecord {
   RunState state = RunState::queued;
   int node = -1;     ///< index into nodes(), while assigned or running, and once done
   int attempts = 0;  ///< runs started so far; events name the attempt they are about
+  int failures = 0;  ///< runs that reported failure
   double queued_at = -1.0;
   double started_at = -1.0;
   double finished_at = -1.0;

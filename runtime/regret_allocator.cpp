@@ -1,5 +1,6 @@
 #include "runtime/regret_allocator.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <queue>
 #include <tuple>
@@ -8,6 +9,7 @@ namespace troupe::runtime {
 namespace {
 
 constexpr double kInfiniteRegret = std::numeric_limits<double>::infinity();
+constexpr double kTinyDemand = 1e-9;  // value density of a task that uses nothing
 
 struct Choice {
   int best = Allocation::kUnplaced;
@@ -27,17 +29,21 @@ struct Entry {
   }
 };
 
+/// Martello and Toth's desirability measures f(t, n), larger is better.
+enum class Measure { value, relative_demand, value_density, demand };
+
 class RegretSearch {
  public:
-  explicit RegretSearch(const AllocationRequest& request)
+  RegretSearch(const AllocationRequest& request, Measure measure)
       : req_(request),
+        measure_(measure),
         free_(request.nodes.size()),
         choice_(request.tasks.size()),
         version_(request.tasks.size(), 0),
         watchers_(request.nodes.size()),
         scan_from_(request.tasks.size(), 0),
         optional_(request.options.placement == Placement::at_most_once),
-        simple_(!request.generalised()) {
+        simple_(!request.generalised() && measure == Measure::value) {
     for (std::size_t n = 0; n < free_.size(); ++n) free_[n] = request.nodes[n].capacity;
   }
 
@@ -60,6 +66,23 @@ class RegretSearch {
   }
 
  private:
+  double desirability(std::size_t t, std::size_t n) const {
+    if (measure_ == Measure::value) return req_.desirability(t, n);
+    const double a = req_.demand(t, n)[0];
+    const double b = req_.nodes[n].capacity[0];
+    switch (measure_) {
+      case Measure::value:
+        return req_.desirability(t, n);
+      case Measure::relative_demand:
+        return b > 0 ? -a / b : -a;
+      case Measure::value_density:
+        return req_.desirability(t, n) / std::max(a, kTinyDemand);
+      case Measure::demand:
+        return -a;
+    }
+    return 0.0;
+  }
+
   bool usable(std::size_t t, std::size_t n) const {
     return req_.nodes[n].available() && fits(req_.demand(t, n), free_[n]) &&
            !(optional_ && req_.desirability(t, n) < 0.0);
@@ -78,13 +101,13 @@ class RegretSearch {
         (c.best < 0 ? c.best : c.second) = static_cast<int>(n);
       }
       if (c.best >= 0) scan_from_[t] = static_cast<std::size_t>(c.best);
-      c.best_value = second_value = req_.desirability(t, 0);
+      c.best_value = second_value = desirability(t, 0);
       queue(t, c, second_value);
       return;
     }
     for (std::size_t n = 0; n < free_.size(); ++n) {
       if (!usable(t, n)) continue;
-      const double v = req_.desirability(t, n);
+      const double v = desirability(t, n);
       if (c.best == Allocation::kUnplaced || v > c.best_value) {
         c.second = c.best;
         second_value = c.best_value;
@@ -128,6 +151,7 @@ class RegretSearch {
   }
 
   const AllocationRequest& req_;
+  Measure measure_;
   std::vector<Resources> free_;
   std::vector<Choice> choice_;
   std::vector<unsigned> version_;
@@ -141,7 +165,23 @@ class RegretSearch {
 }  // namespace
 
 Allocation RegretAllocator::allocate(const AllocationRequest& request) const {
-  return RegretSearch(request).run();
+  auto best = RegretSearch(request, Measure::value).run();
+  // Per-node values and demands (the GAP form): Martello and Toth run several
+  // measures and keep the best; the demand-based ones find complete
+  // allocations where value alone runs out of room.
+  if (!request.generalised()) return best;
+  const bool maximise = request.options.sense == Sense::maximise;
+  for (Measure m : {Measure::relative_demand, Measure::value_density, Measure::demand}) {
+    auto candidate = RegretSearch(request, m).run();
+    const bool more = candidate.placed() > best.placed();
+    const bool as_many = candidate.placed() == best.placed();
+    const bool better =
+        maximise ? candidate.objective > best.objective : candidate.objective < best.objective;
+    const bool must_complete = request.options.placement == Placement::every_task;
+    if ((must_complete && (more || (as_many && better))) || (!must_complete && better))
+      best = std::move(candidate);
+  }
+  return best;
 }
 
 }  // namespace troupe::runtime

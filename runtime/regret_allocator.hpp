@@ -15,7 +15,10 @@ namespace troupe::runtime {
 /// Capacities only shrink, so a task's best and second-best nodes are
 /// recomputed only when one of them stops fitting it: O(tasks x nodes) plus
 /// the recomputations. With one value per task (the simple form) every regret
-/// is 0 and it reduces to priority order with first fit.
+/// is 0 and it reduces to priority order with first fit. With per-node values
+/// or demands (the GAP form) it also runs Martello and Toth's other measures,
+/// -demand/capacity, value/demand and -demand, and keeps the best result
+/// (with every_task: the most tasks placed, then the best objective).
 class RegretAllocator final : public Allocator {
  public:
   std::string name() const override { return "regret"; }

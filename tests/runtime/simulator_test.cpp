@@ -36,7 +36,11 @@ TEST_P(SimulatorInvariants, EveryTaskEndsExactlyOnceAndNoRunOverlapsItself) {
   for (const auto& t : r.tasks) {
     EXPECT_TRUE(t.state == RunState::done || t.state == RunState::failed) << t.task.task_id;
     EXPECT_GE(t.attempts, 1);
-    EXPECT_LE(t.attempts, o.scheduler.max_attempts);
+    EXPECT_LE(t.failures, o.scheduler.max_attempts);
+    EXPECT_GE(t.attempts, t.failures);
+    if (t.state == RunState::failed) {
+      EXPECT_EQ(t.failures, o.scheduler.max_attempts);
+    }
     if (t.state == RunState::done) {
       EXPECT_GE(t.started_at, t.queued_at);
       EXPECT_GT(t.finished_at, t.started_at);
