@@ -162,6 +162,31 @@ class RegretSearch {
   bool simple_;
 };
 
+/// Martello and Toth's improvement phase: each placed task moves to the
+/// usable node where it is worth most, if that is better than where it is.
+void improve(const AllocationRequest& req, Allocation& a) {
+  std::vector<Resources> free(req.nodes.size());
+  for (std::size_t n = 0; n < free.size(); ++n) free[n] = req.nodes[n].capacity;
+  for (std::size_t t = 0; t < a.node_of_task.size(); ++t)
+    if (a.node_of_task[t] >= 0)
+      subtract(free[static_cast<std::size_t>(a.node_of_task[t])],
+               req.demand(t, static_cast<std::size_t>(a.node_of_task[t])));
+  for (std::size_t t = 0; t < a.node_of_task.size(); ++t) {
+    if (a.node_of_task[t] < 0) continue;
+    const auto from = static_cast<std::size_t>(a.node_of_task[t]);
+    std::size_t to = from;
+    for (std::size_t n = 0; n < free.size(); ++n)
+      if (n != from && req.nodes[n].available() && fits(req.demand(t, n), free[n]) &&
+          req.desirability(t, n) > req.desirability(t, to))
+        to = n;
+    if (to == from) continue;
+    add(free[from], req.demand(t, from));
+    subtract(free[to], req.demand(t, to));
+    a.node_of_task[t] = static_cast<int>(to);
+  }
+  a.objective = objective_of(req, a.node_of_task);
+}
+
 }  // namespace
 
 Allocation RegretAllocator::allocate(const AllocationRequest& request) const {
@@ -170,9 +195,11 @@ Allocation RegretAllocator::allocate(const AllocationRequest& request) const {
   // measures and keep the best; the demand-based ones find complete
   // allocations where value alone runs out of room.
   if (!request.generalised()) return best;
+  improve(request, best);
   const bool maximise = request.options.sense == Sense::maximise;
   for (Measure m : {Measure::relative_demand, Measure::value_density, Measure::demand}) {
     auto candidate = RegretSearch(request, m).run();
+    improve(request, candidate);
     const bool more = candidate.placed() > best.placed();
     const bool as_many = candidate.placed() == best.placed();
     const bool better =

@@ -18,7 +18,9 @@ namespace troupe::runtime {
 /// is 0 and it reduces to priority order with first fit. With per-node values
 /// or demands (the GAP form) it also runs Martello and Toth's other measures,
 /// -demand/capacity, value/demand and -demand, and keeps the best result
-/// (with every_task: the most tasks placed, then the best objective).
+/// (with every_task: the most tasks placed, then the best objective), each
+/// after their improvement phase (a task moves to a node where it is worth
+/// more when it fits there).
 class RegretAllocator final : public Allocator {
  public:
   std::string name() const override { return "regret"; }
