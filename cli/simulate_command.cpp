@@ -24,7 +24,7 @@ bool parse_size(const std::string& text, int& tasks, int& nodes) {
     tasks = std::stoi(text.substr(0, x), &used_t);
     nodes = std::stoi(text.substr(x + 1), &used_n);
     return used_t == x && used_n == text.size() - x - 1 && tasks > 0 && nodes > 0 &&
-           tasks <= 10'000'000 && nodes <= 1'000'000;
+           tasks <= 1'000'000 && nodes <= 100'000;
   } catch (const std::exception&) {
     return false;
   }
