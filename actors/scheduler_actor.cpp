@@ -442,7 +442,7 @@ scheduler_actor::behavior_type scheduler_behavior(SchedulerPtr self, SchedulerCo
         if (!st.config.aggregator) return failure("no aggregator has registered yet; try again");
         if (reg.name.empty() || !node)
           return failure("a registration needs a node name and handle");
-        if (st.table.find(reg.name) && st.table.find(reg.name)->state == runtime::NodeState::alive)
+        if (st.table.find(reg.name) && st.table.find(reg.name)->state == runtime::Liveness::alive)
           node_lost(self, reg.name, "re-registered");  // the old incarnation's work is reassigned
         st.table.join(reg.name, reg.resources, reg.data, reg.speed, st.uptime());
         auto handle = caf::actor_cast<node_actor>(node);

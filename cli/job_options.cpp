@@ -27,7 +27,8 @@ void add_job_options(po::options_description& desc, runtime::JobSpec& job) {
        "use only the first N training examples (0 = all)")
       ("test-limit", po::value(&job.test_limit)->default_value(job.test_limit),
        "evaluate on the first N test examples (0 = all)")
-      ("policy", po::value(&job.policy)->default_value(job.policy), "allocation policy")
+      ("policy", po::value(&job.policy)->default_value(job.policy),
+       "allocation policy: priority | best-fit | spread | pack | balanced | regret | exact")
       ("task-timeout", po::value(&job.task_timeout_s)->default_value(job.task_timeout_s),
        "seconds before a task counts as failed")
       ("min-nodes", po::value(&job.min_nodes)->default_value(job.min_nodes),

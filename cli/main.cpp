@@ -20,6 +20,10 @@ const char* kUsage =
     "  node        start a node process that joins a scheduler\n"
     "  submit      submit a job to a scheduler and follow it\n"
     "  status      show a scheduler's nodes and job\n"
+    "  allocate    allocate tasks to nodes once (task/node files or an OR-Library GAP file)\n"
+    "  simulate    run the online scheduler on a simulated cluster (virtual clock)\n"
+    "\n"
+    "allocation policies: priority, best-fit, spread, pack, balanced, regret, exact\n"
     "\n"
     "`troupe <command> --help` lists a command's options.\n";
 
@@ -47,6 +51,8 @@ int main(int argc, char** argv) {
   if (command == "node") return node_command(argc, argv);
   if (command == "submit") return submit_command(argc, argv);
   if (command == "status") return status_command(argc, argv);
+  if (command == "allocate") return allocate_command(argc, argv);
+  if (command == "simulate") return simulate_command(argc, argv);
   std::cerr << "troupe: unknown command '" << command << "'\n\n" << kUsage;
   return kExitUsage;
 }

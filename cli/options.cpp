@@ -15,11 +15,15 @@ int usage_error(const std::string& command, const std::string& message) {
 
 std::optional<int> parse_options(const std::string& command, int argc, char** argv,
                                  po::options_description& desc) {
-  std::string config;
+  po::variables_map vm;
+  return parse_command_line(command, desc, argc, argv, vm);
+}
+
+std::optional<int> parse_command_line(const std::string& command, po::options_description& desc,
+                                      int argc, char** argv, po::variables_map& vm) {
   desc.add_options()("help,h", "show this help")(
-      "config", po::value(&config), "read options from an INI file (the command line wins)");
+      "config", po::value<std::string>(), "read options from an INI file (the command line wins)");
   try {
-    po::variables_map vm;
     po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
     if (vm.count("help")) {
       std::cout << "usage: troupe " << command << " [options]\n\n" << desc << '\n';

@@ -1,11 +1,35 @@
 #include "runtime/allocator.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
+#include "runtime/balanced_allocator.hpp"
+#include "runtime/best_fit_allocator.hpp"
+#include "runtime/exact_allocator.hpp"
+#include "runtime/pack_allocator.hpp"
 #include "runtime/priority_allocator.hpp"
+#include "runtime/regret_allocator.hpp"
+#include "runtime/spread_allocator.hpp"
 
 namespace troupe::runtime {
+
+TaskDemand TaskDemand::simple(std::int64_t id, double priority, double demand) {
+  TaskDemand t;
+  t.task_id = id;
+  t.priority = priority;
+  t.demand = {demand, 0.0, 0.0};
+  t.work = demand;
+  return t;
+}
+
+NodeCapacity NodeCapacity::simple(std::string id, double capacity, bool available) {
+  NodeCapacity n;
+  n.id = std::move(id);
+  n.capacity = {capacity, 0.0, 0.0};
+  n.state = available ? NodeState::up : NodeState::down;
+  return n;
+}
 
 std::size_t Allocation::placed() const {
   std::size_t n = 0;
@@ -13,39 +37,60 @@ std::size_t Allocation::placed() const {
   return n;
 }
 
+double Allocation::gap() const {
+  if (!bound) return 0.0;
+  return std::abs(objective - *bound) / std::max(1.0, std::abs(objective));
+}
+
 std::vector<std::string> allocator_names() {
-  return {"priority"};
+  return {"priority", "best-fit", "spread", "pack", "balanced", "regret", "exact"};
 }
 
 std::unique_ptr<Allocator> make_allocator(const std::string& name) {
   if (name == "priority") return std::make_unique<PriorityAllocator>();
+  if (name == "best-fit") return std::make_unique<BestFitAllocator>();
+  if (name == "spread") return std::make_unique<SpreadAllocator>();
+  if (name == "pack") return std::make_unique<PackAllocator>();
+  if (name == "balanced") return std::make_unique<BalancedAllocator>();
+  if (name == "regret") return std::make_unique<RegretAllocator>();
+  if (name == "exact") return std::make_unique<ExactAllocator>();
   std::string known;
   for (const auto& n : allocator_names()) known += (known.empty() ? "" : ", ") + n;
   throw std::invalid_argument("unknown allocation policy '" + name + "' (known: " + known + ")");
 }
 
+double objective_of(const AllocationRequest& request, const std::vector<int>& node_of_task) {
+  double objective = 0.0;
+  for (std::size_t t = 0; t < node_of_task.size() && t < request.tasks.size(); ++t)
+    if (node_of_task[t] >= 0 && static_cast<std::size_t>(node_of_task[t]) < request.nodes.size())
+      objective += request.value(t, static_cast<std::size_t>(node_of_task[t]));
+  return objective;
+}
+
 std::string check_allocation(const AllocationRequest& request, const Allocation& allocation) {
   if (allocation.node_of_task.size() != request.tasks.size()) return "one entry per task expected";
-  std::vector<double> used(request.nodes.size(), 0.0);
-  double objective = 0.0;
+  const std::size_t nodes = request.nodes.size();
+  if (!request.pair_value.empty() && request.pair_value.size() != request.tasks.size() * nodes)
+    return "pair_value needs tasks x nodes entries";
+  if (!request.pair_demand.empty() && request.pair_demand.size() != request.tasks.size() * nodes)
+    return "pair_demand needs tasks x nodes entries";
+  std::vector<Resources> used(nodes, Resources{});
   for (std::size_t t = 0; t < request.tasks.size(); ++t) {
     const int node = allocation.node_of_task[t];
     if (node == Allocation::kUnplaced) continue;
-    if (node < 0 || static_cast<std::size_t>(node) >= request.nodes.size())
-      return "task " + std::to_string(request.tasks[t].task_id) +
-             " placed on a node that does not exist";
-    if (!request.nodes[static_cast<std::size_t>(node)].available)
-      return "task " + std::to_string(request.tasks[t].task_id) + " placed on an unavailable node";
-    used[static_cast<std::size_t>(node)] += request.tasks[t].demand;
-    objective += request.tasks[t].priority;
+    const auto id = std::to_string(request.tasks[t].task_id);
+    if (node < 0 || static_cast<std::size_t>(node) >= nodes)
+      return "task " + id + " placed on a node that does not exist";
+    const auto n = static_cast<std::size_t>(node);
+    if (!request.nodes[n].available()) return "task " + id + " placed on an unavailable node";
+    add(used[n], request.demand(t, n));
   }
-  for (std::size_t n = 0; n < used.size(); ++n) {
-    const double cap = request.nodes[n].capacity;
-    if (used[n] > cap + 1e-9 * std::max(1.0, std::abs(cap)))
+  for (std::size_t n = 0; n < nodes; ++n)
+    if (!fits(used[n], request.nodes[n].capacity))
       return "node " + request.nodes[n].id + " over capacity";
-  }
+  const double objective = objective_of(request, allocation.node_of_task);
   if (std::abs(objective - allocation.objective) > 1e-9 * std::max(1.0, std::abs(objective)))
-    return "objective does not equal the summed priority of placed tasks";
+    return "objective does not equal the summed value of placed tasks";
   return {};
 }
 

@@ -2,8 +2,8 @@
 
 namespace troupe::runtime {
 
-const char* to_string(NodeState state) {
-  return state == NodeState::alive ? "alive" : "lost";
+const char* to_string(Liveness state) {
+  return state == Liveness::alive ? "alive" : "lost";
 }
 
 const NodeEntry& NodeTable::join(const std::string& id, const NodeResources& resources,
@@ -18,7 +18,7 @@ const NodeEntry& NodeTable::join(const std::string& id, const NodeResources& res
   n.resources = resources;
   n.data = data;
   n.speed = speed > 0.0 ? speed : 1.0;
-  n.state = NodeState::alive;
+  n.state = Liveness::alive;
   n.joined_at = now;
   n.last_seen = now;
   n.lost_reason.clear();
@@ -29,7 +29,7 @@ const NodeEntry& NodeTable::join(const std::string& id, const NodeResources& res
 
 bool NodeTable::heartbeat(const std::string& id, const NodeUsage& usage, Seconds now) {
   auto it = nodes_.find(id);
-  if (it == nodes_.end() || it->second.state == NodeState::lost) return false;
+  if (it == nodes_.end() || it->second.state == Liveness::lost) return false;
   it->second.usage = usage;
   it->second.last_seen = now;
   return true;
@@ -37,8 +37,8 @@ bool NodeTable::heartbeat(const std::string& id, const NodeUsage& usage, Seconds
 
 bool NodeTable::lose(const std::string& id, const std::string& reason) {
   auto it = nodes_.find(id);
-  if (it == nodes_.end() || it->second.state == NodeState::lost) return false;
-  it->second.state = NodeState::lost;
+  if (it == nodes_.end() || it->second.state == Liveness::lost) return false;
+  it->second.state = Liveness::lost;
   it->second.lost_reason = reason;
   it->second.current_task = -1;
   return true;
@@ -48,8 +48,8 @@ std::vector<std::string> NodeTable::expire(Seconds now) {
   std::vector<std::string> lost;
   for (const auto& id : order_) {
     auto& n = nodes_.at(id);
-    if (n.state == NodeState::alive && now - n.last_seen > timeout_) {
-      n.state = NodeState::lost;
+    if (n.state == Liveness::alive && now - n.last_seen > timeout_) {
+      n.state = Liveness::lost;
       n.lost_reason =
           "no heartbeat for " + std::to_string(static_cast<int>(now - n.last_seen)) + " s";
       n.current_task = -1;
@@ -73,7 +73,7 @@ std::vector<const NodeEntry*> NodeTable::alive() const {
   std::vector<const NodeEntry*> out;
   for (const auto& id : order_) {
     const auto& n = nodes_.at(id);
-    if (n.state == NodeState::alive) out.push_back(&n);
+    if (n.state == Liveness::alive) out.push_back(&n);
   }
   return out;
 }

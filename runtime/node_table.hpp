@@ -15,8 +15,8 @@
 
 namespace troupe::runtime {
 
-enum class NodeState : std::uint8_t { alive = 0, lost = 1 };
-const char* to_string(NodeState state);
+enum class Liveness : std::uint8_t { alive = 0, lost = 1 };
+const char* to_string(Liveness state);
 
 /// How a node holds data.
 struct DataPlacement {
@@ -30,7 +30,7 @@ struct NodeEntry {
   NodeUsage usage;
   DataPlacement data;
   double speed = 1.0;
-  NodeState state = NodeState::alive;
+  Liveness state = Liveness::alive;
   Seconds joined_at = 0.0;
   Seconds last_seen = 0.0;
   int incarnation = 0;  ///< times it (re)joined

@@ -26,9 +26,9 @@ void SyncJob::set_nodes(std::vector<NodeInfo> nodes) {
 int SyncJob::place_one(const Task& task, const std::vector<NodeInfo>& candidates) const {
   if (candidates.empty()) return -1;
   AllocationRequest request;
-  request.tasks.push_back({task.id, task.priority, task.demand});
+  request.tasks.push_back(TaskDemand::simple(task.id, task.priority, task.demand));
   for (const auto& n : candidates)
-    request.nodes.push_back({n.id, task.demand * (1.0 + n.speed), true});
+    request.nodes.push_back(NodeCapacity::simple(n.id, task.demand * (1.0 + n.speed)));
   const auto a = allocator_->allocate(request);
   if (!check_allocation(request, a).empty()) return -1;
   return a.node_of_task.front();
@@ -66,7 +66,7 @@ std::vector<std::int64_t> SyncJob::start_next_round(Seconds now) {
   for (std::size_t i = 0; i < tasks.size(); ++i) {
     const auto& t = tasks[i];
     if (t.kind == TaskKind::train && owner_of(t.shard)) continue;
-    request.tasks.push_back({t.id, t.priority, t.demand});
+    request.tasks.push_back(TaskDemand::simple(t.id, t.priority, t.demand));
     requested.push_back(i);
     total += t.demand;
     largest = std::max(largest, t.demand);
@@ -79,7 +79,7 @@ std::vector<std::int64_t> SyncJob::start_next_round(Seconds now) {
   for (const auto& n : request_nodes) speed_sum += n.speed;
   for (const auto& n : request_nodes)
     request.nodes.push_back(
-        {n.id, kCapacityHeadroom * total * n.speed / speed_sum + largest, true});
+        NodeCapacity::simple(n.id, kCapacityHeadroom * total * n.speed / speed_sum + largest));
   const auto allocation = allocator_->allocate(request);
   if (auto why = check_allocation(request, allocation); !why.empty())
     throw std::runtime_error("allocator '" + allocator_->name() +

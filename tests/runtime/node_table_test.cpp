@@ -12,7 +12,7 @@ TEST(NodeTable, ANodeThatStopsHeartbeatingIsDeclaredLostAfterTheTimeout) {
   EXPECT_TRUE(table.expire(5.0).empty());
   // b was last heard from at 0, a at 4
   EXPECT_EQ(table.expire(5.5), (std::vector<std::string>{"b"}));
-  EXPECT_EQ(table.find("b")->state, NodeState::lost);
+  EXPECT_EQ(table.find("b")->state, Liveness::lost);
   EXPECT_NE(table.find("b")->lost_reason.find("no heartbeat"), std::string::npos);
   EXPECT_EQ(table.alive_count(), 1u);
 }
@@ -24,7 +24,7 @@ TEST(NodeTable, ALostNodeMustReRegisterAndThenCountsAsAliveAgain) {
   EXPECT_FALSE(table.lose("a", "again"));
   EXPECT_FALSE(table.heartbeat("a", {}, 1.0));  // tells the node to register again
   table.join("a", {}, {}, 2.0, 2.0);
-  EXPECT_EQ(table.find("a")->state, NodeState::alive);
+  EXPECT_EQ(table.find("a")->state, Liveness::alive);
   EXPECT_EQ(table.find("a")->incarnation, 2);
   EXPECT_DOUBLE_EQ(table.find("a")->speed, 2.0);
 }

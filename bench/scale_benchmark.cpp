@@ -1,0 +1,99 @@
+#include "bench/scale_benchmark.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <utility>
+
+#include "runtime/allocator.hpp"
+#include "runtime/synthetic_workload.hpp"
+
+namespace troupe::bench {
+namespace {
+
+constexpr int kTasks = 10'000;
+constexpr int kNodes = 1'000;
+constexpr int kRepeats = 5;  // best of, to keep scheduler noise out
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+/// One row: events, best time, throughput and the schedule's figures.
+void simulate_policy(const std::string& name, const runtime::Workload& workload,
+                     const runtime::SimulationOptions& options) {
+  const auto allocator = runtime::make_allocator(name);
+  double best = 1e9;
+  runtime::SimulationResult result;
+  for (int r = 0; r < kRepeats; ++r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    result = runtime::simulate(workload, *allocator, options);
+    best = std::min(best, seconds_since(t0));
+  }
+  double first = 1e300, last = 0, mean = 0;
+  int missed = 0, done = 0;
+  for (const auto& t : result.tasks) {
+    if (t.started_at >= 0) first = std::min(first, t.started_at);
+    last = std::max(last, t.finished_at);
+    missed += t.deadline_missed ? 1 : 0;
+    if (t.state == runtime::RunState::done) {
+      mean += t.finished_at - t.queued_at;
+      ++done;
+    }
+  }
+  std::printf("%-10s %9llu %8.1f %10.2f %12.1f %10.1f %8d\n", name.c_str(),
+              static_cast<unsigned long long>(result.events), 1e3 * best,
+              static_cast<double>(result.events) / best / 1e6, last - first,
+              done ? mean / done : 0.0, missed);
+}
+
+}  // namespace
+
+void run_scale_benchmark() {
+  runtime::SyntheticOptions so;
+  so.tasks = kTasks;
+  so.nodes = kNodes;
+  const auto workload = runtime::synthetic_workload(so);
+  runtime::AllocationRequest request;
+  for (const auto& t : workload.tasks) request.tasks.push_back(t.task);
+  request.nodes = workload.nodes;
+
+  std::printf("\ngreedy allocation, %d tasks x %d nodes (3 resources), best of %d\n", kTasks,
+              kNodes, kRepeats);
+  std::printf("%-10s %10s %8s %12s\n", "policy", "ms", "placed", "objective");
+  for (const auto& name : runtime::allocator_names()) {
+    if (name == "exact") continue;
+    const auto allocator = runtime::make_allocator(name);
+    double best = 1e9;
+    runtime::Allocation a;
+    for (int r = 0; r < kRepeats; ++r) {
+      const auto t0 = std::chrono::steady_clock::now();
+      a = allocator->allocate(request);
+      best = std::min(best, seconds_since(t0));
+    }
+    std::printf("%-10s %10.1f %8zu %12.0f\n", name.c_str(), 1e3 * best, a.placed(), a.objective);
+  }
+
+  so.node_failures = 10;
+  const auto sim_workload = runtime::synthetic_workload(so);
+  // The defaults, then a smaller window and candidate set: faster decisions
+  // at some cost in completion time.
+  for (const auto& [window, candidates] :
+       {std::pair<std::size_t, std::size_t>{16, 32}, std::pair<std::size_t, std::size_t>{8, 16}}) {
+    std::printf(
+        "\nsimulation, %d tasks x %d nodes, load 0.9, 20%% with deadlines, 2%% run failures, "
+        "10 node outages, window %zu, candidates %zu (one core, best of %d)\n",
+        kTasks, kNodes, window, candidates, kRepeats);
+    std::printf("%-10s %9s %8s %10s %12s %10s %8s\n", "policy", "events", "ms", "Mevents/s",
+                "makespan_s", "mean_s", "missed");
+    runtime::SimulationOptions options;
+    options.failure_probability = 0.02;
+    options.scheduler.window = window;
+    options.scheduler.candidate_nodes = candidates;
+    for (const auto& name : runtime::allocator_names())
+      if (name != "exact") simulate_policy(name, sim_workload, options);
+  }
+}
+
+}  // namespace troupe::bench
