@@ -228,3 +228,25 @@ TEST(SyncJob, NodesThatJoinMidJobAreUsedFromTheNextRound) {
   for (auto id : sj.start_next_round(2.0)) on_b += sj.task(id).node == "b" ? 1 : 0;
   EXPECT_GT(on_b, 0);
 }
+
+// Every policy, used in training: the faster node gets the larger share.
+class SyncJobPolicy : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(SyncJobPolicy, GivesTheFasterNodeTheLargerShareOfTraining) {
+  JobSpec job;
+  job.nodes = 8;
+  SyncJob sj(job, std::vector<std::int64_t>(8, 100), 30, make_allocator(GetParam()),
+             {{"slow", 1.0}, {"fast", 3.0}});
+  int fast = 0, slow = 0;
+  for (auto id : sj.start_next_round(0.0)) (sj.task(id).node == "fast" ? fast : slow) += 1;
+  EXPECT_EQ(fast + slow, 8);
+  EXPECT_GT(fast, slow);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllPolicies, SyncJobPolicy, ::testing::ValuesIn(allocator_names()),
+                         [](const auto& info) {
+                           std::string name = info.param;
+                           for (auto& c : name)
+                             if (c == '-') c = '_';
+                           return name;
+                         });
