@@ -5,8 +5,8 @@
 #include <iostream>
 #include <sstream>
 
-#include "cli/options.hpp"
 #include "cli/commands.hpp"
+#include "cli/options.hpp"
 #include "cli/schedule_output.hpp"
 #include "runtime/gap_instance.hpp"
 #include "runtime/input_error.hpp"

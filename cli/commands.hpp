@@ -16,7 +16,8 @@ int node_command(int argc, char** argv);        ///< troupe node
 int submit_command(int argc, char** argv);      ///< troupe submit
 int status_command(int argc, char** argv);      ///< troupe status
 int allocate_command(int argc, char** argv);    ///< troupe allocate: one allocation from files
-int simulate_command(int argc, char** argv);    ///< troupe simulate: the online scheduler, virtual clock
+int simulate_command(int argc,
+                     char** argv);  ///< troupe simulate: the online scheduler, virtual clock
 
 /// Prints the report's tables, writes `out` (JSON) when given, and returns the
 /// exit code: 0 when the job succeeded, 1 otherwise.

@@ -3,8 +3,8 @@
 #include <chrono>
 #include <iostream>
 
-#include "cli/options.hpp"
 #include "cli/commands.hpp"
+#include "cli/options.hpp"
 #include "cli/schedule_output.hpp"
 #include "runtime/input_error.hpp"
 #include "runtime/synthetic_workload.hpp"

@@ -92,7 +92,8 @@ std::string time_or_dash(Seconds s) {
 
 }  // namespace
 
-RoundRecord RoundRecord::evaluated(int round, std::int64_t version, const models::ClassificationMetrics& m) {
+RoundRecord RoundRecord::evaluated(int round, std::int64_t version,
+                                   const models::ClassificationMetrics& m) {
   RoundRecord rec;
   rec.round = round;
   rec.version = version;

@@ -18,7 +18,8 @@ namespace troupe::runtime {
 
 struct RoundRecord {
   /// A record with the evaluation's metrics filled in.
-  static RoundRecord evaluated(int round, std::int64_t version, const models::ClassificationMetrics& m);
+  static RoundRecord evaluated(int round, std::int64_t version,
+                               const models::ClassificationMetrics& m);
 
   int round = 0;
   std::int64_t version = 0;  ///< global model version evaluated

@@ -1,31 +1,16 @@
 // Runs the troupe binary as a user would, checking exit codes and messages.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
 #include <fstream>
 #include <string>
 
+#include "cli/run_troupe.hpp"
 #include "test_util.hpp"
 
 namespace {
 
-struct Result {
-  int code = -1;
-  std::string output;  // stdout and stderr together
-};
-
-Result run_troupe(const std::string& args) {
-  const std::string cmd = std::string("timeout 120 ") + TROUPE_BINARY + " " + args + " 2>&1";
-  Result r;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) return r;
-  std::array<char, 4096> buf{};
-  while (fgets(buf.data(), buf.size(), pipe)) r.output += buf.data();
-  const int status = pclose(pipe);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+troupe::test::CliResult run_troupe(const std::string& args) {
+  return troupe::test::run_troupe_cli(args);
 }
 
 const std::string kSmall =
@@ -34,7 +19,9 @@ const std::string kSmall =
 }  // namespace
 
 TEST(Cli, HelpWorksOnEveryCommand) {
-  for (const char* cmd : {"--help", "run --help", "train --help"}) {
+  for (const char* cmd :
+       {"--help", "run --help", "train --help", "scheduler --help", "aggregator --help",
+        "node --help", "submit --help", "status --help", "allocate --help", "simulate --help"}) {
     const auto r = run_troupe(cmd);
     EXPECT_EQ(r.code, 0) << cmd;
     EXPECT_FALSE(r.output.empty()) << cmd;

@@ -21,9 +21,9 @@ class Cluster {
  public:
   Cluster(const TempDir& dir, int nodes, const std::vector<std::string>& scheduler_args = {})
       : dir_(dir) {
-    std::vector<std::string> args{
-        "scheduler",           "--listen", "127.0.0.1:0", "--port-file", dir.file("port"),
-        "--heartbeat-timeout", "10"};
+    std::vector<std::string> args{"scheduler",   "--listen",       "127.0.0.1:0",
+                                  "--port-file", dir.file("port"), "--heartbeat-timeout",
+                                  "10"};
     args.insert(args.end(), scheduler_args.begin(), scheduler_args.end());
     scheduler_ = std::make_unique<Process>(kTroupe, args, dir.file("scheduler.log"));
     port_ = troupe::test::read_port_file(dir.file("port"), 20s);
