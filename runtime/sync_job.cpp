@@ -65,7 +65,8 @@ std::vector<std::int64_t> SyncJob::start_next_round(Seconds now) {
   double largest = 0.0;
   for (std::size_t i = 0; i < tasks.size(); ++i) {
     const auto& t = tasks[i];
-    if (t.kind == TaskKind::train && owner_of(t.shard)) continue;
+    // Training needs a node that can take any shard; pinned shards go to their owner.
+    if (t.kind == TaskKind::train && (owner_of(t.shard) || free_nodes.empty())) continue;
     request.tasks.push_back(TaskDemand::simple(t.id, t.priority, t.demand));
     requested.push_back(i);
     total += t.demand;
@@ -80,21 +81,27 @@ std::vector<std::int64_t> SyncJob::start_next_round(Seconds now) {
   for (const auto& n : request_nodes)
     request.nodes.push_back(
         NodeCapacity::simple(n.id, kCapacityHeadroom * total * n.speed / speed_sum + largest));
-  const auto allocation = allocator_->allocate(request);
-  if (auto why = check_allocation(request, allocation); !why.empty())
-    throw std::runtime_error("allocator '" + allocator_->name() +
-                             "' returned an invalid allocation: " + why);
-
-  std::vector<std::string> node_of(tasks.size());
-  for (std::size_t r = 0; r < requested.size(); ++r) {
-    const int node = allocation.node_of_task[r];
-    const auto& t = tasks[requested[r]];
-    // Training tasks cannot go to pinned nodes (used only when no free node exists).
-    if (node != Allocation::kUnplaced &&
-        (t.kind == TaskKind::evaluate ||
-         request_nodes[static_cast<std::size_t>(node)].pinned_shard < 0))
-      node_of[requested[r]] = request_nodes[static_cast<std::size_t>(node)].id;
+  // The online core makes the placement: every task arrives now, one decision
+  // round offers them all to the policy.
+  SchedulerOptions options;
+  options.window = std::max<std::size_t>(1, request.tasks.size());
+  options.candidate_nodes = 0;
+  options.max_attempts = kMaxAttemptsPerShard;
+  options.reassign_on_deadline_miss = false;
+  online_ = std::make_unique<OnlineScheduler>(*allocator_, options);
+  runs_.clear();
+  pending_.clear();
+  for (const auto& n : request.nodes) online_->node_joined(n, now);
+  for (const auto& t : request.tasks) online_->task_arrived(t, now);
+  std::unordered_map<std::int64_t, std::string> placement;
+  for (const auto& d : online_->decide(now)) {
+    if (d.kind != Decision::Kind::assign) continue;
+    placement[d.task] = d.node;
+    runs_[d.task] = {d.task, d.attempt};
   }
+  std::vector<std::string> node_of(tasks.size());
+  for (auto i : requested)
+    if (auto it = placement.find(tasks[i].id); it != placement.end()) node_of[i] = it->second;
   for (std::size_t i = 0; i < tasks.size(); ++i)
     if (tasks[i].kind == TaskKind::train)
       if (const auto* owner = owner_of(tasks[i].shard)) node_of[i] = owner->id;
@@ -131,19 +138,33 @@ std::vector<std::int64_t> SyncJob::start_next_round(Seconds now) {
   return placed;
 }
 
+void SyncJob::task_started(std::int64_t id, Seconds now) {
+  tracker_.start(id, now);
+  if (auto it = runs_.find(id); it != runs_.end())
+    online_->task_started(it->second.key, it->second.attempt, now);
+}
+
 void SyncJob::train_done(std::int64_t id, Seconds now, std::int64_t samples, double loss,
                          Seconds busy_s) {
   tracker_.finish(id, now, samples, loss, busy_s);
+  if (auto it = runs_.find(id); it != runs_.end())
+    online_->task_completed(it->second.key, it->second.attempt, now);
 }
 
 void SyncJob::task_failed(std::int64_t id, Seconds now, const std::string& reason) {
   const auto& t = tracker_.get(id);
   if (t.state == TaskState::assigned) tracker_.start(id, now);
   tracker_.fail(id, now, reason);
+  // A failed run goes back to the core's queue (a run lost with its node is
+  // already there, and this is then ignored as stale).
+  if (auto it = runs_.find(id); it != runs_.end())
+    online_->task_failed(it->second.key, it->second.attempt, now);
 }
 
 std::vector<std::int64_t> SyncJob::fail_tasks_on(const std::string& node, Seconds now,
                                                  const std::string& reason) {
+  // The core re-queues the node's runs without counting them as failures.
+  if (online_) online_->node_left(node, now);
   std::vector<std::int64_t> failed;
   std::vector<std::int64_t> current = train_ids_;
   if (eval_id_ >= 0) current.push_back(eval_id_);
@@ -165,12 +186,6 @@ std::optional<std::int64_t> SyncJob::reassign(std::int64_t id, Seconds now) {
     if (t.round == round_ && t.kind == failed.kind && t.shard == failed.shard) ++attempts;
   if (attempts >= kMaxAttemptsPerShard) return std::nullopt;
 
-  std::vector<NodeInfo> candidates;
-  for (const auto& n : nodes_) {
-    if (n.id == failed.node) continue;
-    const bool can_train = n.pinned_shard < 0 || n.pinned_shard == failed.shard;
-    if (failed.kind == TaskKind::evaluate || can_train) candidates.push_back(n);
-  }
   Task next = failed;
   next.id = next_id_++;
   next.node.clear();
@@ -179,11 +194,33 @@ std::optional<std::int64_t> SyncJob::reassign(std::int64_t id, Seconds now) {
   next.loss = 0.0;
   next.started_at = next.assigned_at = next.finished_at = kNever;
   next.reassigned_from = failed.id;
-  const int node = place_one(next, candidates);
-  if (node < 0) return std::nullopt;
+
+  std::string node;
+  if (auto run = runs_.find(id); run != runs_.end() && online_) {
+    // Placed by the core: take its placement of the re-queued run.
+    for (const auto& d : online_->decide(now))
+      if (d.kind == Decision::Kind::assign) pending_[d.task] = d;
+    const auto key = run->second.key;
+    auto p = pending_.find(key);
+    if (p == pending_.end()) return std::nullopt;  // no room now, or out of attempts
+    node = p->second.node;
+    const Run placed_run{key, p->second.attempt};
+    pending_.erase(p);
+    runs_[next.id] = placed_run;
+  } else {
+    // A pinned shard: only another holder of the same shard can take it.
+    std::vector<NodeInfo> candidates;
+    for (const auto& n : nodes_)
+      if (n.id != failed.node &&
+          (failed.kind == TaskKind::evaluate || n.pinned_shard == failed.shard))
+        candidates.push_back(n);
+    const int index = place_one(next, candidates);
+    if (index < 0) return std::nullopt;
+    node = candidates[static_cast<std::size_t>(index)].id;
+  }
   const auto new_id = next.id;
   tracker_.add(std::move(next), now);
-  tracker_.assign(new_id, candidates[static_cast<std::size_t>(node)].id, now);
+  tracker_.assign(new_id, node, now);
   if (failed.kind == TaskKind::train)
     train_ids_.push_back(new_id);
   else
@@ -212,6 +249,8 @@ void SyncJob::eval_done(std::int64_t id, Seconds now, const models::Classificati
                         std::int64_t version) {
   if (id != eval_id_) throw std::logic_error("eval_done: not the current round's evaluation task");
   tracker_.finish(id, now, test_size_, metrics.loss);
+  if (auto it = runs_.find(id); it != runs_.end())
+    online_->task_completed(it->second.key, it->second.attempt, now);
   auto rec = RoundRecord::evaluated(round_, version, metrics);
   rec.seconds = now - round_started_;
   double weighted = 0.0;

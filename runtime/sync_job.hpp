@@ -1,8 +1,10 @@
 #pragma once
 /// \file
 /// The scheduling core of a synchronous job, free of any transport: it
-/// decomposes each round into tasks, allocates them over the nodes, tracks
-/// their states and collects the round's results. The scheduler actor feeds it
+/// decomposes each round into tasks, has the online scheduling core
+/// (runtime::OnlineScheduler, the same one the simulator runs) place them over
+/// the nodes with the job's policy, tracks their states, re-places the runs of
+/// failed tasks and lost nodes, and collects the round's results. The scheduler actor feeds it
 /// events (task started, done, failed) and sends what it returns.
 ///
 /// Round life cycle:
@@ -14,11 +16,13 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "models/metrics.hpp"
 #include "runtime/allocator.hpp"
 #include "runtime/job_spec.hpp"
+#include "runtime/online_scheduler.hpp"
 #include "runtime/report.hpp"
 #include "runtime/task_tracker.hpp"
 
@@ -67,7 +71,7 @@ class SyncJob {
   /// Ids of the current round's training tasks that delivered an update.
   std::vector<std::int64_t> accepted_updates() const;
 
-  void task_started(std::int64_t id, Seconds now) { tracker_.start(id, now); }
+  void task_started(std::int64_t id, Seconds now);
   void train_done(std::int64_t id, Seconds now, std::int64_t samples, double loss,
                   Seconds busy_s = -1.0);
   void task_failed(std::int64_t id, Seconds now, const std::string& reason);
@@ -112,6 +116,19 @@ class SyncJob {
 
   /// Places one task among `candidates` with the allocator; -1 when it fits nowhere.
   int place_one(const Task& task, const std::vector<NodeInfo>& candidates) const;
+
+  /// The online scheduling core places each round's allocatable tasks (all but
+  /// pinned shards) and their replacements: tasks arrive at round start, a
+  /// lost node's runs are re-queued, and a failed run is retried elsewhere.
+  std::unique_ptr<OnlineScheduler> online_;
+  /// Which run of the online core a tracker task is: its online id and attempt.
+  struct Run {
+    std::int64_t key = 0;
+    int attempt = 0;
+  };
+  std::unordered_map<std::int64_t, Run> runs_;
+  /// Placements made by the core that no reassign() has claimed yet, by online id.
+  std::unordered_map<std::int64_t, Decision> pending_;
 };
 
 }  // namespace troupe::runtime
