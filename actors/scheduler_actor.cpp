@@ -153,18 +153,27 @@ void node_lost(SchedulerPtr self, const std::string& id, const std::string& reas
   if (self->state.table.lose(id, reason)) reassign_work_of(self, id, reason);
 }
 
-void dispatch_eval(SchedulerPtr self, std::int64_t id) {
+/// Marks task `id` started on its node and returns that node's handle; when
+/// the node is unknown the task is failed and reassigned, and null returned.
+const node_actor* start_on_node(SchedulerPtr self, std::int64_t id) {
   auto& st = self->state;
   const auto& task = st.job->task(id);
   auto handle = st.handles.find(task.node);
   if (handle == st.handles.end()) {
     fail_and_reassign(self, id, "node " + task.node + " unknown");
-    return;
+    return nullptr;
   }
   st.job->task_started(id, st.now());
   st.table.set_current_task(task.node, id);
-  self->request(handle->second, st.timeout(), eval_atom::value,
-                EvalTask{id, task.round, st.version})
+  return &handle->second;
+}
+
+void dispatch_eval(SchedulerPtr self, std::int64_t id) {
+  auto& st = self->state;
+  const auto* node = start_on_node(self, id);
+  if (!node) return;
+  const auto& task = st.job->task(id);
+  self->request(*node, st.timeout(), eval_atom::value, EvalTask{id, task.round, st.version})
       .then(
           [self, id](const models::ClassificationMetrics& m) {
             auto& st = self->state;
@@ -215,16 +224,11 @@ void aggregate_if_complete(SchedulerPtr self) {
 
 void dispatch_train(SchedulerPtr self, std::int64_t id) {
   auto& st = self->state;
+  const auto* node = start_on_node(self, id);
+  if (!node) return;
   const auto& task = st.job->task(id);
-  auto handle = st.handles.find(task.node);
-  if (handle == st.handles.end()) {
-    fail_and_reassign(self, id, "node " + task.node + " unknown");
-    return;
-  }
   TrainTask msg{id, task.round, task.shard, st.version, task.seed};
-  st.job->task_started(id, st.now());
-  st.table.set_current_task(task.node, id);
-  self->request(handle->second, st.timeout(), train_atom::value, msg)
+  self->request(*node, st.timeout(), train_atom::value, msg)
       .then(
           [self, id](const TrainOutcome& out) {
             auto& st = self->state;
