@@ -49,6 +49,7 @@ struct SchedulerState {
   std::int64_t version = 0;
   std::uint64_t fingerprint = 0;
   bool aggregating = false;
+  bool evaluating = false;  ///< the round's model exists and its evaluation was sent
 
   /// Seconds since the scheduler started (node table clock).
   Seconds uptime() const { return std::chrono::duration<double>(Clock::now() - boot).count(); }
@@ -118,8 +119,9 @@ bool replace_failed(SchedulerPtr self, std::int64_t id, const std::string& why) 
   if (auto next = st.job->reassign(id, st.now())) {
     if (st.job->task(*next).kind == runtime::TaskKind::train)
       dispatch_train(self, *next);
-    else
+    else if (st.evaluating)
       dispatch_eval(self, *next);
+    // else: an evaluation not sent yet; aggregate_if_complete sends the replacement.
   } else if (st.job->task(id).kind == runtime::TaskKind::evaluate) {
     finish(self, "failed", "evaluation task " + std::to_string(id) + " failed: " + why);
     return false;
@@ -214,6 +216,7 @@ void aggregate_if_complete(SchedulerPtr self) {
             if (!st.job) return;
             st.version = out.version;
             st.fingerprint = out.fingerprint;
+            st.evaluating = true;
             dispatch_eval(self, st.job->eval_task().id);
           },
           [self](caf::error& err) {
@@ -247,6 +250,7 @@ void start_round(SchedulerPtr self) {
   std::vector<std::int64_t> ids;
   try {
     st.job->set_nodes(st.usable_nodes());
+    st.evaluating = false;
     ids = st.job->start_next_round(st.now());
   } catch (const std::exception& e) {
     finish(self, "failed", e.what());

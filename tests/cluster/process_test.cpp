@@ -120,7 +120,13 @@ TEST(ClusterProcesses, AMultiProcessRunGivesTheSameModelAsTheEmbeddedRun) {
 
 TEST(ClusterProcesses, ANodeKilledMidRoundDoesNotStopTheJob) {
   TempDir dir;
-  Cluster cluster(dir, 3);
+  // The victim joins first, so it also holds each round's evaluation task
+  // (highest priority, first node among equals): its loss must not let a
+  // round be evaluated before its training has ended.
+  Cluster cluster(dir, 1);
+  ASSERT_TRUE(cluster.wait_for_nodes(1, 20s));
+  cluster.add_node("n2");
+  cluster.add_node("n3");
   ASSERT_TRUE(cluster.wait_for_nodes(3, 20s));
   // Long enough tasks that the kill lands inside round 2.
   Process submit(kTroupe,
@@ -147,7 +153,7 @@ TEST(ClusterProcesses, ANodeKilledMidRoundDoesNotStopTheJob) {
                   dir.file("r.json")},
                  dir.file("submit.log"));
   ASSERT_TRUE(submit.wait_for_output("round   1/3", 120s)) << submit.output();
-  cluster.node(1).kill(SIGKILL);
+  cluster.node(0).kill(SIGKILL);
   ASSERT_EQ(submit.wait_exit(180s), 0) << submit.output();
   const auto report = read_json(dir.file("r.json"));
   ASSERT_EQ(report["rounds"].size(), 3u);
@@ -156,6 +162,17 @@ TEST(ClusterProcesses, ANodeKilledMidRoundDoesNotStopTheJob) {
   for (const auto& t : report["tasks"])
     if (!t["reassigned_from"].is_null()) reassigned = true;
   EXPECT_TRUE(reassigned) << "the killed node's task was not reassigned";
+  // Each round evaluates a new model, and only after its training tasks ended.
+  for (int r = 1; r <= 3; ++r) {
+    EXPECT_EQ(report["rounds"][r - 1]["version"], r);
+    double last_train_end = 0.0, eval_start = -1.0;
+    for (const auto& t : report["tasks"]) {
+      if (t["round"] != r || t["state"] != "done") continue;
+      if (t["kind"] == "train") last_train_end = std::max(last_train_end, t["end_s"].get<double>());
+      if (t["kind"] == "evaluate") eval_start = t["start_s"].get<double>();
+    }
+    EXPECT_GE(eval_start, last_train_end) << "round " << r << " was evaluated before its training ended";
+  }
 }
 
 TEST(ClusterProcesses, ANodePointedAtNoSchedulerFailsClearlyInBoundedTime) {
