@@ -424,7 +424,7 @@ scheduler_actor::behavior_type scheduler_behavior(SchedulerPtr self, SchedulerCo
     }
     for (const auto& [id, handle] : st.handles) {
       if (handle.address() == dm.source) {
-        const std::string node = id;  // node_lost may not touch handles, but keep a copy
+        const std::string node = id;  // a copy: the loss handling may change `handles`
         node_lost(self, node, describe(dm.reason, self->system()));
         return;
       }
