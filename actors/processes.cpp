@@ -63,6 +63,16 @@ void arm_exit_watchdog(int code,
   }).detach();
 }
 
+/// Waits until an actor `self` monitors goes down (true) or a stop signal
+/// arrives (false).
+bool wait_for_down(caf::scoped_actor& self) {
+  bool down = false;
+  while (!down && !g_stop)
+    self->receive([&](caf::down_msg&) { down = true; },
+                  caf::after(std::chrono::milliseconds(200)) >> [] {});
+  return down;
+}
+
 /// A CAF configuration with troupe's types and the network module.
 struct RemoteConfig : caf::actor_system_config {
   RemoteConfig() {
@@ -247,12 +257,7 @@ int run_aggregator_process(const AggregatorProcessOptions& options) {
     if (!offered) break;
     if (!options.common.quiet)
       std::cout << "troupe aggregator: registered with " << options.scheduler.str() << std::endl;
-    bool lost = false;
-    while (!lost && !g_stop) {
-      self->receive([&](caf::down_msg&) { lost = true; },
-                    caf::after(std::chrono::milliseconds(200)) >> [] {});
-    }
-    if (lost) {
+    if (wait_for_down(self)) {
       std::cerr << "troupe aggregator: scheduler lost, reconnecting\n";
       timeout = options.common.reconnect_timeout_s;
     }
@@ -311,11 +316,7 @@ int run_node_process(const NodeProcessOptions& options) {
     auto agent = spawn_node_agent(system, ac);
     caf::scoped_actor self{system};
     self->monitor(agent);
-    bool lost = false;
-    while (!lost && !g_stop)
-      self->receive([&](caf::down_msg&) { lost = true; },
-                    caf::after(std::chrono::milliseconds(200)) >> [] {});
-    if (!lost) {
+    if (!wait_for_down(self)) {
       self->send_exit(agent, caf::exit_reason::user_shutdown);
       break;
     }

@@ -68,24 +68,21 @@ nlohmann::json read_json(const std::string& path) {
   return nlohmann::json::parse(in);
 }
 
-std::vector<std::string> small_job(const std::string& out) {
-  return {"--model",
-          "mlp",
-          "--nodes",
-          "3",
-          "--rounds",
-          "2",
-          "--train-limit",
-          "3000",
-          "--test-limit",
-          "1000",
-          "--threads",
-          "1",
-          "--data-dir",
-          troupe::test::fashion_mnist_dir(),
-          "--quiet",
-          "--out",
-          out};
+/// `troupe submit` of a small MLP job to `endpoint`: `shards` data shards,
+/// `rounds` rounds of `steps` mini-batches per task (0: one epoch), then `extra`.
+std::vector<std::string> submit_job(const std::string& endpoint, int shards, int rounds, int steps,
+                                    int train_limit, int test_limit,
+                                    const std::vector<std::string>& extra = {}) {
+  // clang-format off
+  std::vector<std::string> args{
+      "submit", "--scheduler", endpoint, "--model", "mlp",
+      "--nodes", std::to_string(shards), "--rounds", std::to_string(rounds),
+      "--local-steps", std::to_string(steps), "--train-limit", std::to_string(train_limit),
+      "--test-limit", std::to_string(test_limit), "--threads", "1",
+      "--data-dir", troupe::test::fashion_mnist_dir()};
+  // clang-format on
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
 }
 
 }  // namespace
@@ -95,9 +92,10 @@ TEST(ClusterProcesses, AMultiProcessRunGivesTheSameModelAsTheEmbeddedRun) {
   Cluster cluster(dir, 2);
   ASSERT_GT(cluster.port(), 0) << cluster.scheduler().output();
   ASSERT_TRUE(cluster.wait_for_nodes(2, 20s));
-  auto args = small_job(dir.file("remote.json"));
-  args.insert(args.begin(), {"submit", "--scheduler", cluster.endpoint()});
-  Process submit(kTroupe, args, dir.file("submit.log"));
+  Process submit(kTroupe,
+                 submit_job(cluster.endpoint(), 3, 2, 0, 3000, 1000,
+                            {"--quiet", "--out", dir.file("remote.json")}),
+                 dir.file("submit.log"));
   ASSERT_EQ(submit.wait_exit(120s), 0) << submit.output();
 
   troupe::runtime::JobSpec job;
@@ -129,29 +127,10 @@ TEST(ClusterProcesses, ANodeKilledMidRoundDoesNotStopTheJob) {
   cluster.add_node("n3");
   ASSERT_TRUE(cluster.wait_for_nodes(3, 20s));
   // Long enough tasks that the kill lands inside round 2.
-  Process submit(kTroupe,
-                 {"submit",
-                  "--scheduler",
-                  cluster.endpoint(),
-                  "--model",
-                  "mlp",
-                  "--nodes",
-                  "3",
-                  "--rounds",
-                  "3",
-                  "--local-steps",
-                  "1500",
-                  "--train-limit",
-                  "6000",
-                  "--test-limit",
-                  "1000",
-                  "--threads",
-                  "1",
-                  "--data-dir",
-                  troupe::test::fashion_mnist_dir(),
-                  "--out",
-                  dir.file("r.json")},
-                 dir.file("submit.log"));
+  Process submit(
+      kTroupe,
+      submit_job(cluster.endpoint(), 3, 3, 1500, 6000, 1000, {"--out", dir.file("r.json")}),
+      dir.file("submit.log"));
   ASSERT_TRUE(submit.wait_for_output("round   1/3", 120s)) << submit.output();
   cluster.node(0).kill(SIGKILL);
   ASSERT_EQ(submit.wait_exit(180s), 0) << submit.output();
@@ -171,7 +150,8 @@ TEST(ClusterProcesses, ANodeKilledMidRoundDoesNotStopTheJob) {
       if (t["kind"] == "train") last_train_end = std::max(last_train_end, t["end_s"].get<double>());
       if (t["kind"] == "evaluate") eval_start = t["start_s"].get<double>();
     }
-    EXPECT_GE(eval_start, last_train_end) << "round " << r << " was evaluated before its training ended";
+    EXPECT_GE(eval_start, last_train_end)
+        << "round " << r << " was evaluated before its training ended";
   }
 }
 
@@ -200,10 +180,7 @@ TEST(ClusterProcesses, SubmitFailsWhenTheSchedulerDiesMidJob) {
   TempDir dir;
   Cluster cluster(dir, 1);
   ASSERT_TRUE(cluster.wait_for_nodes(1, 20s));
-  Process submit(kTroupe,
-                 {"submit", "--scheduler", cluster.endpoint(), "--model", "mlp", "--nodes", "2",
-                  "--rounds", "50", "--local-steps", "500", "--train-limit", "3000", "--test-limit",
-                  "500", "--threads", "1", "--data-dir", troupe::test::fashion_mnist_dir()},
+  Process submit(kTroupe, submit_job(cluster.endpoint(), 2, 50, 500, 3000, 500),
                  dir.file("submit.log"));
   ASSERT_TRUE(submit.wait_for_output("round   1/50", 60s)) << submit.output();
   cluster.scheduler().kill(SIGKILL);
@@ -216,29 +193,9 @@ TEST(ClusterProcesses, ANodeJoiningMidJobIsUsedFromTheNextRound) {
   TempDir dir;
   Cluster cluster(dir, 1);
   ASSERT_TRUE(cluster.wait_for_nodes(1, 20s));
-  Process submit(kTroupe,
-                 {"submit",
-                  "--scheduler",
-                  cluster.endpoint(),
-                  "--model",
-                  "mlp",
-                  "--nodes",
-                  "2",
-                  "--rounds",
-                  "8",
-                  "--local-steps",
-                  "2000",
-                  "--train-limit",
-                  "3000",
-                  "--test-limit",
-                  "500",
-                  "--threads",
-                  "1",
-                  "--data-dir",
-                  troupe::test::fashion_mnist_dir(),
-                  "--out",
-                  dir.file("r.json")},
-                 dir.file("submit.log"));
+  Process submit(
+      kTroupe, submit_job(cluster.endpoint(), 2, 8, 2000, 3000, 500, {"--out", dir.file("r.json")}),
+      dir.file("submit.log"));
   ASSERT_TRUE(submit.wait_for_output("round   1/8", 60s)) << submit.output();
   cluster.add_node("late");
   ASSERT_EQ(submit.wait_exit(120s), 0) << submit.output();
@@ -265,9 +222,9 @@ TEST(ClusterProcesses, JobsSubmittedWhileOneRunsAreQueuedAndAllComplete) {
   ASSERT_TRUE(cluster.wait_for_nodes(2, 20s));
   std::vector<std::unique_ptr<Process>> submits;
   for (int i = 0; i < 2; ++i) {
-    auto args = small_job(dir.file("r" + std::to_string(i) + ".json"));
-    args.insert(args.begin(),
-                {"submit", "--scheduler", cluster.endpoint(), "--name", "job" + std::to_string(i)});
+    const auto args = submit_job(cluster.endpoint(), 3, 2, 0, 3000, 1000,
+                                 {"--quiet", "--name", "job" + std::to_string(i), "--out",
+                                  dir.file("r" + std::to_string(i) + ".json")});
     submits.push_back(
         std::make_unique<Process>(kTroupe, args, dir.file("s" + std::to_string(i) + ".log")));
   }
