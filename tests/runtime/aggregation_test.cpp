@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "runtime/aggregation_math.hpp"
+#include "runtime/averaging_strategies.hpp"
 #include "runtime/strategy.hpp"
 
 using troupe::models::DType;
