@@ -79,6 +79,77 @@ Partition partition_dirichlet(const std::vector<std::uint8_t>& labels, int num_c
   return out;
 }
 
+Partition partition_labels(const std::vector<std::uint8_t>& labels, int num_classes,
+                           std::size_t parts, std::size_t k, std::uint64_t seed) {
+  if (parts == 0) throw std::invalid_argument("partition_labels: parts must be positive");
+  if (k == 0) throw std::invalid_argument("partition_labels: labels per part must be positive");
+  if (num_classes <= 0) throw std::invalid_argument("partition_labels: no classes");
+  std::vector<std::vector<std::size_t>> by_class(static_cast<std::size_t>(num_classes));
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    if (labels[i] >= num_classes)
+      throw std::invalid_argument("partition_labels: label out of range");
+    by_class[labels[i]].push_back(i);
+  }
+  std::mt19937_64 rng(seed);
+  // Present labels in a seeded random order; it decides which labels share a part.
+  std::vector<std::size_t> order;
+  for (std::size_t c = 0; c < by_class.size(); ++c)
+    if (!by_class[c].empty()) order.push_back(c);
+  if (order.size() < k)
+    throw std::invalid_argument("partition_labels: " + std::to_string(k) +
+                                " labels per part requested, but only " +
+                                std::to_string(order.size()) + " labels occur");
+  std::shuffle(order.begin(), order.end(), rng);
+
+  // Shards per label: proportional to its size (largest remainder), capped at
+  // `parts` (so no part needs two shards of one label) and at its size (no empty shard).
+  const std::size_t shards = parts * k;
+  std::vector<std::size_t> count(order.size(), 0), cap(order.size());
+  std::vector<double> target(order.size());
+  std::size_t capacity = 0, given = 0;
+  for (std::size_t j = 0; j < order.size(); ++j) {
+    const std::size_t size = by_class[order[j]].size();
+    cap[j] = std::min(parts, size);
+    capacity += cap[j];
+    target[j] = static_cast<double>(shards) * static_cast<double>(size) /
+                static_cast<double>(labels.size());
+    count[j] = std::min(cap[j], static_cast<std::size_t>(std::floor(target[j])));
+    given += count[j];
+  }
+  if (capacity < shards)
+    throw std::invalid_argument("partition_labels: too few examples for " + std::to_string(parts) +
+                                " parts of " + std::to_string(k) + " labels each");
+  for (; given < shards; ++given) {
+    std::size_t best = order.size();
+    for (std::size_t j = 0; j < order.size(); ++j)
+      if (count[j] < cap[j] &&
+          (best == order.size() || target[j] - static_cast<double>(count[j]) >
+                                       target[best] - static_cast<double>(count[best])))
+        best = j;
+    ++count[best];
+  }
+
+  // Cut each label's shuffled examples into its shards, label after label, and
+  // deal the shards round-robin: a label's (at most `parts`) consecutive shards
+  // go to distinct parts, and every part receives exactly k shards.
+  Partition out(parts);
+  std::size_t dealt = 0;
+  for (std::size_t j = 0; j < order.size(); ++j) {
+    auto examples = by_class[order[j]];
+    std::shuffle(examples.begin(), examples.end(), rng);
+    std::size_t begin = 0;
+    for (std::size_t s = 0; s < count[j]; ++s, ++dealt) {
+      const std::size_t end = examples.size() * (s + 1) / count[j];
+      auto& part = out[dealt % parts];
+      part.insert(part.end(), examples.begin() + static_cast<std::ptrdiff_t>(begin),
+                  examples.begin() + static_cast<std::ptrdiff_t>(end));
+      begin = end;
+    }
+  }
+  for (auto& part : out) std::sort(part.begin(), part.end());
+  return out;
+}
+
 double label_skew(const Partition& partition, const std::vector<std::uint8_t>& labels,
                   int num_classes) {
   std::vector<double> global(static_cast<std::size_t>(num_classes), 0.0);

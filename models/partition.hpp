@@ -1,8 +1,9 @@
 #pragma once
 /// \file
-/// Splitting a data set over nodes: IID, or label-skewed with a Dirichlet(alpha)
-/// prior per class (Hsu et al. 2019). Seeded and reproducible: the same inputs
-/// and seed give the same split on every machine with the same standard library.
+/// Splitting a data set over nodes: IID, label-skewed with a Dirichlet(alpha)
+/// prior per class (Hsu et al. 2019), or k labels per node (McMahan et al. 2017). Seeded and
+/// reproducible: the same inputs and seed give the same split on every machine with the same
+/// standard library.
 
 #include <cstddef>
 #include <cstdint>
@@ -23,6 +24,18 @@ Partition partition_iid(std::size_t n, std::size_t parts, std::uint64_t seed);
 Partition partition_dirichlet(const std::vector<std::uint8_t>& labels, int num_classes,
                               std::size_t parts, double alpha, std::uint64_t seed,
                               std::size_t min_size = 10);
+
+/// The "pathological non-IID" split (McMahan et al. 2017): every part holds
+/// examples of exactly `k` distinct labels. The examples of each label are
+/// shuffled and cut into shards, parts x k shards in all, shared out in
+/// proportion to the label's size but at most `parts` per label; the labels are
+/// laid out in a seeded random order and the shards dealt round-robin, so a
+/// label's shards land on different parts. Every example is used at most once
+/// (all of them when every label gets a shard). Throws std::invalid_argument
+/// when parts or k is 0, a label is out of range, fewer than k labels occur, or
+/// there are too few examples for parts x k non-empty shards.
+Partition partition_labels(const std::vector<std::uint8_t>& labels, int num_classes,
+                           std::size_t parts, std::size_t k, std::uint64_t seed);
 
 /// Label skew of a partition: the mean over parts of the total-variation distance
 /// between the part's label distribution and the whole set's (0 = identical).

@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <cmath>
 #include <mutex>
 #include <numeric>
 #include <random>
@@ -63,6 +64,18 @@ std::pair<torch::Tensor, torch::Tensor> to_tensors(const Dataset& data,
     lab[i] = data.labels[src];
   }
   return {images, labels};
+}
+
+/// FedProx: the gradient of mu/2 ||w - anchor||^2 is mu (w - anchor); add it to
+/// each parameter's gradient in place.
+void add_proximal_gradient(const std::vector<torch::Tensor>& params,
+                           const std::vector<torch::Tensor>& anchor, double mu) {
+  torch::NoGradGuard no_grad;
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    auto grad = params[i].mutable_grad();
+    if (!grad.defined()) continue;
+    grad.add_(params[i].detach() - anchor[i], mu);
+  }
 }
 
 }  // namespace
@@ -150,10 +163,16 @@ TrainResult LocalTrainer::train(const Parameters& global, const TrainOptions& op
   auto& s = *impl_;
   if (!s.images.defined()) throw std::logic_error("LocalTrainer::train called before set_data");
   if (options.batch_size <= 0) throw std::invalid_argument("batch size must be positive");
+  if (!(options.prox_mu >= 0.0) || !std::isfinite(options.prox_mu))
+    throw std::invalid_argument("prox_mu must be finite and >= 0");
   use_threads(s.options.threads);
   const auto start = std::chrono::steady_clock::now();
   import_parameters(global, *s.net);
   s.net->train();
+  // FedProx anchor: the global weights, kept for the proximal term's gradient.
+  std::vector<torch::Tensor> anchor;
+  if (options.prox_mu > 0.0)
+    for (const auto& p : s.net->parameters()) anchor.push_back(p.detach().clone());
   torch::optim::SGD sgd(s.net->parameters(),
                         torch::optim::SGDOptions(options.lr).momentum(options.momentum));
 
@@ -192,6 +211,7 @@ TrainResult LocalTrainer::train(const Parameters& global, const TrainOptions& op
       sgd.zero_grad();
       auto loss = torch::nn::functional::cross_entropy(s.net->forward(x), y);
       loss.backward();
+      if (!anchor.empty()) add_proximal_gradient(s.net->parameters(), anchor, options.prox_mu);
       sgd.step();
       // On the CPU item() costs nothing; on a GPU it would synchronise every step.
       if (on_cpu)

@@ -23,6 +23,10 @@ struct TrainOptions {
   double lr = 0.05;
   double momentum = 0.0;
   std::uint64_t seed = 0;  ///< shuffling order; the same seed gives the same update
+  /// FedProx (Li et al. 2020): when > 0, adds mu/2 ||w - w_global||^2 to the local
+  /// loss (i.e. mu (w - w_global) to each gradient), keeping the update near the
+  /// global model it started from. 0 is plain local SGD. Must be finite and >= 0.
+  double prox_mu = 0.0;
 };
 
 /// What a training task produced besides the new parameters.

@@ -10,6 +10,7 @@ using troupe::models::label_skew;
 using troupe::models::Partition;
 using troupe::models::partition_dirichlet;
 using troupe::models::partition_iid;
+using troupe::models::partition_labels;
 
 namespace {
 
@@ -83,4 +84,83 @@ TEST(LabelSkew, IsZeroForAnIdenticalDistribution) {
   const std::vector<std::uint8_t> labels{0, 1, 0, 1};
   EXPECT_DOUBLE_EQ(label_skew({{0, 1}, {2, 3}}, labels, 2), 0.0);
   EXPECT_DOUBLE_EQ(label_skew({{0, 2}, {1, 3}}, labels, 2), 0.5);
+}
+
+namespace {
+/// Distinct labels in each part.
+std::vector<std::size_t> labels_per_part(const Partition& p,
+                                         const std::vector<std::uint8_t>& labels) {
+  std::vector<std::size_t> out;
+  for (const auto& part : p) {
+    std::set<int> seen;
+    for (auto i : part) seen.insert(labels[i]);
+    out.push_back(seen.size());
+  }
+  return out;
+}
+
+/// No index appears twice over all parts, and all are in range.
+void expect_disjoint(const Partition& p, std::size_t n) {
+  std::vector<int> seen(n, 0);
+  for (const auto& part : p)
+    for (auto i : part) {
+      ASSERT_LT(i, n);
+      EXPECT_EQ(++seen[i], 1) << "index " << i << " used twice";
+    }
+}
+}  // namespace
+
+TEST(PartitionLabels, EveryPartHoldsExactlyKLabelsAndUsesEachExampleOnce) {
+  const auto labels = balanced_labels(5000);
+  for (std::size_t k : {1u, 2u, 3u, 10u}) {
+    SCOPED_TRACE(k);
+    const auto p = partition_labels(labels, 10, 10, k, 7);
+    ASSERT_EQ(p.size(), 10u);
+    EXPECT_EQ(labels_per_part(p, labels), std::vector<std::size_t>(10, k));
+    // 10 x k shards over 10 equal labels: every label gets a shard, so all examples are used.
+    expect_disjoint_and_complete(p, labels.size());
+  }
+}
+
+TEST(PartitionLabels, HoldsForUnevenLabelsAndPartCounts) {
+  // Label c occurs 50 + 40 c times.
+  std::vector<std::uint8_t> labels;
+  for (int c = 0; c < 10; ++c)
+    labels.insert(labels.end(), 50 + 40 * c, static_cast<std::uint8_t>(c));
+  std::mt19937 rng(3);
+  std::shuffle(labels.begin(), labels.end(), rng);
+  for (std::size_t parts : {3u, 7u, 13u}) {
+    SCOPED_TRACE(parts);
+    const auto p = partition_labels(labels, 10, parts, 3, 2);
+    ASSERT_EQ(p.size(), parts);
+    EXPECT_EQ(labels_per_part(p, labels), std::vector<std::size_t>(parts, 3));
+    expect_disjoint(p, labels.size());
+    for (const auto& part : p) EXPECT_FALSE(part.empty());
+  }
+}
+
+TEST(PartitionLabels, FewShardsLeaveSomeLabelsUnused) {
+  const auto labels = balanced_labels(1000);
+  const auto p = partition_labels(labels, 10, 3, 1, 1);  // 3 shards for 10 labels
+  EXPECT_EQ(labels_per_part(p, labels), std::vector<std::size_t>(3, 1));
+  expect_disjoint(p, labels.size());
+  std::size_t used = 0;
+  for (const auto& part : p) used += part.size();
+  EXPECT_EQ(used, 300u);  // three whole labels of 100 examples
+}
+
+TEST(PartitionLabels, SameSeedGivesTheSameSplitAndAnotherSeedDoesNot) {
+  const auto labels = balanced_labels(2000);
+  EXPECT_EQ(partition_labels(labels, 10, 5, 2, 3), partition_labels(labels, 10, 5, 2, 3));
+  EXPECT_NE(partition_labels(labels, 10, 5, 2, 3), partition_labels(labels, 10, 5, 2, 4));
+}
+
+TEST(PartitionLabels, RejectsImpossibleRequests) {
+  const auto labels = balanced_labels(100);
+  EXPECT_THROW(partition_labels(labels, 10, 0, 2, 1), std::invalid_argument);
+  EXPECT_THROW(partition_labels(labels, 10, 5, 0, 1), std::invalid_argument);
+  EXPECT_THROW(partition_labels(labels, 10, 5, 11, 1), std::invalid_argument);  // only 10 labels
+  EXPECT_THROW(partition_labels(labels, 5, 5, 2, 1), std::invalid_argument);    // label >= 5
+  // 2 examples of 2 labels cannot make 3 parts x 1 non-empty shard.
+  EXPECT_THROW(partition_labels({0, 1}, 2, 3, 1, 1), std::invalid_argument);
 }

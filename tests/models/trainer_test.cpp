@@ -90,3 +90,51 @@ TEST(Device, UnknownOrUnavailableDevicesAreExplained) {
     EXPECT_NE(check_device("cuda").find("no CUDA"), std::string::npos);
   }
 }
+
+namespace {
+double squared_distance(const Parameters& a, const Parameters& b) {
+  const auto* x = reinterpret_cast<const float*>(a.bytes.data());
+  const auto* y = reinterpret_cast<const float*>(b.bytes.data());
+  double sum = 0.0;
+  for (std::size_t i = 0; i < a.bytes.size() / sizeof(float); ++i) {
+    const double d = static_cast<double>(x[i]) - y[i];
+    sum += d * d;
+  }
+  return sum;
+}
+}  // namespace
+
+TEST(LocalTrainer, AProximalTermKeepsTheUpdateCloserToTheGlobalModel) {
+  // Given the same data, start and seed
+  const auto data = real_head(Split::train, 600);
+  const auto init = initial_parameters(ModelKind::mlp, 5);
+  TrainOptions opts;
+  opts.local_epochs = 2;
+  opts.seed = 4;
+  LocalTrainer t(ModelKind::mlp, {"cpu", 1});
+  t.set_data(data, iota(data.size()), 0);
+  // When trained without and with FedProx's proximal term
+  Parameters plain, prox, plain_again;
+  t.train(init, opts, plain);
+  opts.prox_mu = 1.0;
+  const auto r = t.train(init, opts, prox);
+  opts.prox_mu = 0.0;
+  t.train(init, opts, plain_again);
+  // Then the proximal update moved less, still trained, and mu = 0 is plain SGD
+  EXPECT_LT(squared_distance(prox, init), 0.9 * squared_distance(plain, init));
+  EXPECT_GT(squared_distance(prox, init), 0.0);
+  EXPECT_TRUE(std::isfinite(r.mean_loss));
+  EXPECT_EQ(plain.bytes, plain_again.bytes);
+}
+
+TEST(LocalTrainer, RejectsANegativeOrNonFiniteProximalWeight) {
+  const auto data = real_head(Split::train, 50);
+  LocalTrainer t(ModelKind::mlp, {"cpu", 1});
+  t.set_data(data, iota(data.size()), 0);
+  TrainOptions opts;
+  opts.prox_mu = -0.1;
+  Parameters out;
+  EXPECT_THROW(t.train(initial_parameters(ModelKind::mlp, 1), opts, out), std::invalid_argument);
+  opts.prox_mu = std::nan("");
+  EXPECT_THROW(t.train(initial_parameters(ModelKind::mlp, 1), opts, out), std::invalid_argument);
+}
