@@ -48,6 +48,10 @@ std::shared_ptr<const models::Partition> DataCatalog::partition(const PartitionS
   } else if (spec.scheme == "dirichlet") {
     p = models::partition_dirichlet(data->labels, data->num_classes,
                                     static_cast<std::size_t>(spec.parts), spec.alpha, spec.seed);
+  } else if (spec.scheme == "labels") {
+    p = models::partition_labels(data->labels, data->num_classes,
+                                 static_cast<std::size_t>(spec.parts),
+                                 static_cast<std::size_t>(spec.labels), spec.seed);
   } else {
     throw std::invalid_argument("unknown partition scheme '" + spec.scheme + "'");
   }

@@ -68,6 +68,7 @@ models::TrainOptions train_options(const JobSpec& job, std::uint64_t seed) {
   opts.lr = job.lr;
   opts.momentum = job.momentum;
   opts.seed = seed;
+  opts.prox_mu = job.prox_mu;
   return opts;
 }
 
