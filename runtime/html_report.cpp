@@ -39,7 +39,7 @@ th { background: #f2f2f2; } td:first-child { white-space: nowrap; } td.text, th.
 tr.failed td { background: #fde8e8; } .status-ok { color: #1a7f37; font-weight: bold; }
 .status-failed { color: #c62828; font-weight: bold; } .error { color: #c62828; }
 .charts { display: flex; flex-wrap: wrap; gap: 16px; } .scroll { overflow-x: auto; }
-code, .mono { font-family: monospace; } .note { color: #666; font-size: 12px; }
+code, .mono { font-family: monospace; } td.mono { max-width: 11em; word-break: break-all; } .note { color: #666; font-size: 12px; }
 details { margin: 8px 0; } summary { cursor: pointer; }
 )";
 
@@ -80,7 +80,8 @@ std::string mode_of(const json& doc) {
 
 void summary_table(std::ostringstream& s, const std::vector<RunReport>& runs,
                    const std::vector<std::string>& labels, const std::vector<json>& docs) {
-  s << "<h2 id=\"summary\">Summary</h2>\n<table id=\"summary-table\">\n<tr><th "
+  s << "<h2 id=\"summary\">Summary</h2>\n<div class=\"scroll\"><table "
+       "id=\"summary-table\">\n<tr><th "
        "class=\"text\">run</th>"
        "<th class=\"text\">status</th><th class=\"text\">mode</th><th class=\"text\">strategy</th>"
        "<th class=\"text\">policy</th><th class=\"text\">model</th><th>nodes</th><th>rounds</th>"
@@ -114,7 +115,7 @@ void summary_table(std::ostringstream& s, const std::vector<RunReport>& runs,
       s << "<tr><td></td><td colspan=\"17\" class=\"text error\" id=\"" << p << "error\">"
         << html_escape(r.error) << "</td></tr>\n";
   }
-  s << "</table>\n";
+  s << "</table></div>\n";
 }
 
 void round_charts(std::ostringstream& s, const std::vector<RunReport>& runs,
