@@ -351,7 +351,10 @@ runtime::RunReport run_submit(const SubmitOptions& options) {
   bool running = true;
   self->receive_while(running)(
       [&](progress_atom, const runtime::RoundRecord& r) {
-        if (!options.common.quiet) print_round(r, options.job.rounds);
+        if (options.on_round)
+          options.on_round(r);
+        else if (!options.common.quiet)
+          print_round(r, options.job.rounds);
       },
       [&](runtime::RunReport& r) {
         report = std::move(r);

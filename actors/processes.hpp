@@ -7,6 +7,7 @@
 /// an exit code (0 ok, 1 failure). Messages go to stdout/stderr.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -71,6 +72,8 @@ struct SubmitOptions {
   Endpoint scheduler;
   runtime::JobSpec job;
   ProcessOptions common;
+  /// Shows each round's progress; empty: a plain line per round unless quiet.
+  std::function<void(const runtime::RoundRecord&)> on_round;
 };
 /// Submits, streams progress lines, and returns the report (status "failed"
 /// with the reason when the scheduler cannot be reached or is lost).

@@ -5,6 +5,7 @@
 #include "cli/commands.hpp"
 #include "cli/job_options.hpp"
 #include "cli/options.hpp"
+#include "cli/progress_printer.hpp"
 #include "models/trainer.hpp"
 
 namespace troupe::cli {
@@ -129,11 +130,12 @@ int node_command(int argc, char** argv) {
 
 int submit_command(int argc, char** argv) {
   actors::SubmitOptions o;
-  std::string scheduler = kDefaultScheduler, out;
+  std::string scheduler = kDefaultScheduler;
+  ReportOutputs outputs;
   po::options_description desc("troupe submit options");
   desc.add_options()("scheduler", po::value(&scheduler)->default_value(scheduler),
-                     "the scheduler (HOST:PORT)")("out", po::value(&out),
-                                                  "write the JSON report to FILE");
+                     "the scheduler (HOST:PORT)");
+  add_report_options(desc, outputs);
   add_job_options(desc, o.job);
   add_process_options(desc, o.common, false);
   if (auto code = parse_options("submit", argc, argv, desc)) return *code;
@@ -143,7 +145,11 @@ int submit_command(int argc, char** argv) {
     std::cout << "troupe submit: job '" << o.job.name << "' to " << o.scheduler.str() << ": "
               << o.job.rounds << " rounds, " << o.job.model << ", " << o.job.nodes << " shards"
               << std::endl;
-  return finish_report(actors::run_submit(o), out);
+  ProgressPrinter progress(o.job.rounds, o.common.quiet);
+  o.on_round = [&](const runtime::RoundRecord& r) { progress.round(r); };
+  const auto report = actors::run_submit(o);
+  progress.finish();
+  return finish_report(report, outputs);
 }
 
 int status_command(int argc, char** argv) {

@@ -2,6 +2,8 @@
 /// \file
 /// The troupe subcommands; each parses its options and wires them to a library call.
 
+#include <boost/program_options/options_description.hpp>
+
 #include <string>
 
 #include "runtime/report.hpp"
@@ -20,11 +22,20 @@ int allocate_command(int argc, char** argv);    ///< troupe allocate: one alloca
 int simulate_command(int argc,
                      char** argv);  ///< troupe simulate: the online scheduler, virtual clock
 
-/// Prints the report's tables, writes `out` (JSON) when given, and returns the
-/// exit code: 0 when the job succeeded, 1 otherwise.
-int finish_report(const runtime::RunReport& report, const std::string& out);
+int report_command(int argc, char** argv);  ///< troupe report: HTML page from JSON reports
 
-/// Prints a per-round progress line.
-void print_progress(const runtime::RoundRecord& record, int rounds);
+/// Where a job's report goes besides the terminal.
+struct ReportOutputs {
+  std::string json_file;  ///< --out FILE
+  std::string html_dir;   ///< --report DIR
+};
+
+/// Adds --out FILE and --report DIR.
+void add_report_options(boost::program_options::options_description& desc, ReportOutputs& outputs);
+
+/// Prints the report's tables, writes the JSON file and the HTML report when
+/// asked, and returns the exit code: 0 when the job succeeded and every file
+/// was written, 1 otherwise.
+int finish_report(const runtime::RunReport& report, const ReportOutputs& outputs);
 
 }  // namespace troupe::cli

@@ -1,14 +1,15 @@
 // troupe run and troupe train: jobs in this process.
-#include <iomanip>
 #include <iostream>
 
 #include "actors/cluster.hpp"
 #include "cli/commands.hpp"
 #include "cli/job_options.hpp"
 #include "cli/options.hpp"
+#include "cli/progress_printer.hpp"
 #include "models/idx_reader.hpp"
 #include "models/trainer.hpp"
 #include "runtime/centralized.hpp"
+#include "runtime/html_report.hpp"
 
 namespace troupe::cli {
 
@@ -16,17 +17,17 @@ namespace po = boost::program_options;
 
 namespace {
 
-/// Options of a job run here: the job, --out, --quiet.
+/// Options of a job run here: the job, --out, --report, --quiet.
 struct LocalJob {
   runtime::JobSpec job;
-  std::string out;
+  ReportOutputs outputs;
   bool quiet = false;
 };
 
 std::optional<int> parse_local_job(const std::string& command, int argc, char** argv, LocalJob& p) {
   po::options_description desc("troupe " + command + " options");
-  desc.add_options()("out", po::value(&p.out), "write the JSON report to FILE")(
-      "quiet,q", po::bool_switch(&p.quiet), "no per-round progress lines");
+  add_report_options(desc, p.outputs);
+  desc.add_options()("quiet,q", po::bool_switch(&p.quiet), "no progress output");
   add_job_options(desc, p.job);
   if (auto code = parse_options(command, argc, argv, desc)) return code;
   if (auto why = p.job.validate(); !why.empty()) return usage_error(command, why);
@@ -36,52 +37,66 @@ std::optional<int> parse_local_job(const std::string& command, int argc, char** 
 
 }  // namespace
 
-void print_progress(const runtime::RoundRecord& r, int rounds) {
-  std::cout << "round " << std::setw(3) << r.round << '/' << rounds << std::fixed
-            << std::setprecision(4) << "  accuracy " << r.accuracy << "  f1 " << r.f1
-            << "  test loss " << r.loss << "  updates " << r.updates << std::setprecision(2) << "  "
-            << r.seconds << " s" << std::endl;
+void add_report_options(po::options_description& desc, ReportOutputs& outputs) {
+  desc.add_options()("out", po::value(&outputs.json_file), "write the JSON report to FILE")(
+      "report", po::value(&outputs.html_dir),
+      "write the HTML report (index.html, report.json) into DIR");
 }
 
-int finish_report(const runtime::RunReport& report, const std::string& out) {
+int finish_report(const runtime::RunReport& report, const ReportOutputs& outputs) {
   if (!report.rounds.empty() || !report.tasks.empty()) runtime::print_report(std::cout, report);
-  if (!out.empty()) {
+  int code = kExitOk;
+  if (!outputs.json_file.empty()) {
     try {
-      runtime::write_json(report, out);
-      std::cout << "report written to " << out << '\n';
+      runtime::write_json(report, outputs.json_file);
+      std::cout << "report written to " << outputs.json_file << '\n';
     } catch (const std::exception& e) {
       std::cerr << "troupe: " << e.what() << '\n';
-      return kExitFailed;
+      code = kExitFailed;
+    }
+  }
+  // A failed job's page still shows how far it got.
+  if (!outputs.html_dir.empty()) {
+    try {
+      runtime::write_html_report(outputs.html_dir, {report}, {report.config.name});
+      std::cout << "HTML report written to " << outputs.html_dir << "/index.html\n";
+    } catch (const std::exception& e) {
+      std::cerr << "troupe: " << e.what() << '\n';
+      code = kExitFailed;
     }
   }
   if (report.status != "ok") {
     std::cerr << "troupe: job failed: " << report.error << '\n';
     return kExitFailed;
   }
-  return kExitOk;
+  return code;
 }
 
 int run_command(int argc, char** argv) {
   LocalJob p;
   if (auto code = parse_local_job("run", argc, argv, p)) return *code;
   actors::EmbeddedOptions options;
+  ProgressPrinter progress(p.job.rounds, p.quiet);
+  options.on_round = [&](const runtime::RoundRecord& r, int) { progress.round(r); };
   if (!p.quiet) {
-    options.on_round = print_progress;
     std::cout << "troupe run: " << p.job.nodes << " nodes, " << p.job.rounds << " rounds, "
               << p.job.model << ", " << p.job.partition << " split, policy " << p.job.policy
               << std::endl;
   }
-  return finish_report(actors::run_embedded(p.job, options), p.out);
+  const auto report = actors::run_embedded(p.job, options);
+  progress.finish();
+  return finish_report(report, p.outputs);
 }
 
 int train_command(int argc, char** argv) {
   LocalJob p;
   if (auto code = parse_local_job("train", argc, argv, p)) return *code;
   try {
-    runtime::RoundCallback on_round;
-    if (!p.quiet)
-      on_round = [&](const runtime::RoundRecord& r) { print_progress(r, p.job.rounds); };
-    return finish_report(runtime::train_centralized(p.job, on_round), p.out);
+    ProgressPrinter progress(p.job.rounds, p.quiet);
+    const auto report = runtime::train_centralized(
+        p.job, [&](const runtime::RoundRecord& r) { progress.round(r); });
+    progress.finish();
+    return finish_report(report, p.outputs);
   } catch (const std::exception& e) {
     std::cerr << "troupe train: " << e.what() << '\n';
     return kExitFailed;

@@ -23,6 +23,7 @@ const char* kUsage =
     "  allocate    allocate tasks to nodes once (task/node files or an OR-Library GAP file)\n"
     "  simulate    run the online scheduler on a simulated cluster (virtual clock)\n"
     "  replay      replay an asynchronous run's event log and check the model bit for bit\n"
+    "  report      render saved JSON run reports as one HTML page (runs overlaid)\n"
     "\n"
     "allocation policies: priority, best-fit, spread, pack, balanced, regret, exact\n"
     "\n"
@@ -55,6 +56,7 @@ int main(int argc, char** argv) {
   if (command == "allocate") return allocate_command(argc, argv);
   if (command == "simulate") return simulate_command(argc, argv);
   if (command == "replay") return replay_command(argc, argv);
+  if (command == "report") return report_command(argc, argv);
   std::cerr << "troupe: unknown command '" << command << "'\n\n" << kUsage;
   return kExitUsage;
 }

@@ -20,11 +20,15 @@ std::optional<int> parse_options(const std::string& command, int argc, char** ar
 }
 
 std::optional<int> parse_command_line(const std::string& command, po::options_description& desc,
-                                      int argc, char** argv, po::variables_map& vm) {
+                                      int argc, char** argv, po::variables_map& vm,
+                                      const po::positional_options_description* positional) {
   desc.add_options()("help,h", "show this help")(
       "config", po::value<std::string>(), "read options from an INI file (the command line wins)");
   try {
-    po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
+    po::command_line_parser parser(argc, argv);
+    parser.options(desc);
+    if (positional) parser.positional(*positional);
+    po::store(parser.run(), vm);
     if (vm.count("help")) {
       std::cout << "usage: troupe " << command << " [options]\n\n" << desc << '\n';
       return kExitOk;

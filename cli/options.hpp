@@ -21,10 +21,12 @@ inline constexpr int kExitUsage = 2;
 std::optional<int> parse_options(const std::string& command, int argc, char** argv,
                                  boost::program_options::options_description& desc);
 
-/// The same, keeping the parsed values in `vm` (to ask which options were given).
-std::optional<int> parse_command_line(const std::string& command,
-                                      boost::program_options::options_description& desc, int argc,
-                                      char** argv, boost::program_options::variables_map& vm);
+/// The same, keeping the parsed values in `vm` (to ask which options were given),
+/// and taking bare arguments as the options `positional` names (none when null).
+std::optional<int> parse_command_line(
+    const std::string& command, boost::program_options::options_description& desc, int argc,
+    char** argv, boost::program_options::variables_map& vm,
+    const boost::program_options::positional_options_description* positional = nullptr);
 
 /// Reports a usage error for `command` and returns kExitUsage.
 int usage_error(const std::string& command, const std::string& message);

@@ -97,12 +97,20 @@ std::string gantt_svg(const ScheduleReport& report, const GanttOptions& options)
   s << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << options.width << "\" height=\""
     << height << "\" font-family=\"sans-serif\" font-size=\"11\">\n"
     << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-    << "<text x=\"8\" y=\"18\" font-size=\"14\" font-weight=\"bold\">troupe schedule, policy "
-    << escape(report.policy) << "</text>\n"
-    << "<text x=\"8\" y=\"36\">makespan " << num(report.makespan_s) << " s, completion mean "
-    << num(report.mean_completion_s) << " s, p95 " << num(report.p95_completion_s)
-    << " s, utilisation " << num(100.0 * report.utilisation) << " %, deadline misses "
-    << report.deadline_misses << ", objective " << num(report.objective) << "</text>\n";
+    << "<text x=\"8\" y=\"18\" font-size=\"14\" font-weight=\"bold\">";
+  if (options.title.empty())
+    s << "troupe schedule, policy " << escape(report.policy);
+  else
+    s << escape(options.title);
+  s << "</text>\n<text x=\"8\" y=\"36\">";
+  if (options.subtitle.empty())
+    s << "makespan " << num(report.makespan_s) << " s, completion mean "
+      << num(report.mean_completion_s) << " s, p95 " << num(report.p95_completion_s)
+      << " s, utilisation " << num(100.0 * report.utilisation) << " %, deadline misses "
+      << report.deadline_misses << ", objective " << num(report.objective);
+  else
+    s << escape(options.subtitle);
+  s << "</text>\n";
   for (std::size_t r = 0; r < rows; ++r) {
     const auto& id = report.nodes[r].id;
     s << "<rect x=\"" << kLabelWidth << "\" y=\"" << row_y[r] << "\" width=\"" << chart_w
@@ -125,10 +133,14 @@ std::string gantt_svg(const ScheduleReport& report, const GanttOptions& options)
   s << "<line x1=\"" << kLabelWidth << "\" y1=\"" << axis_y << "\" x2=\"" << kLabelWidth + chart_w
     << "\" y2=\"" << axis_y << "\" stroke=\"black\"/>\n";
   constexpr int kTicks = 10;
+  // Enough decimals that neighbouring ticks differ (2 for spans of seconds or more).
+  const int digits = std::clamp(static_cast<int>(std::ceil(-std::log10(span / kTicks))), 2, 6);
   for (int i = 0; i <= kTicks; ++i) {
     const double t = t0 + span * i / kTicks;
+    char label[32];
+    std::snprintf(label, sizeof label, "%.*f", digits, t);
     s << "<text x=\"" << num(x_of(t)) << "\" y=\"" << axis_y + 14 << "\" text-anchor=\"middle\">"
-      << num(t) << "</text>\n";
+      << label << "</text>\n";
   }
   s << "<text x=\"" << kLabelWidth + chart_w / 2 << "\" y=\"" << axis_y + 28
     << "\" text-anchor=\"middle\">time (s)</text>\n";

@@ -14,6 +14,8 @@ struct GanttOptions {
   int width = 1200;  ///< pixels, chart area included
   int row_height = 18;
   std::size_t max_nodes = 200;  ///< rows drawn; the rest are summarised in a note
+  std::string title;            ///< empty: "troupe schedule, policy P"
+  std::string subtitle;         ///< empty: the schedule's efficiency figures
 };
 
 std::string gantt_svg(const ScheduleReport& report, const GanttOptions& options = {});

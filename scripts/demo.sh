@@ -6,4 +6,4 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/build.sh" >&2
 build=${TROUPE_BUILD_DIR:-$root/build}
-exec "$build/cli/troupe" run --out "$build/demo-report.json" "$@"
+exec "$build/cli/troupe" run --out "$build/demo-report.json" --report "$build/demo-report" "$@"

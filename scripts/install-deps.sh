@@ -17,7 +17,9 @@ packages=(
   coinor-libcbc-dev     # exact allocation (EPL)
   dataset-fashion-mnist # the real data
   iproute2              # network namespaces for the multi-host example and tests
-  python3               # examples/cluster picks free ports with it
+  python3               # examples/cluster and the HTML report test use it
+  chromium              # headless browser for the HTML report test
+  fonts-dejavu-core     # a font for Chromium's screenshots
 )
 if [[ "${TROUPE_WITH_PYTHON_BENCH:-0}" == 1 ]]; then
   packages+=(python3-torch)
