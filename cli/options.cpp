@@ -2,6 +2,9 @@
 
 #include <fstream>
 #include <iostream>
+#include <vector>
+
+#include "runtime/plugin.hpp"
 
 namespace troupe::cli {
 
@@ -22,7 +25,10 @@ std::optional<int> parse_options(const std::string& command, int argc, char** ar
 std::optional<int> parse_command_line(const std::string& command, po::options_description& desc,
                                       int argc, char** argv, po::variables_map& vm) {
   desc.add_options()("help,h", "show this help")(
-      "config", po::value<std::string>(), "read options from an INI file (the command line wins)");
+      "config", po::value<std::string>(), "read options from an INI file (the command line wins)")(
+      "plugin", po::value<std::vector<std::string>>()->composing(),
+      "load a troupe plugin (shared library) that registers policies, strategies or node "
+      "behaviours; repeatable");
   try {
     po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
     if (vm.count("help")) {
@@ -42,6 +48,17 @@ std::optional<int> parse_command_line(const std::string& command, po::options_de
     po::notify(vm);
   } catch (const po::error& e) {
     return usage_error(command, e.what());
+  }
+  // Plugins load before the command checks its options, so that the names they
+  // register are valid values of --policy and the like.
+  if (vm.count("plugin")) {
+    for (const auto& path : vm["plugin"].as<std::vector<std::string>>()) {
+      try {
+        runtime::load_plugin(path);
+      } catch (const std::exception& e) {
+        return usage_error(command, std::string("--plugin: ") + e.what());
+      }
+    }
   }
   return std::nullopt;
 }
