@@ -1,27 +1,38 @@
 #include "actors/aggregator_actor.hpp"
 
 #include <algorithm>
+#include <fstream>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "actors/errors.hpp"
 #include "models/model_kind.hpp"
 #include "models/trainer.hpp"
+#include "runtime/async_aggregation.hpp"
+#include "runtime/job_json.hpp"
 #include "runtime/strategy.hpp"
 
 namespace troupe::actors {
 namespace {
 
-/// Versions kept for nodes that are still fetching an older one.
+/// Versions kept in sync mode for nodes that are still fetching an older one.
 constexpr std::size_t kVersionsKept = 3;
 
 struct AggregatorState {
   AggregatorConfig config;
+  runtime::JobSpec job;
+  // Synchronous rounds.
   std::unique_ptr<runtime::AggregationStrategy> strategy;
   std::map<std::int64_t, std::shared_ptr<const models::Parameters>> versions;
   std::int64_t version = -1;
   std::int32_t collecting_round = 0;
   std::map<std::int64_t, runtime::ClientUpdate> updates;  ///< this round's, by task id
+  // Asynchronous modes.
+  std::unique_ptr<runtime::AsyncAggregator> async;
+  std::unique_ptr<std::ofstream> event_log;
+
+  bool is_async() const { return static_cast<bool>(async); }
 
   static inline const char* name = "troupe.aggregator";
 };
@@ -34,38 +45,100 @@ void publish(AggregatorState& st, std::int64_t version, models::Parameters param
   while (st.versions.size() > kVersionsKept) st.versions.erase(st.versions.begin());
 }
 
+std::string not_held(std::int64_t version, std::int64_t current) {
+  return "model version " + std::to_string(version) + " is not held (current " +
+         std::to_string(current) + ")";
+}
+
+caf::result<runtime::UpdateReceipt> add_async(AggregatorState& st, ModelUpdate& update) {
+  runtime::AsyncUpdate u;
+  u.task_id = update.task_id;
+  u.node = update.node;
+  u.shard = update.shard;
+  u.seed = update.seed;
+  u.base_version = update.base_version;
+  u.samples = update.samples;
+  u.attack = update.attack;
+  u.params = &update.params;
+  runtime::AsyncEvent e;
+  try {
+    e = st.async->add(u);
+  } catch (const std::exception& ex) {
+    return failure(std::string("aggregation failed: ") + ex.what());
+  }
+  if (st.event_log) {
+    *st.event_log << runtime::event_to_json_line(e) << '\n';
+    st.event_log->flush();
+  }
+  runtime::UpdateReceipt r;
+  r.accepted = e.accepted;
+  r.reason = e.reason;
+  r.version = e.version;
+  r.new_version = e.new_version;
+  r.staleness = e.staleness;
+  r.fingerprint = e.fingerprint;
+  return r;
+}
+
 aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, AggregatorConfig config) {
   self->state.config = std::move(config);
   return {
       [self](setup_atom, const runtime::JobSpec& job) -> caf::result<std::int64_t> {
         auto& st = self->state;
         try {
-          st.strategy = runtime::make_strategy(st.config.strategy);
           const auto kind = models::parse_model_kind(job.model);
           if (!kind) return failure("unknown model '" + job.model + "'");
+          st.job = job;
           st.versions.clear();
           st.updates.clear();
+          st.async.reset();
+          st.event_log.reset();
+          st.strategy.reset();
           st.collecting_round = 1;
-          publish(st, 0, models::initial_parameters(*kind, job.seed));
-          return st.version;
+          auto initial = models::initial_parameters(*kind, job.seed);
+          if (job.mode == "sync") {
+            const auto& name = st.config.strategy.empty() ? job.strategy : st.config.strategy;
+            st.strategy = runtime::make_strategy(name);
+            publish(st, 0, std::move(initial));
+            return st.version;
+          }
+          st.async = std::make_unique<runtime::AsyncAggregator>(
+              runtime::AsyncOptions::from_job(job), std::move(initial));
+          if (!job.event_log.empty()) {
+            st.event_log = std::make_unique<std::ofstream>(job.event_log, std::ios::trunc);
+            if (!*st.event_log) return failure("cannot write the event log " + job.event_log);
+            *st.event_log << nlohmann::json{{"job", runtime::job_to_json(job)}}.dump() << '\n';
+            st.event_log->flush();
+          }
+          return std::int64_t{0};
         } catch (const std::exception& e) {
           return failure(std::string("aggregator set-up failed: ") + e.what());
         }
       },
       [self](model_atom, std::int64_t version) -> caf::result<std::int64_t, models::Parameters> {
         auto& st = self->state;
+        if (st.is_async()) {
+          auto p = st.async->get(version);
+          if (!p) return failure(not_held(version, st.async->version()));
+          return {version, *p};
+        }
         auto it = st.versions.find(version);
-        if (it == st.versions.end())
-          return failure("model version " + std::to_string(version) + " is not held (current " +
-                         std::to_string(st.version) + ")");
+        if (it == st.versions.end()) return failure(not_held(version, st.version));
         return {version, *it->second};
       },
-      [self](update_atom, ModelUpdate& update) -> caf::result<std::int64_t> {
+      [self](update_atom, ModelUpdate& update) -> caf::result<runtime::UpdateReceipt> {
         auto& st = self->state;
-        if (update.round != st.collecting_round)
-          return failure("update of task " + std::to_string(update.task_id) + " is for round " +
-                         std::to_string(update.round) + ", collecting round " +
-                         std::to_string(st.collecting_round));
+        if (st.is_async()) return add_async(st, update);
+        runtime::UpdateReceipt receipt;
+        receipt.version = st.version;
+        if (update.round != st.collecting_round) {
+          // The round closed without it: a late update, acknowledged and not used.
+          receipt.accepted = false;
+          receipt.reason = "late: round " + std::to_string(update.round) +
+                           " was aggregated (collecting round " +
+                           std::to_string(st.collecting_round) + ")";
+          return receipt;
+        }
         if (st.updates.count(update.task_id))
           return failure("duplicate update for task " + std::to_string(update.task_id));
         const auto& current = *st.versions.at(st.version);
@@ -78,12 +151,28 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
         u.samples = update.samples;
         u.loss = update.mean_loss;
         u.base_version = update.base_version;
+        u.score = update.score;
         u.params = std::make_shared<const models::Parameters>(std::move(update.params));
         st.updates.emplace(u.task_id, std::move(u));
-        return update.task_id;
+        receipt.accepted = true;
+        receipt.staleness = st.version - update.base_version;
+        return receipt;
       },
       [self](aggregate_atom, const AggregateRequest& req) -> caf::result<AggregateOutcome> {
         auto& st = self->state;
+        if (st.is_async()) {
+          // The end of an asynchronous job: apply what is buffered.
+          auto e = st.async->flush();
+          if (st.event_log) {
+            *st.event_log << runtime::event_to_json_line(e) << '\n';
+            st.event_log->flush();
+          }
+          AggregateOutcome out;
+          out.version = e.version;
+          out.changed = e.new_version;
+          out.fingerprint = e.fingerprint;
+          return out;
+        }
         if (req.round != st.collecting_round)
           return failure("aggregate for round " + std::to_string(req.round) +
                          " while collecting round " + std::to_string(st.collecting_round));

@@ -8,7 +8,7 @@
 namespace troupe::actors {
 
 struct AggregatorConfig {
-  std::string strategy = "fedavg";
+  std::string strategy;  ///< overrides the job's --strategy when not empty
 };
 
 /// Spawns an aggregator (on its own thread: averaging large models blocks).

@@ -1,11 +1,15 @@
 #include "actors/node_actor.hpp"
 
 #include <chrono>
+#include <cmath>
+#include <cstdio>
 #include <functional>
 #include <optional>
+#include <thread>
 
 #include "actors/errors.hpp"
 #include "models/trainer.hpp"
+#include "runtime/attacks.hpp"
 
 namespace troupe::actors {
 namespace {
@@ -50,6 +54,17 @@ void with_model(NodePtr self, std::int64_t version, std::function<void()> then,
           [fail](caf::error& err) { fail(std::move(err)); });
 }
 
+/// Whether this node drops task `task_id` (simulated drop-out): a stable hash
+/// of job seed, task and node, so reruns drop the same tasks.
+bool drops(const NodeState& st, std::int64_t task_id) {
+  const double p = st.config.dropout >= 0.0 ? st.config.dropout : st.job->dropout;
+  if (!(p > 0.0)) return false;
+  std::uint64_t h = runtime::task_seed(st.job->seed ^ 0x5a17d0f0ULL, static_cast<int>(task_id), 0);
+  for (char c : st.config.name) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
+  h = runtime::task_seed(h, 1, 1);
+  return static_cast<double>(h >> 11) * 0x1.0p-53 < p;
+}
+
 int threads_of(const NodeState& st) {
   return st.config.threads > 0 ? st.config.threads : st.job->threads;
 }
@@ -72,6 +87,7 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
                            "/" + std::to_string(placement.shards) +
                            " but the job splits the data into " + std::to_string(job.nodes) +
                            " shards");
+          runtime::parse_attack(st.config.attack);  // a bad name fails the set-up
           st.job = job;
           if (st.config.data) {
             st.catalog = st.config.data;
@@ -83,8 +99,7 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
               st.catalog =
                   std::make_shared<runtime::DataCatalog>(dir, job.train_limit, job.test_limit);
           }
-          runtime::PartitionSpec spec{job.partition, job.alpha, job.nodes, job.seed};
-          st.partition = st.catalog->partition(spec);
+          st.partition = st.catalog->partition(runtime::partition_spec(job));
           st.train_set = st.catalog->train();
           const models::DeviceOptions device{device_of(st), threads_of(st)};
           st.trainer.emplace(*kind, device);
@@ -120,6 +135,15 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
                              " does not exist"));
           return rp;
         }
+        if (drops(st, task.task_id)) {
+          TrainOutcome dropped;
+          dropped.task_id = task.task_id;
+          dropped.node = st.config.name;
+          dropped.dropped = true;
+          dropped.receipt.reason = "node dropped out (simulated)";
+          rp.deliver(dropped);
+          return rp;
+        }
         auto fail = [rp](caf::error err) mutable { rp.deliver(std::move(err)); };
         with_model(
             self, task.base_version,
@@ -134,9 +158,18 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
                                      (*st.partition)[static_cast<std::size_t>(task.shard)],
                                      task.shard);
                 result = st.trainer->train(st.model, opts, st.update);
+                if (!st.config.attack.empty())
+                  runtime::apply_attack(runtime::parse_attack(st.config.attack),
+                                        st.config.attack_scale, st.model, st.update, task.seed);
               } catch (const std::exception& e) {
                 fail(failure(st.config.name + ": training failed: " + e.what()));
                 return;
+              }
+              if (st.config.speed_factor > 1.0) {
+                // A straggler: it holds no compute slot while it is slow.
+                std::this_thread::sleep_for(
+                    std::chrono::duration<double>((st.config.speed_factor - 1.0) * result.seconds));
+                result.seconds *= st.config.speed_factor;
               }
               ModelUpdate update;
               update.task_id = task.task_id;
@@ -145,14 +178,31 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
               update.base_version = task.base_version;
               update.samples = result.samples;
               update.mean_loss = result.mean_loss;
+              update.shard = task.shard;
+              update.seed = task.seed;
+              if (!st.config.attack.empty()) {
+                char factor[32];
+                std::snprintf(factor, sizeof factor, "%.17g", st.config.attack_scale);
+                update.attack = st.config.attack + ":" + factor;  // replay needs both
+              }
+              update.score = std::exp(-result.mean_loss);
               update.params =
                   std::move(st.update);  // the message owns it now; the next task refills st.update
-              TrainOutcome outcome{task.task_id,        st.config.name,   result.samples,
-                                   result.samples_seen, result.mean_loss, result.seconds};
+              TrainOutcome outcome;
+              outcome.task_id = task.task_id;
+              outcome.node = st.config.name;
+              outcome.samples = result.samples;
+              outcome.samples_seen = result.samples_seen;
+              outcome.mean_loss = result.mean_loss;
+              outcome.compute_s = result.seconds;
               self->request(st.config.aggregator, timeout_of(job), update_atom::value,
                             std::move(update))
-                  .then([rp, outcome](std::int64_t) mutable { rp.deliver(outcome); },
-                        [fail](caf::error& err) mutable { fail(std::move(err)); });
+                  .then(
+                      [rp, outcome](runtime::UpdateReceipt& receipt) mutable {
+                        outcome.receipt = std::move(receipt);
+                        rp.deliver(outcome);
+                      },
+                      [fail](caf::error& err) mutable { fail(std::move(err)); });
             },
             fail);
         return rp;

@@ -24,6 +24,11 @@ struct NodeConfig {
   std::string device;                          ///< overrides the job's device when not empty
   int threads = 0;                             ///< overrides the job's threads when > 0
   runtime::DataPlacement placement;            ///< shard >= 0: holds only that shard
+  /// Heterogeneity and misbehaviour, for experiments and tests:
+  double speed_factor = 1.0;  ///< > 1: training takes this many times longer (a straggler)
+  double dropout = -1.0;      ///< probability of dropping a training task (< 0: the job's)
+  std::string attack;         ///< "" | scale | signflip | random: alters every update
+  double attack_scale = 10.0;
 };
 
 /// Spawns a node. It blocks while training, so it runs on its own thread.

@@ -277,6 +277,10 @@ int run_node_process(const NodeProcessOptions& options) {
   nc.device = options.device;
   nc.threads = options.threads;
   nc.placement = options.placement;
+  nc.speed_factor = options.speed_factor;
+  nc.dropout = options.dropout;
+  nc.attack = options.attack;
+  nc.attack_scale = options.attack_scale;
   nc.data_dir = options.data_dir;
   nc.gate = std::make_shared<runtime::ComputeGate>(1);
   auto node = spawn_node(system, std::move(nc));

@@ -59,6 +59,10 @@ struct NodeProcessOptions {
   runtime::DataPlacement placement;  ///< --shard i/n
   double speed = 1.0;
   double heartbeat_interval_s = 1.0;
+  double speed_factor = 1.0;  ///< --slow-factor: trains this many times slower
+  double dropout = -1.0;      ///< --dropout (< 0: the job's)
+  std::string attack;         ///< --attack: scale | signflip | random
+  double attack_scale = 10.0;
   ProcessOptions common;
 };
 int run_node_process(const NodeProcessOptions& options);

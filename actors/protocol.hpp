@@ -30,6 +30,7 @@
 
 #include "models/metrics.hpp"
 #include "models/parameters.hpp"
+#include "runtime/async_job.hpp"
 #include "runtime/job_spec.hpp"
 #include "runtime/node_table.hpp"
 #include "runtime/report.hpp"
@@ -55,7 +56,7 @@ struct TrainTask {
   std::uint64_t seed = 0;
 };
 
-/// A node's answer to a TrainTask, once the aggregator has its update.
+/// A node's answer to a TrainTask, once the aggregator answered its update.
 struct TrainOutcome {
   std::int64_t task_id = 0;
   std::string node;
@@ -63,6 +64,8 @@ struct TrainOutcome {
   std::int64_t samples_seen = 0;
   double mean_loss = 0.0;
   double compute_s = 0.0;
+  bool dropped = false;            ///< simulated drop-out: no update was sent
+  runtime::UpdateReceipt receipt;  ///< the aggregator's answer to the update
 };
 
 /// A node's update for the aggregator.
@@ -73,6 +76,10 @@ struct ModelUpdate {
   std::int64_t base_version = 0;
   std::int64_t samples = 0;
   double mean_loss = 0.0;
+  std::int32_t shard = -1;
+  std::uint64_t seed = 0;  ///< the task's training seed (for replay)
+  std::string attack;      ///< how a misbehaving node altered it ("" = honest)
+  double score = 1.0;      ///< contribution score (exp(-training loss))
   models::Parameters params;
 };
 
@@ -155,7 +162,7 @@ using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using aggregator_actor = caf::typed_actor<
     caf::replies_to<setup_atom, runtime::JobSpec>::with<std::int64_t>,
     caf::replies_to<model_atom, std::int64_t>::with<std::int64_t, models::Parameters>,
-    caf::replies_to<update_atom, ModelUpdate>::with<std::int64_t>,
+    caf::replies_to<update_atom, ModelUpdate>::with<runtime::UpdateReceipt>,
     caf::replies_to<aggregate_atom, AggregateRequest>::with<AggregateOutcome>>;
 
 /// Trains on local data and evaluates global models.
@@ -212,14 +219,20 @@ typename Inspector::result_type inspect(Inspector& f, JobSpec& x) {
   return f(caf::meta::type_name("troupe.JobSpec"), x.name, x.nodes, x.rounds, x.model, x.partition,
            x.alpha, x.local_epochs, x.local_steps, x.batch_size, x.lr, x.momentum, x.seed,
            x.threads, x.device, x.data_dir, x.train_limit, x.test_limit, x.policy, x.task_timeout_s,
-           x.min_nodes, x.join_timeout_s);
+           x.min_nodes, x.join_timeout_s, x.labels_per_node, x.mode, x.strategy, x.prox_mu,
+           x.server_lr, x.server_momentum, x.beta1, x.beta2, x.tau, x.trim_fraction, x.byzantine,
+           x.multi_krum, x.clip_norm, x.clients_per_round, x.over_selection, x.round_deadline_s,
+           x.min_updates, x.async_alpha, x.staleness, x.staleness_a, x.staleness_b, x.buffer_size,
+           x.max_staleness, x.event_log, x.slow_nodes, x.slow_factor, x.dropout, x.malicious,
+           x.attack, x.attack_scale);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, Task& x) {
   return f(caf::meta::type_name("troupe.Task"), x.id, x.kind, x.round, x.shard, x.priority,
            x.demand, x.seed, x.node, x.state, x.queued_at, x.assigned_at, x.started_at,
-           x.finished_at, x.error, x.samples, x.loss, x.reassigned_from);
+           x.finished_at, x.error, x.samples, x.loss, x.reassigned_from, x.base_version, x.version,
+           x.staleness);
 }
 
 template <class Inspector>
@@ -246,7 +259,19 @@ typename Inspector::result_type inspect(Inspector& f, DataPlacement& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, RoundRecord& x) {
   return f(caf::meta::type_name("troupe.RoundRecord"), x.round, x.version, x.accuracy, x.precision,
-           x.recall, x.f1, x.loss, x.train_loss, x.seconds, x.updates, x.failed);
+           x.recall, x.f1, x.loss, x.train_loss, x.seconds, x.updates, x.failed, x.late, x.dropped,
+           x.mean_staleness);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, VersionRecord& x) {
+  return f(caf::meta::type_name("troupe.VersionRecord"), x.version, x.tasks);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, UpdateReceipt& x) {
+  return f(caf::meta::type_name("troupe.UpdateReceipt"), x.accepted, x.reason, x.version,
+           x.new_version, x.staleness, x.fingerprint);
 }
 
 template <class Inspector>
@@ -263,8 +288,8 @@ typename Inspector::result_type inspect(Inspector& f, Efficiency& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, RunReport& x) {
   return f(caf::meta::type_name("troupe.RunReport"), x.status, x.error, x.policy, x.strategy,
-           x.config, x.tasks, x.rounds, x.final_metrics, x.model_fingerprint, x.nodes, x.efficiency,
-           x.wall_s);
+           x.config, x.tasks, x.rounds, x.versions, x.mode, x.final_metrics, x.model_fingerprint,
+           x.nodes, x.efficiency, x.wall_s);
 }
 
 }  // namespace troupe::runtime
@@ -285,13 +310,13 @@ typename Inspector::result_type inspect(Inspector& f, TrainTask& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, TrainOutcome& x) {
   return f(caf::meta::type_name("troupe.TrainOutcome"), x.task_id, x.node, x.samples,
-           x.samples_seen, x.mean_loss, x.compute_s);
+           x.samples_seen, x.mean_loss, x.compute_s, x.dropped, x.receipt);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ModelUpdate& x) {
   return f(caf::meta::type_name("troupe.ModelUpdate"), x.task_id, x.round, x.node, x.base_version,
-           x.samples, x.mean_loss, x.params);
+           x.samples, x.mean_loss, x.shard, x.seed, x.attack, x.score, x.params);
 }
 
 template <class Inspector>
@@ -348,4 +373,5 @@ CAF_ADD_TYPE_ID(troupe, (troupe::actors::NodeRegistration))
 CAF_ADD_TYPE_ID(troupe, (troupe::actors::ClusterStatus))
 CAF_ADD_TYPE_ID(troupe, (troupe::runtime::NodeUsage))
 CAF_ADD_TYPE_ID(troupe, (troupe::runtime::RoundRecord))
+CAF_ADD_TYPE_ID(troupe, (troupe::runtime::UpdateReceipt))
 CAF_END_TYPE_ID_BLOCK(troupe)

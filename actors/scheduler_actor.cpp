@@ -10,6 +10,7 @@
 #include <set>
 
 #include "actors/errors.hpp"
+#include "runtime/async_job.hpp"
 #include "runtime/node_table.hpp"
 #include "runtime/sync_job.hpp"
 
@@ -42,14 +43,17 @@ struct SchedulerState {
   runtime::JobSpec spec;
   std::optional<caf::typed_response_promise<runtime::RunReport>> reply;
   caf::actor submitter;
-  std::unique_ptr<runtime::SyncJob> job;
+  std::unique_ptr<runtime::SyncJob> job;         ///< sync mode
+  std::unique_ptr<runtime::AsyncJob> async_job;  ///< async and buffered modes
   std::optional<DataSummary> summary;
   Clock::time_point job_started;
   Seconds wait_deadline = 0.0;
   std::int64_t version = 0;
   std::uint64_t fingerprint = 0;
+  std::int64_t fingerprint_version = -1;  ///< async: the version `fingerprint` is of
   bool aggregating = false;
   bool evaluating = false;  ///< the round's model exists and its evaluation was sent
+  bool flushed = false;     ///< async: the final flush of the aggregator is done
 
   /// Seconds since the scheduler started (node table clock).
   Seconds uptime() const { return std::chrono::duration<double>(Clock::now() - boot).count(); }
@@ -76,6 +80,14 @@ void begin_job(SchedulerPtr self, PendingJob job);
 void dispatch_train(SchedulerPtr self, std::int64_t id);
 void dispatch_eval(SchedulerPtr self, std::int64_t id);
 void aggregate_if_complete(SchedulerPtr self);
+void async_pump(SchedulerPtr self);
+
+/// The human name of the job's collaboration scheme.
+std::string strategy_label(const runtime::JobSpec& spec) {
+  if (spec.mode == "async") return "fedasync";
+  if (spec.mode == "buffered") return "fedbuff";
+  return spec.strategy;
+}
 
 /// Ends the job: replies with the report, successful or not.
 void finish(SchedulerPtr self, const std::string& status, const std::string& error) {
@@ -84,6 +96,8 @@ void finish(SchedulerPtr self, const std::string& status, const std::string& err
   runtime::RunReport report;
   if (st.job) {
     report = st.job->report(st.now(), status, error);
+  } else if (st.async_job) {
+    report = st.async_job->report(st.now(), status, error);
   } else {
     report.status = status;
     report.error = error;
@@ -91,7 +105,8 @@ void finish(SchedulerPtr self, const std::string& status, const std::string& err
     report.policy = st.spec.policy;
     report.wall_s = st.now();
   }
-  report.strategy = "fedavg";
+  report.strategy = strategy_label(st.spec);
+  report.mode = st.spec.mode;
   if (st.fingerprint != 0) {
     char hex[17];
     std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(st.fingerprint));
@@ -100,6 +115,7 @@ void finish(SchedulerPtr self, const std::string& status, const std::string& err
   if (st.reply) st.reply->deliver(std::move(report));
   st.reply.reset();
   st.job.reset();
+  st.async_job.reset();
   st.summary.reset();
   st.submitter = nullptr;
   st.ready.clear();
@@ -142,7 +158,14 @@ void fail_and_reassign(SchedulerPtr self, std::int64_t id, const std::string& wh
 void reassign_work_of(SchedulerPtr self, const std::string& id, const std::string& reason) {
   auto& st = self->state;
   st.ready.erase(id);
-  if (st.phase != Phase::running || !st.job) return;
+  if (st.phase != Phase::running) return;
+  if (st.async_job) {
+    st.async_job->set_nodes(st.usable_nodes());
+    st.async_job->fail_tasks_on(id, st.now(), "node " + id + " lost: " + reason);
+    async_pump(self);
+    return;
+  }
+  if (!st.job) return;
   st.job->set_nodes(st.usable_nodes());
   const auto why = "node " + id + " lost: " + reason;
   for (auto task : st.job->fail_tasks_on(id, st.now(), why))
@@ -197,9 +220,17 @@ void dispatch_eval(SchedulerPtr self, std::int64_t id) {
 
 void aggregate_if_complete(SchedulerPtr self) {
   auto& st = self->state;
-  if (!st.job || st.aggregating || !st.job->training_complete()) return;
+  if (!st.job || st.aggregating) return;
   if (st.job->eval_task().state != runtime::TaskState::assigned)
     return;  // already past aggregation
+  if (!st.job->round_closable(st.now())) return;
+  if (!st.job->training_complete()) {
+    // Enough updates, or the deadline: the stragglers' updates will be late.
+    const bool enough = st.job->updates_in_round() >= st.job->round_target();
+    for (auto id : st.job->close_training(
+             st.now(), enough ? "round closed with enough updates" : "round deadline passed"))
+      st.table.set_current_task(st.job->task(id).node, -1);
+  }
   const auto round = st.job->round();
   auto accepted = st.job->accepted_updates();
   if (accepted.empty()) {
@@ -214,6 +245,7 @@ void aggregate_if_complete(SchedulerPtr self) {
             auto& st = self->state;
             st.aggregating = false;
             if (!st.job) return;
+            st.job->aggregated(st.version, out.version, out.changed);
             st.version = out.version;
             st.fingerprint = out.fingerprint;
             st.evaluating = true;
@@ -235,14 +267,147 @@ void dispatch_train(SchedulerPtr self, std::int64_t id) {
       .then(
           [self, id](const TrainOutcome& out) {
             auto& st = self->state;
-            if (!st.job || st.job->task(id).terminal()) return;  // given up on, reassigned
+            if (!st.job) return;
+            if (st.job->task(id).terminal()) {  // given up on, reassigned, or cancelled
+              if (st.job->cancelled(id) && !out.dropped) st.job->late_arrival(id);
+              return;
+            }
             st.table.set_current_task(out.node, -1);
-            st.job->train_done(id, st.now(), out.samples, out.mean_loss, out.compute_s);
+            if (out.dropped) {
+              st.job->task_failed(id, st.now(), out.receipt.reason);  // no reassignment
+            } else if (!out.receipt.accepted) {
+              st.job->task_failed(id, st.now(), "update refused: " + out.receipt.reason);
+            } else {
+              st.job->train_done(id, st.now(), out.samples, out.mean_loss, out.compute_s);
+            }
             aggregate_if_complete(self);
           },
           [self, id](caf::error& err) {
             fail_and_reassign(self, id, describe(err, self->system()));
           });
+}
+
+// -- asynchronous modes -------------------------------------------------------
+
+/// Marks async task `id` started on its node and returns the node's handle, or
+/// fails the task and returns null when the node is unknown.
+const node_actor* async_start_on_node(SchedulerPtr self, std::int64_t id) {
+  auto& st = self->state;
+  const auto& task = st.async_job->task(id);
+  auto handle = st.handles.find(task.node);
+  if (handle == st.handles.end()) {
+    st.async_job->task_failed(id, st.now(), "node " + task.node + " unknown");
+    return nullptr;
+  }
+  st.async_job->task_started(id, st.now());
+  st.table.set_current_task(task.node, id);
+  return &handle->second;
+}
+
+void async_dispatch_train(SchedulerPtr self, std::int64_t id) {
+  auto& st = self->state;
+  const auto* node = async_start_on_node(self, id);
+  if (!node) return;
+  const auto& task = st.async_job->task(id);
+  TrainTask msg{id, task.round, task.shard, task.base_version, task.seed};
+  self->request(*node, st.timeout(), train_atom::value, msg)
+      .then(
+          [self, id](const TrainOutcome& out) {
+            auto& st = self->state;
+            if (!st.async_job || st.async_job->task(id).terminal()) return;
+            st.table.set_current_task(out.node, -1);
+            if (out.dropped) {
+              st.async_job->train_dropped(id, st.now(), out.receipt.reason);
+            } else {
+              st.async_job->train_done(id, st.now(), out.samples, out.mean_loss, out.compute_s,
+                                       out.receipt);
+              st.version = std::max(st.version, out.receipt.version);
+              if (out.receipt.new_version && out.receipt.version > st.fingerprint_version) {
+                st.fingerprint = out.receipt.fingerprint;
+                st.fingerprint_version = out.receipt.version;
+              }
+            }
+            async_pump(self);
+          },
+          [self, id](caf::error& err) {
+            auto& st = self->state;
+            if (!st.async_job || st.async_job->task(id).terminal()) return;
+            st.table.set_current_task(st.async_job->task(id).node, -1);
+            st.async_job->task_failed(id, st.now(), describe(err, self->system()));
+            async_pump(self);
+          });
+}
+
+void async_dispatch_eval(SchedulerPtr self, std::int64_t id) {
+  auto& st = self->state;
+  const auto* node = async_start_on_node(self, id);
+  if (!node) return;
+  const auto& task = st.async_job->task(id);
+  self->request(*node, st.timeout(), eval_atom::value, EvalTask{id, task.round, task.base_version})
+      .then(
+          [self, id](const models::ClassificationMetrics& m) {
+            auto& st = self->state;
+            if (!st.async_job || st.async_job->task(id).terminal()) return;
+            const auto& task = st.async_job->task(id);
+            st.table.set_current_task(task.node, -1);
+            st.async_job->eval_done(id, st.now(), m, task.base_version);
+            const auto& record = st.async_job->rounds().back();
+            if (st.config.on_round) st.config.on_round(record, st.spec.rounds);
+            if (st.submitter) caf::anon_send(st.submitter, progress_atom::value, record);
+            async_pump(self);
+          },
+          [self, id](caf::error& err) {
+            auto& st = self->state;
+            if (!st.async_job || st.async_job->task(id).terminal()) return;
+            st.table.set_current_task(st.async_job->task(id).node, -1);
+            st.async_job->task_failed(id, st.now(), describe(err, self->system()));
+            async_pump(self);
+          });
+}
+
+/// Moves an asynchronous job on: the final flush, a due evaluation, new
+/// training tasks for idle nodes; ends the job when it is done or stuck.
+void async_pump(SchedulerPtr self) {
+  auto& st = self->state;
+  auto* job = st.async_job.get();
+  if (!job || st.phase != Phase::running) return;
+  if (job->finished()) {
+    finish(self, "ok", "");
+    return;
+  }
+  if (st.aggregating) return;
+  try {
+    if (job->final_pending() && !st.flushed) {
+      // The last updates are in: apply what FedBuff still buffers, then evaluate.
+      st.aggregating = true;
+      self->request(st.config.aggregator, st.timeout(), aggregate_atom::value,
+                    AggregateRequest{-1, {}})
+          .then(
+              [self](const AggregateOutcome& out) {
+                auto& st = self->state;
+                st.aggregating = false;
+                st.flushed = true;
+                st.version = out.version;
+                st.fingerprint = out.fingerprint;
+                st.fingerprint_version = out.version;
+                async_pump(self);
+              },
+              [self](caf::error& err) {
+                self->state.aggregating = false;
+                finish(self, "failed",
+                       "final aggregation failed: " + describe(err, self->system()));
+              });
+      return;
+    }
+    if (auto id = job->next_eval(st.now(), st.version)) async_dispatch_eval(self, *id);
+    for (auto id : job->fill(st.now(), st.version)) async_dispatch_train(self, id);
+  } catch (const std::exception& e) {
+    finish(self, "failed", e.what());
+    return;
+  }
+  if (job->stuck())
+    finish(self, "failed",
+           "no usable node left (" + std::to_string(job->accepted()) + " updates accepted)");
 }
 
 void start_round(SchedulerPtr self) {
@@ -294,15 +459,22 @@ void set_up(SchedulerPtr self) {
       return;
     }
     try {
-      st.job = std::make_unique<runtime::SyncJob>(
-          st.spec, st.summary->shard_sizes, st.summary->test_size,
-          runtime::make_allocator(st.spec.policy), st.usable_nodes());
+      if (st.spec.mode == "sync")
+        st.job = std::make_unique<runtime::SyncJob>(
+            st.spec, st.summary->shard_sizes, st.summary->test_size,
+            runtime::make_allocator(st.spec.policy), st.usable_nodes());
+      else
+        st.async_job = std::make_unique<runtime::AsyncJob>(
+            st.spec, st.summary->shard_sizes, st.summary->test_size, st.usable_nodes());
     } catch (const std::exception& e) {
       finish(self, "failed", e.what());
       return;
     }
     st.phase = Phase::running;
-    start_round(self);
+    if (st.job)
+      start_round(self);
+    else
+      async_pump(self);
   };
   self->request(st.config.aggregator, st.timeout(), setup_atom::value, st.spec)
       .then(
@@ -356,7 +528,9 @@ void begin_job(SchedulerPtr self, PendingJob job) {
   st.job_started = Clock::now();
   st.version = 0;
   st.fingerprint = 0;
+  st.fingerprint_version = -1;
   st.aggregating = false;
+  st.flushed = false;
   st.phase = Phase::waiting;
   st.wait_deadline = st.uptime() + st.spec.join_timeout_s;
   if (auto why = st.spec.validate(); !why.empty()) {
@@ -395,6 +569,9 @@ ClusterStatus status_of(const SchedulerState& st) {
     if (st.job) {
       out.round = st.job->round();
       out.progress = st.job->rounds();
+    } else if (st.async_job) {
+      out.round = st.async_job->round();
+      out.progress = st.async_job->rounds();
     }
   }
   out.jobs_done = st.jobs_done;
@@ -459,8 +636,14 @@ scheduler_actor::behavior_type scheduler_behavior(SchedulerPtr self, SchedulerCo
         if (st.phase == Phase::waiting) {
           try_start(self);
         } else if (st.phase == Phase::running) {
-          // Joined mid-job: set it up; it gets tasks from the next round on.
-          set_up_node(self, reg.name, [](bool, const DataSummary*) {});
+          // Joined mid-job: set it up; it gets tasks from the next round on
+          // (asynchronous jobs: at once).
+          set_up_node(self, reg.name, [self](bool ok, const DataSummary*) {
+            auto& st = self->state;
+            if (!ok || !st.async_job) return;
+            st.async_job->set_nodes(st.usable_nodes());
+            async_pump(self);
+          });
         }
         return caf::actor_cast<caf::actor>(st.config.aggregator);
       },
@@ -489,6 +672,10 @@ scheduler_actor::behavior_type scheduler_behavior(SchedulerPtr self, SchedulerCo
           reassign_work_of(self, id, entry ? entry->lost_reason : "no heartbeat");
         }
         try_start(self);
+        if (st.phase == Phase::running) {
+          aggregate_if_complete(self);  // a round deadline may have passed
+          async_pump(self);
+        }
         schedule_tick(self);
       },
   };

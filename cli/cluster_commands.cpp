@@ -96,7 +96,14 @@ int node_command(int argc, char** argv) {
       "relative speed the scheduler plans with")(
       "heartbeat-interval",
       po::value(&o.heartbeat_interval_s)->default_value(o.heartbeat_interval_s),
-      "seconds between heartbeats");
+      "seconds between heartbeats")("slow-factor",
+                                    po::value(&o.speed_factor)->default_value(o.speed_factor),
+                                    "train this many times slower (a straggler, for experiments)")(
+      "dropout", po::value(&o.dropout)->default_value(o.dropout),
+      "probability of dropping a training task (< 0: the job's --dropout)")(
+      "attack", po::value(&o.attack), "send altered updates: scale | signflip | random")(
+      "attack-scale", po::value(&o.attack_scale)->default_value(o.attack_scale),
+      "factor of --attack");
   add_process_options(desc, o.common, false);
   if (auto code = parse_options("node", argc, argv, desc)) return *code;
   if (auto code = endpoint("node", "scheduler", scheduler, o.scheduler)) return *code;
@@ -109,6 +116,10 @@ int node_command(int argc, char** argv) {
   }
   if (o.threads < 0) return usage_error("node", "--threads must not be negative");
   if (!(o.speed > 0)) return usage_error("node", "--speed must be positive");
+  if (!(o.speed_factor >= 1.0)) return usage_error("node", "--slow-factor must be >= 1");
+  if (!(o.dropout < 1.0)) return usage_error("node", "--dropout must be below 1");
+  if (!o.attack.empty() && o.attack != "scale" && o.attack != "signflip" && o.attack != "random")
+    return usage_error("node", "--attack must be scale, signflip or random");
   if (!(o.heartbeat_interval_s > 0))
     return usage_error("node", "--heartbeat-interval must be positive");
   if (!o.device.empty())

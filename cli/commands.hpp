@@ -15,6 +15,7 @@ int aggregator_command(int argc, char** argv);  ///< troupe aggregator
 int node_command(int argc, char** argv);        ///< troupe node
 int submit_command(int argc, char** argv);      ///< troupe submit
 int status_command(int argc, char** argv);      ///< troupe status
+int replay_command(int argc, char** argv);      ///< troupe replay: async event log
 int allocate_command(int argc, char** argv);    ///< troupe allocate: one allocation from files
 int simulate_command(int argc,
                      char** argv);  ///< troupe simulate: the online scheduler, virtual clock

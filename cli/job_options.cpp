@@ -11,7 +11,7 @@ void add_job_options(po::options_description& desc, runtime::JobSpec& job) {
       ("nodes", po::value(&job.nodes)->default_value(job.nodes), "number of data shards (embedded: nodes)")
       ("rounds", po::value(&job.rounds)->default_value(job.rounds), "training rounds")
       ("model", po::value(&job.model)->default_value(job.model), "model: mlp | cnn")
-      ("partition", po::value(&job.partition)->default_value(job.partition), "data split: iid | dirichlet")
+      ("partition", po::value(&job.partition)->default_value(job.partition), "data split: iid | dirichlet | labels")
       ("alpha", po::value(&job.alpha)->default_value(job.alpha), "Dirichlet concentration (smaller = more skewed)")
       ("local-epochs", po::value(&job.local_epochs)->default_value(job.local_epochs), "local epochs per training task")
       ("local-steps", po::value(&job.local_steps)->default_value(job.local_steps),
@@ -34,7 +34,44 @@ void add_job_options(po::options_description& desc, runtime::JobSpec& job) {
       ("min-nodes", po::value(&job.min_nodes)->default_value(job.min_nodes),
        "nodes that must have joined before round 1 (cluster mode)")
       ("join-timeout", po::value(&job.join_timeout_s)->default_value(job.join_timeout_s),
-       "seconds to wait for --min-nodes nodes");
+       "seconds to wait for --min-nodes nodes")
+      ("labels-per-node", po::value(&job.labels_per_node)->default_value(job.labels_per_node),
+       "labels in each shard (--partition labels)")
+      ("mode", po::value(&job.mode)->default_value(job.mode),
+       "collaboration: sync (rounds) | async (FedAsync) | buffered (FedBuff)")
+      ("strategy", po::value(&job.strategy)->default_value(job.strategy),
+       "aggregation strategy of sync rounds (see --help strategies in the README)")
+      ("prox-mu", po::value(&job.prox_mu)->default_value(job.prox_mu), "FedProx proximal term mu on the nodes (0 = off)")
+      ("server-lr", po::value(&job.server_lr)->default_value(job.server_lr), "server learning rate (FedAvgM, FedAdam, FedYogi, FedAdagrad, FedBuff)")
+      ("server-momentum", po::value(&job.server_momentum)->default_value(job.server_momentum), "FedAvgM momentum")
+      ("beta1", po::value(&job.beta1)->default_value(job.beta1), "FedAdam/FedYogi first-moment decay")
+      ("beta2", po::value(&job.beta2)->default_value(job.beta2), "FedAdam/FedYogi second-moment decay")
+      ("tau", po::value(&job.tau)->default_value(job.tau), "adaptive server optimisers' epsilon")
+      ("trim-fraction", po::value(&job.trim_fraction)->default_value(job.trim_fraction), "trimmed mean: fraction cut at each end")
+      ("byzantine", po::value(&job.byzantine)->default_value(job.byzantine), "Krum: assumed number of malicious updates")
+      ("multi-krum", po::value(&job.multi_krum)->default_value(job.multi_krum), "Multi-Krum: updates averaged (0 = n - byzantine)")
+      ("clip-norm", po::value(&job.clip_norm)->default_value(job.clip_norm), "> 0: clip each update's change to this L2 norm")
+      ("clients-per-round", po::value(&job.clients_per_round)->default_value(job.clients_per_round),
+       "sync: updates a round needs (0 = every shard)")
+      ("over-selection", po::value(&job.over_selection)->default_value(job.over_selection),
+       "sync: extra tasks started, as a fraction of --clients-per-round")
+      ("round-deadline", po::value(&job.round_deadline_s)->default_value(job.round_deadline_s),
+       "sync: seconds after which a round closes with what arrived (0 = none)")
+      ("min-updates", po::value(&job.min_updates)->default_value(job.min_updates),
+       "sync: updates needed before the deadline may close a round")
+      ("async-alpha", po::value(&job.async_alpha)->default_value(job.async_alpha), "FedAsync mixing weight alpha")
+      ("staleness", po::value(&job.staleness)->default_value(job.staleness), "staleness function: constant | polynomial | hinge")
+      ("staleness-a", po::value(&job.staleness_a)->default_value(job.staleness_a), "polynomial exponent a / hinge slope a")
+      ("staleness-b", po::value(&job.staleness_b)->default_value(job.staleness_b), "hinge: staleness tolerated without discount")
+      ("buffer-size", po::value(&job.buffer_size)->default_value(job.buffer_size), "FedBuff: updates per aggregation (K)")
+      ("max-staleness", po::value(&job.max_staleness)->default_value(job.max_staleness), "> 0: drop updates older than this many versions")
+      ("event-log", po::value(&job.event_log)->default_value(job.event_log), "async modes: write the event log (JSON lines) here")
+      ("slow-nodes", po::value(&job.slow_nodes)->default_value(job.slow_nodes), "embedded: the last N nodes are stragglers")
+      ("slow-factor", po::value(&job.slow_factor)->default_value(job.slow_factor), "how many times slower a straggler trains")
+      ("dropout", po::value(&job.dropout)->default_value(job.dropout), "probability that a node drops a training task")
+      ("malicious", po::value(&job.malicious)->default_value(job.malicious), "embedded: the first N nodes send attack updates")
+      ("attack", po::value(&job.attack)->default_value(job.attack), "malicious updates: scale | signflip | random")
+      ("attack-scale", po::value(&job.attack_scale)->default_value(job.attack_scale), "factor of the attack");
   // clang-format on
 }
 

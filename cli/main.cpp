@@ -22,6 +22,7 @@ const char* kUsage =
     "  status      show a scheduler's nodes and job\n"
     "  allocate    allocate tasks to nodes once (task/node files or an OR-Library GAP file)\n"
     "  simulate    run the online scheduler on a simulated cluster (virtual clock)\n"
+    "  replay      replay an asynchronous run's event log and check the model bit for bit\n"
     "\n"
     "allocation policies: priority, best-fit, spread, pack, balanced, regret, exact\n"
     "\n"
@@ -53,6 +54,7 @@ int main(int argc, char** argv) {
   if (command == "status") return status_command(argc, argv);
   if (command == "allocate") return allocate_command(argc, argv);
   if (command == "simulate") return simulate_command(argc, argv);
+  if (command == "replay") return replay_command(argc, argv);
   std::cerr << "troupe: unknown command '" << command << "'\n\n" << kUsage;
   return kExitUsage;
 }

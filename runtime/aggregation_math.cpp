@@ -55,4 +55,53 @@ void weighted_average(const std::vector<WeightedParameters>& inputs, models::Par
   }
 }
 
+namespace {
+
+void require_same(const models::Parameters& a, const models::Parameters& b, const char* what) {
+  if (!a.all_float32() || !b.all_float32())
+    throw std::invalid_argument(std::string(what) + ": parameters must be float32");
+  if (!a.same_layout(b) || a.bytes.size() != b.bytes.size())
+    throw std::invalid_argument(std::string(what) + ": parameters have different layouts");
+}
+
+}  // namespace
+
+void mix_into(models::Parameters& x, const models::Parameters& y, double a) {
+  require_same(x, y, "mix_into");
+  if (!(a >= 0.0 && a <= 1.0)) throw std::invalid_argument("mix_into: weight must be in [0, 1]");
+  const float fa = static_cast<float>(a);
+  const float fb = 1.0f - fa;
+  const std::size_t n = x.bytes.size() / sizeof(float);
+  float* dst = x.float_data();
+  const float* src = y.float_data();
+  for (std::size_t i = 0; i < n; ++i) dst[i] = fb * dst[i] + fa * src[i];
+}
+
+void accumulate_delta(models::Parameters& acc, const models::Parameters& update,
+                      const models::Parameters& base, double w) {
+  require_same(update, base, "accumulate_delta");
+  if (!std::isfinite(w)) throw std::invalid_argument("accumulate_delta: weight is not finite");
+  if (acc.tensors.empty() && acc.bytes.empty()) {
+    acc.tensors = base.tensors;
+    acc.bytes.assign(base.bytes.size(), 0);  // all-zero bytes are 0.0f
+  }
+  require_same(acc, base, "accumulate_delta");
+  const float fw = static_cast<float>(w);
+  const std::size_t n = acc.bytes.size() / sizeof(float);
+  float* dst = acc.float_data();
+  const float* u = update.float_data();
+  const float* b = base.float_data();
+  for (std::size_t i = 0; i < n; ++i) dst[i] += fw * (u[i] - b[i]);
+}
+
+void apply_delta(models::Parameters& x, const models::Parameters& delta, double s) {
+  require_same(x, delta, "apply_delta");
+  if (!std::isfinite(s)) throw std::invalid_argument("apply_delta: scale is not finite");
+  const float fs = static_cast<float>(s);
+  const std::size_t n = x.bytes.size() / sizeof(float);
+  float* dst = x.float_data();
+  const float* d = delta.float_data();
+  for (std::size_t i = 0; i < n; ++i) dst[i] += fs * d[i];
+}
+
 }  // namespace troupe::runtime

@@ -27,4 +27,19 @@ std::string check_weighted_inputs(const std::vector<WeightedParameters>& inputs)
 /// Throws std::invalid_argument when check_weighted_inputs fails.
 void weighted_average(const std::vector<WeightedParameters>& inputs, models::Parameters& out);
 
+// -- asynchronous aggregation ---------------------------------------------------
+
+/// FedAsync's mixing step: x = (1 - a) * x + a * y, element-wise. Both float32
+/// with the same layout, a in [0, 1]; throws std::invalid_argument otherwise.
+void mix_into(models::Parameters& x, const models::Parameters& y, double a);
+
+/// FedBuff's buffer step: acc += w * (update - base), element-wise. `acc` takes
+/// the layout (zeros) when it is empty; throws std::invalid_argument when the
+/// layouts differ, a buffer is not float32 or w is not finite.
+void accumulate_delta(models::Parameters& acc, const models::Parameters& update,
+                      const models::Parameters& base, double w);
+
+/// x += s * delta, element-wise (same layout, float32).
+void apply_delta(models::Parameters& x, const models::Parameters& delta, double s);
+
 }  // namespace troupe::runtime

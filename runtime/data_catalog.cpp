@@ -27,6 +27,16 @@ std::shared_ptr<const models::Dataset> DataCatalog::test() {
   return test_;
 }
 
+PartitionSpec partition_spec(const JobSpec& job) {
+  PartitionSpec spec;
+  spec.scheme = job.partition;
+  spec.alpha = job.alpha;
+  spec.parts = job.nodes;
+  spec.seed = job.seed;
+  spec.labels = job.labels_per_node;
+  return spec;
+}
+
 std::shared_ptr<const models::Partition> DataCatalog::partition(const PartitionSpec& spec) {
   auto data = train();
   std::lock_guard<std::mutex> lock(mu_);

@@ -13,19 +13,25 @@
 
 #include "models/dataset.hpp"
 #include "models/partition.hpp"
+#include "runtime/job_spec.hpp"
 
 namespace troupe::runtime {
 
 struct PartitionSpec {
-  std::string scheme = "iid";  ///< iid | dirichlet
+  std::string scheme = "iid";  ///< iid | dirichlet | labels
   double alpha = 0.5;
   int parts = 1;
   std::uint64_t seed = 0;
+  int labels = 2;  ///< labels per part (scheme labels)
 
   bool operator<(const PartitionSpec& o) const {
-    return std::tie(scheme, alpha, parts, seed) < std::tie(o.scheme, o.alpha, o.parts, o.seed);
+    return std::tie(scheme, alpha, parts, seed, labels) <
+           std::tie(o.scheme, o.alpha, o.parts, o.seed, o.labels);
   }
 };
+
+/// The partition a job asks for.
+PartitionSpec partition_spec(const JobSpec& job);
 
 class DataCatalog {
  public:

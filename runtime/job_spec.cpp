@@ -8,8 +8,9 @@ std::string JobSpec::validate() const {
   if (nodes < 1) return "--nodes must be at least 1";
   if (rounds < 1) return "--rounds must be at least 1";
   if (model != "mlp" && model != "cnn") return "--model must be mlp or cnn (got '" + model + "')";
-  if (partition != "iid" && partition != "dirichlet")
-    return "--partition must be iid or dirichlet (got '" + partition + "')";
+  if (partition != "iid" && partition != "dirichlet" && partition != "labels")
+    return "--partition must be iid, dirichlet or labels (got '" + partition + "')";
+  if (labels_per_node < 1 || labels_per_node > 10) return "--labels-per-node must be in 1..10";
   if (!(alpha > 0.0) || !std::isfinite(alpha)) return "--alpha must be a positive number";
   if (local_epochs < 1) return "--local-epochs must be at least 1";
   if (local_steps < 0) return "--local-steps must not be negative";
@@ -22,6 +23,40 @@ std::string JobSpec::validate() const {
   if (!(task_timeout_s > 0.0)) return "--task-timeout must be positive";
   if (min_nodes < 1) return "--min-nodes must be at least 1";
   if (!(join_timeout_s >= 0.0)) return "--join-timeout must not be negative";
+  if (mode != "sync" && mode != "async" && mode != "buffered")
+    return "--mode must be sync, async or buffered (got '" + mode + "')";
+  if (!(prox_mu >= 0.0) || !std::isfinite(prox_mu)) return "--prox-mu must not be negative";
+  if (!(server_lr > 0.0) || !std::isfinite(server_lr)) return "--server-lr must be positive";
+  if (!(server_momentum >= 0.0 && server_momentum < 1.0))
+    return "--server-momentum must be in [0, 1)";
+  if (!(beta1 >= 0.0 && beta1 < 1.0) || !(beta2 >= 0.0 && beta2 < 1.0))
+    return "--beta1 and --beta2 must be in [0, 1)";
+  if (!(tau > 0.0)) return "--tau must be positive";
+  if (!(trim_fraction >= 0.0 && trim_fraction < 0.5)) return "--trim-fraction must be in [0, 0.5)";
+  if (byzantine < 0 || multi_krum < 0) return "--byzantine and --multi-krum must not be negative";
+  if (!(clip_norm >= 0.0) || !std::isfinite(clip_norm)) return "--clip-norm must not be negative";
+  if (clients_per_round < 0) return "--clients-per-round must not be negative";
+  if (clients_per_round > nodes) return "--clients-per-round must not exceed --nodes";
+  if (!(over_selection >= 0.0 && over_selection <= 10.0))
+    return "--over-selection must be in [0, 10]";
+  if (!(round_deadline_s >= 0.0)) return "--round-deadline must not be negative";
+  if (min_updates < 1) return "--min-updates must be at least 1";
+  if (!(async_alpha > 0.0 && async_alpha <= 1.0)) return "--async-alpha must be in (0, 1]";
+  if (staleness != "constant" && staleness != "polynomial" && staleness != "hinge")
+    return "--staleness must be constant, polynomial or hinge (got '" + staleness + "')";
+  if (!(staleness_a >= 0.0) || !std::isfinite(staleness_a))
+    return "--staleness-a must not be negative";
+  if (!(staleness_b >= 0.0) || !std::isfinite(staleness_b))
+    return "--staleness-b must not be negative";
+  if (buffer_size < 1) return "--buffer-size must be at least 1";
+  if (max_staleness < 0) return "--max-staleness must not be negative";
+  if (slow_nodes < 0 || slow_nodes > nodes) return "--slow-nodes must be in 0..--nodes";
+  if (!(slow_factor >= 1.0) || !std::isfinite(slow_factor)) return "--slow-factor must be >= 1";
+  if (!(dropout >= 0.0 && dropout < 1.0)) return "--dropout must be in [0, 1)";
+  if (malicious < 0 || malicious > nodes) return "--malicious must be in 0..--nodes";
+  if (attack != "scale" && attack != "signflip" && attack != "random")
+    return "--attack must be scale, signflip or random (got '" + attack + "')";
+  if (!std::isfinite(attack_scale)) return "--attack-scale must be finite";
   return {};
 }
 

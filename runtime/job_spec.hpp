@@ -34,6 +34,44 @@ struct JobSpec {
   double task_timeout_s = 600.0;    ///< a task that takes longer counts as failed
   int min_nodes = 1;                ///< nodes that must have joined before round 1
   double join_timeout_s = 60.0;     ///< how long to wait for min_nodes
+  int labels_per_node = 2;          ///< labels per shard (partition = labels)
+
+  // -- collaboration ----------------------------------------------------------
+  std::string mode = "sync";        ///< sync | async (FedAsync) | buffered (FedBuff)
+  std::string strategy = "fedavg";  ///< aggregation strategy (sync mode)
+  double prox_mu = 0.0;             ///< FedProx proximal term on the nodes (0 = off)
+  double server_lr = 1.0;           ///< server learning rate (server optimisers, FedBuff)
+  double server_momentum = 0.9;     ///< FedAvgM momentum
+  double beta1 = 0.9;               ///< FedAdam/FedYogi first-moment decay
+  double beta2 = 0.99;              ///< FedAdam/FedYogi second-moment decay
+  double tau = 1e-3;                ///< adaptive optimisers' epsilon
+  double trim_fraction = 0.1;       ///< trimmed mean: fraction cut at each end
+  int byzantine = 0;                ///< Krum: assumed number of malicious updates
+  int multi_krum = 0;               ///< Multi-Krum: updates averaged (0 = n - byzantine)
+  double clip_norm = 0.0;           ///< > 0: clip each update's change to this L2 norm
+
+  // Synchronous rounds.
+  int clients_per_round = 0;      ///< updates a round needs (0 = every shard)
+  double over_selection = 0.0;    ///< extra tasks started, as a fraction of clients_per_round
+  double round_deadline_s = 0.0;  ///< > 0: close a round after this long with what arrived
+  int min_updates = 1;            ///< updates a round needs before its deadline may close it
+
+  // Asynchronous modes.
+  double async_alpha = 0.6;              ///< FedAsync mixing weight alpha
+  std::string staleness = "polynomial";  ///< constant | polynomial | hinge
+  double staleness_a = 0.5;              ///< polynomial exponent a; hinge slope a
+  double staleness_b = 4.0;              ///< hinge: staleness tolerated without discount
+  int buffer_size = 5;                   ///< FedBuff: updates per aggregation (K)
+  int max_staleness = 0;                 ///< > 0: drop updates older than this many versions
+  std::string event_log;                 ///< async: write the event log (JSON lines) here
+
+  // Heterogeneity and misbehaviour (embedded nodes; node processes have flags).
+  int slow_nodes = 0;  ///< this many nodes run slow_factor times slower
+  double slow_factor = 4.0;
+  double dropout = 0.0;             ///< probability that a node drops a training task
+  int malicious = 0;                ///< this many nodes send attack updates
+  std::string attack = "signflip";  ///< scale | signflip | random
+  double attack_scale = 10.0;       ///< factor of scale/signflip, noise norm ratio of random
 
   /// Empty when the spec is usable, else the first problem, naming the option.
   std::string validate() const;

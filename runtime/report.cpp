@@ -1,5 +1,7 @@
 #include "runtime/report.hpp"
 
+#include "runtime/job_json.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -17,27 +19,7 @@ namespace {
 using nlohmann::json;
 
 json config_json(const JobSpec& j) {
-  return json{{"name", j.name},
-              {"nodes", j.nodes},
-              {"rounds", j.rounds},
-              {"model", j.model},
-              {"partition", j.partition},
-              {"alpha", j.alpha},
-              {"local_epochs", j.local_epochs},
-              {"local_steps", j.local_steps},
-              {"batch_size", j.batch_size},
-              {"lr", j.lr},
-              {"momentum", j.momentum},
-              {"seed", j.seed},
-              {"threads", j.threads},
-              {"device", j.device},
-              {"data_dir", j.data_dir},
-              {"train_limit", j.train_limit},
-              {"test_limit", j.test_limit},
-              {"policy", j.policy},
-              {"task_timeout_s", j.task_timeout_s},
-              {"min_nodes", j.min_nodes},
-              {"join_timeout_s", j.join_timeout_s}};
+  return job_to_json(j);
 }
 
 json seconds_or_null(Seconds s) {
@@ -154,27 +136,38 @@ void summarise(RunReport& report, const std::vector<std::string>& node_ids) {
                       : 0.0;
 }
 
+std::vector<VersionRecord> versions_of(const std::vector<Task>& tasks) {
+  std::map<std::int64_t, std::vector<std::int64_t>> by_version;
+  for (const auto& t : tasks)
+    if (t.kind == TaskKind::train && t.version >= 0) by_version[t.version].push_back(t.id);
+  std::vector<VersionRecord> out;
+  for (auto& [v, ids] : by_version) out.push_back({v, std::move(ids)});
+  return out;
+}
+
 std::string to_json(const RunReport& r) {
   json tasks = json::array();
   for (const auto& t : r.tasks) {
-    tasks.push_back(
-        {{"id", t.id},
-         {"kind", to_string(t.kind)},
-         {"round", t.round},
-         {"shard", t.shard},
-         {"node", t.node},
-         {"priority", t.priority},
-         {"demand", t.demand},
-         {"state", to_string(t.state)},
-         {"queued_s", seconds_or_null(t.queued_at)},
-         {"assigned_s", seconds_or_null(t.assigned_at)},
-         {"start_s", seconds_or_null(t.started_at)},
-         {"end_s", seconds_or_null(t.finished_at)},
-         {"samples", t.samples},
-         {"loss", t.loss},
-         {"error", t.error},
-         {"reassigned_from",
-          t.reassigned_from < 0 ? nlohmann::json(nullptr) : nlohmann::json(t.reassigned_from)}});
+    tasks.push_back({{"id", t.id},
+                     {"kind", to_string(t.kind)},
+                     {"round", t.round},
+                     {"shard", t.shard},
+                     {"node", t.node},
+                     {"priority", t.priority},
+                     {"demand", t.demand},
+                     {"state", to_string(t.state)},
+                     {"queued_s", seconds_or_null(t.queued_at)},
+                     {"assigned_s", seconds_or_null(t.assigned_at)},
+                     {"start_s", seconds_or_null(t.started_at)},
+                     {"end_s", seconds_or_null(t.finished_at)},
+                     {"samples", t.samples},
+                     {"loss", t.loss},
+                     {"error", t.error},
+                     {"reassigned_from", t.reassigned_from < 0 ? nlohmann::json(nullptr)
+                                                               : nlohmann::json(t.reassigned_from)},
+                     {"base_version", t.base_version < 0 ? json(nullptr) : json(t.base_version)},
+                     {"version", t.version < 0 ? json(nullptr) : json(t.version)},
+                     {"staleness", t.staleness < 0 ? json(nullptr) : json(t.staleness)}});
   }
   json rounds = json::array();
   for (const auto& rr : r.rounds) {
@@ -188,8 +181,13 @@ std::string to_json(const RunReport& r) {
                       {"train_loss", rr.train_loss},
                       {"seconds", rr.seconds},
                       {"updates", rr.updates},
-                      {"failed", rr.failed}});
+                      {"failed", rr.failed},
+                      {"late", rr.late},
+                      {"dropped", rr.dropped},
+                      {"mean_staleness", rr.mean_staleness}});
   }
+  json versions = json::array();
+  for (const auto& v : r.versions) versions.push_back({{"version", v.version}, {"tasks", v.tasks}});
   json nodes = json::array();
   for (const auto& n : r.nodes)
     nodes.push_back(
@@ -199,9 +197,11 @@ std::string to_json(const RunReport& r) {
            {"error", r.error},
            {"policy", r.policy},
            {"strategy", r.strategy},
+           {"mode", r.mode},
            {"config", config_json(r.config)},
            {"tasks", tasks},
            {"rounds", rounds},
+           {"versions", versions},
            {"final",
             {{"accuracy", m.accuracy},
              {"precision", m.precision},
@@ -233,15 +233,16 @@ void print_report(std::ostream& os, const RunReport& r) {
   }
   tasks.print(os);
 
-  os << "\nRounds (strategy: " << r.strategy << ")\n";
+  os << "\nRounds (mode: " << r.mode << ", strategy: " << r.strategy << ")\n";
   Table rounds({"round", "version", "accuracy", "precision", "recall", "f1", "loss", "train_loss",
-                "updates", "seconds"});
+                "updates", "late", "dropped", "staleness", "seconds"});
   for (const auto& rr : r.rounds)
     rounds.add({std::to_string(rr.round), std::to_string(rr.version), fixed(rr.accuracy, 4),
                 fixed(rr.precision, 4), fixed(rr.recall, 4), fixed(rr.f1, 4), fixed(rr.loss, 4),
                 fixed(rr.train_loss, 4),
                 std::to_string(rr.updates) +
                     (rr.failed ? "/" + std::to_string(rr.updates + rr.failed) : ""),
+                std::to_string(rr.late), std::to_string(rr.dropped), fixed(rr.mean_staleness, 2),
                 fixed(rr.seconds, 2)});
   rounds.print(os);
 

@@ -27,11 +27,20 @@ struct RoundRecord {
   double precision = 0.0;
   double recall = 0.0;
   double f1 = 0.0;
-  double loss = 0.0;        ///< test loss of the global model
-  double train_loss = 0.0;  ///< sample-weighted mean of the nodes' training losses
-  double seconds = 0.0;     ///< round start to evaluation done
-  int updates = 0;          ///< training tasks that delivered an update
-  int failed = 0;           ///< training tasks that did not
+  double loss = 0.0;            ///< test loss of the global model
+  double train_loss = 0.0;      ///< sample-weighted mean of the nodes' training losses
+  double seconds = 0.0;         ///< round start to evaluation done
+  int updates = 0;              ///< training tasks that delivered an update
+  int failed = 0;               ///< training tasks that did not
+  int late = 0;                 ///< sync: updates that arrived after the round closed
+  int dropped = 0;              ///< updates the aggregator refused (too stale) or nodes dropped
+  double mean_staleness = 0.0;  ///< asynchronous modes: over the round's accepted updates
+};
+
+/// A global model version and the updates (training task ids) that made it.
+struct VersionRecord {
+  std::int64_t version = 0;
+  std::vector<std::int64_t> tasks;
 };
 
 struct NodeRecord {
@@ -56,12 +65,17 @@ struct RunReport {
   JobSpec config;
   std::vector<Task> tasks;
   std::vector<RoundRecord> rounds;
+  std::vector<VersionRecord> versions;  ///< every global version and its updates
+  std::string mode = "sync";            ///< sync | async | buffered
   models::ClassificationMetrics final_metrics;
   std::string model_fingerprint;  ///< hex fingerprint of the final global model
   std::vector<NodeRecord> nodes;
   Efficiency efficiency;
   double wall_s = 0.0;
 };
+
+/// The versions the training tasks' updates went into (Task::version), grouped.
+std::vector<VersionRecord> versions_of(const std::vector<Task>& tasks);
 
 /// Fills `nodes` (one per id, in the given order) and `efficiency` from `tasks`.
 void summarise(RunReport& report, const std::vector<std::string>& node_ids);

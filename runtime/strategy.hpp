@@ -21,6 +21,7 @@ struct ClientUpdate {
   std::int64_t samples = 0;  ///< examples it trained on
   double loss = 0.0;
   std::int64_t base_version = 0;  ///< global version it started from
+  double score = 1.0;             ///< contribution weight (e.g. exp(-loss) or a validation score)
   std::shared_ptr<const models::Parameters> params;
 };
 

@@ -1,7 +1,9 @@
 #include "runtime/sync_job.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
+#include <random>
 #include <stdexcept>
 
 #include "runtime/decomposer.hpp"
@@ -43,6 +45,22 @@ std::vector<std::int64_t> SyncJob::start_next_round(Seconds now) {
 
   std::vector<int> shards(shard_sizes_.size());
   std::iota(shards.begin(), shards.end(), 0);
+  // Client selection: --clients-per-round K updates are needed; K x (1 +
+  // over-selection) shards are started, a seeded sample per round.
+  round_target_ = static_cast<int>(shards.size());
+  if (job_.clients_per_round > 0 && job_.clients_per_round < static_cast<int>(shards.size())) {
+    const auto want = static_cast<std::size_t>(
+        std::ceil(job_.clients_per_round * (1.0 + job_.over_selection) - 1e-9));
+    const auto selected = std::min(shards.size(), std::max<std::size_t>(1, want));
+    std::mt19937_64 rng(task_seed(job_.seed, round_, -1));
+    for (std::size_t i = 0; i + 1 < shards.size(); ++i) {
+      std::uniform_int_distribution<std::size_t> pick(i, shards.size() - 1);
+      std::swap(shards[i], shards[pick(rng)]);
+    }
+    shards.resize(selected);
+    std::sort(shards.begin(), shards.end());
+    round_target_ = job_.clients_per_round;
+  }
   auto tasks = decompose_round(job_, round_, shards, shard_sizes_, test_size_, next_id_);
 
   // Shards held by a pinned node go to that node; the other training tasks and
@@ -228,6 +246,47 @@ std::optional<std::int64_t> SyncJob::reassign(std::int64_t id, Seconds now) {
   return new_id;
 }
 
+bool SyncJob::round_closable(Seconds now) const {
+  if (round_done_) return false;
+  if (training_complete()) return true;
+  const int updates = updates_in_round();
+  if (updates >= round_target_) return true;
+  return job_.round_deadline_s > 0.0 && round_age(now) >= job_.round_deadline_s &&
+         updates >= job_.min_updates;
+}
+
+std::vector<std::int64_t> SyncJob::close_training(Seconds now, const std::string& why) {
+  std::vector<std::int64_t> ids;
+  for (auto id : train_ids_) {
+    if (tracker_.get(id).terminal()) continue;
+    task_failed(id, now, "cancelled: " + why);
+    cancelled_[id] = round_;
+    ids.push_back(id);
+  }
+  return ids;
+}
+
+void SyncJob::late_arrival(std::int64_t id) {
+  auto it = cancelled_.find(id);
+  if (it == cancelled_.end()) return;
+  const int round = it->second;
+  cancelled_.erase(it);
+  for (auto& r : rounds_)
+    if (r.round == round) {
+      ++r.late;
+      return;
+    }
+  ++late_[round];  // its round has not been recorded yet
+}
+
+void SyncJob::aggregated(std::int64_t base, std::int64_t made, bool changed) {
+  for (auto id : train_ids_) {
+    const auto& t = tracker_.get(id);
+    const bool in = t.state == TaskState::done && changed;
+    tracker_.set_versions(id, base, in ? made : -1, -1);
+  }
+}
+
 bool SyncJob::training_complete() const {
   for (auto id : train_ids_)
     if (!tracker_.get(id).terminal()) return false;
@@ -269,10 +328,18 @@ void SyncJob::eval_done(std::int64_t id, Seconds now, const models::Classificati
   for (auto tid : train_ids_) shards.push_back(tracker_.get(tid).shard);
   std::sort(shards.begin(), shards.end());
   shards.erase(std::unique(shards.begin(), shards.end()), shards.end());
+  std::set<int> cancelled_shards;
+  for (auto tid : train_ids_)
+    if (cancelled_.count(tid)) cancelled_shards.insert(tracker_.get(tid).shard);
   for (int s : shards)
     if (std::find(shards_with_update.begin(), shards_with_update.end(), s) ==
-        shards_with_update.end())
+            shards_with_update.end() &&
+        !cancelled_shards.count(s))
       ++rec.failed;
+  if (auto it = late_.find(round_); it != late_.end()) {
+    rec.late = it->second;
+    late_.erase(it);
+  }
   rec.train_loss = samples > 0 ? weighted / static_cast<double>(samples) : 0.0;
   rounds_.push_back(rec);
   last_metrics_ = metrics;
@@ -287,6 +354,8 @@ RunReport SyncJob::report(Seconds wall, const std::string& status, const std::st
   r.config = job_;
   r.tasks = tracker_.tasks();
   r.rounds = rounds_;
+  r.versions = versions_of(r.tasks);
+  r.mode = job_.mode;
   r.final_metrics = last_metrics_;
   r.wall_s = wall;
   std::vector<std::string> ids;

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -78,6 +79,27 @@ class SyncJob {
 
   /// All training tasks of the current round are done or failed.
   bool training_complete() const;
+
+  /// Updates the current round waits for: --clients-per-round, or every
+  /// selected shard when that is 0.
+  int round_target() const { return round_target_; }
+  /// Seconds since the current round started.
+  Seconds round_age(Seconds now) const { return now - round_started_; }
+  /// The round may be aggregated now: every training task ended, or
+  /// round_target() updates arrived (over-selection), or the deadline passed
+  /// with at least --min-updates updates.
+  bool round_closable(Seconds now) const;
+  /// Closes the round's training: the tasks still open are cancelled (they do
+  /// not count as failed); their updates, should they come, count as late.
+  /// Returns the cancelled task ids.
+  std::vector<std::int64_t> close_training(Seconds now, const std::string& why);
+  /// A cancelled task's update arrived after its round closed.
+  void late_arrival(std::int64_t id);
+  /// True when task `id` was cancelled by close_training.
+  bool cancelled(std::int64_t id) const { return cancelled_.count(id) > 0; }
+  /// Records the aggregation of the current round: the round's tasks trained
+  /// from `base`, and the accepted ones made `made` (when `changed`).
+  void aggregated(std::int64_t base, std::int64_t made, bool changed);
   /// Training tasks of the current round that delivered an update.
   int updates_in_round() const;
   /// The current round's evaluation task (the latest attempt).
@@ -113,6 +135,9 @@ class SyncJob {
   Seconds round_started_ = 0.0;
   std::vector<std::int64_t> train_ids_;
   std::int64_t eval_id_ = -1;
+  int round_target_ = 0;
+  std::unordered_map<std::int64_t, int> cancelled_;  ///< task id -> its round
+  std::unordered_map<int, int> late_;                ///< round -> late arrivals
 
   /// Places one task among `candidates` with the allocator; -1 when it fits nowhere.
   int place_one(const Task& task, const std::vector<NodeInfo>& candidates) const;

@@ -68,4 +68,12 @@ void TaskTracker::fail(std::int64_t id, Seconds now, const std::string& reason) 
   t.error = reason;
 }
 
+void TaskTracker::set_versions(std::int64_t id, std::int64_t base_version, std::int64_t version,
+                               std::int64_t staleness) {
+  auto& t = at(id);
+  t.base_version = base_version;
+  t.version = version;
+  t.staleness = staleness;
+}
+
 }  // namespace troupe::runtime

@@ -29,6 +29,9 @@ class TaskTracker {
   void fail(std::int64_t id, Seconds now, const std::string& reason);
 
   const Task& get(std::int64_t id) const;
+  /// Sets the version fields of task `id` (outside the state machine).
+  void set_versions(std::int64_t id, std::int64_t base_version, std::int64_t version,
+                    std::int64_t staleness);
   bool contains(std::int64_t id) const { return index_.count(id) > 0; }
   /// All tasks in the order they were added.
   const std::vector<Task>& tasks() const { return tasks_; }

@@ -1,0 +1,28 @@
+#pragma once
+/// \file
+/// Misbehaving nodes, for tests and experiments: how a malicious node alters
+/// its honest update before sending it. Pure functions of their inputs (the
+/// random attack takes its seed), so runs and replays are reproducible.
+
+#include <cstdint>
+#include <string>
+
+#include "models/parameters.hpp"
+
+namespace troupe::runtime {
+
+enum class Attack { none, scale, signflip, random };
+
+/// "" or "none" | "scale" | "signflip" | "random"; throws std::invalid_argument otherwise.
+Attack parse_attack(const std::string& name);
+const char* to_string(Attack attack);
+
+/// Rewrites `update` (trained from `base`), with delta = update - base:
+///   scale:    base + factor * delta            (a boosted update)
+///   signflip: base - factor * delta            (pushes the model the wrong way)
+///   random:   base + Gaussian noise of norm factor * |delta| (seeded)
+/// none leaves it unchanged. Both float32 with the same layout.
+void apply_attack(Attack attack, double factor, const models::Parameters& base,
+                  models::Parameters& update, std::uint64_t seed);
+
+}  // namespace troupe::runtime
