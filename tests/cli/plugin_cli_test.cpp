@@ -53,3 +53,15 @@ TEST(PluginCli, AMissingPluginIsAUsageErrorOnEverySubcommandThatMakesPolicies) {
     EXPECT_TRUE(has(r.output, "--plugin: plugin '/nonexistent/libnope.so'")) << r.output;
   }
 }
+
+TEST(PluginCli, AnUnknownNodeBehaviourOrPolicyIsAUsageErrorOfRun) {
+  auto r = run_troupe_cli("run --node-behaviour nope");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(has(r.output, "--node-behaviour: unknown 'nope' (known: libtorch")) << r.output;
+  r = run_troupe_cli("run --policy test-first-fit");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(has(r.output, "--policy: unknown 'test-first-fit'")) << r.output;
+  r = run_troupe_cli("node --node-behaviour nope");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(has(r.output, "--node-behaviour: unknown 'nope'")) << r.output;
+}
