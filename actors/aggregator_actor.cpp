@@ -98,7 +98,7 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
           auto initial = models::initial_parameters(*kind, job.seed);
           if (job.mode == "sync") {
             const auto& name = st.config.strategy.empty() ? job.strategy : st.config.strategy;
-            st.strategy = runtime::make_strategy(name);
+            st.strategy = runtime::make_strategy(name, runtime::strategy_options(job));
             publish(st, 0, std::move(initial));
             return st.version;
           }

@@ -4,6 +4,7 @@
 
 #include "runtime/allocator.hpp"
 #include "runtime/node_behaviour.hpp"
+#include "runtime/strategy.hpp"
 
 namespace troupe::cli {
 
@@ -93,6 +94,10 @@ std::string registered_name(const std::string& option, const std::string& name,
 std::string check_registered_names(const runtime::JobSpec& job) {
   if (auto why = registered_name("policy", job.policy, runtime::allocator_names()); !why.empty())
     return why;
+  if (job.mode == "sync")
+    if (auto why = registered_name("strategy", job.strategy, runtime::strategy_names());
+        !why.empty())
+      return why;
   return registered_name("node-behaviour", job.node_behaviour, runtime::node_behaviour_names());
 }
 

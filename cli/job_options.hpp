@@ -19,8 +19,9 @@ void add_job_options(boost::program_options::options_description& desc, runtime:
 std::string registered_name(const std::string& option, const std::string& name,
                             const std::vector<std::string>& known);
 
-/// For jobs run in this process: empty when the job's allocation policy and
-/// node behaviour are registered (built in or from a --plugin), else the problem.
+/// For jobs run in this process: empty when the job's allocation policy,
+/// strategy (sync mode) and node behaviour are registered (built in or from a
+/// --plugin), else the problem.
 std::string check_registered_names(const runtime::JobSpec& job);
 
 }  // namespace troupe::cli

@@ -3,6 +3,7 @@
 /// The arithmetic of aggregation on flat float32 parameter buffers. Strategies
 /// call these; they are tested with plain arrays.
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -41,5 +42,77 @@ void accumulate_delta(models::Parameters& acc, const models::Parameters& update,
 
 /// x += s * delta, element-wise (same layout, float32).
 void apply_delta(models::Parameters& x, const models::Parameters& delta, double s);
+// ---------------------------------------------------------------------------
+// Element-wise kernels on flat float32 arrays of `n` elements. Every strategy's
+// arithmetic lives here: the strategies only choose inputs and call these.
+// Reductions accumulate in double; all loops run in input order, so results are
+// deterministic for a given input order.
+
+/// out[i] = a[i] - b[i]. `out` may alias `a` or `b`.
+void subtract(const float* a, const float* b, float* out, std::size_t n);
+
+/// sum_i x[i]^2, accumulated in double. Not finite when some x[i] is not finite.
+double squared_norm(const float* x, std::size_t n);
+
+/// sum_i (a[i] - b[i])^2, accumulated in double.
+double squared_distance(const float* a, const float* b, std::size_t n);
+
+/// Squared Euclidean distances between every pair of the k arrays `xs`, as a
+/// row-major k x k matrix (symmetric, zero diagonal). Walks the arrays in
+/// cache-sized blocks so each block of every input is read from cache k times
+/// instead of from memory.
+std::vector<double> pairwise_squared_distances(const std::vector<const float*>& xs, std::size_t n);
+
+/// Krum scores (Blanchard et al. 2017) from a k x k squared-distance matrix (as
+/// pairwise_squared_distances returns): score[i] = the sum of the `neighbours`
+/// smallest distances from i to the others. `neighbours` must be in [1, k - 1]
+/// (throws std::invalid_argument otherwise); with k = 1 the single score is 0.
+std::vector<double> krum_scores(const std::vector<double>& distances, std::size_t k,
+                                std::size_t neighbours);
+
+/// Norm clipping of an update relative to a base (usually the current model):
+/// out = base + s * (x - base) with s = min(1, max_norm / ||x - base||).
+/// Returns ||x - base|| before clipping. `out` may alias `x`. max_norm must be > 0.
+double clip_delta(const float* base, const float* x, float* out, std::size_t n, double max_norm);
+
+/// Coordinate-wise median of the k >= 1 arrays `xs` (for even k the mean of the
+/// two middle values, as numpy.median). `scratch` is resized as needed and can be
+/// reused across calls to avoid allocating. Values must be finite.
+void coordinate_median(const std::vector<const float*>& xs, std::size_t n, float* out,
+                       std::vector<float>& scratch);
+
+/// Coordinate-wise trimmed mean: for each coordinate, drops the `trim` smallest and
+/// `trim` largest of the k values and averages the rest. Requires 2 * trim < k;
+/// throws std::invalid_argument otherwise. Values must be finite.
+void coordinate_trimmed_mean(const std::vector<const float*>& xs, std::size_t n, std::size_t trim,
+                             float* out, std::vector<float>& scratch);
+
+/// One FedAvgM server step (Hsu et al. 2019) with pseudo-gradient d = average - current:
+/// velocity = momentum * velocity + d; out = current + lr * velocity.
+/// `out` may alias `current` or `average`.
+void momentum_step(const float* current, const float* average, float* velocity, float* out,
+                   std::size_t n, double lr, double momentum);
+
+/// The second-moment rule of an adaptive server optimiser (Reddi et al. 2021).
+enum class SecondMoment { adam, yogi, adagrad };
+
+/// Hyper-parameters of one adaptive server step.
+struct AdaptiveStep {
+  SecondMoment rule = SecondMoment::adam;
+  double lr = 1.0;      ///< server learning rate eta
+  double beta1 = 0.9;   ///< first-moment decay
+  double beta2 = 0.99;  ///< second-moment decay (unused by adagrad)
+  double tau = 1e-3;    ///< adaptivity: added to sqrt(v) in the denominator
+};
+
+/// One adaptive server step with pseudo-gradient d = average - current, fused in one pass:
+///   m = beta1 m + (1 - beta1) d
+///   adam:    v = beta2 v + (1 - beta2) d^2
+///   yogi:    v = v - (1 - beta2) d^2 sign(v - d^2)
+///   adagrad: v = v + d^2
+///   out = current + lr * m / (sqrt(v) + tau)
+/// `out` may alias `current` or `average`.
+void adaptive_step(const float* current, const float* average, float* m, float* v, float* out,
+                   std::size_t n, const AdaptiveStep& step);
 
 }  // namespace troupe::runtime

@@ -268,9 +268,8 @@ std::vector<std::int64_t> SyncJob::close_training(Seconds now, const std::string
 
 void SyncJob::late_arrival(std::int64_t id) {
   auto it = cancelled_.find(id);
-  if (it == cancelled_.end()) return;
+  if (it == cancelled_.end() || !late_seen_.insert(id).second) return;
   const int round = it->second;
-  cancelled_.erase(it);
   for (auto& r : rounds_)
     if (r.round == round) {
       ++r.late;

@@ -138,6 +138,7 @@ class SyncJob {
   int round_target_ = 0;
   std::unordered_map<std::int64_t, int> cancelled_;  ///< task id -> its round
   std::unordered_map<int, int> late_;                ///< round -> late arrivals
+  std::set<std::int64_t> late_seen_;                 ///< cancelled tasks whose update came
 
   /// Places one task among `candidates` with the allocator; -1 when it fits nowhere.
   int place_one(const Task& task, const std::vector<NodeInfo>& candidates) const;

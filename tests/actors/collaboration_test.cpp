@@ -1,0 +1,194 @@
+// Collaboration modes end to end in one process: asynchronous and buffered
+// jobs (with stragglers, drop-outs and an attacker) replay bit for bit from
+// their event logs; a sync round whose node never answers closes at its
+// deadline; over-selection leaves a straggler's update late, and counted.
+#include <gtest/gtest.h>
+
+#include <caf/all.hpp>
+#include <numeric>
+
+#include "actors/aggregator_actor.hpp"
+#include "actors/cluster.hpp"
+#include "actors/errors.hpp"
+#include "actors/node_actor.hpp"
+#include "actors/scheduler_actor.hpp"
+#include "runtime/async_replay.hpp"
+#include "runtime/data_catalog.hpp"
+#include "test_util.hpp"
+
+using namespace troupe;
+
+namespace {
+
+runtime::JobSpec small_job() {
+  runtime::JobSpec job;
+  job.nodes = 3;
+  job.rounds = 3;
+  job.train_limit = 3000;
+  job.test_limit = 1000;
+  job.model = "mlp";
+  job.data_dir = test::fashion_mnist_dir();
+  return job;
+}
+
+void expect_replay_identical(const runtime::RunReport& report, const std::string& log) {
+  ASSERT_EQ(report.status, "ok") << report.error;
+  const auto r = runtime::replay(runtime::read_event_log(log));
+  EXPECT_TRUE(r.mismatches.empty()) << r.mismatches.front();
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(r.fingerprint));
+  EXPECT_EQ(report.model_fingerprint, hex);
+  EXPECT_EQ(r.fingerprint, r.logged_fingerprint);
+}
+
+}  // namespace
+
+TEST(AsyncMode, FedAsyncWithAStragglerAndDropOutsReplaysBitForBit) {
+  test::TempDir dir;
+  auto job = small_job();
+  job.mode = "async";
+  job.slow_nodes = 1;
+  job.slow_factor = 3;
+  job.dropout = 0.2;
+  job.event_log = dir.file("events.jsonl");
+  const auto report = actors::run_embedded(job);
+  ASSERT_EQ(report.status, "ok") << report.error;
+  ASSERT_EQ(report.rounds.size(), 3u);
+  EXPECT_GT(report.final_metrics.accuracy, 0.5);
+  EXPECT_EQ(report.mode, "async");
+  EXPECT_EQ(report.strategy, "fedasync");
+  // Every accepted update went into a version of its own, trained from an older one.
+  int accepted = 0;
+  for (const auto& t : report.tasks) {
+    if (t.kind != runtime::TaskKind::train || t.state != runtime::TaskState::done) continue;
+    ++accepted;
+    EXPECT_GE(t.base_version, 0);
+    EXPECT_GT(t.version, t.base_version);
+  }
+  EXPECT_GE(accepted, job.rounds * job.nodes);
+  EXPECT_EQ(static_cast<int>(report.versions.size()), accepted);
+  expect_replay_identical(report, job.event_log);
+}
+
+TEST(AsyncMode, FedBuffWithAnAttackerReplaysBitForBit) {
+  test::TempDir dir;
+  auto job = small_job();
+  job.mode = "buffered";
+  job.buffer_size = 2;
+  job.malicious = 1;
+  job.attack = "random";
+  job.attack_scale = 2;
+  job.event_log = dir.file("events.jsonl");
+  const auto report = actors::run_embedded(job);
+  expect_replay_identical(report, job.event_log);
+  for (const auto& v : report.versions) EXPECT_LE(v.tasks.size(), 2u);
+}
+
+namespace {
+
+/// A node that sets up like a real one but never answers a training task and
+/// refuses evaluations (so they run elsewhere).
+struct SilentState {
+  std::vector<caf::response_promise> held;
+  static inline const char* name = "troupe.silent-node";
+};
+
+actors::node_actor::behavior_type silent_node(
+    actors::node_actor::stateful_pointer<SilentState> self) {
+  return {
+      [](actors::setup_atom, const runtime::JobSpec& job) -> caf::result<actors::DataSummary> {
+        runtime::DataCatalog data(job.data_dir, job.train_limit, job.test_limit);
+        actors::DataSummary s;
+        for (const auto& part : *data.partition(runtime::partition_spec(job)))
+          s.shard_sizes.push_back(static_cast<std::int64_t>(part.size()));
+        s.test_size = static_cast<std::int64_t>(data.test()->size());
+        return s;
+      },
+      [self](actors::train_atom, const actors::TrainTask&) {
+        auto rp = self->make_response_promise<actors::TrainOutcome>();
+        self->state.held.push_back(rp);  // never delivered
+        return rp;
+      },
+      [](actors::eval_atom, const actors::EvalTask&)
+          -> caf::result<models::ClassificationMetrics> {
+        return actors::failure("this node does not evaluate");
+      },
+      [](actors::aggregator_atom, const caf::actor&) {},
+  };
+}
+
+}  // namespace
+
+TEST(SyncMode, ARoundWithANodeThatNeverAnswersClosesAtItsDeadline) {
+  caf::actor_system_config cfg;
+  actors::configure(cfg);
+  caf::actor_system system{cfg};
+  auto job = small_job();
+  job.rounds = 2;
+  job.round_deadline_s = 1.5;
+  job.min_updates = 1;
+  auto aggregator = actors::spawn_aggregator(system);
+  actors::SchedulerConfig sc;
+  sc.aggregator = aggregator;
+  sc.heartbeat_timeout_s = 0.0;
+  sc.tick_interval_s = 0.1;
+  auto scheduler = actors::spawn_scheduler(system, sc);
+  auto data = std::make_shared<runtime::DataCatalog>(job.data_dir, job.train_limit, job.test_limit);
+  auto gate = std::make_shared<runtime::ComputeGate>(2);
+  std::vector<caf::actor> nodes;
+  caf::scoped_actor self{system};
+  for (int i = 1; i <= 3; ++i) {
+    actors::NodeConfig nc;
+    nc.name = "node-" + std::to_string(i);
+    nc.aggregator = aggregator;
+    nc.data = data;
+    nc.gate = gate;
+    nodes.push_back(i == 2 ? caf::actor_cast<caf::actor>(system.spawn(silent_node))
+                           : caf::actor_cast<caf::actor>(actors::spawn_node(system, nc)));
+    actors::NodeRegistration reg;
+    reg.name = "node-" + std::to_string(i);
+    self->request(scheduler, caf::infinite, actors::register_atom::value, reg, nodes.back())
+        .receive([](const caf::actor&) {}, [](caf::error& e) { FAIL() << to_string(e); });
+  }
+  runtime::RunReport report;
+  self->request(scheduler, std::chrono::seconds(60), actors::submit_atom::value, job)
+      .receive([&](runtime::RunReport& r) { report = std::move(r); },
+               [](caf::error& e) { FAIL() << to_string(e); });
+  ASSERT_EQ(report.status, "ok") << report.error;
+  ASSERT_EQ(report.rounds.size(), 2u);
+  for (const auto& r : report.rounds) {
+    EXPECT_EQ(r.updates, 2);
+    EXPECT_EQ(r.failed, 0);
+    EXPECT_GE(r.seconds, job.round_deadline_s);
+    EXPECT_LT(r.seconds, job.round_deadline_s + 5.0);
+  }
+  int cancelled = 0;
+  for (const auto& t : report.tasks)
+    if (t.node == "node-2" && t.kind == runtime::TaskKind::train) {
+      EXPECT_EQ(t.state, runtime::TaskState::failed);
+      EXPECT_NE(t.error.find("deadline"), std::string::npos) << t.error;
+      ++cancelled;
+    }
+  EXPECT_EQ(cancelled, 2);
+  self->send_exit(scheduler, caf::exit_reason::user_shutdown);
+  self->send_exit(aggregator, caf::exit_reason::user_shutdown);
+  for (auto& n : nodes) self->send_exit(n, caf::exit_reason::user_shutdown);
+}
+
+TEST(SyncMode, OverSelectionLeavesTheStragglersUpdateLateAndCounted) {
+  auto job = small_job();
+  job.rounds = 6;
+  job.clients_per_round = 2;
+  job.over_selection = 0.5;  // 3 tasks, 2 needed
+  job.slow_nodes = 1;
+  job.slow_factor = 4;  // its update arrives one or two rounds later
+  const auto report = actors::run_embedded(job);
+  ASSERT_EQ(report.status, "ok") << report.error;
+  int late = 0;
+  for (const auto& r : report.rounds) {
+    EXPECT_GE(r.updates, 2);
+    late += r.late;
+  }
+  EXPECT_GE(late, 1);
+  for (const auto& v : report.versions) EXPECT_GE(v.tasks.size(), 2u);
+}

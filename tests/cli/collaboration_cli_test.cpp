@@ -1,0 +1,54 @@
+// The collaboration flags and `troupe replay` as a user runs them.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "cli/run_troupe.hpp"
+#include "test_util.hpp"
+
+using namespace troupe;
+
+namespace {
+test::CliResult run_troupe(const std::string& args) { return test::run_troupe_cli(args); }
+}  // namespace
+
+TEST(CollaborationCli, BadCollaborationOptionsExitWithCode2AndNameTheOption) {
+  for (const auto& [args, option] : std::vector<std::pair<std::string, std::string>>{
+           {"--mode gossip", "--mode"},
+           {"--staleness linear", "--staleness"},
+           {"--buffer-size 0", "--buffer-size"},
+           {"--async-alpha 1.5", "--async-alpha"},
+           {"--clients-per-round 11", "--clients-per-round"},
+           {"--dropout 1", "--dropout"},
+           {"--attack nice --malicious 1", "--attack"},
+           {"--trim-fraction 0.5", "--trim-fraction"},
+           {"--partition shards", "--partition"}}) {
+    const auto r = run_troupe("run " + args);
+    EXPECT_EQ(r.code, 2) << args;
+    EXPECT_NE(r.output.find(option), std::string::npos) << args << ": " << r.output;
+  }
+  EXPECT_EQ(run_troupe("node --attack nice").code, 2);
+  EXPECT_EQ(run_troupe("replay").code, 2);
+}
+
+TEST(CollaborationCli, AnAsyncRunReplaysToTheSameModelAndACorruptLogIsRefused) {
+  test::TempDir dir;
+  const auto log = dir.file("events.jsonl");
+  auto r = run_troupe("run --mode buffered --buffer-size 2 --model mlp --nodes 3 --rounds 2 "
+                      "--train-limit 3000 --test-limit 500 --quiet --event-log " +
+                      log + " --out " + dir.file("r.json"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = run_troupe("replay --log " + log);
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("identical"), std::string::npos) << r.output;
+  // Cut the log in the middle of a line.
+  std::ifstream in(log);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::ofstream(dir.file("cut.jsonl")) << text.substr(0, text.size() * 2 / 3);
+  r = run_troupe("replay --log " + dir.file("cut.jsonl"));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.output.find("event log"), std::string::npos) << r.output;
+  r = run_troupe("replay --log " + dir.file("missing.jsonl"));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.output.find("cannot read"), std::string::npos) << r.output;
+}
