@@ -54,13 +54,16 @@ TEST(PluginCli, AMissingPluginIsAUsageErrorOnEverySubcommandThatMakesPolicies) {
   }
 }
 
-TEST(PluginCli, AnUnknownNodeBehaviourOrPolicyIsAUsageErrorOfRun) {
+TEST(PluginCli, AnUnknownNodeBehaviourPolicyOrStrategyIsAUsageErrorOfRun) {
   auto r = run_troupe_cli("run --node-behaviour nope");
   EXPECT_EQ(r.code, 2);
   EXPECT_TRUE(has(r.output, "--node-behaviour: unknown 'nope' (known: libtorch")) << r.output;
   r = run_troupe_cli("run --policy test-first-fit");
   EXPECT_EQ(r.code, 2);
   EXPECT_TRUE(has(r.output, "--policy: unknown 'test-first-fit'")) << r.output;
+  r = run_troupe_cli("run --strategy fedavg-decay");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(has(r.output, "--strategy: unknown 'fedavg-decay'")) << r.output;
   r = run_troupe_cli("node --node-behaviour nope");
   EXPECT_EQ(r.code, 2);
   EXPECT_TRUE(has(r.output, "--node-behaviour: unknown 'nope'")) << r.output;
