@@ -60,7 +60,19 @@ runtime::RunReport run_embedded(const runtime::JobSpec& job, const EmbeddedOptio
       NodeRegistration reg;
       reg.name = nc.name;
       reg.resources = resources;
-      nodes.push_back(spawn_node(system, std::move(nc)));
+      node_actor node;
+      try {
+        node = options.spawn_node ? options.spawn_node(system, std::move(nc))
+                                  : spawn_node(system, std::move(nc));
+      } catch (const std::exception& e) {
+        report.error = reg.name + ": spawning the node failed: " + e.what();
+        break;
+      }
+      if (!node) {
+        report.error = reg.name + ": EmbeddedOptions::spawn_node returned no actor";
+        break;
+      }
+      nodes.push_back(node);
       self->request(scheduler, caf::infinite, register_atom::value, reg,
                     caf::actor_cast<caf::actor>(nodes.back()))
           .receive([](const caf::actor&) {},

@@ -7,6 +7,7 @@
 
 #include <functional>
 
+#include "actors/node_actor.hpp"
 #include "runtime/job_spec.hpp"
 #include "runtime/report.hpp"
 
@@ -20,6 +21,9 @@ void configure(caf::actor_system_config& cfg);
 struct EmbeddedOptions {
   /// Called after each round (progress output); may be empty.
   std::function<void(const runtime::RoundRecord&, int rounds)> on_round;
+  /// Makes each node's actor (node-1 ... node-N, in order) instead of the
+  /// built-in node, e.g. a program's own typed node actor. Empty: built-in nodes.
+  NodeSpawner spawn_node;
 };
 
 /// Runs `job` on an in-process cluster of job.nodes nodes and returns the report

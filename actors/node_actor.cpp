@@ -8,8 +8,8 @@
 #include <thread>
 
 #include "actors/errors.hpp"
-#include "models/trainer.hpp"
 #include "runtime/attacks.hpp"
+#include "runtime/node_behaviour.hpp"
 
 namespace troupe::actors {
 namespace {
@@ -18,11 +18,11 @@ struct NodeState {
   NodeConfig config;
   std::shared_ptr<runtime::DataCatalog> catalog;  ///< the data of the current job
   std::optional<runtime::JobSpec> job;
-  std::shared_ptr<const models::Partition> partition;
-  std::shared_ptr<const models::Dataset> train_set;
-  std::optional<models::LocalTrainer> trainer;
-  std::optional<models::Evaluator> evaluator;
-  std::int64_t model_version = -1;  ///< version held in `model`
+  std::string behaviour_name;  ///< what `behaviour` was made as
+  std::unique_ptr<runtime::NodeBehaviour> behaviour;
+  bool ready = false;                     ///< the current job's set-up succeeded
+  std::vector<std::int64_t> shard_sizes;  ///< of the current job's split
+  std::int64_t model_version = -1;        ///< version held in `model`
   models::Parameters model;
   models::Parameters update;  ///< reused output buffer of training
 
@@ -78,9 +78,8 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
   return {
       [self](setup_atom, const runtime::JobSpec& job) -> caf::result<DataSummary> {
         auto& st = self->state;
+        st.ready = false;
         try {
-          const auto kind = models::parse_model_kind(job.model);
-          if (!kind) return failure("unknown model '" + job.model + "'");
           const auto& placement = st.config.placement;
           if (placement.shard >= 0 && placement.shards != job.nodes)
             return failure(st.config.name + ": holds shard " + std::to_string(placement.shard) +
@@ -99,17 +98,26 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
               st.catalog =
                   std::make_shared<runtime::DataCatalog>(dir, job.train_limit, job.test_limit);
           }
-          st.partition = st.catalog->partition(runtime::partition_spec(job));
-          st.train_set = st.catalog->train();
-          const models::DeviceOptions device{device_of(st), threads_of(st)};
-          st.trainer.emplace(*kind, device);
-          st.evaluator.reset();
+          const auto& name = st.config.behaviour.empty() ? job.node_behaviour : st.config.behaviour;
+          if (!st.behaviour || st.behaviour_name != name) {
+            st.behaviour.reset();
+            st.behaviour = runtime::make_node_behaviour(name);
+            st.behaviour_name = name;
+          }
+          runtime::NodeSetup setup;
+          setup.node = st.config.name;
+          setup.job = job;
+          setup.data = st.catalog;
+          setup.device = {device_of(st), threads_of(st)};
+          auto data = st.behaviour->setup(setup);
+          if (data.shard_sizes.size() != static_cast<std::size_t>(job.nodes))
+            return failure(st.config.name + ": node behaviour '" + name + "' reported " +
+                           std::to_string(data.shard_sizes.size()) + " shards, the job has " +
+                           std::to_string(job.nodes));
           st.model_version = -1;
-          DataSummary summary;
-          for (const auto& part : *st.partition)
-            summary.shard_sizes.push_back(static_cast<std::int64_t>(part.size()));
-          summary.test_size = static_cast<std::int64_t>(st.catalog->test()->size());
-          return summary;
+          st.shard_sizes = data.shard_sizes;
+          st.ready = true;
+          return DataSummary{std::move(data.shard_sizes), data.test_size};
         } catch (const std::exception& e) {
           return failure(st.config.name + ": set-up failed: " + e.what());
         }
@@ -117,7 +125,7 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
       [self](train_atom, const TrainTask& task) {
         auto rp = self->make_response_promise<TrainOutcome>();
         auto& st = self->state;
-        if (!st.trainer) {
+        if (!st.ready) {
           rp.deliver(failure(st.config.name + ": train task before set-up"));
           return rp;
         }
@@ -130,7 +138,7 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
               failure(st.config.name + ": does not hold shard " + std::to_string(task.shard)));
           return rp;
         }
-        if (task.shard < 0 || static_cast<std::size_t>(task.shard) >= st.partition->size()) {
+        if (task.shard < 0 || static_cast<std::size_t>(task.shard) >= st.shard_sizes.size()) {
           rp.deliver(failure(st.config.name + ": shard " + std::to_string(task.shard) +
                              " does not exist"));
           return rp;
@@ -150,14 +158,15 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
             [self, task, rp, fail]() mutable {
               auto& st = self->state;
               const auto& job = *st.job;
-              const auto opts = runtime::train_options(job, task.seed);
+              const runtime::LocalTask local{task.round, task.shard,
+                                             runtime::train_options(job, task.seed)};
               models::TrainResult result;
               try {
                 runtime::ComputeGate::Ticket ticket(*st.config.gate);
-                st.trainer->set_data(*st.train_set,
-                                     (*st.partition)[static_cast<std::size_t>(task.shard)],
-                                     task.shard);
-                result = st.trainer->train(st.model, opts, st.update);
+                result = st.behaviour->train(st.model, local, st.update);
+                if (!st.update.same_layout(st.model))
+                  throw std::runtime_error("node behaviour '" + st.behaviour_name +
+                                           "' returned parameters of another layout");
                 if (!st.config.attack.empty())
                   runtime::apply_attack(runtime::parse_attack(st.config.attack),
                                         st.config.attack_scale, st.model, st.update, task.seed);
@@ -214,7 +223,7 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
           rp.deliver(failure(st.config.name + ": no aggregator known yet"));
           return rp;
         }
-        if (!st.job) {
+        if (!st.ready) {
           rp.deliver(failure(st.config.name + ": evaluation task before set-up"));
           return rp;
         }
@@ -225,12 +234,7 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
               auto& st = self->state;
               try {
                 runtime::ComputeGate::Ticket ticket(*st.config.gate);
-                if (!st.evaluator) {
-                  const models::DeviceOptions device{device_of(st), threads_of(st)};
-                  st.evaluator.emplace(*models::parse_model_kind(st.job->model), device,
-                                       *st.catalog->test());
-                }
-                rp.deliver(st.evaluator->evaluate(st.model));
+                rp.deliver(st.behaviour->evaluate(st.model));
               } catch (const std::exception& e) {
                 fail(failure(st.config.name + ": evaluation failed: " + e.what()));
               }

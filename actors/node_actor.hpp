@@ -1,8 +1,17 @@
 #pragma once
 /// \file
 /// The node actor: holds local data, trains on it and evaluates global models.
-/// It translates messages into calls to models::LocalTrainer and models::Evaluator.
+/// It translates messages into calls to a runtime::NodeBehaviour (the job's
+/// node_behaviour, by default LibTorch training) and adds what belongs to the
+/// protocol: model fetching, updates, simulated drop-out, stragglers, attacks.
+///
+/// A program can put its own actor in a node's place: anything that implements
+/// the typed `node_actor` interface (actors/protocol.hpp) can join an embedded
+/// cluster (EmbeddedOptions::spawn_node) or a scheduler
+/// (NodeProcessOptions::spawn_node); spawn_node below is the built-in one, to
+/// delegate to.
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -24,6 +33,7 @@ struct NodeConfig {
   std::string device;                          ///< overrides the job's device when not empty
   int threads = 0;                             ///< overrides the job's threads when > 0
   runtime::DataPlacement placement;            ///< shard >= 0: holds only that shard
+  std::string behaviour;  ///< overrides the job's node_behaviour when not empty
   /// Heterogeneity and misbehaviour, for experiments and tests:
   double speed_factor = 1.0;  ///< > 1: training takes this many times longer (a straggler)
   double dropout = -1.0;      ///< probability of dropping a training task (< 0: the job's)
@@ -33,5 +43,11 @@ struct NodeConfig {
 
 /// Spawns a node. It blocks while training, so it runs on its own thread.
 node_actor spawn_node(caf::actor_system& system, NodeConfig config);
+
+/// Makes a node's actor from the configuration the built-in node would get
+/// (EmbeddedOptions::spawn_node, NodeProcessOptions::spawn_node). Any actor of
+/// the typed node_actor interface will do; the compiler checks its handlers.
+/// Return spawn_node(system, std::move(config)) to keep the built-in one.
+using NodeSpawner = std::function<node_actor(caf::actor_system&, NodeConfig)>;
 
 }  // namespace troupe::actors

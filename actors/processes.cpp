@@ -282,8 +282,14 @@ int run_node_process(const NodeProcessOptions& options) {
   nc.attack = options.attack;
   nc.attack_scale = options.attack_scale;
   nc.data_dir = options.data_dir;
+  nc.behaviour = options.behaviour;
   nc.gate = std::make_shared<runtime::ComputeGate>(1);
-  auto node = spawn_node(system, std::move(nc));
+  auto node = options.spawn_node ? options.spawn_node(system, std::move(nc))
+                                 : spawn_node(system, std::move(nc));
+  if (!node) {
+    std::cerr << "troupe node " << name << ": NodeProcessOptions::spawn_node returned no actor\n";
+    return 1;
+  }
 
   NodeRegistration reg;
   reg.name = name;

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include "actors/node_actor.hpp"
 #include "runtime/job_spec.hpp"
 #include "runtime/node_table.hpp"
 #include "runtime/report.hpp"
@@ -64,6 +65,10 @@ struct NodeProcessOptions {
   double dropout = -1.0;      ///< --dropout (< 0: the job's)
   std::string attack;         ///< --attack: scale | signflip | random
   double attack_scale = 10.0;
+  std::string behaviour;  ///< --node-behaviour (empty: the job's)
+  /// Makes this process's node actor instead of the built-in node, e.g. a
+  /// program's own typed node actor (see actors/node_actor.hpp). Empty: built-in.
+  NodeSpawner spawn_node;
   ProcessOptions common;
 };
 int run_node_process(const NodeProcessOptions& options);

@@ -7,6 +7,7 @@
 #include "cli/options.hpp"
 #include "cli/progress_printer.hpp"
 #include "models/trainer.hpp"
+#include "runtime/node_behaviour.hpp"
 
 namespace troupe::cli {
 
@@ -104,7 +105,8 @@ int node_command(int argc, char** argv) {
       "probability of dropping a training task (< 0: the job's --dropout)")(
       "attack", po::value(&o.attack), "send altered updates: scale | signflip | random")(
       "attack-scale", po::value(&o.attack_scale)->default_value(o.attack_scale),
-      "factor of --attack");
+      "factor of --attack")("node-behaviour", po::value(&o.behaviour),
+                            "compute with this node behaviour (default: the job's)");
   add_process_options(desc, o.common, false);
   if (auto code = parse_options("node", argc, argv, desc)) return *code;
   if (auto code = endpoint("node", "scheduler", scheduler, o.scheduler)) return *code;
@@ -119,6 +121,10 @@ int node_command(int argc, char** argv) {
   if (!(o.speed > 0)) return usage_error("node", "--speed must be positive");
   if (!(o.speed_factor >= 1.0)) return usage_error("node", "--slow-factor must be >= 1");
   if (!(o.dropout < 1.0)) return usage_error("node", "--dropout must be below 1");
+  if (!o.behaviour.empty())
+    if (auto why = registered_name("node-behaviour", o.behaviour, runtime::node_behaviour_names());
+        !why.empty())
+      return usage_error("node", why);
   if (!o.attack.empty() && o.attack != "scale" && o.attack != "signflip" && o.attack != "random")
     return usage_error("node", "--attack must be scale, signflip or random");
   if (!(o.heartbeat_interval_s > 0))

@@ -1,5 +1,11 @@
 #include "cli/job_options.hpp"
 
+#include <algorithm>
+
+#include "runtime/allocator.hpp"
+#include "runtime/node_behaviour.hpp"
+#include "runtime/strategy.hpp"
+
 namespace troupe::cli {
 
 namespace po = boost::program_options;
@@ -37,6 +43,8 @@ void add_job_options(po::options_description& desc, runtime::JobSpec& job) {
        "seconds to wait for --min-nodes nodes")
       ("labels-per-node", po::value(&job.labels_per_node)->default_value(job.labels_per_node),
        "labels in each shard (--partition labels)")
+      ("node-behaviour", po::value(&job.node_behaviour)->default_value(job.node_behaviour),
+       "what nodes compute with: libtorch, or a behaviour a --plugin registers")
       ("mode", po::value(&job.mode)->default_value(job.mode),
        "collaboration: sync (rounds) | async (FedAsync) | buffered (FedBuff)")
       ("strategy", po::value(&job.strategy)->default_value(job.strategy),
@@ -73,6 +81,24 @@ void add_job_options(po::options_description& desc, runtime::JobSpec& job) {
       ("attack", po::value(&job.attack)->default_value(job.attack), "malicious updates: scale | signflip | random")
       ("attack-scale", po::value(&job.attack_scale)->default_value(job.attack_scale), "factor of the attack");
   // clang-format on
+}
+
+std::string registered_name(const std::string& option, const std::string& name,
+                            const std::vector<std::string>& known) {
+  if (std::find(known.begin(), known.end(), name) != known.end()) return {};
+  std::string list;
+  for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+  return "--" + option + ": unknown '" + name + "' (known: " + list + ")";
+}
+
+std::string check_registered_names(const runtime::JobSpec& job) {
+  if (auto why = registered_name("policy", job.policy, runtime::allocator_names()); !why.empty())
+    return why;
+  if (job.mode == "sync")
+    if (auto why = registered_name("strategy", job.strategy, runtime::strategy_names());
+        !why.empty())
+      return why;
+  return registered_name("node-behaviour", job.node_behaviour, runtime::node_behaviour_names());
 }
 
 }  // namespace troupe::cli

@@ -5,11 +5,23 @@
 
 #include <boost/program_options.hpp>
 
+#include <string>
+#include <vector>
+
 #include "runtime/job_spec.hpp"
 
 namespace troupe::cli {
 
 /// Adds --nodes, --rounds, --model, ... with the JobSpec defaults, bound to `job`.
 void add_job_options(boost::program_options::options_description& desc, runtime::JobSpec& job);
+
+/// Empty when `name` is one of `known`, else "--OPTION: unknown NAME (known: ...)".
+std::string registered_name(const std::string& option, const std::string& name,
+                            const std::vector<std::string>& known);
+
+/// For jobs run in this process: empty when the job's allocation policy,
+/// strategy (sync mode) and node behaviour are registered (built in or from a
+/// --plugin), else the problem.
+std::string check_registered_names(const runtime::JobSpec& job);
 
 }  // namespace troupe::cli

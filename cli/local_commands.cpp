@@ -31,6 +31,8 @@ std::optional<int> parse_local_job(const std::string& command, int argc, char** 
   add_job_options(desc, p.job);
   if (auto code = parse_options(command, argc, argv, desc)) return code;
   if (auto why = p.job.validate(); !why.empty()) return usage_error(command, why);
+  if (command == "run")
+    if (auto why = check_registered_names(p.job); !why.empty()) return usage_error(command, why);
   if (auto why = models::check_device(p.job.device); !why.empty()) return usage_error(command, why);
   return std::nullopt;
 }

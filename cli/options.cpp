@@ -2,6 +2,9 @@
 
 #include <fstream>
 #include <iostream>
+#include <vector>
+
+#include "runtime/plugin.hpp"
 
 namespace troupe::cli {
 
@@ -23,7 +26,10 @@ std::optional<int> parse_command_line(const std::string& command, po::options_de
                                       int argc, char** argv, po::variables_map& vm,
                                       const po::positional_options_description* positional) {
   desc.add_options()("help,h", "show this help")(
-      "config", po::value<std::string>(), "read options from an INI file (the command line wins)");
+      "config", po::value<std::string>(), "read options from an INI file (the command line wins)")(
+      "plugin", po::value<std::vector<std::string>>()->composing(),
+      "load a troupe plugin (shared library) that registers policies, strategies or node "
+      "behaviours; repeatable");
   try {
     po::command_line_parser parser(argc, argv);
     parser.options(desc);
@@ -46,6 +52,17 @@ std::optional<int> parse_command_line(const std::string& command, po::options_de
     po::notify(vm);
   } catch (const po::error& e) {
     return usage_error(command, e.what());
+  }
+  // Plugins load before the command checks its options, so that the names they
+  // register are valid values of --policy and the like.
+  if (vm.count("plugin")) {
+    for (const auto& path : vm["plugin"].as<std::vector<std::string>>()) {
+      try {
+        runtime::load_plugin(path);
+      } catch (const std::exception& e) {
+        return usage_error(command, std::string("--plugin: ") + e.what());
+      }
+    }
   }
   return std::nullopt;
 }

@@ -1,8 +1,9 @@
 #pragma once
 /// \file
 /// Command-line parsing shared by every subcommand: --help, --config FILE
-/// (INI with the same option names; the command line wins), and uniform
-/// errors (message, usage, exit code 2).
+/// (INI with the same option names; the command line wins), --plugin PATH
+/// (repeatable; see runtime/plugin.hpp), and uniform errors (message, usage,
+/// exit code 2).
 
 #include <boost/program_options.hpp>
 
@@ -15,9 +16,9 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailed = 1;
 inline constexpr int kExitUsage = 2;
 
-/// Adds --help and --config to `desc`, parses argv (and the config file) into
-/// the bound variables. Returns an exit code when the command must stop now
-/// (help shown, or a usage error reported), nothing when it should run.
+/// Adds --help, --config and --plugin to `desc`, parses argv (and the config
+/// file) into the bound variables and loads the plugins. Returns an exit code when the command must
+/// stop now (help shown, or a usage error reported), nothing when it should run.
 std::optional<int> parse_options(const std::string& command, int argc, char** argv,
                                  boost::program_options::options_description& desc);
 

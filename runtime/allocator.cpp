@@ -9,6 +9,7 @@
 #include "runtime/exact_allocator.hpp"
 #include "runtime/pack_allocator.hpp"
 #include "runtime/priority_allocator.hpp"
+#include "runtime/registry.hpp"
 #include "runtime/regret_allocator.hpp"
 #include "runtime/spread_allocator.hpp"
 
@@ -42,21 +43,42 @@ double Allocation::gap() const {
   return std::abs(objective - *bound) / std::max(1.0, std::abs(objective));
 }
 
+namespace {
+
+template <class T>
+AllocatorFactory make_one() {
+  return [] { return std::make_unique<T>(); };
+}
+
+/// The one registry of allocation policies, built-ins first. Never destroyed,
+/// so that it outlives every static object of the program and its plugins.
+Registry<Allocator>& allocators() {
+  static Registry<Allocator>* registry = [] {
+    auto* r = new Registry<Allocator>("allocation policy");
+    r->add("priority", make_one<PriorityAllocator>());
+    r->add("best-fit", make_one<BestFitAllocator>());
+    r->add("spread", make_one<SpreadAllocator>());
+    r->add("pack", make_one<PackAllocator>());
+    r->add("balanced", make_one<BalancedAllocator>());
+    r->add("regret", make_one<RegretAllocator>());
+    r->add("exact", make_one<ExactAllocator>());
+    return r;
+  }();
+  return *registry;
+}
+
+}  // namespace
+
+void register_allocator(const std::string& name, AllocatorFactory factory) {
+  allocators().add(name, std::move(factory));
+}
+
 std::vector<std::string> allocator_names() {
-  return {"priority", "best-fit", "spread", "pack", "balanced", "regret", "exact"};
+  return allocators().names();
 }
 
 std::unique_ptr<Allocator> make_allocator(const std::string& name) {
-  if (name == "priority") return std::make_unique<PriorityAllocator>();
-  if (name == "best-fit") return std::make_unique<BestFitAllocator>();
-  if (name == "spread") return std::make_unique<SpreadAllocator>();
-  if (name == "pack") return std::make_unique<PackAllocator>();
-  if (name == "balanced") return std::make_unique<BalancedAllocator>();
-  if (name == "regret") return std::make_unique<RegretAllocator>();
-  if (name == "exact") return std::make_unique<ExactAllocator>();
-  std::string known;
-  for (const auto& n : allocator_names()) known += (known.empty() ? "" : ", ") + n;
-  throw std::invalid_argument("unknown allocation policy '" + name + "' (known: " + known + ")");
+  return allocators().make(name);
 }
 
 double objective_of(const AllocationRequest& request, const std::vector<int>& node_of_task) {

@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -115,7 +116,15 @@ class Allocator {
   virtual Allocation allocate(const AllocationRequest& request) const = 0;
 };
 
-/// Names accepted by make_allocator.
+/// Makes a new allocator; registered under a name with register_allocator.
+using AllocatorFactory = std::function<std::unique_ptr<Allocator>()>;
+
+/// Makes `name` a policy that make_allocator (and so `--policy NAME` and a job's
+/// policy) accepts; plugins call it from troupe_plugin_init. Throws
+/// std::invalid_argument when the name is empty, has spaces or commas, or is
+/// taken (built-in names included), or the factory is empty.
+void register_allocator(const std::string& name, AllocatorFactory factory);
+/// Names accepted by make_allocator: the built-in policies, then registered ones.
 std::vector<std::string> allocator_names();
 /// The allocator called `name`; throws std::invalid_argument listing the known names.
 std::unique_ptr<Allocator> make_allocator(const std::string& name);

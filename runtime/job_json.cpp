@@ -43,6 +43,7 @@ nlohmann::json job_to_json(const JobSpec& job) {
   j["min_nodes"] = job.min_nodes;
   j["join_timeout_s"] = job.join_timeout_s;
   j["labels_per_node"] = job.labels_per_node;
+  j["node_behaviour"] = job.node_behaviour;
   j["mode"] = job.mode;
   j["strategy"] = job.strategy;
   j["prox_mu"] = job.prox_mu;
@@ -100,6 +101,7 @@ JobSpec job_from_json(const nlohmann::json& j) {
   read(j, "min_nodes", job.min_nodes);
   read(j, "join_timeout_s", job.join_timeout_s);
   read(j, "labels_per_node", job.labels_per_node);
+  read(j, "node_behaviour", job.node_behaviour);
   read(j, "mode", job.mode);
   read(j, "strategy", job.strategy);
   read(j, "prox_mu", job.prox_mu);

@@ -10,6 +10,7 @@ std::string JobSpec::validate() const {
   if (model != "mlp" && model != "cnn") return "--model must be mlp or cnn (got '" + model + "')";
   if (partition != "iid" && partition != "dirichlet" && partition != "labels")
     return "--partition must be iid, dirichlet or labels (got '" + partition + "')";
+  if (node_behaviour.empty()) return "--node-behaviour must not be empty";
   if (labels_per_node < 1 || labels_per_node > 10) return "--labels-per-node must be in 1..10";
   if (!(alpha > 0.0) || !std::isfinite(alpha)) return "--alpha must be a positive number";
   if (local_epochs < 1) return "--local-epochs must be at least 1";

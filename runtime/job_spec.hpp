@@ -35,6 +35,9 @@ struct JobSpec {
   int min_nodes = 1;                ///< nodes that must have joined before round 1
   double join_timeout_s = 60.0;     ///< how long to wait for min_nodes
   int labels_per_node = 2;          ///< labels per shard (partition = labels)
+  /// What nodes compute with (runtime/node_behaviour.hpp): "libtorch" or a
+  /// registered behaviour.
+  std::string node_behaviour = "libtorch";
 
   // -- collaboration ----------------------------------------------------------
   std::string mode = "sync";        ///< sync | async (FedAsync) | buffered (FedBuff)

@@ -232,3 +232,26 @@ TEST(ClusterProcesses, JobsSubmittedWhileOneRunsAreQueuedAndAllComplete) {
   EXPECT_EQ(read_json(dir.file("r0.json"))["final"]["model_fingerprint"],
             read_json(dir.file("r1.json"))["final"]["model_fingerprint"]);
 }
+
+TEST(ClusterProcesses, EachProcessUsesWhatItsPluginRegisters) {
+  // Given a scheduler that loaded a plugin's allocation policy and nodes that
+  // loaded its node behaviour
+  TempDir dir;
+  const std::string plugin = TROUPE_TEST_PLUGIN_FIRST_FIT;
+  Cluster cluster(dir, 0, {"--plugin", plugin});
+  ASSERT_GT(cluster.port(), 0) << cluster.scheduler().output();
+  cluster.add_node("n1", {"--plugin", plugin});
+  cluster.add_node("n2", {"--plugin", plugin});
+  ASSERT_TRUE(cluster.wait_for_nodes(2, 20s));
+  // When a job names both (submit itself needs no plugin)
+  Process submit(kTroupe,
+                 submit_job(cluster.endpoint(), 2, 1, 1, 1000, 100,
+                            {"--quiet", "--policy", "test-first-fit", "--node-behaviour",
+                             "test-echo", "--out", dir.file("report.json")}),
+                 dir.file("submit.log"));
+  ASSERT_EQ(submit.wait_exit(60s), 0) << submit.output() << cluster.scheduler().output();
+  // Then the job ran with them: the policy is reported, the accuracy is the behaviour's marker
+  const auto report = read_json(dir.file("report.json"));
+  EXPECT_EQ(report["policy"], "test-first-fit");
+  EXPECT_EQ(report["final"]["accuracy"].get<double>(), 0.25);
+}
