@@ -68,10 +68,21 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
                          std::to_string(st.collecting_round));
         if (st.updates.count(update.task_id))
           return failure("duplicate update for task " + std::to_string(update.task_id));
-        const auto& current = *st.versions.at(st.version);
-        if (!update.params.same_layout(current))
-          return failure("update of task " + std::to_string(update.task_id) +
-                         " does not match the model's layout");
+        const auto pending =
+            std::count_if(st.updates.begin(), st.updates.end(),
+                          [&](const auto& u) { return u.second.node == update.node; });
+        auto why = !st.versions.count(update.base_version)
+                       ? "base version " + std::to_string(update.base_version) + " is not held"
+                   : static_cast<std::size_t>(pending) >= st.config.limits.max_pending_per_node
+                       ? "node " + update.node + " already has " + std::to_string(pending) +
+                             " updates pending"
+                       : runtime::validate_update(*st.versions.at(st.version), update.params,
+                                                  st.config.limits);
+        if (!why.empty()) {
+          why = "update of task " + std::to_string(update.task_id) + " rejected: " + why;
+          caf::aout(self) << "troupe aggregator: " << why << std::endl;
+          return failure(why);
+        }
         runtime::ClientUpdate u;
         u.task_id = update.task_id;
         u.node = update.node;

@@ -9,6 +9,7 @@
 #include "actors/protocol.hpp"
 #include "runtime/compute_gate.hpp"
 #include "runtime/data_catalog.hpp"
+#include "runtime/traffic.hpp"
 
 namespace troupe::actors {
 
@@ -24,6 +25,8 @@ struct NodeConfig {
   std::string device;                          ///< overrides the job's device when not empty
   int threads = 0;                             ///< overrides the job's threads when > 0
   runtime::DataPlacement placement;            ///< shard >= 0: holds only that shard
+  /// Counts the model bytes the node fetches and sends (reported with heartbeats); may be null.
+  std::shared_ptr<runtime::TrafficMeter> traffic;
 };
 
 /// Spawns a node. It blocks while training, so it runs on its own thread.

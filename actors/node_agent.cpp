@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "actors/errors.hpp"
+#include "runtime/admission.hpp"
 #include "runtime/resources.hpp"
 
 namespace troupe::actors {
@@ -23,10 +24,14 @@ std::chrono::milliseconds ms(double seconds) {
   return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000.0));
 }
 
-void register_now(AgentPtr self) {
+void retry_later(AgentPtr self) {
+  self->delayed_send(self, ms(self->state.config.retry_interval_s), register_retry_atom::value);
+}
+
+void send_registration(AgentPtr self, NodeRegistration reg) {
   auto& st = self->state;
-  self->request(st.config.scheduler, std::chrono::seconds(10), register_atom::value,
-                st.config.registration, caf::actor_cast<caf::actor>(st.config.node))
+  self->request(st.config.scheduler, std::chrono::seconds(10), register_atom::value, std::move(reg),
+                caf::actor_cast<caf::actor>(st.config.node))
       .then(
           [self](const caf::actor& aggregator) {
             auto& st = self->state;
@@ -41,16 +46,50 @@ void register_now(AgentPtr self) {
             }
           },
           [self](caf::error& err) {
+            const auto why = describe(err, self->system());
+            auto& st = self->state;
+            if (why.rfind("admission refused", 0) == 0) {
+              caf::aout(self) << "troupe node " << st.config.registration.name
+                              << ": the scheduler refused admission: " << why << "\n";
+              if (st.config.on_refused) st.config.on_refused(why);
+              self->quit(caf::exit_reason::user_shutdown);
+              return;
+            }
+            caf::aout(self) << "troupe node " << st.config.registration.name
+                            << ": registration refused (" << why << "), retrying\n";
+            retry_later(self);
+          });
+}
+
+/// Registers, answering a challenge first when the node has a secret.
+void register_now(AgentPtr self) {
+  auto& st = self->state;
+  if (st.config.secret.empty()) {
+    send_registration(self, st.config.registration);
+    return;
+  }
+  self->request(st.config.scheduler, std::chrono::seconds(10), challenge_atom::value,
+                st.config.registration.name)
+      .then(
+          [self](const std::string& nonce) {
+            auto& st = self->state;
+            auto reg = st.config.registration;
+            reg.nonce = nonce;
+            reg.proof = runtime::admission_proof(st.config.secret, nonce, reg.name);
+            send_registration(self, std::move(reg));
+          },
+          [self](caf::error& err) {
             caf::aout(self) << "troupe node " << self->state.config.registration.name
-                            << ": registration refused (" << describe(err, self->system())
-                            << "), retrying\n";
-            self->delayed_send(self, ms(self->state.config.retry_interval_s),
-                               register_retry_atom::value);
+                            << ": no challenge from the scheduler ("
+                            << describe(err, self->system()) << "), retrying\n";
+            retry_later(self);
           });
 }
 
 caf::behavior agent_behavior(AgentPtr self, NodeAgentConfig config) {
   self->state.config = std::move(config);
+  self->state.sampler = runtime::UsageSampler(self->state.config.disk_path,
+                                              self->state.config.traffic, self->state.config.gpus);
   self->monitor(self->state.config.scheduler);
   self->monitor(self->state.config.node);
   self->set_down_handler([self](caf::down_msg& dm) { self->quit(dm.reason); });
