@@ -69,6 +69,15 @@ struct SchedulerState {
         out.push_back({n->id, n->speed, n->data.shard});
     return out;
   }
+  /// Why set-up nodes are left out of placement ("; node X: free memory ..."), or "".
+  std::string held_back() const {
+    std::string out;
+    for (const auto* n : table.alive())
+      if (ready.count(n->id))
+        if (auto why = runtime::cannot_hold(n->resources, n->usage, config.hold_need); !why.empty())
+          out += "; node " + n->id + ": " + why;
+    return out;
+  }
 
   static inline const char* name = "troupe.scheduler";
 };
@@ -258,7 +267,7 @@ void start_round(SchedulerPtr self) {
     st.evaluating = false;
     ids = st.job->start_next_round(st.now());
   } catch (const std::exception& e) {
-    finish(self, "failed", e.what());
+    finish(self, "failed", e.what() + st.held_back());
     return;
   }
   for (auto id : ids) dispatch_train(self, id);
@@ -303,7 +312,7 @@ void set_up(SchedulerPtr self) {
           st.spec, st.summary->shard_sizes, st.summary->test_size,
           runtime::make_allocator(st.spec.policy), st.usable_nodes());
     } catch (const std::exception& e) {
-      finish(self, "failed", e.what());
+      finish(self, "failed", e.what() + st.held_back());
       return;
     }
     st.phase = Phase::running;
