@@ -21,6 +21,7 @@ struct AggregatorState {
   std::map<std::int64_t, std::shared_ptr<const models::Parameters>> versions;
   std::int64_t version = -1;
   std::int32_t collecting_round = 0;
+  std::size_t max_pending_per_node = 1;                   ///< effective limit for the job in hand
   std::map<std::int64_t, runtime::ClientUpdate> updates;  ///< this round's, by task id
 
   static inline const char* name = "troupe.aggregator";
@@ -46,6 +47,9 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
           st.versions.clear();
           st.updates.clear();
           st.collecting_round = 1;
+          st.max_pending_per_node = st.config.limits.max_pending_per_node > 0
+                                        ? st.config.limits.max_pending_per_node
+                                        : static_cast<std::size_t>(std::max(1, job.nodes));
           publish(st, 0, models::initial_parameters(*kind, job.seed));
           return st.version;
         } catch (const std::exception& e) {
@@ -73,7 +77,7 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
                           [&](const auto& u) { return u.second.node == update.node; });
         auto why = !st.versions.count(update.base_version)
                        ? "base version " + std::to_string(update.base_version) + " is not held"
-                   : static_cast<std::size_t>(pending) >= st.config.limits.max_pending_per_node
+                   : static_cast<std::size_t>(pending) >= st.max_pending_per_node
                        ? "node " + update.node + " already has " + std::to_string(pending) +
                              " updates pending"
                        : runtime::validate_update(*st.versions.at(st.version), update.params,

@@ -19,8 +19,10 @@ struct UpdateLimits {
   std::uint64_t max_bytes = std::uint64_t{1} << 30;
   /// Most tensors an update may describe (bounds the layout's own size).
   std::size_t max_tensors = 4096;
-  /// Updates of one node the aggregator holds for a round at most; more are refused.
-  std::size_t max_pending_per_node = 4;
+  /// Updates of one node the aggregator holds at a time at most; more are
+  /// refused. 0: one per data shard of the job (a node may legitimately train
+  /// every shard of a round, never more).
+  std::size_t max_pending_per_node = 0;
 };
 
 /// Empty when `update` may be applied to a model laid out as `reference`;
