@@ -142,7 +142,7 @@ const std::string kSecret = "troupe-test-secret-0123456789";
 
 }  // namespace
 
-TEST(Admission, ANodeWithTheRightSecretJoinsAndOneWithAWrongSecretIsRefusedAndLogged) {
+TEST(ClusterAdmission, ANodeWithTheRightSecretJoinsAndOneWithAWrongSecretIsRefusedAndLogged) {
   TempDir dir;
   const auto good = secret_file(dir, "good", kSecret);
   const auto bad = secret_file(dir, "bad", "not-the-secret-but-long-enough");
@@ -163,7 +163,7 @@ TEST(Admission, ANodeWithTheRightSecretJoinsAndOneWithAWrongSecretIsRefusedAndLo
   EXPECT_TRUE(member.running());  // the refusal did not disturb the member
 }
 
-TEST(Admission, ANodeWithoutASecretIsRefusedByASchedulerThatHasOne) {
+TEST(ClusterAdmission, ANodeWithoutASecretIsRefusedByASchedulerThatHasOne) {
   TempDir dir;
   std::unique_ptr<Process> scheduler;
   const int port =
@@ -175,7 +175,7 @@ TEST(Admission, ANodeWithoutASecretIsRefusedByASchedulerThatHasOne) {
       << anonymous.output();
 }
 
-TEST(Admission, AnAggregatorWithAWrongSecretIsRefused) {
+TEST(ClusterAdmission, AnAggregatorWithAWrongSecretIsRefused) {
   TempDir dir;
   std::unique_ptr<Process> scheduler;
   const int port =
@@ -192,7 +192,7 @@ TEST(Admission, AnAggregatorWithAWrongSecretIsRefused) {
   EXPECT_NE(scheduler->output().find("refused an aggregator"), std::string::npos);
 }
 
-TEST(Admission, ASecretProtectedClusterRunsAJobAndReportsBytesPerNode) {
+TEST(ClusterAdmission, ASecretProtectedClusterRunsAJobAndReportsBytesPerNode) {
   TempDir dir;
   const auto secret = secret_file(dir, "s", kSecret);
   std::unique_ptr<Process> scheduler;
