@@ -1,5 +1,6 @@
 #include "runtime/live_capacity.hpp"
 
+#include <dlfcn.h>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -146,4 +147,12 @@ TEST(UsageSampler, SamplesDiskAndMemoryOfThisMachine) {
   EXPECT_GT(u.rss, 0u);
   EXPECT_EQ(u.bytes_sent, 42u);
   EXPECT_GE(u.cpu_utilisation, 0.0);
+}
+
+TEST(GpuMonitor, WithoutNvmlAndWithoutCudaFallbackNoGpuIsListed) {
+  if (void* nvml = dlopen("libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL)) {
+    dlclose(nvml);
+    GTEST_SKIP() << "NVML is installed here";
+  }
+  EXPECT_TRUE(sample_gpus(/*cuda_fallback=*/false).empty());
 }
