@@ -12,7 +12,7 @@ using namespace troupe;
 
 namespace {
 
-struct Fixture : ::testing::Test {
+struct AggregatorValidation : ::testing::Test {
   static caf::actor_system_config& cfg() {
     static caf::actor_system_config c;
     static bool once = [] {
@@ -73,11 +73,11 @@ bool mentions(const std::string& text, const std::string& part) {
 
 }  // namespace
 
-TEST_F(Fixture, AGoodUpdateIsAcknowledged) {
+TEST_F(AggregatorValidation, AGoodUpdateIsAcknowledged) {
   EXPECT_EQ(send(update(1)), "");
 }
 
-TEST_F(Fixture, AnUpdateWithANanIsRejectedNamingTheTensorAndIndex) {
+TEST_F(AggregatorValidation, AnUpdateWithANanIsRejectedNamingTheTensorAndIndex) {
   auto u = update(1);
   u.params.float_data()[3] = std::numeric_limits<float>::quiet_NaN();
   const auto why = send(std::move(u));
@@ -85,7 +85,7 @@ TEST_F(Fixture, AnUpdateWithANanIsRejectedNamingTheTensorAndIndex) {
   EXPECT_TRUE(mentions(why, "value 3 is not finite (nan)")) << why;
 }
 
-TEST_F(Fixture, AWrongShapedUpdateIsRejected) {
+TEST_F(AggregatorValidation, AWrongShapedUpdateIsRejected) {
   // A self-consistent update whose first tensor has one row too many.
   auto u = update(1);
   models::Parameters reshaped;
@@ -99,37 +99,37 @@ TEST_F(Fixture, AWrongShapedUpdateIsRejected) {
   EXPECT_TRUE(mentions(why, "has shape")) << why;
 }
 
-TEST_F(Fixture, AnOversizedUpdateIsRejected) {
+TEST_F(AggregatorValidation, AnOversizedUpdateIsRejected) {
   auto u = update(1);
   u.params.add("extra", models::DType::float32, {3 << 20});  // 12 MiB > 8 MiB limit
   EXPECT_TRUE(mentions(send(std::move(u)), "over the limit"));
 }
 
-TEST_F(Fixture, AnUpdateOnAnUnknownVersionIsRejected) {
+TEST_F(AggregatorValidation, AnUpdateOnAnUnknownVersionIsRejected) {
   auto u = update(1);
   u.base_version = 41;
   EXPECT_TRUE(mentions(send(std::move(u)), "base version 41 is not held"));
 }
 
-TEST_F(Fixture, AnUpdateForAnotherRoundIsRejected) {
+TEST_F(AggregatorValidation, AnUpdateForAnotherRoundIsRejected) {
   auto u = update(1);
   u.round = 7;
   EXPECT_TRUE(mentions(send(std::move(u)), "is for round 7"));
 }
 
-TEST_F(Fixture, ADuplicateUpdateIsRejected) {
+TEST_F(AggregatorValidation, ADuplicateUpdateIsRejected) {
   ASSERT_EQ(send(update(1)), "");
   EXPECT_TRUE(mentions(send(update(1)), "duplicate update for task 1"));
 }
 
-TEST_F(Fixture, ANodeFloodingUpdatesIsCutOffAtItsPendingLimitOthersAreNot) {
+TEST_F(AggregatorValidation, ANodeFloodingUpdatesIsCutOffAtItsPendingLimitOthersAreNot) {
   ASSERT_EQ(send(update(1)), "");
   ASSERT_EQ(send(update(2)), "");
   EXPECT_TRUE(mentions(send(update(3)), "already has 2 updates pending"));
   EXPECT_EQ(send(update(4, "n2")), "");
 }
 
-TEST_F(Fixture, AfterRejectionsAGoodUpdateStillGoesThroughAndAggregates) {
+TEST_F(AggregatorValidation, AfterRejectionsAGoodUpdateStillGoesThroughAndAggregates) {
   auto bad = update(1);
   bad.params.float_data()[0] = std::numeric_limits<float>::infinity();
   ASSERT_NE(send(std::move(bad)), "");
