@@ -27,6 +27,7 @@ struct AggregatorState {
   std::map<std::int64_t, std::shared_ptr<const models::Parameters>> versions;
   std::int64_t version = -1;
   std::int32_t collecting_round = 0;
+  std::size_t max_pending_per_node = 1;                   ///< effective limit for the job in hand
   std::map<std::int64_t, runtime::ClientUpdate> updates;  ///< this round's, by task id
   // Asynchronous modes.
   std::unique_ptr<runtime::AsyncAggregator> async;
@@ -95,6 +96,9 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
           st.event_log.reset();
           st.strategy.reset();
           st.collecting_round = 1;
+          st.max_pending_per_node = st.config.limits.max_pending_per_node > 0
+                                        ? st.config.limits.max_pending_per_node
+                                        : static_cast<std::size_t>(std::max(1, job.nodes));
           auto initial = models::initial_parameters(*kind, job.seed);
           if (job.mode == "sync") {
             const auto& name = st.config.strategy.empty() ? job.strategy : st.config.strategy;
@@ -128,10 +132,23 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
       },
       [self](update_atom, ModelUpdate& update) -> caf::result<runtime::UpdateReceipt> {
         auto& st = self->state;
-        if (st.is_async()) return add_async(st, update);
+        if (st.is_async()) {
+          // Layout, finiteness and size limits; staleness is the async core's to judge.
+          auto why = runtime::validate_update(st.async->current(), update.params, st.config.limits);
+          if (!why.empty()) {
+            why = "update of task " + std::to_string(update.task_id) + " rejected: " + why;
+            caf::aout(self) << "troupe aggregator: " << why << std::endl;
+            return failure(why);
+          }
+          return add_async(st, update);
+        }
         runtime::UpdateReceipt receipt;
         receipt.version = st.version;
-        if (update.round != st.collecting_round) {
+        if (update.round > st.collecting_round)
+          return failure("update of task " + std::to_string(update.task_id) + " is for round " +
+                         std::to_string(update.round) + ", collecting round " +
+                         std::to_string(st.collecting_round));
+        if (update.round < st.collecting_round) {
           // The round closed without it: a late update, acknowledged and not used.
           receipt.accepted = false;
           receipt.reason = "late: round " + std::to_string(update.round) +
@@ -141,10 +158,21 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
         }
         if (st.updates.count(update.task_id))
           return failure("duplicate update for task " + std::to_string(update.task_id));
-        const auto& current = *st.versions.at(st.version);
-        if (!update.params.same_layout(current))
-          return failure("update of task " + std::to_string(update.task_id) +
-                         " does not match the model's layout");
+        const auto pending =
+            std::count_if(st.updates.begin(), st.updates.end(),
+                          [&](const auto& u) { return u.second.node == update.node; });
+        auto why = !st.versions.count(update.base_version)
+                       ? "base version " + std::to_string(update.base_version) + " is not held"
+                   : static_cast<std::size_t>(pending) >= st.max_pending_per_node
+                       ? "node " + update.node + " already has " + std::to_string(pending) +
+                             " updates pending"
+                       : runtime::validate_update(*st.versions.at(st.version), update.params,
+                                                  st.config.limits);
+        if (!why.empty()) {
+          why = "update of task " + std::to_string(update.task_id) + " rejected: " + why;
+          caf::aout(self) << "troupe aggregator: " << why << std::endl;
+          return failure(why);
+        }
         runtime::ClientUpdate u;
         u.task_id = update.task_id;
         u.node = update.node;

@@ -4,11 +4,13 @@
 /// round's updates and combines them with a runtime::AggregationStrategy.
 
 #include "actors/protocol.hpp"
+#include "runtime/update_validation.hpp"
 
 namespace troupe::actors {
 
 struct AggregatorConfig {
   std::string strategy;  ///< overrides the job's --strategy when not empty
+  runtime::UpdateLimits limits;  ///< every update is checked against these
 };
 
 /// Spawns an aggregator (on its own thread: averaging large models blocks).

@@ -44,9 +44,17 @@ void with_model(NodePtr self, std::int64_t version, std::function<void()> then,
     then();
     return;
   }
+  const auto asked = std::chrono::steady_clock::now();
   self->request(st.config.aggregator, timeout_of(*st.job), model_atom::value, version)
       .then(
-          [self, then](std::int64_t got, models::Parameters& params) {
+          [self, then, asked](std::int64_t got, models::Parameters& params) {
+            if (const auto& traffic = self->state.config.traffic) {
+              const auto bytes = runtime::wire_size(params);
+              traffic->add_received(bytes);
+              traffic->record_transfer(
+                  bytes,
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - asked).count());
+            }
             self->state.model = std::move(params);
             self->state.model_version = got;
             then();
@@ -197,6 +205,7 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
               update.score = std::exp(-result.mean_loss);
               update.params =
                   std::move(st.update);  // the message owns it now; the next task refills st.update
+              if (st.config.traffic) st.config.traffic->add_sent(runtime::wire_size(update.params));
               TrainOutcome outcome;
               outcome.task_id = task.task_id;
               outcome.node = st.config.name;

@@ -18,6 +18,7 @@
 #include "actors/protocol.hpp"
 #include "runtime/compute_gate.hpp"
 #include "runtime/data_catalog.hpp"
+#include "runtime/traffic.hpp"
 
 namespace troupe::actors {
 
@@ -39,6 +40,8 @@ struct NodeConfig {
   double dropout = -1.0;      ///< probability of dropping a training task (< 0: the job's)
   std::string attack;         ///< "" | scale | signflip | random: alters every update
   double attack_scale = 10.0;
+  /// Counts the model bytes the node fetches and sends (reported with heartbeats); may be null.
+  std::shared_ptr<runtime::TrafficMeter> traffic;
 };
 
 /// Spawns a node. It blocks while training, so it runs on its own thread.

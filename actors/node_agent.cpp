@@ -3,17 +3,26 @@
 #include <chrono>
 
 #include "actors/errors.hpp"
+#include "runtime/admission.hpp"
 #include "runtime/resources.hpp"
 
 namespace troupe::actors {
 namespace {
 
 using register_retry_atom = caf::atom_constant<caf::atom("reregister")>;
+using traffic_poll_atom = caf::atom_constant<caf::atom("trafficpol")>;
+
+/// How often the agent looks at the traffic counters: a change is reported at
+/// once rather than at the next heartbeat, so that a job's report (built when
+/// its last task ends) includes the bytes its last rounds moved.
+constexpr double kTrafficPollS = 0.02;
 
 struct AgentState {
   NodeAgentConfig config;
   runtime::UsageSampler sampler;
   bool registered = false;
+  bool registering = false;          ///< a registration is in flight (do not start another)
+  std::uint64_t reported_bytes = 0;  ///< sent + received in the latest heartbeat
   static inline const char* name = "troupe.node_agent";
 };
 
@@ -23,13 +32,18 @@ std::chrono::milliseconds ms(double seconds) {
   return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000.0));
 }
 
-void register_now(AgentPtr self) {
+void retry_later(AgentPtr self) {
+  self->delayed_send(self, ms(self->state.config.retry_interval_s), register_retry_atom::value);
+}
+
+void send_registration(AgentPtr self, NodeRegistration reg) {
   auto& st = self->state;
-  self->request(st.config.scheduler, std::chrono::seconds(10), register_atom::value,
-                st.config.registration, caf::actor_cast<caf::actor>(st.config.node))
+  self->request(st.config.scheduler, std::chrono::seconds(10), register_atom::value, std::move(reg),
+                caf::actor_cast<caf::actor>(st.config.node))
       .then(
           [self](const caf::actor& aggregator) {
             auto& st = self->state;
+            st.registering = false;
             self->send(st.config.node, aggregator_atom::value, aggregator);
             if (!st.registered) {
               st.registered = true;
@@ -38,19 +52,69 @@ void register_now(AgentPtr self) {
                                 << runtime::process_uptime() << " s after start, rss "
                                 << runtime::process_rss() / (1024 * 1024) << " MiB\n";
               self->send(self, tick_atom::value);
+              if (st.config.traffic) self->send(self, traffic_poll_atom::value);
             }
           },
           [self](caf::error& err) {
-            caf::aout(self) << "troupe node " << self->state.config.registration.name
-                            << ": registration refused (" << describe(err, self->system())
-                            << "), retrying\n";
-            self->delayed_send(self, ms(self->state.config.retry_interval_s),
-                               register_retry_atom::value);
+            const auto why = describe(err, self->system());
+            auto& st = self->state;
+            if (why.rfind("admission refused", 0) == 0) {
+              caf::aout(self) << "troupe node " << st.config.registration.name
+                              << ": the scheduler refused admission: " << why << "\n";
+              if (st.config.on_refused) st.config.on_refused(why);
+              self->quit(caf::exit_reason::user_shutdown);
+              return;
+            }
+            caf::aout(self) << "troupe node " << st.config.registration.name
+                            << ": registration refused (" << why << "), retrying\n";
+            retry_later(self);
           });
+}
+
+/// Registers, answering a challenge first when the node has a secret.
+void register_now(AgentPtr self) {
+  auto& st = self->state;
+  st.registering = true;  // until a registration succeeds (retries included)
+  if (st.config.secret.empty()) {
+    send_registration(self, st.config.registration);
+    return;
+  }
+  self->request(st.config.scheduler, std::chrono::seconds(10), challenge_atom::value,
+                st.config.registration.name)
+      .then(
+          [self](const std::string& nonce) {
+            auto& st = self->state;
+            auto reg = st.config.registration;
+            reg.nonce = nonce;
+            reg.proof = runtime::admission_proof(st.config.secret, nonce, reg.name);
+            send_registration(self, std::move(reg));
+          },
+          [self](caf::error& err) {
+            caf::aout(self) << "troupe node " << self->state.config.registration.name
+                            << ": no challenge from the scheduler ("
+                            << describe(err, self->system()) << "), retrying\n";
+            retry_later(self);
+          });
+}
+
+void send_heartbeat(AgentPtr self) {
+  auto& st = self->state;
+  auto usage = st.sampler.sample();
+  st.reported_bytes = usage.bytes_sent + usage.bytes_received;
+  self->request(st.config.scheduler, ms(st.config.heartbeat_interval_s * 4), heartbeat_atom::value,
+                st.config.registration.name, std::move(usage))
+      .then(
+          [self](bool known) {
+            // The scheduler forgot us (lost or restarted): register again, once.
+            if (!known && !self->state.registering) register_now(self);
+          },
+          [](caf::error&) {});  // a missed heartbeat; the monitor tells if the scheduler is gone
 }
 
 caf::behavior agent_behavior(AgentPtr self, NodeAgentConfig config) {
   self->state.config = std::move(config);
+  self->state.sampler = runtime::UsageSampler(self->state.config.disk_path,
+                                              self->state.config.traffic, self->state.config.gpus);
   self->monitor(self->state.config.scheduler);
   self->monitor(self->state.config.node);
   self->set_down_handler([self](caf::down_msg& dm) { self->quit(dm.reason); });
@@ -58,16 +122,14 @@ caf::behavior agent_behavior(AgentPtr self, NodeAgentConfig config) {
   return {
       [self](register_retry_atom) { register_now(self); },
       [self](tick_atom) {
-        auto& st = self->state;
-        self->request(st.config.scheduler, ms(st.config.heartbeat_interval_s * 4),
-                      heartbeat_atom::value, st.config.registration.name, st.sampler.sample())
-            .then(
-                [self](bool known) {
-                  if (!known) register_now(self);  // the scheduler forgot us (lost or restarted)
-                },
-                [](caf::error&) {
-                });  // a missed heartbeat; the monitor tells if the scheduler is gone
-        self->delayed_send(self, ms(st.config.heartbeat_interval_s), tick_atom::value);
+        send_heartbeat(self);
+        self->delayed_send(self, ms(self->state.config.heartbeat_interval_s), tick_atom::value);
+      },
+      [self](traffic_poll_atom) {
+        const auto& traffic = self->state.config.traffic;
+        if (traffic && traffic->sent() + traffic->received() != self->state.reported_bytes)
+          send_heartbeat(self);
+        self->delayed_send(self, ms(kTrafficPollS), traffic_poll_atom::value);
       },
   };
 }

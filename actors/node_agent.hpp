@@ -5,7 +5,11 @@
 /// node actor's thread is busy training. It quits when the scheduler is lost,
 /// so that the process can reconnect.
 
+#include <functional>
+#include <memory>
+
 #include "actors/protocol.hpp"
+#include "runtime/traffic.hpp"
 
 namespace troupe::actors {
 
@@ -16,6 +20,15 @@ struct NodeAgentConfig {
   double heartbeat_interval_s = 1.0;
   double retry_interval_s = 1.0;  ///< between registration attempts
   bool announce = false;          ///< print a line (time since start, RSS) when first registered
+  /// Shared secret: when set, the agent answers the scheduler's challenge
+  /// (runtime/admission.hpp) before registering.
+  std::string secret;
+  /// Called once when the scheduler refuses admission; the agent then quits
+  /// (retrying a wrong secret is pointless). May be empty.
+  std::function<void(const std::string&)> on_refused;
+  std::string disk_path = ".";                           ///< where free disk is measured
+  std::shared_ptr<const runtime::TrafficMeter> traffic;  ///< the node's byte counters; may be null
+  bool gpus = false;  ///< the node has GPUs (sample their memory through CUDA without NVML)
 };
 
 /// Spawns the agent; it registers at once and retries until it succeeds.

@@ -3,6 +3,7 @@
 #include <unistd.h>
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
+#include <caf/openssl/all.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -19,6 +20,7 @@
 #include "actors/node_actor.hpp"
 #include "actors/node_agent.hpp"
 #include "actors/scheduler_actor.hpp"
+#include "runtime/admission.hpp"
 #include "runtime/resources.hpp"
 
 namespace troupe::actors {
@@ -73,16 +75,27 @@ bool wait_for_down(caf::scoped_actor& self) {
   return down;
 }
 
-/// A CAF configuration with troupe's types and the network module.
+/// A CAF configuration with troupe's types and the network module (and the
+/// openssl module when TLS is configured).
 struct RemoteConfig : caf::actor_system_config {
-  RemoteConfig() {
+  explicit RemoteConfig(const SecurityOptions& security = {}) {
     configure(*this);
     load<caf::io::middleman>();
     set("middleman.workers", 0);
     // Nodes talk to the aggregator directly, not through the scheduler's process.
     set("middleman.enable-automatic-connections", true);
+    if (security.tls()) {
+      load<caf::openssl::manager>();
+      openssl_certificate = security.tls_cert;
+      openssl_key = security.tls_key;
+      openssl_cafile = security.tls_ca;
+    }
   }
 };
+
+bool uses_tls(caf::actor_system& system) {
+  return system.has_openssl_manager();
+}
 
 /// Connects to the actor published at `ep`, retrying with backoff until
 /// `timeout_s` has passed (or a stop signal). Empty with `why` set on failure.
@@ -93,7 +106,8 @@ std::optional<Handle> connect(caf::actor_system& system, const Endpoint& ep, dou
       Clock::now() + std::chrono::milliseconds(static_cast<std::int64_t>(timeout_s * 1000));
   auto backoff = std::chrono::milliseconds(100);
   for (;;) {
-    auto got = system.middleman().remote_actor<Handle>(ep.host, ep.port);
+    auto got = uses_tls(system) ? caf::openssl::remote_actor<Handle>(system, ep.host, ep.port)
+                                : system.middleman().remote_actor<Handle>(ep.host, ep.port);
     if (got) return *got;
     *why = describe(got.error(), system);
     if (Clock::now() + backoff > deadline || !sleep_unless_stopped(backoff)) return std::nullopt;
@@ -104,7 +118,9 @@ std::optional<Handle> connect(caf::actor_system& system, const Endpoint& ep, dou
 template <class Handle>
 std::optional<std::uint16_t> publish(caf::actor_system& system, const Handle& h, const Endpoint& ep,
                                      std::string* why) {
-  auto port = system.middleman().publish(h, ep.port, ep.host.c_str(), /*reuse=*/true);
+  auto port = uses_tls(system) ? caf::openssl::publish(h, ep.port, ep.host.c_str(), /*reuse=*/true)
+                               : system.middleman().publish(h, ep.port, ep.host.c_str(),
+                                                            /*reuse=*/true);
   if (!port) {
     *why = describe(port.error(), system);
     return std::nullopt;
@@ -133,6 +149,21 @@ void print_round(const runtime::RoundRecord& r, int rounds) {
 }
 
 }  // namespace
+
+std::string SecurityOptions::validate() const {
+  const int given = !tls_cert.empty() + !tls_key.empty() + !tls_ca.empty();
+  if (given != 0 && given != 3)
+    return "TLS needs a certificate, its key and a CA file (--tls-cert, --tls-key, --tls-ca)";
+  for (const auto* path : {&tls_cert, &tls_key, &tls_ca}) {
+    if (path->empty()) continue;
+    std::ifstream in(*path);
+    if (!in) return "cannot read TLS file '" + *path + "'";
+    std::string first;
+    std::getline(in, first);
+    if (first.rfind("-----BEGIN ", 0) != 0) return "TLS file '" + *path + "' is not PEM";
+  }
+  return {};
+}
 
 std::optional<Endpoint> parse_endpoint(const std::string& text, std::string* error) {
   const auto colon = text.rfind(':');
@@ -169,7 +200,7 @@ bool announce_listening(const std::string& what, const Endpoint& bound,
 
 int run_scheduler_process(const SchedulerProcessOptions& options) {
   install_signal_handlers();
-  RemoteConfig cfg;
+  RemoteConfig cfg{options.common.security};
   caf::actor_system system{cfg};
   std::string why;
   aggregator_actor aggregator;
@@ -188,6 +219,8 @@ int run_scheduler_process(const SchedulerProcessOptions& options) {
   SchedulerConfig sc;
   sc.aggregator = aggregator;
   sc.heartbeat_timeout_s = options.heartbeat_timeout_s;
+  sc.secret = options.common.security.secret;
+  sc.hold_need = {options.min_free_memory, options.min_free_disk};
   if (!options.common.quiet) sc.on_round = print_round;
   auto scheduler = spawn_scheduler(system, std::move(sc));
   auto port = publish(system, scheduler, options.listen, &why);
@@ -212,7 +245,7 @@ int run_scheduler_process(const SchedulerProcessOptions& options) {
 
 int run_aggregator_process(const AggregatorProcessOptions& options) {
   install_signal_handlers();
-  RemoteConfig cfg;
+  RemoteConfig cfg{options.common.security};
   caf::actor_system system{cfg};
   std::string why;
   auto aggregator = spawn_aggregator(system);
@@ -241,12 +274,34 @@ int run_aggregator_process(const AggregatorProcessOptions& options) {
     // Offer this aggregator; a refusal (a job is running) or a failed request
     // is retried while the scheduler is there.
     bool offered = false;
-    for (int attempt = 0; !offered && !g_stop; ++attempt) {
+    bool refused = false;
+    const auto& secret = options.common.security.secret;
+    for (int attempt = 0; !offered && !refused && !g_stop; ++attempt) {
       why.clear();
-      self->request(*scheduler, std::chrono::seconds(10), aggregator_atom::value,
-                    caf::actor_cast<caf::actor>(aggregator))
-          .receive([&](bool accepted) { offered = accepted; },
-                   [&](caf::error& err) { why = describe(err, system); });
+      auto on_error = [&](caf::error& err) {
+        why = describe(err, system);
+        refused = why.rfind("admission refused", 0) == 0;
+      };
+      if (secret.empty()) {
+        self->request(*scheduler, std::chrono::seconds(10), aggregator_atom::value,
+                      caf::actor_cast<caf::actor>(aggregator))
+            .receive([&](bool accepted) { offered = accepted; }, on_error);
+      } else {
+        std::string nonce;
+        self->request(*scheduler, std::chrono::seconds(10), challenge_atom::value,
+                      std::string{kAggregatorName})
+            .receive([&](const std::string& n) { nonce = n; }, on_error);
+        if (!nonce.empty())
+          self->request(*scheduler, std::chrono::seconds(10), aggregator_atom::value,
+                        caf::actor_cast<caf::actor>(aggregator), nonce,
+                        runtime::admission_proof(secret, nonce, kAggregatorName))
+              .receive([&](bool accepted) { offered = accepted; }, on_error);
+      }
+      if (refused) {
+        std::cerr << "troupe aggregator: the scheduler refused admission: " << why << '\n';
+        code = 1;
+        break;
+      }
       if (!offered) {
         if (attempt == 0)
           std::cerr << "troupe aggregator: not accepted by the scheduler yet"
@@ -269,7 +324,7 @@ int run_aggregator_process(const AggregatorProcessOptions& options) {
 
 int run_node_process(const NodeProcessOptions& options) {
   install_signal_handlers();
-  RemoteConfig cfg;
+  RemoteConfig cfg{options.common.security};
   caf::actor_system system{cfg};
   const auto name = options.name.empty() ? default_node_name() : options.name;
   NodeConfig nc;
@@ -284,6 +339,8 @@ int run_node_process(const NodeProcessOptions& options) {
   nc.data_dir = options.data_dir;
   nc.behaviour = options.behaviour;
   nc.gate = std::make_shared<runtime::ComputeGate>(1);
+  auto traffic = std::make_shared<runtime::TrafficMeter>();
+  nc.traffic = traffic;
   auto node = options.spawn_node ? options.spawn_node(system, std::move(nc))
                                  : spawn_node(system, std::move(nc));
   if (!node) {
@@ -304,6 +361,7 @@ int run_node_process(const NodeProcessOptions& options) {
   std::string why;
   double timeout = options.common.connect_timeout_s;
   int code = 0;
+  auto refusal = std::make_shared<std::string>();
   while (!g_stop) {
     auto scheduler = connect<scheduler_actor>(system, options.scheduler, timeout, &why);
     if (!scheduler) {
@@ -323,11 +381,22 @@ int run_node_process(const NodeProcessOptions& options) {
     ac.registration = reg;
     ac.heartbeat_interval_s = options.heartbeat_interval_s;
     ac.announce = !options.common.quiet;
+    ac.secret = options.common.security.secret;
+    ac.on_refused = [refusal](const std::string& why) { *refusal = why; };
+    ac.disk_path = options.data_dir.empty() ? "." : options.data_dir;
+    ac.traffic = traffic;
+    ac.gpus = !reg.resources.gpus.empty();
     auto agent = spawn_node_agent(system, ac);
     caf::scoped_actor self{system};
     self->monitor(agent);
     if (!wait_for_down(self)) {
       self->send_exit(agent, caf::exit_reason::user_shutdown);
+      break;
+    }
+    if (!refusal->empty()) {  // written by the agent before it quit
+      std::cerr << "troupe node " << name << ": not admitted by " << options.scheduler.str() << ": "
+                << *refusal << '\n';
+      code = 1;
       break;
     }
     std::cerr << "troupe node " << name << ": scheduler lost, reconnecting\n";
@@ -339,7 +408,7 @@ int run_node_process(const NodeProcessOptions& options) {
 }
 
 runtime::RunReport run_submit(const SubmitOptions& options) {
-  RemoteConfig cfg;
+  RemoteConfig cfg{options.common.security};
   caf::actor_system system{cfg};
   runtime::RunReport report;
   report.config = options.job;
@@ -380,7 +449,7 @@ runtime::RunReport run_submit(const SubmitOptions& options) {
 }
 
 int run_status(const Endpoint& scheduler_ep, const ProcessOptions& options) {
-  RemoteConfig cfg;
+  RemoteConfig cfg{options.security};
   caf::actor_system system{cfg};
   std::string why;
   auto scheduler = connect<scheduler_actor>(system, scheduler_ep, options.connect_timeout_s, &why);

@@ -29,18 +29,41 @@ struct Endpoint {
 /// Empty with `error` set when malformed.
 std::optional<Endpoint> parse_endpoint(const std::string& text, std::string* error);
 
+/// Authentication and encryption of a process's remoting.
+struct SecurityOptions {
+  /// Shared secret for admission (the content of --secret-file); empty: none.
+  /// Without a secret on the scheduler every process is admitted, as before.
+  std::string secret;
+  /// TLS for all of this process's remoting, through CAF's openssl module:
+  /// certificate and key (PEM) of this process, and the CA that signed its
+  /// peers' certificates. All three or none. TLS encrypts and checks that the
+  /// peer holds a certificate of that CA; it is not admission: a scheduler with
+  /// a secret still asks every joining process to answer its challenge.
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_ca;
+
+  bool tls() const { return !tls_cert.empty(); }
+  /// Empty when usable, else the problem (incomplete TLS triple, unreadable file).
+  std::string validate() const;
+};
+
 /// Options every process shares.
 struct ProcessOptions {
   double connect_timeout_s = 10.0;    ///< give up connecting after this long
   double reconnect_timeout_s = 60.0;  ///< after losing the peer, keep trying this long
   std::string port_file;              ///< write the bound port here (listening processes)
   bool quiet = false;
+  SecurityOptions security;
 };
 
 struct SchedulerProcessOptions {
   Endpoint listen;
   std::optional<Endpoint> aggregator;  ///< connect to a separate aggregator instead of hosting one
   double heartbeat_timeout_s = 5.0;
+  /// Free memory and disk (bytes) a node must report to get tasks.
+  std::uint64_t min_free_memory = std::uint64_t{256} << 20;
+  std::uint64_t min_free_disk = std::uint64_t{16} << 20;
   ProcessOptions common;
 };
 int run_scheduler_process(const SchedulerProcessOptions& options);

@@ -106,6 +106,11 @@ struct NodeRegistration {
   double speed = 1.0;
   std::int32_t pid = 0;
   std::string host;
+  /// Admission (see runtime/admission.hpp): the nonce the scheduler issued for
+  /// this name (challenge_atom) and HMAC-SHA256(secret, nonce ‖ name) in hex.
+  /// Empty when the node has no secret.
+  std::string nonce;
+  std::string proof;
 };
 
 /// One node as `troupe status` shows it.
@@ -140,6 +145,9 @@ struct EvalTask {
   std::int64_t version = 0;
 };
 
+/// The name an aggregator answers a challenge under.
+inline constexpr char kAggregatorName[] = "aggregator";
+
 // -- atoms --------------------------------------------------------------------
 
 using setup_atom = caf::atom_constant<caf::atom("setup")>;
@@ -155,6 +163,7 @@ using status_atom = caf::atom_constant<caf::atom("status")>;
 using progress_atom = caf::atom_constant<caf::atom("progress")>;
 using aggregator_atom = caf::atom_constant<caf::atom("aggregator")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using challenge_atom = caf::atom_constant<caf::atom("challenge")>;
 
 // -- actor interfaces ---------------------------------------------------------
 
@@ -174,17 +183,20 @@ using node_actor =
 
 /// Runs jobs: decomposes, allocates, dispatches, reports; keeps the node table.
 /// The submitter of a job receives (progress_atom, RoundRecord) after each round.
-using scheduler_actor =
-    caf::typed_actor<caf::replies_to<submit_atom, runtime::JobSpec>::with<runtime::RunReport>,
-                     /// A node joins (or rejoins): its registration and its node actor; the
-                     /// answer is the aggregator nodes fetch models from and send updates to.
-                     caf::replies_to<register_atom, NodeRegistration, caf::actor>::with<caf::actor>,
-                     /// Liveness and live usage; false tells the node to register again.
-                     caf::replies_to<heartbeat_atom, std::string, runtime::NodeUsage>::with<bool>,
-                     caf::replies_to<status_atom>::with<ClusterStatus>,
-                     /// An aggregator process offers itself.
-                     caf::replies_to<aggregator_atom, caf::actor>::with<bool>,
-                     caf::reacts_to<tick_atom>>;
+using scheduler_actor = caf::typed_actor<
+    caf::replies_to<submit_atom, runtime::JobSpec>::with<runtime::RunReport>,
+    /// A node joins (or rejoins): its registration and its node actor; the
+    /// answer is the aggregator nodes fetch models from and send updates to.
+    caf::replies_to<register_atom, NodeRegistration, caf::actor>::with<caf::actor>,
+    /// Liveness and live usage; false tells the node to register again.
+    caf::replies_to<heartbeat_atom, std::string, runtime::NodeUsage>::with<bool>,
+    caf::replies_to<status_atom>::with<ClusterStatus>,
+    /// An aggregator process offers itself.
+    caf::replies_to<aggregator_atom, caf::actor>::with<bool>,
+    /// The same with an answer to a challenge (name "aggregator"): nonce, proof.
+    caf::replies_to<aggregator_atom, caf::actor, std::string, std::string>::with<bool>,
+    /// Admission: a fresh single-use nonce for the joining process `name`.
+    caf::replies_to<challenge_atom, std::string>::with<std::string>, caf::reacts_to<tick_atom>>;
 
 }  // namespace troupe::actors
 
@@ -247,8 +259,20 @@ typename Inspector::result_type inspect(Inspector& f, NodeResources& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, GpuUsage& x) {
+  return f(caf::meta::type_name("troupe.GpuUsage"), x.utilisation, x.memory_used, x.memory_total);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, NodeUsage& x) {
-  return f(caf::meta::type_name("troupe.NodeUsage"), x.cpu_utilisation, x.rss, x.memory_available);
+  return f(caf::meta::type_name("troupe.NodeUsage"), x.cpu_utilisation, x.rss, x.memory_available,
+           x.disk_free, x.gpus, x.bytes_sent, x.bytes_received, x.transfer_rate);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, UsagePoint& x) {
+  return f(caf::meta::type_name("troupe.UsagePoint"), x.t, x.cpu, x.rss, x.memory_available,
+           x.disk_free, x.gpu, x.gpu_memory_used, x.bytes_sent, x.bytes_received);
 }
 
 template <class Inspector>
@@ -276,7 +300,8 @@ typename Inspector::result_type inspect(Inspector& f, UpdateReceipt& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, NodeRecord& x) {
-  return f(caf::meta::type_name("troupe.NodeRecord"), x.id, x.tasks, x.busy_s, x.utilisation);
+  return f(caf::meta::type_name("troupe.NodeRecord"), x.id, x.tasks, x.busy_s, x.utilisation,
+           x.bytes_sent, x.bytes_received, x.transfer_rate, x.usage);
 }
 
 template <class Inspector>
@@ -333,7 +358,7 @@ typename Inspector::result_type inspect(Inspector& f, AggregateOutcome& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, NodeRegistration& x) {
   return f(caf::meta::type_name("troupe.NodeRegistration"), x.name, x.resources, x.data, x.speed,
-           x.pid, x.host);
+           x.pid, x.host, x.nonce, x.proof);
 }
 
 template <class Inspector>

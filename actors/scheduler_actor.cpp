@@ -11,6 +11,7 @@
 
 #include "actors/errors.hpp"
 #include "runtime/async_job.hpp"
+#include "runtime/admission.hpp"
 #include "runtime/node_table.hpp"
 #include "runtime/sync_job.hpp"
 
@@ -32,6 +33,7 @@ struct PendingJob {
 struct SchedulerState {
   SchedulerConfig config;
   runtime::NodeTable table{5.0};
+  runtime::AdmissionGate gate;
   std::map<std::string, node_actor> handles;  ///< current incarnation of each node
   std::set<std::string> ready;                ///< nodes set up for the running job
   Clock::time_point boot = Clock::now();
@@ -66,7 +68,18 @@ struct SchedulerState {
   std::vector<runtime::NodeInfo> usable_nodes() const {
     std::vector<runtime::NodeInfo> out;
     for (const auto* n : table.alive())
-      if (ready.count(n->id)) out.push_back({n->id, n->speed, n->data.shard});
+      if (ready.count(n->id) &&
+          runtime::cannot_hold(n->resources, n->usage, config.hold_need).empty())
+        out.push_back({n->id, n->speed, n->data.shard});
+    return out;
+  }
+  /// Why set-up nodes are left out of placement ("; node X: free memory ..."), or "".
+  std::string held_back() const {
+    std::string out;
+    for (const auto* n : table.alive())
+      if (ready.count(n->id))
+        if (auto why = runtime::cannot_hold(n->resources, n->usage, config.hold_need); !why.empty())
+          out += "; node " + n->id + ": " + why;
     return out;
   }
 
@@ -107,6 +120,7 @@ void finish(SchedulerPtr self, const std::string& status, const std::string& err
   }
   report.strategy = strategy_label(st.spec);
   report.mode = st.spec.mode;
+  runtime::add_node_usage(report, st.table, st.uptime() - st.now(), st.uptime());
   if (st.fingerprint != 0) {
     char hex[17];
     std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(st.fingerprint));
@@ -418,7 +432,7 @@ void start_round(SchedulerPtr self) {
     st.evaluating = false;
     ids = st.job->start_next_round(st.now());
   } catch (const std::exception& e) {
-    finish(self, "failed", e.what());
+    finish(self, "failed", e.what() + st.held_back());
     return;
   }
   for (auto id : ids) dispatch_train(self, id);
@@ -467,7 +481,7 @@ void set_up(SchedulerPtr self) {
         st.async_job = std::make_unique<runtime::AsyncJob>(
             st.spec, st.summary->shard_sizes, st.summary->test_size, st.usable_nodes());
     } catch (const std::exception& e) {
-      finish(self, "failed", e.what());
+      finish(self, "failed", e.what() + st.held_back());
       return;
     }
     st.phase = Phase::running;
@@ -579,6 +593,20 @@ ClusterStatus status_of(const SchedulerState& st) {
   return out;
 }
 
+/// Makes `aggregator` the cluster's aggregator unless a job is using another.
+bool accept_aggregator(SchedulerPtr self, const caf::actor& aggregator) {
+  auto& st = self->state;
+  if (st.config.aggregator && st.config.aggregator.address() == aggregator.address()) return true;
+  if (st.phase == Phase::running || st.phase == Phase::setting_up) return false;
+  st.config.aggregator = caf::actor_cast<aggregator_actor>(aggregator);
+  self->monitor(st.config.aggregator);
+  // Nodes registered before learn the new aggregator.
+  for (const auto* n : st.table.alive())
+    self->send(st.handles.at(n->id), aggregator_atom::value, aggregator);
+  try_start(self);
+  return true;
+}
+
 void schedule_tick(SchedulerPtr self) {
   self->delayed_send(
       self, std::chrono::milliseconds(static_cast<int>(self->state.config.tick_interval_s * 1000)),
@@ -587,6 +615,7 @@ void schedule_tick(SchedulerPtr self) {
 
 scheduler_actor::behavior_type scheduler_behavior(SchedulerPtr self, SchedulerConfig config) {
   self->state.config = std::move(config);
+  self->state.gate = runtime::AdmissionGate(self->state.config.secret);
   self->state.table = runtime::NodeTable(self->state.config.heartbeat_timeout_s > 0
                                              ? self->state.config.heartbeat_timeout_s
                                              : std::numeric_limits<double>::infinity());
@@ -627,6 +656,11 @@ scheduler_actor::behavior_type scheduler_behavior(SchedulerPtr self, SchedulerCo
         if (!st.config.aggregator) return failure("no aggregator has registered yet; try again");
         if (reg.name.empty() || !node)
           return failure("a registration needs a node name and handle");
+        if (auto why = st.gate.verify(reg.name, reg.nonce, reg.proof, st.uptime()); !why.empty()) {
+          caf::aout(self) << "troupe scheduler: refused node '" << reg.name << "' (" << reg.host
+                          << ", pid " << reg.pid << "): " << why << std::endl;
+          return failure("admission refused: " + why);
+        }
         if (st.table.find(reg.name) && st.table.find(reg.name)->state == runtime::Liveness::alive)
           node_lost(self, reg.name, "re-registered");  // the old incarnation's work is reassigned
         st.table.join(reg.name, reg.resources, reg.data, reg.speed, st.uptime());
@@ -652,18 +686,30 @@ scheduler_actor::behavior_type scheduler_behavior(SchedulerPtr self, SchedulerCo
         return st.table.heartbeat(name, usage, st.uptime());
       },
       [self](status_atom) { return status_of(self->state); },
-      [self](aggregator_atom, const caf::actor& aggregator) {
+      [self](aggregator_atom, const caf::actor& aggregator) -> caf::result<bool> {
+        if (self->state.gate.enabled()) {
+          caf::aout(self) << "troupe scheduler: refused an aggregator: no answer to a challenge"
+                          << std::endl;
+          return failure("admission refused: no answer to a challenge (a secret is required)");
+        }
+        return accept_aggregator(self, aggregator);
+      },
+      [self](aggregator_atom, const caf::actor& aggregator, const std::string& nonce,
+             const std::string& proof) -> caf::result<bool> {
         auto& st = self->state;
-        if (st.config.aggregator && st.config.aggregator.address() == aggregator.address())
-          return true;
-        if (st.phase == Phase::running || st.phase == Phase::setting_up) return false;
-        st.config.aggregator = caf::actor_cast<aggregator_actor>(aggregator);
-        self->monitor(st.config.aggregator);
-        // Nodes registered before learn the new aggregator.
-        for (const auto* n : st.table.alive())
-          self->send(st.handles.at(n->id), aggregator_atom::value, aggregator);
-        try_start(self);
-        return true;
+        if (auto why = st.gate.verify(kAggregatorName, nonce, proof, st.uptime()); !why.empty()) {
+          caf::aout(self) << "troupe scheduler: refused an aggregator: " << why << std::endl;
+          return failure("admission refused: " + why);
+        }
+        return accept_aggregator(self, aggregator);
+      },
+      [self](challenge_atom, const std::string& name) -> caf::result<std::string> {
+        auto& st = self->state;
+        try {
+          return st.gate.issue(runtime::random_nonce(), name, st.uptime());
+        } catch (const std::exception& e) {
+          return failure(std::string("no challenge: ") + e.what());
+        }
       },
       [self](tick_atom) {
         auto& st = self->state;

@@ -1,4 +1,5 @@
 // troupe scheduler | aggregator | node | submit | status: processes of a cluster.
+#include <cstdlib>
 #include <iostream>
 
 #include "actors/processes.hpp"
@@ -8,6 +9,7 @@
 #include "cli/progress_printer.hpp"
 #include "models/trainer.hpp"
 #include "runtime/node_behaviour.hpp"
+#include "runtime/admission.hpp"
 
 namespace troupe::cli {
 
@@ -17,6 +19,42 @@ namespace {
 
 constexpr const char* kDefaultScheduler = "127.0.0.1:7070";
 constexpr const char* kDefaultAggregator = "127.0.0.1:7071";
+
+/// Paths of the security options until they are loaded.
+struct SecurityPaths {
+  std::string secret_file;
+};
+
+/// Adds --secret-file and --tls-cert/--tls-key/--tls-ca.
+void add_security_options(po::options_description& desc, actors::SecurityOptions& s,
+                          SecurityPaths& paths) {
+  desc.add_options()("secret-file", po::value(&paths.secret_file),
+                     "shared secret for admission (challenge-response; default: "
+                     "$TROUPE_SECRET_FILE; none: no authentication)")(
+      "tls-cert", po::value(&s.tls_cert), "TLS: this process's certificate (PEM)")(
+      "tls-key", po::value(&s.tls_key), "TLS: the certificate's private key (PEM)")(
+      "tls-ca", po::value(&s.tls_ca),
+      "TLS: CA certificate that signed the peers' certificates (PEM); TLS encrypts but is not "
+      "authentication: use --secret-file too");
+}
+
+/// Reads the secret file (option or TROUPE_SECRET_FILE) and checks the TLS
+/// files; an exit code when they are unusable.
+std::optional<int> load_security(const std::string& command, actors::SecurityOptions& s,
+                                 const SecurityPaths& paths) {
+  auto file = paths.secret_file;
+  if (file.empty())
+    if (const char* env = std::getenv("TROUPE_SECRET_FILE")) file = env;
+  if (!file.empty()) {
+    try {
+      s.secret = runtime::read_secret_file(file);
+    } catch (const std::exception& e) {
+      return usage_error(command, std::string("--secret-file: ") + e.what());
+    }
+  }
+  if (auto why = s.validate(); !why.empty()) return usage_error(command, why);
+  return std::nullopt;
+}
 
 /// Adds --connect-timeout, --reconnect-timeout, --quiet (and --port-file when listening).
 void add_process_options(po::options_description& desc, actors::ProcessOptions& p, bool listens) {
@@ -54,7 +92,20 @@ int scheduler_command(int argc, char** argv) {
       "heartbeat-timeout", po::value(&o.heartbeat_timeout_s)->default_value(o.heartbeat_timeout_s),
       "seconds without a heartbeat before a node counts as lost");
   add_process_options(desc, o.common, true);
+  double min_memory_mb = static_cast<double>(o.min_free_memory >> 20);
+  double min_disk_mb = static_cast<double>(o.min_free_disk >> 20);
+  desc.add_options()("min-free-memory", po::value(&min_memory_mb)->default_value(min_memory_mb),
+                     "MiB of free memory a node must report to get tasks")(
+      "min-free-disk", po::value(&min_disk_mb)->default_value(min_disk_mb),
+      "MiB of free disk (where its data lives) a node must report to get tasks");
+  SecurityPaths paths;
+  add_security_options(desc, o.common.security, paths);
   if (auto code = parse_options("scheduler", argc, argv, desc)) return *code;
+  if (auto code = load_security("scheduler", o.common.security, paths)) return *code;
+  if (!(min_memory_mb >= 0) || !(min_disk_mb >= 0))
+    return usage_error("scheduler", "--min-free-memory and --min-free-disk must not be negative");
+  o.min_free_memory = static_cast<std::uint64_t>(min_memory_mb * 1024 * 1024);
+  o.min_free_disk = static_cast<std::uint64_t>(min_disk_mb * 1024 * 1024);
   if (auto code = endpoint("scheduler", "listen", listen, o.listen)) return *code;
   if (!aggregator.empty()) {
     actors::Endpoint ep;
@@ -75,7 +126,10 @@ int aggregator_command(int argc, char** argv) {
       "scheduler", po::value(&scheduler)->default_value(scheduler),
       "the scheduler to serve (HOST:PORT)");
   add_process_options(desc, o.common, true);
+  SecurityPaths paths;
+  add_security_options(desc, o.common.security, paths);
   if (auto code = parse_options("aggregator", argc, argv, desc)) return *code;
+  if (auto code = load_security("aggregator", o.common.security, paths)) return *code;
   if (auto code = endpoint("aggregator", "listen", listen, o.listen)) return *code;
   if (auto code = endpoint("aggregator", "scheduler", scheduler, o.scheduler)) return *code;
   return actors::run_aggregator_process(o);
@@ -108,7 +162,10 @@ int node_command(int argc, char** argv) {
       "factor of --attack")("node-behaviour", po::value(&o.behaviour),
                             "compute with this node behaviour (default: the job's)");
   add_process_options(desc, o.common, false);
+  SecurityPaths paths;
+  add_security_options(desc, o.common.security, paths);
   if (auto code = parse_options("node", argc, argv, desc)) return *code;
+  if (auto code = load_security("node", o.common.security, paths)) return *code;
   if (auto code = endpoint("node", "scheduler", scheduler, o.scheduler)) return *code;
   if (!shard.empty()) {
     int i = -1, n = 0;
@@ -144,7 +201,10 @@ int submit_command(int argc, char** argv) {
   add_report_options(desc, outputs);
   add_job_options(desc, o.job);
   add_process_options(desc, o.common, false);
+  SecurityPaths paths;
+  add_security_options(desc, o.common.security, paths);
   if (auto code = parse_options("submit", argc, argv, desc)) return *code;
+  if (auto code = load_security("submit", o.common.security, paths)) return *code;
   if (auto code = endpoint("submit", "scheduler", scheduler, o.scheduler)) return *code;
   if (auto why = o.job.validate(); !why.empty()) return usage_error("submit", why);
   if (!o.common.quiet)
@@ -165,7 +225,10 @@ int status_command(int argc, char** argv) {
   desc.add_options()("scheduler", po::value(&scheduler)->default_value(scheduler),
                      "the scheduler (HOST:PORT)");
   add_process_options(desc, common, false);
+  SecurityPaths paths;
+  add_security_options(desc, common.security, paths);
   if (auto code = parse_options("status", argc, argv, desc)) return *code;
+  if (auto code = load_security("status", common.security, paths)) return *code;
   actors::Endpoint ep;
   if (auto code = endpoint("status", "scheduler", scheduler, ep)) return *code;
   return actors::run_status(ep, common);

@@ -1,5 +1,8 @@
 #include "runtime/node_table.hpp"
 
+#include <algorithm>
+#include <iterator>
+
 namespace troupe::runtime {
 
 const char* to_string(Liveness state) {
@@ -30,8 +33,16 @@ const NodeEntry& NodeTable::join(const std::string& id, const NodeResources& res
 bool NodeTable::heartbeat(const std::string& id, const NodeUsage& usage, Seconds now) {
   auto it = nodes_.find(id);
   if (it == nodes_.end() || it->second.state == Liveness::lost) return false;
-  it->second.usage = usage;
-  it->second.last_seen = now;
+  auto& n = it->second;
+  n.usage = usage;
+  n.last_seen = now;
+  if (n.history.size() >= kUsageHistory) {
+    // Keep every other sample: the series keeps its span at half the resolution.
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < n.history.size(); i += 2) n.history[kept++] = n.history[i];
+    n.history.resize(kept);
+  }
+  n.history.push_back(usage_point(now, usage));
   return true;
 }
 
@@ -86,6 +97,79 @@ std::vector<const NodeEntry*> NodeTable::all() const {
 
 std::size_t NodeTable::alive_count() const {
   return alive().size();
+}
+
+UsagePoint usage_point(double t, const NodeUsage& usage) {
+  UsagePoint p;
+  p.t = t;
+  p.cpu = usage.cpu_utilisation;
+  p.rss = usage.rss;
+  p.memory_available = usage.memory_available;
+  p.disk_free = usage.disk_free;
+  double util = 0.0;
+  int known = 0;
+  for (const auto& g : usage.gpus) {
+    p.gpu_memory_used += g.memory_used;
+    if (g.utilisation >= 0.0) {
+      util += g.utilisation;
+      ++known;
+    }
+  }
+  p.gpu = known > 0 ? util / known : -1.0;
+  p.bytes_sent = usage.bytes_sent;
+  p.bytes_received = usage.bytes_received;
+  return p;
+}
+
+namespace {
+
+/// Growth of a cumulative counter over `values`; a drop (restart) starts from zero.
+std::uint64_t growth(const std::vector<std::uint64_t>& values) {
+  std::uint64_t total = 0;
+  for (std::size_t i = 1; i < values.size(); ++i)
+    total += values[i] >= values[i - 1] ? values[i] - values[i - 1] : values[i];
+  return total;
+}
+
+}  // namespace
+
+void add_node_usage(RunReport& report, const NodeTable& table, Seconds from, Seconds to) {
+  for (const auto* entry : table.all()) {
+    auto it = std::find_if(report.nodes.begin(), report.nodes.end(),
+                           [&](const NodeRecord& r) { return r.id == entry->id; });
+    if (it == report.nodes.end()) {
+      report.nodes.push_back(NodeRecord{});
+      report.nodes.back().id = entry->id;
+      it = std::prev(report.nodes.end());
+    }
+    std::vector<std::uint64_t> sent, received;
+    // The last sample before the window is the baseline of the counters.
+    const UsagePoint* before = nullptr;
+    for (const auto& p : entry->history) {
+      if (p.t < from) {
+        before = &p;
+        continue;
+      }
+      if (p.t > to) break;
+      UsagePoint q = p;
+      q.t = p.t - from;
+      it->usage.push_back(q);
+    }
+    if (before) {
+      sent.push_back(before->bytes_sent);
+      received.push_back(before->bytes_received);
+    } else {
+      sent.push_back(0);  // first heartbeat in the window: the process began in it
+      received.push_back(0);
+    }
+    for (const auto& q : it->usage) {
+      sent.push_back(q.bytes_sent);
+      received.push_back(q.bytes_received);
+    }
+    it->bytes_sent = growth(sent);
+    it->bytes_received = growth(received);
+    it->transfer_rate = entry->usage.transfer_rate;
+  }
 }
 
 }  // namespace troupe::runtime

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/report.hpp"
 #include "runtime/resources.hpp"
 #include "runtime/task.hpp"
 
@@ -36,7 +37,16 @@ struct NodeEntry {
   int incarnation = 0;  ///< times it (re)joined
   std::string lost_reason;
   std::int64_t current_task = -1;
+  /// Heartbeat samples, `t` in the table's clock; at most kUsageHistory (older
+  /// ones are thinned out, keeping every other sample).
+  std::vector<UsagePoint> history;
 };
+
+/// Samples kept per node before the history is thinned.
+inline constexpr std::size_t kUsageHistory = 2048;
+
+/// One heartbeat as a report sample at time `t`.
+UsagePoint usage_point(double t, const NodeUsage& usage);
 
 class NodeTable {
  public:
@@ -67,5 +77,12 @@ class NodeTable {
   std::vector<std::string> order_;
   std::map<std::string, NodeEntry> nodes_;
 };
+
+/// Adds each node's usage between `from` and `to` (table clock) to the
+/// report's node records: samples (times made relative to `from`), bytes sent
+/// and received in that window, and the latest transfer rate. Nodes of the
+/// table without a record get one. Counters that go down (a restarted node
+/// process) count from zero again.
+void add_node_usage(RunReport& report, const NodeTable& table, Seconds from, Seconds to);
 
 }  // namespace troupe::runtime

@@ -189,9 +189,27 @@ std::string to_json(const RunReport& r) {
   json versions = json::array();
   for (const auto& v : r.versions) versions.push_back({{"version", v.version}, {"tasks", v.tasks}});
   json nodes = json::array();
-  for (const auto& n : r.nodes)
-    nodes.push_back(
-        {{"id", n.id}, {"tasks", n.tasks}, {"busy_s", n.busy_s}, {"utilisation", n.utilisation}});
+  for (const auto& n : r.nodes) {
+    json usage = json::array();
+    for (const auto& u : n.usage)
+      usage.push_back({{"t", u.t},
+                       {"cpu", u.cpu},
+                       {"rss", u.rss},
+                       {"memory_available", u.memory_available},
+                       {"disk_free", u.disk_free},
+                       {"gpu", u.gpu},
+                       {"gpu_memory_used", u.gpu_memory_used},
+                       {"bytes_sent", u.bytes_sent},
+                       {"bytes_received", u.bytes_received}});
+    nodes.push_back({{"id", n.id},
+                     {"tasks", n.tasks},
+                     {"busy_s", n.busy_s},
+                     {"utilisation", n.utilisation},
+                     {"bytes_sent", n.bytes_sent},
+                     {"bytes_received", n.bytes_received},
+                     {"transfer_rate", n.transfer_rate},
+                     {"usage", usage}});
+  }
   const auto& m = r.final_metrics;
   json out{{"status", r.status},
            {"error", r.error},

@@ -43,11 +43,28 @@ struct VersionRecord {
   std::vector<std::int64_t> tasks;
 };
 
+/// One heartbeat's view of a node, for the report's utilisation over time.
+struct UsagePoint {
+  double t = 0.0;                      ///< seconds since the job started
+  double cpu = 0.0;                    ///< process CPU utilisation (0..1 of all cores)
+  std::uint64_t rss = 0;               ///< bytes
+  std::uint64_t memory_available = 0;  ///< bytes, system-wide
+  std::uint64_t disk_free = 0;         ///< bytes, where the node's data lives
+  double gpu = -1.0;                   ///< mean GPU utilisation (0..1); -1 unknown or no GPU
+  std::uint64_t gpu_memory_used = 0;   ///< bytes, summed over GPUs
+  std::uint64_t bytes_sent = 0;        ///< process counters at this time (cumulative)
+  std::uint64_t bytes_received = 0;
+};
+
 struct NodeRecord {
   std::string id;
   int tasks = 0;
   double busy_s = 0.0;
-  double utilisation = 0.0;  ///< busy time / makespan
+  double utilisation = 0.0;          ///< busy time / makespan
+  std::uint64_t bytes_sent = 0;      ///< model bytes the node sent during the job
+  std::uint64_t bytes_received = 0;  ///< model bytes the node received during the job
+  double transfer_rate = 0.0;        ///< bytes/s of its latest model fetch (0: none measured)
+  std::vector<UsagePoint> usage;     ///< heartbeat samples during the job, in time order
 };
 
 struct Efficiency {

@@ -1,5 +1,7 @@
 #include "runtime/resources.hpp"
 
+#include "runtime/traffic.hpp"
+
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -69,14 +71,24 @@ NodeResources probe_resources(const std::string& data_dir) {
   r.cores = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
   r.memory_total = meminfo("MemTotal");
   r.memory_available = meminfo("MemAvailable");
-  struct statvfs fs {};
-  if (statvfs(data_dir.empty() ? "." : data_dir.c_str(), &fs) == 0)
-    r.disk_free = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
+  r.disk_free = disk_free(data_dir);
   r.gpus = probe_gpus(&r.gpu_note);
   return r;
 }
 
-UsageSampler::UsageSampler() : last_cpu_s_(process_cpu_seconds()), last_wall_s_(wall_seconds()) {}
+std::uint64_t disk_free(const std::string& path) {
+  struct statvfs fs {};
+  if (statvfs(path.empty() ? "." : path.c_str(), &fs) != 0) return 0;
+  return static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
+}
+
+UsageSampler::UsageSampler(std::string disk_path, std::shared_ptr<const TrafficMeter> traffic,
+                           bool cuda_fallback)
+    : last_cpu_s_(process_cpu_seconds()),
+      last_wall_s_(wall_seconds()),
+      disk_path_(std::move(disk_path)),
+      traffic_(std::move(traffic)),
+      cuda_fallback_(cuda_fallback) {}
 
 NodeUsage UsageSampler::sample() {
   NodeUsage u;
@@ -88,6 +100,13 @@ NodeUsage UsageSampler::sample() {
   last_wall_s_ = wall;
   u.rss = process_rss();
   u.memory_available = meminfo("MemAvailable");
+  u.disk_free = disk_free(disk_path_);
+  u.gpus = sample_gpus(cuda_fallback_);
+  if (traffic_) {
+    u.bytes_sent = traffic_->sent();
+    u.bytes_received = traffic_->received();
+    u.transfer_rate = traffic_->transfer_rate();
+  }
   return u;
 }
 

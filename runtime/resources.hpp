@@ -5,6 +5,7 @@
 /// runtime; sent on registration and with every heartbeat.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -26,12 +27,25 @@ struct NodeResources {
   std::string gpu_note;  ///< why no GPU is listed, when none is
 };
 
-/// Live use, sent with heartbeats.
+/// Live use of one GPU.
+struct GpuUsage {
+  double utilisation = -1.0;       ///< busy fraction (0..1); -1 when unknown (no NVML)
+  std::uint64_t memory_used = 0;   ///< bytes
+  std::uint64_t memory_total = 0;  ///< bytes
+};
+
+/// Live use, sent with heartbeats. Zero means "not measured" for the byte
+/// fields (a node that cannot read /proc or statvfs still works).
 struct NodeUsage {
   double cpu_utilisation =
       0.0;                ///< process CPU time / wall time since the last sample, per core (0..1)
   std::uint64_t rss = 0;  ///< bytes resident
   std::uint64_t memory_available = 0;  ///< bytes available system-wide
+  std::uint64_t disk_free = 0;         ///< bytes free where the node's data lives
+  std::vector<GpuUsage> gpus;          ///< one per visible GPU
+  std::uint64_t bytes_sent = 0;        ///< model bytes this process sent since it started
+  std::uint64_t bytes_received = 0;    ///< model bytes this process received since it started
+  double transfer_rate = 0.0;          ///< bytes/s of the latest model fetch; 0 when none yet
 };
 
 /// GPUs visible through the CUDA runtime; empty (with `note` set) when troupe
@@ -41,15 +55,34 @@ std::vector<GpuInfo> probe_gpus(std::string* note);
 /// Probes this machine; `data_dir` is where disk space is measured.
 NodeResources probe_resources(const std::string& data_dir);
 
-/// Samples process CPU use between calls, and memory.
+/// Live use of the GPUs: through NVML (libnvidia-ml.so.1, loaded at run time
+/// when present: utilisation and memory), else through the CUDA runtime
+/// (memory only) when `cuda_fallback` is set, else empty.
+std::vector<GpuUsage> sample_gpus(bool cuda_fallback);
+
+/// Free bytes of the file system holding `path` (0 when unknown).
+std::uint64_t disk_free(const std::string& path);
+
+class TrafficMeter;
+
+/// Samples process CPU use between calls, memory, disk, GPUs and traffic.
 class UsageSampler {
  public:
-  UsageSampler();
+  /// `disk_path`: where free disk is measured; `traffic`: the process's byte
+  /// counters (may be null); `cuda_fallback`: ask the CUDA runtime for GPU
+  /// memory when NVML is absent (only when a GPU was found, to avoid creating
+  /// a CUDA context on machines without one).
+  explicit UsageSampler(std::string disk_path = ".",
+                        std::shared_ptr<const TrafficMeter> traffic = nullptr,
+                        bool cuda_fallback = false);
   NodeUsage sample();
 
  private:
   double last_cpu_s_;
   double last_wall_s_;
+  std::string disk_path_;
+  std::shared_ptr<const TrafficMeter> traffic_;
+  bool cuda_fallback_;
 };
 
 /// Resident set size of this process in bytes (0 when unknown).

@@ -142,3 +142,32 @@ TEST(Protocol, RegistrationAndStatusMessagesRoundTrip) {
   st.progress.push_back({});
   EXPECT_EQ(round_trip(s.sys, st).nodes.at(0).id, "n1");
 }
+
+TEST(Protocol, UsageAndAdmissionFieldsSurviveTheWire) {
+  System s;
+  runtime::NodeUsage u;
+  u.disk_free = 123456789;
+  u.gpus = {runtime::GpuUsage{0.5, 10, 20}};
+  u.bytes_sent = 42;
+  u.bytes_received = 43;
+  u.transfer_rate = 1e9;
+  const auto v = round_trip(s.sys, u);
+  EXPECT_EQ(v.disk_free, 123456789u);
+  ASSERT_EQ(v.gpus.size(), 1u);
+  EXPECT_DOUBLE_EQ(v.gpus[0].utilisation, 0.5);
+  EXPECT_EQ(v.bytes_received, 43u);
+  EXPECT_DOUBLE_EQ(v.transfer_rate, 1e9);
+  actors::NodeRegistration reg;
+  reg.name = "n1";
+  reg.nonce = "abcd";
+  reg.proof = "ef01";
+  const auto r = round_trip(s.sys, reg);
+  EXPECT_EQ(r.nonce, "abcd");
+  EXPECT_EQ(r.proof, "ef01");
+  runtime::RunReport report;
+  report.nodes.push_back({"n1", 1, 2.0, 0.5, 100, 200, 3.0, {runtime::UsagePoint{1.0, 0.25}}});
+  const auto back = round_trip(s.sys, report);
+  ASSERT_EQ(back.nodes.at(0).usage.size(), 1u);
+  EXPECT_DOUBLE_EQ(back.nodes[0].usage[0].cpu, 0.25);
+  EXPECT_EQ(back.nodes[0].bytes_received, 200u);
+}

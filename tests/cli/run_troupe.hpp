@@ -14,8 +14,10 @@ struct CliResult {
   std::string output;  // stdout and stderr together
 };
 
-inline CliResult run_troupe_cli(const std::string& args) {
-  const std::string cmd = std::string("timeout 120 ") + TROUPE_BINARY + " " + args + " 2>&1";
+/// `env`: optional NAME=VALUE assignments put before the command.
+inline CliResult run_troupe_cli(const std::string& args, const std::string& env = "") {
+  const std::string cmd = (env.empty() ? "" : "env " + env + " ") + "timeout 120 " + TROUPE_BINARY +
+                          " " + args + " 2>&1";
   CliResult r;
   FILE* pipe = popen(cmd.c_str(), "r");
   if (!pipe) return r;

@@ -1,0 +1,128 @@
+// Every file the CLI reads fails cleanly on corruption: a message naming the
+// problem and exit code 1 or 2, never a crash (exit codes >= 128 or -1).
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <string>
+
+#include "cli/run_troupe.hpp"
+#include "test_util.hpp"
+
+namespace {
+
+troupe::test::CliResult run_troupe(const std::string& args) {
+  return troupe::test::run_troupe_cli(args);
+}
+
+/// Runs troupe with `assignment` (NAME=VALUE) in its environment.
+troupe::test::CliResult run_troupe_env(const std::string& assignment, const std::string& args) {
+  return troupe::test::run_troupe_cli(args, assignment);
+}
+
+void write(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+}
+
+std::string binary_garbage() {
+  std::string g(2048, '\0');
+  std::uint32_t x = 7;
+  for (auto& c : g) c = static_cast<char>((x = x * 1664525 + 1013904223) >> 24);
+  return g;
+}
+
+}  // namespace
+
+TEST(BadInput, ABinaryConfigFileIsAUsageError) {
+  troupe::test::TempDir dir;
+  write(dir.file("c.ini"), binary_garbage());
+  const auto r = run_troupe("run --config " + dir.file("c.ini"));
+  EXPECT_EQ(r.code, 2) << r.output;
+}
+
+TEST(BadInput, AConfigFileWithAMalformedValueNamesTheOption) {
+  troupe::test::TempDir dir;
+  write(dir.file("c.ini"), "rounds = many\n");
+  const auto r = run_troupe("run --config " + dir.file("c.ini"));
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("rounds"), std::string::npos) << r.output;
+}
+
+TEST(BadInput, AConfigFileWithAnUnterminatedSectionIsAUsageError) {
+  troupe::test::TempDir dir;
+  write(dir.file("c.ini"), "[job\nrounds = 2\n");
+  EXPECT_EQ(run_troupe("scheduler --config " + dir.file("c.ini")).code, 2);
+}
+
+TEST(BadInput, ACorruptTaskCsvForAllocateIsReportedNotCrashed) {
+  troupe::test::TempDir dir;
+  write(dir.file("t.csv"), binary_garbage());
+  write(dir.file("n.json"), R"([{"id": "a", "cpu": 4}])");
+  const auto r =
+      run_troupe("allocate --tasks " + dir.file("t.csv") + " --nodes " + dir.file("n.json"));
+  EXPECT_TRUE(r.code == 1 || r.code == 2) << r.code << r.output;
+  EXPECT_NE(r.output.find("t.csv"), std::string::npos) << r.output;
+}
+
+TEST(BadInput, ATruncatedNodeJsonForAllocateIsReportedNotCrashed) {
+  troupe::test::TempDir dir;
+  write(dir.file("t.csv"), "id,cpu,priority\n1,1,1\n");
+  write(dir.file("n.json"), R"([{"id": "a", "cpu": )");
+  const auto r =
+      run_troupe("allocate --tasks " + dir.file("t.csv") + " --nodes " + dir.file("n.json"));
+  EXPECT_TRUE(r.code == 1 || r.code == 2) << r.code << r.output;
+  EXPECT_NE(r.output.find("n.json"), std::string::npos) << r.output;
+}
+
+TEST(BadInput, ACorruptWorkloadForSimulateIsReportedNotCrashed) {
+  troupe::test::TempDir dir;
+  write(dir.file("w.json"), "{\"tasks\": [1, 2, ");
+  const auto r = run_troupe("simulate --workload " + dir.file("w.json"));
+  EXPECT_TRUE(r.code == 1 || r.code == 2) << r.code << r.output;
+  EXPECT_NE(r.output.find("w.json"), std::string::npos) << r.output;
+}
+
+TEST(BadInput, ATruncatedIdxFileIsReportedWithItsName) {
+  troupe::test::TempDir dir;
+  troupe::test::write_fake_fashion_mnist(dir.path(), 50);
+  // Labels file cut inside its header.
+  troupe::test::write_gz(dir.file("train-labels-idx1-ubyte.gz"), {0, 0, 8, 1, 0, 0});
+  const auto r = run_troupe("run --model mlp --nodes 2 --rounds 1 --threads 1 --data-dir " +
+                            dir.path().string());
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("train-labels-idx1-ubyte.gz"), std::string::npos) << r.output;
+}
+
+TEST(BadInput, AMissingOrTooShortSecretFileIsAUsageError) {
+  troupe::test::TempDir dir;
+  write(dir.file("short"), "abc\n");
+  const auto a = run_troupe("scheduler --secret-file " + dir.file("short"));
+  EXPECT_EQ(a.code, 2) << a.output;
+  EXPECT_NE(a.output.find("at least 16"), std::string::npos) << a.output;
+  const auto b = run_troupe("node --secret-file " + dir.file("missing"));
+  EXPECT_EQ(b.code, 2) << b.output;
+  EXPECT_NE(b.output.find("cannot read secret file"), std::string::npos) << b.output;
+}
+
+TEST(BadInput, TheSecretFileCanComeFromTheEnvironment) {
+  troupe::test::TempDir dir;
+  write(dir.file("short"), "abc\n");
+  const auto r = run_troupe_env("TROUPE_SECRET_FILE=" + dir.file("short"), "scheduler");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("at least 16"), std::string::npos) << r.output;
+}
+
+TEST(BadInput, AnIncompleteOrNonPemTlsConfigurationIsAUsageError) {
+  troupe::test::TempDir dir;
+  write(dir.file("cert.pem"), "not a certificate\n");
+  const auto a = run_troupe("scheduler --tls-cert " + dir.file("cert.pem"));
+  EXPECT_EQ(a.code, 2) << a.output;
+  EXPECT_NE(a.output.find("--tls-key"), std::string::npos) << a.output;
+  const auto b = run_troupe("node --tls-cert " + dir.file("cert.pem") + " --tls-key " +
+                            dir.file("cert.pem") + " --tls-ca " + dir.file("cert.pem"));
+  EXPECT_EQ(b.code, 2) << b.output;
+  EXPECT_NE(b.output.find("is not PEM"), std::string::npos) << b.output;
+}
+
+TEST(BadInput, NegativeResourceFloorsAreUsageErrors) {
+  EXPECT_EQ(run_troupe("scheduler --min-free-memory -1").code, 2);
+}

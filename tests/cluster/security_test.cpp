@@ -1,0 +1,323 @@
+// Admission control, TLS and hostile input against real troupe processes on loopback.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "process_util.hpp"
+#include "test_util.hpp"
+
+using namespace std::chrono_literals;
+using troupe::test::Process;
+using troupe::test::TempDir;
+
+namespace {
+
+const std::string kTroupe = TROUPE_BINARY;
+
+/// Writes a secret file and returns its path.
+std::string secret_file(const TempDir& dir, const std::string& name, const std::string& secret) {
+  std::ofstream(dir.file(name)) << secret << "\n";
+  return dir.file(name);
+}
+
+/// Starts a scheduler on a free port with `extra` options; returns its port (0 on failure).
+int start_scheduler(const TempDir& dir, std::unique_ptr<Process>& out,
+                    const std::vector<std::string>& extra) {
+  std::vector<std::string> args{"scheduler", "--listen", "127.0.0.1:0", "--port-file",
+                                dir.file("port")};
+  args.insert(args.end(), extra.begin(), extra.end());
+  out = std::make_unique<Process>(kTroupe, args, dir.file("scheduler.log"));
+  return troupe::test::read_port_file(dir.file("port"), 20s);
+}
+
+std::vector<std::string> node_args(int port, const std::string& name,
+                                   const std::vector<std::string>& extra) {
+  std::vector<std::string> args{"node",
+                                "--scheduler",
+                                "127.0.0.1:" + std::to_string(port),
+                                "--name",
+                                name,
+                                "--threads",
+                                "1",
+                                "--connect-timeout",
+                                "5"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+/// `troupe status` output (with `extra` options).
+std::string status(const TempDir& dir, int port, const std::vector<std::string>& extra = {}) {
+  std::vector<std::string> args{"status", "--scheduler", "127.0.0.1:" + std::to_string(port)};
+  args.insert(args.end(), extra.begin(), extra.end());
+  Process p(kTroupe, args, dir.file("status.log"));
+  p.wait_exit(15s);
+  return p.output();
+}
+
+bool wait_for_alive(const TempDir& dir, int port, const std::string& node,
+                    const std::vector<std::string>& extra = {}) {
+  const auto until = std::chrono::steady_clock::now() + 20s;
+  while (std::chrono::steady_clock::now() < until) {
+    const auto out = status(dir, port, extra);
+    if (out.find(node + " ") != std::string::npos && out.find(" alive ") != std::string::npos)
+      return true;
+    std::this_thread::sleep_for(200ms);
+  }
+  return false;
+}
+
+/// Opens a TCP connection to 127.0.0.1:`port`, sends `bytes`, waits `linger`, closes.
+bool send_raw(int port, const std::string& bytes, std::chrono::milliseconds linger = 300ms) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return false;
+  }
+  std::size_t sent = 0;
+  while (sent < bytes.size()) {
+    const auto n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;  // the peer may close on garbage: fine
+    sent += static_cast<std::size_t>(n);
+  }
+  std::this_thread::sleep_for(linger);
+  close(fd);
+  return true;
+}
+
+/// A BASP header (CAF 0.17: operation, 3 bytes, payload length, operation data,
+/// two actor ids; big-endian) announcing a `payload_len`-byte client handshake.
+std::string basp_header(std::uint32_t payload_len, std::uint8_t operation = 1) {
+  std::string h(32, '\0');
+  h[0] = static_cast<char>(operation);
+  for (int i = 0; i < 4; ++i) h[4 + i] = static_cast<char>((payload_len >> (24 - 8 * i)) & 0xff);
+  return h;
+}
+
+/// Throwaway CA and certificates made with the openssl CLI; `ok` false when it is absent.
+struct Pki {
+  bool ok = false;
+  std::string ca;
+  explicit Pki(const TempDir& dir) : dir_(dir) {
+    if (std::system("command -v openssl >/dev/null 2>&1") != 0) return;
+    ca = dir.file("ca.pem");
+    ok = run("openssl req -x509 -newkey rsa:2048 -nodes -keyout " + dir.file("ca.key") + " -out " +
+             ca + " -days 2 -subj /CN=troupe-test-ca") &&
+         issue("scheduler") && issue("node");
+  }
+  std::vector<std::string> options(const std::string& who) const {
+    return {"--tls-cert", dir_.file(who + ".pem"),
+            "--tls-key",  dir_.file(who + ".key"),
+            "--tls-ca",   ca};
+  }
+
+ private:
+  const TempDir& dir_;
+  bool run(const std::string& cmd) { return std::system((cmd + " >/dev/null 2>&1").c_str()) == 0; }
+  bool issue(const std::string& who) {
+    const auto key = dir_.file(who + ".key"), csr = dir_.file(who + ".csr");
+    return run("openssl req -newkey rsa:2048 -nodes -keyout " + key + " -out " + csr +
+               " -subj /CN=" + who) &&
+           run("openssl x509 -req -in " + csr + " -CA " + ca + " -CAkey " + dir_.file("ca.key") +
+               " -CAcreateserial -out " + dir_.file(who + ".pem") + " -days 2");
+  }
+};
+
+std::vector<std::string> plus(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+const std::string kSecret = "troupe-test-secret-0123456789";
+
+}  // namespace
+
+TEST(ClusterAdmission, ANodeWithTheRightSecretJoinsAndOneWithAWrongSecretIsRefusedAndLogged) {
+  TempDir dir;
+  const auto good = secret_file(dir, "good", kSecret);
+  const auto bad = secret_file(dir, "bad", "not-the-secret-but-long-enough");
+  std::unique_ptr<Process> scheduler;
+  const int port = start_scheduler(dir, scheduler, {"--secret-file", good});
+  ASSERT_GT(port, 0) << scheduler->output();
+
+  Process member(kTroupe, node_args(port, "member", {"--secret-file", good}), dir.file("m.log"));
+  EXPECT_TRUE(wait_for_alive(dir, port, "member")) << member.output();
+
+  Process intruder(kTroupe, node_args(port, "intruder", {"--secret-file", bad}), dir.file("i.log"));
+  EXPECT_EQ(intruder.wait_exit(20s), 1) << intruder.output();
+  EXPECT_NE(intruder.output().find("not admitted"), std::string::npos) << intruder.output();
+  EXPECT_NE(intruder.output().find("wrong proof"), std::string::npos) << intruder.output();
+  EXPECT_NE(scheduler->output().find("refused node 'intruder'"), std::string::npos)
+      << scheduler->output();
+  EXPECT_EQ(status(dir, port).find("intruder"), std::string::npos);
+  EXPECT_TRUE(member.running());  // the refusal did not disturb the member
+}
+
+TEST(ClusterAdmission, ANodeWithoutASecretIsRefusedByASchedulerThatHasOne) {
+  TempDir dir;
+  std::unique_ptr<Process> scheduler;
+  const int port =
+      start_scheduler(dir, scheduler, {"--secret-file", secret_file(dir, "s", kSecret)});
+  ASSERT_GT(port, 0);
+  Process anonymous(kTroupe, node_args(port, "anon", {}), dir.file("a.log"));
+  EXPECT_EQ(anonymous.wait_exit(20s), 1) << anonymous.output();
+  EXPECT_NE(anonymous.output().find("no answer to a challenge"), std::string::npos)
+      << anonymous.output();
+}
+
+TEST(ClusterAdmission, AnAggregatorWithAWrongSecretIsRefused) {
+  TempDir dir;
+  std::unique_ptr<Process> scheduler;
+  const int port =
+      start_scheduler(dir, scheduler, {"--secret-file", secret_file(dir, "s", kSecret)});
+  ASSERT_GT(port, 0);
+  Process aggregator(
+      kTroupe,
+      {"aggregator", "--listen", "127.0.0.1:0", "--scheduler", "127.0.0.1:" + std::to_string(port),
+       "--secret-file", secret_file(dir, "w", "a-wrong-secret-of-some-length")},
+      dir.file("agg.log"));
+  EXPECT_EQ(aggregator.wait_exit(20s), 1) << aggregator.output();
+  EXPECT_NE(aggregator.output().find("refused admission"), std::string::npos)
+      << aggregator.output();
+  EXPECT_NE(scheduler->output().find("refused an aggregator"), std::string::npos);
+}
+
+TEST(ClusterAdmission, ASecretProtectedClusterRunsAJobAndReportsBytesPerNode) {
+  TempDir dir;
+  const auto secret = secret_file(dir, "s", kSecret);
+  std::unique_ptr<Process> scheduler;
+  const int port = start_scheduler(dir, scheduler, {"--secret-file", secret});
+  ASSERT_GT(port, 0);
+  Process n1(kTroupe, node_args(port, "n1", {"--secret-file", secret, "--quiet"}),
+             dir.file("n1.log"));
+  Process n2(kTroupe, node_args(port, "n2", {"--secret-file", secret, "--quiet"}),
+             dir.file("n2.log"));
+  // clang-format off
+  Process submit(kTroupe, {"submit", "--scheduler", "127.0.0.1:" + std::to_string(port),
+      "--model", "mlp", "--nodes", "2", "--rounds", "3", "--local-steps", "40",
+      "--train-limit", "3000", "--test-limit", "300", "--threads", "1", "--min-nodes", "2",
+      "--data-dir", troupe::test::fashion_mnist_dir(), "--quiet", "--out", dir.file("r.json")},
+      dir.file("submit.log"));
+  // clang-format on
+  ASSERT_EQ(submit.wait_exit(180s), 0) << submit.output() << scheduler->output();
+  std::ifstream in(dir.file("r.json"));
+  const auto report = nlohmann::json::parse(in);
+  EXPECT_EQ(report["status"], "ok");
+  ASSERT_EQ(report["nodes"].size(), 2u);
+  // Bytes are counted up to each node's latest report before the job ended
+  // (nodes report a change within 20 ms): the first rounds' transfers are in.
+  std::uint64_t sent = 0, received = 0;
+  for (const auto& n : report["nodes"]) {
+    sent += n["bytes_sent"].get<std::uint64_t>();
+    received += n["bytes_received"].get<std::uint64_t>();
+    EXPECT_FALSE(n["usage"].empty()) << n.dump();
+  }
+  EXPECT_GT(sent, 0u);
+  EXPECT_GE(received,
+            sent);  // each update is one model fetched and one sent back, plus evaluations
+}
+
+TEST(HostileInput, GarbageAndForgedHeadersOnTheSchedulerPortLeaveItServing) {
+  TempDir dir;
+  std::unique_ptr<Process> scheduler;
+  const int port =
+      start_scheduler(dir, scheduler, {"--secret-file", secret_file(dir, "s", kSecret)});
+  ASSERT_GT(port, 0);
+  std::string random(4096, '\0');
+  std::uint32_t x = 12345;
+  for (auto& c : random) c = static_cast<char>((x = x * 1103515245 + 12345) >> 16);
+  EXPECT_TRUE(send_raw(port, random));                          // random bytes
+  EXPECT_TRUE(send_raw(port, "GET / HTTP/1.1\r\n\r\n"));        // the wrong protocol
+  EXPECT_TRUE(send_raw(port, basp_header(100).substr(0, 10)));  // truncated header
+  EXPECT_TRUE(send_raw(port, basp_header(100) + "short"));      // truncated handshake
+  EXPECT_TRUE(send_raw(port, basp_header(1000, 0x7f)));         // unknown operation
+  EXPECT_TRUE(send_raw(port, basp_header(64u << 20)));          // announces 64 MiB, sends none
+  EXPECT_TRUE(send_raw(port, std::string()));                   // connect and close at once
+  ASSERT_TRUE(scheduler->running()) << scheduler->output();
+  Process member(kTroupe, node_args(port, "member", {"--secret-file", dir.file("s")}),
+                 dir.file("m.log"));
+  EXPECT_TRUE(wait_for_alive(dir, port, "member")) << member.output() << scheduler->output();
+}
+
+TEST(Tls, ATlsClusterAdmitsANodeWithCertificateAndSecretAndRefusesAPlainOne) {
+  TempDir dir;
+  Pki pki(dir);
+  if (!pki.ok) GTEST_SKIP() << "the openssl command-line tool is not installed";
+  const auto secret = secret_file(dir, "s", kSecret);
+  std::unique_ptr<Process> scheduler;
+  const int port =
+      start_scheduler(dir, scheduler, plus(pki.options("scheduler"), {"--secret-file", secret}));
+  ASSERT_GT(port, 0) << scheduler->output();
+  Process member(kTroupe,
+                 node_args(port, "member", plus(pki.options("node"), {"--secret-file", secret})),
+                 dir.file("m.log"));
+  EXPECT_TRUE(wait_for_alive(dir, port, "member", pki.options("node"))) << member.output();
+  // A plain-TCP client cannot even complete the connection.
+  Process plain(kTroupe, node_args(port, "plain", {"--secret-file", secret}), dir.file("p.log"));
+  EXPECT_EQ(plain.wait_exit(30s), 1) << plain.output();
+  EXPECT_NE(plain.output().find("cannot reach the scheduler"), std::string::npos) << plain.output();
+}
+
+TEST(Tls, ACertificateAloneIsNotAdmissionWhenASecretIsConfigured) {
+  TempDir dir;
+  Pki pki(dir);
+  if (!pki.ok) GTEST_SKIP() << "the openssl command-line tool is not installed";
+  std::unique_ptr<Process> scheduler;
+  const int port = start_scheduler(
+      dir, scheduler,
+      plus(pki.options("scheduler"), {"--secret-file", secret_file(dir, "s", kSecret)}));
+  ASSERT_GT(port, 0) << scheduler->output();
+  Process certified(kTroupe, node_args(port, "certified", pki.options("node")), dir.file("c.log"));
+  EXPECT_EQ(certified.wait_exit(30s), 1) << certified.output();
+  EXPECT_NE(certified.output().find("not admitted"), std::string::npos) << certified.output();
+}
+
+// Known CAF 0.17.6 openssl-module defect (see docs/security.md): a failed TLS
+// handshake on one connection drops the scheduler's other TLS connections
+// (nodes reconnect by themselves). Enable once fixed upstream or worked around.
+TEST(Tls, DISABLED_GarbageOnATlsPortLeavesOtherTlsPeersConnected) {
+  TempDir dir;
+  Pki pki(dir);
+  if (!pki.ok) GTEST_SKIP() << "the openssl command-line tool is not installed";
+  std::unique_ptr<Process> scheduler;
+  const int port = start_scheduler(dir, scheduler, pki.options("scheduler"));
+  ASSERT_GT(port, 0);
+  Process member(kTroupe, node_args(port, "member", pki.options("node")), dir.file("m.log"));
+  ASSERT_TRUE(wait_for_alive(dir, port, "member", pki.options("node")));
+  send_raw(port, std::string(4096, 'x'));
+  std::this_thread::sleep_for(2s);
+  EXPECT_EQ(member.output().find("scheduler lost"), std::string::npos) << member.output();
+}
+
+TEST(LiveResources, ANodeShortOfFreeMemoryGetsNoTaskAndTheJobSaysWhy) {
+  TempDir dir;
+  std::unique_ptr<Process> scheduler;
+  // No machine has 1 PiB of free memory: every node is held back.
+  const int port = start_scheduler(dir, scheduler, {"--min-free-memory", "1073741824"});
+  ASSERT_GT(port, 0);
+  Process n1(kTroupe, node_args(port, "n1", {"--quiet"}), dir.file("n1.log"));
+  // clang-format off
+  Process submit(kTroupe, {"submit", "--scheduler", "127.0.0.1:" + std::to_string(port),
+      "--model", "mlp", "--nodes", "1", "--rounds", "1", "--local-steps", "2",
+      "--train-limit", "300", "--test-limit", "100", "--threads", "1",
+      "--data-dir", troupe::test::fashion_mnist_dir(), "--quiet", "--out", dir.file("r.json")},
+      dir.file("submit.log"));
+  // clang-format on
+  EXPECT_EQ(submit.wait_exit(120s), 1) << submit.output();
+  std::ifstream in(dir.file("r.json"));
+  const auto report = nlohmann::json::parse(in);
+  EXPECT_EQ(report["status"], "failed");
+  const auto error = report["error"].get<std::string>();
+  EXPECT_NE(error.find("node n1: free memory"), std::string::npos) << error;
+  for (const auto& t : report["tasks"]) EXPECT_NE(t["state"], "done") << t.dump();
+}
