@@ -11,6 +11,7 @@
 #include "models/trainer.hpp"
 #include "runtime/async_aggregation.hpp"
 #include "runtime/job_json.hpp"
+#include "runtime/node_behaviour.hpp"
 #include "runtime/strategy.hpp"
 
 namespace troupe::actors {
@@ -95,7 +96,8 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
           st.event_log.reset();
           st.strategy.reset();
           st.collecting_round = 1;
-          auto initial = models::initial_parameters(*kind, job.seed);
+          // The job's node behaviour says what is shared: usually the initialised model.
+          auto initial = runtime::initial_global_model(job);
           if (job.mode == "sync") {
             const auto& name = st.config.strategy.empty() ? job.strategy : st.config.strategy;
             st.strategy = runtime::make_strategy(name, runtime::strategy_options(job));
