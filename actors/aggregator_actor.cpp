@@ -11,6 +11,7 @@
 #include "models/trainer.hpp"
 #include "runtime/async_aggregation.hpp"
 #include "runtime/job_json.hpp"
+#include "runtime/node_behaviour.hpp"
 #include "runtime/strategy.hpp"
 
 namespace troupe::actors {
@@ -99,7 +100,8 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
           st.max_pending_per_node = st.config.limits.max_pending_per_node > 0
                                         ? st.config.limits.max_pending_per_node
                                         : static_cast<std::size_t>(std::max(1, job.nodes));
-          auto initial = models::initial_parameters(*kind, job.seed);
+          // The job's node behaviour says what is shared: usually the initialised model.
+          auto initial = runtime::initial_global_model(job);
           if (job.mode == "sync") {
             const auto& name = st.config.strategy.empty() ? job.strategy : st.config.strategy;
             st.strategy = runtime::make_strategy(name, runtime::strategy_options(job));

@@ -236,7 +236,8 @@ typename Inspector::result_type inspect(Inspector& f, JobSpec& x) {
            x.byzantine, x.multi_krum, x.clip_norm, x.clients_per_round, x.over_selection,
            x.round_deadline_s, x.min_updates, x.async_alpha, x.staleness, x.staleness_a,
            x.staleness_b, x.buffer_size, x.max_staleness, x.event_log, x.slow_nodes, x.slow_factor,
-           x.dropout, x.malicious, x.attack, x.attack_scale);
+           x.dropout, x.malicious, x.attack, x.attack_scale, x.public_examples, x.distill_weight,
+           x.distill_temperature, x.distill_eval);
 }
 
 template <class Inspector>

@@ -44,7 +44,15 @@ void add_job_options(po::options_description& desc, runtime::JobSpec& job) {
       ("labels-per-node", po::value(&job.labels_per_node)->default_value(job.labels_per_node),
        "labels in each shard (--partition labels)")
       ("node-behaviour", po::value(&job.node_behaviour)->default_value(job.node_behaviour),
-       "what nodes compute with: libtorch, or a behaviour a --plugin registers")
+       "what nodes compute with: libtorch, distill (federated distillation), or a behaviour a --plugin registers")
+      ("public-examples", po::value(&job.public_examples)->default_value(job.public_examples),
+       "distill: training examples held out as the shared public set")
+      ("distill-weight", po::value(&job.distill_weight)->default_value(job.distill_weight),
+       "distill: weight of the distillation term in local training (0 = local training only)")
+      ("distill-temperature", po::value(&job.distill_temperature)->default_value(job.distill_temperature),
+       "distill: softening temperature of the shared predictions")
+      ("distill-eval", po::value(&job.distill_eval)->default_value(job.distill_eval),
+       "distill: evaluate the evaluating node's local models (local) or a student distilled from the soft labels (student)")
       ("mode", po::value(&job.mode)->default_value(job.mode),
        "collaboration: sync (rounds) | async (FedAsync) | buffered (FedBuff)")
       ("strategy", po::value(&job.strategy)->default_value(job.strategy),

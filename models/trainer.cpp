@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "models/networks.hpp"
+#include "models/torch_data.hpp"
 #include "models/torch_parameters.hpp"
 
 namespace troupe::models {
@@ -19,6 +20,20 @@ namespace {
 /// Fashion-MNIST pixel mean and standard deviation (after scaling to [0, 1]).
 constexpr float kPixelMean = 0.2860F;
 constexpr float kPixelStd = 0.3530F;
+
+/// FedProx: the gradient of mu/2 ||w - anchor||^2 is mu (w - anchor); add it to
+/// each parameter's gradient in place.
+void add_proximal_gradient(const std::vector<torch::Tensor>& params,
+                           const std::vector<torch::Tensor>& anchor, double mu) {
+  torch::NoGradGuard no_grad;
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    auto grad = params[i].mutable_grad();
+    if (!grad.defined()) continue;
+    grad.add_(params[i].detach() - anchor[i], mu);
+  }
+}
+
+}  // namespace
 
 torch::Device parse_device(const std::string& device) {
   if (auto why = check_device(device); !why.empty()) throw std::invalid_argument(why);
@@ -65,20 +80,6 @@ std::pair<torch::Tensor, torch::Tensor> to_tensors(const Dataset& data,
   }
   return {images, labels};
 }
-
-/// FedProx: the gradient of mu/2 ||w - anchor||^2 is mu (w - anchor); add it to
-/// each parameter's gradient in place.
-void add_proximal_gradient(const std::vector<torch::Tensor>& params,
-                           const std::vector<torch::Tensor>& anchor, double mu) {
-  torch::NoGradGuard no_grad;
-  for (std::size_t i = 0; i < params.size(); ++i) {
-    auto grad = params[i].mutable_grad();
-    if (!grad.defined()) continue;
-    grad.add_(params[i].detach() - anchor[i], mu);
-  }
-}
-
-}  // namespace
 
 std::string check_device(const std::string& device) {
   if (device == "cpu") return {};

@@ -37,24 +37,24 @@ PartitionSpec partition_spec(const JobSpec& job) {
   return spec;
 }
 
+models::Partition make_partition(const std::vector<std::uint8_t>& labels, int num_classes,
+                                 const PartitionSpec& spec) {
+  const auto parts = static_cast<std::size_t>(spec.parts);
+  if (spec.scheme == "iid") return models::partition_iid(labels.size(), parts, spec.seed);
+  if (spec.scheme == "dirichlet")
+    return models::partition_dirichlet(labels, num_classes, parts, spec.alpha, spec.seed);
+  if (spec.scheme == "labels")
+    return models::partition_labels(labels, num_classes, parts,
+                                    static_cast<std::size_t>(spec.labels), spec.seed);
+  throw std::invalid_argument("unknown partition scheme '" + spec.scheme + "'");
+}
+
 std::shared_ptr<const models::Partition> DataCatalog::partition(const PartitionSpec& spec) {
   auto data = train();
   std::lock_guard<std::mutex> lock(mu_);
   auto it = partitions_.find(spec);
   if (it != partitions_.end()) return it->second;
-  models::Partition p;
-  if (spec.scheme == "iid") {
-    p = models::partition_iid(data->size(), static_cast<std::size_t>(spec.parts), spec.seed);
-  } else if (spec.scheme == "dirichlet") {
-    p = models::partition_dirichlet(data->labels, data->num_classes,
-                                    static_cast<std::size_t>(spec.parts), spec.alpha, spec.seed);
-  } else if (spec.scheme == "labels") {
-    p = models::partition_labels(data->labels, data->num_classes,
-                                 static_cast<std::size_t>(spec.parts),
-                                 static_cast<std::size_t>(spec.labels), spec.seed);
-  } else {
-    throw std::invalid_argument("unknown partition scheme '" + spec.scheme + "'");
-  }
+  auto p = make_partition(data->labels, data->num_classes, spec);
   auto shared = std::make_shared<const models::Partition>(std::move(p));
   partitions_.emplace(spec, shared);
   return shared;

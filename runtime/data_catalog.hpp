@@ -33,6 +33,11 @@ struct PartitionSpec {
 /// The partition a job asks for.
 PartitionSpec partition_spec(const JobSpec& job);
 
+/// Splits examples with these `labels` into `spec.parts` shards by `spec`'s
+/// scheme. Throws std::invalid_argument for an unknown scheme.
+models::Partition make_partition(const std::vector<std::uint8_t>& labels, int num_classes,
+                                 const PartitionSpec& spec);
+
 class DataCatalog {
  public:
   /// `train_limit`/`test_limit`: keep only the first N examples (0 = all).

@@ -44,6 +44,10 @@ nlohmann::json job_to_json(const JobSpec& job) {
   j["join_timeout_s"] = job.join_timeout_s;
   j["labels_per_node"] = job.labels_per_node;
   j["node_behaviour"] = job.node_behaviour;
+  j["public_examples"] = job.public_examples;
+  j["distill_weight"] = job.distill_weight;
+  j["distill_temperature"] = job.distill_temperature;
+  j["distill_eval"] = job.distill_eval;
   j["mode"] = job.mode;
   j["strategy"] = job.strategy;
   j["prox_mu"] = job.prox_mu;
@@ -102,6 +106,10 @@ JobSpec job_from_json(const nlohmann::json& j) {
   read(j, "join_timeout_s", job.join_timeout_s);
   read(j, "labels_per_node", job.labels_per_node);
   read(j, "node_behaviour", job.node_behaviour);
+  read(j, "public_examples", job.public_examples);
+  read(j, "distill_weight", job.distill_weight);
+  read(j, "distill_temperature", job.distill_temperature);
+  read(j, "distill_eval", job.distill_eval);
   read(j, "mode", job.mode);
   read(j, "strategy", job.strategy);
   read(j, "prox_mu", job.prox_mu);

@@ -11,6 +11,13 @@ std::string JobSpec::validate() const {
   if (partition != "iid" && partition != "dirichlet" && partition != "labels")
     return "--partition must be iid, dirichlet or labels (got '" + partition + "')";
   if (node_behaviour.empty()) return "--node-behaviour must not be empty";
+  if (public_examples < 1) return "--public-examples must be at least 1";
+  if (!(distill_weight >= 0.0) || !std::isfinite(distill_weight))
+    return "--distill-weight must not be negative";
+  if (!(distill_temperature > 0.0) || !std::isfinite(distill_temperature))
+    return "--distill-temperature must be positive";
+  if (distill_eval != "local" && distill_eval != "student")
+    return "--distill-eval must be local or student (got '" + distill_eval + "')";
   if (labels_per_node < 1 || labels_per_node > 10) return "--labels-per-node must be in 1..10";
   if (!(alpha > 0.0) || !std::isfinite(alpha)) return "--alpha must be a positive number";
   if (local_epochs < 1) return "--local-epochs must be at least 1";

@@ -38,6 +38,11 @@ struct JobSpec {
   /// What nodes compute with (runtime/node_behaviour.hpp): "libtorch" or a
   /// registered behaviour.
   std::string node_behaviour = "libtorch";
+  // Federated distillation (node_behaviour "distill", runtime/distill_node_behaviour.hpp).
+  std::int64_t public_examples = 2000;  ///< training examples held out as the shared public set
+  double distill_weight = 1.0;          ///< weight of the distillation term in local training
+  double distill_temperature = 2.0;     ///< softening of the shared predictions and the students
+  std::string distill_eval = "local";   ///< local | student: the model an evaluation measures
 
   // -- collaboration ----------------------------------------------------------
   std::string mode = "sync";        ///< sync | async (FedAsync) | buffered (FedBuff)

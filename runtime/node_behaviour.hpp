@@ -8,8 +8,9 @@
 ///
 /// Behaviours are created by name (a job's `node_behaviour`, `--node-behaviour`)
 /// from a registry; the built-in "libtorch" trains troupe's models with
-/// LibTorch. Plugins add theirs with register_node_behaviour. This header does
-/// not include LibTorch.
+/// LibTorch, and "distill" does federated distillation
+/// (runtime/distill_node_behaviour.hpp). Plugins add theirs with register_node_behaviour. This
+/// header does not include LibTorch.
 
 #include <cstdint>
 #include <functional>
@@ -65,6 +66,13 @@ class NodeBehaviour {
                                     models::Parameters& update) = 0;
   /// Evaluates `global` on the node's test data.
   virtual models::ClassificationMetrics evaluate(const models::Parameters& global) = 0;
+  /// The global "model" (version 0) the aggregator starts `job` from; what the
+  /// nodes then share and the strategy averages has this layout. Called on a
+  /// behaviour that was not set up. By default the job's model freshly
+  /// initialised from the job's seed (models::initial_parameters); a behaviour
+  /// that shares something else (distillation: soft labels) overrides it.
+  /// Throws std::invalid_argument for a job it cannot serve.
+  virtual models::Parameters initial_global(const JobSpec& job) const;
 };
 
 /// The built-in behaviour's name.
@@ -77,9 +85,14 @@ using NodeBehaviourFactory = std::function<std::unique_ptr<NodeBehaviour>()>;
 /// node_behaviour) accepts. Throws std::invalid_argument when the name is
 /// empty, has spaces or commas, or is taken, or the factory is empty.
 void register_node_behaviour(const std::string& name, NodeBehaviourFactory factory);
-/// Names accepted by make_node_behaviour: "libtorch", then registered ones.
+/// Names accepted by make_node_behaviour: "libtorch", "distill", then registered ones.
 std::vector<std::string> node_behaviour_names();
 /// The behaviour called `name`; throws std::invalid_argument listing the known names.
 std::unique_ptr<NodeBehaviour> make_node_behaviour(const std::string& name);
+/// What the aggregator starts `job` from: initial_global of the job's
+/// node_behaviour. A name this process does not know (a plugin loaded only on
+/// the nodes) gets the default, the initialised model; a behaviour that shares
+/// anything else must be loaded where the aggregator runs too.
+models::Parameters initial_global_model(const JobSpec& job);
 
 }  // namespace troupe::runtime
