@@ -14,6 +14,13 @@ struct AgentState {
   NodeAgentConfig config;
   runtime::UsageSampler sampler;
   bool registered = false;
+  /// A registration request is in flight. Once a node has been declared lost
+  /// (say its link was down), every heartbeat still in flight is answered
+  /// "unknown"; one registration answers them all. A registration per answer
+  /// would make the scheduler see each later one as a restart of an alive node
+  /// and take its work away again.
+  bool registering = false;
+  std::uint64_t registrations = 0;  ///< completed registrations
   static inline const char* name = "troupe.node_agent";
 };
 
@@ -25,12 +32,18 @@ std::chrono::milliseconds ms(double seconds) {
 
 void register_now(AgentPtr self) {
   auto& st = self->state;
+  st.registering = true;
   self->request(st.config.scheduler, std::chrono::seconds(10), register_atom::value,
                 st.config.registration, caf::actor_cast<caf::actor>(st.config.node))
       .then(
           [self](const caf::actor& aggregator) {
             auto& st = self->state;
+            st.registering = false;
+            ++st.registrations;
             self->send(st.config.node, aggregator_atom::value, aggregator);
+            if (st.registered && st.config.announce)
+              caf::aout(self) << "troupe node " << st.config.registration.name
+                              << ": registered again (the scheduler had lost it)\n";
             if (!st.registered) {
               st.registered = true;
               if (st.config.announce)
@@ -62,8 +75,12 @@ caf::behavior agent_behavior(AgentPtr self, NodeAgentConfig config) {
         self->request(st.config.scheduler, ms(st.config.heartbeat_interval_s * 4),
                       heartbeat_atom::value, st.config.registration.name, st.sampler.sample())
             .then(
-                [self](bool known) {
-                  if (!known) register_now(self);  // the scheduler forgot us (lost or restarted)
+                [self, sent_after = st.registrations](bool known) {
+                  auto& st = self->state;
+                  // The scheduler forgot us (lost or restarted): register again,
+                  // unless that is under way or done since this heartbeat left.
+                  if (!known && !st.registering && sent_after == st.registrations)
+                    register_now(self);
                 },
                 [](caf::error&) {
                 });  // a missed heartbeat; the monitor tells if the scheduler is gone
