@@ -214,8 +214,9 @@ TEST(Chaos, TenNodesWithThreeKilledAndOneRestartedCompleteTheJobAsIfUndisturbed)
   // And the killed nodes got no work after their kill; the restarted one did
   for (const auto& t : report["tasks"]) {
     for (int k = 1; k < 3; ++k) {
-      if (t["node"] == kills[k].node && t["state"] == "done")
+      if (t["node"] == kills[k].node && t["state"] == "done") {
         EXPECT_LE(t["round"].get<int>(), killed_in_round[k]) << t.dump();
+      }
     }
   }
   bool restarted_worked = false;
