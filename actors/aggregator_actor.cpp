@@ -10,6 +10,7 @@
 #include "models/model_kind.hpp"
 #include "models/trainer.hpp"
 #include "runtime/async_aggregation.hpp"
+#include "runtime/checkpoint.hpp"
 #include "runtime/job_json.hpp"
 #include "runtime/node_behaviour.hpp"
 #include "runtime/strategy.hpp"
@@ -30,6 +31,7 @@ struct AggregatorState {
   std::int32_t collecting_round = 0;
   std::size_t max_pending_per_node = 1;                   ///< effective limit for the job in hand
   std::map<std::int64_t, runtime::ClientUpdate> updates;  ///< this round's, by task id
+  std::map<std::int64_t, std::int32_t> shards;            ///< shard of each of those updates
   // Asynchronous modes.
   std::unique_ptr<runtime::AsyncAggregator> async;
   std::unique_ptr<std::ofstream> event_log;
@@ -45,6 +47,16 @@ void publish(AggregatorState& st, std::int64_t version, models::Parameters param
   st.version = version;
   st.versions[version] = std::make_shared<const models::Parameters>(std::move(params));
   while (st.versions.size() > kVersionsKept) st.versions.erase(st.versions.begin());
+}
+
+/// The same job, ignoring where it checkpoints and whether it is resumed.
+bool same_job(runtime::JobSpec a, runtime::JobSpec b) {
+  for (auto* j : {&a, &b}) {
+    j->checkpoint_dir.clear();
+    j->resume.clear();
+    j->name.clear();
+  }
+  return runtime::job_to_json(a) == runtime::job_to_json(b);
 }
 
 std::string not_held(std::int64_t version, std::int64_t current) {
@@ -105,6 +117,20 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
           if (job.mode == "sync") {
             const auto& name = st.config.strategy.empty() ? job.strategy : st.config.strategy;
             st.strategy = runtime::make_strategy(name, runtime::strategy_options(job));
+            if (!job.resume.empty()) {
+              // Continue from the checkpoint: its model, version, strategy state and round.
+              auto cp = runtime::read_checkpoint(job.resume);
+              if (!same_job(cp.job, job))
+                return failure("the checkpoint in " + job.resume + " is of another job");
+              if (!cp.model.same_layout(initial))
+                return failure("the checkpoint's model does not fit model '" + job.model + "'");
+              st.strategy->load_state(cp.strategy_state);
+              st.collecting_round = cp.round + 1;
+              publish(st, cp.version, std::move(cp.model));
+              caf::aout(self) << "troupe aggregator: resumed after round " << cp.round
+                              << " at version " << cp.version << std::endl;
+              return st.version;
+            }
             publish(st, 0, std::move(initial));
             return st.version;
           }
@@ -183,10 +209,33 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
         u.base_version = update.base_version;
         u.score = update.score;
         u.params = std::make_shared<const models::Parameters>(std::move(update.params));
+        st.shards[u.task_id] = update.shard;
         st.updates.emplace(u.task_id, std::move(u));
         receipt.accepted = true;
         receipt.staleness = st.version - update.base_version;
         return receipt;
+      },
+      [self](checkpoint_atom, const CheckpointRequest& req) -> caf::result<std::string> {
+        auto& st = self->state;
+        if (st.is_async() || !st.strategy) return failure("checkpoints need a sync job");
+        if (st.job.checkpoint_dir.empty()) return failure("the job has no --checkpoint-dir");
+        if (req.round != st.collecting_round - 1)
+          return failure("checkpoint after round " + std::to_string(req.round) +
+                         " while collecting round " + std::to_string(st.collecting_round));
+        runtime::Checkpoint cp;
+        cp.job = st.job;
+        cp.mode = st.job.mode;
+        cp.model = *st.versions.at(st.version);
+        cp.version = st.version;
+        cp.round = req.round;
+        cp.strategy_state = st.strategy->state();
+        cp.rounds = req.rounds;
+        try {
+          runtime::write_checkpoint(st.job.checkpoint_dir, cp);
+        } catch (const std::exception& e) {
+          return failure(std::string("checkpoint failed: ") + e.what());
+        }
+        return runtime::checkpoint_path(st.job.checkpoint_dir);
       },
       [self](aggregate_atom, const AggregateRequest& req) -> caf::result<AggregateOutcome> {
         auto& st = self->state;
@@ -207,14 +256,23 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
           return failure("aggregate for round " + std::to_string(req.round) +
                          " while collecting round " + std::to_string(st.collecting_round));
         // Only the updates the scheduler accepted count, in task-id order.
+        // In shard order (then task id), so a shard re-run elsewhere after a
+        // failure adds up in the same order as in an undisturbed run.
         std::vector<std::int64_t> ids = req.task_ids;
-        std::sort(ids.begin(), ids.end());
+        auto shard_of = [&](std::int64_t id) {
+          auto it = st.shards.find(id);
+          return it == st.shards.end() ? -1 : it->second;
+        };
+        std::sort(ids.begin(), ids.end(), [&](std::int64_t a, std::int64_t b) {
+          return std::make_pair(shard_of(a), a) < std::make_pair(shard_of(b), b);
+        });
         std::vector<runtime::ClientUpdate> updates;
         for (auto id : ids) {
           auto it = st.updates.find(id);
           if (it != st.updates.end()) updates.push_back(std::move(it->second));
         }
         st.updates.clear();
+        st.shards.clear();
         ++st.collecting_round;
         AggregateOutcome out;
         out.updates = static_cast<std::int32_t>(updates.size());

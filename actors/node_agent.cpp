@@ -21,7 +21,13 @@ struct AgentState {
   NodeAgentConfig config;
   runtime::UsageSampler sampler;
   bool registered = false;
-  bool registering = false;          ///< a registration is in flight (do not start another)
+  /// A registration (with its challenge and retries) is in flight. Once a node
+  /// has been declared lost (say its link was down), every heartbeat still in
+  /// flight is answered "unknown"; one registration answers them all. A
+  /// registration per answer would make the scheduler see each later one as a
+  /// restart of an alive node and take its work away again.
+  bool registering = false;
+  std::uint64_t registrations = 0;   ///< completed registrations
   std::uint64_t reported_bytes = 0;  ///< sent + received in the latest heartbeat
   static inline const char* name = "troupe.node_agent";
 };
@@ -44,7 +50,11 @@ void send_registration(AgentPtr self, NodeRegistration reg) {
           [self](const caf::actor& aggregator) {
             auto& st = self->state;
             st.registering = false;
+            ++st.registrations;
             self->send(st.config.node, aggregator_atom::value, aggregator);
+            if (st.registered && st.config.announce)
+              caf::aout(self) << "troupe node " << st.config.registration.name
+                              << ": registered again (the scheduler had lost it)\n";
             if (!st.registered) {
               st.registered = true;
               if (st.config.announce)
@@ -104,9 +114,11 @@ void send_heartbeat(AgentPtr self) {
   self->request(st.config.scheduler, ms(st.config.heartbeat_interval_s * 4), heartbeat_atom::value,
                 st.config.registration.name, std::move(usage))
       .then(
-          [self](bool known) {
-            // The scheduler forgot us (lost or restarted): register again, once.
-            if (!known && !self->state.registering) register_now(self);
+          [self, sent_after = st.registrations](bool known) {
+            auto& st = self->state;
+            // The scheduler forgot us (lost or restarted): register again, unless
+            // that is under way or done since this heartbeat left.
+            if (!known && !st.registering && sent_after == st.registrations) register_now(self);
           },
           [](caf::error&) {});  // a missed heartbeat; the monitor tells if the scheduler is gone
 }

@@ -496,6 +496,9 @@ int run_status(const Endpoint& scheduler_ep, const ProcessOptions& options) {
                         << shard.str() << std::setw(8)
                         << (n.current_task >= 0 ? std::to_string(n.current_task) : "-")
                         << seen.str() << (n.state == "lost" ? "  (" + n.lost_reason + ")" : "")
+                        << (n.incarnation > 1
+                                ? "  (incarnation " + std::to_string(n.incarnation) + ")"
+                                : "")
                         << '\n';
             }
           },

@@ -90,6 +90,13 @@ struct AggregateRequest {
   std::vector<std::int64_t> task_ids;
 };
 
+/// The scheduler's request to checkpoint the job after `round` (sync mode):
+/// the aggregator writes its model, version, strategy state and these records.
+struct CheckpointRequest {
+  std::int32_t round = 0;
+  std::vector<runtime::RoundRecord> rounds;
+};
+
 /// The aggregator's answer to aggregate_atom.
 struct AggregateOutcome {
   std::int64_t version = 0;       ///< the new (or unchanged) global version
@@ -163,6 +170,7 @@ using status_atom = caf::atom_constant<caf::atom("status")>;
 using progress_atom = caf::atom_constant<caf::atom("progress")>;
 using aggregator_atom = caf::atom_constant<caf::atom("aggregator")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using checkpoint_atom = caf::atom_constant<caf::atom("checkpoint")>;
 using challenge_atom = caf::atom_constant<caf::atom("challenge")>;
 
 // -- actor interfaces ---------------------------------------------------------
@@ -172,7 +180,9 @@ using aggregator_actor = caf::typed_actor<
     caf::replies_to<setup_atom, runtime::JobSpec>::with<std::int64_t>,
     caf::replies_to<model_atom, std::int64_t>::with<std::int64_t, models::Parameters>,
     caf::replies_to<update_atom, ModelUpdate>::with<runtime::UpdateReceipt>,
-    caf::replies_to<aggregate_atom, AggregateRequest>::with<AggregateOutcome>>;
+    caf::replies_to<aggregate_atom, AggregateRequest>::with<AggregateOutcome>,
+    /// Writes a checkpoint into the job's --checkpoint-dir; answers its path.
+    caf::replies_to<checkpoint_atom, CheckpointRequest>::with<std::string>>;
 
 /// Trains on local data and evaluates global models.
 using node_actor =
@@ -236,7 +246,7 @@ typename Inspector::result_type inspect(Inspector& f, JobSpec& x) {
            x.byzantine, x.multi_krum, x.clip_norm, x.clients_per_round, x.over_selection,
            x.round_deadline_s, x.min_updates, x.async_alpha, x.staleness, x.staleness_a,
            x.staleness_b, x.buffer_size, x.max_staleness, x.event_log, x.slow_nodes, x.slow_factor,
-           x.dropout, x.malicious, x.attack, x.attack_scale, x.public_examples, x.distill_weight,
+           x.dropout, x.malicious, x.attack, x.attack_scale, x.checkpoint_dir, x.checkpoint_every, x.resume, x.public_examples, x.distill_weight,
            x.distill_temperature, x.distill_eval);
 }
 
@@ -315,7 +325,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, RunReport& x) {
   return f(caf::meta::type_name("troupe.RunReport"), x.status, x.error, x.policy, x.strategy,
            x.config, x.tasks, x.rounds, x.versions, x.mode, x.final_metrics, x.model_fingerprint,
-           x.nodes, x.efficiency, x.wall_s);
+           x.nodes, x.efficiency, x.wall_s, x.resumed_from_round);
 }
 
 }  // namespace troupe::runtime
@@ -348,6 +358,11 @@ typename Inspector::result_type inspect(Inspector& f, ModelUpdate& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, AggregateRequest& x) {
   return f(caf::meta::type_name("troupe.AggregateRequest"), x.round, x.task_ids);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, CheckpointRequest& x) {
+  return f(caf::meta::type_name("troupe.CheckpointRequest"), x.round, x.rounds);
 }
 
 template <class Inspector>
@@ -400,4 +415,5 @@ CAF_ADD_TYPE_ID(troupe, (troupe::actors::ClusterStatus))
 CAF_ADD_TYPE_ID(troupe, (troupe::runtime::NodeUsage))
 CAF_ADD_TYPE_ID(troupe, (troupe::runtime::RoundRecord))
 CAF_ADD_TYPE_ID(troupe, (troupe::runtime::UpdateReceipt))
+CAF_ADD_TYPE_ID(troupe, (troupe::actors::CheckpointRequest))
 CAF_END_TYPE_ID_BLOCK(troupe)

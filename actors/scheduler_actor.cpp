@@ -10,8 +10,9 @@
 #include <set>
 
 #include "actors/errors.hpp"
-#include "runtime/async_job.hpp"
 #include "runtime/admission.hpp"
+#include "runtime/async_job.hpp"
+#include "runtime/checkpoint.hpp"
 #include "runtime/node_table.hpp"
 #include "runtime/sync_job.hpp"
 
@@ -56,6 +57,12 @@ struct SchedulerState {
   bool aggregating = false;
   bool evaluating = false;  ///< the round's model exists and its evaluation was sent
   bool flushed = false;     ///< async: the final flush of the aggregator is done
+  /// --resume: the checkpoint's round and records.
+  struct ResumePoint {
+    int round = 0;
+    std::vector<runtime::RoundRecord> rounds;
+  };
+  std::optional<ResumePoint> resume;
 
   /// Seconds since the scheduler started (node table clock).
   Seconds uptime() const { return std::chrono::duration<double>(Clock::now() - boot).count(); }
@@ -119,6 +126,7 @@ void finish(SchedulerPtr self, const std::string& status, const std::string& err
     report.wall_s = st.now();
   }
   report.strategy = strategy_label(st.spec);
+  if (st.resume) report.resumed_from_round = st.resume->round;
   report.mode = st.spec.mode;
   runtime::add_node_usage(report, st.table, st.uptime() - st.now(), st.uptime());
   if (st.fingerprint != 0) {
@@ -207,6 +215,36 @@ const node_actor* start_on_node(SchedulerPtr self, std::int64_t id) {
   return &handle->second;
 }
 
+/// After a round's evaluation: writes a checkpoint when one is due (the
+/// aggregator holds the model; the next round starts once it is on disk), then
+/// starts the next round or ends the job.
+void checkpoint_then_continue(SchedulerPtr self) {
+  auto& st = self->state;
+  auto next = [self] {
+    auto& st = self->state;
+    if (!st.job) return;
+    if (st.job->finished())
+      finish(self, "ok", "");
+    else
+      start_round(self);
+  };
+  const int round = st.job->round();
+  if (st.spec.checkpoint_dir.empty() ||
+      (round % st.spec.checkpoint_every != 0 && !st.job->finished())) {
+    next();
+    return;
+  }
+  self->request(st.config.aggregator, st.timeout(), checkpoint_atom::value,
+                CheckpointRequest{round, st.job->rounds()})
+      .then([next](const std::string&) { next(); },
+            [self, next, round](caf::error& err) {
+              // The job goes on; a later checkpoint may succeed.
+              caf::aout(self) << "troupe scheduler: no checkpoint after round " << round << ": "
+                              << describe(err, self->system()) << std::endl;
+              next();
+            });
+}
+
 void dispatch_eval(SchedulerPtr self, std::int64_t id) {
   auto& st = self->state;
   const auto* node = start_on_node(self, id);
@@ -222,10 +260,7 @@ void dispatch_eval(SchedulerPtr self, std::int64_t id) {
             const auto& record = st.job->rounds().back();
             if (st.config.on_round) st.config.on_round(record, st.spec.rounds);
             if (st.submitter) caf::anon_send(st.submitter, progress_atom::value, record);
-            if (st.job->finished())
-              finish(self, "ok", "");
-            else
-              start_round(self);
+            checkpoint_then_continue(self);
           },
           [self, id](caf::error& err) {
             fail_and_reassign(self, id, describe(err, self->system()));
@@ -485,6 +520,13 @@ void set_up(SchedulerPtr self) {
       return;
     }
     st.phase = Phase::running;
+    if (st.job && st.resume) {
+      st.job->resume_after(st.resume->round, st.resume->rounds);
+      if (st.job->finished()) {
+        finish(self, "ok", "");
+        return;
+      }
+    }
     if (st.job)
       start_round(self);
     else
@@ -550,6 +592,24 @@ void begin_job(SchedulerPtr self, PendingJob job) {
   if (auto why = st.spec.validate(); !why.empty()) {
     finish(self, "failed", why);
     return;
+  }
+  st.resume.reset();
+  if (!st.spec.resume.empty()) {
+    // Continue a checkpointed job: its own spec, from the round after the checkpoint.
+    try {
+      auto cp = runtime::read_checkpoint(st.spec.resume);
+      auto spec = cp.job;
+      spec.resume = st.spec.resume;
+      if (spec.checkpoint_dir.empty()) spec.checkpoint_dir = st.spec.resume;
+      spec.min_nodes = st.spec.min_nodes;
+      spec.join_timeout_s = st.spec.join_timeout_s;
+      st.spec = spec;
+      st.fingerprint = models::fingerprint(cp.model);
+      st.resume = SchedulerState::ResumePoint{cp.round, std::move(cp.rounds)};
+    } catch (const std::exception& e) {
+      finish(self, "failed", std::string("cannot resume: ") + e.what());
+      return;
+    }
   }
   try {
     runtime::make_allocator(st.spec.policy);

@@ -82,6 +82,12 @@ void add_job_options(po::options_description& desc, runtime::JobSpec& job) {
       ("buffer-size", po::value(&job.buffer_size)->default_value(job.buffer_size), "FedBuff: updates per aggregation (K)")
       ("max-staleness", po::value(&job.max_staleness)->default_value(job.max_staleness), "> 0: drop updates older than this many versions")
       ("event-log", po::value(&job.event_log)->default_value(job.event_log), "async modes: write the event log (JSON lines) here")
+      ("checkpoint-dir", po::value(&job.checkpoint_dir)->default_value(job.checkpoint_dir),
+       "sync: write a checkpoint (model, version, strategy state, rounds) into DIR")
+      ("checkpoint-every", po::value(&job.checkpoint_every)->default_value(job.checkpoint_every),
+       "rounds between checkpoints")
+      ("resume", po::value(&job.resume)->default_value(job.resume),
+       "continue the job checkpointed in DIR (its own options; keeps checkpointing there)")
       ("slow-nodes", po::value(&job.slow_nodes)->default_value(job.slow_nodes), "embedded: the last N nodes are stragglers")
       ("slow-factor", po::value(&job.slow_factor)->default_value(job.slow_factor), "how many times slower a straggler trains")
       ("dropout", po::value(&job.dropout)->default_value(job.dropout), "probability that a node drops a training task")

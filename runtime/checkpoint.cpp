@@ -1,5 +1,9 @@
 #include "runtime/checkpoint.hpp"
 
+#include <nlohmann/json.hpp>
+
+#include "runtime/job_json.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -31,19 +35,24 @@ void serialize(Archive& ar, Parameters& p) {
 
 namespace troupe::runtime {
 
-// Every field of JobSpec: a field added there must be added here (and the
-// format version raised if old checkpoints should still be read).
+// JobSpec travels as its JSON text (runtime/job_json), so a field added to
+// JobSpec is in checkpoints without touching this file.
 template <class Archive>
-void serialize(Archive& ar, JobSpec& x) {
-  ar(x.name, x.nodes, x.rounds, x.model, x.partition, x.alpha, x.local_epochs, x.local_steps,
-     x.batch_size, x.lr, x.momentum, x.seed, x.threads, x.device, x.data_dir, x.train_limit,
-     x.test_limit, x.policy, x.task_timeout_s, x.min_nodes, x.join_timeout_s);
+void save(Archive& ar, const JobSpec& x) {
+  ar(job_to_json(x).dump());
+}
+
+template <class Archive>
+void load(Archive& ar, JobSpec& x) {
+  std::string text;
+  ar(text);
+  x = job_from_json(nlohmann::json::parse(text));
 }
 
 template <class Archive>
 void serialize(Archive& ar, RoundRecord& x) {
   ar(x.round, x.version, x.accuracy, x.precision, x.recall, x.f1, x.loss, x.train_loss, x.seconds,
-     x.updates, x.failed);
+     x.updates, x.failed, x.late, x.dropped, x.mean_staleness);
 }
 
 template <class Archive>

@@ -71,6 +71,9 @@ nlohmann::json job_to_json(const JobSpec& job) {
   j["buffer_size"] = job.buffer_size;
   j["max_staleness"] = job.max_staleness;
   j["event_log"] = job.event_log;
+  j["checkpoint_dir"] = job.checkpoint_dir;
+  j["checkpoint_every"] = job.checkpoint_every;
+  j["resume"] = job.resume;
   j["slow_nodes"] = job.slow_nodes;
   j["slow_factor"] = job.slow_factor;
   j["dropout"] = job.dropout;
@@ -133,6 +136,9 @@ JobSpec job_from_json(const nlohmann::json& j) {
   read(j, "buffer_size", job.buffer_size);
   read(j, "max_staleness", job.max_staleness);
   read(j, "event_log", job.event_log);
+  read(j, "checkpoint_dir", job.checkpoint_dir);
+  read(j, "checkpoint_every", job.checkpoint_every);
+  read(j, "resume", job.resume);
   read(j, "slow_nodes", job.slow_nodes);
   read(j, "slow_factor", job.slow_factor);
   read(j, "dropout", job.dropout);

@@ -65,6 +65,10 @@ std::string JobSpec::validate() const {
   if (attack != "scale" && attack != "signflip" && attack != "random")
     return "--attack must be scale, signflip or random (got '" + attack + "')";
   if (!std::isfinite(attack_scale)) return "--attack-scale must be finite";
+  if (checkpoint_every < 1) return "--checkpoint-every must be at least 1";
+  if ((!checkpoint_dir.empty() || !resume.empty()) && mode != "sync")
+    return "--checkpoint-dir and --resume need --mode sync (asynchronous jobs replay from "
+           "--event-log instead)";
   return {};
 }
 

@@ -73,6 +73,11 @@ struct JobSpec {
   int max_staleness = 0;                 ///< > 0: drop updates older than this many versions
   std::string event_log;                 ///< async: write the event log (JSON lines) here
 
+  // Checkpoints (sync mode).
+  std::string checkpoint_dir;  ///< write a checkpoint here after every checkpoint_every rounds
+  int checkpoint_every = 1;
+  std::string resume;  ///< continue the job checkpointed in this directory
+
   // Heterogeneity and misbehaviour (embedded nodes; node processes have flags).
   int slow_nodes = 0;  ///< this many nodes run slow_factor times slower
   double slow_factor = 4.0;

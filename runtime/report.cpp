@@ -216,6 +216,7 @@ std::string to_json(const RunReport& r) {
            {"policy", r.policy},
            {"strategy", r.strategy},
            {"mode", r.mode},
+           {"resumed_from_round", r.resumed_from_round},
            {"config", config_json(r.config)},
            {"tasks", tasks},
            {"rounds", rounds},

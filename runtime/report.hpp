@@ -84,6 +84,7 @@ struct RunReport {
   std::vector<RoundRecord> rounds;
   std::vector<VersionRecord> versions;  ///< every global version and its updates
   std::string mode = "sync";            ///< sync | async | buffered
+  int resumed_from_round = 0;           ///< > 0: continued from a checkpoint after this round
   models::ClassificationMetrics final_metrics;
   std::string model_fingerprint;  ///< hex fingerprint of the final global model
   std::vector<NodeRecord> nodes;

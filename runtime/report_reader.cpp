@@ -168,6 +168,7 @@ RunReport report_from_json(const std::string& text, const std::string& source) {
   top.get("strategy", r.strategy);
   top.get("wall_s", r.wall_s);
   top.get("mode", r.mode);
+  top.get("resumed_from_round", r.resumed_from_round);
   if (const json* c = top.find("config")) {
     try {
       r.config = job_from_json(*c);

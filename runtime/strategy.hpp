@@ -76,7 +76,7 @@ class AggregationStrategy {
   virtual ~AggregationStrategy() = default;
   virtual std::string name() const = 0;
   /// The next global model, or nothing to keep `current`. Updates arrive
-  /// sorted by task id, so the result does not depend on arrival order.
+  /// in a fixed order (by shard, then task id), so the result does not depend on arrival order.
   /// Throws std::invalid_argument for malformed input (an update of another
   /// layout, non-float32 tensors, a negative or non-finite weight).
   virtual std::optional<models::Parameters> aggregate(

@@ -21,6 +21,22 @@ SyncJob::SyncJob(JobSpec job, std::vector<std::int64_t> shard_sizes, std::int64_
   set_nodes(std::move(nodes));
 }
 
+void SyncJob::resume_after(int round, std::vector<RoundRecord> records) {
+  if (round < 0 || round > job_.rounds)
+    throw std::invalid_argument("resume_after: round " + std::to_string(round) + " out of range");
+  round_ = round;
+  round_done_ = true;
+  rounds_ = std::move(records);
+  if (!rounds_.empty()) {
+    const auto& r = rounds_.back();
+    last_metrics_.accuracy = r.accuracy;
+    last_metrics_.precision = r.precision;
+    last_metrics_.recall = r.recall;
+    last_metrics_.f1 = r.f1;
+    last_metrics_.loss = r.loss;
+  }
+}
+
 void SyncJob::set_nodes(std::vector<NodeInfo> nodes) {
   nodes_ = std::move(nodes);
 }

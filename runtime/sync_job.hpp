@@ -53,6 +53,9 @@ class SyncJob {
   /// joined mid-round are used from then on) and for reassignments.
   void set_nodes(std::vector<NodeInfo> nodes);
 
+  /// Continues a checkpointed job: rounds 1..`round` are done, with `records`.
+  void resume_after(int round, std::vector<RoundRecord> records);
+
   /// Decomposes and allocates the next round at `now`. Returns the ids of the
   /// round's training tasks that were placed, each assigned to a node; a shard
   /// no node can train is recorded as a failed task. Throws std::runtime_error

@@ -1,0 +1,102 @@
+// The node agent against a stand-in scheduler: how it registers again after
+// the scheduler has declared its node lost.
+#include "actors/node_agent.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "actors/cluster.hpp"
+#include "actors/node_actor.hpp"
+
+using namespace troupe;
+using namespace std::chrono_literals;
+
+namespace {
+
+using release_atom = caf::atom_constant<caf::atom("release")>;
+
+/// What the stand-in scheduler saw.
+struct Seen {
+  std::atomic<int> registrations{0};
+  std::atomic<int> heartbeats{0};
+};
+
+struct FakeSchedulerState {
+  std::vector<caf::typed_response_promise<bool>> held;  ///< heartbeats not answered yet
+  bool cut_off = false;
+};
+
+/// Answers the first registration, then holds back the next `held` heartbeats
+/// (a link that is down) and answers them all at once with "unknown node", as
+/// the real scheduler does once it has declared the node lost.
+actors::scheduler_actor::behavior_type fake_scheduler(
+    actors::scheduler_actor::stateful_pointer<FakeSchedulerState> self, std::shared_ptr<Seen> seen,
+    int held) {
+  return {
+      [](actors::submit_atom, const runtime::JobSpec&) -> caf::result<runtime::RunReport> {
+        return runtime::RunReport{};
+      },
+      [self, seen](actors::register_atom, const actors::NodeRegistration&,
+                   const caf::actor&) -> caf::result<caf::actor> {
+        ++seen->registrations;
+        self->state.cut_off = seen->registrations == 1;
+        return caf::actor{};
+      },
+      [self, seen, held](actors::heartbeat_atom, const std::string&,
+                         const runtime::NodeUsage&) -> caf::result<bool> {
+        ++seen->heartbeats;
+        auto& st = self->state;
+        if (!st.cut_off) return true;
+        st.held.push_back(self->make_response_promise<bool>());
+        if (static_cast<int>(st.held.size()) == held) {
+          st.cut_off = false;
+          for (auto& rp : st.held) rp.deliver(false);
+          st.held.clear();
+        }
+        return caf::delegated<bool>{};
+      },
+      [](actors::status_atom) -> caf::result<actors::ClusterStatus> {
+        return actors::ClusterStatus{};
+      },
+      [](actors::aggregator_atom, const caf::actor&) { return true; },
+      [](actors::tick_atom) {},
+  };
+}
+
+}  // namespace
+
+TEST(NodeAgent, ManyHeartbeatsAnsweredUnknownAtOnceLeadToOneRegistration) {
+  caf::actor_system_config cfg;
+  actors::configure(cfg);
+  caf::actor_system system{cfg};
+  auto seen = std::make_shared<Seen>();
+  // Given a scheduler that, after the first registration, answers three
+  // heartbeats together with "unknown node" (its link came back after it had
+  // declared the node lost)
+  auto scheduler = system.spawn(fake_scheduler, seen, 3);
+  actors::NodeConfig nc;
+  nc.name = "n1";
+  nc.gate = std::make_shared<runtime::ComputeGate>(1);
+  auto node = actors::spawn_node(system, nc);
+  actors::NodeAgentConfig ac;
+  ac.scheduler = scheduler;
+  ac.node = node;
+  ac.registration.name = "n1";
+  ac.heartbeat_interval_s = 0.1;  // request timeout 0.4 s: the three are all still awaited
+  auto agent = actors::spawn_node_agent(system, ac);
+  // When the heartbeats go on for a while after that
+  const auto until = std::chrono::steady_clock::now() + 10s;
+  while (seen->heartbeats < 20 && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(10ms);
+  // Then the node registered once more, not once per "unknown"
+  EXPECT_GE(seen->heartbeats, 20);
+  EXPECT_EQ(seen->registrations, 2);
+  caf::anon_send_exit(agent, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(scheduler, caf::exit_reason::user_shutdown);
+}
