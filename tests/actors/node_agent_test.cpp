@@ -64,6 +64,10 @@ actors::scheduler_actor::behavior_type fake_scheduler(
         return actors::ClusterStatus{};
       },
       [](actors::aggregator_atom, const caf::actor&) { return true; },
+      [](actors::aggregator_atom, const caf::actor&, const std::string&, const std::string&) {
+        return true;
+      },
+      [](actors::challenge_atom, const std::string&) { return std::string("nonce"); },
       [](actors::tick_atom) {},
   };
 }

@@ -255,3 +255,56 @@ TEST(ClusterProcesses, EachProcessUsesWhatItsPluginRegisters) {
   EXPECT_EQ(report["policy"], "test-first-fit");
   EXPECT_EQ(report["final"]["accuracy"].get<double>(), 0.25);
 }
+
+TEST(ClusterProcesses, ASchedulerKilledMidJobResumesFromItsCheckpointToTheSameModel) {
+  TempDir dir;
+  const auto ckpt = dir.file("ckpt");
+  // The undisturbed run (embedded and multi-process runs give the same model).
+  troupe::runtime::JobSpec job;
+  job.model = "mlp";
+  job.nodes = 3;
+  job.rounds = 6;
+  job.local_steps = 60;
+  job.train_limit = 3000;
+  job.test_limit = 1000;
+  job.threads = 1;
+  job.data_dir = troupe::test::fashion_mnist_dir();
+  const auto undisturbed = troupe::actors::run_embedded(job);
+  ASSERT_EQ(undisturbed.status, "ok") << undisturbed.error;
+
+  // A scheduler on a fixed port, so that the restarted one is where the nodes reconnect.
+  const auto endpoint = "127.0.0.1:" + std::to_string(troupe::test::free_port());
+  const std::vector<std::string> scheduler_args{"scheduler", "--listen", endpoint,
+                                                "--heartbeat-timeout", "10"};
+  auto scheduler = std::make_unique<Process>(kTroupe, scheduler_args, dir.file("s1.log"));
+  std::vector<std::unique_ptr<Process>> nodes;
+  for (int i = 1; i <= 2; ++i)
+    nodes.push_back(std::make_unique<Process>(
+        kTroupe,
+        std::vector<std::string>{"node", "--scheduler", endpoint, "--name", "n" + std::to_string(i),
+                                 "--threads", "1", "--slow-factor", "3", "--connect-timeout", "20",
+                                 "--reconnect-timeout", "60"},
+        dir.file("n" + std::to_string(i) + ".log")));
+  Process first(
+      kTroupe,
+      submit_job(endpoint, 3, 6, 60, 3000, 1000, {"--min-nodes", "2", "--checkpoint-dir", ckpt}),
+      dir.file("submit1.log"));
+  ASSERT_TRUE(first.wait_for_output("round   3/6", 120s)) << first.output();
+  scheduler->kill(SIGKILL);  // scheduler and its aggregator die mid-job
+  EXPECT_EQ(first.wait_exit(30s), 1);
+  ASSERT_TRUE(std::filesystem::exists(ckpt + "/checkpoint.bin"));
+
+  scheduler = std::make_unique<Process>(kTroupe, scheduler_args, dir.file("s2.log"));
+  Process resumed(kTroupe,
+                  {"submit", "--scheduler", endpoint, "--resume", ckpt, "--min-nodes", "2",
+                   "--connect-timeout", "20", "--quiet", "--out", dir.file("resumed.json")},
+                  dir.file("submit2.log"));
+  ASSERT_EQ(resumed.wait_exit(180s), 0) << resumed.output() << scheduler->output();
+  const auto report = read_json(dir.file("resumed.json"));
+  EXPECT_EQ(report["status"], "ok");
+  EXPECT_GE(report["resumed_from_round"].get<int>(), 3);
+  EXPECT_EQ(report["rounds"].size(), 6u);  // the checkpoint's rounds and the rest
+  EXPECT_EQ(report["final"]["model_fingerprint"], undisturbed.model_fingerprint);
+  // The nodes reconnected by themselves.
+  EXPECT_NE(nodes[0]->output().find("reconnect"), std::string::npos) << nodes[0]->output();
+}
