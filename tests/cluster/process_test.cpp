@@ -302,7 +302,9 @@ TEST(ClusterProcesses, ASchedulerKilledMidJobResumesFromItsCheckpointToTheSameMo
   ASSERT_EQ(resumed.wait_exit(180s), 0) << resumed.output() << scheduler->output();
   const auto report = read_json(dir.file("resumed.json"));
   EXPECT_EQ(report["status"], "ok");
-  EXPECT_GE(report["resumed_from_round"].get<int>(), 3);
+  // Round 3 was reported; its checkpoint may or may not have been on disk at the kill.
+  EXPECT_GE(report["resumed_from_round"].get<int>(), 2);
+  EXPECT_LT(report["resumed_from_round"].get<int>(), 6);
   EXPECT_EQ(report["rounds"].size(), 6u);  // the checkpoint's rounds and the rest
   EXPECT_EQ(report["final"]["model_fingerprint"], undisturbed.model_fingerprint);
   // The nodes reconnected by themselves.
