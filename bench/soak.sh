@@ -30,7 +30,7 @@ for i in $(seq 1 "$nodes"); do
 done
 start=$(date +%s.%N)
 "$troupe" submit --scheduler "$ep" --model mlp --nodes "$nodes" --rounds "$rounds" \
-  --local-steps 1 --batch-size 16 --train-limit 600 --test-limit 100 --threads 1 \
+  --local-steps 1 --batch-size 16 --train-limit 600 --test-limit ${TEST_LIMIT:-100} --threads 1 \
   --min-nodes "$nodes" --out "$work/report.json" >"$work/submit.log" 2>&1 &
 submit=$!
 # Early sample: once round 20 is done.
