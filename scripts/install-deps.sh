@@ -10,6 +10,7 @@ packages=(
   libtorch-dev          # LibTorch 1.13 (CPU)
   libopenblas0-pthread  # fast BLAS for LibTorch (otherwise the reference BLAS)
   libcereal-dev         # checkpoints
+  libssl-dev            # HMAC admission (OpenSSL libcrypto), CAF's TLS module
   nlohmann-json3-dev    # JSON reports
   libboost-program-options-dev
   libgtest-dev
