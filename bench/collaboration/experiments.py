@@ -51,11 +51,14 @@ def run(troupe, args, out_json):
 
 
 def eval_times(report):
-    """(seconds since job start, accuracy) of each evaluated round."""
+    """(seconds since the first training task started, accuracy) of each evaluated
+    round; set-up (data loading, the same in every mode) is left out."""
     ends = {}
+    starts = [t["start_s"] for t in report["tasks"] if t["start_s"] is not None]
+    t0 = min(starts) if starts else 0.0
     for t in report["tasks"]:
         if t["kind"] == "evaluate" and t["state"] == "done":
-            ends[t["round"]] = t["end_s"]
+            ends[t["round"]] = t["end_s"] - t0
     return [(ends[r["round"]], r["accuracy"]) for r in report["rounds"] if r["round"] in ends]
 
 
@@ -84,19 +87,21 @@ def stragglers(a):
             r = run(a.troupe, base + extra + ["--seed", seed],
                     os.path.join(a.out, f"stragglers-{rep}-{extra[1]}.json"))
             results.setdefault(name, []).append(r)
-    print(f"\n(a) 3 of 10 nodes 4x slower, MLP, target accuracy {target}, "
-          f"{a.repeats} seed(s); times from job start to the evaluation that first reached it\n")
-    print("| mode | time to target (s), per seed | ratio to sync (mean) | final accuracy | wall (s) |")
-    print("|---|---|---|---|---|")
-    sync_times = [time_to(r, target) for r in results["sync"]]
-    for name, rs in results.items():
-        times = [time_to(r, target) for r in rs]
-        ratios = [t / s for t, s in zip(times, sync_times) if t is not None and s]
-        ratio = sum(ratios) / len(ratios) if ratios else float("nan")
-        fmt = ", ".join("-" if t is None else f"{t:.2f}" for t in times)
-        acc = ", ".join(f"{r['final']['accuracy']:.4f}" for r in rs)
-        wall = ", ".join(f"{r['wall_s']:.1f}" for r in rs)
-        print(f"| {name} | {fmt} | {ratio:.2f} | {acc} | {wall} |")
+    for tgt in (target, a.target2):
+        print(f"\n(a) 3 of 10 nodes 4x slower, MLP, target accuracy {tgt}, {a.repeats} seed(s); "
+              "seconds from the first training task to the evaluation that first reached it\n")
+        print("| mode | time to target (s), per seed | ratio to sync (mean) | final accuracy | "
+              "wall (s) |")
+        print("|---|---|---|---|---|")
+        sync_times = [time_to(r, tgt) for r in results["sync"]]
+        for name, rs in results.items():
+            times = [time_to(r, tgt) for r in rs]
+            ratios = [t / s for t, s in zip(times, sync_times) if t is not None and s]
+            ratio = sum(ratios) / len(ratios) if ratios else float("nan")
+            fmt = ", ".join("-" if t is None else f"{t:.2f}" for t in times)
+            acc = ", ".join(f"{r['final']['accuracy']:.4f}" for r in rs)
+            wall = ", ".join(f"{r['wall_s']:.1f}" for r in rs)
+            print(f"| {name} | {fmt} | {ratio:.2f} | {acc} | {wall} |")
     print(f"\nCommand: `{results['sync'][0]['_cmd']}` (and --mode async / buffered)")
 
 
@@ -191,6 +196,7 @@ def main():
     ap.add_argument("--out", default="bench-results/collaboration")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--target", type=float, default=0.84)
+    ap.add_argument("--target2", type=float, default=0.86)
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=10)
     ap.add_argument("--local-epochs", type=int, default=2)
