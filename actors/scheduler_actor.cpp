@@ -215,6 +215,13 @@ const node_actor* start_on_node(SchedulerPtr self, std::int64_t id) {
   return &handle->second;
 }
 
+/// Tells the progress callback and the submitter that a round was evaluated.
+void announce_round(SchedulerPtr self, const runtime::RoundRecord& record) {
+  auto& st = self->state;
+  if (st.config.on_round) st.config.on_round(record, st.spec.rounds);
+  if (st.submitter) caf::anon_send(st.submitter, progress_atom::value, record);
+}
+
 /// After a round's evaluation: writes a checkpoint when one is due (the
 /// aggregator holds the model; the next round starts once it is on disk), then
 /// starts the next round or ends the job.
@@ -257,9 +264,7 @@ void dispatch_eval(SchedulerPtr self, std::int64_t id) {
             if (!st.job || st.job->task(id).terminal()) return;
             st.table.set_current_task(st.job->task(id).node, -1);
             st.job->eval_done(id, st.now(), m, st.version);
-            const auto& record = st.job->rounds().back();
-            if (st.config.on_round) st.config.on_round(record, st.spec.rounds);
-            if (st.submitter) caf::anon_send(st.submitter, progress_atom::value, record);
+            announce_round(self, st.job->rounds().back());
             checkpoint_then_continue(self);
           },
           [self, id](caf::error& err) {
@@ -400,9 +405,7 @@ void async_dispatch_eval(SchedulerPtr self, std::int64_t id) {
             const auto& task = st.async_job->task(id);
             st.table.set_current_task(task.node, -1);
             st.async_job->eval_done(id, st.now(), m, task.base_version);
-            const auto& record = st.async_job->rounds().back();
-            if (st.config.on_round) st.config.on_round(record, st.spec.rounds);
-            if (st.submitter) caf::anon_send(st.submitter, progress_atom::value, record);
+            announce_round(self, st.async_job->rounds().back());
             async_pump(self);
           },
           [self, id](caf::error& err) {
