@@ -11,6 +11,7 @@ packages=(
   libopenblas0-pthread  # fast BLAS for LibTorch (otherwise the reference BLAS)
   libcereal-dev         # checkpoints
   libssl-dev            # HMAC admission (OpenSSL libcrypto), CAF's TLS module
+  openssl               # the TLS tests make a throwaway CA and certificates with it
   nlohmann-json3-dev    # JSON reports
   libboost-program-options-dev
   libgtest-dev
