@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Soak: many rounds of a tiny model across processes (a scheduler hosting the
 # aggregator and NODES node processes on loopback); prints each process's RSS
-# early in the job and at its end, to show memory stays flat.
+# at five points of the job (2%, 25%, 50%, 75%, end), to show memory stays flat.
 # Usage: bench/soak.sh [BUILD_DIR] [ROUNDS] [NODES]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,35 +33,39 @@ start=$(date +%s.%N)
   --local-steps 1 --batch-size 16 --train-limit 600 --test-limit ${TEST_LIMIT:-100} --threads 1 \
   --min-nodes "$nodes" --out "$work/report.json" >"$work/submit.log" 2>&1 &
 submit=$!
-# Early sample: once round 20 is done.
-until grep -q "round  *20/" "$work/submit.log" 2>/dev/null; do
-  kill -0 "$submit" 2>/dev/null || { cat "$work/submit.log"; exit 1; }
-  sleep 0.2
+# RSS samples at 2%, 25%, 50%, 75% and ~100% of the rounds (the first one after
+# set-up, which loads the data and builds the model).
+marks=()
+for pct in 2 25 50 75 100; do
+  r=$((rounds * pct / 100)); ((r < 1)) && r=1; ((pct == 100)) && r=$((rounds - 2))
+  ((r < 1)) && r=1
+  marks+=("$r")
 done
-early=("scheduler $(rss_mib "$sched")")
-for i in $(seq 1 "$nodes"); do early+=("n$i $(rss_mib "${pids[$i]}")"); done
-# Late sample: just before the last rounds.
-until grep -q "round  *$((rounds - 5))/" "$work/submit.log" 2>/dev/null; do
-  kill -0 "$submit" 2>/dev/null || break
-  sleep 0.5
+samples=()
+for m in "${marks[@]}"; do
+  until grep -q "round  *$m/" "$work/submit.log" 2>/dev/null; do
+    kill -0 "$submit" 2>/dev/null || break
+    sleep 0.1
+  done
+  line="$m scheduler:$(rss_mib "$sched")"
+  for i in $(seq 1 "$nodes"); do line+=" n$i:$(rss_mib "${pids[$i]}")"; done
+  samples+=("$line")
 done
-late=("scheduler $(rss_mib "$sched")")
-for i in $(seq 1 "$nodes"); do late+=("n$i $(rss_mib "${pids[$i]}")"); done
 wait "$submit"
 end=$(date +%s.%N)
-python3 - "$work/report.json" "$rounds" "$start" "$end" "${early[@]}" -- "${late[@]}" <<'PY'
+python3 - "$work/report.json" "$rounds" "$start" "$end" "${samples[@]}" <<'PY'
 import json, sys
 report = json.load(open(sys.argv[1]))
 rounds, start, end = int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
-rest = sys.argv[5:]
-cut = rest.index("--")
-early, late = rest[:cut], rest[cut + 1:]
+samples = [line.split() for line in sys.argv[5:]]
 print(f"soak: {len(report['rounds'])}/{rounds} rounds, status {report['status']}, "
       f"{end - start:.0f} s, final accuracy {report['final']['accuracy']:.4f}")
-print("| process | RSS after round 20 (MiB) | RSS near the end (MiB) | change |")
-print("|---|---|---|---|")
-for e, l in zip(early, late):
-    name, a = e.rsplit(" ", 1)
-    _, b = l.rsplit(" ", 1)
-    print(f"| {name} | {a} | {b} | {float(b) - float(a):+.1f} |")
+procs = [p.split(":")[0] for p in samples[0][1:]]
+print("| process | " + " | ".join(f"RSS at round {s[0]} (MiB)" for s in samples) +
+      f" | change after round {samples[1][0]} |")
+print("|---|" + "---|" * (len(samples) + 1))
+for k, name in enumerate(procs):
+    values = [float(s[k + 1].split(":")[1]) for s in samples]
+    print(f"| {name} | " + " | ".join(f"{v:.1f}" for v in values) +
+          f" | {values[-1] - values[1]:+.1f} |")
 PY

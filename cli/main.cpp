@@ -27,7 +27,8 @@ const char* kUsage =
     "\n"
     "allocation policies: priority, best-fit, spread, pack, balanced, regret, exact\n"
     "\n"
-    "`troupe <command> --help` lists a command's options.\n";
+    "`troupe <command> --help` lists a command's options; `troupe --version` prints the\n"
+    "version and the memory allocator in use.\n";
 
 }  // namespace
 
@@ -41,6 +42,11 @@ int main(int argc, char** argv) {
   const std::string command = argv[1];
   if (command == "--help" || command == "-h" || command == "help") {
     std::cout << kUsage;
+    return kExitOk;
+  }
+  if (command == "--version" || command == "version") {
+    std::cout << "troupe " << TROUPE_VERSION
+              << "\nallocator: " << troupe::runtime::memory_allocator() << "\n";
     return kExitOk;
   }
   // Subcommand parsers see the remaining arguments only.

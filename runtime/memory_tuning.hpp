@@ -1,13 +1,32 @@
 #pragma once
 /// \file
-/// Process-wide allocator settings. On the virtual machines troupe targets the
+/// Process-wide allocator settings.
+///
+/// troupe's programs (the `troupe` binary, the examples, the benchmarks) link
+/// jemalloc (CMake option TROUPE_USE_JEMALLOC, Debian's libjemalloc-dev) with
+/// the options in runtime/jemalloc_config.cpp. Why: with glibc's malloc a node
+/// process of the 3,000-round soak (bench/soak.sh) grew by 120–500 MiB while
+/// its live heap stayed at ~90 MiB (heaptrack): freed model-sized buffers were
+/// kept in per-thread arenas and not reused. Under jemalloc the same run stays
+/// flat, and parameter transfers and MLP training are faster (numbers in
+/// docs/security.md, "Soak").
+///
+/// Where glibc's malloc is the allocator (a program built without jemalloc, or
+/// a program of the user's that links the troupe libraries), the fallback is
+/// to keep large blocks in the heap: on the virtual machines troupe targets the
 /// first touch of freshly mapped memory is slow, and glibc unmaps large blocks
-/// on free, so every parameter buffer or training batch would pay it again.
-/// Keeping freed memory in the heap makes buffers cheap to reuse.
+/// on free, so every parameter buffer would pay it again.
+
+#include <string>
 
 namespace troupe::runtime {
 
-/// Call once at start-up, before large allocations (idempotent).
+/// Call once at start-up, before large allocations (idempotent). Tunes glibc's
+/// malloc unless jemalloc is the allocator or TROUPE_MALLOC_TUNING=0.
 void tune_memory_allocator();
+
+/// The allocator this process uses, for `troupe --version` and logs: e.g.
+/// "jemalloc 5.3.0 (oversize_threshold=0)" or "glibc malloc (tuned)".
+std::string memory_allocator();
 
 }  // namespace troupe::runtime

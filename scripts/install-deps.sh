@@ -10,6 +10,7 @@ packages=(
   libtorch-dev          # LibTorch 1.13 (CPU)
   libopenblas0-pthread  # fast BLAS for LibTorch (otherwise the reference BLAS)
   libcereal-dev         # checkpoints
+  libjemalloc-dev       # the allocator of troupe's programs (flat memory in long runs)
   libssl-dev            # HMAC admission (OpenSSL libcrypto), CAF's TLS module
   openssl               # the TLS tests make a throwaway CA and certificates with it
   nlohmann-json3-dev    # JSON reports

@@ -9,8 +9,8 @@
 
 namespace {
 
-troupe::test::CliResult run_troupe(const std::string& args) {
-  return troupe::test::run_troupe_cli(args);
+troupe::test::CliResult run_troupe(const std::string& args, const std::string& env = "") {
+  return troupe::test::run_troupe_cli(args, env);
 }
 
 const std::string kSmall =
@@ -27,6 +27,25 @@ TEST(Cli, HelpWorksOnEveryCommand) {
     EXPECT_FALSE(r.output.empty()) << cmd;
   }
   EXPECT_NE(run_troupe("run --help").output.find("--local-epochs"), std::string::npos);
+}
+
+TEST(Cli, VersionNamesTheAllocatorInUse) {
+  const auto r = run_troupe("--version");
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.output.find("troupe 0."), std::string::npos) << r.output;
+#ifdef TROUPE_EXPECT_JEMALLOC
+  // Linked jemalloc is the allocator, with troupe's options (jemalloc_config.cpp)...
+  EXPECT_NE(r.output.find("allocator: jemalloc 5"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("oversize_threshold=0"), std::string::npos) << r.output;
+  // ...which MALLOC_CONF still overrides.
+  const auto overridden = run_troupe("--version", "MALLOC_CONF=oversize_threshold:1048576");
+  EXPECT_NE(overridden.output.find("oversize_threshold=1048576"), std::string::npos)
+      << overridden.output;
+#else
+  EXPECT_NE(r.output.find("allocator: glibc malloc (tuned)"), std::string::npos) << r.output;
+  EXPECT_NE(run_troupe("--version", "TROUPE_MALLOC_TUNING=0").output.find("(defaults)"),
+            std::string::npos);
+#endif
 }
 
 TEST(Cli, UnknownCommandsAndOptionsExitWithUsageCode2) {
