@@ -17,6 +17,7 @@
 #include "actors/aggregator_actor.hpp"
 #include "actors/cluster.hpp"
 #include "actors/errors.hpp"
+#include "actors/message_guard.hpp"
 #include "actors/node_actor.hpp"
 #include "actors/node_agent.hpp"
 #include "actors/scheduler_actor.hpp"
@@ -115,17 +116,94 @@ std::optional<Handle> connect(caf::actor_system& system, const Endpoint& ep, dou
   }
 }
 
+/// The key under which CAF's BASP broker tells peers how to reach this
+/// process directly (automatic connections).
+constexpr const char* kConnectivityKey = "basp.default-connectivity-tcp";
+
+/// Takes down the extra port CAF opens for automatic connections. CAF 0.17
+/// listens on a random port on every interface for them, in every process,
+/// with plain TCP even when TLS is configured and without any size limit.
+/// Listening processes advertise their guarded port instead (advertise());
+/// the others advertise nothing, so peers route through a connection that
+/// exists. Returns false when CAF opened no such port.
+bool close_automatic_connection_port(caf::actor_system& system) {
+  auto config_server = caf::actor_cast<caf::actor>(system.config_serv());
+  if (!config_server) return false;
+  caf::scoped_actor self{system};
+  // The BASP broker stores its entry when it starts; ask until it is there.
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    std::optional<std::uint16_t> port;
+    self->request(config_server, std::chrono::seconds(2), caf::get_atom::value,
+                  std::string{kConnectivityKey})
+        .receive(
+            [&](const std::string&, caf::message& value) {
+              value.apply([&](std::uint16_t p, caf::io::network::address_listing&) { port = p; });
+            },
+            [](caf::error&) {});
+    if (port && *port != 0) {
+      system.middleman().close(*port);
+      caf::anon_send(config_server, caf::put_atom::value, std::string{kConnectivityKey},
+                     caf::make_message(std::uint16_t{0}, caf::io::network::address_listing{}));
+      return true;
+    }
+    if (port) return false;  // already closed
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+/// Tells peers to reach this process directly at `port` (the guard's).
+void advertise(caf::actor_system& system, const Endpoint& ep, std::uint16_t port) {
+  caf::io::network::address_listing addresses;
+  if (ep.host.empty() || ep.host == "0.0.0.0")
+    addresses = caf::io::network::interfaces::list_addresses(false);
+  else
+    addresses[caf::io::network::protocol::ipv4].push_back(ep.host);
+  caf::anon_send(caf::actor_cast<caf::actor>(system.config_serv()), caf::put_atom::value,
+                 std::string{kConnectivityKey}, caf::make_message(port, std::move(addresses)));
+}
+
+/// A published actor and, without TLS, the guard that owns its public port.
+struct Published {
+  std::uint16_t port = 0;
+  std::unique_ptr<MessageGuard> guard;
+};
+
+/// Publishes `h` at `ep`. Without TLS and with a message limit, CAF listens
+/// on 127.0.0.1 only and a MessageGuard owns `ep` (see message_guard.hpp).
 template <class Handle>
-std::optional<std::uint16_t> publish(caf::actor_system& system, const Handle& h, const Endpoint& ep,
-                                     std::string* why) {
-  auto port = uses_tls(system) ? caf::openssl::publish(h, ep.port, ep.host.c_str(), /*reuse=*/true)
-                               : system.middleman().publish(h, ep.port, ep.host.c_str(),
-                                                            /*reuse=*/true);
-  if (!port) {
-    *why = describe(port.error(), system);
+std::optional<Published> publish(caf::actor_system& system, const Handle& h, const Endpoint& ep,
+                                 const ProcessOptions& options, const std::string& who,
+                                 std::string* why) {
+  Published out;
+  const bool guarded = !uses_tls(system) && options.max_message > 0;
+  if (uses_tls(system) || guarded) close_automatic_connection_port(system);
+  const auto& host = guarded ? std::string{"127.0.0.1"} : ep.host;
+  const std::uint16_t port = guarded ? 0 : ep.port;
+  auto bound = uses_tls(system) ? caf::openssl::publish(h, port, host.c_str(), /*reuse=*/true)
+                                : system.middleman().publish(h, port, host.c_str(), /*reuse=*/true);
+  if (!bound) {
+    *why = describe(bound.error(), system);
     return std::nullopt;
   }
-  return *port;
+  out.port = *bound;
+  if (!guarded) return out;
+  MessageGuardOptions go;
+  go.host = ep.host;
+  go.port = ep.port;
+  go.upstream_port = *bound;
+  go.max_message = options.max_message;
+  go.max_in_flight = 2 * options.max_message;
+  go.log = [who](const std::string& line) { std::cerr << "troupe " + who + ": " + line + "\n"; };
+  try {
+    out.guard = std::make_unique<MessageGuard>(std::move(go));
+  } catch (const std::exception& e) {
+    *why = e.what();
+    return std::nullopt;
+  }
+  out.port = out.guard->port();
+  advertise(system, ep, out.port);
+  return out;
 }
 
 std::string default_node_name() {
@@ -223,7 +301,8 @@ int run_scheduler_process(const SchedulerProcessOptions& options) {
   sc.hold_need = {options.min_free_memory, options.min_free_disk};
   if (!options.common.quiet) sc.on_round = print_round;
   auto scheduler = spawn_scheduler(system, std::move(sc));
-  auto port = publish(system, scheduler, options.listen, &why);
+  auto published = publish(system, scheduler, options.listen, options.common, "scheduler", &why);
+  auto port = published ? std::optional<std::uint16_t>(published->port) : std::nullopt;
   if (!port) {
     std::cerr << "troupe scheduler: cannot listen on " << options.listen.str() << ": " << why
               << '\n';
@@ -249,7 +328,8 @@ int run_aggregator_process(const AggregatorProcessOptions& options) {
   caf::actor_system system{cfg};
   std::string why;
   auto aggregator = spawn_aggregator(system);
-  auto port = publish(system, aggregator, options.listen, &why);
+  auto published = publish(system, aggregator, options.listen, options.common, "aggregator", &why);
+  auto port = published ? std::optional<std::uint16_t>(published->port) : std::nullopt;
   if (!port) {
     std::cerr << "troupe aggregator: cannot listen on " << options.listen.str() << ": " << why
               << '\n';
@@ -326,6 +406,7 @@ int run_node_process(const NodeProcessOptions& options) {
   install_signal_handlers();
   RemoteConfig cfg{options.common.security};
   caf::actor_system system{cfg};
+  close_automatic_connection_port(system);  // this process accepts no connections
   const auto name = options.name.empty() ? default_node_name() : options.name;
   NodeConfig nc;
   nc.name = name;
@@ -410,6 +491,7 @@ int run_node_process(const NodeProcessOptions& options) {
 runtime::RunReport run_submit(const SubmitOptions& options) {
   RemoteConfig cfg{options.common.security};
   caf::actor_system system{cfg};
+  close_automatic_connection_port(system);  // this process accepts no connections
   runtime::RunReport report;
   report.config = options.job;
   std::string why;
@@ -451,6 +533,7 @@ runtime::RunReport run_submit(const SubmitOptions& options) {
 int run_status(const Endpoint& scheduler_ep, const ProcessOptions& options) {
   RemoteConfig cfg{options.security};
   caf::actor_system system{cfg};
+  close_automatic_connection_port(system);  // this process accepts no connections
   std::string why;
   auto scheduler = connect<scheduler_actor>(system, scheduler_ep, options.connect_timeout_s, &why);
   if (!scheduler) {

@@ -55,6 +55,10 @@ struct ProcessOptions {
   std::string port_file;              ///< write the bound port here (listening processes)
   bool quiet = false;
   SecurityOptions security;
+  /// Listening processes without TLS: the largest message (payload bytes) a
+  /// peer may send; larger ones close its connection (--max-message; 0: no
+  /// guard, CAF's own port, as before). See actors/message_guard.hpp.
+  std::uint64_t max_message = std::uint64_t{1040} << 20;
 };
 
 struct SchedulerProcessOptions {

@@ -8,8 +8,8 @@
 #include "cli/options.hpp"
 #include "cli/progress_printer.hpp"
 #include "models/trainer.hpp"
-#include "runtime/node_behaviour.hpp"
 #include "runtime/admission.hpp"
+#include "runtime/node_behaviour.hpp"
 
 namespace troupe::cli {
 
@@ -69,6 +69,22 @@ void add_process_options(po::options_description& desc, actors::ProcessOptions& 
                        "write the bound port to FILE (useful with port 0)");
 }
 
+/// --max-message MIB of the listening processes; returns a usage error code when invalid.
+void add_max_message_option(po::options_description& desc, double& mib) {
+  desc.add_options()(
+      "max-message", po::value(&mib)->default_value(mib),
+      "MiB: a peer sending a larger message is disconnected before it is read (plain TCP; 0: "
+      "no limit)");
+}
+
+std::optional<int> apply_max_message(const std::string& command, double mib,
+                                     actors::ProcessOptions& p) {
+  if (!(mib >= 0) || mib > 4096)
+    return usage_error(command, "--max-message must be between 0 and 4096 (MiB)");
+  p.max_message = static_cast<std::uint64_t>(mib * 1024 * 1024);
+  return std::nullopt;
+}
+
 /// Parses HOST:PORT for `option`; reports a usage error otherwise.
 std::optional<int> endpoint(const std::string& command, const std::string& option,
                             const std::string& text, actors::Endpoint& out) {
@@ -92,6 +108,8 @@ int scheduler_command(int argc, char** argv) {
       "heartbeat-timeout", po::value(&o.heartbeat_timeout_s)->default_value(o.heartbeat_timeout_s),
       "seconds without a heartbeat before a node counts as lost");
   add_process_options(desc, o.common, true);
+  double max_message_mb = static_cast<double>(o.common.max_message >> 20);
+  add_max_message_option(desc, max_message_mb);
   double min_memory_mb = static_cast<double>(o.min_free_memory >> 20);
   double min_disk_mb = static_cast<double>(o.min_free_disk >> 20);
   desc.add_options()("min-free-memory", po::value(&min_memory_mb)->default_value(min_memory_mb),
@@ -102,6 +120,7 @@ int scheduler_command(int argc, char** argv) {
   add_security_options(desc, o.common.security, paths);
   if (auto code = parse_options("scheduler", argc, argv, desc)) return *code;
   if (auto code = load_security("scheduler", o.common.security, paths)) return *code;
+  if (auto code = apply_max_message("scheduler", max_message_mb, o.common)) return *code;
   if (!(min_memory_mb >= 0) || !(min_disk_mb >= 0))
     return usage_error("scheduler", "--min-free-memory and --min-free-disk must not be negative");
   o.min_free_memory = static_cast<std::uint64_t>(min_memory_mb * 1024 * 1024);
@@ -126,10 +145,13 @@ int aggregator_command(int argc, char** argv) {
       "scheduler", po::value(&scheduler)->default_value(scheduler),
       "the scheduler to serve (HOST:PORT)");
   add_process_options(desc, o.common, true);
+  double max_message_mb = static_cast<double>(o.common.max_message >> 20);
+  add_max_message_option(desc, max_message_mb);
   SecurityPaths paths;
   add_security_options(desc, o.common.security, paths);
   if (auto code = parse_options("aggregator", argc, argv, desc)) return *code;
   if (auto code = load_security("aggregator", o.common.security, paths)) return *code;
+  if (auto code = apply_max_message("aggregator", max_message_mb, o.common)) return *code;
   if (auto code = endpoint("aggregator", "listen", listen, o.listen)) return *code;
   if (auto code = endpoint("aggregator", "scheduler", scheduler, o.scheduler)) return *code;
   return actors::run_aggregator_process(o);

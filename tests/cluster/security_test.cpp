@@ -7,8 +7,11 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
 
 #include "process_util.hpp"
 #include "test_util.hpp"
@@ -247,6 +250,95 @@ TEST(HostileInput, GarbageAndForgedHeadersOnTheSchedulerPortLeaveItServing) {
   Process member(kTroupe, node_args(port, "member", {"--secret-file", dir.file("s")}),
                  dir.file("m.log"));
   EXPECT_TRUE(wait_for_alive(dir, port, "member")) << member.output() << scheduler->output();
+}
+
+/// Resident memory of process `pid` in MiB (0 when unreadable).
+double rss_mib(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+  return 0;
+}
+
+/// The local ports process `pid` listens on with TCP, as "ADDR:PORT" (hex as
+/// in /proc/net/tcp: 0100007F is 127.0.0.1, 00000000 any address).
+std::vector<std::string> listening_sockets(pid_t pid) {
+  std::set<std::string> inodes;
+  const auto fd_dir = "/proc/" + std::to_string(pid) + "/fd";
+  for (const auto& e : std::filesystem::directory_iterator(fd_dir)) {
+    std::error_code ec;
+    const auto target = std::filesystem::read_symlink(e.path(), ec).string();
+    if (!ec && target.rfind("socket:[", 0) == 0) inodes.insert(target.substr(8, target.size() - 9));
+  }
+  std::vector<std::string> out;
+  for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::ifstream in(table);
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+      std::istringstream f(line);
+      std::string slot, local, remote, state, queues, timer, retr, uid, timeout, inode;
+      f >> slot >> local >> remote >> state >> queues >> timer >> retr >> uid >> timeout >> inode;
+      if (state == "0A" && inodes.count(inode)) out.push_back(local);
+    }
+  }
+  return out;
+}
+
+TEST(HostileInput, AMessageOverTheLimitIsRefusedBeforeTheSchedulerAllocatesIt) {
+  TempDir dir;
+  std::unique_ptr<Process> scheduler;
+  const int port = start_scheduler(dir, scheduler, {"--max-message", "8"});
+  ASSERT_GT(port, 0) << scheduler->output();
+  const double before = rss_mib(scheduler->pid());
+  // 1 GiB and ~4 GiB announced, then bytes that never amount to it.
+  EXPECT_TRUE(send_raw(port, basp_header(1u << 30) + std::string(1 << 20, 'x'), 1000ms));
+  EXPECT_TRUE(send_raw(port, basp_header(0xfffffff0u), 500ms));
+  const double after = rss_mib(scheduler->pid());
+  EXPECT_LT(after - before, 64.0) << before << " MiB -> " << after << " MiB";
+  ASSERT_TRUE(scheduler->running()) << scheduler->output();
+  EXPECT_NE(scheduler->output().find("announces 1024.0 MiB, over the limit of 8.0 MiB"),
+            std::string::npos)
+      << scheduler->output();
+  EXPECT_NE(scheduler->output().find("announces 4096.0 MiB"), std::string::npos)
+      << scheduler->output();
+  // The scheduler still serves, and a real job's messages pass the guard.
+  Process n1(kTroupe, node_args(port, "n1", {"--quiet"}), dir.file("n1.log"));
+  // clang-format off
+  Process submit(kTroupe, {"submit", "--scheduler", "127.0.0.1:" + std::to_string(port),
+      "--model", "mlp", "--nodes", "1", "--rounds", "2", "--local-steps", "5",
+      "--train-limit", "600", "--test-limit", "100", "--threads", "1", "--min-nodes", "1",
+      "--data-dir", troupe::test::fashion_mnist_dir(), "--quiet"}, dir.file("submit.log"));
+  // clang-format on
+  EXPECT_EQ(submit.wait_exit(120s), 0) << submit.output() << scheduler->output();
+}
+
+TEST(HostileInput, ProcessesListenOnlyOnTheirGuardedPortAndLoopback) {
+  TempDir dir;
+  std::unique_ptr<Process> scheduler;
+  const int port = start_scheduler(dir, scheduler, {});
+  ASSERT_GT(port, 0) << scheduler->output();
+  Process member(kTroupe, node_args(port, "member", {}), dir.file("m.log"));
+  ASSERT_TRUE(wait_for_alive(dir, port, "member")) << member.output();
+  // A node accepts no connections: CAF's extra port for automatic connections
+  // (plain TCP on every interface, even under TLS) is closed.
+  EXPECT_TRUE(listening_sockets(member.pid()).empty())
+      << testing::PrintToString(listening_sockets(member.pid()));
+  // The scheduler: the guard on the announced port and CAF's own on loopback.
+  const auto sockets = listening_sockets(scheduler->pid());
+  ASSERT_EQ(sockets.size(), 2u) << testing::PrintToString(sockets);
+  char announced[16];
+  std::snprintf(announced, sizeof announced, ":%04X", port);
+  int guard = 0, loopback = 0;
+  for (const auto& s : sockets) {
+    if (s.find(announced) != std::string::npos)
+      ++guard;
+    else if (s.rfind("0100007F:", 0) == 0)
+      ++loopback;
+  }
+  EXPECT_EQ(guard, 1) << testing::PrintToString(sockets);
+  EXPECT_EQ(loopback, 1) << testing::PrintToString(sockets);
 }
 
 TEST(Tls, ATlsClusterAdmitsANodeWithCertificateAndSecretAndRefusesAPlainOne) {

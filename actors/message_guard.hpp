@@ -1,0 +1,75 @@
+#pragma once
+/// \file
+/// A message-size guard in front of CAF's BASP port.
+///
+/// CAF 0.17 has no maximum message size: a BASP header carries a 32-bit payload
+/// length, and the receiving multiplexer allocates (and zero-fills) that much
+/// before it reads the payload, so one forged header made a scheduler reserve
+/// 4 GiB before any troupe code could look at the message. The guard owns the
+/// public listening socket; CAF publishes on 127.0.0.1 only, and the guard
+/// relays every accepted connection to it byte for byte, reading the BASP
+/// framing (32-byte header, then `payload_len` bytes) of what peers send:
+///
+///  * a header announcing more than `max_message` bytes closes the connection
+///    (logged with the peer's address) before CAF sees it;
+///  * the payloads announced by all connections' incomplete messages together
+///    stay within `max_in_flight`: a header that would exceed it is held back
+///    (that connection is not read) until earlier messages complete, so many
+///    peers announcing large messages at once cannot add up either; a single
+///    message within `max_message` always passes when nothing else is in flight;
+///  * a connection whose announced message stops progressing for
+///    `stall_timeout_s` is closed, releasing its share;
+///  * at most `max_connections` connections are relayed at a time.
+///
+/// Memory the guard itself holds is bounded by its buffers (256 KiB per
+/// direction and connection). Only plain TCP can be guarded (TLS hides the
+/// framing); see docs/security.md.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace troupe::actors {
+
+struct MessageGuardOptions {
+  std::string host;                 ///< address to listen on; empty or "0.0.0.0": every IPv4 one
+  std::uint16_t port = 0;           ///< 0: the system chooses
+  std::uint16_t upstream_port = 0;  ///< CAF's BASP port on 127.0.0.1
+  std::uint64_t max_message = std::uint64_t{1040} << 20;    ///< payload bytes of one message
+  std::uint64_t max_in_flight = std::uint64_t{2080} << 20;  ///< announced bytes, all connections
+  double stall_timeout_s = 30.0;
+  int max_connections = 1024;
+  /// Receives one line per refused message or connection (no newline).
+  std::function<void(const std::string&)> log;
+};
+
+struct MessageGuardStats {
+  std::uint64_t connections = 0;       ///< accepted so far
+  std::uint64_t refused = 0;           ///< connections closed for a limit
+  std::uint64_t bytes_from_peers = 0;  ///< relayed towards CAF
+  std::uint64_t bytes_to_peers = 0;    ///< relayed from CAF
+  std::uint64_t in_flight = 0;         ///< announced bytes of incomplete messages now
+};
+
+class MessageGuard {
+ public:
+  /// Binds the listening socket and starts the relay thread; throws
+  /// std::runtime_error (naming the address) when it cannot listen.
+  explicit MessageGuard(MessageGuardOptions options);
+  ~MessageGuard();  ///< stops the thread and closes every connection
+  MessageGuard(const MessageGuard&) = delete;
+  MessageGuard& operator=(const MessageGuard&) = delete;
+
+  std::uint16_t port() const;  ///< the bound port
+  MessageGuardStats stats() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// The BASP header size the guard parses (checked against CAF's at compile time).
+inline constexpr std::size_t kBaspHeaderSize = 32;
+
+}  // namespace troupe::actors
