@@ -28,7 +28,7 @@ static_assert(caf::io::basp::header_size == kBaspHeaderSize,
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr std::size_t kBufferCap = 256 * 1024;  ///< per direction and connection
+constexpr std::size_t kBufferCap = 1024 * 1024;  ///< per direction and connection
 
 void set_nonblocking(int fd) {
   fcntl(fd, F_SETFL, fcntl(fd, F_GETFL, 0) | O_NONBLOCK);
@@ -72,10 +72,18 @@ struct Connection {
   std::uint64_t payload_left = 0;  ///< of the message whose header was cleared
   std::uint64_t reserved = 0;      ///< its share of the in-flight budget
   Clock::time_point last_progress = Clock::now();
+  int pipe_r = -1;  ///< payload bytes go peer -> pipe -> CAF (splice)
+  int pipe_w = -1;
+  std::size_t piped = 0;  ///< bytes in the pipe
   bool client_eof = false;
   bool upstream_eof = false;
   bool dead = false;
 };
+
+void close_connection(Connection& c) {
+  for (int fd : {c.client, c.upstream, c.pipe_r, c.pipe_w})
+    if (fd >= 0) close(fd);
+}
 
 }  // namespace
 
@@ -182,8 +190,64 @@ struct MessageGuard::Impl {
     }
   }
 
+  /// Moves checked payload bytes kernel-side (splice through a pipe), without
+  /// copying them through the guard. Returns false when the copying path
+  /// must run instead (a header is due, or bytes wait in `in`).
+  bool splice_payload(Connection& c) {
+    if (c.piped > 0 && !flush_pipe(c)) return true;
+    if (c.payload_left == 0 || !c.in.empty() || c.client_eof) return false;
+    if (c.pipe_r < 0) {
+      int p[2];
+      if (pipe2(p, O_NONBLOCK | O_CLOEXEC) != 0) return false;
+      c.pipe_r = p[0];
+      c.pipe_w = p[1];
+      fcntl(c.pipe_w, F_SETPIPE_SZ, static_cast<int>(kBufferCap));
+    }
+    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(c.payload_left, kBufferCap));
+    const auto n =
+        splice(c.client, nullptr, c.pipe_w, nullptr, want, SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+      c.client_eof = true;
+      return true;
+    }
+    if (n < 0) return true;  // nothing to read now
+    c.piped += static_cast<std::size_t>(n);
+    c.payload_left -= static_cast<std::uint64_t>(n);
+    if (c.payload_left == 0) release(c);
+    c.last_progress = Clock::now();
+    flush_pipe(c);
+    return true;
+  }
+
+  /// Writes what the pipe holds to CAF; true when the pipe is empty.
+  bool flush_pipe(Connection& c) {
+    while (c.piped > 0) {
+      const auto n = splice(c.pipe_r, nullptr, c.upstream, nullptr, c.piped,
+                            SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
+      if (n > 0) {
+        c.piped -= static_cast<std::size_t>(n);
+        c.last_progress = Clock::now();
+        std::lock_guard<std::mutex> lock(stats_mutex);
+        stats.bytes_from_peers += static_cast<std::uint64_t>(n);
+        continue;
+      }
+      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) c.dead = true;
+      return false;
+    }
+    return true;
+  }
+
   /// Moves bytes both ways as far as the sockets and buffers allow.
   void pump(Connection& c) {
+    if (!splice_payload(c)) copy_up(c);
+    if (!c.dead) copy_down(c);
+    // A peer that left: what it sent completely has gone on; the rest is dropped.
+    if (c.client_eof && c.cleared == 0 && c.piped == 0) c.dead = true;
+    if (c.upstream_eof && c.down_begin == c.down.size()) c.dead = true;
+  }
+
+  /// Peer -> CAF through `in`: headers are checked here.
+  void copy_up(Connection& c) {
     if (!c.client_eof && c.in.size() < kBufferCap) {
       const auto old = c.in.size();
       c.in.resize(kBufferCap);
@@ -206,7 +270,10 @@ struct MessageGuard::Impl {
         c.dead = true;
       }
     }
-    if (c.dead) return;
+  }
+
+  /// CAF -> peer, copied.
+  void copy_down(Connection& c) {
     if (!c.upstream_eof && c.down.size() - c.down_begin < kBufferCap) {
       if (c.down_begin == c.down.size()) {
         c.down.clear();
@@ -235,9 +302,6 @@ struct MessageGuard::Impl {
         c.down_begin = 0;
       }
     }
-    // A peer that left: what it sent completely has gone on; the rest is dropped.
-    if (c.client_eof && c.cleared == 0) c.dead = true;
-    if (c.upstream_eof && c.down_begin == c.down.size()) c.dead = true;
   }
 
   void run() {
@@ -248,10 +312,10 @@ struct MessageGuard::Impl {
       fds.push_back({listener, POLLIN, 0});
       for (auto& c : connections) {
         short client_events = 0, upstream_events = 0;
-        if (!c.client_eof && c.in.size() < kBufferCap) client_events |= POLLIN;
+        if (!c.client_eof && c.in.size() < kBufferCap && c.piped == 0) client_events |= POLLIN;
         if (c.down_begin < c.down.size()) client_events |= POLLOUT;
         if (!c.upstream_eof && c.down.size() - c.down_begin < kBufferCap) upstream_events |= POLLIN;
-        if (c.cleared > 0) upstream_events |= POLLOUT;
+        if (c.cleared > 0 || c.piped > 0) upstream_events |= POLLOUT;
         fds.push_back({c.client, client_events, 0});
         fds.push_back({c.upstream, upstream_events, 0});
       }
@@ -284,17 +348,13 @@ struct MessageGuard::Impl {
           continue;
         }
         release(*it);
-        close(it->client);
-        close(it->upstream);
+        close_connection(*it);
         it = connections.erase(it);
       }
       std::lock_guard<std::mutex> lock(stats_mutex);
       stats.in_flight = in_flight;
     }
-    for (auto& c : connections) {
-      close(c.client);
-      close(c.upstream);
-    }
+    for (auto& c : connections) close_connection(c);
     connections.clear();
   }
 };

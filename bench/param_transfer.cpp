@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "actors/cluster.hpp"
+#include "actors/message_guard.hpp"
 #include "actors/protocol.hpp"
 #include "runtime/memory_tuning.hpp"
 
@@ -112,28 +113,49 @@ int main(int argc, char** argv) {
   if (tcp_child == 0) tcp_server(listen_fd);
   close(listen_fd);
 
-  // port_pipe: child -> parent (the published port); done_pipe: parent -> child (EOF = stop).
-  int port_pipe[2], done_pipe[2];
-  if (pipe(port_pipe) != 0 || pipe(done_pipe) != 0) return 1;
-  const pid_t caf_child = fork();
-  if (caf_child == 0) {
+  // Two CAF echo processes: one as published by CAF, one behind troupe's
+  // message-size guard (actors/message_guard.hpp), as scheduler and
+  // aggregator processes run by default.
+  // port_pipe: child -> parent (the port to use); done_pipe: parent -> child (EOF = stop).
+  struct Echo {
+    pid_t pid;
+    std::uint16_t port;
+    int done;
+  };
+  auto start_echo = [](bool guarded) -> Echo {
+    int port_pipe[2], done_pipe[2];
+    if (pipe(port_pipe) != 0 || pipe(done_pipe) != 0) _exit(1);
+    const pid_t child = fork();
+    if (child == 0) {
+      close(port_pipe[0]);
+      close(done_pipe[1]);
+      Config cfg;
+      caf::actor_system sys{cfg};
+      auto e = sys.spawn(echo);
+      auto port = sys.middleman().publish(e, 0, "127.0.0.1");
+      std::uint16_t p = port ? *port : 0;
+      std::unique_ptr<actors::MessageGuard> guard;
+      if (guarded && p != 0) {
+        actors::MessageGuardOptions o;
+        o.host = "127.0.0.1";
+        o.upstream_port = p;
+        guard = std::make_unique<actors::MessageGuard>(o);
+        p = guard->port();
+      }
+      write_all(port_pipe[1], reinterpret_cast<const char*>(&p), sizeof p);
+      char c;
+      [[maybe_unused]] auto r = ::read(done_pipe[0], &c, 1);
+      caf::anon_send_exit(e, caf::exit_reason::user_shutdown);
+      _exit(0);
+    }
+    close(port_pipe[1]);
+    close(done_pipe[0]);
+    std::uint16_t port = 0;
+    read_all(port_pipe[0], reinterpret_cast<char*>(&port), sizeof port);
     close(port_pipe[0]);
-    close(done_pipe[1]);
-    Config cfg;
-    caf::actor_system sys{cfg};
-    auto e = sys.spawn(echo);
-    auto port = sys.middleman().publish(e, 0, "127.0.0.1");
-    const std::uint16_t p = port ? *port : 0;
-    write_all(port_pipe[1], reinterpret_cast<const char*>(&p), sizeof p);
-    char c;
-    [[maybe_unused]] auto r = ::read(done_pipe[0], &c, 1);
-    caf::anon_send_exit(e, caf::exit_reason::user_shutdown);
-    _exit(0);
-  }
-  close(port_pipe[1]);
-  close(done_pipe[0]);
-  std::uint16_t caf_port = 0;
-  read_all(port_pipe[0], reinterpret_cast<char*>(&caf_port), sizeof caf_port);
+    return {child, port, done_pipe[1]};
+  };
+  const Echo plain = start_echo(false), guarded = start_echo(true);
 
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   addr.sin_port = htons(static_cast<std::uint16_t>(tcp_port));
@@ -141,14 +163,16 @@ int main(int argc, char** argv) {
 
   Config cfg;
   caf::actor_system sys{cfg};
-  auto echo_handle = sys.middleman().remote_actor<caf::actor>("127.0.0.1", caf_port);
-  if (!echo_handle) {
-    std::cerr << "cannot reach the echo process: " << sys.render(echo_handle.error()) << '\n';
+  auto echo_handle = sys.middleman().remote_actor<caf::actor>("127.0.0.1", plain.port);
+  auto guarded_handle = sys.middleman().remote_actor<caf::actor>("127.0.0.1", guarded.port);
+  if (!echo_handle || !guarded_handle) {
+    std::cerr << "cannot reach the echo processes\n";
     return 1;
   }
   caf::scoped_actor self{sys};
 
-  std::printf("%8s %14s %14s %8s\n", "MB", "tcp_GB/s", "troupe_GB/s", "ratio");
+  std::printf("%8s %14s %14s %8s %14s %12s\n", "MB", "tcp_GB/s", "troupe_GB/s", "ratio",
+              "guarded_GB/s", "guard_ratio");
   for (int mb : sizes) {
     models::Parameters params;
     params.add("w", models::DType::float32, {static_cast<std::int64_t>(mb) * 1024 * 1024 / 4});
@@ -157,7 +181,7 @@ int main(int argc, char** argv) {
     // One message object, sent repeatedly: the sender reuses its buffer.
     const auto msg = caf::make_message(params);
 
-    double best_tcp = 1e9, best_caf = 1e9;
+    double best_tcp = 1e9, best_caf = 1e9, best_guarded = 1e9;
     for (int r = 0; r < repeat + 1; ++r) {  // first round warms both paths
       auto t0 = Clock::now();
       write_all(fd, reinterpret_cast<const char*>(&n), sizeof n);
@@ -166,26 +190,34 @@ int main(int argc, char** argv) {
       read_all(fd, &ack, 1);
       const double tcp_s = std::chrono::duration<double>(Clock::now() - t0).count();
 
-      t0 = Clock::now();
-      bool ok = false;
-      self->request(*echo_handle, std::chrono::seconds(60), msg)
-          .receive([&](std::int64_t got) { ok = got == static_cast<std::int64_t>(n); },
-                   [&](caf::error& err) { std::cerr << sys.render(err) << '\n'; });
-      const double caf_s = std::chrono::duration<double>(Clock::now() - t0).count();
-      if (!ok) return 1;
+      auto via = [&](const caf::actor& echo_actor) {
+        const auto start = Clock::now();
+        bool ok = false;
+        self->request(echo_actor, std::chrono::seconds(60), msg)
+            .receive([&](std::int64_t got) { ok = got == static_cast<std::int64_t>(n); },
+                     [&](caf::error& err) { std::cerr << sys.render(err) << '\n'; });
+        if (!ok) std::exit(1);
+        return std::chrono::duration<double>(Clock::now() - start).count();
+      };
+      const double caf_s = via(*echo_handle);
+      const double guarded_s = via(*guarded_handle);
       if (r > 0) {
         best_tcp = std::min(best_tcp, tcp_s);
         best_caf = std::min(best_caf, caf_s);
+        best_guarded = std::min(best_guarded, guarded_s);
       }
     }
     const double gb = static_cast<double>(n) / 1e9;
-    std::printf("%8d %14.2f %14.2f %8.2f\n", mb, gb / best_tcp, gb / best_caf, best_tcp / best_caf);
+    std::printf("%8d %14.2f %14.2f %8.2f %14.2f %12.2f\n", mb, gb / best_tcp, gb / best_caf,
+                best_tcp / best_caf, gb / best_guarded, best_caf / best_guarded);
   }
   const std::uint64_t zero = 0;
   write_all(fd, reinterpret_cast<const char*>(&zero), sizeof zero);
   close(fd);
-  close(done_pipe[1]);
+  close(plain.done);
+  close(guarded.done);
   waitpid(tcp_child, nullptr, 0);
-  waitpid(caf_child, nullptr, 0);
+  waitpid(plain.pid, nullptr, 0);
+  waitpid(guarded.pid, nullptr, 0);
   return 0;
 }
