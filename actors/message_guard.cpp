@@ -5,6 +5,8 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -72,6 +74,10 @@ struct Connection {
   std::uint64_t payload_left = 0;  ///< of the message whose header was cleared
   std::uint64_t reserved = 0;      ///< its share of the in-flight budget
   Clock::time_point last_progress = Clock::now();
+  SSL* ssl = nullptr;       ///< with TLS
+  bool handshaken = false;  ///< TLS handshake done (always true without TLS)
+  bool want_write = false;  ///< OpenSSL waits for the peer's socket to take bytes
+  Clock::time_point accepted = Clock::now();
   int pipe_r = -1;  ///< payload bytes go peer -> pipe -> CAF (splice)
   int pipe_w = -1;
   std::size_t piped = 0;  ///< bytes in the pipe
@@ -81,14 +87,29 @@ struct Connection {
 };
 
 void close_connection(Connection& c) {
+  if (c.ssl) SSL_free(c.ssl);
+  c.ssl = nullptr;
   for (int fd : {c.client, c.upstream, c.pipe_r, c.pipe_w})
     if (fd >= 0) close(fd);
+}
+
+/// OpenSSL's queued errors as text (and clears the queue).
+std::string tls_errors() {
+  std::string out;
+  while (const unsigned long e = ERR_get_error()) {
+    char buf[256];
+    ERR_error_string_n(e, buf, sizeof buf);
+    if (!out.empty()) out += "; ";
+    out += buf;
+  }
+  return out.empty() ? "connection closed during the handshake" : out;
 }
 
 }  // namespace
 
 struct MessageGuard::Impl {
   MessageGuardOptions options;
+  SSL_CTX* tls = nullptr;
   int listener = -1;
   int wake[2] = {-1, -1};
   std::uint16_t bound_port = 0;
@@ -98,6 +119,10 @@ struct MessageGuard::Impl {
   mutable std::mutex stats_mutex;
   MessageGuardStats stats;
   std::uint64_t in_flight = 0;
+
+  ~Impl() {
+    if (tls) SSL_CTX_free(tls);
+  }
 
   void log(const std::string& line) {
     if (options.log) options.log(line);
@@ -184,6 +209,16 @@ struct MessageGuard::Impl {
       c.client = fd;
       c.upstream = up;
       c.peer = peer;
+      c.handshaken = tls == nullptr;
+      if (tls) {
+        c.ssl = SSL_new(tls);
+        if (!c.ssl || SSL_set_fd(c.ssl, fd) != 1) {
+          log("connection from " + peer + " dropped: " + tls_errors());
+          close_connection(c);
+          continue;
+        }
+        SSL_set_accept_state(c.ssl);
+      }
       connections.push_back(std::move(c));
       std::lock_guard<std::mutex> lock(stats_mutex);
       ++stats.connections;
@@ -239,16 +274,59 @@ struct MessageGuard::Impl {
 
   /// Moves bytes both ways as far as the sockets and buffers allow.
   void pump(Connection& c) {
-    if (!splice_payload(c)) copy_up(c);
+    if (!c.handshaken && !handshake(c)) return;
+    if (c.ssl || !splice_payload(c)) copy_up(c);
     if (!c.dead) copy_down(c);
     // A peer that left: what it sent completely has gone on; the rest is dropped.
     if (c.client_eof && c.cleared == 0 && c.piped == 0) c.dead = true;
     if (c.upstream_eof && c.down_begin == c.down.size()) c.dead = true;
   }
 
+  /// Advances a TLS handshake; true once it is done.
+  bool handshake(Connection& c) {
+    ERR_clear_error();
+    const int r = SSL_accept(c.ssl);
+    if (r == 1) {
+      c.handshaken = true;
+      c.want_write = false;
+      c.last_progress = Clock::now();
+      return true;
+    }
+    const int e = SSL_get_error(c.ssl, r);
+    c.want_write = e == SSL_ERROR_WANT_WRITE;
+    if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
+      refuse(c, "TLS handshake failed: " + tls_errors());
+    return false;
+  }
+
+  /// Reads decrypted bytes into `in`.
+  void read_tls(Connection& c) {
+    while (!c.client_eof && c.in.size() < kBufferCap) {
+      const auto old = c.in.size();
+      c.in.resize(kBufferCap);
+      ERR_clear_error();
+      const int n = SSL_read(c.ssl, c.in.data() + old, static_cast<int>(kBufferCap - old));
+      c.in.resize(old + (n > 0 ? static_cast<std::size_t>(n) : 0));
+      if (n > 0) {
+        c.last_progress = Clock::now();
+        continue;
+      }
+      const int e = SSL_get_error(c.ssl, n);
+      if (e == SSL_ERROR_WANT_READ) return;
+      if (e == SSL_ERROR_WANT_WRITE) {
+        c.want_write = true;
+        return;
+      }
+      c.client_eof = true;  // closed (SSL_ERROR_ZERO_RETURN) or broken
+      ERR_clear_error();
+    }
+  }
+
   /// Peer -> CAF through `in`: headers are checked here.
   void copy_up(Connection& c) {
-    if (!c.client_eof && c.in.size() < kBufferCap) {
+    if (c.ssl) {
+      read_tls(c);
+    } else if (!c.client_eof && c.in.size() < kBufferCap) {
       const auto old = c.in.size();
       c.in.resize(kBufferCap);
       const auto n = recv(c.client, c.in.data() + old, kBufferCap - old, 0);
@@ -287,8 +365,25 @@ struct MessageGuard::Impl {
       if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) c.upstream_eof = true;
     }
     if (c.down_begin < c.down.size()) {
-      const auto n =
-          send(c.client, c.down.data() + c.down_begin, c.down.size() - c.down_begin, MSG_NOSIGNAL);
+      const auto pending = c.down.size() - c.down_begin;
+      ssize_t n = 0;
+      if (c.ssl) {
+        ERR_clear_error();
+        const int w = SSL_write(c.ssl, c.down.data() + c.down_begin,
+                                static_cast<int>(std::min<std::size_t>(pending, 1 << 30)));
+        c.want_write = false;
+        if (w > 0) {
+          n = w;
+        } else {
+          const int e = SSL_get_error(c.ssl, w);
+          c.want_write = e == SSL_ERROR_WANT_WRITE;
+          errno = (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ) ? EAGAIN : EPIPE;
+          n = -1;
+          ERR_clear_error();
+        }
+      } else {
+        n = send(c.client, c.down.data() + c.down_begin, pending, MSG_NOSIGNAL);
+      }
       if (n > 0) {
         c.down_begin += static_cast<std::size_t>(n);
         std::lock_guard<std::mutex> lock(stats_mutex);
@@ -307,19 +402,24 @@ struct MessageGuard::Impl {
   void run() {
     std::vector<pollfd> fds;
     while (!stop.load()) {
+      int timeout_ms = 100;
       fds.clear();
       fds.push_back({wake[0], POLLIN, 0});
       fds.push_back({listener, POLLIN, 0});
       for (auto& c : connections) {
         short client_events = 0, upstream_events = 0;
-        if (!c.client_eof && c.in.size() < kBufferCap && c.piped == 0) client_events |= POLLIN;
-        if (c.down_begin < c.down.size()) client_events |= POLLOUT;
+        if (!c.handshaken || (!c.client_eof && c.in.size() < kBufferCap && c.piped == 0))
+          client_events |= POLLIN;
+        if (c.down_begin < c.down.size() || c.want_write) client_events |= POLLOUT;
+        // Bytes OpenSSL has decrypted already raise no poll event: come back at once.
+        if (c.ssl && c.handshaken && SSL_pending(c.ssl) > 0 && c.in.size() < kBufferCap)
+          timeout_ms = 0;
         if (!c.upstream_eof && c.down.size() - c.down_begin < kBufferCap) upstream_events |= POLLIN;
         if (c.cleared > 0 || c.piped > 0) upstream_events |= POLLOUT;
         fds.push_back({c.client, client_events, 0});
         fds.push_back({c.upstream, upstream_events, 0});
       }
-      if (poll(fds.data(), fds.size(), 100) < 0 && errno != EINTR) break;
+      if (poll(fds.data(), fds.size(), timeout_ms) < 0 && errno != EINTR) break;
       if (fds[0].revents & POLLIN) {
         char drain[64];
         while (read(wake[0], drain, sizeof drain) > 0) {
@@ -327,7 +427,8 @@ struct MessageGuard::Impl {
       }
       std::size_t i = 2;
       for (auto& c : connections) {
-        const bool active = fds[i].revents || fds[i + 1].revents;
+        const bool active = fds[i].revents || fds[i + 1].revents ||
+                            (c.ssl && c.handshaken && SSL_pending(c.ssl) > 0);
         i += 2;
         if (active) pump(c);
       }
@@ -337,6 +438,10 @@ struct MessageGuard::Impl {
       for (auto& c : connections) {
         if (c.dead) continue;
         if (c.cleared == 0 && c.in.size() >= kBaspHeaderSize && c.payload_left == 0) pump(c);
+        if (!c.handshaken &&
+            now - c.accepted > std::chrono::duration<double>(options.handshake_timeout_s))
+          refuse(c,
+                 "no TLS handshake within " + std::to_string(options.handshake_timeout_s) + " s");
         if (c.reserved > 0 &&
             now - c.last_progress > std::chrono::duration<double>(options.stall_timeout_s))
           refuse(c, "a message stalled for " + std::to_string(options.stall_timeout_s) +
@@ -362,6 +467,25 @@ struct MessageGuard::Impl {
 MessageGuard::MessageGuard(MessageGuardOptions options) : impl_(std::make_unique<Impl>()) {
   auto& im = *impl_;
   im.options = std::move(options);
+  const auto& o = im.options;
+  if (!o.tls_cert.empty() || !o.tls_key.empty() || !o.tls_ca.empty()) {
+    if (o.tls_cert.empty() || o.tls_key.empty() || o.tls_ca.empty())
+      throw std::runtime_error("TLS needs a certificate, a key and a CA");
+    ERR_clear_error();
+    im.tls = SSL_CTX_new(TLS_server_method());
+    const bool ok = im.tls && SSL_CTX_set_min_proto_version(im.tls, TLS1_2_VERSION) == 1 &&
+                    SSL_CTX_use_certificate_chain_file(im.tls, o.tls_cert.c_str()) == 1 &&
+                    SSL_CTX_use_PrivateKey_file(im.tls, o.tls_key.c_str(), SSL_FILETYPE_PEM) == 1 &&
+                    SSL_CTX_check_private_key(im.tls) == 1 &&
+                    SSL_CTX_load_verify_locations(im.tls, o.tls_ca.c_str(), nullptr) == 1;
+    if (!ok) {
+      const auto why = tls_errors();
+      if (im.tls) SSL_CTX_free(im.tls);
+      throw std::runtime_error("TLS set-up failed: " + why);
+    }
+    SSL_CTX_set_verify(im.tls, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+    SSL_CTX_set_mode(im.tls, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  }
   const auto& host = im.options.host;
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;

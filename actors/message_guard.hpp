@@ -21,9 +21,11 @@
 ///    `stall_timeout_s` is closed, releasing its share;
 ///  * at most `max_connections` connections are relayed at a time.
 ///
-/// Memory the guard itself holds is bounded by its buffers (256 KiB per
-/// direction and connection). Only plain TCP can be guarded (TLS hides the
-/// framing); see docs/security.md.
+/// Memory the guard itself holds is bounded by its buffers (1 MiB per
+/// direction and connection). With TLS options the guard also terminates TLS
+/// (OpenSSL, peer certificates required), so the limits apply to encrypted
+/// connections too and CAF only ever sees plain BASP on loopback; see
+/// docs/security.md.
 
 #include <cstdint>
 #include <functional>
@@ -40,6 +42,12 @@ struct MessageGuardOptions {
   std::uint64_t max_in_flight = std::uint64_t{2080} << 20;  ///< announced bytes, all connections
   double stall_timeout_s = 30.0;
   int max_connections = 1024;
+  /// TLS, terminated by the guard (PEM files): peers must present a
+  /// certificate signed by `tls_ca`. All three or none (plain TCP).
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_ca;
+  double handshake_timeout_s = 10.0;  ///< TLS handshakes that take longer are dropped
   /// Receives one line per refused message or connection (no newline).
   std::function<void(const std::string&)> log;
 };

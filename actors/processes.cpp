@@ -169,19 +169,20 @@ struct Published {
   std::unique_ptr<MessageGuard> guard;
 };
 
-/// Publishes `h` at `ep`. Without TLS and with a message limit, CAF listens
-/// on 127.0.0.1 only and a MessageGuard owns `ep` (see message_guard.hpp).
+/// Publishes `h` at `ep`. With a message limit, CAF listens on 127.0.0.1 only
+/// and a MessageGuard owns `ep` (see message_guard.hpp); under TLS the guard
+/// also terminates TLS, so CAF's openssl module only makes outgoing connections.
 template <class Handle>
 std::optional<Published> publish(caf::actor_system& system, const Handle& h, const Endpoint& ep,
                                  const ProcessOptions& options, const std::string& who,
                                  std::string* why) {
   Published out;
-  const bool guarded = !uses_tls(system) && options.max_message > 0;
-  if (uses_tls(system) || guarded) close_automatic_connection_port(system);
-  const auto& host = guarded ? std::string{"127.0.0.1"} : ep.host;
-  const std::uint16_t port = guarded ? 0 : ep.port;
-  auto bound = uses_tls(system) ? caf::openssl::publish(h, port, host.c_str(), /*reuse=*/true)
-                                : system.middleman().publish(h, port, host.c_str(), /*reuse=*/true);
+  const bool tls = uses_tls(system);
+  const bool guarded = options.max_message > 0;
+  if (tls || guarded) close_automatic_connection_port(system);
+  auto bound = guarded ? system.middleman().publish(h, 0, "127.0.0.1", /*reuse=*/true)
+               : tls   ? caf::openssl::publish(h, ep.port, ep.host.c_str(), /*reuse=*/true)
+                       : system.middleman().publish(h, ep.port, ep.host.c_str(), /*reuse=*/true);
   if (!bound) {
     *why = describe(bound.error(), system);
     return std::nullopt;
@@ -194,6 +195,11 @@ std::optional<Published> publish(caf::actor_system& system, const Handle& h, con
   go.upstream_port = *bound;
   go.max_message = options.max_message;
   go.max_in_flight = 2 * options.max_message;
+  if (tls) {
+    go.tls_cert = options.security.tls_cert;
+    go.tls_key = options.security.tls_key;
+    go.tls_ca = options.security.tls_ca;
+  }
   go.log = [who](const std::string& line) { std::cerr << "troupe " + who + ": " + line + "\n"; };
   try {
     out.guard = std::make_unique<MessageGuard>(std::move(go));
@@ -202,7 +208,8 @@ std::optional<Published> publish(caf::actor_system& system, const Handle& h, con
     return std::nullopt;
   }
   out.port = out.guard->port();
-  advertise(system, ep, out.port);
+  // Automatic connections are plain TCP in CAF 0.17: advertise the port only without TLS.
+  if (!tls) advertise(system, ep, out.port);
   return out;
 }
 

@@ -291,3 +291,20 @@ TEST(MessageGuard, AnAddressInUseIsAClearError) {
         << e.what();
   }
 }
+
+TEST(MessageGuard, UnusableTlsFilesAreAClearError) {
+  Upstream up;
+  Log log;
+  auto o = options_for(up, log);
+  o.tls_cert = "/nonexistent/cert.pem";
+  o.tls_key = "/nonexistent/key.pem";
+  o.tls_ca = "/nonexistent/ca.pem";
+  try {
+    MessageGuard guard(o);
+    FAIL() << "a guard started with missing TLS files";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("TLS set-up failed"), std::string::npos) << e.what();
+  }
+  o.tls_ca.clear();
+  EXPECT_THROW(MessageGuard{o}, std::runtime_error);
+}
