@@ -479,8 +479,7 @@ MessageGuard::MessageGuard(MessageGuardOptions options) : impl_(std::make_unique
                     SSL_CTX_check_private_key(im.tls) == 1 &&
                     SSL_CTX_load_verify_locations(im.tls, o.tls_ca.c_str(), nullptr) == 1;
     if (!ok) {
-      const auto why = tls_errors();
-      if (im.tls) SSL_CTX_free(im.tls);
+      const auto why = tls_errors();  // ~Impl frees the context
       throw std::runtime_error("TLS set-up failed: " + why);
     }
     SSL_CTX_set_verify(im.tls, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);

@@ -7,7 +7,7 @@
 #                                  actor tests (actors_test) only
 #
 # Environment: TROUPE_SANITIZE_TESTS (ctest -R regex, default: all for asan,
-# "^(AggregatorValidation|Protocol|EmbeddedCluster.ThreeNodes)" for tsan), TROUPE_JOBS (build and
+# "^(AggregatorValidation|Protocol|EmbeddedCluster.ThreeNodes|MessageGuard)" for tsan), TROUPE_JOBS (build and
 # test parallelism, default 2), TROUPE_SANITIZE_TARGETS (targets to build,
 # default: the test executables and the troupe binary).
 #
@@ -33,7 +33,7 @@ case "$kind" in
   tsan)
     build="$root/build-tsan"
     flags="-fsanitize=thread -fno-omit-frame-pointer"
-    tests=${TROUPE_SANITIZE_TESTS:-"^(AggregatorValidation|Protocol|EmbeddedCluster.ThreeNodes)"}
+    tests=${TROUPE_SANITIZE_TESTS:-"^(AggregatorValidation|Protocol|EmbeddedCluster.ThreeNodes|MessageGuard)"}
     targets=${TROUPE_SANITIZE_TARGETS:-"actors_test"}
     export TSAN_OPTIONS=${TSAN_OPTIONS:-"suppressions=$root/scripts/tsan.supp:halt_on_error=0:second_deadlock_stack=1"}
     ;;
