@@ -213,6 +213,22 @@ std::optional<Published> publish(caf::actor_system& system, const Handle& h, con
   return out;
 }
 
+/// Asks the scheduler for a nonce for `name`; false with `why` set on failure.
+bool challenge(caf::scoped_actor& self, const scheduler_actor& scheduler, const char* name,
+               std::string* nonce, std::string* why) {
+  bool ok = false;
+  self->request(scheduler, std::chrono::seconds(10), challenge_atom::value, std::string{name})
+      .receive(
+          [&](const std::string& n) {
+            *nonce = n;
+            ok = true;
+          },
+          [&](caf::error& err) {
+            *why = "no challenge from the scheduler: " + describe(err, self->system());
+          });
+  return ok;
+}
+
 std::string default_node_name() {
   char host[256] = {0};
   gethostname(host, sizeof host - 1);
@@ -511,7 +527,19 @@ runtime::RunReport run_submit(const SubmitOptions& options) {
   }
   caf::scoped_actor self{system};
   self->monitor(*scheduler);
-  self->send(*scheduler, submit_atom::value, options.job);
+  const auto& secret = options.common.security.secret;
+  if (secret.empty()) {
+    self->send(*scheduler, submit_atom::value, options.job);
+  } else {
+    std::string nonce;
+    if (!challenge(self, *scheduler, kSubmitName, &nonce, &why)) {
+      report.status = "failed";
+      report.error = why;
+      return report;
+    }
+    self->send(*scheduler, submit_atom::value, options.job, nonce,
+               runtime::admission_proof(secret, nonce, kSubmitName));
+  }
   bool running = true;
   self->receive_while(running)(
       [&](progress_atom, const runtime::RoundRecord& r) {
@@ -550,52 +578,59 @@ int run_status(const Endpoint& scheduler_ep, const ProcessOptions& options) {
   }
   caf::scoped_actor self{system};
   int code = 0;
-  self->request(*scheduler, std::chrono::seconds(10), status_atom::value)
-      .receive(
-          [&](const ClusterStatus& st) {
-            std::cout << "aggregator: " << (st.aggregator ? "registered" : "none")
-                      << ", jobs done: " << st.jobs_done << ", queued: " << st.queued << '\n';
-            if (st.job.empty()) {
-              std::cout << "job: idle\n";
-            } else {
-              std::cout << "job: " << st.job << ", round " << st.round << "/" << st.rounds;
-              if (!st.progress.empty())
-                std::cout << ", accuracy " << std::fixed << std::setprecision(4)
-                          << st.progress.back().accuracy;
-              std::cout << '\n';
-            }
-            std::cout << std::left << std::setw(24) << "node" << std::setw(7) << "state"
-                      << std::setw(7) << "cores" << std::setw(20) << "memory avail/total"
-                      << std::setw(6) << "gpus" << std::setw(11) << "rss" << std::setw(6) << "cpu"
-                      << std::setw(8) << "shard" << std::setw(8) << "task"
-                      << "last seen\n";
-            for (const auto& n : st.nodes) {
-              std::ostringstream mem, cpu, shard, seen;
-              mem << gib(n.usage.memory_available ? n.usage.memory_available
-                                                  : n.resources.memory_available)
-                  << "/" << gib(n.resources.memory_total);
-              cpu << std::fixed << std::setprecision(0) << 100.0 * n.usage.cpu_utilisation << "%";
-              shard << (n.data.shard >= 0
-                            ? std::to_string(n.data.shard) + "/" + std::to_string(n.data.shards)
-                            : "any");
-              seen << std::fixed << std::setprecision(1) << n.last_seen_s << " s ago";
-              std::cout << std::left << std::setw(24) << n.id << std::setw(7) << n.state
-                        << std::setw(7) << n.resources.cores << std::setw(20) << mem.str()
-                        << std::setw(6) << n.resources.gpus.size() << std::setw(11)
-                        << gib(n.usage.rss) << std::setw(6) << cpu.str() << std::setw(8)
-                        << shard.str() << std::setw(8)
-                        << (n.current_task >= 0 ? std::to_string(n.current_task) : "-")
-                        << seen.str() << (n.state == "lost" ? "  (" + n.lost_reason + ")" : "")
-                        << (n.incarnation > 1
-                                ? "  (incarnation " + std::to_string(n.incarnation) + ")"
-                                : "")
-                        << '\n';
-            }
-          },
-          [&](caf::error& err) {
-            std::cerr << "troupe status: " << describe(err, system) << '\n';
-            code = 1;
-          });
+  const auto& secret = options.security.secret;
+  std::string nonce;
+  if (!secret.empty() && !challenge(self, *scheduler, kStatusName, &nonce, &why)) {
+    std::cerr << "troupe status: " << why << '\n';
+    return 1;
+  }
+  auto request = secret.empty()
+                     ? self->request(*scheduler, std::chrono::seconds(10), status_atom::value)
+                     : self->request(*scheduler, std::chrono::seconds(10), status_atom::value,
+                                     nonce, runtime::admission_proof(secret, nonce, kStatusName));
+  std::move(request).receive(
+      [&](const ClusterStatus& st) {
+        std::cout << "aggregator: " << (st.aggregator ? "registered" : "none")
+                  << ", jobs done: " << st.jobs_done << ", queued: " << st.queued << '\n';
+        if (st.job.empty()) {
+          std::cout << "job: idle\n";
+        } else {
+          std::cout << "job: " << st.job << ", round " << st.round << "/" << st.rounds;
+          if (!st.progress.empty())
+            std::cout << ", accuracy " << std::fixed << std::setprecision(4)
+                      << st.progress.back().accuracy;
+          std::cout << '\n';
+        }
+        std::cout << std::left << std::setw(24) << "node" << std::setw(7) << "state" << std::setw(7)
+                  << "cores" << std::setw(20) << "memory avail/total" << std::setw(6) << "gpus"
+                  << std::setw(11) << "rss" << std::setw(6) << "cpu" << std::setw(8) << "shard"
+                  << std::setw(8) << "task"
+                  << "last seen\n";
+        for (const auto& n : st.nodes) {
+          std::ostringstream mem, cpu, shard, seen;
+          mem << gib(n.usage.memory_available ? n.usage.memory_available
+                                              : n.resources.memory_available)
+              << "/" << gib(n.resources.memory_total);
+          cpu << std::fixed << std::setprecision(0) << 100.0 * n.usage.cpu_utilisation << "%";
+          shard << (n.data.shard >= 0
+                        ? std::to_string(n.data.shard) + "/" + std::to_string(n.data.shards)
+                        : "any");
+          seen << std::fixed << std::setprecision(1) << n.last_seen_s << " s ago";
+          std::cout << std::left << std::setw(24) << n.id << std::setw(7) << n.state << std::setw(7)
+                    << n.resources.cores << std::setw(20) << mem.str() << std::setw(6)
+                    << n.resources.gpus.size() << std::setw(11) << gib(n.usage.rss) << std::setw(6)
+                    << cpu.str() << std::setw(8) << shard.str() << std::setw(8)
+                    << (n.current_task >= 0 ? std::to_string(n.current_task) : "-") << seen.str()
+                    << (n.state == "lost" ? "  (" + n.lost_reason + ")" : "")
+                    << (n.incarnation > 1 ? "  (incarnation " + std::to_string(n.incarnation) + ")"
+                                          : "")
+                    << '\n';
+        }
+      },
+      [&](caf::error& err) {
+        std::cerr << "troupe status: " << describe(err, system) << '\n';
+        code = 1;
+      });
   return code;
 }
 

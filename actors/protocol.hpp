@@ -154,6 +154,9 @@ struct EvalTask {
 
 /// The name an aggregator answers a challenge under.
 inline constexpr char kAggregatorName[] = "aggregator";
+/// Names under which `troupe submit` and `troupe status` answer challenges.
+inline constexpr char kSubmitName[] = "submit";
+inline constexpr char kStatusName[] = "status";
 
 // -- atoms --------------------------------------------------------------------
 
@@ -195,12 +198,18 @@ using node_actor =
 /// The submitter of a job receives (progress_atom, RoundRecord) after each round.
 using scheduler_actor = caf::typed_actor<
     caf::replies_to<submit_atom, runtime::JobSpec>::with<runtime::RunReport>,
+    /// The same with an answer to a challenge (name "submit"): nonce, proof.
+    /// A scheduler with a secret accepts only this form.
+    caf::replies_to<submit_atom, runtime::JobSpec, std::string,
+                    std::string>::with<runtime::RunReport>,
     /// A node joins (or rejoins): its registration and its node actor; the
     /// answer is the aggregator nodes fetch models from and send updates to.
     caf::replies_to<register_atom, NodeRegistration, caf::actor>::with<caf::actor>,
     /// Liveness and live usage; false tells the node to register again.
     caf::replies_to<heartbeat_atom, std::string, runtime::NodeUsage>::with<bool>,
     caf::replies_to<status_atom>::with<ClusterStatus>,
+    /// The same with an answer to a challenge (name "status"): nonce, proof.
+    caf::replies_to<status_atom, std::string, std::string>::with<ClusterStatus>,
     /// An aggregator process offers itself.
     caf::replies_to<aggregator_atom, caf::actor>::with<bool>,
     /// The same with an answer to a challenge (name "aggregator"): nonce, proof.
@@ -246,8 +255,8 @@ typename Inspector::result_type inspect(Inspector& f, JobSpec& x) {
            x.byzantine, x.multi_krum, x.clip_norm, x.clients_per_round, x.over_selection,
            x.round_deadline_s, x.min_updates, x.async_alpha, x.staleness, x.staleness_a,
            x.staleness_b, x.buffer_size, x.max_staleness, x.event_log, x.slow_nodes, x.slow_factor,
-           x.dropout, x.malicious, x.attack, x.attack_scale, x.checkpoint_dir, x.checkpoint_every, x.resume, x.public_examples, x.distill_weight,
-           x.distill_temperature, x.distill_eval);
+           x.dropout, x.malicious, x.attack, x.attack_scale, x.checkpoint_dir, x.checkpoint_every,
+           x.resume, x.public_examples, x.distill_weight, x.distill_temperature, x.distill_eval);
 }
 
 template <class Inspector>

@@ -657,6 +657,21 @@ ClusterStatus status_of(const SchedulerState& st) {
 }
 
 /// Makes `aggregator` the cluster's aggregator unless a job is using another.
+/// Queues or starts a submitted job; the submitter gets its report.
+caf::typed_response_promise<runtime::RunReport> accept_job(SchedulerPtr self,
+                                                           const runtime::JobSpec& spec) {
+  auto& st = self->state;
+  // Before make_response_promise, which takes the sender out of the message.
+  auto sender = caf::actor_cast<caf::actor>(self->current_sender());
+  auto rp = self->make_response_promise<runtime::RunReport>();
+  PendingJob job{spec, rp, std::move(sender)};
+  if (st.phase != Phase::idle)
+    st.queue.push_back(std::move(job));  // runs when the jobs before it have ended
+  else
+    begin_job(self, std::move(job));
+  return rp;
+}
+
 bool accept_aggregator(SchedulerPtr self, const caf::actor& aggregator) {
   auto& st = self->state;
   if (st.config.aggregator && st.config.aggregator.address() == aggregator.address()) return true;
@@ -701,17 +716,22 @@ scheduler_actor::behavior_type scheduler_behavior(SchedulerPtr self, SchedulerCo
   });
   schedule_tick(self);
   return {
-      [self](submit_atom, const runtime::JobSpec& spec) {
+      [self](submit_atom, const runtime::JobSpec& spec) -> caf::result<runtime::RunReport> {
+        if (self->state.gate.enabled()) {
+          caf::aout(self) << "troupe scheduler: refused a job: no answer to a challenge"
+                          << std::endl;
+          return failure("admission refused: no answer to a challenge (a secret is required)");
+        }
+        return accept_job(self, spec);
+      },
+      [self](submit_atom, const runtime::JobSpec& spec, const std::string& nonce,
+             const std::string& proof) -> caf::result<runtime::RunReport> {
         auto& st = self->state;
-        // Before make_response_promise, which takes the sender out of the message.
-        auto sender = caf::actor_cast<caf::actor>(self->current_sender());
-        auto rp = self->make_response_promise<runtime::RunReport>();
-        PendingJob job{spec, rp, std::move(sender)};
-        if (st.phase != Phase::idle)
-          st.queue.push_back(std::move(job));  // runs when the jobs before it have ended
-        else
-          begin_job(self, std::move(job));
-        return rp;
+        if (auto why = st.gate.verify(kSubmitName, nonce, proof, st.uptime()); !why.empty()) {
+          caf::aout(self) << "troupe scheduler: refused a job: " << why << std::endl;
+          return failure("admission refused: " + why);
+        }
+        return accept_job(self, spec);
       },
       [self](register_atom, const NodeRegistration& reg,
              const caf::actor& node) -> caf::result<caf::actor> {
@@ -748,7 +768,18 @@ scheduler_actor::behavior_type scheduler_behavior(SchedulerPtr self, SchedulerCo
         auto& st = self->state;
         return st.table.heartbeat(name, usage, st.uptime());
       },
-      [self](status_atom) { return status_of(self->state); },
+      [self](status_atom) -> caf::result<ClusterStatus> {
+        if (self->state.gate.enabled())
+          return failure("admission refused: no answer to a challenge (a secret is required)");
+        return status_of(self->state);
+      },
+      [self](status_atom, const std::string& nonce,
+             const std::string& proof) -> caf::result<ClusterStatus> {
+        auto& st = self->state;
+        if (auto why = st.gate.verify(kStatusName, nonce, proof, st.uptime()); !why.empty())
+          return failure("admission refused: " + why);
+        return status_of(st);
+      },
       [self](aggregator_atom, const caf::actor& aggregator) -> caf::result<bool> {
         if (self->state.gate.enabled()) {
           caf::aout(self) << "troupe scheduler: refused an aggregator: no answer to a challenge"

@@ -154,7 +154,7 @@ TEST(ClusterAdmission, ANodeWithTheRightSecretJoinsAndOneWithAWrongSecretIsRefus
   ASSERT_GT(port, 0) << scheduler->output();
 
   Process member(kTroupe, node_args(port, "member", {"--secret-file", good}), dir.file("m.log"));
-  EXPECT_TRUE(wait_for_alive(dir, port, "member")) << member.output();
+  EXPECT_TRUE(wait_for_alive(dir, port, "member", {"--secret-file", good})) << member.output();
 
   Process intruder(kTroupe, node_args(port, "intruder", {"--secret-file", bad}), dir.file("i.log"));
   EXPECT_EQ(intruder.wait_exit(20s), 1) << intruder.output();
@@ -162,7 +162,9 @@ TEST(ClusterAdmission, ANodeWithTheRightSecretJoinsAndOneWithAWrongSecretIsRefus
   EXPECT_NE(intruder.output().find("wrong proof"), std::string::npos) << intruder.output();
   EXPECT_NE(scheduler->output().find("refused node 'intruder'"), std::string::npos)
       << scheduler->output();
-  EXPECT_EQ(status(dir, port).find("intruder"), std::string::npos);
+  const auto listed = status(dir, port, {"--secret-file", good});
+  EXPECT_NE(listed.find("member"), std::string::npos) << listed;
+  EXPECT_EQ(listed.find("intruder"), std::string::npos) << listed;
   EXPECT_TRUE(member.running());  // the refusal did not disturb the member
 }
 
@@ -209,8 +211,8 @@ TEST(ClusterAdmission, ASecretProtectedClusterRunsAJobAndReportsBytesPerNode) {
   Process submit(kTroupe, {"submit", "--scheduler", "127.0.0.1:" + std::to_string(port),
       "--model", "mlp", "--nodes", "2", "--rounds", "3", "--local-steps", "40",
       "--train-limit", "3000", "--test-limit", "300", "--threads", "1", "--min-nodes", "2",
-      "--data-dir", troupe::test::fashion_mnist_dir(), "--quiet", "--out", dir.file("r.json")},
-      dir.file("submit.log"));
+      "--data-dir", troupe::test::fashion_mnist_dir(), "--quiet", "--out", dir.file("r.json"),
+      "--secret-file", secret}, dir.file("submit.log"));
   // clang-format on
   ASSERT_EQ(submit.wait_exit(180s), 0) << submit.output() << scheduler->output();
   std::ifstream in(dir.file("r.json"));
@@ -228,6 +230,37 @@ TEST(ClusterAdmission, ASecretProtectedClusterRunsAJobAndReportsBytesPerNode) {
   EXPECT_GT(sent, 0u);
   EXPECT_GE(received,
             sent);  // each update is one model fetched and one sent back, plus evaluations
+}
+
+TEST(ClusterAdmission, SubmitAndStatusNeedTheSecretToo) {
+  TempDir dir;
+  const auto good = secret_file(dir, "good", kSecret);
+  const auto bad = secret_file(dir, "bad", "not-the-secret-but-long-enough");
+  std::unique_ptr<Process> scheduler;
+  const int port = start_scheduler(dir, scheduler, {"--secret-file", good});
+  ASSERT_GT(port, 0) << scheduler->output();
+  const std::string ep = "127.0.0.1:" + std::to_string(port);
+  const std::vector<std::string> job{
+      "--model",  "mlp", "--nodes",    "1",
+      "--rounds", "1",   "--data-dir", troupe::test::fashion_mnist_dir(),
+      "--quiet"};
+  for (const auto& extra : std::vector<std::vector<std::string>>{{}, {"--secret-file", bad}}) {
+    Process submit(kTroupe, plus(plus({"submit", "--scheduler", ep}, job), extra),
+                   dir.file("submit.log"));
+    EXPECT_EQ(submit.wait_exit(30s), 1) << submit.output();
+    EXPECT_NE(submit.output().find("admission refused"), std::string::npos) << submit.output();
+    const auto st = status(dir, port, extra);
+    EXPECT_NE(st.find("admission refused"), std::string::npos) << st;
+    EXPECT_EQ(st.find("job:"), std::string::npos) << st;
+  }
+  EXPECT_NE(scheduler->output().find("refused a job: no answer to a challenge"), std::string::npos)
+      << scheduler->output();
+  EXPECT_NE(scheduler->output().find("refused a job: wrong proof"), std::string::npos)
+      << scheduler->output();
+  // With the secret, status answers (and nothing was queued by the refused jobs).
+  const auto st = status(dir, port, {"--secret-file", good});
+  EXPECT_NE(st.find("job: idle"), std::string::npos) << st;
+  EXPECT_NE(st.find("queued: 0"), std::string::npos) << st;
 }
 
 TEST(HostileInput, GarbageAndForgedHeadersOnTheSchedulerPortLeaveItServing) {
@@ -249,7 +282,8 @@ TEST(HostileInput, GarbageAndForgedHeadersOnTheSchedulerPortLeaveItServing) {
   ASSERT_TRUE(scheduler->running()) << scheduler->output();
   Process member(kTroupe, node_args(port, "member", {"--secret-file", dir.file("s")}),
                  dir.file("m.log"));
-  EXPECT_TRUE(wait_for_alive(dir, port, "member")) << member.output() << scheduler->output();
+  EXPECT_TRUE(wait_for_alive(dir, port, "member", {"--secret-file", dir.file("s")}))
+      << member.output() << scheduler->output();
 }
 
 /// Resident memory of process `pid` in MiB (0 when unreadable).
@@ -353,7 +387,9 @@ TEST(Tls, ATlsClusterAdmitsANodeWithCertificateAndSecretAndRefusesAPlainOne) {
   Process member(kTroupe,
                  node_args(port, "member", plus(pki.options("node"), {"--secret-file", secret})),
                  dir.file("m.log"));
-  EXPECT_TRUE(wait_for_alive(dir, port, "member", pki.options("node"))) << member.output();
+  EXPECT_TRUE(
+      wait_for_alive(dir, port, "member", plus(pki.options("node"), {"--secret-file", secret})))
+      << member.output();
   // A plain-TCP client cannot even complete the connection.
   Process plain(kTroupe, node_args(port, "plain", {"--secret-file", secret}), dir.file("p.log"));
   EXPECT_EQ(plain.wait_exit(30s), 1) << plain.output();
