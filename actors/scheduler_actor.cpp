@@ -36,7 +36,9 @@ struct SchedulerState {
   runtime::NodeTable table{5.0};
   runtime::AdmissionGate gate;
   std::map<std::string, node_actor> handles;  ///< current incarnation of each node
-  std::set<std::string> ready;                ///< nodes set up for the running job
+  /// Who registered each node (its agent): only it may send the node's heartbeats.
+  std::map<std::string, caf::actor_addr> registrants;
+  std::set<std::string> ready;  ///< nodes set up for the running job
   Clock::time_point boot = Clock::now();
   std::int32_t jobs_done = 0;
   std::deque<PendingJob> queue;  ///< jobs submitted while one runs
@@ -749,6 +751,7 @@ scheduler_actor::behavior_type scheduler_behavior(SchedulerPtr self, SchedulerCo
         st.table.join(reg.name, reg.resources, reg.data, reg.speed, st.uptime());
         auto handle = caf::actor_cast<node_actor>(node);
         st.handles[reg.name] = handle;
+        st.registrants[reg.name] = caf::actor_cast<caf::actor_addr>(self->current_sender());
         self->monitor(handle);
         if (st.phase == Phase::waiting) {
           try_start(self);
@@ -764,8 +767,14 @@ scheduler_actor::behavior_type scheduler_behavior(SchedulerPtr self, SchedulerCo
         }
         return caf::actor_cast<caf::actor>(st.config.aggregator);
       },
-      [self](heartbeat_atom, const std::string& name, const runtime::NodeUsage& usage) {
+      [self](heartbeat_atom, const std::string& name,
+             const runtime::NodeUsage& usage) -> caf::result<bool> {
         auto& st = self->state;
+        const auto who = st.registrants.find(name);
+        if (who != st.registrants.end() && who->second &&
+            who->second != caf::actor_cast<caf::actor_addr>(self->current_sender()))
+          return failure("a heartbeat for node '" + name +
+                         "' from an actor that did not register it");
         return st.table.heartbeat(name, usage, st.uptime());
       },
       [self](status_atom) -> caf::result<ClusterStatus> {

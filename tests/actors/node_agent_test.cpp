@@ -11,7 +11,9 @@
 #include <vector>
 
 #include "actors/cluster.hpp"
+#include "actors/aggregator_actor.hpp"
 #include "actors/node_actor.hpp"
+#include "actors/scheduler_actor.hpp"
 
 using namespace troupe;
 using namespace std::chrono_literals;
@@ -41,6 +43,8 @@ actors::scheduler_actor::behavior_type fake_scheduler(
       [](actors::submit_atom, const runtime::JobSpec&) -> caf::result<runtime::RunReport> {
         return runtime::RunReport{};
       },
+      [](actors::submit_atom, const runtime::JobSpec&, const std::string&,
+         const std::string&) -> caf::result<runtime::RunReport> { return runtime::RunReport{}; },
       [self, seen](actors::register_atom, const actors::NodeRegistration&,
                    const caf::actor&) -> caf::result<caf::actor> {
         ++seen->registrations;
@@ -63,6 +67,8 @@ actors::scheduler_actor::behavior_type fake_scheduler(
       [](actors::status_atom) -> caf::result<actors::ClusterStatus> {
         return actors::ClusterStatus{};
       },
+      [](actors::status_atom, const std::string&, const std::string&)
+          -> caf::result<actors::ClusterStatus> { return actors::ClusterStatus{}; },
       [](actors::aggregator_atom, const caf::actor&) { return true; },
       [](actors::aggregator_atom, const caf::actor&, const std::string&, const std::string&) {
         return true;
@@ -103,4 +109,35 @@ TEST(NodeAgent, ManyHeartbeatsAnsweredUnknownAtOnceLeadToOneRegistration) {
   caf::anon_send_exit(agent, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(scheduler, caf::exit_reason::user_shutdown);
+}
+
+// Heartbeats carry only a node's name: the scheduler accepts them only from the
+// actor that registered the node, so no other peer can keep a node "alive".
+TEST(NodeAgent, TheSchedulerRefusesHeartbeatsInANodesNameFromAnotherActor) {
+  caf::actor_system_config cfg;
+  actors::configure(cfg);
+  caf::actor_system system{cfg};
+  auto aggregator = actors::spawn_aggregator(system);
+  actors::SchedulerConfig sc;
+  sc.aggregator = aggregator;
+  auto scheduler = actors::spawn_scheduler(system, sc);
+  caf::scoped_actor agent{system}, impostor{system};
+  actors::NodeRegistration reg;
+  reg.name = "n1";
+  agent->request(scheduler, std::chrono::seconds(10), actors::register_atom::value, reg,
+                 caf::actor_cast<caf::actor>(agent))
+      .receive([](const caf::actor&) {}, [](caf::error& e) { FAIL() << to_string(e); });
+  bool accepted = false;
+  agent->request(scheduler, std::chrono::seconds(10), actors::heartbeat_atom::value,
+                 std::string{"n1"}, runtime::NodeUsage{})
+      .receive([&](bool ok) { accepted = ok; }, [](caf::error& e) { FAIL() << to_string(e); });
+  EXPECT_TRUE(accepted);
+  std::string refused;
+  impostor
+      ->request(scheduler, std::chrono::seconds(10), actors::heartbeat_atom::value,
+                std::string{"n1"}, runtime::NodeUsage{})
+      .receive([&](bool) { refused = "accepted"; }, [&](caf::error& e) { refused = to_string(e); });
+  EXPECT_NE(refused.find("did not register it"), std::string::npos) << refused;
+  agent->send_exit(scheduler, caf::exit_reason::user_shutdown);
+  agent->send_exit(aggregator, caf::exit_reason::user_shutdown);
 }
