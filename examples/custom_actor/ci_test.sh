@@ -17,8 +17,14 @@ cmake --install "$build" --prefix "$prefix" > "$scratch/install.log"
 echo "== build the example against it"
 launcher=()
 if command -v ccache > /dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
+flags=()
+if [[ -n "${TROUPE_EXAMPLE_CXX_FLAGS:-}" ]]; then  # e.g. the sanitizer build's
+  flags=(-DCMAKE_CXX_FLAGS="$TROUPE_EXAMPLE_CXX_FLAGS"
+    -DCMAKE_EXE_LINKER_FLAGS="$TROUPE_EXAMPLE_CXX_FLAGS"
+    -DCMAKE_MODULE_LINKER_FLAGS="$TROUPE_EXAMPLE_CXX_FLAGS")
+fi
 cmake -S "$here" -B "$scratch/build" -DCMAKE_PREFIX_PATH="$prefix" \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" > "$scratch/configure.log"
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" "${flags[@]}" > "$scratch/configure.log"
 cmake --build "$scratch/build" -j 2
 plugin=$scratch/build/libcustom_plugin.so
 
