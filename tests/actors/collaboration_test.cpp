@@ -93,8 +93,10 @@ struct SilentState {
   static inline const char* name = "troupe.silent-node";
 };
 
+// It takes an argument only because CAF 0.17.6 binds a reference to a null
+// pointer when spawning a function actor without any (UBSan reports it).
 actors::node_actor::behavior_type silent_node(
-    actors::node_actor::stateful_pointer<SilentState> self) {
+    actors::node_actor::stateful_pointer<SilentState> self, std::string /*name*/) {
   return {
       [](actors::setup_atom, const runtime::JobSpec& job) -> caf::result<actors::DataSummary> {
         runtime::DataCatalog data(job.data_dir, job.train_limit, job.test_limit);
@@ -109,8 +111,7 @@ actors::node_actor::behavior_type silent_node(
         self->state.held.push_back(rp);  // never delivered
         return rp;
       },
-      [](actors::eval_atom, const actors::EvalTask&)
-          -> caf::result<models::ClassificationMetrics> {
+      [](actors::eval_atom, const actors::EvalTask&) -> caf::result<models::ClassificationMetrics> {
         return actors::failure("this node does not evaluate");
       },
       [](actors::aggregator_atom, const caf::actor&) {},
@@ -143,7 +144,7 @@ TEST(SyncMode, ARoundWithANodeThatNeverAnswersClosesAtItsDeadline) {
     nc.aggregator = aggregator;
     nc.data = data;
     nc.gate = gate;
-    nodes.push_back(i == 2 ? caf::actor_cast<caf::actor>(system.spawn(silent_node))
+    nodes.push_back(i == 2 ? caf::actor_cast<caf::actor>(system.spawn(silent_node, nc.name))
                            : caf::actor_cast<caf::actor>(actors::spawn_node(system, nc)));
     actors::NodeRegistration reg;
     reg.name = "node-" + std::to_string(i);
