@@ -86,7 +86,7 @@ for i in 1 2 3; do
 done
 
 start=$(now)
-in_sched timeout 150 "$troupe" submit --scheduler "$sched" --model mlp --nodes 3 --min-nodes 3 \
+in_sched timeout "${CHAOS_NETNS_JOB_TIMEOUT:-150}" "$troupe" submit --scheduler "$sched" --model mlp --nodes 3 --min-nodes 3 \
   --rounds "$rounds" --train-limit 6000 --test-limit 1000 --threads 1 --task-timeout 60 \
   --data-dir "$data_dir" --out "$logs/report.json" >"$logs/submit.log" 2>&1 &
 submit=$!
