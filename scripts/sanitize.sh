@@ -28,6 +28,7 @@ case "$kind" in
     targets=${TROUPE_SANITIZE_TARGETS:-"troupe runtime_test models_test actors_test cli_test cluster_test chaos_test local_cluster allocation_example"}
     # Instrumented code runs several times slower: give the netns chaos job more time.
     export CHAOS_NETNS_JOB_TIMEOUT=${CHAOS_NETNS_JOB_TIMEOUT:-600}
+    export TROUPE_TEST_TIME_SCALE=${TROUPE_TEST_TIME_SCALE:-4}
     export ASAN_OPTIONS=${ASAN_OPTIONS:-"detect_leaks=1:abort_on_error=0:strict_string_checks=1"}
     export LSAN_OPTIONS=${LSAN_OPTIONS:-"suppressions=$root/scripts/lsan.supp:print_suppressions=0"}
     export UBSAN_OPTIONS=${UBSAN_OPTIONS:-"print_stacktrace=1:halt_on_error=1"}

@@ -4,6 +4,9 @@
 // tests/cluster/chaos_netns_test.sh.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdlib>
+
 #include <cmath>
 #include <fstream>
 #include <iostream>
@@ -114,6 +117,13 @@ std::vector<std::string> chaos_job(const std::string& endpoint, const std::strin
   // clang-format on
 }
 
+/// Sanitizer builds run several times slower: scripts/sanitize.sh sets
+/// TROUPE_TEST_TIME_SCALE, and the waits below stretch by that factor.
+std::chrono::seconds scaled(std::chrono::seconds s) {
+  const char* v = std::getenv("TROUPE_TEST_TIME_SCALE");
+  return s * (v ? std::max(1, std::atoi(v)) : 1);
+}
+
 std::string round_line(int r) {
   return "round   " + std::to_string(r) + "/" + std::to_string(kRounds);
 }
@@ -125,12 +135,12 @@ TEST(Chaos, TenNodesWithThreeKilledAndOneRestartedCompleteTheJobAsIfUndisturbed)
   ChaosCluster cluster(dir);
   ASSERT_GT(cluster.port(), 0) << cluster.scheduler().output();
   for (int i = 1; i <= kNodes; ++i) cluster.start_node("n" + std::to_string(i));
-  ASSERT_TRUE(cluster.wait_for_alive(kNodes, 30s)) << cluster.status();
+  ASSERT_TRUE(cluster.wait_for_alive(kNodes, scaled(30s))) << cluster.status();
 
   // Given an undisturbed run of the job on the ten nodes
   Process baseline(kTroupe, chaos_job(cluster.endpoint(), "baseline", dir.file("baseline.json")),
                    dir.file("baseline.log"));
-  ASSERT_EQ(baseline.wait_exit(90s), 0) << baseline.output();
+  ASSERT_EQ(baseline.wait_exit(scaled(90s)), 0) << baseline.output();
   const auto undisturbed = read_json(dir.file("baseline.json"));
   ASSERT_EQ(undisturbed["status"], "ok");
 
@@ -157,7 +167,8 @@ TEST(Chaos, TenNodesWithThreeKilledAndOneRestartedCompleteTheJobAsIfUndisturbed)
                 dir.file("chaos.log"));
   int killed_in_round[3] = {0, 0, 0};
   for (int k = 0; k < 3; ++k) {
-    ASSERT_TRUE(chaos.wait_for_output(round_line(kills[k].after_round), 60s)) << chaos.output();
+    ASSERT_TRUE(chaos.wait_for_output(round_line(kills[k].after_round), scaled(60s)))
+        << chaos.output();
     std::this_thread::sleep_for(kills[k].delay);
     cluster.node(kills[k].node).kill(SIGKILL);
     EXPECT_EQ(cluster.node(kills[k].node).wait_exit(5s), -1);  // reaped: killed by a signal
@@ -169,7 +180,7 @@ TEST(Chaos, TenNodesWithThreeKilledAndOneRestartedCompleteTheJobAsIfUndisturbed)
       std::cout << "[chaos] restarted " << restarted << "\n";
     }
   }
-  ASSERT_EQ(chaos.wait_exit(120s), 0) << chaos.output() << cluster.scheduler().output();
+  ASSERT_EQ(chaos.wait_exit(scaled(120s)), 0) << chaos.output() << cluster.scheduler().output();
 
   // Then the job completed with every round and every shard's update
   const auto report = read_json(dir.file("chaos.json"));
