@@ -230,6 +230,9 @@ TEST(MessageGuard, AnnouncedBytesOfAllConnectionsStayWithinTheInFlightBudget) {
   const std::string pa(1000, 'a'), pb(1000, 'b');
   send_all(a, frame(pa).substr(0, 32 + 500));  // a holds 1000 of the budget
   ASSERT_TRUE(up.wait_for_size(32 + 500));
+  // The guard publishes its counters after relaying: wait for them.
+  for (int i = 0; i < 100 && guard.stats().in_flight != 1000u; ++i)
+    std::this_thread::sleep_for(10ms);
   EXPECT_EQ(guard.stats().in_flight, 1000u);
   send_all(b, frame(pb));  // would make 2000 > 1500: held back whole
   std::this_thread::sleep_for(300ms);
