@@ -420,7 +420,8 @@ int run_aggregator_process(const AggregatorProcessOptions& options) {
       timeout = options.common.reconnect_timeout_s;
     }
   }
-  if (g_stop) arm_exit_watchdog(code);
+  // Exit even if the actor system's teardown hangs (seen once after a refusal).
+  arm_exit_watchdog(code);
   caf::anon_send_exit(aggregator, caf::exit_reason::user_shutdown);
   return code;
 }
@@ -506,7 +507,8 @@ int run_node_process(const NodeProcessOptions& options) {
     std::cerr << "troupe node " << name << ": scheduler lost, reconnecting\n";
     timeout = options.common.reconnect_timeout_s;
   }
-  if (g_stop) arm_exit_watchdog(code);
+  // Exit even if the actor system's teardown hangs (seen once after a refusal).
+  arm_exit_watchdog(code);
   caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
   return code;
 }
