@@ -163,7 +163,7 @@ void advertise(caf::actor_system& system, const Endpoint& ep, std::uint16_t port
                  std::string{kConnectivityKey}, caf::make_message(port, std::move(addresses)));
 }
 
-/// A published actor and, without TLS, the guard that owns its public port.
+/// A published actor and the guard that owns its public port (none with --max-message 0).
 struct Published {
   std::uint16_t port = 0;
   std::unique_ptr<MessageGuard> guard;
