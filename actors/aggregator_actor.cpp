@@ -9,11 +9,11 @@
 #include "actors/errors.hpp"
 #include "models/model_kind.hpp"
 #include "models/trainer.hpp"
-#include "runtime/async_aggregation.hpp"
-#include "runtime/checkpoint.hpp"
-#include "runtime/job_json.hpp"
-#include "runtime/node_behaviour.hpp"
-#include "runtime/strategy.hpp"
+#include "runtime/aggregation/async_aggregation.hpp"
+#include "runtime/aggregation/strategy.hpp"
+#include "runtime/io/checkpoint.hpp"
+#include "runtime/io/job_json.hpp"
+#include "runtime/node/node_behaviour.hpp"
 
 namespace troupe::actors {
 namespace {

@@ -4,12 +4,12 @@
 /// round's updates and combines them with a runtime::AggregationStrategy.
 
 #include "actors/protocol.hpp"
-#include "runtime/update_validation.hpp"
+#include "runtime/aggregation/update_validation.hpp"
 
 namespace troupe::actors {
 
 struct AggregatorConfig {
-  std::string strategy;  ///< overrides the job's --strategy when not empty
+  std::string strategy;          ///< overrides the job's --strategy when not empty
   runtime::UpdateLimits limits;  ///< every update is checked against these
 };
 

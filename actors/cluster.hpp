@@ -8,8 +8,8 @@
 #include <functional>
 
 #include "actors/node_actor.hpp"
-#include "runtime/job_spec.hpp"
-#include "runtime/report.hpp"
+#include "runtime/core/job_spec.hpp"
+#include "runtime/core/report.hpp"
 
 namespace troupe::actors {
 

@@ -8,8 +8,8 @@
 #include <thread>
 
 #include "actors/errors.hpp"
-#include "runtime/attacks.hpp"
-#include "runtime/node_behaviour.hpp"
+#include "runtime/node/attacks.hpp"
+#include "runtime/node/node_behaviour.hpp"
 
 namespace troupe::actors {
 namespace {

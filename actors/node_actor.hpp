@@ -16,9 +16,9 @@
 #include <string>
 
 #include "actors/protocol.hpp"
-#include "runtime/compute_gate.hpp"
-#include "runtime/data_catalog.hpp"
-#include "runtime/traffic.hpp"
+#include "runtime/node/compute_gate.hpp"
+#include "runtime/node/data_catalog.hpp"
+#include "runtime/system/traffic.hpp"
 
 namespace troupe::actors {
 

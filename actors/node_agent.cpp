@@ -3,8 +3,8 @@
 #include <chrono>
 
 #include "actors/errors.hpp"
-#include "runtime/admission.hpp"
-#include "runtime/resources.hpp"
+#include "runtime/system/admission.hpp"
+#include "runtime/system/resources.hpp"
 
 namespace troupe::actors {
 namespace {

@@ -9,7 +9,7 @@
 #include <memory>
 
 #include "actors/protocol.hpp"
-#include "runtime/traffic.hpp"
+#include "runtime/system/traffic.hpp"
 
 namespace troupe::actors {
 

@@ -11,55 +11,14 @@
 #include <optional>
 #include <string>
 
+#include "actors/endpoint.hpp"
 #include "actors/node_actor.hpp"
-#include "runtime/job_spec.hpp"
-#include "runtime/node_table.hpp"
-#include "runtime/report.hpp"
+#include "actors/protocol.hpp"
+#include "runtime/core/job_spec.hpp"
+#include "runtime/core/report.hpp"
+#include "runtime/scheduling/node_table.hpp"
 
 namespace troupe::actors {
-
-/// HOST:PORT.
-struct Endpoint {
-  std::string host = "127.0.0.1";
-  std::uint16_t port = 0;
-  std::string str() const { return host + ":" + std::to_string(port); }
-};
-
-/// Parses "HOST:PORT" (PORT 0..65535; 0 lets the system choose when listening).
-/// Empty with `error` set when malformed.
-std::optional<Endpoint> parse_endpoint(const std::string& text, std::string* error);
-
-/// Authentication and encryption of a process's remoting.
-struct SecurityOptions {
-  /// Shared secret for admission (the content of --secret-file); empty: none.
-  /// Without a secret on the scheduler every process is admitted, as before.
-  std::string secret;
-  /// TLS for all of this process's remoting, through CAF's openssl module:
-  /// certificate and key (PEM) of this process, and the CA that signed its
-  /// peers' certificates. All three or none. TLS encrypts and checks that the
-  /// peer holds a certificate of that CA; it is not admission: a scheduler with
-  /// a secret still asks every joining process to answer its challenge.
-  std::string tls_cert;
-  std::string tls_key;
-  std::string tls_ca;
-
-  bool tls() const { return !tls_cert.empty(); }
-  /// Empty when usable, else the problem (incomplete TLS triple, unreadable file).
-  std::string validate() const;
-};
-
-/// Options every process shares.
-struct ProcessOptions {
-  double connect_timeout_s = 10.0;    ///< give up connecting after this long
-  double reconnect_timeout_s = 60.0;  ///< after losing the peer, keep trying this long
-  std::string port_file;              ///< write the bound port here (listening processes)
-  bool quiet = false;
-  SecurityOptions security;
-  /// Listening processes without TLS: the largest message (payload bytes) a
-  /// peer may send; larger ones close its connection (--max-message; 0: no
-  /// guard, CAF's own port, as before). See actors/message_guard.hpp.
-  std::uint64_t max_message = std::uint64_t{1040} << 20;
-};
 
 struct SchedulerProcessOptions {
   Endpoint listen;
@@ -111,11 +70,9 @@ struct SubmitOptions {
 /// with the reason when the scheduler cannot be reached or is lost).
 runtime::RunReport run_submit(const SubmitOptions& options);
 
-/// Prints the cluster's nodes and job progress; returns an exit code.
-int run_status(const Endpoint& scheduler, const ProcessOptions& options);
-
-/// Writes "troupe <what> listening on HOST:PORT"; returns false on failure.
-bool announce_listening(const std::string& what, const Endpoint& bound,
-                        const std::string& port_file);
+/// Asks the scheduler for the cluster's nodes and job progress. Empty with
+/// `why` set when the scheduler cannot be reached or refuses.
+std::optional<ClusterStatus> fetch_status(const Endpoint& scheduler, const ProcessOptions& options,
+                                          std::string* why);
 
 }  // namespace troupe::actors

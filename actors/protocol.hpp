@@ -30,12 +30,12 @@
 
 #include "models/metrics.hpp"
 #include "models/parameters.hpp"
-#include "runtime/async_job.hpp"
-#include "runtime/job_spec.hpp"
-#include "runtime/node_table.hpp"
-#include "runtime/report.hpp"
-#include "runtime/resources.hpp"
-#include "runtime/task.hpp"
+#include "runtime/core/job_spec.hpp"
+#include "runtime/core/report.hpp"
+#include "runtime/core/task.hpp"
+#include "runtime/scheduling/async_job.hpp"
+#include "runtime/scheduling/node_table.hpp"
+#include "runtime/system/resources.hpp"
 
 namespace troupe::actors {
 

@@ -10,11 +10,11 @@
 #include <set>
 
 #include "actors/errors.hpp"
-#include "runtime/admission.hpp"
-#include "runtime/async_job.hpp"
-#include "runtime/checkpoint.hpp"
-#include "runtime/node_table.hpp"
-#include "runtime/sync_job.hpp"
+#include "runtime/io/checkpoint.hpp"
+#include "runtime/scheduling/async_job.hpp"
+#include "runtime/scheduling/node_table.hpp"
+#include "runtime/scheduling/sync_job.hpp"
+#include "runtime/system/admission.hpp"
 
 namespace troupe::actors {
 namespace {

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "actors/protocol.hpp"
-#include "runtime/live_capacity.hpp"
+#include "runtime/system/live_capacity.hpp"
 
 namespace troupe::actors {
 

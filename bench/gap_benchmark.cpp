@@ -10,8 +10,8 @@
 #include <sstream>
 #include <vector>
 
-#include "runtime/allocator.hpp"
-#include "runtime/gap_instance.hpp"
+#include "runtime/allocation/allocator.hpp"
+#include "runtime/allocation/gap_instance.hpp"
 
 namespace troupe::bench {
 namespace {

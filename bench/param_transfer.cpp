@@ -22,9 +22,9 @@
 #include <vector>
 
 #include "actors/cluster.hpp"
-#include "actors/message_guard.hpp"
+#include "net/message_guard.hpp"
 #include "actors/protocol.hpp"
-#include "runtime/memory_tuning.hpp"
+#include "runtime/system/memory_tuning.hpp"
 
 using namespace troupe;
 using Clock = std::chrono::steady_clock;

@@ -6,8 +6,8 @@
 #include <string>
 #include <utility>
 
-#include "runtime/allocator.hpp"
-#include "runtime/synthetic_workload.hpp"
+#include "runtime/allocation/allocator.hpp"
+#include "runtime/scheduling/synthetic_workload.hpp"
 
 namespace troupe::bench {
 namespace {

@@ -11,7 +11,7 @@
 
 #include "models/dataset.hpp"
 #include "models/trainer.hpp"
-#include "runtime/memory_tuning.hpp"
+#include "runtime/system/memory_tuning.hpp"
 
 using namespace troupe::models;
 

@@ -8,9 +8,9 @@
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "cli/schedule_output.hpp"
-#include "runtime/gap_instance.hpp"
-#include "runtime/input_error.hpp"
-#include "runtime/workload_io.hpp"
+#include "runtime/allocation/gap_instance.hpp"
+#include "runtime/core/input_error.hpp"
+#include "runtime/scheduling/workload_io.hpp"
 
 namespace troupe::cli {
 namespace {

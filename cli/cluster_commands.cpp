@@ -7,9 +7,10 @@
 #include "cli/job_options.hpp"
 #include "cli/options.hpp"
 #include "cli/progress_printer.hpp"
+#include "cli/status_table.hpp"
 #include "models/trainer.hpp"
-#include "runtime/admission.hpp"
-#include "runtime/node_behaviour.hpp"
+#include "runtime/node/node_behaviour.hpp"
+#include "runtime/system/admission.hpp"
 
 namespace troupe::cli {
 
@@ -253,7 +254,14 @@ int status_command(int argc, char** argv) {
   if (auto code = load_security("status", common.security, paths)) return *code;
   actors::Endpoint ep;
   if (auto code = endpoint("status", "scheduler", scheduler, ep)) return *code;
-  return actors::run_status(ep, common);
+  std::string why;
+  const auto status = actors::fetch_status(ep, common, &why);
+  if (!status) {
+    std::cerr << "troupe status: " << why << '\n';
+    return 1;
+  }
+  print_status(std::cout, *status);
+  return 0;
 }
 
 }  // namespace troupe::cli

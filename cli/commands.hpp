@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "runtime/report.hpp"
+#include "runtime/core/report.hpp"
 
 namespace troupe::cli {
 

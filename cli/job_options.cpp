@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
-#include "runtime/allocator.hpp"
-#include "runtime/node_behaviour.hpp"
-#include "runtime/strategy.hpp"
+#include "runtime/aggregation/strategy.hpp"
+#include "runtime/allocation/allocator.hpp"
+#include "runtime/node/node_behaviour.hpp"
 
 namespace troupe::cli {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/job_spec.hpp"
+#include "runtime/core/job_spec.hpp"
 
 namespace troupe::cli {
 

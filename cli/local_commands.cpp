@@ -6,10 +6,12 @@
 #include "cli/job_options.hpp"
 #include "cli/options.hpp"
 #include "cli/progress_printer.hpp"
+#include "cli/report_tables.hpp"
 #include "models/idx_reader.hpp"
 #include "models/trainer.hpp"
-#include "runtime/centralized.hpp"
-#include "runtime/html_report.hpp"
+#include "report/html_report.hpp"
+#include "report/report_json.hpp"
+#include "runtime/node/centralized.hpp"
 
 namespace troupe::cli {
 

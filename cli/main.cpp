@@ -4,7 +4,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
-#include "runtime/memory_tuning.hpp"
+#include "runtime/system/memory_tuning.hpp"
 
 namespace {
 

@@ -4,7 +4,7 @@
 #include <iostream>
 #include <vector>
 
-#include "runtime/plugin.hpp"
+#include "runtime/io/plugin.hpp"
 
 namespace troupe::cli {
 

@@ -9,7 +9,7 @@
 #include <iosfwd>
 #include <mutex>
 
-#include "runtime/progress.hpp"
+#include "report/progress.hpp"
 
 namespace troupe::cli {
 

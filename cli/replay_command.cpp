@@ -4,7 +4,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
-#include "runtime/async_replay.hpp"
+#include "runtime/scheduling/async_replay.hpp"
 
 namespace troupe::cli {
 

@@ -4,9 +4,9 @@
 
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
-#include "runtime/html_report.hpp"
-#include "runtime/input_error.hpp"
-#include "runtime/report_reader.hpp"
+#include "report/html_report.hpp"
+#include "report/report_reader.hpp"
+#include "runtime/core/input_error.hpp"
 
 namespace troupe::cli {
 

@@ -3,7 +3,7 @@
 #include <iostream>
 
 #include "cli/options.hpp"
-#include "runtime/gantt_svg.hpp"
+#include "report/gantt_svg.hpp"
 
 namespace troupe::cli {
 

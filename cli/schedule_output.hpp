@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "runtime/schedule_report.hpp"
+#include "report/schedule_report.hpp"
 
 namespace troupe::cli {
 

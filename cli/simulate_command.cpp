@@ -6,9 +6,9 @@
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "cli/schedule_output.hpp"
-#include "runtime/input_error.hpp"
-#include "runtime/synthetic_workload.hpp"
-#include "runtime/workload_io.hpp"
+#include "runtime/core/input_error.hpp"
+#include "runtime/scheduling/synthetic_workload.hpp"
+#include "runtime/scheduling/workload_io.hpp"
 
 namespace troupe::cli {
 namespace {

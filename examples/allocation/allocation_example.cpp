@@ -9,7 +9,7 @@
 #include <iomanip>
 #include <iostream>
 
-#include "runtime/allocator.hpp"
+#include "runtime/allocation/allocator.hpp"
 
 using namespace troupe::runtime;
 

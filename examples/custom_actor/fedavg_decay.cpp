@@ -2,7 +2,7 @@
 
 #include <stdexcept>
 
-#include "runtime/aggregation_math.hpp"
+#include "runtime/aggregation/aggregation_math.hpp"
 
 namespace example {
 

@@ -6,7 +6,7 @@
 // eta_0 = 1 gives plain FedAvg in the first round; later rounds move the global
 // model less and less, which damps the noise of small, skewed client updates.
 
-#include "runtime/strategy.hpp"
+#include "runtime/aggregation/strategy.hpp"
 
 namespace example {
 

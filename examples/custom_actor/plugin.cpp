@@ -5,7 +5,7 @@
 
 #include "fedavg_decay.hpp"
 #include "round_robin.hpp"
-#include "runtime/plugin.hpp"
+#include "runtime/io/plugin.hpp"
 
 namespace {
 

@@ -3,7 +3,7 @@
 // starting after the previous task's node) that still has room for it.
 // Ignores priorities and speeds; a baseline that spreads work evenly.
 
-#include "runtime/allocator.hpp"
+#include "runtime/allocation/allocator.hpp"
 
 namespace example {
 

@@ -5,7 +5,7 @@
 #include <iostream>
 
 #include "actors/cluster.hpp"
-#include "runtime/memory_tuning.hpp"
+#include "runtime/system/memory_tuning.hpp"
 
 int main(int argc, char** argv) {
   troupe::runtime::tune_memory_allocator();

@@ -61,8 +61,7 @@ struct AggregatorValidation : ::testing::Test {
   std::string send(actors::ModelUpdate u) {
     std::string out = "no answer";
     self->request(agg, std::chrono::seconds(30), actors::update_atom::value, std::move(u))
-        .receive(
-            [&](runtime::UpdateReceipt& r) { out = r.accepted ? "" : "refused: " + r.reason; },
+        .receive([&](runtime::UpdateReceipt& r) { out = r.accepted ? "" : "refused: " + r.reason; },
                  [&](caf::error& e) { out = actors::describe(e, sys); });
     return out;
   }

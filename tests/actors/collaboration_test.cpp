@@ -12,8 +12,8 @@
 #include "actors/errors.hpp"
 #include "actors/node_actor.hpp"
 #include "actors/scheduler_actor.hpp"
-#include "runtime/async_replay.hpp"
-#include "runtime/data_catalog.hpp"
+#include "runtime/node/data_catalog.hpp"
+#include "runtime/scheduling/async_replay.hpp"
 #include "test_util.hpp"
 
 using namespace troupe;

@@ -8,8 +8,8 @@
 
 #include "actors/cluster.hpp"
 #include "actors/protocol.hpp"
-#include "runtime/distill_node_behaviour.hpp"
-#include "runtime/soft_labels.hpp"
+#include "runtime/aggregation/soft_labels.hpp"
+#include "runtime/node/distill_node_behaviour.hpp"
 #include "test_util.hpp"
 
 using namespace troupe;

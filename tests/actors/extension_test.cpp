@@ -7,7 +7,7 @@
 
 #include "actors/cluster.hpp"
 #include "actors/node_actor.hpp"
-#include "runtime/node_behaviour.hpp"
+#include "runtime/node/node_behaviour.hpp"
 #include "test_util.hpp"
 
 using namespace troupe;

@@ -10,8 +10,8 @@
 #include <thread>
 #include <vector>
 
-#include "actors/cluster.hpp"
 #include "actors/aggregator_actor.hpp"
+#include "actors/cluster.hpp"
 #include "actors/node_actor.hpp"
 #include "actors/scheduler_actor.hpp"
 
@@ -124,12 +124,14 @@ TEST(NodeAgent, TheSchedulerRefusesHeartbeatsInANodesNameFromAnotherActor) {
   caf::scoped_actor agent{system}, impostor{system};
   actors::NodeRegistration reg;
   reg.name = "n1";
-  agent->request(scheduler, std::chrono::seconds(10), actors::register_atom::value, reg,
-                 caf::actor_cast<caf::actor>(agent))
+  agent
+      ->request(scheduler, std::chrono::seconds(10), actors::register_atom::value, reg,
+                caf::actor_cast<caf::actor>(agent))
       .receive([](const caf::actor&) {}, [](caf::error& e) { FAIL() << to_string(e); });
   bool accepted = false;
-  agent->request(scheduler, std::chrono::seconds(10), actors::heartbeat_atom::value,
-                 std::string{"n1"}, runtime::NodeUsage{})
+  agent
+      ->request(scheduler, std::chrono::seconds(10), actors::heartbeat_atom::value,
+                std::string{"n1"}, runtime::NodeUsage{})
       .receive([&](bool ok) { accepted = ok; }, [](caf::error& e) { FAIL() << to_string(e); });
   EXPECT_TRUE(accepted);
   std::string refused;

@@ -9,7 +9,9 @@
 using namespace troupe;
 
 namespace {
-test::CliResult run_troupe(const std::string& args) { return test::run_troupe_cli(args); }
+test::CliResult run_troupe(const std::string& args) {
+  return test::run_troupe_cli(args);
+}
 }  // namespace
 
 TEST(CollaborationCli, BadCollaborationOptionsExitWithCode2AndNameTheOption) {
@@ -34,9 +36,10 @@ TEST(CollaborationCli, BadCollaborationOptionsExitWithCode2AndNameTheOption) {
 TEST(CollaborationCli, AnAsyncRunReplaysToTheSameModelAndACorruptLogIsRefused) {
   test::TempDir dir;
   const auto log = dir.file("events.jsonl");
-  auto r = run_troupe("run --mode buffered --buffer-size 2 --model mlp --nodes 3 --rounds 2 "
-                      "--train-limit 3000 --test-limit 500 --quiet --event-log " +
-                      log + " --out " + dir.file("r.json"));
+  auto r = run_troupe(
+      "run --mode buffered --buffer-size 2 --model mlp --nodes 3 --rounds 2 "
+      "--train-limit 3000 --test-limit 500 --quiet --event-log " +
+      log + " --out " + dir.file("r.json"));
   ASSERT_EQ(r.code, 0) << r.output;
   r = run_troupe("replay --log " + log);
   EXPECT_EQ(r.code, 0) << r.output;

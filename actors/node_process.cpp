@@ -1,0 +1,101 @@
+#include "actors/processes.hpp"
+
+#include <unistd.h>
+
+#include <iostream>
+
+#include "actors/node_actor.hpp"
+#include "actors/node_agent.hpp"
+#include "actors/remoting.hpp"
+#include "runtime/system/resources.hpp"
+
+namespace troupe::actors {
+
+int run_node_process(const NodeProcessOptions& options) {
+  install_signal_handlers();
+  RemoteConfig cfg{options.common.security};
+  caf::actor_system system{cfg};
+  close_automatic_connection_port(system);  // this process accepts no connections
+  const auto name = options.name.empty() ? default_node_name() : options.name;
+  NodeConfig nc;
+  nc.name = name;
+  nc.device = options.device;
+  nc.threads = options.threads;
+  nc.placement = options.placement;
+  nc.speed_factor = options.speed_factor;
+  nc.dropout = options.dropout;
+  nc.attack = options.attack;
+  nc.attack_scale = options.attack_scale;
+  nc.data_dir = options.data_dir;
+  nc.behaviour = options.behaviour;
+  nc.gate = std::make_shared<runtime::ComputeGate>(1);
+  auto traffic = std::make_shared<runtime::TrafficMeter>();
+  nc.traffic = traffic;
+  auto node = options.spawn_node ? options.spawn_node(system, std::move(nc))
+                                 : spawn_node(system, std::move(nc));
+  if (!node) {
+    std::cerr << "troupe node " << name << ": NodeProcessOptions::spawn_node returned no actor\n";
+    return 1;
+  }
+
+  NodeRegistration reg;
+  reg.name = name;
+  reg.resources = runtime::probe_resources(options.data_dir.empty() ? "." : options.data_dir);
+  reg.data = options.placement;
+  reg.speed = options.speed;
+  reg.pid = static_cast<std::int32_t>(getpid());
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  reg.host = host;
+
+  std::string why;
+  double timeout = options.common.connect_timeout_s;
+  int code = 0;
+  auto refusal = std::make_shared<std::string>();
+  while (!stop_requested()) {
+    auto scheduler = connect<scheduler_actor>(system, options.scheduler, timeout, &why);
+    if (!scheduler) {
+      if (!stop_requested()) {
+        std::cerr << "troupe node " << name << ": cannot reach the scheduler at "
+                  << options.scheduler.str() << " within " << timeout << " s: " << why << '\n';
+        code = 1;
+      }
+      break;
+    }
+    if (!options.common.quiet)
+      std::cout << "troupe node " << name << ": connected to " << options.scheduler.str()
+                << std::endl;
+    NodeAgentConfig ac;
+    ac.scheduler = *scheduler;
+    ac.node = node;
+    ac.registration = reg;
+    ac.heartbeat_interval_s = options.heartbeat_interval_s;
+    ac.announce = !options.common.quiet;
+    ac.secret = options.common.security.secret;
+    ac.on_refused = [refusal](const std::string& why) { *refusal = why; };
+    ac.disk_path = options.data_dir.empty() ? "." : options.data_dir;
+    ac.traffic = traffic;
+    ac.gpus = !reg.resources.gpus.empty();
+    auto agent = spawn_node_agent(system, ac);
+    caf::scoped_actor self{system};
+    self->monitor(agent);
+    if (!wait_for_down(self)) {
+      self->send_exit(agent, caf::exit_reason::user_shutdown);
+      break;
+    }
+    if (!refusal->empty()) {  // written by the agent before it quit
+      std::cerr << "troupe node " << name << ": not admitted by " << options.scheduler.str() << ": "
+                << *refusal << '\n';
+      code = 1;
+      break;
+    }
+    std::cerr << "troupe node " << name << ": scheduler lost, reconnecting\n";
+    timeout = options.common.reconnect_timeout_s;
+  }
+  // Exit even if the actor system's teardown hangs (seen once after a refusal).
+  arm_exit_watchdog(code);
+  caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
+  return code;
+}
+
+}  // namespace troupe::actors

@@ -1,0 +1,94 @@
+#include "cli/report_tables.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <iomanip>
+#include <ostream>
+#include <sstream>
+
+namespace troupe::runtime {
+namespace {
+
+/// A fixed-width column table, printed with a header rule.
+class Table {
+ public:
+  explicit Table(std::vector<std::string> header) : rows_{std::move(header)} {}
+  void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+  void print(std::ostream& os) const {
+    std::vector<std::size_t> width(rows_.front().size(), 0);
+    for (const auto& r : rows_)
+      for (std::size_t c = 0; c < r.size() && c < width.size(); ++c)
+        width[c] = std::max(width[c], r[c].size());
+    for (std::size_t i = 0; i < rows_.size(); ++i) {
+      for (std::size_t c = 0; c < rows_[i].size(); ++c)
+        os << (c ? "  " : "") << std::setw(static_cast<int>(width[c])) << rows_[i][c];
+      os << '\n';
+      if (i == 0) {
+        std::size_t total = 0;
+        for (auto w : width) total += w + 2;
+        os << std::string(total > 2 ? total - 2 : 0, '-') << '\n';
+      }
+    }
+  }
+
+ private:
+  std::vector<std::vector<std::string>> rows_;
+};
+
+std::string fixed(double v, int digits) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(digits) << v;
+  return s.str();
+}
+
+std::string time_or_dash(Seconds s) {
+  return s < 0 ? "-" : fixed(s, 2);
+}
+
+}  // namespace
+
+void print_report(std::ostream& os, const RunReport& r) {
+  os << "\nTasks (policy: " << r.policy << ")\n";
+  Table tasks(
+      {"task", "kind", "round", "shard", "node", "priority", "state", "start_s", "end_s", "secs"});
+  for (const auto& t : r.tasks) {
+    const bool timed = t.started_at >= 0 && t.finished_at >= t.started_at;
+    tasks.add({std::to_string(t.id), to_string(t.kind), std::to_string(t.round),
+               t.shard >= 0 ? std::to_string(t.shard) : "-", t.node.empty() ? "-" : t.node,
+               fixed(t.priority, 1), to_string(t.state), time_or_dash(t.started_at),
+               time_or_dash(t.finished_at), timed ? fixed(t.finished_at - t.started_at, 2) : "-"});
+  }
+  tasks.print(os);
+
+  os << "\nRounds (mode: " << r.mode << ", strategy: " << r.strategy << ")\n";
+  Table rounds({"round", "version", "accuracy", "precision", "recall", "f1", "loss", "train_loss",
+                "updates", "late", "dropped", "staleness", "seconds"});
+  for (const auto& rr : r.rounds)
+    rounds.add({std::to_string(rr.round), std::to_string(rr.version), fixed(rr.accuracy, 4),
+                fixed(rr.precision, 4), fixed(rr.recall, 4), fixed(rr.f1, 4), fixed(rr.loss, 4),
+                fixed(rr.train_loss, 4),
+                std::to_string(rr.updates) +
+                    (rr.failed ? "/" + std::to_string(rr.updates + rr.failed) : ""),
+                std::to_string(rr.late), std::to_string(rr.dropped), fixed(rr.mean_staleness, 2),
+                fixed(rr.seconds, 2)});
+  rounds.print(os);
+
+  os << "\nNodes\n";
+  Table nodes({"node", "tasks", "busy_s", "utilisation"});
+  for (const auto& n : r.nodes)
+    nodes.add(
+        {n.id, std::to_string(n.tasks), fixed(n.busy_s, 2), fixed(100.0 * n.utilisation, 1) + "%"});
+  nodes.print(os);
+
+  const auto& e = r.efficiency;
+  os << "\nEfficiency: makespan " << fixed(e.makespan_s, 2) << " s, task completion mean "
+     << fixed(e.mean_completion_s, 2) << " s, p95 " << fixed(e.p95_completion_s, 2)
+     << " s, overall utilisation " << fixed(100.0 * e.utilisation, 1) << "%\n";
+  const auto& m = r.final_metrics;
+  os << "Final model: accuracy " << fixed(m.accuracy, 4) << ", precision " << fixed(m.precision, 4)
+     << ", recall " << fixed(m.recall, 4) << ", F1 " << fixed(m.f1, 4) << " (wall "
+     << fixed(r.wall_s, 1) << " s)\n";
+  if (r.status != "ok") os << "Job FAILED: " << r.error << '\n';
+}
+
+}  // namespace troupe::runtime

@@ -1,0 +1,140 @@
+#include "report/report_json.hpp"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "runtime/io/job_json.hpp"
+
+namespace troupe::runtime {
+namespace {
+
+using nlohmann::json;
+
+json config_json(const JobSpec& j) {
+  return job_to_json(j);
+}
+
+json seconds_or_null(Seconds s) {
+  return s < 0 ? json(nullptr) : json(s);
+}
+
+json confusion_json(const models::ClassificationMetrics& m) {
+  json rows = json::array();
+  for (int t = 0; t < m.num_classes; ++t) {
+    json row = json::array();
+    for (int p = 0; p < m.num_classes; ++p) row.push_back(m.at(t, p));
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+}  // namespace
+
+std::string to_json(const RunReport& r) {
+  json tasks = json::array();
+  for (const auto& t : r.tasks) {
+    tasks.push_back({{"id", t.id},
+                     {"kind", to_string(t.kind)},
+                     {"round", t.round},
+                     {"shard", t.shard},
+                     {"node", t.node},
+                     {"priority", t.priority},
+                     {"demand", t.demand},
+                     {"state", to_string(t.state)},
+                     {"queued_s", seconds_or_null(t.queued_at)},
+                     {"assigned_s", seconds_or_null(t.assigned_at)},
+                     {"start_s", seconds_or_null(t.started_at)},
+                     {"end_s", seconds_or_null(t.finished_at)},
+                     {"samples", t.samples},
+                     {"loss", t.loss},
+                     {"error", t.error},
+                     {"reassigned_from", t.reassigned_from < 0 ? nlohmann::json(nullptr)
+                                                               : nlohmann::json(t.reassigned_from)},
+                     {"base_version", t.base_version < 0 ? json(nullptr) : json(t.base_version)},
+                     {"version", t.version < 0 ? json(nullptr) : json(t.version)},
+                     {"staleness", t.staleness < 0 ? json(nullptr) : json(t.staleness)}});
+  }
+  json rounds = json::array();
+  for (const auto& rr : r.rounds) {
+    rounds.push_back({{"round", rr.round},
+                      {"version", rr.version},
+                      {"accuracy", rr.accuracy},
+                      {"precision", rr.precision},
+                      {"recall", rr.recall},
+                      {"f1", rr.f1},
+                      {"loss", rr.loss},
+                      {"train_loss", rr.train_loss},
+                      {"seconds", rr.seconds},
+                      {"updates", rr.updates},
+                      {"failed", rr.failed},
+                      {"late", rr.late},
+                      {"dropped", rr.dropped},
+                      {"mean_staleness", rr.mean_staleness}});
+  }
+  json versions = json::array();
+  for (const auto& v : r.versions) versions.push_back({{"version", v.version}, {"tasks", v.tasks}});
+  json nodes = json::array();
+  for (const auto& n : r.nodes) {
+    json usage = json::array();
+    for (const auto& u : n.usage)
+      usage.push_back({{"t", u.t},
+                       {"cpu", u.cpu},
+                       {"rss", u.rss},
+                       {"memory_available", u.memory_available},
+                       {"disk_free", u.disk_free},
+                       {"gpu", u.gpu},
+                       {"gpu_memory_used", u.gpu_memory_used},
+                       {"bytes_sent", u.bytes_sent},
+                       {"bytes_received", u.bytes_received}});
+    nodes.push_back({{"id", n.id},
+                     {"tasks", n.tasks},
+                     {"busy_s", n.busy_s},
+                     {"utilisation", n.utilisation},
+                     {"bytes_sent", n.bytes_sent},
+                     {"bytes_received", n.bytes_received},
+                     {"transfer_rate", n.transfer_rate},
+                     {"usage", usage}});
+  }
+  const auto& m = r.final_metrics;
+  json out{{"status", r.status},
+           {"error", r.error},
+           {"policy", r.policy},
+           {"strategy", r.strategy},
+           {"mode", r.mode},
+           {"resumed_from_round", r.resumed_from_round},
+           {"config", config_json(r.config)},
+           {"tasks", tasks},
+           {"rounds", rounds},
+           {"versions", versions},
+           {"final",
+            {{"accuracy", m.accuracy},
+             {"precision", m.precision},
+             {"recall", m.recall},
+             {"f1", m.f1},
+             {"loss", m.loss},
+             {"confusion", confusion_json(m)},
+             {"model_fingerprint", r.model_fingerprint}}},
+           {"nodes", nodes},
+           {"efficiency",
+            {{"makespan_s", r.efficiency.makespan_s},
+             {"mean_completion_s", r.efficiency.mean_completion_s},
+             {"p95_completion_s", r.efficiency.p95_completion_s},
+             {"utilisation", r.efficiency.utilisation}}},
+           {"wall_s", r.wall_s}};
+  return out.dump(2);
+}
+
+void write_json(const RunReport& report, const std::string& path) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    if (!out) throw std::runtime_error("cannot write '" + path + "'");
+    out << to_json(report) << '\n';
+    if (!out.flush()) throw std::runtime_error("cannot write '" + path + "'");
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+    throw std::runtime_error("cannot write '" + path + "'");
+}
+
+}  // namespace troupe::runtime

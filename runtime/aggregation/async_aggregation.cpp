@@ -1,0 +1,207 @@
+#include "runtime/aggregation/async_aggregation.hpp"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "runtime/aggregation/aggregation_math.hpp"
+
+namespace troupe::runtime {
+
+double StalenessFunction::operator()(std::int64_t tau) const {
+  const double t = static_cast<double>(tau < 0 ? 0 : tau);
+  switch (kind) {
+    case Kind::constant:
+      return 1.0;
+    case Kind::polynomial:
+      return std::pow(t + 1.0, -a);
+    case Kind::hinge:
+      return t <= b ? 1.0 : 1.0 / (a * (t - b) + 1.0);
+  }
+  return 1.0;
+}
+
+StalenessFunction StalenessFunction::parse(const std::string& kind, double a, double b) {
+  StalenessFunction s;
+  if (kind == "constant")
+    s.kind = Kind::constant;
+  else if (kind == "polynomial")
+    s.kind = Kind::polynomial;
+  else if (kind == "hinge")
+    s.kind = Kind::hinge;
+  else
+    throw std::invalid_argument("unknown staleness function '" + kind +
+                                "' (constant, polynomial, hinge)");
+  if (!(a >= 0.0) || !(b >= 0.0))
+    throw std::invalid_argument("staleness parameters must not be negative");
+  s.a = a;
+  s.b = b;
+  return s;
+}
+
+AsyncOptions AsyncOptions::from_job(const JobSpec& job) {
+  AsyncOptions o;
+  o.buffered = job.mode == "buffered";
+  o.alpha = job.async_alpha;
+  o.staleness = StalenessFunction::parse(job.staleness, job.staleness_a, job.staleness_b);
+  o.buffer_size = job.buffer_size;
+  o.server_lr = job.server_lr;
+  o.max_staleness = job.max_staleness;
+  // Bases of every update in flight: each node holds at most one task, and
+  // versions advance at most once per arrival.
+  const std::size_t needed =
+      static_cast<std::size_t>(job.max_staleness > 0 ? job.max_staleness : 4 * job.nodes) + 2;
+  o.versions_kept = std::max<std::size_t>(8, needed);
+  return o;
+}
+
+AsyncAggregator::AsyncAggregator(AsyncOptions options, models::Parameters initial)
+    : options_(std::move(options)) {
+  if (!initial.all_float32()) throw std::invalid_argument("AsyncAggregator: model must be float32");
+  if (options_.buffer_size < 1) throw std::invalid_argument("AsyncAggregator: buffer size < 1");
+  if (!(options_.alpha > 0.0 && options_.alpha <= 1.0))
+    throw std::invalid_argument("AsyncAggregator: alpha must be in (0, 1]");
+  versions_[0] = std::make_shared<const models::Parameters>(std::move(initial));
+}
+
+std::shared_ptr<const models::Parameters> AsyncAggregator::get(std::int64_t v) const {
+  auto it = versions_.find(v);
+  return it == versions_.end() ? nullptr : it->second;
+}
+
+void AsyncAggregator::publish(models::Parameters params) {
+  ++version_;
+  versions_[version_] = std::make_shared<const models::Parameters>(std::move(params));
+  while (versions_.size() > options_.versions_kept) versions_.erase(versions_.begin());
+}
+
+AsyncEvent AsyncAggregator::add(const AsyncUpdate& u) {
+  AsyncEvent e;
+  e.seq = static_cast<std::int64_t>(events_.size()) + 1;
+  e.task_id = u.task_id;
+  e.node = u.node;
+  e.shard = u.shard;
+  e.seed = u.seed;
+  e.base_version = u.base_version;
+  e.samples = u.samples;
+  e.attack = u.attack;
+  e.staleness = version_ - u.base_version;
+  e.version = version_;
+  auto drop = [&](std::string why) {
+    e.accepted = false;
+    e.reason = std::move(why);
+    events_.push_back(e);
+    return e;
+  };
+  if (u.params == nullptr) return drop("no parameters");
+  if (u.base_version > version_ || u.base_version < 0)
+    return drop("base version " + std::to_string(u.base_version) + " is unknown (current " +
+                std::to_string(version_) + ")");
+  if (options_.max_staleness > 0 && e.staleness > options_.max_staleness)
+    return drop("staleness " + std::to_string(e.staleness) + " exceeds the maximum " +
+                std::to_string(options_.max_staleness));
+  const auto& cur = current();
+  if (!u.params->all_float32() || !u.params->same_layout(cur) ||
+      u.params->bytes.size() != cur.bytes.size())
+    return drop("update does not match the model's layout");
+  const double s = options_.staleness(e.staleness);
+  if (!options_.buffered) {
+    e.weight = options_.alpha * s;
+    models::Parameters next = cur;
+    mix_into(next, *u.params, e.weight);
+    publish(std::move(next));
+    e.new_version = true;
+  } else {
+    const auto base = get(u.base_version);
+    if (!base)
+      return drop("base version " + std::to_string(u.base_version) +
+                  " is no longer held (too stale)");
+    e.weight = s;
+    accumulate_delta(buffer_, *u.params, *base, s);
+    if (++in_buffer_ >= options_.buffer_size) {
+      models::Parameters next = cur;
+      apply_delta(next, buffer_, options_.server_lr / static_cast<double>(in_buffer_));
+      buffer_ = models::Parameters{};
+      in_buffer_ = 0;
+      publish(std::move(next));
+      e.new_version = true;
+    }
+  }
+  e.accepted = true;
+  e.version = version_;
+  if (e.new_version) e.fingerprint = models::fingerprint(current());
+  events_.push_back(e);
+  return e;
+}
+
+AsyncEvent AsyncAggregator::flush() {
+  AsyncEvent e;
+  e.seq = static_cast<std::int64_t>(events_.size()) + 1;
+  e.flush = true;
+  e.accepted = true;
+  if (options_.buffered && in_buffer_ > 0) {
+    models::Parameters next = current();
+    apply_delta(next, buffer_, options_.server_lr / static_cast<double>(in_buffer_));
+    buffer_ = models::Parameters{};
+    in_buffer_ = 0;
+    publish(std::move(next));
+    e.new_version = true;
+  }
+  e.version = version_;
+  e.fingerprint = models::fingerprint(current());
+  events_.push_back(e);
+  return e;
+}
+
+std::string event_to_json_line(const AsyncEvent& e) {
+  nlohmann::json j{{"seq", e.seq},
+                   {"task", e.task_id},
+                   {"node", e.node},
+                   {"shard", e.shard},
+                   {"seed", e.seed},
+                   {"base_version", e.base_version},
+                   {"samples", e.samples},
+                   {"attack", e.attack},
+                   {"staleness", e.staleness},
+                   {"weight", e.weight},
+                   {"accepted", e.accepted},
+                   {"reason", e.reason},
+                   {"version", e.version},
+                   {"new_version", e.new_version},
+                   {"fingerprint", e.fingerprint},
+                   {"flush", e.flush}};
+  return j.dump();
+}
+
+AsyncEvent event_from_json_line(const std::string& line) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(line);
+  } catch (const nlohmann::json::exception& ex) {
+    throw std::runtime_error(std::string("event log: not JSON: ") + ex.what());
+  }
+  AsyncEvent e;
+  try {
+    e.seq = j.at("seq").get<std::int64_t>();
+    e.task_id = j.at("task").get<std::int64_t>();
+    e.node = j.at("node").get<std::string>();
+    e.shard = j.at("shard").get<int>();
+    e.seed = j.at("seed").get<std::uint64_t>();
+    e.base_version = j.at("base_version").get<std::int64_t>();
+    e.samples = j.at("samples").get<std::int64_t>();
+    e.attack = j.at("attack").get<std::string>();
+    e.staleness = j.at("staleness").get<std::int64_t>();
+    e.weight = j.at("weight").get<double>();
+    e.accepted = j.at("accepted").get<bool>();
+    e.reason = j.at("reason").get<std::string>();
+    e.version = j.at("version").get<std::int64_t>();
+    e.new_version = j.at("new_version").get<bool>();
+    e.fingerprint = j.at("fingerprint").get<std::uint64_t>();
+    e.flush = j.value("flush", false);
+  } catch (const nlohmann::json::exception& ex) {
+    throw std::runtime_error(std::string("event log: bad event: ") + ex.what());
+  }
+  return e;
+}
+
+}  // namespace troupe::runtime

@@ -1,0 +1,125 @@
+#pragma once
+/// \file
+/// Asynchronous aggregation, free of any transport: FedAsync (Xie et al. 2019)
+/// mixes every update into the global model on arrival with weight
+/// alpha * s(tau); FedBuff (Nguyen et al. 2022) buffers staleness-weighted
+/// changes and applies them every K updates. tau is the update's staleness: the
+/// global versions made since the version it was trained from.
+///
+/// The aggregator actor and `troupe replay` run the same AsyncAggregator, and
+/// the aggregator logs every arrival (AsyncEvent), so replaying the log with
+/// the same updates gives the same model bit for bit.
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/parameters.hpp"
+#include "runtime/core/job_spec.hpp"
+
+namespace troupe::runtime {
+
+/// s(tau): how much an update that is tau versions old counts (Xie et al. 2019).
+struct StalenessFunction {
+  enum class Kind { constant, polynomial, hinge };
+  Kind kind = Kind::polynomial;
+  double a = 0.5;  ///< polynomial: exponent; hinge: slope
+  double b = 4.0;  ///< hinge: staleness tolerated without discount
+
+  /// constant: 1; polynomial: (tau + 1)^-a; hinge: 1 if tau <= b, else 1 / (a (tau - b) + 1).
+  double operator()(std::int64_t tau) const;
+
+  /// Parses "constant" | "polynomial" | "hinge"; throws std::invalid_argument otherwise.
+  static StalenessFunction parse(const std::string& kind, double a, double b);
+};
+
+struct AsyncOptions {
+  bool buffered = false;  ///< false: FedAsync; true: FedBuff
+  double alpha = 0.6;     ///< FedAsync mixing weight
+  StalenessFunction staleness;
+  int buffer_size = 5;             ///< FedBuff K
+  double server_lr = 1.0;          ///< FedBuff server learning rate eta
+  int max_staleness = 0;           ///< > 0: updates older than this are dropped
+  std::size_t versions_kept = 64;  ///< past versions held as bases (and for fetching)
+
+  /// The options of `job` (mode async or buffered).
+  static AsyncOptions from_job(const JobSpec& job);
+};
+
+/// One update as it arrives.
+struct AsyncUpdate {
+  std::int64_t task_id = 0;
+  std::string node;
+  int shard = -1;
+  std::uint64_t seed = 0;
+  std::int64_t base_version = 0;
+  std::int64_t samples = 0;
+  std::string attack;  ///< how the node altered it ("" = honest), for the log
+  const models::Parameters* params = nullptr;
+};
+
+/// What happened to one arrival: the event log's line.
+struct AsyncEvent {
+  std::int64_t seq = 0;  ///< arrival order, from 1
+  std::int64_t task_id = 0;
+  std::string node;
+  int shard = -1;
+  std::uint64_t seed = 0;
+  std::int64_t base_version = 0;
+  std::int64_t samples = 0;
+  std::string attack;
+  std::int64_t staleness = 0;
+  double weight = 0.0;  ///< FedAsync: alpha * s(tau); FedBuff: s(tau)
+  bool accepted = false;
+  std::string reason;             ///< why it was dropped
+  std::int64_t version = 0;       ///< global version after this arrival
+  bool new_version = false;       ///< this arrival made `version`
+  std::uint64_t fingerprint = 0;  ///< of `version` when new_version
+  bool flush = false;             ///< not an update: the buffer was flushed (end of job)
+};
+
+/// The global model of an asynchronous job and its recent history.
+class AsyncAggregator {
+ public:
+  AsyncAggregator(AsyncOptions options, models::Parameters initial);
+
+  /// Mixes (FedAsync) or buffers (FedBuff) one update. A dropped update
+  /// (too stale, base version no longer held, wrong layout) changes nothing
+  /// but still gets an event, accepted = false, with the reason.
+  AsyncEvent add(const AsyncUpdate& update);
+
+  /// Applies what the FedBuff buffer holds (a new version when it is not
+  /// empty; nothing for FedAsync). Logged as an event with flush = true.
+  AsyncEvent flush();
+
+  std::int64_t version() const { return version_; }
+  const models::Parameters& current() const { return *versions_.rbegin()->second; }
+  /// Version `v` when still held.
+  std::shared_ptr<const models::Parameters> get(std::int64_t v) const;
+  /// Every event so far, in arrival order.
+  const std::vector<AsyncEvent>& events() const { return events_; }
+  /// Updates waiting in the FedBuff buffer.
+  int buffered() const { return in_buffer_; }
+  const AsyncOptions& options() const { return options_; }
+
+ private:
+  void publish(models::Parameters params);
+
+  AsyncOptions options_;
+  std::map<std::int64_t, std::shared_ptr<const models::Parameters>> versions_;
+  std::int64_t version_ = 0;
+  models::Parameters buffer_;  ///< FedBuff: sum of s(tau_i) * delta_i
+  int in_buffer_ = 0;
+  std::vector<AsyncEvent> events_;
+};
+
+/// One JSON object per line: the job first ({"job": {...}}), then one event per line.
+std::string event_to_json_line(const AsyncEvent& e);
+/// Parses a line written by event_to_json_line; throws std::runtime_error naming the problem.
+AsyncEvent event_from_json_line(const std::string& line);
+
+}  // namespace troupe::runtime

@@ -1,0 +1,112 @@
+#pragma once
+/// \file
+/// Aggregation strategies: how the updates of a round become the next global
+/// model. A strategy never touches the transport: results and failures come in
+/// as arguments, and "keep the current model" (an empty optional) is a legal answer.
+/// The arithmetic lives in runtime/aggregation_math.hpp and the shared input
+/// checks in runtime/strategy_inputs.hpp; strategies only orchestrate.
+///
+/// Strategies are created by name from a registry (make_strategy). The built-ins
+/// are registered on first use; plugins add theirs with register_strategy.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/parameters.hpp"
+#include "runtime/core/job_spec.hpp"
+
+namespace troupe::runtime {
+
+/// One node's result for a round.
+struct ClientUpdate {
+  std::int64_t task_id = 0;
+  std::string node;
+  std::int64_t samples = 0;  ///< examples it trained on
+  double loss = 0.0;
+  std::int64_t base_version = 0;  ///< global version it started from
+  /// Contribution weight used by the `weighted` strategy (e.g. exp(-loss) or a
+  /// validation score); finite and >= 0 there. Other strategies ignore it.
+  double score = 1.0;
+  std::shared_ptr<const models::Parameters> params;
+};
+
+/// A task of the round that produced no update.
+struct ClientFailure {
+  std::int64_t task_id = 0;
+  std::string node;
+  std::string reason;
+};
+
+/// Settings of the built-in strategies; each strategy reads only the ones it uses.
+struct StrategyOptions {
+  /// eta: server learning rate of fedavgm, fedadam, fedyogi and fedadagrad; > 0.
+  double server_lr = 1.0;
+  /// beta: momentum of fedavgm's velocity, in [0, 1). 0 with server_lr 1 is FedAvg.
+  double server_momentum = 0.9;
+  /// First-moment decay of fedadam, fedyogi and fedadagrad, in [0, 1).
+  double beta1 = 0.9;
+  /// Second-moment decay of fedadam and fedyogi, in [0, 1).
+  double beta2 = 0.99;
+  /// Adaptivity of the adaptive optimisers: added to sqrt(v) in the denominator; > 0.
+  double tau = 1e-3;
+  /// trimmed-mean drops floor(trim_fraction * n) values at each end of every
+  /// coordinate; in [0, 0.5).
+  double trim_fraction = 0.1;
+  /// f: the number of Byzantine updates krum and multi-krum tolerate; >= 0.
+  int byzantine = 0;
+  /// m: how many of the best-scored updates multi-krum averages; 0 means n - byzantine; >= 0.
+  int multi_krum = 0;
+  /// When > 0, every update's delta (update - current) is clipped to this L2 norm
+  /// before the strategy sees it (make_strategy wraps any strategy, plugins included).
+  /// 0 turns clipping off.
+  double clip_norm = 0.0;
+
+  /// The first setting out of range, as a sentence; empty when all are valid.
+  std::string validate() const;
+};
+
+/// Turns a round's updates into the next global model. Implementations are
+/// deterministic for a given input order and never touch the transport.
+class AggregationStrategy {
+ public:
+  virtual ~AggregationStrategy() = default;
+  virtual std::string name() const = 0;
+  /// The next global model, or nothing to keep `current`. Updates arrive
+  /// in a fixed order (by shard, then task id), so the result does not depend on arrival order.
+  /// Throws std::invalid_argument for malformed input (an update of another
+  /// layout, non-float32 tensors, a negative or non-finite weight).
+  virtual std::optional<models::Parameters> aggregate(
+      const models::Parameters& current, const std::vector<ClientUpdate>& updates,
+      const std::vector<ClientFailure>& failures) = 0;
+  /// State carried between rounds (e.g. a server optimiser's moments), for
+  /// checkpoints. Empty for stateless strategies and before the first aggregation.
+  virtual std::vector<models::Parameters> state() const { return {}; }
+  /// Restores what state() returned; an empty vector resets to a fresh start.
+  /// Throws std::invalid_argument when `s` does not fit this strategy.
+  virtual void load_state(const std::vector<models::Parameters>& s);
+};
+
+/// Builds a strategy from options (make_strategy has validated them).
+using StrategyFactory = std::function<std::unique_ptr<AggregationStrategy>(const StrategyOptions&)>;
+
+/// Adds a strategy under `name` (e.g. from a plugin). Thread-safe. Throws
+/// std::invalid_argument when the name is empty or taken, or the factory is empty.
+void register_strategy(const std::string& name, StrategyFactory factory);
+
+/// Names accepted by make_strategy, sorted.
+std::vector<std::string> strategy_names();
+
+/// The strategy called `name` configured by `options`, wrapped in update
+/// clipping when options.clip_norm > 0. Throws std::invalid_argument for an
+/// unknown name (listing the known ones) or invalid options.
+std::unique_ptr<AggregationStrategy> make_strategy(const std::string& name,
+                                                   const StrategyOptions& options = {});
+
+/// The strategy settings of `job` (--server-lr, --trim-fraction, --clip-norm, ...).
+StrategyOptions strategy_options(const JobSpec& job);
+
+}  // namespace troupe::runtime

@@ -1,0 +1,26 @@
+#pragma once
+/// \file
+/// Exact allocation: the GAP as an integer programme, solved with COIN-OR CBC.
+
+#include "runtime/allocation/allocator.hpp"
+
+namespace troupe::runtime {
+
+/// Solves the request as a 0-1 integer programme with CBC (branch and cut):
+/// x[t][n] = 1 when task t runs on node n; sum_n x[t][n] = 1 (every_task) or
+/// <= 1 (at_most_once) for each task; sum_t demand(t, n)[r] x[t][n] <=
+/// capacity(n)[r] for each node and resource; objective sum value(t, n)
+/// x[t][n], maximised or minimised. Pairs that can never be used (node
+/// unavailable, demand above capacity) get no variable. The search starts
+/// from the best complete greedy allocation (priority, best-fit, regret) and
+/// stops at options.time_limit_s; the result then carries the best bound found
+/// and proved_optimal = false. When every_task cannot be met the result has
+/// proved_infeasible (or, if time ran out first, the greedy's partial answer
+/// and a note). Deterministic for a given request (one thread).
+class ExactAllocator final : public Allocator {
+ public:
+  std::string name() const override { return "exact"; }
+  Allocation allocate(const AllocationRequest& request) const override;
+};
+
+}  // namespace troupe::runtime

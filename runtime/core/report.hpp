@@ -1,0 +1,103 @@
+#pragma once
+/// \file
+/// The result of a run: configuration, every task, per-round metrics, the final
+/// model's metrics, per-node use and efficiency. Written as terminal tables and
+/// as JSON with stable top-level keys (config, tasks, rounds, final, nodes,
+/// efficiency), the one format later tools read.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "models/metrics.hpp"
+#include "runtime/core/job_spec.hpp"
+#include "runtime/core/task.hpp"
+
+namespace troupe::runtime {
+
+struct RoundRecord {
+  /// A record with the evaluation's metrics filled in.
+  static RoundRecord evaluated(int round, std::int64_t version,
+                               const models::ClassificationMetrics& m);
+
+  int round = 0;
+  std::int64_t version = 0;  ///< global model version evaluated
+  double accuracy = 0.0;
+  double precision = 0.0;
+  double recall = 0.0;
+  double f1 = 0.0;
+  double loss = 0.0;            ///< test loss of the global model
+  double train_loss = 0.0;      ///< sample-weighted mean of the nodes' training losses
+  double seconds = 0.0;         ///< round start to evaluation done
+  int updates = 0;              ///< training tasks that delivered an update
+  int failed = 0;               ///< training tasks that did not
+  int late = 0;                 ///< sync: updates that arrived after the round closed
+  int dropped = 0;              ///< updates the aggregator refused (too stale) or nodes dropped
+  double mean_staleness = 0.0;  ///< asynchronous modes: over the round's accepted updates
+};
+
+/// A global model version and the updates (training task ids) that made it.
+struct VersionRecord {
+  std::int64_t version = 0;
+  std::vector<std::int64_t> tasks;
+};
+
+/// One heartbeat's view of a node, for the report's utilisation over time.
+struct UsagePoint {
+  double t = 0.0;                      ///< seconds since the job started
+  double cpu = 0.0;                    ///< process CPU utilisation (0..1 of all cores)
+  std::uint64_t rss = 0;               ///< bytes
+  std::uint64_t memory_available = 0;  ///< bytes, system-wide
+  std::uint64_t disk_free = 0;         ///< bytes, where the node's data lives
+  double gpu = -1.0;                   ///< mean GPU utilisation (0..1); -1 unknown or no GPU
+  std::uint64_t gpu_memory_used = 0;   ///< bytes, summed over GPUs
+  std::uint64_t bytes_sent = 0;        ///< process counters at this time (cumulative)
+  std::uint64_t bytes_received = 0;
+};
+
+struct NodeRecord {
+  std::string id;
+  int tasks = 0;
+  double busy_s = 0.0;
+  double utilisation = 0.0;          ///< busy time / makespan
+  std::uint64_t bytes_sent = 0;      ///< model bytes the node sent during the job
+  std::uint64_t bytes_received = 0;  ///< model bytes the node received during the job
+  double transfer_rate = 0.0;        ///< bytes/s of its latest model fetch (0: none measured)
+  std::vector<UsagePoint> usage;     ///< heartbeat samples during the job, in time order
+};
+
+struct Efficiency {
+  double makespan_s = 0.0;         ///< first task start to last task end
+  double mean_completion_s = 0.0;  ///< mean of (finished - queued) over done tasks
+  double p95_completion_s = 0.0;
+  double utilisation = 0.0;  ///< summed busy time / (nodes x makespan)
+};
+
+struct RunReport {
+  std::string status = "ok";  ///< ok | failed
+  std::string error;          ///< why it failed
+  std::string policy;         ///< allocation policy used
+  std::string strategy;       ///< aggregation strategy used
+  JobSpec config;
+  std::vector<Task> tasks;
+  std::vector<RoundRecord> rounds;
+  std::vector<VersionRecord> versions;  ///< every global version and its updates
+  std::string mode = "sync";            ///< sync | async | buffered
+  int resumed_from_round = 0;           ///< > 0: continued from a checkpoint after this round
+  models::ClassificationMetrics final_metrics;
+  std::string model_fingerprint;  ///< hex fingerprint of the final global model
+  std::vector<NodeRecord> nodes;
+  Efficiency efficiency;
+  double wall_s = 0.0;
+};
+
+/// The versions the training tasks' updates went into (Task::version), grouped.
+std::vector<VersionRecord> versions_of(const std::vector<Task>& tasks);
+
+/// Fills `nodes` (one per id, in the given order) and `efficiency` from `tasks`.
+void summarise(RunReport& report, const std::vector<std::string>& node_ids);
+
+/// The p-th percentile (0..100) with linear interpolation; 0 for no values.
+double percentile(std::vector<double> values, double p);
+
+}  // namespace troupe::runtime

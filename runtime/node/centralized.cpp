@@ -1,0 +1,70 @@
+#include "runtime/node/centralized.hpp"
+
+#include <chrono>
+#include <numeric>
+#include <stdexcept>
+
+#include "models/trainer.hpp"
+#include "runtime/node/data_catalog.hpp"
+
+namespace troupe::runtime {
+
+RunReport train_centralized(const JobSpec& job, const RoundCallback& on_round) {
+  if (auto why = job.validate(); !why.empty()) throw std::invalid_argument(why);
+  const auto kind = *models::parse_model_kind(job.model);
+  const auto started = std::chrono::steady_clock::now();
+  auto now = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  };
+
+  DataCatalog data(job.data_dir, job.train_limit, job.test_limit);
+  auto train = data.train();
+  auto test = data.test();
+  const models::DeviceOptions device{job.device, job.threads};
+  models::LocalTrainer trainer(kind, device);
+  std::vector<std::size_t> all(train->size());
+  std::iota(all.begin(), all.end(), std::size_t{0});
+  trainer.set_data(*train, all, 0);
+  models::Evaluator evaluator(kind, device, *test);
+
+  RunReport report;
+  report.policy = "centralized";
+  report.strategy = "none";
+  report.config = job;
+  report.config.nodes = 1;
+  auto params = models::initial_parameters(kind, job.seed);
+  models::Parameters next;
+  for (int round = 1; round <= job.rounds; ++round) {
+    const double round_start = now();
+    const auto opts = train_options(job, task_seed(job.seed, round, 0));
+    Task task;
+    task.id = round;
+    task.round = round;
+    task.shard = 0;
+    task.node = "local";
+    task.priority = 1.0;
+    task.queued_at = task.assigned_at = task.started_at = round_start;
+    const auto result = trainer.train(params, opts, next);
+    std::swap(params, next);
+    task.finished_at = now();
+    task.state = TaskState::done;
+    task.samples = result.samples;
+    task.loss = result.mean_loss;
+    task.demand = static_cast<double>(result.samples_seen);
+    report.tasks.push_back(task);
+
+    const auto m = evaluator.evaluate(params);
+    auto rec = RoundRecord::evaluated(round, round, m);
+    rec.train_loss = result.mean_loss;
+    rec.updates = 1;
+    rec.seconds = now() - round_start;
+    report.rounds.push_back(rec);
+    report.final_metrics = m;
+    if (on_round) on_round(rec);
+  }
+  report.wall_s = now();
+  summarise(report, {"local"});
+  return report;
+}
+
+}  // namespace troupe::runtime

@@ -1,0 +1,65 @@
+#pragma once
+/// \file
+/// The data a process holds: the training and test sets, loaded once on first
+/// use, and their partitions over shards, computed once per specification.
+/// Thread-safe, so the embedded cluster's nodes share one copy.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <tuple>
+
+#include "models/dataset.hpp"
+#include "models/partition.hpp"
+#include "runtime/core/job_spec.hpp"
+
+namespace troupe::runtime {
+
+struct PartitionSpec {
+  std::string scheme = "iid";  ///< iid | dirichlet | labels
+  double alpha = 0.5;
+  int parts = 1;
+  std::uint64_t seed = 0;
+  int labels = 2;  ///< labels per part (scheme labels)
+
+  bool operator<(const PartitionSpec& o) const {
+    return std::tie(scheme, alpha, parts, seed, labels) <
+           std::tie(o.scheme, o.alpha, o.parts, o.seed, o.labels);
+  }
+};
+
+/// The partition a job asks for.
+PartitionSpec partition_spec(const JobSpec& job);
+
+/// Splits examples with these `labels` into `spec.parts` shards by `spec`'s
+/// scheme. Throws std::invalid_argument for an unknown scheme.
+models::Partition make_partition(const std::vector<std::uint8_t>& labels, int num_classes,
+                                 const PartitionSpec& spec);
+
+class DataCatalog {
+ public:
+  /// `train_limit`/`test_limit`: keep only the first N examples (0 = all).
+  explicit DataCatalog(std::string dir, std::int64_t train_limit = 0, std::int64_t test_limit = 0);
+
+  /// Throw models::DataError when the files are missing or malformed.
+  std::shared_ptr<const models::Dataset> train();
+  std::shared_ptr<const models::Dataset> test();
+  std::shared_ptr<const models::Partition> partition(const PartitionSpec& spec);
+
+  const std::string& dir() const { return dir_; }
+  std::int64_t train_limit() const { return train_limit_; }
+  std::int64_t test_limit() const { return test_limit_; }
+
+ private:
+  std::string dir_;
+  std::int64_t train_limit_;
+  std::int64_t test_limit_;
+  std::mutex mu_;
+  std::shared_ptr<const models::Dataset> train_;
+  std::shared_ptr<const models::Dataset> test_;
+  std::map<PartitionSpec, std::shared_ptr<const models::Partition>> partitions_;
+};
+
+}  // namespace troupe::runtime

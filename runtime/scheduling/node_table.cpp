@@ -1,0 +1,175 @@
+#include "runtime/scheduling/node_table.hpp"
+
+#include <algorithm>
+#include <iterator>
+
+namespace troupe::runtime {
+
+const char* to_string(Liveness state) {
+  return state == Liveness::alive ? "alive" : "lost";
+}
+
+const NodeEntry& NodeTable::join(const std::string& id, const NodeResources& resources,
+                                 DataPlacement data, double speed, Seconds now) {
+  auto it = nodes_.find(id);
+  if (it == nodes_.end()) {
+    order_.push_back(id);
+    it = nodes_.emplace(id, NodeEntry{}).first;
+    it->second.id = id;
+  }
+  auto& n = it->second;
+  n.resources = resources;
+  n.data = data;
+  n.speed = speed > 0.0 ? speed : 1.0;
+  n.state = Liveness::alive;
+  n.joined_at = now;
+  n.last_seen = now;
+  n.lost_reason.clear();
+  n.current_task = -1;
+  ++n.incarnation;
+  return n;
+}
+
+bool NodeTable::heartbeat(const std::string& id, const NodeUsage& usage, Seconds now) {
+  auto it = nodes_.find(id);
+  if (it == nodes_.end() || it->second.state == Liveness::lost) return false;
+  auto& n = it->second;
+  n.usage = usage;
+  n.last_seen = now;
+  if (n.history.size() >= kUsageHistory) {
+    // Keep every other sample: the series keeps its span at half the resolution.
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < n.history.size(); i += 2) n.history[kept++] = n.history[i];
+    n.history.resize(kept);
+  }
+  n.history.push_back(usage_point(now, usage));
+  return true;
+}
+
+bool NodeTable::lose(const std::string& id, const std::string& reason) {
+  auto it = nodes_.find(id);
+  if (it == nodes_.end() || it->second.state == Liveness::lost) return false;
+  it->second.state = Liveness::lost;
+  it->second.lost_reason = reason;
+  it->second.current_task = -1;
+  return true;
+}
+
+std::vector<std::string> NodeTable::expire(Seconds now) {
+  std::vector<std::string> lost;
+  for (const auto& id : order_) {
+    auto& n = nodes_.at(id);
+    if (n.state == Liveness::alive && now - n.last_seen > timeout_) {
+      n.state = Liveness::lost;
+      n.lost_reason =
+          "no heartbeat for " + std::to_string(static_cast<int>(now - n.last_seen)) + " s";
+      n.current_task = -1;
+      lost.push_back(id);
+    }
+  }
+  return lost;
+}
+
+void NodeTable::set_current_task(const std::string& id, std::int64_t task) {
+  auto it = nodes_.find(id);
+  if (it != nodes_.end()) it->second.current_task = task;
+}
+
+const NodeEntry* NodeTable::find(const std::string& id) const {
+  auto it = nodes_.find(id);
+  return it == nodes_.end() ? nullptr : &it->second;
+}
+
+std::vector<const NodeEntry*> NodeTable::alive() const {
+  std::vector<const NodeEntry*> out;
+  for (const auto& id : order_) {
+    const auto& n = nodes_.at(id);
+    if (n.state == Liveness::alive) out.push_back(&n);
+  }
+  return out;
+}
+
+std::vector<const NodeEntry*> NodeTable::all() const {
+  std::vector<const NodeEntry*> out;
+  for (const auto& id : order_) out.push_back(&nodes_.at(id));
+  return out;
+}
+
+std::size_t NodeTable::alive_count() const {
+  return alive().size();
+}
+
+UsagePoint usage_point(double t, const NodeUsage& usage) {
+  UsagePoint p;
+  p.t = t;
+  p.cpu = usage.cpu_utilisation;
+  p.rss = usage.rss;
+  p.memory_available = usage.memory_available;
+  p.disk_free = usage.disk_free;
+  double util = 0.0;
+  int known = 0;
+  for (const auto& g : usage.gpus) {
+    p.gpu_memory_used += g.memory_used;
+    if (g.utilisation >= 0.0) {
+      util += g.utilisation;
+      ++known;
+    }
+  }
+  p.gpu = known > 0 ? util / known : -1.0;
+  p.bytes_sent = usage.bytes_sent;
+  p.bytes_received = usage.bytes_received;
+  return p;
+}
+
+namespace {
+
+/// Growth of a cumulative counter over `values`; a drop (restart) starts from zero.
+std::uint64_t growth(const std::vector<std::uint64_t>& values) {
+  std::uint64_t total = 0;
+  for (std::size_t i = 1; i < values.size(); ++i)
+    total += values[i] >= values[i - 1] ? values[i] - values[i - 1] : values[i];
+  return total;
+}
+
+}  // namespace
+
+void add_node_usage(RunReport& report, const NodeTable& table, Seconds from, Seconds to) {
+  for (const auto* entry : table.all()) {
+    auto it = std::find_if(report.nodes.begin(), report.nodes.end(),
+                           [&](const NodeRecord& r) { return r.id == entry->id; });
+    if (it == report.nodes.end()) {
+      report.nodes.push_back(NodeRecord{});
+      report.nodes.back().id = entry->id;
+      it = std::prev(report.nodes.end());
+    }
+    std::vector<std::uint64_t> sent, received;
+    // The last sample before the window is the baseline of the counters.
+    const UsagePoint* before = nullptr;
+    for (const auto& p : entry->history) {
+      if (p.t < from) {
+        before = &p;
+        continue;
+      }
+      if (p.t > to) break;
+      UsagePoint q = p;
+      q.t = p.t - from;
+      it->usage.push_back(q);
+    }
+    if (before) {
+      sent.push_back(before->bytes_sent);
+      received.push_back(before->bytes_received);
+    } else {
+      sent.push_back(0);  // first heartbeat in the window: the process began in it
+      received.push_back(0);
+    }
+    for (const auto& q : it->usage) {
+      sent.push_back(q.bytes_sent);
+      received.push_back(q.bytes_received);
+    }
+    it->bytes_sent = growth(sent);
+    it->bytes_received = growth(received);
+    it->transfer_rate = entry->usage.transfer_rate;
+  }
+}
+
+}  // namespace troupe::runtime

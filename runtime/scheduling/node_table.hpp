@@ -1,0 +1,88 @@
+#pragma once
+/// \file
+/// The scheduler's view of the cluster: which nodes joined, what they have,
+/// when they were last heard from, and which are lost. Pure: the caller passes
+/// the time, so liveness rules are tested without clocks or a network.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/core/report.hpp"
+#include "runtime/core/task.hpp"
+#include "runtime/system/resources.hpp"
+
+namespace troupe::runtime {
+
+enum class Liveness : std::uint8_t { alive = 0, lost = 1 };
+const char* to_string(Liveness state);
+
+/// How a node holds data.
+struct DataPlacement {
+  int shard = -1;  ///< >= 0: holds only this shard of a `shards`-way partition
+  int shards = 0;
+};
+
+struct NodeEntry {
+  std::string id;
+  NodeResources resources;
+  NodeUsage usage;
+  DataPlacement data;
+  double speed = 1.0;
+  Liveness state = Liveness::alive;
+  Seconds joined_at = 0.0;
+  Seconds last_seen = 0.0;
+  int incarnation = 0;  ///< times it (re)joined
+  std::string lost_reason;
+  std::int64_t current_task = -1;
+  /// Heartbeat samples, `t` in the table's clock; at most kUsageHistory (older
+  /// ones are thinned out, keeping every other sample).
+  std::vector<UsagePoint> history;
+};
+
+/// Samples kept per node before the history is thinned.
+inline constexpr std::size_t kUsageHistory = 2048;
+
+/// One heartbeat as a report sample at time `t`.
+UsagePoint usage_point(double t, const NodeUsage& usage);
+
+class NodeTable {
+ public:
+  /// A node not heard from for `heartbeat_timeout` seconds is declared lost.
+  explicit NodeTable(Seconds heartbeat_timeout) : timeout_(heartbeat_timeout) {}
+
+  /// Adds a node, or brings a known one back (a restarted node re-registers).
+  /// Returns the entry.
+  const NodeEntry& join(const std::string& id, const NodeResources& resources, DataPlacement data,
+                        double speed, Seconds now);
+  /// Records a heartbeat; false for an unknown or lost node (it must re-register).
+  bool heartbeat(const std::string& id, const NodeUsage& usage, Seconds now);
+  /// Declares a node lost (connection dropped, task timed out, ...); false if unknown or already
+  /// lost.
+  bool lose(const std::string& id, const std::string& reason);
+  /// Declares lost every alive node silent for longer than the timeout; returns their ids.
+  std::vector<std::string> expire(Seconds now);
+  void set_current_task(const std::string& id, std::int64_t task);
+
+  const NodeEntry* find(const std::string& id) const;
+  /// Alive nodes in join order of their first registration.
+  std::vector<const NodeEntry*> alive() const;
+  std::vector<const NodeEntry*> all() const;
+  std::size_t alive_count() const;
+
+ private:
+  Seconds timeout_;
+  std::vector<std::string> order_;
+  std::map<std::string, NodeEntry> nodes_;
+};
+
+/// Adds each node's usage between `from` and `to` (table clock) to the
+/// report's node records: samples (times made relative to `from`), bytes sent
+/// and received in that window, and the latest transfer rate. Nodes of the
+/// table without a record get one. Counters that go down (a restarted node
+/// process) count from zero again.
+void add_node_usage(RunReport& report, const NodeTable& table, Seconds from, Seconds to);
+
+}  // namespace troupe::runtime

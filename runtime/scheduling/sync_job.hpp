@@ -1,0 +1,163 @@
+#pragma once
+/// \file
+/// The scheduling core of a synchronous job, free of any transport: it
+/// decomposes each round into tasks, has the online scheduling core
+/// (runtime::OnlineScheduler, the same one the simulator runs) place them over
+/// the nodes with the job's policy, tracks their states, re-places the runs of
+/// failed tasks and lost nodes, and collects the round's results. The scheduler actor feeds it
+/// events (task started, done, failed) and sends what it returns.
+///
+/// Round life cycle:
+///   start_next_round -> training tasks dispatched -> training_complete()
+///   -> aggregation (outside) -> evaluation task dispatched -> eval_done
+///   -> next round, until finished().
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "models/metrics.hpp"
+#include "runtime/allocation/allocator.hpp"
+#include "runtime/core/job_spec.hpp"
+#include "runtime/core/report.hpp"
+#include "runtime/core/task_tracker.hpp"
+#include "runtime/scheduling/online_scheduler.hpp"
+
+namespace troupe::runtime {
+
+/// A node as the scheduler knows it.
+struct NodeInfo {
+  std::string id;
+  double speed = 1.0;     ///< relative throughput (1 = reference)
+  int pinned_shard = -1;  ///< >= 0: the node holds only this shard's data
+};
+
+/// Attempts per shard and round (the first one plus reassignments).
+inline constexpr int kMaxAttemptsPerShard = 3;
+
+/// Headroom of per-round node capacity over the node's fair share of the work.
+inline constexpr double kCapacityHeadroom = 1.25;
+
+class SyncJob {
+ public:
+  /// `shard_sizes`: examples per shard (one shard per node slot of the job);
+  /// `test_size`: examples in the test set.
+  SyncJob(JobSpec job, std::vector<std::int64_t> shard_sizes, std::int64_t test_size,
+          std::unique_ptr<Allocator> allocator, std::vector<NodeInfo> nodes);
+
+  /// Replaces the node list; takes effect from the next round (nodes that
+  /// joined mid-round are used from then on) and for reassignments.
+  void set_nodes(std::vector<NodeInfo> nodes);
+
+  /// Continues a checkpointed job: rounds 1..`round` are done, with `records`.
+  void resume_after(int round, std::vector<RoundRecord> records);
+
+  /// Decomposes and allocates the next round at `now`. Returns the ids of the
+  /// round's training tasks that were placed, each assigned to a node; a shard
+  /// no node can train is recorded as a failed task. Throws std::runtime_error
+  /// when no training task and no evaluation task can be placed.
+  std::vector<std::int64_t> start_next_round(Seconds now);
+
+  /// Fails every unfinished task of the current round on `node`; returns their ids.
+  std::vector<std::int64_t> fail_tasks_on(const std::string& node, Seconds now,
+                                          const std::string& reason);
+
+  /// Replaces failed task `id` (of the current round) by a new task on another
+  /// node, chosen by the allocator among the current nodes except the one that
+  /// failed. Returns the new task's id, or nothing when no node can take it or
+  /// the shard ran out of attempts (kMaxAttemptsPerShard).
+  std::optional<std::int64_t> reassign(std::int64_t id, Seconds now);
+
+  /// Ids of the current round's training tasks that delivered an update.
+  std::vector<std::int64_t> accepted_updates() const;
+
+  void task_started(std::int64_t id, Seconds now);
+  void train_done(std::int64_t id, Seconds now, std::int64_t samples, double loss,
+                  Seconds busy_s = -1.0);
+  void task_failed(std::int64_t id, Seconds now, const std::string& reason);
+
+  /// All training tasks of the current round are done or failed.
+  bool training_complete() const;
+
+  /// Updates the current round waits for: --clients-per-round, or every
+  /// selected shard when that is 0.
+  int round_target() const { return round_target_; }
+  /// Seconds since the current round started.
+  Seconds round_age(Seconds now) const { return now - round_started_; }
+  /// The round may be aggregated now: every training task ended, or
+  /// round_target() updates arrived (over-selection), or the deadline passed
+  /// with at least --min-updates updates.
+  bool round_closable(Seconds now) const;
+  /// Closes the round's training: the tasks still open are cancelled (they do
+  /// not count as failed); their updates, should they come, count as late.
+  /// Returns the cancelled task ids.
+  std::vector<std::int64_t> close_training(Seconds now, const std::string& why);
+  /// A cancelled task's update arrived after its round closed.
+  void late_arrival(std::int64_t id);
+  /// True when task `id` was cancelled by close_training.
+  bool cancelled(std::int64_t id) const { return cancelled_.count(id) > 0; }
+  /// Records the aggregation of the current round: the round's tasks trained
+  /// from `base`, and the accepted ones made `made` (when `changed`).
+  void aggregated(std::int64_t base, std::int64_t made, bool changed);
+  /// Training tasks of the current round that delivered an update.
+  int updates_in_round() const;
+  /// The current round's evaluation task (the latest attempt).
+  const Task& eval_task() const { return tracker_.get(eval_id_); }
+  /// Records the evaluation of global model `version`; ends the round.
+  void eval_done(std::int64_t id, Seconds now, const models::ClassificationMetrics& metrics,
+                 std::int64_t version);
+
+  int round() const { return round_; }
+  bool finished() const { return round_ == job_.rounds && round_done_; }
+  const JobSpec& job() const { return job_; }
+  const TaskTracker& tracker() const { return tracker_; }
+  const Task& task(std::int64_t id) const { return tracker_.get(id); }
+  const std::vector<NodeInfo>& nodes() const { return nodes_; }
+  /// Records of the rounds completed so far.
+  const std::vector<RoundRecord>& rounds() const { return rounds_; }
+
+  /// The report so far; `status`/`error` describe how the job ended.
+  RunReport report(Seconds wall, const std::string& status, const std::string& error) const;
+
+ private:
+  JobSpec job_;
+  std::vector<std::int64_t> shard_sizes_;
+  std::int64_t test_size_;
+  std::unique_ptr<Allocator> allocator_;
+  std::vector<NodeInfo> nodes_;
+  TaskTracker tracker_;
+  std::vector<RoundRecord> rounds_;
+  models::ClassificationMetrics last_metrics_;
+  std::int64_t next_id_ = 1;
+  int round_ = 0;
+  bool round_done_ = true;
+  Seconds round_started_ = 0.0;
+  std::vector<std::int64_t> train_ids_;
+  std::int64_t eval_id_ = -1;
+  int round_target_ = 0;
+  std::unordered_map<std::int64_t, int> cancelled_;  ///< task id -> its round
+  std::unordered_map<int, int> late_;                ///< round -> late arrivals
+  std::set<std::int64_t> late_seen_;                 ///< cancelled tasks whose update came
+
+  /// Places one task among `candidates` with the allocator; -1 when it fits nowhere.
+  int place_one(const Task& task, const std::vector<NodeInfo>& candidates) const;
+
+  /// The online scheduling core places each round's allocatable tasks (all but
+  /// pinned shards) and their replacements: tasks arrive at round start, a
+  /// lost node's runs are re-queued, and a failed run is retried elsewhere.
+  std::unique_ptr<OnlineScheduler> online_;
+  /// Which run of the online core a tracker task is: its online id and attempt.
+  struct Run {
+    std::int64_t key = 0;
+    int attempt = 0;
+  };
+  std::unordered_map<std::int64_t, Run> runs_;
+  /// Placements made by the core that no reassign() has claimed yet, by online id.
+  std::unordered_map<std::int64_t, Decision> pending_;
+};
+
+}  // namespace troupe::runtime

@@ -1,0 +1,113 @@
+#include "runtime/system/resources.hpp"
+
+#include "runtime/system/traffic.hpp"
+
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <ctime>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <thread>
+
+namespace troupe::runtime {
+namespace {
+
+/// A field of /proc/meminfo in bytes (0 when missing).
+std::uint64_t meminfo(const std::string& key) {
+  std::ifstream in("/proc/meminfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(key + ":", 0) == 0) {
+      std::istringstream fields(line.substr(key.size() + 1));
+      std::uint64_t kb = 0;
+      fields >> kb;
+      return kb * 1024;
+    }
+  }
+  return 0;
+}
+
+double process_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+double wall_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+std::uint64_t process_rss() {
+  std::ifstream in("/proc/self/statm");
+  std::uint64_t size = 0, resident = 0;
+  if (!(in >> size >> resident)) return 0;
+  return resident * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+double process_uptime() {
+  std::ifstream stat("/proc/self/stat");
+  std::string content((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  // Field 22 (starttime, in clock ticks since boot) follows the ')' that ends the command name.
+  const auto close = content.rfind(')');
+  if (close == std::string::npos) return 0.0;
+  std::istringstream fields(content.substr(close + 2));
+  std::string field;
+  unsigned long long start_ticks = 0;
+  for (int i = 3; i <= 22 && fields >> field; ++i)
+    if (i == 22) start_ticks = std::stoull(field);
+  std::ifstream up("/proc/uptime");
+  double uptime = 0.0;
+  if (!(up >> uptime)) return 0.0;
+  return uptime - static_cast<double>(start_ticks) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+NodeResources probe_resources(const std::string& data_dir) {
+  NodeResources r;
+  r.cores = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  r.memory_total = meminfo("MemTotal");
+  r.memory_available = meminfo("MemAvailable");
+  r.disk_free = disk_free(data_dir);
+  r.gpus = probe_gpus(&r.gpu_note);
+  return r;
+}
+
+std::uint64_t disk_free(const std::string& path) {
+  struct statvfs fs {};
+  if (statvfs(path.empty() ? "." : path.c_str(), &fs) != 0) return 0;
+  return static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
+}
+
+UsageSampler::UsageSampler(std::string disk_path, std::shared_ptr<const TrafficMeter> traffic,
+                           bool cuda_fallback)
+    : last_cpu_s_(process_cpu_seconds()),
+      last_wall_s_(wall_seconds()),
+      disk_path_(std::move(disk_path)),
+      traffic_(std::move(traffic)),
+      cuda_fallback_(cuda_fallback) {}
+
+NodeUsage UsageSampler::sample() {
+  NodeUsage u;
+  const double cpu = process_cpu_seconds();
+  const double wall = wall_seconds();
+  const double cores = static_cast<double>(std::max(1U, std::thread::hardware_concurrency()));
+  if (wall > last_wall_s_) u.cpu_utilisation = (cpu - last_cpu_s_) / (wall - last_wall_s_) / cores;
+  last_cpu_s_ = cpu;
+  last_wall_s_ = wall;
+  u.rss = process_rss();
+  u.memory_available = meminfo("MemAvailable");
+  u.disk_free = disk_free(disk_path_);
+  u.gpus = sample_gpus(cuda_fallback_);
+  if (traffic_) {
+    u.bytes_sent = traffic_->sent();
+    u.bytes_received = traffic_->received();
+    u.transfer_rate = traffic_->transfer_rate();
+  }
+  return u;
+}
+
+}  // namespace troupe::runtime

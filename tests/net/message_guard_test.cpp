@@ -1,0 +1,313 @@
+// The message-size guard in front of CAF's BASP port, against a plain TCP
+// "upstream" that records what reaches it (no CAF needed).
+#include "net/message_guard.hpp"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace std::chrono_literals;
+using troupe::actors::MessageGuard;
+using troupe::actors::MessageGuardOptions;
+
+namespace {
+
+/// A BASP-framed message: 32-byte header announcing `payload.size()`, then the payload.
+std::string frame(const std::string& payload, std::uint32_t announced) {
+  std::string h(32, '\0');
+  h[0] = 1;
+  for (int i = 0; i < 4; ++i) h[4 + i] = static_cast<char>((announced >> (24 - 8 * i)) & 0xff);
+  return h + payload;
+}
+std::string frame(const std::string& payload) {
+  return frame(payload, static_cast<std::uint32_t>(payload.size()));
+}
+
+/// Accepts connections on 127.0.0.1, records every byte received (all
+/// connections together) and answers each connection's first bytes with "ack".
+class Upstream {
+ public:
+  Upstream() {
+    listener_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(listener_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    listen(listener_, 16);
+    socklen_t len = sizeof a;
+    getsockname(listener_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] { run(); });
+  }
+  ~Upstream() {
+    stop_ = true;
+    thread_.join();
+    close(listener_);
+    for (int fd : fds_) close(fd);
+  }
+  std::uint16_t port() const { return port_; }
+  std::string received() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return received_;
+  }
+  bool wait_for_size(std::size_t n, std::chrono::milliseconds limit = 5s) {
+    const auto until = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < until) {
+      if (received().size() >= n) return true;
+      std::this_thread::sleep_for(10ms);
+    }
+    return false;
+  }
+
+ private:
+  void run() {
+    std::vector<bool> answered;
+    while (!stop_) {
+      std::vector<pollfd> p{{listener_, POLLIN, 0}};
+      for (int fd : fds_) p.push_back({fd, POLLIN, 0});
+      if (poll(p.data(), p.size(), 20) <= 0) continue;
+      if (p[0].revents & POLLIN) {
+        fds_.push_back(accept(listener_, nullptr, nullptr));
+        answered.push_back(false);
+      }
+      for (std::size_t i = 1; i < p.size(); ++i) {
+        if (!(p[i].revents & (POLLIN | POLLHUP))) continue;
+        char buf[65536];
+        const auto n = recv(fds_[i - 1], buf, sizeof buf, 0);
+        if (n <= 0) continue;
+        {
+          std::lock_guard<std::mutex> lock(mutex_);
+          received_.append(buf, static_cast<std::size_t>(n));
+        }
+        if (!answered[i - 1]) {
+          answered[i - 1] = true;
+          send(fds_[i - 1], "ack", 3, MSG_NOSIGNAL);
+        }
+      }
+    }
+  }
+  int listener_ = -1;
+  std::uint16_t port_ = 0;
+  std::vector<int> fds_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  std::mutex mutex_;
+  std::string received_;
+};
+
+int connect_to(std::uint16_t port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+void send_all(int fd, const std::string& bytes) {
+  std::size_t sent = 0;
+  while (sent < bytes.size()) {
+    const auto n = send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) return;
+    sent += static_cast<std::size_t>(n);
+  }
+}
+
+/// Whether the peer closed `fd` within `limit` (reads and drops what comes).
+bool closed_by_peer(int fd, std::chrono::milliseconds limit = 3s) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < until) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 20) > 0) {
+      char buf[256];
+      const auto n = recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) return true;
+    }
+  }
+  return false;
+}
+
+struct Log {
+  std::mutex mutex;
+  std::vector<std::string> lines;
+  std::function<void(const std::string&)> sink() {
+    return [this](const std::string& l) {
+      std::lock_guard<std::mutex> lock(mutex);
+      lines.push_back(l);
+    };
+  }
+  std::string all() {
+    std::lock_guard<std::mutex> lock(mutex);
+    std::string out;
+    for (auto& l : lines) out += l + "\n";
+    return out;
+  }
+};
+
+MessageGuardOptions options_for(const Upstream& up, Log& log) {
+  MessageGuardOptions o;
+  o.host = "127.0.0.1";
+  o.upstream_port = up.port();
+  o.max_message = 1 << 20;
+  o.max_in_flight = 2 << 20;
+  o.log = log.sink();
+  return o;
+}
+
+}  // namespace
+
+TEST(MessageGuard, RelaysFramedMessagesBothWaysUnchanged) {
+  Upstream up;
+  Log log;
+  MessageGuard guard(options_for(up, log));
+  ASSERT_NE(guard.port(), 0);
+  const int fd = connect_to(guard.port());
+  ASSERT_GE(fd, 0);
+  std::string stream;
+  for (int i = 0; i < 50; ++i) {
+    std::string payload(static_cast<std::size_t>(i * 4099 % 300000), '\0');
+    for (std::size_t k = 0; k < payload.size(); ++k) payload[k] = static_cast<char>(k * 31 + i);
+    stream += frame(payload);
+  }
+  stream += frame("");  // a header without payload
+  send_all(fd, stream);
+  ASSERT_TRUE(up.wait_for_size(stream.size())) << up.received().size() << " of " << stream.size();
+  EXPECT_EQ(up.received(), stream);
+  char reply[3] = {};
+  ASSERT_EQ(recv(fd, reply, 3, MSG_WAITALL), 3);
+  EXPECT_EQ(std::string(reply, 3), "ack");
+  close(fd);
+  EXPECT_TRUE(log.all().empty()) << log.all();
+  EXPECT_EQ(guard.stats().refused, 0u);
+  EXPECT_EQ(guard.stats().bytes_from_peers, stream.size());
+}
+
+TEST(MessageGuard, AHeaderOverTheLimitClosesTheConnectionBeforeUpstreamSeesIt) {
+  Upstream up;
+  Log log;
+  MessageGuard guard(options_for(up, log));
+  const int fd = connect_to(guard.port());
+  const auto ok = frame(std::string(1000, 'a'));
+  send_all(fd, ok + frame("", 0xfffffff0u) + std::string(4096, 'x'));
+  EXPECT_TRUE(closed_by_peer(fd));
+  close(fd);
+  EXPECT_TRUE(up.wait_for_size(ok.size()));
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(up.received(), ok);  // the message before the forged header only
+  EXPECT_NE(log.all().find("over the limit of 1.0 MiB"), std::string::npos) << log.all();
+  EXPECT_NE(log.all().find("127.0.0.1:"), std::string::npos) << log.all();
+  EXPECT_EQ(guard.stats().refused, 1u);
+  // Other connections are unaffected.
+  const int other = connect_to(guard.port());
+  send_all(other, frame("after"));
+  EXPECT_TRUE(up.wait_for_size(ok.size() + 32 + 5));
+  close(other);
+}
+
+TEST(MessageGuard, AnnouncedBytesOfAllConnectionsStayWithinTheInFlightBudget) {
+  Upstream up;
+  Log log;
+  auto o = options_for(up, log);
+  o.max_message = 1000;
+  o.max_in_flight = 1500;
+  MessageGuard guard(o);
+  const int a = connect_to(guard.port());
+  const int b = connect_to(guard.port());
+  const std::string pa(1000, 'a'), pb(1000, 'b');
+  send_all(a, frame(pa).substr(0, 32 + 500));  // a holds 1000 of the budget
+  ASSERT_TRUE(up.wait_for_size(32 + 500));
+  // The guard publishes its counters after relaying: wait for them.
+  for (int i = 0; i < 100 && guard.stats().in_flight != 1000u; ++i)
+    std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(guard.stats().in_flight, 1000u);
+  send_all(b, frame(pb));  // would make 2000 > 1500: held back whole
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(up.received().size(), 32u + 500u);
+  send_all(a, pa.substr(500));  // a completes; b may go
+  ASSERT_TRUE(up.wait_for_size(2 * (32 + 1000)));
+  const auto got = up.received();
+  EXPECT_EQ(got.substr(0, 32 + 1000), frame(pa));
+  EXPECT_EQ(got.substr(32 + 1000), frame(pb));
+  std::this_thread::sleep_for(150ms);
+  EXPECT_EQ(guard.stats().in_flight, 0u);
+  close(a);
+  close(b);
+}
+
+TEST(MessageGuard, AStalledMessageIsClosedAndReleasesItsShare) {
+  Upstream up;
+  Log log;
+  auto o = options_for(up, log);
+  o.stall_timeout_s = 0.3;
+  MessageGuard guard(o);
+  const int fd = connect_to(guard.port());
+  send_all(fd, frame(std::string(1000, 'z')).substr(0, 100));
+  EXPECT_TRUE(closed_by_peer(fd, 3s));
+  close(fd);
+  EXPECT_NE(log.all().find("stalled"), std::string::npos) << log.all();
+  std::this_thread::sleep_for(150ms);
+  EXPECT_EQ(guard.stats().in_flight, 0u);
+}
+
+TEST(MessageGuard, ConnectionsBeyondTheMaximumAreRefused) {
+  Upstream up;
+  Log log;
+  auto o = options_for(up, log);
+  o.max_connections = 2;
+  MessageGuard guard(o);
+  const int a = connect_to(guard.port()), b = connect_to(guard.port());
+  std::this_thread::sleep_for(200ms);
+  const int c = connect_to(guard.port());
+  EXPECT_TRUE(closed_by_peer(c));
+  EXPECT_FALSE(closed_by_peer(a, 200ms));
+  EXPECT_NE(log.all().find("2 connections are open"), std::string::npos) << log.all();
+  close(a);
+  close(b);
+  close(c);
+}
+
+TEST(MessageGuard, AnAddressInUseIsAClearError) {
+  Upstream up;
+  Log log;
+  MessageGuard first(options_for(up, log));
+  auto o = options_for(up, log);
+  o.port = first.port();
+  try {
+    MessageGuard second(o);
+    FAIL() << "a second guard listened on the same port";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot listen on 127.0.0.1:"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(MessageGuard, UnusableTlsFilesAreAClearError) {
+  Upstream up;
+  Log log;
+  auto o = options_for(up, log);
+  o.tls_cert = "/nonexistent/cert.pem";
+  o.tls_key = "/nonexistent/key.pem";
+  o.tls_ca = "/nonexistent/ca.pem";
+  try {
+    MessageGuard guard(o);
+    FAIL() << "a guard started with missing TLS files";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("TLS set-up failed"), std::string::npos) << e.what();
+  }
+  o.tls_ca.clear();
+  EXPECT_THROW(MessageGuard{o}, std::runtime_error);
+}

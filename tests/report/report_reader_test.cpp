@@ -1,0 +1,69 @@
+// Reading JSON run reports back: round trip, tolerance to added and missing keys, clear errors.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "report/report_json.hpp"
+#include "report/report_reader.hpp"
+#include "runtime/core/input_error.hpp"
+#include "sample_run.hpp"
+
+namespace troupe::runtime {
+namespace {
+
+TEST(ReportReader, ReadsBackWhatToJsonWrote) {
+  const RunReport original = test::sample_run();
+  const RunReport read = report_from_json(to_json(original));
+  EXPECT_EQ(to_json(read), to_json(original));
+  ASSERT_EQ(read.tasks.size(), original.tasks.size());
+  EXPECT_EQ(read.tasks[3].started_at, kNever);  // null stays "never"
+  EXPECT_EQ(read.tasks[3].state, TaskState::failed);
+  EXPECT_EQ(read.final_metrics.num_classes, 2);
+  EXPECT_EQ(read.final_metrics.at(1, 0), 3);
+}
+
+TEST(ReportReader, IgnoresUnknownKeysAndDefaultsMissingOnes) {
+  auto doc = nlohmann::json::parse(to_json(test::sample_run()));
+  doc["mode"] = "async";
+  doc["rounds"][0]["staleness"] = 3;
+  doc["config"]["future_option"] = {1, 2};
+  doc["final"].erase("confusion");
+  doc.erase("efficiency");
+  doc["tasks"][0].erase("samples");
+  const RunReport read = report_from_json(doc.dump());
+  EXPECT_EQ(read.rounds.size(), 2u);
+  EXPECT_DOUBLE_EQ(read.rounds[1].accuracy, 0.8125);
+  EXPECT_EQ(read.final_metrics.num_classes, 0);
+  EXPECT_EQ(read.efficiency.makespan_s, 0.0);
+  EXPECT_EQ(read.tasks[0].samples, 0);
+}
+
+TEST(ReportReader, MalformedInputIsAnInputErrorNamingTheKey) {
+  const auto message = [](const std::string& text) {
+    try {
+      report_from_json(text, "run.json");
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(message("{\"rounds\": [").find("run.json:0: not valid JSON"), std::string::npos);
+  EXPECT_NE(message("[1, 2]").find("expected a JSON object"), std::string::npos);
+  EXPECT_NE(message("{\"hello\": 1}").find("not a troupe run report"), std::string::npos);
+  EXPECT_NE(message("{\"rounds\": 3}").find("'report.rounds': expected an array"),
+            std::string::npos);
+  EXPECT_NE(message("{\"rounds\": [{\"accuracy\": \"high\"}]}")
+                .find("'rounds[0].accuracy': expected a number"),
+            std::string::npos);
+  EXPECT_NE(message("{\"tasks\": [{\"kind\": \"sleep\"}]}").find("unknown task kind 'sleep'"),
+            std::string::npos);
+  EXPECT_NE(message("{\"final\": {\"confusion\": [[1, 2], [3]]}}").find("final.confusion[1]"),
+            std::string::npos);
+}
+
+TEST(ReportReader, AMissingFileIsAnInputError) {
+  EXPECT_THROW(read_report_file("/nonexistent/run.json"), InputError);
+}
+
+}  // namespace
+}  // namespace troupe::runtime

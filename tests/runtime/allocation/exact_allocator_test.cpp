@@ -1,0 +1,95 @@
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "runtime/allocation/allocation_instances.hpp"
+#include "runtime/allocation/exact_allocator.hpp"
+
+using namespace troupe::runtime;
+using troupe::test::brute_force_optimum;
+using troupe::test::random_gap;
+using troupe::test::random_request;
+
+namespace {
+
+constexpr double kTolerance = 1e-6;
+
+bool at_least_as_good(Sense sense, double a, double b) {
+  return sense == Sense::maximise ? a >= b - kTolerance : a <= b + kTolerance;
+}
+
+}  // namespace
+
+TEST(ExactAllocator, MatchesBruteForceOnSmallSimpleInstances) {
+  std::mt19937_64 rng(11);
+  for (int i = 0; i < 60; ++i) {
+    const auto req =
+        random_request(rng, 1 + static_cast<int>(rng() % 7), 1 + static_cast<int>(rng() % 3));
+    const auto a = ExactAllocator{}.allocate(req);
+    const auto best = brute_force_optimum(req);
+    ASSERT_TRUE(best.has_value());
+    EXPECT_TRUE(a.proved_optimal) << "instance " << i << ": " << a.note << " status " << a.placed();
+    EXPECT_NEAR(a.objective, *best, kTolerance) << "instance " << i;
+    EXPECT_EQ(check_allocation(req, a), "");
+  }
+}
+
+TEST(ExactAllocator, MatchesBruteForceOnSmallGapInstancesInBothSenses) {
+  std::mt19937_64 rng(12);
+  for (int i = 0; i < 60; ++i) {
+    const Sense sense = i % 2 ? Sense::minimise : Sense::maximise;
+    const auto req = random_gap(rng, 2 + static_cast<int>(rng() % 6),
+                                1 + static_cast<int>(rng() % 3), AllocationOptions::gap(sense));
+    const auto a = ExactAllocator{}.allocate(req);
+    const auto best = brute_force_optimum(req);
+    if (!best) {
+      EXPECT_TRUE(a.proved_infeasible) << "instance " << i;
+      continue;
+    }
+    ASSERT_TRUE(a.proved_optimal) << "instance " << i << ": " << a.note;
+    EXPECT_TRUE(a.complete());
+    EXPECT_NEAR(a.objective, *best, kTolerance) << "instance " << i;
+    ASSERT_TRUE(a.bound.has_value());
+    EXPECT_NEAR(a.gap(), 0.0, kTolerance);
+  }
+}
+
+TEST(ExactAllocator, NoHeuristicBeatsTheProvedOptimum) {
+  std::mt19937_64 rng(13);
+  for (int i = 0; i < 40; ++i) {
+    const Sense sense = i % 2 ? Sense::minimise : Sense::maximise;
+    auto req = i % 3 == 0 ? random_request(rng, 12, 4)
+                          : random_gap(rng, 20, 4, AllocationOptions::gap(sense));
+    const auto optimum = ExactAllocator{}.allocate(req);
+    if (optimum.proved_infeasible) continue;
+    ASSERT_TRUE(optimum.proved_optimal) << "instance " << i;
+    for (const auto& name : allocator_names()) {
+      const auto h = make_allocator(name)->allocate(req);
+      const bool valid = req.options.placement == Placement::at_most_once || h.complete();
+      if (!valid) continue;
+      EXPECT_TRUE(at_least_as_good(req.options.sense, optimum.objective, h.objective))
+          << name << " on instance " << i;
+    }
+  }
+}
+
+TEST(ExactAllocator, ReportsAnInfeasibleEveryTaskRequestClearly) {
+  AllocationRequest req;
+  req.options = AllocationOptions::gap(Sense::minimise);
+  req.tasks = {TaskDemand::simple(0, 1.0, 3.0), TaskDemand::simple(1, 1.0, 3.0)};
+  req.nodes = {NodeCapacity::simple("a", 4.0)};
+  const auto a = ExactAllocator{}.allocate(req);
+  EXPECT_TRUE(a.proved_infeasible);
+  EXPECT_FALSE(a.proved_optimal);
+  EXPECT_NE(a.note, "");
+}
+
+TEST(ExactAllocator, AtMostOncePlacementLeavesAnUnprofitableTaskOut) {
+  // Placing the second task would cost, so the maximum leaves it unplaced.
+  AllocationRequest req;
+  req.tasks = {TaskDemand::simple(0, 3.0, 1.0), TaskDemand::simple(1, -2.0, 1.0)};
+  req.nodes = {NodeCapacity::simple("a", 4.0)};
+  const auto a = ExactAllocator{}.allocate(req);
+  EXPECT_EQ(a.node_of_task, (std::vector<int>{0, Allocation::kUnplaced}));
+  EXPECT_DOUBLE_EQ(a.objective, 3.0);
+}

@@ -1,0 +1,168 @@
+#include "runtime/io/checkpoint.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "test_util.hpp"
+
+using troupe::models::DType;
+using troupe::models::Parameters;
+using namespace troupe::runtime;
+using troupe::test::TempDir;
+
+namespace {
+
+Parameters params(float scale, std::int64_t n = 10) {
+  Parameters p;
+  p.add("w", DType::float32, {n});
+  p.add("steps", DType::int64, {1});
+  for (std::int64_t i = 0; i < n; ++i) p.float_data()[i] = scale * static_cast<float>(i);
+  return p;
+}
+
+Checkpoint sample() {
+  Checkpoint cp;
+  cp.job.name = "ckpt-test";
+  cp.job.rounds = 12;
+  cp.job.model = "mlp";
+  cp.job.lr = 0.125;
+  cp.mode = "sync";
+  cp.model = params(0.25F, 1000);
+  cp.version = 7;
+  cp.round = 6;
+  cp.strategy_state = {params(1.0F), params(-2.0F)};
+  RoundRecord r;
+  r.round = 6;
+  r.version = 7;
+  r.accuracy = 0.8125;
+  cp.rounds = {r};
+  cp.applied_updates = {3, 5, 8, 13};
+  cp.async_events = 99;
+  return cp;
+}
+
+std::string read_error(const std::string& dir) {
+  try {
+    read_checkpoint(dir);
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+std::string file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+void write_bytes(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+}
+
+}  // namespace
+
+TEST(Checkpoint, RoundTripsEveryField) {
+  TempDir dir;
+  const auto cp = sample();
+  write_checkpoint(dir.file("ck"), cp);
+  const auto got = read_checkpoint(dir.file("ck"));
+  EXPECT_EQ(got.job.name, "ckpt-test");
+  EXPECT_EQ(got.job.rounds, 12);
+  EXPECT_DOUBLE_EQ(got.job.lr, 0.125);
+  EXPECT_EQ(got.mode, "sync");
+  EXPECT_EQ(got.model.tensors, cp.model.tensors);
+  EXPECT_EQ(got.model.bytes, cp.model.bytes);
+  EXPECT_EQ(got.version, 7);
+  EXPECT_EQ(got.round, 6);
+  ASSERT_EQ(got.strategy_state.size(), 2u);
+  EXPECT_EQ(got.strategy_state[1].bytes, cp.strategy_state[1].bytes);
+  ASSERT_EQ(got.rounds.size(), 1u);
+  EXPECT_DOUBLE_EQ(got.rounds[0].accuracy, 0.8125);
+  EXPECT_EQ(got.applied_updates, cp.applied_updates);
+  EXPECT_EQ(got.async_events, 99);
+}
+
+TEST(Checkpoint, ANewCheckpointReplacesTheOldOneAndLeavesNoTemporaryFile) {
+  TempDir dir;
+  auto cp = sample();
+  write_checkpoint(dir.path().string(), cp);
+  cp.version = 8;
+  write_checkpoint(dir.path().string(), cp);
+  EXPECT_EQ(read_checkpoint(dir.path().string()).version, 8);
+  EXPECT_FALSE(std::filesystem::exists(checkpoint_path(dir.path().string()) + ".tmp"));
+}
+
+TEST(Checkpoint, AMissingCheckpointIsAClearError) {
+  TempDir dir;
+  EXPECT_NE(read_error(dir.path().string()).find("cannot open"), std::string::npos);
+}
+
+TEST(Checkpoint, EveryTruncationIsRejected) {
+  TempDir dir;
+  const auto d = dir.path().string();
+  write_checkpoint(d, sample());
+  const auto path = checkpoint_path(d);
+  const auto full = file_bytes(path);
+  // Every length from empty to one byte short; long files step through.
+  const std::size_t step = std::max<std::size_t>(1, full.size() / 500);
+  for (std::size_t len = 0; len < full.size(); len += (len < 64 ? 1 : step)) {
+    write_bytes(path, full.substr(0, len));
+    const auto why = read_error(d);
+    EXPECT_FALSE(why.empty()) << "length " << len << " was accepted";
+    EXPECT_NE(why.find(path), std::string::npos) << why;
+  }
+}
+
+TEST(Checkpoint, EverySingleBitFlipIsRejected) {
+  TempDir dir;
+  const auto d = dir.path().string();
+  auto cp = sample();
+  cp.model = params(0.5F, 8);  // a small file, so that every bit is tried
+  write_checkpoint(d, cp);
+  const auto path = checkpoint_path(d);
+  const auto full = file_bytes(path);
+  int accepted = 0;
+  for (std::size_t byte = 0; byte < full.size(); ++byte) {
+    // Reserved header fields (bytes 12..15 and 28..31) are not checked.
+    if ((byte >= 12 && byte < 16) || (byte >= 28 && byte < 32)) continue;
+    for (int bit = 0; bit < 8; ++bit) {
+      auto flipped = full;
+      flipped[byte] = static_cast<char>(flipped[byte] ^ (1 << bit));
+      write_bytes(path, flipped);
+      if (read_error(d).empty()) ++accepted;
+    }
+  }
+  EXPECT_EQ(accepted, 0);
+}
+
+TEST(Checkpoint, AFileOfAnotherKindOrVersionIsNamedAsSuch) {
+  TempDir dir;
+  const auto d = dir.path().string();
+  write_bytes(checkpoint_path(d), std::string(64, 'x'));
+  EXPECT_NE(read_error(d).find("bad magic"), std::string::npos);
+  write_checkpoint(d, sample());
+  auto bytes = file_bytes(checkpoint_path(d));
+  bytes[8] = 2;  // format version 2
+  write_bytes(checkpoint_path(d), bytes);
+  EXPECT_NE(read_error(d).find("format version 2"), std::string::npos) << read_error(d);
+}
+
+TEST(Checkpoint, AnInconsistentModelIsNeitherWrittenNorRead) {
+  TempDir dir;
+  auto cp = sample();
+  cp.model.bytes.pop_back();
+  EXPECT_THROW(write_checkpoint(dir.path().string(), cp), std::runtime_error);
+}
+
+TEST(Checkpoint, AnUnwritableDirectoryIsAClearError) {
+  TempDir dir;
+  write_bytes(dir.file("file"), "x");  // a file where the directory should be
+  try {
+    write_checkpoint(dir.file("file"), sample());
+    FAIL() << "no error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("checkpoint"), std::string::npos) << e.what();
+  }
+}

@@ -1,8 +1,0 @@
-// A test plugin whose entry point fails.
-#include <stdexcept>
-
-#include "runtime/plugin.hpp"
-
-TROUPE_PLUGIN_INIT() {
-  throw std::runtime_error("the test plugin refuses to start");
-}

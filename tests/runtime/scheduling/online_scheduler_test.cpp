@@ -1,0 +1,151 @@
+#include <gtest/gtest.h>
+
+#include "runtime/allocation/priority_allocator.hpp"
+#include "runtime/scheduling/online_scheduler.hpp"
+
+using namespace troupe::runtime;
+
+namespace {
+
+TaskDemand task(std::int64_t id, double priority, double cpu,
+                std::optional<double> deadline = std::nullopt) {
+  auto t = TaskDemand::simple(id, priority, cpu);
+  t.deadline = deadline;
+  return t;
+}
+
+int count(const std::vector<Decision>& ds, Decision::Kind kind) {
+  int n = 0;
+  for (const auto& d : ds) n += d.kind == kind ? 1 : 0;
+  return n;
+}
+
+class SchedulerTest : public ::testing::Test {
+ protected:
+  PriorityAllocator policy;
+};
+
+}  // namespace
+
+TEST_F(SchedulerTest, AssignsWhatFitsAndQueuesTheRestByPriority) {
+  OnlineScheduler s(policy);
+  s.node_joined(NodeCapacity::simple("a", 4.0), 0.0);
+  s.task_arrived(task(1, 1.0, 3.0), 0.0);
+  s.task_arrived(task(2, 9.0, 3.0), 0.0);
+  const auto d = s.decide(0.0);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].task, 2);  // the higher priority goes first
+  EXPECT_EQ(d[0].node, "a");
+  EXPECT_EQ(s.queued(), 1u);
+}
+
+TEST_F(SchedulerTest, ReleasesTheReservationOnCompletion) {
+  OnlineScheduler s(policy);
+  s.node_joined(NodeCapacity::simple("a", 4.0), 0.0);
+  s.task_arrived(task(1, 1.0, 3.0), 0.0);
+  s.task_arrived(task(2, 1.0, 3.0), 0.0);
+  auto d = s.decide(0.0);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_TRUE(s.task_started(d[0].task, d[0].attempt, 0.0));
+  EXPECT_TRUE(s.task_completed(d[0].task, d[0].attempt, 5.0));
+  d = s.decide(5.0);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_NE(d[0].task, 1 == d[0].task ? 2 : 1);
+  EXPECT_EQ(s.open_tasks(), 1u);
+}
+
+TEST_F(SchedulerTest, RequeuesAFailedRunAndDropsTheTaskAfterMaxAttempts) {
+  SchedulerOptions options;
+  options.max_attempts = 2;
+  OnlineScheduler s(policy, options);
+  s.node_joined(NodeCapacity::simple("a", 4.0), 0.0);
+  s.task_arrived(task(1, 1.0, 3.0), 0.0);
+  for (int run = 1; run <= 2; ++run) {
+    const auto d = s.decide(run);
+    ASSERT_EQ(count(d, Decision::Kind::assign), 1) << "run " << run;
+    EXPECT_EQ(d[0].attempt, run);
+    s.task_started(1, run, run);
+    EXPECT_TRUE(s.task_failed(1, run, run + 0.5));
+  }
+  const auto d = s.decide(3.0);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].kind, Decision::Kind::drop);
+  EXPECT_EQ(s.tasks()[0].state, RunState::failed);
+  EXPECT_EQ(s.open_tasks(), 0u);
+}
+
+TEST_F(SchedulerTest, IgnoresEventsFromAStaleRun) {
+  OnlineScheduler s(policy);
+  s.node_joined(NodeCapacity::simple("a", 4.0), 0.0);
+  s.task_arrived(task(1, 1.0, 3.0), 0.0);
+  s.decide(0.0);
+  s.task_started(1, 1, 0.0);
+  s.task_failed(1, 1, 1.0);
+  s.decide(1.0);                              // second run
+  EXPECT_FALSE(s.task_completed(1, 1, 2.0));  // the first run cannot complete
+  EXPECT_TRUE(s.task_completed(1, 2, 3.0));
+  EXPECT_FALSE(s.task_completed(1, 2, 4.0));  // nor can a run complete twice
+  EXPECT_FALSE(s.task_completed(99, 1, 4.0));
+}
+
+TEST_F(SchedulerTest, MovesTheTasksOfALostNodeElsewhere) {
+  OnlineScheduler s(policy);
+  s.node_joined(NodeCapacity::simple("a", 4.0), 0.0);
+  s.task_arrived(task(1, 1.0, 3.0), 0.0);
+  auto d = s.decide(0.0);
+  s.task_started(1, d[0].attempt, 0.0);
+  s.node_joined(NodeCapacity::simple("b", 4.0), 1.0);
+  EXPECT_TRUE(s.node_left("a", 2.0));
+  d = s.decide(2.0);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].node, "b");
+  EXPECT_FALSE(s.task_completed(1, 1, 3.0));  // the lost run
+}
+
+TEST_F(SchedulerTest, TreatsANodeWithoutHeartbeatsAsLost) {
+  SchedulerOptions options;
+  options.heartbeat_timeout_s = 10.0;
+  OnlineScheduler s(policy, options);
+  s.node_joined(NodeCapacity::simple("a", 4.0), 0.0);
+  s.node_joined(NodeCapacity::simple("b", 4.0), 0.0);
+  s.heartbeat("b", 8.0);
+  s.decide(15.0);
+  EXPECT_FALSE(s.nodes()[0].alive);
+  EXPECT_TRUE(s.nodes()[1].alive);
+}
+
+TEST_F(SchedulerTest, CancelsAndReassignsARunPastItsDeadline) {
+  OnlineScheduler s(policy);
+  s.node_joined(NodeCapacity::simple("slow", 4.0), 0.0);
+  s.task_arrived(task(1, 1.0, 3.0, 5.0), 0.0);
+  auto d = s.decide(0.0);
+  s.task_started(1, d[0].attempt, 0.0);
+  d = s.decide(6.0);
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d[0].kind, Decision::Kind::cancel);
+  EXPECT_EQ(d[1].kind, Decision::Kind::assign);
+  EXPECT_EQ(d[1].attempt, 2);
+  EXPECT_TRUE(s.tasks()[0].deadline_missed);
+}
+
+TEST_F(SchedulerTest, OnlyCountsAMissWhenReassignmentIsOff) {
+  SchedulerOptions options;
+  options.reassign_on_deadline_miss = false;
+  OnlineScheduler s(policy, options);
+  s.node_joined(NodeCapacity::simple("a", 4.0), 0.0);
+  s.task_arrived(task(1, 1.0, 3.0, 5.0), 0.0);
+  auto d = s.decide(0.0);
+  s.task_started(1, d[0].attempt, 0.0);
+  EXPECT_TRUE(s.decide(6.0).empty());
+  EXPECT_TRUE(s.task_completed(1, 1, 7.0));
+  EXPECT_TRUE(s.tasks()[0].deadline_missed);
+}
+
+TEST_F(SchedulerTest, RefusesDuplicateTasksAndUnknownNodes) {
+  OnlineScheduler s(policy);
+  EXPECT_TRUE(s.task_arrived(task(1, 1.0, 1.0), 0.0));
+  EXPECT_FALSE(s.task_arrived(task(1, 1.0, 1.0), 0.0));
+  EXPECT_FALSE(s.node_left("nobody", 0.0));
+  EXPECT_FALSE(s.heartbeat("nobody", 0.0));
+  EXPECT_TRUE(s.decide(0.0).empty());  // no nodes: nothing to decide
+}
