@@ -4,7 +4,7 @@
 #   scripts/sanitize.sh            AddressSanitizer + UndefinedBehaviorSanitizer
 #                                  into build-asan/, then ctest (every suite)
 #   scripts/sanitize.sh tsan       ThreadSanitizer into build-tsan/, then the
-#                                  actor tests (actors_test) only
+#                                  actor and guard tests (actors_test, net_test) only
 #
 # Environment: TROUPE_SANITIZE_TESTS (ctest -R regex, default: all for asan,
 # "^(AggregatorValidation|Protocol|EmbeddedCluster.ThreeNodes|MessageGuard)" for tsan), TROUPE_JOBS (build and
@@ -25,7 +25,7 @@ case "$kind" in
     build="$root/build-asan"
     flags="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
     tests=${TROUPE_SANITIZE_TESTS:-.}
-    targets=${TROUPE_SANITIZE_TARGETS:-"troupe runtime_test models_test actors_test cli_test cluster_test chaos_test local_cluster allocation_example"}
+    targets=${TROUPE_SANITIZE_TARGETS:-"troupe runtime_test models_test net_test actors_test cli_test cluster_test chaos_test local_cluster allocation_example"}
     # Instrumented code runs several times slower: give the netns chaos job more time.
     export CHAOS_NETNS_JOB_TIMEOUT=${CHAOS_NETNS_JOB_TIMEOUT:-600}
     export TROUPE_TEST_TIME_SCALE=${TROUPE_TEST_TIME_SCALE:-4}
@@ -37,7 +37,7 @@ case "$kind" in
     build="$root/build-tsan"
     flags="-fsanitize=thread -fno-omit-frame-pointer"
     tests=${TROUPE_SANITIZE_TESTS:-"^(AggregatorValidation|Protocol|EmbeddedCluster.ThreeNodes|MessageGuard)"}
-    targets=${TROUPE_SANITIZE_TARGETS:-"actors_test"}
+    targets=${TROUPE_SANITIZE_TARGETS:-"actors_test net_test"}
     export TSAN_OPTIONS=${TSAN_OPTIONS:-"suppressions=$root/scripts/tsan.supp:halt_on_error=0:second_deadlock_stack=1"}
     ;;
   *)
