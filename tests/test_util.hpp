@@ -3,6 +3,7 @@
 
 #include <zlib.h>
 
+#include <cctype>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -69,6 +70,18 @@ inline void write_fake_fashion_mnist(const std::filesystem::path& dir, std::uint
              idx_bytes({n}, labels));
   }
 }
+
+/// Names a parameterised test after its string parameter, a registered name
+/// ("best-fit" becomes "best_fit": test names allow letters, digits and '_').
+struct ParamName {
+  template <typename Info>
+  std::string operator()(const Info& info) const {
+    std::string name = info.param;
+    for (auto& c : name)
+      if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+    return name;
+  }
+};
 
 /// Directory of the real data set (Debian's dataset-fashion-mnist).
 inline std::string fashion_mnist_dir() {
