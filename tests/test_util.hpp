@@ -1,5 +1,6 @@
 #pragma once
-// Helpers shared by the tests: temporary directories and tiny IDX files.
+// Helpers shared by the tests: temporary directories, reading files, tiny IDX
+// files, the real data set's directory, and names of parameterised tests.
 
 #include <zlib.h>
 
@@ -7,6 +8,8 @@
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -31,6 +34,12 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+/// The whole text of the file at `path` ("" when it cannot be read).
+inline std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
 
 /// Bytes of an unsigned-byte IDX file with the given dimensions and data.
 inline std::vector<unsigned char> idx_bytes(const std::vector<std::uint32_t>& dims,
