@@ -60,9 +60,7 @@ struct DistillationTrainer::Impl {
   std::shared_ptr<ClassifierImpl> net;
   int classes;
   torch::Tensor public_images;
-  torch::Tensor images, labels;                    // the private examples
-  torch::Tensor shuffled_images, shuffled_labels;  // their shuffled copies, reused by every run
-  std::int64_t key = -1;
+  ExampleSelection private_examples;
 };
 
 DistillationTrainer::DistillationTrainer(ModelKind kind, DeviceOptions device, const Dataset& data,
@@ -82,17 +80,14 @@ int DistillationTrainer::num_classes() const {
 
 void DistillationTrainer::set_private(const Dataset& data, const std::vector<std::size_t>& indices,
                                       std::int64_t key) {
-  if (key >= 0 && key == impl_->key) return;
-  auto [images, labels] = to_tensors(data, &indices);
-  impl_->images = images.to(impl_->device);
-  impl_->labels = labels.to(impl_->device);
-  impl_->key = key;
+  impl_->private_examples.select(data, indices, key, impl_->device);
 }
 
 TrainResult DistillationTrainer::train(Parameters& model, const float* targets,
                                        const TrainOptions& options, const DistillOptions& distill) {
   auto& s = *impl_;
-  if (!s.images.defined()) throw std::logic_error("DistillationTrainer::train before set_private");
+  if (!s.private_examples.selected())
+    throw std::logic_error("DistillationTrainer::train before set_private");
   check_options(options, distill.temperature);
   if (!(distill.weight >= 0.0) || !std::isfinite(distill.weight))
     throw std::invalid_argument("distillation weight must be finite and >= 0");
@@ -121,8 +116,8 @@ TrainResult DistillationTrainer::train(Parameters& model, const float* targets,
                                soft.index_select(0, pick), distill.temperature);
     };
   }
-  auto result = run_sgd(*s.net, {s.images, s.labels, &s.shuffled_images, &s.shuffled_labels},
-                        SgdSchedule::local(options, s.images.size(0)), hooks);
+  auto result = run_sgd(*s.net, s.private_examples.for_sgd(),
+                        SgdSchedule::local(options, s.private_examples.images.size(0)), hooks);
   export_parameters(*s.net, model);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;

@@ -4,6 +4,8 @@
 #include <numeric>
 #include <vector>
 
+#include "models/torch_data.hpp"
+
 namespace troupe::models {
 namespace {
 
@@ -36,6 +38,15 @@ torch::Tensor permutation(std::int64_t n, std::mt19937_64& rng, const torch::Dev
   auto index = torch::empty({n}, torch::kInt64);
   std::copy(order.begin(), order.end(), index.data_ptr<std::int64_t>());
   return index.to(device);
+}
+
+void ExampleSelection::select(const Dataset& data, const std::vector<std::size_t>& indices,
+                              std::int64_t selection_key, const torch::Device& device) {
+  if (selection_key >= 0 && selection_key == key) return;
+  auto [selected_images, selected_labels] = to_tensors(data, &indices);
+  images = selected_images.to(device);
+  labels = selected_labels.to(device);
+  key = selection_key;
 }
 
 SgdSchedule SgdSchedule::local(const TrainOptions& options, std::int64_t examples) {

@@ -9,7 +9,9 @@
 #include <cstdint>
 #include <functional>
 #include <random>
+#include <vector>
 
+#include "models/dataset.hpp"
 #include "models/networks.hpp"
 #include "models/trainer.hpp"
 
@@ -23,6 +25,23 @@ struct SgdExamples {
   /// are undefined the loop allocates them (keep them to save the allocation).
   torch::Tensor* shuffled_inputs = nullptr;
   torch::Tensor* shuffled_targets = nullptr;
+};
+
+/// A node's selected training examples on a device, prepared once per
+/// selection, with the shuffled copies every SGD run over them reuses.
+struct ExampleSelection {
+  /// Selects `data[indices]` onto `device`; the same `key` (>= 0) as the
+  /// current selection keeps the prepared tensors (no copy).
+  void select(const Dataset& data, const std::vector<std::size_t>& indices, std::int64_t key,
+              const torch::Device& device);
+  /// Whether examples were selected.
+  bool selected() const { return images.defined(); }
+  /// The selection as run_sgd's input.
+  SgdExamples for_sgd() { return {images, labels, &shuffled_images, &shuffled_labels}; }
+
+  torch::Tensor images, labels;
+  torch::Tensor shuffled_images, shuffled_labels;
+  std::int64_t key = -1;  ///< the current selection's key, or -1
 };
 
 /// How one SGD run goes: the optimiser's settings and how far it runs.

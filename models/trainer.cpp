@@ -132,9 +132,7 @@ struct LocalTrainer::Impl {
   DeviceOptions options;
   torch::Device device;
   std::shared_ptr<ClassifierImpl> net;
-  torch::Tensor images, labels;              // the local examples, on `device`
-  torch::Tensor epoch_images, epoch_labels;  // shuffled copies, reused by every run
-  std::int64_t key = -1;
+  ExampleSelection local;  // the examples to learn from
 };
 
 LocalTrainer::LocalTrainer(ModelKind kind, DeviceOptions device)
@@ -145,21 +143,17 @@ LocalTrainer& LocalTrainer::operator=(LocalTrainer&&) noexcept = default;
 
 void LocalTrainer::set_data(const Dataset& data, const std::vector<std::size_t>& indices,
                             std::int64_t key) {
-  if (key >= 0 && key == impl_->key) return;
-  auto [images, labels] = to_tensors(data, &indices);
-  impl_->images = images.to(impl_->device);
-  impl_->labels = labels.to(impl_->device);
-  impl_->key = key;
+  impl_->local.select(data, indices, key, impl_->device);
 }
 
 std::int64_t LocalTrainer::data_key() const {
-  return impl_->key;
+  return impl_->local.key;
 }
 
 TrainResult LocalTrainer::train(const Parameters& global, const TrainOptions& options,
                                 Parameters& update) {
   auto& s = *impl_;
-  if (!s.images.defined()) throw std::logic_error("LocalTrainer::train called before set_data");
+  if (!s.local.selected()) throw std::logic_error("LocalTrainer::train called before set_data");
   if (options.batch_size <= 0) throw std::invalid_argument("batch size must be positive");
   if (!(options.prox_mu >= 0.0) || !std::isfinite(options.prox_mu))
     throw std::invalid_argument("prox_mu must be finite and >= 0");
@@ -175,8 +169,8 @@ TrainResult LocalTrainer::train(const Parameters& global, const TrainOptions& op
     hooks.after_backward = [&] {
       add_proximal_gradient(s.net->parameters(), anchor, options.prox_mu);
     };
-  auto result = run_sgd(*s.net, {s.images, s.labels, &s.epoch_images, &s.epoch_labels},
-                        SgdSchedule::local(options, s.images.size(0)), hooks);
+  auto result = run_sgd(*s.net, s.local.for_sgd(),
+                        SgdSchedule::local(options, s.local.images.size(0)), hooks);
   export_parameters(*s.net, update);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
