@@ -1,5 +1,5 @@
 # Convenience targets over scripts/ (the README's commands work without make).
-.PHONY: demo test build deps bench format
+.PHONY: demo test build deps bench format check-format
 demo:
 	./scripts/demo.sh
 test:
@@ -12,4 +12,6 @@ bench: build
 	TROUPE_WITH_PYTHON_BENCH=1 ./scripts/install-deps.sh
 	./bench/train_throughput.sh build
 format:
-	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
+	clang-format -i $$(git ls-files '*.cpp' '*.hpp' '*.cu')
+check-format:
+	./scripts/check-format.sh

@@ -22,8 +22,8 @@
 #include <vector>
 
 #include "actors/cluster.hpp"
-#include "net/message_guard.hpp"
 #include "actors/protocol.hpp"
+#include "net/message_guard.hpp"
 #include "runtime/system/memory_tuning.hpp"
 
 using namespace troupe;

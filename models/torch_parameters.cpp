@@ -2,40 +2,27 @@
 
 #include <cstring>
 #include <stdexcept>
+#include <utility>
 
 namespace troupe::models {
 namespace {
 
+/// Each DType and the LibTorch scalar type it stands for: one table read both ways.
+constexpr std::pair<DType, torch::ScalarType> kDTypes[] = {
+    {DType::float32, torch::kFloat32}, {DType::float64, torch::kFloat64},
+    {DType::int64, torch::kInt64},     {DType::int32, torch::kInt32},
+    {DType::uint8, torch::kUInt8},
+};
+
 DType dtype_of(const torch::Tensor& t) {
-  switch (t.scalar_type()) {
-    case torch::kFloat32:
-      return DType::float32;
-    case torch::kFloat64:
-      return DType::float64;
-    case torch::kInt64:
-      return DType::int64;
-    case torch::kInt32:
-      return DType::int32;
-    case torch::kUInt8:
-      return DType::uint8;
-    default:
-      throw std::invalid_argument("unsupported tensor dtype in model");
-  }
+  for (const auto& [dtype, scalar] : kDTypes)
+    if (scalar == t.scalar_type()) return dtype;
+  throw std::invalid_argument("unsupported tensor dtype in model");
 }
 
 torch::ScalarType scalar_type_of(DType d) {
-  switch (d) {
-    case DType::float32:
-      return torch::kFloat32;
-    case DType::float64:
-      return torch::kFloat64;
-    case DType::int64:
-      return torch::kInt64;
-    case DType::int32:
-      return torch::kInt32;
-    case DType::uint8:
-      return torch::kUInt8;
-  }
+  for (const auto& [dtype, scalar] : kDTypes)
+    if (dtype == d) return scalar;
   throw std::invalid_argument("unknown dtype");
 }
 

@@ -6,11 +6,10 @@
 #include <chrono>
 #include <cmath>
 #include <mutex>
-#include <numeric>
-#include <random>
 #include <stdexcept>
 
 #include "models/networks.hpp"
+#include "models/sgd_loop.hpp"
 #include "models/torch_data.hpp"
 #include "models/torch_parameters.hpp"
 
@@ -133,9 +132,7 @@ struct LocalTrainer::Impl {
   DeviceOptions options;
   torch::Device device;
   std::shared_ptr<ClassifierImpl> net;
-  torch::Tensor images, labels;              // the local examples, on `device`
-  torch::Tensor epoch_images, epoch_labels;  // shuffled copies, reused every epoch
-  std::int64_t key = -1;
+  ExampleSelection local;  // the examples to learn from
 };
 
 LocalTrainer::LocalTrainer(ModelKind kind, DeviceOptions device)
@@ -146,86 +143,34 @@ LocalTrainer& LocalTrainer::operator=(LocalTrainer&&) noexcept = default;
 
 void LocalTrainer::set_data(const Dataset& data, const std::vector<std::size_t>& indices,
                             std::int64_t key) {
-  if (key >= 0 && key == impl_->key) return;
-  auto [images, labels] = to_tensors(data, &indices);
-  impl_->images = images.to(impl_->device);
-  impl_->labels = labels.to(impl_->device);
-  impl_->epoch_images = torch::empty_like(impl_->images);
-  impl_->epoch_labels = torch::empty_like(impl_->labels);
-  impl_->key = key;
+  impl_->local.select(data, indices, key, impl_->device);
 }
 
 std::int64_t LocalTrainer::data_key() const {
-  return impl_->key;
+  return impl_->local.key;
 }
 
 TrainResult LocalTrainer::train(const Parameters& global, const TrainOptions& options,
                                 Parameters& update) {
   auto& s = *impl_;
-  if (!s.images.defined()) throw std::logic_error("LocalTrainer::train called before set_data");
+  if (!s.local.selected()) throw std::logic_error("LocalTrainer::train called before set_data");
   if (options.batch_size <= 0) throw std::invalid_argument("batch size must be positive");
   if (!(options.prox_mu >= 0.0) || !std::isfinite(options.prox_mu))
     throw std::invalid_argument("prox_mu must be finite and >= 0");
   use_threads(s.options.threads);
   const auto start = std::chrono::steady_clock::now();
   import_parameters(global, *s.net);
-  s.net->train();
   // FedProx anchor: the global weights, kept for the proximal term's gradient.
   std::vector<torch::Tensor> anchor;
   if (options.prox_mu > 0.0)
     for (const auto& p : s.net->parameters()) anchor.push_back(p.detach().clone());
-  torch::optim::SGD sgd(s.net->parameters(),
-                        torch::optim::SGDOptions(options.lr).momentum(options.momentum));
-
-  const std::int64_t n = s.images.size(0);
-  TrainResult result;
-  result.samples = n;
-  if (n == 0) {
-    export_parameters(*s.net, update);
-    return result;
-  }
-  const std::int64_t batches_per_epoch = (n + options.batch_size - 1) / options.batch_size;
-  const std::int64_t total_steps = options.local_steps > 0
-                                       ? options.local_steps
-                                       : batches_per_epoch * std::max(1, options.local_epochs);
-
-  std::mt19937_64 rng(options.seed);
-  std::vector<std::int64_t> order(static_cast<std::size_t>(n));
-  auto index = torch::empty({n}, torch::kInt64);
-  const bool on_cpu = s.device.is_cpu();
-  double loss_sum = 0.0;
-  auto loss_acc = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(s.device));
-  std::int64_t step = 0;
-  while (step < total_steps) {
-    // One shuffled pass: permute into reused buffers, then take contiguous slices.
-    std::iota(order.begin(), order.end(), std::int64_t{0});
-    std::shuffle(order.begin(), order.end(), rng);
-    std::copy(order.begin(), order.end(), index.data_ptr<std::int64_t>());
-    const auto dev_index = index.to(s.device);
-    torch::index_select_out(s.epoch_images, s.images, 0, dev_index);
-    torch::index_select_out(s.epoch_labels, s.labels, 0, dev_index);
-    for (std::int64_t b = 0; b < batches_per_epoch && step < total_steps; ++b, ++step) {
-      const std::int64_t begin = b * options.batch_size;
-      const std::int64_t len = std::min(options.batch_size, n - begin);
-      auto x = s.epoch_images.narrow(0, begin, len);
-      auto y = s.epoch_labels.narrow(0, begin, len);
-      sgd.zero_grad();
-      auto loss = torch::nn::functional::cross_entropy(s.net->forward(x), y);
-      loss.backward();
-      if (!anchor.empty()) add_proximal_gradient(s.net->parameters(), anchor, options.prox_mu);
-      sgd.step();
-      // On the CPU item() costs nothing; on a GPU it would synchronise every step.
-      if (on_cpu)
-        loss_sum += loss.item<double>() * static_cast<double>(len);
-      else
-        loss_acc += loss.detach().to(torch::kFloat64) * static_cast<double>(len);
-      result.samples_seen += len;
-    }
-  }
-  if (!on_cpu) loss_sum = loss_acc.item<double>();
-  result.steps = step;
-  result.mean_loss =
-      result.samples_seen > 0 ? loss_sum / static_cast<double>(result.samples_seen) : 0.0;
+  SgdHooks hooks;
+  if (!anchor.empty())
+    hooks.after_backward = [&] {
+      add_proximal_gradient(s.net->parameters(), anchor, options.prox_mu);
+    };
+  auto result = run_sgd(*s.net, s.local.for_sgd(),
+                        SgdSchedule::local(options, s.local.images.size(0)), hooks);
   export_parameters(*s.net, update);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;

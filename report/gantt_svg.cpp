@@ -6,35 +6,14 @@
 #include <map>
 #include <sstream>
 
+#include "report/markup.hpp"
+
 namespace troupe::runtime {
 namespace {
 
 constexpr int kLabelWidth = 110;  // node names on the left
 constexpr int kTop = 48;          // title and summary
 constexpr int kAxis = 30;         // time axis below the rows
-
-std::string escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 std::string num(double v) {
   char buf[32];
@@ -99,9 +78,9 @@ std::string gantt_svg(const ScheduleReport& report, const GanttOptions& options)
     << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
     << "<text x=\"8\" y=\"18\" font-size=\"14\" font-weight=\"bold\">";
   if (options.title.empty())
-    s << "troupe schedule, policy " << escape(report.policy);
+    s << "troupe schedule, policy " << html_escape(report.policy);
   else
-    s << escape(options.title);
+    s << html_escape(options.title);
   s << "</text>\n<text x=\"8\" y=\"36\">";
   if (options.subtitle.empty())
     s << "makespan " << num(report.makespan_s) << " s, completion mean "
@@ -109,14 +88,14 @@ std::string gantt_svg(const ScheduleReport& report, const GanttOptions& options)
       << " s, utilisation " << num(100.0 * report.utilisation) << " %, deadline misses "
       << report.deadline_misses << ", objective " << num(report.objective);
   else
-    s << escape(options.subtitle);
+    s << html_escape(options.subtitle);
   s << "</text>\n";
   for (std::size_t r = 0; r < rows; ++r) {
     const auto& id = report.nodes[r].id;
     s << "<rect x=\"" << kLabelWidth << "\" y=\"" << row_y[r] << "\" width=\"" << chart_w
       << "\" height=\"" << row_y[r + 1] - row_y[r] << "\" fill=\""
       << (r % 2 ? "#f4f4f4" : "#fbfbfb") << "\"/>\n<text x=\"4\" y=\"" << row_y[r] + 12 << "\">"
-      << escape(id) << "</text>\n";
+      << html_escape(id) << "</text>\n";
     for (const auto& [t, lane] : laned[r]) {
       const double x = x_of(t->start_s);
       const double w = std::max(0.5, x_of(t->end_s) - x);
@@ -124,7 +103,7 @@ std::string gantt_svg(const ScheduleReport& report, const GanttOptions& options)
         << num(w) << "\" height=\"" << lane_h - 1 << "\" fill=\""
         << colour(t->priority, max_priority) << "\" stroke=\""
         << (t->deadline_missed ? "#d00000" : "#333333") << "\" stroke-width=\"0.5\"><title>task "
-        << t->id << " on " << escape(id) << ": " << num(t->start_s) << "-" << num(t->end_s)
+        << t->id << " on " << html_escape(id) << ": " << num(t->start_s) << "-" << num(t->end_s)
         << " s, priority " << num(t->priority) << (t->deadline_missed ? ", deadline missed" : "")
         << "</title></rect>\n";
     }

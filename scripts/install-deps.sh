@@ -6,6 +6,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ccache pkg-config
+  clang-format          # scripts/check-format.sh (CI fails on unformatted sources)
   libcaf-dev            # CAF 0.17.6: actors and remoting
   libtorch-dev          # LibTorch 1.13 (CPU)
   libopenblas0-pthread  # fast BLAS for LibTorch (otherwise the reference BLAS)

@@ -2,20 +2,19 @@
 // Child processes for multi-process tests: started with fork/exec, output to a
 // file, killed (SIGKILL) and reaped on destruction so no test leaves orphans.
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "socket_util.hpp"
+#include "test_util.hpp"
 
 namespace troupe::test {
 
@@ -58,12 +57,7 @@ class Process {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     return exit_code_ == kRunning ? -1 : exit_code_;
   }
-  std::string output() const {
-    std::ifstream in(log_);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
+  std::string output() const { return read_text(log_); }
   /// Waits until the output contains `text`; false on timeout or exit.
   bool wait_for_output(const std::string& text, std::chrono::milliseconds timeout) {
     const auto until = std::chrono::steady_clock::now() + timeout;
@@ -89,20 +83,6 @@ class Process {
   std::string log_;
 };
 
-/// A TCP port on 127.0.0.1 that was free a moment ago (nothing listens on it).
-inline int free_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
 /// Reads a port written by --port-file, waiting up to `timeout`; 0 on failure.
 inline int read_port_file(const std::string& path, std::chrono::milliseconds timeout) {
   const auto until = std::chrono::steady_clock::now() + timeout;
@@ -112,6 +92,15 @@ inline int read_port_file(const std::string& path, std::chrono::milliseconds tim
     if (in >> port && port > 0) return port;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+  return 0;
+}
+
+/// Resident memory of process `pid` in MiB (0 when unreadable).
+inline double rss_mib(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
   return 0;
 }
 

@@ -1,11 +1,15 @@
 #pragma once
-// Helpers shared by the tests: temporary directories and tiny IDX files.
+// Helpers shared by the tests: temporary directories, reading files, tiny IDX
+// files, the real data set's directory, and names of parameterised tests.
 
 #include <zlib.h>
 
+#include <cctype>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -30,6 +34,12 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+/// The whole text of the file at `path` ("" when it cannot be read).
+inline std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
 
 /// Bytes of an unsigned-byte IDX file with the given dimensions and data.
 inline std::vector<unsigned char> idx_bytes(const std::vector<std::uint32_t>& dims,
@@ -69,6 +79,18 @@ inline void write_fake_fashion_mnist(const std::filesystem::path& dir, std::uint
              idx_bytes({n}, labels));
   }
 }
+
+/// Names a parameterised test after its string parameter, a registered name
+/// ("best-fit" becomes "best_fit": test names allow letters, digits and '_').
+struct ParamName {
+  template <typename Info>
+  std::string operator()(const Info& info) const {
+    std::string name = info.param;
+    for (auto& c : name)
+      if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+    return name;
+  }
+};
 
 /// Directory of the real data set (Debian's dataset-fashion-mnist).
 inline std::string fashion_mnist_dir() {

@@ -2,19 +2,14 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
-#include <iterator>
 
 #include "cli/run_troupe.hpp"
 #include "test_util.hpp"
 
+using troupe::test::read_text;
 using troupe::test::run_troupe_cli;
 
 namespace {
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 /// The seed example as files: tasks.csv and nodes.json.
 void write_seed_example(const troupe::test::TempDir& dir) {
@@ -35,9 +30,9 @@ TEST(AllocateCli, SolvesTheSeedExampleAndWritesJsonAndGantt) {
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("objective 14.00"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("optimal"), std::string::npos);
-  const auto json = slurp(dir.file("a.json"));
+  const auto json = read_text(dir.file("a.json"));
   EXPECT_NE(json.find("\"objective\": 14.0"), std::string::npos) << json;
-  EXPECT_NE(slurp(dir.file("a.svg")).find("</svg>"), std::string::npos);
+  EXPECT_NE(read_text(dir.file("a.svg")).find("</svg>"), std::string::npos);
 }
 
 TEST(AllocateCli, SummarisesEveryProblemOfAGapFile) {
@@ -95,11 +90,11 @@ TEST(SimulateCli, RunsASyntheticWorkloadAndWritesTheReport) {
       run_troupe_cli("simulate --synthetic 200x10 --seed 3 --policy pack --quiet --out " +
                      dir.file("s.json") + " --gantt " + dir.file("s.svg"));
   ASSERT_EQ(r.code, 0) << r.output;
-  const auto json = slurp(dir.file("s.json"));
+  const auto json = read_text(dir.file("s.json"));
   for (const char* key : {"\"makespan_s\"", "\"p95_completion_s\"", "\"deadline_misses\"",
                           "\"utilisation\"", "\"events\""})
     EXPECT_NE(json.find(key), std::string::npos) << key;
-  EXPECT_NE(slurp(dir.file("s.svg")).find("<svg"), std::string::npos);
+  EXPECT_NE(read_text(dir.file("s.svg")).find("<svg"), std::string::npos);
 }
 
 TEST(SimulateCli, ReadsAWorkloadFileAndReportsItsErrorsByLine) {

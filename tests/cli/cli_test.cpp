@@ -94,8 +94,7 @@ TEST(Cli, RunWritesTheJsonReportAndReadsAConfigFile) {
   const auto r =
       run_troupe("run --quiet --config " + dir.file("job.ini") + " --out " + dir.file("r.json"));
   ASSERT_EQ(r.code, 0) << r.output;
-  std::ifstream in(dir.file("r.json"));
-  const std::string json((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto json = troupe::test::read_text(dir.file("r.json"));
   for (const char* key :
        {"\"config\"", "\"tasks\"", "\"rounds\"", "\"final\"", "\"nodes\"", "\"efficiency\""})
     EXPECT_NE(json.find(key), std::string::npos) << key;

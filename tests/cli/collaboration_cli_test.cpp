@@ -45,8 +45,7 @@ TEST(CollaborationCli, AnAsyncRunReplaysToTheSameModelAndACorruptLogIsRefused) {
   EXPECT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("identical"), std::string::npos) << r.output;
   // Cut the log in the middle of a line.
-  std::ifstream in(log);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto text = test::read_text(log);
   std::ofstream(dir.file("cut.jsonl")) << text.substr(0, text.size() * 2 / 3);
   r = run_troupe("replay --log " + dir.file("cut.jsonl"));
   EXPECT_EQ(r.code, 1);

@@ -10,17 +10,13 @@
 
 namespace {
 
+using troupe::test::read_text;
 using troupe::test::run_troupe_cli;
 
 std::string small_job() {
   return "--model mlp --nodes 2 --rounds 2 --train-limit 600 --test-limit 300 --threads 1 "
          "--data-dir " +
          troupe::test::fashion_mnist_dir();
-}
-
-std::string read(const std::string& path) {
-  std::ifstream in(path);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
 TEST(ReportCli, RunWritesTheHtmlReportAndPrintsOnePlainProgressLinePerRound) {
@@ -31,9 +27,9 @@ TEST(ReportCli, RunWritesTheHtmlReportAndPrintsOnePlainProgressLinePerRound) {
   EXPECT_NE(r.output.find("round   1/2 \u00b7 2 nodes \u00b7 acc "), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("round   2/2 \u00b7"), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find('\r'), std::string::npos);
-  const auto page = read(dir.file("html/index.html"));
+  const auto page = read_text(dir.file("html/index.html"));
   EXPECT_NE(page.find("id=\"run0-final-accuracy\""), std::string::npos);
-  EXPECT_NE(read(dir.file("html/report.json")).find("\"rounds\""), std::string::npos);
+  EXPECT_NE(read_text(dir.file("html/report.json")).find("\"rounds\""), std::string::npos);
 }
 
 TEST(ReportCli, QuietRunPrintsNoProgress) {
@@ -51,7 +47,7 @@ TEST(ReportCli, ReportOverlaysSavedRunsWithTheirLabels) {
   const auto r = run_troupe_cli("report --out " + dir.file("cmp") + " " + dir.file("a.json") + " " +
                                 dir.file("b.json") + " --label federated");
   ASSERT_EQ(r.code, 0) << r.output;
-  const auto page = read(dir.file("cmp/index.html"));
+  const auto page = read_text(dir.file("cmp/index.html"));
   EXPECT_NE(page.find(">federated accuracy<"), std::string::npos);
   EXPECT_NE(page.find(">b accuracy<"), std::string::npos);  // default label: the file name
   EXPECT_NE(page.find("id=\"run1-summary\""), std::string::npos);

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Chaos suite (issue 6): a node host loses its link for 10 s mid-job.
 # A scheduler host and three node hosts, each a network namespace on a bridge
-# (as examples/cluster/run_netns.sh); during round 3 the first node host's
-# interface goes down for 10 s. Checks, from `troupe status` and the job's
+# (scripts/netns_lib.sh, shared with examples/cluster/run_netns.sh); during
+# round 3 the first node host's interface goes down for 10 s. Checks, from `troupe status` and the job's
 # JSON report: the node is declared lost (heartbeat timeout), its task is
 # reassigned, the job completes with every shard in every round, and the node
 # registers again and works in later rounds.
@@ -17,58 +17,34 @@ outage_s=10
 heartbeat_timeout_s=3
 
 skip() { echo "chaos_netns: skipped: $*" >&2; exit 77; }
-[[ $(id -u) -eq 0 ]] || skip "must run as root (network namespaces)"
-command -v ip >/dev/null || skip "iproute2 (ip) is required"
+# shellcheck source=SCRIPTDIR/../../scripts/netns_lib.sh
+source "$here/../../scripts/netns_lib.sh"
+netns_require chaos_netns
 command -v python3 >/dev/null || skip "python3 is required to read the report"
 [[ -x "$troupe" ]] || { echo "chaos_netns: $troupe not found; build first" >&2; exit 1; }
 [[ -d "$data_dir" ]] || skip "no Fashion-MNIST at $data_dir"
 
-tag=$$
-switch="tc-sw-$tag"
-hosts=("tc-s-$tag" "tc-n1-$tag" "tc-n2-$tag" "tc-n3-$tag")
 logs=$(mktemp -d -t troupe-chaos-netns-XXXXXX)
-pids=()
-
-cleanup() {
-  local code=$?
-  trap - EXIT INT TERM
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  for ns in "${hosts[@]}" "$switch"; do ip netns del "$ns" 2>/dev/null || true; done
-  if ((code != 0)) || [[ -n ${CHAOS_KEEP_LOGS:-} ]]; then
-    echo "chaos_netns: exit $code; logs in $logs" >&2
-    ((code == 0)) || for f in "$logs"/*.log; do echo "== $f" >&2; tail -n 25 "$f" >&2; done
+report_logs() {
+  if (($1 != 0)) || [[ -n ${CHAOS_KEEP_LOGS:-} ]]; then
+    echo "chaos_netns: exit $1; logs in $logs" >&2
+    (($1 == 0)) || for f in "$logs"/*.log; do echo "== $f" >&2; tail -n 25 "$f" >&2; done
   else
     rm -rf "$logs"
   fi
-  exit "$code"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+netns_on_exit=report_logs
+netns_traps
 
 fail() { echo "chaos_netns: FAIL: $*" >&2; exit 1; }
 now() { echo $(($(date +%s%N) / 1000000)); }  # milliseconds
 # Seconds since the time $1 (from now), with one decimal.
 since() { local ms=$(($(now) - $1)); printf '%d.%d' $((ms / 1000)) $((ms % 1000 / 100)); }
 
-ip netns add "$switch" 2>/dev/null || skip "cannot create network namespaces"
-ip -n "$switch" link add br0 type bridge
-ip -n "$switch" link set br0 up
-addr_of() { if (($1 == 0)); then echo 10.78.0.1; else echo "10.78.0.$((10 + $1))"; fi; }
-for idx in "${!hosts[@]}"; do
-  ns=${hosts[$idx]}
-  ip netns add "$ns"
-  ip link add "cv$idx-$tag" type veth peer name "cp$idx-$tag"
-  ip link set "cv$idx-$tag" netns "$ns"
-  ip link set "cp$idx-$tag" netns "$switch"
-  ip -n "$switch" link set "cp$idx-$tag" master br0 up
-  ip -n "$ns" link set lo up
-  ip -n "$ns" addr add "$(addr_of "$idx")/24" dev "cv$idx-$tag"
-  ip -n "$ns" link set "cv$idx-$tag" up
-done
+netns_create tc c 10.78.0 3
+hosts=("${netns_hosts[@]}")
 
-sched="$(addr_of 0):7070"
+sched="$(netns_addr 0):7070"
 in_sched() { ip netns exec "${hosts[0]}" "$@"; }
 status() { in_sched timeout 15 "$troupe" status --scheduler "$sched" --connect-timeout 5 2>&1 || true; }
 # The state column of node $1 in `troupe status` (or empty).
@@ -76,13 +52,13 @@ state_of() { status | awk -v n="$1" '$1 == n { print $2 }'; }
 
 in_sched "$troupe" scheduler --listen "$sched" --heartbeat-timeout "$heartbeat_timeout_s" \
   >"$logs/scheduler.log" 2>&1 &
-pids+=($!)
+netns_pids+=($!)
 for i in 1 2 3; do
   # Slow enough (a sleep after each task, no extra CPU) that the job outlasts the outage.
   ip netns exec "${hosts[$i]}" "$troupe" node --scheduler "$sched" --name "host-$i" --threads 1 \
     --heartbeat-interval 0.5 --slow-factor 30 --connect-timeout 20 \
     >"$logs/node-$i.log" 2>&1 &
-  pids+=($!)
+  netns_pids+=($!)
 done
 
 start=$(now)
@@ -90,7 +66,7 @@ in_sched timeout "${CHAOS_NETNS_JOB_TIMEOUT:-150}" "$troupe" submit --scheduler 
   --rounds "$rounds" --train-limit 6000 --test-limit 1000 --threads 1 --task-timeout 60 \
   --data-dir "$data_dir" --out "$logs/report.json" >"$logs/submit.log" 2>&1 &
 submit=$!
-pids+=("$submit")
+netns_pids+=("$submit")
 
 # Waits up to $2 seconds for `grep -q $1` to match the submit's output.
 wait_submit() {
@@ -105,7 +81,7 @@ wait_submit() {
 wait_submit "round   2/$rounds" 90 || fail "round 2 never ended: $(tail -n 5 "$logs/submit.log")"
 
 victim=host-1
-dev="cv1-$tag"
+dev=$(netns_dev 1)
 echo "chaos_netns: $(since "$start") s: round 2 done; $victim's link down for $outage_s s"
 down_at=$(now)
 ip -n "${hosts[1]}" link set "$dev" down

@@ -16,16 +16,12 @@
 #include <random>
 #include <set>
 
-#include "process_util.hpp"
-#include "test_util.hpp"
+#include "cluster/troupe_cluster.hpp"
 
 using namespace std::chrono_literals;
-using troupe::test::Process;
-using troupe::test::TempDir;
+using namespace troupe::test;
 
 namespace {
-
-const std::string kTroupe = TROUPE_BINARY;
 
 constexpr int kNodes = 10;
 constexpr int kRounds = 6;
@@ -39,14 +35,8 @@ const std::string kSlowFactor = "30";
 /// A scheduler process and named node processes on loopback.
 class ChaosCluster {
  public:
-  explicit ChaosCluster(const TempDir& dir) : dir_(dir) {
-    scheduler_ = std::make_unique<Process>(
-        kTroupe,
-        std::vector<std::string>{"scheduler", "--listen", "127.0.0.1:0", "--port-file",
-                                 dir.file("port"), "--heartbeat-timeout", "10"},
-        dir.file("scheduler.log"));
-    port_ = troupe::test::read_port_file(dir.file("port"), 20s);
-  }
+  explicit ChaosCluster(const TempDir& dir)
+      : dir_(dir), scheduler_(dir, {"--heartbeat-timeout", "10"}) {}
   /// Starts (or restarts, under the same name) node `name`; its log gets a
   /// suffix per start so that a restart keeps the first log.
   Process& start_node(const std::string& name) {
@@ -59,51 +49,23 @@ class ChaosCluster {
     return *nodes_[name];
   }
   Process& node(const std::string& name) { return *nodes_.at(name); }
-  Process& scheduler() { return *scheduler_; }
-  std::string endpoint() const { return "127.0.0.1:" + std::to_string(port_); }
-  int port() const { return port_; }
+  Process& scheduler() { return scheduler_.process(); }
+  std::string endpoint() const { return scheduler_.endpoint(); }
+  int port() const { return scheduler_.port(); }
 
-  /// `troupe status` output (empty on failure).
-  std::string status() {
-    Process status(kTroupe, {"status", "--scheduler", endpoint()}, dir_.file("status.log"));
-    if (status.wait_exit(10s) != 0) return {};
-    return status.output();
-  }
+  std::string status() { return troupe_status(dir_, endpoint()); }
   /// The state column of `node` in `troupe status` ("" when not listed).
-  std::string state_of(const std::string& node) {
-    std::istringstream lines(status());
-    for (std::string line; std::getline(lines, line);) {
-      std::istringstream words(line);
-      std::string id, state;
-      if (words >> id >> state && id == node) return state;
-    }
-    return {};
-  }
+  std::string state_of(const std::string& node) { return node_state(status(), node); }
   bool wait_for_alive(int n, std::chrono::milliseconds timeout) {
-    const auto until = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < until) {
-      const auto out = status();
-      int alive = 0;
-      for (std::size_t pos = 0; (pos = out.find(" alive ", pos)) != std::string::npos; ++pos)
-        ++alive;
-      if (alive >= n) return true;
-      std::this_thread::sleep_for(200ms);
-    }
-    return false;
+    return eventually([&] { return alive_nodes(status()) >= n; }, timeout);
   }
 
  private:
   const TempDir& dir_;
-  std::unique_ptr<Process> scheduler_;
+  SchedulerProcess scheduler_;
   std::map<std::string, std::unique_ptr<Process>> nodes_;
   std::map<std::string, int> starts_;
-  int port_ = 0;
 };
-
-nlohmann::json read_json(const std::string& path) {
-  std::ifstream in(path);
-  return nlohmann::json::parse(in);
-}
 
 /// The same job for the baseline and the disturbed run: 10 shards, MLP.
 std::vector<std::string> chaos_job(const std::string& endpoint, const std::string& name,

@@ -5,28 +5,18 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/cluster.hpp"
-#include "process_util.hpp"
-#include "test_util.hpp"
+#include "cluster/troupe_cluster.hpp"
 
 using namespace std::chrono_literals;
-using troupe::test::Process;
-using troupe::test::TempDir;
+using namespace troupe::test;
 
 namespace {
-
-const std::string kTroupe = TROUPE_BINARY;
 
 /// A scheduler process on a free port with `nodes` node processes joined.
 class Cluster {
  public:
   Cluster(const TempDir& dir, int nodes, const std::vector<std::string>& scheduler_args = {})
-      : dir_(dir) {
-    std::vector<std::string> args{"scheduler",   "--listen",       "127.0.0.1:0",
-                                  "--port-file", dir.file("port"), "--heartbeat-timeout",
-                                  "10"};
-    args.insert(args.end(), scheduler_args.begin(), scheduler_args.end());
-    scheduler_ = std::make_unique<Process>(kTroupe, args, dir.file("scheduler.log"));
-    port_ = troupe::test::read_port_file(dir.file("port"), 20s);
+      : dir_(dir), scheduler_(dir, plus({"--heartbeat-timeout", "10"}, scheduler_args)) {
     for (int i = 1; i <= nodes; ++i) add_node("n" + std::to_string(i));
   }
   Process& add_node(const std::string& name, std::vector<std::string> extra = {}) {
@@ -36,37 +26,26 @@ class Cluster {
     nodes_.push_back(std::make_unique<Process>(kTroupe, args, dir_.file(name + ".log")));
     return *nodes_.back();
   }
-  std::string endpoint() const { return "127.0.0.1:" + std::to_string(port_); }
-  int port() const { return port_; }
+  std::string endpoint() const { return scheduler_.endpoint(); }
+  int port() const { return scheduler_.port(); }
   Process& node(std::size_t i) { return *nodes_.at(i); }
-  Process& scheduler() { return *scheduler_; }
+  Process& scheduler() { return scheduler_.process(); }
   /// Waits until `troupe status` lists `n` alive nodes.
   bool wait_for_nodes(int n, std::chrono::milliseconds timeout) {
-    const auto until = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < until) {
-      Process status(kTroupe, {"status", "--scheduler", endpoint()}, dir_.file("status.log"));
-      status.wait_exit(10s);
-      const auto out = status.output();
-      int alive = 0;
-      for (std::size_t pos = 0; (pos = out.find(" alive ", pos)) != std::string::npos; ++pos)
-        ++alive;
-      if (alive >= n) return true;
-      std::this_thread::sleep_for(100ms);
-    }
-    return false;
+    return eventually([&] { return alive_nodes(troupe_status(dir_, endpoint())) >= n; }, timeout,
+                      100ms);
   }
 
  private:
+  static std::vector<std::string> plus(std::vector<std::string> a,
+                                       const std::vector<std::string>& b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+  }
   const TempDir& dir_;
-  std::unique_ptr<Process> scheduler_;
+  SchedulerProcess scheduler_;
   std::vector<std::unique_ptr<Process>> nodes_;
-  int port_ = 0;
 };
-
-nlohmann::json read_json(const std::string& path) {
-  std::ifstream in(path);
-  return nlohmann::json::parse(in);
-}
 
 /// `troupe submit` of a small MLP job to `endpoint`: `shards` data shards,
 /// `rounds` rounds of `steps` mini-batches per task (0: one epoch), then `extra`.

@@ -1,9 +1,4 @@
 // Admission control, TLS and hostile input against real troupe processes on loopback.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -13,31 +8,18 @@
 #include <set>
 #include <sstream>
 
-#include "process_util.hpp"
-#include "test_util.hpp"
+#include "cluster/troupe_cluster.hpp"
+#include "socket_util.hpp"
 
 using namespace std::chrono_literals;
-using troupe::test::Process;
-using troupe::test::TempDir;
+using namespace troupe::test;
 
 namespace {
-
-const std::string kTroupe = TROUPE_BINARY;
 
 /// Writes a secret file and returns its path.
 std::string secret_file(const TempDir& dir, const std::string& name, const std::string& secret) {
   std::ofstream(dir.file(name)) << secret << "\n";
   return dir.file(name);
-}
-
-/// Starts a scheduler on a free port with `extra` options; returns its port (0 on failure).
-int start_scheduler(const TempDir& dir, std::unique_ptr<Process>& out,
-                    const std::vector<std::string>& extra) {
-  std::vector<std::string> args{"scheduler", "--listen", "127.0.0.1:0", "--port-file",
-                                dir.file("port")};
-  args.insert(args.end(), extra.begin(), extra.end());
-  out = std::make_unique<Process>(kTroupe, args, dir.file("scheduler.log"));
-  return troupe::test::read_port_file(dir.file("port"), 20s);
 }
 
 std::vector<std::string> node_args(int port, const std::string& name,
@@ -57,54 +39,23 @@ std::vector<std::string> node_args(int port, const std::string& name,
 
 /// `troupe status` output (with `extra` options).
 std::string status(const TempDir& dir, int port, const std::vector<std::string>& extra = {}) {
-  std::vector<std::string> args{"status", "--scheduler", "127.0.0.1:" + std::to_string(port)};
-  args.insert(args.end(), extra.begin(), extra.end());
-  Process p(kTroupe, args, dir.file("status.log"));
-  p.wait_exit(15s);
-  return p.output();
+  return troupe_status(dir, "127.0.0.1:" + std::to_string(port), extra);
 }
 
+/// Waits until `troupe status` (with `extra` options) lists `node` as alive.
 bool wait_for_alive(const TempDir& dir, int port, const std::string& node,
                     const std::vector<std::string>& extra = {}) {
-  const auto until = std::chrono::steady_clock::now() + 20s;
-  while (std::chrono::steady_clock::now() < until) {
-    const auto out = status(dir, port, extra);
-    if (out.find(node + " ") != std::string::npos && out.find(" alive ") != std::string::npos)
-      return true;
-    std::this_thread::sleep_for(200ms);
-  }
-  return false;
+  return eventually([&] { return node_state(status(dir, port, extra), node) == "alive"; }, 20s);
 }
 
 /// Opens a TCP connection to 127.0.0.1:`port`, sends `bytes`, waits `linger`, closes.
 bool send_raw(int port, const std::string& bytes, std::chrono::milliseconds linger = 300ms) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return false;
-  }
-  std::size_t sent = 0;
-  while (sent < bytes.size()) {
-    const auto n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) break;  // the peer may close on garbage: fine
-    sent += static_cast<std::size_t>(n);
-  }
+  const int fd = connect_loopback(port);
+  if (fd < 0) return false;
+  send_all(fd, bytes);  // the peer may close on garbage: fine
   std::this_thread::sleep_for(linger);
   close(fd);
   return true;
-}
-
-/// A BASP header (CAF 0.17: operation, 3 bytes, payload length, operation data,
-/// two actor ids; big-endian) announcing a `payload_len`-byte client handshake.
-std::string basp_header(std::uint32_t payload_len, std::uint8_t operation = 1) {
-  std::string h(32, '\0');
-  h[0] = static_cast<char>(operation);
-  for (int i = 0; i < 4; ++i) h[4 + i] = static_cast<char>((payload_len >> (24 - 8 * i)) & 0xff);
-  return h;
 }
 
 /// Throwaway CA and certificates made with the openssl CLI; `ok` false when it is absent.
@@ -143,14 +94,24 @@ std::vector<std::string> plus(std::vector<std::string> a, const std::vector<std:
 
 const std::string kSecret = "troupe-test-secret-0123456789";
 
+/// A scheduler that admits only holders of kSecret (the file DIR/s), started
+/// with `extra` options too, in a fresh directory.
+struct SecretScheduler {
+  explicit SecretScheduler(const std::vector<std::string>& extra = {})
+      : secret(secret_file(dir, "s", kSecret)),
+        scheduler(dir, plus({"--secret-file", secret}, extra)) {}
+  TempDir dir;
+  std::string secret;  ///< the secret file's path
+  SchedulerProcess scheduler;
+};
+
 }  // namespace
 
 TEST(ClusterAdmission, ANodeWithTheRightSecretJoinsAndOneWithAWrongSecretIsRefusedAndLogged) {
-  TempDir dir;
-  const auto good = secret_file(dir, "good", kSecret);
+  SecretScheduler secured;
+  auto& [dir, good, scheduler] = secured;
+  const int port = scheduler.port();
   const auto bad = secret_file(dir, "bad", "not-the-secret-but-long-enough");
-  std::unique_ptr<Process> scheduler;
-  const int port = start_scheduler(dir, scheduler, {"--secret-file", good});
   ASSERT_GT(port, 0) << scheduler->output();
 
   Process member(kTroupe, node_args(port, "member", {"--secret-file", good}), dir.file("m.log"));
@@ -169,10 +130,9 @@ TEST(ClusterAdmission, ANodeWithTheRightSecretJoinsAndOneWithAWrongSecretIsRefus
 }
 
 TEST(ClusterAdmission, ANodeWithoutASecretIsRefusedByASchedulerThatHasOne) {
-  TempDir dir;
-  std::unique_ptr<Process> scheduler;
-  const int port =
-      start_scheduler(dir, scheduler, {"--secret-file", secret_file(dir, "s", kSecret)});
+  SecretScheduler secured;
+  auto& [dir, secret, scheduler] = secured;
+  const int port = scheduler.port();
   ASSERT_GT(port, 0);
   Process anonymous(kTroupe, node_args(port, "anon", {}), dir.file("a.log"));
   EXPECT_EQ(anonymous.wait_exit(20s), 1) << anonymous.output();
@@ -181,10 +141,9 @@ TEST(ClusterAdmission, ANodeWithoutASecretIsRefusedByASchedulerThatHasOne) {
 }
 
 TEST(ClusterAdmission, AnAggregatorWithAWrongSecretIsRefused) {
-  TempDir dir;
-  std::unique_ptr<Process> scheduler;
-  const int port =
-      start_scheduler(dir, scheduler, {"--secret-file", secret_file(dir, "s", kSecret)});
+  SecretScheduler secured;
+  auto& [dir, secret, scheduler] = secured;
+  const int port = scheduler.port();
   ASSERT_GT(port, 0);
   Process aggregator(
       kTroupe,
@@ -198,10 +157,9 @@ TEST(ClusterAdmission, AnAggregatorWithAWrongSecretIsRefused) {
 }
 
 TEST(ClusterAdmission, ASecretProtectedClusterRunsAJobAndReportsBytesPerNode) {
-  TempDir dir;
-  const auto secret = secret_file(dir, "s", kSecret);
-  std::unique_ptr<Process> scheduler;
-  const int port = start_scheduler(dir, scheduler, {"--secret-file", secret});
+  SecretScheduler secured;
+  auto& [dir, secret, scheduler] = secured;
+  const int port = scheduler.port();
   ASSERT_GT(port, 0);
   Process n1(kTroupe, node_args(port, "n1", {"--secret-file", secret, "--quiet"}),
              dir.file("n1.log"));
@@ -215,8 +173,7 @@ TEST(ClusterAdmission, ASecretProtectedClusterRunsAJobAndReportsBytesPerNode) {
       "--secret-file", secret}, dir.file("submit.log"));
   // clang-format on
   ASSERT_EQ(submit.wait_exit(180s), 0) << submit.output() << scheduler->output();
-  std::ifstream in(dir.file("r.json"));
-  const auto report = nlohmann::json::parse(in);
+  const auto report = read_json(dir.file("r.json"));
   EXPECT_EQ(report["status"], "ok");
   ASSERT_EQ(report["nodes"].size(), 2u);
   // Bytes are counted up to each node's latest report before the job ended
@@ -233,11 +190,10 @@ TEST(ClusterAdmission, ASecretProtectedClusterRunsAJobAndReportsBytesPerNode) {
 }
 
 TEST(ClusterAdmission, SubmitAndStatusNeedTheSecretToo) {
-  TempDir dir;
-  const auto good = secret_file(dir, "good", kSecret);
+  SecretScheduler secured;
+  auto& [dir, good, scheduler] = secured;
+  const int port = scheduler.port();
   const auto bad = secret_file(dir, "bad", "not-the-secret-but-long-enough");
-  std::unique_ptr<Process> scheduler;
-  const int port = start_scheduler(dir, scheduler, {"--secret-file", good});
   ASSERT_GT(port, 0) << scheduler->output();
   const std::string ep = "127.0.0.1:" + std::to_string(port);
   const std::vector<std::string> job{
@@ -264,10 +220,9 @@ TEST(ClusterAdmission, SubmitAndStatusNeedTheSecretToo) {
 }
 
 TEST(HostileInput, GarbageAndForgedHeadersOnTheSchedulerPortLeaveItServing) {
-  TempDir dir;
-  std::unique_ptr<Process> scheduler;
-  const int port =
-      start_scheduler(dir, scheduler, {"--secret-file", secret_file(dir, "s", kSecret)});
+  SecretScheduler secured;
+  auto& [dir, secret, scheduler] = secured;
+  const int port = scheduler.port();
   ASSERT_GT(port, 0);
   std::string random(4096, '\0');
   std::uint32_t x = 12345;
@@ -280,19 +235,9 @@ TEST(HostileInput, GarbageAndForgedHeadersOnTheSchedulerPortLeaveItServing) {
   EXPECT_TRUE(send_raw(port, basp_header(64u << 20)));          // announces 64 MiB, sends none
   EXPECT_TRUE(send_raw(port, std::string()));                   // connect and close at once
   ASSERT_TRUE(scheduler->running()) << scheduler->output();
-  Process member(kTroupe, node_args(port, "member", {"--secret-file", dir.file("s")}),
-                 dir.file("m.log"));
-  EXPECT_TRUE(wait_for_alive(dir, port, "member", {"--secret-file", dir.file("s")}))
+  Process member(kTroupe, node_args(port, "member", {"--secret-file", secret}), dir.file("m.log"));
+  EXPECT_TRUE(wait_for_alive(dir, port, "member", {"--secret-file", secret}))
       << member.output() << scheduler->output();
-}
-
-/// Resident memory of process `pid` in MiB (0 when unreadable).
-double rss_mib(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
-  return 0;
 }
 
 /// The local ports process `pid` listens on with TCP, as "ADDR:PORT" (hex as
@@ -322,8 +267,8 @@ std::vector<std::string> listening_sockets(pid_t pid) {
 
 TEST(HostileInput, AMessageOverTheLimitIsRefusedBeforeTheSchedulerAllocatesIt) {
   TempDir dir;
-  std::unique_ptr<Process> scheduler;
-  const int port = start_scheduler(dir, scheduler, {"--max-message", "8"});
+  SchedulerProcess scheduler(dir, {"--max-message", "8"});
+  const int port = scheduler.port();
   ASSERT_GT(port, 0) << scheduler->output();
   const double before = rss_mib(scheduler->pid());
   // 1 GiB and ~4 GiB announced, then bytes that never amount to it.
@@ -350,8 +295,8 @@ TEST(HostileInput, AMessageOverTheLimitIsRefusedBeforeTheSchedulerAllocatesIt) {
 
 TEST(HostileInput, ProcessesListenOnlyOnTheirGuardedPortAndLoopback) {
   TempDir dir;
-  std::unique_ptr<Process> scheduler;
-  const int port = start_scheduler(dir, scheduler, {});
+  SchedulerProcess scheduler(dir);
+  const int port = scheduler.port();
   ASSERT_GT(port, 0) << scheduler->output();
   Process member(kTroupe, node_args(port, "member", {}), dir.file("m.log"));
   ASSERT_TRUE(wait_for_alive(dir, port, "member")) << member.output();
@@ -380,9 +325,8 @@ TEST(Tls, ATlsClusterAdmitsANodeWithCertificateAndSecretAndRefusesAPlainOne) {
   Pki pki(dir);
   if (!pki.ok) GTEST_SKIP() << "the openssl command-line tool is not installed";
   const auto secret = secret_file(dir, "s", kSecret);
-  std::unique_ptr<Process> scheduler;
-  const int port =
-      start_scheduler(dir, scheduler, plus(pki.options("scheduler"), {"--secret-file", secret}));
+  SchedulerProcess scheduler(dir, plus(pki.options("scheduler"), {"--secret-file", secret}));
+  const int port = scheduler.port();
   ASSERT_GT(port, 0) << scheduler->output();
   Process member(kTroupe,
                  node_args(port, "member", plus(pki.options("node"), {"--secret-file", secret})),
@@ -400,10 +344,9 @@ TEST(Tls, ACertificateAloneIsNotAdmissionWhenASecretIsConfigured) {
   TempDir dir;
   Pki pki(dir);
   if (!pki.ok) GTEST_SKIP() << "the openssl command-line tool is not installed";
-  std::unique_ptr<Process> scheduler;
-  const int port = start_scheduler(
-      dir, scheduler,
-      plus(pki.options("scheduler"), {"--secret-file", secret_file(dir, "s", kSecret)}));
+  SchedulerProcess scheduler(
+      dir, plus(pki.options("scheduler"), {"--secret-file", secret_file(dir, "s", kSecret)}));
+  const int port = scheduler.port();
   ASSERT_GT(port, 0) << scheduler->output();
   Process certified(kTroupe, node_args(port, "certified", pki.options("node")), dir.file("c.log"));
   EXPECT_EQ(certified.wait_exit(30s), 1) << certified.output();
@@ -417,8 +360,8 @@ TEST(Tls, GarbageOnATlsPortLeavesOtherTlsPeersConnectedAndAJobRuns) {
   TempDir dir;
   Pki pki(dir);
   if (!pki.ok) GTEST_SKIP() << "the openssl command-line tool is not installed";
-  std::unique_ptr<Process> scheduler;
-  const int port = start_scheduler(dir, scheduler, pki.options("scheduler"));
+  SchedulerProcess scheduler(dir, pki.options("scheduler"));
+  const int port = scheduler.port();
   ASSERT_GT(port, 0);
   Process member(kTroupe, node_args(port, "member", plus(pki.options("node"), {"--quiet"})),
                  dir.file("m.log"));
@@ -443,9 +386,9 @@ TEST(Tls, GarbageOnATlsPortLeavesOtherTlsPeersConnectedAndAJobRuns) {
 
 TEST(LiveResources, ANodeShortOfFreeMemoryGetsNoTaskAndTheJobSaysWhy) {
   TempDir dir;
-  std::unique_ptr<Process> scheduler;
   // No machine has 1 PiB of free memory: every node is held back.
-  const int port = start_scheduler(dir, scheduler, {"--min-free-memory", "1073741824"});
+  SchedulerProcess scheduler(dir, {"--min-free-memory", "1073741824"});
+  const int port = scheduler.port();
   ASSERT_GT(port, 0);
   Process n1(kTroupe, node_args(port, "n1", {"--quiet"}), dir.file("n1.log"));
   // clang-format off
@@ -456,8 +399,7 @@ TEST(LiveResources, ANodeShortOfFreeMemoryGetsNoTaskAndTheJobSaysWhy) {
       dir.file("submit.log"));
   // clang-format on
   EXPECT_EQ(submit.wait_exit(120s), 1) << submit.output();
-  std::ifstream in(dir.file("r.json"));
-  const auto report = nlohmann::json::parse(in);
+  const auto report = read_json(dir.file("r.json"));
   EXPECT_EQ(report["status"], "failed");
   const auto error = report["error"].get<std::string>();
   EXPECT_NE(error.find("node n1: free memory"), std::string::npos) << error;

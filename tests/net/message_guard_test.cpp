@@ -16,18 +16,19 @@
 #include <thread>
 #include <vector>
 
+#include "socket_util.hpp"
+
 using namespace std::chrono_literals;
 using troupe::actors::MessageGuard;
 using troupe::actors::MessageGuardOptions;
+using troupe::test::connect_loopback;
+using troupe::test::send_all;
 
 namespace {
 
-/// A BASP-framed message: 32-byte header announcing `payload.size()`, then the payload.
+/// A BASP-framed message: 32-byte header announcing `announced` bytes, then the payload.
 std::string frame(const std::string& payload, std::uint32_t announced) {
-  std::string h(32, '\0');
-  h[0] = 1;
-  for (int i = 0; i < 4; ++i) h[4 + i] = static_cast<char>((announced >> (24 - 8 * i)) & 0xff);
-  return h + payload;
+  return troupe::test::basp_header(announced) + payload;
 }
 std::string frame(const std::string& payload) {
   return frame(payload, static_cast<std::uint32_t>(payload.size()));
@@ -39,9 +40,7 @@ class Upstream {
  public:
   Upstream() {
     listener_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    auto a = troupe::test::loopback(0);
     bind(listener_, reinterpret_cast<sockaddr*>(&a), sizeof a);
     listen(listener_, 16);
     socklen_t len = sizeof a;
@@ -105,28 +104,6 @@ class Upstream {
   std::string received_;
 };
 
-int connect_to(std::uint16_t port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(port);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-void send_all(int fd, const std::string& bytes) {
-  std::size_t sent = 0;
-  while (sent < bytes.size()) {
-    const auto n = send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) return;
-    sent += static_cast<std::size_t>(n);
-  }
-}
-
 /// Whether the peer closed `fd` within `limit` (reads and drops what comes).
 bool closed_by_peer(int fd, std::chrono::milliseconds limit = 3s) {
   const auto until = std::chrono::steady_clock::now() + limit;
@@ -158,24 +135,29 @@ struct Log {
   }
 };
 
-MessageGuardOptions options_for(const Upstream& up, Log& log) {
-  MessageGuardOptions o;
-  o.host = "127.0.0.1";
-  o.upstream_port = up.port();
-  o.max_message = 1 << 20;
-  o.max_in_flight = 2 << 20;
-  o.log = log.sink();
-  return o;
-}
+/// Every test's set-up: an upstream, a log, and guard options that relay to
+/// the one and log to the other (1 MiB per message, 2 MiB in flight).
+struct Bench {
+  Bench() {
+    options.host = "127.0.0.1";
+    options.upstream_port = up.port();
+    options.max_message = 1 << 20;
+    options.max_in_flight = 2 << 20;
+    options.log = log.sink();
+  }
+  Upstream up;
+  Log log;
+  MessageGuardOptions options;
+};
 
 }  // namespace
 
 TEST(MessageGuard, RelaysFramedMessagesBothWaysUnchanged) {
-  Upstream up;
-  Log log;
-  MessageGuard guard(options_for(up, log));
+  Bench bench;
+  auto& [up, log, o] = bench;
+  MessageGuard guard(o);
   ASSERT_NE(guard.port(), 0);
-  const int fd = connect_to(guard.port());
+  const int fd = connect_loopback(guard.port());
   ASSERT_GE(fd, 0);
   std::string stream;
   for (int i = 0; i < 50; ++i) {
@@ -197,10 +179,10 @@ TEST(MessageGuard, RelaysFramedMessagesBothWaysUnchanged) {
 }
 
 TEST(MessageGuard, AHeaderOverTheLimitClosesTheConnectionBeforeUpstreamSeesIt) {
-  Upstream up;
-  Log log;
-  MessageGuard guard(options_for(up, log));
-  const int fd = connect_to(guard.port());
+  Bench bench;
+  auto& [up, log, o] = bench;
+  MessageGuard guard(o);
+  const int fd = connect_loopback(guard.port());
   const auto ok = frame(std::string(1000, 'a'));
   send_all(fd, ok + frame("", 0xfffffff0u) + std::string(4096, 'x'));
   EXPECT_TRUE(closed_by_peer(fd));
@@ -212,21 +194,20 @@ TEST(MessageGuard, AHeaderOverTheLimitClosesTheConnectionBeforeUpstreamSeesIt) {
   EXPECT_NE(log.all().find("127.0.0.1:"), std::string::npos) << log.all();
   EXPECT_EQ(guard.stats().refused, 1u);
   // Other connections are unaffected.
-  const int other = connect_to(guard.port());
+  const int other = connect_loopback(guard.port());
   send_all(other, frame("after"));
   EXPECT_TRUE(up.wait_for_size(ok.size() + 32 + 5));
   close(other);
 }
 
 TEST(MessageGuard, AnnouncedBytesOfAllConnectionsStayWithinTheInFlightBudget) {
-  Upstream up;
-  Log log;
-  auto o = options_for(up, log);
+  Bench bench;
+  auto& [up, log, o] = bench;
   o.max_message = 1000;
   o.max_in_flight = 1500;
   MessageGuard guard(o);
-  const int a = connect_to(guard.port());
-  const int b = connect_to(guard.port());
+  const int a = connect_loopback(guard.port());
+  const int b = connect_loopback(guard.port());
   const std::string pa(1000, 'a'), pb(1000, 'b');
   send_all(a, frame(pa).substr(0, 32 + 500));  // a holds 1000 of the budget
   ASSERT_TRUE(up.wait_for_size(32 + 500));
@@ -249,12 +230,11 @@ TEST(MessageGuard, AnnouncedBytesOfAllConnectionsStayWithinTheInFlightBudget) {
 }
 
 TEST(MessageGuard, AStalledMessageIsClosedAndReleasesItsShare) {
-  Upstream up;
-  Log log;
-  auto o = options_for(up, log);
+  Bench bench;
+  auto& [up, log, o] = bench;
   o.stall_timeout_s = 0.3;
   MessageGuard guard(o);
-  const int fd = connect_to(guard.port());
+  const int fd = connect_loopback(guard.port());
   send_all(fd, frame(std::string(1000, 'z')).substr(0, 100));
   EXPECT_TRUE(closed_by_peer(fd, 3s));
   close(fd);
@@ -264,14 +244,13 @@ TEST(MessageGuard, AStalledMessageIsClosedAndReleasesItsShare) {
 }
 
 TEST(MessageGuard, ConnectionsBeyondTheMaximumAreRefused) {
-  Upstream up;
-  Log log;
-  auto o = options_for(up, log);
+  Bench bench;
+  auto& [up, log, o] = bench;
   o.max_connections = 2;
   MessageGuard guard(o);
-  const int a = connect_to(guard.port()), b = connect_to(guard.port());
+  const int a = connect_loopback(guard.port()), b = connect_loopback(guard.port());
   std::this_thread::sleep_for(200ms);
-  const int c = connect_to(guard.port());
+  const int c = connect_loopback(guard.port());
   EXPECT_TRUE(closed_by_peer(c));
   EXPECT_FALSE(closed_by_peer(a, 200ms));
   EXPECT_NE(log.all().find("2 connections are open"), std::string::npos) << log.all();
@@ -281,10 +260,9 @@ TEST(MessageGuard, ConnectionsBeyondTheMaximumAreRefused) {
 }
 
 TEST(MessageGuard, AnAddressInUseIsAClearError) {
-  Upstream up;
-  Log log;
-  MessageGuard first(options_for(up, log));
-  auto o = options_for(up, log);
+  Bench bench;
+  MessageGuard first(bench.options);
+  auto o = bench.options;
   o.port = first.port();
   try {
     MessageGuard second(o);
@@ -296,9 +274,8 @@ TEST(MessageGuard, AnAddressInUseIsAClearError) {
 }
 
 TEST(MessageGuard, UnusableTlsFilesAreAClearError) {
-  Upstream up;
-  Log log;
-  auto o = options_for(up, log);
+  Bench bench;
+  auto& [up, log, o] = bench;
   o.tls_cert = "/nonexistent/cert.pem";
   o.tls_key = "/nonexistent/key.pem";
   o.tls_ca = "/nonexistent/ca.pem";

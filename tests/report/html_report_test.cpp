@@ -14,6 +14,7 @@
 #include "report/report_json.hpp"
 #include "report/utilisation_svg.hpp"
 #include "sample_run.hpp"
+#include "test_util.hpp"
 
 namespace troupe::runtime {
 namespace {
@@ -22,13 +23,6 @@ std::size_t count(const std::string& text, const std::string& what) {
   std::size_t n = 0;
   for (auto pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1)) ++n;
   return n;
-}
-
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 TEST(HtmlReport, EveryRoundPointCarriesTheExactMetricOfTheRun) {
@@ -146,24 +140,22 @@ TEST(NiceTicks, StepsAreOneTwoOrFiveTimesAPowerOfTenAndCoverTheRange) {
 }
 
 TEST(WriteHtmlReport, WritesThePageAndTheJsonOfEachRun) {
-  const auto dir =
-      std::filesystem::temp_directory_path() /
-      ("troupe-html-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" +
-       std::to_string(std::rand()));
+  troupe::test::TempDir temp;
+  const auto& dir = temp.path();
   const auto first = test::sample_run();
   auto second = test::sample_run();
   second.wall_s = 9.0;
   write_html_report((dir / "nested").string(), {first, second}, {"a", "b"});
-  EXPECT_NE(read_file(dir / "nested" / "index.html").find("id=\"run1-summary\""),
+  EXPECT_NE(troupe::test::read_text(dir / "nested" / "index.html").find("id=\"run1-summary\""),
             std::string::npos);
-  EXPECT_EQ(read_file(dir / "nested" / "report.json"), to_json(first) + "\n");
-  EXPECT_EQ(read_file(dir / "nested" / "run-1.json"), to_json(first) + "\n");
-  EXPECT_EQ(read_file(dir / "nested" / "run-2.json"), to_json(second) + "\n");
-  std::filesystem::remove_all(dir);
+  EXPECT_EQ(troupe::test::read_text(dir / "nested" / "report.json"), to_json(first) + "\n");
+  EXPECT_EQ(troupe::test::read_text(dir / "nested" / "run-1.json"), to_json(first) + "\n");
+  EXPECT_EQ(troupe::test::read_text(dir / "nested" / "run-2.json"), to_json(second) + "\n");
 }
 
 TEST(WriteHtmlReport, ADirectoryThatIsAFileIsAClearError) {
-  const auto file = std::filesystem::temp_directory_path() / "troupe-html-not-a-dir";
+  troupe::test::TempDir temp;
+  const auto file = temp.path() / "not-a-dir";
   std::ofstream(file) << "x";
   try {
     write_html_report(file.string(), {test::sample_run()}, {});
@@ -171,7 +163,6 @@ TEST(WriteHtmlReport, ADirectoryThatIsAFileIsAClearError) {
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find(file.string()), std::string::npos) << e.what();
   }
-  std::filesystem::remove(file);
   EXPECT_THROW(write_html_report("/tmp/unused", {}, {}), std::invalid_argument);
 }
 

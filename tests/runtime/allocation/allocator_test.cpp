@@ -10,6 +10,7 @@
 #include "runtime/allocation/priority_allocator.hpp"
 #include "runtime/allocation/regret_allocator.hpp"
 #include "runtime/allocation/spread_allocator.hpp"
+#include "test_util.hpp"
 
 using namespace troupe::runtime;
 using troupe::test::random_gap;
@@ -100,12 +101,7 @@ TEST_P(AllocatorContract, HandlesEmptyRequests) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllAllocators, AllocatorContract, ::testing::ValuesIn(allocator_names()),
-                         [](const auto& info) {
-                           std::string name = info.param;
-                           for (auto& c : name)
-                             if (c == '-') c = '_';
-                           return name;
-                         });
+                         troupe::test::ParamName{});
 
 TEST(PriorityAllocator, PlacesHigherPriorityTasksFirst) {
   // Room for only one of the two tasks: the higher priority one wins.

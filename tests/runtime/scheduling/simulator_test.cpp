@@ -6,6 +6,7 @@
 #include "runtime/allocation/allocator.hpp"
 #include "runtime/scheduling/simulator.hpp"
 #include "runtime/scheduling/synthetic_workload.hpp"
+#include "test_util.hpp"
 
 using namespace troupe::runtime;
 
@@ -22,7 +23,7 @@ Workload small_synthetic(std::uint64_t seed, int failures = 2) {
 
 }  // namespace
 
-// Every policy, through the same invariants.
+// Every registered policy, through the same invariants.
 class SimulatorInvariants : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(SimulatorInvariants, EveryTaskEndsExactlyOnceAndNoRunOverlapsItself) {
@@ -81,15 +82,8 @@ TEST_P(SimulatorInvariants, IsDeterministicForASeed) {
     EXPECT_EQ(a.tasks[i].finished_at, b.tasks[i].finished_at);
 }
 
-INSTANTIATE_TEST_SUITE_P(Policies, SimulatorInvariants,
-                         ::testing::Values("priority", "best-fit", "spread", "pack", "balanced",
-                                           "regret"),
-                         [](const auto& info) {
-                           std::string n = info.param;
-                           for (auto& c : n)
-                             if (c == '-') c = '_';
-                           return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(Policies, SimulatorInvariants, ::testing::ValuesIn(allocator_names()),
+                         troupe::test::ParamName{});
 
 TEST(Simulator, RunsATaskForItsWorkOverTheNodeSpeed) {
   Workload w;

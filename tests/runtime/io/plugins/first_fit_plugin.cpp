@@ -4,8 +4,8 @@
 #include <memory>
 
 #include "runtime/allocation/allocator.hpp"
-#include "runtime/node/node_behaviour.hpp"
 #include "runtime/io/plugin.hpp"
+#include "runtime/node/node_behaviour.hpp"
 
 namespace {
 

@@ -1,0 +1,121 @@
+#include "models/sgd_loop.hpp"
+
+#include <algorithm>
+#include <numeric>
+#include <vector>
+
+#include "models/torch_data.hpp"
+
+namespace troupe::models {
+namespace {
+
+std::int64_t batches_per_pass(std::int64_t examples, std::int64_t batch_size) {
+  return (examples + batch_size - 1) / batch_size;
+}
+
+SgdSchedule optimiser_of(const TrainOptions& options) {
+  SgdSchedule s;
+  s.batch_size = options.batch_size;
+  s.lr = options.lr;
+  s.momentum = options.momentum;
+  s.seed = options.seed;
+  return s;
+}
+
+/// Makes `buffer` a tensor shaped and typed like `like` (kept when it already is).
+void fit(torch::Tensor& buffer, const torch::Tensor& like) {
+  if (!buffer.defined() || buffer.sizes() != like.sizes() || buffer.dtype() != like.dtype() ||
+      buffer.device() != like.device())
+    buffer = torch::empty_like(like);
+}
+
+}  // namespace
+
+torch::Tensor permutation(std::int64_t n, std::mt19937_64& rng, const torch::Device& device) {
+  std::vector<std::int64_t> order(static_cast<std::size_t>(n));
+  std::iota(order.begin(), order.end(), std::int64_t{0});
+  std::shuffle(order.begin(), order.end(), rng);
+  auto index = torch::empty({n}, torch::kInt64);
+  std::copy(order.begin(), order.end(), index.data_ptr<std::int64_t>());
+  return index.to(device);
+}
+
+void ExampleSelection::select(const Dataset& data, const std::vector<std::size_t>& indices,
+                              std::int64_t selection_key, const torch::Device& device) {
+  if (selection_key >= 0 && selection_key == key) return;
+  auto [selected_images, selected_labels] = to_tensors(data, &indices);
+  images = selected_images.to(device);
+  labels = selected_labels.to(device);
+  key = selection_key;
+}
+
+SgdSchedule SgdSchedule::local(const TrainOptions& options, std::int64_t examples) {
+  auto s = optimiser_of(options);
+  s.steps = options.local_steps > 0 ? options.local_steps
+                                    : batches_per_pass(examples, options.batch_size) *
+                                          std::max(1, options.local_epochs);
+  return s;
+}
+
+SgdSchedule SgdSchedule::passes(const TrainOptions& options, std::int64_t examples, int epochs) {
+  auto s = optimiser_of(options);
+  s.steps = batches_per_pass(examples, options.batch_size) * std::max(0, epochs);
+  return s;
+}
+
+TrainResult run_sgd(ClassifierImpl& net, const SgdExamples& examples, const SgdSchedule& schedule,
+                    const SgdHooks& hooks) {
+  const std::int64_t n = examples.inputs.size(0);
+  TrainResult result;
+  result.samples = n;
+  if (n == 0 || schedule.steps <= 0) return result;
+  net.train();
+  torch::optim::SGD sgd(net.parameters(),
+                        torch::optim::SGDOptions(schedule.lr).momentum(schedule.momentum));
+  const auto device = examples.inputs.device();
+  torch::Tensor own_inputs, own_targets;
+  auto& inputs = examples.shuffled_inputs ? *examples.shuffled_inputs : own_inputs;
+  auto& targets = examples.shuffled_targets ? *examples.shuffled_targets : own_targets;
+  fit(inputs, examples.inputs);
+  fit(targets, examples.targets);
+
+  const std::int64_t batches = batches_per_pass(n, schedule.batch_size);
+  std::mt19937_64 rng(schedule.seed);
+  const bool on_cpu = device.is_cpu();
+  double loss_sum = 0.0;
+  auto loss_acc = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device));
+  std::int64_t step = 0;
+  while (step < schedule.steps) {
+    // One shuffled pass: permute into reused buffers, then take contiguous slices.
+    const auto dev_index = permutation(n, rng, device);
+    torch::index_select_out(inputs, examples.inputs, 0, dev_index);
+    torch::index_select_out(targets, examples.targets, 0, dev_index);
+    for (std::int64_t b = 0; b < batches && step < schedule.steps; ++b, ++step) {
+      const std::int64_t begin = b * schedule.batch_size;
+      const std::int64_t len = std::min(schedule.batch_size, n - begin);
+      auto x = inputs.narrow(0, begin, len);
+      auto y = targets.narrow(0, begin, len);
+      sgd.zero_grad();
+      auto outputs = net.forward(x);
+      auto loss = hooks.batch_loss ? hooks.batch_loss(outputs, y)
+                                   : torch::nn::functional::cross_entropy(outputs, y);
+      if (hooks.extra_loss) loss = loss + hooks.extra_loss(rng);
+      loss.backward();
+      if (hooks.after_backward) hooks.after_backward();
+      sgd.step();
+      // On the CPU item() costs nothing; on a GPU it would synchronise every step.
+      if (on_cpu)
+        loss_sum += loss.item<double>() * static_cast<double>(len);
+      else
+        loss_acc += loss.detach().to(torch::kFloat64) * static_cast<double>(len);
+      result.samples_seen += len;
+    }
+  }
+  if (!on_cpu) loss_sum = loss_acc.item<double>();
+  result.steps = step;
+  result.mean_loss =
+      result.samples_seen > 0 ? loss_sum / static_cast<double>(result.samples_seen) : 0.0;
+  return result;
+}
+
+}  // namespace troupe::models

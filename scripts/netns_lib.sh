@@ -1,0 +1,82 @@
+# shellcheck shell=bash
+# Network namespaces for a troupe cluster on one machine, sourced (not run) by
+# examples/cluster/run_netns.sh and tests/cluster/chaos_netns_test.sh.
+# Host 0 (the scheduler host) and hosts 1..N (node hosts) are each a namespace
+# with one address, wired by veth pairs to a bridge in a "switch" namespace.
+# Everything this creates is named after the calling shell's PID, and
+# netns_cleanup (the EXIT trap netns_traps installs) deletes it again.
+#
+# Use:
+#   netns_require NAME                      exit 77 unless root with iproute2
+#   netns_traps                             cleanup on exit, Ctrl-C and TERM
+#   netns_create PREFIX LETTER SUBNET HOSTS namespaces PREFIX-s-PID, PREFIX-nI-PID
+#   "${netns_hosts[i]}", netns_addr I, netns_dev I
+#   netns_pids+=($!)                        processes that cleanup stops
+#   netns_on_exit=FUNCTION                  called with the exit code after cleanup
+
+netns_switch=""
+netns_hosts=()
+netns_pids=()
+netns_subnet=""
+netns_letter=""
+netns_on_exit=""
+
+# Exits 77 ("skipped" to ctest) when this machine cannot make namespaces.
+netns_require() {
+  [[ $(id -u) -eq 0 ]] || { echo "$1: skipped: must run as root (network namespaces)" >&2; exit 77; }
+  command -v ip >/dev/null || { echo "$1: skipped: iproute2 (ip) is required" >&2; exit 77; }
+}
+
+# The address of host $1: SUBNET.1 for the scheduler host, SUBNET.(10 + I) for node host I.
+netns_addr() { if (($1 == 0)); then echo "$netns_subnet.1"; else echo "$netns_subnet.$((10 + $1))"; fi; }
+
+# Host $1's network interface (inside its namespace), e.g. to take its link down.
+netns_dev() { echo "${netns_letter}v$1-$$"; }
+
+# Makes the switch and hosts 0..$4: namespace prefix $1, one letter $2 that
+# starts interface names (they must stay under 16 characters), /24 subnet $3
+# ("10.77.0"). Exits 77 when namespaces cannot be made here.
+netns_create() {
+  local prefix=$1 nodes=$4 idx ns peer
+  netns_letter=$2
+  netns_subnet=$3
+  netns_switch="$prefix-sw-$$"
+  netns_hosts=("$prefix-s-$$")
+  for idx in $(seq 1 "$nodes"); do netns_hosts+=("$prefix-n$idx-$$"); done
+  ip netns add "$netns_switch" 2>/dev/null || { echo "netns: skipped: cannot create network namespaces" >&2; exit 77; }
+  ip -n "$netns_switch" link add br0 type bridge
+  ip -n "$netns_switch" link set br0 up
+  for idx in "${!netns_hosts[@]}"; do
+    ns=${netns_hosts[$idx]}
+    peer="${netns_letter}p$idx-$$"
+    ip netns add "$ns"
+    ip link add "$(netns_dev "$idx")" type veth peer name "$peer"
+    ip link set "$(netns_dev "$idx")" netns "$ns"
+    ip link set "$peer" netns "$netns_switch"
+    ip -n "$netns_switch" link set "$peer" master br0 up
+    ip -n "$ns" link set lo up
+    ip -n "$ns" addr add "$(netns_addr "$idx")/24" dev "$(netns_dev "$idx")"
+    ip -n "$ns" link set "$(netns_dev "$idx")" up
+  done
+}
+
+# Stops the processes in netns_pids, deletes the namespaces, calls netns_on_exit
+# with the exit code, and exits with it.
+netns_cleanup() {
+  local code=$? pid ns
+  trap - EXIT INT TERM
+  for pid in "${netns_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${netns_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  for ns in "${netns_hosts[@]}" "$netns_switch"; do
+    if [[ -n $ns ]]; then ip netns del "$ns" 2>/dev/null || true; fi
+  done
+  if [[ -n $netns_on_exit ]]; then "$netns_on_exit" "$code" || true; fi
+  exit "$code"
+}
+
+# Cleans up on every way out; Ctrl-C and TERM exit with their usual codes.
+netns_traps() {
+  trap netns_cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
