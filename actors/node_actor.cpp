@@ -194,7 +194,7 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
               update.node = st.config.name;
               update.base_version = task.base_version;
               update.samples = result.samples;
-              update.mean_loss = result.mean_loss;
+              update.loss = result.mean_loss;
               update.shard = task.shard;
               update.seed = task.seed;
               if (!st.config.attack.empty()) {
