@@ -70,7 +70,9 @@ TEST(PublicSplit, ThePublicSetAndThePrivateShardsAreDisjointAndCoverTheTrainingS
       held += shard.size();
     }
     EXPECT_EQ(seen.size(), held) << scheme << ": an example is in two places";
-    if (scheme == "iid") EXPECT_EQ(held, 1000u);
+    if (scheme == "iid") {
+      EXPECT_EQ(held, 1000u);
+    }
   }
 }
 
