@@ -1,17 +1,16 @@
 #pragma once
 /// \file
-/// The aggregator actor: holds the numbered global model versions, collects a
-/// round's updates and combines them with a runtime::AggregationStrategy.
+/// The aggregator actor: translates the aggregator protocol into calls on the
+/// job's runtime::AggregatorCore (SyncAggregator or AsyncAggregator, opened by
+/// runtime::open_aggregator), which holds the versions and combines updates.
 
 #include "actors/protocol.hpp"
-#include "runtime/aggregation/update_validation.hpp"
+#include "runtime/io/aggregator_setup.hpp"
 
 namespace troupe::actors {
 
-struct AggregatorConfig {
-  std::string strategy;          ///< overrides the job's --strategy when not empty
-  runtime::UpdateLimits limits;  ///< every update is checked against these
-};
+/// The strategy override and update limits (see runtime::AggregatorSettings).
+using AggregatorConfig = runtime::AggregatorSettings;
 
 /// Spawns an aggregator (on its own thread: averaging large models blocks).
 aggregator_actor spawn_aggregator(caf::actor_system& system, AggregatorConfig config = {});

@@ -51,12 +51,7 @@ runtime::RunReport run_embedded(const runtime::JobSpec& job, const EmbeddedOptio
       nc.aggregator = aggregator;
       nc.data = data;
       nc.gate = gate;
-      // The first --malicious nodes attack; the last --slow-nodes are stragglers.
-      if (i <= job.malicious) {
-        nc.attack = job.attack;
-        nc.attack_scale = job.attack_scale;
-      }
-      if (i > job.nodes - job.slow_nodes) nc.speed_factor = job.slow_factor;
+      nc.misbehaviour = runtime::Misbehaviour::of_embedded_node(job, i);
       NodeRegistration reg;
       reg.name = nc.name;
       reg.resources = resources;

@@ -2,13 +2,11 @@
 
 #include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <functional>
 #include <optional>
-#include <thread>
 
 #include "actors/errors.hpp"
-#include "runtime/node/attacks.hpp"
+#include "runtime/node/gated_node_behaviour.hpp"
 #include "runtime/node/node_behaviour.hpp"
 
 namespace troupe::actors {
@@ -19,7 +17,8 @@ struct NodeState {
   std::shared_ptr<runtime::DataCatalog> catalog;  ///< the data of the current job
   std::optional<runtime::JobSpec> job;
   std::string behaviour_name;  ///< what `behaviour` was made as
-  std::unique_ptr<runtime::NodeBehaviour> behaviour;
+  /// The job's behaviour inside the compute gate, inside the node's misbehaviour.
+  std::unique_ptr<runtime::MisbehavingNodeBehaviour> behaviour;
   bool ready = false;                     ///< the current job's set-up succeeded
   std::vector<std::int64_t> shard_sizes;  ///< of the current job's split
   std::int64_t model_version = -1;        ///< version held in `model`
@@ -62,17 +61,6 @@ void with_model(NodePtr self, std::int64_t version, std::function<void()> then,
           [fail](caf::error& err) { fail(std::move(err)); });
 }
 
-/// Whether this node drops task `task_id` (simulated drop-out): a stable hash
-/// of job seed, task and node, so reruns drop the same tasks.
-bool drops(const NodeState& st, std::int64_t task_id) {
-  const double p = st.config.dropout >= 0.0 ? st.config.dropout : st.job->dropout;
-  if (!(p > 0.0)) return false;
-  std::uint64_t h = runtime::task_seed(st.job->seed ^ 0x5a17d0f0ULL, static_cast<int>(task_id), 0);
-  for (char c : st.config.name) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
-  h = runtime::task_seed(h, 1, 1);
-  return static_cast<double>(h >> 11) * 0x1.0p-53 < p;
-}
-
 int threads_of(const NodeState& st) {
   return st.config.threads > 0 ? st.config.threads : st.job->threads;
 }
@@ -94,7 +82,6 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
                            "/" + std::to_string(placement.shards) +
                            " but the job splits the data into " + std::to_string(job.nodes) +
                            " shards");
-          runtime::parse_attack(st.config.attack);  // a bad name fails the set-up
           st.job = job;
           if (st.config.data) {
             st.catalog = st.config.data;
@@ -109,7 +96,10 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
           const auto& name = st.config.behaviour.empty() ? job.node_behaviour : st.config.behaviour;
           if (!st.behaviour || st.behaviour_name != name) {
             st.behaviour.reset();
-            st.behaviour = runtime::make_node_behaviour(name);
+            st.behaviour = std::make_unique<runtime::MisbehavingNodeBehaviour>(
+                std::make_unique<runtime::GatedNodeBehaviour>(runtime::make_node_behaviour(name),
+                                                              st.config.gate),
+                st.config.misbehaviour);
             st.behaviour_name = name;
           }
           runtime::NodeSetup setup;
@@ -151,7 +141,7 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
                              " does not exist"));
           return rp;
         }
-        if (drops(st, task.task_id)) {
+        if (st.behaviour->drops(task.task_id)) {
           TrainOutcome dropped;
           dropped.task_id = task.task_id;
           dropped.node = st.config.name;
@@ -170,23 +160,13 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
                                              runtime::train_options(job, task.seed)};
               models::TrainResult result;
               try {
-                runtime::ComputeGate::Ticket ticket(*st.config.gate);
                 result = st.behaviour->train(st.model, local, st.update);
                 if (!st.update.same_layout(st.model))
                   throw std::runtime_error("node behaviour '" + st.behaviour_name +
                                            "' returned parameters of another layout");
-                if (!st.config.attack.empty())
-                  runtime::apply_attack(runtime::parse_attack(st.config.attack),
-                                        st.config.attack_scale, st.model, st.update, task.seed);
               } catch (const std::exception& e) {
                 fail(failure(st.config.name + ": training failed: " + e.what()));
                 return;
-              }
-              if (st.config.speed_factor > 1.0) {
-                // A straggler: it holds no compute slot while it is slow.
-                std::this_thread::sleep_for(
-                    std::chrono::duration<double>((st.config.speed_factor - 1.0) * result.seconds));
-                result.seconds *= st.config.speed_factor;
               }
               ModelUpdate update;
               update.task_id = task.task_id;
@@ -194,14 +174,10 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
               update.node = st.config.name;
               update.base_version = task.base_version;
               update.samples = result.samples;
-              update.mean_loss = result.mean_loss;
+              update.loss = result.mean_loss;
               update.shard = task.shard;
               update.seed = task.seed;
-              if (!st.config.attack.empty()) {
-                char factor[32];
-                std::snprintf(factor, sizeof factor, "%.17g", st.config.attack_scale);
-                update.attack = st.config.attack + ":" + factor;  // replay needs both
-              }
+              update.attack = st.behaviour->attack_label();
               update.score = std::exp(-result.mean_loss);
               update.params =
                   std::move(st.update);  // the message owns it now; the next task refills st.update
@@ -242,7 +218,6 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
             [self, rp, fail]() mutable {
               auto& st = self->state;
               try {
-                runtime::ComputeGate::Ticket ticket(*st.config.gate);
                 rp.deliver(st.behaviour->evaluate(st.model));
               } catch (const std::exception& e) {
                 fail(failure(st.config.name + ": evaluation failed: " + e.what()));

@@ -2,8 +2,9 @@
 /// \file
 /// The node actor: holds local data, trains on it and evaluates global models.
 /// It translates messages into calls to a runtime::NodeBehaviour (the job's
-/// node_behaviour, by default LibTorch training) and adds what belongs to the
-/// protocol: model fetching, updates, simulated drop-out, stragglers, attacks.
+/// node_behaviour, by default LibTorch training, wrapped in the process's
+/// compute gate and the node's runtime::Misbehaviour) and adds what belongs to
+/// the protocol: model fetching and sending updates.
 ///
 /// A program can put its own actor in a node's place: anything that implements
 /// the typed `node_actor` interface (actors/protocol.hpp) can join an embedded
@@ -18,6 +19,7 @@
 #include "actors/protocol.hpp"
 #include "runtime/node/compute_gate.hpp"
 #include "runtime/node/data_catalog.hpp"
+#include "runtime/node/misbehaving_node_behaviour.hpp"
 #include "runtime/system/traffic.hpp"
 
 namespace troupe::actors {
@@ -35,11 +37,9 @@ struct NodeConfig {
   int threads = 0;                             ///< overrides the job's threads when > 0
   runtime::DataPlacement placement;            ///< shard >= 0: holds only that shard
   std::string behaviour;  ///< overrides the job's node_behaviour when not empty
-  /// Heterogeneity and misbehaviour, for experiments and tests:
-  double speed_factor = 1.0;  ///< > 1: training takes this many times longer (a straggler)
-  double dropout = -1.0;      ///< probability of dropping a training task (< 0: the job's)
-  std::string attack;         ///< "" | scale | signflip | random: alters every update
-  double attack_scale = 10.0;
+  /// Heterogeneity and misbehaviour, for experiments and tests (the job's
+  /// --dropout applies unless misbehaviour.dropout >= 0).
+  runtime::Misbehaviour misbehaviour;
   /// Counts the model bytes the node fetches and sends (reported with heartbeats); may be null.
   std::shared_ptr<runtime::TrafficMeter> traffic;
 };

@@ -22,10 +22,10 @@ int run_node_process(const NodeProcessOptions& options) {
   nc.device = options.device;
   nc.threads = options.threads;
   nc.placement = options.placement;
-  nc.speed_factor = options.speed_factor;
-  nc.dropout = options.dropout;
-  nc.attack = options.attack;
-  nc.attack_scale = options.attack_scale;
+  nc.misbehaviour.slow_factor = options.speed_factor;
+  nc.misbehaviour.dropout = options.dropout;
+  nc.misbehaviour.attack = options.attack;
+  nc.misbehaviour.attack_scale = options.attack_scale;
   nc.data_dir = options.data_dir;
   nc.behaviour = options.behaviour;
   nc.gate = std::make_shared<runtime::ComputeGate>(1);

@@ -30,6 +30,8 @@
 
 #include "models/metrics.hpp"
 #include "models/parameters.hpp"
+#include "runtime/aggregation/aggregator_core.hpp"
+#include "runtime/aggregation/update.hpp"
 #include "runtime/core/job_spec.hpp"
 #include "runtime/core/report.hpp"
 #include "runtime/core/task.hpp"
@@ -68,27 +70,14 @@ struct TrainOutcome {
   runtime::UpdateReceipt receipt;  ///< the aggregator's answer to the update
 };
 
-/// A node's update for the aggregator.
-struct ModelUpdate {
-  std::int64_t task_id = 0;
-  std::int32_t round = 0;
-  std::string node;
-  std::int64_t base_version = 0;
-  std::int64_t samples = 0;
-  double mean_loss = 0.0;
-  std::int32_t shard = -1;
-  std::uint64_t seed = 0;  ///< the task's training seed (for replay)
-  std::string attack;      ///< how a misbehaving node altered it ("" = honest)
-  double score = 1.0;      ///< contribution score (exp(-training loss))
-  models::Parameters params;
-};
+/// A node's update for the aggregator (one value type, from the node through
+/// the aggregator core to the strategies).
+using ModelUpdate = runtime::Update;
 
 /// The scheduler's request to combine a round: only the updates of the listed
-/// tasks count (a task that was reassigned may have left a stray update).
-struct AggregateRequest {
-  std::int32_t round = 0;
-  std::vector<std::int64_t> task_ids;
-};
+/// tasks count (a task that was reassigned may have left a stray update); the
+/// round's failures go to the strategy.
+using AggregateRequest = runtime::AggregateRequest;
 
 /// The scheduler's request to checkpoint the job after `round` (sync mode):
 /// the aggregator writes its model, version, strategy state and these records.
@@ -98,12 +87,7 @@ struct CheckpointRequest {
 };
 
 /// The aggregator's answer to aggregate_atom.
-struct AggregateOutcome {
-  std::int64_t version = 0;       ///< the new (or unchanged) global version
-  std::int32_t updates = 0;       ///< updates that went into it
-  bool changed = false;           ///< false: the strategy kept the current model
-  std::uint64_t fingerprint = 0;  ///< models::fingerprint of that version
-};
+using AggregateOutcome = runtime::AggregateOutcome;
 
 /// What a node announces when it joins.
 struct NodeRegistration {
@@ -312,6 +296,29 @@ typename Inspector::result_type inspect(Inspector& f, VersionRecord& x) {
   return f(caf::meta::type_name("troupe.VersionRecord"), x.version, x.tasks);
 }
 
+/// The parameters go through Parameters' raw byte path.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, Update& x) {
+  return f(caf::meta::type_name("troupe.ModelUpdate"), x.task_id, x.round, x.node, x.base_version,
+           x.samples, x.loss, x.shard, x.seed, x.attack, x.score, x.params);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, UpdateFailure& x) {
+  return f(caf::meta::type_name("troupe.UpdateFailure"), x.task_id, x.node, x.reason);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, AggregateRequest& x) {
+  return f(caf::meta::type_name("troupe.AggregateRequest"), x.round, x.task_ids, x.failures);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, AggregateOutcome& x) {
+  return f(caf::meta::type_name("troupe.AggregateOutcome"), x.version, x.updates, x.changed,
+           x.fingerprint);
+}
+
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, UpdateReceipt& x) {
   return f(caf::meta::type_name("troupe.UpdateReceipt"), x.accepted, x.reason, x.version,
@@ -359,25 +366,8 @@ typename Inspector::result_type inspect(Inspector& f, TrainOutcome& x) {
 }
 
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, ModelUpdate& x) {
-  return f(caf::meta::type_name("troupe.ModelUpdate"), x.task_id, x.round, x.node, x.base_version,
-           x.samples, x.mean_loss, x.shard, x.seed, x.attack, x.score, x.params);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, AggregateRequest& x) {
-  return f(caf::meta::type_name("troupe.AggregateRequest"), x.round, x.task_ids);
-}
-
-template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, CheckpointRequest& x) {
   return f(caf::meta::type_name("troupe.CheckpointRequest"), x.round, x.rounds);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, AggregateOutcome& x) {
-  return f(caf::meta::type_name("troupe.AggregateOutcome"), x.version, x.updates, x.changed,
-           x.fingerprint);
 }
 
 template <class Inspector>

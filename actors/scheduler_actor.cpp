@@ -10,6 +10,7 @@
 #include <set>
 
 #include "actors/errors.hpp"
+#include "runtime/aggregation/round_failures.hpp"
 #include "runtime/io/checkpoint.hpp"
 #include "runtime/scheduling/async_job.hpp"
 #include "runtime/scheduling/node_table.hpp"
@@ -295,7 +296,8 @@ void aggregate_if_complete(SchedulerPtr self) {
   }
   st.aggregating = true;
   self->request(st.config.aggregator, st.timeout(), aggregate_atom::value,
-                AggregateRequest{static_cast<std::int32_t>(round), std::move(accepted)})
+                AggregateRequest{static_cast<std::int32_t>(round), std::move(accepted),
+                                 runtime::round_failures(st.job->tracker(), round)})
       .then(
           [self](const AggregateOutcome& out) {
             auto& st = self->state;
@@ -435,7 +437,7 @@ void async_pump(SchedulerPtr self) {
       // The last updates are in: apply what FedBuff still buffers, then evaluate.
       st.aggregating = true;
       self->request(st.config.aggregator, st.timeout(), aggregate_atom::value,
-                    AggregateRequest{-1, {}})
+                    AggregateRequest{-1, {}, {}})
           .then(
               [self](const AggregateOutcome& out) {
                 auto& st = self->state;

@@ -7,8 +7,8 @@
 namespace example {
 
 using troupe::models::Parameters;
-using troupe::runtime::ClientFailure;
-using troupe::runtime::ClientUpdate;
+using troupe::runtime::Update;
+using troupe::runtime::UpdateFailure;
 
 FedAvgDecay::FedAvgDecay(double server_lr, double decay) : server_lr_(server_lr), decay_(decay) {
   if (!(server_lr > 0.0)) throw std::invalid_argument("fedavg-decay: server_lr must be positive");
@@ -20,11 +20,12 @@ double FedAvgDecay::next_rate() const {
 }
 
 std::optional<Parameters> FedAvgDecay::aggregate(const Parameters& current,
-                                                 const std::vector<ClientUpdate>& updates,
-                                                 const std::vector<ClientFailure>& /*failures*/) {
+                                                 const std::vector<Update>& updates,
+                                                 const std::vector<UpdateFailure>& /*failures*/) {
   std::vector<troupe::runtime::WeightedParameters> inputs;
   for (const auto& u : updates)
-    if (u.samples > 0 && u.params) inputs.push_back({u.params.get(), double(u.samples)});
+    if (u.samples > 0 && !u.params.tensors.empty())
+      inputs.push_back({&u.params, double(u.samples)});
   if (inputs.empty()) return std::nullopt;  // keep the current model
   Parameters avg;
   troupe::runtime::weighted_average(inputs, avg);  // checks layouts and dtypes

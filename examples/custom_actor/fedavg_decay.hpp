@@ -18,8 +18,8 @@ class FedAvgDecay final : public troupe::runtime::AggregationStrategy {
   std::string name() const override { return "fedavg-decay"; }
   std::optional<troupe::models::Parameters> aggregate(
       const troupe::models::Parameters& current,
-      const std::vector<troupe::runtime::ClientUpdate>& updates,
-      const std::vector<troupe::runtime::ClientFailure>& failures) override;
+      const std::vector<troupe::runtime::Update>& updates,
+      const std::vector<troupe::runtime::UpdateFailure>& failures) override;
 
   /// The learning rate the next aggregation uses.
   double next_rate() const;

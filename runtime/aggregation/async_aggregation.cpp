@@ -75,25 +75,24 @@ void AsyncAggregator::publish(models::Parameters params) {
   while (versions_.size() > options_.versions_kept) versions_.erase(versions_.begin());
 }
 
-AsyncEvent AsyncAggregator::add(const AsyncUpdate& u) {
+AsyncEvent AsyncAggregator::record(AsyncEvent e) {
+  events_.push_back(e);
+  if (listener_) listener_(e);
+  return e;
+}
+
+AsyncEvent AsyncAggregator::add(const Update& u) {
   AsyncEvent e;
   e.seq = static_cast<std::int64_t>(events_.size()) + 1;
-  e.task_id = u.task_id;
-  e.node = u.node;
-  e.shard = u.shard;
-  e.seed = u.seed;
-  e.base_version = u.base_version;
-  e.samples = u.samples;
-  e.attack = u.attack;
+  e.update = u;  // slices off the parameters
   e.staleness = version_ - u.base_version;
   e.version = version_;
   auto drop = [&](std::string why) {
     e.accepted = false;
     e.reason = std::move(why);
-    events_.push_back(e);
-    return e;
+    return record(e);
   };
-  if (u.params == nullptr) return drop("no parameters");
+  if (u.params.tensors.empty()) return drop("no parameters");
   if (u.base_version > version_ || u.base_version < 0)
     return drop("base version " + std::to_string(u.base_version) + " is unknown (current " +
                 std::to_string(version_) + ")");
@@ -101,14 +100,14 @@ AsyncEvent AsyncAggregator::add(const AsyncUpdate& u) {
     return drop("staleness " + std::to_string(e.staleness) + " exceeds the maximum " +
                 std::to_string(options_.max_staleness));
   const auto& cur = current();
-  if (!u.params->all_float32() || !u.params->same_layout(cur) ||
-      u.params->bytes.size() != cur.bytes.size())
+  if (!u.params.all_float32() || !u.params.same_layout(cur) ||
+      u.params.bytes.size() != cur.bytes.size())
     return drop("update does not match the model's layout");
   const double s = options_.staleness(e.staleness);
   if (!options_.buffered) {
     e.weight = options_.alpha * s;
     models::Parameters next = cur;
-    mix_into(next, *u.params, e.weight);
+    mix_into(next, u.params, e.weight);
     publish(std::move(next));
     e.new_version = true;
   } else {
@@ -117,7 +116,7 @@ AsyncEvent AsyncAggregator::add(const AsyncUpdate& u) {
       return drop("base version " + std::to_string(u.base_version) +
                   " is no longer held (too stale)");
     e.weight = s;
-    accumulate_delta(buffer_, *u.params, *base, s);
+    accumulate_delta(buffer_, u.params, *base, s);
     if (++in_buffer_ >= options_.buffer_size) {
       models::Parameters next = cur;
       apply_delta(next, buffer_, options_.server_lr / static_cast<double>(in_buffer_));
@@ -130,8 +129,7 @@ AsyncEvent AsyncAggregator::add(const AsyncUpdate& u) {
   e.accepted = true;
   e.version = version_;
   if (e.new_version) e.fingerprint = models::fingerprint(current());
-  events_.push_back(e);
-  return e;
+  return record(e);
 }
 
 AsyncEvent AsyncAggregator::flush() {
@@ -149,19 +147,57 @@ AsyncEvent AsyncAggregator::flush() {
   }
   e.version = version_;
   e.fingerprint = models::fingerprint(current());
-  events_.push_back(e);
-  return e;
+  return record(e);
+}
+
+UpdateVerdict AsyncAggregator::accept(Update update) {
+  UpdateVerdict v;
+  // Layout, finiteness and size limits; staleness is add()'s to judge.
+  if (auto why = validate_update(current(), update.params, options_.limits); !why.empty()) {
+    v.refusal = Refusal::invalid;
+    v.reason = "update of task " + std::to_string(update.task_id) + " rejected: " + why;
+    return v;
+  }
+  AsyncEvent e;
+  try {
+    e = add(update);
+  } catch (const std::exception& ex) {
+    v.refusal = Refusal::failed;
+    v.reason = std::string("aggregation failed: ") + ex.what();
+    return v;
+  }
+  v.receipt.accepted = e.accepted;
+  v.receipt.reason = e.reason;
+  v.receipt.version = e.version;
+  v.receipt.new_version = e.new_version;
+  v.receipt.staleness = e.staleness;
+  v.receipt.fingerprint = e.fingerprint;
+  return v;
+}
+
+AggregateOutcome AsyncAggregator::aggregate(const AggregateRequest& /*request*/) {
+  const auto e = flush();
+  AggregateOutcome out;
+  out.version = e.version;
+  out.changed = e.new_version;
+  out.fingerprint = e.fingerprint;
+  return out;
+}
+
+AggregatorSnapshot AsyncAggregator::snapshot(std::int32_t /*round*/) const {
+  throw std::runtime_error("checkpoints need a sync job");
 }
 
 std::string event_to_json_line(const AsyncEvent& e) {
+  const auto& u = e.update;
   nlohmann::json j{{"seq", e.seq},
-                   {"task", e.task_id},
-                   {"node", e.node},
-                   {"shard", e.shard},
-                   {"seed", e.seed},
-                   {"base_version", e.base_version},
-                   {"samples", e.samples},
-                   {"attack", e.attack},
+                   {"task", u.task_id},
+                   {"node", u.node},
+                   {"shard", u.shard},
+                   {"seed", u.seed},
+                   {"base_version", u.base_version},
+                   {"samples", u.samples},
+                   {"attack", u.attack},
                    {"staleness", e.staleness},
                    {"weight", e.weight},
                    {"accepted", e.accepted},
@@ -183,13 +219,13 @@ AsyncEvent event_from_json_line(const std::string& line) {
   AsyncEvent e;
   try {
     e.seq = j.at("seq").get<std::int64_t>();
-    e.task_id = j.at("task").get<std::int64_t>();
-    e.node = j.at("node").get<std::string>();
-    e.shard = j.at("shard").get<int>();
-    e.seed = j.at("seed").get<std::uint64_t>();
-    e.base_version = j.at("base_version").get<std::int64_t>();
-    e.samples = j.at("samples").get<std::int64_t>();
-    e.attack = j.at("attack").get<std::string>();
+    e.update.task_id = j.at("task").get<std::int64_t>();
+    e.update.node = j.at("node").get<std::string>();
+    e.update.shard = j.at("shard").get<int>();
+    e.update.seed = j.at("seed").get<std::uint64_t>();
+    e.update.base_version = j.at("base_version").get<std::int64_t>();
+    e.update.samples = j.at("samples").get<std::int64_t>();
+    e.update.attack = j.at("attack").get<std::string>();
     e.staleness = j.at("staleness").get<std::int64_t>();
     e.weight = j.at("weight").get<double>();
     e.accepted = j.at("accepted").get<bool>();

@@ -11,7 +11,7 @@
 /// the same updates gives the same model bit for bit.
 
 #include <cstdint>
-#include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -19,6 +19,8 @@
 #include <vector>
 
 #include "models/parameters.hpp"
+#include "runtime/aggregation/aggregator_core.hpp"
+#include "runtime/aggregation/update_validation.hpp"
 #include "runtime/core/job_spec.hpp"
 
 namespace troupe::runtime {
@@ -45,33 +47,18 @@ struct AsyncOptions {
   double server_lr = 1.0;          ///< FedBuff server learning rate eta
   int max_staleness = 0;           ///< > 0: updates older than this are dropped
   std::size_t versions_kept = 64;  ///< past versions held as bases (and for fetching)
+  UpdateLimits limits;             ///< accept() refuses updates that fail validation
 
   /// The options of `job` (mode async or buffered).
   static AsyncOptions from_job(const JobSpec& job);
 };
 
-/// One update as it arrives.
-struct AsyncUpdate {
-  std::int64_t task_id = 0;
-  std::string node;
-  int shard = -1;
-  std::uint64_t seed = 0;
-  std::int64_t base_version = 0;
-  std::int64_t samples = 0;
-  std::string attack;  ///< how the node altered it ("" = honest), for the log
-  const models::Parameters* params = nullptr;
-};
-
 /// What happened to one arrival: the event log's line.
 struct AsyncEvent {
   std::int64_t seq = 0;  ///< arrival order, from 1
-  std::int64_t task_id = 0;
-  std::string node;
-  int shard = -1;
-  std::uint64_t seed = 0;
-  std::int64_t base_version = 0;
-  std::int64_t samples = 0;
-  std::string attack;
+  /// The update as it arrived, without its parameters (task, node, shard, seed,
+  /// base version, samples and attack are logged).
+  UpdateInfo update;
   std::int64_t staleness = 0;
   double weight = 0.0;  ///< FedAsync: alpha * s(tau); FedBuff: s(tau)
   bool accepted = false;
@@ -83,23 +70,36 @@ struct AsyncEvent {
 };
 
 /// The global model of an asynchronous job and its recent history.
-class AsyncAggregator {
+class AsyncAggregator final : public AggregatorCore {
  public:
+  /// Hears every event as it happens (e.g. to write the event log).
+  using Listener = std::function<void(const AsyncEvent&)>;
+
   AsyncAggregator(AsyncOptions options, models::Parameters initial);
 
   /// Mixes (FedAsync) or buffers (FedBuff) one update. A dropped update
   /// (too stale, base version no longer held, wrong layout) changes nothing
   /// but still gets an event, accepted = false, with the reason.
-  AsyncEvent add(const AsyncUpdate& update);
+  AsyncEvent add(const Update& update);
 
   /// Applies what the FedBuff buffer holds (a new version when it is not
   /// empty; nothing for FedAsync). Logged as an event with flush = true.
   AsyncEvent flush();
 
-  std::int64_t version() const { return version_; }
+  void set_listener(Listener listener) { listener_ = std::move(listener); }
+
+  /// Validates `update` against options().limits (a failure is a refusal),
+  /// then add()s it; the receipt tells what add() did.
+  UpdateVerdict accept(Update update) override;
+  /// The end of the job: flush(). The request's round and tasks do not matter.
+  AggregateOutcome aggregate(const AggregateRequest& request) override;
+  /// Throws std::runtime_error: asynchronous jobs are not checkpointed.
+  AggregatorSnapshot snapshot(std::int32_t round) const override;
+
+  std::int64_t version() const override { return version_; }
   const models::Parameters& current() const { return *versions_.rbegin()->second; }
   /// Version `v` when still held.
-  std::shared_ptr<const models::Parameters> get(std::int64_t v) const;
+  std::shared_ptr<const models::Parameters> get(std::int64_t v) const override;
   /// Every event so far, in arrival order.
   const std::vector<AsyncEvent>& events() const { return events_; }
   /// Updates waiting in the FedBuff buffer.
@@ -108,6 +108,8 @@ class AsyncAggregator {
 
  private:
   void publish(models::Parameters params);
+  /// Records `e` and tells the listener.
+  AsyncEvent record(AsyncEvent e);
 
   AsyncOptions options_;
   std::map<std::int64_t, std::shared_ptr<const models::Parameters>> versions_;
@@ -115,6 +117,7 @@ class AsyncAggregator {
   models::Parameters buffer_;  ///< FedBuff: sum of s(tau_i) * delta_i
   int in_buffer_ = 0;
   std::vector<AsyncEvent> events_;
+  Listener listener_;
 };
 
 /// One JSON object per line: the job first ({"job": {...}}), then one event per line.

@@ -8,8 +8,7 @@ namespace {
 
 std::optional<models::Parameters> average(const std::string& strategy,
                                           const models::Parameters& current,
-                                          const std::vector<ClientUpdate>& updates,
-                                          UpdateWeight weight) {
+                                          const std::vector<Update>& updates, UpdateWeight weight) {
   const auto inputs = usable_updates(strategy, current, updates, weight);
   if (inputs.empty()) return std::nullopt;
   models::Parameters out;
@@ -20,20 +19,20 @@ std::optional<models::Parameters> average(const std::string& strategy,
 }  // namespace
 
 std::optional<models::Parameters> FedAvg::aggregate(
-    const models::Parameters& current, const std::vector<ClientUpdate>& updates,
-    const std::vector<ClientFailure>& /*failures*/) {
+    const models::Parameters& current, const std::vector<Update>& updates,
+    const std::vector<UpdateFailure>& /*failures*/) {
   return average(name(), current, updates, UpdateWeight::samples);
 }
 
 std::optional<models::Parameters> ScoreWeightedAverage::aggregate(
-    const models::Parameters& current, const std::vector<ClientUpdate>& updates,
-    const std::vector<ClientFailure>& /*failures*/) {
+    const models::Parameters& current, const std::vector<Update>& updates,
+    const std::vector<UpdateFailure>& /*failures*/) {
   return average(name(), current, updates, UpdateWeight::samples_times_score);
 }
 
 std::optional<models::Parameters> FedProx::aggregate(
-    const models::Parameters& current, const std::vector<ClientUpdate>& updates,
-    const std::vector<ClientFailure>& /*failures*/) {
+    const models::Parameters& current, const std::vector<Update>& updates,
+    const std::vector<UpdateFailure>& /*failures*/) {
   return average(name(), current, updates, UpdateWeight::samples);
 }
 

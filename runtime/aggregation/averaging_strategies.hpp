@@ -14,19 +14,19 @@ class FedAvg final : public AggregationStrategy {
  public:
   std::string name() const override { return "fedavg"; }
   std::optional<models::Parameters> aggregate(const models::Parameters& current,
-                                              const std::vector<ClientUpdate>& updates,
-                                              const std::vector<ClientFailure>& failures) override;
+                                              const std::vector<Update>& updates,
+                                              const std::vector<UpdateFailure>& failures) override;
 };
 
 /// Contribution-weighted averaging: like FedAvg, but each update weighs
-/// samples x ClientUpdate::score (e.g. a validation score), so a node whose model
+/// samples x Update::score (e.g. a validation score), so a node whose model
 /// scores 0 does not count. Keeps the current model when every weight is 0.
 class ScoreWeightedAverage final : public AggregationStrategy {
  public:
   std::string name() const override { return "weighted"; }
   std::optional<models::Parameters> aggregate(const models::Parameters& current,
-                                              const std::vector<ClientUpdate>& updates,
-                                              const std::vector<ClientFailure>& failures) override;
+                                              const std::vector<Update>& updates,
+                                              const std::vector<UpdateFailure>& failures) override;
 };
 
 /// FedProx (Li et al. 2020). The server side is FedAvg; what differs is the
@@ -37,8 +37,8 @@ class FedProx final : public AggregationStrategy {
  public:
   std::string name() const override { return "fedprox"; }
   std::optional<models::Parameters> aggregate(const models::Parameters& current,
-                                              const std::vector<ClientUpdate>& updates,
-                                              const std::vector<ClientFailure>& failures) override;
+                                              const std::vector<Update>& updates,
+                                              const std::vector<UpdateFailure>& failures) override;
 };
 
 }  // namespace troupe::runtime

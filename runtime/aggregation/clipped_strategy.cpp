@@ -16,19 +16,19 @@ ClippedStrategy::ClippedStrategy(std::unique_ptr<AggregationStrategy> inner, dou
 }
 
 std::optional<models::Parameters> ClippedStrategy::aggregate(
-    const models::Parameters& current, const std::vector<ClientUpdate>& updates,
-    const std::vector<ClientFailure>& failures) {
-  std::vector<ClientUpdate> clipped = updates;
+    const models::Parameters& current, const std::vector<Update>& updates,
+    const std::vector<UpdateFailure>& failures) {
+  // The wrapped strategy takes its updates read-only, so the clipped round is
+  // a copy; clipping reads every update in full anyway.
+  std::vector<Update> clipped = updates;
   const std::size_t n = float_count(current);
   for (auto& u : clipped) {
     check_update(name(), current, u);
-    const double norm =
-        std::sqrt(squared_distance(u.params->float_data(), current.float_data(), n));
+    float* p = u.params.float_data();
+    const double norm = std::sqrt(squared_distance(p, current.float_data(), n));
     // Short enough, or not finite (left for the wrapped strategy to handle).
     if (!(norm > clip_norm_) || !std::isfinite(norm)) continue;
-    auto copy = std::make_shared<models::Parameters>(*u.params);
-    clip_delta(current.float_data(), copy->float_data(), copy->float_data(), n, clip_norm_);
-    u.params = std::move(copy);
+    clip_delta(current.float_data(), p, p, n, clip_norm_);
   }
   return inner_->aggregate(current, clipped, failures);
 }

@@ -18,8 +18,8 @@ class ClippedStrategy final : public AggregationStrategy {
   /// The wrapped strategy's name: clipping is a setting, not another strategy.
   std::string name() const override { return inner_->name(); }
   std::optional<models::Parameters> aggregate(const models::Parameters& current,
-                                              const std::vector<ClientUpdate>& updates,
-                                              const std::vector<ClientFailure>& failures) override;
+                                              const std::vector<Update>& updates,
+                                              const std::vector<UpdateFailure>& failures) override;
   std::vector<models::Parameters> state() const override { return inner_->state(); }
   void load_state(const std::vector<models::Parameters>& s) override { inner_->load_state(s); }
 

@@ -10,8 +10,8 @@
 namespace troupe::runtime {
 
 std::optional<models::Parameters> CoordinateMedian::aggregate(
-    const models::Parameters& current, const std::vector<ClientUpdate>& updates,
-    const std::vector<ClientFailure>& /*failures*/) {
+    const models::Parameters& current, const std::vector<Update>& updates,
+    const std::vector<UpdateFailure>& /*failures*/) {
   const auto inputs = finite_only(usable_updates(name(), current, updates));
   if (inputs.empty()) return std::nullopt;
   auto out = like(current);
@@ -22,8 +22,8 @@ std::optional<models::Parameters> CoordinateMedian::aggregate(
 TrimmedMean::TrimmedMean(const StrategyOptions& options) : trim_fraction_(options.trim_fraction) {}
 
 std::optional<models::Parameters> TrimmedMean::aggregate(
-    const models::Parameters& current, const std::vector<ClientUpdate>& updates,
-    const std::vector<ClientFailure>& /*failures*/) {
+    const models::Parameters& current, const std::vector<Update>& updates,
+    const std::vector<UpdateFailure>& /*failures*/) {
   const auto inputs = finite_only(usable_updates(name(), current, updates));
   const std::size_t k = inputs.size();
   const auto trim = static_cast<std::size_t>(std::floor(trim_fraction_ * static_cast<double>(k)));
@@ -37,8 +37,8 @@ Krum::Krum(const StrategyOptions& options, bool multi)
     : byzantine_(options.byzantine), keep_(options.multi_krum), multi_(multi) {}
 
 std::optional<models::Parameters> Krum::aggregate(const models::Parameters& current,
-                                                  const std::vector<ClientUpdate>& updates,
-                                                  const std::vector<ClientFailure>& /*failures*/) {
+                                                  const std::vector<Update>& updates,
+                                                  const std::vector<UpdateFailure>& /*failures*/) {
   const auto inputs = finite_only(usable_updates(name(), current, updates));
   const auto k = static_cast<std::int64_t>(inputs.size());
   if (k == 0) return std::nullopt;

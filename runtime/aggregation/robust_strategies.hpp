@@ -18,8 +18,8 @@ class CoordinateMedian final : public AggregationStrategy {
  public:
   std::string name() const override { return "median"; }
   std::optional<models::Parameters> aggregate(const models::Parameters& current,
-                                              const std::vector<ClientUpdate>& updates,
-                                              const std::vector<ClientFailure>& failures) override;
+                                              const std::vector<Update>& updates,
+                                              const std::vector<UpdateFailure>& failures) override;
 
  private:
   std::vector<float> scratch_;  ///< reused across rounds
@@ -33,8 +33,8 @@ class TrimmedMean final : public AggregationStrategy {
   explicit TrimmedMean(const StrategyOptions& options);
   std::string name() const override { return "trimmed-mean"; }
   std::optional<models::Parameters> aggregate(const models::Parameters& current,
-                                              const std::vector<ClientUpdate>& updates,
-                                              const std::vector<ClientFailure>& failures) override;
+                                              const std::vector<Update>& updates,
+                                              const std::vector<UpdateFailure>& failures) override;
 
  private:
   double trim_fraction_;
@@ -52,8 +52,8 @@ class Krum final : public AggregationStrategy {
   Krum(const StrategyOptions& options, bool multi);
   std::string name() const override { return multi_ ? "multi-krum" : "krum"; }
   std::optional<models::Parameters> aggregate(const models::Parameters& current,
-                                              const std::vector<ClientUpdate>& updates,
-                                              const std::vector<ClientFailure>& failures) override;
+                                              const std::vector<Update>& updates,
+                                              const std::vector<UpdateFailure>& failures) override;
 
  private:
   int byzantine_;

@@ -35,7 +35,7 @@ void check_moments_fit(const std::string& strategy, const models::Parameters& mo
 /// The sample-weighted mean of the usable updates, or nothing when there are none.
 std::optional<models::Parameters> mean_of(const std::string& strategy,
                                           const models::Parameters& current,
-                                          const std::vector<ClientUpdate>& updates) {
+                                          const std::vector<Update>& updates) {
   const auto inputs = usable_updates(strategy, current, updates);
   if (inputs.empty()) return std::nullopt;
   models::Parameters mean;
@@ -49,8 +49,8 @@ FedAvgM::FedAvgM(const StrategyOptions& options)
     : lr_(options.server_lr), momentum_(options.server_momentum) {}
 
 std::optional<models::Parameters> FedAvgM::aggregate(
-    const models::Parameters& current, const std::vector<ClientUpdate>& updates,
-    const std::vector<ClientFailure>& /*failures*/) {
+    const models::Parameters& current, const std::vector<Update>& updates,
+    const std::vector<UpdateFailure>& /*failures*/) {
   check_moments_fit(name(), velocity_, current);
   auto mean = mean_of(name(), current, updates);
   if (!mean) return std::nullopt;
@@ -93,8 +93,8 @@ std::string AdaptiveServerOptimizer::name() const {
 }
 
 std::optional<models::Parameters> AdaptiveServerOptimizer::aggregate(
-    const models::Parameters& current, const std::vector<ClientUpdate>& updates,
-    const std::vector<ClientFailure>& /*failures*/) {
+    const models::Parameters& current, const std::vector<Update>& updates,
+    const std::vector<UpdateFailure>& /*failures*/) {
   check_moments_fit(name(), m_, current);
   auto mean = mean_of(name(), current, updates);
   if (!mean) return std::nullopt;

@@ -23,8 +23,8 @@ class FedAvgM final : public AggregationStrategy {
   explicit FedAvgM(const StrategyOptions& options);
   std::string name() const override { return "fedavgm"; }
   std::optional<models::Parameters> aggregate(const models::Parameters& current,
-                                              const std::vector<ClientUpdate>& updates,
-                                              const std::vector<ClientFailure>& failures) override;
+                                              const std::vector<Update>& updates,
+                                              const std::vector<UpdateFailure>& failures) override;
   std::vector<models::Parameters> state() const override;
   void load_state(const std::vector<models::Parameters>& s) override;
 
@@ -48,8 +48,8 @@ class AdaptiveServerOptimizer final : public AggregationStrategy {
   AdaptiveServerOptimizer(SecondMoment rule, const StrategyOptions& options);
   std::string name() const override;
   std::optional<models::Parameters> aggregate(const models::Parameters& current,
-                                              const std::vector<ClientUpdate>& updates,
-                                              const std::vector<ClientFailure>& failures) override;
+                                              const std::vector<Update>& updates,
+                                              const std::vector<UpdateFailure>& failures) override;
   std::vector<models::Parameters> state() const override;
   void load_state(const std::vector<models::Parameters>& s) override;
 

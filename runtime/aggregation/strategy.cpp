@@ -2,14 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
-#include <mutex>
 #include <stdexcept>
 
 #include "runtime/aggregation/averaging_strategies.hpp"
 #include "runtime/aggregation/clipped_strategy.hpp"
 #include "runtime/aggregation/robust_strategies.hpp"
 #include "runtime/aggregation/server_optimizers.hpp"
+#include "runtime/core/registry.hpp"
 
 namespace troupe::runtime {
 namespace {
@@ -25,30 +24,26 @@ StrategyFactory adaptive(SecondMoment rule) {
   };
 }
 
-/// Name -> factory, holding the built-ins from construction on.
-struct Registry {
-  Registry() {
-    auto& f = factories;
-    f["fedavg"] = plain<FedAvg>();
-    f["weighted"] = plain<ScoreWeightedAverage>();
-    f["fedprox"] = plain<FedProx>();
-    f["fedavgm"] = [](const StrategyOptions& o) { return std::make_unique<FedAvgM>(o); };
-    f["fedadam"] = adaptive(SecondMoment::adam);
-    f["fedyogi"] = adaptive(SecondMoment::yogi);
-    f["fedadagrad"] = adaptive(SecondMoment::adagrad);
-    f["median"] = plain<CoordinateMedian>();
-    f["trimmed-mean"] = [](const StrategyOptions& o) { return std::make_unique<TrimmedMean>(o); };
-    f["krum"] = [](const StrategyOptions& o) { return std::make_unique<Krum>(o, false); };
-    f["multi-krum"] = [](const StrategyOptions& o) { return std::make_unique<Krum>(o, true); };
-  }
-  std::mutex mu;
-  std::map<std::string, StrategyFactory> factories;
-};
-
-Registry& registry() {
-  // A function-local static is constructed once, thread-safely, on first use.
-  static Registry r;
-  return r;
+/// The one registry of strategies; never destroyed (see allocator.cpp). The
+/// built-ins go in alphabetically, so the listing of known names is sorted.
+Registry<AggregationStrategy, const StrategyOptions&>& strategies() {
+  static auto* registry = [] {
+    auto* r = new Registry<AggregationStrategy, const StrategyOptions&>("aggregation strategy");
+    r->add("fedadagrad", adaptive(SecondMoment::adagrad));
+    r->add("fedadam", adaptive(SecondMoment::adam));
+    r->add("fedavg", plain<FedAvg>());
+    r->add("fedavgm", [](const StrategyOptions& o) { return std::make_unique<FedAvgM>(o); });
+    r->add("fedprox", plain<FedProx>());
+    r->add("fedyogi", adaptive(SecondMoment::yogi));
+    r->add("krum", [](const StrategyOptions& o) { return std::make_unique<Krum>(o, false); });
+    r->add("median", plain<CoordinateMedian>());
+    r->add("multi-krum", [](const StrategyOptions& o) { return std::make_unique<Krum>(o, true); });
+    r->add("trimmed-mean",
+           [](const StrategyOptions& o) { return std::make_unique<TrimmedMean>(o); });
+    r->add("weighted", plain<ScoreWeightedAverage>());
+    return r;
+  }();
+  return *registry;
 }
 
 std::string in_unit_interval(const char* what, double v) {
@@ -79,44 +74,23 @@ void AggregationStrategy::load_state(const std::vector<models::Parameters>& s) {
 }
 
 void register_strategy(const std::string& name, StrategyFactory factory) {
-  if (name.empty()) throw std::invalid_argument("register_strategy: empty name");
-  if (!factory) throw std::invalid_argument("register_strategy: no factory for '" + name + "'");
-  auto& r = registry();
-  std::lock_guard<std::mutex> lock(r.mu);
-  if (!r.factories.emplace(name, std::move(factory)).second)
-    throw std::invalid_argument("register_strategy: a strategy named '" + name +
-                                "' is already registered");
+  strategies().add(name, std::move(factory));
 }
 
 std::vector<std::string> strategy_names() {
-  auto& r = registry();
-  std::lock_guard<std::mutex> lock(r.mu);
-  std::vector<std::string> names;
-  names.reserve(r.factories.size());
-  for (const auto& [name, factory] : r.factories) names.push_back(name);  // std::map: sorted
+  auto names = strategies().names();
+  std::sort(names.begin(), names.end());  // plugins' names among the built-ins
   return names;
 }
 
 std::unique_ptr<AggregationStrategy> make_strategy(const std::string& name,
                                                    const StrategyOptions& options) {
-  StrategyFactory factory;
-  {
-    auto& r = registry();
-    std::lock_guard<std::mutex> lock(r.mu);
-    auto it = r.factories.find(name);
-    if (it != r.factories.end()) factory = it->second;
-  }
-  if (!factory) {
-    std::string known;
-    for (const auto& n : strategy_names()) known += (known.empty() ? "" : ", ") + n;
-    throw std::invalid_argument("unknown aggregation strategy '" + name + "' (known: " + known +
-                                ")");
-  }
-  if (auto why = options.validate(); !why.empty())
-    throw std::invalid_argument("strategy options: " + why);
-  auto strategy = factory(options);
-  if (!strategy)
-    throw std::invalid_argument("the factory of strategy '" + name + "' returned nothing");
+  auto& registry = strategies();
+  // An unknown name is reported first (make lists the known ones), then bad options.
+  if (registry.contains(name))
+    if (auto why = options.validate(); !why.empty())
+      throw std::invalid_argument("strategy options: " + why);
+  auto strategy = registry.make(name, options);
   if (options.clip_norm > 0.0)
     strategy = std::make_unique<ClippedStrategy>(std::move(strategy), options.clip_norm);
   return strategy;

@@ -6,8 +6,9 @@
 /// The arithmetic lives in runtime/aggregation_math.hpp and the shared input
 /// checks in runtime/strategy_inputs.hpp; strategies only orchestrate.
 ///
-/// Strategies are created by name from a registry (make_strategy). The built-ins
-/// are registered on first use; plugins add theirs with register_strategy.
+/// Strategies are created by name from a registry (runtime/core/registry.hpp,
+/// as allocators and node behaviours): make_strategy. The built-ins are
+/// registered on first use; plugins add theirs with register_strategy.
 
 #include <cstdint>
 #include <functional>
@@ -17,29 +18,10 @@
 #include <vector>
 
 #include "models/parameters.hpp"
+#include "runtime/aggregation/update.hpp"
 #include "runtime/core/job_spec.hpp"
 
 namespace troupe::runtime {
-
-/// One node's result for a round.
-struct ClientUpdate {
-  std::int64_t task_id = 0;
-  std::string node;
-  std::int64_t samples = 0;  ///< examples it trained on
-  double loss = 0.0;
-  std::int64_t base_version = 0;  ///< global version it started from
-  /// Contribution weight used by the `weighted` strategy (e.g. exp(-loss) or a
-  /// validation score); finite and >= 0 there. Other strategies ignore it.
-  double score = 1.0;
-  std::shared_ptr<const models::Parameters> params;
-};
-
-/// A task of the round that produced no update.
-struct ClientFailure {
-  std::int64_t task_id = 0;
-  std::string node;
-  std::string reason;
-};
 
 /// Settings of the built-in strategies; each strategy reads only the ones it uses.
 struct StrategyOptions {
@@ -80,8 +62,8 @@ class AggregationStrategy {
   /// Throws std::invalid_argument for malformed input (an update of another
   /// layout, non-float32 tensors, a negative or non-finite weight).
   virtual std::optional<models::Parameters> aggregate(
-      const models::Parameters& current, const std::vector<ClientUpdate>& updates,
-      const std::vector<ClientFailure>& failures) = 0;
+      const models::Parameters& current, const std::vector<Update>& updates,
+      const std::vector<UpdateFailure>& failures) = 0;
   /// State carried between rounds (e.g. a server optimiser's moments), for
   /// checkpoints. Empty for stateless strategies and before the first aggregation.
   virtual std::vector<models::Parameters> state() const { return {}; }
@@ -93,8 +75,9 @@ class AggregationStrategy {
 /// Builds a strategy from options (make_strategy has validated them).
 using StrategyFactory = std::function<std::unique_ptr<AggregationStrategy>(const StrategyOptions&)>;
 
-/// Adds a strategy under `name` (e.g. from a plugin). Thread-safe. Throws
-/// std::invalid_argument when the name is empty or taken, or the factory is empty.
+/// Adds a strategy under `name` (e.g. from a plugin) to the registry of
+/// strategies (a runtime::Registry). Thread-safe. Throws std::invalid_argument
+/// when the name is empty, has spaces or commas, or is taken, or the factory is empty.
 void register_strategy(const std::string& name, StrategyFactory factory);
 
 /// Names accepted by make_strategy, sorted.

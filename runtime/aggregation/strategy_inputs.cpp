@@ -5,15 +5,15 @@
 
 namespace troupe::runtime {
 
-void check_update(const std::string& strategy, const models::Parameters& current,
-                  const ClientUpdate& u) {
+void check_update(const std::string& strategy, const models::Parameters& current, const Update& u) {
   const std::string task = "update of task " + std::to_string(u.task_id);
   if (!current.all_float32())
     throw std::invalid_argument(strategy + ": the current model is not all float32");
-  if (!u.params) throw std::invalid_argument(strategy + ": " + task + " has no parameters");
-  if (!u.params->same_layout(current))
+  if (u.params.tensors.empty())
+    throw std::invalid_argument(strategy + ": " + task + " has no parameters");
+  if (!u.params.same_layout(current))
     throw std::invalid_argument(strategy + ": " + task + " does not match the model's layout");
-  if (u.params->bytes.size() != current.bytes.size())
+  if (u.params.bytes.size() != current.bytes.size())
     throw std::invalid_argument(strategy + ": " + task + " has a buffer of the wrong size");
   if (u.samples < 0)
     throw std::invalid_argument(strategy + ": " + task + " has a negative sample count");
@@ -21,7 +21,7 @@ void check_update(const std::string& strategy, const models::Parameters& current
 
 std::vector<WeightedParameters> usable_updates(const std::string& strategy,
                                                const models::Parameters& current,
-                                               const std::vector<ClientUpdate>& updates,
+                                               const std::vector<Update>& updates,
                                                UpdateWeight weight) {
   std::vector<WeightedParameters> out;
   out.reserve(updates.size());
@@ -37,7 +37,7 @@ std::vector<WeightedParameters> usable_updates(const std::string& strategy,
     if (!std::isfinite(w))
       throw std::invalid_argument(strategy + ": update of task " + std::to_string(u.task_id) +
                                   " has a non-finite weight");
-    if (w > 0.0) out.push_back({u.params.get(), w});
+    if (w > 0.0) out.push_back({&u.params, w});
   }
   return out;
 }

@@ -15,7 +15,7 @@ namespace troupe::runtime {
 /// What an update weighs when it is combined.
 enum class UpdateWeight {
   samples,              ///< the examples it trained on (FedAvg)
-  samples_times_score,  ///< examples x ClientUpdate::score
+  samples_times_score,  ///< examples x Update::score
 };
 
 /// Checks that `current` is all float32 and that every update has parameters of
@@ -24,13 +24,12 @@ enum class UpdateWeight {
 /// otherwise. Returns the usable updates (weight > 0) in input order, with their weights.
 std::vector<WeightedParameters> usable_updates(const std::string& strategy,
                                                const models::Parameters& current,
-                                               const std::vector<ClientUpdate>& updates,
+                                               const std::vector<Update>& updates,
                                                UpdateWeight weight = UpdateWeight::samples);
 
 /// Checks that update `u` can be combined with `current` (see usable_updates);
 /// throws std::invalid_argument naming `strategy` otherwise.
-void check_update(const std::string& strategy, const models::Parameters& current,
-                  const ClientUpdate& u);
+void check_update(const std::string& strategy, const models::Parameters& current, const Update& u);
 
 /// The inputs whose values are all finite, in order. Robust strategies treat an
 /// update holding NaN or infinity as the worst possible outlier and drop it.

@@ -2,9 +2,11 @@
 /// \file
 /// What a node does with its data: set up for a job, train on a shard,
 /// evaluate a global model. The node actor handles the protocol (fetching
-/// models, sending updates, drop-out, stragglers, attacks) and calls a
-/// NodeBehaviour for the compute, so another model, another data set or an
-/// extra step (distillation, fine-tuning) is a behaviour, not a new actor.
+/// models, sending updates) and calls a NodeBehaviour for the compute, so
+/// another model, another data set or an extra step (distillation,
+/// fine-tuning) is a behaviour, not a new actor. Decorators wrap a behaviour:
+/// the compute gate (gated_node_behaviour.hpp) and simulated drop-outs,
+/// stragglers and attacks (misbehaving_node_behaviour.hpp).
 ///
 /// Behaviours are created by name (a job's `node_behaviour`, `--node-behaviour`)
 /// from a registry; the built-in "libtorch" trains troupe's models with

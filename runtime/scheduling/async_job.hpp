@@ -20,22 +20,13 @@
 #include <vector>
 
 #include "models/metrics.hpp"
+#include "runtime/aggregation/update_receipt.hpp"
 #include "runtime/core/job_spec.hpp"
 #include "runtime/core/report.hpp"
 #include "runtime/core/task_tracker.hpp"
 #include "runtime/scheduling/sync_job.hpp"
 
 namespace troupe::runtime {
-
-/// How the aggregator answered one update (forwarded by the node).
-struct UpdateReceipt {
-  bool accepted = false;
-  std::string reason;             ///< why it was refused
-  std::int64_t version = 0;       ///< global version after the arrival
-  bool new_version = false;       ///< the arrival made `version`
-  std::int64_t staleness = 0;     ///< versions behind on arrival
-  std::uint64_t fingerprint = 0;  ///< of `version` when new_version
-};
 
 /// Consecutive failures after which a node gets no more tasks in this job.
 inline constexpr int kMaxConsecutiveFailures = 3;

@@ -64,35 +64,33 @@ ReplayResult replay(const EventLog& log, const std::string& data_dir) {
     if (e.flush) {
       got = agg.flush();
     } else {
-      AsyncUpdate u;
-      u.task_id = e.task_id;
-      u.node = e.node;
-      u.shard = e.shard;
-      u.seed = e.seed;
-      u.base_version = e.base_version;
-      u.samples = e.samples;
-      u.attack = e.attack;
-      const auto base = agg.get(e.base_version);
-      if (e.accepted && base && e.shard >= 0 &&
-          static_cast<std::size_t>(e.shard) < partition->size()) {
-        trainer.set_data(*train, (*partition)[static_cast<std::size_t>(e.shard)], e.shard);
-        trainer.train(*base, train_options(job, e.seed), update);
-        if (!e.attack.empty()) {
+      const auto& info = e.update;
+      Update u;
+      static_cast<UpdateInfo&>(u) = info;
+      const auto base = agg.get(info.base_version);
+      if (e.accepted && base && info.shard >= 0 &&
+          static_cast<std::size_t>(info.shard) < partition->size()) {
+        trainer.set_data(*train, (*partition)[static_cast<std::size_t>(info.shard)], info.shard);
+        trainer.train(*base, train_options(job, info.seed), update);
+        if (!info.attack.empty()) {
           // "name:factor", as the node wrote it.
-          const auto colon = e.attack.find(':');
-          const double factor =
-              colon == std::string::npos ? job.attack_scale : std::stod(e.attack.substr(colon + 1));
-          apply_attack(parse_attack(e.attack.substr(0, colon)), factor, *base, update, e.seed);
+          const auto colon = info.attack.find(':');
+          const double factor = colon == std::string::npos
+                                    ? job.attack_scale
+                                    : std::stod(info.attack.substr(colon + 1));
+          apply_attack(parse_attack(info.attack.substr(0, colon)), factor, *base, update,
+                       info.seed);
         }
-        u.params = &update;
+        u.params = std::move(update);
         ++out.retrained;
       }
       got = agg.add(u);
+      update = std::move(u.params);  // the training buffer, reused by the next event
     }
     if (got.accepted != e.accepted || got.version != e.version ||
         got.new_version != e.new_version || (e.new_version && got.fingerprint != e.fingerprint))
       out.mismatches.push_back("event " + std::to_string(e.seq) + " (task " +
-                               std::to_string(e.task_id) + "): logged version " +
+                               std::to_string(e.update.task_id) + "): logged version " +
                                std::to_string(e.version) + ", replayed " +
                                std::to_string(got.version) +
                                (got.fingerprint != e.fingerprint ? ", different model" : ""));

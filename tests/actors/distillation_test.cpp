@@ -59,7 +59,7 @@ actors::ModelUpdate first_update(const runtime::JobSpec& job) {
   update.shard = 0;
   const auto result = behaviour->train(runtime::initial_global_model(job), task, update.params);
   update.samples = result.samples;
-  update.mean_loss = result.mean_loss;
+  update.loss = result.mean_loss;
   return update;
 }
 

@@ -39,13 +39,13 @@ std::vector<float> values(const Parameters& p) {
   return {p.float_data(), p.float_data() + p.numel()};
 }
 
-ClientUpdate update(std::int64_t id, std::int64_t samples, Parameters p, double score = 1.0) {
-  ClientUpdate u;
+Update update(std::int64_t id, std::int64_t samples, Parameters p, double score = 1.0) {
+  Update u;
   u.task_id = id;
   u.node = "node-" + std::to_string(id);
   u.samples = samples;
   u.score = score;
-  u.params = std::make_shared<const Parameters>(std::move(p));
+  u.params = std::move(p);
   return u;
 }
 
@@ -53,10 +53,6 @@ void expect_near(const std::vector<float>& got, const std::vector<float>& want, 
   ASSERT_EQ(got.size(), want.size());
   for (std::size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], tol) << "at " << i;
 }
-
-const std::vector<std::string> kBuiltIns = {"fedadagrad", "fedadam",      "fedavg",  "fedavgm",
-                                            "fedprox",    "fedyogi",      "krum",    "median",
-                                            "multi-krum", "trimmed-mean", "weighted"};
 
 /// Adaptive optimisers scale the step by m / sqrt(v), so one round does not land on the mean.
 bool lands_on_mean(const std::string& name) {
@@ -66,7 +62,7 @@ bool lands_on_mean(const std::string& name) {
 }  // namespace
 
 // ---------------------------------------------------------------------------
-// One shared suite: every built-in strategy runs through the same cases.
+// One shared suite: every registered strategy runs through the same cases.
 class StrategyContract : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(StrategyContract, NoUpdatesKeepTheCurrentModel) {
@@ -130,7 +126,7 @@ TEST_P(StrategyContract, RejectsNonFloatTensorsMissingParametersAndNegativeCount
   Parameters ints;
   ints.add("w", DType::int64, {2});
   EXPECT_THROW(s->aggregate(ints, {update(1, 5, ints)}, {}), std::invalid_argument);
-  ClientUpdate empty;
+  Update empty;
   empty.samples = 3;
   EXPECT_THROW(s->aggregate(vec({1}), {empty}, {}), std::invalid_argument);
   EXPECT_THROW(s->aggregate(vec({1}), {update(1, -2, vec({3}))}, {}), std::invalid_argument);
@@ -138,7 +134,7 @@ TEST_P(StrategyContract, RejectsNonFloatTensorsMissingParametersAndNegativeCount
 
 TEST_P(StrategyContract, IsDeterministicAndFinite) {
   const auto current = vec({0.5F, -0.25F, 2.0F, 0.0F});
-  const std::vector<ClientUpdate> updates = {
+  const std::vector<Update> updates = {
       update(1, 10, vec({0.7F, -0.2F, 1.5F, 0.1F})), update(2, 20, vec({0.4F, -0.3F, 2.5F, 0.2F})),
       update(3, 15, vec({0.6F, 0.1F, 2.2F, -0.1F})), update(4, 5, vec({0.3F, -0.5F, 1.9F, 0.0F})),
       update(5, 8, vec({0.55F, -0.15F, 2.1F, 0.05F}))};
@@ -156,10 +152,10 @@ TEST_P(StrategyContract, IsDeterministicAndFinite) {
 TEST_P(StrategyContract, SavedStateContinuesLikeTheOriginal) {
   // Given a strategy that has aggregated one round
   const auto current = vec({0, 1, -1});
-  const std::vector<ClientUpdate> r1 = {update(1, 2, vec({1, 1, 0})), update(2, 1, vec({0, 3, -2})),
-                                        update(3, 1, vec({2, 2, -1}))};
-  const std::vector<ClientUpdate> r2 = {update(4, 1, vec({3, 0, 1})), update(5, 3, vec({1, 2, 0})),
-                                        update(6, 1, vec({2, 1, 1}))};
+  const std::vector<Update> r1 = {update(1, 2, vec({1, 1, 0})), update(2, 1, vec({0, 3, -2})),
+                                  update(3, 1, vec({2, 2, -1}))};
+  const std::vector<Update> r2 = {update(4, 1, vec({3, 0, 1})), update(5, 3, vec({1, 2, 0})),
+                                  update(6, 1, vec({2, 1, 1}))};
   auto original = make_strategy(GetParam());
   auto first = original->aggregate(current, r1, {});
   ASSERT_TRUE(first);
@@ -182,11 +178,11 @@ TEST_P(StrategyContract, RefusesAStateThatDoesNotFit) {
 TEST_P(StrategyContract, ClippingEqualsTheStrategyOnClippedUpdates) {
   // Given updates 5 and 0.5 away from the current model (deltas (3, 4) and (0.3, 0.4))
   const auto current = vec({1, 1});
-  const std::vector<ClientUpdate> raw = {update(1, 1, vec({4, 5})), update(2, 2, vec({1.3F, 1.4F})),
-                                         update(3, 1, vec({1, -1}))};
+  const std::vector<Update> raw = {update(1, 1, vec({4, 5})), update(2, 2, vec({1.3F, 1.4F})),
+                                   update(3, 1, vec({1, -1}))};
   // and the same updates clipped by hand to norm 1: (1.6, 1.8), unchanged, (1, 0)
-  const std::vector<ClientUpdate> by_hand = {
-      update(1, 1, vec({1.6F, 1.8F})), update(2, 2, vec({1.3F, 1.4F})), update(3, 1, vec({1, 0}))};
+  const std::vector<Update> by_hand = {update(1, 1, vec({1.6F, 1.8F})),
+                                       update(2, 2, vec({1.3F, 1.4F})), update(3, 1, vec({1, 0}))};
   StrategyOptions clip;
   clip.clip_norm = 1.0;
   auto clipped = make_strategy(GetParam(), clip)->aggregate(current, raw, {});
@@ -196,7 +192,7 @@ TEST_P(StrategyContract, ClippingEqualsTheStrategyOnClippedUpdates) {
   EXPECT_EQ(make_strategy(GetParam(), clip)->name(), GetParam());
 }
 
-INSTANTIATE_TEST_SUITE_P(AllBuiltIns, StrategyContract, ::testing::ValuesIn(kBuiltIns),
+INSTANTIATE_TEST_SUITE_P(AllRegistered, StrategyContract, ::testing::ValuesIn(strategy_names()),
                          [](const auto& info) {
                            std::string n = info.param;
                            for (auto& c : n)
@@ -216,7 +212,7 @@ TEST(FedAvg, WeightsUpdatesBySampleCount) {
 }
 
 TEST(FedProx, AggregatesLikeFedAvgOnTheServer) {
-  const std::vector<ClientUpdate> u = {update(1, 1, vec({0, 4})), update(2, 3, vec({4, 0.5F}))};
+  const std::vector<Update> u = {update(1, 1, vec({0, 4})), update(2, 3, vec({4, 0.5F}))};
   auto a = make_strategy("fedprox")->aggregate(vec({0, 0}), u, {});
   auto b = make_strategy("fedavg")->aggregate(vec({0, 0}), u, {});
   ASSERT_TRUE(a && b);
@@ -273,7 +269,7 @@ TEST(FedAvgM, WithoutMomentumAndUnitRateIsFedAvg) {
   o.server_momentum = 0.0;
   auto s = make_strategy("fedavgm", o);
   FedAvg avg;
-  const std::vector<ClientUpdate> u = {update(1, 1, vec({0, 4})), update(2, 3, vec({4, 0}))};
+  const std::vector<Update> u = {update(1, 1, vec({0, 4})), update(2, 3, vec({4, 0}))};
   auto a = s->aggregate(vec({1, 1}), u, {});
   auto b = avg.aggregate(vec({1, 1}), u, {});
   ASSERT_TRUE(a && b);
@@ -347,7 +343,7 @@ TEST(TrimmedMean, WithNothingToTrimIsThePlainMean) {
 namespace {
 /// a = (0, 0), b = (1, 0), c = (0, 2), d = (10, 10). Squared distances:
 /// ab 1, ac 4, ad 200, bc 5, bd 181, cd 164.
-std::vector<ClientUpdate> krum_points() {
+std::vector<Update> krum_points() {
   return {update(1, 1, vec({0, 0})), update(2, 1, vec({1, 0})), update(3, 1, vec({0, 2})),
           update(4, 1, vec({10, 10}))};
 }
@@ -392,7 +388,7 @@ TEST(Clipping, ShortensLongDeltasBeforeAveraging) {
 // A planted outlier: four honest updates near 1 and one at 1000.
 
 namespace {
-std::vector<ClientUpdate> planted_outlier_updates() {
+std::vector<Update> planted_outlier_updates() {
   return {update(1, 10, vec({1.00F, 0.98F, 1.01F})), update(2, 10, vec({1.02F, 1.00F, 0.99F})),
           update(3, 10, vec({0.99F, 1.01F, 1.00F})), update(4, 10, vec({1.01F, 0.99F, 1.02F})),
           update(5, 10, vec({1000.0F, -1000.0F, 1000.0F}))};
@@ -472,7 +468,9 @@ TEST(StrategyRegistry, ListsEveryBuiltInSorted) {
   const auto names = strategy_names();
   EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
   const std::set<std::string> have(names.begin(), names.end());
-  for (const auto& n : kBuiltIns) EXPECT_TRUE(have.count(n)) << n;
+  for (const auto& n : {"fedadagrad", "fedadam", "fedavg", "fedavgm", "fedprox", "fedyogi", "krum",
+                        "median", "multi-krum", "trimmed-mean", "weighted"})
+    EXPECT_TRUE(have.count(n)) << n;
 }
 
 TEST(StrategyRegistry, UnknownNamesAreRefusedWithTheKnownOnes) {
@@ -490,10 +488,10 @@ namespace {
 class TakeFirst final : public AggregationStrategy {
  public:
   std::string name() const override { return "test-take-first"; }
-  std::optional<Parameters> aggregate(const Parameters&, const std::vector<ClientUpdate>& updates,
-                                      const std::vector<ClientFailure>&) override {
+  std::optional<Parameters> aggregate(const Parameters&, const std::vector<Update>& updates,
+                                      const std::vector<UpdateFailure>&) override {
     if (updates.empty()) return std::nullopt;
-    return *updates.front().params;
+    return updates.front().params;
   }
 };
 }  // namespace

@@ -41,11 +41,11 @@ models::Parameters table(std::int64_t examples, const std::vector<float>& row) {
   return p;
 }
 
-ClientUpdate update_of(models::Parameters p, std::int64_t samples, std::int64_t id) {
-  ClientUpdate u;
+Update update_of(models::Parameters p, std::int64_t samples, std::int64_t id) {
+  Update u;
   u.task_id = id;
   u.samples = samples;
-  u.params = std::make_shared<const models::Parameters>(std::move(p));
+  u.params = std::move(p);
   return u;
 }
 
@@ -97,7 +97,7 @@ TEST(PublicSplit, RejectsAPublicSetThatLeavesAShardEmpty) {
 
 TEST(SoftLabels, FedAvgOfTwoNodesPredictionsIsTheirSampleWeightedEnsemble) {
   // Given two nodes' predictions on 3 public examples, from 100 and 300 examples
-  std::vector<ClientUpdate> updates;
+  std::vector<Update> updates;
   updates.push_back(update_of(table(3, {1.0F, 0.0F, 0.0F}), 100, 1));
   updates.push_back(update_of(table(3, {0.0F, 0.5F, 0.5F}), 300, 2));
   // When the plain fedavg strategy aggregates them from the all-zero start

@@ -32,13 +32,13 @@ std::vector<float> values(const models::Parameters& p) {
   return std::vector<float>(f, f + p.bytes.size() / sizeof(float));
 }
 
-AsyncUpdate update(std::int64_t task, std::int64_t base, const models::Parameters& p) {
-  AsyncUpdate u;
+Update update(std::int64_t task, std::int64_t base, const models::Parameters& p) {
+  Update u;
   u.task_id = task;
   u.node = "n" + std::to_string(task);
   u.base_version = base;
   u.samples = 10;
-  u.params = &p;
+  u.params = p;
   return u;
 }
 
@@ -132,11 +132,11 @@ TEST(AsyncAggregator, DropsTooStaleUnknownAndMisshapenUpdatesWithAReason) {
 TEST(EventLog, LinesRoundTripAndBadLinesAreReportedWithTheirNumber) {
   AsyncEvent e;
   e.seq = 3;
-  e.task_id = 17;
-  e.node = "node-\"2\"";
-  e.shard = 4;
-  e.seed = 18411246753991292059ULL;
-  e.base_version = 5;
+  e.update.task_id = 17;
+  e.update.node = "node-\"2\"";
+  e.update.shard = 4;
+  e.update.seed = 18411246753991292059ULL;
+  e.update.base_version = 5;
   e.staleness = 2;
   e.weight = 0.123456789012345;
   e.accepted = true;
@@ -144,8 +144,8 @@ TEST(EventLog, LinesRoundTripAndBadLinesAreReportedWithTheirNumber) {
   e.new_version = true;
   e.fingerprint = 0xfedcba9876543210ULL;
   const auto back = event_from_json_line(event_to_json_line(e));
-  EXPECT_EQ(back.seed, e.seed);
-  EXPECT_EQ(back.node, e.node);
+  EXPECT_EQ(back.update.seed, e.update.seed);
+  EXPECT_EQ(back.update.node, e.update.node);
   EXPECT_EQ(back.fingerprint, e.fingerprint);
   EXPECT_DOUBLE_EQ(back.weight, e.weight);
   EXPECT_THROW(event_from_json_line("{\"seq\": 1"), std::runtime_error);

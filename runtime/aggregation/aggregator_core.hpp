@@ -1,0 +1,83 @@
+#pragma once
+/// \file
+/// What an aggregator does, free of any transport: accept updates, combine
+/// them into numbered global model versions, hand out the versions it holds
+/// and the state a checkpoint needs. SyncAggregator (rounds) and
+/// AsyncAggregator (FedAsync, FedBuff) implement it; the aggregator actor only
+/// translates messages into these calls.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/parameters.hpp"
+#include "runtime/aggregation/update.hpp"
+#include "runtime/aggregation/update_receipt.hpp"
+
+namespace troupe::runtime {
+
+/// Why an update was refused; a refused update is an error to its sender.
+enum class Refusal {
+  none,         ///< not refused: see the receipt
+  wrong_round,  ///< for a round that is not being collected yet
+  duplicate,    ///< its task already delivered an update
+  invalid,      ///< malformed, over a limit, or from a base version not held
+  failed,       ///< combining it failed
+};
+
+/// What accept() did with an update.
+struct UpdateVerdict {
+  Refusal refusal = Refusal::none;
+  std::string reason;     ///< the refusal as a sentence, naming the task
+  UpdateReceipt receipt;  ///< when not refused: accepted, or acknowledged and not used
+  bool refused() const { return refusal != Refusal::none; }
+};
+
+/// A request to combine what was collected: in rounds, round `round` from the
+/// updates of `task_ids` only (a reassigned task may have left a stray update);
+/// asynchronously, the end of the job (apply what is buffered).
+struct AggregateRequest {
+  std::int32_t round = 0;
+  std::vector<std::int64_t> task_ids;
+  /// The round's tasks that delivered nothing (failed, lost, dropped out), as
+  /// the scheduler knows them; the aggregator adds those it refused or was not asked to use.
+  std::vector<UpdateFailure> failures;
+};
+
+/// The answer to an AggregateRequest.
+struct AggregateOutcome {
+  std::int64_t version = 0;       ///< the new (or unchanged) global version
+  std::int32_t updates = 0;       ///< updates that went into it
+  bool changed = false;           ///< false: the strategy kept the current model
+  std::uint64_t fingerprint = 0;  ///< models::fingerprint of that version
+};
+
+/// What a checkpoint keeps of an aggregator after round `round`.
+struct AggregatorSnapshot {
+  models::Parameters model;
+  std::int64_t version = 0;
+  std::int32_t round = 0;
+  std::vector<models::Parameters> strategy_state;
+};
+
+/// The global model of a job and how updates reach it. Calls come from one thread at a time.
+class AggregatorCore {
+ public:
+  virtual ~AggregatorCore() = default;
+  /// Checks `update` and keeps or applies it.
+  virtual UpdateVerdict accept(Update update) = 0;
+  /// Combines what was collected (see AggregateRequest). Throws
+  /// std::runtime_error with the reason when the request does not fit the
+  /// aggregator's state or combining fails.
+  virtual AggregateOutcome aggregate(const AggregateRequest& request) = 0;
+  /// The current global version.
+  virtual std::int64_t version() const = 0;
+  /// Version `v` when still held, else null.
+  virtual std::shared_ptr<const models::Parameters> get(std::int64_t v) const = 0;
+  /// The state to checkpoint after `round`; throws std::runtime_error when this
+  /// aggregator cannot be checkpointed then.
+  virtual AggregatorSnapshot snapshot(std::int32_t round) const = 0;
+};
+
+}  // namespace troupe::runtime

@@ -1,0 +1,44 @@
+#pragma once
+/// \file
+/// A node's model update: the one value that travels from a node to the
+/// aggregator (actors/protocol.hpp serialises it, parameters as raw bytes), is
+/// checked and collected by an AggregatorCore and combined by a strategy.
+/// UpdateInfo is everything but the parameters (what the async event log keeps).
+
+#include <cstdint>
+#include <string>
+
+#include "models/parameters.hpp"
+
+namespace troupe::runtime {
+
+/// What an update says about itself.
+struct UpdateInfo {
+  std::int64_t task_id = 0;
+  std::int32_t round = 0;  ///< the synchronous round it was trained for (0 in async modes)
+  std::string node;
+  std::int32_t shard = -1;        ///< the data shard it was trained on
+  std::int64_t base_version = 0;  ///< global version it started from
+  std::int64_t samples = 0;       ///< examples it trained on
+  double loss = 0.0;              ///< mean training loss
+  std::uint64_t seed = 0;         ///< the task's training seed (for replay)
+  /// Contribution weight used by the `weighted` strategy (exp(-loss) from a
+  /// node, or a validation score); finite and >= 0 there. Others ignore it.
+  double score = 1.0;
+  std::string attack;  ///< how a misbehaving node altered it ("" = honest), "name:factor"
+};
+
+/// An update with its parameters.
+struct Update : UpdateInfo {
+  models::Parameters params;
+};
+
+/// A task of the round that produced no update that counts: it failed, its
+/// node was lost or dropped out, or its update was refused.
+struct UpdateFailure {
+  std::int64_t task_id = 0;
+  std::string node;
+  std::string reason;
+};
+
+}  // namespace troupe::runtime

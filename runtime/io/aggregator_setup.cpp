@@ -1,0 +1,120 @@
+#include "runtime/io/aggregator_setup.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "models/model_kind.hpp"
+#include "runtime/aggregation/async_aggregation.hpp"
+#include "runtime/aggregation/strategy.hpp"
+#include "runtime/aggregation/sync_aggregator.hpp"
+#include "runtime/io/checkpoint.hpp"
+#include "runtime/io/job_json.hpp"
+#include "runtime/node/node_behaviour.hpp"
+
+namespace troupe::runtime {
+namespace {
+
+/// A set-up problem whose sentence is reported as it is.
+struct SetupRefused : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// The same job, ignoring where it checkpoints and whether it is resumed.
+bool same_job(JobSpec a, JobSpec b) {
+  for (auto* j : {&a, &b}) {
+    j->checkpoint_dir.clear();
+    j->resume.clear();
+    j->name.clear();
+  }
+  return job_to_json(a) == job_to_json(b);
+}
+
+OpenedAggregator open_sync(const JobSpec& job, const AggregatorSettings& settings,
+                           models::Parameters initial) {
+  SyncOptions options;
+  options.limits = settings.limits;
+  // By default a node may train every shard of a round, never more.
+  options.max_pending_per_node = settings.limits.max_pending_per_node > 0
+                                     ? settings.limits.max_pending_per_node
+                                     : static_cast<std::size_t>(std::max(1, job.nodes));
+  const auto& name = settings.strategy.empty() ? job.strategy : settings.strategy;
+  auto core = std::make_unique<SyncAggregator>(make_strategy(name, strategy_options(job)),
+                                               std::move(initial), options);
+  OpenedAggregator out;
+  if (!job.resume.empty()) {
+    // Continue from the checkpoint: its model, version, strategy state and round.
+    auto cp = read_checkpoint(job.resume);
+    if (!same_job(cp.job, job))
+      throw SetupRefused("the checkpoint in " + job.resume + " is of another job");
+    if (!cp.model.same_layout(*core->get(0)))
+      throw SetupRefused("the checkpoint's model does not fit model '" + job.model + "'");
+    core->resume({std::move(cp.model), cp.version, cp.round, std::move(cp.strategy_state)});
+    out.resumed_after = cp.round;
+  }
+  out.core = std::move(core);
+  return out;
+}
+
+OpenedAggregator open_async(const JobSpec& job, const AggregatorSettings& settings,
+                            models::Parameters initial) {
+  auto options = AsyncOptions::from_job(job);
+  options.limits = settings.limits;
+  auto core = std::make_unique<AsyncAggregator>(options, std::move(initial));
+  if (!job.event_log.empty()) {
+    // Every arrival goes to the log as it happens, so `troupe replay` can redo the job.
+    auto log = std::make_shared<std::ofstream>(job.event_log, std::ios::trunc);
+    if (!*log) throw SetupRefused("cannot write the event log " + job.event_log);
+    *log << nlohmann::json{{"job", job_to_json(job)}}.dump() << '\n';
+    log->flush();
+    core->set_listener([log](const AsyncEvent& e) {
+      *log << event_to_json_line(e) << '\n';
+      log->flush();
+    });
+  }
+  OpenedAggregator out;
+  out.core = std::move(core);
+  return out;
+}
+
+}  // namespace
+
+OpenedAggregator open_aggregator(const JobSpec& job, const AggregatorSettings& settings) {
+  if (!models::parse_model_kind(job.model))
+    throw std::runtime_error("unknown model '" + job.model + "'");
+  try {
+    // The job's node behaviour says what is shared: usually the initialised model.
+    auto initial = initial_global_model(job);
+    if (job.mode == "sync") return open_sync(job, settings, std::move(initial));
+    return open_async(job, settings, std::move(initial));
+  } catch (const SetupRefused&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string("aggregator set-up failed: ") + e.what());
+  }
+}
+
+std::string write_aggregator_checkpoint(const AggregatorCore& core, const JobSpec& job,
+                                        std::int32_t round,
+                                        const std::vector<RoundRecord>& rounds) {
+  if (job.mode != "sync") throw std::runtime_error("checkpoints need a sync job");
+  if (job.checkpoint_dir.empty()) throw std::runtime_error("the job has no --checkpoint-dir");
+  auto snapshot = core.snapshot(round);
+  Checkpoint cp;
+  cp.job = job;
+  cp.mode = job.mode;
+  cp.model = std::move(snapshot.model);
+  cp.version = snapshot.version;
+  cp.round = snapshot.round;
+  cp.strategy_state = std::move(snapshot.strategy_state);
+  cp.rounds = rounds;
+  try {
+    write_checkpoint(job.checkpoint_dir, cp);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string("checkpoint failed: ") + e.what());
+  }
+  return checkpoint_path(job.checkpoint_dir);
+}
+
+}  // namespace troupe::runtime

@@ -1,0 +1,46 @@
+#pragma once
+/// \file
+/// Opens a job's aggregator core: SyncAggregator with the job's strategy
+/// (fresh, or resumed from the job's checkpoint) or AsyncAggregator (writing
+/// the job's event log), and writes a sync aggregator's checkpoints. The one
+/// place that turns a JobSpec into an aggregator, so the actor only translates.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/aggregation/aggregator_core.hpp"
+#include "runtime/aggregation/update_validation.hpp"
+#include "runtime/core/job_spec.hpp"
+#include "runtime/core/report.hpp"
+
+namespace troupe::runtime {
+
+/// What an aggregator process adds to the job.
+struct AggregatorSettings {
+  std::string strategy;  ///< overrides the job's --strategy when not empty
+  UpdateLimits limits;   ///< every update is checked against these
+};
+
+/// A job's aggregator, ready for its first update.
+struct OpenedAggregator {
+  std::unique_ptr<AggregatorCore> core;
+  /// Set when the job resumed from a checkpoint: the last round it had done.
+  std::optional<std::int32_t> resumed_after;
+};
+
+/// The aggregator of `job`: its node behaviour's initial global model as
+/// version 0, or the checkpoint in job.resume. Throws std::runtime_error with a
+/// sentence (an unknown model, a checkpoint of another job or model, an event
+/// log that cannot be written; other problems as "aggregator set-up failed: ...").
+OpenedAggregator open_aggregator(const JobSpec& job, const AggregatorSettings& settings = {});
+
+/// Writes the checkpoint of `core` after `round` into job.checkpoint_dir, with
+/// the scheduler's `rounds`; returns its path. Throws std::runtime_error with
+/// the reason (an asynchronous job, no --checkpoint-dir, another round, a write error).
+std::string write_aggregator_checkpoint(const AggregatorCore& core, const JobSpec& job,
+                                        std::int32_t round, const std::vector<RoundRecord>& rounds);
+
+}  // namespace troupe::runtime

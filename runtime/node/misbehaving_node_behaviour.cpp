@@ -1,0 +1,65 @@
+#include "runtime/node/misbehaving_node_behaviour.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <stdexcept>
+#include <thread>
+
+namespace troupe::runtime {
+
+Misbehaviour Misbehaviour::of_embedded_node(const JobSpec& job, int i) {
+  Misbehaviour how;
+  if (i <= job.malicious) {
+    how.attack = job.attack;
+    how.attack_scale = job.attack_scale;
+  }
+  if (i > job.nodes - job.slow_nodes) how.slow_factor = job.slow_factor;
+  return how;
+}
+
+MisbehavingNodeBehaviour::MisbehavingNodeBehaviour(std::unique_ptr<NodeBehaviour> inner,
+                                                   Misbehaviour how, Wait wait)
+    : inner_(std::move(inner)), how_(std::move(how)), wait_(std::move(wait)) {
+  if (!inner_) throw std::invalid_argument("MisbehavingNodeBehaviour: no behaviour to wrap");
+  if (!wait_)
+    wait_ = [](double s) { std::this_thread::sleep_for(std::chrono::duration<double>(s)); };
+}
+
+NodeData MisbehavingNodeBehaviour::setup(const NodeSetup& setup) {
+  attack_ = parse_attack(how_.attack);  // a bad name fails the set-up
+  node_ = setup.node;
+  job_seed_ = setup.job.seed;
+  dropout_ = how_.dropout >= 0.0 ? how_.dropout : setup.job.dropout;
+  return inner_->setup(setup);
+}
+
+models::TrainResult MisbehavingNodeBehaviour::train(const models::Parameters& global,
+                                                    const LocalTask& task,
+                                                    models::Parameters& update) {
+  auto result = inner_->train(global, task, update);
+  if (attack_ != Attack::none)
+    apply_attack(attack_, how_.attack_scale, global, update, task.options.seed);
+  if (how_.slow_factor > 1.0) {
+    // A straggler: it holds no compute slot while it is slow (a gate is inside `inner`).
+    wait_((how_.slow_factor - 1.0) * result.seconds);
+    result.seconds *= how_.slow_factor;
+  }
+  return result;
+}
+
+bool MisbehavingNodeBehaviour::drops(std::int64_t task_id) const {
+  if (!(dropout_ > 0.0)) return false;
+  std::uint64_t h = task_seed(job_seed_ ^ 0x5a17d0f0ULL, static_cast<int>(task_id), 0);
+  for (char c : node_) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
+  h = task_seed(h, 1, 1);
+  return static_cast<double>(h >> 11) * 0x1.0p-53 < dropout_;
+}
+
+std::string MisbehavingNodeBehaviour::attack_label() const {
+  if (how_.attack.empty()) return {};
+  char factor[32];
+  std::snprintf(factor, sizeof factor, "%.17g", how_.attack_scale);
+  return how_.attack + ":" + factor;
+}
+
+}  // namespace troupe::runtime
