@@ -65,11 +65,6 @@ void schedule_tick(SchedulerPtr self) {
       tick_atom::value);
 }
 
-/// Queues a job behind the one in hand.
-void queue_job(SchedulerPtr self, PendingJob job) {
-  self->state.queue.push_back(std::move(job));
-}
-
 /// A job in hand keeps the aggregator it was set up with.
 bool keep_aggregator(SchedulerPtr self, const caf::actor& aggregator) {
   const auto& current = self->state.config.aggregator;
@@ -142,10 +137,60 @@ scheduler_actor::behavior_type phase_behavior(SchedulerPtr self, Phase phase) {
   };
 }
 
+/// What the phases share: submissions are queued, the aggregator is kept,
+/// joins, ticks and the aggregator's loss change nothing. Each phase starts
+/// from this and says where it differs.
+Phase quiet_phase(SchedulerPtr self) {
+  Phase p;
+  p.submitted = [self](PendingJob job) { self->state.queue.push_back(std::move(job)); };
+  p.aggregator_offered = [self](const caf::actor& a) { return keep_aggregator(self, a); };
+  p.node_joined = [](const std::string&) {};
+  p.ticked = [] {};
+  p.aggregator_lost = [] {};
+  return p;
+}
+
 Phase idle_phase(SchedulerPtr self) {
-  return {[self](PendingJob job) { begin_job(self, std::move(job)); },
-          [self](const caf::actor& a) { return take_offered(self, a); }, [](const std::string&) {},
-          [] {}, [] {}};
+  auto p = quiet_phase(self);
+  p.submitted = [self](PendingJob job) { begin_job(self, std::move(job)); };
+  p.aggregator_offered = [self](const caf::actor& a) { return take_offered(self, a); };
+  return p;
+}
+
+Phase waiting_phase(SchedulerPtr self) {
+  auto p = quiet_phase(self);
+  p.aggregator_offered = [self](const caf::actor& a) {
+    take_offered(self, a);
+    try_start(self);
+    return true;
+  };
+  p.node_joined = [self](const std::string&) { try_start(self); };
+  p.ticked = [self] { try_start(self); };
+  return p;
+}
+
+Phase setting_up_phase(SchedulerPtr self) {
+  auto p = quiet_phase(self);
+  p.aggregator_lost = [self] { fail_without_aggregator(self); };
+  return p;
+}
+
+Phase running_phase(SchedulerPtr self) {
+  auto p = quiet_phase(self);
+  p.node_joined = [self](const std::string& id) {
+    // Joined mid-job: set it up; the core gives it work when it sees fit
+    // (synchronous jobs: from the next round; asynchronous: at once).
+    set_up_node(self, id, [self](bool ok, const DataSummary*) {
+      auto& st = self->state;
+      if (ok && st.core) run_steps(self, st.core->nodes_changed(st.now()));
+    });
+  };
+  p.ticked = [self] {
+    auto& st = self->state;
+    if (st.core) run_steps(self, st.core->tick(st.now()));
+  };
+  p.aggregator_lost = [self] { fail_without_aggregator(self); };
+  return p;
 }
 
 void enter(SchedulerPtr self, Phase phase) {
@@ -189,38 +234,15 @@ void enter_idle(SchedulerPtr self) {
 }
 
 void enter_waiting(SchedulerPtr self) {
-  enter(self,
-        {[self](PendingJob job) { queue_job(self, std::move(job)); },
-         [self](const caf::actor& a) {
-           take_offered(self, a);
-           try_start(self);
-           return true;
-         },
-         [self](const std::string&) { try_start(self); }, [self] { try_start(self); }, [] {}});
+  enter(self, waiting_phase(self));
 }
 
 void enter_setting_up(SchedulerPtr self) {
-  enter(self, {[self](PendingJob job) { queue_job(self, std::move(job)); },
-               [self](const caf::actor& a) { return keep_aggregator(self, a); },
-               [](const std::string&) {}, [] {}, [self] { fail_without_aggregator(self); }});
+  enter(self, setting_up_phase(self));
 }
 
 void enter_running(SchedulerPtr self) {
-  enter(self, {[self](PendingJob job) { queue_job(self, std::move(job)); },
-               [self](const caf::actor& a) { return keep_aggregator(self, a); },
-               [self](const std::string& id) {
-                 // Joined mid-job: set it up; the core gives it work when it sees fit
-                 // (synchronous jobs: from the next round; asynchronous: at once).
-                 set_up_node(self, id, [self](bool ok, const DataSummary*) {
-                   auto& st = self->state;
-                   if (ok && st.core) run_steps(self, st.core->nodes_changed(st.now()));
-                 });
-               },
-               [self] {
-                 auto& st = self->state;
-                 if (st.core) run_steps(self, st.core->tick(st.now()));
-               },
-               [self] { fail_without_aggregator(self); }});
+  enter(self, running_phase(self));
 }
 
 scheduler_actor spawn_scheduler(caf::actor_system& system, SchedulerConfig config) {

@@ -4,8 +4,8 @@
 /// actor's parts: scheduler_actor.cpp (phases as behaviours, admission),
 /// scheduler_nodes.cpp (node table, registration, heartbeats, status),
 /// scheduler_job.cpp (a job's life: queue, wait, set-up, report) and
-/// scheduler_steps.cpp (carrying out the job core's steps). Internal to
-/// actors/; not installed API.
+/// scheduler_steps.cpp (carrying out the job core's steps). Only those
+/// files include it.
 
 #include <caf/all.hpp>
 
