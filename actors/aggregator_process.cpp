@@ -44,25 +44,15 @@ int run_aggregator_process(const AggregatorProcessOptions& options) {
     const auto& secret = options.common.security.secret;
     for (int attempt = 0; !offered && !refused && !stop_requested(); ++attempt) {
       why.clear();
-      auto on_error = [&](caf::error& err) {
-        why = describe(err, system);
-        refused = why.rfind("admission refused", 0) == 0;
-      };
-      if (secret.empty()) {
+      runtime::Admission admission;
+      if (admission_for(self, *scheduler, kAggregatorName, secret, &admission, &why))
         self->request(*scheduler, std::chrono::seconds(10), aggregator_atom::value,
-                      caf::actor_cast<caf::actor>(aggregator))
-            .receive([&](bool accepted) { offered = accepted; }, on_error);
-      } else {
-        std::string nonce;
-        self->request(*scheduler, std::chrono::seconds(10), challenge_atom::value,
-                      std::string{kAggregatorName})
-            .receive([&](const std::string& n) { nonce = n; }, on_error);
-        if (!nonce.empty())
-          self->request(*scheduler, std::chrono::seconds(10), aggregator_atom::value,
-                        caf::actor_cast<caf::actor>(aggregator), nonce,
-                        runtime::admission_proof(secret, nonce, kAggregatorName))
-              .receive([&](bool accepted) { offered = accepted; }, on_error);
-      }
+                      caf::actor_cast<caf::actor>(aggregator), admission)
+            .receive([&](bool accepted) { offered = accepted; },
+                     [&](caf::error& err) {
+                       why = describe(err, system);
+                       refused = is(err, troupe_error::admission_refused);
+                     });
       if (refused) {
         std::cerr << "troupe aggregator: the scheduler refused admission: " << why << '\n';
         code = 1;

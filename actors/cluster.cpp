@@ -13,6 +13,7 @@ namespace troupe::actors {
 
 void configure(caf::actor_system_config& cfg) {
   cfg.add_message_types<caf::id_block::troupe>();
+  add_troupe_errors(cfg);
   cfg.set("scheduler.max-threads", 2);
   cfg.set("work-stealing.aggressive-poll-attempts", 1);
   cfg.set("work-stealing.moderate-poll-attempts", 0);
@@ -74,7 +75,7 @@ runtime::RunReport run_embedded(const runtime::JobSpec& job, const EmbeddedOptio
                    [&](caf::error& err) { report.error = describe(err, system); });
     }
     if (report.error.empty()) {
-      self->request(scheduler, caf::infinite, submit_atom::value, job)
+      self->request(scheduler, caf::infinite, submit_atom::value, job, runtime::Admission{})
           .receive([&](runtime::RunReport& r) { report = std::move(r); },
                    [&](caf::error& err) { report.error = describe(err, system); });
     }

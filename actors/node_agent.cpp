@@ -68,7 +68,7 @@ void send_registration(AgentPtr self, NodeRegistration reg) {
           [self](caf::error& err) {
             const auto why = describe(err, self->system());
             auto& st = self->state;
-            if (why.rfind("admission refused", 0) == 0) {
+            if (is(err, troupe_error::admission_refused)) {
               caf::aout(self) << "troupe node " << st.config.registration.name
                               << ": the scheduler refused admission: " << why << "\n";
               if (st.config.on_refused) st.config.on_refused(why);
@@ -95,8 +95,7 @@ void register_now(AgentPtr self) {
           [self](const std::string& nonce) {
             auto& st = self->state;
             auto reg = st.config.registration;
-            reg.nonce = nonce;
-            reg.proof = runtime::admission_proof(st.config.secret, nonce, reg.name);
+            reg.admission = runtime::answer_challenge(st.config.secret, nonce, reg.name);
             send_registration(self, std::move(reg));
           },
           [self](caf::error& err) {

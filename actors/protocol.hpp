@@ -37,6 +37,7 @@
 #include "runtime/core/task.hpp"
 #include "runtime/scheduling/async_job.hpp"
 #include "runtime/scheduling/node_table.hpp"
+#include "runtime/system/admission.hpp"
 #include "runtime/system/resources.hpp"
 
 namespace troupe::actors {
@@ -97,11 +98,9 @@ struct NodeRegistration {
   double speed = 1.0;
   std::int32_t pid = 0;
   std::string host;
-  /// Admission (see runtime/admission.hpp): the nonce the scheduler issued for
-  /// this name (challenge_atom) and HMAC-SHA256(secret, nonce ‖ name) in hex.
-  /// Empty when the node has no secret.
-  std::string nonce;
-  std::string proof;
+  /// The answer to the challenge the scheduler issued for this name
+  /// (challenge_atom); empty when the node has no secret.
+  runtime::Admission admission;
 };
 
 /// One node as `troupe status` shows it.
@@ -180,24 +179,20 @@ using node_actor =
 
 /// Runs jobs: decomposes, allocates, dispatches, reports; keeps the node table.
 /// The submitter of a job receives (progress_atom, RoundRecord) after each round.
+/// Admission-protected requests carry a runtime::Admission: the answer to a
+/// challenge (under the names kSubmitName, kStatusName, kAggregatorName or the
+/// node's name), empty when the sender has no secret. A scheduler with a
+/// secret refuses an empty or wrong answer with troupe_error::admission_refused.
 using scheduler_actor = caf::typed_actor<
-    caf::replies_to<submit_atom, runtime::JobSpec>::with<runtime::RunReport>,
-    /// The same with an answer to a challenge (name "submit"): nonce, proof.
-    /// A scheduler with a secret accepts only this form.
-    caf::replies_to<submit_atom, runtime::JobSpec, std::string,
-                    std::string>::with<runtime::RunReport>,
+    caf::replies_to<submit_atom, runtime::JobSpec, runtime::Admission>::with<runtime::RunReport>,
     /// A node joins (or rejoins): its registration and its node actor; the
     /// answer is the aggregator nodes fetch models from and send updates to.
     caf::replies_to<register_atom, NodeRegistration, caf::actor>::with<caf::actor>,
     /// Liveness and live usage; false tells the node to register again.
     caf::replies_to<heartbeat_atom, std::string, runtime::NodeUsage>::with<bool>,
-    caf::replies_to<status_atom>::with<ClusterStatus>,
-    /// The same with an answer to a challenge (name "status"): nonce, proof.
-    caf::replies_to<status_atom, std::string, std::string>::with<ClusterStatus>,
+    caf::replies_to<status_atom, runtime::Admission>::with<ClusterStatus>,
     /// An aggregator process offers itself.
-    caf::replies_to<aggregator_atom, caf::actor>::with<bool>,
-    /// The same with an answer to a challenge (name "aggregator"): nonce, proof.
-    caf::replies_to<aggregator_atom, caf::actor, std::string, std::string>::with<bool>,
+    caf::replies_to<aggregator_atom, caf::actor, runtime::Admission>::with<bool>,
     /// Admission: a fresh single-use nonce for the joining process `name`.
     caf::replies_to<challenge_atom, std::string>::with<std::string>, caf::reacts_to<tick_atom>>;
 
@@ -326,6 +321,11 @@ typename Inspector::result_type inspect(Inspector& f, UpdateReceipt& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, Admission& x) {
+  return f(caf::meta::type_name("troupe.Admission"), x.nonce, x.proof);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, NodeRecord& x) {
   return f(caf::meta::type_name("troupe.NodeRecord"), x.id, x.tasks, x.busy_s, x.utilisation,
            x.bytes_sent, x.bytes_received, x.transfer_rate, x.usage);
@@ -373,7 +373,7 @@ typename Inspector::result_type inspect(Inspector& f, CheckpointRequest& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, NodeRegistration& x) {
   return f(caf::meta::type_name("troupe.NodeRegistration"), x.name, x.resources, x.data, x.speed,
-           x.pid, x.host, x.nonce, x.proof);
+           x.pid, x.host, x.admission);
 }
 
 template <class Inspector>
@@ -415,4 +415,5 @@ CAF_ADD_TYPE_ID(troupe, (troupe::runtime::NodeUsage))
 CAF_ADD_TYPE_ID(troupe, (troupe::runtime::RoundRecord))
 CAF_ADD_TYPE_ID(troupe, (troupe::runtime::UpdateReceipt))
 CAF_ADD_TYPE_ID(troupe, (troupe::actors::CheckpointRequest))
+CAF_ADD_TYPE_ID(troupe, (troupe::runtime::Admission))
 CAF_END_TYPE_ID_BLOCK(troupe)

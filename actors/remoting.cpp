@@ -103,13 +103,15 @@ void advertise(caf::actor_system& system, const Endpoint& ep, std::uint16_t port
   caf::anon_send(caf::actor_cast<caf::actor>(system.config_serv()), caf::put_atom::value,
                  std::string{kConnectivityKey}, caf::make_message(port, std::move(addresses)));
 }
-bool challenge(caf::scoped_actor& self, const scheduler_actor& scheduler, const char* name,
-               std::string* nonce, std::string* why) {
+bool admission_for(caf::scoped_actor& self, const scheduler_actor& scheduler, const char* name,
+                   const std::string& secret, runtime::Admission* answer, std::string* why) {
+  *answer = {};
+  if (secret.empty()) return true;
   bool ok = false;
   self->request(scheduler, std::chrono::seconds(10), challenge_atom::value, std::string{name})
       .receive(
-          [&](const std::string& n) {
-            *nonce = n;
+          [&](const std::string& nonce) {
+            *answer = runtime::answer_challenge(secret, nonce, name);
             ok = true;
           },
           [&](caf::error& err) {

@@ -144,9 +144,11 @@ std::optional<Published> publish(caf::actor_system& system, const Handle& h, con
   return out;
 }
 
-/// Asks the scheduler for a nonce for `name`; false with `why` set on failure.
-bool challenge(caf::scoped_actor& self, const scheduler_actor& scheduler, const char* name,
-               std::string* nonce, std::string* why);
+/// The admission answer to send as `name`: empty without a secret; else the
+/// scheduler's fresh nonce for `name`, answered with `secret`. False with
+/// `why` set when no nonce came.
+bool admission_for(caf::scoped_actor& self, const scheduler_actor& scheduler, const char* name,
+                   const std::string& secret, runtime::Admission* answer, std::string* why);
 
 /// A node's name when none is given: host name and process id.
 std::string default_node_name();

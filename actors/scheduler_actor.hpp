@@ -1,11 +1,13 @@
 #pragma once
 /// \file
 /// The scheduler actor: keeps the node table (registration, heartbeats,
-/// monitors), runs one job at a time and queues the others, drives runtime::SyncJob (decomposition,
-/// allocation, task states, reassignment) and sends the tasks it decides on to
-/// nodes and the aggregator.
+/// monitors), runs one job at a time and queues the others. The job's core
+/// (runtime::JobCore: synchronous rounds or FedAsync/FedBuff) decides the
+/// next steps; the actor sends them to nodes and the aggregator and feeds the
+/// answers back.
 ///
-/// Job phases: idle -> waiting (for --min-nodes nodes and an aggregator)
+/// Job phases, each a behaviour (state machine in scheduler_actor.cpp):
+///   idle -> waiting (for --min-nodes nodes and an aggregator)
 ///   -> setting up (aggregator and nodes load the job) -> running -> idle.
 
 #include <functional>

@@ -17,16 +17,12 @@ std::optional<ClusterStatus> fetch_status(const Endpoint& scheduler_ep,
   }
   caf::scoped_actor self{system};
   const auto& secret = options.security.secret;
-  std::string nonce;
-  if (!secret.empty() && !challenge(self, *scheduler, kStatusName, &nonce, why))
-    return std::nullopt;
-  auto request = secret.empty()
-                     ? self->request(*scheduler, std::chrono::seconds(10), status_atom::value)
-                     : self->request(*scheduler, std::chrono::seconds(10), status_atom::value,
-                                     nonce, runtime::admission_proof(secret, nonce, kStatusName));
+  runtime::Admission admission;
+  if (!admission_for(self, *scheduler, kStatusName, secret, &admission, why)) return std::nullopt;
   std::optional<ClusterStatus> out;
-  std::move(request).receive([&](ClusterStatus& st) { out = std::move(st); },
-                             [&](caf::error& err) { *why = describe(err, system); });
+  self->request(*scheduler, std::chrono::seconds(10), status_atom::value, admission)
+      .receive([&](ClusterStatus& st) { out = std::move(st); },
+               [&](caf::error& err) { *why = describe(err, system); });
   return out;
 }
 

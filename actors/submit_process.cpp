@@ -24,18 +24,13 @@ runtime::RunReport run_submit(const SubmitOptions& options) {
   caf::scoped_actor self{system};
   self->monitor(*scheduler);
   const auto& secret = options.common.security.secret;
-  if (secret.empty()) {
-    self->send(*scheduler, submit_atom::value, options.job);
-  } else {
-    std::string nonce;
-    if (!challenge(self, *scheduler, kSubmitName, &nonce, &why)) {
-      report.status = "failed";
-      report.error = why;
-      return report;
-    }
-    self->send(*scheduler, submit_atom::value, options.job, nonce,
-               runtime::admission_proof(secret, nonce, kSubmitName));
+  runtime::Admission admission;
+  if (!admission_for(self, *scheduler, kSubmitName, secret, &admission, &why)) {
+    report.status = "failed";
+    report.error = why;
+    return report;
   }
+  self->send(*scheduler, submit_atom::value, options.job, admission);
   bool running = true;
   self->receive_while(running)(
       [&](progress_atom, const runtime::RoundRecord& r) {

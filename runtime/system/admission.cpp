@@ -62,6 +62,11 @@ bool constant_time_equal(const std::string& a, const std::string& b) {
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
+Admission answer_challenge(const std::string& secret, const std::string& nonce,
+                           const std::string& name) {
+  return {nonce, admission_proof(secret, nonce, name)};
+}
+
 std::string random_nonce(std::size_t bytes) {
   std::vector<unsigned char> buf(bytes);
   if (RAND_bytes(buf.data(), static_cast<int>(buf.size())) != 1)

@@ -31,6 +31,19 @@ std::string hmac_sha256_hex(const std::string& key, const std::string& message);
 std::string admission_proof(const std::string& secret, const std::string& nonce,
                             const std::string& name);
 
+/// An answer to a challenge as it travels with a message (submit, status,
+/// aggregator offer, node registration): the nonce the scheduler issued and
+/// the proof for it. Empty when the sender has no secret.
+struct Admission {
+  std::string nonce;
+  std::string proof;
+  bool empty() const { return nonce.empty() && proof.empty(); }
+};
+
+/// The answer for `name` to `nonce` with `secret`.
+Admission answer_challenge(const std::string& secret, const std::string& nonce,
+                           const std::string& name);
+
 /// `a == b` in time that depends on the lengths only.
 bool constant_time_equal(const std::string& a, const std::string& b);
 
@@ -59,6 +72,10 @@ class AdmissionGate {
   /// "wrong proof (bad secret?)", ...). A failed answer also uses up the nonce.
   std::string verify(const std::string& name, const std::string& nonce, const std::string& proof,
                      double now);
+  /// The same for an answer as it came with a message.
+  std::string verify(const std::string& name, const Admission& answer, double now) {
+    return verify(name, answer.nonce, answer.proof, now);
+  }
 
   std::size_t outstanding() const { return issued_.size(); }
 

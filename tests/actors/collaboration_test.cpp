@@ -152,7 +152,8 @@ TEST(SyncMode, ARoundWithANodeThatNeverAnswersClosesAtItsDeadline) {
         .receive([](const caf::actor&) {}, [](caf::error& e) { FAIL() << to_string(e); });
   }
   runtime::RunReport report;
-  self->request(scheduler, std::chrono::seconds(60), actors::submit_atom::value, job)
+  self->request(scheduler, std::chrono::seconds(60), actors::submit_atom::value, job,
+                runtime::Admission{})
       .receive([&](runtime::RunReport& r) { report = std::move(r); },
                [](caf::error& e) { FAIL() << to_string(e); });
   ASSERT_EQ(report.status, "ok") << report.error;

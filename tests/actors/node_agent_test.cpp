@@ -40,11 +40,8 @@ actors::scheduler_actor::behavior_type fake_scheduler(
     actors::scheduler_actor::stateful_pointer<FakeSchedulerState> self, std::shared_ptr<Seen> seen,
     int held) {
   return {
-      [](actors::submit_atom, const runtime::JobSpec&) -> caf::result<runtime::RunReport> {
-        return runtime::RunReport{};
-      },
-      [](actors::submit_atom, const runtime::JobSpec&, const std::string&,
-         const std::string&) -> caf::result<runtime::RunReport> { return runtime::RunReport{}; },
+      [](actors::submit_atom, const runtime::JobSpec&, const runtime::Admission&)
+          -> caf::result<runtime::RunReport> { return runtime::RunReport{}; },
       [self, seen](actors::register_atom, const actors::NodeRegistration&,
                    const caf::actor&) -> caf::result<caf::actor> {
         ++seen->registrations;
@@ -64,15 +61,10 @@ actors::scheduler_actor::behavior_type fake_scheduler(
         }
         return caf::delegated<bool>{};
       },
-      [](actors::status_atom) -> caf::result<actors::ClusterStatus> {
+      [](actors::status_atom, const runtime::Admission&) -> caf::result<actors::ClusterStatus> {
         return actors::ClusterStatus{};
       },
-      [](actors::status_atom, const std::string&, const std::string&)
-          -> caf::result<actors::ClusterStatus> { return actors::ClusterStatus{}; },
-      [](actors::aggregator_atom, const caf::actor&) { return true; },
-      [](actors::aggregator_atom, const caf::actor&, const std::string&, const std::string&) {
-        return true;
-      },
+      [](actors::aggregator_atom, const caf::actor&, const runtime::Admission&) { return true; },
       [](actors::challenge_atom, const std::string&) { return std::string("nonce"); },
       [](actors::tick_atom) {},
   };

@@ -159,11 +159,11 @@ TEST(Protocol, UsageAndAdmissionFieldsSurviveTheWire) {
   EXPECT_DOUBLE_EQ(v.transfer_rate, 1e9);
   actors::NodeRegistration reg;
   reg.name = "n1";
-  reg.nonce = "abcd";
-  reg.proof = "ef01";
+  reg.admission = {"abcd", "ef01"};
   const auto r = round_trip(s.sys, reg);
-  EXPECT_EQ(r.nonce, "abcd");
-  EXPECT_EQ(r.proof, "ef01");
+  EXPECT_EQ(r.admission.nonce, "abcd");
+  EXPECT_EQ(r.admission.proof, "ef01");
+  EXPECT_FALSE(r.admission.empty());
   runtime::RunReport report;
   report.nodes.push_back({"n1", 1, 2.0, 0.5, 100, 200, 3.0, {runtime::UsagePoint{1.0, 0.25}}});
   const auto back = round_trip(s.sys, report);

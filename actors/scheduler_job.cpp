@@ -1,0 +1,204 @@
+// The life of the scheduler's job in hand: queued, waiting for nodes and an
+// aggregator, set up, run by its core (scheduler_steps.cpp), reported.
+
+#include <cstdio>
+
+#include "actors/errors.hpp"
+#include "actors/scheduler_state.hpp"
+#include "runtime/allocation/allocator.hpp"
+#include "runtime/io/checkpoint.hpp"
+
+namespace troupe::actors {
+namespace {
+
+/// The report of the job in hand as it ends.
+runtime::RunReport job_report(const SchedulerState& st, const std::string& status,
+                              const std::string& error) {
+  runtime::RunReport report;
+  if (st.core) {
+    report = st.core->report(st.now(), status, error);
+  } else {
+    report.status = status;
+    report.error = error;
+    report.config = st.spec;
+    report.policy = st.spec.policy;
+    report.wall_s = st.now();
+  }
+  report.strategy = runtime::collaboration_label(st.spec);
+  if (st.resume) report.resumed_from_round = st.resume->round;
+  report.mode = st.spec.mode;
+  runtime::add_node_usage(report, st.table, st.uptime() - st.now(), st.uptime());
+  const auto fingerprint = st.core     ? st.core->fingerprint()
+                           : st.resume ? st.resume->fingerprint
+                                       : 0;
+  if (fingerprint != 0) {
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(fingerprint));
+    report.model_fingerprint = hex;
+  }
+  return report;
+}
+
+/// Makes the job's core once the aggregator and the nodes are set up, and
+/// starts it; fails the job when no node could be set up.
+void start_core(SchedulerPtr self, const std::string& failure) {
+  auto& st = self->state;
+  if (!st.summary || st.ready.empty()) {
+    finish(self, "failed", failure.empty() ? "no node could be set up" : failure);
+    return;
+  }
+  runtime::JobCoreInputs in;
+  in.spec = st.spec;
+  in.shard_sizes = st.summary->shard_sizes;
+  in.test_size = st.summary->test_size;
+  in.version = st.setup_version;
+  in.resume = st.resume;
+  in.nodes = [self] { return usable_nodes(self->state); };
+  try {
+    st.core = runtime::make_job_core(std::move(in));
+  } catch (const std::exception& e) {
+    finish(self, "failed", e.what() + usable_nodes(st).held_back);
+    return;
+  }
+  enter_running(self);
+  run_steps(self, st.core->start(st.now()));
+}
+
+/// Sets up the aggregator and every alive node, then starts the core. Nodes
+/// whose set-up fails are left out; the job fails only if none succeeds.
+void set_up(SchedulerPtr self) {
+  auto& st = self->state;
+  enter_setting_up(self);
+  std::vector<std::string> nodes;
+  for (const auto* n : st.table.alive()) nodes.push_back(n->id);
+  auto pending = std::make_shared<std::size_t>(nodes.size() + 1);
+  auto failure = std::make_shared<std::string>();
+  auto aggregator_failed = std::make_shared<bool>(false);
+  auto done_one = [self, pending, failure, aggregator_failed, serial = st.job_serial] {
+    if (--*pending > 0) return;
+    auto& st = self->state;
+    if (st.job_serial != serial || !st.job_in_hand()) return;  // ended while setting up
+    if (*aggregator_failed)
+      finish(self, "failed", *failure);
+    else
+      start_core(self, *failure);
+  };
+  self->request(st.config.aggregator, st.timeout(), setup_atom::value, st.spec)
+      .then(
+          [self, done_one](std::int64_t version) {
+            self->state.setup_version = version;
+            done_one();
+          },
+          [self, done_one, failure, aggregator_failed](caf::error& err) {
+            *failure = "aggregator set-up failed: " + describe(err, self->system());
+            *aggregator_failed = true;
+            done_one();
+          });
+  for (const auto& id : nodes) {
+    set_up_node(self, id, [self, failure, done_one, id](bool ok, const DataSummary* s) {
+      auto& st = self->state;
+      if (ok && !st.summary) st.summary = *s;
+      if (!ok && failure->empty()) {
+        const auto* entry = st.table.find(id);
+        *failure = entry ? entry->lost_reason : "set-up of " + id + " failed";
+      }
+      done_one();
+    });
+  }
+}
+
+/// Reads the checkpoint a --resume job continues from: its own spec, from the
+/// round after the checkpoint. False (the job failed) when it cannot be read.
+bool load_resume_point(SchedulerPtr self) {
+  auto& st = self->state;
+  try {
+    auto cp = runtime::read_checkpoint(st.spec.resume);
+    auto spec = cp.job;
+    spec.resume = st.spec.resume;
+    if (spec.checkpoint_dir.empty()) spec.checkpoint_dir = st.spec.resume;
+    spec.min_nodes = st.spec.min_nodes;
+    spec.join_timeout_s = st.spec.join_timeout_s;
+    st.spec = spec;
+    st.resume = runtime::ResumePoint{cp.round, std::move(cp.rounds), models::fingerprint(cp.model)};
+    return true;
+  } catch (const std::exception& e) {
+    finish(self, "failed", std::string("cannot resume: ") + e.what());
+    return false;
+  }
+}
+
+}  // namespace
+
+caf::typed_response_promise<runtime::RunReport> accept_job(SchedulerPtr self,
+                                                           const runtime::JobSpec& spec) {
+  auto& st = self->state;
+  // Before make_response_promise, which takes the sender out of the message.
+  auto sender = caf::actor_cast<caf::actor>(self->current_sender());
+  auto rp = self->make_response_promise<runtime::RunReport>();
+  PendingJob job{spec, rp, std::move(sender)};
+  if (st.job_in_hand())
+    st.queue.push_back(std::move(job));  // runs when the jobs before it have ended
+  else
+    begin_job(self, std::move(job));
+  return rp;
+}
+
+void begin_job(SchedulerPtr self, PendingJob job) {
+  auto& st = self->state;
+  st.spec = std::move(job.spec);
+  st.reply = std::move(job.reply);
+  st.submitter = std::move(job.submitter);
+  st.job_started = SchedulerState::Clock::now();
+  ++st.job_serial;
+  st.setup_version = 0;
+  st.resume.reset();
+  enter_waiting(self);
+  st.wait_deadline = st.uptime() + st.spec.join_timeout_s;
+  if (auto why = st.spec.validate(); !why.empty()) {
+    finish(self, "failed", why);
+    return;
+  }
+  if (!st.spec.resume.empty() && !load_resume_point(self)) return;
+  try {
+    runtime::make_allocator(st.spec.policy);
+  } catch (const std::exception& e) {
+    finish(self, "failed", e.what());
+    return;
+  }
+  try_start(self);
+}
+
+void try_start(SchedulerPtr self) {
+  auto& st = self->state;
+  const auto alive = st.table.alive_count();
+  if (st.config.aggregator && alive >= static_cast<std::size_t>(st.spec.min_nodes)) {
+    set_up(self);
+  } else if (st.uptime() > st.wait_deadline) {
+    const auto waited = std::to_string(static_cast<int>(st.spec.join_timeout_s)) + " s";
+    finish(self, "failed",
+           !st.config.aggregator
+               ? "no aggregator registered within " + waited
+               : "only " + std::to_string(alive) + " of " + std::to_string(st.spec.min_nodes) +
+                     " nodes joined within " + waited);
+  }
+}
+
+void finish(SchedulerPtr self, const std::string& status, const std::string& error) {
+  auto& st = self->state;
+  if (!st.job_in_hand()) return;
+  st.reply->deliver(job_report(st, status, error));
+  st.reply.reset();
+  st.core.reset();
+  st.summary.reset();
+  st.submitter = nullptr;
+  st.ready.clear();
+  ++st.jobs_done;
+  enter_idle(self);
+  if (!st.queue.empty()) {
+    auto next = std::move(st.queue.front());
+    st.queue.pop_front();
+    begin_job(self, std::move(next));
+  }
+}
+
+}  // namespace troupe::actors

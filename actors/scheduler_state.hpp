@@ -1,0 +1,130 @@
+#pragma once
+/// \file
+/// The scheduler actor's state and the functions its files share. The
+/// actor's parts: scheduler_actor.cpp (phases as behaviours, admission),
+/// scheduler_nodes.cpp (node table, registration, heartbeats, status),
+/// scheduler_job.cpp (a job's life: queue, wait, set-up, report) and
+/// scheduler_steps.cpp (carrying out the job core's steps). Only those
+/// files include it.
+
+#include <caf/all.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "actors/protocol.hpp"
+#include "actors/scheduler_actor.hpp"
+#include "runtime/scheduling/job_core.hpp"
+#include "runtime/scheduling/node_table.hpp"
+#include "runtime/system/admission.hpp"
+
+namespace troupe::actors {
+
+/// A submitted job waiting for its turn.
+struct PendingJob {
+  runtime::JobSpec spec;
+  caf::typed_response_promise<runtime::RunReport> reply;
+  caf::actor submitter;
+};
+
+struct SchedulerState {
+  using Clock = std::chrono::steady_clock;
+
+  SchedulerConfig config;
+  runtime::NodeTable table{5.0};
+  runtime::AdmissionGate gate;
+  std::map<std::string, node_actor> handles;  ///< current incarnation of each node
+  /// Who registered each node (its agent): only it may send the node's heartbeats.
+  std::map<std::string, caf::actor_addr> registrants;
+  std::set<std::string> ready;  ///< nodes set up for the job in hand
+  Clock::time_point boot = Clock::now();
+  std::int32_t jobs_done = 0;
+  std::deque<PendingJob> queue;  ///< jobs submitted while one is in hand
+  /// What the current phase does when the aggregator goes down.
+  std::function<void()> on_aggregator_lost;
+
+  // The job in hand (from submission to its report).
+  std::optional<caf::typed_response_promise<runtime::RunReport>> reply;
+  runtime::JobSpec spec;
+  caf::actor submitter;
+  std::uint64_t job_serial = 0;  ///< tells a late answer for an earlier job apart
+  std::optional<DataSummary> summary;
+  Clock::time_point job_started;
+  runtime::Seconds wait_deadline = 0.0;
+  std::int64_t setup_version = 0;  ///< the aggregator's version after set-up
+  std::optional<runtime::ResumePoint> resume;
+  /// The job's core, from the end of set-up to the report (running phase).
+  std::unique_ptr<runtime::JobCore> core;
+
+  bool job_in_hand() const { return reply.has_value(); }
+  /// Seconds since the scheduler started (node table clock).
+  runtime::Seconds uptime() const {
+    return std::chrono::duration<double>(Clock::now() - boot).count();
+  }
+  /// Seconds since the job was submitted (task clock).
+  runtime::Seconds now() const {
+    return std::chrono::duration<double>(Clock::now() - job_started).count();
+  }
+  std::chrono::milliseconds timeout() const {
+    return std::chrono::milliseconds(static_cast<std::int64_t>(spec.task_timeout_s * 1000.0));
+  }
+
+  static inline const char* name = "troupe.scheduler";
+};
+
+using SchedulerPtr = scheduler_actor::stateful_pointer<SchedulerState>;
+
+// -- phases (scheduler_actor.cpp) ---------------------------------------------
+
+void enter_idle(SchedulerPtr self);
+void enter_waiting(SchedulerPtr self);
+void enter_setting_up(SchedulerPtr self);
+void enter_running(SchedulerPtr self);
+
+// -- nodes (scheduler_nodes.cpp) ----------------------------------------------
+
+/// Alive nodes set up for the job that can hold work, and why others cannot.
+runtime::UsableNodes usable_nodes(const SchedulerState& st);
+/// A node is gone (connection dropped, set-up failed, replaced, silent): its
+/// work in the running job fails and moves on.
+void node_lost(SchedulerPtr self, const std::string& id, const std::string& reason);
+/// Nodes silent for too long are declared lost.
+void expire_nodes(SchedulerPtr self);
+/// Adds an admitted node to the table (replacing an old incarnation).
+void join_node(SchedulerPtr self, const NodeRegistration& reg, const caf::actor& node);
+/// Liveness from the node's agent; false tells it to register again.
+caf::result<bool> heartbeat(SchedulerPtr self, const std::string& name,
+                            const runtime::NodeUsage& usage);
+ClusterStatus status_of(const SchedulerState& st);
+/// Sends the job to node `id`; `done(ok, summary)` runs when it answered.
+void set_up_node(SchedulerPtr self, const std::string& id,
+                 std::function<void(bool, const DataSummary*)> done);
+/// Takes `aggregator` as the cluster's aggregator and tells the nodes.
+void take_aggregator(SchedulerPtr self, const caf::actor& aggregator);
+
+// -- the job in hand (scheduler_job.cpp) --------------------------------------
+
+/// Queues or starts a submitted job; the submitter gets its report.
+caf::typed_response_promise<runtime::RunReport> accept_job(SchedulerPtr self,
+                                                           const runtime::JobSpec& spec);
+void begin_job(SchedulerPtr self, PendingJob job);
+/// Waiting: sets the job up once enough nodes and an aggregator are there, or
+/// fails it when the wait is over.
+void try_start(SchedulerPtr self);
+/// Ends the job in hand: replies with the report, successful or not, and
+/// takes the next queued job.
+void finish(SchedulerPtr self, const std::string& status, const std::string& error);
+
+// -- the core's steps (scheduler_steps.cpp) -----------------------------------
+
+/// Carries out `steps` and those the core answers to them at once.
+void run_steps(SchedulerPtr self, runtime::Steps steps);
+
+}  // namespace troupe::actors

@@ -1,0 +1,175 @@
+// Carries out the steps of the job's core: every step becomes a message to a
+// node or the aggregator (or ends the job), and every answer becomes an event
+// for the core. One path for every mode: the core decides, this file sends.
+
+#include <deque>
+
+#include "actors/errors.hpp"
+#include "actors/scheduler_state.hpp"
+#include "runtime/aggregation/round_failures.hpp"
+
+namespace troupe::actors {
+namespace {
+
+using runtime::Step;
+
+/// Runs `event` on the core when the answer is for the job in hand (not an
+/// earlier one) and carries out the steps it returns.
+template <class Event>
+void answer(SchedulerPtr self, std::uint64_t serial, Event event) {
+  auto& st = self->state;
+  if (!st.core || st.job_serial != serial) return;
+  run_steps(self, event(*st.core));
+}
+
+/// Task `id` no longer occupies `node` (unless the node moved on to another task).
+void release(SchedulerState& st, const std::string& node, std::int64_t id) {
+  if (const auto* entry = st.table.find(node); entry && entry->current_task == id)
+    st.table.set_current_task(node, -1);
+}
+
+void send_train(SchedulerPtr self, const node_actor& node, const Step& s) {
+  auto& st = self->state;
+  TrainTask msg{s.task, s.round, s.shard, s.version, s.seed};
+  self->request(node, st.timeout(), train_atom::value, msg)
+      .then(
+          [self, s, serial = st.job_serial](const TrainOutcome& out) {
+            answer(self, serial, [&](runtime::JobCore& core) {
+              if (core.open(s.task)) release(self->state, s.node, s.task);
+              runtime::TrainResult r{out.samples, out.mean_loss, out.compute_s, out.dropped,
+                                     out.receipt};
+              return core.train_done(s.task, self->state.now(), r);
+            });
+          },
+          [self, s, serial = st.job_serial](caf::error& err) {
+            answer(self, serial, [&](runtime::JobCore& core) {
+              if (core.open(s.task)) release(self->state, s.node, s.task);
+              return core.task_failed(s.task, self->state.now(), describe(err, self->system()));
+            });
+          });
+}
+
+void send_eval(SchedulerPtr self, const node_actor& node, const Step& s) {
+  auto& st = self->state;
+  self->request(node, st.timeout(), eval_atom::value, EvalTask{s.task, s.round, s.version})
+      .then(
+          [self, s, serial = st.job_serial](const models::ClassificationMetrics& m) {
+            answer(self, serial, [&](runtime::JobCore& core) {
+              if (core.open(s.task)) release(self->state, s.node, s.task);
+              return core.evaluated(s.task, self->state.now(), m);
+            });
+          },
+          [self, s, serial = st.job_serial](caf::error& err) {
+            answer(self, serial, [&](runtime::JobCore& core) {
+              if (core.open(s.task)) release(self->state, s.node, s.task);
+              return core.task_failed(s.task, self->state.now(), describe(err, self->system()));
+            });
+          });
+}
+
+/// Sends a train or evaluate step to its node; when the node is unknown the
+/// task fails at once and the core's answer to that comes back.
+runtime::Steps start_on_node(SchedulerPtr self, const Step& s) {
+  auto& st = self->state;
+  auto handle = st.handles.find(s.node);
+  if (handle == st.handles.end())
+    return st.core->task_failed(s.task, st.now(), "node " + s.node + " unknown");
+  st.core->task_started(s.task, st.now());
+  st.table.set_current_task(s.node, s.task);
+  if (s.kind == Step::Kind::train)
+    send_train(self, handle->second, s);
+  else
+    send_eval(self, handle->second, s);
+  return {};
+}
+
+void send_aggregate(SchedulerPtr self, const Step& s) {
+  auto& st = self->state;
+  self->request(st.config.aggregator, st.timeout(), aggregate_atom::value,
+                AggregateRequest{s.round, s.tasks,
+                                 s.round > 0 ? runtime::round_failures(st.core->tracker(), s.round)
+                                             : std::vector<runtime::UpdateFailure>{}})
+      .then(
+          [self, serial = st.job_serial](const AggregateOutcome& out) {
+            answer(self, serial, [&](runtime::JobCore& core) {
+              return core.aggregated({out.version, out.changed, out.fingerprint},
+                                     self->state.now());
+            });
+          },
+          [self, serial = st.job_serial](caf::error& err) {
+            answer(self, serial, [&](runtime::JobCore& core) {
+              return core.aggregation_failed(describe(err, self->system()));
+            });
+          });
+}
+
+/// The aggregator holds the model, so it writes the checkpoint; the job goes
+/// on either way (a later checkpoint may succeed).
+void send_checkpoint(SchedulerPtr self, const Step& s) {
+  auto& st = self->state;
+  self->request(st.config.aggregator, st.timeout(), checkpoint_atom::value,
+                CheckpointRequest{s.round, s.records})
+      .then(
+          [self, serial = st.job_serial](const std::string&) {
+            answer(self, serial,
+                   [&](runtime::JobCore& core) { return core.checkpointed(self->state.now()); });
+          },
+          [self, serial = st.job_serial, round = s.round](caf::error& err) {
+            caf::aout(self) << "troupe scheduler: no checkpoint after round " << round << ": "
+                            << describe(err, self->system()) << std::endl;
+            answer(self, serial,
+                   [&](runtime::JobCore& core) { return core.checkpointed(self->state.now()); });
+          });
+}
+
+/// Tells the progress callback and the submitter that a round was evaluated.
+void announce(SchedulerPtr self, const runtime::RoundRecord& record) {
+  auto& st = self->state;
+  if (st.config.on_round) st.config.on_round(record, st.spec.rounds);
+  if (st.submitter) caf::anon_send(st.submitter, progress_atom::value, record);
+}
+
+/// Carries out one step; returns the steps the core answered at once.
+runtime::Steps carry_out(SchedulerPtr self, const Step& s) {
+  switch (s.kind) {
+    case Step::Kind::train:
+    case Step::Kind::evaluate:
+      return start_on_node(self, s);
+    case Step::Kind::aggregate:
+    case Step::Kind::flush:
+      send_aggregate(self, s);
+      break;
+    case Step::Kind::checkpoint:
+      send_checkpoint(self, s);
+      break;
+    case Step::Kind::release:
+      release(self->state, s.node, s.task);
+      break;
+    case Step::Kind::announce:
+      announce(self, s.records.back());
+      break;
+    case Step::Kind::done:
+      finish(self, "ok", "");
+      break;
+    case Step::Kind::failed:
+      finish(self, "failed", s.reason);
+      break;
+  }
+  return {};
+}
+
+}  // namespace
+
+void run_steps(SchedulerPtr self, runtime::Steps steps) {
+  std::deque<Step> todo(std::make_move_iterator(steps.begin()),
+                        std::make_move_iterator(steps.end()));
+  const auto serial = self->state.job_serial;
+  // Stops when the job ended (done, failed), even if a queued job started since.
+  while (!todo.empty() && self->state.core && self->state.job_serial == serial) {
+    auto more = carry_out(self, todo.front());
+    todo.pop_front();
+    for (auto& s : more) todo.push_back(std::move(s));
+  }
+}
+
+}  // namespace troupe::actors

@@ -1,0 +1,103 @@
+#include "runtime/scheduling/async_job_core.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace troupe::runtime {
+
+AsyncJobCore::AsyncJobCore(JobCoreInputs inputs)
+    : view_(std::move(inputs.nodes)),
+      version_(inputs.version),
+      fingerprint_(inputs.resume ? inputs.resume->fingerprint : 0) {
+  job_ = std::make_unique<AsyncJob>(std::move(inputs.spec), std::move(inputs.shard_sizes),
+                                    inputs.test_size, view_().nodes);
+}
+
+RunReport AsyncJobCore::report(Seconds wall, const std::string& status,
+                               const std::string& error) const {
+  return job_->report(wall, status, error);
+}
+
+Steps AsyncJobCore::pump(Seconds now) {
+  if (job_->finished()) return {Step::done()};
+  if (aggregating_) return {};
+  Steps out;
+  try {
+    if (job_->final_pending() && !flushed_) {
+      // The last updates are in: apply what FedBuff still buffers, then evaluate.
+      aggregating_ = true;
+      return {Step::flush()};
+    }
+    if (auto id = job_->next_eval(now, version_)) {
+      const auto& t = job_->task(*id);
+      out.push_back(Step::evaluate(*id, t.node, t.round, t.base_version));
+    }
+    for (auto id : job_->fill(now, version_)) {
+      const auto& t = job_->task(id);
+      out.push_back(Step::train(id, t.node, t.round, t.shard, t.base_version, t.seed));
+    }
+  } catch (const std::exception& e) {
+    return {Step::failed(e.what())};
+  }
+  if (job_->stuck())
+    out.push_back(Step::failed("no usable node left (" + std::to_string(job_->accepted()) +
+                               " updates accepted)"));
+  return out;
+}
+
+Steps AsyncJobCore::on_train_done(std::int64_t id, Seconds now, const TrainResult& r) {
+  if (job_->task(id).terminal()) return {};
+  if (r.dropped) {
+    job_->train_dropped(id, now, r.receipt.reason);
+  } else {
+    job_->train_done(id, now, r.samples, r.loss, r.busy_s, r.receipt);
+    version_ = std::max(version_, r.receipt.version);
+    if (r.receipt.new_version && r.receipt.version > fingerprint_version_) {
+      fingerprint_ = r.receipt.fingerprint;
+      fingerprint_version_ = r.receipt.version;
+    }
+  }
+  return pump(now);
+}
+
+Steps AsyncJobCore::on_evaluated(std::int64_t id, Seconds now,
+                                 const models::ClassificationMetrics& metrics) {
+  if (job_->task(id).terminal()) return {};
+  job_->eval_done(id, now, metrics, job_->task(id).base_version);
+  Steps out{Step::announce(job_->rounds().back())};
+  for (auto& s : pump(now)) out.push_back(std::move(s));
+  return out;
+}
+
+Steps AsyncJobCore::on_task_failed(std::int64_t id, Seconds now, const std::string& why) {
+  if (job_->task(id).terminal()) return {};
+  job_->task_failed(id, now, why);
+  return pump(now);
+}
+
+Steps AsyncJobCore::on_node_lost(const std::string& node, Seconds now, const std::string& why) {
+  job_->set_nodes(view_().nodes);
+  job_->fail_tasks_on(node, now, "node " + node + " lost: " + why);
+  return pump(now);
+}
+
+Steps AsyncJobCore::on_nodes_changed(Seconds now) {
+  job_->set_nodes(view_().nodes);
+  return pump(now);
+}
+
+Steps AsyncJobCore::on_aggregated(const AggregationResult& result, Seconds now) {
+  aggregating_ = false;
+  flushed_ = true;
+  version_ = result.version;
+  fingerprint_ = result.fingerprint;
+  fingerprint_version_ = result.version;
+  return pump(now);
+}
+
+Steps AsyncJobCore::on_aggregation_failed(const std::string& why) {
+  aggregating_ = false;
+  return {Step::failed("final aggregation failed: " + why)};
+}
+
+}  // namespace troupe::runtime

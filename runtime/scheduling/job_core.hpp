@@ -1,0 +1,174 @@
+#pragma once
+/// \file
+/// One interface over the scheduling cores of a job, synchronous
+/// (runtime::SyncJob) and asynchronous (runtime::AsyncJob). The scheduler
+/// actor feeds a core events — a task started, ended with its outcome, failed;
+/// the node set changed; an aggregation, checkpoint or evaluation finished; a
+/// tick of the clock — and sends what the core answers: a list of Steps. The
+/// core never sees a transport, a clock or a node handle: the time comes with
+/// every event and the usable nodes through a NodeView, so tests drive it by
+/// hand.
+///
+/// Contract (tests/runtime/scheduling/job_core_contract_test.cpp runs it over
+/// every core the factory makes):
+///   - a train or evaluate step names a task assigned to a node of the view;
+///   - the driver answers each such step with task_started, or with
+///     task_failed when it cannot reach the node;
+///   - every task ends with exactly one of train_done / evaluated /
+///     task_failed, or is lost with its node (node_lost);
+///   - an aggregate or flush step is answered with aggregated or
+///     aggregation_failed, a checkpoint step with checkpointed;
+///   - after a done or failed step the core has nothing more to say.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/metrics.hpp"
+#include "runtime/core/job_spec.hpp"
+#include "runtime/core/report.hpp"
+#include "runtime/core/task.hpp"
+#include "runtime/scheduling/async_job.hpp"
+#include "runtime/scheduling/job_step.hpp"
+#include "runtime/scheduling/sync_job.hpp"
+
+namespace troupe::runtime {
+
+/// The nodes a job may use now, as the driver sees them.
+struct UsableNodes {
+  std::vector<NodeInfo> nodes;
+  /// Why alive nodes are left out ("; node X: free memory ..."), appended to
+  /// the reason when the job cannot be placed.
+  std::string held_back;
+};
+
+/// Asked whenever a core needs the current nodes (a round starts, a node
+/// joined or was lost).
+using NodeView = std::function<UsableNodes()>;
+
+/// A training task's result as the node reported it.
+struct TrainResult {
+  std::int64_t samples = 0;
+  double loss = 0.0;
+  Seconds busy_s = -1.0;
+  bool dropped = false;   ///< simulated drop-out: no update was sent
+  UpdateReceipt receipt;  ///< the aggregator's answer to the update
+};
+
+/// The aggregator's answer to an aggregate or flush step.
+struct AggregationResult {
+  std::int64_t version = 0;
+  bool changed = false;  ///< false: the strategy kept the current model
+  std::uint64_t fingerprint = 0;
+};
+
+/// Where a resumed job continues: rounds 1..`round` are done.
+struct ResumePoint {
+  int round = 0;
+  std::vector<RoundRecord> records;
+  std::uint64_t fingerprint = 0;  ///< of the checkpointed model
+};
+
+/// Everything a core is made from once the job is set up.
+struct JobCoreInputs {
+  JobSpec spec;
+  std::vector<std::int64_t> shard_sizes;  ///< examples per shard
+  std::int64_t test_size = 0;
+  std::int64_t version = 0;  ///< the aggregator's global version after set-up
+  std::optional<ResumePoint> resume;
+  NodeView nodes;
+};
+
+/// Drives one job. The public calls are the events; each answers the steps to
+/// take now. They check the shared rules once (after a final step the core
+/// is silent) and hand the event to the implementation's on_* hook.
+class JobCore {
+ public:
+  virtual ~JobCore() = default;
+
+  /// The job begins at `now` (nodes and aggregator are set up).
+  Steps start(Seconds now) { return ended_ ? Steps{} : seal(on_start(now)); }
+  /// The driver sent task `id` to its node.
+  void task_started(std::int64_t id, Seconds now);
+  /// Training task `id` ended with `result` (ignored when the task already ended).
+  Steps train_done(std::int64_t id, Seconds now, const TrainResult& result) {
+    return ended_ ? Steps{} : seal(on_train_done(id, now, result));
+  }
+  /// Evaluation task `id` ended with `metrics` (ignored when the task already ended).
+  Steps evaluated(std::int64_t id, Seconds now, const models::ClassificationMetrics& metrics) {
+    return ended_ ? Steps{} : seal(on_evaluated(id, now, metrics));
+  }
+  /// Task `id` failed (error, timeout, unknown node); ignored when it already ended.
+  Steps task_failed(std::int64_t id, Seconds now, const std::string& why) {
+    return ended_ ? Steps{} : seal(on_task_failed(id, now, why));
+  }
+  /// Node `node` is gone: its open tasks fail; the view no longer lists it.
+  Steps node_lost(const std::string& node, Seconds now, const std::string& why) {
+    return ended_ ? Steps{} : seal(on_node_lost(node, now, why));
+  }
+  /// The view changed (a node joined and is set up).
+  Steps nodes_changed(Seconds now) { return ended_ ? Steps{} : seal(on_nodes_changed(now)); }
+  /// The aggregator answered an aggregate or flush step.
+  Steps aggregated(const AggregationResult& result, Seconds now) {
+    return ended_ ? Steps{} : seal(on_aggregated(result, now));
+  }
+  Steps aggregation_failed(const std::string& why) {
+    return ended_ ? Steps{} : seal(on_aggregation_failed(why));
+  }
+  /// The checkpoint step was carried out (or failed: the job goes on either way).
+  Steps checkpointed(Seconds now) { return ended_ ? Steps{} : seal(on_checkpointed(now)); }
+  /// Time passes: deadlines may have expired.
+  Steps tick(Seconds now) { return ended_ ? Steps{} : seal(on_tick(now)); }
+
+  /// True after a done or failed step.
+  bool ended() const { return ended_; }
+  /// True when `id` is a task of this job that has not ended yet.
+  bool open(std::int64_t id) const;
+  /// A task of this job; throws for an unknown id.
+  const Task& task(std::int64_t id) const { return tracker().get(id); }
+  virtual const TaskTracker& tracker() const = 0;
+  virtual int round() const = 0;
+  virtual const std::vector<RoundRecord>& rounds() const = 0;
+  /// The latest global model version the core knows of, and its fingerprint (0: none).
+  virtual std::int64_t version() const = 0;
+  virtual std::uint64_t fingerprint() const = 0;
+  /// The report so far; `status`/`error` describe how the job ended.
+  virtual RunReport report(Seconds wall, const std::string& status,
+                           const std::string& error) const = 0;
+
+ private:
+  virtual Steps on_start(Seconds now) = 0;
+  virtual void on_task_started(std::int64_t id, Seconds now) = 0;
+  virtual Steps on_train_done(std::int64_t id, Seconds now, const TrainResult& result) = 0;
+  virtual Steps on_evaluated(std::int64_t id, Seconds now,
+                             const models::ClassificationMetrics& metrics) = 0;
+  virtual Steps on_task_failed(std::int64_t id, Seconds now, const std::string& why) = 0;
+  virtual Steps on_node_lost(const std::string& node, Seconds now, const std::string& why) = 0;
+  virtual Steps on_nodes_changed(Seconds now) = 0;
+  virtual Steps on_aggregated(const AggregationResult& result, Seconds now) = 0;
+  virtual Steps on_aggregation_failed(const std::string& why) = 0;
+  virtual Steps on_checkpointed(Seconds now) = 0;
+  virtual Steps on_tick(Seconds now) = 0;
+
+  /// Silences the core once it ended; keeps the steps up to the final one.
+  Steps seal(Steps steps);
+
+  bool ended_ = false;
+};
+
+/// The core for the job's mode: synchronous rounds, or FedAsync / FedBuff.
+/// Throws std::runtime_error (or std::invalid_argument) when the job cannot be
+/// placed on the nodes, or its mode or policy is unknown.
+std::unique_ptr<JobCore> make_job_core(JobCoreInputs inputs);
+
+/// The modes make_job_core knows (JobSpec::mode values), for tests and help.
+const std::vector<std::string>& job_core_modes();
+
+/// The human name of the job's collaboration scheme ("fedasync", "fedbuff",
+/// or the synchronous strategy's name).
+std::string collaboration_label(const JobSpec& spec);
+
+}  // namespace troupe::runtime

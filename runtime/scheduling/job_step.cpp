@@ -1,0 +1,104 @@
+#include "runtime/scheduling/job_step.hpp"
+
+#include <utility>
+
+namespace troupe::runtime {
+
+Step Step::train(std::int64_t task, std::string node, int round, int shard, std::int64_t version,
+                 std::uint64_t seed) {
+  Step s;
+  s.kind = Kind::train;
+  s.task = task;
+  s.node = std::move(node);
+  s.round = round;
+  s.shard = shard;
+  s.version = version;
+  s.seed = seed;
+  return s;
+}
+
+Step Step::evaluate(std::int64_t task, std::string node, int round, std::int64_t version) {
+  Step s;
+  s.kind = Kind::evaluate;
+  s.task = task;
+  s.node = std::move(node);
+  s.round = round;
+  s.version = version;
+  return s;
+}
+
+Step Step::aggregate(int round, std::vector<std::int64_t> tasks) {
+  Step s;
+  s.kind = Kind::aggregate;
+  s.round = round;
+  s.tasks = std::move(tasks);
+  return s;
+}
+
+Step Step::flush() {
+  Step s;
+  s.kind = Kind::flush;
+  s.round = -1;  // the aggregator's "no round": apply the buffer
+  return s;
+}
+
+Step Step::checkpoint(int round, std::vector<RoundRecord> records) {
+  Step s;
+  s.kind = Kind::checkpoint;
+  s.round = round;
+  s.records = std::move(records);
+  return s;
+}
+
+Step Step::release(std::int64_t task, std::string node) {
+  Step s;
+  s.kind = Kind::release;
+  s.task = task;
+  s.node = std::move(node);
+  return s;
+}
+
+Step Step::announce(RoundRecord record) {
+  Step s;
+  s.kind = Kind::announce;
+  s.round = record.round;
+  s.records.push_back(std::move(record));
+  return s;
+}
+
+Step Step::done() {
+  return Step{};
+}
+
+Step Step::failed(std::string reason) {
+  Step s;
+  s.kind = Kind::failed;
+  s.reason = std::move(reason);
+  return s;
+}
+
+const char* to_string(Step::Kind kind) {
+  switch (kind) {
+    case Step::Kind::train:
+      return "train";
+    case Step::Kind::evaluate:
+      return "evaluate";
+    case Step::Kind::aggregate:
+      return "aggregate";
+    case Step::Kind::flush:
+      return "flush";
+    case Step::Kind::checkpoint:
+      return "checkpoint";
+    case Step::Kind::release:
+      return "release";
+    case Step::Kind::announce:
+      return "announce";
+    case Step::Kind::done:
+      return "done";
+    case Step::Kind::failed:
+      return "failed";
+  }
+  return "?";
+}
+
+}  // namespace troupe::runtime

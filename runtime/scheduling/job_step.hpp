@@ -1,0 +1,60 @@
+#pragma once
+/// \file
+/// What a job core (runtime::JobCore) asks its driver to do next. Steps are
+/// plain values: the scheduler actor turns each one into a message (or ends
+/// the job) and feeds what comes back into the core as events. Which fields
+/// matter depends on the kind; the named constructors fill exactly those.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "runtime/core/report.hpp"
+
+namespace troupe::runtime {
+
+struct Step {
+  enum class Kind {
+    train,       ///< send training task `task` to `node`, from global `version`
+    evaluate,    ///< send evaluation task `task` of global `version` to `node`
+    aggregate,   ///< combine round `round` from the updates of `tasks`
+    flush,       ///< apply what the aggregator still buffers (asynchronous final round)
+    checkpoint,  ///< write a checkpoint after round `round` with `records`
+    release,     ///< task `task` no longer occupies `node` (cancelled); nothing to send
+    announce,    ///< round record `records.back()` is complete (progress output)
+    done,        ///< the job ended successfully
+    failed,      ///< the job failed because of `reason`
+  };
+
+  Kind kind = Kind::done;
+  std::int64_t task = -1;
+  std::string node;
+  int round = 0;
+  int shard = -1;
+  std::int64_t version = 0;
+  std::uint64_t seed = 0;
+  std::vector<std::int64_t> tasks;
+  std::vector<RoundRecord> records;
+  std::string reason;
+
+  static Step train(std::int64_t task, std::string node, int round, int shard, std::int64_t version,
+                    std::uint64_t seed);
+  static Step evaluate(std::int64_t task, std::string node, int round, std::int64_t version);
+  static Step aggregate(int round, std::vector<std::int64_t> tasks);
+  static Step flush();
+  static Step checkpoint(int round, std::vector<RoundRecord> records);
+  static Step release(std::int64_t task, std::string node);
+  static Step announce(RoundRecord record);
+  static Step done();
+  static Step failed(std::string reason);
+
+  /// The job ends with this step (done or failed).
+  bool final() const { return kind == Kind::done || kind == Kind::failed; }
+};
+
+using Steps = std::vector<Step>;
+
+/// "train", "evaluate", ... (test and log output).
+const char* to_string(Step::Kind kind);
+
+}  // namespace troupe::runtime

@@ -1,0 +1,181 @@
+#include "runtime/scheduling/sync_job_core.hpp"
+
+#include <stdexcept>
+
+namespace troupe::runtime {
+
+SyncJobCore::SyncJobCore(JobCoreInputs inputs)
+    : spec_(inputs.spec),
+      view_(std::move(inputs.nodes)),
+      resume_(std::move(inputs.resume)),
+      version_(inputs.version),
+      fingerprint_(resume_ ? resume_->fingerprint : 0) {
+  job_ = std::make_unique<SyncJob>(std::move(inputs.spec), std::move(inputs.shard_sizes),
+                                   inputs.test_size, make_allocator(spec_.policy), view_().nodes);
+}
+
+RunReport SyncJobCore::report(Seconds wall, const std::string& status,
+                              const std::string& error) const {
+  return job_->report(wall, status, error);
+}
+
+Step SyncJobCore::train_step(std::int64_t id) const {
+  const auto& t = job_->task(id);
+  return Step::train(id, t.node, t.round, t.shard, version_, t.seed);
+}
+
+Step SyncJobCore::eval_step(std::int64_t id) const {
+  const auto& t = job_->task(id);
+  return Step::evaluate(id, t.node, t.round, version_);
+}
+
+Steps SyncJobCore::on_start(Seconds now) {
+  if (resume_) {
+    job_->resume_after(resume_->round, resume_->records);
+    if (job_->finished()) return {Step::done()};
+  }
+  return start_round(now);
+}
+
+Steps SyncJobCore::start_round(Seconds now) {
+  const auto usable = view_();
+  std::vector<std::int64_t> ids;
+  try {
+    job_->set_nodes(usable.nodes);
+    evaluating_ = false;
+    ids = job_->start_next_round(now);
+  } catch (const std::exception& e) {
+    return {Step::failed(e.what() + usable.held_back)};
+  }
+  Steps out;
+  for (auto id : ids) out.push_back(train_step(id));
+  return out;
+}
+
+Steps SyncJobCore::next_round(Seconds now) {
+  if (job_->finished()) return {Step::done()};
+  return start_round(now);
+}
+
+void SyncJobCore::on_task_started(std::int64_t id, Seconds now) {
+  job_->task_started(id, now);
+}
+
+Steps SyncJobCore::on_train_done(std::int64_t id, Seconds now, const TrainResult& r) {
+  if (job_->task(id).terminal()) {  // given up on, reassigned, or cancelled
+    if (job_->cancelled(id) && !r.dropped) job_->late_arrival(id);
+    return {};
+  }
+  if (r.dropped)
+    job_->task_failed(id, now, r.receipt.reason);  // a drop-out is not re-run
+  else if (!r.receipt.accepted)
+    job_->task_failed(id, now, "update refused: " + r.receipt.reason);
+  else
+    job_->train_done(id, now, r.samples, r.loss, r.busy_s);
+  Steps out;
+  aggregate_if_complete(now, out);
+  return out;
+}
+
+Steps SyncJobCore::on_evaluated(std::int64_t id, Seconds now,
+                                const models::ClassificationMetrics& metrics) {
+  if (job_->task(id).terminal()) return {};
+  job_->eval_done(id, now, metrics, version_);
+  Steps out{Step::announce(job_->rounds().back())};
+  const int round = job_->round();
+  const bool due =
+      !spec_.checkpoint_dir.empty() && (round % spec_.checkpoint_every == 0 || job_->finished());
+  if (due) {
+    // The aggregator holds the model; the next round starts once it is on disk.
+    out.push_back(Step::checkpoint(round, job_->rounds()));
+    return out;
+  }
+  for (auto& s : next_round(now)) out.push_back(std::move(s));
+  return out;
+}
+
+Steps SyncJobCore::on_checkpointed(Seconds now) {
+  return next_round(now);
+}
+
+bool SyncJobCore::replace_failed(std::int64_t id, const std::string& why, Seconds now, Steps& out) {
+  if (auto next = job_->reassign(id, now)) {
+    if (job_->task(*next).kind == TaskKind::train)
+      out.push_back(train_step(*next));
+    else if (evaluating_)
+      out.push_back(eval_step(*next));
+    // else: an evaluation not asked for yet; the aggregation's answer sends it.
+    return true;
+  }
+  if (job_->task(id).kind == TaskKind::evaluate) {
+    out.push_back(Step::failed("evaluation task " + std::to_string(id) + " failed: " + why));
+    return false;
+  }
+  return true;
+}
+
+Steps SyncJobCore::on_task_failed(std::int64_t id, Seconds now, const std::string& why) {
+  if (job_->task(id).terminal()) return {};
+  job_->task_failed(id, now, why);
+  Steps out;
+  if (replace_failed(id, why, now, out)) aggregate_if_complete(now, out);
+  return out;
+}
+
+Steps SyncJobCore::on_node_lost(const std::string& node, Seconds now, const std::string& why) {
+  job_->set_nodes(view_().nodes);
+  const auto reason = "node " + node + " lost: " + why;
+  Steps out;
+  for (auto id : job_->fail_tasks_on(node, now, reason))
+    if (!replace_failed(id, reason, now, out)) return out;
+  aggregate_if_complete(now, out);
+  return out;
+}
+
+// Nodes that joined mid-round get work from the next round on (start_round asks the view).
+Steps SyncJobCore::on_nodes_changed(Seconds) {
+  return {};
+}
+
+void SyncJobCore::aggregate_if_complete(Seconds now, Steps& out) {
+  if (aggregating_) return;
+  if (job_->eval_task().state != TaskState::assigned) return;  // already past aggregation
+  if (!job_->round_closable(now)) return;
+  if (!job_->training_complete()) {
+    // Enough updates, or the deadline: the stragglers' updates will be late.
+    const bool enough = job_->updates_in_round() >= job_->round_target();
+    for (auto id : job_->close_training(
+             now, enough ? "round closed with enough updates" : "round deadline passed"))
+      out.push_back(Step::release(id, job_->task(id).node));
+  }
+  auto accepted = job_->accepted_updates();
+  if (accepted.empty()) {
+    out.push_back(
+        Step::failed("no node delivered an update in round " + std::to_string(job_->round())));
+    return;
+  }
+  aggregating_ = true;
+  out.push_back(Step::aggregate(job_->round(), std::move(accepted)));
+}
+
+Steps SyncJobCore::on_aggregated(const AggregationResult& result, Seconds) {
+  aggregating_ = false;
+  job_->aggregated(version_, result.version, result.changed);
+  version_ = result.version;
+  fingerprint_ = result.fingerprint;
+  evaluating_ = true;
+  return {eval_step(job_->eval_task().id)};
+}
+
+Steps SyncJobCore::on_aggregation_failed(const std::string& why) {
+  aggregating_ = false;
+  return {Step::failed("aggregation failed: " + why)};
+}
+
+Steps SyncJobCore::on_tick(Seconds now) {
+  Steps out;
+  aggregate_if_complete(now, out);  // a round deadline may have passed
+  return out;
+}
+
+}  // namespace troupe::runtime

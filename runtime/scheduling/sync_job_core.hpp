@@ -1,0 +1,69 @@
+#pragma once
+/// \file
+/// The JobCore of a synchronous job: runtime::SyncJob's rounds as steps.
+///
+/// Round by round: the round's training tasks are placed (train steps); a
+/// failed task is re-placed on another node (a new train step) until its shard
+/// runs out of attempts; when the round may close (every task ended, enough
+/// updates, or the deadline) the open stragglers are cancelled (release steps)
+/// and the accepted updates aggregated (aggregate step); the new model is
+/// evaluated (evaluate step; an evaluation that fails on every node fails the
+/// job); a checkpoint is written when one is due (checkpoint step); then the
+/// next round starts, until the last (done step).
+
+#include <memory>
+
+#include "runtime/scheduling/job_core.hpp"
+#include "runtime/scheduling/sync_job.hpp"
+
+namespace troupe::runtime {
+
+class SyncJobCore final : public JobCore {
+ public:
+  /// Throws when the job's policy is unknown or its nodes cannot hold it.
+  explicit SyncJobCore(JobCoreInputs inputs);
+
+  const TaskTracker& tracker() const override { return job_->tracker(); }
+  int round() const override { return job_->round(); }
+  const std::vector<RoundRecord>& rounds() const override { return job_->rounds(); }
+  std::int64_t version() const override { return version_; }
+  std::uint64_t fingerprint() const override { return fingerprint_; }
+  RunReport report(Seconds wall, const std::string& status,
+                   const std::string& error) const override;
+
+ private:
+  Steps on_start(Seconds now) override;
+  void on_task_started(std::int64_t id, Seconds now) override;
+  Steps on_train_done(std::int64_t id, Seconds now, const TrainResult& result) override;
+  Steps on_evaluated(std::int64_t id, Seconds now,
+                     const models::ClassificationMetrics& metrics) override;
+  Steps on_task_failed(std::int64_t id, Seconds now, const std::string& why) override;
+  Steps on_node_lost(const std::string& node, Seconds now, const std::string& why) override;
+  Steps on_nodes_changed(Seconds now) override;
+  Steps on_aggregated(const AggregationResult& result, Seconds now) override;
+  Steps on_aggregation_failed(const std::string& why) override;
+  Steps on_checkpointed(Seconds now) override;
+  Steps on_tick(Seconds now) override;
+
+  Step train_step(std::int64_t id) const;
+  Step eval_step(std::int64_t id) const;
+  /// Places the next round's training tasks on the nodes of the view.
+  Steps start_round(Seconds now);
+  /// After an evaluation (and its checkpoint): the next round, or done.
+  Steps next_round(Seconds now);
+  /// Re-places failed task `id`; false (with a failed step) when the job cannot go on.
+  bool replace_failed(std::int64_t id, const std::string& why, Seconds now, Steps& out);
+  /// Closes the round and asks for its aggregation once it may close.
+  void aggregate_if_complete(Seconds now, Steps& out);
+
+  JobSpec spec_;
+  NodeView view_;
+  std::optional<ResumePoint> resume_;
+  std::unique_ptr<SyncJob> job_;
+  std::int64_t version_ = 0;
+  std::uint64_t fingerprint_ = 0;
+  bool aggregating_ = false;  ///< an aggregate step awaits its answer
+  bool evaluating_ = false;   ///< the round's model exists and its evaluation was sent
+};
+
+}  // namespace troupe::runtime
