@@ -21,8 +21,9 @@ namespace troupe::models {
 struct SgdExamples {
   torch::Tensor inputs;   ///< N x ... inputs, on the model's device
   torch::Tensor targets;  ///< N targets (class indices or soft-label rows), same device
-  /// Shuffled copies of `inputs` and `targets`, refilled every pass; when they
-  /// are undefined the loop allocates them (keep them to save the allocation).
+  /// Where the shuffled copies of `inputs` and `targets` live, refilled every
+  /// pass and kept between runs (resized when they do not fit); null: the run
+  /// makes its own.
   torch::Tensor* shuffled_inputs = nullptr;
   torch::Tensor* shuffled_targets = nullptr;
 };
