@@ -27,6 +27,22 @@ TEST(Admission, TheRightAnswerIsAccepted) {
   EXPECT_EQ(gate.verify("n1", kNonce, admission_proof(kSecret, kNonce, "n1"), 1.0), "");
 }
 
+TEST(Admission, AnAnswerCarriedAsOneFieldVerifiesLikeNonceAndProof) {
+  AdmissionGate gate(kSecret);
+  gate.issue(kNonce, "n1", 0.0);
+  const auto answer = answer_challenge(kSecret, kNonce, "n1");
+  EXPECT_FALSE(answer.empty());
+  EXPECT_EQ(answer.proof, admission_proof(kSecret, kNonce, "n1"));
+  EXPECT_EQ(gate.verify("n1", answer, 1.0), "");
+}
+
+TEST(Admission, AnEmptyAnswerIsRefusedOnlyWhenASecretIsSet) {
+  EXPECT_TRUE(Admission{}.empty());
+  EXPECT_EQ(AdmissionGate(kSecret).verify("n1", Admission{}, 1.0),
+            "no answer to a challenge (a secret is required)");
+  EXPECT_EQ(AdmissionGate().verify("n1", Admission{}, 1.0), "");
+}
+
 TEST(Admission, AWrongSecretIsRefused) {
   AdmissionGate gate(kSecret);
   gate.issue(kNonce, "n1", 0.0);
