@@ -1,6 +1,7 @@
 #include "runtime/node/attacks.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <random>
 #include <stdexcept>
 #include <vector>
@@ -27,6 +28,20 @@ const char* to_string(Attack attack) {
       return "random";
   }
   return "?";
+}
+
+std::string attack_label(const std::string& name, double factor) {
+  if (name.empty()) return {};
+  char text[32];
+  std::snprintf(text, sizeof text, "%.17g", factor);
+  return name + ":" + text;
+}
+
+std::pair<Attack, double> parse_attack_label(const std::string& label, double default_factor) {
+  const auto colon = label.find(':');
+  const double factor =
+      colon == std::string::npos ? default_factor : std::stod(label.substr(colon + 1));
+  return {parse_attack(label.substr(0, colon)), factor};
 }
 
 void apply_attack(Attack attack, double factor, const models::Parameters& base,

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include "models/parameters.hpp"
 
@@ -16,6 +17,14 @@ enum class Attack { none, scale, signflip, random };
 /// "" or "none" | "scale" | "signflip" | "random"; throws std::invalid_argument otherwise.
 Attack parse_attack(const std::string& name);
 const char* to_string(Attack attack);
+
+/// How an update records its alteration: "" for an honest node, else
+/// "name:factor" with the factor in full precision (replay needs both).
+std::string attack_label(const std::string& name, double factor);
+
+/// The attack and factor of a label written by attack_label; a label without a
+/// factor gets `default_factor`. Throws std::invalid_argument for an unknown attack.
+std::pair<Attack, double> parse_attack_label(const std::string& label, double default_factor);
 
 /// Rewrites `update` (trained from `base`), with delta = update - base:
 ///   scale:    base + factor * delta            (a boosted update)

@@ -1,7 +1,6 @@
 #include "runtime/node/misbehaving_node_behaviour.hpp"
 
 #include <chrono>
-#include <cstdio>
 #include <stdexcept>
 #include <thread>
 
@@ -56,10 +55,7 @@ bool MisbehavingNodeBehaviour::drops(std::int64_t task_id) const {
 }
 
 std::string MisbehavingNodeBehaviour::attack_label() const {
-  if (how_.attack.empty()) return {};
-  char factor[32];
-  std::snprintf(factor, sizeof factor, "%.17g", how_.attack_scale);
-  return how_.attack + ":" + factor;
+  return runtime::attack_label(how_.attack, how_.attack_scale);
 }
 
 }  // namespace troupe::runtime

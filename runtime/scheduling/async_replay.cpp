@@ -73,13 +73,8 @@ ReplayResult replay(const EventLog& log, const std::string& data_dir) {
         trainer.set_data(*train, (*partition)[static_cast<std::size_t>(info.shard)], info.shard);
         trainer.train(*base, train_options(job, info.seed), update);
         if (!info.attack.empty()) {
-          // "name:factor", as the node wrote it.
-          const auto colon = info.attack.find(':');
-          const double factor = colon == std::string::npos
-                                    ? job.attack_scale
-                                    : std::stod(info.attack.substr(colon + 1));
-          apply_attack(parse_attack(info.attack.substr(0, colon)), factor, *base, update,
-                       info.seed);
+          const auto [attack, factor] = parse_attack_label(info.attack, job.attack_scale);
+          apply_attack(attack, factor, *base, update, info.seed);
         }
         u.params = std::move(update);
         ++out.retrained;

@@ -207,3 +207,14 @@ TEST(GatedNodeBehaviour, WithoutAGatePassesCallsOn) {
   EXPECT_EQ(values(update), (std::vector<float>{5}));
   EXPECT_DOUBLE_EQ(b.evaluate(vec({4})).accuracy, 0.5);
 }
+
+TEST(AttackLabel, RoundTripsTheAttackAndItsFactorInFullPrecision) {
+  EXPECT_EQ(attack_label("", 3.0), "");
+  const auto label = attack_label("random", 0.1);
+  EXPECT_EQ(label, "random:0.10000000000000001");
+  const auto [attack, factor] = parse_attack_label(label, 7.0);
+  EXPECT_EQ(attack, Attack::random);
+  EXPECT_EQ(factor, 0.1);
+  EXPECT_EQ(parse_attack_label("scale", 7.0).second, 7.0);
+  EXPECT_THROW(parse_attack_label("gentle:1", 7.0), std::invalid_argument);
+}
