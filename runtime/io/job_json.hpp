@@ -1,7 +1,7 @@
 #pragma once
 /// \file
 /// JobSpec as JSON: the "config" object of reports and the first line of an
-/// asynchronous event log. Every field has a stable key (its member name);
+/// asynchronous event log. Every field has a stable key (runtime/core/job_fields.hpp);
 /// reading ignores unknown keys and keeps defaults for missing ones.
 
 #include <nlohmann/json_fwd.hpp>
