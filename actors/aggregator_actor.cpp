@@ -52,8 +52,8 @@ void publish(AggregatorState& st, std::int64_t version, models::Parameters param
 /// The same job, ignoring where it checkpoints and whether it is resumed.
 bool same_job(runtime::JobSpec a, runtime::JobSpec b) {
   for (auto* j : {&a, &b}) {
-    j->checkpoint_dir.clear();
-    j->resume.clear();
+    j->checkpoint.dir.clear();
+    j->checkpoint.resume.clear();
     j->name.clear();
   }
   return runtime::job_to_json(a) == runtime::job_to_json(b);
@@ -100,8 +100,6 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
       [self](setup_atom, const runtime::JobSpec& job) -> caf::result<std::int64_t> {
         auto& st = self->state;
         try {
-          const auto kind = models::parse_model_kind(job.model);
-          if (!kind) return failure("unknown model '" + job.model + "'");
           st.job = job;
           st.versions.clear();
           st.updates.clear();
@@ -114,16 +112,16 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
                                         : static_cast<std::size_t>(std::max(1, job.nodes));
           // The job's node behaviour says what is shared: usually the initialised model.
           auto initial = runtime::initial_global_model(job);
-          if (job.mode == "sync") {
-            const auto& name = st.config.strategy.empty() ? job.strategy : st.config.strategy;
-            st.strategy = runtime::make_strategy(name, runtime::strategy_options(job));
-            if (!job.resume.empty()) {
+          if (job.collab.mode == runtime::Mode::sync) {
+            const auto& name = st.config.strategy.empty() ? job.collab.strategy : st.config.strategy;
+            st.strategy = runtime::make_strategy(name, job.collab.strategy_options);
+            if (!job.checkpoint.resume.empty()) {
               // Continue from the checkpoint: its model, version, strategy state and round.
-              auto cp = runtime::read_checkpoint(job.resume);
+              auto cp = runtime::read_checkpoint(job.checkpoint.resume);
               if (!same_job(cp.job, job))
-                return failure("the checkpoint in " + job.resume + " is of another job");
+                return failure("the checkpoint in " + job.checkpoint.resume + " is of another job");
               if (!cp.model.same_layout(initial))
-                return failure("the checkpoint's model does not fit model '" + job.model + "'");
+                return failure("the checkpoint's model does not fit model '" + runtime::to_string(job.train.model) + "'");
               st.strategy->load_state(cp.strategy_state);
               st.collecting_round = cp.round + 1;
               publish(st, cp.version, std::move(cp.model));
@@ -136,9 +134,9 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
           }
           st.async = std::make_unique<runtime::AsyncAggregator>(
               runtime::AsyncOptions::from_job(job), std::move(initial));
-          if (!job.event_log.empty()) {
-            st.event_log = std::make_unique<std::ofstream>(job.event_log, std::ios::trunc);
-            if (!*st.event_log) return failure("cannot write the event log " + job.event_log);
+          if (!job.async.event_log.empty()) {
+            st.event_log = std::make_unique<std::ofstream>(job.async.event_log, std::ios::trunc);
+            if (!*st.event_log) return failure("cannot write the event log " + job.async.event_log);
             *st.event_log << nlohmann::json{{"job", runtime::job_to_json(job)}}.dump() << '\n';
             st.event_log->flush();
           }
@@ -218,24 +216,24 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
       [self](checkpoint_atom, const CheckpointRequest& req) -> caf::result<std::string> {
         auto& st = self->state;
         if (st.is_async() || !st.strategy) return failure("checkpoints need a sync job");
-        if (st.job.checkpoint_dir.empty()) return failure("the job has no --checkpoint-dir");
+        if (st.job.checkpoint.dir.empty()) return failure("the job has no --checkpoint-dir");
         if (req.round != st.collecting_round - 1)
           return failure("checkpoint after round " + std::to_string(req.round) +
                          " while collecting round " + std::to_string(st.collecting_round));
         runtime::Checkpoint cp;
         cp.job = st.job;
-        cp.mode = st.job.mode;
+        cp.mode = st.job.collab.mode;
         cp.model = *st.versions.at(st.version);
         cp.version = st.version;
         cp.round = req.round;
         cp.strategy_state = st.strategy->state();
         cp.rounds = req.rounds;
         try {
-          runtime::write_checkpoint(st.job.checkpoint_dir, cp);
+          runtime::write_checkpoint(st.job.checkpoint.dir, cp);
         } catch (const std::exception& e) {
           return failure(std::string("checkpoint failed: ") + e.what());
         }
-        return runtime::checkpoint_path(st.job.checkpoint_dir);
+        return runtime::checkpoint_path(st.job.checkpoint.dir);
       },
       [self](aggregate_atom, const AggregateRequest& req) -> caf::result<AggregateOutcome> {
         auto& st = self->state;

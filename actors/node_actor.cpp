@@ -32,7 +32,7 @@ struct NodeState {
 using NodePtr = node_actor::stateful_pointer<NodeState>;
 
 std::chrono::milliseconds timeout_of(const runtime::JobSpec& job) {
-  return std::chrono::milliseconds(static_cast<std::int64_t>(job.task_timeout_s * 1000.0));
+  return std::chrono::milliseconds(static_cast<std::int64_t>(job.cluster.task_timeout_s * 1000.0));
 }
 
 /// Runs `then` once the node holds global model `version`, fetching it from the
@@ -65,7 +65,7 @@ void with_model(NodePtr self, std::int64_t version, std::function<void()> then,
 /// Whether this node drops task `task_id` (simulated drop-out): a stable hash
 /// of job seed, task and node, so reruns drop the same tasks.
 bool drops(const NodeState& st, std::int64_t task_id) {
-  const double p = st.config.dropout >= 0.0 ? st.config.dropout : st.job->dropout;
+  const double p = st.config.dropout >= 0.0 ? st.config.dropout : st.job->experiment.dropout;
   if (!(p > 0.0)) return false;
   std::uint64_t h = runtime::task_seed(st.job->seed ^ 0x5a17d0f0ULL, static_cast<int>(task_id), 0);
   for (char c : st.config.name) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
@@ -74,11 +74,11 @@ bool drops(const NodeState& st, std::int64_t task_id) {
 }
 
 int threads_of(const NodeState& st) {
-  return st.config.threads > 0 ? st.config.threads : st.job->threads;
+  return st.config.threads > 0 ? st.config.threads : st.job->compute.threads;
 }
 
 std::string device_of(const NodeState& st) {
-  return st.config.device.empty() ? st.job->device : st.config.device;
+  return st.config.device.empty() ? st.job->compute.device : st.config.device;
 }
 
 node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
@@ -99,14 +99,14 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
           if (st.config.data) {
             st.catalog = st.config.data;
           } else {
-            const auto dir = st.config.data_dir.empty() ? job.data_dir : st.config.data_dir;
+            const auto dir = st.config.data_dir.empty() ? job.data.data_dir : st.config.data_dir;
             if (!st.catalog || st.catalog->dir() != dir ||
-                st.catalog->train_limit() != job.train_limit ||
-                st.catalog->test_limit() != job.test_limit)
+                st.catalog->train_limit() != job.data.train_limit ||
+                st.catalog->test_limit() != job.data.test_limit)
               st.catalog =
-                  std::make_shared<runtime::DataCatalog>(dir, job.train_limit, job.test_limit);
+                  std::make_shared<runtime::DataCatalog>(dir, job.data.train_limit, job.data.test_limit);
           }
-          const auto& name = st.config.behaviour.empty() ? job.node_behaviour : st.config.behaviour;
+          const auto& name = st.config.behaviour.empty() ? job.cluster.node_behaviour : st.config.behaviour;
           if (!st.behaviour || st.behaviour_name != name) {
             st.behaviour.reset();
             st.behaviour = runtime::make_node_behaviour(name);
@@ -167,7 +167,7 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
               auto& st = self->state;
               const auto& job = *st.job;
               const runtime::LocalTask local{task.round, task.shard,
-                                             runtime::train_options(job, task.seed)};
+                                             job.train.options(task.seed)};
               models::TrainResult result;
               try {
                 runtime::ComputeGate::Ticket ticket(*st.config.gate);

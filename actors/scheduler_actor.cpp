@@ -71,7 +71,7 @@ struct SchedulerState {
   /// Seconds since the job was submitted (task clock).
   Seconds now() const { return std::chrono::duration<double>(Clock::now() - job_started).count(); }
   std::chrono::milliseconds timeout() const {
-    return std::chrono::milliseconds(static_cast<std::int64_t>(spec.task_timeout_s * 1000.0));
+    return std::chrono::milliseconds(static_cast<std::int64_t>(spec.cluster.task_timeout_s * 1000.0));
   }
   /// Alive nodes set up for the job, as the scheduling core sees them.
   std::vector<runtime::NodeInfo> usable_nodes() const {
@@ -106,13 +106,13 @@ void async_pump(SchedulerPtr self);
 
 /// The human name of the job's collaboration scheme.
 std::string strategy_label(const runtime::JobSpec& spec) {
-  if (spec.mode == "async") return "fedasync";
-  if (spec.mode == "buffered") return "fedbuff";
-  return spec.strategy;
+  if (spec.collab.mode == runtime::Mode::async) return "fedasync";
+  if (spec.collab.mode == runtime::Mode::buffered) return "fedbuff";
+  return spec.collab.strategy;
 }
 
 /// Ends the job: replies with the report, successful or not.
-void finish(SchedulerPtr self, const std::string& status, const std::string& error) {
+void finish(SchedulerPtr self, runtime::RunStatus status, const std::string& error) {
   auto& st = self->state;
   if (st.phase == Phase::idle) return;
   runtime::RunReport report;
@@ -124,12 +124,12 @@ void finish(SchedulerPtr self, const std::string& status, const std::string& err
     report.status = status;
     report.error = error;
     report.config = st.spec;
-    report.policy = st.spec.policy;
+    report.policy = st.spec.cluster.policy;
     report.wall_s = st.now();
   }
   report.strategy = strategy_label(st.spec);
   if (st.resume) report.resumed_from_round = st.resume->round;
-  report.mode = st.spec.mode;
+  report.mode = st.spec.collab.mode;
   runtime::add_node_usage(report, st.table, st.uptime() - st.now(), st.uptime());
   if (st.fingerprint != 0) {
     char hex[17];
@@ -163,7 +163,7 @@ bool replace_failed(SchedulerPtr self, std::int64_t id, const std::string& why) 
       dispatch_eval(self, *next);
     // else: an evaluation not sent yet; aggregate_if_complete sends the replacement.
   } else if (st.job->task(id).kind == runtime::TaskKind::evaluate) {
-    finish(self, "failed", "evaluation task " + std::to_string(id) + " failed: " + why);
+    finish(self, runtime::RunStatus::failed, "evaluation task " + std::to_string(id) + " failed: " + why);
     return false;
   }
   return true;
@@ -233,13 +233,13 @@ void checkpoint_then_continue(SchedulerPtr self) {
     auto& st = self->state;
     if (!st.job) return;
     if (st.job->finished())
-      finish(self, "ok", "");
+      finish(self, runtime::RunStatus::ok, "");
     else
       start_round(self);
   };
   const int round = st.job->round();
-  if (st.spec.checkpoint_dir.empty() ||
-      (round % st.spec.checkpoint_every != 0 && !st.job->finished())) {
+  if (st.spec.checkpoint.dir.empty() ||
+      (round % st.spec.checkpoint.every != 0 && !st.job->finished())) {
     next();
     return;
   }
@@ -290,7 +290,7 @@ void aggregate_if_complete(SchedulerPtr self) {
   const auto round = st.job->round();
   auto accepted = st.job->accepted_updates();
   if (accepted.empty()) {
-    finish(self, "failed", "no node delivered an update in round " + std::to_string(round));
+    finish(self, runtime::RunStatus::failed, "no node delivered an update in round " + std::to_string(round));
     return;
   }
   st.aggregating = true;
@@ -309,7 +309,7 @@ void aggregate_if_complete(SchedulerPtr self) {
           },
           [self](caf::error& err) {
             self->state.aggregating = false;
-            finish(self, "failed", "aggregation failed: " + describe(err, self->system()));
+            finish(self, runtime::RunStatus::failed, "aggregation failed: " + describe(err, self->system()));
           });
 }
 
@@ -426,7 +426,7 @@ void async_pump(SchedulerPtr self) {
   auto* job = st.async_job.get();
   if (!job || st.phase != Phase::running) return;
   if (job->finished()) {
-    finish(self, "ok", "");
+    finish(self, runtime::RunStatus::ok, "");
     return;
   }
   if (st.aggregating) return;
@@ -448,7 +448,7 @@ void async_pump(SchedulerPtr self) {
               },
               [self](caf::error& err) {
                 self->state.aggregating = false;
-                finish(self, "failed",
+                finish(self, runtime::RunStatus::failed,
                        "final aggregation failed: " + describe(err, self->system()));
               });
       return;
@@ -456,11 +456,11 @@ void async_pump(SchedulerPtr self) {
     if (auto id = job->next_eval(st.now(), st.version)) async_dispatch_eval(self, *id);
     for (auto id : job->fill(st.now(), st.version)) async_dispatch_train(self, id);
   } catch (const std::exception& e) {
-    finish(self, "failed", e.what());
+    finish(self, runtime::RunStatus::failed, e.what());
     return;
   }
   if (job->stuck())
-    finish(self, "failed",
+    finish(self, runtime::RunStatus::failed,
            "no usable node left (" + std::to_string(job->accepted()) + " updates accepted)");
 }
 
@@ -472,7 +472,7 @@ void start_round(SchedulerPtr self) {
     st.evaluating = false;
     ids = st.job->start_next_round(st.now());
   } catch (const std::exception& e) {
-    finish(self, "failed", e.what() + st.held_back());
+    finish(self, runtime::RunStatus::failed, e.what() + st.held_back());
     return;
   }
   for (auto id : ids) dispatch_train(self, id);
@@ -509,26 +509,26 @@ void set_up(SchedulerPtr self) {
     auto& st = self->state;
     if (st.phase != Phase::setting_up) return;
     if (*aggregator_failed || !st.summary || st.ready.empty()) {
-      finish(self, "failed", failure->empty() ? "no node could be set up" : *failure);
+      finish(self, runtime::RunStatus::failed, failure->empty() ? "no node could be set up" : *failure);
       return;
     }
     try {
-      if (st.spec.mode == "sync")
+      if (st.spec.collab.mode == runtime::Mode::sync)
         st.job = std::make_unique<runtime::SyncJob>(
             st.spec, st.summary->shard_sizes, st.summary->test_size,
-            runtime::make_allocator(st.spec.policy), st.usable_nodes());
+            runtime::make_allocator(st.spec.cluster.policy), st.usable_nodes());
       else
         st.async_job = std::make_unique<runtime::AsyncJob>(
             st.spec, st.summary->shard_sizes, st.summary->test_size, st.usable_nodes());
     } catch (const std::exception& e) {
-      finish(self, "failed", e.what() + st.held_back());
+      finish(self, runtime::RunStatus::failed, e.what() + st.held_back());
       return;
     }
     st.phase = Phase::running;
     if (st.job && st.resume) {
       st.job->resume_after(st.resume->round, st.resume->rounds);
       if (st.job->finished()) {
-        finish(self, "ok", "");
+        finish(self, runtime::RunStatus::ok, "");
         return;
       }
     }
@@ -567,16 +567,16 @@ void try_start(SchedulerPtr self) {
   auto& st = self->state;
   if (st.phase != Phase::waiting) return;
   const auto alive = st.table.alive_count();
-  if (st.config.aggregator && alive >= static_cast<std::size_t>(st.spec.min_nodes)) {
+  if (st.config.aggregator && alive >= static_cast<std::size_t>(st.spec.cluster.min_nodes)) {
     set_up(self);
   } else if (st.uptime() > st.wait_deadline) {
-    finish(self, "failed",
+    finish(self, runtime::RunStatus::failed,
            !st.config.aggregator
                ? "no aggregator registered within " +
-                     std::to_string(static_cast<int>(st.spec.join_timeout_s)) + " s"
-               : "only " + std::to_string(alive) + " of " + std::to_string(st.spec.min_nodes) +
+                     std::to_string(static_cast<int>(st.spec.cluster.join_timeout_s)) + " s"
+               : "only " + std::to_string(alive) + " of " + std::to_string(st.spec.cluster.min_nodes) +
                      " nodes joined within " +
-                     std::to_string(static_cast<int>(st.spec.join_timeout_s)) + " s");
+                     std::to_string(static_cast<int>(st.spec.cluster.join_timeout_s)) + " s");
   }
 }
 
@@ -593,33 +593,33 @@ void begin_job(SchedulerPtr self, PendingJob job) {
   st.aggregating = false;
   st.flushed = false;
   st.phase = Phase::waiting;
-  st.wait_deadline = st.uptime() + st.spec.join_timeout_s;
+  st.wait_deadline = st.uptime() + st.spec.cluster.join_timeout_s;
   if (auto why = st.spec.validate(); !why.empty()) {
-    finish(self, "failed", why);
+    finish(self, runtime::RunStatus::failed, why);
     return;
   }
   st.resume.reset();
-  if (!st.spec.resume.empty()) {
+  if (!st.spec.checkpoint.resume.empty()) {
     // Continue a checkpointed job: its own spec, from the round after the checkpoint.
     try {
-      auto cp = runtime::read_checkpoint(st.spec.resume);
+      auto cp = runtime::read_checkpoint(st.spec.checkpoint.resume);
       auto spec = cp.job;
-      spec.resume = st.spec.resume;
-      if (spec.checkpoint_dir.empty()) spec.checkpoint_dir = st.spec.resume;
-      spec.min_nodes = st.spec.min_nodes;
-      spec.join_timeout_s = st.spec.join_timeout_s;
+      spec.checkpoint.resume = st.spec.checkpoint.resume;
+      if (spec.checkpoint.dir.empty()) spec.checkpoint.dir = st.spec.checkpoint.resume;
+      spec.cluster.min_nodes = st.spec.cluster.min_nodes;
+      spec.cluster.join_timeout_s = st.spec.cluster.join_timeout_s;
       st.spec = spec;
       st.fingerprint = models::fingerprint(cp.model);
       st.resume = SchedulerState::ResumePoint{cp.round, std::move(cp.rounds)};
     } catch (const std::exception& e) {
-      finish(self, "failed", std::string("cannot resume: ") + e.what());
+      finish(self, runtime::RunStatus::failed, std::string("cannot resume: ") + e.what());
       return;
     }
   }
   try {
-    runtime::make_allocator(st.spec.policy);
+    runtime::make_allocator(st.spec.cluster.policy);
   } catch (const std::exception& e) {
-    finish(self, "failed", e.what());
+    finish(self, runtime::RunStatus::failed, e.what());
     return;
   }
   try_start(self);
@@ -705,7 +705,7 @@ scheduler_actor::behavior_type scheduler_behavior(SchedulerPtr self, SchedulerCo
     if (st.config.aggregator && dm.source == st.config.aggregator.address()) {
       st.config.aggregator = nullptr;
       if (st.phase == Phase::running || st.phase == Phase::setting_up)
-        finish(self, "failed", "the aggregator was lost");
+        finish(self, runtime::RunStatus::failed, "the aggregator was lost");
       return;
     }
     for (const auto& [id, handle] : st.handles) {

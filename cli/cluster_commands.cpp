@@ -232,7 +232,7 @@ int submit_command(int argc, char** argv) {
   if (auto why = o.job.validate(); !why.empty()) return usage_error("submit", why);
   if (!o.common.quiet)
     std::cout << "troupe submit: job '" << o.job.name << "' to " << o.scheduler.str() << ": "
-              << o.job.rounds << " rounds, " << o.job.model << ", " << o.job.nodes << " shards"
+              << o.job.rounds << " rounds, " << o.job.train.model << ", " << o.job.nodes << " shards"
               << std::endl;
   ProgressPrinter progress(o.job.rounds, o.common.quiet);
   o.on_round = [&](const runtime::RoundRecord& r) { progress.round(r); };

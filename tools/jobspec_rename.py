@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Rewrites C++ sources from the flat JobSpec to the typed, nested one.
 
-Usage: tools/jobspec_rename.py [--check] [PATH ...]   (default: every tracked
+Usage: tools/jobspec_rename.py [--check] [--format] [PATH ...]   (default: every tracked
 *.cpp/*.hpp of the repository, found with `git ls-files`).
 
 What it does, in this order, per file:
@@ -15,11 +15,18 @@ What it does, in this order, per file:
    `EXPECT_EQ(report.status, "ok")`) use the enumerators instead
    (`runtime::Mode::async`). The qualifier is `runtime::` in files that open a
    `troupe` namespace or say `using namespace troupe;`, else `troupe::runtime::`.
-3. `strategy_options(<job>)` becomes `<job>.collab.strategy_options`.
+3. `strategy_options(<job>)` becomes `<job>.collab.strategy_options` and
+   `train_options(<job>, <seed>)` becomes `<job>.train.options(<seed>)`.
+4. `finish(self, "ok", ...)` and `<x>.report(<wall>, "failed", ...)` pass
+   RunStatus::ok / RunStatus::failed.
+5. `models::parse_model_kind(<job>.train.model)` becomes `<job>.train.model`
+   (already a models::ModelKind); the file's `if (!kind) ... unknown model ...;`
+   line goes and `*kind` becomes `kind`.
 
 It is deterministic and idempotent: renamed paths start with a group name that
 is no old field, so a second run changes nothing. --check lists the files it
-would change and exits 1 if any. Hand edits remain where an enum option meets a
+would change and exits 1 if any; --format runs clang-format -i on the files it
+changed (the renames make some lines too long). Hand edits remain where an enum option meets a
 string other than a literal (e.g. passing job.train.model to a function taking
 a std::string: use to_string()); the compiler points at each.
 """
@@ -152,6 +159,14 @@ def convert_enums(text):
                          + path + r")\b")
         text = pat.sub(lambda m: q + enum + "::" + m.group("lit") + m.group("op") + m.group("rhs"),
                        text)
+        # "text" + <expr>.path and <expr>.path + "text": the enum's spelling
+        # (job options only: RunReport's fields have no such uses).
+        if "\\." in path:
+            expr = r"(?P<expr>\b[A-Za-z_][\w.\[\]]*(?:(?:\.|->)[\w\[\]]+)*(?:\.|->)" + path + r")\b"
+            text = re.sub(r"(?P<op>\+\s*)" + expr + r"(?!\s*[.(\[])",
+                          lambda m: m.group("op") + q + "to_string(" + m.group("expr") + ")", text)
+            text = re.sub(expr + r"(?P<op>\s*\+(?!\+))",
+                          lambda m: q + "to_string(" + m.group("expr") + ")" + m.group("op"), text)
         # EXPECT_EQ(<expr>.path, "lit") and friends
         pat = re.compile(r"(?P<head>\b(?:EXPECT|ASSERT)_(?:EQ|NE)\(\s*[\w.>\-\[\]]*(?:\.|->)" + path
                          + r"\s*,\s*)\"(?P<lit>" + lits + r")\"")
@@ -159,14 +174,60 @@ def convert_enums(text):
     return text
 
 
+def convert_run_status(text):
+    """finish(self, "ok", ...) and <job>.report(<wall>, "failed", ...) pass a RunStatus."""
+    q = qualifier(text)
+    pat = re.compile(r"(?P<head>\bfinish\(\s*self\s*,\s*|(?:\.|->)report\([^,;()]*(?:\(\))?\s*,\s*)"
+                     r"\"(?P<lit>ok|failed)\"")
+    return pat.sub(lambda m: m.group("head") + q + "RunStatus::" + m.group("lit"), text)
+
+
 def convert_slices(text):
     bases = "|".join(re.escape(n) for n in job_names(text))
-    pat = re.compile(r"\bstrategy_options\(\s*(?P<job>(?:[\w]+(?:\.|->))*(?:" + bases + r"))\s*\)")
+    pat = re.compile(r"(?:\b(?:troupe::)?runtime::)?\bstrategy_options\(\s*(?P<job>(?:[\w]+(?:\.|->))*(?:" + bases + r"))\s*\)")
     return pat.sub(lambda m: m.group("job") + ".collab.strategy_options", text)
 
 
+def convert_train_options(text):
+    """train_options(<job>, <seed>) -> <job>.train.options(<seed>); <seed> may hold parentheses."""
+    bases = "|".join(re.escape(n) for n in job_names(text))
+    pat = re.compile(r"(?:\b(?:troupe::)?runtime::)?\btrain_options\(\s*(?P<job>(?:\w+(?:\.|->))*(?:"
+                     + bases + r"))\s*,\s*")
+    out, pos = [], 0
+    for m in pat.finditer(text):
+        if m.start() < pos:
+            continue
+        depth, i = 1, m.end()
+        while i < len(text) and depth:
+            depth += {"(": 1, ")": -1}.get(text[i], 0)
+            i += 1
+        seed = text[m.end():i - 1].strip()
+        out.append(text[pos:m.start()] + m.group("job") + ".train.options(" + seed + ")")
+        pos = i
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def convert_model_kind(text):
+    """The job's model is a models::ModelKind now: no parsing, no "unknown model" branch."""
+    pat = re.compile(r"(?:\*\s*)?\bmodels::parse_model_kind\((?P<expr>[\w.\->\[\]]+\.train\.model)\)")
+    if not pat.search(text):
+        return text
+    text = pat.sub(lambda m: m.group("expr"), text)
+    text = re.sub(r"^[ \t]*if \(!kind\) (?:return|throw) [^\n]*unknown model[^\n]*;[ \t]*\n", "", text,
+                  flags=re.M)
+    text = re.sub(r"\*kind\b", "kind", text)
+    # A `kind` that only served the check goes too.
+    decl = re.compile(r"^[ \t]*const auto kind = [\w.\->\[\]]+\.train\.model;[ \t]*\n", re.M)
+    if len(re.findall(r"\bkind\b", text)) == len(decl.findall(text)):
+        text = decl.sub("", text)
+    return text
+
+
 def rewrite(text):
-    return convert_slices(convert_enums(rename_fields(text)))
+    text = convert_enums(rename_fields(text))
+    text = convert_run_status(convert_slices(text))
+    return convert_model_kind(convert_train_options(text))
 
 
 SKIP = {"runtime/core/job_spec.hpp", "runtime/core/job_spec.cpp", "runtime/core/job_fields.hpp",
@@ -175,7 +236,8 @@ SKIP = {"runtime/core/job_spec.hpp", "runtime/core/job_spec.cpp", "runtime/core/
 
 def main(argv):
     check = "--check" in argv
-    paths = [a for a in argv if a != "--check"]
+    fmt = "--format" in argv
+    paths = [a for a in argv if a not in ("--check", "--format")]
     root = Path(subprocess.check_output(["git", "rev-parse", "--show-toplevel"], text=True).strip())
     if not paths:
         paths = subprocess.check_output(["git", "ls-files", "*.cpp", "*.hpp"], text=True,
@@ -194,6 +256,8 @@ def main(argv):
                 Path(p).write_text(new)
     for rel in changed:
         print(rel)
+    if fmt and changed and not check:
+        subprocess.check_call(["clang-format", "-i"] + changed, cwd=root)
     return 1 if check and changed else 0
 
 

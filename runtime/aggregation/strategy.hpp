@@ -79,9 +79,4 @@ std::vector<std::string> strategy_names();
 std::unique_ptr<AggregationStrategy> make_strategy(const std::string& name,
                                                    const StrategyOptions& options = {});
 
-/// The strategy settings of `job` (--server-lr, --trim-fraction, --clip-norm, ...).
-inline const StrategyOptions& strategy_options(const JobSpec& job) {
-  return job.collab.strategy_options;
-}
-
 }  // namespace troupe::runtime

@@ -160,11 +160,6 @@ struct JobSpec {
   std::string validate() const;
 };
 
-/// The local-training hyper-parameters of `job` for a task with `seed`.
-inline models::TrainOptions train_options(const JobSpec& job, std::uint64_t seed) {
-  return job.train.options(seed);
-}
-
 /// Seed of one training task: a stable mix of the job seed, round and shard, so
 /// the update does not depend on which node runs the task.
 std::uint64_t task_seed(std::uint64_t job_seed, int round, int shard);

@@ -8,10 +8,9 @@
 #include <string>
 
 #include "models/parameters.hpp"
+#include "runtime/core/job_enums.hpp"
 
 namespace troupe::runtime {
-
-enum class Attack { none, scale, signflip, random };
 
 /// "" or "none" | "scale" | "signflip" | "random"; throws std::invalid_argument otherwise.
 Attack parse_attack(const std::string& name);

@@ -70,7 +70,7 @@ TEST(Protocol, MessagesOfEveryTypeRoundTripByRegisteredName) {
   System s;
   runtime::JobSpec job;
   job.nodes = 7;
-  job.model = "cnn";
+  job.train.model = runtime::ModelKind::cnn;
   actors::ModelUpdate update;
   update.task_id = 42;
   update.node = "node-3";
@@ -94,7 +94,7 @@ TEST(Protocol, MessagesOfEveryTypeRoundTripByRegisteredName) {
 TEST(Protocol, ARunReportRoundTrips) {
   System s;
   runtime::RunReport r;
-  r.status = "ok";
+  r.status = runtime::RunStatus::ok;
   r.tasks.resize(2);
   r.tasks[1].node = "node-2";
   r.tasks[1].state = runtime::TaskState::failed;

@@ -31,10 +31,10 @@ NodeSetup fake_setup(const troupe::test::TempDir& dir, int nodes) {
   troupe::test::write_fake_fashion_mnist(dir.path(), 60);
   NodeSetup s;
   s.node = "n1";
-  s.job.model = "mlp";
+  s.job.train.model = runtime::ModelKind::mlp;
   s.job.nodes = nodes;
-  s.job.data_dir = dir.path().string();
-  s.data = std::make_shared<DataCatalog>(s.job.data_dir);
+  s.job.data.data_dir = dir.path().string();
+  s.data = std::make_shared<DataCatalog>(s.job.data.data_dir);
   return s;
 }
 
