@@ -97,7 +97,8 @@ RENAMES = {
 # Identifiers that are JobSpecs wherever they appear in this code base.
 ALWAYS_JOB = ["job", "job_"]
 # Member chains of type JobSpec whose declaration lives in another file.
-JOB_CHAINS = [r"\b(?:r|report|run|rep)\.config"]
+JOB_CHAINS = [r"\b(?:r|report|run|rep)\.config", r"\bJobSpec\{\}",
+              r"\bget_as<(?:troupe::)?(?:runtime::)?JobSpec>\(\w+\)"]
 # Single-letter names are too generic to trust across a whole file.
 NEVER_JOB = {"x", "o", "e", "r", "s", "t", "u"}
 
@@ -168,7 +169,7 @@ def convert_enums(text):
             text = re.sub(expr + r"(?P<op>\s*\+(?!\+))",
                           lambda m: q + "to_string(" + m.group("expr") + ")" + m.group("op"), text)
         # EXPECT_EQ(<expr>.path, "lit") and friends
-        pat = re.compile(r"(?P<head>\b(?:EXPECT|ASSERT)_(?:EQ|NE)\(\s*[\w.>\-\[\]]*(?:\.|->)" + path
+        pat = re.compile(r"(?P<head>\b(?:EXPECT|ASSERT)_(?:EQ|NE)\(\s*[\w.>\-\[\]()<:]*(?:\.|->)" + path
                          + r"\s*,\s*)\"(?P<lit>" + lits + r")\"")
         text = pat.sub(lambda m: m.group("head") + q + enum + "::" + m.group("lit"), text)
     return text

@@ -60,10 +60,10 @@ TEST(EmbeddedCluster, MissingDataFailsTheJobWithTheDebianPackageName) {
 
 TEST(EmbeddedCluster, AnInvalidJobIsRefusedBeforeAnythingStarts) {
   auto job = small_job();
-  job.train.model = "resnet";
+  job.train.lr = -1.0;  // an unknown model name no longer fits in a JobSpec
   const auto report = actors::run_embedded(job);
   EXPECT_EQ(report.status, runtime::RunStatus::failed);
-  EXPECT_NE(report.error.find("--model"), std::string::npos);
+  EXPECT_NE(report.error.find("--lr"), std::string::npos);
 }
 
 TEST(EmbeddedCluster, AnUnknownPolicyIsRefused) {

@@ -86,7 +86,7 @@ TEST(Protocol, MessagesOfEveryTypeRoundTripByRegisteredName) {
   ASSERT_TRUE((out.match_elements<actors::setup_atom, runtime::JobSpec, actors::ModelUpdate,
                                   actors::TrainTask>()));
   EXPECT_EQ(out.get_as<runtime::JobSpec>(1).nodes, 7);
-  EXPECT_EQ(out.get_as<runtime::JobSpec>(1).model, "cnn");
+  EXPECT_EQ(out.get_as<runtime::JobSpec>(1).train.model, runtime::ModelKind::cnn);
   EXPECT_EQ(out.get_as<actors::ModelUpdate>(2).params.bytes, update.params.bytes);
   EXPECT_EQ(out.get_as<actors::TrainTask>(3).seed, 5u);
 }

@@ -27,7 +27,7 @@ models::Dataset labelled(std::size_t n) {
 
 PartitionSpec spec_of(const std::string& scheme, int parts) {
   PartitionSpec s;
-  s.scheme = scheme;
+  s.scheme = *parse_enum<Partition>(scheme);
   s.parts = parts;
   s.seed = 7;
   return s;

@@ -42,7 +42,7 @@ NodeSetup fake_setup(const troupe::test::TempDir& dir, int nodes) {
 
 TEST(NodeBehaviourRegistry, TheLibTorchBehaviourIsBuiltInAndTheDefault) {
   EXPECT_EQ(node_behaviour_names().front(), "libtorch");
-  EXPECT_EQ(JobSpec{}.node_behaviour, "libtorch");
+  EXPECT_EQ(JobSpec{}.cluster.node_behaviour, "libtorch");
   EXPECT_EQ(make_node_behaviour("libtorch")->name(), "libtorch");
 }
 
