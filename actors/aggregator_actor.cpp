@@ -113,7 +113,8 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
           // The job's node behaviour says what is shared: usually the initialised model.
           auto initial = runtime::initial_global_model(job);
           if (job.collab.mode == runtime::Mode::sync) {
-            const auto& name = st.config.strategy.empty() ? job.collab.strategy : st.config.strategy;
+            const auto& name =
+                st.config.strategy.empty() ? job.collab.strategy : st.config.strategy;
             st.strategy = runtime::make_strategy(name, job.collab.strategy_options);
             if (!job.checkpoint.resume.empty()) {
               // Continue from the checkpoint: its model, version, strategy state and round.
@@ -121,7 +122,8 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
               if (!same_job(cp.job, job))
                 return failure("the checkpoint in " + job.checkpoint.resume + " is of another job");
               if (!cp.model.same_layout(initial))
-                return failure("the checkpoint's model does not fit model '" + runtime::to_string(job.train.model) + "'");
+                return failure("the checkpoint's model does not fit model '" +
+                               runtime::to_string(job.train.model) + "'");
               st.strategy->load_state(cp.strategy_state);
               st.collecting_round = cp.round + 1;
               publish(st, cp.version, std::move(cp.model));

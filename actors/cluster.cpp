@@ -31,8 +31,10 @@ runtime::RunReport run_embedded(const runtime::JobSpec& job, const EmbeddedOptio
   configure(cfg);
   caf::actor_system system{cfg};
 
-  auto data = std::make_shared<runtime::DataCatalog>(job.data.data_dir, job.data.train_limit, job.data.test_limit);
-  auto gate = std::make_shared<runtime::ComputeGate>(runtime::ComputeGate::slots_for(job.compute.threads));
+  auto data = std::make_shared<runtime::DataCatalog>(job.data.data_dir, job.data.train_limit,
+                                                     job.data.test_limit);
+  auto gate =
+      std::make_shared<runtime::ComputeGate>(runtime::ComputeGate::slots_for(job.compute.threads));
   auto aggregator = spawn_aggregator(system);
   SchedulerConfig sc;
   sc.aggregator = aggregator;

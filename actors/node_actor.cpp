@@ -103,10 +103,11 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
             if (!st.catalog || st.catalog->dir() != dir ||
                 st.catalog->train_limit() != job.data.train_limit ||
                 st.catalog->test_limit() != job.data.test_limit)
-              st.catalog =
-                  std::make_shared<runtime::DataCatalog>(dir, job.data.train_limit, job.data.test_limit);
+              st.catalog = std::make_shared<runtime::DataCatalog>(dir, job.data.train_limit,
+                                                                  job.data.test_limit);
           }
-          const auto& name = st.config.behaviour.empty() ? job.cluster.node_behaviour : st.config.behaviour;
+          const auto& name =
+              st.config.behaviour.empty() ? job.cluster.node_behaviour : st.config.behaviour;
           if (!st.behaviour || st.behaviour_name != name) {
             st.behaviour.reset();
             st.behaviour = runtime::make_node_behaviour(name);
@@ -166,8 +167,7 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
             [self, task, rp, fail]() mutable {
               auto& st = self->state;
               const auto& job = *st.job;
-              const runtime::LocalTask local{task.round, task.shard,
-                                             job.train.options(task.seed)};
+              const runtime::LocalTask local{task.round, task.shard, job.train.options(task.seed)};
               models::TrainResult result;
               try {
                 runtime::ComputeGate::Ticket ticket(*st.config.gate);

@@ -25,8 +25,8 @@
 #include <caf/all.hpp>
 
 #include <cstdint>
-#include <type_traits>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "models/metrics.hpp"

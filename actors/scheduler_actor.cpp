@@ -71,7 +71,8 @@ struct SchedulerState {
   /// Seconds since the job was submitted (task clock).
   Seconds now() const { return std::chrono::duration<double>(Clock::now() - job_started).count(); }
   std::chrono::milliseconds timeout() const {
-    return std::chrono::milliseconds(static_cast<std::int64_t>(spec.cluster.task_timeout_s * 1000.0));
+    return std::chrono::milliseconds(
+        static_cast<std::int64_t>(spec.cluster.task_timeout_s * 1000.0));
   }
   /// Alive nodes set up for the job, as the scheduling core sees them.
   std::vector<runtime::NodeInfo> usable_nodes() const {
@@ -163,7 +164,8 @@ bool replace_failed(SchedulerPtr self, std::int64_t id, const std::string& why) 
       dispatch_eval(self, *next);
     // else: an evaluation not sent yet; aggregate_if_complete sends the replacement.
   } else if (st.job->task(id).kind == runtime::TaskKind::evaluate) {
-    finish(self, runtime::RunStatus::failed, "evaluation task " + std::to_string(id) + " failed: " + why);
+    finish(self, runtime::RunStatus::failed,
+           "evaluation task " + std::to_string(id) + " failed: " + why);
     return false;
   }
   return true;
@@ -290,7 +292,8 @@ void aggregate_if_complete(SchedulerPtr self) {
   const auto round = st.job->round();
   auto accepted = st.job->accepted_updates();
   if (accepted.empty()) {
-    finish(self, runtime::RunStatus::failed, "no node delivered an update in round " + std::to_string(round));
+    finish(self, runtime::RunStatus::failed,
+           "no node delivered an update in round " + std::to_string(round));
     return;
   }
   st.aggregating = true;
@@ -309,7 +312,8 @@ void aggregate_if_complete(SchedulerPtr self) {
           },
           [self](caf::error& err) {
             self->state.aggregating = false;
-            finish(self, runtime::RunStatus::failed, "aggregation failed: " + describe(err, self->system()));
+            finish(self, runtime::RunStatus::failed,
+                   "aggregation failed: " + describe(err, self->system()));
           });
 }
 
@@ -509,7 +513,8 @@ void set_up(SchedulerPtr self) {
     auto& st = self->state;
     if (st.phase != Phase::setting_up) return;
     if (*aggregator_failed || !st.summary || st.ready.empty()) {
-      finish(self, runtime::RunStatus::failed, failure->empty() ? "no node could be set up" : *failure);
+      finish(self, runtime::RunStatus::failed,
+             failure->empty() ? "no node could be set up" : *failure);
       return;
     }
     try {
@@ -574,8 +579,8 @@ void try_start(SchedulerPtr self) {
            !st.config.aggregator
                ? "no aggregator registered within " +
                      std::to_string(static_cast<int>(st.spec.cluster.join_timeout_s)) + " s"
-               : "only " + std::to_string(alive) + " of " + std::to_string(st.spec.cluster.min_nodes) +
-                     " nodes joined within " +
+               : "only " + std::to_string(alive) + " of " +
+                     std::to_string(st.spec.cluster.min_nodes) + " nodes joined within " +
                      std::to_string(static_cast<int>(st.spec.cluster.join_timeout_s)) + " s");
   }
 }

@@ -50,13 +50,15 @@ std::string registered_name(const std::string& option, const std::string& name,
 }
 
 std::string check_registered_names(const runtime::JobSpec& job) {
-  if (auto why = registered_name("policy", job.cluster.policy, runtime::allocator_names()); !why.empty())
+  if (auto why = registered_name("policy", job.cluster.policy, runtime::allocator_names());
+      !why.empty())
     return why;
   if (job.collab.mode == runtime::Mode::sync)
     if (auto why = registered_name("strategy", job.collab.strategy, runtime::strategy_names());
         !why.empty())
       return why;
-  return registered_name("node-behaviour", job.cluster.node_behaviour, runtime::node_behaviour_names());
+  return registered_name("node-behaviour", job.cluster.node_behaviour,
+                         runtime::node_behaviour_names());
 }
 
 }  // namespace troupe::cli

@@ -15,6 +15,8 @@ const char* to_string(ModelKind kind);
 /// Parses "mlp" / "cnn"; empty when the name is unknown.
 std::optional<ModelKind> parse_model_kind(const std::string& name);
 /// Streams "mlp" or "cnn".
-inline std::ostream& operator<<(std::ostream& os, ModelKind kind) { return os << to_string(kind); }
+inline std::ostream& operator<<(std::ostream& os, ModelKind kind) {
+  return os << to_string(kind);
+}
 
 }  // namespace troupe::models

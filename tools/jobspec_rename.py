@@ -18,7 +18,7 @@ What it does, in this order, per file:
 3. `strategy_options(<job>)` becomes `<job>.collab.strategy_options` and
    `train_options(<job>, <seed>)` becomes `<job>.train.options(<seed>)`.
 4. `finish(self, "ok", ...)` and `<x>.report(<wall>, "failed", ...)` pass
-   RunStatus::ok / RunStatus::failed.
+   RunStatus::ok / RunStatus::failed, and those two functions take a RunStatus.
 5. `models::parse_model_kind(<job>.train.model)` becomes `<job>.train.model`
    (already a models::ModelKind); the file's `if (!kind) ... unknown model ...;`
    line goes and `*kind` becomes `kind`.
@@ -180,7 +180,12 @@ def convert_run_status(text):
     q = qualifier(text)
     pat = re.compile(r"(?P<head>\bfinish\(\s*self\s*,\s*|(?:\.|->)report\([^,;()]*(?:\(\))?\s*,\s*)"
                      r"\"(?P<lit>ok|failed)\"")
-    return pat.sub(lambda m: m.group("head") + q + "RunStatus::" + m.group("lit"), text)
+    text = pat.sub(lambda m: m.group("head") + q + "RunStatus::" + m.group("lit"), text)
+    # ... and take one: finish(SchedulerPtr self, ...) and SyncJob/AsyncJob::report(...).
+    unq = "" if re.search(r"^\s*namespace\s+troupe::runtime\b", text, re.M) else q
+    pat = re.compile(r"(?P<head>\b(?:finish\(\s*SchedulerPtr\s+self|report\(\s*Seconds\s+wall)\s*,\s*)"
+                     r"const\s+std::string&\s+status\b")
+    return pat.sub(lambda m: m.group("head") + unq + "RunStatus status", text)
 
 
 def convert_slices(text):

@@ -9,8 +9,8 @@
 
 #include "actors/cluster.hpp"
 #include "logging_node.hpp"
-#include "runtime/system/memory_tuning.hpp"
 #include "runtime/io/plugin.hpp"
+#include "runtime/system/memory_tuning.hpp"
 
 int main(int argc, char** argv) {
   namespace rt = troupe::runtime;

@@ -13,7 +13,8 @@ int main(int argc, char** argv) {
   job.name = "local-cluster-example";
   job.nodes = argc > 1 ? std::atoi(argv[1]) : 4;
   job.rounds = argc > 2 ? std::atoi(argv[2]) : 3;
-  job.data.partition = troupe::runtime::Partition::dirichlet;  // label-skewed shards, as real nodes would hold
+  job.data.partition =
+      troupe::runtime::Partition::dirichlet;  // label-skewed shards, as real nodes would hold
   job.data.alpha = 1.0;
   job.data.train_limit = 12000;  // a fifth of the training set keeps the example quick
   job.compute.threads = 1;

@@ -6,8 +6,8 @@
 /// use exactly these strings, so they are written down once, here.
 
 #include <array>
-#include <ostream>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -42,12 +42,12 @@ struct EnumNames {
   static constexpr bool named = false;
 };
 
-#define TROUPE_ENUM_NAMES(E, ...)                                             \
-  template <>                                                                 \
-  struct EnumNames<E> {                                                       \
-    static constexpr bool named = true;                                       \
-    static constexpr std::size_t first_option = 0;                            \
-    static constexpr std::array names{__VA_ARGS__};                           \
+#define TROUPE_ENUM_NAMES(E, ...)                   \
+  template <>                                       \
+  struct EnumNames<E> {                             \
+    static constexpr bool named = true;             \
+    static constexpr std::size_t first_option = 0;  \
+    static constexpr std::array names{__VA_ARGS__}; \
   }
 
 TROUPE_ENUM_NAMES(Mode, std::string_view{"sync"}, std::string_view{"async"},
@@ -116,7 +116,7 @@ std::string bad_choice(std::string_view flag, std::string_view text) {
 
 /// JSON values of the enums: their names, never their numbers (nlohmann's
 /// default). Reading an unknown name throws std::invalid_argument.
-#define TROUPE_ENUM_JSON(E)                   \
+#define TROUPE_ENUM_JSON(E)                    \
   void to_json(nlohmann::json& j, const E& e); \
   void from_json(const nlohmann::json& j, E& e)
 TROUPE_ENUM_JSON(Mode);

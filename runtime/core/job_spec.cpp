@@ -5,9 +5,15 @@
 namespace troupe::runtime {
 namespace {
 
-bool positive(double v) { return v > 0.0 && std::isfinite(v); }
-bool non_negative(double v) { return v >= 0.0 && std::isfinite(v); }
-bool in_unit(double v) { return v >= 0.0 && v < 1.0; }
+bool positive(double v) {
+  return v > 0.0 && std::isfinite(v);
+}
+bool non_negative(double v) {
+  return v >= 0.0 && std::isfinite(v);
+}
+bool in_unit(double v) {
+  return v >= 0.0 && v < 1.0;
+}
 
 }  // namespace
 

@@ -69,9 +69,9 @@ struct ClusterOptions {
 
 /// Federated distillation (node behaviour "distill", runtime/node/distill_node_behaviour.hpp).
 struct DistillOptions {
-  std::int64_t public_examples = 2000;  ///< training examples held out as the shared public set
-  double weight = 1.0;                  ///< weight of the distillation term in local training
-  double temperature = 2.0;  ///< softening of the shared predictions and the students
+  std::int64_t public_examples = 2000;    ///< training examples held out as the shared public set
+  double weight = 1.0;                    ///< weight of the distillation term in local training
+  double temperature = 2.0;               ///< softening of the shared predictions and the students
   DistillEval eval = DistillEval::local;  ///< the model an evaluation measures
 
   /// Empty when usable, else the first problem, naming the option.
@@ -102,13 +102,13 @@ struct SyncRoundOptions {
 
 /// Asynchronous modes (FedAsync, FedBuff).
 struct AsyncModeOptions {
-  double alpha = 0.6;                         ///< FedAsync mixing weight alpha
+  double alpha = 0.6;                           ///< FedAsync mixing weight alpha
   Staleness staleness = Staleness::polynomial;  ///< the discount s(tau)
-  double staleness_a = 0.5;                   ///< polynomial exponent a; hinge slope a
-  double staleness_b = 4.0;                   ///< hinge: staleness tolerated without discount
-  int buffer_size = 5;                        ///< FedBuff: updates per aggregation (K)
-  int max_staleness = 0;   ///< > 0: drop updates older than this many versions
-  std::string event_log;  ///< write the event log (JSON lines) here
+  double staleness_a = 0.5;                     ///< polynomial exponent a; hinge slope a
+  double staleness_b = 4.0;                     ///< hinge: staleness tolerated without discount
+  int buffer_size = 5;                          ///< FedBuff: updates per aggregation (K)
+  int max_staleness = 0;                        ///< > 0: drop updates older than this many versions
+  std::string event_log;                        ///< write the event log (JSON lines) here
 
   /// Empty when usable, else the first problem, naming the option.
   std::string validate() const;

@@ -12,7 +12,8 @@ namespace troupe::runtime {
 
 nlohmann::json job_to_json(const JobSpec& job);
 
-/// Throws std::runtime_error naming the key when a value has the wrong type.
+/// Throws std::runtime_error naming the key when a value has the wrong type,
+/// or with the CLI's sentence when an enum option has an unknown name.
 JobSpec job_from_json(const nlohmann::json& j);
 
 }  // namespace troupe::runtime

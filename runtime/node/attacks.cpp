@@ -8,25 +8,9 @@
 namespace troupe::runtime {
 
 Attack parse_attack(const std::string& name) {
-  if (name.empty() || name == "none") return Attack::none;
-  if (name == "scale") return Attack::scale;
-  if (name == "signflip") return Attack::signflip;
-  if (name == "random") return Attack::random;
+  if (name.empty() || name == to_string(Attack::none)) return Attack::none;
+  if (const auto attack = parse_enum<Attack>(name)) return *attack;
   throw std::invalid_argument("unknown attack '" + name + "' (none, scale, signflip, random)");
-}
-
-const char* to_string(Attack attack) {
-  switch (attack) {
-    case Attack::none:
-      return "none";
-    case Attack::scale:
-      return "scale";
-    case Attack::signflip:
-      return "signflip";
-    case Attack::random:
-      return "random";
-  }
-  return "?";
 }
 
 void apply_attack(Attack attack, double factor, const models::Parameters& base,

@@ -13,8 +13,8 @@
 namespace troupe::runtime {
 
 /// "" or "none" | "scale" | "signflip" | "random"; throws std::invalid_argument otherwise.
+/// (to_string is runtime/core/job_enums.hpp's.)
 Attack parse_attack(const std::string& name);
-const char* to_string(Attack attack);
 
 /// Rewrites `update` (trained from `base`), with delta = update - base:
 ///   scale:    base + factor * delta            (a boosted update)

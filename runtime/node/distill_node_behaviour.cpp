@@ -13,7 +13,8 @@ constexpr std::uint64_t kStudentSeedSalt = 0x57d0e7a1c3b2f945ULL;
 }  // namespace
 
 models::Parameters DistillNodeBehaviour::initial_global(const JobSpec& job) const {
-  if (job.distill.public_examples < 1) throw std::invalid_argument("--public-examples must be at least 1");
+  if (job.distill.public_examples < 1)
+    throw std::invalid_argument("--public-examples must be at least 1");
   return empty_soft_labels(job.distill.public_examples, classes_);
 }
 
@@ -63,7 +64,8 @@ models::TrainResult DistillNodeBehaviour::train(const models::Parameters& global
 models::ClassificationMetrics DistillNodeBehaviour::evaluate(const models::Parameters& global) {
   if (!kind_) throw std::logic_error("evaluation before set-up");
   const auto targets = targets_of(global);
-  if (job_.distill.eval == runtime::DistillEval::student || local_.empty()) return evaluate_student(targets);
+  if (job_.distill.eval == runtime::DistillEval::student || local_.empty())
+    return evaluate_student(targets);
   if (!evaluator_) evaluator_.emplace(*kind_, device_, *data_->test());
   // One confusion matrix over all local models: accuracy is their mean accuracy.
   std::vector<std::int64_t> confusion;

@@ -238,8 +238,7 @@ void AsyncJob::eval_done(std::int64_t id, Seconds now, const models::Classificat
   round_samples_ = 0;
 }
 
-RunReport AsyncJob::report(Seconds wall, RunStatus status,
-                           const std::string& error) const {
+RunReport AsyncJob::report(Seconds wall, RunStatus status, const std::string& error) const {
   RunReport r;
   r.status = status;
   r.error = error;

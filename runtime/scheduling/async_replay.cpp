@@ -37,7 +37,8 @@ EventLog read_event_log(const std::string& path) {
     }
   }
   if (!have_job) throw std::runtime_error(path + ": empty event log");
-  if (log.job.collab.mode == runtime::Mode::sync) throw std::runtime_error(path + ": the job is not asynchronous");
+  if (log.job.collab.mode == runtime::Mode::sync)
+    throw std::runtime_error(path + ": the job is not asynchronous");
   for (std::size_t i = 0; i < log.events.size(); ++i)
     if (log.events[i].seq != static_cast<std::int64_t>(i) + 1)
       throw std::runtime_error(path + ": event " + std::to_string(i + 1) +
@@ -48,10 +49,12 @@ EventLog read_event_log(const std::string& path) {
 ReplayResult replay(const EventLog& log, const std::string& data_dir) {
   const auto& job = log.job;
   const auto kind = job.train.model;
-  DataCatalog catalog(data_dir.empty() ? job.data.data_dir : data_dir, job.data.train_limit, job.data.test_limit);
+  DataCatalog catalog(data_dir.empty() ? job.data.data_dir : data_dir, job.data.train_limit,
+                      job.data.test_limit);
   const auto train = catalog.train();
   const auto partition = catalog.partition(partition_spec(job));
-  models::LocalTrainer trainer(kind, models::DeviceOptions{job.compute.device, job.compute.threads});
+  models::LocalTrainer trainer(kind,
+                               models::DeviceOptions{job.compute.device, job.compute.threads});
   AsyncAggregator agg(AsyncOptions::from_job(job), models::initial_parameters(kind, job.seed));
 
   ReplayResult out;
@@ -79,8 +82,8 @@ ReplayResult replay(const EventLog& log, const std::string& data_dir) {
         if (!e.attack.empty()) {
           // "name:factor", as the node wrote it.
           const auto colon = e.attack.find(':');
-          const double factor =
-              colon == std::string::npos ? job.experiment.attack_scale : std::stod(e.attack.substr(colon + 1));
+          const double factor = colon == std::string::npos ? job.experiment.attack_scale
+                                                           : std::stod(e.attack.substr(colon + 1));
           apply_attack(parse_attack(e.attack.substr(0, colon)), factor, *base, update, e.seed);
         }
         u.params = &update;

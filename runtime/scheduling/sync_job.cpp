@@ -64,7 +64,8 @@ std::vector<std::int64_t> SyncJob::start_next_round(Seconds now) {
   // Client selection: --clients-per-round K updates are needed; K x (1 +
   // over-selection) shards are started, a seeded sample per round.
   round_target_ = static_cast<int>(shards.size());
-  if (job_.sync.clients_per_round > 0 && job_.sync.clients_per_round < static_cast<int>(shards.size())) {
+  if (job_.sync.clients_per_round > 0 &&
+      job_.sync.clients_per_round < static_cast<int>(shards.size())) {
     const auto want = static_cast<std::size_t>(
         std::ceil(job_.sync.clients_per_round * (1.0 + job_.sync.over_selection) - 1e-9));
     const auto selected = std::min(shards.size(), std::max<std::size_t>(1, want));

@@ -134,7 +134,8 @@ TEST(SyncMode, ARoundWithANodeThatNeverAnswersClosesAtItsDeadline) {
   sc.heartbeat_timeout_s = 0.0;
   sc.tick_interval_s = 0.1;
   auto scheduler = actors::spawn_scheduler(system, sc);
-  auto data = std::make_shared<runtime::DataCatalog>(job.data.data_dir, job.data.train_limit, job.data.test_limit);
+  auto data = std::make_shared<runtime::DataCatalog>(job.data.data_dir, job.data.train_limit,
+                                                     job.data.test_limit);
   auto gate = std::make_shared<runtime::ComputeGate>(2);
   std::vector<caf::actor> nodes;
   caf::scoped_actor self{system};

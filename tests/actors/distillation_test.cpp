@@ -44,8 +44,8 @@ actors::ModelUpdate first_update(const runtime::JobSpec& job) {
   runtime::NodeSetup setup;
   setup.node = "n1";
   setup.job = job;
-  setup.data =
-      std::make_shared<runtime::DataCatalog>(job.data.data_dir, job.data.train_limit, job.data.test_limit);
+  setup.data = std::make_shared<runtime::DataCatalog>(job.data.data_dir, job.data.train_limit,
+                                                      job.data.test_limit);
   auto behaviour = runtime::make_node_behaviour(job.cluster.node_behaviour);
   behaviour->setup(setup);
   runtime::LocalTask task;

@@ -79,8 +79,8 @@ JobSpec parse_cli(std::vector<std::string> args) {
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   boost::program_options::variables_map vm;
-  const auto code = cli::parse_command_line("run", desc, static_cast<int>(argv.size()),
-                                            argv.data(), vm);
+  const auto code =
+      cli::parse_command_line("run", desc, static_cast<int>(argv.size()), argv.data(), vm);
   EXPECT_FALSE(code.has_value());
   return job;
 }
@@ -129,8 +129,9 @@ TEST(JobFields, AnUnknownEnumNameInJsonIsRefusedWithTheOptionsSentence) {
     runtime::job_from_json(json);
     FAIL() << "accepted mode 'eventually'";
   } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("--mode must be sync, async or buffered (got 'eventually')"),
-              std::string::npos)
+    EXPECT_NE(
+        std::string(e.what()).find("--mode must be sync, async or buffered (got 'eventually')"),
+        std::string::npos)
         << e.what();
   }
 }
