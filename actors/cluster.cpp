@@ -23,7 +23,7 @@ void configure(caf::actor_system_config& cfg) {
 runtime::RunReport run_embedded(const runtime::JobSpec& job, const EmbeddedOptions& options) {
   if (auto why = job.validate(); !why.empty()) {
     runtime::RunReport r;
-    r.status = "failed";
+    r.status = runtime::RunStatus::failed;
     r.error = why;
     r.config = job;
     return r;
@@ -32,8 +32,10 @@ runtime::RunReport run_embedded(const runtime::JobSpec& job, const EmbeddedOptio
   configure(cfg);
   caf::actor_system system{cfg};
 
-  auto data = std::make_shared<runtime::DataCatalog>(job.data_dir, job.train_limit, job.test_limit);
-  auto gate = std::make_shared<runtime::ComputeGate>(runtime::ComputeGate::slots_for(job.threads));
+  auto data = std::make_shared<runtime::DataCatalog>(job.data.data_dir, job.data.train_limit,
+                                                     job.data.test_limit);
+  auto gate =
+      std::make_shared<runtime::ComputeGate>(runtime::ComputeGate::slots_for(job.compute.threads));
   auto aggregator = spawn_aggregator(system);
   SchedulerConfig sc;
   sc.aggregator = aggregator;
@@ -45,7 +47,7 @@ runtime::RunReport run_embedded(const runtime::JobSpec& job, const EmbeddedOptio
   std::vector<node_actor> nodes;
   {
     caf::scoped_actor self{system};
-    const auto resources = runtime::probe_resources(job.data_dir);
+    const auto resources = runtime::probe_resources(job.data.data_dir);
     for (int i = 1; i <= job.nodes; ++i) {
       NodeConfig nc;
       nc.name = "node-" + std::to_string(i);
@@ -79,8 +81,8 @@ runtime::RunReport run_embedded(const runtime::JobSpec& job, const EmbeddedOptio
           .receive([&](runtime::RunReport& r) { report = std::move(r); },
                    [&](caf::error& err) { report.error = describe(err, system); });
     }
-    if (!report.error.empty() && report.status == "ok") {
-      report.status = "failed";
+    if (!report.error.empty() && report.status == runtime::RunStatus::ok) {
+      report.status = runtime::RunStatus::failed;
       report.config = job;
     }
     self->send_exit(scheduler, caf::exit_reason::user_shutdown);

@@ -31,7 +31,7 @@ struct NodeState {
 using NodePtr = node_actor::stateful_pointer<NodeState>;
 
 std::chrono::milliseconds timeout_of(const runtime::JobSpec& job) {
-  return std::chrono::milliseconds(static_cast<std::int64_t>(job.task_timeout_s * 1000.0));
+  return std::chrono::milliseconds(static_cast<std::int64_t>(job.cluster.task_timeout_s * 1000.0));
 }
 
 /// Runs `then` once the node holds global model `version`, fetching it from the
@@ -62,11 +62,11 @@ void with_model(NodePtr self, std::int64_t version, std::function<void()> then,
 }
 
 int threads_of(const NodeState& st) {
-  return st.config.threads > 0 ? st.config.threads : st.job->threads;
+  return st.config.threads > 0 ? st.config.threads : st.job->compute.threads;
 }
 
 std::string device_of(const NodeState& st) {
-  return st.config.device.empty() ? st.job->device : st.config.device;
+  return st.config.device.empty() ? st.job->compute.device : st.config.device;
 }
 
 node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
@@ -86,14 +86,15 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
           if (st.config.data) {
             st.catalog = st.config.data;
           } else {
-            const auto dir = st.config.data_dir.empty() ? job.data_dir : st.config.data_dir;
+            const auto dir = st.config.data_dir.empty() ? job.data.data_dir : st.config.data_dir;
             if (!st.catalog || st.catalog->dir() != dir ||
-                st.catalog->train_limit() != job.train_limit ||
-                st.catalog->test_limit() != job.test_limit)
-              st.catalog =
-                  std::make_shared<runtime::DataCatalog>(dir, job.train_limit, job.test_limit);
+                st.catalog->train_limit() != job.data.train_limit ||
+                st.catalog->test_limit() != job.data.test_limit)
+              st.catalog = std::make_shared<runtime::DataCatalog>(dir, job.data.train_limit,
+                                                                  job.data.test_limit);
           }
-          const auto& name = st.config.behaviour.empty() ? job.node_behaviour : st.config.behaviour;
+          const auto& name =
+              st.config.behaviour.empty() ? job.cluster.node_behaviour : st.config.behaviour;
           if (!st.behaviour || st.behaviour_name != name) {
             st.behaviour.reset();
             st.behaviour = std::make_unique<runtime::MisbehavingNodeBehaviour>(
@@ -156,8 +157,7 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
             [self, task, rp, fail]() mutable {
               auto& st = self->state;
               const auto& job = *st.job;
-              const runtime::LocalTask local{task.round, task.shard,
-                                             runtime::train_options(job, task.seed)};
+              const runtime::LocalTask local{task.round, task.shard, job.train.options(task.seed)};
               models::TrainResult result;
               try {
                 result = st.behaviour->train(st.model, local, st.update);

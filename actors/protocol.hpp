@@ -26,12 +26,14 @@
 
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "models/metrics.hpp"
 #include "models/parameters.hpp"
 #include "runtime/aggregation/aggregator_core.hpp"
 #include "runtime/aggregation/update.hpp"
+#include "runtime/core/job_fields.hpp"
 #include "runtime/core/job_spec.hpp"
 #include "runtime/core/report.hpp"
 #include "runtime/core/task.hpp"
@@ -224,18 +226,19 @@ typename Inspector::result_type inspect(Inspector& f, ClassificationMetrics& x) 
 
 namespace troupe::runtime {
 
+/// Every option of the field table (runtime/core/job_fields.hpp), in its
+/// order; enums travel as their underlying integers. Logs show the name only.
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, JobSpec& x) {
-  return f(caf::meta::type_name("troupe.JobSpec"), x.name, x.nodes, x.rounds, x.model, x.partition,
-           x.alpha, x.local_epochs, x.local_steps, x.batch_size, x.lr, x.momentum, x.seed,
-           x.threads, x.device, x.data_dir, x.train_limit, x.test_limit, x.policy, x.task_timeout_s,
-           x.min_nodes, x.join_timeout_s, x.labels_per_node, x.node_behaviour, x.mode, x.strategy,
-           x.prox_mu, x.server_lr, x.server_momentum, x.beta1, x.beta2, x.tau, x.trim_fraction,
-           x.byzantine, x.multi_krum, x.clip_norm, x.clients_per_round, x.over_selection,
-           x.round_deadline_s, x.min_updates, x.async_alpha, x.staleness, x.staleness_a,
-           x.staleness_b, x.buffer_size, x.max_staleness, x.event_log, x.slow_nodes, x.slow_factor,
-           x.dropout, x.malicious, x.attack, x.attack_scale, x.checkpoint_dir, x.checkpoint_every,
-           x.resume, x.public_examples, x.distill_weight, x.distill_temperature, x.distill_eval);
+  if constexpr (std::is_void_v<typename Inspector::result_type>) {
+    f(caf::meta::type_name("troupe.JobSpec"), x.name);
+  } else {
+    typename Inspector::result_type err = f(caf::meta::type_name("troupe.JobSpec"));
+    for_each_field(x, [&](const JobField&, auto& member) {
+      if (!err) err = f(member);
+    });
+    return err;
+  }
 }
 
 template <class Inspector>

@@ -79,7 +79,7 @@ bool take_offered(SchedulerPtr self, const caf::actor& aggregator) {
 
 /// The running job cannot go on without its aggregator.
 void fail_without_aggregator(SchedulerPtr self) {
-  finish(self, "failed", "the aggregator was lost");
+  finish(self, runtime::RunStatus::failed, "the aggregator was lost");
 }
 
 scheduler_actor::behavior_type phase_behavior(SchedulerPtr self, Phase phase) {

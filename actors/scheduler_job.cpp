@@ -12,7 +12,7 @@ namespace troupe::actors {
 namespace {
 
 /// The report of the job in hand as it ends.
-runtime::RunReport job_report(const SchedulerState& st, const std::string& status,
+runtime::RunReport job_report(const SchedulerState& st, runtime::RunStatus status,
                               const std::string& error) {
   runtime::RunReport report;
   if (st.core) {
@@ -21,12 +21,12 @@ runtime::RunReport job_report(const SchedulerState& st, const std::string& statu
     report.status = status;
     report.error = error;
     report.config = st.spec;
-    report.policy = st.spec.policy;
+    report.policy = st.spec.cluster.policy;
     report.wall_s = st.now();
   }
   report.strategy = runtime::collaboration_label(st.spec);
   if (st.resume) report.resumed_from_round = st.resume->round;
-  report.mode = st.spec.mode;
+  report.mode = st.spec.collab.mode;
   runtime::add_node_usage(report, st.table, st.uptime() - st.now(), st.uptime());
   const auto fingerprint = st.core     ? st.core->fingerprint()
                            : st.resume ? st.resume->fingerprint
@@ -44,7 +44,7 @@ runtime::RunReport job_report(const SchedulerState& st, const std::string& statu
 void start_core(SchedulerPtr self, const std::string& failure) {
   auto& st = self->state;
   if (!st.summary || st.ready.empty()) {
-    finish(self, "failed", failure.empty() ? "no node could be set up" : failure);
+    finish(self, runtime::RunStatus::failed, failure.empty() ? "no node could be set up" : failure);
     return;
   }
   runtime::JobCoreInputs in;
@@ -57,7 +57,7 @@ void start_core(SchedulerPtr self, const std::string& failure) {
   try {
     st.core = runtime::make_job_core(std::move(in));
   } catch (const std::exception& e) {
-    finish(self, "failed", e.what() + usable_nodes(st).held_back);
+    finish(self, runtime::RunStatus::failed, e.what() + usable_nodes(st).held_back);
     return;
   }
   enter_running(self);
@@ -79,7 +79,7 @@ void set_up(SchedulerPtr self) {
     auto& st = self->state;
     if (st.job_serial != serial || !st.job_in_hand()) return;  // ended while setting up
     if (*aggregator_failed)
-      finish(self, "failed", *failure);
+      finish(self, runtime::RunStatus::failed, *failure);
     else
       start_core(self, *failure);
   };
@@ -112,17 +112,17 @@ void set_up(SchedulerPtr self) {
 bool load_resume_point(SchedulerPtr self) {
   auto& st = self->state;
   try {
-    auto cp = runtime::read_checkpoint(st.spec.resume);
+    auto cp = runtime::read_checkpoint(st.spec.checkpoint.resume);
     auto spec = cp.job;
-    spec.resume = st.spec.resume;
-    if (spec.checkpoint_dir.empty()) spec.checkpoint_dir = st.spec.resume;
-    spec.min_nodes = st.spec.min_nodes;
-    spec.join_timeout_s = st.spec.join_timeout_s;
+    spec.checkpoint.resume = st.spec.checkpoint.resume;
+    if (spec.checkpoint.dir.empty()) spec.checkpoint.dir = st.spec.checkpoint.resume;
+    spec.cluster.min_nodes = st.spec.cluster.min_nodes;
+    spec.cluster.join_timeout_s = st.spec.cluster.join_timeout_s;
     st.spec = spec;
     st.resume = runtime::ResumePoint{cp.round, std::move(cp.rounds), models::fingerprint(cp.model)};
     return true;
   } catch (const std::exception& e) {
-    finish(self, "failed", std::string("cannot resume: ") + e.what());
+    finish(self, runtime::RunStatus::failed, std::string("cannot resume: ") + e.what());
     return false;
   }
 }
@@ -153,16 +153,16 @@ void begin_job(SchedulerPtr self, PendingJob job) {
   st.setup_version = 0;
   st.resume.reset();
   enter_waiting(self);
-  st.wait_deadline = st.uptime() + st.spec.join_timeout_s;
+  st.wait_deadline = st.uptime() + st.spec.cluster.join_timeout_s;
   if (auto why = st.spec.validate(); !why.empty()) {
-    finish(self, "failed", why);
+    finish(self, runtime::RunStatus::failed, why);
     return;
   }
-  if (!st.spec.resume.empty() && !load_resume_point(self)) return;
+  if (!st.spec.checkpoint.resume.empty() && !load_resume_point(self)) return;
   try {
-    runtime::make_allocator(st.spec.policy);
+    runtime::make_allocator(st.spec.cluster.policy);
   } catch (const std::exception& e) {
-    finish(self, "failed", e.what());
+    finish(self, runtime::RunStatus::failed, e.what());
     return;
   }
   try_start(self);
@@ -171,19 +171,19 @@ void begin_job(SchedulerPtr self, PendingJob job) {
 void try_start(SchedulerPtr self) {
   auto& st = self->state;
   const auto alive = st.table.alive_count();
-  if (st.config.aggregator && alive >= static_cast<std::size_t>(st.spec.min_nodes)) {
+  if (st.config.aggregator && alive >= static_cast<std::size_t>(st.spec.cluster.min_nodes)) {
     set_up(self);
   } else if (st.uptime() > st.wait_deadline) {
-    const auto waited = std::to_string(static_cast<int>(st.spec.join_timeout_s)) + " s";
-    finish(self, "failed",
+    const auto waited = std::to_string(static_cast<int>(st.spec.cluster.join_timeout_s)) + " s";
+    finish(self, runtime::RunStatus::failed,
            !st.config.aggregator
                ? "no aggregator registered within " + waited
-               : "only " + std::to_string(alive) + " of " + std::to_string(st.spec.min_nodes) +
-                     " nodes joined within " + waited);
+               : "only " + std::to_string(alive) + " of " +
+                     std::to_string(st.spec.cluster.min_nodes) + " nodes joined within " + waited);
   }
 }
 
-void finish(SchedulerPtr self, const std::string& status, const std::string& error) {
+void finish(SchedulerPtr self, runtime::RunStatus status, const std::string& error) {
   auto& st = self->state;
   if (!st.job_in_hand()) return;
   st.reply->deliver(job_report(st, status, error));

@@ -73,7 +73,8 @@ struct SchedulerState {
     return std::chrono::duration<double>(Clock::now() - job_started).count();
   }
   std::chrono::milliseconds timeout() const {
-    return std::chrono::milliseconds(static_cast<std::int64_t>(spec.task_timeout_s * 1000.0));
+    return std::chrono::milliseconds(
+        static_cast<std::int64_t>(spec.cluster.task_timeout_s * 1000.0));
   }
 
   static inline const char* name = "troupe.scheduler";
@@ -120,7 +121,7 @@ void begin_job(SchedulerPtr self, PendingJob job);
 void try_start(SchedulerPtr self);
 /// Ends the job in hand: replies with the report, successful or not, and
 /// takes the next queued job.
-void finish(SchedulerPtr self, const std::string& status, const std::string& error);
+void finish(SchedulerPtr self, runtime::RunStatus status, const std::string& error);
 
 // -- the core's steps (scheduler_steps.cpp) -----------------------------------
 

@@ -149,10 +149,10 @@ runtime::Steps carry_out(SchedulerPtr self, const Step& s) {
       announce(self, s.records.back());
       break;
     case Step::Kind::done:
-      finish(self, "ok", "");
+      finish(self, runtime::RunStatus::ok, "");
       break;
     case Step::Kind::failed:
-      finish(self, "failed", s.reason);
+      finish(self, runtime::RunStatus::failed, s.reason);
       break;
   }
   return {};

@@ -17,7 +17,7 @@ runtime::RunReport run_submit(const SubmitOptions& options) {
   auto scheduler =
       connect<scheduler_actor>(system, options.scheduler, options.common.connect_timeout_s, &why);
   if (!scheduler) {
-    report.status = "failed";
+    report.status = runtime::RunStatus::failed;
     report.error = "cannot reach the scheduler at " + options.scheduler.str() + ": " + why;
     return report;
   }
@@ -26,7 +26,7 @@ runtime::RunReport run_submit(const SubmitOptions& options) {
   const auto& secret = options.common.security.secret;
   runtime::Admission admission;
   if (!admission_for(self, *scheduler, kSubmitName, secret, &admission, &why)) {
-    report.status = "failed";
+    report.status = runtime::RunStatus::failed;
     report.error = why;
     return report;
   }
@@ -44,12 +44,12 @@ runtime::RunReport run_submit(const SubmitOptions& options) {
         running = false;
       },
       [&](caf::down_msg& dm) {
-        report.status = "failed";
+        report.status = runtime::RunStatus::failed;
         report.error = "lost the connection to the scheduler (" + describe(dm.reason, system) + ")";
         running = false;
       },
       [&](caf::error& err) {
-        report.status = "failed";
+        report.status = runtime::RunStatus::failed;
         report.error = describe(err, system);
         running = false;
       });

@@ -205,7 +205,7 @@ int node_command(int argc, char** argv) {
     if (auto why = registered_name("node-behaviour", o.behaviour, runtime::node_behaviour_names());
         !why.empty())
       return usage_error("node", why);
-  if (!o.attack.empty() && o.attack != "scale" && o.attack != "signflip" && o.attack != "random")
+  if (!o.attack.empty() && !runtime::parse_enum<runtime::Attack>(o.attack))
     return usage_error("node", "--attack must be scale, signflip or random");
   if (!(o.heartbeat_interval_s > 0))
     return usage_error("node", "--heartbeat-interval must be positive");
@@ -232,8 +232,8 @@ int submit_command(int argc, char** argv) {
   if (auto why = o.job.validate(); !why.empty()) return usage_error("submit", why);
   if (!o.common.quiet)
     std::cout << "troupe submit: job '" << o.job.name << "' to " << o.scheduler.str() << ": "
-              << o.job.rounds << " rounds, " << o.job.model << ", " << o.job.nodes << " shards"
-              << std::endl;
+              << o.job.rounds << " rounds, " << o.job.train.model << ", " << o.job.nodes
+              << " shards" << std::endl;
   ProgressPrinter progress(o.job.rounds, o.common.quiet);
   o.on_round = [&](const runtime::RoundRecord& r) { progress.round(r); };
   const auto report = actors::run_submit(o);

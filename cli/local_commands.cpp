@@ -35,7 +35,8 @@ std::optional<int> parse_local_job(const std::string& command, int argc, char** 
   if (auto why = p.job.validate(); !why.empty()) return usage_error(command, why);
   if (command == "run")
     if (auto why = check_registered_names(p.job); !why.empty()) return usage_error(command, why);
-  if (auto why = models::check_device(p.job.device); !why.empty()) return usage_error(command, why);
+  if (auto why = models::check_device(p.job.compute.device); !why.empty())
+    return usage_error(command, why);
   return std::nullopt;
 }
 
@@ -69,7 +70,7 @@ int finish_report(const runtime::RunReport& report, const ReportOutputs& outputs
       code = kExitFailed;
     }
   }
-  if (report.status != "ok") {
+  if (report.status != runtime::RunStatus::ok) {
     std::cerr << "troupe: job failed: " << report.error << '\n';
     return kExitFailed;
   }
@@ -84,8 +85,8 @@ int run_command(int argc, char** argv) {
   options.on_round = [&](const runtime::RoundRecord& r, int) { progress.round(r); };
   if (!p.quiet) {
     std::cout << "troupe run: " << p.job.nodes << " nodes, " << p.job.rounds << " rounds, "
-              << p.job.model << ", " << p.job.partition << " split, policy " << p.job.policy
-              << std::endl;
+              << p.job.train.model << ", " << p.job.data.partition << " split, policy "
+              << p.job.cluster.policy << std::endl;
   }
   const auto report = actors::run_embedded(p.job, options);
   progress.finish();

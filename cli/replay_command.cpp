@@ -29,8 +29,8 @@ int replay_command(int argc, char** argv) {
   if (log_path.empty()) return usage_error("replay", "--log FILE is required");
   try {
     const auto log = runtime::read_event_log(log_path);
-    std::cout << "replaying " << log.events.size() << " events of a " << log.job.mode << " job ("
-              << log.job.model << ", " << log.job.nodes << " nodes)" << std::endl;
+    std::cout << "replaying " << log.events.size() << " events of a " << log.job.collab.mode
+              << " job (" << log.job.train.model << ", " << log.job.nodes << " nodes)" << std::endl;
     const auto r = runtime::replay(log, data_dir);
     for (const auto& m : r.mismatches) std::cout << "  mismatch: " << m << '\n';
     std::cout << "retrained " << r.retrained << " updates; final version " << r.version

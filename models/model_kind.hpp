@@ -3,6 +3,7 @@
 /// The models troupe can train, by name.
 
 #include <optional>
+#include <ostream>
 #include <string>
 
 namespace troupe::models {
@@ -13,5 +14,9 @@ enum class ModelKind { mlp, cnn };
 const char* to_string(ModelKind kind);
 /// Parses "mlp" / "cnn"; empty when the name is unknown.
 std::optional<ModelKind> parse_model_kind(const std::string& name);
+/// Streams "mlp" or "cnn".
+inline std::ostream& operator<<(std::ostream& os, ModelKind kind) {
+  return os << to_string(kind);
+}
 
 }  // namespace troupe::models

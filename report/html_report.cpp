@@ -93,14 +93,15 @@ void summary_table(std::ostringstream& s, const std::vector<RunReport>& runs,
     const auto& r = runs[i];
     const auto& m = r.final_metrics;
     const std::string p = "run" + std::to_string(i) + "-";
-    const bool ok = r.status == "ok";
+    const bool ok = r.status == runtime::RunStatus::ok;
     s << "<tr id=\"" << p << "summary\"" << (ok ? "" : " class=\"failed\"") << ">"
       << "<td class=\"text\"><span style=\"color:" << colour_of(i) << "\">&#9632;</span> "
       << html_escape(labels[i]) << "</td>"
-      << text_cell(p + "status", r.status, ok ? "text status-ok" : "text status-failed")
+      << text_cell(p + "status", to_string(r.status), ok ? "text status-ok" : "text status-failed")
       << text_cell(p + "mode", mode_of(docs[i])) << text_cell(p + "strategy", r.strategy)
-      << text_cell(p + "policy", r.policy) << text_cell(p + "model", r.config.model) << "<td id=\""
-      << p << "nodes\">" << r.config.nodes << "</td>"
+      << text_cell(p + "policy", r.policy)
+      << text_cell(p + "model", to_string(r.config.train.model)) << "<td id=\"" << p << "nodes\">"
+      << r.config.nodes << "</td>"
       << "<td id=\"" << p << "rounds\" data-value=\"" << r.rounds.size() << "\">" << r.rounds.size()
       << "</td>" << number_cell(p + "final-accuracy", m.accuracy, 4)
       << number_cell(p + "final-precision", m.precision, 4)
@@ -261,7 +262,7 @@ void run_section(std::ostringstream& s, const RunReport& r, const std::string& l
                  std::size_t index, const json& doc) {
   const std::string p = "run" + std::to_string(index) + "-";
   s << "<h2 id=\"" << p << "section\">Run: " << html_escape(label) << "</h2>\n";
-  if (r.status != "ok")
+  if (r.status != runtime::RunStatus::ok)
     s << "<p class=\"error\">The job failed: " << html_escape(r.error) << "</p>\n";
   const auto& e = r.efficiency;
   s << "<p>" << r.nodes.size() << " nodes, " << r.tasks.size() << " tasks, makespan "

@@ -32,11 +32,11 @@ int main(int argc, char** argv) {
   job.name = "custom-actor-example";
   job.nodes = argc > arg ? std::atoi(argv[arg]) : 3;
   job.rounds = argc > arg + 1 ? std::atoi(argv[arg + 1]) : 2;
-  job.model = "mlp";
-  job.train_limit = 3000;  // small and quick; the data is Debian's dataset-fashion-mnist
-  job.test_limit = 1000;
-  job.strategy = "fedavg-decay";
-  job.policy = "round-robin";
+  job.train.model = troupe::runtime::ModelKind::mlp;
+  job.data.train_limit = 3000;  // small and quick; the data is Debian's dataset-fashion-mnist
+  job.data.test_limit = 1000;
+  job.collab.strategy = "fedavg-decay";
+  job.cluster.policy = "round-robin";
 
   auto log = std::make_shared<example::NodeLog>();
   troupe::actors::EmbeddedOptions options;
@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
   };
 
   const auto report = troupe::actors::run_embedded(job, options);
-  if (report.status != "ok") {
+  if (report.status != troupe::runtime::RunStatus::ok) {
     std::cerr << "job failed: " << report.error << '\n';
     return 1;
   }

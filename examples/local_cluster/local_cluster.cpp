@@ -13,18 +13,19 @@ int main(int argc, char** argv) {
   job.name = "local-cluster-example";
   job.nodes = argc > 1 ? std::atoi(argv[1]) : 4;
   job.rounds = argc > 2 ? std::atoi(argv[2]) : 3;
-  job.partition = "dirichlet";  // label-skewed shards, as real nodes would hold
-  job.alpha = 1.0;
-  job.train_limit = 12000;  // a fifth of the training set keeps the example quick
-  job.threads = 1;
-  job.model = "mlp";
+  job.data.partition =
+      troupe::runtime::Partition::dirichlet;  // label-skewed shards, as real nodes would hold
+  job.data.alpha = 1.0;
+  job.data.train_limit = 12000;  // a fifth of the training set keeps the example quick
+  job.compute.threads = 1;
+  job.train.model = troupe::runtime::ModelKind::mlp;
 
   troupe::actors::EmbeddedOptions options;
   options.on_round = [](const troupe::runtime::RoundRecord& r, int rounds) {
     std::cout << "round " << r.round << "/" << rounds << ": accuracy " << r.accuracy << '\n';
   };
   const auto report = troupe::actors::run_embedded(job, options);
-  if (report.status != "ok") {
+  if (report.status != troupe::runtime::RunStatus::ok) {
     std::cerr << "job failed: " << report.error << '\n';
     return 1;
   }

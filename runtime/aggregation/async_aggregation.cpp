@@ -22,35 +22,36 @@ double StalenessFunction::operator()(std::int64_t tau) const {
 }
 
 StalenessFunction StalenessFunction::parse(const std::string& kind, double a, double b) {
-  StalenessFunction s;
-  if (kind == "constant")
-    s.kind = Kind::constant;
-  else if (kind == "polynomial")
-    s.kind = Kind::polynomial;
-  else if (kind == "hinge")
-    s.kind = Kind::hinge;
-  else
+  const auto parsed = parse_enum<Staleness>(kind);
+  if (!parsed)
     throw std::invalid_argument("unknown staleness function '" + kind +
                                 "' (constant, polynomial, hinge)");
+  return make(*parsed, a, b);
+}
+
+StalenessFunction StalenessFunction::make(Kind kind, double a, double b) {
   if (!(a >= 0.0) || !(b >= 0.0))
     throw std::invalid_argument("staleness parameters must not be negative");
+  StalenessFunction s;
+  s.kind = kind;
   s.a = a;
   s.b = b;
   return s;
 }
 
 AsyncOptions AsyncOptions::from_job(const JobSpec& job) {
+  const auto& a = job.async;
   AsyncOptions o;
-  o.buffered = job.mode == "buffered";
-  o.alpha = job.async_alpha;
-  o.staleness = StalenessFunction::parse(job.staleness, job.staleness_a, job.staleness_b);
-  o.buffer_size = job.buffer_size;
-  o.server_lr = job.server_lr;
-  o.max_staleness = job.max_staleness;
+  o.buffered = job.collab.mode == Mode::buffered;
+  o.alpha = a.alpha;
+  o.staleness = StalenessFunction::make(a.staleness, a.staleness_a, a.staleness_b);
+  o.buffer_size = a.buffer_size;
+  o.server_lr = job.collab.strategy_options.server_lr;
+  o.max_staleness = a.max_staleness;
   // Bases of every update in flight: each node holds at most one task, and
   // versions advance at most once per arrival.
   const std::size_t needed =
-      static_cast<std::size_t>(job.max_staleness > 0 ? job.max_staleness : 4 * job.nodes) + 2;
+      static_cast<std::size_t>(a.max_staleness > 0 ? a.max_staleness : 4 * job.nodes) + 2;
   o.versions_kept = std::max<std::size_t>(8, needed);
   return o;
 }

@@ -27,7 +27,7 @@ namespace troupe::runtime {
 
 /// s(tau): how much an update that is tau versions old counts (Xie et al. 2019).
 struct StalenessFunction {
-  enum class Kind { constant, polynomial, hinge };
+  using Kind = Staleness;
   Kind kind = Kind::polynomial;
   double a = 0.5;  ///< polynomial: exponent; hinge: slope
   double b = 4.0;  ///< hinge: staleness tolerated without discount
@@ -37,6 +37,9 @@ struct StalenessFunction {
 
   /// Parses "constant" | "polynomial" | "hinge"; throws std::invalid_argument otherwise.
   static StalenessFunction parse(const std::string& kind, double a, double b);
+  /// The function `kind` with parameters a and b; throws std::invalid_argument
+  /// when either is negative.
+  static StalenessFunction make(Kind kind, double a, double b);
 };
 
 struct AsyncOptions {

@@ -19,8 +19,9 @@ std::vector<Task> decompose_round(const JobSpec& job, int round, const std::vect
     t.shard = shard;
     t.priority = kTrainPriority;
     const auto size = shard_sizes[static_cast<std::size_t>(shard)];
-    t.demand = job.local_steps > 0 ? static_cast<double>(job.local_steps * job.batch_size)
-                                   : static_cast<double>(size) * job.local_epochs;
+    t.demand = job.train.local_steps > 0
+                   ? static_cast<double>(job.train.local_steps * job.train.batch_size)
+                   : static_cast<double>(size) * job.train.local_epochs;
     t.seed = task_seed(job.seed, round, shard);
     tasks.push_back(std::move(t));
   }

@@ -74,16 +74,16 @@ struct Efficiency {
 };
 
 struct RunReport {
-  std::string status = "ok";  ///< ok | failed
-  std::string error;          ///< why it failed
-  std::string policy;         ///< allocation policy used
-  std::string strategy;       ///< aggregation strategy used
+  RunStatus status = RunStatus::ok;
+  std::string error;     ///< why it failed
+  std::string policy;    ///< allocation policy used
+  std::string strategy;  ///< aggregation strategy used
   JobSpec config;
   std::vector<Task> tasks;
   std::vector<RoundRecord> rounds;
   std::vector<VersionRecord> versions;  ///< every global version and its updates
-  std::string mode = "sync";            ///< sync | async | buffered
-  int resumed_from_round = 0;           ///< > 0: continued from a checkpoint after this round
+  Mode mode = Mode::sync;
+  int resumed_from_round = 0;  ///< > 0: continued from a checkpoint after this round
   models::ClassificationMetrics final_metrics;
   std::string model_fingerprint;  ///< hex fingerprint of the final global model
   std::vector<NodeRecord> nodes;

@@ -24,8 +24,8 @@ struct SetupRefused : std::runtime_error {
 /// The same job, ignoring where it checkpoints and whether it is resumed.
 bool same_job(JobSpec a, JobSpec b) {
   for (auto* j : {&a, &b}) {
-    j->checkpoint_dir.clear();
-    j->resume.clear();
+    j->checkpoint.dir.clear();
+    j->checkpoint.resume.clear();
     j->name.clear();
   }
   return job_to_json(a) == job_to_json(b);
@@ -39,17 +39,18 @@ OpenedAggregator open_sync(const JobSpec& job, const AggregatorSettings& setting
   options.max_pending_per_node = settings.limits.max_pending_per_node > 0
                                      ? settings.limits.max_pending_per_node
                                      : static_cast<std::size_t>(std::max(1, job.nodes));
-  const auto& name = settings.strategy.empty() ? job.strategy : settings.strategy;
-  auto core = std::make_unique<SyncAggregator>(make_strategy(name, strategy_options(job)),
+  const auto& name = settings.strategy.empty() ? job.collab.strategy : settings.strategy;
+  auto core = std::make_unique<SyncAggregator>(make_strategy(name, job.collab.strategy_options),
                                                std::move(initial), options);
   OpenedAggregator out;
-  if (!job.resume.empty()) {
+  if (!job.checkpoint.resume.empty()) {
     // Continue from the checkpoint: its model, version, strategy state and round.
-    auto cp = read_checkpoint(job.resume);
+    auto cp = read_checkpoint(job.checkpoint.resume);
     if (!same_job(cp.job, job))
-      throw SetupRefused("the checkpoint in " + job.resume + " is of another job");
+      throw SetupRefused("the checkpoint in " + job.checkpoint.resume + " is of another job");
     if (!cp.model.same_layout(*core->get(0)))
-      throw SetupRefused("the checkpoint's model does not fit model '" + job.model + "'");
+      throw SetupRefused("the checkpoint's model does not fit model '" +
+                         runtime::to_string(job.train.model) + "'");
     core->resume({std::move(cp.model), cp.version, cp.round, std::move(cp.strategy_state)});
     out.resumed_after = cp.round;
   }
@@ -62,10 +63,10 @@ OpenedAggregator open_async(const JobSpec& job, const AggregatorSettings& settin
   auto options = AsyncOptions::from_job(job);
   options.limits = settings.limits;
   auto core = std::make_unique<AsyncAggregator>(options, std::move(initial));
-  if (!job.event_log.empty()) {
+  if (!job.async.event_log.empty()) {
     // Every arrival goes to the log as it happens, so `troupe replay` can redo the job.
-    auto log = std::make_shared<std::ofstream>(job.event_log, std::ios::trunc);
-    if (!*log) throw SetupRefused("cannot write the event log " + job.event_log);
+    auto log = std::make_shared<std::ofstream>(job.async.event_log, std::ios::trunc);
+    if (!*log) throw SetupRefused("cannot write the event log " + job.async.event_log);
     *log << nlohmann::json{{"job", job_to_json(job)}}.dump() << '\n';
     log->flush();
     core->set_listener([log](const AsyncEvent& e) {
@@ -81,12 +82,10 @@ OpenedAggregator open_async(const JobSpec& job, const AggregatorSettings& settin
 }  // namespace
 
 OpenedAggregator open_aggregator(const JobSpec& job, const AggregatorSettings& settings) {
-  if (!models::parse_model_kind(job.model))
-    throw std::runtime_error("unknown model '" + job.model + "'");
   try {
     // The job's node behaviour says what is shared: usually the initialised model.
     auto initial = initial_global_model(job);
-    if (job.mode == "sync") return open_sync(job, settings, std::move(initial));
+    if (job.collab.mode == runtime::Mode::sync) return open_sync(job, settings, std::move(initial));
     return open_async(job, settings, std::move(initial));
   } catch (const SetupRefused&) {
     throw;
@@ -98,23 +97,24 @@ OpenedAggregator open_aggregator(const JobSpec& job, const AggregatorSettings& s
 std::string write_aggregator_checkpoint(const AggregatorCore& core, const JobSpec& job,
                                         std::int32_t round,
                                         const std::vector<RoundRecord>& rounds) {
-  if (job.mode != "sync") throw std::runtime_error("checkpoints need a sync job");
-  if (job.checkpoint_dir.empty()) throw std::runtime_error("the job has no --checkpoint-dir");
+  if (job.collab.mode != runtime::Mode::sync)
+    throw std::runtime_error("checkpoints need a sync job");
+  if (job.checkpoint.dir.empty()) throw std::runtime_error("the job has no --checkpoint-dir");
   auto snapshot = core.snapshot(round);
   Checkpoint cp;
   cp.job = job;
-  cp.mode = job.mode;
+  cp.mode = job.collab.mode;
   cp.model = std::move(snapshot.model);
   cp.version = snapshot.version;
   cp.round = snapshot.round;
   cp.strategy_state = std::move(snapshot.strategy_state);
   cp.rounds = rounds;
   try {
-    write_checkpoint(job.checkpoint_dir, cp);
+    write_checkpoint(job.checkpoint.dir, cp);
   } catch (const std::exception& e) {
     throw std::runtime_error(std::string("checkpoint failed: ") + e.what());
   }
-  return checkpoint_path(job.checkpoint_dir);
+  return checkpoint_path(job.checkpoint.dir);
 }
 
 }  // namespace troupe::runtime

@@ -32,12 +32,12 @@ struct OpenedAggregator {
 };
 
 /// The aggregator of `job`: its node behaviour's initial global model as
-/// version 0, or the checkpoint in job.resume. Throws std::runtime_error with a
+/// version 0, or the checkpoint in job.checkpoint.resume. Throws std::runtime_error with a
 /// sentence (an unknown model, a checkpoint of another job or model, an event
 /// log that cannot be written; other problems as "aggregator set-up failed: ...").
 OpenedAggregator open_aggregator(const JobSpec& job, const AggregatorSettings& settings = {});
 
-/// Writes the checkpoint of `core` after `round` into job.checkpoint_dir, with
+/// Writes the checkpoint of `core` after `round` into job.checkpoint.dir, with
 /// the scheduler's `rounds`; returns its path. Throws std::runtime_error with
 /// the reason (an asynchronous job, no --checkpoint-dir, another round, a write error).
 std::string write_aggregator_checkpoint(const AggregatorCore& core, const JobSpec& job,

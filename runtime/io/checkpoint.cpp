@@ -55,10 +55,22 @@ void serialize(Archive& ar, RoundRecord& x) {
      x.updates, x.failed, x.late, x.dropped, x.mean_staleness);
 }
 
+// The mode goes as its name, so checkpoint files keep the layout they had when
+// it was a string.
 template <class Archive>
-void serialize(Archive& ar, Checkpoint& x) {
-  ar(x.job, x.mode, x.model, x.version, x.round, x.strategy_state, x.rounds, x.applied_updates,
+void save(Archive& ar, const Checkpoint& x) {
+  ar(x.job, to_string(x.mode), x.model, x.version, x.round, x.strategy_state, x.rounds,
+     x.applied_updates, x.async_events);
+}
+
+template <class Archive>
+void load(Archive& ar, Checkpoint& x) {
+  std::string mode;
+  ar(x.job, mode, x.model, x.version, x.round, x.strategy_state, x.rounds, x.applied_updates,
      x.async_events);
+  const auto parsed = parse_enum<Mode>(mode);
+  if (!parsed) throw std::runtime_error("checkpoint: unknown mode '" + mode + "'");
+  x.mode = *parsed;
 }
 
 namespace {

@@ -31,10 +31,10 @@ inline constexpr std::uint32_t kCheckpointFormat = 1;
 /// Everything a job needs to continue after its aggregator or scheduler died.
 struct Checkpoint {
   JobSpec job;
-  std::string mode;          ///< the job's execution mode (e.g. "sync"), as the caller names it
-  models::Parameters model;  ///< the global model
-  std::int64_t version = 0;  ///< its version
-  std::int32_t round = 0;    ///< last completed round
+  Mode mode = Mode::sync;                          ///< the job's execution mode
+  models::Parameters model;                        ///< the global model
+  std::int64_t version = 0;                        ///< its version
+  std::int32_t round = 0;                          ///< last completed round
   std::vector<models::Parameters> strategy_state;  ///< e.g. server optimiser moments
   std::vector<RoundRecord> rounds;                 ///< rounds completed so far
   std::vector<std::int64_t> applied_updates;       ///< ids of updates already in `model`

@@ -9,14 +9,13 @@
 #include <utility>
 
 #include "models/parameters.hpp"
+#include "runtime/core/job_enums.hpp"
 
 namespace troupe::runtime {
 
-enum class Attack { none, scale, signflip, random };
-
 /// "" or "none" | "scale" | "signflip" | "random"; throws std::invalid_argument otherwise.
+/// (to_string is runtime/core/job_enums.hpp's.)
 Attack parse_attack(const std::string& name);
-const char* to_string(Attack attack);
 
 /// How an update records its alteration: "" for an honest node, else
 /// "name:factor" with the factor in full precision (replay needs both).

@@ -11,16 +11,16 @@ namespace troupe::runtime {
 
 RunReport train_centralized(const JobSpec& job, const RoundCallback& on_round) {
   if (auto why = job.validate(); !why.empty()) throw std::invalid_argument(why);
-  const auto kind = *models::parse_model_kind(job.model);
+  const auto kind = job.train.model;
   const auto started = std::chrono::steady_clock::now();
   auto now = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   };
 
-  DataCatalog data(job.data_dir, job.train_limit, job.test_limit);
+  DataCatalog data(job.data.data_dir, job.data.train_limit, job.data.test_limit);
   auto train = data.train();
   auto test = data.test();
-  const models::DeviceOptions device{job.device, job.threads};
+  const models::DeviceOptions device{job.compute.device, job.compute.threads};
   models::LocalTrainer trainer(kind, device);
   std::vector<std::size_t> all(train->size());
   std::iota(all.begin(), all.end(), std::size_t{0});
@@ -36,7 +36,7 @@ RunReport train_centralized(const JobSpec& job, const RoundCallback& on_round) {
   models::Parameters next;
   for (int round = 1; round <= job.rounds; ++round) {
     const double round_start = now();
-    const auto opts = train_options(job, task_seed(job.seed, round, 0));
+    const auto opts = job.train.options(task_seed(job.seed, round, 0));
     Task task;
     task.id = round;
     task.round = round;

@@ -29,24 +29,28 @@ std::shared_ptr<const models::Dataset> DataCatalog::test() {
 
 PartitionSpec partition_spec(const JobSpec& job) {
   PartitionSpec spec;
-  spec.scheme = job.partition;
-  spec.alpha = job.alpha;
+  spec.scheme = job.data.partition;
+  spec.alpha = job.data.alpha;
   spec.parts = job.nodes;
   spec.seed = job.seed;
-  spec.labels = job.labels_per_node;
+  spec.labels = job.data.labels_per_node;
   return spec;
 }
 
 models::Partition make_partition(const std::vector<std::uint8_t>& labels, int num_classes,
                                  const PartitionSpec& spec) {
   const auto parts = static_cast<std::size_t>(spec.parts);
-  if (spec.scheme == "iid") return models::partition_iid(labels.size(), parts, spec.seed);
-  if (spec.scheme == "dirichlet")
-    return models::partition_dirichlet(labels, num_classes, parts, spec.alpha, spec.seed);
-  if (spec.scheme == "labels")
-    return models::partition_labels(labels, num_classes, parts,
-                                    static_cast<std::size_t>(spec.labels), spec.seed);
-  throw std::invalid_argument("unknown partition scheme '" + spec.scheme + "'");
+  switch (spec.scheme) {
+    case Partition::iid:
+      return models::partition_iid(labels.size(), parts, spec.seed);
+    case Partition::dirichlet:
+      return models::partition_dirichlet(labels, num_classes, parts, spec.alpha, spec.seed);
+    case Partition::labels:
+      return models::partition_labels(labels, num_classes, parts,
+                                      static_cast<std::size_t>(spec.labels), spec.seed);
+  }
+  throw std::invalid_argument("unknown partition scheme " +
+                              std::to_string(static_cast<int>(spec.scheme)));
 }
 
 std::shared_ptr<const models::Partition> DataCatalog::partition(const PartitionSpec& spec) {

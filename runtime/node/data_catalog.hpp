@@ -18,7 +18,7 @@
 namespace troupe::runtime {
 
 struct PartitionSpec {
-  std::string scheme = "iid";  ///< iid | dirichlet | labels
+  Partition scheme = Partition::iid;
   double alpha = 0.5;
   int parts = 1;
   std::uint64_t seed = 0;
@@ -34,7 +34,7 @@ struct PartitionSpec {
 PartitionSpec partition_spec(const JobSpec& job);
 
 /// Splits examples with these `labels` into `spec.parts` shards by `spec`'s
-/// scheme. Throws std::invalid_argument for an unknown scheme.
+/// scheme.
 models::Partition make_partition(const std::vector<std::uint8_t>& labels, int num_classes,
                                  const PartitionSpec& spec);
 

@@ -13,20 +13,20 @@ constexpr std::uint64_t kStudentSeedSalt = 0x57d0e7a1c3b2f945ULL;
 }  // namespace
 
 models::Parameters DistillNodeBehaviour::initial_global(const JobSpec& job) const {
-  if (job.public_examples < 1) throw std::invalid_argument("--public-examples must be at least 1");
-  return empty_soft_labels(job.public_examples, classes_);
+  if (job.distill.public_examples < 1)
+    throw std::invalid_argument("--public-examples must be at least 1");
+  return empty_soft_labels(job.distill.public_examples, classes_);
 }
 
 NodeData DistillNodeBehaviour::setup(const NodeSetup& setup) {
-  const auto kind = models::parse_model_kind(setup.job.model);
-  if (!kind) throw std::invalid_argument("unknown model '" + setup.job.model + "'");
+  const auto kind = setup.job.train.model;
   if (!setup.data) throw std::invalid_argument("no data catalog");
   kind_.reset();
   data_ = setup.data;
   train_set_ = data_->train();
   classes_ = train_set_->num_classes;
-  split_ = split_public(*train_set_, setup.job.public_examples, partition_spec(setup.job));
-  trainer_.emplace(*kind, setup.device, *train_set_, split_.public_indices);
+  split_ = split_public(*train_set_, setup.job.distill.public_examples, partition_spec(setup.job));
+  trainer_.emplace(kind, setup.device, *train_set_, split_.public_indices);
   evaluator_.reset();
   local_.clear();
   job_ = setup.job;
@@ -40,7 +40,7 @@ NodeData DistillNodeBehaviour::setup(const NodeSetup& setup) {
 }
 
 std::vector<float> DistillNodeBehaviour::targets_of(const models::Parameters& global) const {
-  return normalised_soft_labels(global, job_.public_examples, classes_);
+  return normalised_soft_labels(global, job_.distill.public_examples, classes_);
 }
 
 models::TrainResult DistillNodeBehaviour::train(const models::Parameters& global,
@@ -52,19 +52,20 @@ models::TrainResult DistillNodeBehaviour::train(const models::Parameters& global
     it = local_.emplace(task.shard, models::initial_parameters(*kind_, job_.seed)).first;
   trainer_->set_private(*train_set_, split_.private_shards.at(static_cast<std::size_t>(task.shard)),
                         task.shard);
-  const models::DistillOptions distill{job_.distill_weight, job_.distill_temperature};
+  const models::DistillOptions distill{job_.distill.weight, job_.distill.temperature};
   auto result = trainer_->train(it->second, targets.empty() ? nullptr : targets.data(),
                                 task.options, distill);
-  if (!is_soft_labels(update, job_.public_examples, classes_))
-    update = empty_soft_labels(job_.public_examples, classes_);
-  trainer_->predict(it->second, job_.distill_temperature, update.float_data());
+  if (!is_soft_labels(update, job_.distill.public_examples, classes_))
+    update = empty_soft_labels(job_.distill.public_examples, classes_);
+  trainer_->predict(it->second, job_.distill.temperature, update.float_data());
   return result;
 }
 
 models::ClassificationMetrics DistillNodeBehaviour::evaluate(const models::Parameters& global) {
   if (!kind_) throw std::logic_error("evaluation before set-up");
   const auto targets = targets_of(global);
-  if (job_.distill_eval == "student" || local_.empty()) return evaluate_student(targets);
+  if (job_.distill.eval == runtime::DistillEval::student || local_.empty())
+    return evaluate_student(targets);
   if (!evaluator_) evaluator_.emplace(*kind_, device_, *data_->test());
   // One confusion matrix over all local models: accuracy is their mean accuracy.
   std::vector<std::int64_t> confusion;
@@ -84,8 +85,8 @@ models::ClassificationMetrics DistillNodeBehaviour::evaluate_student(
     const std::vector<float>& targets) {
   auto student = models::initial_parameters(*kind_, job_.seed);
   if (!targets.empty())
-    trainer_->distill(student, targets.data(), train_options(job_, job_.seed ^ kStudentSeedSalt),
-                      job_.distill_temperature, kStudentEpochs);
+    trainer_->distill(student, targets.data(), job_.train.options(job_.seed ^ kStudentSeedSalt),
+                      job_.distill.temperature, kStudentEpochs);
   if (!evaluator_) evaluator_.emplace(*kind_, device_, *data_->test());
   return evaluator_->evaluate(student);
 }

@@ -44,7 +44,7 @@ class DistillNodeBehaviour final : public NodeBehaviour {
   models::TrainResult train(const models::Parameters& global, const LocalTask& task,
                             models::Parameters& update) override;
   models::ClassificationMetrics evaluate(const models::Parameters& global) override;
-  /// All-zero soft labels of job.public_examples x 10 (no predictions yet).
+  /// All-zero soft labels of job.distill.public_examples x 10 (no predictions yet).
   models::Parameters initial_global(const JobSpec& job) const override;
 
   /// The split of the current job (after setup).

@@ -5,14 +5,13 @@
 namespace troupe::runtime {
 
 NodeData LibTorchNodeBehaviour::setup(const NodeSetup& setup) {
-  const auto kind = models::parse_model_kind(setup.job.model);
-  if (!kind) throw std::invalid_argument("unknown model '" + setup.job.model + "'");
+  const auto kind = setup.job.train.model;
   if (!setup.data) throw std::invalid_argument("no data catalog");
   data_ = setup.data;
   partition_ = data_->partition(partition_spec(setup.job));
   train_set_ = data_->train();
   // A new trainer per job (the model may differ); the evaluator follows lazily.
-  trainer_.emplace(*kind, setup.device);
+  trainer_.emplace(kind, setup.device);
   evaluator_.reset();
   kind_ = kind;
   device_ = setup.device;

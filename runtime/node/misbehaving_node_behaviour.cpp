@@ -8,11 +8,11 @@ namespace troupe::runtime {
 
 Misbehaviour Misbehaviour::of_embedded_node(const JobSpec& job, int i) {
   Misbehaviour how;
-  if (i <= job.malicious) {
-    how.attack = job.attack;
-    how.attack_scale = job.attack_scale;
+  if (i <= job.experiment.malicious) {
+    how.attack = to_string(job.experiment.attack);
+    how.attack_scale = job.experiment.attack_scale;
   }
-  if (i > job.nodes - job.slow_nodes) how.slow_factor = job.slow_factor;
+  if (i > job.nodes - job.experiment.slow_nodes) how.slow_factor = job.experiment.slow_factor;
   return how;
 }
 
@@ -28,7 +28,7 @@ NodeData MisbehavingNodeBehaviour::setup(const NodeSetup& setup) {
   attack_ = parse_attack(how_.attack);  // a bad name fails the set-up
   node_ = setup.node;
   job_seed_ = setup.job.seed;
-  dropout_ = how_.dropout >= 0.0 ? how_.dropout : setup.job.dropout;
+  dropout_ = how_.dropout >= 0.0 ? how_.dropout : setup.job.experiment.dropout;
   return inner_->setup(setup);
 }
 

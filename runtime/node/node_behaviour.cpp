@@ -22,9 +22,8 @@ Registry<NodeBehaviour>& behaviours() {
 
 /// The job's model, initialised from the job's seed.
 models::Parameters initialised_model(const JobSpec& job) {
-  const auto kind = models::parse_model_kind(job.model);
-  if (!kind) throw std::invalid_argument("unknown model '" + job.model + "'");
-  return models::initial_parameters(*kind, job.seed);
+  const auto kind = job.train.model;
+  return models::initial_parameters(kind, job.seed);
 }
 
 }  // namespace
@@ -46,8 +45,8 @@ std::unique_ptr<NodeBehaviour> make_node_behaviour(const std::string& name) {
 }
 
 models::Parameters initial_global_model(const JobSpec& job) {
-  if (!behaviours().contains(job.node_behaviour)) return initialised_model(job);
-  return behaviours().make(job.node_behaviour)->initial_global(job);
+  if (!behaviours().contains(job.cluster.node_behaviour)) return initialised_model(job);
+  return behaviours().make(job.cluster.node_behaviour)->initial_global(job);
 }
 
 }  // namespace troupe::runtime

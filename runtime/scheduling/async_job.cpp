@@ -75,7 +75,7 @@ std::vector<std::int64_t> AsyncJob::fill(Seconds now, std::int64_t version) {
     t.shard = shard;
     t.priority = 1.0;
     t.demand = static_cast<double>(shard_sizes_[static_cast<std::size_t>(shard)]) *
-               std::max(1, job_.local_epochs);
+               std::max(1, job_.train.local_epochs);
     t.seed = task_seed(job_.seed, static_cast<int>(t.id), shard);
     t.base_version = version;
     const auto id = t.id;
@@ -238,13 +238,12 @@ void AsyncJob::eval_done(std::int64_t id, Seconds now, const models::Classificat
   round_samples_ = 0;
 }
 
-RunReport AsyncJob::report(Seconds wall, const std::string& status,
-                           const std::string& error) const {
+RunReport AsyncJob::report(Seconds wall, RunStatus status, const std::string& error) const {
   RunReport r;
   r.status = status;
   r.error = error;
   r.policy = "async";
-  r.mode = job_.mode;
+  r.mode = job_.collab.mode;
   r.config = job_;
   r.tasks = tracker_.tasks();
   r.rounds = rounds_;

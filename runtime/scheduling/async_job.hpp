@@ -77,7 +77,7 @@ class AsyncJob {
   const TaskTracker& tracker() const { return tracker_; }
   const std::vector<RoundRecord>& rounds() const { return rounds_; }
 
-  RunReport report(Seconds wall, const std::string& status, const std::string& error) const;
+  RunReport report(Seconds wall, RunStatus status, const std::string& error) const;
 
  private:
   bool usable(const std::string& node) const;

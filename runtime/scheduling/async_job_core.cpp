@@ -13,8 +13,7 @@ AsyncJobCore::AsyncJobCore(JobCoreInputs inputs)
                                     inputs.test_size, view_().nodes);
 }
 
-RunReport AsyncJobCore::report(Seconds wall, const std::string& status,
-                               const std::string& error) const {
+RunReport AsyncJobCore::report(Seconds wall, RunStatus status, const std::string& error) const {
   return job_->report(wall, status, error);
 }
 

@@ -25,8 +25,7 @@ class AsyncJobCore final : public JobCore {
   const std::vector<RoundRecord>& rounds() const override { return job_->rounds(); }
   std::int64_t version() const override { return version_; }
   std::uint64_t fingerprint() const override { return fingerprint_; }
-  RunReport report(Seconds wall, const std::string& status,
-                   const std::string& error) const override;
+  RunReport report(Seconds wall, RunStatus status, const std::string& error) const override;
 
  private:
   Steps on_start(Seconds now) override { return pump(now); }

@@ -37,7 +37,8 @@ EventLog read_event_log(const std::string& path) {
     }
   }
   if (!have_job) throw std::runtime_error(path + ": empty event log");
-  if (log.job.mode == "sync") throw std::runtime_error(path + ": the job is not asynchronous");
+  if (log.job.collab.mode == runtime::Mode::sync)
+    throw std::runtime_error(path + ": the job is not asynchronous");
   for (std::size_t i = 0; i < log.events.size(); ++i)
     if (log.events[i].seq != static_cast<std::int64_t>(i) + 1)
       throw std::runtime_error(path + ": event " + std::to_string(i + 1) +
@@ -47,13 +48,14 @@ EventLog read_event_log(const std::string& path) {
 
 ReplayResult replay(const EventLog& log, const std::string& data_dir) {
   const auto& job = log.job;
-  const auto kind = models::parse_model_kind(job.model);
-  if (!kind) throw std::runtime_error("unknown model '" + job.model + "' in the event log");
-  DataCatalog catalog(data_dir.empty() ? job.data_dir : data_dir, job.train_limit, job.test_limit);
+  const auto kind = job.train.model;
+  DataCatalog catalog(data_dir.empty() ? job.data.data_dir : data_dir, job.data.train_limit,
+                      job.data.test_limit);
   const auto train = catalog.train();
   const auto partition = catalog.partition(partition_spec(job));
-  models::LocalTrainer trainer(*kind, models::DeviceOptions{job.device, job.threads});
-  AsyncAggregator agg(AsyncOptions::from_job(job), models::initial_parameters(*kind, job.seed));
+  models::LocalTrainer trainer(kind,
+                               models::DeviceOptions{job.compute.device, job.compute.threads});
+  AsyncAggregator agg(AsyncOptions::from_job(job), models::initial_parameters(kind, job.seed));
 
   ReplayResult out;
   out.logged_fingerprint = models::fingerprint(agg.current());
@@ -71,9 +73,10 @@ ReplayResult replay(const EventLog& log, const std::string& data_dir) {
       if (e.accepted && base && info.shard >= 0 &&
           static_cast<std::size_t>(info.shard) < partition->size()) {
         trainer.set_data(*train, (*partition)[static_cast<std::size_t>(info.shard)], info.shard);
-        trainer.train(*base, train_options(job, info.seed), update);
+        trainer.train(*base, job.train.options(info.seed), update);
         if (!info.attack.empty()) {
-          const auto [attack, factor] = parse_attack_label(info.attack, job.attack_scale);
+          const auto [attack, factor] =
+              parse_attack_label(info.attack, job.experiment.attack_scale);
           apply_attack(attack, factor, *base, update, info.seed);
         }
         u.params = std::move(update);

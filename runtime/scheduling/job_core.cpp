@@ -27,10 +27,13 @@ Steps JobCore::seal(Steps steps) {
 
 // The only place that reads the job's mode: every other part asks the core.
 std::unique_ptr<JobCore> make_job_core(JobCoreInputs inputs) {
-  if (inputs.spec.mode == "sync") return std::make_unique<SyncJobCore>(std::move(inputs));
-  if (inputs.spec.mode == "async" || inputs.spec.mode == "buffered")
+  if (inputs.spec.collab.mode == runtime::Mode::sync)
+    return std::make_unique<SyncJobCore>(std::move(inputs));
+  if (inputs.spec.collab.mode == runtime::Mode::async ||
+      inputs.spec.collab.mode == runtime::Mode::buffered)
     return std::make_unique<AsyncJobCore>(std::move(inputs));
-  throw std::invalid_argument("unknown job mode '" + inputs.spec.mode + "'");
+  throw std::invalid_argument("unknown job mode '" + runtime::to_string(inputs.spec.collab.mode) +
+                              "'");
 }
 
 const std::vector<std::string>& job_core_modes() {
@@ -39,9 +42,9 @@ const std::vector<std::string>& job_core_modes() {
 }
 
 std::string collaboration_label(const JobSpec& spec) {
-  if (spec.mode == "async") return "fedasync";
-  if (spec.mode == "buffered") return "fedbuff";
-  return spec.strategy;
+  if (spec.collab.mode == runtime::Mode::async) return "fedasync";
+  if (spec.collab.mode == runtime::Mode::buffered) return "fedbuff";
+  return spec.collab.strategy;
 }
 
 }  // namespace troupe::runtime

@@ -136,8 +136,7 @@ class JobCore {
   virtual std::int64_t version() const = 0;
   virtual std::uint64_t fingerprint() const = 0;
   /// The report so far; `status`/`error` describe how the job ended.
-  virtual RunReport report(Seconds wall, const std::string& status,
-                           const std::string& error) const = 0;
+  virtual RunReport report(Seconds wall, RunStatus status, const std::string& error) const = 0;
 
  private:
   virtual Steps on_start(Seconds now) = 0;

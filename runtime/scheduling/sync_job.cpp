@@ -64,9 +64,10 @@ std::vector<std::int64_t> SyncJob::start_next_round(Seconds now) {
   // Client selection: --clients-per-round K updates are needed; K x (1 +
   // over-selection) shards are started, a seeded sample per round.
   round_target_ = static_cast<int>(shards.size());
-  if (job_.clients_per_round > 0 && job_.clients_per_round < static_cast<int>(shards.size())) {
+  if (job_.sync.clients_per_round > 0 &&
+      job_.sync.clients_per_round < static_cast<int>(shards.size())) {
     const auto want = static_cast<std::size_t>(
-        std::ceil(job_.clients_per_round * (1.0 + job_.over_selection) - 1e-9));
+        std::ceil(job_.sync.clients_per_round * (1.0 + job_.sync.over_selection) - 1e-9));
     const auto selected = std::min(shards.size(), std::max<std::size_t>(1, want));
     std::mt19937_64 rng(task_seed(job_.seed, round_, -1));
     for (std::size_t i = 0; i + 1 < shards.size(); ++i) {
@@ -75,7 +76,7 @@ std::vector<std::int64_t> SyncJob::start_next_round(Seconds now) {
     }
     shards.resize(selected);
     std::sort(shards.begin(), shards.end());
-    round_target_ = job_.clients_per_round;
+    round_target_ = job_.sync.clients_per_round;
   }
   auto tasks = decompose_round(job_, round_, shards, shard_sizes_, test_size_, next_id_);
 
@@ -267,8 +268,8 @@ bool SyncJob::round_closable(Seconds now) const {
   if (training_complete()) return true;
   const int updates = updates_in_round();
   if (updates >= round_target_) return true;
-  return job_.round_deadline_s > 0.0 && round_age(now) >= job_.round_deadline_s &&
-         updates >= job_.min_updates;
+  return job_.sync.round_deadline_s > 0.0 && round_age(now) >= job_.sync.round_deadline_s &&
+         updates >= job_.sync.min_updates;
 }
 
 std::vector<std::int64_t> SyncJob::close_training(Seconds now, const std::string& why) {
@@ -361,7 +362,7 @@ void SyncJob::eval_done(std::int64_t id, Seconds now, const models::Classificati
   round_done_ = true;
 }
 
-RunReport SyncJob::report(Seconds wall, const std::string& status, const std::string& error) const {
+RunReport SyncJob::report(Seconds wall, RunStatus status, const std::string& error) const {
   RunReport r;
   r.status = status;
   r.error = error;
@@ -370,7 +371,7 @@ RunReport SyncJob::report(Seconds wall, const std::string& status, const std::st
   r.tasks = tracker_.tasks();
   r.rounds = rounds_;
   r.versions = versions_of(r.tasks);
-  r.mode = job_.mode;
+  r.mode = job_.collab.mode;
   r.final_metrics = last_metrics_;
   r.wall_s = wall;
   std::vector<std::string> ids;

@@ -121,7 +121,7 @@ class SyncJob {
   const std::vector<RoundRecord>& rounds() const { return rounds_; }
 
   /// The report so far; `status`/`error` describe how the job ended.
-  RunReport report(Seconds wall, const std::string& status, const std::string& error) const;
+  RunReport report(Seconds wall, RunStatus status, const std::string& error) const;
 
  private:
   JobSpec job_;

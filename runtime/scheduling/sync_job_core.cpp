@@ -11,11 +11,11 @@ SyncJobCore::SyncJobCore(JobCoreInputs inputs)
       version_(inputs.version),
       fingerprint_(resume_ ? resume_->fingerprint : 0) {
   job_ = std::make_unique<SyncJob>(std::move(inputs.spec), std::move(inputs.shard_sizes),
-                                   inputs.test_size, make_allocator(spec_.policy), view_().nodes);
+                                   inputs.test_size, make_allocator(spec_.cluster.policy),
+                                   view_().nodes);
 }
 
-RunReport SyncJobCore::report(Seconds wall, const std::string& status,
-                              const std::string& error) const {
+RunReport SyncJobCore::report(Seconds wall, RunStatus status, const std::string& error) const {
   return job_->report(wall, status, error);
 }
 
@@ -84,7 +84,7 @@ Steps SyncJobCore::on_evaluated(std::int64_t id, Seconds now,
   Steps out{Step::announce(job_->rounds().back())};
   const int round = job_->round();
   const bool due =
-      !spec_.checkpoint_dir.empty() && (round % spec_.checkpoint_every == 0 || job_->finished());
+      !spec_.checkpoint.dir.empty() && (round % spec_.checkpoint.every == 0 || job_->finished());
   if (due) {
     // The aggregator holds the model; the next round starts once it is on disk.
     out.push_back(Step::checkpoint(round, job_->rounds()));

@@ -34,7 +34,7 @@ struct AggregatorValidation : ::testing::Test {
     ac.limits.max_pending_per_node = 2;
     agg = actors::spawn_aggregator(sys, ac);
     runtime::JobSpec job;
-    job.model = "mlp";
+    job.train.model = runtime::ModelKind::mlp;
     std::int64_t version = -1;
     self->request(agg, std::chrono::seconds(30), actors::setup_atom::value, job)
         .receive([&](std::int64_t v) { version = v; },

@@ -12,11 +12,11 @@ runtime::JobSpec small_job() {
   runtime::JobSpec job;
   job.nodes = 3;
   job.rounds = 2;
-  job.train_limit = 3000;
-  job.test_limit = 2000;
-  job.threads = 1;
-  job.model = "mlp";
-  job.data_dir = test::fashion_mnist_dir();
+  job.data.train_limit = 3000;
+  job.data.test_limit = 2000;
+  job.compute.threads = 1;
+  job.train.model = runtime::ModelKind::mlp;
+  job.data.data_dir = test::fashion_mnist_dir();
   return job;
 }
 
@@ -24,7 +24,7 @@ runtime::JobSpec small_job() {
 
 TEST(EmbeddedCluster, ThreeNodesTrainTwoRoundsAndBeatChanceByAWideMargin) {
   const auto report = actors::run_embedded(small_job());
-  ASSERT_EQ(report.status, "ok") << report.error;
+  ASSERT_EQ(report.status, runtime::RunStatus::ok) << report.error;
   ASSERT_EQ(report.rounds.size(), 2u);
   EXPECT_GT(report.final_metrics.accuracy, 0.6);  // chance is 0.1
   EXPECT_EQ(report.rounds[1].updates, 3);
@@ -45,31 +45,31 @@ TEST(EmbeddedCluster, SameSeedGivesTheSameModelQuality) {
   job.rounds = 1;
   const auto a = actors::run_embedded(job);
   const auto b = actors::run_embedded(job);
-  ASSERT_EQ(a.status, "ok") << a.error;
+  ASSERT_EQ(a.status, runtime::RunStatus::ok) << a.error;
   EXPECT_EQ(a.final_metrics.confusion, b.final_metrics.confusion);
   EXPECT_EQ(a.final_metrics.loss, b.final_metrics.loss);
 }
 
 TEST(EmbeddedCluster, MissingDataFailsTheJobWithTheDebianPackageName) {
   auto job = small_job();
-  job.data_dir = "/nonexistent/troupe";
+  job.data.data_dir = "/nonexistent/troupe";
   const auto report = actors::run_embedded(job);
-  EXPECT_EQ(report.status, "failed");
+  EXPECT_EQ(report.status, runtime::RunStatus::failed);
   EXPECT_NE(report.error.find("dataset-fashion-mnist"), std::string::npos) << report.error;
 }
 
 TEST(EmbeddedCluster, AnInvalidJobIsRefusedBeforeAnythingStarts) {
   auto job = small_job();
-  job.model = "resnet";
+  job.train.lr = -1.0;  // an unknown model name no longer fits in a JobSpec
   const auto report = actors::run_embedded(job);
-  EXPECT_EQ(report.status, "failed");
-  EXPECT_NE(report.error.find("--model"), std::string::npos);
+  EXPECT_EQ(report.status, runtime::RunStatus::failed);
+  EXPECT_NE(report.error.find("--lr"), std::string::npos);
 }
 
 TEST(EmbeddedCluster, AnUnknownPolicyIsRefused) {
   auto job = small_job();
-  job.policy = "nope";
+  job.cluster.policy = "nope";
   const auto report = actors::run_embedded(job);
-  EXPECT_EQ(report.status, "failed");
+  EXPECT_EQ(report.status, runtime::RunStatus::failed);
   EXPECT_NE(report.error.find("nope"), std::string::npos);
 }

@@ -24,15 +24,15 @@ runtime::JobSpec small_job() {
   runtime::JobSpec job;
   job.nodes = 3;
   job.rounds = 3;
-  job.train_limit = 3000;
-  job.test_limit = 1000;
-  job.model = "mlp";
-  job.data_dir = test::fashion_mnist_dir();
+  job.data.train_limit = 3000;
+  job.data.test_limit = 1000;
+  job.train.model = runtime::ModelKind::mlp;
+  job.data.data_dir = test::fashion_mnist_dir();
   return job;
 }
 
 void expect_replay_identical(const runtime::RunReport& report, const std::string& log) {
-  ASSERT_EQ(report.status, "ok") << report.error;
+  ASSERT_EQ(report.status, runtime::RunStatus::ok) << report.error;
   const auto r = runtime::replay(runtime::read_event_log(log));
   EXPECT_TRUE(r.mismatches.empty()) << r.mismatches.front();
   char hex[17];
@@ -46,16 +46,16 @@ void expect_replay_identical(const runtime::RunReport& report, const std::string
 TEST(AsyncMode, FedAsyncWithAStragglerAndDropOutsReplaysBitForBit) {
   test::TempDir dir;
   auto job = small_job();
-  job.mode = "async";
-  job.slow_nodes = 1;
-  job.slow_factor = 3;
-  job.dropout = 0.2;
-  job.event_log = dir.file("events.jsonl");
+  job.collab.mode = runtime::Mode::async;
+  job.experiment.slow_nodes = 1;
+  job.experiment.slow_factor = 3;
+  job.experiment.dropout = 0.2;
+  job.async.event_log = dir.file("events.jsonl");
   const auto report = actors::run_embedded(job);
-  ASSERT_EQ(report.status, "ok") << report.error;
+  ASSERT_EQ(report.status, runtime::RunStatus::ok) << report.error;
   ASSERT_EQ(report.rounds.size(), 3u);
   EXPECT_GT(report.final_metrics.accuracy, 0.5);
-  EXPECT_EQ(report.mode, "async");
+  EXPECT_EQ(report.mode, runtime::Mode::async);
   EXPECT_EQ(report.strategy, "fedasync");
   // Every accepted update went into a version of its own, trained from an older one.
   int accepted = 0;
@@ -67,20 +67,20 @@ TEST(AsyncMode, FedAsyncWithAStragglerAndDropOutsReplaysBitForBit) {
   }
   EXPECT_GE(accepted, job.rounds * job.nodes);
   EXPECT_EQ(static_cast<int>(report.versions.size()), accepted);
-  expect_replay_identical(report, job.event_log);
+  expect_replay_identical(report, job.async.event_log);
 }
 
 TEST(AsyncMode, FedBuffWithAnAttackerReplaysBitForBit) {
   test::TempDir dir;
   auto job = small_job();
-  job.mode = "buffered";
-  job.buffer_size = 2;
-  job.malicious = 1;
-  job.attack = "random";
-  job.attack_scale = 2;
-  job.event_log = dir.file("events.jsonl");
+  job.collab.mode = runtime::Mode::buffered;
+  job.async.buffer_size = 2;
+  job.experiment.malicious = 1;
+  job.experiment.attack = runtime::Attack::random;
+  job.experiment.attack_scale = 2;
+  job.async.event_log = dir.file("events.jsonl");
   const auto report = actors::run_embedded(job);
-  expect_replay_identical(report, job.event_log);
+  expect_replay_identical(report, job.async.event_log);
   for (const auto& v : report.versions) EXPECT_LE(v.tasks.size(), 2u);
 }
 
@@ -99,7 +99,7 @@ actors::node_actor::behavior_type silent_node(
     actors::node_actor::stateful_pointer<SilentState> self, std::string /*name*/) {
   return {
       [](actors::setup_atom, const runtime::JobSpec& job) -> caf::result<actors::DataSummary> {
-        runtime::DataCatalog data(job.data_dir, job.train_limit, job.test_limit);
+        runtime::DataCatalog data(job.data.data_dir, job.data.train_limit, job.data.test_limit);
         actors::DataSummary s;
         for (const auto& part : *data.partition(runtime::partition_spec(job)))
           s.shard_sizes.push_back(static_cast<std::int64_t>(part.size()));
@@ -126,15 +126,16 @@ TEST(SyncMode, ARoundWithANodeThatNeverAnswersClosesAtItsDeadline) {
   caf::actor_system system{cfg};
   auto job = small_job();
   job.rounds = 2;
-  job.round_deadline_s = 1.5;
-  job.min_updates = 1;
+  job.sync.round_deadline_s = 1.5;
+  job.sync.min_updates = 1;
   auto aggregator = actors::spawn_aggregator(system);
   actors::SchedulerConfig sc;
   sc.aggregator = aggregator;
   sc.heartbeat_timeout_s = 0.0;
   sc.tick_interval_s = 0.1;
   auto scheduler = actors::spawn_scheduler(system, sc);
-  auto data = std::make_shared<runtime::DataCatalog>(job.data_dir, job.train_limit, job.test_limit);
+  auto data = std::make_shared<runtime::DataCatalog>(job.data.data_dir, job.data.train_limit,
+                                                     job.data.test_limit);
   auto gate = std::make_shared<runtime::ComputeGate>(2);
   std::vector<caf::actor> nodes;
   caf::scoped_actor self{system};
@@ -156,13 +157,13 @@ TEST(SyncMode, ARoundWithANodeThatNeverAnswersClosesAtItsDeadline) {
                 runtime::Admission{})
       .receive([&](runtime::RunReport& r) { report = std::move(r); },
                [](caf::error& e) { FAIL() << to_string(e); });
-  ASSERT_EQ(report.status, "ok") << report.error;
+  ASSERT_EQ(report.status, runtime::RunStatus::ok) << report.error;
   ASSERT_EQ(report.rounds.size(), 2u);
   for (const auto& r : report.rounds) {
     EXPECT_EQ(r.updates, 2);
     EXPECT_EQ(r.failed, 0);
-    EXPECT_GE(r.seconds, job.round_deadline_s);
-    EXPECT_LT(r.seconds, job.round_deadline_s + 5.0);
+    EXPECT_GE(r.seconds, job.sync.round_deadline_s);
+    EXPECT_LT(r.seconds, job.sync.round_deadline_s + 5.0);
   }
   int cancelled = 0;
   for (const auto& t : report.tasks)
@@ -180,12 +181,12 @@ TEST(SyncMode, ARoundWithANodeThatNeverAnswersClosesAtItsDeadline) {
 TEST(SyncMode, OverSelectionLeavesTheStragglersUpdateLateAndCounted) {
   auto job = small_job();
   job.rounds = 6;
-  job.clients_per_round = 2;
-  job.over_selection = 0.5;  // 3 tasks, 2 needed
-  job.slow_nodes = 1;
-  job.slow_factor = 4;  // its update arrives one or two rounds later
+  job.sync.clients_per_round = 2;
+  job.sync.over_selection = 0.5;  // 3 tasks, 2 needed
+  job.experiment.slow_nodes = 1;
+  job.experiment.slow_factor = 4;  // its update arrives one or two rounds later
   const auto report = actors::run_embedded(job);
-  ASSERT_EQ(report.status, "ok") << report.error;
+  ASSERT_EQ(report.status, runtime::RunStatus::ok) << report.error;
   int late = 0;
   for (const auto& r : report.rounds) {
     EXPECT_GE(r.updates, 2);

@@ -21,13 +21,13 @@ runtime::JobSpec tiny_distillation_job() {
   job.name = "distill-e2e";
   job.nodes = 3;
   job.rounds = 2;
-  job.model = "mlp";
-  job.train_limit = 3000;
-  job.test_limit = 1000;
-  job.public_examples = 500;
-  job.node_behaviour = "distill";
-  job.data_dir = test::fashion_mnist_dir();
-  job.task_timeout_s = 120;
+  job.train.model = runtime::ModelKind::mlp;
+  job.data.train_limit = 3000;
+  job.data.test_limit = 1000;
+  job.distill.public_examples = 500;
+  job.cluster.node_behaviour = "distill";
+  job.data.data_dir = test::fashion_mnist_dir();
+  job.cluster.task_timeout_s = 120;
   return job;
 }
 
@@ -44,14 +44,14 @@ actors::ModelUpdate first_update(const runtime::JobSpec& job) {
   runtime::NodeSetup setup;
   setup.node = "n1";
   setup.job = job;
-  setup.data =
-      std::make_shared<runtime::DataCatalog>(job.data_dir, job.train_limit, job.test_limit);
-  auto behaviour = runtime::make_node_behaviour(job.node_behaviour);
+  setup.data = std::make_shared<runtime::DataCatalog>(job.data.data_dir, job.data.train_limit,
+                                                      job.data.test_limit);
+  auto behaviour = runtime::make_node_behaviour(job.cluster.node_behaviour);
   behaviour->setup(setup);
   runtime::LocalTask task;
   task.round = 1;
   task.shard = 0;
-  task.options = runtime::train_options(job, runtime::task_seed(job.seed, 1, 0));
+  task.options = job.train.options(runtime::task_seed(job.seed, 1, 0));
   actors::ModelUpdate update;
   update.task_id = 1;
   update.round = 1;
@@ -71,7 +71,7 @@ TEST(FederatedDistillation, AnEmbeddedJobSharesSoftLabelsAndBeatsChance) {
   // When the job runs two rounds
   const auto report = actors::run_embedded(job);
   // Then every round combined three updates and the distilled models beat chance (0.1) clearly
-  ASSERT_EQ(report.status, "ok") << report.error;
+  ASSERT_EQ(report.status, runtime::RunStatus::ok) << report.error;
   ASSERT_EQ(report.rounds.size(), 2u);
   for (const auto& round : report.rounds) {
     EXPECT_EQ(round.updates, 3);
@@ -83,7 +83,7 @@ TEST(FederatedDistillation, AnEmbeddedJobSharesSoftLabelsAndBeatsChance) {
 TEST(FederatedDistillation, ANodeSendsPublicExamplesTimesTenFloatsPlusAHeader) {
   auto job = tiny_distillation_job();
   const auto distilled = first_update(job);
-  job.node_behaviour = "libtorch";
+  job.cluster.node_behaviour = "libtorch";
   const auto weights = first_update(job);
   // The distill update is the soft-label table: 500 x 10 float32
   ASSERT_TRUE(runtime::is_soft_labels(distilled.params, 500, 10));

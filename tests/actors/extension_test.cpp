@@ -68,11 +68,11 @@ runtime::JobSpec plus_half_job() {
   runtime::JobSpec job;
   job.nodes = 3;
   job.rounds = 2;
-  job.model = "mlp";
-  job.threads = 1;
-  job.data_dir = test::fashion_mnist_dir();
-  job.node_behaviour = "test-plus-half";
-  job.task_timeout_s = 60;
+  job.train.model = runtime::ModelKind::mlp;
+  job.compute.threads = 1;
+  job.data.data_dir = test::fashion_mnist_dir();
+  job.cluster.node_behaviour = "test-plus-half";
+  job.cluster.task_timeout_s = 60;
   return job;
 }
 
@@ -112,7 +112,7 @@ actors::node_actor::behavior_type counting_node(
 
 TEST(NodeBehaviourInCluster, TheJobsBehaviourComputesEveryTask) {
   const auto report = actors::run_embedded(plus_half_job());
-  ASSERT_EQ(report.status, "ok") << report.error;
+  ASSERT_EQ(report.status, runtime::RunStatus::ok) << report.error;
   ASSERT_EQ(report.rounds.size(), 2u);
   // Every update adds 0.5 and FedAvg of equal updates is that update: the
   // first parameter grows by 0.5 per round.
@@ -122,16 +122,16 @@ TEST(NodeBehaviourInCluster, TheJobsBehaviourComputesEveryTask) {
 
 TEST(NodeBehaviourInCluster, AnUnknownBehaviourFailsTheJobNamingIt) {
   auto job = plus_half_job();
-  job.node_behaviour = "no-such-behaviour";
+  job.cluster.node_behaviour = "no-such-behaviour";
   const auto report = actors::run_embedded(job);
-  EXPECT_EQ(report.status, "failed");
+  EXPECT_EQ(report.status, runtime::RunStatus::failed);
   EXPECT_NE(report.error.find("unknown node behaviour 'no-such-behaviour'"), std::string::npos)
       << report.error;
 }
 
 TEST(NodeBehaviourInCluster, AnUpdateOfAnotherLayoutFailsTheTaskNotTheProcess) {
   auto job = plus_half_job();
-  job.node_behaviour = "test-broken";
+  job.cluster.node_behaviour = "test-broken";
   job.rounds = 1;
   const auto report = actors::run_embedded(job);
   bool reported = false;
@@ -151,7 +151,7 @@ TEST(CustomNodeActor, AProgramsOwnTypedNodeActorJoinsTheEmbeddedCluster) {
     return system.spawn(counting_node, inner, trains);
   };
   const auto report = actors::run_embedded(plus_half_job(), options);
-  ASSERT_EQ(report.status, "ok") << report.error;
+  ASSERT_EQ(report.status, runtime::RunStatus::ok) << report.error;
   int node1_trains = 0;
   for (const auto& t : report.tasks)
     if (t.node == "node-1" && t.kind == runtime::TaskKind::train) ++node1_trains;
@@ -163,6 +163,6 @@ TEST(CustomNodeActor, ASpawnerThatReturnsNoActorFailsTheJobClearly) {
   actors::EmbeddedOptions options;
   options.spawn_node = [](caf::actor_system&, actors::NodeConfig) { return actors::node_actor{}; };
   const auto report = actors::run_embedded(plus_half_job(), options);
-  EXPECT_EQ(report.status, "failed");
+  EXPECT_EQ(report.status, runtime::RunStatus::failed);
   EXPECT_NE(report.error.find("returned no actor"), std::string::npos) << report.error;
 }

@@ -70,7 +70,7 @@ TEST(Protocol, MessagesOfEveryTypeRoundTripByRegisteredName) {
   System s;
   runtime::JobSpec job;
   job.nodes = 7;
-  job.model = "cnn";
+  job.train.model = runtime::ModelKind::cnn;
   actors::ModelUpdate update;
   update.task_id = 42;
   update.node = "node-3";
@@ -86,7 +86,7 @@ TEST(Protocol, MessagesOfEveryTypeRoundTripByRegisteredName) {
   ASSERT_TRUE((out.match_elements<actors::setup_atom, runtime::JobSpec, actors::ModelUpdate,
                                   actors::TrainTask>()));
   EXPECT_EQ(out.get_as<runtime::JobSpec>(1).nodes, 7);
-  EXPECT_EQ(out.get_as<runtime::JobSpec>(1).model, "cnn");
+  EXPECT_EQ(out.get_as<runtime::JobSpec>(1).train.model, runtime::ModelKind::cnn);
   EXPECT_EQ(out.get_as<actors::ModelUpdate>(2).params.bytes, update.params.bytes);
   EXPECT_EQ(out.get_as<actors::TrainTask>(3).seed, 5u);
 }
@@ -94,7 +94,7 @@ TEST(Protocol, MessagesOfEveryTypeRoundTripByRegisteredName) {
 TEST(Protocol, ARunReportRoundTrips) {
   System s;
   runtime::RunReport r;
-  r.status = "ok";
+  r.status = runtime::RunStatus::ok;
   r.tasks.resize(2);
   r.tasks[1].node = "node-2";
   r.tasks[1].state = runtime::TaskState::failed;

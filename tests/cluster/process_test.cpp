@@ -78,15 +78,15 @@ TEST(ClusterProcesses, AMultiProcessRunGivesTheSameModelAsTheEmbeddedRun) {
   ASSERT_EQ(submit.wait_exit(120s), 0) << submit.output();
 
   troupe::runtime::JobSpec job;
-  job.model = "mlp";
+  job.train.model = troupe::runtime::ModelKind::mlp;
   job.nodes = 3;
   job.rounds = 2;
-  job.train_limit = 3000;
-  job.test_limit = 1000;
-  job.threads = 1;
-  job.data_dir = troupe::test::fashion_mnist_dir();
+  job.data.train_limit = 3000;
+  job.data.test_limit = 1000;
+  job.compute.threads = 1;
+  job.data.data_dir = troupe::test::fashion_mnist_dir();
   const auto embedded = troupe::actors::run_embedded(job);
-  ASSERT_EQ(embedded.status, "ok") << embedded.error;
+  ASSERT_EQ(embedded.status, troupe::runtime::RunStatus::ok) << embedded.error;
 
   const auto remote = read_json(dir.file("remote.json"));
   EXPECT_EQ(remote["status"], "ok");
@@ -240,16 +240,16 @@ TEST(ClusterProcesses, ASchedulerKilledMidJobResumesFromItsCheckpointToTheSameMo
   const auto ckpt = dir.file("ckpt");
   // The undisturbed run (embedded and multi-process runs give the same model).
   troupe::runtime::JobSpec job;
-  job.model = "mlp";
+  job.train.model = troupe::runtime::ModelKind::mlp;
   job.nodes = 3;
   job.rounds = 6;
-  job.local_steps = 60;
-  job.train_limit = 3000;
-  job.test_limit = 1000;
-  job.threads = 1;
-  job.data_dir = troupe::test::fashion_mnist_dir();
+  job.train.local_steps = 60;
+  job.data.train_limit = 3000;
+  job.data.test_limit = 1000;
+  job.compute.threads = 1;
+  job.data.data_dir = troupe::test::fashion_mnist_dir();
   const auto undisturbed = troupe::actors::run_embedded(job);
-  ASSERT_EQ(undisturbed.status, "ok") << undisturbed.error;
+  ASSERT_EQ(undisturbed.status, troupe::runtime::RunStatus::ok) << undisturbed.error;
 
   // A scheduler on a fixed port, so that the restarted one is where the nodes reconnect.
   const auto endpoint = "127.0.0.1:" + std::to_string(troupe::test::free_port());

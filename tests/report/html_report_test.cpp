@@ -87,7 +87,7 @@ TEST(HtmlReport, DefaultLabelsNumberTheRuns) {
 
 TEST(HtmlReport, AFailedRunWithoutRoundsStillRenders) {
   RunReport failed;
-  failed.status = "failed";
+  failed.status = runtime::RunStatus::failed;
   failed.error = "no node joined within 60 s";
   const auto page = html_report({failed}, {"broken"});
   EXPECT_NE(page.find("status-failed"), std::string::npos);

@@ -26,9 +26,9 @@ Checkpoint sample() {
   Checkpoint cp;
   cp.job.name = "ckpt-test";
   cp.job.rounds = 12;
-  cp.job.model = "mlp";
-  cp.job.lr = 0.125;
-  cp.mode = "sync";
+  cp.job.train.model = troupe::runtime::ModelKind::mlp;
+  cp.job.train.lr = 0.125;
+  cp.mode = troupe::runtime::Mode::sync;
   cp.model = params(0.25F, 1000);
   cp.version = 7;
   cp.round = 6;
@@ -70,8 +70,8 @@ TEST(Checkpoint, RoundTripsEveryField) {
   const auto got = read_checkpoint(dir.file("ck"));
   EXPECT_EQ(got.job.name, "ckpt-test");
   EXPECT_EQ(got.job.rounds, 12);
-  EXPECT_DOUBLE_EQ(got.job.lr, 0.125);
-  EXPECT_EQ(got.mode, "sync");
+  EXPECT_DOUBLE_EQ(got.job.train.lr, 0.125);
+  EXPECT_EQ(got.mode, troupe::runtime::Mode::sync);
   EXPECT_EQ(got.model.tensors, cp.model.tensors);
   EXPECT_EQ(got.model.bytes, cp.model.bytes);
   EXPECT_EQ(got.version, 7);

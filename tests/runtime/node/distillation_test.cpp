@@ -27,7 +27,7 @@ models::Dataset labelled(std::size_t n) {
 
 PartitionSpec spec_of(const std::string& scheme, int parts) {
   PartitionSpec s;
-  s.scheme = scheme;
+  s.scheme = *parse_enum<Partition>(scheme);
   s.parts = parts;
   s.seed = 7;
   return s;
@@ -144,15 +144,15 @@ TEST(SoftLabels, AModelOfAnotherLayoutIsRefusedWithAReason) {
 
 TEST(InitialGlobalModel, IsTheInitialisedModelByDefaultAndSoftLabelsForDistill) {
   JobSpec job;
-  job.model = "mlp";
+  job.train.model = runtime::ModelKind::mlp;
   job.seed = 3;
   EXPECT_EQ(models::fingerprint(initial_global_model(job)),
             models::fingerprint(models::initial_parameters(models::ModelKind::mlp, 3)));
-  job.node_behaviour = "a-behaviour-only-the-nodes-load";
+  job.cluster.node_behaviour = "a-behaviour-only-the-nodes-load";
   EXPECT_EQ(models::fingerprint(initial_global_model(job)),
             models::fingerprint(models::initial_parameters(models::ModelKind::mlp, 3)));
-  job.node_behaviour = "distill";
-  job.public_examples = 123;
+  job.cluster.node_behaviour = "distill";
+  job.distill.public_examples = 123;
   const auto soft = initial_global_model(job);
   EXPECT_TRUE(is_soft_labels(soft, 123, 10));
   EXPECT_TRUE(normalised_soft_labels(soft, 123, 10).empty());
@@ -163,12 +163,12 @@ TEST(DistillNodeBehaviour, SharesPredictionsOnThePublicSetAndKeepsItsLocalModel)
   troupe::test::write_fake_fashion_mnist(dir.path(), 200);
   NodeSetup s;
   s.node = "n1";
-  s.job.model = "mlp";
+  s.job.train.model = runtime::ModelKind::mlp;
   s.job.nodes = 2;
-  s.job.public_examples = 40;
-  s.job.node_behaviour = "distill";
-  s.job.data_dir = dir.path().string();
-  s.data = std::make_shared<DataCatalog>(s.job.data_dir);
+  s.job.distill.public_examples = 40;
+  s.job.cluster.node_behaviour = "distill";
+  s.job.data.data_dir = dir.path().string();
+  s.data = std::make_shared<DataCatalog>(s.job.data.data_dir);
   auto made = make_node_behaviour("distill");
   auto& b = dynamic_cast<DistillNodeBehaviour&>(*made);
   // Given 200 examples, 40 public, 2 private shards
@@ -180,7 +180,7 @@ TEST(DistillNodeBehaviour, SharesPredictionsOnThePublicSetAndKeepsItsLocalModel)
   LocalTask task;
   task.round = 1;
   task.shard = 0;
-  task.options = train_options(s.job, 11);
+  task.options = s.job.train.options(11);
   task.options.local_epochs = 3;
   models::Parameters update;
   const auto r1 = b.train(global, task, update);
@@ -205,7 +205,7 @@ TEST(DistillNodeBehaviour, SharesPredictionsOnThePublicSetAndKeepsItsLocalModel)
   const auto local = b.evaluate(update2);
   EXPECT_EQ(local.num_classes, 10);
   EXPECT_GT(local.accuracy, 0.5);
-  s.job.distill_eval = "student";
+  s.job.distill.eval = runtime::DistillEval::student;
   b.setup(s);
   const auto student = b.evaluate(update2);
   EXPECT_GT(student.accuracy, 0.5);

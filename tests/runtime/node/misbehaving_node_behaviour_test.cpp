@@ -55,7 +55,7 @@ NodeSetup setup_for(double job_dropout = 0.0, const std::string& node = "node-1"
   s.node = node;
   s.job.nodes = 2;
   s.job.seed = 7;
-  s.job.dropout = job_dropout;
+  s.job.experiment.dropout = job_dropout;
   return s;
 }
 
@@ -164,11 +164,11 @@ TEST(MisbehavingNodeBehaviour, TheJobsDropOutAppliesUnlessTheNodeSetsItsOwn) {
 TEST(Misbehaviour, TheFirstNodesOfAnEmbeddedClusterAttackAndTheLastAreSlow) {
   JobSpec job;
   job.nodes = 4;
-  job.malicious = 1;
-  job.attack = "scale";
-  job.attack_scale = 5.0;
-  job.slow_nodes = 2;
-  job.slow_factor = 4.0;
+  job.experiment.malicious = 1;
+  job.experiment.attack = runtime::Attack::scale;
+  job.experiment.attack_scale = 5.0;
+  job.experiment.slow_nodes = 2;
+  job.experiment.slow_factor = 4.0;
   EXPECT_EQ(Misbehaviour::of_embedded_node(job, 1).attack, "scale");
   EXPECT_DOUBLE_EQ(Misbehaviour::of_embedded_node(job, 1).attack_scale, 5.0);
   EXPECT_EQ(Misbehaviour::of_embedded_node(job, 2).attack, "");

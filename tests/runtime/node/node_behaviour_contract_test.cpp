@@ -20,12 +20,12 @@ class NodeBehaviourContract : public ::testing::TestWithParam<std::string> {
     troupe::test::write_fake_fashion_mnist(dir_.path(), 200);
     NodeSetup s;
     s.node = "n1";
-    s.job.model = "mlp";
+    s.job.train.model = runtime::ModelKind::mlp;
     s.job.nodes = nodes;
-    s.job.public_examples = 40;
-    s.job.node_behaviour = GetParam();
-    s.job.data_dir = dir_.path().string();
-    s.data = std::make_shared<DataCatalog>(s.job.data_dir);
+    s.job.distill.public_examples = 40;
+    s.job.cluster.node_behaviour = GetParam();
+    s.job.data.data_dir = dir_.path().string();
+    s.data = std::make_shared<DataCatalog>(s.job.data.data_dir);
     return s;
   }
 
@@ -51,7 +51,7 @@ TEST_P(NodeBehaviourContract, SetsUpOneShardPerNodeTrainsAShardIntoTheGlobalsLay
   LocalTask task;
   task.round = 1;
   task.shard = 1;
-  task.options = train_options(setup.job, 5);
+  task.options = setup.job.train.options(5);
   models::Parameters update;
   const auto result = b->train(global, task, update);
   // Then the update has the global's layout and counts the shard's examples
@@ -65,7 +65,7 @@ TEST_P(NodeBehaviourContract, SetsUpOneShardPerNodeTrainsAShardIntoTheGlobalsLay
 TEST_P(NodeBehaviourContract, TrainingOrEvaluatingBeforeSetUpIsAnExceptionNotACrash) {
   auto b = make_node_behaviour(GetParam());
   JobSpec job;
-  job.public_examples = 40;
+  job.distill.public_examples = 40;
   const auto global = b->initial_global(job);
   models::Parameters update;
   EXPECT_THROW(b->train(global, {}, update), std::exception);

@@ -31,10 +31,10 @@ NodeSetup fake_setup(const troupe::test::TempDir& dir, int nodes) {
   troupe::test::write_fake_fashion_mnist(dir.path(), 60);
   NodeSetup s;
   s.node = "n1";
-  s.job.model = "mlp";
+  s.job.train.model = runtime::ModelKind::mlp;
   s.job.nodes = nodes;
-  s.job.data_dir = dir.path().string();
-  s.data = std::make_shared<DataCatalog>(s.job.data_dir);
+  s.job.data.data_dir = dir.path().string();
+  s.data = std::make_shared<DataCatalog>(s.job.data.data_dir);
   return s;
 }
 
@@ -42,7 +42,7 @@ NodeSetup fake_setup(const troupe::test::TempDir& dir, int nodes) {
 
 TEST(NodeBehaviourRegistry, TheLibTorchBehaviourIsBuiltInAndTheDefault) {
   EXPECT_EQ(node_behaviour_names().front(), "libtorch");
-  EXPECT_EQ(JobSpec{}.node_behaviour, "libtorch");
+  EXPECT_EQ(JobSpec{}.cluster.node_behaviour, "libtorch");
   EXPECT_EQ(make_node_behaviour("libtorch")->name(), "libtorch");
 }
 

@@ -198,7 +198,7 @@ namespace {
 
 JobSpec async_spec(int nodes, int rounds) {
   JobSpec j;
-  j.mode = "async";
+  j.collab.mode = runtime::Mode::async;
   j.nodes = nodes;
   j.rounds = rounds;
   return j;
@@ -260,9 +260,9 @@ TEST(AsyncJob, KeepsEveryNodeBusyEvaluatesEveryNUpdatesAndDrainsAtTheEnd) {
   job.task_started(*last, 5.0);
   job.eval_done(*last, 6.0, m, 4);
   EXPECT_TRUE(job.finished());
-  const auto report = job.report(6.0, "ok", "");
+  const auto report = job.report(6.0, runtime::RunStatus::ok, "");
   EXPECT_EQ(report.versions.size(), 4u);
-  EXPECT_EQ(report.mode, "async");
+  EXPECT_EQ(report.mode, runtime::Mode::async);
 }
 
 TEST(AsyncJob, RefusedAndDroppedUpdatesAreCountedAndAFailingNodeIsLeftOut) {
@@ -298,8 +298,8 @@ TEST(SyncJobSelection, OverSelectsAndClosesTheRoundWithEnoughUpdates) {
   JobSpec spec;
   spec.nodes = 10;
   spec.rounds = 2;
-  spec.clients_per_round = 5;
-  spec.over_selection = 0.4;  // 7 started
+  spec.sync.clients_per_round = 5;
+  spec.sync.over_selection = 0.4;  // 7 started
   SyncJob job(spec, std::vector<std::int64_t>(10, 100), 50, make_allocator("priority"),
               nodes_named(10));
   auto ids = job.start_next_round(0.0);
@@ -332,8 +332,8 @@ TEST(SyncJobSelection, TheDeadlineClosesARoundOnceMinUpdatesArrived) {
   JobSpec spec;
   spec.nodes = 3;
   spec.rounds = 1;
-  spec.round_deadline_s = 5.0;
-  spec.min_updates = 2;
+  spec.sync.round_deadline_s = 5.0;
+  spec.sync.min_updates = 2;
   SyncJob job(spec, {100, 100, 100}, 50, make_allocator("priority"), nodes_named(3));
   auto ids = job.start_next_round(0.0);
   ASSERT_EQ(ids.size(), 3u);

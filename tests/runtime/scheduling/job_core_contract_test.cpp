@@ -26,10 +26,10 @@ class Driver {
   explicit Driver(const std::string& mode) {
     for (int i = 1; i <= kNodes; ++i) view_.push_back({"node-" + std::to_string(i)});
     JobCoreInputs in;
-    in.spec.mode = mode;
+    in.spec.collab.mode = *parse_enum<Mode>(mode);
     in.spec.nodes = kNodes;
     in.spec.rounds = kRounds;
-    in.spec.policy = "priority";
+    in.spec.cluster.policy = "priority";
     in.shard_sizes.assign(kNodes, 100);
     in.test_size = 50;
     in.nodes = [this] { return UsableNodes{view_, ""}; };
@@ -204,7 +204,8 @@ TEST_P(JobCoreContract, TheJobFailsWithAReasonWhenNoNodeIsLeft) {
   ASSERT_TRUE(d.final_step());
   EXPECT_EQ(d.final_step()->kind, Step::Kind::failed);
   EXPECT_FALSE(d.final_step()->reason.empty());
-  EXPECT_EQ(d.core().report(1.0, "failed", d.final_step()->reason).status, "failed");
+  EXPECT_EQ(d.core().report(1.0, troupe::runtime::RunStatus::failed, d.final_step()->reason).status,
+            RunStatus::failed);
 }
 
 TEST_P(JobCoreContract, TheJobFailsWhenEveryTaskFailsEverywhere) {
@@ -261,21 +262,25 @@ TEST_P(JobCoreContract, NoTaskIsLeftRunningWhenTheJobIsDone) {
 INSTANTIATE_TEST_SUITE_P(EveryMode, JobCoreContract, ::testing::ValuesIn(job_core_modes()),
                          [](const auto& info) { return info.param; });
 
-TEST(JobCoreFactory, RefusesAnUnknownMode) {
+TEST(JobCoreFactory, RefusesAnUnknownPolicy) {
   JobCoreInputs in;
-  in.spec.mode = "gossip";
+  in.spec.cluster.policy = "no-such-policy";
   in.shard_sizes = {100};
   in.nodes = [] { return UsableNodes{{{"n1"}}, ""}; };
   EXPECT_THROW(make_job_core(std::move(in)), std::invalid_argument);
 }
 
+TEST(JobCoreFactory, KnowsEveryModeTheJobCanName) {
+  for (const auto& mode : job_core_modes()) EXPECT_TRUE(parse_enum<Mode>(mode)) << mode;
+}
+
 TEST(JobCoreFactory, LabelsTheCollaborationSchemeByMode) {
   JobSpec spec;
-  spec.strategy = "fedavg";
+  spec.collab.strategy = "fedavg";
   EXPECT_EQ(collaboration_label(spec), "fedavg");
-  spec.mode = "async";
+  spec.collab.mode = troupe::runtime::Mode::async;
   EXPECT_EQ(collaboration_label(spec), "fedasync");
-  spec.mode = "buffered";
+  spec.collab.mode = troupe::runtime::Mode::buffered;
   EXPECT_EQ(collaboration_label(spec), "fedbuff");
 }
 

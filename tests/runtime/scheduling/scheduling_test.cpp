@@ -88,7 +88,7 @@ TEST(SyncJob, RunsRoundsThroughTrainingAggregationAndEvaluation) {
     sj.eval_done(eval_id, round * 10.0 + 4, m, round);
   }
   EXPECT_TRUE(sj.finished());
-  const auto r = sj.report(50.0, "ok", "");
+  const auto r = sj.report(50.0, troupe::runtime::RunStatus::ok, "");
   ASSERT_EQ(r.rounds.size(), 2u);
   EXPECT_EQ(r.rounds[1].updates, 2);
   EXPECT_EQ(r.rounds[1].failed, 1);

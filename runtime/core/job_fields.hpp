@@ -1,0 +1,93 @@
+#pragma once
+/// \file
+/// The one list of a job's options. Each line names an option once: its JSON
+/// key (the report's "config" object, checkpoints, event logs), its command-line
+/// flag (also the INI key of --config), its help text, and where it lives in
+/// JobSpec. The CLI, JSON, CAF messages and checkpoints all walk this list, so
+/// adding an option is one line here plus its member (with its default) in
+/// runtime/core/job_spec.hpp.
+
+#include <type_traits>
+
+#include "runtime/core/job_spec.hpp"
+
+namespace troupe::runtime {
+
+/// How one option is spelled outside the program.
+struct JobField {
+  const char* key;   ///< JSON key, snake_case
+  const char* flag;  ///< command-line flag and INI key, without the dashes
+  const char* help;  ///< one line for --help
+};
+
+/// Calls `v(const JobField&, member&)` for every option of `job`, in the
+/// order of --help. The member's type is int, std::int64_t, std::uint64_t,
+/// double, std::string or a named enum (runtime/core/job_enums.hpp). `Job` is
+/// JobSpec or const JobSpec.
+template <class Job, class Visitor>
+void for_each_field(Job& job, Visitor&& v) {
+  static_assert(std::is_same_v<std::remove_const_t<Job>, JobSpec>, "visits a JobSpec");
+  // clang-format off
+  v(JobField{"name", "name", "job name"}, job.name);
+  v(JobField{"nodes", "nodes", "number of data shards (embedded: nodes)"}, job.nodes);
+  v(JobField{"rounds", "rounds", "training rounds"}, job.rounds);
+  v(JobField{"model", "model", "model: mlp | cnn"}, job.train.model);
+  v(JobField{"partition", "partition", "data split: iid | dirichlet | labels"}, job.data.partition);
+  v(JobField{"alpha", "alpha", "Dirichlet concentration (smaller = more skewed)"}, job.data.alpha);
+  v(JobField{"local_epochs", "local-epochs", "local epochs per training task"}, job.train.local_epochs);
+  v(JobField{"local_steps", "local-steps", "if > 0: mini-batches per training task instead of epochs"}, job.train.local_steps);
+  v(JobField{"batch_size", "batch-size", "mini-batch size"}, job.train.batch_size);
+  v(JobField{"lr", "lr", "SGD learning rate"}, job.train.lr);
+  v(JobField{"momentum", "momentum", "SGD momentum"}, job.train.momentum);
+  v(JobField{"seed", "seed", "random seed (data split, initial model, shuffling)"}, job.seed);
+  v(JobField{"threads", "threads", "CPU threads per training task"}, job.compute.threads);
+  v(JobField{"device", "device", "cpu | cuda | cuda:N"}, job.compute.device);
+  v(JobField{"data_dir", "data-dir", "Fashion-MNIST directory (gzipped IDX files)"}, job.data.data_dir);
+  v(JobField{"train_limit", "train-limit", "use only the first N training examples (0 = all)"}, job.data.train_limit);
+  v(JobField{"test_limit", "test-limit", "evaluate on the first N test examples (0 = all)"}, job.data.test_limit);
+  v(JobField{"policy", "policy", "allocation policy: priority | best-fit | spread | pack | balanced | regret | exact"}, job.cluster.policy);
+  v(JobField{"task_timeout_s", "task-timeout", "seconds before a task counts as failed"}, job.cluster.task_timeout_s);
+  v(JobField{"min_nodes", "min-nodes", "nodes that must have joined before round 1 (cluster mode)"}, job.cluster.min_nodes);
+  v(JobField{"join_timeout_s", "join-timeout", "seconds to wait for --min-nodes nodes"}, job.cluster.join_timeout_s);
+  v(JobField{"labels_per_node", "labels-per-node", "labels in each shard (--partition labels)"}, job.data.labels_per_node);
+  v(JobField{"node_behaviour", "node-behaviour", "what nodes compute with: libtorch, distill (federated distillation), or a behaviour a --plugin registers"}, job.cluster.node_behaviour);
+  v(JobField{"public_examples", "public-examples", "distill: training examples held out as the shared public set"}, job.distill.public_examples);
+  v(JobField{"distill_weight", "distill-weight", "distill: weight of the distillation term in local training (0 = local training only)"}, job.distill.weight);
+  v(JobField{"distill_temperature", "distill-temperature", "distill: softening temperature of the shared predictions"}, job.distill.temperature);
+  v(JobField{"distill_eval", "distill-eval", "distill: evaluate the evaluating node's local models (local) or a student distilled from the soft labels (student)"}, job.distill.eval);
+  v(JobField{"mode", "mode", "collaboration: sync (rounds) | async (FedAsync) | buffered (FedBuff)"}, job.collab.mode);
+  v(JobField{"strategy", "strategy", "aggregation strategy of sync rounds (see --help strategies in the README)"}, job.collab.strategy);
+  v(JobField{"prox_mu", "prox-mu", "FedProx proximal term mu on the nodes (0 = off)"}, job.train.prox_mu);
+  v(JobField{"server_lr", "server-lr", "server learning rate (FedAvgM, FedAdam, FedYogi, FedAdagrad, FedBuff)"}, job.collab.strategy_options.server_lr);
+  v(JobField{"server_momentum", "server-momentum", "FedAvgM momentum"}, job.collab.strategy_options.server_momentum);
+  v(JobField{"beta1", "beta1", "FedAdam/FedYogi first-moment decay"}, job.collab.strategy_options.beta1);
+  v(JobField{"beta2", "beta2", "FedAdam/FedYogi second-moment decay"}, job.collab.strategy_options.beta2);
+  v(JobField{"tau", "tau", "adaptive server optimisers' epsilon"}, job.collab.strategy_options.tau);
+  v(JobField{"trim_fraction", "trim-fraction", "trimmed mean: fraction cut at each end"}, job.collab.strategy_options.trim_fraction);
+  v(JobField{"byzantine", "byzantine", "Krum: assumed number of malicious updates"}, job.collab.strategy_options.byzantine);
+  v(JobField{"multi_krum", "multi-krum", "Multi-Krum: updates averaged (0 = n - byzantine)"}, job.collab.strategy_options.multi_krum);
+  v(JobField{"clip_norm", "clip-norm", "> 0: clip each update's change to this L2 norm"}, job.collab.strategy_options.clip_norm);
+  v(JobField{"clients_per_round", "clients-per-round", "sync: updates a round needs (0 = every shard)"}, job.sync.clients_per_round);
+  v(JobField{"over_selection", "over-selection", "sync: extra tasks started, as a fraction of --clients-per-round"}, job.sync.over_selection);
+  v(JobField{"round_deadline_s", "round-deadline", "sync: seconds after which a round closes with what arrived (0 = none)"}, job.sync.round_deadline_s);
+  v(JobField{"min_updates", "min-updates", "sync: updates needed before the deadline may close a round"}, job.sync.min_updates);
+  v(JobField{"async_alpha", "async-alpha", "FedAsync mixing weight alpha"}, job.async.alpha);
+  v(JobField{"staleness", "staleness", "staleness function: constant | polynomial | hinge"}, job.async.staleness);
+  v(JobField{"staleness_a", "staleness-a", "polynomial exponent a / hinge slope a"}, job.async.staleness_a);
+  v(JobField{"staleness_b", "staleness-b", "hinge: staleness tolerated without discount"}, job.async.staleness_b);
+  v(JobField{"buffer_size", "buffer-size", "FedBuff: updates per aggregation (K)"}, job.async.buffer_size);
+  v(JobField{"max_staleness", "max-staleness", "> 0: drop updates older than this many versions"}, job.async.max_staleness);
+  v(JobField{"event_log", "event-log", "async modes: write the event log (JSON lines) here"}, job.async.event_log);
+  v(JobField{"checkpoint_dir", "checkpoint-dir", "sync: write a checkpoint (model, version, strategy state, rounds) into DIR"}, job.checkpoint.dir);
+  v(JobField{"checkpoint_every", "checkpoint-every", "rounds between checkpoints"}, job.checkpoint.every);
+  v(JobField{"resume", "resume", "continue the job checkpointed in DIR (its own options; keeps checkpointing there)"}, job.checkpoint.resume);
+  v(JobField{"slow_nodes", "slow-nodes", "embedded: the last N nodes are stragglers"}, job.experiment.slow_nodes);
+  v(JobField{"slow_factor", "slow-factor", "how many times slower a straggler trains"}, job.experiment.slow_factor);
+  v(JobField{"dropout", "dropout", "probability that a node drops a training task"}, job.experiment.dropout);
+  v(JobField{"malicious", "malicious", "embedded: the first N nodes send attack updates"}, job.experiment.malicious);
+  v(JobField{"attack", "attack", "malicious updates: scale | signflip | random"}, job.experiment.attack);
+  v(JobField{"attack_scale", "attack-scale", "factor of the attack"}, job.experiment.attack_scale);
+  // clang-format on
+}
+
+}  // namespace troupe::runtime
