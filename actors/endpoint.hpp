@@ -48,7 +48,7 @@ struct ProcessOptions {
   SecurityOptions security;
   /// Listening processes without TLS: the largest message (payload bytes) a
   /// peer may send; larger ones close its connection (--max-message; 0: no
-  /// guard, CAF's own port, as before). See actors/message_guard.hpp.
+  /// guard, CAF's own port, as before). See net/message_guard.hpp.
   std::uint64_t max_message = std::uint64_t{1040} << 20;
 };
 

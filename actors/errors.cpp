@@ -1,6 +1,7 @@
 #include "actors/errors.hpp"
 
 #include <caf/all.hpp>
+#include <iterator>
 
 namespace troupe::actors {
 namespace {
@@ -22,19 +23,12 @@ std::string render_troupe(std::uint8_t code, const caf::message& ctx) {
 }  // namespace
 
 const char* to_string(troupe_error code) {
-  switch (code) {
-    case troupe_error::admission_refused:
-      return "admission_refused";
-    case troupe_error::no_aggregator:
-      return "no_aggregator";
-    case troupe_error::bad_registration:
-      return "bad_registration";
-    case troupe_error::foreign_heartbeat:
-      return "foreign_heartbeat";
-    case troupe_error::no_challenge:
-      return "no_challenge";
-  }
-  return "unknown troupe error";
+  // Indexed by the codes' values (errors.hpp numbers them from 1; 0 is no error).
+  static constexpr const char* kNames[] = {
+      "none",        "admission_refused", "no_aggregator", "bad_registration", "foreign_heartbeat",
+      "no_challenge"};
+  const auto i = static_cast<std::size_t>(code);
+  return i > 0 && i < std::size(kNames) ? kNames[i] : "unknown troupe error";
 }
 
 caf::error make_error(troupe_error code, std::string what) {

@@ -21,7 +21,7 @@ struct NodeAgentConfig {
   double retry_interval_s = 1.0;  ///< between registration attempts
   bool announce = false;          ///< print a line (time since start, RSS) when first registered
   /// Shared secret: when set, the agent answers the scheduler's challenge
-  /// (runtime/admission.hpp) before registering.
+  /// (runtime/system/admission.hpp) before registering.
   std::string secret;
   /// Called once when the scheduler refuses admission; the agent then quits
   /// (retrying a wrong secret is pointless). May be empty.

@@ -29,7 +29,7 @@ struct SchedulerConfig {
   double tick_interval_s = 0.5;
   /// Called after each round with its record (progress output); may be empty.
   std::function<void(const runtime::RoundRecord&, int rounds)> on_round;
-  /// Shared secret for admission (runtime/admission.hpp); empty: every node is
+  /// Shared secret for admission (runtime/system/admission.hpp); empty: every node is
   /// admitted (no authentication). TLS alone never counts as authentication.
   std::string secret;
   /// Free memory and disk a node must have (by its latest heartbeat) to get tasks.

@@ -114,7 +114,7 @@ int main(int argc, char** argv) {
   close(listen_fd);
 
   // Two CAF echo processes: one as published by CAF, one behind troupe's
-  // message-size guard (actors/message_guard.hpp), as scheduler and
+  // message-size guard (net/message_guard.hpp), as scheduler and
   // aggregator processes run by default.
   // port_pipe: child -> parent (the port to use); done_pipe: parent -> child (EOF = stop).
   struct Echo {

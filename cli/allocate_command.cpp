@@ -1,5 +1,5 @@
 // troupe allocate: one allocation, from task and node files (CSV or JSON, see
-// runtime/workload_io.hpp) or from an OR-Library GAP file.
+// runtime/scheduling/workload_io.hpp) or from an OR-Library GAP file.
 #include <chrono>
 #include <iomanip>
 #include <iostream>

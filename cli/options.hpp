@@ -2,7 +2,7 @@
 /// \file
 /// Command-line parsing shared by every subcommand: --help, --config FILE
 /// (INI with the same option names; the command line wins), --plugin PATH
-/// (repeatable; see runtime/plugin.hpp), and uniform errors (message, usage,
+/// (repeatable; see runtime/io/plugin.hpp), and uniform errors (message, usage,
 /// exit code 2).
 
 #include <boost/program_options.hpp>

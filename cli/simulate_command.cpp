@@ -1,5 +1,5 @@
 // troupe simulate: the online scheduler on a virtual clock, over a workload
-// file (JSON, see runtime/workload_io.hpp) or a synthetic workload.
+// file (JSON, see runtime/scheduling/workload_io.hpp) or a synthetic workload.
 #include <chrono>
 #include <iostream>
 

@@ -1,5 +1,6 @@
 #include "models/parameters.hpp"
 
+#include <iterator>
 #include <numeric>
 #include <sstream>
 
@@ -22,19 +23,10 @@ std::size_t dtype_size(DType dtype) {
 }
 
 const char* to_string(DType dtype) {
-  switch (dtype) {
-    case DType::float32:
-      return "float32";
-    case DType::float64:
-      return "float64";
-    case DType::int64:
-      return "int64";
-    case DType::int32:
-      return "int32";
-    case DType::uint8:
-      return "uint8";
-  }
-  return "unknown";
+  // Indexed by the enumerators' values (parameters.hpp numbers them from 0).
+  static constexpr const char* kNames[] = {"float32", "float64", "int64", "int32", "uint8"};
+  const auto i = static_cast<std::size_t>(dtype);
+  return i < std::size(kNames) ? kNames[i] : "unknown";
 }
 
 std::int64_t TensorInfo::numel() const {

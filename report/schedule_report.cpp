@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iomanip>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <sstream>
@@ -16,19 +17,10 @@ namespace troupe::runtime {
 namespace {
 
 const char* state_name(RunState s) {
-  switch (s) {
-    case RunState::queued:
-      return "queued";
-    case RunState::assigned:
-      return "assigned";
-    case RunState::running:
-      return "running";
-    case RunState::done:
-      return "done";
-    case RunState::failed:
-      return "failed";
-  }
-  return "?";
+  // Indexed by the enumerators' values, in declaration order from 0.
+  static constexpr const char* kNames[] = {"queued", "assigned", "running", "done", "failed"};
+  const auto i = static_cast<std::size_t>(s);
+  return i < std::size(kNames) ? kNames[i] : "?";
 }
 
 /// Fills the per-node records and the summary figures from the tasks.

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """The tree's shape, checked: dependencies run one way
-(cli -> actors -> net/runtime -> models; report/ is used by cli/ only), and
-each runtime room includes only the rooms below it (docs/architecture.md).
+(cli -> actors -> net/runtime -> models; report/ is used by cli/ only), each
+runtime room includes only the rooms below it (docs/architecture.md), no file
+under actors/ grows past 500 lines (the scheduler actor past 450) and no
+runtime room past 30 source files.
 
 Usage: architecture_test.py SOURCE_DIR. Exits 1 and names every include that
 breaks a rule."""
@@ -75,6 +77,20 @@ for path in paths:
         for prefix, pattern in FORBIDDEN_SYSTEM.items():
             if (rel.startswith(prefix + "/")) and pattern.match(line.strip()):
                 problems.append(f"{rel}:{n}: {prefix}/ must not include {line.strip()}")
+
+# Size limits that keep the shape: actors stay translators, rooms stay small.
+LIMITS = {"actors/scheduler_actor.cpp": 450}
+for path in sorted((root / "actors").glob("*.[ch]pp")):
+    rel = path.relative_to(root).as_posix()
+    lines = len(path.read_text(errors="replace").splitlines())
+    limit = LIMITS.get(rel, 500)
+    if lines > limit:
+        problems.append(f"{rel}: {lines} lines, more than {limit}: split it")
+for room in sorted((root / "runtime").iterdir()):
+    if room.is_dir():
+        count = sum(1 for f in room.iterdir() if f.suffix in {".cpp", ".hpp", ".cu"})
+        if count > 30:
+            problems.append(f"runtime/{room.name}: {count} source files, more than 30: split the room")
 
 for p in problems:
     print(p)

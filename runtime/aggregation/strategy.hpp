@@ -3,8 +3,8 @@
 /// Aggregation strategies: how the updates of a round become the next global
 /// model. A strategy never touches the transport: results and failures come in
 /// as arguments, and "keep the current model" (an empty optional) is a legal answer.
-/// The arithmetic lives in runtime/aggregation_math.hpp and the shared input
-/// checks in runtime/strategy_inputs.hpp; strategies only orchestrate.
+/// The arithmetic lives in runtime/aggregation/aggregation_math.hpp and the shared input
+/// checks in runtime/aggregation/strategy_inputs.hpp; strategies only orchestrate.
 ///
 /// Strategies are created by name from a registry (runtime/core/registry.hpp,
 /// as allocators and node behaviours): make_strategy. The built-ins are

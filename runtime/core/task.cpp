@@ -1,5 +1,7 @@
 #include "runtime/core/task.hpp"
 
+#include <iterator>
+
 namespace troupe::runtime {
 
 const char* to_string(TaskKind kind) {
@@ -7,19 +9,10 @@ const char* to_string(TaskKind kind) {
 }
 
 const char* to_string(TaskState state) {
-  switch (state) {
-    case TaskState::queued:
-      return "queued";
-    case TaskState::assigned:
-      return "assigned";
-    case TaskState::running:
-      return "running";
-    case TaskState::done:
-      return "done";
-    case TaskState::failed:
-      return "failed";
-  }
-  return "unknown";
+  // Indexed by the enumerators' values (task.hpp numbers them from 0).
+  static constexpr const char* kNames[] = {"queued", "assigned", "running", "done", "failed"};
+  const auto i = static_cast<std::size_t>(state);
+  return i < std::size(kNames) ? kNames[i] : "unknown";
 }
 
 }  // namespace troupe::runtime

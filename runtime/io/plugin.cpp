@@ -53,7 +53,7 @@ bool load_plugin(const std::string& path) {
     dlclose(handle);
     throw PluginError("plugin '" + path +
                       "': no troupe_plugin_init entry point (define it with TROUPE_PLUGIN_INIT() "
-                      "from runtime/plugin.hpp): " +
+                      "from runtime/io/plugin.hpp): " +
                       why);
   }
   if (void* abi = dlsym(handle, "troupe_plugin_abi_version")) {

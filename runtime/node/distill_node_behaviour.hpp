@@ -3,9 +3,9 @@
 /// Federated distillation as a node behaviour, "distill" (FedMD, Li & Wang
 /// 2019; FD, Jeong et al. 2018): nodes share predictions on a public set
 /// instead of weights. The training split loses `public_examples` examples to
-/// a public set every node holds (runtime/public_split.hpp); the rest is split
+/// a public set every node holds (runtime/node/public_split.hpp); the rest is split
 /// into the job's private shards. The global "model" is the ensemble's soft
-/// labels on the public set (runtime/soft_labels.hpp), averaged by the job's
+/// labels on the public set (runtime/aggregation/soft_labels.hpp), averaged by the job's
 /// strategy like any model (fedavg: sample-weighted, i.e. the ensemble).
 ///
 /// A training task for shard s continues shard s's local model on this node

@@ -11,7 +11,7 @@
 /// Behaviours are created by name (a job's `node_behaviour`, `--node-behaviour`)
 /// from a registry; the built-in "libtorch" trains troupe's models with
 /// LibTorch, and "distill" does federated distillation
-/// (runtime/distill_node_behaviour.hpp). Plugins add theirs with register_node_behaviour. This
+/// (runtime/node/distill_node_behaviour.hpp). Plugins add theirs with register_node_behaviour. This
 /// header does not include LibTorch.
 
 #include <cstdint>

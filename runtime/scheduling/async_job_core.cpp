@@ -6,9 +6,8 @@
 namespace troupe::runtime {
 
 AsyncJobCore::AsyncJobCore(JobCoreInputs inputs)
-    : view_(std::move(inputs.nodes)),
-      version_(inputs.version),
-      fingerprint_(inputs.resume ? inputs.resume->fingerprint : 0) {
+    : JobCore(inputs.version, inputs.resume ? inputs.resume->fingerprint : 0),
+      view_(std::move(inputs.nodes)) {
   job_ = std::make_unique<AsyncJob>(std::move(inputs.spec), std::move(inputs.shard_sizes),
                                     inputs.test_size, view_().nodes);
 }

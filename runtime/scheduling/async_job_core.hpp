@@ -23,8 +23,6 @@ class AsyncJobCore final : public JobCore {
   const TaskTracker& tracker() const override { return job_->tracker(); }
   int round() const override { return job_->round(); }
   const std::vector<RoundRecord>& rounds() const override { return job_->rounds(); }
-  std::int64_t version() const override { return version_; }
-  std::uint64_t fingerprint() const override { return fingerprint_; }
   RunReport report(Seconds wall, RunStatus status, const std::string& error) const override;
 
  private:
@@ -47,8 +45,6 @@ class AsyncJobCore final : public JobCore {
 
   NodeView view_;
   std::unique_ptr<AsyncJob> job_;
-  std::int64_t version_ = 0;
-  std::uint64_t fingerprint_ = 0;
   std::int64_t fingerprint_version_ = -1;  ///< the version `fingerprint_` is of
   bool aggregating_ = false;               ///< a flush step awaits its answer
   bool flushed_ = false;                   ///< the final flush is done

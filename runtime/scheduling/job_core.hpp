@@ -88,6 +88,8 @@ struct JobCoreInputs {
 class JobCore {
  public:
   virtual ~JobCore() = default;
+  JobCore(const JobCore&) = delete;
+  JobCore& operator=(const JobCore&) = delete;
 
   /// The job begins at `now` (nodes and aggregator are set up).
   Steps start(Seconds now) { return ended_ ? Steps{} : seal(on_start(now)); }
@@ -133,10 +135,18 @@ class JobCore {
   virtual int round() const = 0;
   virtual const std::vector<RoundRecord>& rounds() const = 0;
   /// The latest global model version the core knows of, and its fingerprint (0: none).
-  virtual std::int64_t version() const = 0;
-  virtual std::uint64_t fingerprint() const = 0;
+  std::int64_t version() const { return version_; }
+  std::uint64_t fingerprint() const { return fingerprint_; }
   /// The report so far; `status`/`error` describe how the job ended.
   virtual RunReport report(Seconds wall, RunStatus status, const std::string& error) const = 0;
+
+ protected:
+  /// A core that starts from global `version`, whose model has `fingerprint` (0: unknown).
+  JobCore(std::int64_t version, std::uint64_t fingerprint)
+      : version_(version), fingerprint_(fingerprint) {}
+
+  std::int64_t version_ = 0;       ///< the latest global version the core knows of
+  std::uint64_t fingerprint_ = 0;  ///< of `version_`'s model, when known
 
  private:
   virtual Steps on_start(Seconds now) = 0;

@@ -5,11 +5,10 @@
 namespace troupe::runtime {
 
 SyncJobCore::SyncJobCore(JobCoreInputs inputs)
-    : spec_(inputs.spec),
+    : JobCore(inputs.version, inputs.resume ? inputs.resume->fingerprint : 0),
+      spec_(inputs.spec),
       view_(std::move(inputs.nodes)),
-      resume_(std::move(inputs.resume)),
-      version_(inputs.version),
-      fingerprint_(resume_ ? resume_->fingerprint : 0) {
+      resume_(std::move(inputs.resume)) {
   job_ = std::make_unique<SyncJob>(std::move(inputs.spec), std::move(inputs.shard_sizes),
                                    inputs.test_size, make_allocator(spec_.cluster.policy),
                                    view_().nodes);

@@ -26,8 +26,6 @@ class SyncJobCore final : public JobCore {
   const TaskTracker& tracker() const override { return job_->tracker(); }
   int round() const override { return job_->round(); }
   const std::vector<RoundRecord>& rounds() const override { return job_->rounds(); }
-  std::int64_t version() const override { return version_; }
-  std::uint64_t fingerprint() const override { return fingerprint_; }
   RunReport report(Seconds wall, RunStatus status, const std::string& error) const override;
 
  private:
@@ -59,8 +57,6 @@ class SyncJobCore final : public JobCore {
   NodeView view_;
   std::optional<ResumePoint> resume_;
   std::unique_ptr<SyncJob> job_;
-  std::int64_t version_ = 0;
-  std::uint64_t fingerprint_ = 0;
   bool aggregating_ = false;  ///< an aggregate step awaits its answer
   bool evaluating_ = false;   ///< the round's model exists and its evaluation was sent
 };

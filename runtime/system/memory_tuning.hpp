@@ -4,7 +4,7 @@
 ///
 /// troupe's programs (the `troupe` binary, the examples, the benchmarks) link
 /// jemalloc (CMake option TROUPE_USE_JEMALLOC, Debian's libjemalloc-dev) with
-/// the options in runtime/jemalloc_config.cpp. Why: with glibc's malloc a node
+/// the options in runtime/system/jemalloc_config.cpp. Why: with glibc's malloc a node
 /// process of the 3,000-round soak (bench/soak.sh) grew by 120–500 MiB while
 /// its live heap stayed at ~90 MiB (heaptrack): freed model-sized buffers were
 /// kept in per-thread arenas and not reused. Under jemalloc the same run stays

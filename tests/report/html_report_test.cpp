@@ -117,7 +117,9 @@ TEST(BusyOverTime, BinsTaskIntervalsPerNode) {
 
 TEST(BusyOverTime, NoTimedTasksGiveIdleNodes) {
   RunReport r;
-  r.nodes = {{"a", 0, 0.0, 0.0}};
+  NodeRecord idle;
+  idle.id = "a";
+  r.nodes = {idle};
   const auto busy = busy_over_time(r, 0);
   ASSERT_EQ(busy.busy.size(), 1u);
   EXPECT_EQ(busy.busy[0], std::vector<double>{0.0});
