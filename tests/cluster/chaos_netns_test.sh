@@ -50,8 +50,11 @@ status() { in_sched timeout 15 "$troupe" status --scheduler "$sched" --connect-t
 # The state column of node $1 in `troupe status` (or empty).
 state_of() { status | awk -v n="$1" '$1 == n { print $2 }'; }
 
-in_sched "$troupe" scheduler --listen "$sched" --heartbeat-timeout "$heartbeat_timeout_s" \
-  >"$logs/scheduler.log" 2>&1 &
+# Started with `ip netns exec` itself, not through in_sched: a shell function
+# run with & is a subshell, and $! would be its pid, not troupe's (killing it
+# left the scheduler running). `ip netns exec` execs, so $! is troupe.
+ip netns exec "${hosts[0]}" "$troupe" scheduler --listen "$sched" \
+  --heartbeat-timeout "$heartbeat_timeout_s" >"$logs/scheduler.log" 2>&1 &
 netns_pids+=($!)
 for i in 1 2 3; do
   # Slow enough (a sleep after each task, no extra CPU) that the job outlasts the outage.
@@ -62,7 +65,7 @@ for i in 1 2 3; do
 done
 
 start=$(now)
-in_sched timeout "${CHAOS_NETNS_JOB_TIMEOUT:-150}" "$troupe" submit --scheduler "$sched" --model mlp --nodes 3 --min-nodes 3 \
+ip netns exec "${hosts[0]}" timeout "${CHAOS_NETNS_JOB_TIMEOUT:-150}" "$troupe" submit --scheduler "$sched" --model mlp --nodes 3 --min-nodes 3 \
   --rounds "$rounds" --train-limit 6000 --test-limit 1000 --threads 1 --task-timeout 60 \
   --data-dir "$data_dir" --out "$logs/report.json" >"$logs/submit.log" 2>&1 &
 submit=$!
