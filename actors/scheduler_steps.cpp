@@ -161,14 +161,14 @@ runtime::Steps carry_out(SchedulerPtr self, const Step& s) {
 }  // namespace
 
 void run_steps(SchedulerPtr self, runtime::Steps steps) {
-  std::deque<Step> todo(std::make_move_iterator(steps.begin()),
-                        std::make_move_iterator(steps.end()));
+  std::deque<Step> pending_steps(std::make_move_iterator(steps.begin()),
+                                 std::make_move_iterator(steps.end()));
   const auto serial = self->state.job_serial;
   // Stops when the job ended (done, failed), even if a queued job started since.
-  while (!todo.empty() && self->state.core && self->state.job_serial == serial) {
-    auto more = carry_out(self, todo.front());
-    todo.pop_front();
-    for (auto& s : more) todo.push_back(std::move(s));
+  while (!pending_steps.empty() && self->state.core && self->state.job_serial == serial) {
+    auto more = carry_out(self, pending_steps.front());
+    pending_steps.pop_front();
+    for (auto& s : more) pending_steps.push_back(std::move(s));
   }
 }
 

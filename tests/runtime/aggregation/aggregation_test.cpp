@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "runtime/aggregation/aggregation_math.hpp"
+#include "runtime/aggregation/parameter_fixtures.hpp"
 
 using troupe::models::DType;
 using troupe::models::Parameters;
@@ -13,24 +14,14 @@ using namespace troupe::runtime;
 
 namespace {
 
-Parameters make(std::vector<float> a, std::vector<float> b) {
-  Parameters p;
-  p.add("a", DType::float32, {static_cast<std::int64_t>(a.size())});
-  p.add("b", DType::float32, {static_cast<std::int64_t>(b.size())});
-  std::copy(a.begin(), a.end(), p.float_data());
-  std::copy(b.begin(), b.end(), p.float_data() + a.size());
-  return p;
-}
-
-std::vector<float> values(const Parameters& p) {
-  return {p.float_data(), p.float_data() + p.numel()};
-}
+using troupe::test::two;
+using troupe::test::values;
 
 }  // namespace
 
 TEST(WeightedAverage, MatchesHandComputedValues) {
-  const auto x = make({1, 2, 3}, {10});
-  const auto y = make({3, 6, 9}, {30});
+  const auto x = two({1, 2, 3}, {10});
+  const auto y = two({3, 6, 9}, {30});
   Parameters out;
   weighted_average({{&x, 1.0}, {&y, 3.0}}, out);
   // (1*x + 3*y) / 4
@@ -57,8 +48,8 @@ TEST(WeightedAverage, HandlesBuffersLongerThanOneBlock) {
 }
 
 TEST(WeightedAverage, RejectsMismatchedLayoutsZeroWeightsAndNonFloat) {
-  const auto x = make({1, 2}, {3});
-  const auto y = make({1}, {2, 3});
+  const auto x = two({1, 2}, {3});
+  const auto y = two({1}, {2, 3});
   Parameters out;
   EXPECT_THROW(weighted_average({{&x, 1.0}, {&y, 1.0}}, out), std::invalid_argument);
   EXPECT_THROW(weighted_average({{&x, 0.0}}, out), std::invalid_argument);

@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "runtime/aggregation/async_aggregation.hpp"
+#include "runtime/aggregation/parameter_fixtures.hpp"
 #include "runtime/aggregation/sync_aggregator.hpp"
 
 using troupe::models::DType;
@@ -14,12 +15,7 @@ using namespace troupe::runtime;
 
 namespace {
 
-Parameters vec(std::vector<float> v) {
-  Parameters p;
-  p.add("w", DType::float32, {static_cast<std::int64_t>(v.size())});
-  std::copy(v.begin(), v.end(), p.float_data());
-  return p;
-}
+using troupe::test::vec;
 
 Update update(std::int64_t task, Parameters p) {
   Update u;

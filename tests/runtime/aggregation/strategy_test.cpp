@@ -10,6 +10,7 @@
 #include <tuple>
 
 #include "runtime/aggregation/averaging_strategies.hpp"
+#include "runtime/aggregation/parameter_fixtures.hpp"
 
 using troupe::models::DType;
 using troupe::models::Parameters;
@@ -17,27 +18,9 @@ using namespace troupe::runtime;
 
 namespace {
 
-/// One float32 tensor "w" holding `v`.
-Parameters vec(std::vector<float> v) {
-  Parameters p;
-  p.add("w", DType::float32, {static_cast<std::int64_t>(v.size())});
-  std::copy(v.begin(), v.end(), p.float_data());
-  return p;
-}
-
-/// Two tensors, so layouts with the same element count can differ.
-Parameters two(std::vector<float> a, std::vector<float> b) {
-  Parameters p;
-  p.add("a", DType::float32, {static_cast<std::int64_t>(a.size())});
-  p.add("b", DType::float32, {static_cast<std::int64_t>(b.size())});
-  std::copy(a.begin(), a.end(), p.float_data());
-  std::copy(b.begin(), b.end(), p.float_data() + a.size());
-  return p;
-}
-
-std::vector<float> values(const Parameters& p) {
-  return {p.float_data(), p.float_data() + p.numel()};
-}
+using troupe::test::two;
+using troupe::test::values;
+using troupe::test::vec;
 
 Update update(std::int64_t id, std::int64_t samples, Parameters p, double score = 1.0) {
   Update u;

@@ -1,6 +1,7 @@
 // Synchronous rounds without a cluster: collection rules, shard order, the
 // round's failures reaching the strategy, versions and checkpoints.
 #include "runtime/aggregation/sync_aggregator.hpp"
+#include "runtime/aggregation/parameter_fixtures.hpp"
 
 #include <gtest/gtest.h>
 
@@ -14,12 +15,7 @@ using namespace troupe::runtime;
 
 namespace {
 
-Parameters vec(std::vector<float> v) {
-  Parameters p;
-  p.add("w", DType::float32, {static_cast<std::int64_t>(v.size())});
-  std::copy(v.begin(), v.end(), p.float_data());
-  return p;
-}
+using troupe::test::vec;
 
 /// What the strategy was given, for the tests to look at.
 struct Seen {
