@@ -11,6 +11,7 @@
 #include "models/trainer.hpp"
 #include "report/html_report.hpp"
 #include "report/report_json.hpp"
+#include "runtime/io/checkpoint.hpp"
 #include "runtime/node/centralized.hpp"
 
 namespace troupe::cli {
@@ -37,6 +38,11 @@ std::optional<int> parse_local_job(const std::string& command, int argc, char** 
     if (auto why = check_registered_names(p.job); !why.empty()) return usage_error(command, why);
   if (auto why = models::check_device(p.job.compute.device); !why.empty())
     return usage_error(command, why);
+  // Checkpoints are written here, in this process: a directory that cannot
+  // hold them is a usage error now, not a job that silently writes none.
+  if (!p.job.checkpoint.dir.empty())
+    if (auto why = runtime::checkpoint_dir_problem(p.job.checkpoint.dir); !why.empty())
+      return usage_error(command, why);
   return std::nullopt;
 }
 

@@ -42,6 +42,11 @@ OpenedAggregator open_sync(const JobSpec& job, const AggregatorSettings& setting
   const auto& name = settings.strategy.empty() ? job.collab.strategy : settings.strategy;
   auto core = std::make_unique<SyncAggregator>(make_strategy(name, job.collab.strategy_options),
                                                std::move(initial), options);
+  // The aggregator writes the checkpoints: refuse a job whose directory cannot
+  // hold them here, rather than run it and write none.
+  if (!job.checkpoint.dir.empty())
+    if (auto why = checkpoint_dir_problem(job.checkpoint.dir); !why.empty())
+      throw SetupRefused(why);
   OpenedAggregator out;
   if (!job.checkpoint.resume.empty()) {
     // Continue from the checkpoint: its model, version, strategy state and round.

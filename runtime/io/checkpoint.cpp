@@ -135,6 +135,23 @@ void fsync_dir(const std::string& dir) {
 
 }  // namespace
 
+std::string checkpoint_dir_problem(const std::string& dir) {
+  namespace fs = std::filesystem;
+  const std::string what = "--checkpoint-dir '" + dir + "'";
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) return what + " is not a directory";
+  fs::create_directories(dir, ec);
+  if (ec) return what + " cannot be created: " + ec.message();
+  // Ask the file system itself (read-only mounts, ACLs), not the mode bits.
+  const auto probe = fs::path(dir) / (".troupe-probe-" + std::to_string(::getpid()));
+  {
+    std::ofstream out(probe, std::ios::trunc);
+    if (!out || !(out << "probe").flush()) return what + " is not writable";
+  }
+  fs::remove(probe, ec);
+  return {};
+}
+
 std::string checkpoint_path(const std::string& dir) {
   return (std::filesystem::path(dir.empty() ? "." : dir) / "checkpoint.bin").string();
 }

@@ -44,6 +44,11 @@ struct Checkpoint {
 /// The checkpoint file inside `dir`.
 std::string checkpoint_path(const std::string& dir);
 
+/// Empty when `dir` can hold checkpoints: it is created if missing, must be a
+/// directory, and a file must be creatable in it (a probe file is written and
+/// removed). Else the problem as a sentence naming --checkpoint-dir and `dir`.
+std::string checkpoint_dir_problem(const std::string& dir);
+
 /// Writes `cp` to checkpoint_path(dir) atomically (creates `dir` if needed).
 /// Throws std::runtime_error naming the file and the reason when it cannot.
 void write_checkpoint(const std::string& dir, const Checkpoint& cp);

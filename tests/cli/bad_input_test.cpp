@@ -126,3 +126,17 @@ TEST(BadInput, AnIncompleteOrNonPemTlsConfigurationIsAUsageError) {
 TEST(BadInput, NegativeResourceFloorsAreUsageErrors) {
   EXPECT_EQ(run_troupe("scheduler --min-free-memory -1").code, 2);
 }
+
+TEST(BadInput, ACheckpointDirectoryThatIsARegularFileIsAUsageError) {
+  // Given a regular file where the checkpoints should go
+  troupe::test::TempDir dir;
+  write(dir.file("file"), "not a directory");
+  // When a run names it, Then it stops at once with exit 2 and says why
+  // (it used to exit 0 having written no checkpoint).
+  const auto r = run_troupe(
+      "run --model mlp --rounds 1 --nodes 2 --train-limit 200 --test-limit 100 "
+      "--checkpoint-dir " +
+      dir.file("file"));
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("is not a directory"), std::string::npos) << r.output;
+}

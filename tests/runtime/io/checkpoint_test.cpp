@@ -166,3 +166,26 @@ TEST(Checkpoint, AnUnwritableDirectoryIsAClearError) {
     EXPECT_NE(std::string(e.what()).find("checkpoint"), std::string::npos) << e.what();
   }
 }
+
+TEST(CheckpointDir, AMissingDirectoryIsCreatedAndLeftEmpty) {
+  TempDir dir;
+  const auto path = dir.file("a/b");
+  EXPECT_EQ(checkpoint_dir_problem(path), "");
+  EXPECT_TRUE(std::filesystem::is_directory(path));
+  EXPECT_TRUE(std::filesystem::is_empty(path));  // the probe file is gone
+}
+
+TEST(CheckpointDir, ARegularFileIsNotADirectory) {
+  TempDir dir;
+  std::ofstream(dir.file("f")) << "x";
+  const auto why = checkpoint_dir_problem(dir.file("f"));
+  EXPECT_NE(why.find("--checkpoint-dir"), std::string::npos) << why;
+  EXPECT_NE(why.find("is not a directory"), std::string::npos) << why;
+}
+
+TEST(CheckpointDir, APathBelowARegularFileCannotBeCreated) {
+  TempDir dir;
+  std::ofstream(dir.file("f")) << "x";
+  const auto why = checkpoint_dir_problem(dir.file("f") + "/sub");
+  EXPECT_NE(why.find("cannot be created"), std::string::npos) << why;
+}
