@@ -1,4 +1,5 @@
 #include "runtime/scheduling/sync_job_core.hpp"
+#include "runtime/aggregation/round_failures.hpp"
 
 #include <stdexcept>
 
@@ -149,8 +150,9 @@ void SyncJobCore::aggregate_if_complete(Seconds now, Steps& out) {
   }
   auto accepted = job_->accepted_updates();
   if (accepted.empty()) {
-    out.push_back(
-        Step::failed("no node delivered an update in round " + std::to_string(job_->round())));
+    const auto why = explain_failures(round_failures(job_->tracker(), job_->round()));
+    out.push_back(Step::failed("no node delivered an update in round " +
+                               std::to_string(job_->round()) + (why.empty() ? "" : ": " + why)));
     return;
   }
   aggregating_ = true;

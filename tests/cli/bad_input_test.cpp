@@ -140,3 +140,15 @@ TEST(BadInput, ACheckpointDirectoryThatIsARegularFileIsAUsageError) {
   EXPECT_EQ(r.code, 2) << r.output;
   EXPECT_NE(r.output.find("is not a directory"), std::string::npos) << r.output;
 }
+
+TEST(BadInput, ALearningRateThatBlowsTheModelUpIsExplained) {
+  // Every update is rejected for non-finite values: the job fails (exit 1)
+  // and says why, not only that no node delivered an update.
+  const auto r = run_troupe(
+      "run --model mlp --rounds 1 --nodes 2 --train-limit 200 "
+      "--test-limit 100 --quiet --lr 1e30");
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("updates rejected: non-finite values (is --lr too large?)"),
+            std::string::npos)
+      << r.output;
+}

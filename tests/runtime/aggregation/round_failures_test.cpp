@@ -40,3 +40,22 @@ TEST(RoundFailures, AreTheFailedTrainingTasksOfThatRoundWithTheirNodeAndError) {
   EXPECT_EQ(failures[1].task_id, 5);
   EXPECT_EQ(failures[1].reason, "node lost");
 }
+
+TEST(RoundFailures, AreExplainedByReasonWithNonFiniteUpdatesNamedAsSuch) {
+  // Given three updates rejected for NaNs (each naming its task) and one lost node
+  const std::vector<UpdateFailure> failures{
+      {1, "a", "update of task 1 rejected: tensor 'w' value 0 is not finite (nan)"},
+      {2, "b", "update of task 2 rejected: tensor 'w' value 3 is not finite (inf)"},
+      {3, "c", "node lost"},
+      {4, "d", "update of task 4 rejected: tensor 'w' value 0 is not finite (nan)"}};
+  // Then the explanation counts them by kind, the most frequent first
+  EXPECT_EQ(explain_failures(failures),
+            "3 updates rejected: non-finite values (is --lr too large?); 1 task failed: node lost");
+  EXPECT_EQ(explain_failures({}), "");
+}
+
+TEST(RoundFailures, WithTheSameReasonButForTheTaskNumberAreCountedTogether) {
+  const std::vector<UpdateFailure> failures{{7, "a", "task 7 timed out"},
+                                            {8, "b", "task 8 timed out"}};
+  EXPECT_EQ(explain_failures(failures), "2 tasks failed: task timed out");
+}
