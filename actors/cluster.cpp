@@ -1,13 +1,16 @@
 #include "actors/cluster.hpp"
 
 #include <caf/all.hpp>
+
 #include <caf/io/all.hpp>
+#include <iostream>
 
 #include "actors/aggregator_actor.hpp"
 #include "actors/errors.hpp"
 #include "actors/node_actor.hpp"
 #include "actors/protocol.hpp"
 #include "actors/scheduler_actor.hpp"
+#include "runtime/system/blas_probe.hpp"
 
 namespace troupe::actors {
 
@@ -34,8 +37,16 @@ runtime::RunReport run_embedded(const runtime::JobSpec& job, const EmbeddedOptio
 
   auto data = std::make_shared<runtime::DataCatalog>(job.data.data_dir, job.data.train_limit,
                                                      job.data.test_limit);
-  auto gate =
-      std::make_shared<runtime::ComputeGate>(runtime::ComputeGate::slots_for(job.compute.threads));
+  // Embedded nodes train on several threads at once; a BLAS that cannot take
+  // that (serial OpenBLAS) would give wrong models silently, so compute runs
+  // one task at a time with it.
+  const auto blas = runtime::probe_blas();
+  if (!blas.thread_safe)
+    std::cerr << "troupe: " << blas.name
+              << " is not safe to call from several threads: embedded nodes compute one at a "
+                 "time (install libopenblas0-pthread for parallel training)\n";
+  auto gate = std::make_shared<runtime::ComputeGate>(
+      blas.thread_safe ? runtime::ComputeGate::slots_for(job.compute.threads) : 1);
   auto aggregator = spawn_aggregator(system);
   SchedulerConfig sc;
   sc.aggregator = aggregator;

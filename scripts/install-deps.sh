@@ -10,6 +10,8 @@ packages=(
   libcaf-dev            # CAF 0.17.6: actors and remoting
   libtorch-dev          # LibTorch 1.13 (CPU)
   libopenblas0-pthread  # fast BLAS for LibTorch (otherwise the reference BLAS)
+  libopenblas0-serial   # the other BLAS variants, for the test that every one of them
+  libopenblas0-openmp   #   gives the right model (pthread keeps the highest priority)
   libcereal-dev         # checkpoints
   libjemalloc-dev       # the allocator of troupe's programs (flat memory in long runs)
   libssl-dev            # HMAC admission (OpenSSL libcrypto), CAF's TLS module
