@@ -18,16 +18,21 @@ ClippedStrategy::ClippedStrategy(std::unique_ptr<AggregationStrategy> inner, dou
 std::optional<models::Parameters> ClippedStrategy::aggregate(
     const models::Parameters& current, const std::vector<Update>& updates,
     const std::vector<UpdateFailure>& failures) {
-  // The wrapped strategy takes its updates read-only, so the clipped round is
-  // a copy; clipping reads every update in full anyway.
-  std::vector<Update> clipped = updates;
+  // Which updates are too long (a non-finite norm is left for the wrapped
+  // strategy to handle). The wrapped strategy takes its updates read-only, so
+  // only a round with something to clip is copied.
   const std::size_t n = float_count(current);
-  for (auto& u : clipped) {
-    check_update(name(), current, u);
-    float* p = u.params.float_data();
-    const double norm = std::sqrt(squared_distance(p, current.float_data(), n));
-    // Short enough, or not finite (left for the wrapped strategy to handle).
-    if (!(norm > clip_norm_) || !std::isfinite(norm)) continue;
+  std::vector<std::size_t> too_long;
+  for (std::size_t i = 0; i < updates.size(); ++i) {
+    check_update(name(), current, updates[i]);
+    const double norm =
+        std::sqrt(squared_distance(updates[i].params.float_data(), current.float_data(), n));
+    if (norm > clip_norm_ && std::isfinite(norm)) too_long.push_back(i);
+  }
+  if (too_long.empty()) return inner_->aggregate(current, updates, failures);
+  std::vector<Update> clipped = updates;
+  for (auto i : too_long) {
+    float* p = clipped[i].params.float_data();
     clip_delta(current.float_data(), p, p, n, clip_norm_);
   }
   return inner_->aggregate(current, clipped, failures);
