@@ -45,7 +45,7 @@ int run_aggregator_process(const AggregatorProcessOptions& options) {
     for (int attempt = 0; !offered && !refused && !stop_requested(); ++attempt) {
       why.clear();
       runtime::Admission admission;
-      if (admission_for(self, *scheduler, kAggregatorName, secret, &admission, &why))
+      if (admission_for(self, *scheduler, kAggregatorName, secret, &admission, &why, &refused))
         self->request(*scheduler, std::chrono::seconds(10), aggregator_atom::value,
                       caf::actor_cast<caf::actor>(aggregator), admission)
             .receive([&](bool accepted) { offered = accepted; },

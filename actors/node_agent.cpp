@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "actors/errors.hpp"
+#include "actors/handshake.hpp"
 #include "runtime/system/admission.hpp"
 #include "runtime/system/resources.hpp"
 
@@ -42,6 +43,16 @@ void retry_later(AgentPtr self) {
   self->delayed_send(self, ms(self->state.config.retry_interval_s), register_retry_atom::value);
 }
 
+/// Admission refused for good (a wrong secret or key, another protocol): says
+/// why and quits.
+void refused(AgentPtr self, const std::string& why) {
+  auto& st = self->state;
+  caf::aout(self) << "troupe node " << st.config.registration.name << ": not admitted: " << why
+                  << "\n";
+  if (st.config.on_refused) st.config.on_refused(why);
+  self->quit(caf::exit_reason::user_shutdown);
+}
+
 void send_registration(AgentPtr self, NodeRegistration reg) {
   auto& st = self->state;
   self->request(st.config.scheduler, std::chrono::seconds(10), register_atom::value, std::move(reg),
@@ -69,10 +80,7 @@ void send_registration(AgentPtr self, NodeRegistration reg) {
             const auto why = describe(err, self->system());
             auto& st = self->state;
             if (is(err, troupe_error::admission_refused)) {
-              caf::aout(self) << "troupe node " << st.config.registration.name
-                              << ": the scheduler refused admission: " << why << "\n";
-              if (st.config.on_refused) st.config.on_refused(why);
-              self->quit(caf::exit_reason::user_shutdown);
+              refused(self, why);
               return;
             }
             caf::aout(self) << "troupe node " << st.config.registration.name
@@ -81,27 +89,36 @@ void send_registration(AgentPtr self, NodeRegistration reg) {
           });
 }
 
-/// Registers, answering a challenge first when the node has a secret.
+/// Says hello (the version check), answers its nonce with the secret and the
+/// key the node has, and registers.
 void register_now(AgentPtr self) {
   auto& st = self->state;
   st.registering = true;  // until a registration succeeds (retries included)
-  if (st.config.secret.empty()) {
-    send_registration(self, st.config.registration);
-    return;
-  }
-  self->request(st.config.scheduler, std::chrono::seconds(10), challenge_atom::value,
-                st.config.registration.name)
+  const auto own = own_versions();
+  self->request(st.config.scheduler, std::chrono::seconds(10), hello_atom::value,
+                st.config.registration.name, own.troupe, own.protocol)
       .then(
-          [self](const std::string& nonce) {
+          [self](std::string& nonce, std::string& id, std::string& version, std::int32_t protocol) {
             auto& st = self->state;
+            std::string why;
+            auto hello = check_hello_reply(
+                {std::move(nonce), std::move(id), {std::move(version), protocol}}, &why);
+            if (!hello) {
+              refused(self, why);
+              return;
+            }
             auto reg = st.config.registration;
-            reg.admission = runtime::answer_challenge(st.config.secret, nonce, reg.name);
+            reg.admission = answer_hello(*hello, reg.name, st.config.secret, st.config.key.get());
             send_registration(self, std::move(reg));
           },
           [self](caf::error& err) {
+            if (is(err, troupe_error::version_mismatch)) {
+              refused(self, describe(err, self->system()));
+              return;
+            }
             caf::aout(self) << "troupe node " << self->state.config.registration.name
-                            << ": no challenge from the scheduler ("
-                            << describe(err, self->system()) << "), retrying\n";
+                            << ": no hello from the scheduler (" << describe(err, self->system())
+                            << "), retrying\n";
             retry_later(self);
           });
 }

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "actors/protocol.hpp"
+#include "runtime/system/node_identity.hpp"
 #include "runtime/system/traffic.hpp"
 
 namespace troupe::actors {
@@ -20,11 +21,14 @@ struct NodeAgentConfig {
   double heartbeat_interval_s = 1.0;
   double retry_interval_s = 1.0;  ///< between registration attempts
   bool announce = false;          ///< print a line (time since start, RSS) when first registered
-  /// Shared secret: when set, the agent answers the scheduler's challenge
-  /// (runtime/system/admission.hpp) before registering.
+  /// Shared secret: when set, the agent answers the hello's challenge with it
+  /// (runtime/system/admission.hpp).
   std::string secret;
-  /// Called once when the scheduler refuses admission; the agent then quits
-  /// (retrying a wrong secret is pointless). May be empty.
+  /// The node's identity: when set, the agent signs the hello's nonce with it
+  /// (runtime/system/node_identity.hpp). A scheduler in its own process needs one.
+  std::shared_ptr<const runtime::NodeKey> key;
+  /// Called once when the scheduler refuses admission or speaks another
+  /// protocol version; the agent then quits (retrying is pointless). May be empty.
   std::function<void(const std::string&)> on_refused;
   std::string disk_path = ".";                           ///< where free disk is measured
   std::shared_ptr<const runtime::TrafficMeter> traffic;  ///< the node's byte counters; may be null

@@ -17,6 +17,16 @@ int run_node_process(const NodeProcessOptions& options) {
   caf::actor_system system{cfg};
   close_automatic_connection_port(system);  // this process accepts no connections
   const auto name = options.name.empty() ? default_node_name() : options.name;
+  auto key = options.key;
+  if (!key) {
+    try {
+      key = std::make_shared<const runtime::NodeKey>(
+          runtime::NodeKey::load_or_create(runtime::default_key_file()));
+    } catch (const std::exception& e) {
+      std::cerr << "troupe node " << name << ": " << e.what() << '\n';
+      return 1;
+    }
+  }
   NodeConfig nc;
   nc.name = name;
   nc.device = options.device;
@@ -72,6 +82,7 @@ int run_node_process(const NodeProcessOptions& options) {
     ac.heartbeat_interval_s = options.heartbeat_interval_s;
     ac.announce = !options.common.quiet;
     ac.secret = options.common.security.secret;
+    ac.key = key;
     ac.on_refused = [refusal](const std::string& why) { *refusal = why; };
     ac.disk_path = options.data_dir.empty() ? "." : options.data_dir;
     ac.traffic = traffic;

@@ -8,6 +8,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -17,6 +19,7 @@
 #include "runtime/core/job_spec.hpp"
 #include "runtime/core/report.hpp"
 #include "runtime/scheduling/node_table.hpp"
+#include "runtime/system/node_identity.hpp"
 
 namespace troupe::actors {
 
@@ -27,6 +30,9 @@ struct SchedulerProcessOptions {
   /// Free memory and disk (bytes) a node must report to get tasks.
   std::uint64_t min_free_memory = std::uint64_t{256} << 20;
   std::uint64_t min_free_disk = std::uint64_t{16} << 20;
+  /// Node names and their public keys (--allowed-nodes); empty: each name is
+  /// bound to the first key it registers with, for the scheduler's lifetime.
+  std::map<std::string, std::string> allowed_nodes;
   ProcessOptions common;
 };
 int run_scheduler_process(const SchedulerProcessOptions& options);
@@ -55,6 +61,9 @@ struct NodeProcessOptions {
   /// Makes this process's node actor instead of the built-in node, e.g. a
   /// program's own typed node actor (see actors/node_actor.hpp). Empty: built-in.
   NodeSpawner spawn_node;
+  /// The node's identity (--key-file); null: the key at runtime::default_key_file(),
+  /// created there on first use.
+  std::shared_ptr<const runtime::NodeKey> key;
   ProcessOptions common;
 };
 int run_node_process(const NodeProcessOptions& options);

@@ -44,6 +44,13 @@
 
 namespace troupe::actors {
 
+/// The version of this protocol. Every process announces it (with troupe's
+/// version) in its hello to the scheduler, which refuses a different one. Bump
+/// it whenever a message, type or interface below changes.
+///   1: before the version handshake
+///   2: hello_atom replaces challenge_atom; Admission carries a node's key and signature
+inline constexpr std::int32_t kProtocolVersion = 2;
+
 // -- messages -----------------------------------------------------------------
 
 /// What a node reports about the job's data after set-up.
@@ -159,7 +166,7 @@ using progress_atom = caf::atom_constant<caf::atom("progress")>;
 using aggregator_atom = caf::atom_constant<caf::atom("aggregator")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using checkpoint_atom = caf::atom_constant<caf::atom("checkpoint")>;
-using challenge_atom = caf::atom_constant<caf::atom("challenge")>;
+using hello_atom = caf::atom_constant<caf::atom("hello")>;
 
 // -- actor interfaces ---------------------------------------------------------
 
@@ -182,9 +189,11 @@ using node_actor =
 /// Runs jobs: decomposes, allocates, dispatches, reports; keeps the node table.
 /// The submitter of a job receives (progress_atom, RoundRecord) after each round.
 /// Admission-protected requests carry a runtime::Admission: the answer to a
-/// challenge (under the names kSubmitName, kStatusName, kAggregatorName or the
-/// node's name), empty when the sender has no secret. A scheduler with a
-/// secret refuses an empty or wrong answer with troupe_error::admission_refused.
+/// hello's challenge (under the names kSubmitName, kStatusName, kAggregatorName
+/// or the node's name). A scheduler with a secret refuses an empty or wrong
+/// answer with troupe_error::admission_refused; a listening scheduler also
+/// refuses a request without a nonce (no hello), and a node registration
+/// whose key does not match its name or whose signature is wrong.
 using scheduler_actor = caf::typed_actor<
     caf::replies_to<submit_atom, runtime::JobSpec, runtime::Admission>::with<runtime::RunReport>,
     /// A node joins (or rejoins): its registration and its node actor; the
@@ -195,8 +204,15 @@ using scheduler_actor = caf::typed_actor<
     caf::replies_to<status_atom, runtime::Admission>::with<ClusterStatus>,
     /// An aggregator process offers itself.
     caf::replies_to<aggregator_atom, caf::actor, runtime::Admission>::with<bool>,
-    /// Admission: a fresh single-use nonce for the joining process `name`.
-    caf::replies_to<challenge_atom, std::string>::with<std::string>, caf::reacts_to<tick_atom>>;
+    /// The first message of every process (actors/handshake.hpp): its name,
+    /// troupe version and protocol version. Answers a fresh single-use nonce for
+    /// `name`, the scheduler's identity (what nodes sign with the nonce), and the
+    /// scheduler's troupe and protocol versions; a different protocol version is
+    /// refused with troupe_error::version_mismatch. Only built-in types, so that
+    /// processes of any two versions understand this message.
+    caf::replies_to<hello_atom, std::string, std::string,
+                    std::int32_t>::with<std::string, std::string, std::string, std::int32_t>,
+    caf::reacts_to<tick_atom>>;
 
 }  // namespace troupe::actors
 
@@ -325,7 +341,7 @@ typename Inspector::result_type inspect(Inspector& f, UpdateReceipt& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, Admission& x) {
-  return f(caf::meta::type_name("troupe.Admission"), x.nonce, x.proof);
+  return f(caf::meta::type_name("troupe.Admission"), x.nonce, x.proof, x.public_key, x.signature);
 }
 
 template <class Inspector>

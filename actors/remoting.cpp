@@ -10,6 +10,8 @@
 #include <iostream>
 #include <thread>
 
+#include "actors/handshake.hpp"
+
 namespace troupe::actors {
 namespace {
 
@@ -104,20 +106,13 @@ void advertise(caf::actor_system& system, const Endpoint& ep, std::uint16_t port
                  std::string{kConnectivityKey}, caf::make_message(port, std::move(addresses)));
 }
 bool admission_for(caf::scoped_actor& self, const scheduler_actor& scheduler, const char* name,
-                   const std::string& secret, runtime::Admission* answer, std::string* why) {
+                   const std::string& secret, runtime::Admission* answer, std::string* why,
+                   bool* refused) {
   *answer = {};
-  if (secret.empty()) return true;
-  bool ok = false;
-  self->request(scheduler, std::chrono::seconds(10), challenge_atom::value, std::string{name})
-      .receive(
-          [&](const std::string& nonce) {
-            *answer = runtime::answer_challenge(secret, nonce, name);
-            ok = true;
-          },
-          [&](caf::error& err) {
-            *why = "no challenge from the scheduler: " + describe(err, self->system());
-          });
-  return ok;
+  auto hello = say_hello(self, scheduler, name, why, refused);
+  if (!hello) return false;
+  *answer = answer_hello(*hello, name, secret, nullptr);
+  return true;
 }
 
 std::string default_node_name() {

@@ -144,11 +144,13 @@ std::optional<Published> publish(caf::actor_system& system, const Handle& h, con
   return out;
 }
 
-/// The admission answer to send as `name`: empty without a secret; else the
-/// scheduler's fresh nonce for `name`, answered with `secret`. False with
-/// `why` set when no nonce came.
+/// The admission answer to send as `name`: says hello (the version check,
+/// actors/handshake.hpp) and answers its nonce, with `secret` when there is one.
+/// False with `why` set when no nonce came; `refused` (when given) is set when
+/// retrying cannot help (another protocol version).
 bool admission_for(caf::scoped_actor& self, const scheduler_actor& scheduler, const char* name,
-                   const std::string& secret, runtime::Admission* answer, std::string* why);
+                   const std::string& secret, runtime::Admission* answer, std::string* why,
+                   bool* refused = nullptr);
 
 /// A node's name when none is given: host name and process id.
 std::string default_node_name();

@@ -14,7 +14,7 @@
 //    +<------- core's done or failed step / aggregator lost ---- running
 //
 // On entering idle the next queued job (if any) is taken at once.
-// In every phase: heartbeats, status, challenges and node registrations are
+// In every phase: heartbeats, status, hellos and node registrations are
 // answered; a submission while a job is in hand is queued. What differs:
 //   idle       takes an aggregator;
 //   waiting    takes an aggregator; starts set-up when a node or the
@@ -28,6 +28,7 @@
 #include <limits>
 
 #include "actors/errors.hpp"
+#include "actors/handshake.hpp"
 #include "actors/scheduler_state.hpp"
 
 namespace troupe::actors {
@@ -57,6 +58,44 @@ caf::error admit(SchedulerPtr self, const std::string& name, const runtime::Admi
   if (!refused.empty())
     caf::aout(self) << "troupe scheduler: refused " << refused << ": " << why << std::endl;
   return make_error(troupe_error::admission_refused, why);
+}
+
+/// Empty when the node's signature answers the nonce for its name and its key
+/// is the one bound to that name (enrolling it on first use); otherwise the
+/// refusal, logged. A live node under that name is left alone.
+caf::error identify(SchedulerPtr self, const NodeRegistration& reg, const std::string& who) {
+  auto& st = self->state;
+  if (!st.config.remote) return {};
+  const auto& a = reg.admission;
+  std::string why;
+  if (a.public_key.empty() || a.signature.empty())
+    why = "no node key (start the node with --key-file)";
+  else if (!runtime::verify_signature(
+               a.public_key, runtime::admission_statement(st.id, a.nonce, reg.name), a.signature))
+    why = "the signature does not match the node's key";
+  else
+    why = st.keys.admit(reg.name, a.public_key);
+  if (why.empty()) return {};
+  caf::aout(self) << "troupe scheduler: refused " << who << ": " << why << std::endl;
+  return make_error(troupe_error::admission_refused, why);
+}
+
+/// The hello: refuses another protocol version, else issues a nonce.
+caf::result<std::string, std::string, std::string, std::int32_t> hello(SchedulerPtr self,
+                                                                       const std::string& name,
+                                                                       const Versions& theirs) {
+  auto& st = self->state;
+  const auto own = own_versions();
+  if (auto why = version_mismatch("the scheduler", own, "'" + name + "'", theirs); !why.empty()) {
+    caf::aout(self) << "troupe scheduler: refused '" << name << "': " << why << std::endl;
+    return make_error(troupe_error::version_mismatch, why);
+  }
+  try {
+    return {st.gate.issue(runtime::random_nonce(), name, st.uptime()), st.id, own.troupe,
+            own.protocol};
+  } catch (const std::exception& e) {
+    return make_error(troupe_error::no_challenge, std::string("no challenge: ") + e.what());
+  }
 }
 
 void schedule_tick(SchedulerPtr self) {
@@ -105,6 +144,7 @@ scheduler_actor::behavior_type phase_behavior(SchedulerPtr self, Phase phase) {
         const auto who =
             "node '" + reg.name + "' (" + reg.host + ", pid " + std::to_string(reg.pid) + ")";
         if (auto refusal = admit(self, reg.name, reg.admission, who)) return refusal;
+        if (auto refusal = identify(self, reg, who)) return refusal;
         join_node(self, reg, node);
         phase.node_joined(reg.name);
         return caf::actor_cast<caf::actor>(st.config.aggregator);
@@ -121,13 +161,9 @@ scheduler_actor::behavior_type phase_behavior(SchedulerPtr self, Phase phase) {
         if (auto refusal = admit(self, kAggregatorName, answer, "an aggregator")) return refusal;
         return phase.aggregator_offered(aggregator);
       },
-      [self](challenge_atom, const std::string& name) -> caf::result<std::string> {
-        auto& st = self->state;
-        try {
-          return st.gate.issue(runtime::random_nonce(), name, st.uptime());
-        } catch (const std::exception& e) {
-          return make_error(troupe_error::no_challenge, std::string("no challenge: ") + e.what());
-        }
+      [self](hello_atom, const std::string& name, const std::string& version,
+             std::int32_t protocol) {
+        return hello(self, name, {version, protocol});
       },
       [self, phase](tick_atom) {
         expire_nodes(self);
@@ -201,7 +237,12 @@ void enter(SchedulerPtr self, Phase phase) {
 scheduler_actor::behavior_type scheduler_behavior(SchedulerPtr self, SchedulerConfig config) {
   auto& st = self->state;
   st.config = std::move(config);
-  st.gate = runtime::AdmissionGate(st.config.secret);
+  runtime::AdmissionOptions admission;
+  admission.require_nonce = st.config.remote;
+  st.gate = runtime::AdmissionGate(st.config.secret, admission);
+  st.keys = st.config.allowed_nodes.empty() ? runtime::NodeKeys()
+                                            : runtime::NodeKeys(st.config.allowed_nodes);
+  st.id = runtime::random_nonce();
   st.table = runtime::NodeTable(st.config.heartbeat_timeout_s > 0
                                     ? st.config.heartbeat_timeout_s
                                     : std::numeric_limits<double>::infinity());

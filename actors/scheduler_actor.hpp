@@ -11,6 +11,7 @@
 ///   -> setting up (aggregator and nodes load the job) -> running -> idle.
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,14 @@ struct SchedulerConfig {
   std::string secret;
   /// Free memory and disk a node must have (by its latest heartbeat) to get tasks.
   runtime::HoldNeed hold_need;
+  /// Other processes reach this scheduler (troupe scheduler): every request
+  /// must answer a nonce from a hello (the version check), and every node must
+  /// sign it with its key. Off for embedded clusters, whose nodes live in the
+  /// scheduler's process and have no key.
+  bool remote = false;
+  /// Node names and their public keys (--allowed-nodes): only these may
+  /// register. Empty: a name is bound to the first key it registers with.
+  std::map<std::string, std::string> allowed_nodes;
 };
 
 scheduler_actor spawn_scheduler(caf::actor_system& system, SchedulerConfig config);

@@ -30,6 +30,8 @@ int run_scheduler_process(const SchedulerProcessOptions& options) {
   sc.aggregator = aggregator;
   sc.heartbeat_timeout_s = options.heartbeat_timeout_s;
   sc.secret = options.common.security.secret;
+  sc.remote = true;
+  sc.allowed_nodes = options.allowed_nodes;
   sc.hold_need = {options.min_free_memory, options.min_free_disk};
   if (!options.common.quiet) sc.on_round = print_round;
   auto scheduler = spawn_scheduler(system, std::move(sc));

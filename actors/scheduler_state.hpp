@@ -24,6 +24,7 @@
 #include "runtime/scheduling/job_core.hpp"
 #include "runtime/scheduling/node_table.hpp"
 #include "runtime/system/admission.hpp"
+#include "runtime/system/node_keys.hpp"
 
 namespace troupe::actors {
 
@@ -40,6 +41,8 @@ struct SchedulerState {
   SchedulerConfig config;
   runtime::NodeTable table{5.0};
   runtime::AdmissionGate gate;
+  runtime::NodeKeys keys;  ///< which key each node name is bound to
+  std::string id;          ///< this scheduler's identity, signed by nodes with the nonce
   std::map<std::string, node_actor> handles;  ///< current incarnation of each node
   /// Who registered each node (its agent): only it may send the node's heartbeats.
   std::map<std::string, caf::actor_addr> registrants;

@@ -4,6 +4,7 @@
 
 #include "actors/processes.hpp"
 #include "cli/commands.hpp"
+#include "cli/identity_options.hpp"
 #include "cli/job_options.hpp"
 #include "cli/options.hpp"
 #include "cli/progress_printer.hpp"
@@ -119,8 +120,11 @@ int scheduler_command(int argc, char** argv) {
       "MiB of free disk (where its data lives) a node must report to get tasks");
   SecurityPaths paths;
   add_security_options(desc, o.common.security, paths);
+  std::string allowed_nodes;
+  add_allowed_nodes_option(desc, allowed_nodes);
   if (auto code = parse_options("scheduler", argc, argv, desc)) return *code;
   if (auto code = load_security("scheduler", o.common.security, paths)) return *code;
+  if (auto code = load_allowed_nodes(allowed_nodes, o.allowed_nodes)) return *code;
   if (auto code = apply_max_message("scheduler", max_message_mb, o.common)) return *code;
   if (!(min_memory_mb >= 0) || !(min_disk_mb >= 0))
     return usage_error("scheduler", "--min-free-memory and --min-free-disk must not be negative");
@@ -187,7 +191,10 @@ int node_command(int argc, char** argv) {
   add_process_options(desc, o.common, false);
   SecurityPaths paths;
   add_security_options(desc, o.common.security, paths);
+  KeyOptions key;
+  add_key_options(desc, key);
   if (auto code = parse_options("node", argc, argv, desc)) return *code;
+  if (auto code = load_key(key, o.key)) return *code;
   if (auto code = load_security("node", o.common.security, paths)) return *code;
   if (auto code = endpoint("node", "scheduler", scheduler, o.scheduler)) return *code;
   if (!shard.empty()) {

@@ -15,6 +15,7 @@ packages=(
   libcereal-dev         # checkpoints
   libjemalloc-dev       # the allocator of troupe's programs (flat memory in long runs)
   libssl-dev            # HMAC admission (OpenSSL libcrypto), CAF's TLS module
+  libsodium-dev         # Ed25519 node identities (node key files, --allowed-nodes)
   openssl               # the TLS tests make a throwaway CA and certificates with it
   nlohmann-json3-dev    # JSON reports
   libboost-program-options-dev

@@ -64,7 +64,10 @@ bool constant_time_equal(const std::string& a, const std::string& b) {
 
 Admission answer_challenge(const std::string& secret, const std::string& nonce,
                            const std::string& name) {
-  return {nonce, admission_proof(secret, nonce, name)};
+  Admission a;
+  a.nonce = nonce;
+  a.proof = admission_proof(secret, nonce, name);
+  return a;
 }
 
 std::string random_nonce(std::size_t bytes) {
@@ -102,14 +105,17 @@ std::string AdmissionGate::issue(const std::string& nonce, const std::string& na
 std::string AdmissionGate::verify(const std::string& name, const std::string& nonce,
                                   const std::string& proof, double now) {
   if (!enabled()) return {};
-  if (nonce.empty() || proof.empty()) return "no answer to a challenge (a secret is required)";
+  const bool secret = !secret_.empty();
+  if (nonce.empty() || (secret && proof.empty()))
+    return secret ? "no answer to a challenge (a secret is required)"
+                  : "no nonce from a hello (a troupe that predates the version handshake?)";
   auto it = issued_.find(nonce);
   if (it == issued_.end()) return "unknown or already used nonce";
   const Issued issued = it->second;
   issued_.erase(it);  // single use, whatever the outcome
   if (now - issued.at > options_.nonce_ttl_s) return "nonce expired";
   if (issued.name != name) return "nonce was issued to '" + issued.name + "'";
-  if (!constant_time_equal(proof, admission_proof(secret_, nonce, name)))
+  if (secret && !constant_time_equal(proof, admission_proof(secret_, nonce, name)))
     return "wrong proof (bad secret?)";
   return {};
 }

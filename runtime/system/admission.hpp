@@ -7,6 +7,10 @@
 /// answer cannot be replayed. Pure: the clock and the nonce's random bytes are
 /// passed in. TLS (when configured) protects the channel but is not
 /// authentication: with a secret configured, a TLS peer must still answer.
+/// A scheduler that listens for other processes issues a nonce with every
+/// hello even without a secret (AdmissionOptions::require_nonce): nodes sign
+/// it with their key (node_identity.hpp), and a request without one skipped
+/// the hello and its version check.
 
 #include <cstddef>
 #include <cstdint>
@@ -33,10 +37,13 @@ std::string admission_proof(const std::string& secret, const std::string& nonce,
 
 /// An answer to a challenge as it travels with a message (submit, status,
 /// aggregator offer, node registration): the nonce the scheduler issued and
-/// the proof for it. Empty when the sender has no secret.
+/// the proof for it (empty when the sender has no secret). Nodes add their
+/// identity: their public key and their signature of admission_statement().
 struct Admission {
   std::string nonce;
   std::string proof;
+  std::string public_key;  ///< hex Ed25519 public key (nodes only)
+  std::string signature;   ///< hex signature of the admission statement (nodes only)
   bool empty() const { return nonce.empty() && proof.empty(); }
 };
 
@@ -53,15 +60,18 @@ std::string random_nonce(std::size_t bytes = 16);
 struct AdmissionOptions {
   double nonce_ttl_s = 30.0;           ///< a nonce unanswered for longer is void
   std::size_t max_outstanding = 1024;  ///< oldest nonces are dropped beyond this (flooding)
+  /// Every answer must name a nonce this gate issued, even without a secret.
+  bool require_nonce = false;
 };
 
 /// The scheduler's side: issues nonces and verifies answers.
 class AdmissionGate {
  public:
-  /// An empty `secret` disables admission control: every answer is accepted.
+  /// An empty `secret` without require_nonce disables admission control:
+  /// every answer is accepted. With require_nonce only the nonce is checked.
   explicit AdmissionGate(std::string secret = {}, AdmissionOptions options = {});
 
-  bool enabled() const { return !secret_.empty(); }
+  bool enabled() const { return !secret_.empty() || options_.require_nonce; }
 
   /// Records `nonce` (fresh random bytes from the caller) as issued at `now`
   /// for `name`; returns it.
