@@ -22,6 +22,7 @@
 #include "actors/errors.hpp"
 #include "actors/protocol.hpp"
 #include "net/message_guard.hpp"
+#include "net/tls_host.hpp"
 #include "runtime/core/report.hpp"
 
 namespace troupe::actors {
@@ -67,17 +68,34 @@ bool uses_tls(caf::actor_system& system);
 
 /// Connects to the actor published at `ep`, retrying with backoff until
 /// `timeout_s` has passed (or a stop signal). Empty with `why` set on failure.
+/// Under TLS the peer's certificate must name `ep.host` (net/tls_host.hpp); one
+/// that does not ends the attempts at once, saying so.
 template <class Handle>
 std::optional<Handle> connect(caf::actor_system& system, const Endpoint& ep, double timeout_s,
                               std::string* why) {
   const auto deadline =
       Clock::now() + std::chrono::milliseconds(static_cast<std::int64_t>(timeout_s * 1000));
   auto backoff = std::chrono::milliseconds(100);
+  const bool tls = uses_tls(system);
+  if (tls && !expect_tls_host(ep.host)) {
+    *why = "cannot set up TLS host name verification for '" + ep.host + "'";
+    return std::nullopt;
+  }
   for (;;) {
-    auto got = uses_tls(system) ? caf::openssl::remote_actor<Handle>(system, ep.host, ep.port)
-                                : system.middleman().remote_actor<Handle>(ep.host, ep.port);
+    auto got = tls ? caf::openssl::remote_actor<Handle>(system, ep.host, ep.port)
+                   : system.middleman().remote_actor<Handle>(ep.host, ep.port);
     if (got) return *got;
     *why = describe(got.error(), system);
+    // A certificate that does not name the host does not change by waiting.
+    if (tls) {
+      const auto& cfg = system.config();
+      auto problem = tls_certificate_problem(ep.host, ep.port, cfg.openssl_certificate,
+                                             cfg.openssl_key, cfg.openssl_cafile);
+      if (!problem.empty()) {
+        *why = std::move(problem);
+        return std::nullopt;
+      }
+    }
     if (Clock::now() + backoff > deadline || !sleep_unless_stopped(backoff)) return std::nullopt;
     backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
   }
