@@ -65,7 +65,10 @@ actors::scheduler_actor::behavior_type fake_scheduler(
         return actors::ClusterStatus{};
       },
       [](actors::aggregator_atom, const caf::actor&, const runtime::Admission&) { return true; },
-      [](actors::challenge_atom, const std::string&) { return std::string("nonce"); },
+      [](actors::hello_atom, const std::string&, const std::string& version, std::int32_t protocol)
+          -> caf::result<std::string, std::string, std::string, std::int32_t> {
+        return {std::string("nonce"), std::string("fake"), version, protocol};
+      },
       [](actors::tick_atom) {},
   };
 }

@@ -159,10 +159,12 @@ TEST(Protocol, UsageAndAdmissionFieldsSurviveTheWire) {
   EXPECT_DOUBLE_EQ(v.transfer_rate, 1e9);
   actors::NodeRegistration reg;
   reg.name = "n1";
-  reg.admission = {"abcd", "ef01"};
+  reg.admission = {"abcd", "ef01", "12ab", "34cd"};
   const auto r = round_trip(s.sys, reg);
   EXPECT_EQ(r.admission.nonce, "abcd");
   EXPECT_EQ(r.admission.proof, "ef01");
+  EXPECT_EQ(r.admission.public_key, "12ab");
+  EXPECT_EQ(r.admission.signature, "34cd");
   EXPECT_FALSE(r.admission.empty());
   runtime::RunReport report;
   report.nodes.push_back({"n1", 1, 2.0, 0.5, 100, 200, 3.0, {runtime::UsagePoint{1.0, 0.25}}});

@@ -6,6 +6,7 @@
 
 #include "actors/cluster.hpp"
 #include "actors/errors.hpp"
+#include "actors/handshake.hpp"
 #include "actors/protocol.hpp"
 #include "actors/scheduler_actor.hpp"
 
@@ -39,10 +40,12 @@ struct Cluster {
 runtime::Admission answered(caf::scoped_actor& self, const actors::scheduler_actor& scheduler,
                             const std::string& name, const std::string& secret) {
   runtime::Admission out;
-  self->request(scheduler, std::chrono::seconds(5), actors::challenge_atom::value, name)
-      .receive(
-          [&](const std::string& nonce) { out = runtime::answer_challenge(secret, nonce, name); },
-          [](caf::error& e) { ADD_FAILURE() << to_string(e); });
+  const auto own = actors::own_versions();
+  self->request(scheduler, std::chrono::seconds(5), actors::hello_atom::value, name, own.troupe,
+                own.protocol)
+      .receive([&](const std::string& nonce, const std::string&, const std::string&,
+                   std::int32_t) { out = runtime::answer_challenge(secret, nonce, name); },
+               [](caf::error& e) { ADD_FAILURE() << to_string(e); });
   return out;
 }
 
@@ -139,4 +142,37 @@ TEST(SchedulerAdmission, ANodeRegisteringBeforeAnyAggregatorGetsTheNoAggregatorC
                [&](caf::error& e) { refusal = std::move(e); });
   EXPECT_TRUE(actors::is(refusal, actors::troupe_error::no_aggregator));
   self->send_exit(scheduler, caf::exit_reason::user_shutdown);
+}
+
+TEST(SchedulerVersions, AHelloWithAnotherProtocolVersionIsRefusedNamingBothVersions) {
+  Cluster c;
+  auto scheduler = c.scheduler("");
+  caf::scoped_actor self{c.sys};
+  caf::error refusal;
+  self->request(scheduler, std::chrono::seconds(5), actors::hello_atom::value, std::string{"n1"},
+                std::string{"9.9.9"}, actors::kProtocolVersion + 1)
+      .receive([](const std::string&, const std::string&, const std::string&,
+                  std::int32_t) { ADD_FAILURE() << "accepted another protocol"; },
+               [&](caf::error& e) { refusal = std::move(e); });
+  EXPECT_TRUE(actors::is(refusal, actors::troupe_error::version_mismatch));
+  const auto text = actors::describe(refusal, c.sys);
+  EXPECT_NE(text.find("protocol " + std::to_string(actors::kProtocolVersion) + " (troupe " +
+                      actors::own_versions().troupe + ")"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(
+      text.find("protocol " + std::to_string(actors::kProtocolVersion + 1) + " (troupe 9.9.9)"),
+      std::string::npos)
+      << text;
+  self->send_exit(scheduler, caf::exit_reason::user_shutdown);
+}
+
+TEST(SchedulerVersions, AClientRefusesASchedulerReplyWithAnotherProtocolVersion) {
+  std::string why;
+  actors::HelloReply reply{"nonce", "id", {"0.0.1", actors::kProtocolVersion - 1}};
+  EXPECT_FALSE(actors::check_hello_reply(reply, &why));
+  EXPECT_NE(why.find("the scheduler speaks protocol " +
+                     std::to_string(actors::kProtocolVersion - 1) + " (troupe 0.0.1)"),
+            std::string::npos)
+      << why;
 }
