@@ -67,7 +67,8 @@ struct Pki {
     ca = dir.file("ca.pem");
     ok = run("openssl req -x509 -newkey rsa:2048 -nodes -keyout " + dir.file("ca.key") + " -out " +
              ca + " -days 2 -subj /CN=troupe-test-ca") &&
-         issue("scheduler") && issue("node");
+         issue("scheduler", "DNS:localhost,IP:127.0.0.1") && issue("node") &&
+         issue("elsewhere", "DNS:elsewhere.example");
   }
   std::vector<std::string> options(const std::string& who) const {
     return {"--tls-cert", dir_.file(who + ".pem"),
@@ -78,12 +79,19 @@ struct Pki {
  private:
   const TempDir& dir_;
   bool run(const std::string& cmd) { return std::system((cmd + " >/dev/null 2>&1").c_str()) == 0; }
-  bool issue(const std::string& who) {
+  /// A certificate for `who`; `names` (a subjectAltName value) are the host
+  /// names and addresses it is good for, which clients check.
+  bool issue(const std::string& who, const std::string& names = "") {
     const auto key = dir_.file(who + ".key"), csr = dir_.file(who + ".csr");
+    std::string ext;
+    if (!names.empty()) {
+      std::ofstream(dir_.file(who + ".ext")) << "subjectAltName=" << names << "\n";
+      ext = " -extfile " + dir_.file(who + ".ext");
+    }
     return run("openssl req -newkey rsa:2048 -nodes -keyout " + key + " -out " + csr +
                " -subj /CN=" + who) &&
            run("openssl x509 -req -in " + csr + " -CA " + ca + " -CAkey " + dir_.file("ca.key") +
-               " -CAcreateserial -out " + dir_.file(who + ".pem") + " -days 2");
+               " -CAcreateserial -out " + dir_.file(who + ".pem") + " -days 2" + ext);
   }
 };
 
@@ -382,6 +390,37 @@ TEST(Tls, GarbageOnATlsPortLeavesOtherTlsPeersConnectedAndAJobRuns) {
   // clang-format on
   EXPECT_EQ(submit.wait_exit(120s), 0) << submit.output() << scheduler->output();
   EXPECT_EQ(member.output().find("scheduler lost"), std::string::npos) << member.output();
+}
+
+TEST(Tls, ANodeRefusesASchedulerWhoseCertificateNamesAnotherHost) {
+  TempDir dir;
+  Pki pki(dir);
+  if (!pki.ok) GTEST_SKIP() << "the openssl command-line tool is not installed";
+  // Signed by the cluster's CA, but for elsewhere.example, not 127.0.0.1.
+  SchedulerProcess scheduler(dir, pki.options("elsewhere"));
+  const int port = scheduler.port();
+  ASSERT_GT(port, 0) << scheduler->output();
+  Process node(kTroupe, node_args(port, "n1", pki.options("node")), dir.file("n.log"));
+  EXPECT_EQ(node.wait_exit(30s), 1) << node.output();
+  EXPECT_NE(node.output().find("does not name 127.0.0.1 (IP address mismatch"), std::string::npos)
+      << node.output();
+  const auto st = status(dir, port, pki.options("node"));
+  EXPECT_NE(st.find("does not name 127.0.0.1"), std::string::npos) << st;
+  const auto by_name = troupe_status(dir, "localhost:" + std::to_string(port), pki.options("node"));
+  EXPECT_NE(by_name.find("does not name localhost (hostname mismatch"), std::string::npos)
+      << by_name;
+}
+
+TEST(Tls, ASchedulerCertificateNamingTheDialledHostIsAcceptedByNameAndAddress) {
+  TempDir dir;
+  Pki pki(dir);
+  if (!pki.ok) GTEST_SKIP() << "the openssl command-line tool is not installed";
+  SchedulerProcess scheduler(dir, pki.options("scheduler"));  // localhost and 127.0.0.1
+  const int port = scheduler.port();
+  ASSERT_GT(port, 0) << scheduler->output();
+  EXPECT_NE(status(dir, port, pki.options("node")).find("job: idle"), std::string::npos);
+  const auto by_name = troupe_status(dir, "localhost:" + std::to_string(port), pki.options("node"));
+  EXPECT_NE(by_name.find("job: idle"), std::string::npos) << by_name;
 }
 
 TEST(LiveResources, ANodeShortOfFreeMemoryGetsNoTaskAndTheJobSaysWhy) {
