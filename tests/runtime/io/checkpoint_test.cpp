@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "runtime/aggregation/async_aggregation.hpp"
+#include "runtime/io/aggregator_setup.hpp"
 #include "test_util.hpp"
 
 using troupe::models::DType;
@@ -261,4 +263,39 @@ TEST(CheckpointDir, APathBelowARegularFileCannotBeCreated) {
   std::ofstream(dir.file("f")) << "x";
   const auto why = checkpoint_dir_problem(dir.file("f") + "/sub");
   EXPECT_NE(why.find("cannot be created"), std::string::npos) << why;
+}
+
+TEST(AsyncCheckpoint, IsSkippedWhenAnUpdateTheCoreCountsAsInFlightHasAlreadyArrived) {
+  // Given an asynchronous aggregator that has taken the update of task 5
+  TempDir dir;
+  JobSpec job;
+  job.collab.mode = Mode::async;
+  job.checkpoint.dir = dir.path().string();
+  auto model = [](float x) {
+    Parameters p;
+    p.add("w", DType::float32, {4});
+    for (int i = 0; i < 4; ++i) p.float_data()[i] = x * static_cast<float>(i);
+    return p;
+  };
+  AsyncAggregator core(AsyncOptions{}, model(1.0F));
+  Update u;
+  u.task_id = 5;
+  u.params = model(2.0F);
+  ASSERT_TRUE(core.add(u).accepted);
+  // When the core's state still counts task 5 in flight, the model does not match it
+  try {
+    write_aggregator_checkpoint(core, job, 1, {}, {R"({"in_flight":[5]})", {5}});
+    ADD_FAILURE() << "a checkpoint was written that holds an update its state counts in flight";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("skipped: the update of task 5 arrived"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(checkpoint_path(job.checkpoint.dir)));
+  // Then one whose in-flight tasks have not arrived is written, with the aggregator's state
+  write_aggregator_checkpoint(core, job, 1, {}, {R"({"in_flight":[6]})", {6}});
+  const auto cp = read_checkpoint(job.checkpoint.dir);
+  EXPECT_EQ(cp.async.arrivals, 1);
+  EXPECT_EQ(cp.async.held_versions, (std::vector<std::int64_t>{0, 1}));
+  EXPECT_EQ(cp.core_state, R"({"in_flight":[6]})");
 }
