@@ -54,9 +54,10 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
       },
       [self](checkpoint_atom, const CheckpointRequest& req) -> caf::result<std::string> {
         auto& st = self->state;
-        if (!st.core) return failure("checkpoints need a sync job");
+        if (!st.core) return failure("the aggregator has no job");
         try {
-          return runtime::write_aggregator_checkpoint(*st.core, st.job, req.round, req.rounds);
+          return runtime::write_aggregator_checkpoint(*st.core, st.job, req.round, req.rounds,
+                                                      {req.core_state, req.in_flight});
         } catch (const std::exception& e) {
           return failure(e.what());
         }

@@ -89,11 +89,14 @@ using ModelUpdate = runtime::Update;
 /// round's failures go to the strategy.
 using AggregateRequest = runtime::AggregateRequest;
 
-/// The scheduler's request to checkpoint the job after `round` (sync mode):
-/// the aggregator writes its model, version, strategy state and these records.
+/// The scheduler's request to checkpoint the job after `round`: the aggregator
+/// writes its model, version, strategy state and these records, and for an
+/// asynchronous job its held versions and buffer with the core's state.
 struct CheckpointRequest {
   std::int32_t round = 0;
   std::vector<runtime::RoundRecord> rounds;
+  std::string core_state;               ///< asynchronous modes: the job core's state
+  std::vector<std::int64_t> in_flight;  ///< asynchronous modes: training tasks running
 };
 
 /// The aggregator's answer to aggregate_atom.
@@ -386,7 +389,8 @@ typename Inspector::result_type inspect(Inspector& f, TrainOutcome& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, CheckpointRequest& x) {
-  return f(caf::meta::type_name("troupe.CheckpointRequest"), x.round, x.rounds);
+  return f(caf::meta::type_name("troupe.CheckpointRequest"), x.round, x.rounds, x.core_state,
+           x.in_flight);
 }
 
 template <class Inspector>

@@ -119,7 +119,8 @@ bool load_resume_point(SchedulerPtr self) {
     spec.cluster.min_nodes = st.spec.cluster.min_nodes;
     spec.cluster.join_timeout_s = st.spec.cluster.join_timeout_s;
     st.spec = spec;
-    st.resume = runtime::ResumePoint{cp.round, std::move(cp.rounds), models::fingerprint(cp.model)};
+    st.resume = runtime::ResumePoint{cp.round, std::move(cp.rounds), models::fingerprint(cp.model),
+                                     std::move(cp.core_state)};
     return true;
   } catch (const std::exception& e) {
     finish(self, runtime::RunStatus::failed, std::string("cannot resume: ") + e.what());

@@ -108,7 +108,7 @@ void send_aggregate(SchedulerPtr self, const Step& s) {
 void send_checkpoint(SchedulerPtr self, const Step& s) {
   auto& st = self->state;
   self->request(st.config.aggregator, st.timeout(), checkpoint_atom::value,
-                CheckpointRequest{s.round, s.records})
+                CheckpointRequest{s.round, s.records, s.state, s.tasks})
       .then(
           [self, serial = st.job_serial](const std::string&) {
             answer(self, serial,

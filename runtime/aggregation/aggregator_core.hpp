@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "models/parameters.hpp"
+#include "runtime/aggregation/async_aggregator_state.hpp"
 #include "runtime/aggregation/update.hpp"
 #include "runtime/aggregation/update_receipt.hpp"
 
@@ -59,6 +60,7 @@ struct AggregatorSnapshot {
   std::int64_t version = 0;
   std::int32_t round = 0;
   std::vector<models::Parameters> strategy_state;
+  AsyncAggregatorState async;  ///< asynchronous modes only
 };
 
 /// The global model of a job and how updates reach it. Calls come from one thread at a time.

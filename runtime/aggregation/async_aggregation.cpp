@@ -1,5 +1,6 @@
 #include "runtime/aggregation/async_aggregation.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -84,7 +85,7 @@ AsyncEvent AsyncAggregator::record(AsyncEvent e) {
 
 AsyncEvent AsyncAggregator::add(const Update& u) {
   AsyncEvent e;
-  e.seq = static_cast<std::int64_t>(events_.size()) + 1;
+  e.seq = arrivals_before_ + static_cast<std::int64_t>(events_.size()) + 1;
   e.update = u;  // slices off the parameters
   e.staleness = version_ - u.base_version;
   e.version = version_;
@@ -135,7 +136,7 @@ AsyncEvent AsyncAggregator::add(const Update& u) {
 
 AsyncEvent AsyncAggregator::flush() {
   AsyncEvent e;
-  e.seq = static_cast<std::int64_t>(events_.size()) + 1;
+  e.seq = arrivals_before_ + static_cast<std::int64_t>(events_.size()) + 1;
   e.flush = true;
   e.accepted = true;
   if (options_.buffered && in_buffer_ > 0) {
@@ -185,8 +186,61 @@ AggregateOutcome AsyncAggregator::aggregate(const AggregateRequest& /*request*/)
   return out;
 }
 
-AggregatorSnapshot AsyncAggregator::snapshot(std::int32_t /*round*/) const {
-  throw std::runtime_error("checkpoints need a sync job");
+AggregatorSnapshot AsyncAggregator::snapshot(std::int32_t round) const {
+  AggregatorSnapshot s;
+  s.model = current();
+  s.version = version_;
+  s.round = round;
+  for (const auto& [v, model] : versions_) {
+    s.async.held_versions.push_back(v);
+    s.async.held_models.push_back(*model);
+  }
+  s.async.buffer = buffer_;
+  s.async.buffered = in_buffer_;
+  s.async.arrivals = arrivals_before_ + static_cast<std::int64_t>(events_.size());
+  return s;
+}
+
+void AsyncAggregator::resume(AggregatorSnapshot snapshot) {
+  auto& a = snapshot.async;
+  const auto fail = [](const std::string& why) {
+    throw std::runtime_error("asynchronous checkpoint: " + why);
+  };
+  if (a.empty()) fail("it holds no asynchronous state (was it written by a sync job?)");
+  if (a.held_versions.size() != a.held_models.size())
+    fail(std::to_string(a.held_versions.size()) + " held versions but " +
+         std::to_string(a.held_models.size()) + " models");
+  if (a.held_versions.back() != snapshot.version)
+    fail("the newest held version is " + std::to_string(a.held_versions.back()) +
+         ", not the checkpoint's version " + std::to_string(snapshot.version));
+  const auto& layout = current();
+  for (std::size_t i = 0; i < a.held_models.size(); ++i) {
+    if (i > 0 && a.held_versions[i] <= a.held_versions[i - 1])
+      fail("held versions are not in increasing order");
+    if (!a.held_models[i].all_float32() || !a.held_models[i].same_layout(layout))
+      fail("version " + std::to_string(a.held_versions[i]) + " does not fit the job's model");
+  }
+  if (a.buffered < 0 || a.buffered >= options_.buffer_size)
+    fail(std::to_string(a.buffered) + " buffered updates, the buffer holds " +
+         std::to_string(options_.buffer_size));
+  if ((a.buffered > 0) != !a.buffer.tensors.empty() ||
+      (a.buffered > 0 && !a.buffer.same_layout(layout)))
+    fail("its buffer does not fit the job's model");
+  if (a.arrivals < 0) fail("negative arrival count");
+  versions_.clear();
+  for (std::size_t i = 0; i < a.held_models.size(); ++i)
+    versions_[a.held_versions[i]] =
+        std::make_shared<const models::Parameters>(std::move(a.held_models[i]));
+  version_ = snapshot.version;
+  buffer_ = std::move(a.buffer);
+  in_buffer_ = a.buffered;
+  arrivals_before_ = a.arrivals;
+  events_.clear();
+}
+
+bool AsyncAggregator::arrived(std::int64_t task) const {
+  return std::any_of(events_.begin(), events_.end(),
+                     [&](const AsyncEvent& e) { return !e.flush && e.update.task_id == task; });
 }
 
 std::string event_to_json_line(const AsyncEvent& e) {

@@ -96,14 +96,21 @@ class AsyncAggregator final : public AggregatorCore {
   UpdateVerdict accept(Update update) override;
   /// The end of the job: flush(). The request's round and tasks do not matter.
   AggregateOutcome aggregate(const AggregateRequest& request) override;
-  /// Throws std::runtime_error: asynchronous jobs are not checkpointed.
+  /// The current model and everything needed to continue exactly (held
+  /// versions, buffer, arrivals), labelled as taken after `round`.
   AggregatorSnapshot snapshot(std::int32_t round) const override;
+  /// Continues from a snapshot: its held versions, buffer and arrival count.
+  /// Throws std::runtime_error naming what does not fit this aggregator (its
+  /// model's layout, its buffer size).
+  void resume(AggregatorSnapshot snapshot);
+  /// True when an update of task `task` arrived (accepted or dropped).
+  bool arrived(std::int64_t task) const;
 
   std::int64_t version() const override { return version_; }
   const models::Parameters& current() const { return *versions_.rbegin()->second; }
   /// Version `v` when still held.
   std::shared_ptr<const models::Parameters> get(std::int64_t v) const override;
-  /// Every event so far, in arrival order.
+  /// Every event so far (since the resume, for a resumed job), in arrival order.
   const std::vector<AsyncEvent>& events() const { return events_; }
   /// Updates waiting in the FedBuff buffer.
   int buffered() const { return in_buffer_; }
@@ -119,6 +126,7 @@ class AsyncAggregator final : public AggregatorCore {
   std::int64_t version_ = 0;
   models::Parameters buffer_;  ///< FedBuff: sum of s(tau_i) * delta_i
   int in_buffer_ = 0;
+  std::int64_t arrivals_before_ = 0;  ///< events before a resume (not in events_)
   std::vector<AsyncEvent> events_;
   Listener listener_;
 };

@@ -78,8 +78,8 @@ void for_each_field(Job& job, Visitor&& v) {
   v(JobField{"buffer_size", "buffer-size", "FedBuff: updates per aggregation (K)"}, job.async.buffer_size);
   v(JobField{"max_staleness", "max-staleness", "> 0: drop updates older than this many versions"}, job.async.max_staleness);
   v(JobField{"event_log", "event-log", "async modes: write the event log (JSON lines) here"}, job.async.event_log);
-  v(JobField{"checkpoint_dir", "checkpoint-dir", "sync: write a checkpoint (model, version, strategy state, rounds) into DIR"}, job.checkpoint.dir);
-  v(JobField{"checkpoint_every", "checkpoint-every", "rounds between checkpoints"}, job.checkpoint.every);
+  v(JobField{"checkpoint_dir", "checkpoint-dir", "write a checkpoint (model, version, strategy state, rounds; async modes also buffer, versions held, tasks in flight) into DIR"}, job.checkpoint.dir);
+  v(JobField{"checkpoint_every", "checkpoint-every", "rounds between checkpoints (async modes: a round is --nodes accepted updates)"}, job.checkpoint.every);
   v(JobField{"resume", "resume", "continue the job checkpointed in DIR (its own options; keeps checkpointing there)"}, job.checkpoint.resume);
   v(JobField{"slow_nodes", "slow-nodes", "embedded: the last N nodes are stragglers"}, job.experiment.slow_nodes);
   v(JobField{"slow_factor", "slow-factor", "how many times slower a straggler trains"}, job.experiment.slow_factor);

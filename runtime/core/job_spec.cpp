@@ -88,11 +88,8 @@ std::string AsyncModeOptions::validate() const {
   return {};
 }
 
-std::string CheckpointOptions::validate(Mode mode) const {
+std::string CheckpointOptions::validate() const {
   if (every < 1) return "--checkpoint-every must be at least 1";
-  if ((!dir.empty() || !resume.empty()) && mode != Mode::sync)
-    return "--checkpoint-dir and --resume need --mode sync (asynchronous jobs replay from "
-           "--event-log instead)";
   return {};
 }
 
@@ -110,7 +107,7 @@ std::string JobSpec::validate() const {
   if (rounds < 1) return "--rounds must be at least 1";
   for (auto why : {data.validate(), train.validate(), compute.validate(), cluster.validate(),
                    distill.validate(), collab.validate(), sync.validate(nodes), async.validate(),
-                   experiment.validate(nodes), checkpoint.validate(collab.mode)})
+                   experiment.validate(nodes), checkpoint.validate()})
     if (!why.empty()) return why;
   return {};
 }

@@ -120,8 +120,8 @@ struct CheckpointOptions {
   int every = 1;
   std::string resume;  ///< continue the job checkpointed in this directory
 
-  /// Empty when usable in `mode`, else the first problem.
-  std::string validate(Mode mode) const;
+  /// Empty when usable (in every mode), else the first problem.
+  std::string validate() const;
 };
 
 /// Heterogeneity and misbehaviour (embedded nodes; node processes have flags).

@@ -31,6 +31,24 @@ bool same_job(JobSpec a, JobSpec b) {
   return job_to_json(a) == job_to_json(b);
 }
 
+/// The checkpoint `job` resumes from, checked against the job and its model
+/// `initial`; empty when the job is not resumed. Refuses a directory that
+/// cannot hold the job's checkpoints (the aggregator writes them), rather than
+/// run it and write none.
+std::optional<Checkpoint> resume_point(const JobSpec& job, const models::Parameters& initial) {
+  if (!job.checkpoint.dir.empty())
+    if (auto why = checkpoint_dir_problem(job.checkpoint.dir); !why.empty())
+      throw SetupRefused(why);
+  if (job.checkpoint.resume.empty()) return std::nullopt;
+  auto cp = read_checkpoint(job.checkpoint.resume);
+  if (!same_job(cp.job, job))
+    throw SetupRefused("the checkpoint in " + job.checkpoint.resume + " is of another job");
+  if (!cp.model.same_layout(initial))
+    throw SetupRefused("the checkpoint's model does not fit model '" +
+                       runtime::to_string(job.train.model) + "'");
+  return cp;
+}
+
 OpenedAggregator open_sync(const JobSpec& job, const AggregatorSettings& settings,
                            models::Parameters initial) {
   SyncOptions options;
@@ -40,24 +58,14 @@ OpenedAggregator open_sync(const JobSpec& job, const AggregatorSettings& setting
                                      ? settings.limits.max_pending_per_node
                                      : static_cast<std::size_t>(std::max(1, job.nodes));
   const auto& name = settings.strategy.empty() ? job.collab.strategy : settings.strategy;
+  auto cp = resume_point(job, initial);
   auto core = std::make_unique<SyncAggregator>(make_strategy(name, job.collab.strategy_options),
                                                std::move(initial), options);
-  // The aggregator writes the checkpoints: refuse a job whose directory cannot
-  // hold them here, rather than run it and write none.
-  if (!job.checkpoint.dir.empty())
-    if (auto why = checkpoint_dir_problem(job.checkpoint.dir); !why.empty())
-      throw SetupRefused(why);
   OpenedAggregator out;
-  if (!job.checkpoint.resume.empty()) {
+  if (cp) {
     // Continue from the checkpoint: its model, version, strategy state and round.
-    auto cp = read_checkpoint(job.checkpoint.resume);
-    if (!same_job(cp.job, job))
-      throw SetupRefused("the checkpoint in " + job.checkpoint.resume + " is of another job");
-    if (!cp.model.same_layout(*core->get(0)))
-      throw SetupRefused("the checkpoint's model does not fit model '" +
-                         runtime::to_string(job.train.model) + "'");
-    core->resume({std::move(cp.model), cp.version, cp.round, std::move(cp.strategy_state)});
-    out.resumed_after = cp.round;
+    core->resume({std::move(cp->model), cp->version, cp->round, std::move(cp->strategy_state), {}});
+    out.resumed_after = cp->round;
   }
   out.core = std::move(core);
   return out;
@@ -67,7 +75,18 @@ OpenedAggregator open_async(const JobSpec& job, const AggregatorSettings& settin
                             models::Parameters initial) {
   auto options = AsyncOptions::from_job(job);
   options.limits = settings.limits;
+  auto cp = resume_point(job, initial);
   auto core = std::make_unique<AsyncAggregator>(options, std::move(initial));
+  OpenedAggregator out;
+  if (cp) {
+    // Continue from the checkpoint: its versions, FedBuff buffer and arrival count.
+    try {
+      core->resume({std::move(cp->model), cp->version, cp->round, {}, std::move(cp->async)});
+    } catch (const std::runtime_error& e) {
+      throw SetupRefused("the checkpoint in " + job.checkpoint.resume + ": " + e.what());
+    }
+    out.resumed_after = cp->round;
+  }
   if (!job.async.event_log.empty()) {
     // Every arrival goes to the log as it happens, so `troupe replay` can redo the job.
     auto log = std::make_shared<std::ofstream>(job.async.event_log, std::ios::trunc);
@@ -79,7 +98,6 @@ OpenedAggregator open_async(const JobSpec& job, const AggregatorSettings& settin
       log->flush();
     });
   }
-  OpenedAggregator out;
   out.core = std::move(core);
   return out;
 }
@@ -100,11 +118,21 @@ OpenedAggregator open_aggregator(const JobSpec& job, const AggregatorSettings& s
 }
 
 std::string write_aggregator_checkpoint(const AggregatorCore& core, const JobSpec& job,
-                                        std::int32_t round,
-                                        const std::vector<RoundRecord>& rounds) {
-  if (job.collab.mode != runtime::Mode::sync)
-    throw std::runtime_error("checkpoints need a sync job");
+                                        std::int32_t round, const std::vector<RoundRecord>& rounds,
+                                        const AsyncCorePart& async) {
   if (job.checkpoint.dir.empty()) throw std::runtime_error("the job has no --checkpoint-dir");
+  if (job.collab.mode != runtime::Mode::sync) {
+    if (async.core_state.empty())
+      throw std::runtime_error("an asynchronous job's checkpoint needs the job core's state");
+    // The model must be the one the core's state describes: an update of a
+    // task the core still counts as in flight must not be in it yet.
+    if (const auto* a = dynamic_cast<const AsyncAggregator*>(&core))
+      for (auto id : async.in_flight)
+        if (a->arrived(id))
+          throw std::runtime_error("checkpoint after round " + std::to_string(round) +
+                                   " skipped: the update of task " + std::to_string(id) +
+                                   " arrived while it was taken (the next one will be written)");
+  }
   auto snapshot = core.snapshot(round);
   Checkpoint cp;
   cp.job = job;
@@ -113,6 +141,9 @@ std::string write_aggregator_checkpoint(const AggregatorCore& core, const JobSpe
   cp.version = snapshot.version;
   cp.round = snapshot.round;
   cp.strategy_state = std::move(snapshot.strategy_state);
+  cp.async = std::move(snapshot.async);
+  cp.async_events = cp.async.arrivals;
+  cp.core_state = async.core_state;
   cp.rounds = rounds;
   try {
     write_checkpoint(job.checkpoint.dir, cp);

@@ -1,8 +1,8 @@
 #pragma once
 /// \file
-/// Opens a job's aggregator core: SyncAggregator with the job's strategy
-/// (fresh, or resumed from the job's checkpoint) or AsyncAggregator (writing
-/// the job's event log), and writes a sync aggregator's checkpoints. The one
+/// Opens a job's aggregator core: SyncAggregator with the job's strategy or
+/// AsyncAggregator (writing the job's event log), each fresh or resumed from
+/// the job's checkpoint, and writes their checkpoints. The one
 /// place that turns a JobSpec into an aggregator, so the actor only translates.
 
 #include <cstdint>
@@ -37,10 +37,19 @@ struct OpenedAggregator {
 /// log that cannot be written; other problems as "aggregator set-up failed: ...").
 OpenedAggregator open_aggregator(const JobSpec& job, const AggregatorSettings& settings = {});
 
+/// What the scheduler adds to an asynchronous job's checkpoint.
+struct AsyncCorePart {
+  std::string core_state;               ///< the job core's state (opaque here)
+  std::vector<std::int64_t> in_flight;  ///< training tasks the core counts as running
+};
+
 /// Writes the checkpoint of `core` after `round` into job.checkpoint.dir, with
-/// the scheduler's `rounds`; returns its path. Throws std::runtime_error with
-/// the reason (an asynchronous job, no --checkpoint-dir, another round, a write error).
+/// the scheduler's `rounds` (and, for an asynchronous job, `async`); returns its
+/// path. Throws std::runtime_error with the reason (no --checkpoint-dir, another
+/// round, an asynchronous job without its core's state or whose in-flight
+/// update already arrived, a write error).
 std::string write_aggregator_checkpoint(const AggregatorCore& core, const JobSpec& job,
-                                        std::int32_t round, const std::vector<RoundRecord>& rounds);
+                                        std::int32_t round, const std::vector<RoundRecord>& rounds,
+                                        const AsyncCorePart& async = {});
 
 }  // namespace troupe::runtime

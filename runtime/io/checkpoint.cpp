@@ -55,19 +55,26 @@ void serialize(Archive& ar, RoundRecord& x) {
      x.updates, x.failed, x.late, x.dropped, x.mean_staleness);
 }
 
+template <class Archive>
+void serialize(Archive& ar, AsyncAggregatorState& x) {
+  ar(x.held_versions, x.held_models, x.buffer, x.buffered, x.arrivals);
+}
+
 // The mode goes as its name, so checkpoint files keep the layout they had when
-// it was a string.
+// it was a string. Format 2 appends the asynchronous state to format 1's fields.
 template <class Archive>
 void save(Archive& ar, const Checkpoint& x) {
   ar(x.job, to_string(x.mode), x.model, x.version, x.round, x.strategy_state, x.rounds,
-     x.applied_updates, x.async_events);
+     x.applied_updates, x.async_events, x.async, x.core_state);
 }
 
+/// Reads the payload of a checkpoint of format `format` (1 or 2) into `x`.
 template <class Archive>
-void load(Archive& ar, Checkpoint& x) {
+void load_payload(Archive& ar, Checkpoint& x, std::uint64_t format) {
   std::string mode;
   ar(x.job, mode, x.model, x.version, x.round, x.strategy_state, x.rounds, x.applied_updates,
      x.async_events);
+  if (format >= 2) ar(x.async, x.core_state);
   const auto parsed = parse_enum<Mode>(mode);
   if (!parsed) throw std::runtime_error("checkpoint: unknown mode '" + mode + "'");
   x.mode = *parsed;
@@ -131,6 +138,22 @@ void fsync_dir(const std::string& dir) {
   ::close(fd);
   errno = saved;
   if (rc != 0) fail_errno(dir, "cannot flush the directory");
+}
+
+/// A checkpoint's mode, its job's mode and its asynchronous state agree.
+void check_mode(const std::string& path, const Checkpoint& cp) {
+  if (cp.mode != cp.job.collab.mode)
+    fail(path, "mode " + to_string(cp.mode) + " does not match its job's mode " +
+                   to_string(cp.job.collab.mode));
+  const bool async = cp.mode != Mode::sync;
+  if (async && (cp.async.empty() || cp.core_state.empty()))
+    fail(path, "an asynchronous job's checkpoint (mode " + to_string(cp.mode) +
+                   ") without its asynchronous state");
+  if (!async && (!cp.async.empty() || !cp.core_state.empty()))
+    fail(path, "a sync job's checkpoint with asynchronous state");
+  for (std::size_t i = 0; i < cp.async.held_models.size(); ++i)
+    if (auto why = cp.async.held_models[i].validate(); !why.empty())
+      fail(path, "held version " + std::to_string(i) + ": " + why);
 }
 
 }  // namespace
@@ -205,8 +228,8 @@ Checkpoint read_checkpoint(const std::string& dir) {
   if (std::memcmp(file.data(), kMagic, sizeof kMagic) != 0)
     fail(path, "not a troupe checkpoint (bad magic)");
   const auto format = get_le(file, 8, 4);
-  if (format != kCheckpointFormat)
-    fail(path, "format version " + std::to_string(format) + ", this build reads version " +
+  if (format < 1 || format > kCheckpointFormat)
+    fail(path, "format version " + std::to_string(format) + ", this build reads versions 1 to " +
                    std::to_string(kCheckpointFormat));
   const auto size = get_le(file, 16, 8);
   const auto crc = static_cast<std::uint32_t>(get_le(file, 24, 4));
@@ -220,7 +243,7 @@ Checkpoint read_checkpoint(const std::string& dir) {
   try {
     std::istringstream payload(file.substr(kHeaderSize), std::ios::binary);
     cereal::BinaryInputArchive ar(payload);
-    ar(cp);
+    load_payload(ar, cp, format);
     if (payload.peek() != std::char_traits<char>::eof())
       fail(path, "trailing bytes after the data");
   } catch (const std::runtime_error& e) {
@@ -233,6 +256,7 @@ Checkpoint read_checkpoint(const std::string& dir) {
   for (std::size_t i = 0; i < cp.strategy_state.size(); ++i)
     if (auto why = cp.strategy_state[i].validate(); !why.empty())
       fail(path, "strategy state " + std::to_string(i) + ": " + why);
+  check_mode(path, cp);
   return cp;
 }
 

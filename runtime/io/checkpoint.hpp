@@ -3,8 +3,10 @@
 /// Checkpoints of a running job: the global model and its version, the round,
 /// the aggregation strategy's state (optimiser moments), the rounds completed
 /// and the ids of the updates already applied, so that a restarted aggregator
-/// or scheduler continues without applying an update twice. Pure file I/O
-/// (cereal binary archive); nothing here knows about actors.
+/// or scheduler continues without applying an update twice. Asynchronous jobs
+/// (format 2) add the aggregator's held versions and FedBuff buffer and the
+/// job core's state (tasks in flight, counters). Pure file I/O (cereal binary
+/// archive); nothing here knows about actors.
 ///
 /// File layout (`DIR/checkpoint.bin`), little-endian header then payload:
 ///
@@ -20,13 +22,15 @@
 #include <vector>
 
 #include "models/parameters.hpp"
+#include "runtime/aggregation/async_aggregator_state.hpp"
 #include "runtime/core/job_spec.hpp"
 #include "runtime/core/report.hpp"
 
 namespace troupe::runtime {
 
-/// Format version written by write_checkpoint; read_checkpoint refuses others.
-inline constexpr std::uint32_t kCheckpointFormat = 1;
+/// Format version written by write_checkpoint. read_checkpoint also reads
+/// format 1 (sync jobs only, before asynchronous checkpoints) and refuses others.
+inline constexpr std::uint32_t kCheckpointFormat = 2;
 
 /// Everything a job needs to continue after its aggregator or scheduler died.
 struct Checkpoint {
@@ -39,6 +43,11 @@ struct Checkpoint {
   std::vector<RoundRecord> rounds;                 ///< rounds completed so far
   std::vector<std::int64_t> applied_updates;       ///< ids of updates already in `model`
   std::int64_t async_events = 0;                   ///< updates applied in asynchronous modes
+  /// Asynchronous modes: the aggregator's held versions, buffer and arrivals (format 2).
+  AsyncAggregatorState async;
+  /// Asynchronous modes: the job core's state as the scheduler saved it (format 2;
+  /// runtime/scheduling/async_job_state.hpp). Opaque here.
+  std::string core_state;
 };
 
 /// The checkpoint file inside `dir`.
@@ -55,7 +64,8 @@ void write_checkpoint(const std::string& dir, const Checkpoint& cp);
 
 /// Reads the checkpoint in `dir`. Throws std::runtime_error naming the file
 /// when it is missing, truncated, of another format version, fails its
-/// checksum, or holds an inconsistent model.
+/// checksum, or holds an inconsistent model, or when its mode and its
+/// asynchronous state disagree (an async job without it, a sync job with it).
 Checkpoint read_checkpoint(const std::string& dir);
 
 }  // namespace troupe::runtime

@@ -35,7 +35,7 @@ std::int64_t AsyncJob::target() const {
 }
 
 int AsyncJob::in_flight() const {
-  return static_cast<int>(busy_.size());
+  return static_cast<int>(busy_.size() + restarts_.size());
 }
 
 int AsyncJob::pick_shard(const NodeInfo& node) const {
@@ -57,10 +57,43 @@ int AsyncJob::pick_shard(const NodeInfo& node) const {
   return best;
 }
 
+void AsyncJob::restart_in_flight(Seconds now, std::vector<std::int64_t>& started) {
+  // Pinned shards stay with their node; otherwise the node that ran the task
+  // before, else the first idle usable node.
+  auto fits = [&](const NodeInfo& n, int shard) {
+    return idle(n.id) && usable(n.id) && (n.pinned_shard < 0 || n.pinned_shard == shard);
+  };
+  for (auto it = restarts_.begin(); it != restarts_.end();) {
+    const NodeInfo* chosen = nullptr;
+    for (const auto& n : nodes_)
+      if (fits(n, it->shard) && (!chosen || n.id == it->node)) chosen = &n;
+    if (!chosen) {
+      ++it;
+      continue;
+    }
+    Task t;
+    t.id = it->id;
+    t.kind = TaskKind::train;
+    t.round = it->round;
+    t.shard = it->shard;
+    t.priority = 1.0;
+    t.demand = static_cast<double>(shard_sizes_[static_cast<std::size_t>(it->shard)]) *
+               std::max(1, job_.train.local_epochs);
+    t.seed = it->seed;
+    t.base_version = it->base_version;
+    tracker_.add(std::move(t), now);
+    tracker_.assign(it->id, chosen->id, now);
+    busy_[chosen->id] = it->id;
+    started.push_back(it->id);
+    it = restarts_.erase(it);
+  }
+}
+
 std::vector<std::int64_t> AsyncJob::fill(Seconds now, std::int64_t version) {
   std::vector<std::int64_t> started;
   if (finished()) return started;
-  std::int64_t training = 0;
+  restart_in_flight(now, started);
+  auto training = static_cast<std::int64_t>(restarts_.size());
   for (const auto& [node, id] : busy_)
     if (tracker_.get(id).kind == TaskKind::train) ++training;
   for (const auto& n : nodes_) {
@@ -95,6 +128,7 @@ bool AsyncJob::eval_due() const {
   const std::int64_t next = round() + 1;
   if (next < job_.rounds) return accepted_ >= next * job_.nodes;
   // The final evaluation waits until the last updates are in.
+  if (!restarts_.empty()) return false;
   for (const auto& [node, id] : busy_)
     if (tracker_.get(id).kind == TaskKind::train) return false;
   return accepted_ >= target();
@@ -209,7 +243,7 @@ std::vector<std::int64_t> AsyncJob::fail_tasks_on(const std::string& node, Secon
 }
 
 bool AsyncJob::stuck() const {
-  if (finished() || !busy_.empty()) return false;
+  if (finished() || !busy_.empty()) return false;  // restarts_ wait for a usable node
   for (const auto& n : nodes_)
     if (usable(n.id)) return false;
   return true;
@@ -257,6 +291,75 @@ RunReport AsyncJob::report(Seconds wall, RunStatus status, const std::string& er
       ids.push_back(t.node);
   summarise(r, ids);
   return r;
+}
+
+}  // namespace troupe::runtime
+
+namespace troupe::runtime {
+
+AsyncJobState AsyncJob::state() const {
+  AsyncJobState s;
+  s.next_id = next_id_;
+  s.accepted = accepted_;
+  // Ranks, not times: a resumed job's clock starts again at 0.
+  std::vector<Seconds> times;
+  for (auto t : shard_last_started_)
+    if (t > -std::numeric_limits<double>::infinity()) times.push_back(t);
+  std::sort(times.begin(), times.end());
+  times.erase(std::unique(times.begin(), times.end()), times.end());
+  for (auto t : shard_last_started_)
+    s.shard_rank.push_back(
+        t > -std::numeric_limits<double>::infinity()
+            ? static_cast<int>(std::lower_bound(times.begin(), times.end(), t) - times.begin())
+            : -1);
+  s.failures = failures_;
+  for (const auto& [node, id] : busy_) {
+    const auto& t = tracker_.get(id);
+    if (t.kind == TaskKind::train)
+      s.in_flight.push_back({t.id, t.round, t.shard, t.seed, t.base_version, node});
+  }
+  for (const auto& r : restarts_) s.in_flight.push_back(r);
+  std::sort(s.in_flight.begin(), s.in_flight.end(),
+            [](const InFlightTraining& a, const InFlightTraining& b) { return a.id < b.id; });
+  s.round_updates = round_updates_;
+  s.round_failed = round_failed_;
+  s.round_dropped = round_dropped_;
+  s.round_staleness = round_staleness_;
+  s.round_loss = round_loss_;
+  s.round_samples = round_samples_;
+  s.last_metrics = last_metrics_;
+  return s;
+}
+
+void AsyncJob::restore(const AsyncJobState& s, std::vector<RoundRecord> rounds) {
+  if (s.shard_rank.size() != shard_sizes_.size())
+    throw std::runtime_error("asynchronous job state: " + std::to_string(s.shard_rank.size()) +
+                             " shards, the job has " + std::to_string(shard_sizes_.size()));
+  for (const auto& t : s.in_flight)
+    if (static_cast<std::size_t>(t.shard) >= shard_sizes_.size())
+      throw std::runtime_error("asynchronous job state: task " + std::to_string(t.id) +
+                               " trains shard " + std::to_string(t.shard) + ", the job has " +
+                               std::to_string(shard_sizes_.size()));
+  next_id_ = s.next_id;
+  accepted_ = s.accepted;
+  // Before 0, the resumed clock's start, in the same order.
+  const int ranks = static_cast<int>(s.shard_rank.size());
+  for (std::size_t i = 0; i < s.shard_rank.size(); ++i)
+    shard_last_started_[i] = s.shard_rank[i] < 0 ? -std::numeric_limits<double>::infinity()
+                                                 : static_cast<double>(s.shard_rank[i] - ranks);
+  failures_ = s.failures;
+  restarts_ = s.in_flight;
+  shards_in_flight_.clear();
+  for (const auto& t : restarts_) shards_in_flight_.insert(t.shard);
+  round_updates_ = s.round_updates;
+  round_failed_ = s.round_failed;
+  round_dropped_ = s.round_dropped;
+  round_staleness_ = s.round_staleness;
+  round_loss_ = s.round_loss;
+  round_samples_ = s.round_samples;
+  last_metrics_ = s.last_metrics;
+  rounds_ = std::move(rounds);
+  round_started_ = 0.0;
 }
 
 }  // namespace troupe::runtime

@@ -24,6 +24,7 @@
 #include "runtime/core/job_spec.hpp"
 #include "runtime/core/report.hpp"
 #include "runtime/core/task_tracker.hpp"
+#include "runtime/scheduling/async_job_state.hpp"
 #include "runtime/scheduling/sync_job.hpp"
 
 namespace troupe::runtime {
@@ -79,6 +80,14 @@ class AsyncJob {
 
   RunReport report(Seconds wall, RunStatus status, const std::string& error) const;
 
+  /// What a checkpoint keeps to continue this job (see AsyncJobState).
+  AsyncJobState state() const;
+  /// Continues a checkpointed job before its first fill(): `rounds` are the
+  /// rounds it had evaluated; its tasks in flight are started again, first,
+  /// with their own ids, shards, seeds and base versions. Throws
+  /// std::runtime_error when the state does not fit the job (its shards).
+  void restore(const AsyncJobState& state, std::vector<RoundRecord> rounds);
+
  private:
   bool usable(const std::string& node) const;
   bool idle(const std::string& node) const;
@@ -86,6 +95,8 @@ class AsyncJob {
   std::int64_t target() const;
   bool eval_due() const;
   void node_free(const std::string& node, bool failed);
+  /// Starts the restored in-flight tasks again on idle usable nodes.
+  void restart_in_flight(Seconds now, std::vector<std::int64_t>& started);
 
   JobSpec job_;
   std::vector<std::int64_t> shard_sizes_;
@@ -100,7 +111,8 @@ class AsyncJob {
   std::set<int> shards_in_flight_;
   std::vector<Seconds> shard_last_started_;
   std::int64_t accepted_ = 0;
-  std::int64_t eval_id_ = -1;  ///< the open evaluation task, or -1
+  std::int64_t eval_id_ = -1;               ///< the open evaluation task, or -1
+  std::vector<InFlightTraining> restarts_;  ///< restored tasks not started again yet
   // Since the last round record.
   Seconds round_started_ = 0.0;
   int round_updates_ = 0;

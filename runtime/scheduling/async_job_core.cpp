@@ -10,6 +10,13 @@ AsyncJobCore::AsyncJobCore(JobCoreInputs inputs)
       view_(std::move(inputs.nodes)) {
   job_ = std::make_unique<AsyncJob>(std::move(inputs.spec), std::move(inputs.shard_sizes),
                                     inputs.test_size, view_().nodes);
+  if (inputs.resume) {
+    if (inputs.resume->core_state.empty())
+      throw std::runtime_error("the checkpoint holds no asynchronous job state");
+    job_->restore(async_job_state_from_json(inputs.resume->core_state),
+                  std::move(inputs.resume->records));
+    fingerprint_version_ = version_;
+  }
 }
 
 RunReport AsyncJobCore::report(Seconds wall, RunStatus status, const std::string& error) const {
@@ -63,6 +70,19 @@ Steps AsyncJobCore::on_evaluated(std::int64_t id, Seconds now,
   if (job_->task(id).terminal()) return {};
   job_->eval_done(id, now, metrics, job_->task(id).base_version);
   Steps out{Step::announce(job_->rounds().back())};
+  const auto& cp = job_->job().checkpoint;
+  const int round = job_->round();
+  if (!cp.dir.empty() && (round % cp.every == 0 || job_->finished())) {
+    // Taken now, between two events, so the aggregator's model holds exactly
+    // the updates this state counts; training goes on while it is written.
+    auto state = job_->state();
+    std::vector<std::int64_t> in_flight;
+    for (const auto& t : state.in_flight) in_flight.push_back(t.id);
+    out.push_back(Step::checkpoint(round, job_->rounds(), async_job_state_to_json(state),
+                                   std::move(in_flight)));
+    // The last round's checkpoint is on disk before the job reports done.
+    if (job_->finished()) return out;
+  }
   for (auto& s : pump(now)) out.push_back(std::move(s));
   return out;
 }

@@ -70,6 +70,8 @@ struct ResumePoint {
   int round = 0;
   std::vector<RoundRecord> records;
   std::uint64_t fingerprint = 0;  ///< of the checkpointed model
+  /// Asynchronous modes: the core's state as checkpointed (AsyncJobState as JSON).
+  std::string core_state;
 };
 
 /// Everything a core is made from once the job is set up.

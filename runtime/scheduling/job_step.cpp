@@ -50,6 +50,14 @@ Step Step::checkpoint(int round, std::vector<RoundRecord> records) {
   return s;
 }
 
+Step Step::checkpoint(int round, std::vector<RoundRecord> records, std::string state,
+                      std::vector<std::int64_t> in_flight) {
+  Step s = checkpoint(round, std::move(records));
+  s.state = std::move(state);
+  s.tasks = std::move(in_flight);
+  return s;
+}
+
 Step Step::release(std::int64_t task, std::string node) {
   Step s;
   s.kind = Kind::release;

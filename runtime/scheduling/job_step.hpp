@@ -19,7 +19,8 @@ struct Step {
     evaluate,    ///< send evaluation task `task` of global `version` to `node`
     aggregate,   ///< combine round `round` from the updates of `tasks`
     flush,       ///< apply what the aggregator still buffers (asynchronous final round)
-    checkpoint,  ///< write a checkpoint after round `round` with `records`
+    checkpoint,  ///< write a checkpoint after round `round` with `records` (and, for an
+                 ///< asynchronous job, its core's `state` and the training `tasks` in flight)
     release,     ///< task `task` no longer occupies `node` (cancelled); nothing to send
     announce,    ///< round record `records.back()` is complete (progress output)
     done,        ///< the job ended successfully
@@ -36,6 +37,7 @@ struct Step {
   std::vector<std::int64_t> tasks;
   std::vector<RoundRecord> records;
   std::string reason;
+  std::string state;  ///< checkpoint of an asynchronous job: its core's state
 
   static Step train(std::int64_t task, std::string node, int round, int shard, std::int64_t version,
                     std::uint64_t seed);
@@ -43,6 +45,10 @@ struct Step {
   static Step aggregate(int round, std::vector<std::int64_t> tasks);
   static Step flush();
   static Step checkpoint(int round, std::vector<RoundRecord> records);
+  /// An asynchronous job's checkpoint: also its core's `state` and the ids of
+  /// the training tasks it counts as `in_flight`.
+  static Step checkpoint(int round, std::vector<RoundRecord> records, std::string state,
+                         std::vector<std::int64_t> in_flight);
   static Step release(std::int64_t task, std::string node);
   static Step announce(RoundRecord record);
   static Step done();

@@ -89,9 +89,17 @@ TEST_P(AggregatorContract, AnUpdateOfAnotherLayoutIsRefusedAsInvalid) {
 INSTANTIATE_TEST_SUITE_P(BothModes, AggregatorContract, ::testing::ValuesIn(cores()),
                          [](const auto& info) { return info.param.name; });
 
-TEST(AsyncAggregatorCore, CannotBeCheckpointed) {
+TEST(AsyncAggregatorCore, ASnapshotHoldsItsVersionsAndArrivalsForACheckpoint) {
   AsyncAggregator core(AsyncOptions{}, vec({0, 0}));
-  EXPECT_THROW(core.snapshot(1), std::runtime_error);
+  core.accept(update(4, vec({1, 1})));
+  core.accept(update(5, vec({1, 1})));
+  const auto s = core.snapshot(1);
+  EXPECT_EQ(s.version, 2);
+  EXPECT_EQ(s.async.held_versions, (std::vector<std::int64_t>{0, 1, 2}));
+  EXPECT_EQ(s.async.held_models.back().bytes, s.model.bytes);
+  EXPECT_EQ(s.async.arrivals, 2);
+  EXPECT_TRUE(core.arrived(5));
+  EXPECT_FALSE(core.arrived(6));
 }
 
 TEST(AsyncAggregatorCore, TellsItsListenerEveryEvent) {

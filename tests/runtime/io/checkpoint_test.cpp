@@ -1,10 +1,13 @@
 #include "runtime/io/checkpoint.hpp"
 
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <filesystem>
 #include <fstream>
 
+#include "runtime/aggregation/async_aggregation.hpp"
+#include "runtime/io/aggregator_setup.hpp"
 #include "test_util.hpp"
 
 using troupe::models::DType;
@@ -144,9 +147,81 @@ TEST(Checkpoint, AFileOfAnotherKindOrVersionIsNamedAsSuch) {
   EXPECT_NE(read_error(d).find("bad magic"), std::string::npos);
   write_checkpoint(d, sample());
   auto bytes = file_bytes(checkpoint_path(d));
-  bytes[8] = 2;  // format version 2
+  bytes[8] = 3;  // format version 3
   write_bytes(checkpoint_path(d), bytes);
-  EXPECT_NE(read_error(d).find("format version 2"), std::string::npos) << read_error(d);
+  EXPECT_NE(read_error(d).find("format version 3"), std::string::npos) << read_error(d);
+}
+
+TEST(Checkpoint, RoundTripsAnAsynchronousJobsState) {
+  TempDir dir;
+  auto cp = sample();
+  cp.job.collab.mode = Mode::buffered;
+  cp.mode = Mode::buffered;
+  cp.async.held_versions = {5, 6, 7};
+  cp.async.held_models = {params(0.5F, 1000), params(0.75F, 1000), cp.model};
+  cp.async.buffer = params(-0.125F, 1000);
+  cp.async.buffered = 2;
+  cp.async.arrivals = 23;
+  cp.core_state = R"({"next_id":24})";
+  write_checkpoint(dir.path().string(), cp);
+  const auto got = read_checkpoint(dir.path().string());
+  EXPECT_EQ(got.mode, Mode::buffered);
+  EXPECT_EQ(got.async.held_versions, cp.async.held_versions);
+  ASSERT_EQ(got.async.held_models.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i)
+    EXPECT_EQ(got.async.held_models[i].bytes, cp.async.held_models[i].bytes);
+  EXPECT_EQ(got.async.buffer.bytes, cp.async.buffer.bytes);
+  EXPECT_EQ(got.async.buffered, 2);
+  EXPECT_EQ(got.async.arrivals, 23);
+  EXPECT_EQ(got.core_state, cp.core_state);
+}
+
+TEST(Checkpoint, AFormatOneCheckpointOfASyncJobIsStillRead) {
+  TempDir dir;
+  const auto d = dir.path().string();
+  write_checkpoint(d, sample());
+  // Format 1 is format 2 without the asynchronous fields, which a sync job
+  // leaves empty: 52 zero bytes at the end of the payload.
+  auto bytes = file_bytes(checkpoint_path(d));
+  constexpr std::size_t kHeader = 32;
+  constexpr std::size_t kAsyncTail = 52;
+  ASSERT_EQ(bytes.substr(bytes.size() - kAsyncTail), std::string(kAsyncTail, '\0'));
+  bytes.resize(bytes.size() - kAsyncTail);
+  const auto payload = bytes.size() - kHeader;
+  const auto crc = static_cast<std::uint32_t>(
+      crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(bytes.data() + kHeader),
+            static_cast<uInt>(payload)));
+  for (int i = 0; i < 4; ++i) {
+    bytes[8 + i] = static_cast<char>(i == 0 ? 1 : 0);  // format version 1
+    bytes[24 + i] = static_cast<char>((crc >> (8 * i)) & 0xff);
+  }
+  for (int i = 0; i < 8; ++i) bytes[16 + i] = static_cast<char>((payload >> (8 * i)) & 0xff);
+  write_bytes(checkpoint_path(d), bytes);
+  const auto got = read_checkpoint(d);
+  EXPECT_EQ(got.version, 7);
+  EXPECT_EQ(got.model.bytes, sample().model.bytes);
+  EXPECT_TRUE(got.async.empty());
+}
+
+TEST(Checkpoint, AnAsynchronousCheckpointWithoutItsStateOrOfAnotherModeIsRefused) {
+  TempDir dir;
+  const auto d = dir.path().string();
+  auto cp = sample();
+  cp.job.collab.mode = Mode::async;
+  cp.mode = Mode::async;
+  write_checkpoint(d, cp);
+  EXPECT_NE(read_error(d).find("(mode async) without its asynchronous state"), std::string::npos)
+      << read_error(d);
+  cp.mode = Mode::sync;
+  write_checkpoint(d, cp);
+  EXPECT_NE(read_error(d).find("mode sync does not match its job's mode async"), std::string::npos)
+      << read_error(d);
+  auto sync = sample();
+  sync.core_state = "{}";
+  write_checkpoint(d, sync);
+  EXPECT_NE(read_error(d).find("a sync job's checkpoint with asynchronous state"),
+            std::string::npos)
+      << read_error(d);
 }
 
 TEST(Checkpoint, AnInconsistentModelIsNeitherWrittenNorRead) {
@@ -188,4 +263,39 @@ TEST(CheckpointDir, APathBelowARegularFileCannotBeCreated) {
   std::ofstream(dir.file("f")) << "x";
   const auto why = checkpoint_dir_problem(dir.file("f") + "/sub");
   EXPECT_NE(why.find("cannot be created"), std::string::npos) << why;
+}
+
+TEST(AsyncCheckpoint, IsSkippedWhenAnUpdateTheCoreCountsAsInFlightHasAlreadyArrived) {
+  // Given an asynchronous aggregator that has taken the update of task 5
+  TempDir dir;
+  JobSpec job;
+  job.collab.mode = Mode::async;
+  job.checkpoint.dir = dir.path().string();
+  auto model = [](float x) {
+    Parameters p;
+    p.add("w", DType::float32, {4});
+    for (int i = 0; i < 4; ++i) p.float_data()[i] = x * static_cast<float>(i);
+    return p;
+  };
+  AsyncAggregator core(AsyncOptions{}, model(1.0F));
+  Update u;
+  u.task_id = 5;
+  u.params = model(2.0F);
+  ASSERT_TRUE(core.add(u).accepted);
+  // When the core's state still counts task 5 in flight, the model does not match it
+  try {
+    write_aggregator_checkpoint(core, job, 1, {}, {R"({"in_flight":[5]})", {5}});
+    ADD_FAILURE() << "a checkpoint was written that holds an update its state counts in flight";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("skipped: the update of task 5 arrived"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(checkpoint_path(job.checkpoint.dir)));
+  // Then one whose in-flight tasks have not arrived is written, with the aggregator's state
+  write_aggregator_checkpoint(core, job, 1, {}, {R"({"in_flight":[6]})", {6}});
+  const auto cp = read_checkpoint(job.checkpoint.dir);
+  EXPECT_EQ(cp.async.arrivals, 1);
+  EXPECT_EQ(cp.async.held_versions, (std::vector<std::int64_t>{0, 1}));
+  EXPECT_EQ(cp.core_state, R"({"in_flight":[6]})");
 }
