@@ -52,7 +52,7 @@ void load(Archive& ar, JobSpec& x) {
 template <class Archive>
 void serialize(Archive& ar, RoundRecord& x) {
   ar(x.round, x.version, x.accuracy, x.precision, x.recall, x.f1, x.loss, x.train_loss, x.seconds,
-     x.updates, x.failed, x.late, x.dropped, x.mean_staleness);
+     x.updates, x.failed, x.late, x.dropped, x.mean_staleness, x.lost_shards);
 }
 
 // The mode goes as its name, so checkpoint files keep the layout they had when
