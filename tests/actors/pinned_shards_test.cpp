@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "actors/aggregator_actor.hpp"
+#include "actors/cluster.hpp"
 #include "actors/node_actor.hpp"
 #include "actors/scheduler_actor.hpp"
 #include "runtime/node/data_catalog.hpp"
