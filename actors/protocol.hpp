@@ -170,6 +170,7 @@ using aggregator_atom = caf::atom_constant<caf::atom("aggregator")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using checkpoint_atom = caf::atom_constant<caf::atom("checkpoint")>;
 using hello_atom = caf::atom_constant<caf::atom("hello")>;
+using holdings_atom = caf::atom_constant<caf::atom("holdings")>;
 
 // -- actor interfaces ---------------------------------------------------------
 
@@ -180,7 +181,10 @@ using aggregator_actor = caf::typed_actor<
     caf::replies_to<update_atom, ModelUpdate>::with<runtime::UpdateReceipt>,
     caf::replies_to<aggregate_atom, AggregateRequest>::with<AggregateOutcome>,
     /// Writes a checkpoint into the job's --checkpoint-dir; answers its path.
-    caf::replies_to<checkpoint_atom, CheckpointRequest>::with<std::string>>;
+    caf::replies_to<checkpoint_atom, CheckpointRequest>::with<std::string>,
+    /// What each shard of the job holds (the nodes' set-up summary): updates
+    /// that claim more examples than their shard holds are refused from then on.
+    caf::replies_to<holdings_atom, DataSummary>::with<bool>>;
 
 /// Trains on local data and evaluates global models.
 using node_actor =
@@ -305,7 +309,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, RoundRecord& x) {
   return f(caf::meta::type_name("troupe.RoundRecord"), x.round, x.version, x.accuracy, x.precision,
            x.recall, x.f1, x.loss, x.train_loss, x.seconds, x.updates, x.failed, x.late, x.dropped,
-           x.mean_staleness);
+           x.mean_staleness, x.lost_shards);
 }
 
 template <class Inspector>

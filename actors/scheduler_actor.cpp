@@ -205,22 +205,27 @@ Phase waiting_phase(SchedulerPtr self) {
   return p;
 }
 
+/// Joined after the job's set-up began: set it up too; the core gives it work
+/// when it sees fit (synchronous jobs: a shard waiting for it at once, others
+/// from the next round; asynchronous: at once). Set up before the core
+/// exists, it is among the nodes the core starts with.
+void set_up_latecomer(SchedulerPtr self, const std::string& id) {
+  set_up_node(self, id, [self](bool ok, const DataSummary*) {
+    auto& st = self->state;
+    if (ok && st.core) run_steps(self, st.core->nodes_changed(st.now()));
+  });
+}
+
 Phase setting_up_phase(SchedulerPtr self) {
   auto p = quiet_phase(self);
+  p.node_joined = [self](const std::string& id) { set_up_latecomer(self, id); };
   p.aggregator_lost = [self] { fail_without_aggregator(self); };
   return p;
 }
 
 Phase running_phase(SchedulerPtr self) {
   auto p = quiet_phase(self);
-  p.node_joined = [self](const std::string& id) {
-    // Joined mid-job: set it up; the core gives it work when it sees fit
-    // (synchronous jobs: from the next round; asynchronous: at once).
-    set_up_node(self, id, [self](bool ok, const DataSummary*) {
-      auto& st = self->state;
-      if (ok && st.core) run_steps(self, st.core->nodes_changed(st.now()));
-    });
-  };
+  p.node_joined = [self](const std::string& id) { set_up_latecomer(self, id); };
   p.ticked = [self] {
     auto& st = self->state;
     if (st.core) run_steps(self, st.core->tick(st.now()));

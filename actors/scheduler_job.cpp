@@ -39,14 +39,9 @@ runtime::RunReport job_report(const SchedulerState& st, runtime::RunStatus statu
   return report;
 }
 
-/// Makes the job's core once the aggregator and the nodes are set up, and
-/// starts it; fails the job when no node could be set up.
-void start_core(SchedulerPtr self, const std::string& failure) {
+/// Makes the job's core and starts it.
+void make_core(SchedulerPtr self) {
   auto& st = self->state;
-  if (!st.summary || st.ready.empty()) {
-    finish(self, runtime::RunStatus::failed, failure.empty() ? "no node could be set up" : failure);
-    return;
-  }
   runtime::JobCoreInputs in;
   in.spec = st.spec;
   in.shard_sizes = st.summary->shard_sizes;
@@ -62,6 +57,27 @@ void start_core(SchedulerPtr self, const std::string& failure) {
   }
   enter_running(self);
   run_steps(self, st.core->start(st.now()));
+}
+
+/// Once the aggregator and the nodes are set up: tells the aggregator what
+/// each shard holds (so that it can refuse inflated claims), then makes and
+/// starts the job's core; fails the job when no node could be set up.
+void start_core(SchedulerPtr self, const std::string& failure) {
+  auto& st = self->state;
+  if (!st.summary || st.ready.empty()) {
+    finish(self, runtime::RunStatus::failed, failure.empty() ? "no node could be set up" : failure);
+    return;
+  }
+  self->request(st.config.aggregator, st.timeout(), holdings_atom::value, *st.summary)
+      .then(
+          [self, serial = st.job_serial](bool) {
+            if (self->state.job_serial == serial && self->state.job_in_hand()) make_core(self);
+          },
+          [self, serial = st.job_serial](caf::error& err) {
+            if (self->state.job_serial != serial) return;
+            finish(self, runtime::RunStatus::failed,
+                   "aggregator set-up failed: " + describe(err, self->system()));
+          });
 }
 
 /// Sets up the aggregator and every alive node, then starts the core. Nodes

@@ -154,6 +154,9 @@ runtime::Steps carry_out(SchedulerPtr self, const Step& s) {
     case Step::Kind::failed:
       finish(self, runtime::RunStatus::failed, s.reason);
       break;
+    case Step::Kind::degraded:
+      finish(self, runtime::RunStatus::degraded, s.reason);
+      break;
   }
   return {};
 }

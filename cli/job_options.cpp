@@ -36,6 +36,10 @@ void add_job_options(po::options_description& desc, runtime::JobSpec& job) {
     using T = std::decay_t<decltype(member)>;
     if constexpr (runtime::is_named_enum<T>)
       desc.add_options()(field.flag, enum_value(field, member), field.help);
+    else if constexpr (std::is_same_v<T, bool>)
+      // A switch: `--flag` alone sets it; an INI file or `--flag=false` may spell it out.
+      desc.add_options()(
+          field.flag, po::value(&member)->default_value(member)->implicit_value(true), field.help);
     else
       desc.add_options()(field.flag, po::value(&member)->default_value(member), field.help);
   });

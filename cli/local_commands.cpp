@@ -76,6 +76,10 @@ int finish_report(const runtime::RunReport& report, const ReportOutputs& outputs
       code = kExitFailed;
     }
   }
+  if (report.status == runtime::RunStatus::degraded) {
+    std::cerr << "troupe: job degraded: " << report.error << '\n';
+    return code == kExitOk ? kExitDegraded : code;
+  }
   if (report.status != runtime::RunStatus::ok) {
     std::cerr << "troupe: job failed: " << report.error << '\n';
     return kExitFailed;

@@ -15,6 +15,9 @@ namespace troupe::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailed = 1;
 inline constexpr int kExitUsage = 2;
+/// The job ran to its end but some rounds lost shards (status "degraded"; see
+/// --allow-partial-rounds).
+inline constexpr int kExitDegraded = 3;
 
 /// Adds --help, --config and --plugin to `desc`, parses argv (and the config
 /// file) into the bound variables and loads the plugins. Returns an exit code when the command must

@@ -88,7 +88,10 @@ void print_report(std::ostream& os, const RunReport& r) {
   os << "Final model: accuracy " << fixed(m.accuracy, 4) << ", precision " << fixed(m.precision, 4)
      << ", recall " << fixed(m.recall, 4) << ", F1 " << fixed(m.f1, 4) << " (wall "
      << fixed(r.wall_s, 1) << " s)\n";
-  if (r.status != runtime::RunStatus::ok) os << "Job FAILED: " << r.error << '\n';
+  if (r.status == runtime::RunStatus::degraded)
+    os << "Job DEGRADED: " << r.error << '\n';
+  else if (r.status != runtime::RunStatus::ok)
+    os << "Job FAILED: " << r.error << '\n';
 }
 
 }  // namespace troupe::runtime

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "runtime/scheduling/lost_work.hpp"
+
 namespace troupe::runtime {
 
 ProgressMode progress_mode(bool quiet, bool is_terminal) {
@@ -39,7 +41,10 @@ std::string ProgressLine::update(const RoundRecord& round, double now_s) {
   std::string line = head;
   // A node that delivered an update or failed its task took part in the round.
   line += " \u00b7 " + std::to_string(round.updates) + (round.updates == 1 ? " node" : " nodes");
-  if (round.failed > 0) line += " (" + std::to_string(round.failed) + " failed)";
+  if (round.degraded())
+    line += " (degraded: lost " + shard_list(round.lost_shards) + ")";
+  else if (round.failed > 0)
+    line += " (" + std::to_string(round.failed) + " failed)";
   char metrics[64];
   std::snprintf(metrics, sizeof metrics, " \u00b7 acc %.4f \u00b7 f1 %.4f", round.accuracy,
                 round.f1);

@@ -70,7 +70,9 @@ std::string to_json(const RunReport& r) {
                       {"failed", rr.failed},
                       {"late", rr.late},
                       {"dropped", rr.dropped},
-                      {"mean_staleness", rr.mean_staleness}});
+                      {"mean_staleness", rr.mean_staleness},
+                      {"degraded", rr.degraded()},
+                      {"lost_shards", rr.lost_shards}});
   }
   json versions = json::array();
   for (const auto& v : r.versions) versions.push_back({{"version", v.version}, {"tasks", v.tasks}});

@@ -122,6 +122,7 @@ RoundRecord read_round(const Fields& f) {
   f.get("late", r.late);
   f.get("dropped", r.dropped);
   f.get("mean_staleness", r.mean_staleness);
+  f.get("lost_shards", r.lost_shards);
   return r;
 }
 

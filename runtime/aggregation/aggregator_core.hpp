@@ -80,6 +80,18 @@ class AggregatorCore {
   /// The state to checkpoint after `round`; throws std::runtime_error when this
   /// aggregator cannot be checkpointed then.
   virtual AggregatorSnapshot snapshot(std::int32_t round) const = 0;
+
+  /// Examples each data shard of the job holds, as the scheduler learnt them
+  /// at set-up. From then on accept() refuses an update that claims more
+  /// examples than its shard holds (runtime/aggregation/update_claims.hpp);
+  /// before, only its loss and score are checked.
+  void set_holdings(std::vector<std::int64_t> examples_per_shard) {
+    holdings_ = std::move(examples_per_shard);
+  }
+  const std::vector<std::int64_t>& holdings() const { return holdings_; }
+
+ private:
+  std::vector<std::int64_t> holdings_;
 };
 
 }  // namespace troupe::runtime

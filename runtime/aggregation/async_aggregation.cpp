@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "runtime/aggregation/aggregation_math.hpp"
+#include "runtime/aggregation/update_claims.hpp"
 
 namespace troupe::runtime {
 
@@ -154,8 +155,10 @@ AsyncEvent AsyncAggregator::flush() {
 
 UpdateVerdict AsyncAggregator::accept(Update update) {
   UpdateVerdict v;
-  // Layout, finiteness and size limits; staleness is add()'s to judge.
-  if (auto why = validate_update(current(), update.params, options_.limits); !why.empty()) {
+  // Layout, finiteness, size limits and claims; staleness is add()'s to judge.
+  auto why = validate_update(current(), update.params, options_.limits);
+  if (why.empty()) why = claim_problem(update, holdings());
+  if (!why.empty()) {
     v.refusal = Refusal::invalid;
     v.reason = "update of task " + std::to_string(update.task_id) + " rejected: " + why;
     return v;

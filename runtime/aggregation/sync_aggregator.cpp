@@ -4,6 +4,8 @@
 #include <set>
 #include <stdexcept>
 
+#include "runtime/aggregation/update_claims.hpp"
+
 namespace troupe::runtime {
 namespace {
 
@@ -68,12 +70,13 @@ UpdateVerdict SyncAggregator::accept(Update update) {
     return refuse(Refusal::duplicate, "duplicate update for task " + std::to_string(id));
   const auto pending = std::count_if(updates_.begin(), updates_.end(),
                                      [&](const auto& u) { return u.second.node == update.node; });
-  const auto why =
+  auto why =
       !versions_.count(update.base_version)
           ? "base version " + std::to_string(update.base_version) + " is not held"
       : static_cast<std::size_t>(pending) >= options_.max_pending_per_node
           ? "node " + update.node + " already has " + std::to_string(pending) + " updates pending"
           : validate_update(*versions_.at(version_), update.params, options_.limits);
+  if (why.empty()) why = claim_problem(update, holdings());
   if (!why.empty()) {
     refused_.push_back({id, update.node, why});
     return refuse(Refusal::invalid, task_text(id) + " rejected: " + why);

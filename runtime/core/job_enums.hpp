@@ -25,13 +25,15 @@ enum class Partition { iid, dirichlet, labels };
 /// The network trained (the models library's own enum).
 using ModelKind = models::ModelKind;
 /// What a node sends instead of its honest update (none: the honest update).
-enum class Attack { none, scale, signflip, random };
+enum class Attack { none, scale, signflip, random, inflate_samples };
 /// The staleness discount s(tau) of asynchronous modes.
 enum class Staleness { constant, polynomial, hinge };
 /// The model a distillation job's evaluation measures.
 enum class DistillEval { local, student };
 /// How a run ended.
-enum class RunStatus { ok, failed };
+/// How a job ended: ok; failed (it stopped); degraded (it ran to its end, but
+/// some rounds lost work and --allow-partial-rounds was not given).
+enum class RunStatus { ok, failed, degraded };
 
 /// The spelling of each enumerator, in declaration order. Specialised only for
 /// the enums above; `is_named_enum` tells them apart from other types.
@@ -58,7 +60,8 @@ TROUPE_ENUM_NAMES(ModelKind, std::string_view{"mlp"}, std::string_view{"cnn"});
 TROUPE_ENUM_NAMES(Staleness, std::string_view{"constant"}, std::string_view{"polynomial"},
                   std::string_view{"hinge"});
 TROUPE_ENUM_NAMES(DistillEval, std::string_view{"local"}, std::string_view{"student"});
-TROUPE_ENUM_NAMES(RunStatus, std::string_view{"ok"}, std::string_view{"failed"});
+TROUPE_ENUM_NAMES(RunStatus, std::string_view{"ok"}, std::string_view{"failed"},
+                  std::string_view{"degraded"});
 
 #undef TROUPE_ENUM_NAMES
 
@@ -67,7 +70,8 @@ struct EnumNames<Attack> {
   static constexpr bool named = true;
   static constexpr std::size_t first_option = 1;
   static constexpr std::array names{std::string_view{"none"}, std::string_view{"scale"},
-                                    std::string_view{"signflip"}, std::string_view{"random"}};
+                                    std::string_view{"signflip"}, std::string_view{"random"},
+                                    std::string_view{"inflate-samples"}};
 };
 
 template <class E>

@@ -21,8 +21,8 @@ struct JobField {
 };
 
 /// Calls `v(const JobField&, member&)` for every option of `job`, in the
-/// order of --help. The member's type is int, std::int64_t, std::uint64_t,
-/// double, std::string or a named enum (runtime/core/job_enums.hpp). `Job` is
+/// order of --help. The member's type is bool (a switch), int, std::int64_t,
+/// std::uint64_t, double, std::string or a named enum (runtime/core/job_enums.hpp). `Job` is
 /// JobSpec or const JobSpec.
 template <class Job, class Visitor>
 void for_each_field(Job& job, Visitor&& v) {
@@ -71,6 +71,7 @@ void for_each_field(Job& job, Visitor&& v) {
   v(JobField{"over_selection", "over-selection", "sync: extra tasks started, as a fraction of --clients-per-round"}, job.sync.over_selection);
   v(JobField{"round_deadline_s", "round-deadline", "sync: seconds after which a round closes with what arrived (0 = none)"}, job.sync.round_deadline_s);
   v(JobField{"min_updates", "min-updates", "sync: updates needed before the deadline may close a round"}, job.sync.min_updates);
+  v(JobField{"allow_partial_rounds", "allow-partial-rounds", "sync: a job whose rounds lost shards ends ok, not degraded"}, job.sync.allow_partial_rounds);
   v(JobField{"async_alpha", "async-alpha", "FedAsync mixing weight alpha"}, job.async.alpha);
   v(JobField{"staleness", "staleness", "staleness function: constant | polynomial | hinge"}, job.async.staleness);
   v(JobField{"staleness_a", "staleness-a", "polynomial exponent a / hinge slope a"}, job.async.staleness_a);
@@ -85,7 +86,7 @@ void for_each_field(Job& job, Visitor&& v) {
   v(JobField{"slow_factor", "slow-factor", "how many times slower a straggler trains"}, job.experiment.slow_factor);
   v(JobField{"dropout", "dropout", "probability that a node drops a training task"}, job.experiment.dropout);
   v(JobField{"malicious", "malicious", "embedded: the first N nodes send attack updates"}, job.experiment.malicious);
-  v(JobField{"attack", "attack", "malicious updates: scale | signflip | random"}, job.experiment.attack);
+  v(JobField{"attack", "attack", "malicious updates: scale | signflip | random | inflate-samples"}, job.experiment.attack);
   v(JobField{"attack_scale", "attack-scale", "factor of the attack"}, job.experiment.attack_scale);
   // clang-format on
 }

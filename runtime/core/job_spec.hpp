@@ -95,6 +95,9 @@ struct SyncRoundOptions {
   double over_selection = 0.0;    ///< extra tasks started, as a fraction of clients_per_round
   double round_deadline_s = 0.0;  ///< > 0: close a round after this long with what arrived
   int min_updates = 1;            ///< updates a round needs before its deadline may close it
+  /// A job whose rounds lost shards still ends "ok" (the lost shards stay in
+  /// the report); without it such a job ends "degraded".
+  bool allow_partial_rounds = false;
 
   /// Empty when usable for a job of `nodes` shards, else the first problem.
   std::string validate(int nodes) const;

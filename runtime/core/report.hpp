@@ -34,6 +34,13 @@ struct RoundRecord {
   int late = 0;                 ///< sync: updates that arrived after the round closed
   int dropped = 0;              ///< updates the aggregator refused (too stale) or nodes dropped
   double mean_staleness = 0.0;  ///< asynchronous modes: over the round's accepted updates
+  /// Sync: the shards whose work the round lost (no attempt delivered an
+  /// update; stragglers cancelled by design are not lost). Always empty in the
+  /// asynchronous modes, where a failed task is replaced by the next one.
+  std::vector<int> lost_shards;
+
+  /// The round trained on less than it was meant to.
+  bool degraded() const { return !lost_shards.empty(); }
 };
 
 /// A global model version and the updates (training task ids) that made it.

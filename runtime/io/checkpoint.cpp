@@ -61,11 +61,14 @@ void serialize(Archive& ar, AsyncAggregatorState& x) {
 }
 
 // The mode goes as its name, so checkpoint files keep the layout they had when
-// it was a string. Format 2 appends the asynchronous state to format 1's fields.
+// it was a string. Format 2 appends the asynchronous state and each round's
+// lost shards to format 1's fields (a round record keeps format 1's layout).
 template <class Archive>
 void save(Archive& ar, const Checkpoint& x) {
+  std::vector<std::vector<int>> lost;
+  for (const auto& r : x.rounds) lost.push_back(r.lost_shards);
   ar(x.job, to_string(x.mode), x.model, x.version, x.round, x.strategy_state, x.rounds,
-     x.applied_updates, x.async_events, x.async, x.core_state);
+     x.applied_updates, x.async_events, x.async, x.core_state, lost);
 }
 
 /// Reads the payload of a checkpoint of format `format` (1 or 2) into `x`.
@@ -74,7 +77,14 @@ void load_payload(Archive& ar, Checkpoint& x, std::uint64_t format) {
   std::string mode;
   ar(x.job, mode, x.model, x.version, x.round, x.strategy_state, x.rounds, x.applied_updates,
      x.async_events);
-  if (format >= 2) ar(x.async, x.core_state);
+  if (format >= 2) {
+    std::vector<std::vector<int>> lost;
+    ar(x.async, x.core_state, lost);
+    if (lost.size() != x.rounds.size())
+      throw std::runtime_error("checkpoint: lost shards of " + std::to_string(lost.size()) +
+                               " rounds for " + std::to_string(x.rounds.size()) + " rounds");
+    for (std::size_t i = 0; i < lost.size(); ++i) x.rounds[i].lost_shards = std::move(lost[i]);
+  }
   const auto parsed = parse_enum<Mode>(mode);
   if (!parsed) throw std::runtime_error("checkpoint: unknown mode '" + mode + "'");
   x.mode = *parsed;

@@ -13,7 +13,9 @@ Attack parse_attack(const std::string& name) {
   if (name == "scale") return Attack::scale;
   if (name == "signflip") return Attack::signflip;
   if (name == "random") return Attack::random;
-  throw std::invalid_argument("unknown attack '" + name + "' (none, scale, signflip, random)");
+  if (name == "inflate-samples") return Attack::inflate_samples;
+  throw std::invalid_argument("unknown attack '" + name +
+                              "' (none, scale, signflip, random, inflate-samples)");
 }
 
 const char* to_string(Attack attack) {
@@ -26,6 +28,8 @@ const char* to_string(Attack attack) {
       return "signflip";
     case Attack::random:
       return "random";
+    case Attack::inflate_samples:
+      return "inflate-samples";
   }
   return "?";
 }
@@ -46,7 +50,7 @@ std::pair<Attack, double> parse_attack_label(const std::string& label, double de
 
 void apply_attack(Attack attack, double factor, const models::Parameters& base,
                   models::Parameters& update, std::uint64_t seed) {
-  if (attack == Attack::none) return;
+  if (attack == Attack::none || attack == Attack::inflate_samples) return;  // see inflate_claim
   if (!base.all_float32() || !update.all_float32() || !base.same_layout(update) ||
       base.bytes.size() != update.bytes.size())
     throw std::invalid_argument("apply_attack: update and base must be float32 with one layout");
@@ -74,6 +78,11 @@ void apply_attack(Attack attack, double factor, const models::Parameters& base,
   }
   const double scale = noise2 > 0.0 ? factor * std::sqrt(norm2 / noise2) : 0.0;
   for (std::size_t i = 0; i < n; ++i) u[i] = b[i] + static_cast<float>(scale * noise[i]);
+}
+
+std::int64_t inflate_claim(Attack attack, double factor, std::int64_t samples) {
+  if (attack != Attack::inflate_samples) return samples;
+  return static_cast<std::int64_t>(std::llround(static_cast<double>(samples) * factor));
 }
 
 }  // namespace troupe::runtime

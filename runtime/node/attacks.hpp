@@ -13,8 +13,8 @@
 
 namespace troupe::runtime {
 
-/// "" or "none" | "scale" | "signflip" | "random"; throws std::invalid_argument otherwise.
-/// (to_string is runtime/core/job_enums.hpp's.)
+/// "" or "none" | "scale" | "signflip" | "random" | "inflate-samples"; throws std::invalid_argument
+/// otherwise. (to_string is runtime/core/job_enums.hpp's.)
 Attack parse_attack(const std::string& name);
 
 /// How an update records its alteration: "" for an honest node, else
@@ -29,8 +29,13 @@ std::pair<Attack, double> parse_attack_label(const std::string& label, double de
 ///   scale:    base + factor * delta            (a boosted update)
 ///   signflip: base - factor * delta            (pushes the model the wrong way)
 ///   random:   base + Gaussian noise of norm factor * |delta| (seeded)
-/// none leaves it unchanged. Both float32 with the same layout.
+/// none and inflate-samples leave it unchanged. Both float32 with the same layout.
 void apply_attack(Attack attack, double factor, const models::Parameters& base,
                   models::Parameters& update, std::uint64_t seed);
+
+/// The sample count a node claims for an update trained on `samples`
+/// examples: inflate-samples claims factor times as many (a lie that weighted
+/// strategies such as FedAvg would believe), every other attack the truth.
+std::int64_t inflate_claim(Attack attack, double factor, std::int64_t samples);
 
 }  // namespace troupe::runtime

@@ -38,6 +38,7 @@ models::TrainResult MisbehavingNodeBehaviour::train(const models::Parameters& gl
   auto result = inner_->train(global, task, update);
   if (attack_ != Attack::none)
     apply_attack(attack_, how_.attack_scale, global, update, task.options.seed);
+  result.samples = inflate_claim(attack_, how_.attack_scale, result.samples);
   if (how_.slow_factor > 1.0) {
     // A straggler: it holds no compute slot while it is slow (a gate is inside `inner`).
     wait_((how_.slow_factor - 1.0) * result.seconds);

@@ -85,6 +85,13 @@ Step Step::failed(std::string reason) {
   return s;
 }
 
+Step Step::degraded(std::string reason) {
+  Step s;
+  s.kind = Kind::degraded;
+  s.reason = std::move(reason);
+  return s;
+}
+
 const char* to_string(Step::Kind kind) {
   switch (kind) {
     case Step::Kind::train:
@@ -105,6 +112,8 @@ const char* to_string(Step::Kind kind) {
       return "done";
     case Step::Kind::failed:
       return "failed";
+    case Step::Kind::degraded:
+      return "degraded";
   }
   return "?";
 }

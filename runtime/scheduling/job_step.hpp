@@ -25,6 +25,7 @@ struct Step {
     announce,    ///< round record `records.back()` is complete (progress output)
     done,        ///< the job ended successfully
     failed,      ///< the job failed because of `reason`
+    degraded,    ///< the job ran to its end but lost work (`reason`), not allowed by the job
   };
 
   Kind kind = Kind::done;
@@ -53,9 +54,12 @@ struct Step {
   static Step announce(RoundRecord record);
   static Step done();
   static Step failed(std::string reason);
+  static Step degraded(std::string reason);
 
-  /// The job ends with this step (done or failed).
-  bool final() const { return kind == Kind::done || kind == Kind::failed; }
+  /// The job ends with this step (done, failed or degraded).
+  bool final() const {
+    return kind == Kind::done || kind == Kind::failed || kind == Kind::degraded;
+  }
 };
 
 using Steps = std::vector<Step>;

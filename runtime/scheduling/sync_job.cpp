@@ -4,6 +4,7 @@
 #include <cmath>
 #include <numeric>
 #include <random>
+#include <sstream>
 #include <stdexcept>
 
 #include "runtime/core/decomposer.hpp"
@@ -142,6 +143,7 @@ std::vector<std::int64_t> SyncJob::start_next_round(Seconds now) {
       if (const auto* owner = owner_of(tasks[i].shard)) node_of[i] = owner->id;
 
   train_ids_.clear();
+  waiting_.clear();
   eval_id_ = -1;
   for (std::size_t i = 0; i < tasks.size(); ++i) {
     const auto id = tasks[i].id;
@@ -154,9 +156,13 @@ std::vector<std::int64_t> SyncJob::start_next_round(Seconds now) {
       eval_id_ = id;
     }
     if (node_of[i].empty()) {
-      tracker_.fail(id, now,
-                    kind == TaskKind::train ? "no node can train shard " + std::to_string(shard)
-                                            : "no node can evaluate");
+      // No node takes any shard, so the shard's own node has not joined yet:
+      // it may still come within the join timeout.
+      if (kind == TaskKind::train && free_nodes.empty() && now < join_deadline()) {
+        waiting_.push_back(id);
+        continue;
+      }
+      tracker_.fail(id, now, kind == TaskKind::train ? no_node_for(shard) : "no node can evaluate");
       continue;
     }
     tracker_.assign(id, node_of[i], now);
@@ -167,10 +173,53 @@ std::vector<std::int64_t> SyncJob::start_next_round(Seconds now) {
   std::vector<std::int64_t> placed;
   for (auto id : train_ids_)
     if (tracker_.get(id).state == TaskState::assigned) placed.push_back(id);
-  if (placed.empty())
+  if (placed.empty() && waiting_.empty())
     throw std::runtime_error("round " + std::to_string(round_) +
                              ": no training task fits on any node");
   return placed;
+}
+
+std::string SyncJob::no_node_for(int shard) const {
+  auto why = "no node can train shard " + std::to_string(shard);
+  if (job_.cluster.join_timeout_s > 0.0) {
+    std::ostringstream s;
+    s << " (none joined within the join timeout of " << job_.cluster.join_timeout_s << " s)";
+    why += s.str();
+  }
+  return why;
+}
+
+std::vector<std::int64_t> SyncJob::place_waiting(Seconds now) {
+  std::vector<std::int64_t> placed;
+  std::vector<NodeInfo> free_nodes;
+  for (const auto& n : nodes_)
+    if (n.pinned_shard < 0) free_nodes.push_back(n);
+  std::vector<std::int64_t> still;
+  for (auto id : waiting_) {
+    const auto& t = tracker_.get(id);
+    std::string node;
+    for (const auto& n : nodes_)
+      if (n.pinned_shard == t.shard) node = n.id;
+    if (node.empty())
+      if (const int i = place_one(t, free_nodes); i >= 0)
+        node = free_nodes[static_cast<std::size_t>(i)].id;
+    if (node.empty()) {
+      still.push_back(id);
+      continue;
+    }
+    tracker_.assign(id, node, now);
+    placed.push_back(id);
+  }
+  waiting_ = std::move(still);
+  return placed;
+}
+
+std::vector<std::int64_t> SyncJob::expire_waiting(Seconds now) {
+  if (waiting_.empty() || now < join_deadline()) return {};
+  auto expired = std::move(waiting_);
+  waiting_.clear();
+  for (auto id : expired) tracker_.fail(id, now, no_node_for(tracker_.get(id).shard));
+  return expired;
 }
 
 void SyncJob::task_started(std::int64_t id, Seconds now) {
@@ -274,6 +323,7 @@ bool SyncJob::round_closable(Seconds now) const {
 
 std::vector<std::int64_t> SyncJob::close_training(Seconds now, const std::string& why) {
   std::vector<std::int64_t> ids;
+  waiting_.clear();  // a shard still waiting for its node is cancelled with the others
   for (auto id : train_ids_) {
     if (tracker_.get(id).terminal()) continue;
     task_failed(id, now, "cancelled: " + why);
@@ -351,7 +401,8 @@ void SyncJob::eval_done(std::int64_t id, Seconds now, const models::Classificati
     if (std::find(shards_with_update.begin(), shards_with_update.end(), s) ==
             shards_with_update.end() &&
         !cancelled_shards.count(s))
-      ++rec.failed;
+      rec.lost_shards.push_back(s);
+  rec.failed = static_cast<int>(rec.lost_shards.size());
   if (auto it = late_.find(round_); it != late_.end()) {
     rec.late = it->second;
     late_.erase(it);

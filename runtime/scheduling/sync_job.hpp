@@ -57,10 +57,24 @@ class SyncJob {
   void resume_after(int round, std::vector<RoundRecord> records);
 
   /// Decomposes and allocates the next round at `now`. Returns the ids of the
-  /// round's training tasks that were placed, each assigned to a node; a shard
-  /// no node can train is recorded as a failed task. Throws std::runtime_error
+  /// round's training tasks that were placed, each assigned to a node. A shard
+  /// no node can train waits (queued, see waiting()) when only pinned nodes are
+  /// there and the join deadline has not passed (its node may still join);
+  /// otherwise it is recorded as a failed task. Throws std::runtime_error
   /// when no training task and no evaluation task can be placed.
   std::vector<std::int64_t> start_next_round(Seconds now);
+
+  /// Job time until which a shard waits for its node to join: the job's join
+  /// timeout, counted like --min-nodes' wait from the job's submission.
+  Seconds join_deadline() const { return job_.cluster.join_timeout_s; }
+  /// Training tasks of the current round waiting for a node that holds their shard.
+  const std::vector<std::int64_t>& waiting() const { return waiting_; }
+  /// Assigns the waiting tasks whose shard a node of the current list (see
+  /// set_nodes) can now train; returns their ids.
+  std::vector<std::int64_t> place_waiting(Seconds now);
+  /// Once the join deadline passed, fails the waiting tasks ("no node can
+  /// train shard 1 (none joined within ...)"); returns their ids.
+  std::vector<std::int64_t> expire_waiting(Seconds now);
 
   /// Fails every unfinished task of the current round on `node`; returns their ids.
   std::vector<std::int64_t> fail_tasks_on(const std::string& node, Seconds now,
@@ -137,12 +151,15 @@ class SyncJob {
   bool round_done_ = true;
   Seconds round_started_ = 0.0;
   std::vector<std::int64_t> train_ids_;
+  std::vector<std::int64_t> waiting_;  ///< train tasks waiting for their shard's node
   std::int64_t eval_id_ = -1;
   int round_target_ = 0;
   std::unordered_map<std::int64_t, int> cancelled_;  ///< task id -> its round
   std::unordered_map<int, int> late_;                ///< round -> late arrivals
   std::set<std::int64_t> late_seen_;                 ///< cancelled tasks whose update came
 
+  /// Why shard `shard` has no node, naming the join timeout it waited for.
+  std::string no_node_for(int shard) const;
   /// Places one task among `candidates` with the allocator; -1 when it fits nowhere.
   int place_one(const Task& task, const std::vector<NodeInfo>& candidates) const;
 

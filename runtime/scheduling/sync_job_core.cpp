@@ -1,5 +1,6 @@
 #include "runtime/scheduling/sync_job_core.hpp"
 #include "runtime/aggregation/round_failures.hpp"
+#include "runtime/scheduling/lost_work.hpp"
 
 #include <stdexcept>
 
@@ -32,7 +33,7 @@ Step SyncJobCore::eval_step(std::int64_t id) const {
 Steps SyncJobCore::on_start(Seconds now) {
   if (resume_) {
     job_->resume_after(resume_->round, resume_->records);
-    if (job_->finished()) return {Step::done()};
+    if (job_->finished()) return {final_step()};
   }
   return start_round(now);
 }
@@ -53,8 +54,15 @@ Steps SyncJobCore::start_round(Seconds now) {
 }
 
 Steps SyncJobCore::next_round(Seconds now) {
-  if (job_->finished()) return {Step::done()};
+  if (job_->finished()) return {final_step()};
   return start_round(now);
+}
+
+Step SyncJobCore::final_step() const {
+  if (spec_.sync.allow_partial_rounds) return Step::done();
+  const auto lost = lost_work(job_->rounds());
+  return lost.empty() ? Step::done()
+                      : Step::degraded(lost + " (--allow-partial-rounds accepts partial rounds)");
 }
 
 void SyncJobCore::on_task_started(std::int64_t id, Seconds now) {
@@ -132,9 +140,14 @@ Steps SyncJobCore::on_node_lost(const std::string& node, Seconds now, const std:
   return out;
 }
 
-// Nodes that joined mid-round get work from the next round on (start_round asks the view).
-Steps SyncJobCore::on_nodes_changed(Seconds) {
-  return {};
+// Nodes that joined mid-round get work from the next round on (start_round
+// asks the view), except a shard of this round that waits for its node.
+Steps SyncJobCore::on_nodes_changed(Seconds now) {
+  job_->set_nodes(view_().nodes);
+  Steps out;
+  if (aggregating_ || job_->waiting().empty()) return out;
+  for (auto id : job_->place_waiting(now)) out.push_back(train_step(id));
+  return out;
 }
 
 void SyncJobCore::aggregate_if_complete(Seconds now, Steps& out) {
@@ -175,7 +188,8 @@ Steps SyncJobCore::on_aggregation_failed(const std::string& why) {
 
 Steps SyncJobCore::on_tick(Seconds now) {
   Steps out;
-  aggregate_if_complete(now, out);  // a round deadline may have passed
+  job_->expire_waiting(now);        // the join deadline may have passed
+  aggregate_if_complete(now, out);  // or a round deadline
   return out;
 }
 

@@ -9,7 +9,10 @@
 /// and the accepted updates aggregated (aggregate step); the new model is
 /// evaluated (evaluate step; an evaluation that fails on every node fails the
 /// job); a checkpoint is written when one is due (checkpoint step); then the
-/// next round starts, until the last (done step).
+/// next round starts, until the last (done step; degraded when rounds lost
+/// shards without --allow-partial-rounds). A shard whose pinned node has not
+/// joined yet waits for it until the join timeout (a node joining sends it a
+/// train step), then counts as lost.
 
 #include <memory>
 
@@ -46,6 +49,9 @@ class SyncJobCore final : public JobCore {
   Step eval_step(std::int64_t id) const;
   /// Places the next round's training tasks on the nodes of the view.
   Steps start_round(Seconds now);
+  /// The job's last step: done, or degraded when rounds lost shards and the
+  /// job does not allow partial rounds.
+  Step final_step() const;
   /// After an evaluation (and its checkpoint): the next round, or done.
   Steps next_round(Seconds now);
   /// Re-places failed task `id`; false (with a failed step) when the job cannot go on.

@@ -84,6 +84,31 @@ TEST(AsyncMode, FedBuffWithAnAttackerReplaysBitForBit) {
   for (const auto& v : report.versions) EXPECT_LE(v.tasks.size(), 2u);
 }
 
+// FedAvg weighs updates by the examples they claim. Node 1 claims ten times
+// its shard: its update is refused each round, the shard is re-run on an
+// honest node with the same seed, and the model is the honest run's, bit for bit.
+TEST(SyncMode, ANodeInflatingItsSampleCountIsRefusedAndTheModelIsTheHonestOne) {
+  const auto honest = actors::run_embedded(small_job());
+  ASSERT_EQ(honest.status, runtime::RunStatus::ok) << honest.error;
+  auto job = small_job();
+  job.experiment.malicious = 1;
+  job.experiment.attack = runtime::Attack::inflate_samples;
+  job.experiment.attack_scale = 10;
+  const auto report = actors::run_embedded(job);
+  ASSERT_EQ(report.status, runtime::RunStatus::ok) << report.error;
+  EXPECT_EQ(report.model_fingerprint, honest.model_fingerprint)
+      << "the inflated claim changed the model";
+  int refused = 0;
+  for (const auto& t : report.tasks)
+    if (t.node == "node-1" && t.kind == runtime::TaskKind::train) {
+      EXPECT_EQ(t.state, runtime::TaskState::failed);
+      EXPECT_NE(t.error.find("claims 10000 examples, shard"), std::string::npos) << t.error;
+      EXPECT_NE(t.error.find("holds 1000"), std::string::npos) << t.error;
+      ++refused;
+    }
+  EXPECT_GE(refused, 1);
+}
+
 namespace {
 
 /// A node that sets up like a real one but never answers a training task and

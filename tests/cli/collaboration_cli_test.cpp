@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "cli/run_troupe.hpp"
 #include "test_util.hpp"
@@ -53,4 +54,36 @@ TEST(CollaborationCli, AnAsyncRunReplaysToTheSameModelAndACorruptLogIsRefused) {
   r = run_troupe("replay --log " + dir.file("missing.jsonl"));
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.output.find("cannot read"), std::string::npos) << r.output;
+}
+
+// Drop-outs are not re-run in sync rounds, so the job loses shards: it ends
+// "degraded" with exit 3 and names the rounds; --allow-partial-rounds makes
+// it "ok" with the same degraded rounds listed.
+TEST(CollaborationCli,
+     AJobWhoseRoundsLostShardsEndsDegradedWithExit3UnlessPartialRoundsAreAllowed) {
+  test::TempDir dir;
+  const std::string job =
+      "run --model mlp --nodes 3 --rounds 2 --train-limit 3000 --test-limit 500 --dropout 0.5 "
+      "--quiet --out ";
+  auto r = run_troupe(job + dir.file("degraded.json"));
+  EXPECT_EQ(r.code, 3) << r.output;
+  EXPECT_NE(r.output.find("job degraded: "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("lost work: round "), std::string::npos) << r.output;
+  const auto degraded = nlohmann::json::parse(test::read_text(dir.file("degraded.json")));
+  EXPECT_EQ(degraded["status"], "degraded");
+  int lost = 0;
+  for (const auto& round : degraded["rounds"]) {
+    EXPECT_EQ(round["degraded"], !round["lost_shards"].empty());
+    lost += static_cast<int>(round["lost_shards"].size());
+  }
+  EXPECT_GT(lost, 0);
+
+  r = run_troupe(job + dir.file("allowed.json") + " --allow-partial-rounds");
+  EXPECT_EQ(r.code, 0) << r.output;
+  const auto allowed = nlohmann::json::parse(test::read_text(dir.file("allowed.json")));
+  EXPECT_EQ(allowed["status"], "ok");
+  int lost_allowed = 0;
+  for (const auto& round : allowed["rounds"])
+    lost_allowed += static_cast<int>(round["lost_shards"].size());
+  EXPECT_EQ(lost_allowed, lost);
 }

@@ -41,6 +41,8 @@ JobSpec changed_job() {
       v = static_cast<T>(next < names.size() ? next : runtime::EnumNames<T>::first_option);
     } else if constexpr (std::is_same_v<T, std::string>) {
       v = std::string("x-") + field.key;
+    } else if constexpr (std::is_same_v<T, bool>) {
+      v = !v;
     } else if constexpr (std::is_floating_point_v<T>) {
       v = v + 0.125;
     } else {
@@ -165,7 +167,8 @@ TEST(JobFields, EveryOptionIsReadFromTheCommandLine) {
     std::ostringstream os;
     os << std::setprecision(17) << v;
     args.push_back(std::string("--") + field.flag);
-    args.push_back(os.str());
+    // A switch takes no separate value: `--flag` alone sets it.
+    if constexpr (!std::is_same_v<std::decay_t<decltype(v)>, bool>) args.push_back(os.str());
   });
   EXPECT_EQ(values(parse_cli(args)), values(job));
 }

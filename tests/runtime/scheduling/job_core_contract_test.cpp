@@ -135,6 +135,7 @@ class Driver {
           break;
         case Step::Kind::done:
         case Step::Kind::failed:
+        case Step::Kind::degraded:
           final_ = s;
           break;
       }
