@@ -48,7 +48,9 @@ namespace troupe::actors {
 /// version) in its hello to the scheduler, which refuses a different one. Bump
 /// it whenever a message, type or interface below changes.
 ///   1: before the version handshake
-///   2: hello_atom replaces challenge_atom; Admission carries a node's key and signature
+///   2: hello_atom replaces challenge_atom; Admission carries a node's key and
+///      signature; holdings_atom; RoundRecord.lost_shards; CheckpointRequest
+///      carries the asynchronous core's state
 inline constexpr std::int32_t kProtocolVersion = 2;
 
 // -- messages -----------------------------------------------------------------
