@@ -21,6 +21,7 @@ enum class troupe_error : std::uint8_t {
   bad_registration,       ///< a registration without a node name or handle
   foreign_heartbeat,      ///< a heartbeat from an actor that did not register the node
   no_challenge,           ///< the scheduler could not issue a nonce
+  job_refused,            ///< the job's own input cannot be set up (e.g. its --checkpoint-dir)
 };
 
 /// The error category of troupe_error.

@@ -36,6 +36,8 @@ void add_job_options(po::options_description& desc, runtime::JobSpec& job) {
     using T = std::decay_t<decltype(member)>;
     if constexpr (runtime::is_named_enum<T>)
       desc.add_options()(field.flag, enum_value(field, member), field.help);
+    else if constexpr (std::is_same_v<T, bool>)  // a switch; INI files give it true or false
+      desc.add_options()(field.flag, po::bool_switch(&member)->default_value(member), field.help);
     else
       desc.add_options()(field.flag, po::value(&member)->default_value(member), field.help);
   });

@@ -30,8 +30,9 @@ enum class Attack { none, scale, signflip, random };
 enum class Staleness { constant, polynomial, hinge };
 /// The model a distillation job's evaluation measures.
 enum class DistillEval { local, student };
-/// How a run ended.
-enum class RunStatus { ok, failed };
+/// How a run ended: refused means before it started, because of its own
+/// input (a usage error of whoever submitted it).
+enum class RunStatus { ok, failed, refused };
 
 /// The spelling of each enumerator, in declaration order. Specialised only for
 /// the enums above; `is_named_enum` tells them apart from other types.
@@ -58,7 +59,8 @@ TROUPE_ENUM_NAMES(ModelKind, std::string_view{"mlp"}, std::string_view{"cnn"});
 TROUPE_ENUM_NAMES(Staleness, std::string_view{"constant"}, std::string_view{"polynomial"},
                   std::string_view{"hinge"});
 TROUPE_ENUM_NAMES(DistillEval, std::string_view{"local"}, std::string_view{"student"});
-TROUPE_ENUM_NAMES(RunStatus, std::string_view{"ok"}, std::string_view{"failed"});
+TROUPE_ENUM_NAMES(RunStatus, std::string_view{"ok"}, std::string_view{"failed"},
+                  std::string_view{"refused"});
 
 #undef TROUPE_ENUM_NAMES
 

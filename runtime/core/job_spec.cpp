@@ -90,6 +90,8 @@ std::string AsyncModeOptions::validate() const {
 
 std::string CheckpointOptions::validate(Mode mode) const {
   if (every < 1) return "--checkpoint-every must be at least 1";
+  if (required && dir.empty() && resume.empty())
+    return "--checkpoint-required needs --checkpoint-dir (or --resume)";
   if ((!dir.empty() || !resume.empty()) && mode != Mode::sync)
     return "--checkpoint-dir and --resume need --mode sync (asynchronous jobs replay from "
            "--event-log instead)";
