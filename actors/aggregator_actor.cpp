@@ -31,6 +31,8 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
             caf::aout(self) << "troupe aggregator: resumed after round " << *opened.resumed_after
                             << " at version " << st.core->version() << std::endl;
           return st.core->version();
+        } catch (const runtime::SetupRefused& e) {
+          return make_error(troupe_error::job_refused, e.what());
         } catch (const std::exception& e) {
           return failure(e.what());
         }
@@ -59,6 +61,9 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
           return runtime::write_aggregator_checkpoint(*st.core, st.job, req.round, req.rounds,
                                                       {req.core_state, req.in_flight});
         } catch (const std::exception& e) {
+          // Logged here too: this host's disk is the one to look at.
+          caf::aout(self) << "troupe aggregator: no checkpoint after round " << req.round << ": "
+                          << e.what() << std::endl;
           return failure(e.what());
         }
       },

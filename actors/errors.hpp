@@ -22,6 +22,7 @@ enum class troupe_error : std::uint8_t {
   foreign_heartbeat,      ///< a heartbeat from an actor that did not register the node
   no_challenge,           ///< the scheduler could not issue a nonce
   version_mismatch,       ///< the peer speaks another protocol version (hello_atom)
+  job_refused,            ///< the job's own input cannot be set up (e.g. its --checkpoint-dir)
 };
 
 /// The error category of troupe_error.

@@ -366,10 +366,16 @@ typename Inspector::result_type inspect(Inspector& f, Efficiency& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, CheckpointRecord& x) {
+  return f(caf::meta::type_name("troupe.CheckpointRecord"), x.written, x.failed,
+           x.last_written_round, x.last_error);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, RunReport& x) {
   return f(caf::meta::type_name("troupe.RunReport"), x.status, x.error, x.policy, x.strategy,
            x.config, x.tasks, x.rounds, x.versions, x.mode, x.final_metrics, x.model_fingerprint,
-           x.nodes, x.efficiency, x.wall_s, x.resumed_from_round);
+           x.nodes, x.efficiency, x.wall_s, x.resumed_from_round, x.checkpoints);
 }
 
 }  // namespace troupe::runtime

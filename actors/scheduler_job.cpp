@@ -17,6 +17,7 @@ runtime::RunReport job_report(const SchedulerState& st, runtime::RunStatus statu
   runtime::RunReport report;
   if (st.core) {
     report = st.core->report(st.now(), status, error);
+    report.checkpoints = st.core->checkpoints();
   } else {
     report.status = status;
     report.error = error;
@@ -90,12 +91,13 @@ void set_up(SchedulerPtr self) {
   auto pending = std::make_shared<std::size_t>(nodes.size() + 1);
   auto failure = std::make_shared<std::string>();
   auto aggregator_failed = std::make_shared<bool>(false);
-  auto done_one = [self, pending, failure, aggregator_failed, serial = st.job_serial] {
+  auto refused = std::make_shared<bool>(false);  // the job's own input, not the cluster
+  auto done_one = [self, pending, failure, aggregator_failed, refused, serial = st.job_serial] {
     if (--*pending > 0) return;
     auto& st = self->state;
     if (st.job_serial != serial || !st.job_in_hand()) return;  // ended while setting up
     if (*aggregator_failed)
-      finish(self, runtime::RunStatus::failed, *failure);
+      finish(self, *refused ? runtime::RunStatus::refused : runtime::RunStatus::failed, *failure);
     else
       start_core(self, *failure);
   };
@@ -105,9 +107,10 @@ void set_up(SchedulerPtr self) {
             self->state.setup_version = version;
             done_one();
           },
-          [self, done_one, failure, aggregator_failed](caf::error& err) {
+          [self, done_one, failure, aggregator_failed, refused](caf::error& err) {
             *failure = "aggregator set-up failed: " + describe(err, self->system());
             *aggregator_failed = true;
+            *refused = is(err, troupe_error::job_refused);
             done_one();
           });
   for (const auto& id : nodes) {

@@ -103,8 +103,9 @@ void send_aggregate(SchedulerPtr self, const Step& s) {
           });
 }
 
-/// The aggregator holds the model, so it writes the checkpoint; the job goes
-/// on either way (a later checkpoint may succeed).
+/// The aggregator holds the model, so it writes the checkpoint. A failed
+/// write is logged and handed to the core, which fails the job when
+/// --checkpoint-required and else goes on (a later checkpoint may succeed).
 void send_checkpoint(SchedulerPtr self, const Step& s) {
   auto& st = self->state;
   self->request(st.config.aggregator, st.timeout(), checkpoint_atom::value,
@@ -115,10 +116,12 @@ void send_checkpoint(SchedulerPtr self, const Step& s) {
                    [&](runtime::JobCore& core) { return core.checkpointed(self->state.now()); });
           },
           [self, serial = st.job_serial, round = s.round](caf::error& err) {
+            const auto why = describe(err, self->system());
             caf::aout(self) << "troupe scheduler: no checkpoint after round " << round << ": "
-                            << describe(err, self->system()) << std::endl;
-            answer(self, serial,
-                   [&](runtime::JobCore& core) { return core.checkpointed(self->state.now()); });
+                            << why << std::endl;
+            answer(self, serial, [&](runtime::JobCore& core) {
+              return core.checkpoint_failed(round, self->state.now(), why);
+            });
           });
 }
 

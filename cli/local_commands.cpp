@@ -38,6 +38,12 @@ std::optional<int> parse_local_job(const std::string& command, int argc, char** 
     if (auto why = check_registered_names(p.job); !why.empty()) return usage_error(command, why);
   if (auto why = models::check_device(p.job.compute.device); !why.empty())
     return usage_error(command, why);
+  // The centralised baseline has no rounds of a federation to checkpoint: an
+  // option it would ignore is refused, not a job that silently writes none.
+  if (command == "train" && (!p.job.checkpoint.dir.empty() || !p.job.checkpoint.resume.empty()))
+    return usage_error(command,
+                       "troupe train writes no checkpoints: --checkpoint-dir and --resume are "
+                       "for troupe run and troupe submit");
   // Checkpoints are written here, in this process: a directory that cannot
   // hold them is a usage error now, not a job that silently writes none.
   if (!p.job.checkpoint.dir.empty())
@@ -75,6 +81,10 @@ int finish_report(const runtime::RunReport& report, const ReportOutputs& outputs
       std::cerr << "troupe: " << e.what() << '\n';
       code = kExitFailed;
     }
+  }
+  if (report.status == runtime::RunStatus::refused) {  // its own input: a usage error
+    std::cerr << "troupe: job refused: " << report.error << '\n';
+    return kExitUsage;
   }
   if (report.status == runtime::RunStatus::degraded) {
     std::cerr << "troupe: job degraded: " << report.error << '\n';

@@ -88,8 +88,17 @@ void print_report(std::ostream& os, const RunReport& r) {
   os << "Final model: accuracy " << fixed(m.accuracy, 4) << ", precision " << fixed(m.precision, 4)
      << ", recall " << fixed(m.recall, 4) << ", F1 " << fixed(m.f1, 4) << " (wall "
      << fixed(r.wall_s, 1) << " s)\n";
+  const auto& c = r.checkpoints;
+  if (c.written + c.failed > 0) {
+    os << "Checkpoints: " << c.written << " written";
+    if (c.written > 0) os << " (newest after round " << c.last_written_round << ")";
+    if (c.failed > 0) os << ", " << c.failed << " FAILED (latest " << c.last_error << ")";
+    os << '\n';
+  }
   if (r.status == runtime::RunStatus::degraded)
     os << "Job DEGRADED: " << r.error << '\n';
+  else if (r.status == runtime::RunStatus::refused)
+    os << "Job REFUSED: " << r.error << '\n';
   else if (r.status != runtime::RunStatus::ok)
     os << "Job FAILED: " << r.error << '\n';
 }

@@ -123,7 +123,12 @@ std::string to_json(const RunReport& r) {
              {"mean_completion_s", r.efficiency.mean_completion_s},
              {"p95_completion_s", r.efficiency.p95_completion_s},
              {"utilisation", r.efficiency.utilisation}}},
-           {"wall_s", r.wall_s}};
+           {"wall_s", r.wall_s},
+           {"checkpoints",
+            {{"written", r.checkpoints.written},
+             {"failed", r.checkpoints.failed},
+             {"last_written_round", r.checkpoints.last_written_round},
+             {"last_error", r.checkpoints.last_error}}}};
   return out.dump(2);
 }
 

@@ -214,6 +214,13 @@ RunReport report_from_json(const std::string& text, const std::string& source) {
     f.get("p95_completion_s", r.efficiency.p95_completion_s);
     f.get("utilisation", r.efficiency.utilisation);
   }
+  if (const json* c = top.find("checkpoints")) {
+    const Fields f(*c, "checkpoints", source);
+    f.get("written", r.checkpoints.written);
+    f.get("failed", r.checkpoints.failed);
+    f.get("last_written_round", r.checkpoints.last_written_round);
+    f.get("last_error", r.checkpoints.last_error);
+  }
   return r;
 }
 

@@ -30,10 +30,11 @@ enum class Attack { none, scale, signflip, random, inflate_samples };
 enum class Staleness { constant, polynomial, hinge };
 /// The model a distillation job's evaluation measures.
 enum class DistillEval { local, student };
-/// How a run ended.
 /// How a job ended: ok; failed (it stopped); degraded (it ran to its end, but
-/// some rounds lost work and --allow-partial-rounds was not given).
-enum class RunStatus { ok, failed, degraded };
+/// some rounds lost work and --allow-partial-rounds was not given); refused
+/// (before it started, because of its own input: a usage error of whoever
+/// submitted it).
+enum class RunStatus { ok, failed, degraded, refused };
 
 /// The spelling of each enumerator, in declaration order. Specialised only for
 /// the enums above; `is_named_enum` tells them apart from other types.
@@ -61,7 +62,7 @@ TROUPE_ENUM_NAMES(Staleness, std::string_view{"constant"}, std::string_view{"pol
                   std::string_view{"hinge"});
 TROUPE_ENUM_NAMES(DistillEval, std::string_view{"local"}, std::string_view{"student"});
 TROUPE_ENUM_NAMES(RunStatus, std::string_view{"ok"}, std::string_view{"failed"},
-                  std::string_view{"degraded"});
+                  std::string_view{"degraded"}, std::string_view{"refused"});
 
 #undef TROUPE_ENUM_NAMES
 

@@ -21,9 +21,9 @@ struct JobField {
 };
 
 /// Calls `v(const JobField&, member&)` for every option of `job`, in the
-/// order of --help. The member's type is bool (a switch), int, std::int64_t,
-/// std::uint64_t, double, std::string or a named enum (runtime/core/job_enums.hpp). `Job` is
-/// JobSpec or const JobSpec.
+/// order of --help. The member's type is bool (a switch: `--flag`), int,
+/// std::int64_t, std::uint64_t, double, std::string or a named enum
+/// (runtime/core/job_enums.hpp). `Job` is JobSpec or const JobSpec.
 template <class Job, class Visitor>
 void for_each_field(Job& job, Visitor&& v) {
   static_assert(std::is_same_v<std::remove_const_t<Job>, JobSpec>, "visits a JobSpec");
@@ -81,6 +81,7 @@ void for_each_field(Job& job, Visitor&& v) {
   v(JobField{"event_log", "event-log", "async modes: write the event log (JSON lines) here"}, job.async.event_log);
   v(JobField{"checkpoint_dir", "checkpoint-dir", "write a checkpoint (model, version, strategy state, rounds; async modes also buffer, versions held, tasks in flight) into DIR"}, job.checkpoint.dir);
   v(JobField{"checkpoint_every", "checkpoint-every", "rounds between checkpoints (async modes: a round is --nodes accepted updates)"}, job.checkpoint.every);
+  v(JobField{"checkpoint_required", "checkpoint-required", "a checkpoint that cannot be written fails the job (default: counted in the report, the job goes on)"}, job.checkpoint.required);
   v(JobField{"resume", "resume", "continue the job checkpointed in DIR (its own options; keeps checkpointing there)"}, job.checkpoint.resume);
   v(JobField{"slow_nodes", "slow-nodes", "embedded: the last N nodes are stragglers"}, job.experiment.slow_nodes);
   v(JobField{"slow_factor", "slow-factor", "how many times slower a straggler trains"}, job.experiment.slow_factor);

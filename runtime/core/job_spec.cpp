@@ -90,6 +90,8 @@ std::string AsyncModeOptions::validate() const {
 
 std::string CheckpointOptions::validate() const {
   if (every < 1) return "--checkpoint-every must be at least 1";
+  if (required && dir.empty() && resume.empty())
+    return "--checkpoint-required needs --checkpoint-dir (or --resume)";
   return {};
 }
 

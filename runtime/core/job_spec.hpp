@@ -121,7 +121,8 @@ struct AsyncModeOptions {
 struct CheckpointOptions {
   std::string dir;  ///< write a checkpoint here after every `every` rounds
   int every = 1;
-  std::string resume;  ///< continue the job checkpointed in this directory
+  std::string resume;     ///< continue the job checkpointed in this directory
+  bool required = false;  ///< a checkpoint that cannot be written fails the job
 
   /// Empty when usable (in every mode), else the first problem.
   std::string validate() const;

@@ -80,6 +80,16 @@ struct Efficiency {
   double utilisation = 0.0;  ///< summed busy time / (nodes x makespan)
 };
 
+/// The checkpoints a job with --checkpoint-dir wrote, and those it could not
+/// write (disk full, directory removed, permission lost): a failed write does
+/// not stop the job unless --checkpoint-required, so the report says it.
+struct CheckpointRecord {
+  int written = 0;
+  int failed = 0;
+  int last_written_round = 0;  ///< the round the newest good checkpoint holds (0: none)
+  std::string last_error;      ///< why the latest failed write failed
+};
+
 struct RunReport {
   RunStatus status = RunStatus::ok;
   std::string error;     ///< why it failed
@@ -96,6 +106,7 @@ struct RunReport {
   std::vector<NodeRecord> nodes;
   Efficiency efficiency;
   double wall_s = 0.0;
+  CheckpointRecord checkpoints;
 };
 
 /// The versions the training tasks' updates went into (Task::version), grouped.

@@ -16,11 +16,6 @@
 namespace troupe::runtime {
 namespace {
 
-/// A set-up problem whose sentence is reported as it is.
-struct SetupRefused : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
 /// The same job, ignoring where it checkpoints and whether it is resumed.
 bool same_job(JobSpec a, JobSpec b) {
   for (auto* j : {&a, &b}) {

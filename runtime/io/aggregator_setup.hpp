@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,13 @@
 #include "runtime/core/report.hpp"
 
 namespace troupe::runtime {
+
+/// A job whose own input cannot be set up (a --checkpoint-dir that cannot be
+/// written, a checkpoint of another job, an event log that cannot be
+/// written): the submitter's usage error, reported as its sentence.
+struct SetupRefused : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 /// What an aggregator process adds to the job.
 struct AggregatorSettings {
@@ -32,9 +40,10 @@ struct OpenedAggregator {
 };
 
 /// The aggregator of `job`: its node behaviour's initial global model as
-/// version 0, or the checkpoint in job.checkpoint.resume. Throws std::runtime_error with a
-/// sentence (an unknown model, a checkpoint of another job or model, an event
-/// log that cannot be written; other problems as "aggregator set-up failed: ...").
+/// version 0, or the checkpoint in job.checkpoint.resume. Throws SetupRefused
+/// for the job's own input (a checkpoint directory that cannot be written, a
+/// checkpoint of another job or model, an event log that cannot be written)
+/// and std::runtime_error for other problems ("aggregator set-up failed: ...").
 OpenedAggregator open_aggregator(const JobSpec& job, const AggregatorSettings& settings = {});
 
 /// What the scheduler adds to an asynchronous job's checkpoint.

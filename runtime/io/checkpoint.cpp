@@ -177,11 +177,13 @@ std::string checkpoint_dir_problem(const std::string& dir) {
   if (ec) return what + " cannot be created: " + ec.message();
   // Ask the file system itself (read-only mounts, ACLs), not the mode bits.
   const auto probe = fs::path(dir) / (".troupe-probe-" + std::to_string(::getpid()));
-  {
-    std::ofstream out(probe, std::ios::trunc);
-    if (!out || !(out << "probe").flush()) return what + " is not writable";
-  }
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return what + " is not writable: " + std::strerror(errno);
+  const bool wrote = ::write(fd, "probe", 5) == 5;
+  const int saved = errno;
+  ::close(fd);
   fs::remove(probe, ec);
+  if (!wrote) return what + " is not writable: " + std::strerror(saved);
   return {};
 }
 
@@ -214,16 +216,23 @@ void write_checkpoint(const std::string& dir, const Checkpoint& cp) {
   const auto tmp = path + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) fail_errno(tmp, "cannot create");
-  write_all(fd, header.data(), header.size(), tmp);
-  write_all(fd, payload.data(), payload.size(), tmp);
-  if (::fsync(fd) != 0) {
-    const int saved = errno;
-    ::close(fd);
-    errno = saved;
-    fail_errno(tmp, "cannot flush");
+  try {
+    write_all(fd, header.data(), header.size(), tmp);
+    write_all(fd, payload.data(), payload.size(), tmp);
+    if (::fsync(fd) != 0) {
+      const int saved = errno;
+      ::close(fd);
+      errno = saved;
+      fail_errno(tmp, "cannot flush");
+    }
+    if (::close(fd) != 0) fail_errno(tmp, "cannot close");
+    if (std::rename(tmp.c_str(), path.c_str()) != 0) fail_errno(path, "cannot rename " + tmp);
+  } catch (...) {
+    // A partly written file would hold the space a later checkpoint needs
+    // (a full disk); the previous checkpoint is untouched.
+    ::unlink(tmp.c_str());
+    throw;
   }
-  if (::close(fd) != 0) fail_errno(tmp, "cannot close");
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) fail_errno(path, "cannot rename " + tmp);
   fsync_dir(dir.empty() ? "." : dir);
 }
 

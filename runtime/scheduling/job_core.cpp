@@ -12,6 +12,23 @@ void JobCore::task_started(std::int64_t id, Seconds now) {
   if (!ended_) on_task_started(id, now);
 }
 
+Steps JobCore::checkpointed(Seconds now) {
+  if (ended_) return {};
+  ++checkpoints_.written;
+  checkpoints_.last_written_round = round();
+  return seal(on_checkpointed(now));
+}
+
+Steps JobCore::checkpoint_failed(int round, Seconds now, const std::string& why) {
+  if (ended_) return {};
+  ++checkpoints_.failed;
+  checkpoints_.last_error = "after round " + std::to_string(round) + ": " + why;
+  if (checkpoint_required_)
+    return seal({Step::failed("the checkpoint after round " + std::to_string(round) +
+                              " could not be written (--checkpoint-required): " + why)});
+  return seal(on_checkpointed(now));
+}
+
 bool JobCore::open(std::int64_t id) const {
   return !ended_ && tracker().contains(id) && !tracker().get(id).terminal();
 }
@@ -27,11 +44,17 @@ Steps JobCore::seal(Steps steps) {
 
 // The only place that reads the job's mode: every other part asks the core.
 std::unique_ptr<JobCore> make_job_core(JobCoreInputs inputs) {
+  const bool required = inputs.spec.checkpoint.required;
+  std::unique_ptr<JobCore> core;
   if (inputs.spec.collab.mode == runtime::Mode::sync)
-    return std::make_unique<SyncJobCore>(std::move(inputs));
-  if (inputs.spec.collab.mode == runtime::Mode::async ||
-      inputs.spec.collab.mode == runtime::Mode::buffered)
-    return std::make_unique<AsyncJobCore>(std::move(inputs));
+    core = std::make_unique<SyncJobCore>(std::move(inputs));
+  else if (inputs.spec.collab.mode == runtime::Mode::async ||
+           inputs.spec.collab.mode == runtime::Mode::buffered)
+    core = std::make_unique<AsyncJobCore>(std::move(inputs));
+  if (core) {
+    core->checkpoint_required_ = required;
+    return core;
+  }
   throw std::invalid_argument("unknown job mode '" + runtime::to_string(inputs.spec.collab.mode) +
                               "'");
 }

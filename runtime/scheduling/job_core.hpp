@@ -17,7 +17,8 @@
 ///   - every task ends with exactly one of train_done / evaluated /
 ///     task_failed, or is lost with its node (node_lost);
 ///   - an aggregate or flush step is answered with aggregated or
-///     aggregation_failed, a checkpoint step with checkpointed;
+///     aggregation_failed, a checkpoint step with checkpointed or
+///     checkpoint_failed;
 ///   - after a done or failed step the core has nothing more to say.
 
 #include <cstdint>
@@ -122,8 +123,12 @@ class JobCore {
   Steps aggregation_failed(const std::string& why) {
     return ended_ ? Steps{} : seal(on_aggregation_failed(why));
   }
-  /// The checkpoint step was carried out (or failed: the job goes on either way).
-  Steps checkpointed(Seconds now) { return ended_ ? Steps{} : seal(on_checkpointed(now)); }
+  /// The checkpoint step was carried out.
+  Steps checkpointed(Seconds now);
+  /// The checkpoint step after `round` failed because of `why`: with
+  /// --checkpoint-required the job fails; else it goes on and the failure is
+  /// counted in checkpoints().
+  Steps checkpoint_failed(int round, Seconds now, const std::string& why);
   /// Time passes: deadlines may have expired.
   Steps tick(Seconds now) { return ended_ ? Steps{} : seal(on_tick(now)); }
 
@@ -139,6 +144,8 @@ class JobCore {
   /// The latest global model version the core knows of, and its fingerprint (0: none).
   std::int64_t version() const { return version_; }
   std::uint64_t fingerprint() const { return fingerprint_; }
+  /// The checkpoints written and failed so far (the report's "checkpoints").
+  const CheckpointRecord& checkpoints() const { return checkpoints_; }
   /// The report so far; `status`/`error` describe how the job ended.
   virtual RunReport report(Seconds wall, RunStatus status, const std::string& error) const = 0;
 
@@ -168,6 +175,9 @@ class JobCore {
   Steps seal(Steps steps);
 
   bool ended_ = false;
+  CheckpointRecord checkpoints_;
+  bool checkpoint_required_ = false;  ///< set by make_job_core from the spec
+  friend std::unique_ptr<JobCore> make_job_core(JobCoreInputs inputs);
 };
 
 /// The core for the job's mode: synchronous rounds, or FedAsync / FedBuff.

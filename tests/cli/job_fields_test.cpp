@@ -39,10 +39,10 @@ JobSpec changed_job() {
       const auto& names = runtime::EnumNames<T>::names;
       const auto next = static_cast<std::size_t>(v) + 1;
       v = static_cast<T>(next < names.size() ? next : runtime::EnumNames<T>::first_option);
-    } else if constexpr (std::is_same_v<T, std::string>) {
-      v = std::string("x-") + field.key;
     } else if constexpr (std::is_same_v<T, bool>) {
       v = !v;
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      v = std::string("x-") + field.key;
     } else if constexpr (std::is_floating_point_v<T>) {
       v = v + 0.125;
     } else {
@@ -164,11 +164,15 @@ TEST(JobFields, EveryOptionIsReadFromTheCommandLine) {
   const auto job = changed_job();
   std::vector<std::string> args;
   runtime::for_each_field(job, [&](const JobField& field, const auto& v) {
-    std::ostringstream os;
-    os << std::setprecision(17) << v;
+    using T = std::decay_t<decltype(v)>;
     args.push_back(std::string("--") + field.flag);
-    // A switch takes no separate value: `--flag` alone sets it.
-    if constexpr (!std::is_same_v<std::decay_t<decltype(v)>, bool>) args.push_back(os.str());
+    if constexpr (std::is_same_v<T, bool>) {
+      ASSERT_TRUE(v) << field.flag << ": a switch is only ever turned on";
+    } else {
+      std::ostringstream os;
+      os << std::setprecision(17) << v;
+      args.push_back(os.str());
+    }
   });
   EXPECT_EQ(values(parse_cli(args)), values(job));
 }

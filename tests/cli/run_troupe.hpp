@@ -14,9 +14,12 @@ struct CliResult {
   std::string output;  // stdout and stderr together
 };
 
-/// `env`: optional NAME=VALUE assignments put before the command.
-inline CliResult run_troupe_cli(const std::string& args, const std::string& env = "") {
-  const std::string cmd = (env.empty() ? "" : "env " + env + " ") + "timeout 120 " + TROUPE_BINARY +
+/// `env`: optional NAME=VALUE assignments put before the command; `wrapper`:
+/// an optional command that runs it (e.g. setpriv, to run as another user).
+inline CliResult run_troupe_cli(const std::string& args, const std::string& env = "",
+                                const std::string& wrapper = "") {
+  const std::string cmd = (env.empty() ? "" : "env " + env + " ") +
+                          (wrapper.empty() ? "" : wrapper + " ") + "timeout 120 " + TROUPE_BINARY +
                           " " + args + " 2>&1";
   CliResult r;
   FILE* pipe = popen(cmd.c_str(), "r");

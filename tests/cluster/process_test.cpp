@@ -235,6 +235,29 @@ TEST(ClusterProcesses, EachProcessUsesWhatItsPluginRegisters) {
   EXPECT_EQ(report["final"]["accuracy"].get<double>(), 0.25);
 }
 
+TEST(ClusterProcesses, ASubmittedJobWhoseCheckpointDirectoryCannotBeWrittenIsRefusedWithExit2) {
+  // Given a cluster, and a regular file where the job's checkpoints should go
+  TempDir dir;
+  std::ofstream(dir.file("file")) << "x";
+  Cluster cluster(dir, 1);
+  ASSERT_GT(cluster.port(), 0) << cluster.scheduler().output();
+  ASSERT_TRUE(cluster.wait_for_nodes(1, 20s));
+  // When a job naming it is submitted (the aggregator's host is the one that checks)
+  Process submit(kTroupe,
+                 submit_job(cluster.endpoint(), 1, 2, 5, 200, 100,
+                            {"--quiet", "--checkpoint-dir", dir.file("file"), "--out",
+                             dir.file("report.json")}),
+                 dir.file("submit.log"));
+  // Then it is refused before round 1 as a usage error, saying why
+  ASSERT_EQ(submit.wait_exit(60s), 2) << submit.output();
+  EXPECT_NE(submit.output().find("--checkpoint-dir '" + dir.file("file") + "' is not a directory"),
+            std::string::npos)
+      << submit.output();
+  const auto report = read_json(dir.file("report.json"));
+  EXPECT_EQ(report["status"], "refused");
+  EXPECT_TRUE(report["rounds"].empty());
+}
+
 TEST(ClusterProcesses, ASchedulerKilledMidJobResumesFromItsCheckpointToTheSameModel) {
   TempDir dir;
   const auto ckpt = dir.file("ckpt");
