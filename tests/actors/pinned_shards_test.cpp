@@ -129,7 +129,9 @@ TEST(PinnedShards, AShardWhoseNodeNeverJoinsIsLostAndTheJobEndsDegraded) {
       std::string::npos)
       << report.error;
   for (const auto& r : report.rounds) EXPECT_EQ(r.lost_shards, std::vector<int>{2});
-  for (const auto& t : report.tasks)
-    if (t.kind == runtime::TaskKind::train && t.shard == 2)
+  for (const auto& t : report.tasks) {
+    if (t.kind == runtime::TaskKind::train && t.shard == 2) {
       EXPECT_EQ(t.error, "no node can train shard 2 (none joined within the join timeout of 3 s)");
+    }
+  }
 }

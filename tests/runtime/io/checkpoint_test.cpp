@@ -40,6 +40,7 @@ Checkpoint sample() {
   r.round = 6;
   r.version = 7;
   r.accuracy = 0.8125;
+  r.lost_shards = {1, 3};
   cp.rounds = {r};
   cp.applied_updates = {3, 5, 8, 13};
   cp.async_events = 99;
@@ -83,6 +84,7 @@ TEST(Checkpoint, RoundTripsEveryField) {
   EXPECT_EQ(got.strategy_state[1].bytes, cp.strategy_state[1].bytes);
   ASSERT_EQ(got.rounds.size(), 1u);
   EXPECT_DOUBLE_EQ(got.rounds[0].accuracy, 0.8125);
+  EXPECT_EQ(got.rounds[0].lost_shards, (std::vector<int>{1, 3}));
   EXPECT_EQ(got.applied_updates, cp.applied_updates);
   EXPECT_EQ(got.async_events, 99);
 }

@@ -69,6 +69,7 @@ Outcome run_job(bool required) {
                 : core->checkpoint_failed(s.round, now, "ckpt/checkpoint.bin.tmp: No space left"));
         break;
       case Step::Kind::done:
+      case Step::Kind::degraded:
       case Step::Kind::failed:
         out.final = s;
         break;

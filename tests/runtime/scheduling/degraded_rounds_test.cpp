@@ -131,9 +131,11 @@ TEST(DegradedRounds, AShardWhoseNodeNeverJoinsIsLostAfterTheJoinTimeoutAndTheJob
   ASSERT_EQ(c.core->rounds().size(), 2U);
   EXPECT_EQ(c.core->rounds()[0].lost_shards, (std::vector<int>{1, 2}));
   EXPECT_EQ(c.core->rounds()[0].failed, 2);
-  for (const auto& t : c.core->tracker().tasks())
-    if (t.state == TaskState::failed)
+  for (const auto& t : c.core->tracker().tasks()) {
+    if (t.state == TaskState::failed) {
       EXPECT_NE(t.error.find("no node can train shard"), std::string::npos) << t.error;
+    }
+  }
 }
 
 TEST(DegradedRounds, WithPartialRoundsAllowedTheJobEndsDoneAndItsRoundsStillListTheLostShards) {
