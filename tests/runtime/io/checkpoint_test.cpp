@@ -181,13 +181,19 @@ TEST(Checkpoint, RoundTripsAnAsynchronousJobsState) {
 TEST(Checkpoint, AFormatOneCheckpointOfASyncJobIsStillRead) {
   TempDir dir;
   const auto d = dir.path().string();
-  write_checkpoint(d, sample());
+  auto cp = sample();
+  cp.rounds[0].lost_shards.clear();
+  write_checkpoint(d, cp);
   // Format 1 is format 2 without the asynchronous fields, which a sync job
-  // leaves empty: 52 zero bytes at the end of the payload.
+  // leaves empty (52 zero bytes), and without the rounds' lost shards (the
+  // count of rounds, 1, then an empty list for that round), at the end of the
+  // payload.
   auto bytes = file_bytes(checkpoint_path(d));
   constexpr std::size_t kHeader = 32;
-  constexpr std::size_t kAsyncTail = 52;
-  ASSERT_EQ(bytes.substr(bytes.size() - kAsyncTail), std::string(kAsyncTail, '\0'));
+  constexpr std::size_t kAsyncTail = 52 + 8 + 8;
+  std::string tail(kAsyncTail, '\0');
+  tail[52] = 1;  // one round (little-endian u64)
+  ASSERT_EQ(bytes.substr(bytes.size() - kAsyncTail), tail);
   bytes.resize(bytes.size() - kAsyncTail);
   const auto payload = bytes.size() - kHeader;
   const auto crc = static_cast<std::uint32_t>(
