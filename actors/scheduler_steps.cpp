@@ -3,6 +3,7 @@
 // for the core. One path for every mode: the core decides, this file sends.
 
 #include <deque>
+#include <sstream>
 
 #include "actors/errors.hpp"
 #include "actors/scheduler_state.hpp"
@@ -28,6 +29,19 @@ void release(SchedulerState& st, const std::string& node, std::int64_t id) {
     st.table.set_current_task(node, -1);
 }
 
+/// Why task `s` failed: a timeout names the node and the limit, since the
+/// node may be waiting on someone else (a stopped aggregator, a lossy link).
+std::string task_error(SchedulerPtr self, const Step& s, const caf::error& err) {
+  if (err.category() == caf::atom("system") &&
+      err.code() == static_cast<std::uint8_t>(caf::sec::request_timeout)) {
+    std::ostringstream out;
+    out << "no answer from " << s.node << " within the task timeout ("
+        << self->state.spec.cluster.task_timeout_s << " s, --task-timeout)";
+    return out.str();
+  }
+  return describe(err, self->system());
+}
+
 void send_train(SchedulerPtr self, const node_actor& node, const Step& s) {
   auto& st = self->state;
   TrainTask msg{s.task, s.round, s.shard, s.version, s.seed};
@@ -44,7 +58,7 @@ void send_train(SchedulerPtr self, const node_actor& node, const Step& s) {
           [self, s, serial = st.job_serial](caf::error& err) {
             answer(self, serial, [&](runtime::JobCore& core) {
               if (core.open(s.task)) release(self->state, s.node, s.task);
-              return core.task_failed(s.task, self->state.now(), describe(err, self->system()));
+              return core.task_failed(s.task, self->state.now(), task_error(self, s, err));
             });
           });
 }
@@ -62,7 +76,7 @@ void send_eval(SchedulerPtr self, const node_actor& node, const Step& s) {
           [self, s, serial = st.job_serial](caf::error& err) {
             answer(self, serial, [&](runtime::JobCore& core) {
               if (core.open(s.task)) release(self->state, s.node, s.task);
-              return core.task_failed(s.task, self->state.now(), describe(err, self->system()));
+              return core.task_failed(s.task, self->state.now(), task_error(self, s, err));
             });
           });
 }

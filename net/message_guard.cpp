@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <caf/io/basp/header.hpp>
 #include <cerrno>
@@ -62,11 +63,16 @@ std::string mib(std::uint64_t bytes) {
   return out;
 }
 
+/// BASP's operation codes of the two handshakes (caf/io/basp/message_type.hpp).
+constexpr unsigned char kServerHandshake = 0x00;
+constexpr unsigned char kClientHandshake = 0x01;
+
 /// A relayed connection: peer (client) <-> CAF (upstream).
 struct Connection {
   int client = -1;
   int upstream = -1;
   std::string peer;
+  std::string address;      ///< the peer's IP address, without the port
   std::vector<char> in;     ///< from the peer; [0, cleared) may go to CAF
   std::size_t cleared = 0;  ///< parsed and within the limits
   std::vector<char> down;   ///< from CAF, not yet written to the peer
@@ -74,6 +80,10 @@ struct Connection {
   std::uint64_t payload_left = 0;  ///< of the message whose header was cleared
   std::uint64_t reserved = 0;      ///< its share of the in-flight budget
   Clock::time_point last_progress = Clock::now();
+  Clock::time_point deadline;  ///< the message in flight must be complete by then
+  bool in_header = false;      ///< part of a header has arrived, since header_start
+  Clock::time_point header_start;
+  bool messaged = false;    ///< a whole message has arrived (BASP's handshake)
   SSL* ssl = nullptr;       ///< with TLS
   bool handshaken = false;  ///< TLS handshake done (always true without TLS)
   bool want_write = false;  ///< OpenSSL waits for the peer's socket to take bytes
@@ -119,6 +129,8 @@ struct MessageGuard::Impl {
   mutable std::mutex stats_mutex;
   MessageGuardStats stats;
   std::uint64_t in_flight = 0;
+  Clock::time_point last_refusal_logged;
+  std::uint64_t refusals_not_logged = 0;
 
   ~Impl() {
     if (tls) SSL_CTX_free(tls);
@@ -140,6 +152,39 @@ struct MessageGuard::Impl {
     c.reserved = 0;
   }
 
+  void message_done(Connection& c) {
+    release(c);
+    c.messaged = true;
+  }
+
+  static Clock::duration seconds(double s) {
+    return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
+  }
+
+  /// Why `c` must be closed now for being too slow (empty: it may stay). A
+  /// header held back by the in-flight budget waits for the guard, not the
+  /// peer, and counts against no limit here.
+  std::string overdue(const Connection& c, Clock::time_point now) const {
+    const auto& o = options;
+    const bool held = c.payload_left == 0 && c.in.size() - c.cleared >= kBaspHeaderSize;
+    if (!c.handshaken && now - c.accepted > seconds(o.handshake_timeout_s))
+      return "no TLS handshake within " + std::to_string(o.handshake_timeout_s) + " s";
+    if (!c.messaged && !held && now - c.accepted > seconds(o.handshake_timeout_s))
+      return "no whole message within " + std::to_string(o.handshake_timeout_s) +
+             " s of connecting (a slow or silent peer)";
+    if (c.in_header && now - c.header_start > seconds(o.stall_timeout_s))
+      return "a message header still incomplete after " + std::to_string(o.stall_timeout_s) +
+             " s (a peer dribbling bytes)";
+    if (c.reserved > 0 && now - c.last_progress > seconds(o.stall_timeout_s))
+      return "a message stalled for " + std::to_string(o.stall_timeout_s) + " s with " +
+             mib(c.payload_left) + " of it missing";
+    if (c.reserved > 0 && now > c.deadline)
+      return "a message of " + mib(c.reserved) + " still had " + mib(c.payload_left) +
+             " missing past its deadline (under " + std::to_string(o.min_rate / 1024.0) +
+             " KiB/s: a peer dribbling bytes)";
+    return {};
+  }
+
   /// Clears what may go to CAF: whole headers within the limits and the
   /// payload bytes they announced.
   void parse(Connection& c) {
@@ -150,13 +195,24 @@ struct MessageGuard::Impl {
         const auto k = static_cast<std::size_t>(std::min<std::uint64_t>(avail, c.payload_left));
         c.cleared += k;
         c.payload_left -= k;
-        if (c.payload_left == 0) release(c);
+        if (c.payload_left == 0) message_done(c);
         continue;
       }
-      if (avail < kBaspHeaderSize) return;
+      if (avail < kBaspHeaderSize) {
+        if (!c.in_header) c.header_start = Clock::now();
+        c.in_header = true;
+        return;
+      }
       const auto* h = reinterpret_cast<const unsigned char*>(c.in.data() + c.cleared);
       const std::uint64_t len = (std::uint64_t{h[4]} << 24) | (std::uint64_t{h[5]} << 16) |
                                 (std::uint64_t{h[6]} << 8) | std::uint64_t{h[7]};
+      // CAF 0.17.6 dereferences the missing payload of a handshake announcing
+      // none: 32 bytes from anyone crashed the process (SIGSEGV in
+      // basp::instance::handle). Both handshakes always carry a node id.
+      if (len == 0 && (h[0] == kServerHandshake || h[0] == kClientHandshake)) {
+        refuse(c, "a BASP handshake without payload (malformed)");
+        return;
+      }
       if (len > options.max_message) {
         refuse(c, "a message announces " + mib(len) + ", over the limit of " +
                       mib(options.max_message) + " (--max-message)");
@@ -168,10 +224,36 @@ struct MessageGuard::Impl {
         in_flight += len;
         c.reserved = len;
         c.last_progress = Clock::now();
+        c.deadline = c.last_progress + seconds(options.stall_timeout_s) +
+                     seconds(static_cast<double>(len) / options.min_rate);
+      } else {
+        c.messaged = true;
       }
+      c.in_header = false;
       c.cleared += kBaspHeaderSize;
       c.payload_left = len;
     }
+  }
+
+  /// Logs a connection refused as it arrives, at most one line a second: a
+  /// flood of connections (a slow-loris client opening them again and again)
+  /// would otherwise flood the log. The next line counts those not logged.
+  void refused_at_accept(const std::string& peer, const std::string& why) {
+    {
+      std::lock_guard<std::mutex> lock(stats_mutex);
+      ++stats.refused;
+    }
+    const auto now = Clock::now();
+    if (now - last_refusal_logged < std::chrono::seconds(1)) {
+      ++refusals_not_logged;
+      return;
+    }
+    std::string more;
+    if (refusals_not_logged > 0)
+      more = " (and " + std::to_string(refusals_not_logged) + " more refused since the last line)";
+    log("connection from " + peer + " refused: " + why + more);
+    last_refusal_logged = now;
+    refusals_not_logged = 0;
   }
 
   void accept_all() {
@@ -182,12 +264,18 @@ struct MessageGuard::Impl {
           accept4(listener, reinterpret_cast<sockaddr*>(&addr), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0) return;  // EAGAIN, or a transient error: poll again
       const auto peer = peer_name(addr);
-      if (static_cast<int>(connections.size()) >= options.max_connections) {
-        log("connection from " + peer + " refused: " + std::to_string(options.max_connections) +
-            " connections are open");
+      const auto address = peer.substr(0, peer.rfind(':'));
+      const auto from_peer =
+          std::count_if(connections.begin(), connections.end(),
+                        [&](const Connection& c) { return c.address == address; });
+      std::string full;
+      if (static_cast<int>(connections.size()) >= options.max_connections)
+        full = std::to_string(options.max_connections) + " connections are open";
+      else if (from_peer >= options.max_connections_per_peer)
+        full = std::to_string(from_peer) + " connections from " + address + " are open";
+      if (!full.empty()) {
+        refused_at_accept(peer, full);
         close(fd);
-        std::lock_guard<std::mutex> lock(stats_mutex);
-        ++stats.refused;
         continue;
       }
       const int up = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -209,6 +297,7 @@ struct MessageGuard::Impl {
       c.client = fd;
       c.upstream = up;
       c.peer = peer;
+      c.address = address;
       c.handshaken = tls == nullptr;
       if (tls) {
         c.ssl = SSL_new(tls);
@@ -248,7 +337,7 @@ struct MessageGuard::Impl {
     if (n < 0) return true;  // nothing to read now
     c.piped += static_cast<std::size_t>(n);
     c.payload_left -= static_cast<std::uint64_t>(n);
-    if (c.payload_left == 0) release(c);
+    if (c.payload_left == 0) message_done(c);
     c.last_progress = Clock::now();
     flush_pipe(c);
     return true;
@@ -438,14 +527,8 @@ struct MessageGuard::Impl {
       for (auto& c : connections) {
         if (c.dead) continue;
         if (c.cleared == 0 && c.in.size() >= kBaspHeaderSize && c.payload_left == 0) pump(c);
-        if (!c.handshaken &&
-            now - c.accepted > std::chrono::duration<double>(options.handshake_timeout_s))
-          refuse(c,
-                 "no TLS handshake within " + std::to_string(options.handshake_timeout_s) + " s");
-        if (c.reserved > 0 &&
-            now - c.last_progress > std::chrono::duration<double>(options.stall_timeout_s))
-          refuse(c, "a message stalled for " + std::to_string(options.stall_timeout_s) +
-                        " s with " + mib(c.payload_left) + " of it missing");
+        if (c.dead) continue;
+        if (const auto why = overdue(c, now); !why.empty()) refuse(c, why);
       }
       for (auto it = connections.begin(); it != connections.end();) {
         if (!it->dead) {

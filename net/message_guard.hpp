@@ -11,7 +11,8 @@
 /// framing (32-byte header, then `payload_len` bytes) of what peers send:
 ///
 ///  * a header announcing more than `max_message` bytes closes the connection
-///    (logged with the peer's address) before CAF sees it;
+///    (logged with the peer's address) before CAF sees it, and so does a
+///    handshake header announcing no payload (CAF 0.17.6 crashes on it);
 ///  * the payloads announced by all connections' incomplete messages together
 ///    stay within `max_in_flight`: a header that would exceed it is held back
 ///    (that connection is not read) until earlier messages complete, so many
@@ -19,7 +20,14 @@
 ///    message within `max_message` always passes when nothing else is in flight;
 ///  * a connection whose announced message stops progressing for
 ///    `stall_timeout_s` is closed, releasing its share;
-///  * at most `max_connections` connections are relayed at a time.
+///  * slow peers cannot hold a connection by dribbling bytes (a slow-loris
+///    attack): a connection must complete its first message (BASP's handshake)
+///    within `handshake_timeout_s` of being accepted, a header must complete
+///    within `stall_timeout_s` of its first byte, and an announced payload
+///    within `stall_timeout_s` plus its size at `min_rate` bytes per second;
+///  * at most `max_connections` connections are relayed at a time, at most
+///    `max_connections_per_peer` of them from one address, so that one host
+///    cannot take every slot.
 ///
 /// Memory the guard itself holds is bounded by its buffers (1 MiB per
 /// direction and connection). With TLS options the guard also terminates TLS
@@ -41,13 +49,20 @@ struct MessageGuardOptions {
   std::uint64_t max_message = std::uint64_t{1040} << 20;    ///< payload bytes of one message
   std::uint64_t max_in_flight = std::uint64_t{2080} << 20;  ///< announced bytes, all connections
   double stall_timeout_s = 30.0;
+  /// Bytes per second an announced payload must average (after the
+  /// `stall_timeout_s` of grace): 1 MiB may take 30 + 256 s. Far below any
+  /// real link, even one that loses 30 % of its packets.
+  double min_rate = 4096.0;
   int max_connections = 1024;
+  int max_connections_per_peer = 256;  ///< connections from one IP address
   /// TLS, terminated by the guard (PEM files): peers must present a
   /// certificate signed by `tls_ca`. All three or none (plain TCP).
   std::string tls_cert;
   std::string tls_key;
   std::string tls_ca;
-  double handshake_timeout_s = 10.0;  ///< TLS handshakes that take longer are dropped
+  /// Connections that have not completed their TLS handshake (with TLS) and
+  /// their first BASP message within this many seconds are dropped.
+  double handshake_timeout_s = 10.0;
   /// Receives one line per refused message or connection (no newline).
   std::function<void(const std::string&)> log;
 };

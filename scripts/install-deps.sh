@@ -23,7 +23,7 @@ packages=(
   zlib1g-dev            # gzipped IDX files
   coinor-libcbc-dev     # exact allocation (EPL)
   dataset-fashion-mnist # the real data
-  iproute2              # network namespaces for the multi-host example and tests
+  iproute2              # network namespaces and tc (netem) for the multi-host example and tests
   python3               # examples/cluster and the HTML report test use it
   chromium              # headless browser for the HTML report test
   fonts-dejavu-core     # a font for Chromium's screenshots

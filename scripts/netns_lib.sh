@@ -11,6 +11,8 @@
 #   netns_traps                             cleanup on exit, Ctrl-C and TERM
 #   netns_create PREFIX LETTER SUBNET HOSTS namespaces PREFIX-s-PID, PREFIX-nI-PID
 #   "${netns_hosts[i]}", netns_addr I, netns_dev I
+#   netns_impair I LOSS% DELAY_MS           host I's egress: netem (tc), or
+#                                           scripts/netns_wire.py without sch_netem
 #   netns_pids+=($!)                        processes that cleanup stops
 #   netns_on_exit=FUNCTION                  called with the exit code after cleanup
 
@@ -58,6 +60,41 @@ netns_create() {
     ip -n "$ns" addr add "$(netns_addr "$idx")/24" dev "$(netns_dev "$idx")"
     ip -n "$ns" link set "$(netns_dev "$idx")" up
   done
+}
+
+# Host $1's egress drops $2 % of its packets and delays the rest by $3 ms, as
+# `tc qdisc add dev DEV root netem loss $2% delay $3ms` does inside its
+# namespace. Kernels without sch_netem (no modules, as on these VMs) refuse
+# that qdisc; then the host's veth is replaced by a tap-device wire that
+# scripts/netns_wire.py drives (same name, address and bridge port; its pid
+# joins netns_pids). Sets netns_impaired_by to "netem" or "wire".
+netns_impaired_by=""
+netns_impair() {
+  local idx=$1 loss=$2 delay_ms=$3 ns=${netns_hosts[$1]} dev wire_side error
+  dev=$(netns_dev "$idx")
+  if error=$(tc -n "$ns" qdisc add dev "$dev" root netem loss "$loss%" delay "${delay_ms}ms" 2>&1); then
+    # shellcheck disable=SC2034  # read by the scripts that source this file
+    netns_impaired_by=netem
+    return 0
+  fi
+  echo "netns: tc netem refused ($error); a user-space wire emulates it" >&2
+  wire_side="${netns_letter}w$idx-$$"
+  ip -n "$ns" link del "$dev"  # and its peer on the bridge
+  python3 "$(dirname "${BASH_SOURCE[0]}")/netns_wire.py" "$dev" "$wire_side" --loss \
+    "$(awk -v p="$loss" 'BEGIN { print p / 100 }')" --delay \
+    "$(awk -v d="$delay_ms" 'BEGIN { print d / 1000 }')" --seed "$idx" >/dev/null &
+  netns_pids+=($!)
+  for _ in $(seq 1 50); do
+    ip link show "$wire_side" >/dev/null 2>&1 && ip link show "$dev" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  ip link set "$dev" netns "$ns"
+  ip link set "$wire_side" netns "$netns_switch"
+  ip -n "$netns_switch" link set "$wire_side" master br0 up
+  ip -n "$ns" addr add "$(netns_addr "$idx")/24" dev "$dev"
+  ip -n "$ns" link set "$dev" up
+  # shellcheck disable=SC2034
+  netns_impaired_by=wire
 }
 
 # Stops the processes in netns_pids, deletes the namespaces, calls netns_on_exit

@@ -240,6 +240,8 @@ TEST(HostileInput, GarbageAndForgedHeadersOnTheSchedulerPortLeaveItServing) {
   EXPECT_TRUE(send_raw(port, basp_header(100).substr(0, 10)));  // truncated header
   EXPECT_TRUE(send_raw(port, basp_header(100) + "short"));      // truncated handshake
   EXPECT_TRUE(send_raw(port, basp_header(1000, 0x7f)));         // unknown operation
+  EXPECT_TRUE(send_raw(port, basp_header(0, 0x00)));            // handshakes without payload: CAF
+  EXPECT_TRUE(send_raw(port, basp_header(0, 0x01)));            // 0.17.6 crashed on them (SIGSEGV)
   EXPECT_TRUE(send_raw(port, basp_header(64u << 20)));          // announces 64 MiB, sends none
   EXPECT_TRUE(send_raw(port, std::string()));                   // connect and close at once
   ASSERT_TRUE(scheduler->running()) << scheduler->output();

@@ -26,9 +26,10 @@ using troupe::test::send_all;
 
 namespace {
 
-/// A BASP-framed message: 32-byte header announcing `announced` bytes, then the payload.
+/// A BASP-framed message: 32-byte header announcing `announced` bytes, then
+/// the payload; a direct message (0x02), which may come without payload.
 std::string frame(const std::string& payload, std::uint32_t announced) {
-  return troupe::test::basp_header(announced) + payload;
+  return troupe::test::basp_header(announced, 0x02) + payload;
 }
 std::string frame(const std::string& payload) {
   return frame(payload, static_cast<std::uint32_t>(payload.size()));
@@ -287,4 +288,141 @@ TEST(MessageGuard, UnusableTlsFilesAreAClearError) {
   }
   o.tls_ca.clear();
   EXPECT_THROW(MessageGuard{o}, std::runtime_error);
+}
+
+// Slow-loris clients (issue 20): a peer that dribbles bytes must not hold a
+// connection, nor one address every slot.
+
+TEST(MessageGuard, AConnectionWithoutAWholeMessageIsClosedAfterTheHandshakeTimeout) {
+  Bench bench;
+  auto& [up, log, o] = bench;
+  o.handshake_timeout_s = 0.3;
+  MessageGuard guard(o);
+  // Given a peer that sends a header one byte at a time, more slowly than the timeout.
+  const int fd = connect_loopback(guard.port());
+  const auto header = frame("");
+  send_all(fd, header.substr(0, 1));
+  std::this_thread::sleep_for(100ms);
+  send_all(fd, header.substr(1, 1));
+  // Then the guard closes it, saying why.
+  EXPECT_TRUE(closed_by_peer(fd, 3s));
+  close(fd);
+  EXPECT_NE(log.all().find("no whole message within 0.3"), std::string::npos) << log.all();
+  EXPECT_EQ(guard.stats().refused, 1u);
+}
+
+TEST(MessageGuard, AHeaderDribbledAfterTheHandshakeIsClosedAfterTheStallTimeout) {
+  Bench bench;
+  auto& [up, log, o] = bench;
+  o.stall_timeout_s = 0.5;
+  MessageGuard guard(o);
+  const int fd = connect_loopback(guard.port());
+  send_all(fd, frame("hello"));  // a whole first message: past the handshake rule
+  ASSERT_TRUE(up.wait_for_size(32 + 5));
+  // A byte every 100 ms keeps the connection busy but never completes a header.
+  const auto header = frame("");
+  bool closed = false;
+  for (std::size_t i = 0; i < header.size() && !closed; ++i) {
+    send_all(fd, header.substr(i, 1));
+    closed = closed_by_peer(fd, 100ms);
+  }
+  EXPECT_TRUE(closed) << "a header dribbled over 3.2 s was relayed";
+  close(fd);
+  EXPECT_NE(log.all().find("header still incomplete"), std::string::npos) << log.all();
+  EXPECT_EQ(up.received().size(), 32u + 5u);  // nothing of the dribbled header went on
+}
+
+TEST(MessageGuard, APayloadDribbledBelowTheMinimumRateIsClosedAtItsDeadline) {
+  Bench bench;
+  auto& [up, log, o] = bench;
+  o.stall_timeout_s = 0.3;
+  o.min_rate = 10000;  // 5000 bytes: due 0.3 + 0.5 s after the header
+  MessageGuard guard(o);
+  const int fd = connect_loopback(guard.port());
+  const auto message = frame(std::string(5000, 'p'));
+  send_all(fd, message.substr(0, 32 + 10));
+  // Ten bytes every 100 ms: always progressing (no stall), far too slowly.
+  bool closed = false;
+  const auto start = std::chrono::steady_clock::now();
+  for (std::size_t at = 42; at < message.size() && !closed; at += 10) {
+    send_all(fd, message.substr(at, 10));
+    closed = closed_by_peer(fd, 100ms);
+  }
+  const auto after = std::chrono::steady_clock::now() - start;
+  EXPECT_TRUE(closed);
+  EXPECT_LT(after, 3s);
+  close(fd);
+  EXPECT_NE(log.all().find("past its deadline"), std::string::npos) << log.all();
+  EXPECT_EQ(log.all().find("stalled"), std::string::npos) << log.all();
+  std::this_thread::sleep_for(150ms);
+  EXPECT_EQ(guard.stats().in_flight, 0u);
+}
+
+TEST(MessageGuard, OneAddressCannotTakeEverySlot) {
+  Bench bench;
+  auto& [up, log, o] = bench;
+  o.host = "0.0.0.0";  // reachable from 127.0.0.2 too
+  o.max_connections = 4;
+  o.max_connections_per_peer = 2;
+  MessageGuard guard(o);
+  // Given two connections from 127.0.0.1, a third one from it is refused ...
+  const int a = connect_loopback(guard.port()), b = connect_loopback(guard.port());
+  std::this_thread::sleep_for(200ms);
+  const int c = connect_loopback(guard.port());
+  EXPECT_TRUE(closed_by_peer(c));
+  EXPECT_NE(log.all().find("2 connections from 127.0.0.1 are open"), std::string::npos)
+      << log.all();
+  // ... while another address still gets in and is relayed.
+  const int d = socket(AF_INET, SOCK_STREAM, 0);
+  auto from = troupe::test::loopback(0);
+  from.sin_addr.s_addr = htonl(0x7f000002);  // 127.0.0.2
+  ASSERT_EQ(bind(d, reinterpret_cast<sockaddr*>(&from), sizeof from), 0);
+  auto to = troupe::test::loopback(guard.port());
+  ASSERT_EQ(connect(d, reinterpret_cast<sockaddr*>(&to), sizeof to), 0);
+  send_all(d, frame("other"));
+  EXPECT_TRUE(up.wait_for_size(32 + 5));
+  EXPECT_FALSE(closed_by_peer(d, 200ms));
+  for (int fd : {a, b, c, d}) close(fd);
+}
+
+TEST(MessageGuard, AFloodOfRefusedConnectionsIsLoggedAtMostOnceASecond) {
+  Bench bench;
+  auto& [up, log, o] = bench;
+  o.max_connections = 1;
+  MessageGuard guard(o);
+  const int held = connect_loopback(guard.port());
+  std::this_thread::sleep_for(100ms);
+  std::vector<int> refused;
+  for (int i = 0; i < 50; ++i) refused.push_back(connect_loopback(guard.port()));
+  for (int fd : refused) EXPECT_TRUE(closed_by_peer(fd));
+  EXPECT_EQ(guard.stats().refused, 50u);
+  std::this_thread::sleep_for(1100ms);
+  const int one_more = connect_loopback(guard.port());
+  EXPECT_TRUE(closed_by_peer(one_more));
+  // Then two lines, the second counting the 49 not logged.
+  std::lock_guard<std::mutex> lock(log.mutex);
+  ASSERT_EQ(log.lines.size(), 2u);
+  EXPECT_NE(log.lines[1].find("and 49 more refused"), std::string::npos) << log.lines[1];
+  for (int fd : refused) close(fd);
+  close(held);
+  close(one_more);
+}
+
+TEST(MessageGuard, AHandshakeHeaderWithoutPayloadIsRefusedBeforeUpstreamSeesIt) {
+  Bench bench;
+  auto& [up, log, o] = bench;
+  MessageGuard guard(o);
+  // CAF 0.17.6 crashes on either handshake announcing no payload.
+  for (const char operation : {'\x00', '\x01'}) {
+    const int fd = connect_loopback(guard.port());
+    auto header = frame("");
+    header[0] = operation;
+    send_all(fd, header);
+    EXPECT_TRUE(closed_by_peer(fd));
+    close(fd);
+  }
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(up.received(), "");
+  EXPECT_NE(log.all().find("handshake without payload"), std::string::npos) << log.all();
+  EXPECT_EQ(guard.stats().refused, 2u);
 }
