@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Network namespaces for a troupe cluster on one machine, sourced (not run) by
-# examples/cluster/run_netns.sh and tests/cluster/chaos_netns_test.sh.
+# examples/cluster/run_netns.sh and the tests/cluster/chaos_*netns_test.sh tests.
 # Host 0 (the scheduler host) and hosts 1..N (node hosts) are each a namespace
 # with one address, wired by veth pairs to a bridge in a "switch" namespace.
 # Everything this creates is named after the calling shell's PID, and
@@ -15,6 +15,7 @@
 #                                           scripts/netns_wire.py without sch_netem
 #   netns_pids+=($!)                        processes that cleanup stops
 #   netns_on_exit=FUNCTION                  called with the exit code after cleanup
+#   netns_test_logs NAME                    a test's log directory ($logs) and fail()
 
 netns_switch=""
 netns_hosts=()
@@ -110,6 +111,26 @@ netns_cleanup() {
   if [[ -n $netns_on_exit ]]; then "$netns_on_exit" "$code" || true; fi
   exit "$code"
 }
+
+# For a test called NAME: makes $logs, a fresh directory for its processes'
+# logs, removed when the test passes and kept (the tail of each log printed)
+# when it fails or CHAOS_KEEP_LOGS is set; defines fail MESSAGE; and installs
+# the traps.
+netns_test_logs() {
+  netns_test_name=$1
+  logs=$(mktemp -d -t "troupe-$1-XXXXXX")
+  netns_on_exit=netns_report_logs
+  netns_traps
+}
+netns_report_logs() {
+  if (($1 != 0)) || [[ -n ${CHAOS_KEEP_LOGS:-} ]]; then
+    echo "$netns_test_name: exit $1; logs in $logs" >&2
+    (($1 == 0)) || for f in "$logs"/*.log; do echo "== $f" >&2; tail -n 25 "$f" >&2; done
+  else
+    rm -rf "$logs"
+  fi
+}
+fail() { echo "$netns_test_name: FAIL: $*" >&2; exit 1; }
 
 # Cleans up on every way out; Ctrl-C and TERM exit with their usual codes.
 netns_traps() {

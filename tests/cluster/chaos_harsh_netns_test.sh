@@ -37,18 +37,7 @@ command -v python3 >/dev/null || skip "python3 is required"
 [[ -x "$troupe" ]] || { echo "$name: $troupe not found; build first" >&2; exit 1; }
 [[ -d "$data_dir" ]] || skip "no Fashion-MNIST at $data_dir"
 
-logs=$(mktemp -d -t "troupe-$name-XXXXXX")
-report_logs() {
-  if (($1 != 0)) || [[ -n ${CHAOS_KEEP_LOGS:-} ]]; then
-    echo "$name: exit $1; logs in $logs" >&2
-    (($1 == 0)) || for f in "$logs"/*.log; do echo "== $f" >&2; tail -n 25 "$f" >&2; done
-  else
-    rm -rf "$logs"
-  fi
-}
-netns_on_exit=report_logs
-netns_traps
-fail() { echo "$name: FAIL: $*" >&2; exit 1; }
+netns_test_logs "$name"
 
 # The job: small shards and few rounds, so that each scenario takes well under a minute.
 job=(--model mlp --nodes 3 --rounds "$rounds" --train-limit 3000 --test-limit 500 --threads 1

@@ -24,19 +24,8 @@ command -v python3 >/dev/null || skip "python3 is required to read the report"
 [[ -x "$troupe" ]] || { echo "chaos_netns: $troupe not found; build first" >&2; exit 1; }
 [[ -d "$data_dir" ]] || skip "no Fashion-MNIST at $data_dir"
 
-logs=$(mktemp -d -t troupe-chaos-netns-XXXXXX)
-report_logs() {
-  if (($1 != 0)) || [[ -n ${CHAOS_KEEP_LOGS:-} ]]; then
-    echo "chaos_netns: exit $1; logs in $logs" >&2
-    (($1 == 0)) || for f in "$logs"/*.log; do echo "== $f" >&2; tail -n 25 "$f" >&2; done
-  else
-    rm -rf "$logs"
-  fi
-}
-netns_on_exit=report_logs
-netns_traps
+netns_test_logs chaos_netns
 
-fail() { echo "chaos_netns: FAIL: $*" >&2; exit 1; }
 now() { echo $(($(date +%s%N) / 1000000)); }  # milliseconds
 # Seconds since the time $1 (from now), with one decimal.
 since() { local ms=$(($(now) - $1)); printf '%d.%d' $((ms / 1000)) $((ms % 1000 / 100)); }
