@@ -50,7 +50,7 @@ namespace troupe::actors {
 ///   1: before the version handshake
 ///   2: hello_atom replaces challenge_atom; Admission carries a node's key and
 ///      signature; holdings_atom; RoundRecord.lost_shards; CheckpointRequest
-///      carries the asynchronous core's state
+///      carries the asynchronous core's state; AggregateRequest.task_shards
 inline constexpr std::int32_t kProtocolVersion = 2;
 
 // -- messages -----------------------------------------------------------------
@@ -333,7 +333,8 @@ typename Inspector::result_type inspect(Inspector& f, UpdateFailure& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, AggregateRequest& x) {
-  return f(caf::meta::type_name("troupe.AggregateRequest"), x.round, x.task_ids, x.failures);
+  return f(caf::meta::type_name("troupe.AggregateRequest"), x.round, x.task_ids, x.failures,
+           x.task_shards);
 }
 
 template <class Inspector>

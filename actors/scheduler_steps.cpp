@@ -99,10 +99,12 @@ runtime::Steps start_on_node(SchedulerPtr self, const Step& s) {
 
 void send_aggregate(SchedulerPtr self, const Step& s) {
   auto& st = self->state;
-  self->request(st.config.aggregator, st.timeout(), aggregate_atom::value,
-                AggregateRequest{s.round, s.tasks,
-                                 s.round > 0 ? runtime::round_failures(st.core->tracker(), s.round)
-                                             : std::vector<runtime::UpdateFailure>{}})
+  AggregateRequest req{s.round, s.tasks, {}, {}};
+  if (s.round > 0) {
+    req.failures = runtime::round_failures(st.core->tracker(), s.round);
+    for (auto id : s.tasks) req.task_shards.push_back(st.core->task(id).shard);
+  }
+  self->request(st.config.aggregator, st.timeout(), aggregate_atom::value, std::move(req))
       .then(
           [self, serial = st.job_serial](const AggregateOutcome& out) {
             answer(self, serial, [&](runtime::JobCore& core) {

@@ -44,6 +44,10 @@ struct AggregateRequest {
   /// The round's tasks that delivered nothing (failed, lost, dropped out), as
   /// the scheduler knows them; the aggregator adds those it refused or was not asked to use.
   std::vector<UpdateFailure> failures;
+  /// The shard the scheduler assigned each of `task_ids` (same order): an
+  /// update that says it trained another one is refused, so that a node cannot
+  /// borrow a bigger shard's example count. Empty: not checked.
+  std::vector<std::int32_t> task_shards;
 };
 
 /// The answer to an AggregateRequest.

@@ -87,6 +87,18 @@ UpdateVerdict SyncAggregator::accept(Update update) {
   return verdict;
 }
 
+void SyncAggregator::refuse_borrowed_shards(const AggregateRequest& request) {
+  if (request.task_shards.size() != request.task_ids.size()) return;
+  for (std::size_t i = 0; i < request.task_ids.size(); ++i) {
+    auto it = updates_.find(request.task_ids[i]);
+    if (it == updates_.end() || it->second.shard == request.task_shards[i]) continue;
+    refused_.push_back({it->first, it->second.node,
+                        "says it trained shard " + std::to_string(it->second.shard) +
+                            ", was assigned shard " + std::to_string(request.task_shards[i])});
+    updates_.erase(it);
+  }
+}
+
 std::vector<UpdateFailure> SyncAggregator::failures_of(const AggregateRequest& request) const {
   std::vector<UpdateFailure> out = request.failures;
   std::set<std::int64_t> listed;
@@ -106,6 +118,7 @@ AggregateOutcome SyncAggregator::aggregate(const AggregateRequest& request) {
   if (request.round != collecting_round_)
     throw std::runtime_error("aggregate for round " + std::to_string(request.round) +
                              " while collecting round " + std::to_string(collecting_round_));
+  refuse_borrowed_shards(request);
   const auto failures = failures_of(request);
   // Only the named updates count, in shard order (then task id).
   std::vector<std::int64_t> ids = request.task_ids;

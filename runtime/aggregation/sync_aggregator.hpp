@@ -53,6 +53,9 @@ class SyncAggregator final : public AggregatorCore {
   void publish(std::int64_t version, models::Parameters params);
   /// The request's failures plus the refused and unnamed updates of the round, by task id.
   std::vector<UpdateFailure> failures_of(const AggregateRequest& request) const;
+  /// Drops (as refused) each named update whose shard is not the one the
+  /// scheduler assigned its task (AggregateRequest::task_shards).
+  void refuse_borrowed_shards(const AggregateRequest& request);
 
   std::unique_ptr<AggregationStrategy> strategy_;
   SyncOptions options_;

@@ -136,7 +136,7 @@ TEST_F(AggregatorValidation, AfterRejectionsAGoodUpdateStillGoesThroughAndAggreg
   ASSERT_EQ(send(update(2)), "");
   actors::AggregateOutcome out;
   self->request(agg, std::chrono::seconds(30), actors::aggregate_atom::value,
-                actors::AggregateRequest{1, {1, 2}, {}})
+                actors::AggregateRequest{1, {1, 2}, {}, {}})
       .receive([&](const actors::AggregateOutcome& o) { out = o; },
                [&](caf::error& e) { FAIL() << sys.render(e); });
   EXPECT_EQ(out.updates, 1);  // only the accepted one

@@ -70,7 +70,7 @@ TEST_P(AggregatorContract, AValidUpdateIsAcceptedAndAggregatingMakesAHeldVersion
   const auto v = core->accept(update(1, vec({2, 2})));
   ASSERT_FALSE(v.refused()) << v.reason;
   EXPECT_TRUE(v.receipt.accepted);
-  const auto out = core->aggregate({1, {1}, {}});
+  const auto out = core->aggregate({1, {1}, {}, {}});
   EXPECT_TRUE(out.changed || v.receipt.new_version);
   EXPECT_EQ(out.version, core->version());
   EXPECT_GT(core->version(), 0);

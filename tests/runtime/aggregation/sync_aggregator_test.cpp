@@ -74,7 +74,7 @@ TEST_F(SyncRounds, AnAcceptedUpdateCountsWhenTheRoundCloses) {
   ASSERT_FALSE(v.refused()) << v.reason;
   EXPECT_TRUE(v.receipt.accepted);
   EXPECT_EQ(v.receipt.staleness, 0);
-  const auto out = agg.aggregate({1, {1}, {}});
+  const auto out = agg.aggregate({1, {1}, {}, {}});
   EXPECT_TRUE(out.changed);
   EXPECT_EQ(out.version, 1);
   EXPECT_EQ(out.updates, 1);
@@ -89,7 +89,7 @@ TEST_F(SyncRounds, UpdatesReachTheStrategyInShardOrderWhateverTheirArrivalOrder)
   agg.accept(update(5, 0, "b"));
   agg.accept(update(2, 1, "a"));
   // When the round closes
-  agg.aggregate({1, {2, 3, 5}, {}});
+  agg.aggregate({1, {2, 3, 5}, {}, {}});
   // Then the strategy sees them by shard, not by arrival or task id
   EXPECT_EQ(seen->tasks, (std::vector<std::int64_t>{5, 2, 3}));
 }
@@ -97,7 +97,7 @@ TEST_F(SyncRounds, UpdatesReachTheStrategyInShardOrderWhateverTheirArrivalOrder)
 TEST_F(SyncRounds, OnlyTheNamedTasksCountAndTheOthersAreReportedAsFailures) {
   agg.accept(update(1, 0, "a"));
   agg.accept(update(2, 1, "b"));
-  agg.aggregate({1, {1}, {}});
+  agg.aggregate({1, {1}, {}, {}});
   EXPECT_EQ(seen->tasks, (std::vector<std::int64_t>{1}));
   EXPECT_EQ(seen->failed, (std::vector<std::int64_t>{2}));
 }
@@ -106,7 +106,7 @@ TEST_F(SyncRounds, TheSchedulersFailuresAndTheRefusedUpdatesReachTheStrategyByTa
   auto bad = update(4, 1, "b", {1, std::numeric_limits<float>::quiet_NaN()});
   EXPECT_EQ(agg.accept(std::move(bad)).refusal, Refusal::invalid);
   agg.accept(update(1, 0, "a"));
-  agg.aggregate({1, {1}, {{7, "c", "node lost"}, {4, "b", "training failed"}}});
+  agg.aggregate({1, {1}, {{7, "c", "node lost"}, {4, "b", "training failed"}}, {}});
   EXPECT_EQ(seen->failed, (std::vector<std::int64_t>{4, 7}));
   // The scheduler's reason wins over the aggregator's for the same task.
   EXPECT_EQ(seen->reasons.front(), "training failed");
@@ -114,12 +114,12 @@ TEST_F(SyncRounds, TheSchedulersFailuresAndTheRefusedUpdatesReachTheStrategyByTa
 
 TEST_F(SyncRounds, ALateUpdateIsAcknowledgedAndNotUsed) {
   agg.accept(update(1, 0, "a"));
-  agg.aggregate({1, {1}, {}});
+  agg.aggregate({1, {1}, {}, {}});
   const auto v = agg.accept(update(2, 1, "b"));  // round 1, now collecting 2
   ASSERT_FALSE(v.refused());
   EXPECT_FALSE(v.receipt.accepted);
   EXPECT_NE(v.receipt.reason.find("late"), std::string::npos);
-  agg.aggregate({2, {2}, {}});
+  agg.aggregate({2, {2}, {}, {}});
   EXPECT_TRUE(seen->tasks.empty());
 }
 
@@ -154,12 +154,12 @@ TEST_F(SyncRounds, AnUpdateFromABaseVersionNotHeldIsRefused) {
 }
 
 TEST_F(SyncRounds, ClosingAnotherRoundIsAnError) {
-  EXPECT_THROW(agg.aggregate({2, {}, {}}), std::runtime_error);
+  EXPECT_THROW(agg.aggregate({2, {}, {}, {}}), std::runtime_error);
   EXPECT_EQ(agg.collecting_round(), 1);
 }
 
 TEST_F(SyncRounds, NoUsableUpdateKeepsTheVersion) {
-  const auto out = agg.aggregate({1, {}, {{1, "a", "lost"}}});
+  const auto out = agg.aggregate({1, {}, {{1, "a", "lost"}}, {}});
   EXPECT_FALSE(out.changed);
   EXPECT_EQ(out.version, 0);
   EXPECT_EQ(seen->failed, (std::vector<std::int64_t>{1}));
@@ -170,7 +170,7 @@ TEST_F(SyncRounds, OnlyTheLastVersionsAreHeld) {
     auto u = update(round, 0, "a", {float(round), 0}, round);
     u.base_version = round - 1;
     ASSERT_FALSE(agg.accept(std::move(u)).refused());
-    agg.aggregate({round, {round}, {}});
+    agg.aggregate({round, {round}, {}, {}});
   }
   EXPECT_EQ(agg.version(), 4);
   EXPECT_EQ(agg.get(1), nullptr);
@@ -180,7 +180,7 @@ TEST_F(SyncRounds, OnlyTheLastVersionsAreHeld) {
 
 TEST_F(SyncRounds, ASnapshotResumesWhereTheRoundsLeftOff) {
   agg.accept(update(1, 0, "a", {5, 6}));
-  agg.aggregate({1, {1}, {}});
+  agg.aggregate({1, {1}, {}, {}});
   EXPECT_THROW(agg.snapshot(2), std::runtime_error);  // round 2 is not done
   const auto snap = agg.snapshot(1);
   EXPECT_EQ(snap.version, 1);

@@ -90,7 +90,7 @@ TEST(UpdateClaims, ANodeClaimingMoreThanItsShardIsRefusedAndCannotDominateFedAvg
   ASSERT_FALSE(agg.accept(claiming(1, 0, 100, 1.0F)).refused());
   ASSERT_FALSE(agg.accept(claiming(2, 1, 100, 1.0F)).refused());
   const auto liar = agg.accept(claiming(3, 2, 10000, 10.0F));
-  const auto out = agg.aggregate({1, {1, 2, 3}, {}});
+  const auto out = agg.aggregate({1, {1, 2, 3}, {}, {}});
   const auto model = values(*agg.get(out.version));
   EXPECT_NEAR(model[0], 1.0F, 1e-6) << "the liar dominated FedAvg";
   EXPECT_TRUE(liar.refused());
@@ -108,8 +108,24 @@ TEST(UpdateClaims, TheRefusedClaimReachesTheStrategyAsAFailureOfTheRound) {
   ASSERT_FALSE(agg.accept(claiming(1, 0, 100, 1.0F)).refused());
   ASSERT_TRUE(agg.accept(claiming(2, 1, 101, 1.0F)).refused());
   // The aggregator lists the refused update among the round's failures.
-  const auto out = agg.aggregate({1, {1}, {}});
+  const auto out = agg.aggregate({1, {1}, {}, {}});
   EXPECT_EQ(out.updates, 1);
+}
+
+TEST(UpdateClaims, ANodeSayingItTrainedABiggerShardThanItWasAssignedIsRefused) {
+  // Shard 2 holds 5000 examples; node-1 was given shard 1 (100) but says it
+  // trained shard 2, so its claim of 5000 would pass the holdings check alone.
+  SyncOptions options;
+  options.max_pending_per_node = 3;
+  SyncAggregator agg{make_strategy("fedavg", {}), vec({0, 0}), options};
+  agg.set_holdings({100, 100, 5000});
+  ASSERT_FALSE(agg.accept(claiming(1, 0, 100, 1.0F)).refused());
+  auto borrowed = claiming(2, 2, 5000, 10.0F);
+  borrowed.node = "node-1";
+  ASSERT_FALSE(agg.accept(borrowed).refused());
+  const auto out = agg.aggregate({1, {1, 2}, {}, {0, 1}});
+  EXPECT_EQ(out.updates, 1);
+  EXPECT_NEAR(values(*agg.get(out.version))[0], 1.0F, 1e-6) << "the borrowed shard counted";
 }
 
 TEST(UpdateClaims, TheAsyncAggregatorRefusesAnInflatedClaimToo) {
