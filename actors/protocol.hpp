@@ -51,7 +51,9 @@ namespace troupe::actors {
 ///   2: hello_atom replaces challenge_atom; Admission carries a node's key and
 ///      signature; holdings_atom; RoundRecord.lost_shards; CheckpointRequest
 ///      carries the asynchronous core's state; AggregateRequest.task_shards
-inline constexpr std::int32_t kProtocolVersion = 2;
+///   3: JobSpec ships a TorchScript model and a test set; DataPlacement
+///      carries a node's local data (count, label histogram, feature shape)
+inline constexpr std::int32_t kProtocolVersion = 3;
 
 // -- messages -----------------------------------------------------------------
 
@@ -262,6 +264,8 @@ typename Inspector::result_type inspect(Inspector& f, JobSpec& x) {
     for_each_field(x, [&](const JobField&, auto& member) {
       if (!err) err = f(member);
     });
+    // What is shipped with the job besides its options (the files' contents).
+    if (!err) err = f(x.train.model_script, x.train.model_sha256, x.data.test_set);
     return err;
   }
 }
@@ -304,7 +308,8 @@ typename Inspector::result_type inspect(Inspector& f, UsagePoint& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, DataPlacement& x) {
-  return f(caf::meta::type_name("troupe.DataPlacement"), x.shard, x.shards);
+  return f(caf::meta::type_name("troupe.DataPlacement"), x.shard, x.shards, x.local_examples,
+           x.label_histogram, x.feature_shape, x.feature_type, x.source);
 }
 
 template <class Inspector>

@@ -202,7 +202,8 @@ int node_command(int argc, char** argv) {
     char extra = 0;
     if (std::sscanf(shard.c_str(), "%d/%d%c", &i, &n, &extra) != 2 || n < 1 || i < 0 || i >= n)
       return usage_error("node", "--shard must be I/N with 0 <= I < N (got '" + shard + "')");
-    o.placement = {i, n};
+    o.placement.shard = i;
+    o.placement.shards = n;
   }
   if (o.threads < 0) return usage_error("node", "--threads must not be negative");
   if (!(o.speed > 0)) return usage_error("node", "--speed must be positive");

@@ -51,12 +51,42 @@ Dataset load_fashion_mnist(const std::string& dir, Split split) {
   return out;
 }
 
+const char* to_string(FeatureType type) {
+  return type == FeatureType::f32 ? "float32" : "uint8";
+}
+
+std::vector<std::int64_t> Dataset::example_shape() const {
+  if (!shape.empty()) return shape;
+  return {1, rows, cols};
+}
+
+std::int64_t Dataset::features() const {
+  std::int64_t n = 1;
+  for (auto d : example_shape()) n *= d;
+  return n;
+}
+
+std::int64_t Dataset::example_bytes() const {
+  return features() * (feature_type == FeatureType::f32 ? 4 : 1);
+}
+
+std::vector<std::int64_t> label_histogram(const Dataset& data) {
+  std::vector<std::int64_t> out(static_cast<std::size_t>(std::max(data.num_classes, 0)), 0);
+  for (auto label : data.labels) {
+    if (label >= out.size()) out.resize(label + 1U, 0);
+    ++out[label];
+  }
+  return out;
+}
+
 Dataset head(const Dataset& data, std::size_t n) {
   if (n == 0 || n >= data.size()) return data;
   Dataset out;
   out.rows = data.rows;
   out.cols = data.cols;
   out.num_classes = data.num_classes;
+  out.feature_type = data.feature_type;
+  out.shape = data.shape;
   out.labels.assign(data.labels.begin(), data.labels.begin() + static_cast<std::ptrdiff_t>(n));
   out.images.assign(data.images.begin(),
                     data.images.begin() + static_cast<std::ptrdiff_t>(n * data.image_bytes()));

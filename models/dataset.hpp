@@ -13,17 +13,43 @@ namespace troupe::models {
 /// Where Debian's dataset-fashion-mnist package puts the files.
 inline constexpr const char* kDefaultFashionMnistDir = "/usr/share/datasets/fashion-mnist";
 
-/// Grey-scale images (rows x cols bytes each) and their labels.
+/// How one feature is stored. uint8 features are pixels: training scales them
+/// to [0, 1] and standardises them as the built-in models expect; float32
+/// features are used as they are.
+enum class FeatureType : std::uint8_t { u8, f32 };
+
+/// "uint8" or "float32".
+const char* to_string(FeatureType type);
+
+/// Labelled examples held as raw bytes (no LibTorch), as compactly as they
+/// arrived: uint8 features stay one byte each and are converted per batch.
+/// Fashion-MNIST is grey-scale images (rows x cols bytes, shape empty); data a
+/// node brings (models/data_files.hpp) sets `shape` and may be float32.
 struct Dataset {
   std::int64_t rows = 0;
   std::int64_t cols = 0;
   int num_classes = 10;
-  std::vector<std::uint8_t> images;  ///< size() * rows * cols bytes
-  std::vector<std::uint8_t> labels;  ///< one label per image
+  std::vector<std::uint8_t> images;  ///< size() * example_bytes() bytes of features
+  std::vector<std::uint8_t> labels;  ///< one label per example (classes < 256)
+  FeatureType feature_type = FeatureType::u8;
+  /// Shape of one example's features, e.g. {64} or {1, 28, 28}; empty means
+  /// {1, rows, cols} (an image).
+  std::vector<std::int64_t> shape;
 
   std::size_t size() const { return labels.size(); }
-  std::int64_t image_bytes() const { return rows * cols; }
+  /// The shape of one example: `shape`, or {1, rows, cols}.
+  std::vector<std::int64_t> example_shape() const;
+  /// Features per example (the product of example_shape()).
+  std::int64_t features() const;
+  /// Bytes per example.
+  std::int64_t example_bytes() const;
+  /// Same as example_bytes() (the name from when examples were images only).
+  std::int64_t image_bytes() const { return example_bytes(); }
 };
+
+/// Examples per label, num_classes entries (labels >= num_classes are counted
+/// in extra entries, so the vector is as long as the largest label + 1).
+std::vector<std::int64_t> label_histogram(const Dataset& data);
 
 enum class Split { train, test };
 

@@ -122,6 +122,20 @@ Parameters initial_parameters(ModelKind kind, std::uint64_t seed) {
   return out;
 }
 
+Parameters initial_parameters(const ModelSource& model, std::uint64_t seed) {
+  if (model.is_script()) throw std::invalid_argument("TorchScript models are not built yet");
+  return initial_parameters(model.kind, seed);
+}
+
+std::string ModelSource::label() const {
+  return is_script() ? "torchscript" : to_string(kind);
+}
+
+ModelProbe probe_model(const ModelSource& model, const std::vector<std::int64_t>&) {
+  if (model.is_script()) throw std::invalid_argument("TorchScript models are not built yet");
+  return ModelProbe{10, 0};
+}
+
 // ---------------------------------------------------------------------------
 struct LocalTrainer::Impl {
   Impl(ModelKind kind, DeviceOptions opts)
@@ -137,6 +151,10 @@ struct LocalTrainer::Impl {
 
 LocalTrainer::LocalTrainer(ModelKind kind, DeviceOptions device)
     : impl_(std::make_unique<Impl>(kind, std::move(device))) {}
+LocalTrainer::LocalTrainer(const ModelSource& model, DeviceOptions device)
+    : LocalTrainer(model.kind, std::move(device)) {
+  if (model.is_script()) throw std::invalid_argument("TorchScript models are not built yet");
+}
 LocalTrainer::~LocalTrainer() = default;
 LocalTrainer::LocalTrainer(LocalTrainer&&) noexcept = default;
 LocalTrainer& LocalTrainer::operator=(LocalTrainer&&) noexcept = default;
@@ -197,6 +215,10 @@ struct Evaluator::Impl {
 
 Evaluator::Evaluator(ModelKind kind, DeviceOptions device, const Dataset& test)
     : impl_(std::make_unique<Impl>(kind, std::move(device), test)) {}
+Evaluator::Evaluator(const ModelSource& model, DeviceOptions device, const Dataset& test)
+    : Evaluator(model.kind, std::move(device), test) {
+  if (model.is_script()) throw std::invalid_argument("TorchScript models are not built yet");
+}
 Evaluator::~Evaluator() = default;
 Evaluator::Evaluator(Evaluator&&) noexcept = default;
 Evaluator& Evaluator::operator=(Evaluator&&) noexcept = default;

@@ -11,6 +11,7 @@
 #include "models/dataset.hpp"
 #include "models/metrics.hpp"
 #include "models/model_kind.hpp"
+#include "models/model_source.hpp"
 #include "models/parameters.hpp"
 
 namespace troupe::models {
@@ -51,11 +52,17 @@ int cuda_device_count();
 
 /// A freshly initialised model of `kind`, deterministic in `seed`.
 Parameters initial_parameters(ModelKind kind, std::uint64_t seed);
+/// The parameters `model` starts from: a built-in model initialised from
+/// `seed`, or a TorchScript module's own saved weights (`seed` unused).
+/// Throws std::invalid_argument when the script cannot be loaded.
+Parameters initial_parameters(const ModelSource& model, std::uint64_t seed);
 
 /// Trains a model on a node's local examples. Not thread-safe; one per node.
 class LocalTrainer {
  public:
   LocalTrainer(ModelKind kind, DeviceOptions device);
+  /// Throws std::invalid_argument when a script cannot be loaded.
+  LocalTrainer(const ModelSource& model, DeviceOptions device);
   ~LocalTrainer();
   LocalTrainer(LocalTrainer&&) noexcept;
   LocalTrainer& operator=(LocalTrainer&&) noexcept;
@@ -80,6 +87,7 @@ class LocalTrainer {
 class Evaluator {
  public:
   Evaluator(ModelKind kind, DeviceOptions device, const Dataset& test);
+  Evaluator(const ModelSource& model, DeviceOptions device, const Dataset& test);
   ~Evaluator();
   Evaluator(Evaluator&&) noexcept;
   Evaluator& operator=(Evaluator&&) noexcept;

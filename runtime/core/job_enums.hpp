@@ -30,6 +30,8 @@ enum class Attack { none, scale, signflip, random, inflate_samples };
 enum class Staleness { constant, polynomial, hinge };
 /// The model a distillation job's evaluation measures.
 enum class DistillEval { local, student };
+/// Where global models are evaluated (runtime/core/job_spec.hpp EvalOptions).
+enum class EvalMode { central, federated, both };
 /// How a job ended: ok; failed (it stopped); degraded (it ran to its end, but
 /// some rounds lost work and --allow-partial-rounds was not given); refused
 /// (before it started, because of its own input: a usage error of whoever
@@ -60,6 +62,8 @@ TROUPE_ENUM_NAMES(Partition, std::string_view{"iid"}, std::string_view{"dirichle
 TROUPE_ENUM_NAMES(ModelKind, std::string_view{"mlp"}, std::string_view{"cnn"});
 TROUPE_ENUM_NAMES(Staleness, std::string_view{"constant"}, std::string_view{"polynomial"},
                   std::string_view{"hinge"});
+TROUPE_ENUM_NAMES(EvalMode, std::string_view{"central"}, std::string_view{"federated"},
+                  std::string_view{"both"});
 TROUPE_ENUM_NAMES(DistillEval, std::string_view{"local"}, std::string_view{"student"});
 TROUPE_ENUM_NAMES(RunStatus, std::string_view{"ok"}, std::string_view{"failed"},
                   std::string_view{"degraded"}, std::string_view{"refused"});
@@ -129,6 +133,7 @@ TROUPE_ENUM_JSON(Partition);
 TROUPE_ENUM_JSON(Attack);
 TROUPE_ENUM_JSON(Staleness);
 TROUPE_ENUM_JSON(DistillEval);
+TROUPE_ENUM_JSON(EvalMode);
 TROUPE_ENUM_JSON(RunStatus);
 #undef TROUPE_ENUM_JSON
 

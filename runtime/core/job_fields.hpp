@@ -32,6 +32,9 @@ void for_each_field(Job& job, Visitor&& v) {
   v(JobField{"nodes", "nodes", "number of data shards (embedded: nodes)"}, job.nodes);
   v(JobField{"rounds", "rounds", "training rounds"}, job.rounds);
   v(JobField{"model", "model", "model: mlp | cnn"}, job.train.model);
+  v(JobField{"model_file", "model-file", "train this TorchScript module (torch.jit.save) instead of --model; shipped with the job"}, job.train.model_file);
+  v(JobField{"input_shape", "input-shape", "shape of one example, e.g. 1,28,28 or 64 (empty: from the data)"}, job.data.input_shape);
+  v(JobField{"classes", "classes", "number of classes (0: the model's output size)"}, job.data.classes);
   v(JobField{"partition", "partition", "data split: iid | dirichlet | labels"}, job.data.partition);
   v(JobField{"alpha", "alpha", "Dirichlet concentration (smaller = more skewed)"}, job.data.alpha);
   v(JobField{"local_epochs", "local-epochs", "local epochs per training task"}, job.train.local_epochs);
@@ -45,6 +48,9 @@ void for_each_field(Job& job, Visitor&& v) {
   v(JobField{"data_dir", "data-dir", "Fashion-MNIST directory (gzipped IDX files)"}, job.data.data_dir);
   v(JobField{"train_limit", "train-limit", "use only the first N training examples (0 = all)"}, job.data.train_limit);
   v(JobField{"test_limit", "test-limit", "evaluate on the first N test examples (0 = all)"}, job.data.test_limit);
+  v(JobField{"test_data", "test-data", "held-out set for central evaluation (CSV, x.npy/y.npy directory or IDX pair); shipped with the job"}, job.data.test_data);
+  v(JobField{"eval", "eval", "evaluation: central | federated (each node on its held-out part) | both"}, job.eval.mode);
+  v(JobField{"local_test_fraction", "local-test-fraction", "federated evaluation: fraction of each node's examples held out"}, job.eval.local_test_fraction);
   v(JobField{"policy", "policy", "allocation policy: priority | best-fit | spread | pack | balanced | regret | exact"}, job.cluster.policy);
   v(JobField{"task_timeout_s", "task-timeout", "seconds before a task counts as failed"}, job.cluster.task_timeout_s);
   v(JobField{"min_nodes", "min-nodes", "nodes that must have joined before round 1 (cluster mode)"}, job.cluster.min_nodes);

@@ -55,6 +55,12 @@ std::string DistillOptions::validate() const {
   return {};
 }
 
+std::string EvalOptions::validate() const {
+  if (!(local_test_fraction > 0.0 && local_test_fraction < 1.0))
+    return "--local-test-fraction must be in (0, 1)";
+  return {};
+}
+
 std::string CollaborationOptions::validate() const {
   const auto& o = strategy_options;
   if (!positive(o.server_lr)) return "--server-lr must be positive";
@@ -108,8 +114,8 @@ std::string JobSpec::validate() const {
   if (nodes < 1) return "--nodes must be at least 1";
   if (rounds < 1) return "--rounds must be at least 1";
   for (auto why : {data.validate(), train.validate(), compute.validate(), cluster.validate(),
-                   distill.validate(), collab.validate(), sync.validate(nodes), async.validate(),
-                   experiment.validate(nodes), checkpoint.validate()})
+                   distill.validate(), collab.validate(), eval.validate(), sync.validate(nodes),
+                   async.validate(), experiment.validate(nodes), checkpoint.validate()})
     if (!why.empty()) return why;
   return {};
 }

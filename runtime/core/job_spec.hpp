@@ -21,6 +21,17 @@ struct DataOptions {
   std::string data_dir = "/usr/share/datasets/fashion-mnist";
   std::int64_t train_limit = 0;  ///< use only the first N training examples (0 = all)
   std::int64_t test_limit = 0;   ///< evaluate on the first N test examples (0 = all)
+  /// Shape of one example's features, e.g. "1,28,28" or "64"; empty: taken
+  /// from the nodes' data (and for the built-in models 1,28,28).
+  std::string input_shape;
+  /// Number of classes; 0: taken from the model (its output size).
+  int classes = 0;
+  /// The job owner's held-out set (CSV file, x.npy/y.npy directory or gzipped
+  /// IDX pair, models/data_files.hpp), read by whoever submits the job and
+  /// shipped in `test_set`; empty: the evaluator's Fashion-MNIST test split.
+  std::string test_data;
+  /// Not an option: `test_data`'s examples, packed (models/dataset_pack.hpp).
+  std::string test_set;
 
   /// Empty when usable, else the first problem, naming the option.
   std::string validate() const;
@@ -29,6 +40,13 @@ struct DataOptions {
 /// The model and its local training on a node.
 struct LocalTraining {
   ModelKind model = ModelKind::cnn;
+  /// A TorchScript module (torch.jit.save) trained instead of `model`; read by
+  /// whoever submits the job and shipped in `model_script`.
+  std::string model_file;
+  /// Not an option: `model_file`'s bytes (empty: the built-in `model`) and their
+  /// SHA-256, hex; receivers check the bytes against it.
+  std::string model_script;
+  std::string model_sha256;
   int local_epochs = 1;
   std::int64_t local_steps = 0;  ///< if > 0, mini-batches per task instead of epochs
   std::int64_t batch_size = 32;
@@ -84,6 +102,18 @@ struct CollaborationOptions {
   std::string strategy = "fedavg";  ///< aggregation strategy (sync mode)
   /// Settings of the strategies and server optimisers (server_lr also drives FedBuff).
   StrategyOptions strategy_options;
+
+  /// Empty when usable, else the first problem, naming the option.
+  std::string validate() const;
+};
+
+/// Which global models are evaluated where.
+struct EvalOptions {
+  /// central: one node evaluates on the test set (--test-data or the data
+  /// directory's test split); federated: every node evaluates on the held-out
+  /// part of its own data, metrics weighted by example count; both.
+  EvalMode mode = EvalMode::central;
+  double local_test_fraction = 0.2;  ///< federated: fraction of each node's examples held out
 
   /// Empty when usable, else the first problem, naming the option.
   std::string validate() const;
@@ -155,6 +185,7 @@ struct JobSpec {
   ClusterOptions cluster;
   DistillOptions distill;
   CollaborationOptions collab;
+  EvalOptions eval;
   SyncRoundOptions sync;
   AsyncModeOptions async;
   CheckpointOptions checkpoint;

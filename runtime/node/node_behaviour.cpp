@@ -49,4 +49,8 @@ models::Parameters initial_global_model(const JobSpec& job) {
   return behaviours().make(job.cluster.node_behaviour)->initial_global(job);
 }
 
+models::ClassificationMetrics NodeBehaviour::evaluate_held_out(const models::Parameters&) {
+  throw std::logic_error("node behaviour '" + name() + "' does not support federated evaluation");
+}
+
 }  // namespace troupe::runtime

@@ -35,6 +35,10 @@ struct NodeSetup {
   /// The node's data for this job (Fashion-MNIST from the job's or the node's
   /// data directory, loaded on first use). A behaviour with its own data may ignore it.
   std::shared_ptr<DataCatalog> data;
+  /// The node's own examples (`troupe node --data`), or null. When set, the
+  /// node trains only on these (one shard: its own) and `data` serves at most
+  /// the central test set.
+  std::shared_ptr<const models::Dataset> local;
   models::DeviceOptions device;  ///< the job's device and threads, or the node's overrides
 };
 
@@ -68,6 +72,10 @@ class NodeBehaviour {
                                     models::Parameters& update) = 0;
   /// Evaluates `global` on the node's test data.
   virtual models::ClassificationMetrics evaluate(const models::Parameters& global) = 0;
+  /// Federated evaluation: evaluates `global` on the part of the node's own
+  /// examples held out from training (--eval federated, --local-test-fraction).
+  /// By default throws std::logic_error (the behaviour does not support it).
+  virtual models::ClassificationMetrics evaluate_held_out(const models::Parameters& global);
   /// The global "model" (version 0) the aggregator starts `job` from; what the
   /// nodes then share and the strategy averages has this layout. Called on a
   /// behaviour that was not set up. By default the job's model freshly

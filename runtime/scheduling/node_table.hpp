@@ -23,6 +23,15 @@ const char* to_string(Liveness state);
 struct DataPlacement {
   int shard = -1;  ///< >= 0: holds only this shard of a `shards`-way partition
   int shards = 0;
+  /// >= 0: the node holds its own examples (`troupe node --data`), this many;
+  /// a job then trains each such node on its own data, weighted by this count.
+  std::int64_t local_examples = -1;
+  std::vector<std::int64_t> label_histogram;  ///< local data: examples per label
+  std::vector<std::int64_t> feature_shape;    ///< local data: shape of one example
+  std::string feature_type;                   ///< local data: "uint8" | "float32"
+  std::string source;                         ///< local data: the path it was read from
+
+  bool local() const { return local_examples >= 0; }
 };
 
 struct NodeEntry {

@@ -62,7 +62,8 @@ struct PinnedCluster {
     nc.aggregator = aggregator;
     nc.data = data;
     nc.gate = gate;
-    nc.placement = {i, 3};
+    nc.placement.shard = i;
+    nc.placement.shards = 3;
     nodes.push_back(caf::actor_cast<caf::actor>(actors::spawn_node(*system, nc)));
     actors::NodeRegistration reg;
     reg.name = nc.name;

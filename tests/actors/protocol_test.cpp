@@ -71,6 +71,10 @@ TEST(Protocol, MessagesOfEveryTypeRoundTripByRegisteredName) {
   runtime::JobSpec job;
   job.nodes = 7;
   job.train.model = runtime::ModelKind::cnn;
+  job.train.model_script = std::string("\x00\x01PK", 4);
+  job.train.model_sha256 = "ab";
+  job.data.test_set = "packed";
+  job.eval.mode = runtime::EvalMode::both;
   actors::ModelUpdate update;
   update.task_id = 42;
   update.node = "node-3";
@@ -87,6 +91,10 @@ TEST(Protocol, MessagesOfEveryTypeRoundTripByRegisteredName) {
                                   actors::TrainTask>()));
   EXPECT_EQ(out.get_as<runtime::JobSpec>(1).nodes, 7);
   EXPECT_EQ(out.get_as<runtime::JobSpec>(1).train.model, runtime::ModelKind::cnn);
+  EXPECT_EQ(out.get_as<runtime::JobSpec>(1).train.model_script, job.train.model_script);
+  EXPECT_EQ(out.get_as<runtime::JobSpec>(1).train.model_sha256, "ab");
+  EXPECT_EQ(out.get_as<runtime::JobSpec>(1).data.test_set, "packed");
+  EXPECT_EQ(out.get_as<runtime::JobSpec>(1).eval.mode, runtime::EvalMode::both);
   EXPECT_EQ(out.get_as<actors::ModelUpdate>(2).params.bytes, update.params.bytes);
   EXPECT_EQ(out.get_as<actors::TrainTask>(3).seed, 5u);
 }
@@ -133,10 +141,20 @@ TEST(Protocol, RegistrationAndStatusMessagesRoundTrip) {
   reg.name = "n1";
   reg.resources.cores = 8;
   reg.resources.gpus.push_back({"H100", 80, 70});
-  reg.data = {2, 5};
+  reg.data.shard = 2;
+  reg.data.shards = 5;
+  reg.data.local_examples = 1000;
+  reg.data.label_histogram = {600, 400};
+  reg.data.feature_shape = {64};
+  reg.data.feature_type = "float32";
+  reg.data.source = "a.csv";
   const auto q = round_trip(s.sys, reg);
   EXPECT_EQ(q.resources.gpus.at(0).name, "H100");
   EXPECT_EQ(q.data.shards, 5);
+  EXPECT_EQ(q.data.local_examples, 1000);
+  EXPECT_EQ(q.data.label_histogram, (std::vector<std::int64_t>{600, 400}));
+  EXPECT_EQ(q.data.feature_shape, (std::vector<std::int64_t>{64}));
+  EXPECT_EQ(q.data.source, "a.csv");
   actors::ClusterStatus st;
   st.nodes.push_back({});
   st.nodes[0].id = "n1";
