@@ -1,5 +1,8 @@
 #include "models/data_files.hpp"
 
+#include "models/csv_examples.hpp"
+#include "models/npy_examples.hpp"
+
 #include <algorithm>
 #include <filesystem>
 #include <numeric>
@@ -78,10 +81,11 @@ std::string data_format(const std::string& path) {
   return "csv";
 }
 
-Dataset load_examples(const std::string& path, const DataFileOptions&) {
+Dataset load_examples(const std::string& path, const DataFileOptions& options) {
   const auto format = data_format(path);
   if (format == "idx") return load_idx_pair(path);
-  throw DataError(path + ": reading " + format + " data is not built yet");
+  if (format == "npy") return load_npy_examples(path);
+  return load_csv_examples(path, options.label_column);
 }
 
 std::vector<std::int64_t> parse_shape(const std::string& text) {
