@@ -74,7 +74,11 @@ std::string data_format(const std::string& path) {
   if (fs::is_directory(path, ec)) {
     if (fs::exists(fs::path(path) / "x.npy", ec) || fs::exists(fs::path(path) / "y.npy", ec))
       return "npy";
-    return "idx";
+    for (const auto& entry : fs::directory_iterator(path, ec))
+      if (entry.path().filename().string().find("-idx3-ubyte") != std::string::npos) return "idx";
+    throw DataError(path +
+                    ": is a directory without x.npy and y.npy or an IDX pair "
+                    "(*-images-idx3-ubyte[.gz])");
   }
   const auto name = fs::path(path).filename().string();
   if (name.find("-idx3-ubyte") != std::string::npos) return "idx";

@@ -21,30 +21,12 @@ using troupe::models::parse_shape;
 using troupe::test::idx_bytes;
 using troupe::test::TempDir;
 using troupe::test::write_gz;
+using troupe::test::write_npy;
 
 namespace {
 
 void write_text(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
-}
-
-/// A .npy (version 1) file with `descr`, `shape` and raw `data`.
-void write_npy(const std::string& path, const std::string& descr,
-               const std::vector<std::int64_t>& shape, const void* data, std::size_t bytes,
-               bool fortran = false) {
-  std::string dims;
-  for (auto d : shape) dims += std::to_string(d) + ", ";
-  std::string header = "{'descr': '" + descr +
-                       "', 'fortran_order': " + (fortran ? "True" : "False") + ", 'shape': (" +
-                       dims + "), }";
-  while ((10 + header.size() + 1) % 64 != 0) header += ' ';
-  header += '\n';
-  std::ofstream out(path, std::ios::binary);
-  out.write("\x93NUMPY\x01\x00", 8);
-  const auto len = static_cast<std::uint16_t>(header.size());
-  out.put(static_cast<char>(len & 0xFF)).put(static_cast<char>(len >> 8));
-  out << header;
-  out.write(static_cast<const char*>(data), static_cast<std::streamsize>(bytes));
 }
 
 std::string error_of(const std::string& path, const DataFileOptions& options = {}) {
@@ -146,6 +128,9 @@ TEST(DataFiles, AMissingPathOrADirectoryInPlaceOfAFileIsNamed) {
   EXPECT_NE(error_of(dir.file("none.csv")).find("none.csv: no such file"), std::string::npos);
   std::filesystem::create_symlink(dir.file("gone.csv"), dir.file("dangling.csv"));
   EXPECT_NE(error_of(dir.file("dangling.csv")).find("dangling.csv: no such file"),
+            std::string::npos);
+  std::filesystem::create_directories(dir.file("empty"));
+  EXPECT_NE(error_of(dir.file("empty")).find("empty: is a directory without x.npy"),
             std::string::npos);
   std::filesystem::create_directories(dir.file("npy/x.npy"));
   EXPECT_NE(error_of(dir.file("npy")).find("x.npy: is a directory"), std::string::npos)
