@@ -7,6 +7,7 @@
 
 #include "actors/errors.hpp"
 #include "runtime/node/gated_node_behaviour.hpp"
+#include "runtime/node/local_data.hpp"
 #include "runtime/node/node_behaviour.hpp"
 
 namespace troupe::actors {
@@ -82,6 +83,11 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
                            "/" + std::to_string(placement.shards) +
                            " but the job splits the data into " + std::to_string(job.nodes) +
                            " shards");
+          if (st.config.local)
+            if (auto why = runtime::local_data_problem(st.config.name, placement.source,
+                                                       *st.config.local, job);
+                !why.empty())
+              return failure(why);
           st.job = job;
           if (st.config.data) {
             st.catalog = st.config.data;
@@ -107,9 +113,11 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
           setup.node = st.config.name;
           setup.job = job;
           setup.data = st.catalog;
+          setup.local = st.config.local;
           setup.device = {device_of(st), threads_of(st)};
           auto data = st.behaviour->setup(setup);
-          if (data.shard_sizes.size() != static_cast<std::size_t>(job.nodes))
+          // A node with its own data holds one shard, whatever the job's --nodes.
+          if (!st.config.local && data.shard_sizes.size() != static_cast<std::size_t>(job.nodes))
             return failure(st.config.name + ": node behaviour '" + name + "' reported " +
                            std::to_string(data.shard_sizes.size()) + " shards, the job has " +
                            std::to_string(job.nodes));
@@ -137,7 +145,9 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
               failure(st.config.name + ": does not hold shard " + std::to_string(task.shard)));
           return rp;
         }
-        if (task.shard < 0 || static_cast<std::size_t>(task.shard) >= st.shard_sizes.size()) {
+        // Local data: the scheduler numbers the node's one shard (any index).
+        if (task.shard < 0 ||
+            (!st.config.local && static_cast<std::size_t>(task.shard) >= st.shard_sizes.size())) {
           rp.deliver(failure(st.config.name + ": shard " + std::to_string(task.shard) +
                              " does not exist"));
           return rp;

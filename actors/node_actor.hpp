@@ -36,6 +36,9 @@ struct NodeConfig {
   std::string device;                          ///< overrides the job's device when not empty
   int threads = 0;                             ///< overrides the job's threads when > 0
   runtime::DataPlacement placement;            ///< shard >= 0: holds only that shard
+  /// The node's own examples (`troupe node --data`, read from placement.source),
+  /// or null: it trains on shards of the job's data set instead.
+  std::shared_ptr<const models::Dataset> local;
   std::string behaviour;  ///< overrides the job's node_behaviour when not empty
   /// Heterogeneity and misbehaviour, for experiments and tests (the job's
   /// --dropout applies unless misbehaviour.dropout >= 0).

@@ -7,16 +7,50 @@
 #include "actors/node_actor.hpp"
 #include "actors/node_agent.hpp"
 #include "actors/remoting.hpp"
+#include "models/data_files.hpp"
 #include "runtime/system/resources.hpp"
 
 namespace troupe::actors {
+namespace {
+
+/// Reads --data into `placement` (count, histogram, shape, type, source);
+/// null when the node has no data of its own. Throws models::DataError.
+std::shared_ptr<const models::Dataset> load_local_data(const NodeProcessOptions& options,
+                                                       runtime::DataPlacement& placement) {
+  if (options.data_path.empty()) return nullptr;
+  auto data = std::make_shared<const models::Dataset>(
+      models::load_examples(options.data_path, {options.label_column}));
+  placement.local_examples = static_cast<std::int64_t>(data->size());
+  placement.label_histogram = models::label_histogram(*data);
+  placement.feature_shape = data->example_shape();
+  placement.feature_type = models::to_string(data->feature_type);
+  placement.source = options.data_path;
+  return data;
+}
+
+}  // namespace
 
 int run_node_process(const NodeProcessOptions& options) {
   install_signal_handlers();
+  const auto name = options.name.empty() ? default_node_name() : options.name;
+  // The node's own examples, read once before it registers: bad data is a
+  // usage error of this node (exit 2), not a job's failure.
+  auto placement = options.placement;
+  std::shared_ptr<const models::Dataset> local;
+  try {
+    local = load_local_data(options, placement);
+  } catch (const std::exception& e) {
+    std::cerr << "troupe node " << name << ": " << e.what() << '\n';
+    return 2;
+  }
+  if (local && !options.common.quiet)
+    std::cout << "troupe node " << name << ": " << local->size() << " examples of shape "
+              << models::shape_to_string(local->example_shape()) << " ("
+              << models::to_string(local->feature_type) << ") from " << options.data_path
+              << std::endl;
   RemoteConfig cfg{options.common.security};
   caf::actor_system system{cfg};
   close_automatic_connection_port(system);  // this process accepts no connections
-  const auto name = options.name.empty() ? default_node_name() : options.name;
   auto key = options.key;
   if (!key) {
     try {
@@ -31,7 +65,8 @@ int run_node_process(const NodeProcessOptions& options) {
   nc.name = name;
   nc.device = options.device;
   nc.threads = options.threads;
-  nc.placement = options.placement;
+  nc.placement = placement;
+  nc.local = local;
   nc.misbehaviour.slow_factor = options.speed_factor;
   nc.misbehaviour.dropout = options.dropout;
   nc.misbehaviour.attack = options.attack;
@@ -51,7 +86,7 @@ int run_node_process(const NodeProcessOptions& options) {
   NodeRegistration reg;
   reg.name = name;
   reg.resources = runtime::probe_resources(options.data_dir.empty() ? "." : options.data_dir);
-  reg.data = options.placement;
+  reg.data = placement;
   reg.speed = options.speed;
   reg.pid = static_cast<std::int32_t>(getpid());
   char host[256] = {0};

@@ -51,6 +51,10 @@ struct NodeProcessOptions {
   std::string device;                ///< empty: the job's --device
   std::string data_dir;              ///< empty: the job's --data-dir
   runtime::DataPlacement placement;  ///< --shard i/n
+  /// --data: the node's own examples (CSV, x.npy/y.npy directory or IDX pair),
+  /// read once at start; empty: shards of the job's data set.
+  std::string data_path;
+  std::string label_column;  ///< --label-column (CSV; empty: the last column)
   double speed = 1.0;
   double heartbeat_interval_s = 1.0;
   double speed_factor = 1.0;  ///< --slow-factor: trains this many times slower
@@ -66,6 +70,7 @@ struct NodeProcessOptions {
   std::shared_ptr<const runtime::NodeKey> key;
   ProcessOptions common;
 };
+/// Exits 2 without registering when --data cannot be read.
 int run_node_process(const NodeProcessOptions& options);
 
 struct SubmitOptions {

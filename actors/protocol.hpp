@@ -378,10 +378,16 @@ typename Inspector::result_type inspect(Inspector& f, CheckpointRecord& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, NodeDataRecord& x) {
+  return f(caf::meta::type_name("troupe.NodeDataRecord"), x.node, x.shard, x.examples,
+           x.label_histogram, x.source, x.error);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, RunReport& x) {
   return f(caf::meta::type_name("troupe.RunReport"), x.status, x.error, x.policy, x.strategy,
            x.config, x.tasks, x.rounds, x.versions, x.mode, x.final_metrics, x.model_fingerprint,
-           x.nodes, x.efficiency, x.wall_s, x.resumed_from_round, x.checkpoints);
+           x.nodes, x.efficiency, x.wall_s, x.resumed_from_round, x.checkpoints, x.node_data);
 }
 
 }  // namespace troupe::runtime

@@ -28,6 +28,7 @@ runtime::RunReport job_report(const SchedulerState& st, runtime::RunStatus statu
   report.strategy = runtime::collaboration_label(st.spec);
   if (st.resume) report.resumed_from_round = st.resume->round;
   report.mode = st.spec.collab.mode;
+  report.node_data = st.local.records;
   runtime::add_node_usage(report, st.table, st.uptime() - st.now(), st.uptime());
   const auto fingerprint = st.core     ? st.core->fingerprint()
                            : st.resume ? st.resume->fingerprint
@@ -69,6 +70,19 @@ void start_core(SchedulerPtr self, const std::string& failure) {
     finish(self, runtime::RunStatus::failed, failure.empty() ? "no node could be set up" : failure);
     return;
   }
+  if (st.local_job) {
+    // Shard i: the i-th node set up with its own data; its size the count it
+    // registered, which the aggregator then weighs and checks claims by. The
+    // job's --nodes becomes the number of such nodes.
+    st.local = runtime::plan_local_data(st.table.all(), st.ready, st.setup_failures);
+    if (st.local.empty()) {
+      finish(self, runtime::RunStatus::failed,
+             "no node with its own data could be set up" + (failure.empty() ? "" : ": " + failure));
+      return;
+    }
+    st.summary->shard_sizes = st.local.shard_sizes;
+    st.spec.nodes = static_cast<int>(st.local.nodes.size());
+  }
   self->request(st.config.aggregator, st.timeout(), holdings_atom::value, *st.summary)
       .then(
           [self, serial = st.job_serial](bool) {
@@ -88,6 +102,9 @@ void set_up(SchedulerPtr self) {
   enter_setting_up(self);
   std::vector<std::string> nodes;
   for (const auto* n : st.table.alive()) nodes.push_back(n->id);
+  st.local_job = runtime::any_local_data(st.table.alive());
+  st.local = {};
+  st.setup_failures.clear();
   auto pending = std::make_shared<std::size_t>(nodes.size() + 1);
   auto failure = std::make_shared<std::string>();
   auto aggregator_failed = std::make_shared<bool>(false);
@@ -117,9 +134,11 @@ void set_up(SchedulerPtr self) {
     set_up_node(self, id, [self, failure, done_one, id](bool ok, const DataSummary* s) {
       auto& st = self->state;
       if (ok && !st.summary) st.summary = *s;
-      if (!ok && failure->empty()) {
+      if (!ok) {
         const auto* entry = st.table.find(id);
-        *failure = entry ? entry->lost_reason : "set-up of " + id + " failed";
+        const auto why = entry ? entry->lost_reason : "set-up of " + id + " failed";
+        st.setup_failures[id] = why;
+        if (failure->empty()) *failure = why;
       }
       done_one();
     });
@@ -210,6 +229,8 @@ void finish(SchedulerPtr self, runtime::RunStatus status, const std::string& err
   st.reply.reset();
   st.core.reset();
   st.summary.reset();
+  st.local_job = false;
+  st.local = {};
   st.submitter = nullptr;
   st.ready.clear();
   ++st.jobs_done;

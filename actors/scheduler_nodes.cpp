@@ -13,7 +13,8 @@ runtime::UsableNodes usable_nodes(const SchedulerState& st) {
     if (auto why = runtime::cannot_hold(n->resources, n->usage, st.config.hold_need); !why.empty())
       out.held_back += "; node " + n->id + ": " + why;
     else
-      out.nodes.push_back({n->id, n->speed, n->data.shard});
+      out.nodes.push_back(
+          {n->id, n->speed, st.local_job ? st.local.pinned_shard(n->id) : n->data.shard});
   }
   return out;
 }

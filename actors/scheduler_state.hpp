@@ -22,6 +22,7 @@
 #include "actors/protocol.hpp"
 #include "actors/scheduler_actor.hpp"
 #include "runtime/scheduling/job_core.hpp"
+#include "runtime/scheduling/local_data_plan.hpp"
 #include "runtime/scheduling/node_table.hpp"
 #include "runtime/system/admission.hpp"
 #include "runtime/system/node_keys.hpp"
@@ -59,6 +60,10 @@ struct SchedulerState {
   caf::actor submitter;
   std::uint64_t job_serial = 0;  ///< tells a late answer for an earlier job apart
   std::optional<DataSummary> summary;
+  /// Nodes alive at set-up hold their own examples (runtime/scheduling/local_data_plan.hpp).
+  bool local_job = false;
+  runtime::LocalDataPlan local;  ///< a local-data job's shards, once its nodes are set up
+  std::map<std::string, std::string> setup_failures;  ///< node -> why its set-up failed
   Clock::time_point job_started;
   runtime::Seconds wait_deadline = 0.0;
   std::int64_t setup_version = 0;  ///< the aggregator's version after set-up

@@ -175,6 +175,11 @@ int node_command(int argc, char** argv) {
       "data-dir", po::value(&o.data_dir),
       "this node's Fashion-MNIST directory (default: the job's)")(
       "shard", po::value(&shard), "hold only shard I of an N-way split of the data (I/N)")(
+      "data", po::value(&o.data_path),
+      "this node's own examples: a CSV file, a directory with x.npy and y.npy, or an IDX pair; "
+      "a job trains the node on them")(
+      "label-column", po::value(&o.label_column),
+      "CSV: the label column, by header name or 0-based index (default: the last)")(
       "speed", po::value(&o.speed)->default_value(o.speed),
       "relative speed the scheduler plans with")(
       "heartbeat-interval",
@@ -197,6 +202,12 @@ int node_command(int argc, char** argv) {
   if (auto code = load_key(key, o.key)) return *code;
   if (auto code = load_security("node", o.common.security, paths)) return *code;
   if (auto code = endpoint("node", "scheduler", scheduler, o.scheduler)) return *code;
+  if (!o.data_path.empty() && !shard.empty())
+    return usage_error("node",
+                       "--data and --shard exclude each other (a node holds its own "
+                       "examples or a shard of the job's data set)");
+  if (!o.label_column.empty() && o.data_path.empty())
+    return usage_error("node", "--label-column needs --data");
   if (!shard.empty()) {
     int i = -1, n = 0;
     char extra = 0;

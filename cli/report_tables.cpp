@@ -79,6 +79,17 @@ void print_report(std::ostream& os, const RunReport& r) {
     nodes.add(
         {n.id, std::to_string(n.tasks), fixed(n.busy_s, 2), fixed(100.0 * n.utilisation, 1) + "%"});
   nodes.print(os);
+  if (!r.node_data.empty()) {
+    os << "\nNode data (FedAvg weighs each node's updates by its examples)\n";
+    Table data({"node", "shard", "examples", "examples per label", "source"});
+    for (const auto& d : r.node_data) {
+      std::string histogram;
+      for (std::size_t i = 0; i < d.label_histogram.size(); ++i)
+        histogram += (i ? " " : "") + std::to_string(d.label_histogram[i]);
+      data.add({d.node, std::to_string(d.shard), std::to_string(d.examples), histogram, d.source});
+    }
+    data.print(os);
+  }
 
   const auto& e = r.efficiency;
   os << "\nEfficiency: makespan " << fixed(e.makespan_s, 2) << " s, task completion mean "

@@ -29,20 +29,23 @@ void print_status(std::ostream& out, const actors::ClusterStatus& st) {
   }
   out << std::left << std::setw(24) << "node" << std::setw(7) << "state" << std::setw(7) << "cores"
       << std::setw(20) << "memory avail/total" << std::setw(6) << "gpus" << std::setw(11) << "rss"
-      << std::setw(6) << "cpu" << std::setw(8) << "shard" << std::setw(8) << "task"
+      << std::setw(6) << "cpu" << std::setw(11) << "shard" << std::setw(8) << "task"
       << "last seen\n";
   for (const auto& n : st.nodes) {
     std::ostringstream mem, cpu, shard, seen;
     mem << gib(n.usage.memory_available ? n.usage.memory_available : n.resources.memory_available)
         << "/" << gib(n.resources.memory_total);
     cpu << std::fixed << std::setprecision(0) << 100.0 * n.usage.cpu_utilisation << "%";
-    shard << (n.data.shard >= 0 ? std::to_string(n.data.shard) + "/" + std::to_string(n.data.shards)
-                                : "any");
+    // A node with its own data shows how many examples it registered.
+    shard << (n.data.local() ? "own:" + std::to_string(n.data.local_examples)
+              : n.data.shard >= 0
+                  ? std::to_string(n.data.shard) + "/" + std::to_string(n.data.shards)
+                  : "any");
     seen << std::fixed << std::setprecision(1) << n.last_seen_s << " s ago";
     out << std::left << std::setw(24) << n.id << std::setw(7) << n.state << std::setw(7)
         << n.resources.cores << std::setw(20) << mem.str() << std::setw(6)
         << n.resources.gpus.size() << std::setw(11) << gib(n.usage.rss) << std::setw(6) << cpu.str()
-        << std::setw(8) << shard.str() << std::setw(8)
+        << std::setw(11) << shard.str() << std::setw(8)
         << (n.current_task >= 0 ? std::to_string(n.current_task) : "-") << seen.str()
         << (n.state == "lost" ? "  (" + n.lost_reason + ")" : "")
         << (n.incarnation > 1 ? "  (incarnation " + std::to_string(n.incarnation) + ")" : "")

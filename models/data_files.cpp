@@ -1,5 +1,8 @@
 #include "models/data_files.hpp"
 
+#include "models/csv_examples.hpp"
+#include "models/npy_examples.hpp"
+
 #include <algorithm>
 #include <filesystem>
 #include <numeric>
@@ -71,17 +74,22 @@ std::string data_format(const std::string& path) {
   if (fs::is_directory(path, ec)) {
     if (fs::exists(fs::path(path) / "x.npy", ec) || fs::exists(fs::path(path) / "y.npy", ec))
       return "npy";
-    return "idx";
+    for (const auto& entry : fs::directory_iterator(path, ec))
+      if (entry.path().filename().string().find("-idx3-ubyte") != std::string::npos) return "idx";
+    throw DataError(path +
+                    ": is a directory without x.npy and y.npy or an IDX pair "
+                    "(*-images-idx3-ubyte[.gz])");
   }
   const auto name = fs::path(path).filename().string();
   if (name.find("-idx3-ubyte") != std::string::npos) return "idx";
   return "csv";
 }
 
-Dataset load_examples(const std::string& path, const DataFileOptions&) {
+Dataset load_examples(const std::string& path, const DataFileOptions& options) {
   const auto format = data_format(path);
   if (format == "idx") return load_idx_pair(path);
-  throw DataError(path + ": reading " + format + " data is not built yet");
+  if (format == "npy") return load_npy_examples(path);
+  return load_csv_examples(path, options.label_column);
 }
 
 std::vector<std::int64_t> parse_shape(const std::string& text) {

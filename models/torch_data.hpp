@@ -19,8 +19,9 @@ torch::Device parse_device(const std::string& device);
 /// Sets intra-op threads (ATen and OpenBLAS) for the calling thread.
 void use_threads(int threads);
 
-/// Images selected by `indices` (all when null) as normalised N x 1 x rows x cols
-/// floats, and their labels as int64. Throws std::out_of_range for a bad index.
+/// Examples selected by `indices` (all when null) as N x example_shape floats
+/// (uint8 pixels normalised, float32 features as they are), and their labels
+/// as int64. Throws std::out_of_range for a bad index.
 std::pair<torch::Tensor, torch::Tensor> to_tensors(const Dataset& data,
                                                    const std::vector<std::size_t>* indices);
 

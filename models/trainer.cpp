@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <mutex>
 #include <stdexcept>
 
@@ -58,12 +59,16 @@ void use_threads(int threads) {
   }
 }
 
-/// Images selected by `indices` as normalised N x 1 x rows x cols floats, and labels as int64.
+/// Examples selected by `indices` as N x example_shape floats (uint8 pixels
+/// normalised, float32 features as they are), and labels as int64.
 std::pair<torch::Tensor, torch::Tensor> to_tensors(const Dataset& data,
                                                    const std::vector<std::size_t>* indices) {
   const auto n = static_cast<std::int64_t>(indices ? indices->size() : data.size());
-  const auto pixels = data.image_bytes();
-  auto images = torch::empty({n, 1, data.rows, data.cols}, torch::kFloat32);
+  const auto features = data.features();
+  const auto bytes = static_cast<std::size_t>(data.example_bytes());
+  std::vector<std::int64_t> dims{n};
+  for (auto d : data.example_shape()) dims.push_back(d);
+  auto images = torch::empty(dims, torch::kFloat32);
   auto labels = torch::empty({n}, torch::kInt64);
   float* img = images.data_ptr<float>();
   std::int64_t* lab = labels.data_ptr<std::int64_t>();
@@ -73,8 +78,11 @@ std::pair<torch::Tensor, torch::Tensor> to_tensors(const Dataset& data,
     const std::size_t src =
         indices ? (*indices)[static_cast<std::size_t>(i)] : static_cast<std::size_t>(i);
     if (src >= data.size()) throw std::out_of_range("example index out of range");
-    const std::uint8_t* p = data.images.data() + src * static_cast<std::size_t>(pixels);
-    for (std::int64_t k = 0; k < pixels; ++k) img[i * pixels + k] = p[k] * scale - shift;
+    const std::uint8_t* p = data.images.data() + src * bytes;
+    if (data.feature_type == FeatureType::f32)
+      std::memcpy(img + i * features, p, bytes);
+    else
+      for (std::int64_t k = 0; k < features; ++k) img[i * features + k] = p[k] * scale - shift;
     lab[i] = data.labels[src];
   }
   return {images, labels};

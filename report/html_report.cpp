@@ -10,6 +10,7 @@
 #include "report/gantt_svg.hpp"
 #include "report/line_chart_svg.hpp"
 #include "report/markup.hpp"
+#include "report/node_data_html.hpp"
 #include "report/report_json.hpp"
 #include "report/schedule_report.hpp"
 #include "report/utilisation_svg.hpp"
@@ -278,6 +279,7 @@ void run_section(std::ostringstream& s, const RunReport& r, const std::string& l
   s << "<h3>Node utilisation</h3>\n<div class=\"scroll\">\n"
     << utilisation_svg(r, p + "utilisation-chart") << "\n</div>\n";
   rounds_table(s, r, p);
+  s << node_data_html(r, p);
   allocation_table(s, r, p);
   confusion_table(s, r, p);
   config_table(s, doc, p);

@@ -129,6 +129,18 @@ std::string to_json(const RunReport& r) {
              {"failed", r.checkpoints.failed},
              {"last_written_round", r.checkpoints.last_written_round},
              {"last_error", r.checkpoints.last_error}}}};
+  // Only local-data runs have it, so other reports stay as they were.
+  if (!r.node_data.empty()) {
+    json data = json::array();
+    for (const auto& d : r.node_data)
+      data.push_back({{"node", d.node},
+                      {"shard", d.shard},
+                      {"examples", d.examples},
+                      {"label_histogram", d.label_histogram},
+                      {"source", d.source},
+                      {"error", d.error}});
+    out["node_data"] = std::move(data);
+  }
   return out.dump(2);
 }
 

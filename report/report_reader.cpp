@@ -221,6 +221,20 @@ RunReport report_from_json(const std::string& text, const std::string& source) {
     f.get("last_written_round", r.checkpoints.last_written_round);
     f.get("last_error", r.checkpoints.last_error);
   }
+  if (const json* nd = top.find("node_data")) {
+    if (!nd->is_array()) throw InputError(source, 0, "node_data: expected an array");
+    for (const auto& item : *nd) {
+      const Fields f(item, "node_data", source);
+      runtime::NodeDataRecord d;
+      f.get("node", d.node);
+      f.get("shard", d.shard);
+      f.get("examples", d.examples);
+      f.get("label_histogram", d.label_histogram);
+      f.get("source", d.source);
+      f.get("error", d.error);
+      r.node_data.push_back(std::move(d));
+    }
+  }
   return r;
 }
 

@@ -55,6 +55,26 @@ inline std::vector<unsigned char> idx_bytes(const std::vector<std::uint32_t>& di
   return out;
 }
 
+/// A .npy (version 1) file with `descr` ("|u1", "<i8", ...), `shape` and raw
+/// `data`, as numpy.save writes it (`fortran`: claims Fortran order).
+inline void write_npy(const std::string& path, const std::string& descr,
+                      const std::vector<std::int64_t>& shape, const void* data, std::size_t bytes,
+                      bool fortran = false) {
+  std::string dims;
+  for (auto d : shape) dims += std::to_string(d) + ", ";
+  std::string header = "{'descr': '" + descr +
+                       "', 'fortran_order': " + (fortran ? "True" : "False") + ", 'shape': (" +
+                       dims + "), }";
+  while ((10 + header.size() + 1) % 64 != 0) header += ' ';
+  header += '\n';
+  std::ofstream out(path, std::ios::binary);
+  out.write("\x93NUMPY\x01\x00", 8);
+  const auto len = static_cast<std::uint16_t>(header.size());
+  out.put(static_cast<char>(len & 0xFF)).put(static_cast<char>(len >> 8));
+  out << header;
+  out.write(static_cast<const char*>(data), static_cast<std::streamsize>(bytes));
+}
+
 /// Writes `bytes` gzipped to `path`.
 inline void write_gz(const std::string& path, const std::vector<unsigned char>& bytes) {
   gzFile f = gzopen(path.c_str(), "wb");

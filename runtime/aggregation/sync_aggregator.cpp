@@ -134,6 +134,13 @@ AggregateOutcome SyncAggregator::aggregate(const AggregateRequest& request) {
     auto it = updates_.find(id);
     if (it != updates_.end()) round.push_back(std::move(it->second));
   }
+  // Weighted strategies (FedAvg: by samples) weigh an update by the examples
+  // its shard registered, once the scheduler told us (set_holdings), not by
+  // the count the update carries: a node cannot buy weight by claiming less
+  // or more (more is refused in accept()). Shard mode: the same numbers.
+  for (auto& u : round)
+    if (u.shard >= 0 && static_cast<std::size_t>(u.shard) < holdings().size())
+      u.samples = holdings()[static_cast<std::size_t>(u.shard)];
   updates_.clear();
   refused_.clear();
   ++collecting_round_;

@@ -90,6 +90,18 @@ struct CheckpointRecord {
   std::string last_error;      ///< why the latest failed write failed
 };
 
+/// The data one node trained on in a job where nodes bring their own
+/// examples (`troupe node --data`): what it registered. FedAvg weighs the
+/// node's updates by `examples`.
+struct NodeDataRecord {
+  std::string node;
+  int shard = -1;             ///< the job's shard number for the node's data
+  std::int64_t examples = 0;  ///< the count it registered (its weight)
+  std::vector<std::int64_t> label_histogram;
+  std::string source;  ///< the path the node read
+  std::string error;   ///< why the node was left out of the job (shard -1), or empty
+};
+
 struct RunReport {
   RunStatus status = RunStatus::ok;
   std::string error;     ///< why it failed
@@ -107,6 +119,8 @@ struct RunReport {
   Efficiency efficiency;
   double wall_s = 0.0;
   CheckpointRecord checkpoints;
+  /// Local-data jobs: each training node's data, in shard order; else empty.
+  std::vector<NodeDataRecord> node_data;
 };
 
 /// The versions the training tasks' updates went into (Task::version), grouped.

@@ -2,14 +2,27 @@
 
 #include <stdexcept>
 
+#include "runtime/node/local_data.hpp"
+
 namespace troupe::runtime {
 
 NodeData LibTorchNodeBehaviour::setup(const NodeSetup& setup) {
   const auto kind = setup.job.train.model;
   if (!setup.data) throw std::invalid_argument("no data catalog");
   data_ = setup.data;
-  partition_ = data_->partition(partition_spec(setup.job));
-  train_set_ = data_->train();
+  if (setup.local) {
+    // The node's own examples, one shard: the whole set is shard 0 whatever
+    // index the scheduler numbers it with. No Fashion-MNIST training set. (The
+    // node actor checked that they fit the job.)
+    train_set_ = training_examples(setup.local, setup.job);
+    std::vector<std::size_t> all(train_set_->size());
+    for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+    partition_ = std::make_shared<const models::Partition>(models::Partition{std::move(all)});
+  } else {
+    partition_ = data_->partition(partition_spec(setup.job));
+    train_set_ = data_->train();
+  }
+  local_ = static_cast<bool>(setup.local);
   // A new trainer per job (the model may differ); the evaluator follows lazily.
   trainer_.emplace(kind, setup.device);
   evaluator_.reset();
@@ -26,8 +39,8 @@ models::TrainResult LibTorchNodeBehaviour::train(const models::Parameters& globa
                                                  const LocalTask& task,
                                                  models::Parameters& update) {
   if (!trainer_) throw std::logic_error("train before set-up");
-  trainer_->set_data(*train_set_, (*partition_).at(static_cast<std::size_t>(task.shard)),
-                     task.shard);
+  const auto shard = local_ ? 0 : task.shard;
+  trainer_->set_data(*train_set_, (*partition_).at(static_cast<std::size_t>(shard)), shard);
   return trainer_->train(global, task.options, update);
 }
 

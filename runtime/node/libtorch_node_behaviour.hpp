@@ -1,7 +1,8 @@
 #pragma once
 /// \file
 /// The built-in node behaviour, "libtorch": troupe's models (MLP, CNN) trained
-/// with SGD on the node's shard of Fashion-MNIST, evaluated on its test set.
+/// with SGD on the node's shard of Fashion-MNIST, or on the node's own examples
+/// (NodeSetup::local), evaluated on the Fashion-MNIST test set.
 
 #include <optional>
 
@@ -25,6 +26,7 @@ class LibTorchNodeBehaviour final : public NodeBehaviour {
   std::shared_ptr<const models::Dataset> train_set_;
   std::optional<models::LocalTrainer> trainer_;
   std::optional<models::Evaluator> evaluator_;  ///< made on the first evaluation
+  bool local_ = false;  ///< trains on the node's own examples (NodeSetup::local)
 };
 
 }  // namespace troupe::runtime

@@ -192,3 +192,32 @@ TEST_F(SyncRounds, ASnapshotResumesWhereTheRoundsLeftOff) {
   EXPECT_EQ(resumed.collecting_round(), 2);
   EXPECT_EQ(resumed.get(1)->bytes, vec({5, 6}).bytes);
 }
+
+// Node-local data: FedAvg weighs each update by the examples its shard
+// registered (the holdings), not by the count the update carries, and not
+// equally. Shards hold 1000 and 3000; both updates under-claim 10 examples.
+TEST(SyncWeighting, FedAvgWeighsUpdatesByTheirShardsRegisteredCounts) {
+  SyncAggregator agg{make_strategy("fedavg"), vec({0, 0}), SyncOptions{}};
+  agg.set_holdings({1000, 3000});
+  auto u = SyncRounds::update(1, 0, "a", {4, 0});
+  auto w = SyncRounds::update(2, 1, "b", {0, 8});
+  u.samples = 10;
+  w.samples = 10;
+  ASSERT_FALSE(agg.accept(u).refused());
+  ASSERT_FALSE(agg.accept(w).refused());
+  agg.aggregate({1, {1, 2}, {}, {}});
+  // (1000 * 4 + 3000 * 0) / 4000 = 1; (1000 * 0 + 3000 * 8) / 4000 = 6.
+  // Equal weights would give 2 and 4.
+  EXPECT_EQ(agg.get(1)->bytes, vec({1, 6}).bytes);
+}
+
+TEST(SyncWeighting, AnUpdateClaimingMoreThanItsShardRegisteredIsRefused) {
+  SyncAggregator agg{make_strategy("fedavg"), vec({0, 0}), SyncOptions{}};
+  agg.set_holdings({1000, 3000});
+  auto u = SyncRounds::update(1, 0, "a");
+  u.samples = 1001;
+  const auto v = agg.accept(u);
+  EXPECT_TRUE(v.refused());
+  EXPECT_NE(v.reason.find("claims 1001 examples, shard 0 holds 1000"), std::string::npos)
+      << v.reason;
+}
