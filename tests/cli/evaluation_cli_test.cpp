@@ -130,7 +130,7 @@ TEST(EvaluationCli, ACorruptTestDataFileIsAUsageErrorNamingIt) {
 TEST(EvaluationCli, ATestSetThatDoesNotFitTheModelFailsTheJobNamingTheFile) {
   TempDir dir;
   const auto set = write_test_pair(dir, 0, 50, 8);  // 64 features; the MLP takes 784
-  const auto r = run_troupe_cli("run " + small_job() + " --rounds 1 --test-data " + set);
+  const auto r = run_troupe_cli("run " + small_job() + " --test-data " + set);
   EXPECT_EQ(r.code, 1) << r.output;
   EXPECT_NE(r.output.find("--test-data " + set), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("has 64 features per example"), std::string::npos) << r.output;
