@@ -33,6 +33,8 @@ RunReport train_centralized(const JobSpec& job, const RoundCallback& on_round) {
   report.strategy = "none";
   report.config = job;
   report.config.nodes = 1;
+  report.config.data.test_set.clear();  // the report names --test-data; its bytes stay out
+  report.test_size = static_cast<std::int64_t>(test->size());
   auto params = models::initial_parameters(kind, job.seed);
   models::Parameters next;
   for (int round = 1; round <= job.rounds; ++round) {
