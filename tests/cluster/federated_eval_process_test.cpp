@@ -1,11 +1,14 @@
-// Federated evaluation across processes: a scheduler, a separate aggregator
-// and two nodes, each holding its own shard, on loopback.
+// Evaluation across processes on loopback: federated evaluation with a
+// scheduler, a separate aggregator and two nodes, each holding its own shard;
+// and the owner's test set shipped by `troupe submit`.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <map>
 #include <set>
 
 #include "cluster/troupe_cluster.hpp"
+#include "models/idx_reader.hpp"
 #include "socket_util.hpp"
 
 using namespace std::chrono_literals;
@@ -72,4 +75,42 @@ TEST(FederatedEvaluationProcesses, EachNodeEvaluatesOnItsHeldOutExamplesAndTheRe
       ++per_node[t["node"].get<std::string>()];
   EXPECT_EQ(per_node, (std::map<std::string, int>{{"n0", 2}, {"n1", 2}}));
   ASSERT_EQ(report["node_metrics"].size(), 2U);
+}
+
+TEST(FederatedEvaluationProcesses, SubmitShipsTheOwnersTestSetToTheEvaluatingNode) {
+  TempDir dir;
+  // The owner's held-out set: 200 examples of Fashion-MNIST's test split,
+  // kept only where `troupe submit` runs (the nodes read their data directory).
+  const auto images = troupe::models::read_idx(fashion_mnist_dir() + "/t10k-images-idx3-ubyte.gz");
+  const auto labels = troupe::models::read_idx(fashion_mnist_dir() + "/t10k-labels-idx1-ubyte.gz");
+  constexpr std::uint32_t kExamples = 200;
+  std::filesystem::create_directory(dir.file("owner"));
+  write_gz(
+      dir.file("owner/set-images-idx3-ubyte.gz"),
+      idx_bytes({kExamples, 28, 28}, {images.data.begin(), images.data.begin() + kExamples * 784}));
+  write_gz(dir.file("owner/set-labels-idx1-ubyte.gz"),
+           idx_bytes({kExamples}, {labels.data.begin(), labels.data.begin() + kExamples}));
+  SchedulerProcess scheduler(dir);
+  ASSERT_GT(scheduler.port(), 0) << scheduler->output();
+  Process node(kTroupe,
+               {"node", "--scheduler", scheduler.endpoint(), "--name", "n1", "--threads", "1",
+                "--connect-timeout", "20", "--quiet"},
+               dir.file("n1.log"));
+  // clang-format off
+  Process submit(kTroupe, {"submit", "--scheduler", scheduler.endpoint(), "--model", "mlp",
+      "--nodes", "1", "--rounds", "1", "--local-steps", "10", "--train-limit", "1000",
+      "--threads", "1", "--min-nodes", "1", "--connect-timeout", "20",
+      "--test-data", dir.file("owner"), "--data-dir", fashion_mnist_dir(), "--quiet",
+      "--out", dir.file("r.json")}, dir.file("submit.log"));
+  // clang-format on
+  ASSERT_EQ(submit.wait_exit(120s), 0) << submit.output() << scheduler->output();
+  const auto report = read_json(dir.file("r.json"));
+  EXPECT_EQ(report["test_size"], kExamples);
+  int evaluations = 0;
+  for (const auto& t : report["tasks"])
+    if (t["kind"] == "evaluate") {
+      EXPECT_EQ(t["samples"], kExamples) << t.dump();
+      ++evaluations;
+    }
+  EXPECT_EQ(evaluations, 1);
 }
