@@ -225,10 +225,11 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
         auto fail = [rp](caf::error err) mutable { rp.deliver(std::move(err)); };
         with_model(
             self, task.version,
-            [self, rp, fail]() mutable {
+            [self, rp, fail, held_out = task.held_out]() mutable {
               auto& st = self->state;
               try {
-                rp.deliver(st.behaviour->evaluate(st.model));
+                rp.deliver(held_out ? st.behaviour->evaluate_held_out(st.model)
+                                    : st.behaviour->evaluate(st.model));
               } catch (const std::exception& e) {
                 fail(failure(st.config.name + ": evaluation failed: " + e.what()));
               }

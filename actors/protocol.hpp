@@ -52,7 +52,8 @@ namespace troupe::actors {
 ///      signature; holdings_atom; RoundRecord.lost_shards; CheckpointRequest
 ///      carries the asynchronous core's state; AggregateRequest.task_shards
 ///   3: JobSpec ships a TorchScript model and a test set; DataPlacement
-///      carries a node's local data (count, label histogram, feature shape)
+///      carries a node's local data (count, label histogram, feature shape);
+///      EvalTask.held_out and RoundRecord.federated (federated evaluation)
 inline constexpr std::int32_t kProtocolVersion = 3;
 
 // -- messages -----------------------------------------------------------------
@@ -149,6 +150,9 @@ struct EvalTask {
   std::int64_t task_id = 0;
   std::int32_t round = 0;
   std::int64_t version = 0;
+  /// Federated evaluation (--eval federated|both): on the node's held-out
+  /// examples (NodeBehaviour::evaluate_held_out), not on the test set.
+  bool held_out = false;
 };
 
 /// The name an aggregator answers a challenge under.
@@ -316,7 +320,19 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, RoundRecord& x) {
   return f(caf::meta::type_name("troupe.RoundRecord"), x.round, x.version, x.accuracy, x.precision,
            x.recall, x.f1, x.loss, x.train_loss, x.seconds, x.updates, x.failed, x.late, x.dropped,
-           x.mean_staleness, x.lost_shards);
+           x.mean_staleness, x.lost_shards, x.federated);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, NodeEvaluation& x) {
+  return f(caf::meta::type_name("troupe.NodeEvaluation"), x.node, x.round, x.examples, x.accuracy,
+           x.precision, x.recall, x.f1, x.loss, x.error);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, FederatedRecord& x) {
+  return f(caf::meta::type_name("troupe.FederatedRecord"), x.nodes, x.examples, x.accuracy,
+           x.precision, x.recall, x.f1, x.loss, x.per_node);
 }
 
 template <class Inspector>
@@ -387,7 +403,8 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, RunReport& x) {
   return f(caf::meta::type_name("troupe.RunReport"), x.status, x.error, x.policy, x.strategy,
            x.config, x.tasks, x.rounds, x.versions, x.mode, x.final_metrics, x.model_fingerprint,
-           x.nodes, x.efficiency, x.wall_s, x.resumed_from_round, x.checkpoints, x.node_data);
+           x.nodes, x.efficiency, x.wall_s, x.resumed_from_round, x.checkpoints, x.node_data,
+           x.test_size);
 }
 
 }  // namespace troupe::runtime
@@ -437,7 +454,7 @@ typename Inspector::result_type inspect(Inspector& f, ClusterStatus& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, EvalTask& x) {
-  return f(caf::meta::type_name("troupe.EvalTask"), x.task_id, x.round, x.version);
+  return f(caf::meta::type_name("troupe.EvalTask"), x.task_id, x.round, x.version, x.held_out);
 }
 
 }  // namespace troupe::actors

@@ -65,7 +65,8 @@ void send_train(SchedulerPtr self, const node_actor& node, const Step& s) {
 
 void send_eval(SchedulerPtr self, const node_actor& node, const Step& s) {
   auto& st = self->state;
-  self->request(node, st.timeout(), eval_atom::value, EvalTask{s.task, s.round, s.version})
+  self->request(node, st.timeout(), eval_atom::value,
+                EvalTask{s.task, s.round, s.version, s.held_out})
       .then(
           [self, s, serial = st.job_serial](const models::ClassificationMetrics& m) {
             answer(self, serial, [&](runtime::JobCore& core) {

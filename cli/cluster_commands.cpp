@@ -10,6 +10,7 @@
 #include "cli/progress_printer.hpp"
 #include "cli/status_table.hpp"
 #include "models/trainer.hpp"
+#include "runtime/io/test_data.hpp"
 #include "runtime/node/node_behaviour.hpp"
 #include "runtime/system/admission.hpp"
 
@@ -249,6 +250,11 @@ int submit_command(int argc, char** argv) {
   if (auto code = load_security("submit", o.common.security, paths)) return *code;
   if (auto code = endpoint("submit", "scheduler", scheduler, o.scheduler)) return *code;
   if (auto why = o.job.validate(); !why.empty()) return usage_error("submit", why);
+  try {
+    runtime::attach_test_data(o.job);
+  } catch (const std::exception& e) {
+    return usage_error("submit", e.what());
+  }
   if (!o.common.quiet)
     std::cout << "troupe submit: job '" << o.job.name << "' to " << o.scheduler.str() << ": "
               << o.job.rounds << " rounds, " << o.job.train.model << ", " << o.job.nodes

@@ -12,6 +12,7 @@
 #include "report/html_report.hpp"
 #include "report/report_json.hpp"
 #include "runtime/io/checkpoint.hpp"
+#include "runtime/io/test_data.hpp"
 #include "runtime/node/centralized.hpp"
 
 namespace troupe::cli {
@@ -34,6 +35,11 @@ std::optional<int> parse_local_job(const std::string& command, int argc, char** 
   add_job_options(desc, p.job);
   if (auto code = parse_options(command, argc, argv, desc)) return code;
   if (auto why = p.job.validate(); !why.empty()) return usage_error(command, why);
+  try {
+    runtime::attach_test_data(p.job);
+  } catch (const std::exception& e) {
+    return usage_error(command, e.what());
+  }
   if (command == "run")
     if (auto why = check_registered_names(p.job); !why.empty()) return usage_error(command, why);
   if (auto why = models::check_device(p.job.compute.device); !why.empty())

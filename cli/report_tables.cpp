@@ -45,6 +45,36 @@ std::string time_or_dash(Seconds s) {
   return s < 0 ? "-" : fixed(s, 2);
 }
 
+/// --eval federated|both: each round's weighted metrics over the nodes'
+/// held-out examples, then each node's latest evaluation.
+void print_federated(std::ostream& os, const RunReport& r) {
+  std::vector<FederatedRecord> records;
+  for (const auto& rr : r.rounds)
+    if (rr.federated.present()) records.push_back(rr.federated);
+  if (records.empty()) return;
+  os << "\nFederated evaluation (each node on its held-out examples, weighted by their count)\n";
+  Table rounds(
+      {"round", "accuracy", "precision", "recall", "f1", "loss", "examples", "nodes", "failed"});
+  for (const auto& rr : r.rounds) {
+    const auto& f = rr.federated;
+    if (!f.present()) continue;
+    std::string failed;
+    for (const auto& n : f.per_node)
+      if (!n.error.empty()) failed += (failed.empty() ? "" : ",") + n.node;
+    rounds.add({std::to_string(rr.round), fixed(f.accuracy, 4), fixed(f.precision, 4),
+                fixed(f.recall, 4), fixed(f.f1, 4), fixed(f.loss, 4), std::to_string(f.examples),
+                std::to_string(f.nodes) + "/" + std::to_string(f.per_node.size()),
+                failed.empty() ? "-" : failed});
+  }
+  rounds.print(os);
+  os << "\nNode metrics (latest evaluation on each node's held-out examples)\n";
+  Table nodes({"node", "round", "examples", "accuracy", "f1", "loss", "error"});
+  for (const auto& e : latest_node_evaluations(records))
+    nodes.add({e.node, std::to_string(e.round), std::to_string(e.examples), fixed(e.accuracy, 4),
+               fixed(e.f1, 4), fixed(e.loss, 4), e.error.empty() ? "-" : e.error});
+  nodes.print(os);
+}
+
 }  // namespace
 
 void print_report(std::ostream& os, const RunReport& r) {
@@ -72,6 +102,7 @@ void print_report(std::ostream& os, const RunReport& r) {
                 std::to_string(rr.late), std::to_string(rr.dropped), fixed(rr.mean_staleness, 2),
                 fixed(rr.seconds, 2)});
   rounds.print(os);
+  print_federated(os, r);
 
   os << "\nNodes\n";
   Table nodes({"node", "tasks", "busy_s", "utilisation"});

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "report/federated_html.hpp"
 #include "report/gantt_svg.hpp"
 #include "report/line_chart_svg.hpp"
 #include "report/markup.hpp"
@@ -280,6 +281,7 @@ void run_section(std::ostringstream& s, const RunReport& r, const std::string& l
     << utilisation_svg(r, p + "utilisation-chart") << "\n</div>\n";
   rounds_table(s, r, p);
   s << node_data_html(r, p);
+  federated_tables(s, r, p);
   allocation_table(s, r, p);
   confusion_table(s, r, p);
   config_table(s, doc, p);

@@ -29,6 +29,30 @@ json confusion_json(const models::ClassificationMetrics& m) {
   return rows;
 }
 
+/// One node's federated evaluation (the report's rounds[].federated.nodes and node_metrics).
+json node_evaluation_json(const NodeEvaluation& e) {
+  json out{{"node", e.node},
+           {"round", e.round},
+           {"examples", e.examples},
+           {"accuracy", e.accuracy},
+           {"precision", e.precision},
+           {"recall", e.recall},
+           {"f1", e.f1},
+           {"loss", e.loss}};
+  if (!e.error.empty()) out["error"] = e.error;
+  return out;
+}
+
+/// A round's federated evaluation: the weighted metrics, then every node asked.
+json federated_json(const FederatedRecord& f) {
+  json per_node = json::array();
+  for (const auto& e : f.per_node) per_node.push_back(node_evaluation_json(e));
+  return {{"accuracy", f.accuracy}, {"precision", f.precision},
+          {"recall", f.recall},     {"f1", f.f1},
+          {"loss", f.loss},         {"examples", f.examples},
+          {"nodes", f.nodes},       {"per_node", per_node}};
+}
+
 }  // namespace
 
 std::string to_json(const RunReport& r) {
@@ -73,7 +97,14 @@ std::string to_json(const RunReport& r) {
                       {"mean_staleness", rr.mean_staleness},
                       {"degraded", rr.degraded()},
                       {"lost_shards", rr.lost_shards}});
+    // Only rounds with a federated evaluation carry it (--eval federated|both).
+    if (rr.federated.present()) rounds.back()["federated"] = federated_json(rr.federated);
   }
+  std::vector<FederatedRecord> federated;
+  for (const auto& rr : r.rounds) federated.push_back(rr.federated);
+  json node_metrics = json::array();
+  for (const auto& e : latest_node_evaluations(federated))
+    node_metrics.push_back(node_evaluation_json(e));
   json versions = json::array();
   for (const auto& v : r.versions) versions.push_back({{"version", v.version}, {"tasks", v.tasks}});
   json nodes = json::array();
@@ -128,7 +159,9 @@ std::string to_json(const RunReport& r) {
             {{"written", r.checkpoints.written},
              {"failed", r.checkpoints.failed},
              {"last_written_round", r.checkpoints.last_written_round},
-             {"last_error", r.checkpoints.last_error}}}};
+             {"last_error", r.checkpoints.last_error}}},
+           {"test_size", r.test_size},
+           {"node_metrics", node_metrics}};
   // Only local-data runs have it, so other reports stay as they were.
   if (!r.node_data.empty()) {
     json data = json::array();

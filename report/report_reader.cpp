@@ -59,6 +59,7 @@ class Fields {
   }
 
   const std::string& path() const { return path_; }
+  const std::string& source() const { return source_; }
 
  private:
   const json& object_;
@@ -106,6 +107,20 @@ Task read_task(const Fields& f) {
   return t;
 }
 
+NodeEvaluation read_node_evaluation(const Fields& f) {
+  NodeEvaluation e;
+  f.get("node", e.node);
+  f.get("round", e.round);
+  f.get("examples", e.examples);
+  f.get("accuracy", e.accuracy);
+  f.get("precision", e.precision);
+  f.get("recall", e.recall);
+  f.get("f1", e.f1);
+  f.get("loss", e.loss);
+  f.get("error", e.error);
+  return e;
+}
+
 RoundRecord read_round(const Fields& f) {
   RoundRecord r;
   f.get("round", r.round);
@@ -123,6 +138,21 @@ RoundRecord read_round(const Fields& f) {
   f.get("dropped", r.dropped);
   f.get("mean_staleness", r.mean_staleness);
   f.get("lost_shards", r.lost_shards);
+  if (const json* fed = f.find("federated")) {
+    const Fields g(*fed, f.path() + ".federated", f.source());
+    auto& out = r.federated;
+    g.get("accuracy", out.accuracy);
+    g.get("precision", out.precision);
+    g.get("recall", out.recall);
+    g.get("f1", out.f1);
+    g.get("loss", out.loss);
+    g.get("examples", out.examples);
+    g.get("nodes", out.nodes);
+    const json& per_node = g.array("per_node");
+    for (std::size_t i = 0; i < per_node.size(); ++i)
+      out.per_node.push_back(read_node_evaluation(
+          Fields(per_node[i], g.path() + ".per_node[" + std::to_string(i) + "]", f.source())));
+  }
   return r;
 }
 
@@ -170,6 +200,7 @@ RunReport report_from_json(const std::string& text, const std::string& source) {
   top.get("wall_s", r.wall_s);
   top.get("mode", r.mode);
   top.get("resumed_from_round", r.resumed_from_round);
+  top.get("test_size", r.test_size);
   if (const json* c = top.find("config")) {
     try {
       r.config = job_from_json(*c);

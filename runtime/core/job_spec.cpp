@@ -117,6 +117,11 @@ std::string JobSpec::validate() const {
                    distill.validate(), collab.validate(), eval.validate(), sync.validate(nodes),
                    async.validate(), experiment.validate(nodes), checkpoint.validate()})
     if (!why.empty()) return why;
+  // Federated evaluation follows each synchronous round's aggregation; the
+  // asynchronous modes have no point where every node holds the same model.
+  if (eval.mode != EvalMode::central && collab.mode != Mode::sync)
+    return "--eval federated and --eval both need --mode sync (the asynchronous modes evaluate "
+           "centrally only)";
   return {};
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "models/metrics.hpp"
+#include "runtime/core/federated_metrics.hpp"
 #include "runtime/core/job_spec.hpp"
 #include "runtime/core/task.hpp"
 
@@ -38,6 +39,10 @@ struct RoundRecord {
   /// update; stragglers cancelled by design are not lost). Always empty in the
   /// asynchronous modes, where a failed task is replaced by the next one.
   std::vector<int> lost_shards;
+  /// --eval federated|both: the nodes' evaluations on their held-out examples.
+  /// With --eval federated the metrics above are its combined metrics (the
+  /// round's only evaluation).
+  FederatedRecord federated;
 
   /// The round trained on less than it was meant to.
   bool degraded() const { return !lost_shards.empty(); }
@@ -121,6 +126,7 @@ struct RunReport {
   CheckpointRecord checkpoints;
   /// Local-data jobs: each training node's data, in shard order; else empty.
   std::vector<NodeDataRecord> node_data;
+  std::int64_t test_size = 0;  ///< examples central evaluation measures on (--test-data's count)
 };
 
 /// The versions the training tasks' updates went into (Task::version), grouped.

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "models/trainer.hpp"
+#include "runtime/node/central_test_set.hpp"
 #include "runtime/node/data_catalog.hpp"
 
 namespace troupe::runtime {
@@ -19,7 +20,7 @@ RunReport train_centralized(const JobSpec& job, const RoundCallback& on_round) {
 
   DataCatalog data(job.data.data_dir, job.data.train_limit, job.data.test_limit);
   auto train = data.train();
-  auto test = data.test();
+  auto test = central_test_set(job, data);
   const models::DeviceOptions device{job.compute.device, job.compute.threads};
   models::LocalTrainer trainer(kind, device);
   std::vector<std::size_t> all(train->size());
@@ -32,6 +33,8 @@ RunReport train_centralized(const JobSpec& job, const RoundCallback& on_round) {
   report.strategy = "none";
   report.config = job;
   report.config.nodes = 1;
+  report.config.data.test_set.clear();  // the report names --test-data; its bytes stay out
+  report.test_size = static_cast<std::int64_t>(test->size());
   auto params = models::initial_parameters(kind, job.seed);
   models::Parameters next;
   for (int round = 1; round <= job.rounds; ++round) {

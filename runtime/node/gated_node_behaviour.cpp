@@ -24,4 +24,11 @@ models::ClassificationMetrics GatedNodeBehaviour::evaluate(const models::Paramet
   return inner_->evaluate(global);
 }
 
+models::ClassificationMetrics GatedNodeBehaviour::evaluate_held_out(
+    const models::Parameters& global) {
+  std::optional<ComputeGate::Ticket> ticket;
+  if (gate_) ticket.emplace(*gate_);
+  return inner_->evaluate_held_out(global);
+}
+
 }  // namespace troupe::runtime

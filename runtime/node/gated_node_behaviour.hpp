@@ -22,6 +22,7 @@ class GatedNodeBehaviour final : public NodeBehaviour {
   models::TrainResult train(const models::Parameters& global, const LocalTask& task,
                             models::Parameters& update) override;
   models::ClassificationMetrics evaluate(const models::Parameters& global) override;
+  models::ClassificationMetrics evaluate_held_out(const models::Parameters& global) override;
   models::Parameters initial_global(const JobSpec& job) const override {
     return inner_->initial_global(job);
   }

@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "runtime/core/federated_metrics.hpp"
+#include "runtime/node/central_test_set.hpp"
 #include "runtime/node/local_data.hpp"
 
 namespace troupe::runtime {
@@ -28,26 +30,75 @@ NodeData LibTorchNodeBehaviour::setup(const NodeSetup& setup) {
   evaluator_.reset();
   kind_ = kind;
   device_ = setup.device;
+  test_set_ = central_test_set(setup.job, *data_);
+  held_out_fraction_ =
+      setup.job.eval.mode == EvalMode::central ? 0.0 : setup.job.eval.local_test_fraction;
+  job_seed_ = setup.job.seed;
+  selections_.clear();
+  held_out_evaluators_.clear();
+  latest_round_ = -1;
+  latest_shards_.clear();
   NodeData out;
-  for (const auto& part : *partition_)
-    out.shard_sizes.push_back(static_cast<std::int64_t>(part.size()));
-  out.test_size = static_cast<std::int64_t>(data_->test()->size());
+  // The sizes the job weights and plans by are what the node trains on.
+  for (std::size_t s = 0; s < partition_->size(); ++s)
+    out.shard_sizes.push_back(
+        static_cast<std::int64_t>(selection(static_cast<int>(s)).train.size()));
+  out.test_size = static_cast<std::int64_t>(test_set_->size());
   return out;
+}
+
+const ExampleSelection& LibTorchNodeBehaviour::selection(int shard) {
+  auto it = selections_.find(shard);
+  if (it == selections_.end())
+    it = selections_
+             .emplace(shard,
+                      select_examples(*train_set_, partition_->at(static_cast<std::size_t>(shard)),
+                                      held_out_fraction_, held_out_seed(job_seed_, shard)))
+             .first;
+  return it->second;
 }
 
 models::TrainResult LibTorchNodeBehaviour::train(const models::Parameters& global,
                                                  const LocalTask& task,
                                                  models::Parameters& update) {
   if (!trainer_) throw std::logic_error("train before set-up");
-  const auto shard = local_ ? 0 : task.shard;
-  trainer_->set_data(*train_set_, (*partition_).at(static_cast<std::size_t>(shard)), shard);
-  return trainer_->train(global, task.options, update);
+  // A node with its own data has one shard, whatever the scheduler numbers it.
+  const int shard = local_ ? 0 : task.shard;
+  const auto& examples = held_out_fraction_ > 0.0
+                             ? selection(shard).train
+                             : (*partition_).at(static_cast<std::size_t>(shard));
+  trainer_->set_data(*train_set_, examples, shard);
+  auto result = trainer_->train(global, task.options, update);
+  if (task.round != latest_round_) latest_shards_.clear();
+  latest_round_ = task.round;
+  latest_shards_.insert(shard);
+  return result;
 }
 
 models::ClassificationMetrics LibTorchNodeBehaviour::evaluate(const models::Parameters& global) {
   if (!kind_) throw std::logic_error("evaluation before set-up");
-  if (!evaluator_) evaluator_.emplace(*kind_, device_, *data_->test());
+  if (!evaluator_) evaluator_.emplace(*kind_, device_, *test_set_);
   return evaluator_->evaluate(global);
+}
+
+models::ClassificationMetrics LibTorchNodeBehaviour::evaluate_held_out(
+    const models::Parameters& global) {
+  if (!kind_) throw std::logic_error("evaluation before set-up");
+  if (held_out_fraction_ <= 0.0)
+    throw std::logic_error("the job holds out no examples (it has no federated evaluation)");
+  if (latest_shards_.empty()) throw std::logic_error("no held-out examples: nothing trained yet");
+  std::vector<models::ClassificationMetrics> parts;
+  for (int shard : latest_shards_) {
+    if (selection(shard).held_out.empty()) continue;  // a shard of one example
+    auto it = held_out_evaluators_.find(shard);
+    if (it == held_out_evaluators_.end())
+      it = held_out_evaluators_
+               .emplace(shard, models::Evaluator(*kind_, device_,
+                                                 gather(*train_set_, selection(shard).held_out)))
+               .first;
+    parts.push_back(it->second.evaluate(global));
+  }
+  return combine_evaluations(parts);
 }
 
 }  // namespace troupe::runtime

@@ -1,11 +1,18 @@
 #pragma once
 /// \file
 /// The built-in node behaviour, "libtorch": troupe's models (MLP, CNN) trained
-/// with SGD on the node's shard of Fashion-MNIST, or on the node's own examples
-/// (NodeSetup::local), evaluated on the Fashion-MNIST test set.
+/// with SGD on the node's shard of Fashion-MNIST or on its own examples
+/// (NodeSetup::local), evaluated on the Fashion-MNIST test set
+/// (or the job's shipped test set, --test-data). With federated evaluation
+/// (--eval federated|both) each shard's examples are split once per job into
+/// a training part and a held-out part (--local-test-fraction); the node
+/// trains on the first and evaluate_held_out evaluates on the second.
 
+#include <map>
 #include <optional>
+#include <set>
 
+#include "runtime/node/example_selection.hpp"
 #include "runtime/node/node_behaviour.hpp"
 
 namespace troupe::runtime {
@@ -17,16 +24,31 @@ class LibTorchNodeBehaviour final : public NodeBehaviour {
   models::TrainResult train(const models::Parameters& global, const LocalTask& task,
                             models::Parameters& update) override;
   models::ClassificationMetrics evaluate(const models::Parameters& global) override;
+  /// Evaluates on the held-out parts of the shards the node trained in its
+  /// latest round, combined by example count. Throws std::logic_error when
+  /// the job has no federated evaluation or the node has not trained yet.
+  models::ClassificationMetrics evaluate_held_out(const models::Parameters& global) override;
 
  private:
+  /// The examples of shard `shard` the node trains on and holds out.
+  const ExampleSelection& selection(int shard);
+
   std::optional<models::ModelKind> kind_;
   models::DeviceOptions device_;
   std::shared_ptr<DataCatalog> data_;
   std::shared_ptr<const models::Partition> partition_;
   std::shared_ptr<const models::Dataset> train_set_;
+  std::shared_ptr<const models::Dataset> test_set_;
   std::optional<models::LocalTrainer> trainer_;
   std::optional<models::Evaluator> evaluator_;  ///< made on the first evaluation
   bool local_ = false;  ///< trains on the node's own examples (NodeSetup::local)
+
+  double held_out_fraction_ = 0.0;  ///< > 0: federated evaluation
+  std::uint64_t job_seed_ = 0;
+  std::map<int, ExampleSelection> selections_;  ///< by shard, made once per job
+  std::map<int, models::Evaluator> held_out_evaluators_;
+  int latest_round_ = -1;
+  std::set<int> latest_shards_;  ///< shards trained in latest_round_
 };
 
 }  // namespace troupe::runtime

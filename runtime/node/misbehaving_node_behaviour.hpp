@@ -47,6 +47,9 @@ class MisbehavingNodeBehaviour final : public NodeBehaviour {
   models::ClassificationMetrics evaluate(const models::Parameters& global) override {
     return inner_->evaluate(global);
   }
+  models::ClassificationMetrics evaluate_held_out(const models::Parameters& global) override {
+    return inner_->evaluate_held_out(global);
+  }
   models::Parameters initial_global(const JobSpec& job) const override {
     return inner_->initial_global(job);
   }

@@ -27,6 +27,12 @@ Step Step::evaluate(std::int64_t task, std::string node, int round, std::int64_t
   return s;
 }
 
+Step Step::evaluate_held_out(std::int64_t task, std::string node, int round, std::int64_t version) {
+  auto s = evaluate(task, std::move(node), round, version);
+  s.held_out = true;
+  return s;
+}
+
 Step Step::aggregate(int round, std::vector<std::int64_t> tasks) {
   Step s;
   s.kind = Kind::aggregate;

@@ -39,10 +39,15 @@ struct Step {
   std::vector<RoundRecord> records;
   std::string reason;
   std::string state;  ///< checkpoint of an asynchronous job: its core's state
+  /// evaluate: on the node's held-out examples (federated evaluation), not the test set.
+  bool held_out = false;
 
   static Step train(std::int64_t task, std::string node, int round, int shard, std::int64_t version,
                     std::uint64_t seed);
   static Step evaluate(std::int64_t task, std::string node, int round, std::int64_t version);
+  /// Federated evaluation: `node` evaluates global `version` on its held-out examples.
+  static Step evaluate_held_out(std::int64_t task, std::string node, int round,
+                                std::int64_t version);
   static Step aggregate(int round, std::vector<std::int64_t> tasks);
   static Step flush();
   static Step checkpoint(int round, std::vector<RoundRecord> records);

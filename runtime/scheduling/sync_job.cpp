@@ -252,6 +252,7 @@ std::vector<std::int64_t> SyncJob::fail_tasks_on(const std::string& node, Second
   std::vector<std::int64_t> failed;
   std::vector<std::int64_t> current = train_ids_;
   if (eval_id_ >= 0) current.push_back(eval_id_);
+  current.insert(current.end(), held_out_ids_.begin(), held_out_ids_.end());
   for (auto id : current) {
     const auto& t = tracker_.get(id);
     if (t.node == node && !t.terminal()) {
@@ -372,11 +373,37 @@ std::vector<std::int64_t> SyncJob::accepted_updates() const {
 
 void SyncJob::eval_done(std::int64_t id, Seconds now, const models::ClassificationMetrics& metrics,
                         std::int64_t version) {
+  central_done(id, now, metrics);
+  end_round(now, version);
+}
+
+void SyncJob::central_done(std::int64_t id, Seconds now,
+                           const models::ClassificationMetrics& metrics) {
   if (id != eval_id_) throw std::logic_error("eval_done: not the current round's evaluation task");
   tracker_.finish(id, now, test_size_, metrics.loss);
   if (auto it = runs_.find(id); it != runs_.end())
     online_->task_completed(it->second.key, it->second.attempt, now);
+  central_metrics_ = metrics;
+  central_evaluated_ = true;
+}
+
+void SyncJob::end_round(Seconds now, std::int64_t version) {
+  auto federated = held_out_record();
+  if (!central_evaluated_) {
+    // --eval federated: the round's evaluation is the nodes' combined one.
+    if (tracker_.get(eval_id_).state == TaskState::assigned) tracker_.start(eval_id_, now);
+    tracker_.finish(eval_id_, now, federated.examples, federated.loss);
+    if (auto it = runs_.find(eval_id_); it != runs_.end())
+      online_->task_completed(it->second.key, it->second.attempt, now);
+    central_metrics_ = combined_metrics(federated);
+  }
+  const auto metrics = central_metrics_;
+  central_evaluated_ = false;
+  held_out_ids_.clear();
+  held_out_metrics_.clear();
   auto rec = RoundRecord::evaluated(round_, version, metrics);
+  for (auto& n : federated.per_node) n.round = round_;
+  rec.federated = std::move(federated);
   rec.seconds = now - round_started_;
   double weighted = 0.0;
   std::int64_t samples = 0;
@@ -424,6 +451,8 @@ RunReport SyncJob::report(Seconds wall, RunStatus status, const std::string& err
   r.versions = versions_of(r.tasks);
   r.mode = job_.collab.mode;
   r.final_metrics = last_metrics_;
+  r.test_size = test_size_;
+  r.config.data.test_set.clear();  // the report names --test-data; its bytes stay out
   r.wall_s = wall;
   std::vector<std::string> ids;
   for (const auto& n : nodes_) ids.push_back(n.id);

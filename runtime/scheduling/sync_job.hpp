@@ -22,6 +22,7 @@
 
 #include "models/metrics.hpp"
 #include "runtime/allocation/allocator.hpp"
+#include "runtime/core/federated_metrics.hpp"
 #include "runtime/core/job_spec.hpp"
 #include "runtime/core/report.hpp"
 #include "runtime/core/task_tracker.hpp"
@@ -124,6 +125,28 @@ class SyncJob {
   /// Records the evaluation of global model `version`; ends the round.
   void eval_done(std::int64_t id, Seconds now, const models::ClassificationMetrics& metrics,
                  std::int64_t version);
+  /// Records the central evaluation `id`'s metrics; the round ends with end_round.
+  void central_done(std::int64_t id, Seconds now, const models::ClassificationMetrics& metrics);
+  /// Ends the round that evaluated global model `version`: its record carries
+  /// the central metrics and the federated evaluation, if any. Without a
+  /// central evaluation (--eval federated) the round's metrics are the
+  /// federated ones, and its evaluation task, which was not sent, is recorded
+  /// as done now with the nodes' held-out examples.
+  void end_round(Seconds now, std::int64_t version);
+
+  // -- federated evaluation (--eval federated|both; sync_job_held_out.cpp) --
+  /// Adds one evaluation task per node of the current list that delivered an
+  /// update this round, assigned to it (it evaluates on its own held-out
+  /// examples); returns their ids.
+  std::vector<std::int64_t> start_held_out_evals(Seconds now);
+  /// True when `id` is one of the current round's federated evaluation tasks.
+  bool held_out(std::int64_t id) const;
+  /// Records federated evaluation task `id`'s metrics (its node's held-out examples).
+  void held_out_done(std::int64_t id, Seconds now, const models::ClassificationMetrics& metrics);
+  /// Every federated evaluation task of the round ended (done or failed).
+  bool held_out_complete() const;
+  /// The round's federated evaluation so far: failed tasks named, left out of the metrics.
+  FederatedRecord held_out_record() const;
 
   int round() const { return round_; }
   bool finished() const { return round_ == job_.rounds && round_done_; }
@@ -153,6 +176,10 @@ class SyncJob {
   std::vector<std::int64_t> train_ids_;
   std::vector<std::int64_t> waiting_;  ///< train tasks waiting for their shard's node
   std::int64_t eval_id_ = -1;
+  bool central_evaluated_ = false;  ///< central_done was called this round
+  models::ClassificationMetrics central_metrics_;
+  std::vector<std::int64_t> held_out_ids_;  ///< the round's federated evaluation tasks
+  std::unordered_map<std::int64_t, models::ClassificationMetrics> held_out_metrics_;
   int round_target_ = 0;
   std::unordered_map<std::int64_t, int> cancelled_;  ///< task id -> its round
   std::unordered_map<int, int> late_;                ///< round -> late arrivals

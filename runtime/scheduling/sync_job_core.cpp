@@ -10,7 +10,9 @@ SyncJobCore::SyncJobCore(JobCoreInputs inputs)
     : JobCore(inputs.version, inputs.resume ? inputs.resume->fingerprint : 0),
       spec_(inputs.spec),
       view_(std::move(inputs.nodes)),
-      resume_(std::move(inputs.resume)) {
+      resume_(std::move(inputs.resume)),
+      central_(inputs.spec.eval.mode != EvalMode::federated),
+      federated_(inputs.spec.eval.mode != EvalMode::central) {
   job_ = std::make_unique<SyncJob>(std::move(inputs.spec), std::move(inputs.shard_sizes),
                                    inputs.test_size, make_allocator(spec_.cluster.policy),
                                    view_().nodes);
@@ -88,7 +90,26 @@ Steps SyncJobCore::on_train_done(std::int64_t id, Seconds now, const TrainResult
 Steps SyncJobCore::on_evaluated(std::int64_t id, Seconds now,
                                 const models::ClassificationMetrics& metrics) {
   if (job_->task(id).terminal()) return {};
-  job_->eval_done(id, now, metrics, version_);
+  if (job_->held_out(id))
+    job_->held_out_done(id, now, metrics);
+  else
+    job_->central_done(id, now, metrics);
+  return end_round_if_evaluated(now);
+}
+
+Steps SyncJobCore::end_round_if_evaluated(Seconds now) {
+  if (!evaluating_) return {};
+  if (central_ && job_->eval_task().state != TaskState::done) return {};
+  if (!job_->held_out_complete()) return {};
+  if (!central_ && job_->held_out_record().nodes == 0) {
+    std::string why;
+    for (const auto& n : job_->held_out_record().per_node)
+      why += (why.empty() ? "" : "; ") + n.node + ": " + n.error;
+    return {Step::failed("federated evaluation of round " + std::to_string(job_->round()) +
+                         " failed on every node" + (why.empty() ? "" : ": " + why))};
+  }
+  evaluating_ = false;
+  job_->end_round(now, version_);
   Steps out{Step::announce(job_->rounds().back())};
   const int round = job_->round();
   const bool due =
@@ -107,10 +128,12 @@ Steps SyncJobCore::on_checkpointed(Seconds now) {
 }
 
 bool SyncJobCore::replace_failed(std::int64_t id, const std::string& why, Seconds now, Steps& out) {
+  // A node's held-out examples are its own: no other node can evaluate them.
+  if (job_->held_out(id)) return true;
   if (auto next = job_->reassign(id, now)) {
     if (job_->task(*next).kind == TaskKind::train)
       out.push_back(train_step(*next));
-    else if (evaluating_)
+    else if (evaluating_ && central_)
       out.push_back(eval_step(*next));
     // else: an evaluation not asked for yet; the aggregation's answer sends it.
     return true;
@@ -125,6 +148,7 @@ bool SyncJobCore::replace_failed(std::int64_t id, const std::string& why, Second
 Steps SyncJobCore::on_task_failed(std::int64_t id, Seconds now, const std::string& why) {
   if (job_->task(id).terminal()) return {};
   job_->task_failed(id, now, why);
+  if (job_->held_out(id)) return end_round_if_evaluated(now);
   Steps out;
   if (replace_failed(id, why, now, out)) aggregate_if_complete(now, out);
   return out;
@@ -137,6 +161,7 @@ Steps SyncJobCore::on_node_lost(const std::string& node, Seconds now, const std:
   for (auto id : job_->fail_tasks_on(node, now, reason))
     if (!replace_failed(id, reason, now, out)) return out;
   aggregate_if_complete(now, out);
+  for (auto& s : end_round_if_evaluated(now)) out.push_back(std::move(s));
   return out;
 }
 
@@ -151,7 +176,7 @@ Steps SyncJobCore::on_nodes_changed(Seconds now) {
 }
 
 void SyncJobCore::aggregate_if_complete(Seconds now, Steps& out) {
-  if (aggregating_) return;
+  if (aggregating_ || evaluating_) return;
   if (job_->eval_task().state != TaskState::assigned) return;  // already past aggregation
   if (!job_->round_closable(now)) return;
   if (!job_->training_complete()) {
@@ -172,13 +197,19 @@ void SyncJobCore::aggregate_if_complete(Seconds now, Steps& out) {
   out.push_back(Step::aggregate(job_->round(), std::move(accepted)));
 }
 
-Steps SyncJobCore::on_aggregated(const AggregationResult& result, Seconds) {
+Steps SyncJobCore::on_aggregated(const AggregationResult& result, Seconds now) {
   aggregating_ = false;
   job_->aggregated(version_, result.version, result.changed);
   version_ = result.version;
   fingerprint_ = result.fingerprint;
   evaluating_ = true;
-  return {eval_step(job_->eval_task().id)};
+  Steps out;
+  if (central_) out.push_back(eval_step(job_->eval_task().id));
+  if (federated_)
+    for (auto id : job_->start_held_out_evals(now))
+      out.push_back(Step::evaluate_held_out(id, job_->task(id).node, job_->round(), version_));
+  if (out.empty()) return end_round_if_evaluated(now);  // no node left to evaluate
+  return out;
 }
 
 Steps SyncJobCore::on_aggregation_failed(const std::string& why) {

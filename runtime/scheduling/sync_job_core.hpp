@@ -8,11 +8,13 @@
 /// updates, or the deadline) the open stragglers are cancelled (release steps)
 /// and the accepted updates aggregated (aggregate step); the new model is
 /// evaluated (evaluate step; an evaluation that fails on every node fails the
-/// job); a checkpoint is written when one is due (checkpoint step); then the
-/// next round starts, until the last (done step; degraded when rounds lost
-/// shards without --allow-partial-rounds). A shard whose pinned node has not
-/// joined yet waits for it until the join timeout (a node joining sends it a
-/// train step), then counts as lost.
+/// job) — with --eval federated|both also by every node that delivered an
+/// update, on its own held-out examples (one evaluate step with held_out per
+/// node, not re-placed when it fails: the node is named in the round's
+/// federated record and left out of its metrics); a checkpoint is written when one is due
+/// (checkpoint step); then the next round starts, until the last (done step; degraded when rounds
+/// lost shards without --allow-partial-rounds). A shard whose pinned node has not joined yet waits
+/// for it until the join timeout (a node joining sends it a train step), then counts as lost.
 
 #include <memory>
 
@@ -58,6 +60,9 @@ class SyncJobCore final : public JobCore {
   bool replace_failed(std::int64_t id, const std::string& why, Seconds now, Steps& out);
   /// Closes the round and asks for its aggregation once it may close.
   void aggregate_if_complete(Seconds now, Steps& out);
+  /// Once the round's evaluations (central, federated, or both) ended: its
+  /// record (announce), a checkpoint when due, then the next round or done.
+  Steps end_round_if_evaluated(Seconds now);
 
   JobSpec spec_;
   NodeView view_;
@@ -65,6 +70,8 @@ class SyncJobCore final : public JobCore {
   std::unique_ptr<SyncJob> job_;
   bool aggregating_ = false;  ///< an aggregate step awaits its answer
   bool evaluating_ = false;   ///< the round's model exists and its evaluation was sent
+  bool central_ = true;       ///< --eval central|both: one node evaluates on the test set
+  bool federated_ = false;    ///< --eval federated|both: every node on its held-out examples
 };
 
 }  // namespace troupe::runtime
