@@ -103,7 +103,9 @@ TEST(EvaluationCli, CentralEvaluationIsOnTheJobOwnersTestData) {
   // Then central evaluation measured those 500 (not the split's 10,000)
   EXPECT_EQ(a["test_size"], 500);
   for (const auto& t : a["tasks"]) {
-    if (t["kind"] == "evaluate") EXPECT_EQ(t["samples"], 500) << t.dump();
+    if (t["kind"] == "evaluate") {
+      EXPECT_EQ(t["samples"], 500) << t.dump();
+    }
   }
   EXPECT_EQ(a["final"]["model_fingerprint"], b["final"]["model_fingerprint"]);
   EXPECT_EQ(a["final"]["accuracy"], b["final"]["accuracy"]);
