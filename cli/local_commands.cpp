@@ -11,7 +11,9 @@
 #include "models/trainer.hpp"
 #include "report/html_report.hpp"
 #include "report/report_json.hpp"
+#include "runtime/core/job_model.hpp"
 #include "runtime/io/checkpoint.hpp"
+#include "runtime/io/model_file.hpp"
 #include "runtime/node/centralized.hpp"
 
 namespace troupe::cli {
@@ -34,6 +36,7 @@ std::optional<int> parse_local_job(const std::string& command, int argc, char** 
   add_job_options(desc, p.job);
   if (auto code = parse_options(command, argc, argv, desc)) return code;
   if (auto why = p.job.validate(); !why.empty()) return usage_error(command, why);
+  if (auto why = attach_model(p.job); !why.empty()) return usage_error(command, why);
   if (command == "run")
     if (auto why = check_registered_names(p.job); !why.empty()) return usage_error(command, why);
   if (auto why = models::check_device(p.job.compute.device); !why.empty())
@@ -105,7 +108,7 @@ int run_command(int argc, char** argv) {
   options.on_round = [&](const runtime::RoundRecord& r, int) { progress.round(r); };
   if (!p.quiet) {
     std::cout << "troupe run: " << p.job.nodes << " nodes, " << p.job.rounds << " rounds, "
-              << p.job.train.model << ", " << p.job.data.partition << " split, policy "
+              << runtime::model_label(p.job) << ", " << p.job.data.partition << " split, policy "
               << p.job.cluster.policy << std::endl;
   }
   const auto report = actors::run_embedded(p.job, options);

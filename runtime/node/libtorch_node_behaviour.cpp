@@ -2,18 +2,21 @@
 
 #include <stdexcept>
 
+#include "runtime/node/model_check.hpp"
+
 namespace troupe::runtime {
 
 NodeData LibTorchNodeBehaviour::setup(const NodeSetup& setup) {
-  const auto kind = setup.job.train.model;
   if (!setup.data) throw std::invalid_argument("no data catalog");
+  model_.reset();
   data_ = setup.data;
   partition_ = data_->partition(partition_spec(setup.job));
   train_set_ = data_->train();
+  const auto model = checked_job_model(setup, setup.local ? *setup.local : *train_set_);
   // A new trainer per job (the model may differ); the evaluator follows lazily.
-  trainer_.emplace(kind, setup.device);
+  trainer_.emplace(model, setup.device);
   evaluator_.reset();
-  kind_ = kind;
+  model_ = model;
   device_ = setup.device;
   NodeData out;
   for (const auto& part : *partition_)
@@ -32,8 +35,8 @@ models::TrainResult LibTorchNodeBehaviour::train(const models::Parameters& globa
 }
 
 models::ClassificationMetrics LibTorchNodeBehaviour::evaluate(const models::Parameters& global) {
-  if (!kind_) throw std::logic_error("evaluation before set-up");
-  if (!evaluator_) evaluator_.emplace(*kind_, device_, *data_->test());
+  if (!model_) throw std::logic_error("evaluation before set-up");
+  if (!evaluator_) evaluator_.emplace(*model_, device_, *data_->test());
   return evaluator_->evaluate(global);
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 /// \file
-/// The built-in node behaviour, "libtorch": troupe's models (MLP, CNN) trained
-/// with SGD on the node's shard of Fashion-MNIST, evaluated on its test set.
+/// The built-in node behaviour, "libtorch": troupe's models (MLP, CNN) or the
+/// job's TorchScript module (checked at set-up, runtime/node/model_check.hpp)
+/// trained with SGD on the node's shard of Fashion-MNIST, evaluated on its test set.
 
 #include <optional>
 
@@ -18,7 +19,7 @@ class LibTorchNodeBehaviour final : public NodeBehaviour {
   models::ClassificationMetrics evaluate(const models::Parameters& global) override;
 
  private:
-  std::optional<models::ModelKind> kind_;
+  std::optional<models::ModelSource> model_;  ///< the job's model, once set up
   models::DeviceOptions device_;
   std::shared_ptr<DataCatalog> data_;
   std::shared_ptr<const models::Partition> partition_;
