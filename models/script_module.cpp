@@ -26,12 +26,18 @@ torch::jit::Module load_script_module(const std::string& bytes) {
         first_line(e.what()));
   }
   // Parameters travel and are averaged as float32 (models::Parameters' arithmetic).
-  for (const auto& p : module.named_parameters(/*recurse=*/true))
+  bool trainable = false;
+  for (const auto& p : module.named_parameters(/*recurse=*/true)) {
+    trainable = trainable || p.value.requires_grad();
     if (p.value.scalar_type() != torch::kFloat32)
       throw std::invalid_argument("parameter '" + p.name + "' is " +
                                   std::string(c10::toString(p.value.scalar_type())) +
                                   "; troupe trains float32 models (call model.float() before "
                                   "saving)");
+  }
+  if (!trainable)
+    throw std::invalid_argument(
+        "the module has no trainable parameters (none requires grad; save nn.Parameter weights)");
   return module;
 }
 

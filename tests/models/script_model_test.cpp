@@ -23,7 +23,9 @@ std::string save_module(const std::vector<std::pair<std::string, torch::Tensor>>
                         const std::string& forward,
                         const std::vector<std::pair<std::string, torch::Tensor>>& buffers = {}) {
   torch::jit::Module m("M");
-  for (const auto& [name, t] : params) m.register_parameter(name, t, /*is_buffer=*/false);
+  // Trainable, as nn.Parameter saves them.
+  for (const auto& [name, t] : params)
+    m.register_parameter(name, t.detach().requires_grad_(), /*is_buffer=*/false);
   for (const auto& [name, t] : buffers) m.register_buffer(name, t);
   m.define(forward);
   std::ostringstream out;
@@ -37,7 +39,8 @@ std::string mlp_script(const Parameters& weights) {
     const auto& info = weights.tensors[i];
     return torch::from_blob(const_cast<unsigned char*>(weights.bytes.data() + info.offset),
                             info.shape, torch::kFloat32)
-        .clone();
+        .clone()
+        .requires_grad_();
   };
   torch::jit::Module fc1("Fc1"), fc2("Fc2");
   fc1.register_parameter("weight", tensor(0), false);
@@ -50,8 +53,8 @@ std::string mlp_script(const Parameters& weights) {
   m.define(R"(
 def forward(self, x):
     x = x.reshape([x.size(0), 784])
-    x = torch.relu(torch.nn.functional.linear(x, self.fc1.weight, self.fc1.bias))
-    return torch.nn.functional.linear(x, self.fc2.weight, self.fc2.bias)
+    x = torch.relu(torch.linear(x, self.fc1.weight, self.fc1.bias))
+    return torch.linear(x, self.fc2.weight, self.fc2.bias)
 )");
   std::ostringstream out;
   m.save(out);
@@ -200,20 +203,42 @@ TEST(ScriptModel, Float64ParametersAreRefusedBecauseTheyAreAveragedAsFloat32) {
   EXPECT_NE(why.find("parameter 'w' is Double"), std::string::npos) << why;
 }
 
-TEST(Examples, Uint8FeaturesOfAnyShapeAreKeptAsBytesAndTrainAsPixels) {
-  // The same examples as uint8 pixels with shape {784} train a linear script.
-  auto data = head(load_fashion_mnist(troupe::test::fashion_mnist_dir(), Split::train), 300);
-  data.shape = {784};
+TEST(Examples, Uint8FeaturesTrainLikeTheirStandardisedFloat32Pixels) {
+  // Given Fashion-MNIST pixels as uint8 features of shape {784}, and the same
+  // examples as float32 features already scaled and standardised
+  auto bytes = head(load_fashion_mnist(troupe::test::fashion_mnist_dir(), Split::train), 300);
+  bytes.shape = {784};
+  Dataset floats = bytes;
+  floats.feature_type = FeatureType::f32;
+  floats.images.resize(bytes.images.size() * 4);
+  const float scale = 1.0F / (255.0F * 0.3530F), shift = 0.2860F / 0.3530F;
+  for (std::size_t i = 0; i < bytes.images.size(); ++i) {
+    const float v = static_cast<float>(bytes.images[i]) * scale - shift;
+    std::memcpy(floats.images.data() + 4 * i, &v, 4);
+  }
   torch::manual_seed(1);
   const auto model =
       script_model(save_module({{"w", torch::randn({10, 784}) * 0.01}},
                                "def forward(self, x):\n    return x.matmul(self.w.t())\n"));
-  LocalTrainer trainer(model, {"cpu", 1});
-  trainer.set_data(data, iota(data.size()), 0);
-  Parameters update;
-  const auto r = trainer.train(initial_parameters(model, 0), TrainOptions{}, update);
-  EXPECT_EQ(r.samples, 300);
-  EXPECT_TRUE(std::isfinite(r.mean_loss));
-  Evaluator eval(model, {"cpu", 1}, data);
-  EXPECT_GT(eval.evaluate(update).accuracy, 0.5);
+  // When a script trains on each
+  Parameters from_bytes, from_floats;
+  for (auto* run : {&from_bytes, &from_floats}) {
+    LocalTrainer trainer(model, {"cpu", 1});
+    trainer.set_data(run == &from_bytes ? bytes : floats, iota(300), 0);
+    const auto r = trainer.train(initial_parameters(model, 0), TrainOptions{}, *run);
+    EXPECT_EQ(r.samples, 300);
+  }
+  // Then the bytes were converted per batch exactly as the pixels they are
+  EXPECT_EQ(from_bytes.bytes, from_floats.bytes);
+  EXPECT_NE(from_bytes.bytes, initial_parameters(model, 0).bytes);
+}
+
+TEST(ScriptModel, AModuleWithoutTrainableParametersIsRefused) {
+  torch::jit::Module m("Frozen");
+  m.register_parameter("w", torch::ones({3, 64}), /*is_buffer=*/false);  // requires_grad false
+  m.define("def forward(self, x):\n    return x.matmul(self.w.t())\n");
+  std::ostringstream out;
+  m.save(out);
+  const auto why = error_of([&] { check_model_loads(script_model(out.str())); });
+  EXPECT_NE(why.find("no trainable parameters"), std::string::npos) << why;
 }

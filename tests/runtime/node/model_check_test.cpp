@@ -23,7 +23,7 @@ namespace {
 /// A linear TorchScript classifier of 28x28 images into `classes` classes.
 std::string linear_image_model(int classes) {
   torch::jit::Module m("M");
-  m.register_parameter("w", torch::zeros({classes, 784}), /*is_buffer=*/false);
+  m.register_parameter("w", torch::zeros({classes, 784}).requires_grad_(), /*is_buffer=*/false);
   m.define("def forward(self, x):\n    return x.reshape([x.size(0), 784]).matmul(self.w.t())\n");
   std::ostringstream out;
   m.save(out);
