@@ -25,6 +25,8 @@ torch::jit::Module load_script_module(const std::string& bytes) {
         "torch.jit.trace; a state_dict from torch.save is not one): " +
         first_line(e.what()));
   }
+  if (!module.find_method("forward"))
+    throw std::invalid_argument("the module has no forward method");
   // Parameters travel and are averaged as float32 (models::Parameters' arithmetic).
   bool trainable = false;
   for (const auto& p : module.named_parameters(/*recurse=*/true)) {

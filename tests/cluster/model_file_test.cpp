@@ -160,8 +160,8 @@ TEST(ModelFile, NodesRefuseAnOutputSizeThatDoesNotMatchTheClassesAndTheJobFailsC
   EXPECT_NE(all.find("model file " + path + ": output size 10 does not match the job's 7 classes"),
             std::string::npos)
       << all;
-  EXPECT_TRUE(all.find("n1: model file") != std::string::npos ||
-              all.find("n2: model file") != std::string::npos)
+  EXPECT_TRUE(all.find("n1: set-up failed: model file") != std::string::npos ||
+              all.find("n2: set-up failed: model file") != std::string::npos)
       << all;
 }
 
