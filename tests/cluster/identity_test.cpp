@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "actors/protocol.hpp"
 #include "cluster/troupe_cluster.hpp"
 
 using namespace std::chrono_literals;
@@ -160,7 +161,8 @@ TEST(Versions, ANodeAndASubmitterSpeakingAnotherProtocolAreRefusedNamingBothVers
                                                 "--model", "mlp", "--rounds", "1", "--quiet"},
                        dir.file("submit.log"));
   EXPECT_EQ(submit->wait_exit(30s), 1) << submit->output();
-  const std::string ours = "protocol " + std::to_string(2), theirs = "protocol 99";
+  const std::string ours = "protocol " + std::to_string(troupe::actors::kProtocolVersion),
+                    theirs = "protocol 99";
   for (const auto& log : {node->output(), submit->output(), scheduler->output()}) {
     EXPECT_NE(log.find("protocol version mismatch"), std::string::npos) << log;
     EXPECT_NE(log.find(ours + " (troupe "), std::string::npos) << log;
@@ -182,7 +184,10 @@ TEST(Versions, ASchedulerSpeakingAnotherProtocolIsRefusedByNodeAndStatus) {
   EXPECT_NE(node.output().find("protocol version mismatch: the scheduler speaks protocol 1"),
             std::string::npos)
       << node.output();
-  EXPECT_NE(node.output().find("'n1' speaks protocol 2"), std::string::npos) << node.output();
+  EXPECT_NE(node.output().find("'n1' speaks protocol " +
+                               std::to_string(troupe::actors::kProtocolVersion)),
+            std::string::npos)
+      << node.output();
   const auto status = troupe_status(dir, scheduler.endpoint());
   EXPECT_NE(status.find("protocol version mismatch"), std::string::npos) << status;
   EXPECT_NE(scheduler->output().find("refused 'status'"), std::string::npos) << scheduler->output();
