@@ -126,7 +126,10 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
           st.ready = true;
           return DataSummary{std::move(data.shard_sizes), data.test_size};
         } catch (const std::exception& e) {
-          return failure(st.config.name + ": set-up failed: " + e.what());
+          // A behaviour's message may already name the node (the model checks do).
+          std::string why = e.what();
+          if (why.rfind(st.config.name + ": ", 0) == 0) why.erase(0, st.config.name.size() + 2);
+          return failure(st.config.name + ": set-up failed: " + why);
         }
       },
       [self](train_atom, const TrainTask& task) {

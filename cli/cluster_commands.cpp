@@ -10,6 +10,7 @@
 #include "cli/progress_printer.hpp"
 #include "cli/status_table.hpp"
 #include "models/trainer.hpp"
+#include "runtime/core/job_model.hpp"
 #include "runtime/io/test_data.hpp"
 #include "runtime/node/node_behaviour.hpp"
 #include "runtime/system/admission.hpp"
@@ -255,9 +256,10 @@ int submit_command(int argc, char** argv) {
   } catch (const std::exception& e) {
     return usage_error("submit", e.what());
   }
+  if (auto why = attach_model(o.job); !why.empty()) return usage_error("submit", why);
   if (!o.common.quiet)
     std::cout << "troupe submit: job '" << o.job.name << "' to " << o.scheduler.str() << ": "
-              << o.job.rounds << " rounds, " << o.job.train.model << ", " << o.job.nodes
+              << o.job.rounds << " rounds, " << runtime::model_label(o.job) << ", " << o.job.nodes
               << " shards" << std::endl;
   ProgressPrinter progress(o.job.rounds, o.common.quiet);
   o.on_round = [&](const runtime::RoundRecord& r) { progress.round(r); };

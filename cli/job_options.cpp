@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <type_traits>
 
+#include "models/data_files.hpp"
 #include "runtime/aggregation/strategy.hpp"
 #include "runtime/allocation/allocator.hpp"
 #include "runtime/core/job_fields.hpp"
+#include "runtime/core/job_model.hpp"
+#include "runtime/io/model_file.hpp"
 #include "runtime/node/node_behaviour.hpp"
 
 namespace troupe::cli {
@@ -51,6 +54,28 @@ std::string registered_name(const std::string& option, const std::string& name,
   std::string list;
   for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
   return "--" + option + ": unknown '" + name + "' (known: " + list + ")";
+}
+
+std::string attach_model(runtime::JobSpec& job) {
+  try {
+    runtime::attach_model_file(job);
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  if (job.train.model_script.empty()) return {};
+  const auto model = runtime::job_model(job);
+  try {
+    models::check_model_loads(model);
+    // Without --input-shape the nodes' data decides the shape: they probe it.
+    if (job.data.input_shape.empty()) return {};
+    const auto probe = models::probe_model(model, models::parse_shape(job.data.input_shape));
+    if (job.data.classes > 0 && probe.outputs != job.data.classes)
+      return runtime::model_file_prefix(job) + "output size " + std::to_string(probe.outputs) +
+             " does not match the job's " + std::to_string(job.data.classes) + " classes";
+  } catch (const std::invalid_argument& e) {
+    return runtime::model_file_prefix(job) + e.what();
+  }
+  return {};
 }
 
 std::string check_registered_names(const runtime::JobSpec& job) {

@@ -19,6 +19,13 @@ void add_job_options(boost::program_options::options_description& desc, runtime:
 std::string registered_name(const std::string& option, const std::string& name,
                             const std::vector<std::string>& known);
 
+/// Reads the job's --model-file into the job (bytes and SHA-256, shipped with
+/// it) and checks early what can be checked here: that it loads as
+/// TorchScript and, with --input-shape, that it takes such examples and that
+/// its output size matches --classes. Empty when fine, else the problem
+/// naming the file (a usage error). Nodes check again at set-up.
+std::string attach_model(runtime::JobSpec& job);
+
 /// For jobs run in this process: empty when the job's allocation policy,
 /// strategy (sync mode) and node behaviour are registered (built in or from a
 /// --plugin), else the problem.

@@ -11,7 +11,9 @@
 #include "models/trainer.hpp"
 #include "report/html_report.hpp"
 #include "report/report_json.hpp"
+#include "runtime/core/job_model.hpp"
 #include "runtime/io/checkpoint.hpp"
+#include "runtime/io/model_file.hpp"
 #include "runtime/io/test_data.hpp"
 #include "runtime/node/centralized.hpp"
 
@@ -40,6 +42,7 @@ std::optional<int> parse_local_job(const std::string& command, int argc, char** 
   } catch (const std::exception& e) {
     return usage_error(command, e.what());
   }
+  if (auto why = attach_model(p.job); !why.empty()) return usage_error(command, why);
   if (command == "run")
     if (auto why = check_registered_names(p.job); !why.empty()) return usage_error(command, why);
   if (auto why = models::check_device(p.job.compute.device); !why.empty())
@@ -111,7 +114,7 @@ int run_command(int argc, char** argv) {
   options.on_round = [&](const runtime::RoundRecord& r, int) { progress.round(r); };
   if (!p.quiet) {
     std::cout << "troupe run: " << p.job.nodes << " nodes, " << p.job.rounds << " rounds, "
-              << p.job.train.model << ", " << p.job.data.partition << " split, policy "
+              << runtime::model_label(p.job) << ", " << p.job.data.partition << " split, policy "
               << p.job.cluster.policy << std::endl;
   }
   const auto report = actors::run_embedded(p.job, options);

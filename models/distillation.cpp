@@ -6,7 +6,7 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "models/networks.hpp"
+#include "models/network.hpp"
 #include "models/sgd_loop.hpp"
 #include "models/torch_data.hpp"
 #include "models/torch_parameters.hpp"
@@ -42,9 +42,8 @@ struct DistillationTrainer::Impl {
        const std::vector<std::size_t>& public_indices)
       : options(std::move(opts)),
         device(parse_device(options.device)),
-        net(make_classifier(kind)),
+        net(make_network(builtin_model(kind), device)),
         classes(data.num_classes) {
-    net->to(device);
     public_images = to_tensors(data, &public_indices).first.to(device);
   }
 
@@ -57,7 +56,7 @@ struct DistillationTrainer::Impl {
 
   DeviceOptions options;
   torch::Device device;
-  std::shared_ptr<ClassifierImpl> net;
+  std::unique_ptr<Network> net;
   int classes;
   torch::Tensor public_images;
   ExampleSelection private_examples;
@@ -149,7 +148,7 @@ void DistillationTrainer::predict(const Parameters& model, double temperature, f
     throw std::invalid_argument("distillation temperature must be positive");
   use_threads(s.options.threads);
   import_parameters(model, *s.net);
-  s.net->eval();
+  s.net->train(false);
   torch::NoGradGuard no_grad;
   const std::int64_t p = public_size();
   for (std::int64_t begin = 0; begin < p; begin += kPredictBatch) {

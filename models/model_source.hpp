@@ -37,6 +37,10 @@ struct ModelProbe {
   std::int64_t parameters = 0;  ///< trainable scalars
 };
 
+/// Throws std::invalid_argument with a clear message when `model` is a script
+/// whose bytes do not load as a TorchScript module of float32 parameters.
+void check_model_loads(const ModelSource& model);
+
 /// Runs `model` on one zero example of `input_shape` (without the batch
 /// dimension). Throws std::invalid_argument with a clear message when the bytes
 /// are not a TorchScript module, the module cannot take such an input, or its

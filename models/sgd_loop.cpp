@@ -43,7 +43,7 @@ torch::Tensor permutation(std::int64_t n, std::mt19937_64& rng, const torch::Dev
 void ExampleSelection::select(const Dataset& data, const std::vector<std::size_t>& indices,
                               std::int64_t selection_key, const torch::Device& device) {
   if (selection_key >= 0 && selection_key == key) return;
-  auto [selected_images, selected_labels] = to_tensors(data, &indices);
+  auto [selected_images, selected_labels] = example_tensors(data, &indices);
   images = selected_images.to(device);
   labels = selected_labels.to(device);
   key = selection_key;
@@ -63,13 +63,13 @@ SgdSchedule SgdSchedule::passes(const TrainOptions& options, std::int64_t exampl
   return s;
 }
 
-TrainResult run_sgd(ClassifierImpl& net, const SgdExamples& examples, const SgdSchedule& schedule,
+TrainResult run_sgd(Network& net, const SgdExamples& examples, const SgdSchedule& schedule,
                     const SgdHooks& hooks) {
   const std::int64_t n = examples.inputs.size(0);
   TrainResult result;
   result.samples = n;
   if (n == 0 || schedule.steps <= 0) return result;
-  net.train();
+  net.train(true);
   torch::optim::SGD sgd(net.parameters(),
                         torch::optim::SGDOptions(schedule.lr).momentum(schedule.momentum));
   const auto device = examples.inputs.device();
@@ -96,7 +96,7 @@ TrainResult run_sgd(ClassifierImpl& net, const SgdExamples& examples, const SgdS
       auto x = inputs.narrow(0, begin, len);
       auto y = targets.narrow(0, begin, len);
       sgd.zero_grad();
-      auto outputs = net.forward(x);
+      auto outputs = net.forward(model_input(x));
       auto loss = hooks.batch_loss ? hooks.batch_loss(outputs, y)
                                    : torch::nn::functional::cross_entropy(outputs, y);
       if (hooks.extra_loss) loss = loss + hooks.extra_loss(rng);

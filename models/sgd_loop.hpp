@@ -12,14 +12,15 @@
 #include <vector>
 
 #include "models/dataset.hpp"
-#include "models/networks.hpp"
+#include "models/network.hpp"
 #include "models/trainer.hpp"
 
 namespace troupe::models {
 
 /// The examples one SGD run walks through, and buffers it reuses between runs.
 struct SgdExamples {
-  torch::Tensor inputs;   ///< N x ... inputs, on the model's device
+  /// N x ... inputs as stored (uint8 pixels or float32, see model_input), on the model's device
+  torch::Tensor inputs;
   torch::Tensor targets;  ///< N targets (class indices or soft-label rows), same device
   /// Where the shuffled copies of `inputs` and `targets` live, refilled every
   /// pass and kept between runs (resized when they do not fit); null: the run
@@ -29,7 +30,8 @@ struct SgdExamples {
 };
 
 /// A node's selected training examples on a device, prepared once per
-/// selection, with the shuffled copies every SGD run over them reuses.
+/// selection and kept as compactly as they arrived (uint8 stays uint8 and is
+/// converted per batch), with the shuffled copies every SGD run over them reuses.
 struct ExampleSelection {
   /// Selects `data[indices]` onto `device`; the same `key` (>= 0) as the
   /// current selection keeps the prepared tensors (no copy).
@@ -79,9 +81,9 @@ torch::Tensor permutation(std::int64_t n, std::mt19937_64& rng, const torch::Dev
 
 /// Trains `net` (in train mode) with SGD and momentum: each pass shuffles the
 /// examples with a generator seeded by `schedule.seed` and takes batches in
-/// order, until `schedule.steps` batches are done. The result counts the
-/// examples held, seen and the mean loss per example seen; `seconds` is left 0.
-TrainResult run_sgd(ClassifierImpl& net, const SgdExamples& examples, const SgdSchedule& schedule,
+/// order (each converted by model_input), until `schedule.steps` batches are done. The result
+/// counts the examples held, seen and the mean loss per example seen; `seconds` is left 0.
+TrainResult run_sgd(Network& net, const SgdExamples& examples, const SgdSchedule& schedule,
                     const SgdHooks& hooks = {});
 
 }  // namespace troupe::models

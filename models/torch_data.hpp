@@ -19,9 +19,19 @@ torch::Device parse_device(const std::string& device);
 /// Sets intra-op threads (ATen and OpenBLAS) for the calling thread.
 void use_threads(int threads);
 
-/// Examples selected by `indices` (all when null) as N x example_shape floats
-/// (uint8 pixels normalised, float32 features as they are), and their labels
-/// as int64. Throws std::out_of_range for a bad index.
+/// The examples selected by `indices` (all when null) as stored: an
+/// N x example_shape() tensor of the data's feature type (uint8 stays one byte
+/// per feature), and their labels as int64. Throws std::out_of_range for a bad index.
+std::pair<torch::Tensor, torch::Tensor> example_tensors(const Dataset& data,
+                                                        const std::vector<std::size_t>* indices);
+
+/// A batch of stored examples as a model's float32 input: uint8 pixels scaled
+/// to [0, 1] and standardised with the Fashion-MNIST mean and deviation (as
+/// the built-in models expect); float32 features as they are.
+torch::Tensor model_input(const torch::Tensor& stored);
+
+/// model_input of example_tensors: the selection as float32 model inputs, and
+/// the labels (for sets used whole every time, such as distillation's public set).
 std::pair<torch::Tensor, torch::Tensor> to_tensors(const Dataset& data,
                                                    const std::vector<std::size_t>* indices);
 

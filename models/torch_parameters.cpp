@@ -14,31 +14,22 @@ constexpr std::pair<DType, torch::ScalarType> kDTypes[] = {
     {DType::uint8, torch::kUInt8},
 };
 
-DType dtype_of(const torch::Tensor& t) {
-  for (const auto& [dtype, scalar] : kDTypes)
-    if (scalar == t.scalar_type()) return dtype;
-  throw std::invalid_argument("unsupported tensor dtype in model");
-}
-
 torch::ScalarType scalar_type_of(DType d) {
   for (const auto& [dtype, scalar] : kDTypes)
     if (dtype == d) return scalar;
   throw std::invalid_argument("unknown dtype");
 }
 
-/// Parameters then buffers, each with its qualified name.
-std::vector<std::pair<std::string, torch::Tensor>> named_state(const torch::nn::Module& module) {
-  std::vector<std::pair<std::string, torch::Tensor>> out;
-  for (const auto& p : module.named_parameters(/*recurse=*/true))
-    out.emplace_back(p.key(), p.value());
-  for (const auto& b : module.named_buffers(/*recurse=*/true)) out.emplace_back(b.key(), b.value());
-  return out;
-}
-
 }  // namespace
 
-void export_parameters(const torch::nn::Module& module, Parameters& out) {
-  const auto state = named_state(module);
+DType dtype_of(const torch::Tensor& t) {
+  for (const auto& [dtype, scalar] : kDTypes)
+    if (scalar == t.scalar_type()) return dtype;
+  throw std::invalid_argument("unsupported tensor dtype in model");
+}
+
+void export_state(const std::vector<std::pair<std::string, torch::Tensor>>& state,
+                  Parameters& out) {
   bool layout_ok = out.tensors.size() == state.size();
   for (std::size_t i = 0; layout_ok && i < state.size(); ++i) {
     const auto& info = out.tensors[i];
@@ -55,8 +46,8 @@ void export_parameters(const torch::nn::Module& module, Parameters& out) {
   }
 }
 
-void import_parameters(const Parameters& params, torch::nn::Module& module) {
-  const auto state = named_state(module);
+void import_state(const Parameters& params,
+                  const std::vector<std::pair<std::string, torch::Tensor>>& state) {
   if (params.tensors.size() != state.size())
     throw std::invalid_argument("parameters hold " + std::to_string(params.tensors.size()) +
                                 " tensors but the model has " + std::to_string(state.size()));

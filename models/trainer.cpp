@@ -9,17 +9,13 @@
 #include <mutex>
 #include <stdexcept>
 
-#include "models/networks.hpp"
+#include "models/network.hpp"
 #include "models/sgd_loop.hpp"
 #include "models/torch_data.hpp"
 #include "models/torch_parameters.hpp"
 
 namespace troupe::models {
 namespace {
-
-/// Fashion-MNIST pixel mean and standard deviation (after scaling to [0, 1]).
-constexpr float kPixelMean = 0.2860F;
-constexpr float kPixelStd = 0.3530F;
 
 /// FedProx: the gradient of mu/2 ||w - anchor||^2 is mu (w - anchor); add it to
 /// each parameter's gradient in place.
@@ -59,35 +55,6 @@ void use_threads(int threads) {
   }
 }
 
-/// Examples selected by `indices` as N x example_shape floats (uint8 pixels
-/// normalised, float32 features as they are), and labels as int64.
-std::pair<torch::Tensor, torch::Tensor> to_tensors(const Dataset& data,
-                                                   const std::vector<std::size_t>* indices) {
-  const auto n = static_cast<std::int64_t>(indices ? indices->size() : data.size());
-  const auto features = data.features();
-  const auto bytes = static_cast<std::size_t>(data.example_bytes());
-  std::vector<std::int64_t> dims{n};
-  for (auto d : data.example_shape()) dims.push_back(d);
-  auto images = torch::empty(dims, torch::kFloat32);
-  auto labels = torch::empty({n}, torch::kInt64);
-  float* img = images.data_ptr<float>();
-  std::int64_t* lab = labels.data_ptr<std::int64_t>();
-  const float scale = 1.0F / (255.0F * kPixelStd);
-  const float shift = kPixelMean / kPixelStd;
-  for (std::int64_t i = 0; i < n; ++i) {
-    const std::size_t src =
-        indices ? (*indices)[static_cast<std::size_t>(i)] : static_cast<std::size_t>(i);
-    if (src >= data.size()) throw std::out_of_range("example index out of range");
-    const std::uint8_t* p = data.images.data() + src * bytes;
-    if (data.feature_type == FeatureType::f32)
-      std::memcpy(img + i * features, p, bytes);
-    else
-      for (std::int64_t k = 0; k < features; ++k) img[i * features + k] = p[k] * scale - shift;
-    lab[i] = data.labels[src];
-  }
-  return {images, labels};
-}
-
 std::string check_device(const std::string& device) {
   if (device == "cpu") return {};
   if (device.rfind("cuda", 0) == 0) {
@@ -120,49 +87,42 @@ int cuda_device_count() {
 }
 
 Parameters initial_parameters(ModelKind kind, std::uint64_t seed) {
-  // LibTorch's default generator is process-wide: serialise its use.
-  static std::mutex mu;
-  std::lock_guard<std::mutex> lock(mu);
-  torch::manual_seed(seed);
-  auto net = make_classifier(kind);
-  Parameters out;
-  export_parameters(*net, out);
-  return out;
+  return initial_parameters(builtin_model(kind), seed);
 }
 
 Parameters initial_parameters(const ModelSource& model, std::uint64_t seed) {
-  if (model.is_script()) throw std::invalid_argument("TorchScript models are not built yet");
-  return initial_parameters(model.kind, seed);
+  // LibTorch's default generator is process-wide: serialise its use. A script
+  // brings its own weights and draws nothing.
+  static std::mutex mu;
+  std::lock_guard<std::mutex> lock(mu);
+  if (!model.is_script()) torch::manual_seed(seed);
+  auto net = make_network(model, torch::kCPU);
+  Parameters out;
+  export_parameters(*net, out);
+  return out;
 }
 
 std::string ModelSource::label() const {
   return is_script() ? "torchscript" : to_string(kind);
 }
 
-ModelProbe probe_model(const ModelSource& model, const std::vector<std::int64_t>&) {
-  if (model.is_script()) throw std::invalid_argument("TorchScript models are not built yet");
-  return ModelProbe{10, 0};
-}
-
 // ---------------------------------------------------------------------------
 struct LocalTrainer::Impl {
-  Impl(ModelKind kind, DeviceOptions opts)
-      : options(std::move(opts)), device(parse_device(options.device)), net(make_classifier(kind)) {
-    net->to(device);
-  }
+  Impl(const ModelSource& model, DeviceOptions opts)
+      : options(std::move(opts)),
+        device(parse_device(options.device)),
+        net(make_network(model, device)) {}
 
   DeviceOptions options;
   torch::Device device;
-  std::shared_ptr<ClassifierImpl> net;
+  std::unique_ptr<Network> net;
   ExampleSelection local;  // the examples to learn from
 };
 
 LocalTrainer::LocalTrainer(ModelKind kind, DeviceOptions device)
-    : impl_(std::make_unique<Impl>(kind, std::move(device))) {}
+    : LocalTrainer(builtin_model(kind), std::move(device)) {}
 LocalTrainer::LocalTrainer(const ModelSource& model, DeviceOptions device)
-    : LocalTrainer(model.kind, std::move(device)) {
-  if (model.is_script()) throw std::invalid_argument("TorchScript models are not built yet");
-}
+    : impl_(std::make_unique<Impl>(model, std::move(device))) {}
 LocalTrainer::~LocalTrainer() = default;
 LocalTrainer::LocalTrainer(LocalTrainer&&) noexcept = default;
 LocalTrainer& LocalTrainer::operator=(LocalTrainer&&) noexcept = default;
@@ -204,29 +164,27 @@ TrainResult LocalTrainer::train(const Parameters& global, const TrainOptions& op
 
 // ---------------------------------------------------------------------------
 struct Evaluator::Impl {
-  Impl(ModelKind kind, DeviceOptions opts, const Dataset& test)
+  Impl(const ModelSource& model, DeviceOptions opts, const Dataset& test)
       : options(std::move(opts)),
         device(parse_device(options.device)),
-        net(make_classifier(kind)),
+        net(make_network(model, device)),
         num_classes(test.num_classes) {
-    net->to(device);
-    auto [x, y] = to_tensors(test, nullptr);
+    // Kept as stored (uint8 stays uint8); model_input converts each batch.
+    auto [x, y] = example_tensors(test, nullptr);
     images = x.to(device);
     labels = y.to(device);
   }
   DeviceOptions options;
   torch::Device device;
-  std::shared_ptr<ClassifierImpl> net;
+  std::unique_ptr<Network> net;
   torch::Tensor images, labels;
   int num_classes;
 };
 
 Evaluator::Evaluator(ModelKind kind, DeviceOptions device, const Dataset& test)
-    : impl_(std::make_unique<Impl>(kind, std::move(device), test)) {}
+    : Evaluator(builtin_model(kind), std::move(device), test) {}
 Evaluator::Evaluator(const ModelSource& model, DeviceOptions device, const Dataset& test)
-    : Evaluator(model.kind, std::move(device), test) {
-  if (model.is_script()) throw std::invalid_argument("TorchScript models are not built yet");
-}
+    : impl_(std::make_unique<Impl>(model, std::move(device), test)) {}
 Evaluator::~Evaluator() = default;
 Evaluator::Evaluator(Evaluator&&) noexcept = default;
 Evaluator& Evaluator::operator=(Evaluator&&) noexcept = default;
@@ -237,28 +195,36 @@ ClassificationMetrics Evaluator::evaluate(const Parameters& params) {
   auto& s = *impl_;
   use_threads(s.options.threads);
   import_parameters(params, *s.net);
-  s.net->eval();
+  s.net->train(false);
   torch::NoGradGuard no_grad;
   const std::int64_t n = s.images.size(0);
-  const auto k = static_cast<std::int64_t>(s.num_classes);
-  auto confusion =
-      torch::zeros({k * k}, torch::TensorOptions().dtype(torch::kInt64).device(s.device));
+  // A model may predict more classes than the test set holds (a script's
+  // output size): the confusion matrix covers both.
+  auto k = static_cast<std::int64_t>(s.num_classes);
+  torch::Tensor confusion;
   auto loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(s.device));
   for (std::int64_t begin = 0; begin < n; begin += kEvalBatch) {
     const auto len = std::min(kEvalBatch, n - begin);
     auto x = s.images.narrow(0, begin, len);
     auto y = s.labels.narrow(0, begin, len);
-    auto logits = s.net->forward(x);
+    auto logits = s.net->forward(model_input(x));
+    if (!confusion.defined()) {
+      k = std::max(k, logits.size(1));
+      confusion =
+          torch::zeros({k * k}, torch::TensorOptions().dtype(torch::kInt64).device(s.device));
+    }
     loss_sum +=
         torch::nn::functional::cross_entropy(
             logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
             .to(torch::kFloat64);
     confusion += torch::bincount(y * k + logits.argmax(1), {}, k * k);
   }
-  auto host = confusion.to(torch::kCPU);
-  std::vector<std::int64_t> counts(host.data_ptr<std::int64_t>(),
-                                   host.data_ptr<std::int64_t>() + k * k);
-  auto m = metrics_from_confusion(std::move(counts), s.num_classes);
+  std::vector<std::int64_t> counts(static_cast<std::size_t>(k * k), 0);
+  if (confusion.defined()) {
+    auto host = confusion.to(torch::kCPU);
+    std::copy(host.data_ptr<std::int64_t>(), host.data_ptr<std::int64_t>() + k * k, counts.begin());
+  }
+  auto m = metrics_from_confusion(std::move(counts), static_cast<int>(k));
   m.loss = n > 0 ? loss_sum.item<double>() / static_cast<double>(n) : 0.0;
   return m;
 }

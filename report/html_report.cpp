@@ -15,6 +15,7 @@
 #include "report/report_json.hpp"
 #include "report/schedule_report.hpp"
 #include "report/utilisation_svg.hpp"
+#include "runtime/core/job_model.hpp"
 
 namespace troupe::runtime {
 namespace {
@@ -101,9 +102,8 @@ void summary_table(std::ostringstream& s, const std::vector<RunReport>& runs,
       << html_escape(labels[i]) << "</td>"
       << text_cell(p + "status", to_string(r.status), ok ? "text status-ok" : "text status-failed")
       << text_cell(p + "mode", mode_of(docs[i])) << text_cell(p + "strategy", r.strategy)
-      << text_cell(p + "policy", r.policy)
-      << text_cell(p + "model", to_string(r.config.train.model)) << "<td id=\"" << p << "nodes\">"
-      << r.config.nodes << "</td>"
+      << text_cell(p + "policy", r.policy) << text_cell(p + "model", runtime::model_label(r.config))
+      << "<td id=\"" << p << "nodes\">" << r.config.nodes << "</td>"
       << "<td id=\"" << p << "rounds\" data-value=\"" << r.rounds.size() << "\">" << r.rounds.size()
       << "</td>" << number_cell(p + "final-accuracy", m.accuracy, 4)
       << number_cell(p + "final-precision", m.precision, 4)

@@ -137,6 +137,8 @@ std::string to_json(const RunReport& r) {
            {"mode", r.mode},
            {"resumed_from_round", r.resumed_from_round},
            {"config", config_json(r.config)},
+           // The script's bytes stay out of the report; its hash names them.
+           {"model_sha256", r.config.train.model_sha256},
            {"tasks", tasks},
            {"rounds", rounds},
            {"versions", versions},

@@ -208,6 +208,7 @@ RunReport report_from_json(const std::string& text, const std::string& source) {
       throw InputError(source, 0, e.what());
     }
   }
+  top.get("model_sha256", r.config.train.model_sha256);
   if (const json* vs = top.find("versions")) {
     if (!vs->is_array()) throw InputError(source, 0, "'versions': expected an array");
     for (const auto& v : *vs) {

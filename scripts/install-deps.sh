@@ -25,13 +25,12 @@ packages=(
   dataset-fashion-mnist # the real data
   iproute2              # network namespaces and tc (netem) for the multi-host example and tests
   python3               # examples/cluster and the HTML report test use it
+  python3-torch         # examples/models/export_models.py (TorchScript models for --model-file, its tests)
+  python3-numpy         # x.npy/y.npy data and the digits example
+  python3-sklearn       # the handwritten digits (a second real data set)
   chromium              # headless browser for the HTML report test
   fonts-dejavu-core     # a font for Chromium's screenshots
 )
-if [[ "${TROUPE_WITH_PYTHON_BENCH:-0}" == 1 ]]; then
-  packages+=(python3-torch)
-fi
-
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

@@ -9,6 +9,7 @@
 #include "runtime/aggregation/async_aggregation.hpp"
 #include "runtime/aggregation/strategy.hpp"
 #include "runtime/aggregation/sync_aggregator.hpp"
+#include "runtime/core/job_model.hpp"
 #include "runtime/io/checkpoint.hpp"
 #include "runtime/io/job_json.hpp"
 #include "runtime/node/node_behaviour.hpp"
@@ -39,9 +40,21 @@ std::optional<Checkpoint> resume_point(const JobSpec& job, const models::Paramet
   if (!same_job(cp.job, job))
     throw SetupRefused("the checkpoint in " + job.checkpoint.resume + " is of another job");
   if (!cp.model.same_layout(initial))
-    throw SetupRefused("the checkpoint's model does not fit model '" +
-                       runtime::to_string(job.train.model) + "'");
+    throw SetupRefused("the checkpoint's model does not fit model '" + model_label(job) + "'");
   return cp;
+}
+
+/// Version 0 of `job`. A model file that does not match its hash or does not
+/// load is the submitter's input: refused, not an aggregator failure.
+models::Parameters initial_model(const JobSpec& job) {
+  if (job.train.model_file.empty() && job.train.model_script.empty())
+    return initial_global_model(job);
+  if (auto why = check_model_script(job); !why.empty()) throw SetupRefused(why);
+  try {
+    return initial_global_model(job);
+  } catch (const std::invalid_argument& e) {
+    throw SetupRefused(model_file_prefix(job) + e.what());
+  }
 }
 
 OpenedAggregator open_sync(const JobSpec& job, const AggregatorSettings& settings,
@@ -102,7 +115,7 @@ OpenedAggregator open_async(const JobSpec& job, const AggregatorSettings& settin
 OpenedAggregator open_aggregator(const JobSpec& job, const AggregatorSettings& settings) {
   try {
     // The job's node behaviour says what is shared: usually the initialised model.
-    auto initial = initial_global_model(job);
+    auto initial = initial_model(job);
     if (job.collab.mode == runtime::Mode::sync) return open_sync(job, settings, std::move(initial));
     return open_async(job, settings, std::move(initial));
   } catch (const SetupRefused&) {

@@ -63,12 +63,15 @@ void serialize(Archive& ar, AsyncAggregatorState& x) {
 // The mode goes as its name, so checkpoint files keep the layout they had when
 // it was a string. Format 2 appends the asynchronous state and each round's
 // lost shards to format 1's fields (a round record keeps format 1's layout).
+// Format 3 appends the job's TorchScript bytes and their SHA-256 (not in the
+// job's JSON), so a resumed job does not depend on the original model file.
 template <class Archive>
 void save(Archive& ar, const Checkpoint& x) {
   std::vector<std::vector<int>> lost;
   for (const auto& r : x.rounds) lost.push_back(r.lost_shards);
   ar(x.job, to_string(x.mode), x.model, x.version, x.round, x.strategy_state, x.rounds,
-     x.applied_updates, x.async_events, x.async, x.core_state, lost);
+     x.applied_updates, x.async_events, x.async, x.core_state, lost, x.job.train.model_script,
+     x.job.train.model_sha256);
 }
 
 /// Reads the payload of a checkpoint of format `format` (1 or 2) into `x`.
@@ -85,6 +88,7 @@ void load_payload(Archive& ar, Checkpoint& x, std::uint64_t format) {
                                " rounds for " + std::to_string(x.rounds.size()) + " rounds");
     for (std::size_t i = 0; i < lost.size(); ++i) x.rounds[i].lost_shards = std::move(lost[i]);
   }
+  if (format >= 3) ar(x.job.train.model_script, x.job.train.model_sha256);
   const auto parsed = parse_enum<Mode>(mode);
   if (!parsed) throw std::runtime_error("checkpoint: unknown mode '" + mode + "'");
   x.mode = *parsed;

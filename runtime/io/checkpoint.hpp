@@ -29,8 +29,9 @@
 namespace troupe::runtime {
 
 /// Format version written by write_checkpoint. read_checkpoint also reads
-/// format 1 (sync jobs only, before asynchronous checkpoints) and refuses others.
-inline constexpr std::uint32_t kCheckpointFormat = 2;
+/// formats 1 (sync jobs only, before asynchronous checkpoints) and 2 (before
+/// the job's TorchScript bytes) and refuses others.
+inline constexpr std::uint32_t kCheckpointFormat = 3;
 
 /// Everything a job needs to continue after its aggregator or scheduler died.
 struct Checkpoint {

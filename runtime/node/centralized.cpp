@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "models/trainer.hpp"
+#include "runtime/core/job_model.hpp"
 #include "runtime/node/central_test_set.hpp"
 #include "runtime/node/data_catalog.hpp"
 
@@ -12,7 +13,8 @@ namespace troupe::runtime {
 
 RunReport train_centralized(const JobSpec& job, const RoundCallback& on_round) {
   if (auto why = job.validate(); !why.empty()) throw std::invalid_argument(why);
-  const auto kind = job.train.model;
+  if (auto why = check_model_script(job); !why.empty()) throw std::invalid_argument(why);
+  const auto model = job_model(job);
   const auto started = std::chrono::steady_clock::now();
   auto now = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -22,11 +24,11 @@ RunReport train_centralized(const JobSpec& job, const RoundCallback& on_round) {
   auto train = data.train();
   auto test = central_test_set(job, data);
   const models::DeviceOptions device{job.compute.device, job.compute.threads};
-  models::LocalTrainer trainer(kind, device);
+  models::LocalTrainer trainer(model, device);
   std::vector<std::size_t> all(train->size());
   std::iota(all.begin(), all.end(), std::size_t{0});
   trainer.set_data(*train, all, 0);
-  models::Evaluator evaluator(kind, device, *test);
+  models::Evaluator evaluator(model, device, *test);
 
   RunReport report;
   report.policy = "centralized";
@@ -35,7 +37,7 @@ RunReport train_centralized(const JobSpec& job, const RoundCallback& on_round) {
   report.config.nodes = 1;
   report.config.data.test_set.clear();  // the report names --test-data; its bytes stay out
   report.test_size = static_cast<std::int64_t>(test->size());
-  auto params = models::initial_parameters(kind, job.seed);
+  auto params = models::initial_parameters(model, job.seed);
   models::Parameters next;
   for (int round = 1; round <= job.rounds; ++round) {
     const double round_start = now();

@@ -10,9 +10,19 @@ namespace {
 /// Mixed into the job seed for an evaluation student's shuffling.
 constexpr std::uint64_t kStudentSeedSalt = 0x57d0e7a1c3b2f945ULL;
 
+/// Distillation builds its own networks (one per shard and a student): it
+/// trains the built-in models only.
+void refuse_model_file(const JobSpec& job) {
+  if (!job.train.model_file.empty() || !job.train.model_script.empty())
+    throw std::invalid_argument(
+        "node behaviour 'distill' trains the built-in models only; --model-file needs "
+        "--node-behaviour libtorch");
+}
+
 }  // namespace
 
 models::Parameters DistillNodeBehaviour::initial_global(const JobSpec& job) const {
+  refuse_model_file(job);
   if (job.distill.public_examples < 1)
     throw std::invalid_argument("--public-examples must be at least 1");
   return empty_soft_labels(job.distill.public_examples, classes_);
@@ -21,6 +31,7 @@ models::Parameters DistillNodeBehaviour::initial_global(const JobSpec& job) cons
 NodeData DistillNodeBehaviour::setup(const NodeSetup& setup) {
   const auto kind = setup.job.train.model;
   if (!setup.data) throw std::invalid_argument("no data catalog");
+  refuse_model_file(setup.job);
   kind_.reset();
   data_ = setup.data;
   train_set_ = data_->train();

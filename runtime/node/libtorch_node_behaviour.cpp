@@ -5,12 +5,13 @@
 #include "runtime/core/federated_metrics.hpp"
 #include "runtime/node/central_test_set.hpp"
 #include "runtime/node/local_data.hpp"
+#include "runtime/node/model_check.hpp"
 
 namespace troupe::runtime {
 
 NodeData LibTorchNodeBehaviour::setup(const NodeSetup& setup) {
-  const auto kind = setup.job.train.model;
   if (!setup.data) throw std::invalid_argument("no data catalog");
+  model_.reset();
   data_ = setup.data;
   if (setup.local) {
     // The node's own examples, one shard: the whole set is shard 0 whatever
@@ -25,10 +26,11 @@ NodeData LibTorchNodeBehaviour::setup(const NodeSetup& setup) {
     train_set_ = data_->train();
   }
   local_ = static_cast<bool>(setup.local);
+  const auto model = checked_job_model(setup, setup.local ? *setup.local : *train_set_);
   // A new trainer per job (the model may differ); the evaluator follows lazily.
-  trainer_.emplace(kind, setup.device);
+  trainer_.emplace(model, setup.device);
   evaluator_.reset();
-  kind_ = kind;
+  model_ = model;
   device_ = setup.device;
   test_set_ = central_test_set(setup.job, *data_);
   held_out_fraction_ =
@@ -76,14 +78,14 @@ models::TrainResult LibTorchNodeBehaviour::train(const models::Parameters& globa
 }
 
 models::ClassificationMetrics LibTorchNodeBehaviour::evaluate(const models::Parameters& global) {
-  if (!kind_) throw std::logic_error("evaluation before set-up");
-  if (!evaluator_) evaluator_.emplace(*kind_, device_, *test_set_);
+  if (!model_) throw std::logic_error("evaluation before set-up");
+  if (!evaluator_) evaluator_.emplace(*model_, device_, *test_set_);
   return evaluator_->evaluate(global);
 }
 
 models::ClassificationMetrics LibTorchNodeBehaviour::evaluate_held_out(
     const models::Parameters& global) {
-  if (!kind_) throw std::logic_error("evaluation before set-up");
+  if (!model_) throw std::logic_error("evaluation before set-up");
   if (held_out_fraction_ <= 0.0)
     throw std::logic_error("the job holds out no examples (it has no federated evaluation)");
   if (latest_shards_.empty()) throw std::logic_error("no held-out examples: nothing trained yet");
@@ -93,7 +95,7 @@ models::ClassificationMetrics LibTorchNodeBehaviour::evaluate_held_out(
     auto it = held_out_evaluators_.find(shard);
     if (it == held_out_evaluators_.end())
       it = held_out_evaluators_
-               .emplace(shard, models::Evaluator(*kind_, device_,
+               .emplace(shard, models::Evaluator(*model_, device_,
                                                  gather(*train_set_, selection(shard).held_out)))
                .first;
     parts.push_back(it->second.evaluate(global));

@@ -1,12 +1,13 @@
 #pragma once
 /// \file
-/// The built-in node behaviour, "libtorch": troupe's models (MLP, CNN) trained
-/// with SGD on the node's shard of Fashion-MNIST or on its own examples
-/// (NodeSetup::local), evaluated on the Fashion-MNIST test set
-/// (or the job's shipped test set, --test-data). With federated evaluation
-/// (--eval federated|both) each shard's examples are split once per job into
-/// a training part and a held-out part (--local-test-fraction); the node
-/// trains on the first and evaluate_held_out evaluates on the second.
+/// The built-in node behaviour, "libtorch": troupe's models (MLP, CNN) or the
+/// job's TorchScript module (checked at set-up, runtime/node/model_check.hpp)
+/// trained with SGD on the node's shard of Fashion-MNIST or on its own examples
+/// (NodeSetup::local), evaluated on the Fashion-MNIST test set (or the job's
+/// shipped test set, --test-data). With federated evaluation (--eval
+/// federated|both) each shard's examples are split once per job into a
+/// training part and a held-out part (--local-test-fraction); the node trains
+/// on the first and evaluate_held_out evaluates on the second.
 
 #include <map>
 #include <optional>
@@ -33,7 +34,7 @@ class LibTorchNodeBehaviour final : public NodeBehaviour {
   /// The examples of shard `shard` the node trains on and holds out.
   const ExampleSelection& selection(int shard);
 
-  std::optional<models::ModelKind> kind_;
+  std::optional<models::ModelSource> model_;  ///< the job's model, once set up
   models::DeviceOptions device_;
   std::shared_ptr<DataCatalog> data_;
   std::shared_ptr<const models::Partition> partition_;

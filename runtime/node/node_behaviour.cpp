@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "runtime/core/job_model.hpp"
 #include "runtime/core/registry.hpp"
 #include "runtime/node/distill_node_behaviour.hpp"
 #include "runtime/node/libtorch_node_behaviour.hpp"
@@ -20,10 +21,11 @@ Registry<NodeBehaviour>& behaviours() {
   return *registry;
 }
 
-/// The job's model, initialised from the job's seed.
+/// The job's model: a built-in one initialised from the job's seed, or the
+/// script's own saved weights (after checking its bytes against their hash).
 models::Parameters initialised_model(const JobSpec& job) {
-  const auto kind = job.train.model;
-  return models::initial_parameters(kind, job.seed);
+  if (auto why = check_model_script(job); !why.empty()) throw std::invalid_argument(why);
+  return models::initial_parameters(job_model(job), job.seed);
 }
 
 }  // namespace

@@ -22,6 +22,19 @@ TEST(ReportReader, ReadsBackWhatToJsonWrote) {
   EXPECT_EQ(read.final_metrics.at(1, 0), 3);
 }
 
+TEST(ReportReader, ReadsBackTheModelsSha256ButNeverTheScriptsBytes) {
+  auto original = test::sample_run();
+  original.config.train.model_file = "/models/mlp28.pt";
+  original.config.train.model_script = std::string(4096, 'x');
+  original.config.train.model_sha256 = std::string(64, 'a');
+  const auto text = to_json(original);
+  EXPECT_EQ(text.find(std::string(100, 'x')), std::string::npos);
+  const auto read = report_from_json(text);
+  EXPECT_EQ(read.config.train.model_sha256, original.config.train.model_sha256);
+  EXPECT_EQ(read.config.train.model_file, "/models/mlp28.pt");
+  EXPECT_TRUE(read.config.train.model_script.empty());
+}
+
 TEST(ReportReader, IgnoresUnknownKeysAndDefaultsMissingOnes) {
   auto doc = nlohmann::json::parse(to_json(test::sample_run()));
   doc["mode"] = "async";

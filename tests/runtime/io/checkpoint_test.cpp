@@ -149,9 +149,9 @@ TEST(Checkpoint, AFileOfAnotherKindOrVersionIsNamedAsSuch) {
   EXPECT_NE(read_error(d).find("bad magic"), std::string::npos);
   write_checkpoint(d, sample());
   auto bytes = file_bytes(checkpoint_path(d));
-  bytes[8] = 3;  // format version 3
+  bytes[8] = 4;  // format version 4
   write_bytes(checkpoint_path(d), bytes);
-  EXPECT_NE(read_error(d).find("format version 3"), std::string::npos) << read_error(d);
+  EXPECT_NE(read_error(d).find("format version 4"), std::string::npos) << read_error(d);
 }
 
 TEST(Checkpoint, RoundTripsAnAsynchronousJobsState) {
@@ -178,19 +178,32 @@ TEST(Checkpoint, RoundTripsAnAsynchronousJobsState) {
   EXPECT_EQ(got.core_state, cp.core_state);
 }
 
+TEST(Checkpoint, HoldsTheJobsModelScriptAndItsHashSoAResumeNeedsNoModelFile) {
+  TempDir dir;
+  auto cp = sample();
+  cp.job.train.model_file = "/nowhere/model.pt";
+  cp.job.train.model_script = std::string("PK\x03\x04 script bytes \0 with a zero", 31);
+  cp.job.train.model_sha256 = "00ff";
+  write_checkpoint(dir.path().string(), cp);
+  const auto got = read_checkpoint(dir.path().string());
+  EXPECT_EQ(got.job.train.model_file, "/nowhere/model.pt");
+  EXPECT_EQ(got.job.train.model_script, cp.job.train.model_script);
+  EXPECT_EQ(got.job.train.model_sha256, "00ff");
+}
+
 TEST(Checkpoint, AFormatOneCheckpointOfASyncJobIsStillRead) {
   TempDir dir;
   const auto d = dir.path().string();
   auto cp = sample();
   cp.rounds[0].lost_shards.clear();
   write_checkpoint(d, cp);
-  // Format 1 is format 2 without the asynchronous fields, which a sync job
-  // leaves empty (52 zero bytes), and without the rounds' lost shards (the
-  // count of rounds, 1, then an empty list for that round), at the end of the
-  // payload.
+  // Format 1 is format 3 without the asynchronous fields, which a sync job
+  // leaves empty (52 zero bytes), without the rounds' lost shards (the count
+  // of rounds, 1, then an empty list for that round) and without the model
+  // script and its hash (two empty strings), at the end of the payload.
   auto bytes = file_bytes(checkpoint_path(d));
   constexpr std::size_t kHeader = 32;
-  constexpr std::size_t kAsyncTail = 52 + 8 + 8;
+  constexpr std::size_t kAsyncTail = 52 + 8 + 8 + 8 + 8;
   std::string tail(kAsyncTail, '\0');
   tail[52] = 1;  // one round (little-endian u64)
   ASSERT_EQ(bytes.substr(bytes.size() - kAsyncTail), tail);

@@ -1,0 +1,224 @@
+// --model-file end to end, with real troupe processes on loopback: a
+// TorchScript model exported by examples/models/export_models.py trains
+// across node processes that never see the file, survives a checkpoint and
+// resume without it, and every bad model file ends the job cleanly with a
+// message naming the file (and the node, where a node finds the problem).
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "cli/run_troupe.hpp"
+#include "cluster/troupe_cluster.hpp"
+
+using namespace std::chrono_literals;
+using namespace troupe::test;
+
+namespace {
+
+/// Output and exit code of a shell command.
+CliResult shell(const std::string& command) {
+  CliResult r;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (!pipe) return r;
+  char buf[4096];
+  while (fgets(buf, sizeof buf, pipe)) r.output += buf;
+  const int status = pclose(pipe);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+/// Writes mlp28.pt, cnn28.pt and mlp64.pt into `dir` with the example's
+/// export script (Debian's python3-torch).
+void export_models(const TempDir& dir) {
+  const auto r = shell("/usr/bin/python3 " + std::string(TROUPE_SOURCE_DIR) +
+                       "/examples/models/export_models.py " + dir.path().string());
+  ASSERT_EQ(r.code, 0) << r.output;
+}
+
+/// A small job's options: `extra` after them.
+std::string small_job(const std::string& extra) {
+  return "--nodes 2 --rounds 2 --local-steps 5 --train-limit 400 --test-limit 200 --threads 1 "
+         "--quiet --data-dir " +
+         fashion_mnist_dir() + " " + extra;
+}
+
+std::string sha256_of(const std::string& path) {
+  return shell("sha256sum " + path + " | cut -c1-64").output.substr(0, 64);
+}
+
+/// A scheduler with `nodes` node processes n1, n2, ... joined.
+struct SmallCluster {
+  explicit SmallCluster(const TempDir& dir, int nodes) : scheduler(dir) {
+    for (int i = 1; i <= nodes; ++i) {
+      const auto name = "n" + std::to_string(i);
+      processes.push_back(std::make_unique<Process>(
+          kTroupe,
+          std::vector<std::string>{"node", "--scheduler", scheduler.endpoint(), "--name", name,
+                                   "--threads", "1", "--quiet"},
+          dir.file(name + ".log")));
+    }
+    ready = eventually(
+        [&] { return alive_nodes(troupe_status(dir, scheduler.endpoint())) >= nodes; }, 20s, 100ms);
+  }
+  SchedulerProcess scheduler;
+  std::vector<std::unique_ptr<Process>> processes;
+  bool ready = false;
+};
+
+}  // namespace
+
+TEST(ModelFile, AMissingModelFileIsAUsageErrorOfRunAndSubmitNamingTheFile) {
+  TempDir dir;
+  const auto missing = dir.file("none.pt");
+  for (const auto& command : {"run", "train"}) {
+    const auto r =
+        run_troupe_cli(std::string(command) + " " + small_job("--model-file " + missing));
+    EXPECT_EQ(r.code, 2) << command << ": " << r.output;
+    EXPECT_NE(r.output.find("--model-file " + missing + ": no such file"), std::string::npos)
+        << r.output;
+  }
+  // submit reads the file before it contacts any scheduler.
+  const auto r =
+      run_troupe_cli("submit --scheduler 127.0.0.1:9 " + small_job("--model-file " + missing));
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find(missing), std::string::npos) << r.output;
+}
+
+TEST(ModelFile, ACorruptOrNonTorchScriptFileIsRefusedBeforeTheJobStarts) {
+  TempDir dir;
+  export_models(dir);
+  // Truncated bytes, a text file and a state_dict saved with torch.save.
+  std::ifstream in(dir.file("mlp28.pt"), std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::ofstream(dir.file("cut.pt"), std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+  std::ofstream(dir.file("text.pt")) << "this is not a model\n";
+  ASSERT_EQ(shell("/usr/bin/python3 -c \"import torch; torch.save({'w': torch.zeros(3)}, '" +
+                  dir.file("state.pt") + "')\"")
+                .code,
+            0);
+  for (const auto* name : {"cut.pt", "text.pt", "state.pt"}) {
+    const auto path = dir.file(name);
+    const auto r = run_troupe_cli("run " + small_job("--model-file " + path));
+    EXPECT_EQ(r.code, 2) << name << ": " << r.output;
+    EXPECT_NE(r.output.find("model file " + path + ": not a TorchScript module"), std::string::npos)
+        << r.output;
+  }
+}
+
+TEST(ModelFile, SubmitRefusesAnOutputSizeThatDoesNotMatchTheClassesWhenTheShapeIsGiven) {
+  TempDir dir;
+  export_models(dir);
+  const auto path = dir.file("mlp28.pt");
+  const auto r =
+      run_troupe_cli("submit --scheduler 127.0.0.1:9 " +
+                     small_job("--model-file " + path + " --input-shape 1,28,28 --classes 7"));
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(
+      r.output.find("model file " + path + ": output size 10 does not match the job's 7 classes"),
+      std::string::npos)
+      << r.output;
+}
+
+TEST(ModelFile, NodesRefuseAnOutputSizeThatDoesNotMatchTheClassesAndTheJobFailsCleanly) {
+  // Given two node processes and a model of 10 outputs
+  TempDir dir;
+  export_models(dir);
+  SmallCluster cluster(dir, 2);
+  ASSERT_TRUE(cluster.ready) << cluster.scheduler.process().output();
+  // When a job for 7 classes is submitted without --input-shape (only the nodes can check)
+  const auto path = dir.file("mlp28.pt");
+  Process submit(kTroupe,
+                 {"submit",
+                  "--scheduler",
+                  cluster.scheduler.endpoint(),
+                  "--model-file",
+                  path,
+                  "--classes",
+                  "7",
+                  "--nodes",
+                  "2",
+                  "--rounds",
+                  "1",
+                  "--local-steps",
+                  "2",
+                  "--train-limit",
+                  "200",
+                  "--test-limit",
+                  "100",
+                  "--data-dir",
+                  fashion_mnist_dir(),
+                  "--quiet",
+                  "--out",
+                  dir.file("r.json")},
+                 dir.file("submit.log"));
+  // Then it fails in bounded time, saying which node found what in which file
+  EXPECT_EQ(submit.wait_exit(90s), 1) << submit.output();
+  const auto all = submit.output() + cluster.scheduler.process().output();
+  EXPECT_NE(all.find("model file " + path + ": output size 10 does not match the job's 7 classes"),
+            std::string::npos)
+      << all;
+  EXPECT_TRUE(all.find("n1: set-up failed: model file") != std::string::npos ||
+              all.find("n2: set-up failed: model file") != std::string::npos)
+      << all;
+}
+
+TEST(ModelFile, ATorchScriptModelTrainsAcrossNodeProcessesAndItsHashIsReported) {
+  TempDir dir;
+  export_models(dir);
+  SmallCluster cluster(dir, 2);
+  ASSERT_TRUE(cluster.ready) << cluster.scheduler.process().output();
+  const auto path = dir.file("mlp28.pt");
+  Process submit(kTroupe,
+                 {"submit",
+                  "--scheduler",
+                  cluster.scheduler.endpoint(),
+                  "--model-file",
+                  path,
+                  "--nodes",
+                  "2",
+                  "--rounds",
+                  "2",
+                  "--local-steps",
+                  "20",
+                  "--train-limit",
+                  "2000",
+                  "--test-limit",
+                  "500",
+                  "--data-dir",
+                  fashion_mnist_dir(),
+                  "--quiet",
+                  "--out",
+                  dir.file("r.json")},
+                 dir.file("submit.log"));
+  ASSERT_EQ(submit.wait_exit(120s), 0) << submit.output();
+  const auto report = read_json(dir.file("r.json"));
+  EXPECT_EQ(report["status"], "ok");
+  EXPECT_EQ(report["config"]["model_file"], path);
+  EXPECT_EQ(report["model_sha256"], sha256_of(path));
+  EXPECT_GT(report["final"]["accuracy"].get<double>(), 0.5);
+}
+
+TEST(ModelFile, AResumedJobTrainsTheCheckpointedScriptWithoutTheOriginalFile) {
+  // Given a --model-file job that checkpointed its last round
+  TempDir dir;
+  export_models(dir);
+  const auto path = dir.file("copy.pt");
+  std::filesystem::copy_file(dir.file("mlp28.pt"), path);
+  const auto ckpt = dir.file("ckpt");
+  auto r = run_troupe_cli("run " + small_job("--model-file " + path + " --checkpoint-dir " + ckpt +
+                                             " --out " + dir.file("first.json")));
+  ASSERT_EQ(r.code, 0) << r.output;
+  // When the model file is gone and the job is resumed from its checkpoint
+  std::filesystem::remove(path);
+  r = run_troupe_cli("run --resume " + ckpt + " --quiet --out " + dir.file("resumed.json"));
+  // Then its aggregator and nodes set up with the script the checkpoint holds
+  ASSERT_EQ(r.code, 0) << r.output;
+  const auto first = read_json(dir.file("first.json"));
+  const auto resumed = read_json(dir.file("resumed.json"));
+  EXPECT_EQ(resumed["status"], "ok");
+  EXPECT_EQ(resumed["model_sha256"], first["model_sha256"]);
+  EXPECT_EQ(resumed["final"]["model_fingerprint"], first["final"]["model_fingerprint"]);
+}
