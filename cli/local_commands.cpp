@@ -7,6 +7,7 @@
 #include "cli/options.hpp"
 #include "cli/progress_printer.hpp"
 #include "cli/report_tables.hpp"
+#include "models/data_files.hpp"
 #include "models/idx_reader.hpp"
 #include "models/trainer.hpp"
 #include "report/html_report.hpp"
@@ -28,14 +29,24 @@ struct LocalJob {
   runtime::JobSpec job;
   ReportOutputs outputs;
   bool quiet = false;
+  std::string data;          ///< train: the examples to train on (--data)
+  std::string label_column;  ///< train: their label column (--label-column)
 };
 
 std::optional<int> parse_local_job(const std::string& command, int argc, char** argv, LocalJob& p) {
   po::options_description desc("troupe " + command + " options");
   add_report_options(desc, p.outputs);
   desc.add_options()("quiet,q", po::bool_switch(&p.quiet), "no progress output");
+  if (command == "train")
+    desc.add_options()("data", po::value(&p.data),
+                       "train on these examples instead of --data-dir's training split (CSV "
+                       "file, x.npy/y.npy directory or IDX pair, as troupe node --data)")(
+        "label-column", po::value(&p.label_column),
+        "CSV: the label column, by header name or 0-based index (default: the last)");
   add_job_options(desc, p.job);
   if (auto code = parse_options(command, argc, argv, desc)) return code;
+  if (p.data.empty() && !p.label_column.empty())
+    return usage_error(command, "--label-column needs --data");
   if (auto why = p.job.validate(); !why.empty()) return usage_error(command, why);
   try {
     runtime::attach_test_data(p.job);
@@ -125,10 +136,20 @@ int run_command(int argc, char** argv) {
 int train_command(int argc, char** argv) {
   LocalJob p;
   if (auto code = parse_local_job("train", argc, argv, p)) return *code;
+  runtime::CentralData own;
+  if (!p.data.empty()) {
+    try {
+      own.examples = std::make_shared<const models::Dataset>(
+          models::load_examples(p.data, models::DataFileOptions{p.label_column}));
+      own.source = p.data;
+    } catch (const std::exception& e) {
+      return usage_error("train", e.what());
+    }
+  }
   try {
     ProgressPrinter progress(p.job.rounds, p.quiet);
     const auto report = runtime::train_centralized(
-        p.job, [&](const runtime::RoundRecord& r) { progress.round(r); });
+        p.job, [&](const runtime::RoundRecord& r) { progress.round(r); }, own);
     progress.finish();
     return finish_report(report, p.outputs);
   } catch (const std::exception& e) {

@@ -4,6 +4,7 @@
 
 #include "models/data_files.hpp"
 #include "models/dataset_pack.hpp"
+#include "runtime/node/local_data.hpp"
 
 namespace troupe::runtime {
 
@@ -17,16 +18,17 @@ std::shared_ptr<const models::Dataset> central_test_set(const JobSpec& job, Data
   } catch (const models::DataError& e) {
     throw models::DataError("--test-data " + file + ": " + e.what());
   }
-  // The built-in models take 1x28x28 images and predict 10 classes.
-  const auto shape = job.data.input_shape.empty() ? std::vector<std::int64_t>{1, 28, 28}
-                                                  : models::parse_shape(job.data.input_shape);
-  const int classes = job.data.classes > 0 ? job.data.classes : 10;
+  // The job's input shape and classes, as for a node's own data (built-in
+  // models: 1x28x28 and 10; a script: --input-shape or any, its output size).
+  const auto shape = job_input_shape(job);
+  const int classes = job_classes(job, test);
   if (auto why = models::check_fits(test, shape, classes); !why.empty())
     throw std::invalid_argument("--test-data " + file + ": " + why);
   // Metrics over the job's classes, also when the set lacks the top labels.
   test.num_classes = classes;
-  return std::make_shared<const models::Dataset>(
+  auto limited = std::make_shared<const models::Dataset>(
       models::head(test, static_cast<std::size_t>(job.data.test_limit)));
+  return training_examples(limited, job);  // viewed in the job's input shape
 }
 
 }  // namespace troupe::runtime

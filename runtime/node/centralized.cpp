@@ -8,10 +8,12 @@
 #include "runtime/core/job_model.hpp"
 #include "runtime/node/central_test_set.hpp"
 #include "runtime/node/data_catalog.hpp"
+#include "runtime/node/local_data.hpp"
 
 namespace troupe::runtime {
 
-RunReport train_centralized(const JobSpec& job, const RoundCallback& on_round) {
+RunReport train_centralized(const JobSpec& job, const RoundCallback& on_round,
+                            const CentralData& own) {
   if (auto why = job.validate(); !why.empty()) throw std::invalid_argument(why);
   if (auto why = check_model_script(job); !why.empty()) throw std::invalid_argument(why);
   const auto model = job_model(job);
@@ -21,7 +23,15 @@ RunReport train_centralized(const JobSpec& job, const RoundCallback& on_round) {
   };
 
   DataCatalog data(job.data.data_dir, job.data.train_limit, job.data.test_limit);
-  auto train = data.train();
+  std::shared_ptr<const models::Dataset> train;
+  if (own.examples) {
+    // The same checks and view a node applies to its own data.
+    if (auto why = local_data_problem("troupe train", own.source, *own.examples, job); !why.empty())
+      throw std::invalid_argument(why);
+    train = training_examples(own.examples, job);
+  } else {
+    train = data.train();
+  }
   auto test = central_test_set(job, data);
   const models::DeviceOptions device{job.compute.device, job.compute.threads};
   models::LocalTrainer trainer(model, device);

@@ -2,17 +2,9 @@
 
 #include "models/data_files.hpp"
 #include "models/model_source.hpp"
+#include "runtime/core/job_model.hpp"
 
 namespace troupe::runtime {
-namespace {
-
-models::ModelSource model_of(const JobSpec& job) {
-  if (job.train.model_script.empty()) return models::builtin_model(job.train.model);
-  return models::script_model(job.train.model_script);
-}
-
-}  // namespace
-
 std::vector<std::int64_t> job_input_shape(const JobSpec& job) {
   if (!job.data.input_shape.empty()) return models::parse_shape(job.data.input_shape);
   if (job.train.model_script.empty()) return {1, 28, 28};  // the built-in MLP and CNN
@@ -23,7 +15,7 @@ int job_classes(const JobSpec& job, const models::Dataset& data) {
   if (job.data.classes > 0) return job.data.classes;
   auto shape = job_input_shape(job);
   if (shape.empty()) shape = data.example_shape();
-  return static_cast<int>(models::probe_model(model_of(job), shape).outputs);
+  return static_cast<int>(models::probe_model(job_model(job), shape).outputs);
 }
 
 std::string local_data_problem(const std::string& node, const std::string& source,
