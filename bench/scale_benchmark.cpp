@@ -7,7 +7,7 @@
 #include <utility>
 
 #include "runtime/allocation/allocator.hpp"
-#include "runtime/scheduling/synthetic_workload.hpp"
+#include "runtime/simulation/synthetic_workload.hpp"
 
 namespace troupe::bench {
 namespace {

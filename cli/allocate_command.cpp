@@ -1,5 +1,5 @@
 // troupe allocate: one allocation, from task and node files (CSV or JSON, see
-// runtime/scheduling/workload_io.hpp) or from an OR-Library GAP file.
+// runtime/simulation/workload_io.hpp) or from an OR-Library GAP file.
 #include <chrono>
 #include <iomanip>
 #include <iostream>
@@ -10,7 +10,7 @@
 #include "cli/schedule_output.hpp"
 #include "runtime/allocation/gap_instance.hpp"
 #include "runtime/core/input_error.hpp"
-#include "runtime/scheduling/workload_io.hpp"
+#include "runtime/simulation/workload_io.hpp"
 
 namespace troupe::cli {
 namespace {

@@ -1,5 +1,5 @@
 // troupe simulate: the online scheduler on a virtual clock, over a workload
-// file (JSON, see runtime/scheduling/workload_io.hpp) or a synthetic workload.
+// file (JSON, see runtime/simulation/workload_io.hpp) or a synthetic workload.
 #include <chrono>
 #include <iostream>
 
@@ -7,8 +7,8 @@
 #include "cli/options.hpp"
 #include "cli/schedule_output.hpp"
 #include "runtime/core/input_error.hpp"
-#include "runtime/scheduling/synthetic_workload.hpp"
-#include "runtime/scheduling/workload_io.hpp"
+#include "runtime/simulation/synthetic_workload.hpp"
+#include "runtime/simulation/workload_io.hpp"
 
 namespace troupe::cli {
 namespace {

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "runtime/allocation/allocator.hpp"
-#include "runtime/scheduling/simulator.hpp"
+#include "runtime/simulation/simulator.hpp"
 
 namespace troupe::runtime {
 

@@ -1,4 +1,4 @@
-#include "runtime/scheduling/synthetic_workload.hpp"
+#include "runtime/simulation/synthetic_workload.hpp"
 
 #include <cmath>
 #include <random>

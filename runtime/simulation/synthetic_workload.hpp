@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "runtime/scheduling/simulator.hpp"
+#include "runtime/simulation/simulator.hpp"
 
 namespace troupe::runtime {
 

@@ -1,4 +1,4 @@
-#include "runtime/scheduling/workload_io.hpp"
+#include "runtime/simulation/workload_io.hpp"
 
 #include <algorithm>
 #include <cerrno>

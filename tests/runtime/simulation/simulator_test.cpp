@@ -4,8 +4,8 @@
 
 #include "report/schedule_report.hpp"
 #include "runtime/allocation/allocator.hpp"
-#include "runtime/scheduling/simulator.hpp"
-#include "runtime/scheduling/synthetic_workload.hpp"
+#include "runtime/simulation/simulator.hpp"
+#include "runtime/simulation/synthetic_workload.hpp"
 #include "test_util.hpp"
 
 using namespace troupe::runtime;

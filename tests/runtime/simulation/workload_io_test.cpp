@@ -3,7 +3,7 @@
 #include "report/gantt_svg.hpp"
 #include "report/schedule_report.hpp"
 #include "runtime/core/input_error.hpp"
-#include "runtime/scheduling/workload_io.hpp"
+#include "runtime/simulation/workload_io.hpp"
 
 using namespace troupe::runtime;
 

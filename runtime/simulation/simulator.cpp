@@ -1,4 +1,4 @@
-#include "runtime/scheduling/simulator.hpp"
+#include "runtime/simulation/simulator.hpp"
 
 #include <algorithm>
 #include <queue>
