@@ -1,7 +1,10 @@
 // Local-training throughput of a TorchScript model (--model-file) against the
 // built-in network it copies, in one run: both go through models::LocalTrainer
-// (the code every node runs) on the same Fashion-MNIST examples, alternately,
-// `--repeats` times; prints each median in samples/s and their ratio.
+// (the code every node runs) on the same Fashion-MNIST examples (the full
+// training set by default), alternately and in swapped order every other run
+// so that drift in the machine's load hits both alike, `--repeats` times;
+// prints each median in samples/s and the median, minimum and maximum of the
+// per-run ratios.
 // Usage: script_throughput --model-file mlp28.pt [--model mlp] [--threads T]
 //        [--batch B] [--samples N] [--epochs E] [--repeats R] [--data-dir DIR]
 // mlp28.pt comes from examples/models/export_models.py; the target is a ratio >= 0.9.
@@ -53,7 +56,7 @@ int main(int argc, char** argv) {
   std::string file, kind_name = "mlp", dir = kDefaultFashionMnistDir;
   int threads = 1, epochs = 1, repeats = 5;
   std::int64_t batch = 32;
-  std::size_t samples = 10000;
+  std::size_t samples = 0;  // all
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i], v = argv[i + 1];
     if (a == "--model-file")
@@ -86,14 +89,25 @@ int main(int argc, char** argv) {
   const auto script = script_model(
       std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()));
   const auto data = head(load_fashion_mnist(dir, Split::train), samples);
-  std::vector<double> builtin, scripted;
+  std::vector<double> builtin, scripted, ratios;
   for (int r = 0; r < repeats; ++r) {
-    builtin.push_back(samples_per_second(builtin_model(*kind), data, threads, batch, epochs));
-    scripted.push_back(samples_per_second(script, data, threads, batch, epochs));
-    std::cout << "run " << r + 1 << ": built-in " << builtin.back() << ", torchscript "
-              << scripted.back() << " samples/s" << std::endl;
+    double b = 0.0, t = 0.0;
+    if (r % 2 == 0) {
+      b = samples_per_second(builtin_model(*kind), data, threads, batch, epochs);
+      t = samples_per_second(script, data, threads, batch, epochs);
+    } else {
+      t = samples_per_second(script, data, threads, batch, epochs);
+      b = samples_per_second(builtin_model(*kind), data, threads, batch, epochs);
+    }
+    builtin.push_back(b);
+    scripted.push_back(t);
+    ratios.push_back(t / b);
+    std::cout << "run " << r + 1 << ": built-in " << b << ", torchscript " << t
+              << " samples/s, ratio " << t / b << std::endl;
   }
+  const auto [lo, hi] = std::minmax_element(ratios.begin(), ratios.end());
   std::cout << "median: built-in " << median(builtin) << ", torchscript " << median(scripted)
-            << " samples/s, ratio " << median(scripted) / median(builtin) << std::endl;
+            << " samples/s; ratio median " << median(ratios) << " (min " << *lo << ", max " << *hi
+            << ", " << data.size() << " examples, batch " << batch << ")" << std::endl;
   return 0;
 }
