@@ -141,8 +141,8 @@ void send_heartbeat(AgentPtr self) {
 
 caf::behavior agent_behavior(AgentPtr self, NodeAgentConfig config) {
   self->state.config = std::move(config);
-  self->state.sampler = runtime::UsageSampler(self->state.config.disk_path,
-                                              self->state.config.traffic, self->state.config.gpus);
+  self->state.sampler =
+      runtime::UsageSampler(self->state.config.disk_path, self->state.config.traffic);
   self->monitor(self->state.config.scheduler);
   self->monitor(self->state.config.node);
   self->set_down_handler([self](caf::down_msg& dm) { self->quit(dm.reason); });

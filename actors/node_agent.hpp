@@ -32,7 +32,6 @@ struct NodeAgentConfig {
   std::function<void(const std::string&)> on_refused;
   std::string disk_path = ".";                           ///< where free disk is measured
   std::shared_ptr<const runtime::TrafficMeter> traffic;  ///< the node's byte counters; may be null
-  bool gpus = false;  ///< the node has GPUs (sample their memory through CUDA without NVML)
 };
 
 /// Spawns the agent; it registers at once and retries until it succeeds.

@@ -121,7 +121,6 @@ int run_node_process(const NodeProcessOptions& options) {
     ac.on_refused = [refusal](const std::string& why) { *refusal = why; };
     ac.disk_path = options.data_dir.empty() ? "." : options.data_dir;
     ac.traffic = traffic;
-    ac.gpus = !reg.resources.gpus.empty();
     auto agent = spawn_node_agent(system, ac);
     caf::scoped_actor self{system};
     self->monitor(agent);

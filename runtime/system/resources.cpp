@@ -82,13 +82,11 @@ std::uint64_t disk_free(const std::string& path) {
   return static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
 }
 
-UsageSampler::UsageSampler(std::string disk_path, std::shared_ptr<const TrafficMeter> traffic,
-                           bool cuda_fallback)
+UsageSampler::UsageSampler(std::string disk_path, std::shared_ptr<const TrafficMeter> traffic)
     : last_cpu_s_(process_cpu_seconds()),
       last_wall_s_(wall_seconds()),
       disk_path_(std::move(disk_path)),
-      traffic_(std::move(traffic)),
-      cuda_fallback_(cuda_fallback) {}
+      traffic_(std::move(traffic)) {}
 
 NodeUsage UsageSampler::sample() {
   NodeUsage u;
@@ -101,7 +99,7 @@ NodeUsage UsageSampler::sample() {
   u.rss = process_rss();
   u.memory_available = meminfo("MemAvailable");
   u.disk_free = disk_free(disk_path_);
-  u.gpus = sample_gpus(cuda_fallback_);
+  u.gpus = sample_gpus();
   if (traffic_) {
     u.bytes_sent = traffic_->sent();
     u.bytes_received = traffic_->received();

@@ -1,8 +1,8 @@
 #pragma once
 /// \file
 /// What a node has (cores, memory, GPUs, disk) and what it uses right now
-/// (CPU, resident memory, free memory). Read from /proc, statvfs and the CUDA
-/// runtime; sent on registration and with every heartbeat.
+/// (CPU, resident memory, free memory). Read from /proc, statvfs and NVML
+/// (runtime/system/nvml.hpp); sent on registration and with every heartbeat.
 
 #include <cstdint>
 #include <memory>
@@ -48,17 +48,15 @@ struct NodeUsage {
   double transfer_rate = 0.0;          ///< bytes/s of the latest model fetch; 0 when none yet
 };
 
-/// GPUs visible through the CUDA runtime; empty (with `note` set) when troupe
-/// was built without CUDA or no device/driver is present.
+/// GPUs visible through NVML (name, total and free memory); empty, with `note`
+/// set, when no NVIDIA driver or no device is present.
 std::vector<GpuInfo> probe_gpus(std::string* note);
 
 /// Probes this machine; `data_dir` is where disk space is measured.
 NodeResources probe_resources(const std::string& data_dir);
 
-/// Live use of the GPUs: through NVML (libnvidia-ml.so.1, loaded at run time
-/// when present: utilisation and memory), else through the CUDA runtime
-/// (memory only) when `cuda_fallback` is set, else empty.
-std::vector<GpuUsage> sample_gpus(bool cuda_fallback);
+/// Live use of the GPUs through NVML (utilisation and memory); empty without it.
+std::vector<GpuUsage> sample_gpus();
 
 /// Free bytes of the file system holding `path` (0 when unknown).
 std::uint64_t disk_free(const std::string& path);
@@ -69,12 +67,9 @@ class TrafficMeter;
 class UsageSampler {
  public:
   /// `disk_path`: where free disk is measured; `traffic`: the process's byte
-  /// counters (may be null); `cuda_fallback`: ask the CUDA runtime for GPU
-  /// memory when NVML is absent (only when a GPU was found, to avoid creating
-  /// a CUDA context on machines without one).
+  /// counters (may be null).
   explicit UsageSampler(std::string disk_path = ".",
-                        std::shared_ptr<const TrafficMeter> traffic = nullptr,
-                        bool cuda_fallback = false);
+                        std::shared_ptr<const TrafficMeter> traffic = nullptr);
   NodeUsage sample();
 
  private:
@@ -82,7 +77,6 @@ class UsageSampler {
   double last_wall_s_;
   std::string disk_path_;
   std::shared_ptr<const TrafficMeter> traffic_;
-  bool cuda_fallback_;
 };
 
 /// Resident set size of this process in bytes (0 when unknown).
