@@ -65,7 +65,7 @@ case "$kind" in
 esac
 
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTROUPE_SANITIZE="$sanitize" \
-  -DTROUPE_ENABLE_CUDA=OFF -DTROUPE_BUILD_BENCH=OFF -DTROUPE_USE_JEMALLOC=OFF
+  -DTROUPE_BUILD_BENCH=OFF -DTROUPE_USE_JEMALLOC=OFF
 # shellcheck disable=SC2086
 cmake --build "$build" -j "$jobs" --target $targets
 cd "$build"
