@@ -53,6 +53,12 @@ ldd /usr/bin/troupe >"$scratch/ldd.txt"
 if grep -E -q "not found|=> /usr/local|=> $build|=> $root" "$scratch/ldd.txt"; then
   fail "ldd /usr/bin/troupe: $(grep -E "not found|=> /usr/local|=> $build|=> $root" "$scratch/ldd.txt")"
 fi
+# Every library it loads belongs to a Debian package (troupe's own included):
+# nothing from a CUDA toolkit or another hand-installed file.
+while read -r lib; do
+  dpkg -S "$(readlink -f "$lib")" >/dev/null 2>&1 || dpkg -S "$lib" >/dev/null 2>&1 ||
+    fail "/usr/bin/troupe loads $lib, which no Debian package owns"
+done < <(awk '/=> \//{print $3}' "$scratch/ldd.txt")
 for f in /etc/troupe/scheduler.ini /etc/troupe/node-1.ini; do
   grep -q -x -F "$f" <(dpkg-query -W -f='${Conffiles}' troupe | awk '{print $1}') ||
     fail "$f is not a conffile"
