@@ -59,7 +59,7 @@ trap 'exit 143' TERM
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 mkdir -p "$work"/{munge,state,spool,log,submit,data}
-chmod 700 "$work/munge"
+chmod 755 "$work/munge"  # munged wants its socket directory reachable by every user
 
 # 1. munged with a throwaway key and its own socket (foreground: $! is munged itself).
 head -c 1024 /dev/urandom >"$work/munge/munge.key"
@@ -67,7 +67,7 @@ chmod 400 "$work/munge/munge.key"
 socket=$work/munge/munge.socket
 munged --foreground --force --key-file="$work/munge/munge.key" --socket="$socket" \
   --pid-file="$work/munge/munged.pid" --seed-file="$work/munge/munged.seed" \
-  --log-file="$work/log/munged.log" &
+  --log-file="$work/log/munged.log" >"$work/log/munged.out" 2>&1 &
 daemons+=($!)
 for _ in $(seq 1 100); do [[ -S $socket ]] && break; sleep 0.1; done
 [[ -S $socket ]] || { echo "slurm_test: FAIL: munged did not create $socket"; exit 1; }
@@ -169,6 +169,11 @@ for job in ("shards", "own-data"):
         want = {f"{host}-{i}": (f"node-{i}.csv", rows) for i, rows in enumerate((60, 80, 100))}
         if files != want:
             problems.append(f"own-data: node_data {files}, expected {want}")
+    # The script stops the nodes with a TERM for the step's tasks; had Slurm cancelled
+    # the step instead, srun would report its tasks killed.
+    log = open(os.path.join(submit, f"{job}.out")).read()
+    if "Killed" in log or "forcing job termination" in log:
+        problems.append(f"{job}: the nodes were killed, not stopped: {log[-300:]!r}")
 left = [f for f in os.listdir(submit) if f.startswith(".troupe-secret-")]
 if left:
     problems.append(f"generated secrets not removed: {left}")
