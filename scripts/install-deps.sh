@@ -51,6 +51,7 @@ test_packages=(
   python3-sklearn       # the handwritten digits (a second real data set)
   chromium              # headless browser for the HTML report test
   fonts-dejavu-core     # a font for Chromium's screenshots
+  slurm-wlm slurmctld slurmd slurm-client munge  # test only: a one-host Slurm for tests/cluster/slurm_test.sh
 )
 
 usage() {
