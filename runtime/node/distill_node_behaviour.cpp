@@ -10,13 +10,18 @@ namespace {
 /// Mixed into the job seed for an evaluation student's shuffling.
 constexpr std::uint64_t kStudentSeedSalt = 0x57d0e7a1c3b2f945ULL;
 
-/// Distillation builds its own networks (one per shard and a student): it
-/// trains the built-in models only.
+/// Distillation builds its own networks (one per shard and a student) and
+/// evaluates on the data directory's test split: it trains the built-in models
+/// only, and a shipped test set would be ignored, so both are refused.
 void refuse_model_file(const JobSpec& job) {
   if (!job.train.model_file.empty() || !job.train.model_script.empty())
     throw std::invalid_argument(
         "node behaviour 'distill' trains the built-in models only; --model-file needs "
         "--node-behaviour libtorch");
+  if (!job.data.test_data.empty() || !job.data.test_set.empty())
+    throw std::invalid_argument(
+        "node behaviour 'distill' evaluates on the data directory's test split; --test-data "
+        "needs --node-behaviour libtorch");
 }
 
 }  // namespace

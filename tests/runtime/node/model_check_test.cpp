@@ -11,6 +11,7 @@
 #include "runtime/core/job_model.hpp"
 #include "runtime/io/aggregator_setup.hpp"
 #include "runtime/io/model_file.hpp"
+#include "runtime/node/distill_node_behaviour.hpp"
 #include "runtime/node/libtorch_node_behaviour.hpp"
 #include "runtime/node/model_check.hpp"
 #include "test_util.hpp"
@@ -161,4 +162,21 @@ TEST(AggregatorModelCheck, AScriptThatDoesNotLoadIsRefusedAsTheSubmittersInput) 
   job = job_with_script(linear_image_model(10));
   job.train.model_sha256 = sha256_hex("something else");
   EXPECT_THROW(open_aggregator(job), SetupRefused);
+}
+
+TEST(DistillRefusals, AShippedTestSetIsRefusedRatherThanIgnored) {
+  troupe::runtime::JobSpec job;
+  job.cluster.node_behaviour = "distill";
+  job.train.model = troupe::runtime::ModelKind::mlp;
+  job.data.test_data = "/tmp/test.csv";
+  job.data.test_set = "packed";
+  troupe::runtime::DistillNodeBehaviour distill;
+  try {
+    distill.initial_global(job);
+    FAIL() << "a distillation job with --test-data was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("--test-data needs --node-behaviour libtorch"),
+              std::string::npos)
+        << e.what();
+  }
 }
