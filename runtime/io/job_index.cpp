@@ -43,6 +43,8 @@ JobRecord read_record(const json& j, const std::string& where, const std::string
   return r;
 }
 
+json records_json(const std::vector<JobRecord>& records);
+
 }  // namespace
 
 std::string_view to_string(JobState state) {
@@ -90,9 +92,11 @@ std::optional<std::int64_t> job_serial(std::string_view id) {
   return n;
 }
 
-std::string index_to_json(const JobIndex& index) {
+namespace {
+
+json records_json(const std::vector<JobRecord>& records) {
   json jobs = json::array();
-  for (const auto& r : index.jobs)
+  for (const auto& r : records)
     jobs.push_back({{"id", r.id},
                     {"name", r.name},
                     {"state", std::string(to_string(r.state))},
@@ -103,7 +107,19 @@ std::string index_to_json(const JobIndex& index) {
                     {"rounds_done", r.rounds_done},
                     {"accuracy", r.accuracy},
                     {"note", r.note}});
-  return json{{"format", kFormat}, {"next", index.next}, {"jobs", jobs}}.dump(2) + "\n";
+  return jobs;
+}
+
+}  // namespace
+
+std::string index_to_json(const JobIndex& index) {
+  return json{{"format", kFormat}, {"next", index.next}, {"jobs", records_json(index.jobs)}}.dump(
+             2) +
+         "\n";
+}
+
+std::string jobs_to_json(const std::vector<JobRecord>& jobs) {
+  return json{{"jobs", records_json(jobs)}}.dump(2) + "\n";
 }
 
 JobIndex index_from_json(const std::string& text, const std::string& source) {
@@ -116,8 +132,8 @@ JobIndex index_from_json(const std::string& text, const std::string& source) {
   if (!doc.is_object() || !doc.contains("jobs") || !doc["jobs"].is_array())
     throw InputError(source, 0, "not a troupe job index (expected an object with a 'jobs' array)");
   if (doc.value("format", 0) != kFormat)
-    throw InputError(source, 0, "unknown job index format (expected format " +
-                                    std::to_string(kFormat) + ")");
+    throw InputError(source, 0,
+                     "unknown job index format (expected format " + std::to_string(kFormat) + ")");
   JobIndex index;
   try {
     index.next = doc.at("next").get<std::int64_t>();

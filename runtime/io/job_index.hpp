@@ -57,6 +57,8 @@ std::optional<std::int64_t> job_serial(std::string_view id);
 
 /// The index as JSON text.
 std::string index_to_json(const JobIndex& index);
+/// `{"jobs": [...]}` with the index's keys per job (`troupe jobs --json`).
+std::string jobs_to_json(const std::vector<JobRecord>& jobs);
 /// Parses an index; InputError naming `source` and the key when malformed.
 JobIndex index_from_json(const std::string& text, const std::string& source);
 

@@ -35,7 +35,8 @@ JobRegistry JobRegistry::open(const std::string& dir, double now) {
   reg.dir_ = dir;
   std::error_code ec;
   fs::create_directories(fs::path(dir) / "jobs", ec);
-  if (ec) throw std::runtime_error("cannot create the state directory '" + dir + "': " + ec.message());
+  if (ec)
+    throw std::runtime_error("cannot create the state directory '" + dir + "': " + ec.message());
   const auto index_path = (fs::path(dir) / kIndexFile).string();
   if (fs::exists(index_path)) {
     auto text = read_text(index_path);
