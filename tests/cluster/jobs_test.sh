@@ -13,11 +13,14 @@
 #             the finished job and never reuses its id; a malformed index is
 #             an error naming the file (exit 2).
 #   interrupt an attached submit sent SIGINT cancels its job and exits 130.
+#   secret    with --secret-file, every job request without the secret is
+#             refused (exit 1) and changes nothing; with it, a queued job and
+#             the job in hand are cancelled.
 # Run: tests/cluster/jobs_test.sh CASE [path/to/troupe]
 # Exit: 0 pass, 1 fail, 77 skipped (no data set).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-case_name=${1:?usage: jobs_test.sh detach|vanish|cancel|restart|interrupt [troupe]}
+case_name=${1:?usage: jobs_test.sh detach|vanish|cancel|restart|interrupt|secret [troupe]}
 troupe=$(readlink -f "${2:-$here/../../build/cli/troupe}")
 data_dir=${TROUPE_DATA_DIR:-/usr/share/datasets/fashion-mnist}
 py=/usr/bin/python3
@@ -60,7 +63,7 @@ long=(--rounds 400 --local-steps 100 "${job[@]}")
 
 # Started directly with &, so that $! is troupe itself (cleanup stops exactly these).
 start_scheduler() {
-  "$troupe" scheduler --listen "$sched" --state-dir "$state" >>"$logs/scheduler.log" 2>&1 &
+  "$troupe" scheduler --listen "$sched" --state-dir "$state" "$@" >>"$logs/scheduler.log" 2>&1 &
   scheduler_pid=$!
   pids+=("$scheduler_pid")
 }
@@ -106,8 +109,13 @@ sys.exit(1 if bad else 0)
 PY
 }
 
-start_scheduler
-start_nodes
+if [[ $case_name == secret ]]; then
+  head -c 32 /dev/urandom | base64 >"$logs/secret"
+  start_scheduler --secret-file "$logs/secret"
+else
+  start_scheduler
+  start_nodes
+fi
 case $case_name in
 detach)
   id=$("$troupe" submit "${conn[@]}" "${short[@]}" --name detached --detach 2>"$logs/submit.log")
@@ -207,6 +215,27 @@ interrupt)
   wait "$submit_pid" || code=$?
   ((code == 130)) || fail "the interrupted submit exited $code, not 130"
   [[ $(job_field "$id" 'j["state"]') == cancelled ]] || fail "the interrupted submit did not cancel $id"
+  ;;
+secret)
+  # No nodes: the first job stays in hand (waiting for nodes), the second queued.
+  with=(--secret-file "$logs/secret")
+  first=$("$troupe" submit "${conn[@]}" "${with[@]}" "${short[@]}" --detach)
+  second=$("$troupe" submit "${conn[@]}" "${with[@]}" "${short[@]}" --detach)
+  for request in "jobs" "wait $first" "report $first --report $logs/pages" "cancel $first"; do
+    code=0
+    # shellcheck disable=SC2086 # the request's words
+    "$troupe" $request "${conn[@]}" >"$logs/refused.log" 2>&1 || code=$?
+    ((code == 1)) || fail "'$request' without the secret exited $code, not 1"
+    grep -q "admission refused" "$logs/refused.log" || fail "'$request': $(cat "$logs/refused.log")"
+  done
+  [[ $(conn+=("${with[@]}") && job_field "$first" 'j["state"]') == running ]] ||
+    fail "a refused cancel changed $first"
+  "$troupe" cancel "$second" "${conn[@]}" "${with[@]}" >/dev/null || fail "cancel of queued $second failed"
+  "$troupe" cancel "$first" "${conn[@]}" "${with[@]}" >/dev/null || fail "cancel of $first failed"
+  conn+=("${with[@]}")
+  [[ $(job_field "$second" 'j["state"] + " " + j["note"]') == "cancelled cancelled on request before it started" ]] ||
+    fail "the queued job was not cancelled: $(job_field "$second" 'j')"
+  [[ $(job_field "$first" 'j["state"]') == cancelled ]] || fail "$first was not cancelled"
   ;;
 *) fail "unknown case '$case_name'" ;;
 esac
