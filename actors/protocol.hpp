@@ -29,6 +29,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "actors/job_messages.hpp"
 #include "models/metrics.hpp"
 #include "models/parameters.hpp"
 #include "runtime/aggregation/aggregator_core.hpp"
@@ -37,7 +38,6 @@
 #include "runtime/core/job_spec.hpp"
 #include "runtime/core/report.hpp"
 #include "runtime/core/task.hpp"
-#include "runtime/io/job_index.hpp"
 #include "runtime/scheduling/async_job.hpp"
 #include "runtime/scheduling/node_table.hpp"
 #include "runtime/system/admission.hpp"
@@ -55,9 +55,8 @@ namespace troupe::actors {
 ///   3: JobSpec ships a TorchScript model and a test set; DataPlacement
 ///      carries a node's local data (count, label histogram, feature shape);
 ///      EvalTask.held_out and RoundRecord.federated (federated evaluation)
-///   4: jobs have ids: RunReport.job_id, job_atom (an attached submitter's
-///      id), detach_atom, jobs_atom (JobList), follow_atom, fetch_atom,
-///      cancel_atom; RunStatus::cancelled
+///   4: job ids (RunReport.job_id, RunStatus::cancelled) and the job
+///      requests of actors/job_messages.hpp
 inline constexpr std::int32_t kProtocolVersion = 4;
 
 // -- messages -----------------------------------------------------------------
@@ -159,18 +158,11 @@ struct EvalTask {
   bool held_out = false;
 };
 
-/// The scheduler's answer to jobs_atom: every job it knows, in id order.
-struct JobList {
-  std::vector<runtime::JobRecord> jobs;
-};
-
 /// The name an aggregator answers a challenge under.
 inline constexpr char kAggregatorName[] = "aggregator";
 /// Names under which `troupe submit` and `troupe status` answer challenges.
 inline constexpr char kSubmitName[] = "submit";
 inline constexpr char kStatusName[] = "status";
-/// The name under which `troupe jobs | wait | report | cancel` answer challenges.
-inline constexpr char kJobsName[] = "jobs";
 
 // -- atoms --------------------------------------------------------------------
 
@@ -190,12 +182,6 @@ using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using checkpoint_atom = caf::atom_constant<caf::atom("checkpoint")>;
 using hello_atom = caf::atom_constant<caf::atom("hello")>;
 using holdings_atom = caf::atom_constant<caf::atom("holdings")>;
-using job_atom = caf::atom_constant<caf::atom("job")>;
-using detach_atom = caf::atom_constant<caf::atom("detach")>;
-using jobs_atom = caf::atom_constant<caf::atom("jobs")>;
-using follow_atom = caf::atom_constant<caf::atom("follow")>;
-using fetch_atom = caf::atom_constant<caf::atom("fetch")>;
-using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
 
 // -- actor interfaces ---------------------------------------------------------
 
@@ -219,10 +205,8 @@ using node_actor =
                      caf::reacts_to<aggregator_atom, caf::actor>>;
 
 /// Runs jobs: decomposes, allocates, dispatches, reports; keeps the node table.
-/// Every accepted job gets an id (`job-N`); an attached submitter receives
-/// (job_atom, id) at once, then (progress_atom, RoundRecord) after each round,
-/// and the report as the answer. Followers (follow_atom) receive the same
-/// progress messages. Unknown ids are refused with troupe_error::unknown_job.
+/// An attached submitter receives (job_atom, id), then (progress_atom,
+/// RoundRecord) after each round (as followers do), and the report.
 /// Admission-protected requests carry a runtime::Admission: the answer to a
 /// hello's challenge (under the names kSubmitName, kStatusName, kAggregatorName
 /// or the node's name). A scheduler with a secret refuses an empty or wrong
@@ -231,17 +215,12 @@ using node_actor =
 /// whose key does not match its name or whose signature is wrong.
 using scheduler_actor = caf::typed_actor<
     caf::replies_to<submit_atom, runtime::JobSpec, runtime::Admission>::with<runtime::RunReport>,
-    /// Submits without waiting: the answer is the job's id, once it is accepted.
+    /// Job requests, described in actors/job_messages.hpp; an unknown id is
+    /// refused with troupe_error::unknown_job.
     caf::replies_to<detach_atom, runtime::JobSpec, runtime::Admission>::with<std::string>,
     caf::replies_to<jobs_atom, runtime::Admission>::with<JobList>,
-    /// Follows job `id`: progress messages while it runs, then its JSON report
-    /// as the answer (at once for a finished job).
     caf::replies_to<follow_atom, std::string, runtime::Admission>::with<std::string>,
-    /// A finished job's reports: JSON text and the HTML page.
     caf::replies_to<fetch_atom, std::string, runtime::Admission>::with<std::string, std::string>,
-    /// Cancels job `id`: a queued one is removed, a running one stopped (its
-    /// report says cancelled). The answer: whether this request cancelled
-    /// it, and the job's state now.
     caf::replies_to<cancel_atom, std::string, runtime::Admission>::with<bool, std::string>,
     /// A node joins (or rejoins): its registration and its node actor; the
     /// answer is the aggregator nodes fetch models from and send updates to.
@@ -432,12 +411,6 @@ typename Inspector::result_type inspect(Inspector& f, NodeDataRecord& x) {
 }
 
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, JobRecord& x) {
-  return f(caf::meta::type_name("troupe.JobRecord"), x.id, x.name, x.state, x.submitted, x.started,
-           x.finished, x.rounds, x.rounds_done, x.accuracy, x.note);
-}
-
-template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, RunReport& x) {
   return f(caf::meta::type_name("troupe.RunReport"), x.job_id, x.status, x.error, x.policy,
            x.strategy, x.config, x.tasks, x.rounds, x.versions, x.mode, x.final_metrics,
@@ -488,11 +461,6 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ClusterStatus& x) {
   return f(caf::meta::type_name("troupe.ClusterStatus"), x.nodes, x.aggregator, x.job, x.round,
            x.rounds, x.progress, x.jobs_done, x.queued);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, JobList& x) {
-  return f(caf::meta::type_name("troupe.JobList"), x.jobs);
 }
 
 template <class Inspector>

@@ -138,6 +138,15 @@ detach)
     fail "report --out does not say it is deprecated"
   [[ -s $logs/old/index.html ]] || fail "report --out wrote no page"
   [[ $(job_field "$id" 'j["state"]') == succeeded ]] || fail "jobs does not call $id succeeded"
+  # Usage errors (exit 2): no id; a job id mixed with report files; an unknown id.
+  code=0; "$troupe" wait "${conn[@]}" 2>/dev/null || code=$?
+  ((code == 2)) || fail "wait without an id exited $code, not 2"
+  code=0; "$troupe" report "$id" "$logs/waited.json" --report "$logs/x" 2>/dev/null || code=$?
+  ((code == 2)) || fail "report with an id and a file exited $code, not 2"
+  code=0; "$troupe" wait job-999 "${conn[@]}" 2>/dev/null || code=$?
+  ((code == 2)) || fail "wait for an unknown id exited $code, not 2"
+  code=0; "$troupe" report job-999 "${conn[@]}" --report "$logs/x" 2>/dev/null || code=$?
+  ((code == 2)) || fail "report of an unknown id exited $code, not 2"
   ;;
 vanish)
   "$troupe" submit "${conn[@]}" --rounds 60 --local-steps 100 "${job[@]}" >"$logs/submit.log" 2>&1 &
