@@ -23,6 +23,8 @@ enum class troupe_error : std::uint8_t {
   no_challenge,           ///< the scheduler could not issue a nonce
   version_mismatch,       ///< the peer speaks another protocol version (hello_atom)
   job_refused,            ///< the job's own input cannot be set up (e.g. its --checkpoint-dir)
+  unknown_job,            ///< no job has the id asked for (jobs, follow, fetch, cancel)
+  not_finished,           ///< the job has no report yet (fetch)
 };
 
 /// The error category of troupe_error.

@@ -18,6 +18,7 @@
 #include "actors/protocol.hpp"
 #include "runtime/core/job_spec.hpp"
 #include "runtime/core/report.hpp"
+#include "runtime/io/job_registry.hpp"
 #include "runtime/scheduling/node_table.hpp"
 #include "runtime/system/node_identity.hpp"
 
@@ -33,8 +34,14 @@ struct SchedulerProcessOptions {
   /// Node names and their public keys (--allowed-nodes); empty: each name is
   /// bound to the first key it registers with, for the scheduler's lifetime.
   std::map<std::string, std::string> allowed_nodes;
+  /// --state-dir: where jobs and their reports persist (runtime/io/job_registry.hpp);
+  /// empty: in memory for the process's life.
+  std::string state_dir;
+  /// Renders a finished job's JSON and HTML reports (the CLI's report writers).
+  std::function<runtime::JobReports(const runtime::RunReport&)> render;
   ProcessOptions common;
 };
+/// Exits 2 when the state directory is unusable or its files are malformed.
 int run_scheduler_process(const SchedulerProcessOptions& options);
 
 struct AggregatorProcessOptions {
@@ -79,10 +86,21 @@ struct SubmitOptions {
   ProcessOptions common;
   /// Shows each round's progress; empty: a plain line per round unless quiet.
   std::function<void(const runtime::RoundRecord&)> on_round;
+  /// Told the job's id once the scheduler accepted it.
+  std::function<void(const std::string&)> on_id;
+  /// How long an interrupted submit waits for its cancelled job's report.
+  double cancel_wait_s = 10.0;
 };
 /// Submits, streams progress lines, and returns the report (status "failed"
-/// with the reason when the scheduler cannot be reached or is lost).
+/// with the reason when the scheduler cannot be reached or is lost). On
+/// SIGINT or SIGTERM it cancels its job and returns the cancelled report
+/// (stop_signal() says which signal); a submitter that dies instead loses
+/// nothing: the job runs on and its report stays with the scheduler.
 runtime::RunReport run_submit(const SubmitOptions& options);
+
+/// Submits without following (submit --detach): the job's id, or empty with
+/// `why` set when the scheduler cannot be reached or refuses.
+std::optional<std::string> submit_detached(const SubmitOptions& options, std::string* why);
 
 /// Asks the scheduler for the cluster's nodes and job progress. Empty with
 /// `why` set when the scheduler cannot be reached or refuses.

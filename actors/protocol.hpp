@@ -29,6 +29,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "actors/job_messages.hpp"
 #include "models/metrics.hpp"
 #include "models/parameters.hpp"
 #include "runtime/aggregation/aggregator_core.hpp"
@@ -54,7 +55,9 @@ namespace troupe::actors {
 ///   3: JobSpec ships a TorchScript model and a test set; DataPlacement
 ///      carries a node's local data (count, label histogram, feature shape);
 ///      EvalTask.held_out and RoundRecord.federated (federated evaluation)
-inline constexpr std::int32_t kProtocolVersion = 3;
+///   4: job ids (RunReport.job_id, RunStatus::cancelled) and the job
+///      requests of actors/job_messages.hpp
+inline constexpr std::int32_t kProtocolVersion = 4;
 
 // -- messages -----------------------------------------------------------------
 
@@ -202,7 +205,8 @@ using node_actor =
                      caf::reacts_to<aggregator_atom, caf::actor>>;
 
 /// Runs jobs: decomposes, allocates, dispatches, reports; keeps the node table.
-/// The submitter of a job receives (progress_atom, RoundRecord) after each round.
+/// An attached submitter receives (job_atom, id), then (progress_atom,
+/// RoundRecord) after each round (as followers do), and the report.
 /// Admission-protected requests carry a runtime::Admission: the answer to a
 /// hello's challenge (under the names kSubmitName, kStatusName, kAggregatorName
 /// or the node's name). A scheduler with a secret refuses an empty or wrong
@@ -211,6 +215,13 @@ using node_actor =
 /// whose key does not match its name or whose signature is wrong.
 using scheduler_actor = caf::typed_actor<
     caf::replies_to<submit_atom, runtime::JobSpec, runtime::Admission>::with<runtime::RunReport>,
+    /// Job requests, described in actors/job_messages.hpp; an unknown id is
+    /// refused with troupe_error::unknown_job.
+    caf::replies_to<detach_atom, runtime::JobSpec, runtime::Admission>::with<std::string>,
+    caf::replies_to<jobs_atom, runtime::Admission>::with<JobList>,
+    caf::replies_to<follow_atom, std::string, runtime::Admission>::with<std::string>,
+    caf::replies_to<fetch_atom, std::string, runtime::Admission>::with<std::string, std::string>,
+    caf::replies_to<cancel_atom, std::string, runtime::Admission>::with<bool, std::string>,
     /// A node joins (or rejoins): its registration and its node actor; the
     /// answer is the aggregator nodes fetch models from and send updates to.
     caf::replies_to<register_atom, NodeRegistration, caf::actor>::with<caf::actor>,
@@ -401,10 +412,10 @@ typename Inspector::result_type inspect(Inspector& f, NodeDataRecord& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, RunReport& x) {
-  return f(caf::meta::type_name("troupe.RunReport"), x.status, x.error, x.policy, x.strategy,
-           x.config, x.tasks, x.rounds, x.versions, x.mode, x.final_metrics, x.model_fingerprint,
-           x.nodes, x.efficiency, x.wall_s, x.resumed_from_round, x.checkpoints, x.node_data,
-           x.test_size);
+  return f(caf::meta::type_name("troupe.RunReport"), x.job_id, x.status, x.error, x.policy,
+           x.strategy, x.config, x.tasks, x.rounds, x.versions, x.mode, x.final_metrics,
+           x.model_fingerprint, x.nodes, x.efficiency, x.wall_s, x.resumed_from_round,
+           x.checkpoints, x.node_data, x.test_size);
 }
 
 }  // namespace troupe::runtime
@@ -480,4 +491,5 @@ CAF_ADD_TYPE_ID(troupe, (troupe::runtime::RoundRecord))
 CAF_ADD_TYPE_ID(troupe, (troupe::runtime::UpdateReceipt))
 CAF_ADD_TYPE_ID(troupe, (troupe::actors::CheckpointRequest))
 CAF_ADD_TYPE_ID(troupe, (troupe::runtime::Admission))
+CAF_ADD_TYPE_ID(troupe, (troupe::actors::JobList))
 CAF_END_TYPE_ID_BLOCK(troupe)

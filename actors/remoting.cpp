@@ -16,8 +16,10 @@ namespace troupe::actors {
 namespace {
 
 std::atomic<bool> g_stop{false};
+std::atomic<int> g_stop_signal{0};
 
-extern "C" void on_stop_signal(int) {
+extern "C" void on_stop_signal(int signal) {
+  g_stop_signal = signal;
   g_stop = true;
 }
 
@@ -29,6 +31,10 @@ constexpr const char* kConnectivityKey = "basp.default-connectivity-tcp";
 
 bool stop_requested() {
   return g_stop;
+}
+
+int stop_signal() {
+  return g_stop_signal;
 }
 
 void install_signal_handlers() {

@@ -31,6 +31,8 @@ using Clock = std::chrono::steady_clock;
 
 /// True once SIGINT or SIGTERM arrived (after install_signal_handlers()).
 bool stop_requested();
+/// The signal that requested the stop (SIGINT or SIGTERM); 0 before one.
+int stop_signal();
 
 void install_signal_handlers();
 

@@ -14,8 +14,9 @@
 //    +<------- core's done or failed step / aggregator lost ---- running
 //
 // On entering idle the next queued job (if any) is taken at once.
-// In every phase: heartbeats, status, hellos and node registrations are
-// answered; a submission while a job is in hand is queued. What differs:
+// In every phase: heartbeats, status, hellos, node registrations and job
+// requests (list, follow, fetch, cancel: scheduler_jobs.cpp) are answered; a submission while a job
+// is in hand is queued. What differs:
 //   idle       takes an aggregator;
 //   waiting    takes an aggregator; starts set-up when a node or the
 //              aggregator arrives or at a tick, or fails the job when the wait is over;
@@ -129,8 +130,35 @@ scheduler_actor::behavior_type phase_behavior(SchedulerPtr self, Phase phase) {
         // Before make_response_promise, which takes the sender out of the message.
         auto sender = caf::actor_cast<caf::actor>(self->current_sender());
         auto rp = self->make_response_promise<runtime::RunReport>();
-        phase.submitted(PendingJob{spec, rp, std::move(sender)});
+        phase.submitted(register_job(self, spec, rp, std::move(sender)));
         return rp;
+      },
+      [self, phase](detach_atom, const runtime::JobSpec& spec,
+                    const runtime::Admission& answer) -> caf::result<std::string> {
+        if (auto refusal = admit(self, kSubmitName, answer, "a job")) return refusal;
+        auto job = register_job(self, spec, std::nullopt, nullptr);
+        auto id = job.id;
+        phase.submitted(std::move(job));
+        return id;
+      },
+      [self](jobs_atom, const runtime::Admission& answer) -> caf::result<JobList> {
+        if (auto refusal = admit(self, kJobsName, answer, "a job list")) return refusal;
+        return list_jobs(self->state);
+      },
+      [self](follow_atom, const std::string& id,
+             const runtime::Admission& answer) -> caf::result<std::string> {
+        if (auto refusal = admit(self, kJobsName, answer, "following " + id)) return refusal;
+        return follow_job(self, id);
+      },
+      [self](fetch_atom, const std::string& id,
+             const runtime::Admission& answer) -> caf::result<std::string, std::string> {
+        if (auto refusal = admit(self, kJobsName, answer, "the report of " + id)) return refusal;
+        return fetch_job(self, id);
+      },
+      [self](cancel_atom, const std::string& id,
+             const runtime::Admission& answer) -> caf::result<bool, std::string> {
+        if (auto refusal = admit(self, kJobsName, answer, "cancelling " + id)) return refusal;
+        return cancel_job(self, id);
       },
       [self, phase](register_atom, const NodeRegistration& reg,
                     const caf::actor& node) -> caf::result<caf::actor> {
@@ -248,6 +276,7 @@ scheduler_actor::behavior_type scheduler_behavior(SchedulerPtr self, SchedulerCo
   st.keys = st.config.allowed_nodes.empty() ? runtime::NodeKeys()
                                             : runtime::NodeKeys(st.config.allowed_nodes);
   st.id = runtime::random_nonce();
+  st.jobs = st.config.jobs ? st.config.jobs : std::make_shared<runtime::JobRegistry>();
   st.table = runtime::NodeTable(st.config.heartbeat_timeout_s > 0
                                     ? st.config.heartbeat_timeout_s
                                     : std::numeric_limits<double>::infinity());

@@ -12,10 +12,12 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "actors/protocol.hpp"
+#include "runtime/io/job_registry.hpp"
 #include "runtime/system/live_capacity.hpp"
 
 namespace troupe::actors {
@@ -43,6 +45,12 @@ struct SchedulerConfig {
   /// Node names and their public keys (--allowed-nodes): only these may
   /// register. Empty: a name is bound to the first key it registers with.
   std::map<std::string, std::string> allowed_nodes;
+  /// Every job's record and report (`--state-dir`); null: kept in memory.
+  std::shared_ptr<runtime::JobRegistry> jobs;
+  /// Renders a finished job's report as JSON text and an HTML page for the
+  /// registry (actors/ does not depend on report/, the CLI passes its
+  /// writers); empty: finished jobs keep no report text.
+  std::function<runtime::JobReports(const runtime::RunReport&)> render;
 };
 
 scheduler_actor spawn_scheduler(caf::actor_system& system, SchedulerConfig config);

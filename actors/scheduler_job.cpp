@@ -168,22 +168,10 @@ bool load_resume_point(SchedulerPtr self) {
 
 }  // namespace
 
-caf::typed_response_promise<runtime::RunReport> accept_job(SchedulerPtr self,
-                                                           const runtime::JobSpec& spec) {
-  auto& st = self->state;
-  // Before make_response_promise, which takes the sender out of the message.
-  auto sender = caf::actor_cast<caf::actor>(self->current_sender());
-  auto rp = self->make_response_promise<runtime::RunReport>();
-  PendingJob job{spec, rp, std::move(sender)};
-  if (st.job_in_hand())
-    st.queue.push_back(std::move(job));  // runs when the jobs before it have ended
-  else
-    begin_job(self, std::move(job));
-  return rp;
-}
-
 void begin_job(SchedulerPtr self, PendingJob job) {
   auto& st = self->state;
+  st.job_id = std::move(job.id);
+  job_started(self);
   st.spec = std::move(job.spec);
   st.reply = std::move(job.reply);
   st.submitter = std::move(job.submitter);
@@ -225,7 +213,11 @@ void try_start(SchedulerPtr self) {
 void finish(SchedulerPtr self, runtime::RunStatus status, const std::string& error) {
   auto& st = self->state;
   if (!st.job_in_hand()) return;
-  st.reply->deliver(job_report(st, status, error));
+  auto report = job_report(st, status, error);
+  report.job_id = st.job_id;
+  if (st.reply) st.reply->deliver(report);
+  job_ended(self, report);
+  st.job_id.clear();
   st.reply.reset();
   st.core.reset();
   st.summary.reset();

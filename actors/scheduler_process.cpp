@@ -1,6 +1,8 @@
 #include "actors/processes.hpp"
 
+#include <chrono>
 #include <iostream>
+#include <memory>
 
 #include "actors/aggregator_actor.hpp"
 #include "actors/remoting.hpp"
@@ -10,6 +12,18 @@ namespace troupe::actors {
 
 int run_scheduler_process(const SchedulerProcessOptions& options) {
   install_signal_handlers();
+  auto jobs = std::make_shared<runtime::JobRegistry>();
+  if (!options.state_dir.empty()) {
+    try {
+      *jobs = runtime::JobRegistry::open(
+          options.state_dir,
+          std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+              .count());
+    } catch (const std::exception& e) {
+      std::cerr << "troupe scheduler: --state-dir: " << e.what() << '\n';
+      return 2;
+    }
+  }
   RemoteConfig cfg{options.common.security};
   caf::actor_system system{cfg};
   std::string why;
@@ -33,6 +47,8 @@ int run_scheduler_process(const SchedulerProcessOptions& options) {
   sc.remote = true;
   sc.allowed_nodes = options.allowed_nodes;
   sc.hold_need = {options.min_free_memory, options.min_free_disk};
+  sc.jobs = jobs;
+  sc.render = options.render;
   if (!options.common.quiet) sc.on_round = print_round;
   auto scheduler = spawn_scheduler(system, std::move(sc));
   auto published = publish(system, scheduler, options.listen, options.common, "scheduler", &why);

@@ -3,7 +3,8 @@
 /// The scheduler actor's state and the functions its files share. The
 /// actor's parts: scheduler_actor.cpp (phases as behaviours, admission),
 /// scheduler_nodes.cpp (node table, registration, heartbeats, status),
-/// scheduler_job.cpp (a job's life: queue, wait, set-up, report) and
+/// scheduler_job.cpp (a job's life: queue, wait, set-up, report),
+/// scheduler_jobs.cpp (the job registry: ids, listing, following, cancel) and
 /// scheduler_steps.cpp (carrying out the job core's steps). Only those
 /// files include it.
 
@@ -21,6 +22,7 @@
 
 #include "actors/protocol.hpp"
 #include "actors/scheduler_actor.hpp"
+#include "runtime/io/job_registry.hpp"
 #include "runtime/scheduling/job_core.hpp"
 #include "runtime/scheduling/local_data_plan.hpp"
 #include "runtime/scheduling/node_table.hpp"
@@ -31,9 +33,17 @@ namespace troupe::actors {
 
 /// A submitted job waiting for its turn.
 struct PendingJob {
+  std::string id;  ///< in the job registry
   runtime::JobSpec spec;
-  caf::typed_response_promise<runtime::RunReport> reply;
+  /// An attached submitter's answer; empty for a detached submission.
+  std::optional<caf::typed_response_promise<runtime::RunReport>> reply;
   caf::actor submitter;
+};
+
+/// A client following a job (follow_atom): its progress, then the JSON report.
+struct Follower {
+  caf::actor who;
+  caf::typed_response_promise<std::string> reply;
 };
 
 struct SchedulerState {
@@ -51,10 +61,14 @@ struct SchedulerState {
   Clock::time_point boot = Clock::now();
   std::int32_t jobs_done = 0;
   std::deque<PendingJob> queue;  ///< jobs submitted while one is in hand
+  /// Every accepted job and the finished ones' reports (SchedulerConfig::jobs).
+  std::shared_ptr<runtime::JobRegistry> jobs;
+  std::map<std::string, std::vector<Follower>> followers;  ///< by job id
   /// What the current phase does when the aggregator goes down.
   std::function<void()> on_aggregator_lost;
 
   // The job in hand (from submission to its report).
+  std::string job_id;  ///< empty when no job is in hand
   std::optional<caf::typed_response_promise<runtime::RunReport>> reply;
   runtime::JobSpec spec;
   caf::actor submitter;
@@ -71,7 +85,7 @@ struct SchedulerState {
   /// The job's core, from the end of set-up to the report (running phase).
   std::unique_ptr<runtime::JobCore> core;
 
-  bool job_in_hand() const { return reply.has_value(); }
+  bool job_in_hand() const { return !job_id.empty(); }
   /// Seconds since the scheduler started (node table clock).
   runtime::Seconds uptime() const {
     return std::chrono::duration<double>(Clock::now() - boot).count();
@@ -120,9 +134,6 @@ void take_aggregator(SchedulerPtr self, const caf::actor& aggregator);
 
 // -- the job in hand (scheduler_job.cpp) --------------------------------------
 
-/// Queues or starts a submitted job; the submitter gets its report.
-caf::typed_response_promise<runtime::RunReport> accept_job(SchedulerPtr self,
-                                                           const runtime::JobSpec& spec);
 void begin_job(SchedulerPtr self, PendingJob job);
 /// Waiting: sets the job up once enough nodes and an aggregator are there, or
 /// fails it when the wait is over.
@@ -130,6 +141,24 @@ void try_start(SchedulerPtr self);
 /// Ends the job in hand: replies with the report, successful or not, and
 /// takes the next queued job.
 void finish(SchedulerPtr self, runtime::RunStatus status, const std::string& error);
+
+// -- the job registry (scheduler_jobs.cpp) -------------------------------------
+
+/// Registers a submitted job (queued) and returns it with its id.
+PendingJob register_job(SchedulerPtr self, const runtime::JobSpec& spec,
+                        std::optional<caf::typed_response_promise<runtime::RunReport>> reply,
+                        caf::actor submitter);
+/// The job in hand (st.job_id) starts.
+void job_started(SchedulerPtr self);
+/// The job in hand evaluated a round: its record and followers hear of it.
+void job_progressed(SchedulerPtr self, const runtime::RoundRecord& record);
+/// A job ended with `report`: its record, its files and its followers get it.
+void job_ended(SchedulerPtr self, const runtime::RunReport& report);
+JobList list_jobs(const SchedulerState& st);
+/// Answers follow_atom: at once for a finished job, else when it ends.
+caf::result<std::string> follow_job(SchedulerPtr self, const std::string& id);
+caf::result<std::string, std::string> fetch_job(SchedulerPtr self, const std::string& id);
+caf::result<bool, std::string> cancel_job(SchedulerPtr self, const std::string& id);
 
 // -- the core's steps (scheduler_steps.cpp) -----------------------------------
 

@@ -147,6 +147,7 @@ void announce(SchedulerPtr self, const runtime::RoundRecord& record) {
   auto& st = self->state;
   if (st.config.on_round) st.config.on_round(record, st.spec.rounds);
   if (st.submitter) caf::anon_send(st.submitter, progress_atom::value, record);
+  job_progressed(self, record);
 }
 
 /// Carries out one step; returns the steps the core answered at once.

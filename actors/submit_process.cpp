@@ -1,38 +1,71 @@
-#include "actors/processes.hpp"
-
 #include <iostream>
 
+#include "actors/processes.hpp"
 #include "actors/remoting.hpp"
 #include "runtime/system/admission.hpp"
 
 namespace troupe::actors {
+namespace {
+
+/// How often an attached submitter looks for a stop signal.
+constexpr auto kSignalPoll = std::chrono::milliseconds(100);
+
+/// A connection and an admission answer for `name`; empty with `why` set.
+std::optional<scheduler_actor> reach(caf::actor_system& system, caf::scoped_actor& self,
+                                     const SubmitOptions& options, const char* name,
+                                     runtime::Admission* admission, std::string* why) {
+  auto scheduler =
+      connect<scheduler_actor>(system, options.scheduler, options.common.connect_timeout_s, why);
+  if (!scheduler) {
+    *why = "cannot reach the scheduler at " + options.scheduler.str() + ": " + *why;
+    return std::nullopt;
+  }
+  if (!admission_for(self, *scheduler, name, options.common.security.secret, admission, why))
+    return std::nullopt;
+  return scheduler;
+}
+
+/// Asks the scheduler to cancel job `id` (a fresh admission answer: nonces
+/// are single-use); false with `why` when it cannot.
+bool ask_cancel(caf::scoped_actor& self, const scheduler_actor& scheduler, const std::string& id,
+                const std::string& secret, std::string* why) {
+  runtime::Admission admission;
+  if (!admission_for(self, scheduler, kJobsName, secret, &admission, why)) return false;
+  bool ok = false;
+  self->request(scheduler, std::chrono::seconds(10), cancel_atom::value, id, admission)
+      .receive([&](bool, const std::string&) { ok = true; },
+               [&](caf::error& err) { *why = describe(err, self->system()); });
+  return ok;
+}
+
+}  // namespace
 
 runtime::RunReport run_submit(const SubmitOptions& options) {
+  install_signal_handlers();
   RemoteConfig cfg{options.common.security};
   caf::actor_system system{cfg};
   close_automatic_connection_port(system);  // this process accepts no connections
   runtime::RunReport report;
   report.config = options.job;
   std::string why;
-  auto scheduler =
-      connect<scheduler_actor>(system, options.scheduler, options.common.connect_timeout_s, &why);
-  if (!scheduler) {
-    report.status = runtime::RunStatus::failed;
-    report.error = "cannot reach the scheduler at " + options.scheduler.str() + ": " + why;
-    return report;
-  }
   caf::scoped_actor self{system};
-  self->monitor(*scheduler);
-  const auto& secret = options.common.security.secret;
   runtime::Admission admission;
-  if (!admission_for(self, *scheduler, kSubmitName, secret, &admission, &why)) {
+  auto scheduler = reach(system, self, options, kSubmitName, &admission, &why);
+  if (!scheduler) {
     report.status = runtime::RunStatus::failed;
     report.error = why;
     return report;
   }
+  self->monitor(*scheduler);
   self->send(*scheduler, submit_atom::value, options.job, admission);
+  std::string id;
   bool running = true;
+  std::optional<Clock::time_point> cancel_deadline;
   self->receive_while(running)(
+      [&](job_atom, const std::string& job) {
+        id = job;
+        if (options.on_id) options.on_id(id);
+      },
       [&](progress_atom, const runtime::RoundRecord& r) {
         if (options.on_round)
           options.on_round(r);
@@ -52,8 +85,45 @@ runtime::RunReport run_submit(const SubmitOptions& options) {
         report.status = runtime::RunStatus::failed;
         report.error = describe(err, system);
         running = false;
-      });
+      },
+      caf::after(kSignalPoll) >>
+          [&] {
+            if (!stop_requested()) return;
+            if (!cancel_deadline) {
+              // Interrupted: the job is ours to cancel; its report comes as the answer.
+              cancel_deadline = Clock::now() + std::chrono::milliseconds(static_cast<std::int64_t>(
+                                                   options.cancel_wait_s * 1000));
+              std::string reason;
+              if (!id.empty() &&
+                  ask_cancel(self, *scheduler, id, options.common.security.secret, &reason))
+                return;
+              report.error = id.empty() ? "interrupted before the scheduler accepted the job"
+                                        : "interrupted; cancelling " + id + " failed: " + reason;
+            } else if (Clock::now() < *cancel_deadline) {
+              return;
+            } else {
+              report.error = "interrupted; no report of the cancelled " + id + " came in time";
+            }
+            report.job_id = id;
+            report.status = runtime::RunStatus::cancelled;
+            running = false;
+          });
   return report;
+}
+
+std::optional<std::string> submit_detached(const SubmitOptions& options, std::string* why) {
+  RemoteConfig cfg{options.common.security};
+  caf::actor_system system{cfg};
+  close_automatic_connection_port(system);  // this process accepts no connections
+  caf::scoped_actor self{system};
+  runtime::Admission admission;
+  auto scheduler = reach(system, self, options, kSubmitName, &admission, why);
+  if (!scheduler) return std::nullopt;
+  std::optional<std::string> id;
+  self->request(*scheduler, std::chrono::seconds(30), detach_atom::value, options.job, admission)
+      .receive([&](std::string& got) { id = std::move(got); },
+               [&](caf::error& err) { *why = describe(err, system); });
+  return id;
 }
 
 }  // namespace troupe::actors

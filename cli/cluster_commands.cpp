@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "actors/processes.hpp"
+#include "actors/remoting.hpp"
 #include "cli/commands.hpp"
 #include "cli/identity_options.hpp"
 #include "cli/job_options.hpp"
@@ -10,6 +11,8 @@
 #include "cli/progress_printer.hpp"
 #include "cli/status_table.hpp"
 #include "models/trainer.hpp"
+#include "report/html_report.hpp"
+#include "report/report_json.hpp"
 #include "runtime/core/job_model.hpp"
 #include "runtime/io/test_data.hpp"
 #include "runtime/node/node_behaviour.hpp"
@@ -31,8 +34,8 @@ struct SecurityPaths {
 
 /// Adds --secret-file and --tls-cert/--tls-key/--tls-ca.
 void add_security_options(po::options_description& desc, actors::SecurityOptions& s,
-                          SecurityPaths& paths) {
-  desc.add_options()("secret-file", po::value(&paths.secret_file),
+                          std::string& secret_file) {
+  desc.add_options()("secret-file", po::value(&secret_file),
                      "shared secret for admission (challenge-response; default: "
                      "$TROUPE_SECRET_FILE; none: no authentication)")(
       "tls-cert", po::value(&s.tls_cert), "TLS: this process's certificate (PEM)")(
@@ -40,6 +43,11 @@ void add_security_options(po::options_description& desc, actors::SecurityOptions
       "tls-ca", po::value(&s.tls_ca),
       "TLS: CA certificate that signed the peers' certificates (PEM); TLS encrypts but is not "
       "authentication: use --secret-file too");
+}
+
+void add_security_options(po::options_description& desc, actors::SecurityOptions& s,
+                          SecurityPaths& paths) {
+  add_security_options(desc, s, paths.secret_file);
 }
 
 /// Reads the secret file (option or TROUPE_SECRET_FILE) and checks the TLS
@@ -99,6 +107,23 @@ std::optional<int> endpoint(const std::string& command, const std::string& optio
   return std::nullopt;
 }
 
+/// The JSON report and HTML page the scheduler keeps of a finished job.
+runtime::JobReports render_job_reports(const runtime::RunReport& report) {
+  return {runtime::to_json(report), runtime::html_report({report}, {report.config.name})};
+}
+
+/// submit --detach: the id on stdout, one line.
+int submit_and_detach(const actors::SubmitOptions& o) {
+  std::string why;
+  const auto id = actors::submit_detached(o, &why);
+  if (!id) {
+    std::cerr << "troupe submit: " << why << '\n';
+    return kExitFailed;
+  }
+  std::cout << *id << std::endl;
+  return kExitOk;
+}
+
 }  // namespace
 
 int scheduler_command(int argc, char** argv) {
@@ -124,6 +149,10 @@ int scheduler_command(int argc, char** argv) {
   add_security_options(desc, o.common.security, paths);
   std::string allowed_nodes;
   add_allowed_nodes_option(desc, allowed_nodes);
+  desc.add_options()("state-dir", po::value(&o.state_dir),
+                     "keep every job and its reports under DIR, across restarts (default: in "
+                     "memory for the scheduler's life)");
+  o.render = render_job_reports;
   if (auto code = parse_options("scheduler", argc, argv, desc)) return *code;
   if (auto code = load_security("scheduler", o.common.security, paths)) return *code;
   if (auto code = load_allowed_nodes(allowed_nodes, o.allowed_nodes)) return *code;
@@ -239,9 +268,13 @@ int submit_command(int argc, char** argv) {
   actors::SubmitOptions o;
   std::string scheduler = kDefaultScheduler;
   ReportOutputs outputs;
+  bool detach = false;
   po::options_description desc("troupe submit options");
   desc.add_options()("scheduler", po::value(&scheduler)->default_value(scheduler),
-                     "the scheduler (HOST:PORT)");
+                     "the scheduler (HOST:PORT)")(
+      "detach", po::bool_switch(&detach),
+      "print the job's id once the scheduler accepted it and return (follow it with `troupe "
+      "wait ID`)");
   add_report_options(desc, outputs);
   add_job_options(desc, o.job);
   add_process_options(desc, o.common, false);
@@ -257,15 +290,22 @@ int submit_command(int argc, char** argv) {
     return usage_error("submit", e.what());
   }
   if (auto why = attach_model(o.job); !why.empty()) return usage_error("submit", why);
+  if (detach) return submit_and_detach(o);
   if (!o.common.quiet)
     std::cout << "troupe submit: job '" << o.job.name << "' to " << o.scheduler.str() << ": "
               << o.job.rounds << " rounds, " << runtime::model_label(o.job) << ", " << o.job.nodes
               << " shards" << std::endl;
   ProgressPrinter progress(o.job.rounds, o.common.quiet);
   o.on_round = [&](const runtime::RoundRecord& r) { progress.round(r); };
+  if (!o.common.quiet)
+    o.on_id = [](const std::string& id) {
+      std::cerr << "troupe submit: job " << id << " submitted" << std::endl;
+    };
   const auto report = actors::run_submit(o);
   progress.finish();
-  return finish_report(report, outputs);
+  const int code = finish_report(report, outputs);
+  // Interrupted: the shell's convention, 128 + the signal.
+  return actors::stop_signal() != 0 ? 128 + actors::stop_signal() : code;
 }
 
 int status_command(int argc, char** argv) {
@@ -289,6 +329,19 @@ int status_command(int argc, char** argv) {
   }
   print_status(std::cout, *status);
   return 0;
+}
+
+void add_client_options(po::options_description& desc, SchedulerClient& client) {
+  desc.add_options()("scheduler", po::value(&client.scheduler)->default_value(client.scheduler),
+                     "the scheduler (HOST:PORT)");
+  add_process_options(desc, client.common, false);
+  add_security_options(desc, client.common.security, client.secret_file);
+}
+
+std::optional<int> load_client_options(const std::string& command, SchedulerClient& client) {
+  if (auto code = load_security(command, client.common.security, SecurityPaths{client.secret_file}))
+    return *code;
+  return endpoint(command, "scheduler", client.scheduler, client.endpoint);
 }
 
 }  // namespace troupe::cli

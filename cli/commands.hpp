@@ -4,7 +4,10 @@
 
 #include <boost/program_options/options_description.hpp>
 
+#include <optional>
 #include <string>
+
+#include "actors/endpoint.hpp"
 
 #include "runtime/core/report.hpp"
 
@@ -22,7 +25,25 @@ int allocate_command(int argc, char** argv);    ///< troupe allocate: one alloca
 int simulate_command(int argc,
                      char** argv);  ///< troupe simulate: the online scheduler, virtual clock
 
-int report_command(int argc, char** argv);  ///< troupe report: HTML page from JSON reports
+int report_command(int argc, char** argv);  ///< troupe report: HTML page from JSON reports or a job
+int jobs_command(int argc, char** argv);    ///< troupe jobs: a scheduler's jobs
+int wait_command(int argc, char** argv);    ///< troupe wait ID: follows a job
+int cancel_command(int argc, char** argv);  ///< troupe cancel ID
+
+/// How a client command reaches a scheduler: --scheduler, the timeouts and
+/// --quiet, --secret-file and TLS (the options `troupe status` takes).
+struct SchedulerClient {
+  std::string scheduler = "127.0.0.1:7070";  ///< HOST:PORT as given
+  std::string secret_file;
+  actors::Endpoint endpoint;  ///< parsed by load_client_options
+  actors::ProcessOptions common;
+};
+
+/// Adds the options of `client` to `desc`.
+void add_client_options(boost::program_options::options_description& desc, SchedulerClient& client);
+/// After parsing: reads the secret, checks TLS files and the address; an
+/// exit code (usage error) when they are unusable.
+std::optional<int> load_client_options(const std::string& command, SchedulerClient& client);
 
 /// Where a job's report goes besides the terminal.
 struct ReportOutputs {

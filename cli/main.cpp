@@ -23,7 +23,10 @@ const char* kUsage =
     "  allocate    allocate tasks to nodes once (task/node files or an OR-Library GAP file)\n"
     "  simulate    run the online scheduler on a simulated cluster (virtual clock)\n"
     "  replay      replay an asynchronous run's event log and check the model bit for bit\n"
-    "  report      render saved JSON run reports as one HTML page (runs overlaid)\n"
+    "  report      render saved JSON run reports as one HTML page, or fetch a job's reports by id\n"
+    "  jobs        list a scheduler's jobs and their states\n"
+    "  wait        follow a job by id until it ends, like an attached submit\n"
+    "  cancel      cancel a queued or running job by id\n"
     "\n"
     "allocation policies: priority, best-fit, spread, pack, balanced, regret, exact\n"
     "\n"
@@ -63,6 +66,9 @@ int main(int argc, char** argv) {
   if (command == "simulate") return simulate_command(argc, argv);
   if (command == "replay") return replay_command(argc, argv);
   if (command == "report") return report_command(argc, argv);
+  if (command == "jobs") return jobs_command(argc, argv);
+  if (command == "wait") return wait_command(argc, argv);
+  if (command == "cancel") return cancel_command(argc, argv);
   std::cerr << "troupe: unknown command '" << command << "'\n\n" << kUsage;
   return kExitUsage;
 }

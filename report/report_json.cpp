@@ -130,7 +130,8 @@ std::string to_json(const RunReport& r) {
                      {"usage", usage}});
   }
   const auto& m = r.final_metrics;
-  json out{{"status", r.status},
+  json out{{"job_id", r.job_id},
+           {"status", r.status},
            {"error", r.error},
            {"policy", r.policy},
            {"strategy", r.strategy},

@@ -193,6 +193,7 @@ RunReport report_from_json(const std::string& text, const std::string& source) {
     throw InputError(source, 0, "not a troupe run report (none of the keys rounds, tasks, final)");
   const Fields top(doc, "report", source);
   RunReport r;
+  top.get("job_id", r.job_id);
   top.get("status", r.status);
   top.get("error", r.error);
   top.get("policy", r.policy);

@@ -35,8 +35,8 @@ enum class EvalMode { central, federated, both };
 /// How a job ended: ok; failed (it stopped); degraded (it ran to its end, but
 /// some rounds lost work and --allow-partial-rounds was not given); refused
 /// (before it started, because of its own input: a usage error of whoever
-/// submitted it).
-enum class RunStatus { ok, failed, degraded, refused };
+/// submitted it); cancelled (stopped on request, `troupe cancel`).
+enum class RunStatus { ok, failed, degraded, refused, cancelled };
 
 /// The spelling of each enumerator, in declaration order. Specialised only for
 /// the enums above; `is_named_enum` tells them apart from other types.
@@ -66,7 +66,8 @@ TROUPE_ENUM_NAMES(EvalMode, std::string_view{"central"}, std::string_view{"feder
                   std::string_view{"both"});
 TROUPE_ENUM_NAMES(DistillEval, std::string_view{"local"}, std::string_view{"student"});
 TROUPE_ENUM_NAMES(RunStatus, std::string_view{"ok"}, std::string_view{"failed"},
-                  std::string_view{"degraded"}, std::string_view{"refused"});
+                  std::string_view{"degraded"}, std::string_view{"refused"},
+                  std::string_view{"cancelled"});
 
 #undef TROUPE_ENUM_NAMES
 

@@ -108,6 +108,8 @@ struct NodeDataRecord {
 };
 
 struct RunReport {
+  /// The scheduler's id of the job (`job-N`); empty for runs without a scheduler.
+  std::string job_id;
   RunStatus status = RunStatus::ok;
   std::string error;     ///< why it failed
   std::string policy;    ///< allocation policy used

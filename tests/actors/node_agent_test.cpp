@@ -65,6 +65,22 @@ actors::scheduler_actor::behavior_type fake_scheduler(
         return actors::ClusterStatus{};
       },
       [](actors::aggregator_atom, const caf::actor&, const runtime::Admission&) { return true; },
+      // Job requests are not part of this test.
+      [](actors::detach_atom, const runtime::JobSpec&,
+         const runtime::Admission&) -> caf::result<std::string> { return std::string(); },
+      [](actors::jobs_atom, const runtime::Admission&) -> caf::result<actors::JobList> {
+        return actors::JobList{};
+      },
+      [](actors::follow_atom, const std::string&,
+         const runtime::Admission&) -> caf::result<std::string> { return std::string(); },
+      [](actors::fetch_atom, const std::string&,
+         const runtime::Admission&) -> caf::result<std::string, std::string> {
+        return {std::string(), std::string()};
+      },
+      [](actors::cancel_atom, const std::string&,
+         const runtime::Admission&) -> caf::result<bool, std::string> {
+        return {false, std::string()};
+      },
       [](actors::hello_atom, const std::string&, const std::string& version, std::int32_t protocol)
           -> caf::result<std::string, std::string, std::string, std::int32_t> {
         return {std::string("nonce"), std::string("fake"), version, protocol};

@@ -30,6 +30,9 @@ expect() {  # UNIT KEY=VALUE
 }
 expect troupe-scheduler.service "ExecStart=$scratch/prefix/bin/troupe scheduler --config $etc/scheduler.ini"
 expect troupe-node@.service "ExecStart=$scratch/prefix/bin/troupe node --config $etc/node-%i.ini"
+expect troupe-scheduler.service "StateDirectory=troupe"
+grep -q -x -F "state-dir = /var/lib/troupe" "$etc/scheduler.ini" ||
+  fail "scheduler.ini does not keep jobs in the unit's state directory"
 for unit in troupe-scheduler.service troupe-node@.service; do
   expect "$unit" "Restart=on-failure"
   expect "$unit" "LoadCredential=secret:$etc/secret"

@@ -22,6 +22,18 @@ TEST(ReportReader, ReadsBackWhatToJsonWrote) {
   EXPECT_EQ(read.final_metrics.at(1, 0), 3);
 }
 
+TEST(ReportReader, ReadsBackTheJobIdAndACancelledStatus) {
+  auto original = test::sample_run();
+  original.job_id = "job-7";
+  original.status = RunStatus::cancelled;
+  const auto doc = nlohmann::json::parse(to_json(original));
+  EXPECT_EQ(doc.at("job_id"), "job-7");
+  EXPECT_EQ(doc.at("status"), "cancelled");
+  const RunReport read = report_from_json(to_json(original));
+  EXPECT_EQ(read.job_id, "job-7");
+  EXPECT_EQ(read.status, RunStatus::cancelled);
+}
+
 TEST(ReportReader, ReadsBackTheModelsSha256ButNeverTheScriptsBytes) {
   auto original = test::sample_run();
   original.config.train.model_file = "/models/mlp28.pt";
