@@ -33,6 +33,9 @@ struct SchedulerProcessOptions {
   /// Node names and their public keys (--allowed-nodes); empty: each name is
   /// bound to the first key it registers with, for the scheduler's lifetime.
   std::map<std::string, std::string> allowed_nodes;
+  /// Serve /metrics and /healthz here (--metrics-listen); empty: not at all.
+  std::optional<Endpoint> metrics_listen;
+  std::string metrics_port_file;  ///< write the metrics endpoint's bound port here
   ProcessOptions common;
 };
 int run_scheduler_process(const SchedulerProcessOptions& options);

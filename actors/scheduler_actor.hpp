@@ -12,11 +12,16 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "actors/protocol.hpp"
 #include "runtime/system/live_capacity.hpp"
+
+namespace troupe::runtime {
+class MetricsRegistry;
+}
 
 namespace troupe::actors {
 
@@ -43,6 +48,8 @@ struct SchedulerConfig {
   /// Node names and their public keys (--allowed-nodes): only these may
   /// register. Empty: a name is bound to the first key it registers with.
   std::map<std::string, std::string> allowed_nodes;
+  /// Where the scheduler counts its metrics (served at /metrics); null: none.
+  std::shared_ptr<runtime::MetricsRegistry> metrics;
 };
 
 scheduler_actor spawn_scheduler(caf::actor_system& system, SchedulerConfig config);
