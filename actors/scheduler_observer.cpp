@@ -88,6 +88,12 @@ void declare_scheduler_metrics(runtime::MetricsRegistry& m) {
   m.declare("troupe_jobs_total", MetricType::counter, "Jobs finished, by status");
   m.declare("troupe_jobs_queued", MetricType::gauge, "Jobs waiting behind the one in hand");
   m.declare("troupe_job_running", MetricType::gauge, "1 while a job is in hand");
+  // Series without labels exist from the start, so that a query finds 0, not nothing.
+  for (const char* counter : {"troupe_rounds_total", "troupe_tasks_started_total",
+                              "troupe_tasks_failed_total", "troupe_tasks_reassigned_total"})
+    m.add(counter, 0);
+  for (const char* gauge : {"troupe_nodes_alive", "troupe_jobs_queued", "troupe_job_running"})
+    m.set(gauge, 0);
 }
 
 void observe_node_joined(const SchedulerState& st, const NodeRegistration& reg) {

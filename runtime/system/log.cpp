@@ -149,7 +149,6 @@ void write(Level level, const std::string& message, const Fields& fields) {
     rest = level_name(level);
     rest.resize(6, ' ');
     rest += message;
-    for (const auto& [key, value] : fields) rest += " " + key + "=" + value;
   }
   log.logger->log(to_spdlog(level), "{}", rest);
 }

@@ -31,8 +31,8 @@ struct LogOptions {
   std::string process = "troupe";
 };
 
-/// Extra key/value pairs of a line (JSON: string members after `msg`; text:
-/// ` key=value` after the message).
+/// Extra key/value pairs of a line: string members after `msg` in JSON lines;
+/// text lines leave them out (their message says the same for people).
 using Fields = std::vector<std::pair<std::string, std::string>>;
 
 /// "trace" ... "off"; empty for another word.

@@ -49,11 +49,13 @@ TEST(Log, JsonLinesAreOneObjectEachWithUtcMillisecondTimeLevelProcessMessageAndF
 }
 
 TEST(Log, TextLinesStartWithTheTimeAndLevelAndKeepTheMessageAsWritten) {
-  const auto lines = lines_of(LogOptions{}, [] { info("troupe node a: connected", {{"k", "v"}}); });
+  const auto lines = lines_of(LogOptions{}, [] {
+    info("troupe node a: connected", {{"node", "a"}});
+  });
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_TRUE(std::regex_match(
       lines[0],
-      std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z info  troupe node a: connected k=v)")))
+      std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z info  troupe node a: connected)")))
       << lines[0];
 }
 
