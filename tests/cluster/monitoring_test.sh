@@ -68,11 +68,11 @@ for bad in "--log-level loud" "--log-format xml" "--metrics-listen 127.0.0.1:999
   "--metrics-listen nohost:" "--metrics-port-file $logs/p"; do
   code=0
   # shellcheck disable=SC2086  # the options split into words on purpose
-  "$troupe" scheduler --listen 127.0.0.1:0 $bad >"$logs/bad.log" 2>&1 || code=$?
+  timeout 10 "$troupe" scheduler --listen 127.0.0.1:0 $bad >"$logs/bad.log" 2>&1 || code=$?
   ((code == 2)) || fail "scheduler $bad: exit $code, not 2: $(cat "$logs/bad.log")"
 done
 code=0
-"$troupe" node --log-level verbose >"$logs/bad.log" 2>&1 || code=$?
+timeout 10 "$troupe" node --log-level verbose >"$logs/bad.log" 2>&1 || code=$?
 ((code == 2)) && grep -q -- "--log-level must be" "$logs/bad.log" ||
   fail "node --log-level verbose: exit $code: $(cat "$logs/bad.log")"
 
