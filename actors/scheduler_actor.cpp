@@ -57,7 +57,7 @@ caf::error admit(SchedulerPtr self, const std::string& name, const runtime::Admi
   auto& st = self->state;
   auto why = st.gate.verify(name, answer, st.uptime());
   if (why.empty()) return {};
-  if (!refused.empty()) observe_refusal(st, Refusal::admission, refused, why);
+  observe_refusal(st, Refusal::admission, refused, why);
   return make_error(troupe_error::admission_refused, why);
 }
 

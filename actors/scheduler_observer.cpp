@@ -118,8 +118,9 @@ void observe_node_lost(const SchedulerState& st, const std::string& id, LossCaus
 
 void observe_refusal(const SchedulerState& st, Refusal kind, const std::string& who,
                      const std::string& why) {
-  logging::warn("troupe scheduler: refused " + who + ": " + why,
-                {{"event", "refused"}, {"reason", refusal_label(kind)}});
+  if (!who.empty())
+    logging::warn("troupe scheduler: refused " + who + ": " + why,
+                  {{"event", "refused"}, {"reason", refusal_label(kind)}});
   if (auto* m = metrics(st))
     m->add("troupe_admission_refusals_total", 1, {{"reason", refusal_label(kind)}});
 }

@@ -35,7 +35,8 @@ void declare_scheduler_metrics(runtime::MetricsRegistry& metrics);
 void observe_node_joined(const SchedulerState& st, const NodeRegistration& reg);
 void observe_node_lost(const SchedulerState& st, const std::string& id, LossCause cause,
                        const std::string& reason);
-/// `who` was refused because of `why`.
+/// `who` was refused because of `why`: counted, and logged unless `who` is
+/// empty (status requests, which clients repeat, are counted only).
 void observe_refusal(const SchedulerState& st, Refusal kind, const std::string& who,
                      const std::string& why);
 /// Task `task` starts on its node (a reassignment when it replaces a failed task).

@@ -3,7 +3,8 @@
 # --metrics-listen 127.0.0.1:0 and --log-format json, two nodes (one at
 # --log-level warn), one small job.
 #   endpoints   `status --json`, GET /healthz and /metrics (with values that
-#               match the job), JSON log lines, --log-level hiding info lines,
+#               match the job), a refused job and a refused connection logged
+#               and counted, JSON log lines, --log-level hiding info lines,
 #               and bad log and metrics options refused with exit 2.
 #   prometheus  Debian's prometheus scrapes the scheduler every second; the
 #               series read back through its HTTP API match the job.
@@ -77,23 +78,27 @@ timeout 10 "$troupe" node --log-level verbose >"$logs/bad.log" 2>&1 || code=$?
   fail "node --log-level verbose: exit $code: $(cat "$logs/bad.log")"
 
 sched="127.0.0.1:$(free_port)"
+# Admission with a shared secret, so that a client without it is refused.
+head -c 32 /dev/urandom | od -A n -t x1 | tr -d ' \n' >"$logs/secret"
+secret=(--secret-file "$logs/secret")
 # Started directly with &, so that $! is troupe itself (cleanup stops exactly these).
 "$troupe" scheduler --listen "$sched" --metrics-listen 127.0.0.1:0 \
-  --metrics-port-file "$logs/metrics.port" --log-format json >"$logs/scheduler.log" 2>&1 &
+  --metrics-port-file "$logs/metrics.port" --log-format json "${secret[@]}" \
+  >"$logs/scheduler.log" 2>&1 &
 pids+=($!)
 wait_file "$logs/metrics.port" || fail "the scheduler wrote no metrics port"
 metrics="http://127.0.0.1:$(cat "$logs/metrics.port")"
-"$troupe" node --scheduler "$sched" --name n1 --threads 1 --connect-timeout 20 \
+"$troupe" node --scheduler "$sched" --name n1 --threads 1 --connect-timeout 20 "${secret[@]}" \
   --log-level warn >"$logs/node-1.log" 2>&1 &
 pids+=($!)
-"$troupe" node --scheduler "$sched" --name n2 --threads 1 --connect-timeout 20 \
+"$troupe" node --scheduler "$sched" --name n2 --threads 1 --connect-timeout 20 "${secret[@]}" \
   >"$logs/node-2.log" 2>&1 &
 pids+=($!)
 
 # `status --json` until both nodes are alive.
 alive=0
 for _ in $(seq 1 100); do
-  alive=$("$troupe" status --json --scheduler "$sched" 2>/dev/null |
+  alive=$("$troupe" status --json --scheduler "$sched" "${secret[@]}" 2>/dev/null |
     $py -c 'import json,sys; print(sum(n["alive"] for n in json.load(sys.stdin)["nodes"]))' 2>/dev/null) || alive=0
   ((alive == 2)) && break
   sleep 0.2
@@ -103,12 +108,22 @@ done
 code=0
 timeout 180 "$troupe" submit --scheduler "$sched" --model mlp --nodes 2 --min-nodes 2 \
   --rounds "$rounds" --train-limit 1200 --test-limit 500 --threads 1 --data-dir "$data_dir" \
-  --connect-timeout 20 --out "$logs/report.json" >"$logs/submit.log" 2>&1 || code=$?
+  --connect-timeout 20 "${secret[@]}" --out "$logs/report.json" >"$logs/submit.log" 2>&1 || code=$?
 ((code == 0)) || fail "the job did not complete (exit $code): $(tail -n 5 "$logs/submit.log")"
 
 case "$case_name" in
 endpoints)
-  "$troupe" status --json --scheduler "$sched" >"$logs/status.json" 2>"$logs/status.log" ||
+  # A job without the secret is refused; a message over --max-message is closed by the guard.
+  timeout 60 "$troupe" submit --scheduler "$sched" --rounds 1 --connect-timeout 20 \
+    --out "$logs/refused.json" >"$logs/refused.log" 2>&1 && fail "a job without the secret was run"
+  $py - "${sched%:*}" "${sched#*:}" <<'PY' || fail "the guard did not close a connection announcing 2 GiB"
+import socket, struct, sys
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)
+# A BASP header (32 bytes) whose payload length (bytes 4..7) is over the limit.
+s.sendall(b"\x01\x00\x00\x00" + struct.pack(">I", 2 << 30) + b"\x00" * 24)
+assert s.recv(1) == b""  # closed
+PY
+  "$troupe" status --json --scheduler "$sched" "${secret[@]}" >"$logs/status.json" 2>"$logs/status.log" ||
     fail "status --json failed"
   $py - "$logs/status.json" "$sched" <<'PY' || fail "status --json does not describe the cluster"
 import json, sys
@@ -124,7 +139,7 @@ for n in st["nodes"]:
     assert n["usage"]["bytes_received"] > 0, n
 PY
   # --watch with --json: one object per line, until interrupted.
-  "$troupe" status --json --watch 0.2 --scheduler "$sched" >"$logs/watch.json" 2>&1 &
+  "$troupe" status --json --watch 0.2 --scheduler "$sched" "${secret[@]}" >"$logs/watch.json" 2>&1 &
   watcher=$!
   pids+=("$watcher")
   sleep 2
@@ -161,6 +176,8 @@ need("troupe_tasks_started_total", lambda v: v >= 2 * rounds)
 need("troupe_model_version", lambda v: v >= rounds)
 need("troupe_accuracy", lambda v: 0 < v <= 1)
 need('troupe_jobs_total{status="ok"}', lambda v: v == 1)
+need('troupe_admission_refusals_total{reason="admission"}', lambda v: v >= 1)
+need('troupe_guard_refusals_total{reason="too_large"}', lambda v: v == 1)
 for node in ("n1", "n2"):
     need(f'troupe_node_heartbeat_age_seconds{{node="{node}"}}', lambda v: 0 <= v < 5)
     need(f'troupe_node_received_bytes{{node="{node}"}}', lambda v: v > 0)
@@ -179,7 +196,8 @@ for l in lines:
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", o["ts"]), o
     assert o["level"] in ("trace", "debug", "info", "warn", "error") and o["process"] == "scheduler", o
     msgs.append(o["msg"])
-for want in ("listening on", "node 'n1' joined", "node 'n2' joined", "' accepted", "' started", "finished: ok"):
+for want in ("listening on", "node 'n1' joined", "node 'n2' joined", "' accepted", "' started",
+             "finished: ok", "refused a job", "connection from 127.0.0.1"):
     assert any(want in m for m in msgs), (want, msgs)
 PY
   # --log-level warn hides a node's info lines; the default keeps them, with a time and level.
