@@ -3,8 +3,12 @@
 #include <memory>
 
 #include "actors/errors.hpp"
+#include "runtime/system/log.hpp"
 
 namespace troupe::actors {
+
+namespace logging = runtime::logging;
+using logging::Level;
 namespace {
 
 struct AggregatorState {
@@ -28,8 +32,9 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
           st.job = job;
           st.core = std::move(opened.core);
           if (opened.resumed_after)
-            caf::aout(self) << "troupe aggregator: resumed after round " << *opened.resumed_after
-                            << " at version " << st.core->version() << std::endl;
+            logging::Line(Level::info)
+                << "troupe aggregator: resumed after round " << *opened.resumed_after
+                << " at version " << st.core->version();
           return st.core->version();
         } catch (const runtime::SetupRefused& e) {
           return make_error(troupe_error::job_refused, e.what());
@@ -51,7 +56,7 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
         auto verdict = st.core->accept(std::move(update));
         if (!verdict.refused()) return verdict.receipt;
         if (verdict.refusal == runtime::Refusal::invalid)
-          caf::aout(self) << "troupe aggregator: " << verdict.reason << std::endl;
+          logging::Line(Level::warn) << "troupe aggregator: " << verdict.reason;
         return failure(verdict.reason);
       },
       [self](checkpoint_atom, const CheckpointRequest& req) -> caf::result<std::string> {
@@ -62,8 +67,8 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
                                                       {req.core_state, req.in_flight});
         } catch (const std::exception& e) {
           // Logged here too: this host's disk is the one to look at.
-          caf::aout(self) << "troupe aggregator: no checkpoint after round " << req.round << ": "
-                          << e.what() << std::endl;
+          logging::Line(Level::warn)
+              << "troupe aggregator: no checkpoint after round " << req.round << ": " << e.what();
           return failure(e.what());
         }
       },

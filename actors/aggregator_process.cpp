@@ -5,8 +5,12 @@
 #include "actors/aggregator_actor.hpp"
 #include "actors/remoting.hpp"
 #include "runtime/system/admission.hpp"
+#include "runtime/system/log.hpp"
 
 namespace troupe::actors {
+
+namespace logging = runtime::logging;
+using logging::Level;
 
 int run_aggregator_process(const AggregatorProcessOptions& options) {
   install_signal_handlers();
@@ -17,8 +21,8 @@ int run_aggregator_process(const AggregatorProcessOptions& options) {
   auto published = publish(system, aggregator, options.listen, options.common, "aggregator", &why);
   auto port = published ? std::optional<std::uint16_t>(published->port) : std::nullopt;
   if (!port) {
-    std::cerr << "troupe aggregator: cannot listen on " << options.listen.str() << ": " << why
-              << '\n';
+    logging::Line(Level::error) << "troupe aggregator: cannot listen on " << options.listen.str()
+                                << ": " << why;
     caf::anon_send_exit(aggregator, caf::exit_reason::user_shutdown);
     return 1;
   }
@@ -29,8 +33,8 @@ int run_aggregator_process(const AggregatorProcessOptions& options) {
     auto scheduler = connect<scheduler_actor>(system, options.scheduler, timeout, &why);
     if (!scheduler) {
       if (!stop_requested()) {
-        std::cerr << "troupe aggregator: cannot reach the scheduler at " << options.scheduler.str()
-                  << ": " << why << '\n';
+        logging::Line(Level::error) << "troupe aggregator: cannot reach the scheduler at "
+                                    << options.scheduler.str() << ": " << why;
         code = 1;
       }
       break;
@@ -54,22 +58,24 @@ int run_aggregator_process(const AggregatorProcessOptions& options) {
                        refused = is(err, troupe_error::admission_refused);
                      });
       if (refused) {
-        std::cerr << "troupe aggregator: the scheduler refused admission: " << why << '\n';
+        logging::Line(Level::warn) << "troupe aggregator: the scheduler refused admission: " << why;
         code = 1;
         break;
       }
       if (!offered) {
         if (attempt == 0)
-          std::cerr << "troupe aggregator: not accepted by the scheduler yet"
-                    << (why.empty() ? " (a job is running)" : ": " + why) << "; retrying\n";
+          logging::Line(Level::warn)
+              << "troupe aggregator: not accepted by the scheduler yet"
+              << (why.empty() ? " (a job is running)" : ": " + why) << "; retrying\n";
         if (!sleep_unless_stopped(std::chrono::milliseconds(1000))) break;
       }
     }
     if (!offered) break;
     if (!options.common.quiet)
-      std::cout << "troupe aggregator: registered with " << options.scheduler.str() << std::endl;
+      logging::Line(Level::info) << "troupe aggregator: registered with "
+                                 << options.scheduler.str();
     if (wait_for_down(self)) {
-      std::cerr << "troupe aggregator: scheduler lost, reconnecting\n";
+      logging::Line(Level::warn) << "troupe aggregator: scheduler lost, reconnecting";
       timeout = options.common.reconnect_timeout_s;
     }
   }

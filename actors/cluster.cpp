@@ -11,8 +11,12 @@
 #include "actors/protocol.hpp"
 #include "actors/scheduler_actor.hpp"
 #include "runtime/system/blas_probe.hpp"
+#include "runtime/system/log.hpp"
 
 namespace troupe::actors {
+
+namespace logging = runtime::logging;
+using logging::Level;
 
 void configure(caf::actor_system_config& cfg) {
   cfg.add_message_types<caf::id_block::troupe>();
@@ -42,9 +46,10 @@ runtime::RunReport run_embedded(const runtime::JobSpec& job, const EmbeddedOptio
   // one task at a time with it.
   const auto blas = runtime::probe_blas();
   if (!blas.thread_safe)
-    std::cerr << "troupe: " << blas.name
-              << " is not safe to call from several threads: embedded nodes compute one at a "
-                 "time (install libopenblas0-pthread for parallel training)\n";
+    logging::Line(Level::warn)
+        << "troupe: " << blas.name
+        << " is not safe to call from several threads: embedded nodes compute one at a "
+           "time (install libopenblas0-pthread for parallel training)";
   auto gate = std::make_shared<runtime::ComputeGate>(
       blas.thread_safe ? runtime::ComputeGate::slots_for(job.compute.threads) : 1);
   auto aggregator = spawn_aggregator(system);

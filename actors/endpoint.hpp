@@ -4,6 +4,7 @@
 /// shares (timeouts, security, the message limit). Plain C++: the CLI fills these.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -50,6 +51,9 @@ struct ProcessOptions {
   /// peer may send; larger ones close its connection (--max-message; 0: no
   /// guard, CAF's own port, as before). See net/message_guard.hpp.
   std::uint64_t max_message = std::uint64_t{1040} << 20;
+  /// Listening processes: called with the message guard's reason for each
+  /// connection or message it refuses (MessageGuardOptions::refused); may be empty.
+  std::function<void(const std::string&)> on_guard_refusal;
 };
 
 /// Writes "troupe <what> listening on HOST:PORT"; returns false on failure.

@@ -5,9 +5,13 @@
 #include "actors/errors.hpp"
 #include "actors/handshake.hpp"
 #include "runtime/system/admission.hpp"
+#include "runtime/system/log.hpp"
 #include "runtime/system/resources.hpp"
 
 namespace troupe::actors {
+
+namespace logging = runtime::logging;
+using logging::Level;
 namespace {
 
 using register_retry_atom = caf::atom_constant<caf::atom("reregister")>;
@@ -47,8 +51,8 @@ void retry_later(AgentPtr self) {
 /// why and quits.
 void refused(AgentPtr self, const std::string& why) {
   auto& st = self->state;
-  caf::aout(self) << "troupe node " << st.config.registration.name << ": not admitted: " << why
-                  << "\n";
+  logging::Line(Level::warn) << "troupe node " << st.config.registration.name
+                             << ": not admitted: " << why;
   if (st.config.on_refused) st.config.on_refused(why);
   self->quit(caf::exit_reason::user_shutdown);
 }
@@ -64,14 +68,15 @@ void send_registration(AgentPtr self, NodeRegistration reg) {
             ++st.registrations;
             self->send(st.config.node, aggregator_atom::value, aggregator);
             if (st.registered && st.config.announce)
-              caf::aout(self) << "troupe node " << st.config.registration.name
-                              << ": registered again (the scheduler had lost it)\n";
+              logging::Line(Level::info) << "troupe node " << st.config.registration.name
+                                         << ": registered again (the scheduler had lost it)";
             if (!st.registered) {
               st.registered = true;
               if (st.config.announce)
-                caf::aout(self) << "troupe node " << st.config.registration.name << ": registered "
-                                << runtime::process_uptime() << " s after start, rss "
-                                << runtime::process_rss() / (1024 * 1024) << " MiB\n";
+                logging::Line(Level::info)
+                    << "troupe node " << st.config.registration.name << ": registered "
+                    << runtime::process_uptime() << " s after start, rss "
+                    << runtime::process_rss() / (1024 * 1024) << " MiB";
               self->send(self, tick_atom::value);
               if (st.config.traffic) self->send(self, traffic_poll_atom::value);
             }
@@ -83,8 +88,8 @@ void send_registration(AgentPtr self, NodeRegistration reg) {
               refused(self, why);
               return;
             }
-            caf::aout(self) << "troupe node " << st.config.registration.name
-                            << ": registration refused (" << why << "), retrying\n";
+            logging::Line(Level::warn) << "troupe node " << st.config.registration.name
+                                       << ": registration refused (" << why << "), retrying";
             retry_later(self);
           });
 }
@@ -116,9 +121,9 @@ void register_now(AgentPtr self) {
               refused(self, describe(err, self->system()));
               return;
             }
-            caf::aout(self) << "troupe node " << self->state.config.registration.name
-                            << ": no hello from the scheduler (" << describe(err, self->system())
-                            << "), retrying\n";
+            logging::Line(Level::info) << "troupe node " << self->state.config.registration.name
+                                       << ": no hello from the scheduler ("
+                                       << describe(err, self->system()) << "), retrying";
             retry_later(self);
           });
 }

@@ -8,9 +8,13 @@
 #include "actors/node_agent.hpp"
 #include "actors/remoting.hpp"
 #include "models/data_files.hpp"
+#include "runtime/system/log.hpp"
 #include "runtime/system/resources.hpp"
 
 namespace troupe::actors {
+
+namespace logging = runtime::logging;
+using logging::Level;
 namespace {
 
 /// Reads --data into `placement` (count, histogram, shape, type, source);
@@ -40,14 +44,15 @@ int run_node_process(const NodeProcessOptions& options) {
   try {
     local = load_local_data(options, placement);
   } catch (const std::exception& e) {
-    std::cerr << "troupe node " << name << ": " << e.what() << '\n';
+    logging::Line(Level::warn) << "troupe node " << name << ": " << e.what();
     return 2;
   }
   if (local && !options.common.quiet)
-    std::cout << "troupe node " << name << ": " << local->size() << " examples of shape "
-              << models::shape_to_string(local->example_shape()) << " ("
-              << models::to_string(local->feature_type) << ") from " << options.data_path
-              << std::endl;
+    logging::Line(Level::info) << "troupe node " << name << ": " << local->size()
+                               << " examples of shape "
+                               << models::shape_to_string(local->example_shape()) << " ("
+                               << models::to_string(local->feature_type) << ") from "
+                               << options.data_path;
   RemoteConfig cfg{options.common.security};
   caf::actor_system system{cfg};
   close_automatic_connection_port(system);  // this process accepts no connections
@@ -57,7 +62,7 @@ int run_node_process(const NodeProcessOptions& options) {
       key = std::make_shared<const runtime::NodeKey>(
           runtime::NodeKey::load_or_create(runtime::default_key_file()));
     } catch (const std::exception& e) {
-      std::cerr << "troupe node " << name << ": " << e.what() << '\n';
+      logging::Line(Level::warn) << "troupe node " << name << ": " << e.what();
       return 1;
     }
   }
@@ -79,7 +84,8 @@ int run_node_process(const NodeProcessOptions& options) {
   auto node = options.spawn_node ? options.spawn_node(system, std::move(nc))
                                  : spawn_node(system, std::move(nc));
   if (!node) {
-    std::cerr << "troupe node " << name << ": NodeProcessOptions::spawn_node returned no actor\n";
+    logging::Line(Level::error) << "troupe node " << name
+                                << ": NodeProcessOptions::spawn_node returned no actor";
     return 1;
   }
 
@@ -101,15 +107,16 @@ int run_node_process(const NodeProcessOptions& options) {
     auto scheduler = connect<scheduler_actor>(system, options.scheduler, timeout, &why);
     if (!scheduler) {
       if (!stop_requested()) {
-        std::cerr << "troupe node " << name << ": cannot reach the scheduler at "
-                  << options.scheduler.str() << " within " << timeout << " s: " << why << '\n';
+        logging::Line(Level::error)
+            << "troupe node " << name << ": cannot reach the scheduler at "
+            << options.scheduler.str() << " within " << timeout << " s: " << why;
         code = 1;
       }
       break;
     }
     if (!options.common.quiet)
-      std::cout << "troupe node " << name << ": connected to " << options.scheduler.str()
-                << std::endl;
+      logging::Line(Level::info) << "troupe node " << name << ": connected to "
+                                 << options.scheduler.str();
     NodeAgentConfig ac;
     ac.scheduler = *scheduler;
     ac.node = node;
@@ -129,12 +136,12 @@ int run_node_process(const NodeProcessOptions& options) {
       break;
     }
     if (!refusal->empty()) {  // written by the agent before it quit
-      std::cerr << "troupe node " << name << ": not admitted by " << options.scheduler.str() << ": "
-                << *refusal << '\n';
+      logging::Line(Level::warn) << "troupe node " << name << ": not admitted by "
+                                 << options.scheduler.str() << ": " << *refusal;
       code = 1;
       break;
     }
-    std::cerr << "troupe node " << name << ": scheduler lost, reconnecting\n";
+    logging::Line(Level::warn) << "troupe node " << name << ": scheduler lost, reconnecting";
     timeout = options.common.reconnect_timeout_s;
   }
   // Exit even if the actor system's teardown hangs (seen once after a refusal).

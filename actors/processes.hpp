@@ -39,6 +39,9 @@ struct SchedulerProcessOptions {
   std::string state_dir;
   /// Renders a finished job's JSON and HTML reports (the CLI's report writers).
   std::function<runtime::JobReports(const runtime::RunReport&)> render;
+  /// Serve /metrics and /healthz here (--metrics-listen); empty: not at all.
+  std::optional<Endpoint> metrics_listen;
+  std::string metrics_port_file;  ///< write the metrics endpoint's bound port here
   ProcessOptions common;
 };
 /// Exits 2 when the state directory is unusable or its files are malformed.

@@ -146,6 +146,7 @@ struct ClusterStatus {
   std::vector<runtime::RoundRecord> progress;  ///< rounds done so far
   std::int32_t jobs_done = 0;
   std::int32_t queued = 0;  ///< jobs waiting behind the running one
+  double uptime_s = 0.0;    ///< seconds since the scheduler started
 };
 
 /// An evaluation task: evaluate global model `version` on the test set.
@@ -460,7 +461,7 @@ typename Inspector::result_type inspect(Inspector& f, NodeStatus& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ClusterStatus& x) {
   return f(caf::meta::type_name("troupe.ClusterStatus"), x.nodes, x.aggregator, x.job, x.round,
-           x.rounds, x.progress, x.jobs_done, x.queued);
+           x.rounds, x.progress, x.jobs_done, x.queued, x.uptime_s);
 }
 
 template <class Inspector>

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "actors/handshake.hpp"
+#include "runtime/system/log.hpp"
 
 namespace troupe::actors {
 namespace {
@@ -134,11 +135,16 @@ std::string gib(std::uint64_t bytes) {
   return s.str();
 }
 
+std::string round_line(const runtime::RoundRecord& r, int rounds) {
+  std::ostringstream out;
+  out << "round " << std::setw(3) << r.round << '/' << rounds << std::fixed << std::setprecision(4)
+      << "  accuracy " << r.accuracy << "  f1 " << r.f1 << "  test loss " << r.loss << "  updates "
+      << r.updates << std::setprecision(2) << "  " << r.seconds << " s";
+  return out.str();
+}
+
 void print_round(const runtime::RoundRecord& r, int rounds) {
-  std::cout << "round " << std::setw(3) << r.round << '/' << rounds << std::fixed
-            << std::setprecision(4) << "  accuracy " << r.accuracy << "  f1 " << r.f1
-            << "  test loss " << r.loss << "  updates " << r.updates << std::setprecision(2) << "  "
-            << r.seconds << " s" << std::endl;
+  std::cout << round_line(r, rounds) << std::endl;
 }
 
 std::string SecurityOptions::validate() const {
@@ -178,7 +184,7 @@ std::optional<Endpoint> parse_endpoint(const std::string& text, std::string* err
 
 bool announce_listening(const std::string& what, const Endpoint& bound,
                         const std::string& port_file) {
-  std::cout << "troupe " << what << " listening on " << bound.str() << std::endl;
+  runtime::logging::info("troupe " + what + " listening on " + bound.str());
   if (port_file.empty()) return true;
   const auto tmp = port_file + ".tmp";
   {

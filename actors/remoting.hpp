@@ -24,6 +24,7 @@
 #include "net/message_guard.hpp"
 #include "net/tls_host.hpp"
 #include "runtime/core/report.hpp"
+#include "runtime/system/log.hpp"
 
 namespace troupe::actors {
 
@@ -151,7 +152,10 @@ std::optional<Published> publish(caf::actor_system& system, const Handle& h, con
     go.tls_key = options.security.tls_key;
     go.tls_ca = options.security.tls_ca;
   }
-  go.log = [who](const std::string& line) { std::cerr << "troupe " + who + ": " + line + "\n"; };
+  go.log = [who](const std::string& line) {
+    runtime::logging::warn("troupe " + who + ": " + line);
+  };
+  go.refused = options.on_guard_refusal;
   try {
     out.guard = std::make_unique<MessageGuard>(std::move(go));
   } catch (const std::exception& e) {
@@ -175,7 +179,9 @@ bool admission_for(caf::scoped_actor& self, const scheduler_actor& scheduler, co
 /// A node's name when none is given: host name and process id.
 std::string default_node_name();
 
-/// One line per finished round on stdout (daemons and plain submit).
+/// One line per finished round on stdout (plain submit).
 void print_round(const runtime::RoundRecord& r, int rounds);
+/// The text of that line, without a newline (the daemons log it).
+std::string round_line(const runtime::RoundRecord& r, int rounds);
 
 }  // namespace troupe::actors

@@ -30,7 +30,9 @@
 
 #include "actors/errors.hpp"
 #include "actors/handshake.hpp"
+#include "actors/scheduler_observer.hpp"
 #include "actors/scheduler_state.hpp"
+#include "runtime/system/metrics.hpp"
 
 namespace troupe::actors {
 namespace {
@@ -56,8 +58,7 @@ caf::error admit(SchedulerPtr self, const std::string& name, const runtime::Admi
   auto& st = self->state;
   auto why = st.gate.verify(name, answer, st.uptime());
   if (why.empty()) return {};
-  if (!refused.empty())
-    caf::aout(self) << "troupe scheduler: refused " << refused << ": " << why << std::endl;
+  observe_refusal(st, Refusal::admission, refused, why);
   return make_error(troupe_error::admission_refused, why);
 }
 
@@ -77,7 +78,7 @@ caf::error identify(SchedulerPtr self, const NodeRegistration& reg, const std::s
   else
     why = st.keys.admit(reg.name, a.public_key);
   if (why.empty()) return {};
-  caf::aout(self) << "troupe scheduler: refused " << who << ": " << why << std::endl;
+  observe_refusal(st, Refusal::node_key, who, why);
   return make_error(troupe_error::admission_refused, why);
 }
 
@@ -88,7 +89,7 @@ caf::result<std::string, std::string, std::string, std::int32_t> hello(Scheduler
   auto& st = self->state;
   const auto own = own_versions();
   if (auto why = version_mismatch("the scheduler", own, "'" + name + "'", theirs); !why.empty()) {
-    caf::aout(self) << "troupe scheduler: refused '" << name << "': " << why << std::endl;
+    observe_refusal(st, Refusal::version, "'" + name + "'", why);
     return make_error(troupe_error::version_mismatch, why);
   }
   try {
@@ -195,6 +196,7 @@ scheduler_actor::behavior_type phase_behavior(SchedulerPtr self, Phase phase) {
       },
       [self, phase](tick_atom) {
         expire_nodes(self);
+        observe_tick(self->state);
         phase.ticked();
         schedule_tick(self);
       },
@@ -281,6 +283,7 @@ scheduler_actor::behavior_type scheduler_behavior(SchedulerPtr self, SchedulerCo
                                     ? st.config.heartbeat_timeout_s
                                     : std::numeric_limits<double>::infinity());
   if (st.config.aggregator) self->monitor(st.config.aggregator);
+  if (st.config.metrics) declare_scheduler_metrics(*st.config.metrics);
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& st = self->state;
     if (st.config.aggregator && dm.source == st.config.aggregator.address()) {
@@ -291,7 +294,7 @@ scheduler_actor::behavior_type scheduler_behavior(SchedulerPtr self, SchedulerCo
     for (const auto& [id, handle] : st.handles) {
       if (handle.address() == dm.source) {
         const std::string node = id;  // a copy: the loss handling may change `handles`
-        node_lost(self, node, describe(dm.reason, self->system()));
+        node_lost(self, node, describe(dm.reason, self->system()), LossCause::connection_dropped);
         return;
       }
     }

@@ -20,6 +20,10 @@
 #include "runtime/io/job_registry.hpp"
 #include "runtime/system/live_capacity.hpp"
 
+namespace troupe::runtime {
+class MetricsRegistry;
+}
+
 namespace troupe::actors {
 
 struct SchedulerConfig {
@@ -51,6 +55,8 @@ struct SchedulerConfig {
   /// registry (actors/ does not depend on report/, the CLI passes its
   /// writers); empty: finished jobs keep no report text.
   std::function<runtime::JobReports(const runtime::RunReport&)> render;
+  /// Where the scheduler counts its metrics (served at /metrics); null: none.
+  std::shared_ptr<runtime::MetricsRegistry> metrics;
 };
 
 scheduler_actor spawn_scheduler(caf::actor_system& system, SchedulerConfig config);

@@ -58,6 +58,7 @@ void make_core(SchedulerPtr self) {
     return;
   }
   enter_running(self);
+  observe_job(st, "started");
   run_steps(self, st.core->start(st.now()));
 }
 
@@ -179,6 +180,7 @@ void begin_job(SchedulerPtr self, PendingJob job) {
   ++st.job_serial;
   st.setup_version = 0;
   st.resume.reset();
+  observe_job(st, "accepted");
   enter_waiting(self);
   st.wait_deadline = st.uptime() + st.spec.cluster.join_timeout_s;
   if (auto why = st.spec.validate(); !why.empty()) {
@@ -213,6 +215,7 @@ void try_start(SchedulerPtr self) {
 void finish(SchedulerPtr self, runtime::RunStatus status, const std::string& error) {
   auto& st = self->state;
   if (!st.job_in_hand()) return;
+  observe_job_finished(st, status, error);
   auto report = job_report(st, status, error);
   report.job_id = st.job_id;
   if (st.reply) st.reply->deliver(report);

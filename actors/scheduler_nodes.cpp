@@ -19,9 +19,11 @@ runtime::UsableNodes usable_nodes(const SchedulerState& st) {
   return out;
 }
 
-void node_lost(SchedulerPtr self, const std::string& id, const std::string& reason) {
+void node_lost(SchedulerPtr self, const std::string& id, const std::string& reason,
+               LossCause cause) {
   auto& st = self->state;
   if (!st.table.lose(id, reason)) return;
+  observe_node_lost(st, id, cause, reason);
   st.ready.erase(id);
   if (st.core) run_steps(self, st.core->node_lost(id, st.now(), reason));
 }
@@ -31,6 +33,8 @@ void expire_nodes(SchedulerPtr self) {
   for (const auto& id : st.table.expire(st.uptime())) {
     // The table already marked it lost; its work moves on.
     const auto* entry = st.table.find(id);
+    observe_node_lost(st, id, LossCause::heartbeat_silent,
+                      entry ? entry->lost_reason : "no heartbeat");
     st.ready.erase(id);
     if (st.core)
       run_steps(self,
@@ -41,12 +45,14 @@ void expire_nodes(SchedulerPtr self) {
 void join_node(SchedulerPtr self, const NodeRegistration& reg, const caf::actor& node) {
   auto& st = self->state;
   if (st.table.find(reg.name) && st.table.find(reg.name)->state == runtime::Liveness::alive)
-    node_lost(self, reg.name, "re-registered");  // the old incarnation's work moves on
+    node_lost(self, reg.name, "re-registered",
+              LossCause::replaced);  // the old incarnation's work moves on
   st.table.join(reg.name, reg.resources, reg.data, reg.speed, st.uptime());
   auto handle = caf::actor_cast<node_actor>(node);
   st.handles[reg.name] = handle;
   st.registrants[reg.name] = caf::actor_cast<caf::actor_addr>(self->current_sender());
   self->monitor(handle);
+  observe_node_joined(st, reg);
 }
 
 caf::result<bool> heartbeat(SchedulerPtr self, const std::string& name,
@@ -87,6 +93,7 @@ ClusterStatus status_of(const SchedulerState& st) {
   }
   out.jobs_done = st.jobs_done;
   out.queued = static_cast<std::int32_t>(st.queue.size());
+  out.uptime_s = now;
   return out;
 }
 
@@ -101,7 +108,8 @@ void set_up_node(SchedulerPtr self, const std::string& id,
             done(true, &s);
           },
           [self, id, done, serial = st.job_serial](caf::error& err) {
-            node_lost(self, id, "set-up failed: " + describe(err, self->system()));
+            node_lost(self, id, "set-up failed: " + describe(err, self->system()),
+                      LossCause::setup_failed);
             if (self->state.job_serial == serial) done(false, nullptr);
           });
 }

@@ -1,17 +1,72 @@
 #include "actors/processes.hpp"
 
+#include <atomic>
 #include <chrono>
-#include <iostream>
+#include <fstream>
 #include <memory>
 
 #include "actors/aggregator_actor.hpp"
 #include "actors/remoting.hpp"
 #include "actors/scheduler_actor.hpp"
+#include "net/metrics_http.hpp"
+#include "runtime/system/log.hpp"
+#include "runtime/system/metrics.hpp"
 
 namespace troupe::actors {
+namespace {
+
+namespace logging = runtime::logging;
+
+/// Writes `port` to `path` through a temporary file, so a reader never sees half of it.
+bool write_port_file(const std::string& path, std::uint16_t port) {
+  const auto tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << port << '\n';
+    if (!out.flush()) return false;
+  }
+  return std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+/// Serves the scheduler's metrics; /healthz answers 200 while the scheduler
+/// actor lives (`alive`, cleared by a functor attached to it). Null with a
+/// logged error when it cannot listen.
+std::unique_ptr<MetricsHttpServer> serve_metrics(const SchedulerProcessOptions& options,
+                                                 std::shared_ptr<runtime::MetricsRegistry> metrics,
+                                                 std::shared_ptr<std::atomic<bool>> alive) {
+  MetricsHttpOptions mo;
+  mo.host = options.metrics_listen->host;
+  mo.port = options.metrics_listen->port;
+  mo.metrics = [metrics] { return metrics->render(); };
+  mo.healthy = [alive] { return alive->load(); };
+  try {
+    auto server = std::make_unique<MetricsHttpServer>(std::move(mo));
+    const Endpoint bound{options.metrics_listen->host, server->port()};
+    logging::info("troupe scheduler: metrics on http://" + bound.str() + "/metrics");
+    if (!options.metrics_port_file.empty() &&
+        !write_port_file(options.metrics_port_file, server->port())) {
+      logging::error("troupe scheduler: cannot write " + options.metrics_port_file);
+      return nullptr;
+    }
+    return server;
+  } catch (const std::exception& e) {
+    logging::error(std::string("troupe scheduler: ") + e.what());
+    return nullptr;
+  }
+}
+
+}  // namespace
 
 int run_scheduler_process(const SchedulerProcessOptions& options) {
   install_signal_handlers();
+  std::shared_ptr<runtime::MetricsRegistry> metrics;
+  auto common = options.common;
+  if (options.metrics_listen) {
+    metrics = std::make_shared<runtime::MetricsRegistry>();
+    common.on_guard_refusal = [metrics](const std::string& reason) {
+      metrics->add("troupe_guard_refusals_total", 1, {{"reason", reason}});
+    };
+  }
   auto jobs = std::make_shared<runtime::JobRegistry>();
   if (!options.state_dir.empty()) {
     try {
@@ -20,7 +75,7 @@ int run_scheduler_process(const SchedulerProcessOptions& options) {
           std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
               .count());
     } catch (const std::exception& e) {
-      std::cerr << "troupe scheduler: --state-dir: " << e.what() << '\n';
+      logging::error(std::string("troupe scheduler: --state-dir: ") + e.what());
       return 2;
     }
   }
@@ -32,8 +87,8 @@ int run_scheduler_process(const SchedulerProcessOptions& options) {
     auto got = connect<aggregator_actor>(system, *options.aggregator,
                                          options.common.connect_timeout_s, &why);
     if (!got) {
-      std::cerr << "troupe scheduler: cannot reach the aggregator at " << options.aggregator->str()
-                << ": " << why << '\n';
+      logging::error("troupe scheduler: cannot reach the aggregator at " +
+                     options.aggregator->str() + ": " + why);
       return 1;
     }
     aggregator = *got;
@@ -49,19 +104,33 @@ int run_scheduler_process(const SchedulerProcessOptions& options) {
   sc.hold_need = {options.min_free_memory, options.min_free_disk};
   sc.jobs = jobs;
   sc.render = options.render;
-  if (!options.common.quiet) sc.on_round = print_round;
+  sc.metrics = metrics;
+  if (!options.common.quiet)
+    sc.on_round = [](const runtime::RoundRecord& r, int rounds) {
+      logging::info(round_line(r, rounds));
+    };
   auto scheduler = spawn_scheduler(system, std::move(sc));
-  auto published = publish(system, scheduler, options.listen, options.common, "scheduler", &why);
+  std::unique_ptr<MetricsHttpServer> metrics_server;
+  if (metrics) {
+    auto alive = std::make_shared<std::atomic<bool>>(true);
+    caf::actor_cast<caf::abstract_actor*>(scheduler)->attach_functor([alive] { *alive = false; });
+    metrics_server = serve_metrics(options, metrics, alive);
+    if (!metrics_server) {
+      caf::anon_send_exit(scheduler, caf::exit_reason::user_shutdown);
+      if (!options.aggregator) caf::anon_send_exit(aggregator, caf::exit_reason::user_shutdown);
+      return 1;
+    }
+  }
+  auto published = publish(system, scheduler, options.listen, common, "scheduler", &why);
   auto port = published ? std::optional<std::uint16_t>(published->port) : std::nullopt;
   if (!port) {
-    std::cerr << "troupe scheduler: cannot listen on " << options.listen.str() << ": " << why
-              << '\n';
+    logging::error("troupe scheduler: cannot listen on " + options.listen.str() + ": " + why);
     caf::anon_send_exit(scheduler, caf::exit_reason::user_shutdown);
     if (!options.aggregator) caf::anon_send_exit(aggregator, caf::exit_reason::user_shutdown);
     return 1;
   }
   if (!announce_listening("scheduler", {options.listen.host, *port}, options.common.port_file)) {
-    std::cerr << "troupe scheduler: cannot write " << options.common.port_file << '\n';
+    logging::error("troupe scheduler: cannot write " + options.common.port_file);
     return 1;
   }
   while (sleep_unless_stopped(std::chrono::milliseconds(200))) {

@@ -23,6 +23,7 @@
 #include "actors/protocol.hpp"
 #include "actors/scheduler_actor.hpp"
 #include "runtime/io/job_registry.hpp"
+#include "actors/scheduler_observer.hpp"
 #include "runtime/scheduling/job_core.hpp"
 #include "runtime/scheduling/local_data_plan.hpp"
 #include "runtime/scheduling/node_table.hpp"
@@ -117,7 +118,8 @@ void enter_running(SchedulerPtr self);
 runtime::UsableNodes usable_nodes(const SchedulerState& st);
 /// A node is gone (connection dropped, set-up failed, replaced, silent): its
 /// work in the running job fails and moves on.
-void node_lost(SchedulerPtr self, const std::string& id, const std::string& reason);
+void node_lost(SchedulerPtr self, const std::string& id, const std::string& reason,
+               LossCause cause);
 /// Nodes silent for too long are declared lost.
 void expire_nodes(SchedulerPtr self);
 /// Adds an admitted node to the table (replacing an old incarnation).

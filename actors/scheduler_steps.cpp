@@ -8,6 +8,7 @@
 #include "actors/errors.hpp"
 #include "actors/scheduler_state.hpp"
 #include "runtime/aggregation/round_failures.hpp"
+#include "runtime/system/log.hpp"
 
 namespace troupe::actors {
 namespace {
@@ -31,7 +32,7 @@ void release(SchedulerState& st, const std::string& node, std::int64_t id) {
 
 /// Why task `s` failed: a timeout names the node and the limit, since the
 /// node may be waiting on someone else (a stopped aggregator, a lossy link).
-std::string task_error(SchedulerPtr self, const Step& s, const caf::error& err) {
+std::string describe_task_error(SchedulerPtr self, const Step& s, const caf::error& err) {
   if (err.category() == caf::atom("system") &&
       err.code() == static_cast<std::uint8_t>(caf::sec::request_timeout)) {
     std::ostringstream out;
@@ -40,6 +41,13 @@ std::string task_error(SchedulerPtr self, const Step& s, const caf::error& err) 
     return out.str();
   }
   return describe(err, self->system());
+}
+
+/// Why task `s` failed, logged and counted.
+std::string task_error(SchedulerPtr self, const Step& s, const caf::error& err) {
+  auto why = describe_task_error(self, s, err);
+  observe_task_failed(self->state, s.task, s.node, why);
+  return why;
 }
 
 void send_train(SchedulerPtr self, const node_actor& node, const Step& s) {
@@ -87,9 +95,12 @@ void send_eval(SchedulerPtr self, const node_actor& node, const Step& s) {
 runtime::Steps start_on_node(SchedulerPtr self, const Step& s) {
   auto& st = self->state;
   auto handle = st.handles.find(s.node);
-  if (handle == st.handles.end())
+  if (handle == st.handles.end()) {
+    observe_task_failed(st, s.task, s.node, "node unknown");
     return st.core->task_failed(s.task, st.now(), "node " + s.node + " unknown");
+  }
   st.core->task_started(s.task, st.now());
+  observe_task_started(st, st.core->task(s.task));
   st.table.set_current_task(s.node, s.task);
   if (s.kind == Step::Kind::train)
     send_train(self, handle->second, s);
@@ -134,8 +145,8 @@ void send_checkpoint(SchedulerPtr self, const Step& s) {
           },
           [self, serial = st.job_serial, round = s.round](caf::error& err) {
             const auto why = describe(err, self->system());
-            caf::aout(self) << "troupe scheduler: no checkpoint after round " << round << ": "
-                            << why << std::endl;
+            runtime::logging::warn("troupe scheduler: no checkpoint after round " +
+                                   std::to_string(round) + ": " + why);
             answer(self, serial, [&](runtime::JobCore& core) {
               return core.checkpoint_failed(round, self->state.now(), why);
             });
@@ -145,6 +156,7 @@ void send_checkpoint(SchedulerPtr self, const Step& s) {
 /// Tells the progress callback and the submitter that a round was evaluated.
 void announce(SchedulerPtr self, const runtime::RoundRecord& record) {
   auto& st = self->state;
+  observe_round(st, record);
   if (st.config.on_round) st.config.on_round(record, st.spec.rounds);
   if (st.submitter) caf::anon_send(st.submitter, progress_atom::value, record);
   job_progressed(self, record);

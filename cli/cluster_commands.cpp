@@ -1,14 +1,18 @@
 // troupe scheduler | aggregator | node | submit | status: processes of a cluster.
+#include <chrono>
 #include <cstdlib>
 #include <iostream>
+#include <thread>
 
 #include "actors/processes.hpp"
 #include "actors/remoting.hpp"
 #include "cli/commands.hpp"
+#include "cli/daemon_options.hpp"
 #include "cli/identity_options.hpp"
 #include "cli/job_options.hpp"
 #include "cli/options.hpp"
 #include "cli/progress_printer.hpp"
+#include "cli/status_json.hpp"
 #include "cli/status_table.hpp"
 #include "models/trainer.hpp"
 #include "report/html_report.hpp"
@@ -153,7 +157,19 @@ int scheduler_command(int argc, char** argv) {
                      "keep every job and its reports under DIR, across restarts (default: in "
                      "memory for the scheduler's life)");
   o.render = render_job_reports;
+  DaemonOptions daemon;
+  add_log_options(desc, daemon);
+  add_metrics_options(desc, daemon);
   if (auto code = parse_options("scheduler", argc, argv, desc)) return *code;
+  if (auto code = apply_log_options("scheduler", daemon, "scheduler")) return *code;
+  if (!daemon.metrics_listen.empty()) {
+    std::string why;
+    o.metrics_listen = parse_metrics_listen(daemon.metrics_listen, &why);
+    if (!o.metrics_listen) return usage_error("scheduler", "--metrics-listen: " + why);
+  } else if (!daemon.metrics_port_file.empty()) {
+    return usage_error("scheduler", "--metrics-port-file needs --metrics-listen");
+  }
+  o.metrics_port_file = daemon.metrics_port_file;
   if (auto code = load_security("scheduler", o.common.security, paths)) return *code;
   if (auto code = load_allowed_nodes(allowed_nodes, o.allowed_nodes)) return *code;
   if (auto code = apply_max_message("scheduler", max_message_mb, o.common)) return *code;
@@ -185,7 +201,10 @@ int aggregator_command(int argc, char** argv) {
   add_max_message_option(desc, max_message_mb);
   SecurityPaths paths;
   add_security_options(desc, o.common.security, paths);
+  DaemonOptions daemon;
+  add_log_options(desc, daemon);
   if (auto code = parse_options("aggregator", argc, argv, desc)) return *code;
+  if (auto code = apply_log_options("aggregator", daemon, "aggregator")) return *code;
   if (auto code = load_security("aggregator", o.common.security, paths)) return *code;
   if (auto code = apply_max_message("aggregator", max_message_mb, o.common)) return *code;
   if (auto code = endpoint("aggregator", "listen", listen, o.listen)) return *code;
@@ -229,7 +248,10 @@ int node_command(int argc, char** argv) {
   add_security_options(desc, o.common.security, paths);
   KeyOptions key;
   add_key_options(desc, key);
+  DaemonOptions daemon;
+  add_log_options(desc, daemon);
   if (auto code = parse_options("node", argc, argv, desc)) return *code;
+  if (auto code = apply_log_options("node", daemon, "node")) return *code;
   if (auto code = load_key(key, o.key)) return *code;
   if (auto code = load_security("node", o.common.security, paths)) return *code;
   if (auto code = endpoint("node", "scheduler", scheduler, o.scheduler)) return *code;
@@ -311,9 +333,15 @@ int submit_command(int argc, char** argv) {
 int status_command(int argc, char** argv) {
   actors::ProcessOptions common;
   std::string scheduler = kDefaultScheduler;
+  bool json = false;
+  double watch_s = 0.0;
   po::options_description desc("troupe status options");
   desc.add_options()("scheduler", po::value(&scheduler)->default_value(scheduler),
-                     "the scheduler (HOST:PORT)");
+                     "the scheduler (HOST:PORT)")(
+      "json", po::bool_switch(&json),
+      "print one JSON object (docs/monitoring.md) instead of the table")(
+      "watch", po::value(&watch_s)->implicit_value(2.0),
+      "redraw every SECONDS (default 2) until interrupted; with --json one object per line");
   add_process_options(desc, common, false);
   SecurityPaths paths;
   add_security_options(desc, common.security, paths);
@@ -321,14 +349,26 @@ int status_command(int argc, char** argv) {
   if (auto code = load_security("status", common.security, paths)) return *code;
   actors::Endpoint ep;
   if (auto code = endpoint("status", "scheduler", scheduler, ep)) return *code;
-  std::string why;
-  const auto status = actors::fetch_status(ep, common, &why);
-  if (!status) {
-    std::cerr << "troupe status: " << why << '\n';
-    return 1;
+  if (watch_s < 0 || (watch_s > 0 && watch_s < 0.1))
+    return usage_error("status", "--watch must be at least 0.1 (seconds)");
+  actors::install_signal_handlers();
+  for (;;) {
+    std::string why;
+    const auto status = actors::fetch_status(ep, common, &why);
+    if (!status) {
+      std::cerr << "troupe status: " << why << '\n';
+      if (watch_s == 0) return 1;
+    } else if (json) {
+      std::cout << status_json(*status, ep.str()).dump() << std::endl;
+    } else {
+      if (watch_s > 0) std::cout << "\x1b[H\x1b[2J";  // redraw in place on a terminal
+      print_status(std::cout, *status);
+      std::cout << std::flush;
+    }
+    if (watch_s == 0) return 0;
+    const auto pause = std::chrono::milliseconds(static_cast<std::int64_t>(watch_s * 1000));
+    if (!actors::sleep_unless_stopped(pause)) return 0;
   }
-  print_status(std::cout, *status);
-  return 0;
 }
 
 void add_client_options(po::options_description& desc, SchedulerClient& client) {

@@ -140,7 +140,12 @@ struct MessageGuard::Impl {
     if (options.log) options.log(line);
   }
 
-  void refuse(Connection& c, const std::string& why) {
+  void count_refusal(const char* reason) {
+    if (options.refused) options.refused(reason);
+  }
+
+  void refuse(Connection& c, const char* reason, const std::string& why) {
+    count_refusal(reason);
     log("connection from " + c.peer + " closed: " + why);
     c.dead = true;
     std::lock_guard<std::mutex> lock(stats_mutex);
@@ -210,12 +215,13 @@ struct MessageGuard::Impl {
       // none: 32 bytes from anyone crashed the process (SIGSEGV in
       // basp::instance::handle). Both handshakes always carry a node id.
       if (len == 0 && (h[0] == kServerHandshake || h[0] == kClientHandshake)) {
-        refuse(c, "a BASP handshake without payload (malformed)");
+        refuse(c, "malformed", "a BASP handshake without payload (malformed)");
         return;
       }
       if (len > options.max_message) {
-        refuse(c, "a message announces " + mib(len) + ", over the limit of " +
-                      mib(options.max_message) + " (--max-message)");
+        refuse(c, "too_large",
+               "a message announces " + mib(len) + ", over the limit of " +
+                   mib(options.max_message) + " (--max-message)");
         return;
       }
       if (len > 0) {
@@ -239,6 +245,7 @@ struct MessageGuard::Impl {
   /// flood of connections (a slow-loris client opening them again and again)
   /// would otherwise flood the log. The next line counts those not logged.
   void refused_at_accept(const std::string& peer, const std::string& why) {
+    count_refusal("connections");
     {
       std::lock_guard<std::mutex> lock(stats_mutex);
       ++stats.refused;
@@ -384,7 +391,7 @@ struct MessageGuard::Impl {
     const int e = SSL_get_error(c.ssl, r);
     c.want_write = e == SSL_ERROR_WANT_WRITE;
     if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
-      refuse(c, "TLS handshake failed: " + tls_errors());
+      refuse(c, "tls", "TLS handshake failed: " + tls_errors());
     return false;
   }
 
@@ -528,7 +535,7 @@ struct MessageGuard::Impl {
         if (c.dead) continue;
         if (c.cleared == 0 && c.in.size() >= kBaspHeaderSize && c.payload_left == 0) pump(c);
         if (c.dead) continue;
-        if (const auto why = overdue(c, now); !why.empty()) refuse(c, why);
+        if (const auto why = overdue(c, now); !why.empty()) refuse(c, "slow", why);
       }
       for (auto it = connections.begin(); it != connections.end();) {
         if (!it->dead) {

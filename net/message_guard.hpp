@@ -65,6 +65,10 @@ struct MessageGuardOptions {
   double handshake_timeout_s = 10.0;
   /// Receives one line per refused message or connection (no newline).
   std::function<void(const std::string&)> log;
+  /// Called once per refused message or connection (every one, also those
+  /// the log leaves out) with a short reason: "malformed", "too_large",
+  /// "tls", "slow" or "connections" (a limit on open connections).
+  std::function<void(const std::string&)> refused;
 };
 
 struct MessageGuardStats {

@@ -19,6 +19,8 @@ runtime_packages=(
   libssl3               # HMAC admission (OpenSSL libcrypto), CAF's TLS module
   libsodium23           # Ed25519 node identities (node key files, --allowed-nodes)
   libboost-program-options1.74.0
+  libspdlog1.10 libfmt9 # the daemons' logs (--log-level, --log-format)
+  libcpp-httplib0.11    # the scheduler's /metrics and /healthz endpoint
   zlib1g                # gzipped IDX files
   coinor-libcbc3        # exact allocation (EPL)
   dataset-fashion-mnist # the real data
@@ -35,6 +37,8 @@ build_packages=(
   libsodium-dev
   nlohmann-json3-dev    # JSON reports (header-only)
   libboost-program-options-dev
+  libspdlog-dev         # logs (with libfmt-dev)
+  libcpp-httplib-dev    # the metrics endpoint (HTTP server; the exposition format is our own)
   zlib1g-dev
   coinor-libcbc-dev
 )
@@ -50,6 +54,7 @@ test_packages=(
   python3-numpy         # x.npy/y.npy data and the digits example
   python3-sklearn       # the handwritten digits (a second real data set)
   chromium              # headless browser for the HTML report test
+  prometheus            # test only: scrapes a scheduler's /metrics (tests/cluster/monitoring_test.sh)
   fonts-dejavu-core     # a font for Chromium's screenshots
   slurm-wlm slurmctld slurmd slurm-client munge  # test only: a one-host Slurm for tests/cluster/slurm_test.sh
 )

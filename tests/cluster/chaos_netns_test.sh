@@ -35,9 +35,20 @@ hosts=("${netns_hosts[@]}")
 
 sched="$(netns_addr 0):7070"
 in_sched() { ip netns exec "${hosts[0]}" "$@"; }
-status() { in_sched timeout 15 "$troupe" status --scheduler "$sched" --connect-timeout 5 2>&1 || true; }
-# The state column of node $1 in `troupe status` (or empty).
-state_of() { status | awk -v n="$1" '$1 == n { print $2 }'; }
+status() { in_sched timeout 15 "$troupe" status --json --scheduler "$sched" --connect-timeout 5 2>/dev/null || true; }
+# Field $2 of node $1 in `troupe status --json` (empty when the node or the answer is missing).
+node_field() {
+  status | /usr/bin/python3 -c '
+import json, sys
+try:
+    nodes = json.load(sys.stdin)["nodes"]
+except ValueError:
+    sys.exit(0)
+for n in nodes:
+    if n["name"] == sys.argv[1]:
+        print(json.dumps(n) if sys.argv[2] == "all" else n[sys.argv[2]])' "$1" "$2"
+}
+state_of() { node_field "$1" state; }
 
 # Started with `ip netns exec` itself, not through in_sched: a shell function
 # run with & is a subshell, and $! would be its pid, not troupe's (killing it
@@ -82,7 +93,7 @@ while (($(now) - down_at < outage_s * 1000)); do
   if [[ -z $declared_lost && $(state_of "$victim") == lost ]]; then
     declared_lost=$(since "$down_at")
     echo "chaos_netns: $victim declared lost $declared_lost s after its link went down:"
-    status | grep -- "^$victim " || true
+    node_field "$victim" all
   fi
   sleep 0.5
 done
@@ -101,10 +112,10 @@ for _ in $(seq 1 60); do
 done
 [[ -n $rejoined ]] || fail "$victim did not register again within 30 s of its link coming back"
 echo "chaos_netns: $victim alive again $rejoined s after its link came back:"
-line=$(status | grep -- "^$victim ")
-echo "$line"
+node_field "$victim" all
 # One re-registration: the scheduler counts it as the node's second incarnation.
-[[ $line == *"(incarnation 2)"* ]] || fail "$victim is not in its second incarnation: $line"
+incarnation=$(node_field "$victim" incarnation)
+[[ $incarnation == 2 ]] || fail "$victim is not in its second incarnation: $(node_field "$victim" all)"
 rejoin_round=$(grep -c "^round" "$logs/submit.log" || true)
 
 wait "$submit" || fail "the job did not complete: $(tail -n 5 "$logs/submit.log")"

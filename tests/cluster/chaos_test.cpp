@@ -55,9 +55,12 @@ class ChaosCluster {
 
   std::string status() { return troupe_status(dir_, endpoint()); }
   /// The state column of `node` in `troupe status` ("" when not listed).
-  std::string state_of(const std::string& node) { return node_state(status(), node); }
+  std::string state_of(const std::string& node) {
+    return node_state(troupe_status_json(dir_, endpoint()), node);
+  }
   bool wait_for_alive(int n, std::chrono::milliseconds timeout) {
-    return eventually([&] { return alive_nodes(status()) >= n; }, timeout);
+    return eventually([&] { return alive_nodes(troupe_status_json(dir_, endpoint())) >= n; },
+                      timeout);
   }
 
  private:

@@ -34,7 +34,8 @@ std::vector<std::string> node_args(int port, const std::string& name, const std:
 bool wait_for_alive(const TempDir& dir, int port, const std::string& node) {
   return eventually(
       [&] {
-        return node_state(troupe_status(dir, "127.0.0.1:" + std::to_string(port)), node) == "alive";
+        return node_state(troupe_status_json(dir, "127.0.0.1:" + std::to_string(port)), node) ==
+               "alive";
       },
       20s);
 }
@@ -135,7 +136,7 @@ TEST(NodeIdentity, AllowedNodesRefuseAnUnknownNameAndAListedNameWithAnotherKey) 
   EXPECT_NE(scheduler->output().find("refused node 'n2'"), std::string::npos)
       << scheduler->output();
   EXPECT_TRUE(member.running());
-  EXPECT_EQ(node_state(troupe_status(dir, scheduler.endpoint()), "n1"), "alive");
+  EXPECT_EQ(node_state(troupe_status_json(dir, scheduler.endpoint()), "n1"), "alive");
 }
 
 TEST(NodeIdentity, AMalformedAllowedNodesFileIsAUsageErrorNamingFileAndLine) {

@@ -56,7 +56,7 @@ class LocalCluster {
   }
   std::string endpoint() const { return scheduler_.endpoint(); }
   bool wait_for_nodes(int n) {
-    return eventually([&] { return alive_nodes(troupe_status(dir_, endpoint())) >= n; }, 60s,
+    return eventually([&] { return alive_nodes(troupe_status_json(dir_, endpoint())) >= n; }, 60s,
                       100ms);
   }
   /// Submits the test's MLP job with `extra` options; the report (at DIR/`out`).
@@ -233,8 +233,8 @@ TEST(LocalData, ANodeWhoseDataDoesNotFitTheJobIsLeftOutNamingTheNodeAndTheFile) 
 
   // Given only nodes whose data does not fit, the job fails cleanly, naming them.
   cluster.stop_node("good");
-  ASSERT_TRUE(eventually([&] { return alive_nodes(troupe_status(dir, cluster.endpoint())) == 2; },
-                         30s, 100ms));
+  ASSERT_TRUE(eventually(
+      [&] { return alive_nodes(troupe_status_json(dir, cluster.endpoint())) == 2; }, 30s, 100ms));
   const auto failed = cluster.submit("failed.json", {"--min-nodes", "2", "--classes", "10"});
   EXPECT_EQ(failed.at("status"), "failed");
   const auto error = failed.at("error").get<std::string>();

@@ -61,7 +61,8 @@ struct SmallCluster {
           dir.file(name + ".log")));
     }
     ready = eventually(
-        [&] { return alive_nodes(troupe_status(dir, scheduler.endpoint())) >= nodes; }, 20s, 100ms);
+        [&] { return alive_nodes(troupe_status_json(dir, scheduler.endpoint())) >= nodes; }, 20s,
+        100ms);
   }
   SchedulerProcess scheduler;
   std::vector<std::unique_ptr<Process>> processes;

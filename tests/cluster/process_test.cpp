@@ -32,8 +32,8 @@ class Cluster {
   Process& scheduler() { return scheduler_.process(); }
   /// Waits until `troupe status` lists `n` alive nodes.
   bool wait_for_nodes(int n, std::chrono::milliseconds timeout) {
-    return eventually([&] { return alive_nodes(troupe_status(dir_, endpoint())) >= n; }, timeout,
-                      100ms);
+    return eventually([&] { return alive_nodes(troupe_status_json(dir_, endpoint())) >= n; },
+                      timeout, 100ms);
   }
 
  private:

@@ -45,7 +45,12 @@ std::string status(const TempDir& dir, int port, const std::vector<std::string>&
 /// Waits until `troupe status` (with `extra` options) lists `node` as alive.
 bool wait_for_alive(const TempDir& dir, int port, const std::string& node,
                     const std::vector<std::string>& extra = {}) {
-  return eventually([&] { return node_state(status(dir, port, extra), node) == "alive"; }, 20s);
+  return eventually(
+      [&] {
+        return node_state(troupe_status_json(dir, "127.0.0.1:" + std::to_string(port), extra),
+                          node) == "alive";
+      },
+      20s);
 }
 
 /// Opens a TCP connection to 127.0.0.1:`port`, sends `bytes`, waits `linger`, closes.

@@ -52,22 +52,33 @@ inline std::string troupe_status(const TempDir& dir, const std::string& endpoint
   return status.output();
 }
 
-/// How many nodes a `troupe status` output lists as alive.
-inline int alive_nodes(const std::string& status) {
+/// `troupe status --json` against `endpoint` with `extra` options, parsed; an
+/// empty object when it cannot answer (its output is in DIR/status-json.log).
+inline nlohmann::json troupe_status_json(const TempDir& dir, const std::string& endpoint,
+                                         const std::vector<std::string>& extra = {}) {
+  std::vector<std::string> args{"status", "--json", "--scheduler", endpoint};
+  args.insert(args.end(), extra.begin(), extra.end());
+  Process status(kTroupe, args, dir.file("status-json.log"));
+  status.wait_exit(std::chrono::seconds(15));
+  const auto out = status.output();
+  const auto start = out.find('{');
+  if (start == std::string::npos) return nlohmann::json::object();
+  return nlohmann::json::parse(out.substr(start), nullptr, /*allow_exceptions=*/false);
+}
+
+/// How many nodes a `troupe status --json` answer lists as alive.
+inline int alive_nodes(const nlohmann::json& status) {
   int alive = 0;
-  for (std::size_t pos = 0; (pos = status.find(" alive ", pos)) != std::string::npos; ++pos)
-    ++alive;
+  if (status.is_object() && status.contains("nodes"))
+    for (const auto& n : status.at("nodes")) alive += n.at("alive").get<bool>() ? 1 : 0;
   return alive;
 }
 
-/// The state column of `node` in a `troupe status` output ("" when not listed).
-inline std::string node_state(const std::string& status, const std::string& node) {
-  std::istringstream lines(status);
-  for (std::string line; std::getline(lines, line);) {
-    std::istringstream words(line);
-    std::string id, state;
-    if (words >> id >> state && id == node) return state;
-  }
+/// The state of `node` in a `troupe status --json` answer ("" when not listed).
+inline std::string node_state(const nlohmann::json& status, const std::string& node) {
+  if (status.is_object() && status.contains("nodes"))
+    for (const auto& n : status.at("nodes"))
+      if (n.at("name") == node) return n.at("state").get<std::string>();
   return {};
 }
 
