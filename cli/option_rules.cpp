@@ -59,6 +59,26 @@ std::vector<Rule> mode_rules(runtime::Mode mode) {
   return rules;
 }
 
+/// An option that only acts together with another: (option, what it needs, why).
+struct Needs {
+  const char* option;
+  std::vector<const char*> any_of;  ///< given ones of these make it apply
+  const char* why;
+};
+
+const std::vector<Needs>& needs_rules() {
+  static const std::vector<Needs> rules{
+      {"slow-factor", {"slow-nodes"}, "it sets how slow the --slow-nodes stragglers are"},
+      {"attack", {"malicious"}, "it sets what the --malicious nodes send"},
+      {"attack-scale", {"malicious"}, "it sets the factor of the --malicious nodes' attack"},
+      {"over-selection", {"clients-per-round"}, "it adds tasks on top of --clients-per-round"},
+      {"min-updates", {"round-deadline"}, "it is the least a --round-deadline may close with"},
+      {"checkpoint-every",
+       {"checkpoint-dir", "resume"},
+       "it spaces the checkpoints written into --checkpoint-dir (or --resume's directory)"}};
+  return rules;
+}
+
 }  // namespace
 
 bool given(const po::variables_map& vm, const std::string& option) {
@@ -77,6 +97,18 @@ std::string inapplicable_option(const std::string& command, const runtime::JobSp
     for (const char* option : rule.options)
       if (given(vm, option))
         return std::string("--") + option + " does not apply in --mode " + mode + ": " + rule.why;
+  // On submit the embedded-only options were refused above already.
+  for (const auto& rule : needs_rules()) {
+    if (!given(vm, rule.option)) continue;
+    bool partner = false;
+    std::string names;
+    for (const char* other : rule.any_of) {
+      partner = partner || given(vm, other);
+      names += std::string(names.empty() ? "--" : " or --") + other;
+    }
+    if (!partner)
+      return std::string("--") + rule.option + " does not apply without " + names + ": " + rule.why;
+  }
   return {};
 }
 

@@ -108,7 +108,12 @@ TEST(Consistency, EveryInapplicableOptionExitsWith2AndSaysWhy) {
       {"run --mode async --buffer-size 2", "FedBuff's"},
       {"run --mode buffered --async-alpha 0.5", "FedAsync's"},
       {"run --event-log x.jsonl", "asynchronous modes"},
-      {"run --staleness hinge", "asynchronous modes"}};
+      {"run --staleness hinge", "asynchronous modes"},
+      {"run --slow-factor 3", "without --slow-nodes"},
+      {"run --attack-scale 3", "without --malicious"},
+      {"run --over-selection 0.5", "without --clients-per-round"},
+      {"run --min-updates 2", "without --round-deadline"},
+      {"run --checkpoint-every 2", "without --checkpoint-dir or --resume"}};
   for (const auto& [args, why] : cases) {
     const auto r = run_troupe_cli(args);
     EXPECT_EQ(r.code, 2) << args << "\n" << r.output;
