@@ -412,11 +412,17 @@ typename Inspector::result_type inspect(Inspector& f, NodeDataRecord& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, Provenance& x) {
+  return f(caf::meta::type_name("troupe.Provenance"), x.troupe_version, x.started_utc, x.hosts,
+           x.command_line, x.job_file);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, RunReport& x) {
   return f(caf::meta::type_name("troupe.RunReport"), x.job_id, x.status, x.error, x.policy,
            x.strategy, x.config, x.tasks, x.rounds, x.versions, x.mode, x.final_metrics,
            x.model_fingerprint, x.nodes, x.efficiency, x.wall_s, x.resumed_from_round,
-           x.checkpoints, x.node_data, x.test_size);
+           x.checkpoints, x.node_data, x.test_size, x.provenance);
 }
 
 }  // namespace troupe::runtime

@@ -29,6 +29,12 @@ runtime::RunReport job_report(const SchedulerState& st, runtime::RunStatus statu
   if (st.resume) report.resumed_from_round = st.resume->round;
   report.mode = st.spec.collab.mode;
   report.node_data = st.local.records;
+  report.provenance.troupe_version = TROUPE_VERSION;
+  report.provenance.started_utc = st.job_started_utc;
+  runtime::add_host(report.provenance.hosts, runtime::this_host());  // the scheduler's
+  for (const auto& n : report.nodes)
+    if (const auto h = st.node_hosts.find(n.id); h != st.node_hosts.end())
+      runtime::add_host(report.provenance.hosts, h->second);
   runtime::add_node_usage(report, st.table, st.uptime() - st.now(), st.uptime());
   const auto fingerprint = st.core     ? st.core->fingerprint()
                            : st.resume ? st.resume->fingerprint
@@ -177,6 +183,7 @@ void begin_job(SchedulerPtr self, PendingJob job) {
   st.reply = std::move(job.reply);
   st.submitter = std::move(job.submitter);
   st.job_started = SchedulerState::Clock::now();
+  st.job_started_utc = runtime::utc_now_iso8601();
   ++st.job_serial;
   st.setup_version = 0;
   st.resume.reset();

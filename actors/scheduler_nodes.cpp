@@ -51,6 +51,7 @@ void join_node(SchedulerPtr self, const NodeRegistration& reg, const caf::actor&
   auto handle = caf::actor_cast<node_actor>(node);
   st.handles[reg.name] = handle;
   st.registrants[reg.name] = caf::actor_cast<caf::actor_addr>(self->current_sender());
+  st.node_hosts[reg.name] = reg.host;
   self->monitor(handle);
   observe_node_joined(st, reg);
 }

@@ -80,6 +80,8 @@ struct SchedulerState {
   runtime::LocalDataPlan local;  ///< a local-data job's shards, once its nodes are set up
   std::map<std::string, std::string> setup_failures;  ///< node -> why its set-up failed
   Clock::time_point job_started;
+  std::string job_started_utc;  ///< the same moment as a date, for the report's provenance
+  std::map<std::string, std::string> node_hosts;  ///< node -> the host it registered from
   runtime::Seconds wait_deadline = 0.0;
   std::int64_t setup_version = 0;  ///< the aggregator's version after set-up
   std::optional<runtime::ResumePoint> resume;

@@ -6,8 +6,10 @@
 #include <sstream>
 
 #include "cli/commands.hpp"
+#include "cli/option_format.hpp"
 #include "cli/options.hpp"
 #include "cli/schedule_output.hpp"
+#include "cli/stdout_report.hpp"
 #include "runtime/allocation/gap_instance.hpp"
 #include "runtime/core/input_error.hpp"
 #include "runtime/simulation/workload_io.hpp"
@@ -83,13 +85,14 @@ int allocate_command(int argc, char** argv) {
       "every (each task exactly once) | optional (at most once); default: every for --gap, "
       "optional otherwise")("policy", po::value(&o.policy)->default_value(o.policy),
                             "allocation policy (see troupe --help)")(
-      "time-limit", po::value(&o.time_limit_s)->default_value(o.time_limit_s),
-      "seconds for searching policies (exact)")("out", po::value(&o.output.json_path),
-                                                "write the JSON report to FILE")(
+      "time-limit", with_default(o.time_limit_s), "seconds for searching policies (exact)")(
+      "out", po::value(&o.output.json_path),
+      "write the JSON report to FILE (-: to stdout, the tables to stderr)")(
       "gantt", po::value(&o.output.gantt_path), "write an SVG Gantt chart to FILE")(
       "quiet,q", po::bool_switch(&o.output.quiet), "no tables");
   po::variables_map vm;
   if (auto code = parse_command_line(cmd, desc, argc, argv, vm)) return *code;
+  reserve_stdout_if(o.output.json_path);
 
   const bool from_files = !o.tasks.empty() || !o.nodes.empty();
   if (from_files == !o.gap.empty())

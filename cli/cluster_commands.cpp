@@ -10,10 +10,14 @@
 #include "cli/daemon_options.hpp"
 #include "cli/identity_options.hpp"
 #include "cli/job_options.hpp"
+#include "cli/option_format.hpp"
+#include "cli/option_rules.hpp"
+#include "cli/option_sections.hpp"
 #include "cli/options.hpp"
 #include "cli/progress_printer.hpp"
 #include "cli/status_json.hpp"
 #include "cli/status_table.hpp"
+#include "cli/stdout_report.hpp"
 #include "models/trainer.hpp"
 #include "report/html_report.hpp"
 #include "report/report_json.hpp"
@@ -74,10 +78,9 @@ std::optional<int> load_security(const std::string& command, actors::SecurityOpt
 
 /// Adds --connect-timeout, --reconnect-timeout, --quiet (and --port-file when listening).
 void add_process_options(po::options_description& desc, actors::ProcessOptions& p, bool listens) {
-  desc.add_options()("connect-timeout",
-                     po::value(&p.connect_timeout_s)->default_value(p.connect_timeout_s),
+  desc.add_options()("connect-timeout", with_default(p.connect_timeout_s),
                      "seconds to keep trying to reach a peer at start-up")(
-      "reconnect-timeout", po::value(&p.reconnect_timeout_s)->default_value(p.reconnect_timeout_s),
+      "reconnect-timeout", with_default(p.reconnect_timeout_s),
       "seconds to keep trying after losing a peer")("quiet,q", po::bool_switch(&p.quiet),
                                                     "fewer messages");
   if (listens)
@@ -88,7 +91,7 @@ void add_process_options(po::options_description& desc, actors::ProcessOptions& 
 /// --max-message MIB of the listening processes; returns a usage error code when invalid.
 void add_max_message_option(po::options_description& desc, double& mib) {
   desc.add_options()(
-      "max-message", po::value(&mib)->default_value(mib),
+      "max-message", with_default(mib),
       "MiB: a peer sending a larger message is disconnected before it is read (plain TCP; 0: "
       "no limit)");
 }
@@ -134,32 +137,34 @@ int scheduler_command(int argc, char** argv) {
   actors::SchedulerProcessOptions o;
   std::string listen = kDefaultScheduler, aggregator;
   po::options_description desc("troupe scheduler options");
-  desc.add_options()("listen", po::value(&listen)->default_value(listen),
-                     "address to listen on (HOST:PORT)")(
+  OptionSections sections;
+  sections["connection"].add_options()("listen", with_default(listen),
+                                       "address to listen on (HOST:PORT)")(
       "aggregator", po::value(&aggregator),
-      "use the aggregator at HOST:PORT instead of hosting one")(
-      "heartbeat-timeout", po::value(&o.heartbeat_timeout_s)->default_value(o.heartbeat_timeout_s),
-      "seconds without a heartbeat before a node counts as lost");
-  add_process_options(desc, o.common, true);
+      "use the aggregator at HOST:PORT instead of hosting one");
+  sections["cluster"].add_options()("heartbeat-timeout", with_default(o.heartbeat_timeout_s),
+                                    "seconds without a heartbeat before a node counts as lost");
+  add_process_options(sections["process"], o.common, true);
   double max_message_mb = static_cast<double>(o.common.max_message >> 20);
-  add_max_message_option(desc, max_message_mb);
+  add_max_message_option(sections["security"], max_message_mb);
   double min_memory_mb = static_cast<double>(o.min_free_memory >> 20);
   double min_disk_mb = static_cast<double>(o.min_free_disk >> 20);
-  desc.add_options()("min-free-memory", po::value(&min_memory_mb)->default_value(min_memory_mb),
-                     "MiB of free memory a node must report to get tasks")(
-      "min-free-disk", po::value(&min_disk_mb)->default_value(min_disk_mb),
+  sections["cluster"].add_options()("min-free-memory", with_default(min_memory_mb),
+                                    "MiB of free memory a node must report to get tasks")(
+      "min-free-disk", with_default(min_disk_mb),
       "MiB of free disk (where its data lives) a node must report to get tasks");
   SecurityPaths paths;
-  add_security_options(desc, o.common.security, paths);
+  add_security_options(sections["security"], o.common.security, paths);
   std::string allowed_nodes;
-  add_allowed_nodes_option(desc, allowed_nodes);
-  desc.add_options()("state-dir", po::value(&o.state_dir),
-                     "keep every job and its reports under DIR, across restarts (default: in "
-                     "memory for the scheduler's life)");
+  add_allowed_nodes_option(sections["security"], allowed_nodes);
+  sections["jobs"].add_options()("state-dir", po::value(&o.state_dir),
+                                 "keep every job and its reports under DIR, across restarts "
+                                 "(default: in memory for the scheduler's life)");
   o.render = render_job_reports;
   DaemonOptions daemon;
-  add_log_options(desc, daemon);
-  add_metrics_options(desc, daemon);
+  add_log_options(sections["logs and metrics"], daemon);
+  add_metrics_options(sections["logs and metrics"], daemon);
+  sections.add_to(desc);
   if (auto code = parse_options("scheduler", argc, argv, desc)) return *code;
   if (auto code = apply_log_options("scheduler", daemon, "scheduler")) return *code;
   if (!daemon.metrics_listen.empty()) {
@@ -192,17 +197,18 @@ int aggregator_command(int argc, char** argv) {
   actors::AggregatorProcessOptions o;
   std::string listen = kDefaultAggregator, scheduler = kDefaultScheduler;
   po::options_description desc("troupe aggregator options");
-  desc.add_options()("listen", po::value(&listen)->default_value(listen),
-                     "address to listen on (HOST:PORT)")(
-      "scheduler", po::value(&scheduler)->default_value(scheduler),
-      "the scheduler to serve (HOST:PORT)");
-  add_process_options(desc, o.common, true);
+  OptionSections sections;
+  sections["connection"].add_options()("listen", with_default(listen),
+                                       "address to listen on (HOST:PORT)")(
+      "scheduler", with_default(scheduler), "the scheduler to serve (HOST:PORT)");
+  add_process_options(sections["process"], o.common, true);
   double max_message_mb = static_cast<double>(o.common.max_message >> 20);
-  add_max_message_option(desc, max_message_mb);
+  add_max_message_option(sections["security"], max_message_mb);
   SecurityPaths paths;
-  add_security_options(desc, o.common.security, paths);
+  add_security_options(sections["security"], o.common.security, paths);
   DaemonOptions daemon;
-  add_log_options(desc, daemon);
+  add_log_options(sections["logs and metrics"], daemon);
+  sections.add_to(desc);
   if (auto code = parse_options("aggregator", argc, argv, desc)) return *code;
   if (auto code = apply_log_options("aggregator", daemon, "aggregator")) return *code;
   if (auto code = load_security("aggregator", o.common.security, paths)) return *code;
@@ -216,40 +222,40 @@ int node_command(int argc, char** argv) {
   actors::NodeProcessOptions o;
   std::string scheduler = kDefaultScheduler, shard;
   po::options_description desc("troupe node options");
-  desc.add_options()("scheduler", po::value(&scheduler)->default_value(scheduler),
-                     "the scheduler (HOST:PORT)")("name", po::value(&o.name),
-                                                  "node name (default: HOST-PID)")(
-      "threads", po::value(&o.threads)->default_value(o.threads),
-      "CPU threads per task (0: the job's)")("device", po::value(&o.device),
-                                             "cpu | cuda | cuda:N (default: the job's)")(
-      "data-dir", po::value(&o.data_dir),
-      "this node's Fashion-MNIST directory (default: the job's)")(
+  OptionSections sections;
+  sections["connection"].add_options()("scheduler", with_default(scheduler),
+                                       "the scheduler (HOST:PORT)")(
+      "name", po::value(&o.name), "node name (default: HOST-PID)")(
+      "heartbeat-interval", with_default(o.heartbeat_interval_s), "seconds between heartbeats");
+  sections["job"].add_options()("threads", with_default(o.threads),
+                                "CPU threads per task (0: the job's)")(
+      "device", po::value(&o.device), "cpu | cuda | cuda:N (default: the job's)")(
+      "speed", with_default(o.speed), "relative speed the scheduler plans with")(
+      "node-behaviour", po::value(&o.behaviour),
+      "compute with this node behaviour (default: the job's)");
+  sections["data"].add_options()("data-dir", po::value(&o.data_dir),
+                                 "this node's Fashion-MNIST directory (default: the job's)")(
       "shard", po::value(&shard), "hold only shard I of an N-way split of the data (I/N)")(
       "data", po::value(&o.data_path),
       "this node's own examples: a CSV file, a directory with x.npy and y.npy, or an IDX pair; "
       "a job trains the node on them")(
       "label-column", po::value(&o.label_column),
-      "CSV: the label column, by header name or 0-based index (default: the last)")(
-      "speed", po::value(&o.speed)->default_value(o.speed),
-      "relative speed the scheduler plans with")(
-      "heartbeat-interval",
-      po::value(&o.heartbeat_interval_s)->default_value(o.heartbeat_interval_s),
-      "seconds between heartbeats")("slow-factor",
-                                    po::value(&o.speed_factor)->default_value(o.speed_factor),
-                                    "train this many times slower (a straggler, for experiments)")(
-      "dropout", po::value(&o.dropout)->default_value(o.dropout),
+      "CSV: the label column, by header name or 0-based index (default: the last)");
+  sections["robustness"].add_options()(
+      "slow-factor", with_default(o.speed_factor),
+      "train this many times slower (a straggler, for experiments)")(
+      "dropout", with_default(o.dropout),
       "probability of dropping a training task (< 0: the job's --dropout)")(
       "attack", po::value(&o.attack), "send altered updates: scale | signflip | random")(
-      "attack-scale", po::value(&o.attack_scale)->default_value(o.attack_scale),
-      "factor of --attack")("node-behaviour", po::value(&o.behaviour),
-                            "compute with this node behaviour (default: the job's)");
-  add_process_options(desc, o.common, false);
+      "attack-scale", with_default(o.attack_scale), "factor of --attack");
+  add_process_options(sections["process"], o.common, false);
   SecurityPaths paths;
-  add_security_options(desc, o.common.security, paths);
+  add_security_options(sections["security"], o.common.security, paths);
   KeyOptions key;
-  add_key_options(desc, key);
+  add_key_options(sections["security"], key);
   DaemonOptions daemon;
-  add_log_options(desc, daemon);
+  add_log_options(sections["logs and metrics"], daemon);
+  sections.add_to(desc);
   if (auto code = parse_options("node", argc, argv, desc)) return *code;
   if (auto code = apply_log_options("node", daemon, "node")) return *code;
   if (auto code = load_key(key, o.key)) return *code;
@@ -292,20 +298,27 @@ int submit_command(int argc, char** argv) {
   ReportOutputs outputs;
   bool detach = false;
   po::options_description desc("troupe submit options");
-  desc.add_options()("scheduler", po::value(&scheduler)->default_value(scheduler),
-                     "the scheduler (HOST:PORT)")(
+  OptionSections sections;
+  sections["connection"].add_options()("scheduler", with_default(scheduler),
+                                       "the scheduler (HOST:PORT)");
+  sections["outputs"].add_options()(
       "detach", po::bool_switch(&detach),
       "print the job's id once the scheduler accepted it and return (follow it with `troupe "
       "wait ID`)");
-  add_report_options(desc, outputs);
-  add_job_options(desc, o.job);
-  add_process_options(desc, o.common, false);
+  add_report_options(sections["outputs"], outputs);
+  add_job_options(sections, o.job);
+  add_process_options(sections["process"], o.common, false);
   SecurityPaths paths;
-  add_security_options(desc, o.common.security, paths);
-  if (auto code = parse_options("submit", argc, argv, desc)) return *code;
+  add_security_options(sections["security"], o.common.security, paths);
+  sections.add_to(desc);
+  po::variables_map vm;
+  if (auto code = parse_command_line("submit", desc, argc, argv, vm)) return *code;
+  reserve_stdout_if(outputs.json_file);
   if (auto code = load_security("submit", o.common.security, paths)) return *code;
   if (auto code = endpoint("submit", "scheduler", scheduler, o.scheduler)) return *code;
   if (auto why = o.job.validate(); !why.empty()) return usage_error("submit", why);
+  if (auto why = inapplicable_option("submit", o.job, vm); !why.empty())
+    return usage_error("submit", why);
   try {
     runtime::attach_test_data(o.job);
   } catch (const std::exception& e) {
@@ -336,15 +349,18 @@ int status_command(int argc, char** argv) {
   bool json = false;
   double watch_s = 0.0;
   po::options_description desc("troupe status options");
-  desc.add_options()("scheduler", po::value(&scheduler)->default_value(scheduler),
-                     "the scheduler (HOST:PORT)")(
+  OptionSections sections;
+  sections["connection"].add_options()("scheduler", with_default(scheduler),
+                                       "the scheduler (HOST:PORT)");
+  sections["outputs"].add_options()(
       "json", po::bool_switch(&json),
       "print one JSON object (docs/monitoring.md) instead of the table")(
       "watch", po::value(&watch_s)->implicit_value(2.0),
       "redraw every SECONDS (default 2) until interrupted; with --json one object per line");
-  add_process_options(desc, common, false);
+  add_process_options(sections["process"], common, false);
   SecurityPaths paths;
-  add_security_options(desc, common.security, paths);
+  add_security_options(sections["security"], common.security, paths);
+  sections.add_to(desc);
   if (auto code = parse_options("status", argc, argv, desc)) return *code;
   if (auto code = load_security("status", common.security, paths)) return *code;
   actors::Endpoint ep;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <type_traits>
 
+#include "cli/option_format.hpp"
 #include "models/data_files.hpp"
 #include "runtime/aggregation/strategy.hpp"
 #include "runtime/allocation/allocator.hpp"
@@ -34,18 +35,28 @@ po::typed_value<std::string>* enum_value(const runtime::JobField& field, E& memb
 
 }  // namespace
 
-void add_job_options(po::options_description& desc, runtime::JobSpec& job) {
+void add_job_options(OptionSections& sections, runtime::JobSpec& job) {
   runtime::for_each_field(job, [&](const runtime::JobField& field, auto& member) {
     using T = std::decay_t<decltype(member)>;
+    auto& desc = sections[runtime::section_name(field.section)];
     if constexpr (runtime::is_named_enum<T>)
       desc.add_options()(field.flag, enum_value(field, member), field.help);
     else if constexpr (std::is_same_v<T, bool>)
       // A switch: `--flag` alone sets it; an INI file or `--flag=false` may spell it out.
-      desc.add_options()(
-          field.flag, po::value(&member)->default_value(member)->implicit_value(true), field.help);
+      desc.add_options()(field.flag, with_default(member)->implicit_value(true), field.help);
+    else if constexpr (std::is_same_v<T, std::string>)
+      // An empty default says nothing worth a "(=)" in --help.
+      desc.add_options()(field.flag, member.empty() ? po::value(&member) : with_default(member),
+                         field.help);
     else
-      desc.add_options()(field.flag, po::value(&member)->default_value(member), field.help);
+      desc.add_options()(field.flag, with_default(member), field.help);
   });
+}
+
+void add_job_options(po::options_description& desc, runtime::JobSpec& job) {
+  OptionSections sections;
+  add_job_options(sections, job);
+  sections.add_to(desc);
 }
 
 std::string registered_name(const std::string& option, const std::string& name,

@@ -8,11 +8,16 @@
 #include <string>
 #include <vector>
 
+#include "cli/option_sections.hpp"
 #include "runtime/core/job_spec.hpp"
 
 namespace troupe::cli {
 
-/// Adds --nodes, --rounds, --model, ... with the JobSpec defaults, bound to `job`.
+/// Adds --nodes, --rounds, --model, ... with the JobSpec defaults, bound to
+/// `job`, each into its --help section (runtime/core/job_fields.hpp).
+void add_job_options(OptionSections& sections, runtime::JobSpec& job);
+
+/// The same, straight into `desc` (its sections as groups of it).
 void add_job_options(boost::program_options::options_description& desc, runtime::JobSpec& job);
 
 /// Empty when `name` is one of `known`, else "--OPTION: unknown NAME (known: ...)".

@@ -3,10 +3,14 @@
 
 #include "actors/cluster.hpp"
 #include "cli/commands.hpp"
+#include "cli/invocation.hpp"
+#include "cli/job_file.hpp"
 #include "cli/job_options.hpp"
+#include "cli/option_rules.hpp"
 #include "cli/options.hpp"
 #include "cli/progress_printer.hpp"
 #include "cli/report_tables.hpp"
+#include "cli/stdout_report.hpp"
 #include "models/data_files.hpp"
 #include "models/idx_reader.hpp"
 #include "models/trainer.hpp"
@@ -35,19 +39,33 @@ struct LocalJob {
 
 std::optional<int> parse_local_job(const std::string& command, int argc, char** argv, LocalJob& p) {
   po::options_description desc("troupe " + command + " options");
-  add_report_options(desc, p.outputs);
-  desc.add_options()("quiet,q", po::bool_switch(&p.quiet), "no progress output");
+  OptionSections sections;
+  add_report_options(sections["outputs"], p.outputs);
+  sections["outputs"].add_options()("quiet,q", po::bool_switch(&p.quiet), "no progress output");
+  std::string job_file;
+  sections["job"].add_options()(
+      "job", po::value(&job_file),
+      "re-run the job of a JSON report (its \"config\"); options given here override it");
   if (command == "train")
-    desc.add_options()("data", po::value(&p.data),
-                       "train on these examples instead of --data-dir's training split (CSV "
-                       "file, x.npy/y.npy directory or IDX pair, as troupe node --data)")(
+    sections["data"].add_options()("data", po::value(&p.data),
+                                   "train on these examples instead of --data-dir's training "
+                                   "split (CSV file, x.npy/y.npy directory or IDX pair, as troupe "
+                                   "node --data)")(
         "label-column", po::value(&p.label_column),
         "CSV: the label column, by header name or 0-based index (default: the last)");
-  add_job_options(desc, p.job);
-  if (auto code = parse_options(command, argc, argv, desc)) return code;
+  add_job_options(sections, p.job);
+  sections.add_to(desc);
+  po::variables_map vm;
+  if (auto code = parse_command_line(command, desc, argc, argv, vm)) return code;
+  if (!job_file.empty())
+    if (auto why = merge_job_file(job_file, vm, p.job); !why.empty())
+      return usage_error(command, why);
+  reserve_stdout_if(p.outputs.json_file);
   if (p.data.empty() && !p.label_column.empty())
     return usage_error(command, "--label-column needs --data");
   if (auto why = p.job.validate(); !why.empty()) return usage_error(command, why);
+  if (auto why = inapplicable_option(command, p.job, vm); !why.empty())
+    return usage_error(command, why);
   try {
     runtime::attach_test_data(p.job);
   } catch (const std::exception& e) {
@@ -75,18 +93,25 @@ std::optional<int> parse_local_job(const std::string& command, int argc, char** 
 }  // namespace
 
 void add_report_options(po::options_description& desc, ReportOutputs& outputs) {
-  desc.add_options()("out", po::value(&outputs.json_file), "write the JSON report to FILE")(
-      "report", po::value(&outputs.html_dir),
-      "write the HTML report (index.html, report.json) into DIR");
+  desc.add_options()("out", po::value(&outputs.json_file),
+                     "write the JSON report to FILE (-: to stdout, the terminal output to "
+                     "stderr)")("report", po::value(&outputs.html_dir),
+                                "write the HTML report (index.html, report.json) into DIR");
 }
 
-int finish_report(const runtime::RunReport& report, const ReportOutputs& outputs) {
+int finish_report(const runtime::RunReport& job_report, const ReportOutputs& outputs) {
+  auto report = job_report;
+  report.provenance = this_run_provenance(job_report.provenance);
   if (!report.rounds.empty() || !report.tasks.empty()) runtime::print_report(std::cout, report);
   int code = kExitOk;
   if (!outputs.json_file.empty()) {
     try {
-      runtime::write_json(report, outputs.json_file);
-      std::cout << "report written to " << outputs.json_file << '\n';
+      if (is_stdout(outputs.json_file)) {
+        write_stdout_report(runtime::to_json(report) + "\n");
+      } else {
+        runtime::write_json(report, outputs.json_file);
+        std::cout << "report written to " << outputs.json_file << '\n';
+      }
     } catch (const std::exception& e) {
       std::cerr << "troupe: " << e.what() << '\n';
       code = kExitFailed;

@@ -1,48 +1,72 @@
 // troupe: the command-line entry point. Dispatches to the subcommands.
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "cli/commands.hpp"
+#include "cli/invocation.hpp"
 #include "cli/options.hpp"
 #include "runtime/system/memory_tuning.hpp"
 
 namespace {
 
+// One line per command, grouped by what it is for; keep one command per line.
 const char* kUsage =
     "usage: troupe <command> [options]\n"
+    "       troupe help <command>   (the same as troupe <command> --help)\n"
     "\n"
-    "commands:\n"
-    "  run         train collaboratively on an embedded cluster (scheduler, aggregator, nodes in "
-    "one process)\n"
+    "jobs in this process:\n"
+    "  run         train collaboratively on an embedded cluster (scheduler, aggregator and\n"
+    "              nodes in one process)\n"
     "  train       centralised baseline: the same model and budget in one process\n"
-    "  scheduler   start a scheduler process (hosts an aggregator unless --aggregator is given)\n"
-    "  aggregator  start a separate aggregator process\n"
-    "  node        start a node process that joins a scheduler\n"
+    "\n"
+    "a cluster of processes:\n"
+    "  scheduler   start a scheduler (hosts an aggregator unless --aggregator is given)\n"
+    "  aggregator  start a separate aggregator\n"
+    "  node        start a node that joins a scheduler\n"
     "  submit      submit a job to a scheduler and follow it\n"
     "  status      show a scheduler's nodes and job\n"
+    "\n"
+    "scheduling without a cluster:\n"
     "  allocate    allocate tasks to nodes once (task/node files or an OR-Library GAP file)\n"
     "  simulate    run the online scheduler on a simulated cluster (virtual clock)\n"
-    "  replay      replay an asynchronous run's event log and check the model bit for bit\n"
-    "  report      render saved JSON run reports as one HTML page, or fetch a job's reports by id\n"
+    "\n"
+    "jobs on a scheduler:\n"
     "  jobs        list a scheduler's jobs and their states\n"
     "  wait        follow a job by id until it ends, like an attached submit\n"
     "  cancel      cancel a queued or running job by id\n"
     "\n"
-    "allocation policies: priority, best-fit, spread, pack, balanced, regret, exact\n"
+    "reports and logs:\n"
+    "  report      render saved JSON run reports as one HTML page, or fetch a job's reports by id\n"
+    "  replay      replay an asynchronous run's event log and check the model bit for bit\n"
     "\n"
-    "`troupe <command> --help` lists a command's options; `troupe --version` prints the\n"
-    "version and the memory allocator in use.\n";
+    "  help        this text, or a command's options (troupe help run)\n"
+    "  version     the version and the memory allocator in use (also --version)\n"
+    "\n"
+    "Every option can also be set as TROUPE_<OPTION> in the environment\n"
+    "(TROUPE_LOCAL_EPOCHS=2). Exit codes: 0 ok, 1 failed, 2 usage or input error,\n"
+    "3 degraded (a job whose rounds lost shards). Reference: docs/cli.md.\n";
 
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace troupe::cli;
   troupe::runtime::tune_memory_allocator();
+  record_invocation(argc, argv);
   if (argc < 2) {
     std::cerr << kUsage;
     return kExitUsage;
   }
-  const std::string command = argv[1];
+  std::string command = argv[1];
+  // `troupe help CMD` is `troupe CMD --help`.
+  std::vector<char*> help_args;
+  static char help_flag[] = "--help";
+  if (command == "help" && argc >= 3) {
+    command = argv[2];
+    help_args = {argv[0], argv[2], help_flag, nullptr};
+    argc = 3;
+    argv = help_args.data();
+  }
   if (command == "--help" || command == "-h" || command == "help") {
     std::cout << kUsage;
     return kExitOk;

@@ -77,6 +77,16 @@ void print_federated(std::ostream& os, const RunReport& r) {
 
 }  // namespace
 
+std::string provenance_line(const Provenance& p) {
+  std::string hosts;
+  for (const auto& h : p.hosts) hosts += (hosts.empty() ? "" : ", ") + h;
+  std::string line = "troupe " + (p.troupe_version.empty() ? "?" : p.troupe_version) +
+                     ", started " + (p.started_utc.empty() ? "?" : p.started_utc) + " on " +
+                     (hosts.empty() ? "?" : hosts);
+  if (!p.job_file.empty()) line += ", job file " + p.job_file;
+  return line;
+}
+
 void print_report(std::ostream& os, const RunReport& r) {
   os << "\nTasks (policy: " << r.policy << ")\n";
   Table tasks(
@@ -130,6 +140,7 @@ void print_report(std::ostream& os, const RunReport& r) {
   os << "Final model: accuracy " << fixed(m.accuracy, 4) << ", precision " << fixed(m.precision, 4)
      << ", recall " << fixed(m.recall, 4) << ", F1 " << fixed(m.f1, 4) << " (wall "
      << fixed(r.wall_s, 1) << " s)\n";
+  os << "Provenance: " << provenance_line(r.provenance) << '\n';
   const auto& c = r.checkpoints;
   if (c.written + c.failed > 0) {
     os << "Checkpoints: " << c.written << " written";

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/options.hpp"
+#include "cli/stdout_report.hpp"
 #include "report/gantt_svg.hpp"
 
 namespace troupe::cli {
@@ -11,7 +12,9 @@ int write_schedule(const std::string& command, const runtime::ScheduleReport& re
                    const OutputOptions& options) {
   if (!options.quiet) runtime::print_schedule(std::cout, report);
   try {
-    if (!options.json_path.empty()) {
+    if (is_stdout(options.json_path)) {
+      write_stdout_report(runtime::schedule_json(report) + "\n");
+    } else if (!options.json_path.empty()) {
       runtime::write_text_file(options.json_path, runtime::schedule_json(report));
       std::cout << "report written to " << options.json_path << '\n';
     }

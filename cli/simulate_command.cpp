@@ -4,8 +4,10 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/option_format.hpp"
 #include "cli/options.hpp"
 #include "cli/schedule_output.hpp"
+#include "cli/stdout_report.hpp"
 #include "runtime/core/input_error.hpp"
 #include "runtime/simulation/synthetic_workload.hpp"
 #include "runtime/simulation/workload_io.hpp"
@@ -42,13 +44,12 @@ int simulate_command(int argc, char** argv) {
   desc.add_options()("workload", po::value(&workload_path), "workload file (JSON)")(
       "synthetic", po::value(&synthetic), "synthetic workload TASKSxNODES, e.g. 10000x1000")(
       "seed", po::value(&sim.seed)->default_value(sim.seed),
-      "random seed (synthetic workload, failures)")(
-      "load", po::value(&synth.load)->default_value(synth.load), "synthetic offered load")(
+      "random seed (synthetic workload, failures)")("load", with_default(synth.load),
+                                                    "synthetic offered load")(
       "node-failures", po::value(&synth.node_failures)->default_value(0),
       "synthetic: nodes that leave and come back")(
       "policy", po::value(&policy)->default_value(policy), "allocation policy")(
-      "failure-rate", po::value(&sim.failure_probability)->default_value(0.0),
-      "probability that a run fails")(
+      "failure-rate", with_default(sim.failure_probability), "probability that a run fails")(
       "window", po::value(&sim.scheduler.window)->default_value(sim.scheduler.window),
       "queued tasks offered to the policy per decision")(
       "candidates",
@@ -56,12 +57,14 @@ int simulate_command(int argc, char** argv) {
       "nodes offered to the policy per decision (0 = all with room)")(
       "max-attempts",
       po::value(&sim.scheduler.max_attempts)->default_value(sim.scheduler.max_attempts),
-      "failed runs that drop a task")("out", po::value(&output.json_path),
-                                      "write the JSON report to FILE")(
+      "failed runs that drop a task")(
+      "out", po::value(&output.json_path),
+      "write the JSON report to FILE (-: to stdout, the tables to stderr)")(
       "gantt", po::value(&output.gantt_path), "write an SVG Gantt chart to FILE")(
       "quiet,q", po::bool_switch(&output.quiet), "no tables");
   po::variables_map vm;
   if (auto code = parse_command_line(cmd, desc, argc, argv, vm)) return *code;
+  reserve_stdout_if(output.json_path);
   if (workload_path.empty() == synthetic.empty())
     return usage_error(cmd, "give either --workload FILE or --synthetic TASKSxNODES");
   synth.seed = sim.seed;

@@ -118,6 +118,17 @@ void summary_table(std::ostringstream& s, const std::vector<RunReport>& runs,
     if (!r.error.empty())
       s << "<tr><td></td><td colspan=\"17\" class=\"text error\" id=\"" << p << "error\">"
         << html_escape(r.error) << "</td></tr>\n";
+    // Where the run came from; older reports have none.
+    const auto& from = r.provenance;
+    if (!from.troupe_version.empty()) {
+      std::string hosts;
+      for (const auto& h : from.hosts) hosts += (hosts.empty() ? "" : ", ") + h;
+      s << "<tr><td></td><td colspan=\"17\" class=\"text provenance\" id=\"" << p
+        << "provenance\">troupe " << html_escape(from.troupe_version) << ", started "
+        << html_escape(from.started_utc) << " on " << html_escape(hosts)
+        << (from.job_file.empty() ? "" : ", job file " + html_escape(from.job_file))
+        << "<br><span class=\"mono\">" << html_escape(from.command_line) << "</span></td></tr>\n";
+    }
   }
   s << "</table></div>\n";
 }

@@ -53,6 +53,14 @@ json federated_json(const FederatedRecord& f) {
           {"nodes", f.nodes},       {"per_node", per_node}};
 }
 
+json provenance_json(const Provenance& p) {
+  return {{"troupe_version", p.troupe_version},
+          {"started_utc", p.started_utc},
+          {"hosts", p.hosts},
+          {"command_line", p.command_line},
+          {"job_file", p.job_file}};
+}
+
 }  // namespace
 
 std::string to_json(const RunReport& r) {
@@ -164,7 +172,8 @@ std::string to_json(const RunReport& r) {
              {"last_written_round", r.checkpoints.last_written_round},
              {"last_error", r.checkpoints.last_error}}},
            {"test_size", r.test_size},
-           {"node_metrics", node_metrics}};
+           {"node_metrics", node_metrics},
+           {"provenance", provenance_json(r.provenance)}};
   // Only local-data runs have it, so other reports stay as they were.
   if (!r.node_data.empty()) {
     json data = json::array();

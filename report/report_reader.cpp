@@ -268,6 +268,17 @@ RunReport report_from_json(const std::string& text, const std::string& source) {
       r.node_data.push_back(std::move(d));
     }
   }
+  if (const json* p = top.find("provenance")) {
+    const Fields f(*p, "provenance", source);
+    f.get("troupe_version", r.provenance.troupe_version);
+    f.get("started_utc", r.provenance.started_utc);
+    f.get("command_line", r.provenance.command_line);
+    f.get("job_file", r.provenance.job_file);
+    for (const auto& host : f.array("hosts")) {
+      if (!host.is_string()) f.fail("provenance.hosts", "expected strings");
+      r.provenance.hosts.push_back(host.get<std::string>());
+    }
+  }
   return r;
 }
 

@@ -86,6 +86,24 @@ TEST(ReportReader, MalformedInputIsAnInputErrorNamingTheKey) {
             std::string::npos);
 }
 
+TEST(ReportReader, ReadsBackTheProvenance) {
+  auto original = test::sample_run();
+  original.provenance = {
+      "0.1.0", "2026-12-02T12:00:00Z", {"laptop", "sched-1"}, "troupe run --model mlp", "job.ini"};
+  const auto read = report_from_json(to_json(original));
+  EXPECT_EQ(read.provenance.troupe_version, "0.1.0");
+  EXPECT_EQ(read.provenance.started_utc, "2026-12-02T12:00:00Z");
+  EXPECT_EQ(read.provenance.hosts, (std::vector<std::string>{"laptop", "sched-1"}));
+  EXPECT_EQ(read.provenance.command_line, "troupe run --model mlp");
+  EXPECT_EQ(read.provenance.job_file, "job.ini");
+  // A report without it (an older one) reads with an empty provenance.
+  auto doc = nlohmann::json::parse(to_json(original));
+  doc.erase("provenance");
+  EXPECT_TRUE(report_from_json(doc.dump()).provenance.hosts.empty());
+  doc["provenance"] = {{"hosts", {1, 2}}};
+  EXPECT_THROW(report_from_json(doc.dump()), InputError);
+}
+
 TEST(ReportReader, AMissingFileIsAnInputError) {
   EXPECT_THROW(read_report_file("/nonexistent/run.json"), InputError);
 }
