@@ -110,6 +110,10 @@ int finish_report(const runtime::RunReport& report, const ReportOutputs& outputs
     std::cerr << "troupe: job degraded: " << report.error << '\n';
     return code == kExitOk ? kExitDegraded : code;
   }
+  if (report.status == runtime::RunStatus::cancelled) {
+    std::cerr << "troupe: job cancelled: " << report.error << '\n';
+    return kExitFailed;
+  }
   if (report.status != runtime::RunStatus::ok) {
     std::cerr << "troupe: job failed: " << report.error << '\n';
     return kExitFailed;
