@@ -135,6 +135,10 @@ int finish_report(const runtime::RunReport& job_report, const ReportOutputs& out
     std::cerr << "troupe: job degraded: " << report.error << '\n';
     return code == kExitOk ? kExitDegraded : code;
   }
+  if (report.status == runtime::RunStatus::cancelled) {
+    std::cerr << "troupe: job cancelled: " << report.error << '\n';
+    return kExitFailed;
+  }
   if (report.status != runtime::RunStatus::ok) {
     std::cerr << "troupe: job failed: " << report.error << '\n';
     return kExitFailed;

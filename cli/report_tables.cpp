@@ -152,6 +152,8 @@ void print_report(std::ostream& os, const RunReport& r) {
     os << "Job DEGRADED: " << r.error << '\n';
   else if (r.status == runtime::RunStatus::refused)
     os << "Job REFUSED: " << r.error << '\n';
+  else if (r.status == runtime::RunStatus::cancelled)
+    os << "Job CANCELLED: " << r.error << '\n';
   else if (r.status != runtime::RunStatus::ok)
     os << "Job FAILED: " << r.error << '\n';
 }

@@ -223,6 +223,8 @@ interrupt)
   code=0
   wait "$submit_pid" || code=$?
   ((code == 130)) || fail "the interrupted submit exited $code, not 130"
+  grep -q "^troupe: job cancelled: cancelled on request" "$logs/submit.log" ||
+    fail "the interrupted submit does not say its job was cancelled"
   [[ $(job_field "$id" 'j["state"]') == cancelled ]] || fail "the interrupted submit did not cancel $id"
   ;;
 secret)
