@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "actors/job_messages.hpp"
+#include "actors/status_messages.hpp"
 #include "models/metrics.hpp"
 #include "models/parameters.hpp"
 #include "runtime/aggregation/aggregator_core.hpp"
@@ -56,7 +57,8 @@ namespace troupe::actors {
 ///      carries a node's local data (count, label histogram, feature shape);
 ///      EvalTask.held_out and RoundRecord.federated (federated evaluation)
 ///   4: job ids (RunReport.job_id, RunStatus::cancelled) and the job
-///      requests of actors/job_messages.hpp
+///      requests of actors/job_messages.hpp; RunReport.provenance;
+///      ClusterStatus.uptime_s
 inline constexpr std::int32_t kProtocolVersion = 4;
 
 // -- messages -----------------------------------------------------------------
@@ -121,32 +123,6 @@ struct NodeRegistration {
   /// The answer to the challenge the scheduler issued for this name
   /// (challenge_atom); empty when the node has no secret.
   runtime::Admission admission;
-};
-
-/// One node as `troupe status` shows it.
-struct NodeStatus {
-  std::string id;
-  std::string state;  ///< alive | lost
-  runtime::NodeResources resources;
-  runtime::NodeUsage usage;
-  runtime::DataPlacement data;
-  std::int64_t current_task = -1;
-  double last_seen_s = 0.0;  ///< seconds since the last heartbeat
-  std::int32_t incarnation = 0;
-  std::string lost_reason;
-};
-
-/// The scheduler's answer to status_atom.
-struct ClusterStatus {
-  std::vector<NodeStatus> nodes;
-  bool aggregator = false;  ///< an aggregator is known
-  std::string job;          ///< running job's name, empty when idle
-  std::int32_t round = 0;
-  std::int32_t rounds = 0;
-  std::vector<runtime::RoundRecord> progress;  ///< rounds done so far
-  std::int32_t jobs_done = 0;
-  std::int32_t queued = 0;  ///< jobs waiting behind the running one
-  double uptime_s = 0.0;    ///< seconds since the scheduler started
 };
 
 /// An evaluation task: evaluate global model `version` on the test set.
@@ -456,18 +432,6 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, NodeRegistration& x) {
   return f(caf::meta::type_name("troupe.NodeRegistration"), x.name, x.resources, x.data, x.speed,
            x.pid, x.host, x.admission);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, NodeStatus& x) {
-  return f(caf::meta::type_name("troupe.NodeStatus"), x.id, x.state, x.resources, x.usage, x.data,
-           x.current_task, x.last_seen_s, x.incarnation, x.lost_reason);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, ClusterStatus& x) {
-  return f(caf::meta::type_name("troupe.ClusterStatus"), x.nodes, x.aggregator, x.job, x.round,
-           x.rounds, x.progress, x.jobs_done, x.queued, x.uptime_s);
 }
 
 template <class Inspector>

@@ -1,0 +1,58 @@
+#pragma once
+/// \file
+/// The scheduler's answer to status_atom (`troupe status`, `status --json`,
+/// the metrics): its nodes and the job in hand. Part of the protocol
+/// (actors/protocol.hpp includes it and registers these types); kept apart so
+/// that the protocol header stays readable.
+
+#include <caf/all.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "runtime/core/report.hpp"
+#include "runtime/scheduling/node_table.hpp"
+#include "runtime/system/resources.hpp"
+
+namespace troupe::actors {
+
+/// One node as `troupe status` shows it.
+struct NodeStatus {
+  std::string id;
+  std::string state;  ///< alive | lost
+  runtime::NodeResources resources;
+  runtime::NodeUsage usage;
+  runtime::DataPlacement data;
+  std::int64_t current_task = -1;
+  double last_seen_s = 0.0;  ///< seconds since the last heartbeat
+  std::int32_t incarnation = 0;
+  std::string lost_reason;
+};
+
+/// The scheduler's answer to status_atom.
+struct ClusterStatus {
+  std::vector<NodeStatus> nodes;
+  bool aggregator = false;  ///< an aggregator is known
+  std::string job;          ///< running job's name, empty when idle
+  std::int32_t round = 0;
+  std::int32_t rounds = 0;
+  std::vector<runtime::RoundRecord> progress;  ///< rounds done so far
+  std::int32_t jobs_done = 0;
+  std::int32_t queued = 0;  ///< jobs waiting behind the running one
+  double uptime_s = 0.0;    ///< seconds since the scheduler started
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, NodeStatus& x) {
+  return f(caf::meta::type_name("troupe.NodeStatus"), x.id, x.state, x.resources, x.usage, x.data,
+           x.current_task, x.last_seen_s, x.incarnation, x.lost_reason);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ClusterStatus& x) {
+  return f(caf::meta::type_name("troupe.ClusterStatus"), x.nodes, x.aggregator, x.job, x.round,
+           x.rounds, x.progress, x.jobs_done, x.queued, x.uptime_s);
+}
+
+}  // namespace troupe::actors
