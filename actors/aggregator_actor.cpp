@@ -53,6 +53,11 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
       [self](update_atom, ModelUpdate& update) -> caf::result<runtime::UpdateReceipt> {
         auto& st = self->state;
         if (!st.core) return failure("the aggregator has no job");
+        // A late update of an earlier job (cancelled or failed with tasks in
+        // flight): its task ids and round may match the job in hand.
+        if (update.run_id != st.job.run_id)
+          return failure("update of task " + std::to_string(update.task_id) +
+                         " belongs to an earlier job");
         auto verdict = st.core->accept(std::move(update));
         if (!verdict.refused()) return verdict.receipt;
         if (verdict.refusal == runtime::Refusal::invalid)

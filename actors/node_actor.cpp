@@ -186,6 +186,7 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
               update.round = task.round;
               update.node = st.config.name;
               update.base_version = task.base_version;
+              update.run_id = task.run_id;
               update.samples = result.samples;
               update.loss = result.mean_loss;
               update.shard = task.shard;

@@ -76,6 +76,7 @@ struct TrainTask {
   std::int32_t shard = 0;
   std::int64_t base_version = 0;  ///< global model version to start from
   std::uint64_t seed = 0;
+  std::uint64_t run_id = 0;  ///< the job's JobSpec::run_id, copied into the update
 };
 
 /// A node's answer to a TrainTask, once the aggregator answered its update.
@@ -257,7 +258,7 @@ typename Inspector::result_type inspect(Inspector& f, JobSpec& x) {
       if (!err) err = f(member);
     });
     // What is shipped with the job besides its options (the files' contents).
-    if (!err) err = f(x.train.model_script, x.train.model_sha256, x.data.test_set);
+    if (!err) err = f(x.train.model_script, x.train.model_sha256, x.data.test_set, x.run_id);
     return err;
   }
 }
@@ -332,7 +333,7 @@ typename Inspector::result_type inspect(Inspector& f, VersionRecord& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, Update& x) {
   return f(caf::meta::type_name("troupe.ModelUpdate"), x.task_id, x.round, x.node, x.base_version,
-           x.samples, x.loss, x.shard, x.seed, x.attack, x.score, x.params);
+           x.samples, x.loss, x.shard, x.seed, x.attack, x.score, x.run_id, x.params);
 }
 
 template <class Inspector>
@@ -413,7 +414,7 @@ typename Inspector::result_type inspect(Inspector& f, DataSummary& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, TrainTask& x) {
   return f(caf::meta::type_name("troupe.TrainTask"), x.task_id, x.round, x.shard, x.base_version,
-           x.seed);
+           x.seed, x.run_id);
 }
 
 template <class Inspector>

@@ -2,6 +2,7 @@
 // aggregator, set up, run by its core (scheduler_steps.cpp), reported.
 
 #include <cstdio>
+#include <random>
 
 #include "actors/errors.hpp"
 #include "actors/scheduler_state.hpp"
@@ -195,6 +196,9 @@ void begin_job(SchedulerPtr self, PendingJob job) {
     return;
   }
   if (!st.spec.checkpoint.resume.empty() && !load_resume_point(self)) return;
+  // Drawn, not counted: a scheduler restarted without its state starts its
+  // serials again, and a late update of a job before the restart must not match.
+  st.spec.run_id = (std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}();
   try {
     runtime::make_allocator(st.spec.cluster.policy);
   } catch (const std::exception& e) {

@@ -22,8 +22,8 @@
 
 #include "actors/protocol.hpp"
 #include "actors/scheduler_actor.hpp"
-#include "runtime/io/job_registry.hpp"
 #include "actors/scheduler_observer.hpp"
+#include "runtime/io/job_registry.hpp"
 #include "runtime/scheduling/job_core.hpp"
 #include "runtime/scheduling/local_data_plan.hpp"
 #include "runtime/scheduling/node_table.hpp"

@@ -52,7 +52,7 @@ std::string task_error(SchedulerPtr self, const Step& s, const caf::error& err) 
 
 void send_train(SchedulerPtr self, const node_actor& node, const Step& s) {
   auto& st = self->state;
-  TrainTask msg{s.task, s.round, s.shard, s.version, s.seed};
+  TrainTask msg{s.task, s.round, s.shard, s.version, s.seed, self->state.spec.run_id};
   self->request(node, st.timeout(), train_atom::value, msg)
       .then(
           [self, s, serial = st.job_serial](const TrainOutcome& out) {

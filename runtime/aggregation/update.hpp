@@ -25,7 +25,8 @@ struct UpdateInfo {
   /// Contribution weight used by the `weighted` strategy (exp(-loss) from a
   /// node, or a validation score); finite and >= 0 there. Others ignore it.
   double score = 1.0;
-  std::string attack;  ///< how a misbehaving node altered it ("" = honest), "name:factor"
+  std::string attack;        ///< how a misbehaving node altered it ("" = honest), "name:factor"
+  std::uint64_t run_id = 0;  ///< the job it was trained for (JobSpec::run_id)
 };
 
 /// An update with its parameters.

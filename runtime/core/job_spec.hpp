@@ -190,6 +190,11 @@ struct JobSpec {
   AsyncModeOptions async;
   CheckpointOptions checkpoint;
   ExperimentOptions experiment;
+  /// Which submission this is: a random number the scheduler draws for every
+  /// job it starts (not an option; 0 outside a scheduler). Tasks and updates
+  /// carry it, so that a late update of an earlier job (cancelled or failed
+  /// with tasks in flight) is refused instead of counted in the next job.
+  std::uint64_t run_id = 0;
 
   /// Empty when the spec is usable, else the first problem, naming the option.
   std::string validate() const;

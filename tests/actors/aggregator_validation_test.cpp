@@ -142,3 +142,20 @@ TEST_F(AggregatorValidation, AfterRejectionsAGoodUpdateStillGoesThroughAndAggreg
   EXPECT_EQ(out.updates, 1);  // only the accepted one
   EXPECT_EQ(out.version, 1);
 }
+
+TEST_F(AggregatorValidation, ALateUpdateOfAnEarlierJobIsRefusedAndTheSameTaskOfThisJobIsNot) {
+  // The next job is set up while a task of the previous one (same task id,
+  // round and base version) is still in flight: its update must not count.
+  runtime::JobSpec next;
+  next.train.model = runtime::ModelKind::mlp;
+  next.run_id = 0x5eed;
+  self->request(agg, std::chrono::seconds(30), actors::setup_atom::value, next)
+      .receive([](std::int64_t) {}, [&](caf::error& e) { FAIL() << sys.render(e); });
+  auto late = update(1);
+  late.run_id = 0x01d;
+  const auto why = send(std::move(late));
+  EXPECT_TRUE(mentions(why, "update of task 1 belongs to an earlier job")) << why;
+  auto current = update(1);
+  current.run_id = 0x5eed;
+  EXPECT_EQ(send(std::move(current)), "");
+}
