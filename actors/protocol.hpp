@@ -361,7 +361,7 @@ typename Inspector::result_type inspect(Inspector& f, AggregateRequest& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, AggregateOutcome& x) {
   return f(caf::meta::type_name("troupe.AggregateOutcome"), x.version, x.updates, x.changed,
-           x.fingerprint);
+           x.fingerprint, x.clip_norm);
 }
 
 template <class Inspector>
@@ -400,11 +400,18 @@ typename Inspector::result_type inspect(Inspector& f, NodeDataRecord& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, PrivacyRecord& x) {
+  return f(caf::meta::type_name("troupe.PrivacyRecord"), x.mode, x.noise_multiplier, x.clip_norm,
+           x.clip_norms, x.delta, x.target_epsilon, x.sampling_rate, x.steps_per_round,
+           x.accountant, x.epsilon, x.stopped_by_budget);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, RunReport& x) {
   return f(caf::meta::type_name("troupe.RunReport"), x.status, x.error, x.policy, x.strategy,
            x.config, x.tasks, x.rounds, x.versions, x.mode, x.final_metrics, x.model_fingerprint,
            x.nodes, x.efficiency, x.wall_s, x.resumed_from_round, x.checkpoints, x.node_data,
-           x.test_size);
+           x.test_size, x.privacy);
 }
 
 }  // namespace troupe::runtime

@@ -53,6 +53,23 @@ json federated_json(const FederatedRecord& f) {
           {"nodes", f.nodes},       {"per_node", per_node}};
 }
 
+/// The report's "privacy" object (docs/privacy.md).
+json privacy_json(const PrivacyRecord& p) {
+  json out{{"mode", p.mode},
+           {"noise_multiplier", p.noise_multiplier},
+           {"clip_norm", p.clip_norm},
+           {"delta", p.delta},
+           {"target_epsilon", p.target_epsilon},
+           {"sampling_rate", p.sampling_rate},
+           {"steps_per_round", p.steps_per_round},
+           {"accountant", p.accountant},
+           {"epsilon", p.epsilon},
+           {"final_epsilon", p.final_epsilon()},
+           {"stopped_by_budget", p.stopped_by_budget}};
+  if (!p.clip_norms.empty()) out["clip_norms"] = p.clip_norms;
+  return out;
+}
+
 }  // namespace
 
 std::string to_json(const RunReport& r) {
@@ -164,6 +181,8 @@ std::string to_json(const RunReport& r) {
              {"last_error", r.checkpoints.last_error}}},
            {"test_size", r.test_size},
            {"node_metrics", node_metrics}};
+  // Only jobs with --dp have it, so other reports stay as they were.
+  if (r.privacy.enabled()) out["privacy"] = privacy_json(r.privacy);
   // Only local-data runs have it, so other reports stay as they were.
   if (!r.node_data.empty()) {
     json data = json::array();

@@ -95,6 +95,12 @@ void for_each_field(Job& job, Visitor&& v) {
   v(JobField{"malicious", "malicious", "embedded: the first N nodes send attack updates"}, job.experiment.malicious);
   v(JobField{"attack", "attack", "malicious updates: scale | signflip | random | inflate-samples"}, job.experiment.attack);
   v(JobField{"attack_scale", "attack-scale", "factor of the attack"}, job.experiment.attack_scale);
+  v(JobField{"dp", "dp", "differential privacy: none | central (the aggregator clips and noises the sum) | local (each node noises its update)"}, job.privacy.mode);
+  v(JobField{"dp_noise_multiplier", "dp-noise-multiplier", "DP: noise standard deviation as a multiple of the clip norm (sigma)"}, job.privacy.noise_multiplier);
+  v(JobField{"dp_clip_norm", "dp-clip-norm", "DP: L2 bound of each update's change (C; the starting value when adaptive)"}, job.privacy.clip_norm);
+  v(JobField{"dp_adaptive_clip", "dp-adaptive-clip", "central DP: move the clip norm toward this quantile of update norms, in (0, 1) (0 = fixed)"}, job.privacy.adaptive_clip);
+  v(JobField{"dp_delta", "dp-delta", "DP: delta of the reported (epsilon, delta), in (0, 1)"}, job.privacy.delta);
+  v(JobField{"dp_target_epsilon", "dp-target-epsilon", "DP: stop after the last round whose epsilon stays within this (0 = no limit)"}, job.privacy.target_epsilon);
   // clang-format on
 }
 

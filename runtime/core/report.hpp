@@ -12,6 +12,7 @@
 #include "models/metrics.hpp"
 #include "runtime/core/federated_metrics.hpp"
 #include "runtime/core/job_spec.hpp"
+#include "runtime/core/privacy_record.hpp"
 #include "runtime/core/task.hpp"
 
 namespace troupe::runtime {
@@ -127,6 +128,7 @@ struct RunReport {
   /// Local-data jobs: each training node's data, in shard order; else empty.
   std::vector<NodeDataRecord> node_data;
   std::int64_t test_size = 0;  ///< examples central evaluation measures on (--test-data's count)
+  PrivacyRecord privacy;       ///< --dp: what differential privacy spent (mode none without)
 };
 
 /// The versions the training tasks' updates went into (Task::version), grouped.
