@@ -135,4 +135,7 @@ TEST(PrivacyCli, BadPrivacyOptionsExitWithCode2AndNameTheOption) {
     EXPECT_EQ(r.code, 2) << args << ": " << r.output;
     EXPECT_NE(r.output.find(option), std::string::npos) << args << ": " << r.output;
   }
+  const auto r = test::run_troupe_cli("train --model mlp --dp central");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("--dp"), std::string::npos) << r.output;
 }
