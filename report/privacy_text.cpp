@@ -31,8 +31,9 @@ std::string epsilon_text(double epsilon, double delta) {
 std::string privacy_summary(const PrivacyRecord& p) {
   const auto rounds = std::to_string(p.epsilon.size());
   if (p.stopped_by_budget)
-    return "privacy budget reached after round " + rounds + " (" +
-           epsilon_text(p.final_epsilon(), p.delta) + ")";
+    return "privacy budget reached after round " + rounds +
+           " (ε = " + number(p.final_epsilon(), "%.2f") + ", δ = " + number(p.delta, "%g") +
+           ", target " + number(p.target_epsilon, "%g") + ")";
   return "privacy spent after " + rounds + " rounds: " + epsilon_text(p.final_epsilon(), p.delta);
 }
 
@@ -44,7 +45,9 @@ std::string privacy_lines(const PrivacyRecord& p) {
     if (k < p.clip_norms.size()) out += ", clip norm " + number(p.clip_norms[k], "%.4g");
     out += '\n';
   }
-  return out + "Privacy: " + privacy_summary(p) + '\n';
+  auto summary = privacy_summary(p);
+  summary[0] = 'P';  // the sentence starts the line
+  return out + summary + '\n';
 }
 
 void privacy_html(std::ostringstream& s, const PrivacyRecord& p, const std::string& prefix) {

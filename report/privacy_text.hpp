@@ -2,7 +2,7 @@
 /// \file
 /// A run's differential privacy as text and HTML: the settings, epsilon after
 /// each round and the summary line ("privacy budget reached after round 6
-/// (ε = 2.97, δ = 1e-05)"). Empty for a run without --dp.
+/// (ε = 2.97, δ = 1e-05, target 3)"). Empty for a run without --dp.
 
 #include <sstream>
 #include <string>
@@ -14,8 +14,8 @@ namespace troupe::runtime {
 /// "ε = 1.23 (δ = 1e-05)".
 std::string epsilon_text(double epsilon, double delta);
 
-/// The summary line: "privacy budget reached after round N (ε = …)" when the
-/// budget stopped the job, else "privacy spent after N rounds: ε = … (δ = …)".
+/// The summary: "privacy budget reached after round N (ε = …, δ = …, target …)"
+/// when the budget stopped the job, else "privacy spent after N rounds: ε = … (δ = …)".
 std::string privacy_summary(const PrivacyRecord& p);
 
 /// The terminal block: the settings, one line per round, the summary line.

@@ -12,14 +12,14 @@ using namespace troupe;
 
 namespace {
 
-/// A tiny job: 3 nodes, 3 rounds, 3,000 training and 500 test examples.
-const std::string kTiny =
-    "run --model mlp --nodes 3 --rounds 3 --train-limit 3000 --test-limit 500 --quiet ";
+/// A tiny job: 3 nodes, 3,000 training and 500 test examples.
+const std::string kTiny = "run --model mlp --nodes 3 --train-limit 3000 --test-limit 500 --quiet ";
 
 nlohmann::json run_ok(const test::TempDir& dir, const std::string& name, const std::string& args,
-                      std::string* output = nullptr) {
+                      std::string* output = nullptr, int rounds = 3) {
   const auto out = dir.file(name + ".json");
-  const auto r = test::run_troupe_cli(kTiny + args + " --out " + out);
+  const auto r = test::run_troupe_cli(kTiny + "--rounds " + std::to_string(rounds) + " " + args +
+                                      " --out " + out);
   EXPECT_EQ(r.code, 0) << args << ": " << r.output;
   if (output) *output = r.output;
   return nlohmann::json::parse(test::read_text(out));
@@ -55,7 +55,7 @@ TEST(PrivacyCli, CentralAndLocalDpChangeTheModelKeepItUsefulAndReportEpsilonPerR
     EXPECT_FALSE(p.at("stopped_by_budget").get<bool>());
     expect_epsilon_grows(p, 3);
     EXPECT_NE(output.find("round 3: ε = "), std::string::npos) << output;
-    EXPECT_NE(output.find("privacy spent after 3 rounds"), std::string::npos) << output;
+    EXPECT_NE(output.find("Privacy spent after 3 rounds: ε = "), std::string::npos) << output;
   }
   // The same seed gives the same noise: a second central run is identical.
   const auto a =
@@ -77,10 +77,10 @@ TEST(PrivacyCli, ATargetEpsilonStopsTheJobAfterTheLastRoundWithinItAndSaysSo) {
   const double target = (plan.epsilon_after(2) + plan.epsilon_after(3)) / 2;
   test::TempDir dir;
   std::string output;
-  const auto j = run_ok(dir, "budget",
-                        "--rounds 5 --dp central --dp-noise-multiplier 2 --dp-target-epsilon " +
-                            std::to_string(target),
-                        &output);
+  const auto j =
+      run_ok(dir, "budget",
+             "--dp central --dp-noise-multiplier 2 --dp-target-epsilon " + std::to_string(target),
+             &output, /*rounds=*/5);
   EXPECT_EQ(j.at("status"), "ok");
   EXPECT_EQ(j.at("rounds").size(), 2u);
   EXPECT_EQ(j.at("config").at("rounds"), 5);
@@ -88,7 +88,7 @@ TEST(PrivacyCli, ATargetEpsilonStopsTheJobAfterTheLastRoundWithinItAndSaysSo) {
   EXPECT_TRUE(p.at("stopped_by_budget").get<bool>());
   expect_epsilon_grows(p, 2);
   EXPECT_LE(p.at("final_epsilon").get<double>(), target);
-  EXPECT_NE(output.find("privacy budget reached after round 2 (ε = "), std::string::npos) << output;
+  EXPECT_NE(output.find("Privacy budget reached after round 2 (ε = "), std::string::npos) << output;
 }
 
 TEST(PrivacyCli, BufferedModeAccountsOneStepPerBuffer) {
