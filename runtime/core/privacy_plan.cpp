@@ -1,9 +1,9 @@
 #include "runtime/core/privacy_plan.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
-#include <algorithm>
 #include "runtime/privacy/rdp_accountant.hpp"
 
 namespace troupe::runtime {
