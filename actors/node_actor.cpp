@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "actors/errors.hpp"
+#include "runtime/dp/local_dp_node_behaviour.hpp"
 #include "runtime/node/gated_node_behaviour.hpp"
 #include "runtime/node/local_data.hpp"
 #include "runtime/node/node_behaviour.hpp"
@@ -104,8 +105,10 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
           if (!st.behaviour || st.behaviour_name != name) {
             st.behaviour.reset();
             st.behaviour = std::make_unique<runtime::MisbehavingNodeBehaviour>(
-                std::make_unique<runtime::GatedNodeBehaviour>(runtime::make_node_behaviour(name),
-                                                              st.config.gate),
+                std::make_unique<runtime::GatedNodeBehaviour>(
+                    std::make_unique<runtime::LocalDpNodeBehaviour>(
+                        runtime::make_node_behaviour(name)),
+                    st.config.gate),
                 st.config.misbehaviour);
             st.behaviour_name = name;
           }

@@ -58,7 +58,9 @@ namespace troupe::actors {
 ///      EvalTask.held_out and RoundRecord.federated (federated evaluation)
 ///   4: job ids (RunReport.job_id, RunStatus::cancelled) and the job
 ///      requests of actors/job_messages.hpp; RunReport.provenance;
-///      ClusterStatus.uptime_s
+///      ClusterStatus.uptime_s; differential privacy (JobSpec's --dp options,
+///      RunReport.privacy, AggregateOutcome.clip_norm); run_id on JobSpec,
+///      TrainTask and ModelUpdate (late updates of an earlier job are refused)
 inline constexpr std::int32_t kProtocolVersion = 4;
 
 // -- messages -----------------------------------------------------------------
@@ -350,7 +352,7 @@ typename Inspector::result_type inspect(Inspector& f, AggregateRequest& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, AggregateOutcome& x) {
   return f(caf::meta::type_name("troupe.AggregateOutcome"), x.version, x.updates, x.changed,
-           x.fingerprint);
+           x.fingerprint, x.clip_norm);
 }
 
 template <class Inspector>
@@ -395,11 +397,18 @@ typename Inspector::result_type inspect(Inspector& f, Provenance& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, PrivacyRecord& x) {
+  return f(caf::meta::type_name("troupe.PrivacyRecord"), x.mode, x.noise_multiplier, x.clip_norm,
+           x.clip_norms, x.delta, x.target_epsilon, x.sampling_rate, x.steps_per_round,
+           x.accountant, x.epsilon, x.stopped_by_budget);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, RunReport& x) {
   return f(caf::meta::type_name("troupe.RunReport"), x.job_id, x.status, x.error, x.policy,
            x.strategy, x.config, x.tasks, x.rounds, x.versions, x.mode, x.final_metrics,
            x.model_fingerprint, x.nodes, x.efficiency, x.wall_s, x.resumed_from_round,
-           x.checkpoints, x.node_data, x.test_size, x.provenance);
+           x.checkpoints, x.node_data, x.test_size, x.provenance, x.privacy);
 }
 
 }  // namespace troupe::runtime

@@ -120,7 +120,7 @@ void send_aggregate(SchedulerPtr self, const Step& s) {
       .then(
           [self, serial = st.job_serial](const AggregateOutcome& out) {
             answer(self, serial, [&](runtime::JobCore& core) {
-              return core.aggregated({out.version, out.changed, out.fingerprint},
+              return core.aggregated({out.version, out.changed, out.fingerprint, out.clip_norm},
                                      self->state.now());
             });
           },

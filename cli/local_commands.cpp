@@ -82,6 +82,11 @@ std::optional<int> parse_local_job(const std::string& command, int argc, char** 
     return usage_error(command,
                        "troupe train writes no checkpoints: --checkpoint-dir and --resume are "
                        "for troupe run and troupe submit");
+  // The baseline trains on all the data in one place: there are no updates to noise.
+  if (command == "train" && p.job.privacy.enabled())
+    return usage_error(command,
+                       "troupe train has no differential privacy: --dp is for troupe run "
+                       "and troupe submit");
   // Checkpoints are written here, in this process: a directory that cannot
   // hold them is a usage error now, not a job that silently writes none.
   if (!p.job.checkpoint.dir.empty())

@@ -1,5 +1,7 @@
 #include "cli/report_tables.hpp"
 
+#include "report/privacy_text.hpp"
+
 #include <algorithm>
 #include <cstdio>
 #include <iomanip>
@@ -112,6 +114,7 @@ void print_report(std::ostream& os, const RunReport& r) {
                 std::to_string(rr.late), std::to_string(rr.dropped), fixed(rr.mean_staleness, 2),
                 fixed(rr.seconds, 2)});
   rounds.print(os);
+  os << privacy_lines(r.privacy);
   print_federated(os, r);
 
   os << "\nNodes\n";

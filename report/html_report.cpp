@@ -12,6 +12,7 @@
 #include "report/line_chart_svg.hpp"
 #include "report/markup.hpp"
 #include "report/node_data_html.hpp"
+#include "report/privacy_text.hpp"
 #include "report/report_json.hpp"
 #include "report/schedule_report.hpp"
 #include "report/utilisation_svg.hpp"
@@ -293,6 +294,7 @@ void run_section(std::ostringstream& s, const RunReport& r, const std::string& l
   rounds_table(s, r, p);
   s << node_data_html(r, p);
   federated_tables(s, r, p);
+  privacy_html(s, r.privacy, p);
   allocation_table(s, r, p);
   confusion_table(s, r, p);
   config_table(s, doc, p);

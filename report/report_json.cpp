@@ -61,6 +61,23 @@ json provenance_json(const Provenance& p) {
           {"job_file", p.job_file}};
 }
 
+/// The report's "privacy" object (docs/privacy.md).
+json privacy_json(const PrivacyRecord& p) {
+  json out{{"mode", p.mode},
+           {"noise_multiplier", p.noise_multiplier},
+           {"clip_norm", p.clip_norm},
+           {"delta", p.delta},
+           {"target_epsilon", p.target_epsilon},
+           {"sampling_rate", p.sampling_rate},
+           {"steps_per_round", p.steps_per_round},
+           {"accountant", p.accountant},
+           {"epsilon", p.epsilon},
+           {"final_epsilon", p.final_epsilon()},
+           {"stopped_by_budget", p.stopped_by_budget}};
+  if (!p.clip_norms.empty()) out["clip_norms"] = p.clip_norms;
+  return out;
+}
+
 }  // namespace
 
 std::string to_json(const RunReport& r) {
@@ -174,6 +191,8 @@ std::string to_json(const RunReport& r) {
            {"test_size", r.test_size},
            {"node_metrics", node_metrics},
            {"provenance", provenance_json(r.provenance)}};
+  // Only jobs with --dp have it, so other reports stay as they were.
+  if (r.privacy.enabled()) out["privacy"] = privacy_json(r.privacy);
   // Only local-data runs have it, so other reports stay as they were.
   if (!r.node_data.empty()) {
     json data = json::array();

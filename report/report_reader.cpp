@@ -254,6 +254,20 @@ RunReport report_from_json(const std::string& text, const std::string& source) {
     f.get("last_written_round", r.checkpoints.last_written_round);
     f.get("last_error", r.checkpoints.last_error);
   }
+  if (const json* p = top.find("privacy")) {
+    const Fields f(*p, "privacy", source);
+    f.get("mode", r.privacy.mode);
+    f.get("noise_multiplier", r.privacy.noise_multiplier);
+    f.get("clip_norm", r.privacy.clip_norm);
+    f.get("clip_norms", r.privacy.clip_norms);
+    f.get("delta", r.privacy.delta);
+    f.get("target_epsilon", r.privacy.target_epsilon);
+    f.get("sampling_rate", r.privacy.sampling_rate);
+    f.get("steps_per_round", r.privacy.steps_per_round);
+    f.get("accountant", r.privacy.accountant);
+    f.get("epsilon", r.privacy.epsilon);
+    f.get("stopped_by_budget", r.privacy.stopped_by_budget);
+  }
   if (const json* nd = top.find("node_data")) {
     if (!nd->is_array()) throw InputError(source, 0, "node_data: expected an array");
     for (const auto& item : *nd) {

@@ -56,6 +56,7 @@ struct AggregateOutcome {
   std::int32_t updates = 0;       ///< updates that went into it
   bool changed = false;           ///< false: the strategy kept the current model
   std::uint64_t fingerprint = 0;  ///< models::fingerprint of that version
+  double clip_norm = 0.0;         ///< central DP: the clip norm this aggregation used (0: none)
 };
 
 /// What a checkpoint keeps of an aggregator after round `round`.

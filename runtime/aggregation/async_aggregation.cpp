@@ -7,6 +7,7 @@
 
 #include "runtime/aggregation/aggregation_math.hpp"
 #include "runtime/aggregation/update_claims.hpp"
+#include "runtime/privacy/dp_noise.hpp"
 
 namespace troupe::runtime {
 
@@ -50,6 +51,11 @@ AsyncOptions AsyncOptions::from_job(const JobSpec& job) {
   o.buffer_size = a.buffer_size;
   o.server_lr = job.collab.strategy_options.server_lr;
   o.max_staleness = a.max_staleness;
+  if (job.privacy.mode == DpMode::central && o.buffered) {
+    o.dp_noise_multiplier = job.privacy.noise_multiplier;
+    o.dp_clip_norm = job.privacy.clip_norm;
+    o.dp_seed = job.seed;
+  }
   // Bases of every update in flight: each node holds at most one task, and
   // versions advance at most once per arrival.
   const std::size_t needed =
@@ -76,6 +82,22 @@ void AsyncAggregator::publish(models::Parameters params) {
   ++version_;
   versions_[version_] = std::make_shared<const models::Parameters>(std::move(params));
   while (versions_.size() > options_.versions_kept) versions_.erase(versions_.begin());
+}
+
+models::Parameters AsyncAggregator::apply_buffer() {
+  models::Parameters next = current();
+  double divisor = static_cast<double>(in_buffer_);
+  if (options_.dp_noise_multiplier > 0.0) {
+    // Purpose tag 4 of noise_seed: FedBuff's sum (central DP uses 1 and 2, local 3).
+    NoiseGenerator rng(noise_seed(options_.dp_seed, 4, version_ + 1, 0));
+    add_gaussian_noise(buffer_.float_data(), buffer_.bytes.size() / sizeof(float),
+                       options_.dp_noise_multiplier * options_.dp_clip_norm, rng);
+    divisor = static_cast<double>(options_.buffer_size);
+  }
+  apply_delta(next, buffer_, options_.server_lr / divisor);
+  buffer_ = models::Parameters{};
+  in_buffer_ = 0;
+  return next;
 }
 
 AsyncEvent AsyncAggregator::record(AsyncEvent e) {
@@ -119,13 +141,17 @@ AsyncEvent AsyncAggregator::add(const Update& u) {
       return drop("base version " + std::to_string(u.base_version) +
                   " is no longer held (too stale)");
     e.weight = s;
-    accumulate_delta(buffer_, u.params, *base, s);
+    if (options_.dp_noise_multiplier > 0.0) {
+      models::Parameters clipped = u.params;
+      float* p = clipped.float_data();
+      clip_delta(base->float_data(), p, p, clipped.bytes.size() / sizeof(float),
+                 options_.dp_clip_norm);
+      accumulate_delta(buffer_, clipped, *base, s);
+    } else {
+      accumulate_delta(buffer_, u.params, *base, s);
+    }
     if (++in_buffer_ >= options_.buffer_size) {
-      models::Parameters next = cur;
-      apply_delta(next, buffer_, options_.server_lr / static_cast<double>(in_buffer_));
-      buffer_ = models::Parameters{};
-      in_buffer_ = 0;
-      publish(std::move(next));
+      publish(apply_buffer());
       e.new_version = true;
     }
   }
@@ -141,11 +167,7 @@ AsyncEvent AsyncAggregator::flush() {
   e.flush = true;
   e.accepted = true;
   if (options_.buffered && in_buffer_ > 0) {
-    models::Parameters next = current();
-    apply_delta(next, buffer_, options_.server_lr / static_cast<double>(in_buffer_));
-    buffer_ = models::Parameters{};
-    in_buffer_ = 0;
-    publish(std::move(next));
+    publish(apply_buffer());
     e.new_version = true;
   }
   e.version = version_;

@@ -51,6 +51,15 @@ struct AsyncOptions {
   int max_staleness = 0;           ///< > 0: updates older than this are dropped
   std::size_t versions_kept = 64;  ///< past versions held as bases (and for fetching)
   UpdateLimits limits;             ///< accept() refuses updates that fail validation
+  /// FedBuff with --dp central (noise multiplier > 0): each change is clipped
+  /// to dp_clip_norm before it is buffered (a staleness weight <= 1 keeps one
+  /// update's share of the sum within it), N(0, (sigma * C)^2) is added to the
+  /// buffer's sum when it is applied, and the sum is divided by buffer_size,
+  /// not by the updates it holds (the fixed denominator of DP-FedAvg). Each
+  /// application is one step of the sampled Gaussian mechanism.
+  double dp_noise_multiplier = 0.0;
+  double dp_clip_norm = 0.0;
+  std::uint64_t dp_seed = 0;  ///< each application's noise: seeded from it and the new version
 
   /// The options of `job` (mode async or buffered).
   static AsyncOptions from_job(const JobSpec& job);
@@ -118,6 +127,9 @@ class AsyncAggregator final : public AggregatorCore {
 
  private:
   void publish(models::Parameters params);
+  /// The next model from the current one and the FedBuff buffer (noised with
+  /// --dp central), emptying the buffer.
+  models::Parameters apply_buffer();
   /// Records `e` and tells the listener.
   AsyncEvent record(AsyncEvent e);
 

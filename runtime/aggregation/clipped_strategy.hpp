@@ -22,6 +22,7 @@ class ClippedStrategy final : public AggregationStrategy {
                                               const std::vector<UpdateFailure>& failures) override;
   std::vector<models::Parameters> state() const override { return inner_->state(); }
   void load_state(const std::vector<models::Parameters>& s) override { inner_->load_state(s); }
+  double privacy_clip_norm() const override { return inner_->privacy_clip_norm(); }
 
  private:
   std::unique_ptr<AggregationStrategy> inner_;

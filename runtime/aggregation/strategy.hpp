@@ -43,6 +43,9 @@ class AggregationStrategy {
   /// Restores what state() returned; an empty vector resets to a fresh start.
   /// Throws std::invalid_argument when `s` does not fit this strategy.
   virtual void load_state(const std::vector<models::Parameters>& s);
+  /// Central differential privacy: the clip norm the latest aggregation used
+  /// (reported per round); 0 for a strategy that does not clip for privacy.
+  virtual double privacy_clip_norm() const { return 0.0; }
 };
 
 /// Builds a strategy from options (make_strategy has validated them).

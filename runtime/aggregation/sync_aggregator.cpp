@@ -157,6 +157,7 @@ AggregateOutcome SyncAggregator::aggregate(const AggregateRequest& request) {
   }
   out.version = version_;
   out.fingerprint = models::fingerprint(*versions_.at(version_));
+  out.clip_norm = strategy_->privacy_clip_norm();
   return out;
 }
 

@@ -37,6 +37,7 @@ TROUPE_ENUM_JSON(Staleness)
 TROUPE_ENUM_JSON(DistillEval)
 TROUPE_ENUM_JSON(EvalMode)
 TROUPE_ENUM_JSON(RunStatus)
+TROUPE_ENUM_JSON(DpMode)
 #undef TROUPE_ENUM_JSON
 
 }  // namespace troupe::runtime

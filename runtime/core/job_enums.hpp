@@ -32,6 +32,10 @@ enum class Staleness { constant, polynomial, hinge };
 enum class DistillEval { local, student };
 /// Where global models are evaluated (runtime/core/job_spec.hpp EvalOptions).
 enum class EvalMode { central, federated, both };
+/// Differential privacy of a job's updates (runtime/privacy/): none; central
+/// (the aggregator clips each update and noises their sum); local (each node
+/// clips and noises its own update before sending it).
+enum class DpMode { none, central, local };
 /// How a job ended: ok; failed (it stopped); degraded (it ran to its end, but
 /// some rounds lost work and --allow-partial-rounds was not given); refused
 /// (before it started, because of its own input: a usage error of whoever
@@ -64,6 +68,8 @@ TROUPE_ENUM_NAMES(Staleness, std::string_view{"constant"}, std::string_view{"pol
                   std::string_view{"hinge"});
 TROUPE_ENUM_NAMES(EvalMode, std::string_view{"central"}, std::string_view{"federated"},
                   std::string_view{"both"});
+TROUPE_ENUM_NAMES(DpMode, std::string_view{"none"}, std::string_view{"central"},
+                  std::string_view{"local"});
 TROUPE_ENUM_NAMES(DistillEval, std::string_view{"local"}, std::string_view{"student"});
 TROUPE_ENUM_NAMES(RunStatus, std::string_view{"ok"}, std::string_view{"failed"},
                   std::string_view{"degraded"}, std::string_view{"refused"},
@@ -136,6 +142,7 @@ TROUPE_ENUM_JSON(Staleness);
 TROUPE_ENUM_JSON(DistillEval);
 TROUPE_ENUM_JSON(EvalMode);
 TROUPE_ENUM_JSON(RunStatus);
+TROUPE_ENUM_JSON(DpMode);
 #undef TROUPE_ENUM_JSON
 
 }  // namespace troupe::runtime

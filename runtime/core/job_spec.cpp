@@ -122,7 +122,7 @@ std::string JobSpec::validate() const {
   if (eval.mode != EvalMode::central && collab.mode != Mode::sync)
     return "--eval federated and --eval both need --mode sync (the asynchronous modes evaluate "
            "centrally only)";
-  return {};
+  return privacy.validate(*this);
 }
 
 std::uint64_t task_seed(std::uint64_t job_seed, int round, int shard) {

@@ -171,6 +171,26 @@ struct ExperimentOptions {
   std::string validate(int nodes) const;
 };
 
+struct JobSpec;
+
+/// Differential privacy (runtime/privacy/, docs/privacy.md): the Gaussian
+/// mechanism over clipped model changes, accounted with Rényi DP.
+struct PrivacyOptions {
+  DpMode mode = DpMode::none;
+  double noise_multiplier = 1.0;  ///< sigma: noise standard deviation / clip norm
+  double clip_norm = 1.0;  ///< C: L2 bound of one update's change (the initial one if adaptive)
+  /// In (0, 1): central DP moves C each round toward this quantile of the
+  /// update norms (Andrew et al. 2021); 0: C stays fixed.
+  double adaptive_clip = 0.0;
+  double delta = 1e-5;          ///< the delta of the reported (epsilon, delta)
+  double target_epsilon = 0.0;  ///< > 0: stop after the last round whose epsilon stays within it
+
+  bool enabled() const { return mode != DpMode::none; }
+  /// Empty when usable with the rest of `job`, else the first problem, naming
+  /// the options (runtime/core/privacy_options.cpp).
+  std::string validate(const JobSpec& job) const;
+};
+
 /// Everything that defines a federated training job. Defaults are the demo
 /// (about two minutes on a 2-core machine): 10 nodes, IID Fashion-MNIST, the
 /// CNN, 8 rounds of 1 local epoch (SGD lr 0.05, batch 32).
@@ -190,6 +210,7 @@ struct JobSpec {
   AsyncModeOptions async;
   CheckpointOptions checkpoint;
   ExperimentOptions experiment;
+  PrivacyOptions privacy;
   /// Which submission this is: a random number the scheduler draws for every
   /// job it starts (not an option; 0 outside a scheduler). Tasks and updates
   /// carry it, so that a late update of an earlier job (cancelled or failed

@@ -12,6 +12,7 @@
 #include "models/metrics.hpp"
 #include "runtime/core/federated_metrics.hpp"
 #include "runtime/core/job_spec.hpp"
+#include "runtime/core/privacy_record.hpp"
 #include "runtime/core/provenance.hpp"
 #include "runtime/core/task.hpp"
 
@@ -131,6 +132,7 @@ struct RunReport {
   std::vector<NodeDataRecord> node_data;
   std::int64_t test_size = 0;  ///< examples central evaluation measures on (--test-data's count)
   Provenance provenance;       ///< which troupe ran it, when, where, from what command
+  PrivacyRecord privacy;       ///< --dp: what differential privacy spent (mode none without)
 };
 
 /// The versions the training tasks' updates went into (Task::version), grouped.

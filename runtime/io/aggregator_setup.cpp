@@ -10,6 +10,7 @@
 #include "runtime/aggregation/strategy.hpp"
 #include "runtime/aggregation/sync_aggregator.hpp"
 #include "runtime/core/job_model.hpp"
+#include "runtime/dp/central_dp_strategy.hpp"
 #include "runtime/io/checkpoint.hpp"
 #include "runtime/io/job_json.hpp"
 #include "runtime/node/node_behaviour.hpp"
@@ -67,8 +68,11 @@ OpenedAggregator open_sync(const JobSpec& job, const AggregatorSettings& setting
                                      : static_cast<std::size_t>(std::max(1, job.nodes));
   const auto& name = settings.strategy.empty() ? job.collab.strategy : settings.strategy;
   auto cp = resume_point(job, initial);
-  auto core = std::make_unique<SyncAggregator>(make_strategy(name, job.collab.strategy_options),
-                                               std::move(initial), options);
+  auto strategy = make_strategy(name, job.collab.strategy_options);
+  if (job.privacy.mode == DpMode::central)
+    strategy =
+        std::make_unique<CentralDpStrategy>(std::move(strategy), CentralDpOptions::from_job(job));
+  auto core = std::make_unique<SyncAggregator>(std::move(strategy), std::move(initial), options);
   OpenedAggregator out;
   if (cp) {
     // Continue from the checkpoint: its model, version, strategy state and round.

@@ -20,7 +20,9 @@ AsyncJobCore::AsyncJobCore(JobCoreInputs inputs)
 }
 
 RunReport AsyncJobCore::report(Seconds wall, RunStatus status, const std::string& error) const {
-  return job_->report(wall, status, error);
+  auto r = job_->report(wall, status, error);
+  add_privacy(r);
+  return r;
 }
 
 Steps AsyncJobCore::pump(Seconds now) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "runtime/core/privacy_plan.hpp"
 #include "runtime/scheduling/async_job_core.hpp"
 #include "runtime/scheduling/sync_job_core.hpp"
 
@@ -29,6 +30,12 @@ Steps JobCore::checkpoint_failed(int round, Seconds now, const std::string& why)
   return seal(on_checkpointed(now));
 }
 
+void JobCore::add_privacy(RunReport& report) const {
+  if (requested_rounds_ > 0) report.config.rounds = requested_rounds_;
+  report.privacy =
+      privacy_record(report.config, static_cast<int>(report.rounds.size()), clip_norms_);
+}
+
 bool JobCore::open(std::int64_t id) const {
   return !ended_ && tracker().contains(id) && !tracker().get(id).terminal();
 }
@@ -45,6 +52,10 @@ Steps JobCore::seal(Steps steps) {
 // The only place that reads the job's mode: every other part asks the core.
 std::unique_ptr<JobCore> make_job_core(JobCoreInputs inputs) {
   const bool required = inputs.spec.checkpoint.required;
+  // --dp-target-epsilon: the job runs only the rounds whose epsilon stays
+  // within the target (a pure function of the options, known up front).
+  const int requested = inputs.spec.rounds;
+  inputs.spec.rounds = std::max(1, rounds_within_budget(inputs.spec));
   std::unique_ptr<JobCore> core;
   if (inputs.spec.collab.mode == runtime::Mode::sync)
     core = std::make_unique<SyncJobCore>(std::move(inputs));
@@ -53,6 +64,7 @@ std::unique_ptr<JobCore> make_job_core(JobCoreInputs inputs) {
     core = std::make_unique<AsyncJobCore>(std::move(inputs));
   if (core) {
     core->checkpoint_required_ = required;
+    core->requested_rounds_ = requested;
     return core;
   }
   throw std::invalid_argument("unknown job mode '" + runtime::to_string(inputs.spec.collab.mode) +

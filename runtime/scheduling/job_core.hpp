@@ -64,6 +64,7 @@ struct AggregationResult {
   std::int64_t version = 0;
   bool changed = false;  ///< false: the strategy kept the current model
   std::uint64_t fingerprint = 0;
+  double clip_norm = 0.0;  ///< central DP: the clip norm this aggregation used (0: none)
 };
 
 /// Where a resumed job continues: rounds 1..`round` are done.
@@ -118,7 +119,9 @@ class JobCore {
   Steps nodes_changed(Seconds now) { return ended_ ? Steps{} : seal(on_nodes_changed(now)); }
   /// The aggregator answered an aggregate or flush step.
   Steps aggregated(const AggregationResult& result, Seconds now) {
-    return ended_ ? Steps{} : seal(on_aggregated(result, now));
+    if (ended_) return {};
+    if (result.clip_norm > 0.0) clip_norms_.push_back(result.clip_norm);
+    return seal(on_aggregated(result, now));
   }
   Steps aggregation_failed(const std::string& why) {
     return ended_ ? Steps{} : seal(on_aggregation_failed(why));
@@ -157,6 +160,10 @@ class JobCore {
   std::int64_t version_ = 0;       ///< the latest global version the core knows of
   std::uint64_t fingerprint_ = 0;  ///< of `version_`'s model, when known
 
+  /// Fills the report's privacy record (--dp) and restores the rounds the job
+  /// asked for, where --dp-target-epsilon cut them short.
+  void add_privacy(RunReport& report) const;
+
  private:
   virtual Steps on_start(Seconds now) = 0;
   virtual void on_task_started(std::int64_t id, Seconds now) = 0;
@@ -177,6 +184,8 @@ class JobCore {
   bool ended_ = false;
   CheckpointRecord checkpoints_;
   bool checkpoint_required_ = false;  ///< set by make_job_core from the spec
+  int requested_rounds_ = 0;          ///< --rounds, before the privacy budget's cut
+  std::vector<double> clip_norms_;    ///< central DP: each aggregation's clip norm
   friend std::unique_ptr<JobCore> make_job_core(JobCoreInputs inputs);
 };
 

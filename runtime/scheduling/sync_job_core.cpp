@@ -19,7 +19,9 @@ SyncJobCore::SyncJobCore(JobCoreInputs inputs)
 }
 
 RunReport SyncJobCore::report(Seconds wall, RunStatus status, const std::string& error) const {
-  return job_->report(wall, status, error);
+  auto r = job_->report(wall, status, error);
+  add_privacy(r);
+  return r;
 }
 
 Step SyncJobCore::train_step(std::int64_t id) const {
