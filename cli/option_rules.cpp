@@ -109,6 +109,13 @@ std::string inapplicable_option(const std::string& command, const runtime::JobSp
     if (!partner)
       return std::string("--") + rule.option + " does not apply without " + names + ": " + rule.why;
   }
+  // --dp none (the default) switches differential privacy off: its parameters then act on nothing.
+  if (job.privacy.mode == runtime::DpMode::none)
+    for (const char* option : {"dp-noise-multiplier", "dp-clip-norm", "dp-adaptive-clip",
+                               "dp-delta", "dp-target-epsilon", "dp-reproducible-noise"})
+      if (given(vm, option))
+        return std::string("--") + option +
+               " does not apply without --dp central or --dp local: differential privacy is off";
   return {};
 }
 

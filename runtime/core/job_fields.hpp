@@ -112,6 +112,7 @@ void for_each_field(Job& job, Visitor&& v) {
   v(JobField{Section::privacy, "dp_adaptive_clip", "dp-adaptive-clip", "central DP: move the clip norm toward this quantile of update norms, in (0, 1) (0 = fixed)"}, job.privacy.adaptive_clip);
   v(JobField{Section::privacy, "dp_delta", "dp-delta", "DP: delta of the reported (epsilon, delta), in (0, 1)"}, job.privacy.delta);
   v(JobField{Section::privacy, "dp_target_epsilon", "dp-target-epsilon", "DP: stop after the last round whose epsilon stays within this (0 = no limit)"}, job.privacy.target_epsilon);
+  v(JobField{Section::privacy, "dp_reproducible_noise", "dp-reproducible-noise", "DP: derive the noise from --seed so runs repeat (experiments only: whoever knows the seed can remove it); default: a secret key from the operating system"}, job.privacy.reproducible_noise);
   // clang-format on
 }
 

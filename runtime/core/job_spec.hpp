@@ -184,6 +184,11 @@ struct PrivacyOptions {
   double adaptive_clip = 0.0;
   double delta = 1e-5;          ///< the delta of the reported (epsilon, delta)
   double target_epsilon = 0.0;  ///< > 0: stop after the last round whose epsilon stays within it
+  /// Derive the noise from the job's --seed, so that a run repeats (experiments,
+  /// tests). Whoever knows the seed (it is in every report's config) can
+  /// subtract the noise, so by default each aggregator and node draws a
+  /// secret noise key from the operating system instead (runtime/dp/noise_key.hpp).
+  bool reproducible_noise = false;
 
   bool enabled() const { return mode != DpMode::none; }
   /// Empty when usable with the rest of `job`, else the first problem, naming

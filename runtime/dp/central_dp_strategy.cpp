@@ -6,6 +6,7 @@
 
 #include "runtime/aggregation/strategy_inputs.hpp"
 #include "runtime/core/privacy_plan.hpp"
+#include "runtime/dp/noise_key.hpp"
 #include "runtime/privacy/dp_noise.hpp"
 
 namespace troupe::runtime {
@@ -23,7 +24,7 @@ CentralDpOptions CentralDpOptions::from_job(const JobSpec& job) {
   o.clip_norm = job.privacy.clip_norm;
   o.target_quantile = job.privacy.adaptive_clip;
   o.expected_updates = updates_per_step(job);
-  o.seed = job.seed;
+  o.seed = noise_key(job);
   return o;
 }
 

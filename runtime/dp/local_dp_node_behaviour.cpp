@@ -3,6 +3,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "runtime/dp/noise_key.hpp"
 #include "runtime/privacy/dp_noise.hpp"
 
 namespace troupe::runtime {
@@ -36,6 +37,7 @@ LocalDpNodeBehaviour::LocalDpNodeBehaviour(std::unique_ptr<NodeBehaviour> inner)
 
 NodeData LocalDpNodeBehaviour::setup(const NodeSetup& setup) {
   privacy_ = setup.job.privacy;
+  key_ = noise_key(setup.job);
   return inner_->setup(setup);
 }
 
@@ -44,7 +46,7 @@ models::TrainResult LocalDpNodeBehaviour::train(const models::Parameters& global
   auto result = inner_->train(global, task, update);
   if (privacy_.mode == DpMode::local)
     privatise_update(global, update, privacy_.clip_norm, privacy_.noise_multiplier,
-                     noise_seed(task.options.seed, kLocalNoise, task.round, task.shard));
+                     noise_seed(key_ ^ task.options.seed, kLocalNoise, task.round, task.shard));
   return result;
 }
 

@@ -36,6 +36,7 @@ class LocalDpNodeBehaviour final : public NodeBehaviour {
  private:
   std::unique_ptr<NodeBehaviour> inner_;
   PrivacyOptions privacy_;  ///< the current job's
+  std::uint64_t key_ = 0;   ///< this job's noise key (runtime/dp/noise_key.hpp)
 };
 
 /// Clips `update`'s change from `global` to `clip` and adds N(0, (sigma *

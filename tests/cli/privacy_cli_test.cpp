@@ -57,12 +57,19 @@ TEST(PrivacyCli, CentralAndLocalDpChangeTheModelKeepItUsefulAndReportEpsilonPerR
     EXPECT_NE(output.find("round 3: ε = "), std::string::npos) << output;
     EXPECT_NE(output.find("Privacy spent after 3 rounds: ε = "), std::string::npos) << output;
   }
-  // The same seed gives the same noise: a second central run is identical.
-  const auto a =
-      run_ok(dir, "central2", "--dp central --dp-noise-multiplier 0.001 --dp-clip-norm 5");
-  const auto b =
-      run_ok(dir, "central", "--dp central --dp-noise-multiplier 0.001 --dp-clip-norm 5");
-  EXPECT_EQ(a.at("final").at("model_fingerprint"), b.at("final").at("model_fingerprint"));
+  // By default the noise comes from a key no one knows: two runs with the same
+  // seed differ. With --dp-reproducible-noise the seed gives the same noise.
+  for (const std::string mode : {"central", "local"}) {
+    const std::string dp = "--dp " + mode + " --dp-noise-multiplier 0.001 --dp-clip-norm 5";
+    const auto secret = run_ok(dir, mode + "-again", dp);
+    const auto first = run_ok(dir, mode + "-seeded", dp + " --dp-reproducible-noise");
+    const auto again = run_ok(dir, mode + "-seeded-again", dp + " --dp-reproducible-noise");
+    EXPECT_NE(secret.at("final").at("model_fingerprint"),
+              run_ok(dir, mode, dp).at("final").at("model_fingerprint"))
+        << mode;
+    EXPECT_EQ(first.at("final").at("model_fingerprint"), again.at("final").at("model_fingerprint"))
+        << mode;
+  }
 }
 
 TEST(PrivacyCli, ATargetEpsilonStopsTheJobAfterTheLastRoundWithinItAndSaysSo) {
@@ -130,7 +137,9 @@ TEST(PrivacyCli, BadPrivacyOptionsExitWithCode2AndNameTheOption) {
            {"--dp central --mode async", "--mode"},
            {"--dp central --strategy median", "--strategy median"},
            {"--dp local --strategy krum", "--strategy krum"},
-           {"--dp central --clip-norm 1", "--clip-norm"}}) {
+           {"--dp central --clip-norm 1", "--clip-norm"},
+           {"--dp-noise-multiplier 2", "--dp-noise-multiplier does not apply without --dp"},
+           {"--dp none --dp-clip-norm 2", "--dp-clip-norm does not apply without --dp"}}) {
     const auto r = test::run_troupe_cli("run --model mlp " + args);
     EXPECT_EQ(r.code, 2) << args << ": " << r.output;
     EXPECT_NE(r.output.find(option), std::string::npos) << args << ": " << r.output;

@@ -50,7 +50,8 @@ TEST(PrivacyProcesses, LocalAndAdaptiveCentralDpGiveTheEmbeddedModelAndPrivacyRe
         "submit", "--scheduler", scheduler.endpoint(), "--model", "mlp", "--nodes", "3",
         "--rounds", "2", "--train-limit", "3000", "--test-limit", "500", "--threads", "1",
         "--data-dir", fashion_mnist_dir(), "--dp", mode, "--dp-noise-multiplier", "0.01",
-        "--dp-clip-norm", "0.5", "--quiet", "--out", dir.file(mode + ".json")};
+        "--dp-clip-norm", "0.5", "--dp-reproducible-noise", "--quiet", "--out",
+        dir.file(mode + ".json")};
     // clang-format on
     if (adaptive) args.insert(args.end(), {"--dp-adaptive-clip", "0.5"});
     Process submit(kTroupe, args, dir.file("submit-" + mode + ".log"));
@@ -59,6 +60,7 @@ TEST(PrivacyProcesses, LocalAndAdaptiveCentralDpGiveTheEmbeddedModelAndPrivacyRe
     auto job = small_job();
     job.privacy.mode = adaptive ? troupe::runtime::DpMode::central : troupe::runtime::DpMode::local;
     if (adaptive) job.privacy.adaptive_clip = 0.5;
+    job.privacy.reproducible_noise = true;
     const auto embedded = troupe::actors::run_embedded(job);
     ASSERT_EQ(embedded.status, troupe::runtime::RunStatus::ok) << embedded.error;
 
