@@ -109,6 +109,9 @@ std::string inapplicable_option(const std::string& command, const runtime::JobSp
     if (!partner)
       return std::string("--") + rule.option + " does not apply without " + names + ": " + rule.why;
   }
+  if (given(vm, "local-test-fraction") && job.eval.mode == runtime::EvalMode::central)
+    return "--local-test-fraction does not apply with --eval central: it sets the part of each "
+           "node's examples held out for --eval federated or both";
   // --dp none (the default) switches differential privacy off: its parameters then act on nothing.
   if (job.privacy.mode == runtime::DpMode::none)
     for (const char* option : {"dp-noise-multiplier", "dp-clip-norm", "dp-adaptive-clip",

@@ -113,7 +113,9 @@ TEST(Consistency, EveryInapplicableOptionExitsWith2AndSaysWhy) {
       {"run --attack-scale 3", "without --malicious"},
       {"run --over-selection 0.5", "without --clients-per-round"},
       {"run --min-updates 2", "without --round-deadline"},
-      {"run --checkpoint-every 2", "without --checkpoint-dir or --resume"}};
+      {"run --checkpoint-every 2", "without --checkpoint-dir or --resume"},
+      {"run --local-test-fraction 0.3", "with --eval central"},
+      {"run --dp-noise-multiplier 2", "without --dp central or --dp local"}};
   for (const auto& [args, why] : cases) {
     const auto r = run_troupe_cli(args);
     EXPECT_EQ(r.code, 2) << args << "\n" << r.output;
