@@ -41,8 +41,8 @@ TEST(PrivacyProcesses, LocalAndAdaptiveCentralDpGiveTheEmbeddedModelAndPrivacyRe
         std::vector<std::string>{"node", "--scheduler", scheduler.endpoint(), "--name", name,
                                  "--threads", "1", "--quiet"},
         dir.file(name + ".log")));
-  ASSERT_TRUE(eventually([&] { return alive_nodes(troupe_status(dir, scheduler.endpoint())) >= 2; },
-                         20s, 100ms));
+  ASSERT_TRUE(eventually(
+      [&] { return alive_nodes(troupe_status_json(dir, scheduler.endpoint())) >= 2; }, 20s, 100ms));
   for (const std::string mode : {"local", "central"}) {
     const bool adaptive = mode == "central";
     // clang-format off

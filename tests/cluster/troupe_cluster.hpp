@@ -66,6 +66,9 @@ inline nlohmann::json troupe_status_json(const TempDir& dir, const std::string& 
   return nlohmann::json::parse(out.substr(start), nullptr, /*allow_exceptions=*/false);
 }
 
+/// The table's text is not JSON: it would convert to a JSON string and count 0.
+int alive_nodes(const std::string& status) = delete;
+
 /// How many nodes a `troupe status --json` answer lists as alive.
 inline int alive_nodes(const nlohmann::json& status) {
   int alive = 0;
