@@ -59,7 +59,7 @@ for mode in central local; do
       sigma=$("$dp_noise" "$target" 1 "$rounds" "$delta")
     fi
     read -r acc eps < <(run "$mode-$target" --dp "$mode" --dp-noise-multiplier "$sigma" \
-      --dp-clip-norm "$clip" --dp-delta "$delta")
+      --dp-clip-norm "$clip" --dp-delta "$delta" --dp-reproducible-noise)
     echo "| $mode | $target | $sigma | $eps | $acc |"
   done
 done
