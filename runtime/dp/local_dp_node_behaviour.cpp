@@ -1,7 +1,6 @@
 #include "runtime/dp/local_dp_node_behaviour.hpp"
 
 #include <stdexcept>
-#include <vector>
 
 #include "runtime/dp/noise_key.hpp"
 #include "runtime/privacy/dp_noise.hpp"
@@ -22,18 +21,17 @@ void privatise_update(const models::Parameters& global, models::Parameters& upda
   const std::size_t n = global.bytes.size() / sizeof(float);
   const float* g = global.float_data();
   float* u = update.float_data();
-  std::vector<float> delta(n);
-  for (std::size_t i = 0; i < n; ++i) delta[i] = u[i] - g[i];
-  clip_to_norm(delta.data(), n, clip);
+  // In place, without a model-sized buffer per task: u becomes the change,
+  // is clipped and noised, and becomes a model again.
+  for (std::size_t i = 0; i < n; ++i) u[i] -= g[i];
+  clip_to_norm(u, n, clip);
   NoiseGenerator rng(seed);
-  add_gaussian_noise(delta.data(), n, sigma * clip, rng);
-  for (std::size_t i = 0; i < n; ++i) u[i] = g[i] + delta[i];
+  add_gaussian_noise(u, n, sigma * clip, rng);
+  for (std::size_t i = 0; i < n; ++i) u[i] += g[i];
 }
 
 LocalDpNodeBehaviour::LocalDpNodeBehaviour(std::unique_ptr<NodeBehaviour> inner)
-    : inner_(std::move(inner)) {
-  if (!inner_) throw std::invalid_argument("LocalDpNodeBehaviour: no behaviour to wrap");
-}
+    : ForwardingNodeBehaviour(std::move(inner), "LocalDpNodeBehaviour") {}
 
 NodeData LocalDpNodeBehaviour::setup(const NodeSetup& setup) {
   privacy_ = setup.job.privacy;

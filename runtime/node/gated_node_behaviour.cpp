@@ -1,15 +1,12 @@
 #include "runtime/node/gated_node_behaviour.hpp"
 
 #include <optional>
-#include <stdexcept>
 
 namespace troupe::runtime {
 
 GatedNodeBehaviour::GatedNodeBehaviour(std::unique_ptr<NodeBehaviour> inner,
                                        std::shared_ptr<ComputeGate> gate)
-    : inner_(std::move(inner)), gate_(std::move(gate)) {
-  if (!inner_) throw std::invalid_argument("GatedNodeBehaviour: no behaviour to wrap");
-}
+    : ForwardingNodeBehaviour(std::move(inner), "GatedNodeBehaviour"), gate_(std::move(gate)) {}
 
 models::TrainResult GatedNodeBehaviour::train(const models::Parameters& global,
                                               const LocalTask& task, models::Parameters& update) {

@@ -8,27 +8,21 @@
 #include <memory>
 
 #include "runtime/node/compute_gate.hpp"
-#include "runtime/node/node_behaviour.hpp"
+#include "runtime/node/forwarding_node_behaviour.hpp"
 
 namespace troupe::runtime {
 
-class GatedNodeBehaviour final : public NodeBehaviour {
+class GatedNodeBehaviour final : public ForwardingNodeBehaviour {
  public:
   /// Wraps `inner` (not null); a null `gate` limits nothing.
   GatedNodeBehaviour(std::unique_ptr<NodeBehaviour> inner, std::shared_ptr<ComputeGate> gate);
 
-  std::string name() const override { return inner_->name(); }
-  NodeData setup(const NodeSetup& setup) override { return inner_->setup(setup); }
   models::TrainResult train(const models::Parameters& global, const LocalTask& task,
                             models::Parameters& update) override;
   models::ClassificationMetrics evaluate(const models::Parameters& global) override;
   models::ClassificationMetrics evaluate_held_out(const models::Parameters& global) override;
-  models::Parameters initial_global(const JobSpec& job) const override {
-    return inner_->initial_global(job);
-  }
 
  private:
-  std::unique_ptr<NodeBehaviour> inner_;
   std::shared_ptr<ComputeGate> gate_;
 };
 

@@ -18,8 +18,9 @@ Misbehaviour Misbehaviour::of_embedded_node(const JobSpec& job, int i) {
 
 MisbehavingNodeBehaviour::MisbehavingNodeBehaviour(std::unique_ptr<NodeBehaviour> inner,
                                                    Misbehaviour how, Wait wait)
-    : inner_(std::move(inner)), how_(std::move(how)), wait_(std::move(wait)) {
-  if (!inner_) throw std::invalid_argument("MisbehavingNodeBehaviour: no behaviour to wrap");
+    : ForwardingNodeBehaviour(std::move(inner), "MisbehavingNodeBehaviour"),
+      how_(std::move(how)),
+      wait_(std::move(wait)) {
   if (!wait_)
     wait_ = [](double s) { std::this_thread::sleep_for(std::chrono::duration<double>(s)); };
 }

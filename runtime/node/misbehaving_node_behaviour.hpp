@@ -13,7 +13,7 @@
 #include <string>
 
 #include "runtime/node/attacks.hpp"
-#include "runtime/node/node_behaviour.hpp"
+#include "runtime/node/forwarding_node_behaviour.hpp"
 
 namespace troupe::runtime {
 
@@ -29,7 +29,7 @@ struct Misbehaviour {
   static Misbehaviour of_embedded_node(const JobSpec& job, int i);
 };
 
-class MisbehavingNodeBehaviour final : public NodeBehaviour {
+class MisbehavingNodeBehaviour final : public ForwardingNodeBehaviour {
  public:
   /// Waits `seconds` (a straggler's extra time); injected so tests need no clock.
   using Wait = std::function<void(double seconds)>;
@@ -37,22 +37,12 @@ class MisbehavingNodeBehaviour final : public NodeBehaviour {
   /// Wraps `inner` (not null). The default `wait` sleeps the calling thread.
   MisbehavingNodeBehaviour(std::unique_ptr<NodeBehaviour> inner, Misbehaviour how, Wait wait = {});
 
-  std::string name() const override { return inner_->name(); }
   /// Throws std::invalid_argument for an unknown attack, then sets `inner` up.
   NodeData setup(const NodeSetup& setup) override;
   /// Trains with `inner`, alters the update when attacking, then waits as a
   /// straggler; the result's seconds include the wait.
   models::TrainResult train(const models::Parameters& global, const LocalTask& task,
                             models::Parameters& update) override;
-  models::ClassificationMetrics evaluate(const models::Parameters& global) override {
-    return inner_->evaluate(global);
-  }
-  models::ClassificationMetrics evaluate_held_out(const models::Parameters& global) override {
-    return inner_->evaluate_held_out(global);
-  }
-  models::Parameters initial_global(const JobSpec& job) const override {
-    return inner_->initial_global(job);
-  }
 
   /// Whether the node drops training task `task_id` of the job it was set up
   /// for (a simulated drop-out: no model is fetched, no update is sent).
@@ -62,7 +52,6 @@ class MisbehavingNodeBehaviour final : public NodeBehaviour {
   std::string attack_label() const;
 
  private:
-  std::unique_ptr<NodeBehaviour> inner_;
   Misbehaviour how_;
   Wait wait_;
   Attack attack_ = Attack::none;
