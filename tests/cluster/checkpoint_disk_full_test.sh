@@ -36,25 +36,9 @@ if [[ -z ${TROUPE_CKPT_TEST_NS:-} ]]; then
   TROUPE_CKPT_TEST_NS=1 exec unshare --mount --propagation private bash "$0" "$@"
 fi
 
-logs=$(mktemp -d -t troupe-ckpt-full-XXXXXX)
-pids=()
-cleanup() {
-  local code=$?
-  trap - EXIT INT TERM
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  umount "$logs/disk" 2>/dev/null || true
-  if ((code != 0)) || [[ -n ${CKPT_KEEP_LOGS:-} ]]; then
-    echo "$me: exit $code; logs in $logs" >&2
-    ((code == 0)) || for f in "$logs"/*.log; do echo "== $f" >&2; tail -n 20 "$f" >&2; done
-  else
-    rm -rf "$logs"
-  fi
-  exit "$code"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+source "$(dirname "$0")/../process_harness.sh"
+harness_extra_cleanup() { umount "$logs/disk" 2>/dev/null || true; }
+harness_init troupe-ckpt-full CKPT_KEEP_LOGS 20
 
 # An MLP checkpoint is about 410 KB: 600 KB hold one, never two.
 disk=$logs/disk
@@ -134,7 +118,6 @@ required)
     fail "the resumed job did not continue after round 1"
   ;;
 processes)
-  free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
   port=$(free_port)
   aport=$(free_port)
   sched="127.0.0.1:$port"

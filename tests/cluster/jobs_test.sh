@@ -31,26 +31,8 @@ fail() { echo "$me: FAIL: $*" >&2; exit 1; }
 [[ -x "$troupe" ]] || { echo "$me: $troupe not found; build first" >&2; exit 1; }
 [[ -d "$data_dir" ]] || skip "no Fashion-MNIST at $data_dir"
 
-logs=$(mktemp -d -t troupe-jobs-XXXXXX)
-pids=()
-cleanup() {
-  local code=$?
-  trap - EXIT INT TERM
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  if ((code != 0)) || [[ -n ${JOBS_KEEP_LOGS:-} ]]; then
-    echo "$me: exit $code; logs in $logs" >&2
-    ((code == 0)) || for f in "$logs"/*.log; do echo "== $f" >&2; tail -n 15 "$f" >&2; done
-  else
-    rm -rf "$logs"
-  fi
-  exit "$code"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-free_port() { $py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source "$(dirname "$0")/../process_harness.sh"
+harness_init troupe-jobs JOBS_KEEP_LOGS 15
 state=$logs/state
 sched="127.0.0.1:$(free_port)"
 conn=(--scheduler "$sched" --connect-timeout 20)

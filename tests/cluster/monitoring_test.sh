@@ -27,26 +27,8 @@ if [[ $case_name == prometheus ]]; then
   command -v prometheus >/dev/null || skip "no prometheus binary (apt-get install prometheus)"
 fi
 
-logs=$(mktemp -d -t troupe-monitoring-XXXXXX)
-pids=()
-cleanup() {
-  local code=$?
-  trap - EXIT INT TERM
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  if ((code != 0)); then
-    echo "$me: exit $code; logs in $logs" >&2
-    for f in "$logs"/*.log; do echo "== $f" >&2; tail -n 20 "$f" >&2; done
-  else
-    rm -rf "$logs"
-  fi
-  exit "$code"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-free_port() { $py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source "$(dirname "$0")/../process_harness.sh"
+harness_init troupe-monitoring
 # Waits up to 20 s for file $1 to exist.
 wait_file() {
   for _ in $(seq 1 100); do [[ -s $1 ]] && return 0; sleep 0.2; done

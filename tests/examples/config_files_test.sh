@@ -8,40 +8,31 @@
 set -euo pipefail
 troupe=$1
 root=$(cd "$(dirname "$0")/../.." && pwd)
-work=$(mktemp -d -t troupe-config-XXXXXX)
-pids=()
-cleanup() {
-  trap - EXIT INT TERM
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+me=config_files_test
+source "$(dirname "$0")/../process_harness.sh"
+harness_init troupe-config
 fail() {
-  echo "config_files_test: $*"
-  for f in "$work"/*.log; do echo "--- $f"; tail -20 "$f"; done
+  echo "$me: $*"
   exit 1
 }
 
-"$troupe" scheduler --listen 127.0.0.1:0 --port-file "$work/port" > "$work/scheduler.log" 2>&1 &
+"$troupe" scheduler --listen 127.0.0.1:0 --port-file "$logs/port" > "$logs/scheduler.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 100); do [[ -s "$work/port" ]] && break; sleep 0.1; done
-[[ -s "$work/port" ]] || fail "the scheduler wrote no port"
-endpoint="127.0.0.1:$(cat "$work/port")"
+for _ in $(seq 100); do [[ -s "$logs/port" ]] && break; sleep 0.1; done
+[[ -s "$logs/port" ]] || fail "the scheduler wrote no port"
+endpoint="127.0.0.1:$(cat "$logs/port")"
 for n in 1 2; do
   "$troupe" node --config "$root/examples/config/node.ini" --scheduler "$endpoint" \
-    --name "cfg-node-$n" > "$work/node$n.log" 2>&1 &
+    --name "cfg-node-$n" > "$logs/node$n.log" 2>&1 &
   pids+=($!)
 done
 "$troupe" submit --config "$root/examples/config/job.ini" --scheduler "$endpoint" \
   --min-nodes 2 --rounds 2 --train-limit 2000 --test-limit 500 --quiet \
-  --out "$work/cluster.json" > "$work/submit.log" 2>&1 || fail "submit of job.ini failed"
+  --out "$logs/cluster.json" > "$logs/submit.log" 2>&1 || fail "submit of job.ini failed"
 "$troupe" run --config "$root/examples/config/job.ini" --rounds 2 --train-limit 2000 \
-  --test-limit 500 --quiet --out "$work/embedded.json" > "$work/run.log" 2>&1 ||
+  --test-limit 500 --quiet --out "$logs/embedded.json" > "$logs/run.log" 2>&1 ||
   fail "run of job.ini failed"
-/usr/bin/python3 - "$work" <<'PY' || fail "the reports do not show job.ini's options"
+/usr/bin/python3 - "$logs" <<'PY' || fail "the reports do not show job.ini's options"
 import json, sys
 work = sys.argv[1]
 cluster = json.load(open(f"{work}/cluster.json"))
