@@ -61,7 +61,8 @@ namespace troupe::actors {
 ///      ClusterStatus.uptime_s; differential privacy (JobSpec's --dp options,
 ///      RunReport.privacy, AggregateOutcome.clip_norm); run_id on JobSpec,
 ///      TrainTask and ModelUpdate (late updates of an earlier job are refused)
-inline constexpr std::int32_t kProtocolVersion = 4;
+///   5: secure aggregation (JobSpec's --secure-aggregation, RoundRecord.secure)
+inline constexpr std::int32_t kProtocolVersion = 5;
 
 // -- messages -----------------------------------------------------------------
 
@@ -311,7 +312,13 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, RoundRecord& x) {
   return f(caf::meta::type_name("troupe.RoundRecord"), x.round, x.version, x.accuracy, x.precision,
            x.recall, x.f1, x.loss, x.train_loss, x.seconds, x.updates, x.failed, x.late, x.dropped,
-           x.mean_staleness, x.lost_shards, x.federated);
+           x.mean_staleness, x.lost_shards, x.federated, x.secure);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, SecureSumRecord& x) {
+  return f(caf::meta::type_name("troupe.SecureSumRecord"), x.participants, x.included, x.recovered,
+           x.excluded, x.sums);
 }
 
 template <class Inspector>

@@ -113,6 +113,7 @@ void for_each_field(Job& job, Visitor&& v) {
   v(JobField{Section::privacy, "dp_delta", "dp-delta", "DP: delta of the reported (epsilon, delta), in (0, 1)"}, job.privacy.delta);
   v(JobField{Section::privacy, "dp_target_epsilon", "dp-target-epsilon", "DP: stop after the last round whose epsilon stays within this (0 = no limit)"}, job.privacy.target_epsilon);
   v(JobField{Section::privacy, "dp_reproducible_noise", "dp-reproducible-noise", "DP: derive the noise from --seed so runs repeat (experiments only: whoever knows the seed can remove it); default: a secret key from the operating system"}, job.privacy.reproducible_noise);
+  v(JobField{Section::privacy, "secure_aggregation", "secure-aggregation", "sum the updates under secure-aggregation masks (SecAgg+): the aggregator sees only each round's (sync) or buffer's (buffered) sum"}, job.privacy.secure_aggregation);
   // clang-format on
 }
 

@@ -189,6 +189,9 @@ struct PrivacyOptions {
   /// subtract the noise, so by default each aggregator and node draws a
   /// secret noise key from the operating system instead (runtime/dp/noise_key.hpp).
   bool reproducible_noise = false;
+  /// Sum the updates under SecAgg+ masks (runtime/secagg): the aggregator
+  /// learns only the sum of each round (sync) or buffer (buffered).
+  bool secure_aggregation = false;
 
   bool enabled() const { return mode != DpMode::none; }
   /// Empty when usable with the rest of `job`, else the first problem, naming

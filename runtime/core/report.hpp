@@ -18,6 +18,17 @@
 
 namespace troupe::runtime {
 
+/// What secure aggregation did in a round (all zero when the job does not use it).
+/// Buffered mode adds up the round's buffers.
+struct SecureSumRecord {
+  int participants = 0;  ///< tasks that advertised keys (joined a secure sum)
+  int included = 0;      ///< whose masked inputs are in the sum
+  int recovered =
+      0;  ///< dropped after sharing keys; their masks were removed from the survivors' shares
+  int excluded = 0;  ///< joined but not in the sum (dropped before sharing, refused input)
+  int sums = 0;      ///< secure sums completed (sync: 0 or 1; buffered: buffers)
+};
+
 struct RoundRecord {
   /// A record with the evaluation's metrics filled in.
   static RoundRecord evaluated(int round, std::int64_t version,
@@ -45,6 +56,8 @@ struct RoundRecord {
   /// With --eval federated the metrics above are its combined metrics (the
   /// round's only evaluation).
   FederatedRecord federated;
+  /// --secure-aggregation: the round's secure sums.
+  SecureSumRecord secure;
 
   /// The round trained on less than it was meant to.
   bool degraded() const { return !lost_shards.empty(); }
