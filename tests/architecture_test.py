@@ -17,6 +17,7 @@ root = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else ".")
 # the rooms below them; models/ and net/ see no other part of troupe.
 ROOMS = {
     "runtime/privacy": set(),
+    "runtime/secagg": {"models"},
     "runtime/core": {"runtime/privacy", "models"},
     "runtime/system": {"runtime/privacy", "runtime/core", "models"},
     "runtime/allocation": {"runtime/privacy", "runtime/core", "models"},

@@ -59,7 +59,10 @@ struct Params {
 };
 
 /// Degree and threshold for n participants that tolerate up to a third of
-/// them dropping after stage 1 (docs/privacy.md says how they were chosen).
+/// them dropping after stage 1 (docs/privacy.md says how they were chosen;
+/// runtime/secagg/neighbour_graph.cpp gives the argument). graph_seed is left
+/// 0: the Server draws it. Throws std::invalid_argument for n < 2 or bits
+/// outside 8..64.
 Params choose_params(std::int32_t participants, std::int64_t length, std::int32_t bits);
 
 /// The neighbours of participant `index` (roster order) in the cohort's graph:
@@ -78,6 +81,9 @@ struct SumResult {
   std::vector<ParticipantId> included;   ///< whose inputs are in the sum
   std::vector<ParticipantId> recovered;  ///< dropped after sharing; their masks removed
   std::vector<std::string> excluded;     ///< everyone else, with the reason, one line each
+  /// Included participants whose unmasking shares were refused or proved wrong
+  /// (their inputs are in the sum, their shares were not used), one line each.
+  std::vector<std::string> refused_shares;
 };
 
 /// One participant's side of one cohort.
@@ -145,7 +151,8 @@ class Server {
   std::vector<ParticipantId> active() const;
   /// Stage the server is collecting: 0..3, 4 when finished.
   int stage() const;
-  /// The masked inputs as held (what an honest-but-curious server sees), for tests.
+  /// The masked inputs as held (what an honest-but-curious server sees), for
+  /// tests; the slot of an input refused after it arrived is left empty.
   const std::vector<std::vector<std::uint64_t>>& masked_inputs() const;
 
  private:

@@ -33,6 +33,10 @@ struct FixedPoint {
 
 /// The ring vector of one update: weight * (trained - base) for every float of
 /// the model (same layout required, else std::invalid_argument), then weight.
+/// The weight is coded like the rest, so it must lie in (0, code.range]
+/// (callers scale example counts, e.g. by the cohort's largest): a weight
+/// outside, or a value that is not finite, throws std::invalid_argument rather
+/// than being clamped into a wrong average.
 /// `clamped`, when given, counts the values that were clamped.
 std::vector<std::uint64_t> encode_update(const models::Parameters& trained,
                                          const models::Parameters& base, double weight,
