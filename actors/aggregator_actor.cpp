@@ -1,8 +1,13 @@
 #include "actors/aggregator_actor.hpp"
 
+#include <chrono>
+#include <map>
 #include <memory>
+#include <optional>
+#include <tuple>
 
 #include "actors/errors.hpp"
+#include "runtime/secure/secure_round.hpp"
 #include "runtime/system/log.hpp"
 
 namespace troupe::actors {
@@ -11,15 +16,136 @@ namespace logging = runtime::logging;
 using logging::Level;
 namespace {
 
+/// A round's aggregate request, answered once its secure sum ends.
+struct PendingAggregate {
+  AggregateRequest request;
+  caf::typed_response_promise<AggregateOutcome> promise;
+};
+
+/// (round, task, stage) of a participant's message waiting for its stage to close.
+using SecureKey = std::tuple<std::int64_t, std::int64_t, std::int32_t>;
+
 struct AggregatorState {
   AggregatorConfig config;
   runtime::JobSpec job;
   std::unique_ptr<runtime::AggregatorCore> core;
+  // Secure aggregation: the open sums by round, the messages waiting for
+  // their answer, the aggregate request waiting for its sum.
+  std::int64_t secure_length = 0;  ///< ring elements per input (model floats + 1)
+  std::int64_t secure_done = 0;    ///< rounds up to this one are aggregated
+  std::map<std::int64_t, runtime::SecureRound> secure;
+  std::map<SecureKey, caf::typed_response_promise<SecAggMessage>> waiting;
+  std::optional<PendingAggregate> pending;
+  std::optional<double> armed;  ///< the deadline a tick is on its way for
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+
+  double now() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  }
+  /// Each stage waits a fifth of the task timeout, so that a whole sum (four
+  /// stages) ends within the scheduler's timeout for the aggregate request.
+  double stage_timeout_s() const { return job.cluster.task_timeout_s / 5.0; }
 
   static inline const char* name = "troupe.aggregator";
 };
 
 using AggregatorPtr = aggregator_actor::stateful_pointer<AggregatorState>;
+
+SecAggMessage reply_message(const AggregatorState& st, std::int64_t cohort,
+                            const runtime::SecureReply& r) {
+  return SecAggMessage{st.job.run_id,  cohort,   r.task_id, static_cast<std::int32_t>(r.stage),
+                       r.participants, r.payload};
+}
+
+/// The secure sum of round `cohort`, opened on its first message.
+runtime::SecureRound& secure_round(AggregatorState& st, std::int64_t cohort) {
+  return st.secure
+      .try_emplace(cohort, runtime::secure_cohort_tag(st.job.run_id, cohort), st.secure_length,
+                   st.stage_timeout_s())
+      .first->second;
+}
+
+/// Answers the waiting messages among `replies`; a refusal is logged, naming its task.
+void deliver(AggregatorState& st, std::int64_t cohort,
+             const std::vector<runtime::SecureReply>& replies) {
+  for (const auto& r : replies) {
+    if (!r.ok)
+      logging::Line(Level::warn) << "troupe aggregator: secure sum of round " << cohort << ": "
+                                 << r.reason;
+    auto it = st.waiting.find({cohort, r.task_id, static_cast<std::int32_t>(r.stage)});
+    if (it == st.waiting.end()) continue;
+    if (r.ok)
+      it->second.deliver(reply_message(st, cohort, r));
+    else
+      it->second.deliver(failure(r.reason));
+    st.waiting.erase(it);
+  }
+}
+
+/// The round's secure sum ended: combines it (or fails the aggregate request)
+/// and forgets the round.
+void complete_secure(AggregatorState& st, runtime::SecureRound& round) {
+  auto pending = std::move(*st.pending);
+  st.pending.reset();
+  const auto r = pending.request.round;
+  try {
+    if (!round.result())
+      throw std::runtime_error("secure aggregation of round " + std::to_string(r) +
+                               " failed: " + round.failure());
+    const auto& sum = *round.result();
+    const auto base = st.core->get(st.core->version());
+    auto decoded =
+        runtime::secagg::decode_sum(sum.sum, *base, runtime::secure_code(round.participants()));
+    std::vector<runtime::UpdateFailure> excluded;
+    for (auto id : round.absent())
+      excluded.push_back({id, "", "did not advertise keys for the secure sum"});
+    auto out = st.core->aggregate_secure(pending.request, decoded.average_change, excluded);
+    auto& rec = out.secure;
+    rec.participants = static_cast<int>(pending.request.task_ids.size());
+    rec.included = static_cast<int>(sum.included.size());
+    rec.recovered = static_cast<int>(sum.recovered.size());
+    rec.excluded = rec.participants - rec.included - rec.recovered;
+    rec.sums = 1;
+    out.updates = rec.included;
+    logging::Line line(Level::info);
+    line << "troupe aggregator: secure sum of round " << r << ": " << rec.included << " of "
+         << rec.participants << " tasks in the sum, " << rec.recovered << " dropouts recovered";
+    for (auto id : sum.recovered) line << "; task " << id << " dropped after sharing";
+    for (auto id : round.absent()) line << "; task " << id << " never advertised";
+    for (const auto& why : sum.excluded) line << "; " << why;
+    for (const auto& why : sum.refused_shares) line << "; " << why;
+    pending.promise.deliver(out);
+  } catch (const std::exception& e) {
+    pending.promise.deliver(failure(e.what()));
+  }
+  for (auto it = st.waiting.begin(); it != st.waiting.end();)
+    if (std::get<0>(it->first) <= r) {
+      it->second.deliver(failure("the secure sum of round " + std::to_string(r) + " ended"));
+      it = st.waiting.erase(it);
+    } else {
+      ++it;
+    }
+  st.secure.erase(st.secure.begin(), st.secure.upper_bound(r));
+  st.secure_done = r;
+}
+
+/// After any change to round `cohort`: completes it when its sum ended and
+/// the aggregate request is in, else wakes up at its next deadline.
+void follow_up(AggregatorPtr self, std::int64_t cohort) {
+  auto& st = self->state;
+  auto it = st.secure.find(cohort);
+  if (it == st.secure.end()) return;
+  if (it->second.finished() && st.pending && st.pending->request.round == cohort) {
+    complete_secure(st, it->second);
+    return;
+  }
+  if (auto deadline = it->second.deadline(); deadline && deadline != st.armed) {
+    st.armed = deadline;
+    const auto wait = std::max(0.0, *deadline - st.now()) + 0.01;
+    self->delayed_send(self, std::chrono::milliseconds(static_cast<std::int64_t>(wait * 1000.0)),
+                       tick_atom::value);
+  }
+}
 
 aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, AggregatorConfig config) {
   self->state.config = std::move(config);
@@ -31,6 +157,16 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
           auto opened = runtime::open_aggregator(job, st.config);
           st.job = job;
           st.core = std::move(opened.core);
+          st.secure.clear();
+          st.waiting.clear();
+          st.pending.reset();
+          st.secure_done = 0;
+          if (job.privacy.secure_aggregation) {
+            const auto model = st.core->get(st.core->version());
+            st.secure_length = static_cast<std::int64_t>(
+                runtime::secagg::encode_update(*model, *model, 1.0, runtime::secure_code(2))
+                    .size());
+          }
           if (opened.resumed_after)
             logging::Line(Level::info)
                 << "troupe aggregator: resumed after round " << *opened.resumed_after
@@ -86,10 +222,83 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
       [self](aggregate_atom, const AggregateRequest& req) -> caf::result<AggregateOutcome> {
         auto& st = self->state;
         if (!st.core) return failure("the aggregator has no job");
+        if (st.job.privacy.secure_aggregation && st.job.collab.mode == runtime::Mode::sync) {
+          // Answered when the round's secure sum ends (follow_up).
+          if (st.pending) return failure("an aggregate request is already waiting for its sum");
+          auto promise = self->make_response_promise<AggregateOutcome>();
+          st.pending = PendingAggregate{req, promise};
+          try {
+            deliver(st, req.round, secure_round(st, req.round).expect(req.task_ids, st.now()));
+          } catch (const std::exception& e) {
+            st.pending.reset();
+            promise.deliver(failure(e.what()));
+          }
+          follow_up(self, req.round);
+          return promise;
+        }
         try {
           return st.core->aggregate(req);
         } catch (const std::exception& e) {
           return failure(e.what());
+        }
+      },
+      [self](secagg_atom, SecAggMessage& msg) -> caf::result<SecAggMessage> {
+        auto& st = self->state;
+        const auto task = "task " + std::to_string(msg.task_id);
+        // Every refusal is logged here, naming the task: this host's log is the one to read.
+        auto refuse = [&](const std::string& why) {
+          logging::Line(Level::warn) << "troupe aggregator: " << why;
+          return failure(why);
+        };
+        if (!st.core || !st.job.privacy.secure_aggregation)
+          return refuse("the aggregator runs no secure aggregation (" + task + ")");
+        if (msg.run_id != st.job.run_id)
+          return refuse("secure-sum message of " + task + " belongs to an earlier job");
+        if (msg.stage < 0 || msg.stage > 3)
+          return refuse(task + " sent a secure-sum message of unknown stage " +
+                        std::to_string(msg.stage));
+        if (msg.cohort <= st.secure_done)
+          return refuse(task + " sent a secure-sum message for round " +
+                        std::to_string(msg.cohort) + ", which was aggregated");
+        const auto cohort = msg.cohort;
+        auto& round = secure_round(st, cohort);
+        const SecureKey key{cohort, msg.task_id, msg.stage};
+        auto replies =
+            round.offer(msg.task_id, static_cast<runtime::SecureStage>(msg.stage), msg.payload);
+        // This message's own answer, when it came at once (refused, or it closed the stage).
+        // (A copy of a waiting message is refused at once without closing the
+        // stage, so an answer under this key is always this message's.)
+        std::optional<runtime::SecureReply> own;
+        for (auto r = replies.begin(); r != replies.end(); ++r)
+          if (r->task_id == msg.task_id && static_cast<std::int32_t>(r->stage) == msg.stage) {
+            own = std::move(*r);
+            replies.erase(r);
+            break;
+          }
+        deliver(st, cohort, replies);
+        caf::result<SecAggMessage> answer = caf::delegated<SecAggMessage>{};
+        if (own && own->ok) {
+          answer = reply_message(st, cohort, *own);
+        } else if (own) {
+          answer = refuse("secure sum of round " + std::to_string(cohort) + ": " + own->reason);
+        } else {
+          auto promise = self->make_response_promise<SecAggMessage>();
+          st.waiting.emplace(key, promise);
+          answer = promise;
+        }
+        follow_up(self, cohort);
+        return answer;
+      },
+      [self](tick_atom) {
+        auto& st = self->state;
+        st.armed.reset();
+        std::vector<std::int64_t> cohorts;
+        for (const auto& [cohort, round] : st.secure) cohorts.push_back(cohort);
+        for (auto cohort : cohorts) {
+          auto it = st.secure.find(cohort);
+          if (it == st.secure.end()) continue;
+          deliver(st, cohort, it->second.tick(st.now()));
+          follow_up(self, cohort);
         }
       },
   };

@@ -45,6 +45,14 @@ struct NodeConfig {
   runtime::Misbehaviour misbehaviour;
   /// Counts the model bytes the node fetches and sends (reported with heartbeats); may be null.
   std::shared_ptr<runtime::TrafficMeter> traffic;
+  /// Tests and experiments: the node leaves each secure sum after its message
+  /// of this stage was answered (0..3, runtime::SecureStage; -1: never), as a
+  /// node that vanished mid-protocol.
+  int secure_vanish_after = -1;
+  /// Tests: once its key shares are delivered (its inbox came), the node
+  /// blocks this long before masking, so that a process test can kill it
+  /// between key sharing and masking (a dropout the others' shares recover).
+  double secure_pause_before_masking_s = 0.0;
 };
 
 /// Spawns a node. It blocks while training, so it runs on its own thread.

@@ -76,6 +76,7 @@ int run_node_process(const NodeProcessOptions& options) {
   nc.misbehaviour.dropout = options.dropout;
   nc.misbehaviour.attack = options.attack;
   nc.misbehaviour.attack_scale = options.attack_scale;
+  nc.secure_pause_before_masking_s = options.secure_pause_before_masking_s;
   nc.data_dir = options.data_dir;
   nc.behaviour = options.behaviour;
   nc.gate = std::make_shared<runtime::ComputeGate>(1);

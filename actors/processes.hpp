@@ -71,6 +71,9 @@ struct NodeProcessOptions {
   double dropout = -1.0;      ///< --dropout (< 0: the job's)
   std::string attack;         ///< --attack: scale | signflip | random
   double attack_scale = 10.0;
+  /// --secure-pause-before-masking: blocks this long before masking in each
+  /// secure sum (tests kill the node then; NodeConfig::secure_pause_before_masking_s).
+  double secure_pause_before_masking_s = 0.0;
   std::string behaviour;  ///< --node-behaviour (empty: the job's)
   /// Makes this process's node actor instead of the built-in node, e.g. a
   /// program's own typed node actor (see actors/node_actor.hpp). Empty: built-in.

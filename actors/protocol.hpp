@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "actors/job_messages.hpp"
+#include "actors/secagg_messages.hpp"
 #include "actors/status_messages.hpp"
 #include "models/metrics.hpp"
 #include "models/parameters.hpp"
@@ -61,7 +62,8 @@ namespace troupe::actors {
 ///      ClusterStatus.uptime_s; differential privacy (JobSpec's --dp options,
 ///      RunReport.privacy, AggregateOutcome.clip_norm); run_id on JobSpec,
 ///      TrainTask and ModelUpdate (late updates of an earlier job are refused)
-///   5: secure aggregation (JobSpec's --secure-aggregation, RoundRecord.secure)
+///   5: secure aggregation (JobSpec's --secure-aggregation, RoundRecord.secure,
+///      AggregateOutcome.secure, secagg_atom)
 inline constexpr std::int32_t kProtocolVersion = 5;
 
 // -- messages -----------------------------------------------------------------
@@ -176,7 +178,9 @@ using aggregator_actor = caf::typed_actor<
     caf::replies_to<checkpoint_atom, CheckpointRequest>::with<std::string>,
     /// What each shard of the job holds (the nodes' set-up summary): updates
     /// that claim more examples than their shard holds are refused from then on.
-    caf::replies_to<holdings_atom, DataSummary>::with<bool>>;
+    caf::replies_to<holdings_atom, DataSummary>::with<bool>,
+    /// Secure aggregation (actors/secagg_messages.hpp), and its stage deadlines.
+    caf::replies_to<secagg_atom, SecAggMessage>::with<SecAggMessage>, caf::reacts_to<tick_atom>>;
 
 /// Trains on local data and evaluates global models.
 using node_actor =
@@ -359,7 +363,7 @@ typename Inspector::result_type inspect(Inspector& f, AggregateRequest& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, AggregateOutcome& x) {
   return f(caf::meta::type_name("troupe.AggregateOutcome"), x.version, x.updates, x.changed,
-           x.fingerprint, x.clip_norm);
+           x.fingerprint, x.clip_norm, x.secure);
 }
 
 template <class Inspector>
@@ -480,4 +484,5 @@ CAF_ADD_TYPE_ID(troupe, (troupe::runtime::UpdateReceipt))
 CAF_ADD_TYPE_ID(troupe, (troupe::actors::CheckpointRequest))
 CAF_ADD_TYPE_ID(troupe, (troupe::runtime::Admission))
 CAF_ADD_TYPE_ID(troupe, (troupe::actors::JobList))
+CAF_ADD_TYPE_ID(troupe, (troupe::actors::SecAggMessage))
 CAF_END_TYPE_ID_BLOCK(troupe)

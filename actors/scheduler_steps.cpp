@@ -120,8 +120,9 @@ void send_aggregate(SchedulerPtr self, const Step& s) {
       .then(
           [self, serial = st.job_serial](const AggregateOutcome& out) {
             answer(self, serial, [&](runtime::JobCore& core) {
-              return core.aggregated({out.version, out.changed, out.fingerprint, out.clip_norm},
-                                     self->state.now());
+              return core.aggregated(
+                  {out.version, out.changed, out.fingerprint, out.clip_norm, out.secure},
+                  self->state.now());
             });
           },
           [self, serial = st.job_serial](caf::error& err) {

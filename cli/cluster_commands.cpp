@@ -247,7 +247,10 @@ int node_command(int argc, char** argv) {
       "dropout", with_default(o.dropout),
       "probability of dropping a training task (< 0: the job's --dropout)")(
       "attack", po::value(&o.attack), "send altered updates: scale | signflip | random")(
-      "attack-scale", with_default(o.attack_scale), "factor of --attack");
+      "attack-scale", with_default(o.attack_scale), "factor of --attack")(
+      "secure-pause-before-masking", with_default(o.secure_pause_before_masking_s),
+      "in each secure sum, wait this many seconds before masking (to test dropouts "
+      "mid-protocol)");
   add_process_options(sections["process"], o.common, false);
   SecurityPaths paths;
   add_security_options(sections["security"], o.common.security, paths);
@@ -279,6 +282,8 @@ int node_command(int argc, char** argv) {
   if (!(o.speed > 0)) return usage_error("node", "--speed must be positive");
   if (!(o.speed_factor >= 1.0)) return usage_error("node", "--slow-factor must be >= 1");
   if (!(o.dropout < 1.0)) return usage_error("node", "--dropout must be below 1");
+  if (!(o.secure_pause_before_masking_s >= 0.0))
+    return usage_error("node", "--secure-pause-before-masking must not be negative");
   if (!o.behaviour.empty())
     if (auto why = registered_name("node-behaviour", o.behaviour, runtime::node_behaviour_names());
         !why.empty())

@@ -22,6 +22,7 @@ ROOMS = {
     "runtime/system": {"runtime/privacy", "runtime/core", "models"},
     "runtime/allocation": {"runtime/privacy", "runtime/core", "models"},
     "runtime/aggregation": {"runtime/privacy", "runtime/core", "models"},
+    "runtime/secure": {"runtime/secagg", "runtime/core", "models"},
     "runtime/node": {"runtime/privacy", "runtime/aggregation", "runtime/core", "models"},
     "runtime/dp": {"runtime/privacy", "runtime/node", "runtime/aggregation", "runtime/core",
                    "models"},

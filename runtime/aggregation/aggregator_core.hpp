@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "runtime/aggregation/async_aggregator_state.hpp"
 #include "runtime/aggregation/update.hpp"
 #include "runtime/aggregation/update_receipt.hpp"
+#include "runtime/core/report.hpp"
 
 namespace troupe::runtime {
 
@@ -57,6 +59,7 @@ struct AggregateOutcome {
   bool changed = false;           ///< false: the strategy kept the current model
   std::uint64_t fingerprint = 0;  ///< models::fingerprint of that version
   double clip_norm = 0.0;         ///< central DP: the clip norm this aggregation used (0: none)
+  SecureSumRecord secure;         ///< secure aggregation: the secure sum's counts
 };
 
 /// What a checkpoint keeps of an aggregator after round `round`.
@@ -78,6 +81,17 @@ class AggregatorCore {
   /// std::runtime_error with the reason when the request does not fit the
   /// aggregator's state or combining fails.
   virtual AggregateOutcome aggregate(const AggregateRequest& request) = 0;
+  /// Combines a round whose updates were summed under secure aggregation: the
+  /// strategy gets one update, the current model plus `average_change` (the
+  /// weighted average change of the tasks in the sum), and the round's
+  /// failures plus `excluded`. The default throws std::runtime_error: only
+  /// synchronous rounds combine a secure sum this way.
+  virtual AggregateOutcome aggregate_secure(const AggregateRequest& request,
+                                            const models::Parameters& average_change,
+                                            const std::vector<UpdateFailure>& excluded) {
+    (void)request, (void)average_change, (void)excluded;
+    throw std::runtime_error("this aggregation mode cannot combine a secure sum");
+  }
   /// The current global version.
   virtual std::int64_t version() const = 0;
   /// Version `v` when still held, else null.

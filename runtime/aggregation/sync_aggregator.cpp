@@ -4,6 +4,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "runtime/aggregation/aggregation_math.hpp"
 #include "runtime/aggregation/update_claims.hpp"
 
 namespace troupe::runtime {
@@ -141,6 +142,33 @@ AggregateOutcome SyncAggregator::aggregate(const AggregateRequest& request) {
   for (auto& u : round)
     if (u.shard >= 0 && static_cast<std::size_t>(u.shard) < holdings().size())
       u.samples = holdings()[static_cast<std::size_t>(u.shard)];
+  return combine(round, failures);
+}
+
+AggregateOutcome SyncAggregator::aggregate_secure(const AggregateRequest& request,
+                                                  const models::Parameters& average_change,
+                                                  const std::vector<UpdateFailure>& excluded) {
+  if (request.round != collecting_round_)
+    throw std::runtime_error("aggregate for round " + std::to_string(request.round) +
+                             " while collecting round " + std::to_string(collecting_round_));
+  auto failures = failures_of(request);
+  failures.insert(failures.end(), excluded.begin(), excluded.end());
+  // The strategy sees the sum as one update from the current model: FedAvg
+  // keeps it, a server optimiser steps along its change.
+  Update sum;
+  sum.task_id = -1;
+  sum.round = request.round;
+  sum.node = "secure sum";
+  sum.base_version = version_;
+  sum.samples = 1;
+  sum.shard = -1;
+  sum.params = *versions_.at(version_);
+  apply_delta(sum.params, average_change, 1.0);
+  return combine({std::move(sum)}, failures);
+}
+
+AggregateOutcome SyncAggregator::combine(const std::vector<Update>& round,
+                                         const std::vector<UpdateFailure>& failures) {
   updates_.clear();
   refused_.clear();
   ++collecting_round_;

@@ -42,6 +42,9 @@ class SyncAggregator final : public AggregatorCore {
 
   UpdateVerdict accept(Update update) override;
   AggregateOutcome aggregate(const AggregateRequest& request) override;
+  AggregateOutcome aggregate_secure(const AggregateRequest& request,
+                                    const models::Parameters& average_change,
+                                    const std::vector<UpdateFailure>& excluded) override;
   std::int64_t version() const override { return version_; }
   std::shared_ptr<const models::Parameters> get(std::int64_t v) const override;
   AggregatorSnapshot snapshot(std::int32_t round) const override;
@@ -56,6 +59,9 @@ class SyncAggregator final : public AggregatorCore {
   /// Drops (as refused) each named update whose shard is not the one the
   /// scheduler assigned its task (AggregateRequest::task_shards).
   void refuse_borrowed_shards(const AggregateRequest& request);
+  /// Ends the round: the strategy combines `round` into the next version.
+  AggregateOutcome combine(const std::vector<Update>& round,
+                           const std::vector<UpdateFailure>& failures);
 
   std::unique_ptr<AggregationStrategy> strategy_;
   SyncOptions options_;

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "runtime/core/secure_aggregation_options.hpp"
+
 namespace troupe::runtime {
 namespace {
 
@@ -122,7 +124,8 @@ std::string JobSpec::validate() const {
   if (eval.mode != EvalMode::central && collab.mode != Mode::sync)
     return "--eval federated and --eval both need --mode sync (the asynchronous modes evaluate "
            "centrally only)";
-  return privacy.validate(*this);
+  if (auto why = privacy.validate(*this); !why.empty()) return why;
+  return secure_aggregation_problem(*this);
 }
 
 std::uint64_t task_seed(std::uint64_t job_seed, int round, int shard) {

@@ -34,6 +34,16 @@ void JobCore::add_privacy(RunReport& report) const {
   if (requested_rounds_ > 0) report.config.rounds = requested_rounds_;
   report.privacy =
       privacy_record(report.config, static_cast<int>(report.rounds.size()), clip_norms_);
+  for (auto& r : report.rounds)
+    if (auto it = secure_rounds_.find(r.round); it != secure_rounds_.end()) r.secure = it->second;
+}
+
+void JobCore::add_secure(const SecureSumRecord& sum) {
+  secure_pending_.participants += sum.participants;
+  secure_pending_.included += sum.included;
+  secure_pending_.recovered += sum.recovered;
+  secure_pending_.excluded += sum.excluded;
+  secure_pending_.sums += sum.sums;
 }
 
 bool JobCore::open(std::int64_t id) const {
@@ -41,6 +51,12 @@ bool JobCore::open(std::int64_t id) const {
 }
 
 Steps JobCore::seal(Steps steps) {
+  for (auto& s : steps)
+    if (s.kind == Step::Kind::announce && !s.records.empty() && secure_pending_.sums > 0) {
+      s.records.back().secure = secure_pending_;
+      secure_rounds_[s.records.back().round] = secure_pending_;
+      secure_pending_ = {};
+    }
   auto last = std::find_if(steps.begin(), steps.end(), [](const Step& s) { return s.final(); });
   if (last != steps.end()) {
     ended_ = true;

@@ -23,6 +23,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -65,6 +66,7 @@ struct AggregationResult {
   bool changed = false;  ///< false: the strategy kept the current model
   std::uint64_t fingerprint = 0;
   double clip_norm = 0.0;  ///< central DP: the clip norm this aggregation used (0: none)
+  SecureSumRecord secure;  ///< secure aggregation: the sum's counts (added to the round's record)
 };
 
 /// Where a resumed job continues: rounds 1..`round` are done.
@@ -121,6 +123,7 @@ class JobCore {
   Steps aggregated(const AggregationResult& result, Seconds now) {
     if (ended_) return {};
     if (result.clip_norm > 0.0) clip_norms_.push_back(result.clip_norm);
+    add_secure(result.secure);
     return seal(on_aggregated(result, now));
   }
   Steps aggregation_failed(const std::string& why) {
@@ -179,13 +182,19 @@ class JobCore {
   virtual Steps on_tick(Seconds now) = 0;
 
   /// Silences the core once it ended; keeps the steps up to the final one.
+  /// Also gives each announced round record the secure sums aggregated since
+  /// the last one.
   Steps seal(Steps steps);
+  /// Counts a secure sum towards the next announced round.
+  void add_secure(const SecureSumRecord& sum);
 
   bool ended_ = false;
   CheckpointRecord checkpoints_;
-  bool checkpoint_required_ = false;  ///< set by make_job_core from the spec
-  int requested_rounds_ = 0;          ///< --rounds, before the privacy budget's cut
-  std::vector<double> clip_norms_;    ///< central DP: each aggregation's clip norm
+  bool checkpoint_required_ = false;              ///< set by make_job_core from the spec
+  int requested_rounds_ = 0;                      ///< --rounds, before the privacy budget's cut
+  std::vector<double> clip_norms_;                ///< central DP: each aggregation's clip norm
+  SecureSumRecord secure_pending_;                ///< secure sums since the last announced round
+  std::map<int, SecureSumRecord> secure_rounds_;  ///< each announced round's secure sums
   friend std::unique_ptr<JobCore> make_job_core(JobCoreInputs inputs);
 };
 

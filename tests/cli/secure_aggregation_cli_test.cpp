@@ -1,0 +1,26 @@
+// --secure-aggregation's option checks: every combination that needs
+// individual updates in clear is a usage error (exit 2) naming the options.
+#include <gtest/gtest.h>
+
+#include "cli/run_troupe.hpp"
+
+using namespace troupe;
+
+TEST(SecureAggregationCli, CombinationsThatNeedIndividualUpdatesExitWithCode2AndNameTheOptions) {
+  for (const auto& [args, option] : std::vector<std::pair<std::string, std::string>>{
+           {"--mode async", "--mode async"},
+           {"--mode buffered", "--mode buffered"},
+           {"--strategy median", "--strategy median"},
+           {"--strategy trimmed-mean", "--strategy trimmed-mean"},
+           {"--strategy krum", "--strategy krum"},
+           {"--strategy weighted", "--strategy weighted"},
+           {"--clip-norm 1", "--clip-norm"},
+           {"--dp central", "--dp central"},
+           {"--node-behaviour distill", "distill"},
+           {"--nodes 1", "--nodes 2"}}) {
+    const auto r = test::run_troupe_cli("run --model mlp --secure-aggregation " + args);
+    EXPECT_EQ(r.code, 2) << args << ": " << r.output;
+    EXPECT_NE(r.output.find("--secure-aggregation"), std::string::npos) << args << ": " << r.output;
+    EXPECT_NE(r.output.find(option), std::string::npos) << args << ": " << r.output;
+  }
+}
