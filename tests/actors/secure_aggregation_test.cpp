@@ -99,6 +99,21 @@ TEST(SecureAggregation, ANodeThatVanishesAfterSharingItsKeysIsRecoveredAndTheRou
   EXPECT_GT(report.final_metrics.accuracy, 0.6);
 }
 
+TEST(SecureAggregation, LocalDpNoiseIsMaskedAndSummedLikeAnyUpdate) {
+  // The nodes' noised updates are what they mask: the job runs, and its
+  // rounds are secure sums of every node.
+  auto job = small_job(3);
+  job.privacy.secure_aggregation = true;
+  job.privacy.mode = runtime::DpMode::local;
+  job.privacy.noise_multiplier = 0.01;
+  job.privacy.clip_norm = 5.0;
+  job.privacy.reproducible_noise = true;
+  const auto report = actors::run_embedded(job);
+  ASSERT_EQ(report.status, runtime::RunStatus::ok) << report.error;
+  for (const auto& r : report.rounds) EXPECT_EQ(r.secure.included, 3) << "round " << r.round;
+  EXPECT_GT(report.final_metrics.accuracy, 0.5);
+}
+
 namespace {
 
 struct SecureAggregator : ::testing::Test {
@@ -128,6 +143,9 @@ struct SecureAggregator : ::testing::Test {
                  [&](caf::error& e) { ADD_FAILURE() << actors::describe(e, sys); });
     ASSERT_TRUE(ok);
   }
+
+  // Messages still waiting hold response promises, and with them the aggregator.
+  void TearDown() override { self->send_exit(agg, caf::exit_reason::user_shutdown); }
 
   /// The aggregator's answer to `msg`: empty when it answered with a
   /// message, else the refusal's text.
