@@ -49,11 +49,11 @@ struct Client::Impl {
     try {
       Reader r(message, kind);
       if (r.header().cohort != cohort)
-        throw std::runtime_error("a " + std::string(to_string(kind)) + " of cohort " +
+        throw std::runtime_error(a_message(kind) + " of cohort " +
                                  std::to_string(r.header().cohort) + ", this is cohort " +
                                  std::to_string(cohort));
       if (r.header().party != party)
-        throw std::runtime_error("a " + std::string(to_string(kind)) + " for participant " +
+        throw std::runtime_error(a_message(kind) + " for participant " +
                                  std::to_string(r.header().party));
       return r;
     } catch (const WireError& e) {

@@ -31,11 +31,6 @@ bool usable_key(const Key& public_key) {
   return agree(probe, public_key).has_value();
 }
 
-// "an advertisement message", "a shares message", ...: for refusal lines.
-std::string a_message(Kind kind) {
-  return std::string(kind == Kind::advertisement ? "an " : "a ") + to_string(kind) + " message";
-}
-
 }  // namespace
 
 struct Server::Impl {
