@@ -147,6 +147,21 @@ TEST(ClientRefuses, ToRevealItsOwnMaskKeyOrOneOfAStranger) {
       "participant 77, who is not in the roster");
 }
 
+TEST(ClientRefuses, ToUnmaskANeighbourWhoseSharesTheServerWithheld) {
+  Trio t;  // three participants: everyone is everyone's neighbour
+  t.share_all();
+  Reader r(t.server.inbox(1), Kind::inbox);
+  auto envelopes = read_envelopes(r);
+  envelopes.pop_back();  // 3's envelope is withheld: 1 does not mask with 3
+  t.clients[0].mask(write_envelopes(Writer(r.header()), envelopes),
+                    std::vector<std::uint64_t>(4, 0));
+  expect_throw_with(
+      [&] {
+        t.clients[0].unmask(write_survivors({Kind::survivors, 5, 0}, {{1, 2, 3}, {}}));
+      },
+      "lists participant 3 as masked, whose shares never arrived here");
+}
+
 TEST(ClientRefuses, CallsOutOfOrder) {
   Client c(1, 1, 1);
   EXPECT_THROW(c.unmask({}), std::logic_error);
