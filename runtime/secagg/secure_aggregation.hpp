@@ -15,7 +15,8 @@
 ///                server -> client: Roster (everyone's keys, the parameters)
 ///   1 share      client -> server: Shares (to each neighbour in the graph, an
 ///                  authenticated ciphertext of Shamir shares of its mask-key
-///                  secret s_sk and of its self-mask seed b)
+///                  secret s_sk and of its self-mask seed b; it keeps one
+///                  share of b itself, so k + 1 parties hold each secret)
 ///                server -> client: Inbox (the ciphertexts addressed to it)
 ///   2 masked     client -> server: MaskedInput (its ring vector plus the
 ///                  self mask PRG(b) plus +-PRG(s_uv) for each neighbour v)
