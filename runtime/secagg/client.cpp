@@ -49,11 +49,11 @@ struct Client::Impl {
     try {
       Reader r(message, kind);
       if (r.header().cohort != cohort)
-        throw std::runtime_error("a " + std::string(to_string(kind)) + " of cohort " +
+        throw std::runtime_error(a_message(kind) + " of cohort " +
                                  std::to_string(r.header().cohort) + ", this is cohort " +
                                  std::to_string(cohort));
       if (r.header().party != party)
-        throw std::runtime_error("a " + std::string(to_string(kind)) + " for participant " +
+        throw std::runtime_error(a_message(kind) + " for participant " +
                                  std::to_string(r.header().party));
       return r;
     } catch (const WireError& e) {
@@ -244,7 +244,14 @@ Bytes Client::unmask(const Bytes& survivors) {
       throw std::runtime_error("secure aggregation: the server names participant " +
                                std::to_string(id) + ", who is not in the roster");
     const auto held = m.held.find(at->second);
-    if (held != m.held.end()) out.push_back({id, Secret::self_mask_seed, held->second.first});
+    if (held != m.held.end()) {
+      out.push_back({id, Secret::self_mask_seed, held->second.first});
+    } else if (m.graph->adjacent(m.index, at->second)) {
+      // A neighbour who masked must have shared, so its envelope reached this
+      // inbox and the two masked with each other: otherwise the sum is wrong.
+      throw std::runtime_error("secure aggregation: the server lists participant " +
+                               std::to_string(id) + " as masked, whose shares never arrived here");
+    }
   }
   for (auto id : dropped) {
     if (id == m.id)

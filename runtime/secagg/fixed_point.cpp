@@ -14,9 +14,10 @@ void check_bits(std::int32_t bits) {
     throw std::invalid_argument("fixed point: bits must lie in 8..64, not " + std::to_string(bits));
 }
 
-// The largest code a value of magnitude `range` gets with `frac_bits`.
+// The largest code a value of magnitude `range` gets with `frac_bits`, in
+// long double: an integer conversion would overflow for coarse codes.
 long double top_code(double range, std::int32_t frac_bits) {
-  return std::llround(static_cast<long double>(range) * std::ldexp(1.0L, frac_bits));
+  return std::round(static_cast<long double>(range) * std::ldexp(1.0L, frac_bits));
 }
 
 }  // namespace

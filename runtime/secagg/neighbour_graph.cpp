@@ -10,8 +10,8 @@
 namespace troupe::runtime::secagg {
 namespace {
 
-// Failure probability allowed for one cohort: 2^-40, the statistical security
-// parameter Bell et al. 2020 use for their concrete parameters.
+// Failure probability allowed for one cohort: 2^-40, the customary
+// statistical security parameter (sigma = 40); our choice, not a paper's.
 constexpr double kLog2Failure = -40.0;
 
 double log_choose(double a, double b) {
@@ -40,13 +40,16 @@ double log_tail(int population, int marked, int draws, int limit) {
 // Threshold for degree k: t > (k + 1) / 2 over the k + 1 holders of a secret
 // (the k neighbours and the owner's own share), so that no two disjoint sets
 // of honest holders both reach t: the server can never learn both b_u and
-// s_sk_u of one participant (Bell et al. 2020, Lemma 3.3's t > k/2).
+// s_sk_u of one participant. This is Bell et al. 2020's condition that the
+// threshold exceed half of a neighbourhood, counted over k + 1.
 std::int32_t threshold_for(std::int32_t degree) {
   return (degree + 1) / 2 + 1;
 }
 
 // log2 of the probability that some secret cannot be reconstructed when a
-// random third of n drops after sharing, union-bounded over the n owners. A
+// random third of n drops after sharing, union-bounded over the n owners.
+// "Random" means independent of the graph: the server draws graph_seed only
+// when the advertisements close, so no one can aim at a neighbourhood. A
 // survivor's b needs t of its own share and its surviving neighbours' shares;
 // a dropped participant's s_sk needs t surviving neighbours. The number of
 // dropped neighbours of one participant is hypergeometric: k of the n - 1
@@ -67,7 +70,7 @@ Params choose_params(std::int32_t participants, std::int64_t length, std::int32_
   params.bits = bits;
   if (participants < 2) throw std::invalid_argument("a secure sum needs at least 2 participants");
   // The smallest even degree whose failure bound meets 2^-40, else the
-  // complete graph (only n <= 4 need it). No fixed "complete below n0" rule:
+  // complete graph (only n <= 3 need it). No fixed "complete below n0" rule:
   // the bound already picks k ~ 2n/3 for small n (n = 32: k = 20, n = 100:
   // k = 66), where a third dropping can never leave fewer than t holders, so
   // recovery is certain there, not just likely; from a few hundred on, k grows

@@ -1,6 +1,6 @@
 #pragma once
 /// \file
-/// The SecAgg+ neighbour graph (Bell et al. 2020, section 3): a Harary graph
+/// The SecAgg+ neighbour graph (Bell et al. 2020): a Harary graph
 /// H(k, n) (each node joined to the k/2 nodes on either side of it on a ring)
 /// laid over a random permutation of the roster drawn from the public
 /// graph_seed, so that every party derives the same symmetric graph and no

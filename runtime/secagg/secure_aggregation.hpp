@@ -15,7 +15,8 @@
 ///                server -> client: Roster (everyone's keys, the parameters)
 ///   1 share      client -> server: Shares (to each neighbour in the graph, an
 ///                  authenticated ciphertext of Shamir shares of its mask-key
-///                  secret s_sk and of its self-mask seed b)
+///                  secret s_sk and of its self-mask seed b; it keeps one
+///                  share of b itself, so k + 1 parties hold each secret)
 ///                server -> client: Inbox (the ciphertexts addressed to it)
 ///   2 masked     client -> server: MaskedInput (its ring vector plus the
 ///                  self mask PRG(b) plus +-PRG(s_uv) for each neighbour v)
@@ -105,8 +106,8 @@ class Client {
   /// throws when one fails) and masks `input` (params.length ring elements).
   Bytes mask(const Bytes& inbox, const std::vector<std::uint64_t>& input);
   /// Stage 3: reads Survivors and answers the shares asked for. Throws when the
-  /// server asks for both secrets of one neighbour, or for a neighbour it
-  /// never heard of.
+  /// server asks for both secrets of one neighbour, for its own mask key, or
+  /// about a neighbour whose shares never reached this client.
   Bytes unmask(const Bytes& survivors);
 
   ParticipantId id() const;
@@ -147,7 +148,9 @@ class Server {
   /// naming what could not be reconstructed.
   SumResult finish();
 
-  /// Who is still in (advertised, shared, masked, as far as the stage has come).
+  /// Who is still in, less those refused: while collecting advertisements,
+  /// who advertised; shares: the roster; masked inputs: who shared; after
+  /// that: who sent a masked input (the ones whose unmasking shares count).
   std::vector<ParticipantId> active() const;
   /// Stage the server is collecting: 0..3, 4 when finished.
   int stage() const;

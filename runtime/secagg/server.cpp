@@ -6,7 +6,6 @@
 #include <functional>
 #include <map>
 #include <set>
-#include <sstream>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -71,13 +70,13 @@ struct Server::Impl {
       refused_shares.push_back(line);
     } else {
       removed.emplace(from, line);
-      if (index_of.count(from) != 0) {
-        const auto i = index_of.at(from);
-        shares.erase(i);
-        if (masked_at.count(i) != 0) {
-          masked[masked_at.at(i)].clear();
-          masked_at.erase(i);
-        }
+      // Withdraw what it sent in the stage still open; shares already relayed
+      // stay, as others mask with it and need them to unmask.
+      const auto at = index_of.find(from);
+      if (at != index_of.end() && stage == 1) shares.erase(at->second);
+      if (at != index_of.end() && stage == 2 && masked_at.count(at->second) != 0) {
+        masked[masked_at.at(at->second)].clear();
+        masked_at.erase(at->second);
       }
     }
     return {false, line};
@@ -88,37 +87,30 @@ struct Server::Impl {
   std::optional<Verdict> check_sender(ParticipantId from, const Bytes& message, Kind kind,
                                       int at_stage, std::optional<Reader>& reader) {
     if (stage == 4)
-      return Verdict{false,
-                     who(from) + " sent a " + to_string(kind) + " after the sum was finished"};
+      return Verdict{false, who(from) + " sent " + a_message(kind) + " after the sum was finished"};
     if (removed.count(from) != 0 || muted.count(from) != 0)
       return Verdict{false, who(from) + " was already dropped from this cohort"};
     if (at_stage == 0 ? expected.count(from) == 0 : index_of.count(from) == 0)
       return refuse(from, at_stage == 0 ? "is not expected in this cohort"
-                                        : "sends a " + std::string(to_string(kind)) +
+                                        : "sends " + std::string(to_string(kind)) +
                                               " for a cohort it did not join");
     try {
       reader.emplace(message, kind);
     } catch (const WireError& e) {
-      return refuse(from, "sent a malformed " + std::string(to_string(kind)) + ": " + e.what());
+      return refuse(from,
+                    "sent a malformed " + std::string(to_string(kind)) + " message: " + e.what());
     }
     const auto& h = reader->header();
     if (h.cohort != cohort)
-      return refuse(from, "sent a " + std::string(to_string(kind)) + " of cohort " +
-                              std::to_string(h.cohort) + " to cohort " + std::to_string(cohort) +
-                              " (a replay?)");
+      return refuse(from, "sent " + a_message(kind) + " of cohort " + std::to_string(h.cohort) +
+                              " to cohort " + std::to_string(cohort) + " (a replay?)");
     if (h.party != from)
-      return refuse(from, "sent a " + std::string(to_string(kind)) + " signed as participant " +
-                              std::to_string(h.party));
+      return refuse(
+          from, "sent " + a_message(kind) + " signed as participant " + std::to_string(h.party));
     if (stage != at_stage)
-      return refuse(from, "sent a " + std::string(to_string(kind)) + " during stage " +
-                              std::to_string(stage) + " (a replay or a late message)");
+      return refuse(from, "sent " + a_message(kind) + " during stage " + std::to_string(stage) +
+                              " (a replay or a late message)");
     return {};
-  }
-
-  std::string name_list(const std::set<std::int32_t>& indices) const {
-    std::ostringstream s;
-    for (auto i : indices) s << (s.tellp() > 0 ? ", " : "") << id_at(i);
-    return s.str();
   }
 };
 

@@ -32,6 +32,11 @@ const char* to_string(Kind kind) {
   return "unknown";
 }
 
+std::string a_message(Kind kind) {
+  const bool vowel = kind == Kind::advertisement || kind == Kind::inbox || kind == Kind::unmasking;
+  return std::string(vowel ? "an " : "a ") + to_string(kind) + " message";
+}
+
 Writer::Writer(const Header& h) {
   u32(kMagic).u8(kFormatVersion).u8(static_cast<std::uint8_t>(h.kind)).u64(h.cohort).i64(h.party);
 }

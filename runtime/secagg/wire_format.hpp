@@ -50,6 +50,8 @@ enum class Kind : std::uint8_t {
   unmasking = 6,
 };
 const char* to_string(Kind kind);
+/// "an advertisement message", "a shares message", ...: for error lines.
+std::string a_message(Kind kind);
 
 /// A message that cannot be read; what() names the field.
 struct WireError : std::runtime_error {

@@ -83,7 +83,9 @@ inline CohortRun run_cohort(const CohortPlan& plan,
       continue;
     }
     const Bytes masked = clients[i].mask(server.inbox(run.ids[i]), run.inputs[i]);
-    deliver(server.add_masked(run.ids[i], tampered(2, run.ids[i], masked)));
+    const Verdict v = server.add_masked(run.ids[i], tampered(2, run.ids[i], masked));
+    deliver(v);
+    if (!v.ok) alive.erase(i);  // refused: dropped, and it gets no Survivors
   }
   const Bytes survivors = server.close_masked();
   run.held = server.masked_inputs();
