@@ -21,7 +21,7 @@ struct CohortPlan {
   std::set<ParticipantId> drop_before_shares;
   std::set<ParticipantId> drop_before_masked;  ///< gone after sharing
   std::set<ParticipantId> drop_before_unmask;  ///< masked, then gone
-  /// Called with (stage 1..3, sender, message) before the server sees it; may alter it.
+  /// Called with (stage 0..3, sender, message) before the server sees it; may alter it.
   std::function<void(int, ParticipantId, Bytes&)> tamper;
 };
 
@@ -63,8 +63,10 @@ inline CohortRun run_cohort(const CohortPlan& plan,
   std::set<int> alive;
   for (int i = 0; i < plan.participants; ++i)
     if (plan.never_advertise.count(run.ids[i]) == 0) {
-      deliver(server.add_advertisement(run.ids[i], clients[i].advertise()));
-      alive.insert(i);
+      const Verdict v =
+          server.add_advertisement(run.ids[i], tampered(0, run.ids[i], clients[i].advertise()));
+      deliver(v);
+      if (v.ok) alive.insert(i);
     }
   const Bytes roster = server.close_advertisements();
   for (int i : std::set<int>(alive)) {

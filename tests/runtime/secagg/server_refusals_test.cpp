@@ -186,6 +186,31 @@ TEST(ServerFinds, AWrongShareAndKeysThatDoNotMatchTheirAdvertisementAndNamesTheS
   EXPECT_EQ(run.result.sum, plain_sum(run, run.result.included, 48));
 }
 
+TEST(ServerRefuses, EveryTruncationOfEveryClientMessageNamingItsSender) {
+  for (int stage = 0; stage <= 3; ++stage) {
+    // The full message's length first, then every shorter prefix of it.
+    std::size_t full = 0;
+    CohortPlan probe;
+    probe.participants = 4;
+    probe.length = 5;
+    probe.tamper = [&](int s, ParticipantId id, Bytes& m) {
+      if (s == stage && id == 100) full = m.size();
+    };
+    run_cohort(probe);
+    ASSERT_GT(full, kHeaderSize);
+    for (std::size_t keep = 0; keep < full; ++keep) {
+      CohortPlan plan = probe;
+      plan.tamper = [&](int s, ParticipantId id, Bytes& m) {
+        if (s == stage && id == 100) m.resize(keep);
+      };
+      const auto run = run_cohort(plan);
+      ASSERT_EQ(run.refusals.size(), 1u) << "stage " << stage << ", " << keep << " bytes";
+      EXPECT_EQ(run.refusals[0].reason.rfind("participant 100 ", 0), 0u) << run.refusals[0].reason;
+      EXPECT_EQ(run.result.sum, plain_sum(run, run.result.included, 48)) << stage << " " << keep;
+    }
+  }
+}
+
 // The stage and membership checks need messages out of the runner's order.
 struct SmallCohort {
   std::vector<ParticipantId> ids{1, 2, 3, 4};
