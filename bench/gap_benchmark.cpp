@@ -18,13 +18,12 @@ namespace {
 
 using runtime::Sense;
 
-struct Optimum {
-  std::string file;
-  int index = 0;
-  std::string name;
-  Sense sense = Sense::maximise;
-  double value = 0.0;
+struct HeuristicStats {
+  std::vector<double> gaps;  // complete allocations only
+  int incomplete = 0;
 };
+
+}  // namespace
 
 std::vector<Optimum> read_optima(const std::string& path) {
   std::ifstream in(path);
@@ -42,18 +41,15 @@ std::vector<Optimum> read_optima(const std::string& path) {
   return out;
 }
 
-/// Relative distance of `value` from the optimum, worse side positive.
 double gap_to(const Optimum& o, double value) {
   const double diff = o.sense == Sense::maximise ? o.value - value : value - o.value;
   return diff / std::abs(o.value);
 }
 
-struct HeuristicStats {
-  std::vector<double> gaps;  // complete allocations only
-  int incomplete = 0;
-};
-
-}  // namespace
+bool classic_gap_file(const std::string& file) {
+  return file.rfind("gap", 0) == 0 && file.size() <= 9 &&
+         std::isdigit(static_cast<unsigned char>(file[3]));
+}
 
 int run_gap_benchmark(const std::string& dir, double time_limit_s) {
   const auto optima = read_optima(dir + "/optima.csv");
@@ -72,8 +68,7 @@ int run_gap_benchmark(const std::string& dir, double time_limit_s) {
     const auto& problem = files[o.file].at(static_cast<std::size_t>(o.index - 1));
     auto req = runtime::to_request(problem, o.sense);
     req.options.time_limit_s = time_limit_s;
-    const bool classic = o.file.rfind("gap", 0) == 0 && o.file.size() <= 9 &&
-                         std::isdigit(static_cast<unsigned char>(o.file[3]));
+    const bool classic = classic_gap_file(o.file);
     const auto t0 = std::chrono::steady_clock::now();
     const auto exact = runtime::make_allocator("exact")->allocate(req);
     const double secs =

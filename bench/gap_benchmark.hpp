@@ -3,8 +3,27 @@
 // published optima, and each heuristic's gap to them.
 
 #include <string>
+#include <vector>
+
+#include "runtime/allocation/allocator.hpp"
 
 namespace troupe::bench {
+
+/// One row of optima.csv: problem `index` (1-based) of `file`, in one sense.
+struct Optimum {
+  std::string file;
+  int index = 0;
+  std::string name;
+  runtime::Sense sense = runtime::Sense::maximise;
+  double value = 0.0;
+};
+
+/// The rows of an optima.csv (header skipped; short rows ignored).
+std::vector<Optimum> read_optima(const std::string& path);
+/// Relative distance of `value` from the optimum, worse side positive.
+double gap_to(const Optimum& optimum, double value);
+/// True for gap1..gap12 (Osman's and Cattrysse's sets), false for gapa..gapd.
+bool classic_gap_file(const std::string& file);
 
 /// Runs every problem listed in DIR/optima.csv; prints one row per (problem,
 /// sense) and a summary per heuristic. `time_limit_s` bounds each exact solve.
