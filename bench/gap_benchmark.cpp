@@ -25,22 +25,6 @@ struct HeuristicStats {
 
 }  // namespace
 
-std::vector<Optimum> read_optima(const std::string& path) {
-  std::ifstream in(path);
-  std::vector<Optimum> out;
-  std::string line;
-  std::getline(in, line);  // header
-  while (std::getline(in, line)) {
-    std::stringstream s(line);
-    std::vector<std::string> f;
-    for (std::string cell; std::getline(s, cell, ',');) f.push_back(cell);
-    if (f.size() < 7) continue;
-    out.push_back({f[0], std::stoi(f[1]), f[2], f[5] == "min" ? Sense::minimise : Sense::maximise,
-                   std::stod(f[6])});
-  }
-  return out;
-}
-
 double gap_to(const Optimum& o, double value) {
   const double diff = o.sense == Sense::maximise ? o.value - value : value - o.value;
   return diff / std::abs(o.value);
@@ -52,7 +36,7 @@ bool classic_gap_file(const std::string& file) {
 }
 
 int run_gap_benchmark(const std::string& dir, double time_limit_s) {
-  const auto optima = read_optima(dir + "/optima.csv");
+  const auto optima = runtime::read_gap_optima(dir + "/optima.csv");
   if (optima.empty()) {
     std::fprintf(stderr, "no optima found in %s/optima.csv\n", dir.c_str());
     return 1;

@@ -5,21 +5,11 @@
 #include <string>
 #include <vector>
 
-#include "runtime/allocation/allocator.hpp"
+#include "runtime/allocation/gap_optima.hpp"
 
 namespace troupe::bench {
 
-/// One row of optima.csv: problem `index` (1-based) of `file`, in one sense.
-struct Optimum {
-  std::string file;
-  int index = 0;
-  std::string name;
-  runtime::Sense sense = runtime::Sense::maximise;
-  double value = 0.0;
-};
-
-/// The rows of an optima.csv (header skipped; short rows ignored).
-std::vector<Optimum> read_optima(const std::string& path);
+using Optimum = runtime::GapOptimum;
 /// Relative distance of `value` from the optimum, worse side positive.
 double gap_to(const Optimum& optimum, double value);
 /// True for gap1..gap12 (Osman's and Cattrysse's sets), false for gapa..gapd.

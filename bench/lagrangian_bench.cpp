@@ -68,7 +68,7 @@ const std::vector<std::string> kPolicies = {"lagrangian", "regret", "best-fit"};
 void published_optima(const std::string& dir) {
   std::map<std::string, std::vector<runtime::GapProblem>> files;
   std::map<std::string, Summary> classic, chu_beasley;
-  for (const auto& o : bench::read_optima(dir + "/optima.csv")) {
+  for (const auto& o : runtime::read_gap_optima(dir + "/optima.csv")) {
     if (!files.count(o.file)) files[o.file] = runtime::read_gap_file(dir + "/" + o.file);
     const auto req =
         runtime::to_request(files[o.file].at(static_cast<std::size_t>(o.index - 1)), o.sense);

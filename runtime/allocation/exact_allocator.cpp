@@ -5,10 +5,12 @@
 #include <CoinPackedMatrix.hpp>
 #include <OsiClpSolverInterface.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
 #include "runtime/allocation/best_fit_allocator.hpp"
+#include "runtime/allocation/lagrangian_allocator.hpp"
 #include "runtime/allocation/priority_allocator.hpp"
 #include "runtime/allocation/regret_allocator.hpp"
 
@@ -25,8 +27,23 @@ bool better(const AllocationRequest& req, double a, double b) {
   return req.options.sense == Sense::maximise ? a > b : a < b;
 }
 
-/// The best greedy allocation that satisfies the placement rule, if any.
-std::optional<Allocation> warm_start(const AllocationRequest& req) {
+/// Share of the time limit, and most seconds, the Lagrangian search may take
+/// before CBC starts: it ends by itself well within a second on the OR-Library
+/// problems, so the cap only matters for large requests.
+constexpr double kLagrangianShare = 0.25;
+constexpr double kLagrangianMostSeconds = 2.0;
+
+/// The Lagrangian search's answer and bound, run with part of the time limit.
+Allocation lagrangian_start(const AllocationRequest& req) {
+  AllocationRequest quick = req;
+  quick.options.time_limit_s =
+      std::min(kLagrangianMostSeconds, kLagrangianShare * req.options.time_limit_s);
+  return LagrangianAllocator{}.allocate(quick);
+}
+
+/// The best allocation that satisfies the placement rule among the greedy
+/// ones (priority, best-fit, regret) and the Lagrangian search's, if any.
+std::optional<Allocation> warm_start(const AllocationRequest& req, const Allocation& lagrangian) {
   std::optional<Allocation> best;
   const PriorityAllocator priority;
   const BestFitAllocator best_fit;
@@ -37,7 +54,18 @@ std::optional<Allocation> warm_start(const AllocationRequest& req) {
     if (req.options.placement == Placement::every_task && !candidate.complete()) continue;
     if (!best || better(req, candidate.objective, best->objective)) best = std::move(candidate);
   }
+  const bool usable = req.options.placement != Placement::every_task || lagrangian.complete();
+  if (usable && (!best || better(req, lagrangian.objective, best->objective))) {
+    best = lagrangian;
+    best->bound.reset();
+    best->proved_optimal = false;
+  }
   return best;
+}
+
+/// The tighter of two bounds on the optimum (the lower one when maximising).
+double tighter(const AllocationRequest& req, double a, double b) {
+  return req.options.sense == Sense::maximise ? std::min(a, b) : std::max(a, b);
 }
 
 std::vector<Column> columns_of(const AllocationRequest& req) {
@@ -97,8 +125,12 @@ void load(OsiClpSolverInterface& solver, const AllocationRequest& req,
 }  // namespace
 
 Allocation ExactAllocator::allocate(const AllocationRequest& req) const {
-  const auto start = warm_start(req);
   const auto cols = columns_of(req);
+  const auto lagrangian = cols.empty() ? Allocation{} : lagrangian_start(req);
+  // The Lagrangian search proved its answer optimal (its bound meets it): no
+  // branch and bound needed.
+  if (lagrangian.proved_optimal && !lagrangian.proved_infeasible) return lagrangian;
+  const auto start = warm_start(req, lagrangian);
   Allocation out;
   out.node_of_task.assign(req.tasks.size(), Allocation::kUnplaced);
   if (cols.empty()) {  // nothing can go anywhere: trivially solved
@@ -149,7 +181,7 @@ Allocation ExactAllocator::allocate(const AllocationRequest& req) const {
   } else if (!start) {
     out.note = "time limit reached before a feasible allocation was found";
   }
-  const bool proved = model.isProvenOptimal() && x != nullptr;
+  bool proved = model.isProvenOptimal() && x != nullptr;
   // A search cut short may hold a worse incumbent than the warm start.
   if (start && (!x || (better(req, start->objective, out.objective) && !proved))) {
     const auto note = out.note;
@@ -157,12 +189,21 @@ Allocation ExactAllocator::allocate(const AllocationRequest& req) const {
     out.note = note;
   }
   out.proved_optimal = proved;
-  // CbcModel reports the bound in the request's sense already.
+  // CbcModel reports the bound in the request's sense already. CBC takes no
+  // outside bound, so the Lagrangian one is combined here, after the search.
   const double bound = model.getBestPossibleObjValue();
   if (proved)
     out.bound = out.objective;
   else if (std::isfinite(bound) && std::abs(bound) < 1e40)
     out.bound = bound;
+  if (!proved && lagrangian.bound && !out.proved_infeasible) {
+    out.bound = out.bound ? tighter(req, *out.bound, *lagrangian.bound) : *lagrangian.bound;
+    if (std::abs(*out.bound - out.objective) <= 1e-9 * std::max(1.0, std::abs(out.objective)) &&
+        (req.options.placement != Placement::every_task || out.complete())) {
+      out.proved_optimal = proved = true;
+      out.note.clear();
+    }
+  }
   if (!proved && out.note.empty())
     out.note = "time limit reached; best bound " +
                (out.bound ? std::to_string(*out.bound) : std::string("unknown"));
