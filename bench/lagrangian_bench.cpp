@@ -95,8 +95,7 @@ void generated_type_d(int instances, double seconds, const std::string& write_di
       instances, seconds);
   std::printf("%-6s %10s %10s %10s %8s %10s %12s %12s\n", "seed", "lagrangian", "bound", "gap%",
               "seconds", "regret", "regret gap%", "best-fit gap%");
-  runtime::LagrangianOptions long_run = runtime::LagrangianOptions::defaults();
-  long_run.stall_rounds = 1 << 30;  // only the time limit stops it
+  const auto long_run = runtime::LagrangianOptions::until_time_limit();
   double lagr_mean = 0.0, regret_mean = 0.0, fit_mean = 0.0;
   std::vector<runtime::GapProblem> written;
   for (int seed = 1; seed <= instances; ++seed) {

@@ -1,5 +1,6 @@
 #include "runtime/allocation/lagrangian_allocator.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <optional>
@@ -7,6 +8,7 @@
 
 #include "runtime/allocation/gap_local_search.hpp"
 #include "runtime/allocation/gap_model.hpp"
+#include "runtime/allocation/gap_oscillation.hpp"
 #include "runtime/allocation/gap_repair.hpp"
 #include "runtime/allocation/regret_allocator.hpp"
 #include "runtime/allocation/subgradient.hpp"
@@ -20,6 +22,10 @@ using Clock = std::chrono::steady_clock;
 /// few enough that the local search does not rebuild the assignment from scratch.
 constexpr int kFewestShifts = 2;
 constexpr int kMostShifts = 5;
+/// On larger requests up to one task in kTasksPerShift moves; each wanted move
+/// gets kAttemptsPerShift random tries (tight capacities reject most).
+constexpr int kTasksPerShift = 10;
+constexpr int kAttemptsPerShift = 20;
 /// Subgradient steps at most; lambda halving ends the phase long before on
 /// every instance we measured (a few hundred steps).
 constexpr int kMostSteps = 5000;
@@ -28,6 +34,31 @@ constexpr double kHopeless = 1e30;
 /// gets the full local search; measured on gapa-c, 1 % keeps nearly all the
 /// improvements at a fifth of the time.
 constexpr double kPromising = 0.01;
+/// How far below the best value the perturbation walk may wander before it
+/// returns to the best assignment.
+constexpr double kWalk = 0.005;
+/// Relative noise on the multipliers for a fresh primal start: small enough to
+/// stay near the dual optimum, large enough to change some knapsack choices.
+constexpr double kJitter = 0.05;
+/// Such starts are mostly a few percent worse than the walk's (measured on
+/// type D), so they only diversify, one round in eight.
+constexpr long kJitterEvery = 8;
+/// Range of the excess price in oscillation rounds, relative to the typical
+/// profit per unit of demand.
+constexpr double kLowestPrice = 0.5;
+constexpr double kHighestPrice = 5.0;
+
+/// Mean |profit| over mean summed demand of the usable pairs: the scale on
+/// which a unit of excess load is priced.
+double typical_price(const GapModel& m) {
+  double profit = 0.0, demand = 0.0;
+  for (std::size_t i = 0; i < m.profit.size(); ++i) {
+    if (!m.usable[i]) continue;
+    profit += std::abs(m.profit[i]);
+    for (double d : m.demand[i]) demand += d;
+  }
+  return demand > 0.0 ? profit / demand : 1.0;
+}
 
 class Search {
  public:
@@ -39,7 +70,8 @@ class Search {
                                      std::chrono::duration<double>(req.options.time_limit_s))),
         best_(model),
         subgradient_(model),
-        rng_(options.seed) {}
+        rng_(options.seed),
+        price_(typical_price(model)) {}
 
   GapSolution run() {
     start_from_regret();
@@ -55,11 +87,30 @@ class Search {
         keep_if_better(candidate);
       }
     }
-    for (int stall = 0; stall < options_.stall_rounds && !proved() && !late(); ++stall) {
-      auto candidate = best_;
-      perturb(candidate);
+    // The walk goes on from any assignment close to the best, else from the best.
+    GapSolution current = best_;
+    long round = 0;
+    const double tasks = static_cast<double>(m_.tasks);
+    const double most_rounds = options_.round_budget / std::max(1.0, tasks * tasks);
+    for (int stall = 0; stall < options_.stall_rounds && static_cast<double>(round) < most_rounds &&
+                        !proved() && !late();
+         ++stall) {
+      // One round in kJitterEvery starts from the relaxation at jittered best
+      // multipliers, the others from random moves on the current assignment.
+      const bool jittered = ++round % kJitterEvery == 0;
+      auto candidate = jittered ? from_jittered_multipliers() : current;
+      if (!jittered) perturb(candidate);
+      if (round % 2 == 1) {
+        // Every other round also crosses the capacities at a random price.
+        auto oscillated = candidate;
+        if (oscillate(
+                m_, oscillated,
+                price_ * std::uniform_real_distribution<double>(kLowestPrice, kHighestPrice)(rng_)))
+          candidate = oscillated;
+      }
       improve_locally(m_, candidate);
       if (keep_if_better(candidate)) stall = -1;
+      current = close_to_best(candidate) ? candidate : best_;
     }
     return best_;
   }
@@ -105,14 +156,60 @@ class Search {
     return true;
   }
 
+  /// Repairs the relaxation's choice at the best multipliers, each moved by
+  /// up to kJitter of its size (or of the mean size, for a zero one).
+  GapSolution from_jittered_multipliers() {
+    auto u = subgradient_.best_multipliers();
+    double mean = 0.0;
+    for (double x : u) mean += std::abs(x) / static_cast<double>(u.size());
+    std::uniform_real_distribution<double> jitter(-kJitter, kJitter);
+    for (auto& x : u) {
+      x += jitter(rng_) * std::max(std::abs(x), mean);
+      if (!m_.every_task) x = std::max(0.0, x);
+    }
+    subgradient_.choose_at(u, chosen_);
+    auto s = repair(m_, chosen_);
+    improve_locally(m_, s, /*ejection_chains=*/false);
+    return s;
+  }
+
+  bool close_to_best(const GapSolution& s) const {
+    if (m_.every_task && s.unplaced > best_.unplaced) return false;
+    return s.value >= best_.value - kWalk * std::max(1.0, std::abs(best_.value));
+  }
+
+  /// A few random moves whatever they cost: a task to a random node where it
+  /// fits, else an exchange with a random task of that node when both fit.
+  /// Tight capacities reject most plain shifts, hence the exchanges.
   void perturb(GapSolution& s) {
-    if (m_.tasks == 0 || m_.nodes == 0) return;
-    std::uniform_int_distribution<int> shifts(kFewestShifts, kMostShifts);
+    const int most = std::max(kMostShifts, static_cast<int>(m_.tasks) / kTasksPerShift);
+    std::uniform_int_distribution<int> moves(kFewestShifts, most);
     std::uniform_int_distribution<std::size_t> task(0, m_.tasks - 1), node(0, m_.nodes - 1);
-    for (int k = shifts(rng_); k > 0; --k) {
+    int wanted = moves(rng_);
+    for (int attempt = 0; wanted > 0 && attempt < kAttemptsPerShift * most; ++attempt) {
       const auto t = task(rng_);
       const auto n = node(rng_);
-      if (static_cast<int>(n) != s.node_of_task[t] && s.fits_on(m_, t, n)) s.place(m_, t, n);
+      const int from = s.node_of_task[t];
+      if (static_cast<int>(n) == from || !m_.usable[m_.at(t, n)]) continue;
+      if (s.fits_on(m_, t, n)) {
+        s.place(m_, t, n);
+        --wanted;
+        continue;
+      }
+      if (from == Allocation::kUnplaced) continue;
+      const auto other = task(rng_);
+      if (s.node_of_task[other] != static_cast<int>(n)) continue;
+      const auto back = static_cast<std::size_t>(from);
+      s.remove(m_, t);
+      s.remove(m_, other);
+      if (s.fits_on(m_, t, n) && s.fits_on(m_, other, back)) {
+        s.place(m_, t, n);
+        s.place(m_, other, back);
+        --wanted;
+      } else {
+        s.place(m_, t, back);
+        s.place(m_, other, n);
+      }
     }
   }
 
@@ -123,6 +220,8 @@ class Search {
   GapSolution best_;
   SubgradientOptimiser subgradient_;
   std::mt19937_64 rng_;
+  std::vector<char> chosen_;
+  double price_;  // profit per unit of demand, typical of the request
 };
 
 bool some_task_fits_nowhere(const GapModel& m) {

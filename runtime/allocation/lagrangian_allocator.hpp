@@ -16,9 +16,24 @@ struct LagrangianOptions {
   /// (the time limit may stop it first). Chosen so that each OR-Library
   /// problem of gap1-12 and gapa-c takes at most about a second.
   int stall_rounds = 150;
+  /// Perturbation rounds at most, times tasks squared (a round's local search
+  /// costs about tasks^2): a work limit that, unlike the clock, keeps the
+  /// answer deterministic. Sized, like stall_rounds, for about a second.
+  double round_budget = 2e6;
 
   static LagrangianOptions defaults() { return {}; }
-  static LagrangianOptions with_seed(std::uint64_t seed) { return {seed, 150}; }
+  static LagrangianOptions with_seed(std::uint64_t seed) {
+    LagrangianOptions o;
+    o.seed = seed;
+    return o;
+  }
+  /// Only the request's time limit stops the search (for benchmarks).
+  static LagrangianOptions until_time_limit() {
+    LagrangianOptions o;
+    o.stall_rounds = 1 << 30;
+    o.round_budget = 1e300;
+    return o;
+  }
 };
 
 /// Bound and heuristic in one search, in three phases:
@@ -33,7 +48,7 @@ struct LagrangianOptions {
 /// 3. once the multipliers settle, an iterated local search perturbs the best
 ///    assignment (a few random feasible shifts, from a generator seeded with
 ///    options.seed) and improves it again, until stall_rounds rounds bring
-///    nothing better.
+///    nothing better or the round budget is spent.
 /// It stops early when the incumbent meets the bound (proved_optimal), and at
 /// request.options.time_limit_s. The result's bound is the best Lagrangian
 /// bound, rounded when all values are integers. Capacities are never exceeded;

@@ -28,12 +28,14 @@ SubgradientOptimiser::SubgradientOptimiser(const GapModel& model)
     const double start = std::isfinite(second) ? second : (std::isfinite(first) ? first : 0.0);
     u_[t] = model.every_task ? start : std::max(0.0, start);
   }
+  best_u_ = u_;
 }
 
 double SubgradientOptimiser::step(std::optional<double> incumbent) {
   const double value = relaxation_.evaluate(u_, chosen_);
   if (!std::isfinite(bound_) || value < bound_ - 1e-9 * std::max(1.0, std::abs(bound_))) {
     bound_ = value;
+    best_u_ = u_;
     since_better_ = 0;
   } else if (++since_better_ >= kPatience) {
     lambda_ /= 2.0;

@@ -25,6 +25,12 @@ class SubgradientOptimiser {
   /// Smallest L(u) seen: an upper bound on the optimum's profit.
   double bound() const { return bound_; }
   const std::vector<char>& chosen() const { return chosen_; }
+  /// The multipliers at which bound() was reached.
+  const std::vector<double>& best_multipliers() const { return best_u_; }
+  /// The relaxation's choice at other multipliers (for primal heuristics).
+  void choose_at(const std::vector<double>& u, std::vector<char>& chosen) const {
+    relaxation_.evaluate(u, chosen);
+  }
   /// True once the step size is too small to move the multipliers.
   bool converged() const { return lambda_ < kSmallestLambda; }
 
@@ -35,6 +41,7 @@ class SubgradientOptimiser {
   const GapModel& model_;
   LagrangianRelaxation relaxation_;
   std::vector<double> u_;
+  std::vector<double> best_u_;
   std::vector<char> chosen_;
   double bound_;
   double lambda_ = 2.0;
