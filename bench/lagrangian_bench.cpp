@@ -18,7 +18,7 @@
 #include "bench/gap_generator.hpp"
 #include "runtime/allocation/allocator.hpp"
 #include "runtime/allocation/gap_instance.hpp"
-#include "runtime/allocation/lagrangian_allocator.hpp"
+#include "runtime/gap/lagrangian_allocator.hpp"
 
 namespace {
 

@@ -20,6 +20,7 @@ ROOMS = {
     "runtime/core": {"runtime/privacy", "models"},
     "runtime/system": {"runtime/privacy", "runtime/core", "models"},
     "runtime/allocation": {"runtime/privacy", "runtime/core", "models"},
+    "runtime/gap": {"runtime/allocation", "runtime/privacy", "runtime/core", "models"},
     "runtime/aggregation": {"runtime/privacy", "runtime/core", "models"},
     "runtime/node": {"runtime/privacy", "runtime/aggregation", "runtime/core", "models"},
     "runtime/dp": {"runtime/privacy", "runtime/node", "runtime/aggregation", "runtime/core",

@@ -7,7 +7,6 @@
 #include "runtime/allocation/balanced_allocator.hpp"
 #include "runtime/allocation/best_fit_allocator.hpp"
 #include "runtime/allocation/exact_allocator.hpp"
-#include "runtime/allocation/lagrangian_allocator.hpp"
 #include "runtime/allocation/pack_allocator.hpp"
 #include "runtime/allocation/priority_allocator.hpp"
 #include "runtime/allocation/regret_allocator.hpp"
@@ -62,7 +61,6 @@ Registry<Allocator>& allocators() {
     r->add("pack", make_one<PackAllocator>());
     r->add("balanced", make_one<BalancedAllocator>());
     r->add("regret", make_one<RegretAllocator>());
-    r->add("lagrangian", make_one<LagrangianAllocator>());
     r->add("exact", make_one<ExactAllocator>());
     return r;
   }();

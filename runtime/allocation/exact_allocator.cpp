@@ -10,7 +10,6 @@
 #include <string>
 
 #include "runtime/allocation/best_fit_allocator.hpp"
-#include "runtime/allocation/lagrangian_allocator.hpp"
 #include "runtime/allocation/priority_allocator.hpp"
 #include "runtime/allocation/regret_allocator.hpp"
 
@@ -33,12 +32,16 @@ bool better(const AllocationRequest& req, double a, double b) {
 constexpr double kLagrangianShare = 0.25;
 constexpr double kLagrangianMostSeconds = 2.0;
 
-/// The Lagrangian search's answer and bound, run with part of the time limit.
+/// The Lagrangian search's answer and bound, run with part of the time limit;
+/// an empty allocation when the policy is not registered. It lives in the
+/// room above (runtime/gap), so it is reached through the registry.
 Allocation lagrangian_start(const AllocationRequest& req) {
+  const auto names = allocator_names();
+  if (std::find(names.begin(), names.end(), "lagrangian") == names.end()) return {};
   AllocationRequest quick = req;
   quick.options.time_limit_s =
       std::min(kLagrangianMostSeconds, kLagrangianShare * req.options.time_limit_s);
-  return LagrangianAllocator{}.allocate(quick);
+  return make_allocator("lagrangian")->allocate(quick);
 }
 
 /// The best allocation that satisfies the placement rule among the greedy
@@ -54,7 +57,8 @@ std::optional<Allocation> warm_start(const AllocationRequest& req, const Allocat
     if (req.options.placement == Placement::every_task && !candidate.complete()) continue;
     if (!best || better(req, candidate.objective, best->objective)) best = std::move(candidate);
   }
-  const bool usable = req.options.placement != Placement::every_task || lagrangian.complete();
+  const bool usable = lagrangian.node_of_task.size() == req.tasks.size() &&
+                      (req.options.placement != Placement::every_task || lagrangian.complete());
   if (usable && (!best || better(req, lagrangian.objective, best->objective))) {
     best = lagrangian;
     best->bound.reset();

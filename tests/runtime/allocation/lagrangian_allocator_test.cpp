@@ -4,10 +4,10 @@
 
 #include "runtime/allocation/allocation_instances.hpp"
 #include "runtime/allocation/gap_instance.hpp"
-#include "runtime/allocation/gap_local_search.hpp"
 #include "runtime/allocation/gap_optima.hpp"
-#include "runtime/allocation/gap_repair.hpp"
-#include "runtime/allocation/lagrangian_allocator.hpp"
+#include "runtime/gap/gap_local_search.hpp"
+#include "runtime/gap/gap_repair.hpp"
+#include "runtime/gap/lagrangian_allocator.hpp"
 #include "test_util.hpp"
 
 using namespace troupe::runtime;

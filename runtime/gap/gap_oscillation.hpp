@@ -3,7 +3,7 @@
 /// Strategic oscillation for the GAP: a search that may overfill nodes at a
 /// price, then a repair back into the capacities.
 
-#include "runtime/allocation/gap_model.hpp"
+#include "runtime/gap/gap_model.hpp"
 
 namespace troupe::runtime {
 

@@ -1,4 +1,4 @@
-#include "runtime/allocation/gap_local_search.hpp"
+#include "runtime/gap/gap_local_search.hpp"
 
 #include <cmath>
 

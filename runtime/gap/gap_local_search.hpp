@@ -2,7 +2,7 @@
 /// \file
 /// Local search for the GAP: shift, swap and ejection-chain moves.
 
-#include "runtime/allocation/gap_model.hpp"
+#include "runtime/gap/gap_model.hpp"
 
 namespace troupe::runtime {
 

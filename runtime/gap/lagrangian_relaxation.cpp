@@ -1,4 +1,4 @@
-#include "runtime/allocation/lagrangian_relaxation.hpp"
+#include "runtime/gap/lagrangian_relaxation.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "runtime/allocation/gap_oscillation.hpp"
+#include "runtime/gap/gap_oscillation.hpp"
 
 #include <algorithm>
 #include <limits>

@@ -5,7 +5,7 @@
 #include <optional>
 #include <vector>
 
-#include "runtime/allocation/lagrangian_relaxation.hpp"
+#include "runtime/gap/lagrangian_relaxation.hpp"
 
 namespace troupe::runtime {
 

@@ -1,4 +1,4 @@
-#include "runtime/allocation/gap_model.hpp"
+#include "runtime/gap/gap_model.hpp"
 
 #include <cmath>
 

@@ -1,4 +1,4 @@
-#include "runtime/allocation/gap_repair.hpp"
+#include "runtime/gap/gap_repair.hpp"
 
 #include <algorithm>
 #include <limits>

@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "runtime/allocation/gap_model.hpp"
+#include "runtime/gap/gap_model.hpp"
 
 namespace troupe::runtime {
 

@@ -1,4 +1,4 @@
-#include "runtime/allocation/lagrangian_allocator.hpp"
+#include "runtime/gap/lagrangian_allocator.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -6,12 +6,12 @@
 #include <optional>
 #include <random>
 
-#include "runtime/allocation/gap_local_search.hpp"
-#include "runtime/allocation/gap_model.hpp"
-#include "runtime/allocation/gap_oscillation.hpp"
-#include "runtime/allocation/gap_repair.hpp"
 #include "runtime/allocation/regret_allocator.hpp"
-#include "runtime/allocation/subgradient.hpp"
+#include "runtime/gap/gap_local_search.hpp"
+#include "runtime/gap/gap_model.hpp"
+#include "runtime/gap/gap_oscillation.hpp"
+#include "runtime/gap/gap_repair.hpp"
+#include "runtime/gap/subgradient.hpp"
 
 namespace troupe::runtime {
 namespace {
@@ -232,6 +232,13 @@ bool some_task_fits_nowhere(const GapModel& m) {
   }
   return false;
 }
+
+/// Registers the policy when the runtime library loads: this room sits above
+/// runtime/allocation, whose registry lists the policies below it.
+const bool kRegistered = [] {
+  register_allocator("lagrangian", [] { return std::make_unique<LagrangianAllocator>(); });
+  return true;
+}();
 
 }  // namespace
 

@@ -1,4 +1,4 @@
-#include "runtime/allocation/subgradient.hpp"
+#include "runtime/gap/subgradient.hpp"
 
 #include <algorithm>
 #include <cmath>
