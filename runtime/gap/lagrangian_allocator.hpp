@@ -45,10 +45,13 @@ struct LagrangianOptions {
 ///    assignment (gap_repair.hpp) and improved by shift, swap and ejection
 ///    chain moves (gap_local_search.hpp); the first incumbent is the regret
 ///    heuristic's answer;
-/// 3. once the multipliers settle, an iterated local search perturbs the best
-///    assignment (a few random feasible shifts, from a generator seeded with
-///    options.seed) and improves it again, until stall_rounds rounds bring
-///    nothing better or the round budget is spent.
+/// 3. once the multipliers settle, an iterated local search (random numbers
+///    from a generator seeded with options.seed) walks from assignments close
+///    to the best: random shifts and exchanges, every other round a pass
+///    through overfilled nodes at a random price (gap_oscillation.hpp), one
+///    round in eight a restart from the relaxation at jittered best
+///    multipliers, each followed by the local search, until stall_rounds
+///    rounds bring nothing better or the round budget is spent.
 /// It stops early when the incumbent meets the bound (proved_optimal), and at
 /// request.options.time_limit_s. The result's bound is the best Lagrangian
 /// bound, rounded when all values are integers. Capacities are never exceeded;
