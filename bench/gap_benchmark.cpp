@@ -18,36 +18,6 @@ namespace {
 
 using runtime::Sense;
 
-struct Optimum {
-  std::string file;
-  int index = 0;
-  std::string name;
-  Sense sense = Sense::maximise;
-  double value = 0.0;
-};
-
-std::vector<Optimum> read_optima(const std::string& path) {
-  std::ifstream in(path);
-  std::vector<Optimum> out;
-  std::string line;
-  std::getline(in, line);  // header
-  while (std::getline(in, line)) {
-    std::stringstream s(line);
-    std::vector<std::string> f;
-    for (std::string cell; std::getline(s, cell, ',');) f.push_back(cell);
-    if (f.size() < 7) continue;
-    out.push_back({f[0], std::stoi(f[1]), f[2], f[5] == "min" ? Sense::minimise : Sense::maximise,
-                   std::stod(f[6])});
-  }
-  return out;
-}
-
-/// Relative distance of `value` from the optimum, worse side positive.
-double gap_to(const Optimum& o, double value) {
-  const double diff = o.sense == Sense::maximise ? o.value - value : value - o.value;
-  return diff / std::abs(o.value);
-}
-
 struct HeuristicStats {
   std::vector<double> gaps;  // complete allocations only
   int incomplete = 0;
@@ -55,8 +25,18 @@ struct HeuristicStats {
 
 }  // namespace
 
+double gap_to(const Optimum& o, double value) {
+  const double diff = o.sense == Sense::maximise ? o.value - value : value - o.value;
+  return diff / std::abs(o.value);
+}
+
+bool classic_gap_file(const std::string& file) {
+  return file.rfind("gap", 0) == 0 && file.size() <= 9 &&
+         std::isdigit(static_cast<unsigned char>(file[3]));
+}
+
 int run_gap_benchmark(const std::string& dir, double time_limit_s) {
-  const auto optima = read_optima(dir + "/optima.csv");
+  const auto optima = runtime::read_gap_optima(dir + "/optima.csv");
   if (optima.empty()) {
     std::fprintf(stderr, "no optima found in %s/optima.csv\n", dir.c_str());
     return 1;
@@ -72,8 +52,7 @@ int run_gap_benchmark(const std::string& dir, double time_limit_s) {
     const auto& problem = files[o.file].at(static_cast<std::size_t>(o.index - 1));
     auto req = runtime::to_request(problem, o.sense);
     req.options.time_limit_s = time_limit_s;
-    const bool classic = o.file.rfind("gap", 0) == 0 && o.file.size() <= 9 &&
-                         std::isdigit(static_cast<unsigned char>(o.file[3]));
+    const bool classic = classic_gap_file(o.file);
     const auto t0 = std::chrono::steady_clock::now();
     const auto exact = runtime::make_allocator("exact")->allocate(req);
     const double secs =

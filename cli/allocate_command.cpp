@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "cli/commands.hpp"
+#include "cli/gap_compare.hpp"
 #include "cli/option_format.hpp"
 #include "cli/options.hpp"
 #include "cli/schedule_output.hpp"
@@ -24,6 +25,7 @@ struct AllocateOptions {
   std::string tasks, nodes, gap, policy = "exact", sense = "max", placement;
   int problem = 0;
   double time_limit_s = 10.0;
+  bool compare = false;
   OutputOptions output;
 };
 
@@ -85,7 +87,11 @@ int allocate_command(int argc, char** argv) {
       "every (each task exactly once) | optional (at most once); default: every for --gap, "
       "optional otherwise")("policy", po::value(&o.policy)->default_value(o.policy),
                             "allocation policy (see troupe --help)")(
-      "time-limit", with_default(o.time_limit_s), "seconds for searching policies (exact)")(
+      "time-limit", with_default(o.time_limit_s),
+      "seconds for searching policies (exact, lagrangian)")(
+      "compare", po::bool_switch(&o.compare),
+      "with --gap: run every policy, print objective, best known bound, gap % to it and to the "
+      "published optimum (optima.csv beside the file), time")(
       "out", po::value(&o.output.json_path),
       "write the JSON report to FILE (-: to stdout, the tables to stderr)")(
       "gantt", po::value(&o.output.gantt_path), "write an SVG Gantt chart to FILE")(
@@ -104,6 +110,7 @@ int allocate_command(int argc, char** argv) {
     return usage_error(cmd, "--placement must be every or optional");
   if (o.time_limit_s <= 0) return usage_error(cmd, "--time-limit must be positive");
   if (o.problem < 0) return usage_error(cmd, "--problem must be 1 or more (0 = all)");
+  if (o.compare && o.gap.empty()) return usage_error(cmd, "--compare needs --gap FILE");
   try {
     runtime::make_allocator(o.policy);
   } catch (const std::invalid_argument& e) {
@@ -117,6 +124,12 @@ int allocate_command(int argc, char** argv) {
     AllocationRequest request;
     if (!o.gap.empty()) {
       const auto problems = runtime::read_gap_file(o.gap);
+      if (o.compare) {
+        if (static_cast<std::size_t>(o.problem) > problems.size())
+          return usage_error(cmd, "--problem " + std::to_string(o.problem) + ": " + o.gap +
+                                      " has " + std::to_string(problems.size()) + " problem(s)");
+        return compare_policies(problems, {o.gap, o.problem, sense, placement, o.time_limit_s});
+      }
       if (o.problem == 0) return summarise_gap_file(problems, o, sense, placement);
       if (static_cast<std::size_t>(o.problem) > problems.size())
         return usage_error(cmd, "--problem " + std::to_string(o.problem) + ": " + o.gap + " has " +

@@ -21,6 +21,7 @@ ROOMS = {
     "runtime/core": {"runtime/privacy", "models"},
     "runtime/system": {"runtime/privacy", "runtime/core", "models"},
     "runtime/allocation": {"runtime/privacy", "runtime/core", "models"},
+    "runtime/gap": {"runtime/allocation", "runtime/privacy", "runtime/core", "models"},
     "runtime/aggregation": {"runtime/privacy", "runtime/core", "models"},
     "runtime/secure": {"runtime/secagg", "runtime/core", "models"},
     "runtime/node": {"runtime/privacy", "runtime/aggregation", "runtime/core", "models"},

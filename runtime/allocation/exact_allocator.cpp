@@ -5,6 +5,7 @@
 #include <CoinPackedMatrix.hpp>
 #include <OsiClpSolverInterface.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -25,8 +26,27 @@ bool better(const AllocationRequest& req, double a, double b) {
   return req.options.sense == Sense::maximise ? a > b : a < b;
 }
 
-/// The best greedy allocation that satisfies the placement rule, if any.
-std::optional<Allocation> warm_start(const AllocationRequest& req) {
+/// Share of the time limit, and most seconds, the Lagrangian search may take
+/// before CBC starts: it ends by itself well within a second on the OR-Library
+/// problems, so the cap only matters for large requests.
+constexpr double kLagrangianShare = 0.25;
+constexpr double kLagrangianMostSeconds = 2.0;
+
+/// The Lagrangian search's answer and bound, run with part of the time limit;
+/// an empty allocation when the policy is not registered. It lives in the
+/// room above (runtime/gap), so it is reached through the registry.
+Allocation lagrangian_start(const AllocationRequest& req) {
+  const auto names = allocator_names();
+  if (std::find(names.begin(), names.end(), "lagrangian") == names.end()) return {};
+  AllocationRequest quick = req;
+  quick.options.time_limit_s =
+      std::min(kLagrangianMostSeconds, kLagrangianShare * req.options.time_limit_s);
+  return make_allocator("lagrangian")->allocate(quick);
+}
+
+/// The best allocation that satisfies the placement rule among the greedy
+/// ones (priority, best-fit, regret) and the Lagrangian search's, if any.
+std::optional<Allocation> warm_start(const AllocationRequest& req, const Allocation& lagrangian) {
   std::optional<Allocation> best;
   const PriorityAllocator priority;
   const BestFitAllocator best_fit;
@@ -37,7 +57,19 @@ std::optional<Allocation> warm_start(const AllocationRequest& req) {
     if (req.options.placement == Placement::every_task && !candidate.complete()) continue;
     if (!best || better(req, candidate.objective, best->objective)) best = std::move(candidate);
   }
+  const bool usable = lagrangian.node_of_task.size() == req.tasks.size() &&
+                      (req.options.placement != Placement::every_task || lagrangian.complete());
+  if (usable && (!best || better(req, lagrangian.objective, best->objective))) {
+    best = lagrangian;
+    best->bound.reset();
+    best->proved_optimal = false;
+  }
   return best;
+}
+
+/// The tighter of two bounds on the optimum (the lower one when maximising).
+double tighter(const AllocationRequest& req, double a, double b) {
+  return req.options.sense == Sense::maximise ? std::min(a, b) : std::max(a, b);
 }
 
 std::vector<Column> columns_of(const AllocationRequest& req) {
@@ -97,8 +129,12 @@ void load(OsiClpSolverInterface& solver, const AllocationRequest& req,
 }  // namespace
 
 Allocation ExactAllocator::allocate(const AllocationRequest& req) const {
-  const auto start = warm_start(req);
   const auto cols = columns_of(req);
+  const auto lagrangian = cols.empty() ? Allocation{} : lagrangian_start(req);
+  // The Lagrangian search proved its answer optimal (its bound meets it): no
+  // branch and bound needed.
+  if (lagrangian.proved_optimal && !lagrangian.proved_infeasible) return lagrangian;
+  const auto start = warm_start(req, lagrangian);
   Allocation out;
   out.node_of_task.assign(req.tasks.size(), Allocation::kUnplaced);
   if (cols.empty()) {  // nothing can go anywhere: trivially solved
@@ -149,7 +185,7 @@ Allocation ExactAllocator::allocate(const AllocationRequest& req) const {
   } else if (!start) {
     out.note = "time limit reached before a feasible allocation was found";
   }
-  const bool proved = model.isProvenOptimal() && x != nullptr;
+  bool proved = model.isProvenOptimal() && x != nullptr;
   // A search cut short may hold a worse incumbent than the warm start.
   if (start && (!x || (better(req, start->objective, out.objective) && !proved))) {
     const auto note = out.note;
@@ -157,12 +193,21 @@ Allocation ExactAllocator::allocate(const AllocationRequest& req) const {
     out.note = note;
   }
   out.proved_optimal = proved;
-  // CbcModel reports the bound in the request's sense already.
+  // CbcModel reports the bound in the request's sense already. CBC takes no
+  // outside bound, so the Lagrangian one is combined here, after the search.
   const double bound = model.getBestPossibleObjValue();
   if (proved)
     out.bound = out.objective;
   else if (std::isfinite(bound) && std::abs(bound) < 1e40)
     out.bound = bound;
+  if (!proved && lagrangian.bound && !out.proved_infeasible) {
+    out.bound = out.bound ? tighter(req, *out.bound, *lagrangian.bound) : *lagrangian.bound;
+    if (std::abs(*out.bound - out.objective) <= 1e-9 * std::max(1.0, std::abs(out.objective)) &&
+        (req.options.placement != Placement::every_task || out.complete())) {
+      out.proved_optimal = proved = true;
+      out.note.clear();
+    }
+  }
   if (!proved && out.note.empty())
     out.note = "time limit reached; best bound " +
                (out.bound ? std::to_string(*out.bound) : std::string("unknown"));

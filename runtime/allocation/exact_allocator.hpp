@@ -11,10 +11,14 @@ namespace troupe::runtime {
 /// <= 1 (at_most_once) for each task; sum_t demand(t, n)[r] x[t][n] <=
 /// capacity(n)[r] for each node and resource; objective sum value(t, n)
 /// x[t][n], maximised or minimised. Pairs that can never be used (node
-/// unavailable, demand above capacity) get no variable. The search starts
-/// from the best complete greedy allocation (priority, best-fit, regret) and
-/// stops at options.time_limit_s; the result then carries the best bound found
-/// and proved_optimal = false. When every_task cannot be met the result has
+/// unavailable, demand above capacity) get no variable. The `lagrangian`
+/// policy runs first, when registered (a quarter of the time limit, at most
+/// 2 s): if its answer meets its bound that answer is returned, proved
+/// optimal, without CBC. Otherwise the search starts from the best complete
+/// allocation among the greedy ones (priority, best-fit, regret) and the
+/// lagrangian one, and stops at options.time_limit_s; the result then carries
+/// the tighter of CBC's and the Lagrangian bound and proved_optimal = false
+/// (true when that bound meets the objective). When every_task cannot be met the result has
 /// proved_infeasible (or, if time ran out first, the greedy's partial answer
 /// and a note). Deterministic for a given request (one thread).
 class ExactAllocator final : public Allocator {

@@ -46,6 +46,18 @@ TEST(AllocateCli, SummarisesEveryProblemOfAGapFile) {
   EXPECT_NE(r.output.find("2       2x2       5 "), std::string::npos) << r.output;
 }
 
+TEST(AllocateCli, CompareRunsEveryPolicyWithTheBestBoundAndTheGapToThePublishedOptimum) {
+  // gap1 problem 1 (max): published optimum 336, listed in optima.csv beside the file.
+  const std::string gap1 = std::string(TROUPE_SOURCE_DIR) + "/tests/data/gap/gap1.txt";
+  const auto r = run_troupe_cli("allocate --gap " + gap1 + " --problem 1 --compare --time-limit 5");
+  ASSERT_EQ(r.code, 0) << r.output;
+  for (const char* policy : {"priority", "regret", "lagrangian", "exact"})
+    EXPECT_NE(r.output.find(policy), std::string::npos) << policy << "\n" << r.output;
+  // exact proves 336: bound 336, gap 0 to it and to the published optimum.
+  EXPECT_NE(r.output.find("336          336    0.000    0.000"), std::string::npos) << r.output;
+  EXPECT_EQ(run_troupe_cli("allocate --tasks t.csv --nodes n.csv --compare").code, 2);
+}
+
 TEST(AllocateCli, MalformedFilesNameFileLineAndReason) {
   troupe::test::TempDir dir;
   write_seed_example(dir);
