@@ -32,8 +32,12 @@ Steps JobCore::checkpoint_failed(int round, Seconds now, const std::string& why)
 
 void JobCore::add_privacy(RunReport& report) const {
   if (requested_rounds_ > 0) report.config.rounds = requested_rounds_;
+  // What each round's secure sums held: a sum with fewer updates than planned
+  // carried less of distributed DP's noise (runtime/core/privacy_plan.hpp).
+  std::vector<SummedUpdates> summed;
+  for (const auto& r : report.rounds) summed.push_back({r.secure.included, r.secure.sums});
   report.privacy =
-      privacy_record(report.config, static_cast<int>(report.rounds.size()), clip_norms_);
+      privacy_record(report.config, static_cast<int>(report.rounds.size()), clip_norms_, summed);
 }
 
 bool JobCore::open(std::int64_t id) const {
