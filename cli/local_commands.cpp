@@ -21,6 +21,7 @@
 #include "runtime/io/model_file.hpp"
 #include "runtime/io/test_data.hpp"
 #include "runtime/node/centralized.hpp"
+#include "runtime/system/log.hpp"
 
 namespace troupe::cli {
 
@@ -154,6 +155,13 @@ int finish_report(const runtime::RunReport& job_report, const ReportOutputs& out
 int run_command(int argc, char** argv) {
   LocalJob p;
   if (auto code = parse_local_job("run", argc, argv, p)) return *code;
+  // The in-process scheduler, aggregator and nodes log as the daemons do. Their
+  // info lines (a node joined, a job started) repeat what the progress line
+  // and the report say, so troupe run shows their warnings and errors only.
+  runtime::logging::LogOptions log;
+  log.level = runtime::logging::Level::warn;
+  log.process = "run";
+  runtime::logging::configure(log);
   actors::EmbeddedOptions options;
   ProgressPrinter progress(p.job.rounds, p.quiet);
   options.on_round = [&](const runtime::RoundRecord& r, int) { progress.round(r); };

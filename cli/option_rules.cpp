@@ -1,6 +1,10 @@
 #include "cli/option_rules.hpp"
 
+#include <algorithm>
+#include <set>
 #include <vector>
+
+#include "runtime/core/job_fields.hpp"
 
 namespace troupe::cli {
 
@@ -79,6 +83,117 @@ const std::vector<Needs>& needs_rules() {
   return rules;
 }
 
+/// The job options troupe train acts on: it trains one model on all the data
+/// in one place, so the federation's options (nodes, split, collaboration,
+/// robustness, cluster) would act on nothing. (Checkpoints and --dp are
+/// refused by train itself, with their own reasons.)
+bool train_uses(const std::string& flag) {
+  static const std::set<std::string> used{"name",
+                                          "rounds",
+                                          "model",
+                                          "model-file",
+                                          "input-shape",
+                                          "classes",
+                                          "local-epochs",
+                                          "local-steps",
+                                          "batch-size",
+                                          "lr",
+                                          "momentum",
+                                          "seed",
+                                          "threads",
+                                          "device",
+                                          "data-dir",
+                                          "train-limit",
+                                          "test-limit",
+                                          "test-data",
+                                          "checkpoint-dir",
+                                          "resume",
+                                          "dp",
+                                          "dp-noise-multiplier",
+                                          "dp-clip-norm",
+                                          "dp-adaptive-clip",
+                                          "dp-delta",
+                                          "dp-target-epsilon",
+                                          "dp-reproducible-noise"};
+  return used.count(flag) > 0;
+}
+
+/// The first job option given to troupe train that it does not use.
+std::string train_rule(const runtime::JobSpec& job, const po::variables_map& vm) {
+  std::string found;
+  runtime::for_each_field(job, [&](const runtime::JobField& field, const auto&) {
+    if (found.empty() && !train_uses(field.flag) && given(vm, field.flag)) found = field.flag;
+  });
+  if (found.empty()) return {};
+  return "--" + found +
+         " does not apply to troupe train: it trains one model on all the data in one place (the "
+         "federation's baseline); --" +
+         found + " is an option of the federation (troupe run, troupe submit)";
+}
+
+/// Built-in strategies and the strategy options each reads; a strategy a
+/// plugin registers may read any of them, so it is not checked.
+const std::vector<std::pair<const char*, std::vector<const char*>>>& strategy_params() {
+  static const std::vector<std::pair<const char*, std::vector<const char*>>> params{
+      {"server-lr", {"fedavgm", "fedadam", "fedyogi", "fedadagrad"}},
+      {"server-momentum", {"fedavgm"}},
+      {"beta1", {"fedadam", "fedyogi", "fedadagrad"}},
+      {"beta2", {"fedadam", "fedyogi"}},
+      {"tau", {"fedadam", "fedyogi", "fedadagrad"}},
+      {"trim-fraction", {"trimmed-mean"}},
+      {"byzantine", {"krum", "multi-krum"}},
+      {"multi-krum", {"multi-krum"}}};
+  return params;
+}
+
+/// A given option that the job's choices leave unused (the split, the
+/// staleness function, the strategy, the node behaviour), and why.
+std::string value_rules(const runtime::JobSpec& job, const po::variables_map& vm) {
+  using runtime::Partition;
+  const auto partition = runtime::to_string(job.data.partition);
+  if (given(vm, "alpha") && job.data.partition != Partition::dirichlet)
+    return "--alpha does not apply with --partition " + partition +
+           ": it is the concentration of --partition dirichlet";
+  if (given(vm, "labels-per-node") && job.data.partition != Partition::labels)
+    return "--labels-per-node does not apply with --partition " + partition +
+           ": it sets the labels of each shard of --partition labels";
+  using runtime::Staleness;
+  const auto staleness = job.async.staleness;
+  const std::string function = "--staleness " + runtime::to_string(staleness);
+  if (job.collab.mode != runtime::Mode::sync) {
+    if (given(vm, "staleness-a") && staleness == Staleness::constant)
+      return "--staleness-a does not apply with " + function +
+             ": it is the polynomial exponent or the hinge slope";
+    if (given(vm, "staleness-b") && staleness != Staleness::hinge)
+      return "--staleness-b does not apply with " + function +
+             ": it is the staleness --staleness hinge tolerates without discount";
+  }
+  if (job.collab.mode == runtime::Mode::sync) {
+    static const std::set<std::string> built_in{"fedadagrad", "fedadam",      "fedavg",  "fedavgm",
+                                                "fedprox",    "fedyogi",      "krum",    "median",
+                                                "multi-krum", "trimmed-mean", "weighted"};
+    const auto& strategy = job.collab.strategy;
+    if (built_in.count(strategy) > 0)
+      for (const auto& [option, readers] : strategy_params()) {
+        if (!given(vm, option) || std::any_of(readers.begin(), readers.end(),
+                                              [&](const char* name) { return strategy == name; }))
+          continue;
+        std::string names;
+        for (const char* name : readers) names += (names.empty() ? "" : ", ") + std::string(name);
+        return std::string("--") + option + " does not apply with --strategy " + strategy +
+               ": it is read by " + names + " only";
+      }
+  }
+  if (job.cluster.node_behaviour != "distill")
+    for (const char* option :
+         {"public-examples", "distill-weight", "distill-temperature", "distill-eval"})
+      if (given(vm, option))
+        return std::string("--") + option +
+               " does not apply without --node-behaviour distill: it configures federated "
+               "distillation";
+  return {};
+}
+
 }  // namespace
 
 bool given(const po::variables_map& vm, const std::string& option) {
@@ -87,6 +202,8 @@ bool given(const po::variables_map& vm, const std::string& option) {
 
 std::string inapplicable_option(const std::string& command, const runtime::JobSpec& job,
                                 const po::variables_map& vm) {
+  if (command == "train")
+    if (auto why = train_rule(job, vm); !why.empty()) return why;
   for (const auto& rule : command_rules(command))
     for (const char* option : rule.options)
       if (given(vm, option))
@@ -109,6 +226,7 @@ std::string inapplicable_option(const std::string& command, const runtime::JobSp
     if (!partner)
       return std::string("--") + rule.option + " does not apply without " + names + ": " + rule.why;
   }
+  if (auto why = value_rules(job, vm); !why.empty()) return why;
   if (given(vm, "local-test-fraction") && job.eval.mode == runtime::EvalMode::central)
     return "--local-test-fraction does not apply with --eval central: it sets the part of each "
            "node's examples held out for --eval federated or both";

@@ -42,7 +42,8 @@ echo "| model | split | method | final accuracy | best accuracy | upload per nod
 echo "|---|---|---|---|---|---|---|---|"
 for model in "${models[@]}"; do
   for split in iid dirichlet; do
-    common=(--model "$model" --nodes 10 --rounds "$rounds" --partition "$split" --alpha 0.5 --quiet)
+    common=(--model "$model" --nodes 10 --rounds "$rounds" --partition "$split" --quiet)
+    [[ $split == dirichlet ]] && common+=(--alpha 0.5)
     for method in fedavg distill-local distill-student local-only; do
       case "$method" in
         fedavg) extra=() ; bytes=$((params[$model] * 4)) ;;

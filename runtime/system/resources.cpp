@@ -1,10 +1,12 @@
 #include "runtime/system/resources.hpp"
 
+#include "runtime/system/cgroup_limits.hpp"
 #include "runtime/system/traffic.hpp"
 
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <fstream>
@@ -34,6 +36,16 @@ double process_cpu_seconds() {
   timespec ts{};
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+int online_cpus() {
+  return static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+}
+
+/// The machine's available memory, or less when the process's group allows less.
+std::uint64_t available_memory(const CgroupLimits& limits) {
+  const auto machine = meminfo("MemAvailable");
+  return limits.memory_available ? std::min(machine, *limits.memory_available) : machine;
 }
 
 double wall_seconds() {
@@ -68,9 +80,12 @@ double process_uptime() {
 
 NodeResources probe_resources(const std::string& data_dir) {
   NodeResources r;
-  r.cores = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  // What the node may use, not what the machine has (runtime/system/cgroup_limits.hpp).
+  const auto limits = cgroup_limits();
+  r.cores = usable_cores(limits, online_cpus(), affinity_cpus());
   r.memory_total = meminfo("MemTotal");
-  r.memory_available = meminfo("MemAvailable");
+  if (limits.memory) r.memory_total = std::min(r.memory_total, *limits.memory);
+  r.memory_available = available_memory(limits);
   r.disk_free = disk_free(data_dir);
   r.gpus = probe_gpus(&r.gpu_note);
   return r;
@@ -92,12 +107,13 @@ NodeUsage UsageSampler::sample() {
   NodeUsage u;
   const double cpu = process_cpu_seconds();
   const double wall = wall_seconds();
-  const double cores = static_cast<double>(std::max(1U, std::thread::hardware_concurrency()));
+  const auto limits = cgroup_limits();
+  const double cores = usable_cores(limits, online_cpus(), affinity_cpus());
   if (wall > last_wall_s_) u.cpu_utilisation = (cpu - last_cpu_s_) / (wall - last_wall_s_) / cores;
   last_cpu_s_ = cpu;
   last_wall_s_ = wall;
   u.rss = process_rss();
-  u.memory_available = meminfo("MemAvailable");
+  u.memory_available = available_memory(limits);
   u.disk_free = disk_free(disk_path_);
   u.gpus = sample_gpus();
   if (traffic_) {

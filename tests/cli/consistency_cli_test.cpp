@@ -115,7 +115,16 @@ TEST(Consistency, EveryInapplicableOptionExitsWith2AndSaysWhy) {
       {"run --min-updates 2", "without --round-deadline"},
       {"run --checkpoint-every 2", "without --checkpoint-dir or --resume"},
       {"run --local-test-fraction 0.3", "with --eval central"},
-      {"run --dp-noise-multiplier 2", "without --dp central or --dp local"}};
+      {"run --dp-noise-multiplier 2", "without --dp central or --dp local"},
+      {"run --alpha 0.3", "concentration of --partition dirichlet"},
+      {"run --partition dirichlet --labels-per-node 2", "each shard of --partition labels"},
+      {"run --mode buffered --staleness constant --staleness-a 1", "polynomial exponent"},
+      {"run --mode async --staleness-b 2", "--staleness hinge tolerates"},
+      {"run --strategy fedavg --server-momentum 0.9", "read by fedavgm only"},
+      {"run --strategy krum --trim-fraction 0.1", "read by trimmed-mean only"},
+      {"run --distill-weight 0.5", "without --node-behaviour distill"},
+      {"train --nodes 5", "does not apply to troupe train"},
+      {"train --strategy krum", "an option of the federation"}};
   for (const auto& [args, why] : cases) {
     const auto r = run_troupe_cli(args);
     EXPECT_EQ(r.code, 2) << args << "\n" << r.output;
@@ -224,4 +233,14 @@ TEST(Consistency, RunJobRefusesAFileWithoutAConfig) {
   r = run_troupe_cli("run --job " + dir.file("missing.json"));
   EXPECT_EQ(r.code, 2) << r.output;
   EXPECT_NE(r.output.find("cannot read"), std::string::npos) << r.output;
+}
+
+TEST(Consistency, RunPrintsNoneOfItsInProcessDaemonsInfoLines) {
+  troupe::test::TempDir dir;
+  const auto r = run_split("run " + tiny_job() + " --rounds 1 --out " + dir.file("r.json"), dir);
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (const char* line : {"troupe scheduler: node '", "troupe scheduler: job '", " info "}) {
+    EXPECT_EQ(r.out.find(line), std::string::npos) << line << "\n" << r.out;
+    EXPECT_EQ(r.err.find(line), std::string::npos) << line << "\n" << r.err;
+  }
 }
