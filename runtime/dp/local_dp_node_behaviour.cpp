@@ -4,7 +4,6 @@
 #include <stdexcept>
 
 #include "runtime/core/privacy_plan.hpp"
-
 #include "runtime/dp/noise_key.hpp"
 #include "runtime/privacy/dp_noise.hpp"
 
