@@ -236,7 +236,8 @@ std::string inapplicable_option(const std::string& command, const runtime::JobSp
                                "dp-delta", "dp-target-epsilon", "dp-reproducible-noise"})
       if (given(vm, option))
         return std::string("--") + option +
-               " does not apply without --dp central or --dp local: differential privacy is off";
+               " does not apply without --dp central, local or distributed: differential privacy "
+               "is off";
   return {};
 }
 

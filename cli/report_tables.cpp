@@ -1,6 +1,7 @@
 #include "cli/report_tables.hpp"
 
 #include "report/privacy_text.hpp"
+#include "report/secure_sum_text.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -114,6 +115,7 @@ void print_report(std::ostream& os, const RunReport& r) {
                 std::to_string(rr.late), std::to_string(rr.dropped), fixed(rr.mean_staleness, 2),
                 fixed(rr.seconds, 2)});
   rounds.print(os);
+  os << secure_sum_lines(r);
   os << privacy_lines(r.privacy);
   print_federated(os, r);
 

@@ -15,6 +15,7 @@
 #include "report/privacy_text.hpp"
 #include "report/report_json.hpp"
 #include "report/schedule_report.hpp"
+#include "report/secure_sum_text.hpp"
 #include "report/utilisation_svg.hpp"
 #include "runtime/core/job_model.hpp"
 
@@ -294,6 +295,7 @@ void run_section(std::ostringstream& s, const RunReport& r, const std::string& l
   rounds_table(s, r, p);
   s << node_data_html(r, p);
   federated_tables(s, r, p);
+  secure_sum_html(s, r, p);
   privacy_html(s, r.privacy, p);
   allocation_table(s, r, p);
   confusion_table(s, r, p);

@@ -45,6 +45,13 @@ std::string ProgressLine::update(const RoundRecord& round, double now_s) {
     line += " (degraded: lost " + shard_list(round.lost_shards) + ")";
   else if (round.failed > 0)
     line += " (" + std::to_string(round.failed) + " failed)";
+  // A round with secure sums: how many updates the sums held of those that joined.
+  if (round.secure.participants > 0) {
+    line += " \u00b7 secure " + std::to_string(round.secure.included) + "/" +
+            std::to_string(round.secure.participants);
+    if (round.secure.recovered > 0)
+      line += " (" + std::to_string(round.secure.recovered) + " recovered)";
+  }
   char metrics[64];
   std::snprintf(metrics, sizeof metrics, " \u00b7 acc %.4f \u00b7 f1 %.4f", round.accuracy,
                 round.f1);

@@ -62,7 +62,8 @@ json provenance_json(const Provenance& p) {
 }
 
 /// The report's "privacy" object (docs/privacy.md).
-json privacy_json(const PrivacyRecord& p) {
+/// `secure`: the job summed its updates under --secure-aggregation.
+json privacy_json(const PrivacyRecord& p, bool secure) {
   json out{{"mode", p.mode},
            {"noise_multiplier", p.noise_multiplier},
            {"clip_norm", p.clip_norm},
@@ -75,6 +76,7 @@ json privacy_json(const PrivacyRecord& p) {
            {"final_epsilon", p.final_epsilon()},
            {"stopped_by_budget", p.stopped_by_budget}};
   if (!p.clip_norms.empty()) out["clip_norms"] = p.clip_norms;
+  if (secure) out["secure_aggregation"] = true;
   return out;
 }
 
@@ -124,6 +126,13 @@ std::string to_json(const RunReport& r) {
                       {"lost_shards", rr.lost_shards}});
     // Only rounds with a federated evaluation carry it (--eval federated|both).
     if (rr.federated.present()) rounds.back()["federated"] = federated_json(rr.federated);
+    // Only --secure-aggregation jobs carry it, so other reports stay as they were.
+    if (r.config.privacy.secure_aggregation)
+      rounds.back()["secure_aggregation"] = {{"participants", rr.secure.participants},
+                                             {"included", rr.secure.included},
+                                             {"dropouts_recovered", rr.secure.recovered},
+                                             {"excluded", rr.secure.excluded},
+                                             {"sums", rr.secure.sums}};
   }
   std::vector<FederatedRecord> federated;
   for (const auto& rr : r.rounds) federated.push_back(rr.federated);
@@ -192,7 +201,8 @@ std::string to_json(const RunReport& r) {
            {"node_metrics", node_metrics},
            {"provenance", provenance_json(r.provenance)}};
   // Only jobs with --dp have it, so other reports stay as they were.
-  if (r.privacy.enabled()) out["privacy"] = privacy_json(r.privacy);
+  if (r.privacy.enabled())
+    out["privacy"] = privacy_json(r.privacy, r.config.privacy.secure_aggregation);
   // Only local-data runs have it, so other reports stay as they were.
   if (!r.node_data.empty()) {
     json data = json::array();

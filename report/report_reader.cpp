@@ -138,6 +138,14 @@ RoundRecord read_round(const Fields& f) {
   f.get("dropped", r.dropped);
   f.get("mean_staleness", r.mean_staleness);
   f.get("lost_shards", r.lost_shards);
+  if (const json* sec = f.find("secure_aggregation")) {
+    const Fields g(*sec, f.path() + ".secure_aggregation", f.source());
+    g.get("participants", r.secure.participants);
+    g.get("included", r.secure.included);
+    g.get("dropouts_recovered", r.secure.recovered);
+    g.get("excluded", r.secure.excluded);
+    g.get("sums", r.secure.sums);
+  }
   if (const json* fed = f.find("federated")) {
     const Fields g(*fed, f.path() + ".federated", f.source());
     auto& out = r.federated;

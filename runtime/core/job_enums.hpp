@@ -34,8 +34,10 @@ enum class DistillEval { local, student };
 enum class EvalMode { central, federated, both };
 /// Differential privacy of a job's updates (runtime/privacy/): none; central
 /// (the aggregator clips each update and noises their sum); local (each node
-/// clips and noises its own update before sending it).
-enum class DpMode { none, central, local };
+/// clips and noises its own update before sending it); distributed (each node
+/// clips and adds its share of central DP's noise, and only the secure sum of
+/// the updates, which carries all of it, is seen).
+enum class DpMode { none, central, local, distributed };
 /// How a job ended: ok; failed (it stopped); degraded (it ran to its end, but
 /// some rounds lost work and --allow-partial-rounds was not given); refused
 /// (before it started, because of its own input: a usage error of whoever
@@ -69,7 +71,7 @@ TROUPE_ENUM_NAMES(Staleness, std::string_view{"constant"}, std::string_view{"pol
 TROUPE_ENUM_NAMES(EvalMode, std::string_view{"central"}, std::string_view{"federated"},
                   std::string_view{"both"});
 TROUPE_ENUM_NAMES(DpMode, std::string_view{"none"}, std::string_view{"central"},
-                  std::string_view{"local"});
+                  std::string_view{"local"}, std::string_view{"distributed"});
 TROUPE_ENUM_NAMES(DistillEval, std::string_view{"local"}, std::string_view{"student"});
 TROUPE_ENUM_NAMES(RunStatus, std::string_view{"ok"}, std::string_view{"failed"},
                   std::string_view{"degraded"}, std::string_view{"refused"},

@@ -106,7 +106,7 @@ void for_each_field(Job& job, Visitor&& v) {
   v(JobField{Section::robustness, "malicious", "malicious", "embedded (troupe run): the first N nodes send attack updates"}, job.experiment.malicious);
   v(JobField{Section::robustness, "attack", "attack", "embedded: what the --malicious nodes send: scale | signflip | random | inflate-samples"}, job.experiment.attack);
   v(JobField{Section::robustness, "attack_scale", "attack-scale", "embedded: factor of the --malicious nodes' attack"}, job.experiment.attack_scale);
-  v(JobField{Section::privacy, "dp", "dp", "differential privacy: none | central (the aggregator clips and noises the sum) | local (each node noises its update)"}, job.privacy.mode);
+  v(JobField{Section::privacy, "dp", "dp", "differential privacy: none | central (the aggregator clips and noises the sum) | local (each node noises its update) | distributed (each node adds its share of the noise under --secure-aggregation)"}, job.privacy.mode);
   v(JobField{Section::privacy, "dp_noise_multiplier", "dp-noise-multiplier", "DP: noise standard deviation as a multiple of the clip norm (sigma)"}, job.privacy.noise_multiplier);
   v(JobField{Section::privacy, "dp_clip_norm", "dp-clip-norm", "DP: L2 bound of each update's change (C; the starting value when adaptive)"}, job.privacy.clip_norm);
   v(JobField{Section::privacy, "dp_adaptive_clip", "dp-adaptive-clip", "central DP: move the clip norm toward this quantile of update norms, in (0, 1) (0 = fixed)"}, job.privacy.adaptive_clip);

@@ -32,6 +32,9 @@ std::string PrivacyOptions::validate(const JobSpec& job) const {
            "aggregator)";
   if (adaptive_clip > 0.0 && job.collab.mode != Mode::sync)
     return "--dp-adaptive-clip needs --mode sync";
+  if (mode == DpMode::distributed && !job.privacy.secure_aggregation)
+    return "--dp distributed needs --secure-aggregation (each node adds only a share of the "
+           "noise; an update seen in clear would be under-noised)";
   if (job.collab.mode == Mode::async)
     return "--dp needs --mode sync or buffered (FedAsync releases every update on its own; use "
            "--mode buffered)";

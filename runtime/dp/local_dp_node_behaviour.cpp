@@ -1,7 +1,9 @@
 #include "runtime/dp/local_dp_node_behaviour.hpp"
 
+#include <cmath>
 #include <stdexcept>
 
+#include "runtime/core/privacy_plan.hpp"
 #include "runtime/dp/noise_key.hpp"
 #include "runtime/privacy/dp_noise.hpp"
 
@@ -35,6 +37,7 @@ LocalDpNodeBehaviour::LocalDpNodeBehaviour(std::unique_ptr<NodeBehaviour> inner)
 
 NodeData LocalDpNodeBehaviour::setup(const NodeSetup& setup) {
   privacy_ = setup.job.privacy;
+  updates_per_step_ = updates_per_step(setup.job);
   key_ = noise_key(setup.job);
   return inner_->setup(setup);
 }
@@ -42,8 +45,13 @@ NodeData LocalDpNodeBehaviour::setup(const NodeSetup& setup) {
 models::TrainResult LocalDpNodeBehaviour::train(const models::Parameters& global,
                                                 const LocalTask& task, models::Parameters& update) {
   auto result = inner_->train(global, task, update);
-  if (privacy_.mode == DpMode::local)
-    privatise_update(global, update, privacy_.clip_norm, privacy_.noise_multiplier,
+  // distributed: this update is one of the m that a secure sum adds up; m
+  // shares of variance (sigma C)^2 / m give the sum central DP's noise.
+  const double sigma = privacy_.mode == DpMode::distributed
+                           ? privacy_.noise_multiplier / std::sqrt(updates_per_step_)
+                           : privacy_.noise_multiplier;
+  if (privacy_.mode == DpMode::local || privacy_.mode == DpMode::distributed)
+    privatise_update(global, update, privacy_.clip_norm, sigma,
                      noise_seed(key_ ^ task.options.seed, kLocalNoise, task.round, task.shard));
   return result;
 }

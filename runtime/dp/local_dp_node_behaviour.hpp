@@ -6,8 +6,10 @@
 /// coordinate before the update leaves the node, so the aggregator never sees
 /// an un-noised update. The noise derives from this node's noise key
 /// (runtime/dp/noise_key.hpp: secret, or the job's --seed with
-/// --dp-reproducible-noise) and the task's seed. With any other --dp it
-/// passes everything through.
+/// --dp-reproducible-noise) and the task's seed. With --dp distributed the
+/// same, with standard deviation sigma * C / sqrt(m), m the updates one secure
+/// sum adds (runtime::updates_per_step), so that the sum carries N(0, (sigma
+/// C)^2) like central DP's. With any other --dp it passes everything through.
 
 #include <memory>
 
@@ -25,8 +27,9 @@ class LocalDpNodeBehaviour final : public ForwardingNodeBehaviour {
                             models::Parameters& update) override;
 
  private:
-  PrivacyOptions privacy_;  ///< the current job's
-  std::uint64_t key_ = 0;   ///< this job's noise key (runtime/dp/noise_key.hpp)
+  PrivacyOptions privacy_;    ///< the current job's
+  std::uint64_t key_ = 0;     ///< this job's noise key (runtime/dp/noise_key.hpp)
+  int updates_per_step_ = 1;  ///< m of the current job (distributed DP's share)
 };
 
 /// Clips `update`'s change from `global` to `clip` and adds N(0, (sigma *

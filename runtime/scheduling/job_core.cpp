@@ -32,10 +32,14 @@ Steps JobCore::checkpoint_failed(int round, Seconds now, const std::string& why)
 
 void JobCore::add_privacy(RunReport& report) const {
   if (requested_rounds_ > 0) report.config.rounds = requested_rounds_;
-  report.privacy =
-      privacy_record(report.config, static_cast<int>(report.rounds.size()), clip_norms_);
   for (auto& r : report.rounds)
     if (auto it = secure_rounds_.find(r.round); it != secure_rounds_.end()) r.secure = it->second;
+  // What each round's secure sums held: a sum with fewer updates than planned
+  // carried less of distributed DP's noise (runtime/core/privacy_plan.hpp).
+  std::vector<SummedUpdates> summed;
+  for (const auto& r : report.rounds) summed.push_back({r.secure.included, r.secure.sums});
+  report.privacy =
+      privacy_record(report.config, static_cast<int>(report.rounds.size()), clip_norms_, summed);
 }
 
 void JobCore::add_secure(const SecureSumRecord& sum) {

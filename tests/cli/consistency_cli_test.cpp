@@ -115,7 +115,7 @@ TEST(Consistency, EveryInapplicableOptionExitsWith2AndSaysWhy) {
       {"run --min-updates 2", "without --round-deadline"},
       {"run --checkpoint-every 2", "without --checkpoint-dir or --resume"},
       {"run --local-test-fraction 0.3", "with --eval central"},
-      {"run --dp-noise-multiplier 2", "without --dp central or --dp local"},
+      {"run --dp-noise-multiplier 2", "without --dp central, local or distributed"},
       {"run --alpha 0.3", "concentration of --partition dirichlet"},
       {"run --partition dirichlet --labels-per-node 2", "each shard of --partition labels"},
       {"run --mode buffered --staleness constant --staleness-a 1", "polynomial exponent"},

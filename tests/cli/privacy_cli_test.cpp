@@ -98,6 +98,23 @@ TEST(PrivacyCli, ATargetEpsilonStopsTheJobAfterTheLastRoundWithinItAndSaysSo) {
   EXPECT_NE(output.find("Privacy budget reached after round 2 (ε = "), std::string::npos) << output;
 }
 
+TEST(PrivacyCli, DistributedDpRunsUnderSecureAggregationAndIsAccountedLikeCentral) {
+  test::TempDir dir;
+  std::string output;
+  const auto j = run_ok(dir, "distributed",
+                        "--dp distributed --secure-aggregation --dp-noise-multiplier 0.001 "
+                        "--dp-clip-norm 5",
+                        &output);
+  EXPECT_GT(j.at("final").at("accuracy").get<double>(), 0.3);
+  const auto& p = j.at("privacy");
+  EXPECT_EQ(p.at("mode"), "distributed");
+  EXPECT_EQ(p.at("secure_aggregation"), true);
+  EXPECT_DOUBLE_EQ(p.at("sampling_rate").get<double>(), 1.0);  // all 3 nodes every round
+  expect_epsilon_grows(p, 3);
+  for (const auto& round : j.at("rounds")) EXPECT_TRUE(round.contains("secure_aggregation"));
+  EXPECT_NE(output.find("Secure aggregation"), std::string::npos) << output;
+}
+
 TEST(PrivacyCli, BufferedModeAccountsOneStepPerBuffer) {
   test::TempDir dir;
   const auto j = run_ok(dir, "buffered",
@@ -138,6 +155,8 @@ TEST(PrivacyCli, BadPrivacyOptionsExitWithCode2AndNameTheOption) {
            {"--dp central --strategy median", "--strategy median"},
            {"--dp local --strategy krum", "--strategy krum"},
            {"--dp central --clip-norm 1", "--clip-norm"},
+           {"--dp distributed", "--dp distributed needs --secure-aggregation"},
+           {"--dp distributed --secure-aggregation --mode async", "--mode"},
            {"--dp-noise-multiplier 2", "--dp-noise-multiplier does not apply without --dp"},
            {"--dp none --dp-clip-norm 2", "--dp-clip-norm does not apply without --dp"}}) {
     const auto r = test::run_troupe_cli("run --model mlp " + args);

@@ -38,6 +38,22 @@ TEST(ProgressLine, ShowsRoundNodesAccuracyAndEtaFromTheMeanRoundTime) {
   EXPECT_EQ(line.rounds_reported(), 3);
 }
 
+TEST(ProgressLine, ARoundWithSecureSumsSaysHowManyUpdatesTheyHeldAndRecovered) {
+  ProgressLine line(8, 0.0);
+  auto r = round_record(1, 0.5);
+  r.secure.participants = 12;
+  r.secure.included = 10;
+  r.secure.recovered = 2;
+  r.secure.sums = 1;
+  EXPECT_NE(
+      line.update(r, 1.0).find(" \u00b7 10 nodes \u00b7 secure 10/12 (2 recovered) \u00b7 acc"),
+      std::string::npos);
+  r.secure.recovered = 0;
+  const auto none_recovered = line.update(r, 2.0);
+  EXPECT_NE(none_recovered.find("secure 10/12 \u00b7 acc"), std::string::npos) << none_recovered;
+  EXPECT_EQ(line.update(round_record(3, 0.5), 3.0).find("secure"), std::string::npos);
+}
+
 TEST(ProgressLine, LastRoundSaysHowLongTheJobTook) {
   ProgressLine line(2, 0.0);
   line.update(round_record(1, 0.5), 30.0);

@@ -96,3 +96,83 @@ TEST(PrivacyOptions, BadCombinationsAreRefusedNamingTheOptions) {
   EXPECT_EQ(private_job(DpMode::central).validate(), "");
   EXPECT_EQ(private_job(DpMode::local).validate(), "");
 }
+
+TEST(PrivacyOptions, DistributedDpIsRefusedWithoutSecureAggregation) {
+  auto job = private_job(DpMode::distributed);
+  const auto why = job.validate();
+  EXPECT_NE(why.find("--dp distributed"), std::string::npos) << why;
+  EXPECT_NE(why.find("--secure-aggregation"), std::string::npos) << why;
+  job.privacy.secure_aggregation = true;
+  EXPECT_EQ(job.validate(), "");
+}
+
+TEST(PrivacyPlan, DistributedDpIsAccountedLikeCentralWhenEverySumHoldsAllItsUpdates) {
+  for (const Mode mode : {Mode::sync, Mode::buffered}) {
+    auto central = private_job(DpMode::central);
+    central.collab.mode = mode;
+    central.async.buffer_size = 30;
+    auto distributed = central;
+    distributed.privacy.mode = DpMode::distributed;
+    distributed.privacy.secure_aggregation = true;
+    const auto c = plan_privacy(central);
+    const auto d = plan_privacy(distributed);
+    EXPECT_DOUBLE_EQ(d.sampling_rate, c.sampling_rate);
+    EXPECT_DOUBLE_EQ(d.noise_multiplier, c.noise_multiplier);
+    EXPECT_EQ(d.steps_per_round, c.steps_per_round);
+    EXPECT_TRUE(d.noise_from_updates);
+    EXPECT_FALSE(c.noise_from_updates);
+    // Full sums: one of 10 a sync round; three buffers of 30 a buffered one.
+    const SummedUpdates all = mode == Mode::sync ? SummedUpdates{10, 1} : SummedUpdates{90, 3};
+    const auto full = privacy_record(distributed, 5, {}, std::vector<SummedUpdates>(5, all));
+    const auto unknown = privacy_record(distributed, 5, {});
+    ASSERT_EQ(full.epsilon.size(), 5u);
+    for (int k = 1; k <= 5; ++k) {
+      EXPECT_NEAR(full.epsilon[k - 1], c.epsilon_after(k), 1e-9) << k;
+      EXPECT_NEAR(unknown.epsilon[k - 1], c.epsilon_after(k), 1e-9) << k;
+    }
+  }
+}
+
+TEST(PrivacyPlan, ASecureSumWithFewerUpdatesSpendsMoreAtTheSmallerMultiplier) {
+  // Given 10 planned updates per round and a round whose sum included 6 of
+  // them, that round's noise is sigma * sqrt(6 / 10) at the same sensitivity.
+  auto job = private_job(DpMode::distributed);
+  job.privacy.secure_aggregation = true;
+  const auto plan = plan_privacy(job);
+  std::vector<SummedUpdates> rounds(3, {10, 1});
+  rounds[1] = {6, 1};
+  EXPECT_NEAR(plan.step_noise_multiplier(rounds[1]), 1.1 * std::sqrt(0.6), 1e-12);
+  const auto short_record = privacy_record(job, 3, {}, rounds);
+  EXPECT_NEAR(short_record.epsilon[0], plan.epsilon_after(1), 1e-9);
+  EXPECT_GT(short_record.epsilon[1], plan.epsilon_after(2));
+  EXPECT_GT(short_record.epsilon[2], plan.epsilon_after(3));
+  // The accountant called directly: two rounds at sigma, one at the smaller one.
+  const auto& orders = rdp_orders();
+  std::vector<double> rdp(orders.size());
+  for (std::size_t i = 0; i < orders.size(); ++i)
+    rdp[i] = 2 * sampled_gaussian_rdp(0.1, 1.1, orders[i]) +
+             sampled_gaussian_rdp(0.1, 1.1 * std::sqrt(0.6), orders[i]);
+  EXPECT_NEAR(short_record.epsilon[2], rdp_to_epsilon(orders, rdp, 1e-5).epsilon, 1e-9);
+  EXPECT_NEAR(plan.epsilon_after(rounds), short_record.epsilon[2], 1e-9);
+}
+
+TEST(PrivacyPlan, LocalDpUnderSecureAggregationIsAccountedOnTheSumAndItsIncludedUpdates) {
+  auto job = private_job(DpMode::local);
+  job.privacy.secure_aggregation = true;
+  const auto plan = plan_privacy(job);
+  EXPECT_DOUBLE_EQ(plan.sampling_rate, 0.1);
+  EXPECT_NEAR(plan.noise_multiplier, 1.1 * std::sqrt(10.0), 1e-12);
+  // 4 of 10 in the sum: the sum carries sigma * sqrt(4) of noise.
+  EXPECT_NEAR(plan.step_noise_multiplier({4, 1}), 1.1 * 2.0, 1e-12);
+  EXPECT_GT(plan.epsilon_after(std::vector<SummedUpdates>{{4, 1}}), plan.epsilon_after(1));
+}
+
+TEST(PrivacyPlan, BufferedRoundsAreAccountedAtTheirSumsMeanUpdates) {
+  auto job = private_job(DpMode::distributed);
+  job.privacy.secure_aggregation = true;
+  job.collab.mode = Mode::buffered;
+  job.async.buffer_size = 20;
+  const auto plan = plan_privacy(job);
+  EXPECT_DOUBLE_EQ(plan.step_noise_multiplier({100, 5}), 1.1);
+  EXPECT_NEAR(plan.step_noise_multiplier({75, 5}), 1.1 * std::sqrt(15.0 / 20.0), 1e-12);
+}

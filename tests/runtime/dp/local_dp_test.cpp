@@ -57,6 +57,7 @@ Parameters train_with(DpMode mode) {
 TEST(LocalDp, TheDecoratorPrivatisesUpdatesOnlyWithDpLocal) {
   // The change (10, 10, 10, 10) has norm 20: clipped to 1, each value 0.5.
   for (float v : values(train_with(DpMode::local))) EXPECT_NEAR(v, 0.5, 1e-5);
+  for (float v : values(train_with(DpMode::distributed))) EXPECT_NEAR(v, 0.5, 1e-5);
   for (float v : values(train_with(DpMode::none))) EXPECT_EQ(v, 10.0f);
   for (float v : values(train_with(DpMode::central))) EXPECT_EQ(v, 10.0f);
 }
@@ -76,6 +77,32 @@ TEST(LocalDp, AnUpdateIsClippedAndNoisedWithSigmaTimesClip) {
   Parameters again = vec(far);
   privatise_update(global, again, 2.0, 0.5, 9);
   EXPECT_EQ(values(u), values(again));
+}
+
+TEST(DistributedDp, EachNodeAddsItsShareOfTheNoiseSigmaClipOverSqrtM) {
+  // Given 25 updates per sum (--clients-per-round), sigma 2 and clip 1: each
+  // node's noise has sd 2 / sqrt(25) = 0.4, so 25 of them sum to sd 2.
+  const std::size_t n = 100000;
+  LocalDpNodeBehaviour node(std::make_unique<AddTen>());
+  NodeSetup setup;
+  setup.job.nodes = 100;
+  setup.job.sync.clients_per_round = 25;
+  setup.job.privacy.mode = DpMode::distributed;
+  setup.job.privacy.secure_aggregation = true;
+  setup.job.privacy.clip_norm = 1.0;
+  setup.job.privacy.noise_multiplier = 2.0;
+  setup.job.privacy.reproducible_noise = true;
+  node.setup(setup);
+  std::vector<float> start(n, 0.0f);
+  Parameters update;
+  LocalTask task;
+  task.options.seed = 7;
+  node.train(vec(start), task, update);
+  // The change (10, ..., 10) is clipped to norm 1: 1 / sqrt(n) per coordinate.
+  const double clipped = 1.0 / std::sqrt(static_cast<double>(n));
+  double sq = 0;
+  for (float v : values(update)) sq += (v - clipped) * (v - clipped);
+  EXPECT_NEAR(std::sqrt(sq / n), 0.4, 0.004);
 }
 
 TEST(LocalDp, ALayoutThatDoesNotMatchTheGlobalModelIsRefused) {
