@@ -94,9 +94,11 @@ std::string device_of(const NodeState& st) {
 /// The weight of a task's update in the secure sum: its shard's examples over
 /// the job's mean shard (FedAvg's weights, scaled to about 1 so that weighted
 /// changes stay within runtime::kSecureUpdateRange). A node with its own data
-/// knows only its own count: its updates weigh 1.
+/// knows only its own count: its updates weigh 1, as do all under DP.
 double secure_weight(const NodeState& st, std::int32_t shard) {
-  if (st.config.local || st.shard_sizes.empty()) return 1.0;
+  // Under local or distributed DP every noised update counts alike: the
+  // accountant's sensitivity is one clipped update (runtime/core/privacy_plan.hpp).
+  if (st.job->privacy.enabled() || st.config.local || st.shard_sizes.empty()) return 1.0;
   const double mean = std::accumulate(st.shard_sizes.begin(), st.shard_sizes.end(), 0.0) /
                       static_cast<double>(st.shard_sizes.size());
   return mean > 0.0 ? static_cast<double>(st.shard_sizes[static_cast<std::size_t>(shard)]) / mean

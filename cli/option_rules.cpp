@@ -84,9 +84,12 @@ const std::vector<Needs>& needs_rules() {
 }
 
 /// The job options troupe train acts on: it trains one model on all the data
-/// in one place, so the federation's options (nodes, split, collaboration,
-/// robustness, cluster) would act on nothing. (Checkpoints and --dp are
-/// refused by train itself, with their own reasons.)
+/// in one place, so the federation's options (collaboration, robustness,
+/// cluster, evaluation on the nodes) would act on nothing. The job's shape
+/// (--nodes and the split) is accepted, so that a run's options give its
+/// baseline unchanged; the baseline trains on all of the data whatever the
+/// split. (Checkpoints and --dp are refused by train itself, with their own
+/// reasons.)
 bool train_uses(const std::string& flag) {
   static const std::set<std::string> used{"name",
                                           "rounds",

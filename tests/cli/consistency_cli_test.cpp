@@ -123,7 +123,7 @@ TEST(Consistency, EveryInapplicableOptionExitsWith2AndSaysWhy) {
       {"run --strategy fedavg --server-momentum 0.9", "read by fedavgm only"},
       {"run --strategy krum --trim-fraction 0.1", "read by trimmed-mean only"},
       {"run --distill-weight 0.5", "without --node-behaviour distill"},
-      {"train --nodes 5", "does not apply to troupe train"},
+      {"train --mode async", "does not apply to troupe train"},
       {"train --strategy krum", "an option of the federation"}};
   for (const auto& [args, why] : cases) {
     const auto r = run_troupe_cli(args);
