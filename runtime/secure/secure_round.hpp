@@ -32,7 +32,14 @@
 namespace troupe::runtime {
 
 /// The stages of a participant's messages (secure_aggregation.hpp).
-enum class SecureStage : std::int32_t { advertise = 0, share = 1, masked = 2, unmask = 3 };
+/// `join` comes first in buffered mode: the ask to join a buffer's cohort.
+enum class SecureStage : std::int32_t {
+  join = -1,
+  advertise = 0,
+  share = 1,
+  masked = 2,
+  unmask = 3
+};
 
 /// The largest |weight * change| of one model element a participant can send
 /// unclamped. Updates are weighted by their shard's size over the job's mean
