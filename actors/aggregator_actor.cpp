@@ -280,8 +280,8 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
                         ", which is not running");
         auto& round = secure_round(st, cohort);
         const SecureKey key{cohort, msg.task_id, msg.stage};
-        auto replies =
-            round.offer(msg.task_id, static_cast<runtime::SecureStage>(msg.stage), msg.payload);
+        auto replies = round.offer(msg.task_id, static_cast<runtime::SecureStage>(msg.stage),
+                                   msg.payload, st.now());
         // This message's own answer, when it came at once (refused, or it closed the stage).
         // (A copy of a waiting message is refused at once without closing the
         // stage, so an answer under this key is always this message's.)
