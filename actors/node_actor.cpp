@@ -17,7 +17,6 @@
 namespace troupe::actors {
 namespace {
 
-
 struct NodeState {
   NodeConfig config;
   std::shared_ptr<runtime::DataCatalog> catalog;  ///< the data of the current job
