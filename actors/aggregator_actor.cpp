@@ -253,8 +253,8 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
         if (msg.stage == static_cast<std::int32_t>(runtime::SecureStage::join)) {
           if (!st.buffered())
             return refuse(task + " asked to join a secure buffer, but the job runs no buffers");
-          auto joined =
-              st.buffers->join({msg.task_id, msg.base_version}, st.core->version(), st.now());
+          auto joined = st.buffers->join({msg.task_id, msg.base_version, msg.node},
+                                         st.core->version(), st.now());
           if (!joined.refused.empty()) {
             tell_excluded(self);
             return refuse(joined.refused);
@@ -318,7 +318,7 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
           follow_up(self, cohort);
         }
         if (st.buffered()) {
-          if (auto c = st.buffers->tick(st.now())) start_buffer(self, *c);
+          while (auto c = st.buffers->tick(st.now())) start_buffer(self, *c);
           arm(self, st.buffers->deadline());
           check_flush(self);
           if (st.flushing) arm(self, st.flushing->deadline);

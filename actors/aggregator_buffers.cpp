@@ -79,7 +79,7 @@ void check_flush(AggregatorPtr self) {
   const bool all_in =
       std::all_of(want.begin(), want.end(), [&](std::int64_t t) { return st.buffers->seen(t); });
   if (!all_in && st.now() < st.flushing->deadline) return;
-  if (auto c = st.buffers->close()) start_buffer(self, *c);
+  while (auto c = st.buffers->close()) start_buffer(self, *c);
   if (!st.flushing || !st.secure.empty()) return;
   auto flush = std::move(*st.flushing);
   st.flushing.reset();

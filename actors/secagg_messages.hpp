@@ -22,7 +22,7 @@
 /// their message, or at the stage deadline (a fifth of --task-timeout).
 ///
 /// Buffered (FedBuff): the node first sends a join (stage -1, cohort 0, its
-/// base version); the answer, when the buffer's cohort closes
+/// base version and node); the answer, when the buffer's cohort closes
 /// (runtime/secure/buffer_cohorts.hpp), names the cohort, and the four stages
 /// follow as above. The aggregator applies the sum at once and tells the
 /// scheduler (secagg_atom, run id, AggregateOutcome).
@@ -46,6 +46,8 @@ struct SecAggMessage {
   std::vector<std::uint8_t> payload;  ///< runtime::secagg's byte string
   /// A join (buffered): the global version the update was trained from.
   std::int64_t base_version = 0;
+  /// A join (buffered): the node it trained on (a buffer takes one task per node).
+  std::string node;
 };
 
 /// A stage message of a secure sum (the aggregator answers SecAggMessage).
@@ -55,7 +57,7 @@ using secagg_atom = caf::atom_constant<caf::atom("secagg")>;
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, SecAggMessage& x) {
   return f(caf::meta::type_name("troupe.SecAggMessage"), x.run_id, x.cohort, x.task_id, x.stage,
-           x.participants, x.payload, x.base_version);
+           x.participants, x.payload, x.base_version, x.node);
 }
 
 }  // namespace troupe::actors

@@ -88,9 +88,14 @@ void next(ParticipantPtr self, SecureStage stage, SecAggMessage& reply) {
 void step(ParticipantPtr self, SecureStage stage, secagg::Bytes payload) {
   auto& st = self->state;
   if (st.config.traffic) st.config.traffic->add_sent(payload.size());
-  SecAggMessage msg{
-      st.task.run_id,     st.task.cohort,      st.task.task_id, static_cast<std::int32_t>(stage), 0,
-      std::move(payload), st.task.base_version};
+  SecAggMessage msg{st.task.run_id,
+                    st.task.cohort,
+                    st.task.task_id,
+                    static_cast<std::int32_t>(stage),
+                    0,
+                    std::move(payload),
+                    st.task.base_version,
+                    st.config.node};
   // The answer to an advertisement (or a join) waits for the others' training.
   const auto timeout =
       std::chrono::milliseconds(static_cast<std::int64_t>(st.config.task_timeout_s * 2000.0));

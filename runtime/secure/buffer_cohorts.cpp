@@ -28,14 +28,17 @@ JoinResult BufferCohorts::join(const BufferJoiner& joiner, std::int64_t version,
                 " versions stale, over --max-staleness " + std::to_string(max_staleness_);
     return r;
   }
-  if (open_.empty()) opened_at_ = now;
-  open_.push_back(joiner);
+  if (node_in_open(joiner.node)) {
+    next_.push_back({joiner, now});
+    return r;
+  }
+  open_.push_back({joiner, now});
   if (static_cast<int>(open_.size()) >= size_) r.closed = take();
   return r;
 }
 
 std::optional<ClosedCohort> BufferCohorts::tick(double now) {
-  if (open_.empty() || now < opened_at_ + timeout_s_) return std::nullopt;
+  if (open_.empty() || now < *deadline()) return std::nullopt;
   return take();
 }
 
@@ -46,14 +49,30 @@ std::optional<ClosedCohort> BufferCohorts::close() {
 
 std::optional<double> BufferCohorts::deadline() const {
   if (open_.empty()) return std::nullopt;
-  return opened_at_ + timeout_s_;
+  return open_.front().at + timeout_s_;
+}
+
+bool BufferCohorts::node_in_open(const std::string& node) const {
+  if (node.empty()) return false;
+  for (const auto& w : open_)
+    if (w.joiner.node == node) return true;
+  return false;
 }
 
 ClosedCohort BufferCohorts::take() {
   ClosedCohort c;
-  c.members = std::move(open_);
+  for (auto& w : open_) c.members.push_back(std::move(w.joiner));
   open_.clear();
   if (c.members.size() >= 2) c.id = next_id_++;
+  // The joiners that waited open the next cohort, in arrival order (at most
+  // one per node, and K - 1 so that the next join closes it; the rest wait on).
+  auto waited = std::move(next_);
+  next_.clear();
+  for (auto& w : waited)
+    if (static_cast<int>(open_.size()) < size_ - 1 && !node_in_open(w.joiner.node))
+      open_.push_back(std::move(w));
+    else
+      next_.push_back(std::move(w));
   return c;
 }
 

@@ -90,3 +90,38 @@ TEST(BufferCohorts, AJoinerStalerThanMaxStalenessOrFromAnUnknownVersionIsRefused
 TEST(BufferCohorts, ABufferSizeBelowTwoIsRefused) {
   EXPECT_THROW(BufferCohorts(1, 5.0), std::invalid_argument);
 }
+
+TEST(BufferCohorts, ASecondTaskOfANodeWaitsForTheNextCohort) {
+  BufferCohorts cohorts(3, 5.0);
+  cohorts.join({1, 0, "a"}, 0, 0.0);
+  cohorts.join({2, 0, "b"}, 0, 0.1);
+  // Node a's next task, trained while task 1's sum is open: not in this cohort.
+  EXPECT_FALSE(cohorts.join({3, 0, "a"}, 0, 0.2).closed);
+  EXPECT_EQ(cohorts.waiting(), 3);
+  const auto first = cohorts.join({4, 0, "c"}, 0, 0.3).closed;
+  ASSERT_TRUE(first);
+  EXPECT_EQ(tasks_of(*first), (std::vector<std::int64_t>{1, 2, 4}));
+  // It opens the next one, whose deadline counts from its own join.
+  EXPECT_EQ(cohorts.waiting(), 1);
+  ASSERT_TRUE(cohorts.deadline());
+  EXPECT_DOUBLE_EQ(*cohorts.deadline(), 5.2);
+  cohorts.join({5, 0, "b"}, 0, 0.4);
+  const auto second = cohorts.join({6, 0, "c"}, 0, 0.5).closed;
+  ASSERT_TRUE(second);
+  EXPECT_EQ(tasks_of(*second), (std::vector<std::int64_t>{3, 5, 6}));
+}
+
+TEST(BufferCohorts, AtTheEndJoinersOfOneNodeCloseIntoSeparateCohorts) {
+  BufferCohorts cohorts(3, 5.0);
+  cohorts.join({1, 0, "a"}, 0, 0.0);
+  cohorts.join({2, 0, "a"}, 0, 0.1);
+  cohorts.join({3, 0, "b"}, 0, 0.2);
+  const auto first = cohorts.close();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(tasks_of(*first), (std::vector<std::int64_t>{1, 3}));
+  const auto second = cohorts.close();
+  ASSERT_TRUE(second);
+  EXPECT_EQ(tasks_of(*second), (std::vector<std::int64_t>{2}));
+  EXPECT_FALSE(second->summable());
+  EXPECT_FALSE(cohorts.close());
+}
