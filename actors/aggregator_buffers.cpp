@@ -31,8 +31,6 @@ void tell_excluded(AggregatorPtr self) {
   tell_scheduler(self, out);
 }
 
-void follow_up(AggregatorPtr self, std::int64_t cohort);
-
 /// A buffer's cohort closed: its joins are answered with its id (a lone
 /// member is excluded) and its secure sum waits for their advertisements.
 void start_buffer(AggregatorPtr self, const runtime::ClosedCohort& c) {
