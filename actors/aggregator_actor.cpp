@@ -1,55 +1,24 @@
 #include "actors/aggregator_actor.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
 #include <tuple>
 
+#include "actors/aggregator_state.hpp"
 #include "actors/errors.hpp"
+#include "runtime/secure/buffer_cohorts.hpp"
 #include "runtime/secure/secure_round.hpp"
 #include "runtime/system/log.hpp"
 
 namespace troupe::actors {
 
+namespace aggregator {
+
 namespace logging = runtime::logging;
 using logging::Level;
-namespace {
-
-/// A round's aggregate request, answered once its secure sum ends.
-struct PendingAggregate {
-  AggregateRequest request;
-  caf::typed_response_promise<AggregateOutcome> promise;
-};
-
-/// (round, task, stage) of a participant's message waiting for its stage to close.
-using SecureKey = std::tuple<std::int64_t, std::int64_t, std::int32_t>;
-
-struct AggregatorState {
-  AggregatorConfig config;
-  runtime::JobSpec job;
-  std::unique_ptr<runtime::AggregatorCore> core;
-  // Secure aggregation: the open sums by round, the messages waiting for
-  // their answer, the aggregate request waiting for its sum.
-  std::int64_t secure_length = 0;  ///< ring elements per input (model floats + 1)
-  std::int64_t secure_done = 0;    ///< rounds up to this one are aggregated
-  std::map<std::int64_t, runtime::SecureRound> secure;
-  std::map<SecureKey, caf::typed_response_promise<SecAggMessage>> waiting;
-  std::optional<PendingAggregate> pending;
-  std::optional<double> armed;  ///< the deadline a tick is on its way for
-  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
-
-  double now() const {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  }
-  /// Each stage waits a fifth of the task timeout, so that a whole sum (four
-  /// stages) ends within the scheduler's timeout for the aggregate request.
-  double stage_timeout_s() const { return job.cluster.task_timeout_s / 5.0; }
-
-  static inline const char* name = "troupe.aggregator";
-};
-
-using AggregatorPtr = aggregator_actor::stateful_pointer<AggregatorState>;
 
 SecAggMessage reply_message(const AggregatorState& st, std::int64_t cohort,
                             const runtime::SecureReply& r) {
@@ -129,22 +98,32 @@ void complete_secure(AggregatorState& st, runtime::SecureRound& round) {
   st.secure_done = r;
 }
 
-/// After any change to round `cohort`: completes it when its sum ended and
-/// the aggregate request is in, else wakes up at its next deadline.
+/// Wakes the actor up (tick) at `deadline`.
+void arm(AggregatorPtr self, std::optional<double> deadline) {
+  auto& st = self->state;
+  if (!deadline || deadline == st.armed) return;
+  st.armed = deadline;
+  const auto wait = std::max(0.0, *deadline - st.now()) + 0.01;
+  self->delayed_send(self, std::chrono::milliseconds(static_cast<std::int64_t>(wait * 1000.0)),
+                     tick_atom::value);
+}
+
+/// After any change to round (or buffer) `cohort`: completes it when its sum
+/// ended (and, in rounds, the aggregate request is in), else wakes up at its
+/// next deadline.
 void follow_up(AggregatorPtr self, std::int64_t cohort) {
   auto& st = self->state;
   auto it = st.secure.find(cohort);
   if (it == st.secure.end()) return;
+  if (it->second.finished() && st.buffered()) {
+    complete_buffer(self, cohort, it->second);
+    return;
+  }
   if (it->second.finished() && st.pending && st.pending->request.round == cohort) {
     complete_secure(st, it->second);
     return;
   }
-  if (auto deadline = it->second.deadline(); deadline && deadline != st.armed) {
-    st.armed = deadline;
-    const auto wait = std::max(0.0, *deadline - st.now()) + 0.01;
-    self->delayed_send(self, std::chrono::milliseconds(static_cast<std::int64_t>(wait * 1000.0)),
-                       tick_atom::value);
-  }
+  arm(self, it->second.deadline());
 }
 
 aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, AggregatorConfig config) {
@@ -161,6 +140,14 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
           st.waiting.clear();
           st.pending.reset();
           st.secure_done = 0;
+          st.buffers.reset();
+          st.joins.clear();
+          st.bases.clear();
+          st.flushing.reset();
+          st.scheduler = self->current_sender();
+          if (st.buffered())
+            st.buffers.emplace(job.async.buffer_size, st.stage_timeout_s(),
+                               job.async.max_staleness);
           if (job.privacy.secure_aggregation) {
             const auto model = st.core->get(st.core->version());
             st.secure_length = static_cast<std::int64_t>(
@@ -236,6 +223,15 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
           follow_up(self, req.round);
           return promise;
         }
+        if (st.buffered()) {
+          // Answered when the accepted tasks' buffers ended (check_flush).
+          if (st.flushing) return failure("a flush is already waiting for its secure buffers");
+          auto promise = self->make_response_promise<AggregateOutcome>();
+          st.flushing = PendingFlush{req, promise, st.now() + st.stage_timeout_s()};
+          arm(self, st.flushing->deadline);
+          check_flush(self);
+          return promise;
+        }
         try {
           return st.core->aggregate(req);
         } catch (const std::exception& e) {
@@ -254,6 +250,24 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
           return refuse("the aggregator runs no secure aggregation (" + task + ")");
         if (msg.run_id != st.job.run_id)
           return refuse("secure-sum message of " + task + " belongs to an earlier job");
+        if (msg.stage == static_cast<std::int32_t>(runtime::SecureStage::join)) {
+          if (!st.buffered())
+            return refuse(task + " asked to join a secure buffer, but the job runs no buffers");
+          auto joined = st.buffers->join({msg.task_id, msg.base_version, msg.node},
+                                         st.core->version(), st.now());
+          if (!joined.refused.empty()) {
+            tell_excluded(self);
+            return refuse(joined.refused);
+          }
+          auto promise = self->make_response_promise<SecAggMessage>();
+          st.joins.emplace(msg.task_id, promise);
+          if (joined.closed)
+            start_buffer(self, *joined.closed);
+          else
+            arm(self, st.buffers->deadline());
+          check_flush(self);
+          return promise;
+        }
         if (msg.stage < 0 || msg.stage > 3)
           return refuse(task + " sent a secure-sum message of unknown stage " +
                         std::to_string(msg.stage));
@@ -261,10 +275,13 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
           return refuse(task + " sent a secure-sum message for round " +
                         std::to_string(msg.cohort) + ", which was aggregated");
         const auto cohort = msg.cohort;
+        if (st.buffered() && !st.secure.count(cohort))
+          return refuse(task + " sent a secure-sum message for buffer " + std::to_string(cohort) +
+                        ", which is not running");
         auto& round = secure_round(st, cohort);
         const SecureKey key{cohort, msg.task_id, msg.stage};
-        auto replies =
-            round.offer(msg.task_id, static_cast<runtime::SecureStage>(msg.stage), msg.payload);
+        auto replies = round.offer(msg.task_id, static_cast<runtime::SecureStage>(msg.stage),
+                                   msg.payload, st.now());
         // This message's own answer, when it came at once (refused, or it closed the stage).
         // (A copy of a waiting message is refused at once without closing the
         // stage, so an answer under this key is always this message's.)
@@ -300,14 +317,20 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
           deliver(st, cohort, it->second.tick(st.now()));
           follow_up(self, cohort);
         }
+        if (st.buffered()) {
+          while (auto c = st.buffers->tick(st.now())) start_buffer(self, *c);
+          arm(self, st.buffers->deadline());
+          check_flush(self);
+          if (st.flushing) arm(self, st.flushing->deadline);
+        }
       },
   };
 }
 
-}  // namespace
+}  // namespace aggregator
 
 aggregator_actor spawn_aggregator(caf::actor_system& system, AggregatorConfig config) {
-  return system.spawn<caf::detached>(aggregator_behavior, std::move(config));
+  return system.spawn<caf::detached>(aggregator::aggregator_behavior, std::move(config));
 }
 
 }  // namespace troupe::actors

@@ -3,35 +3,19 @@
 #include <chrono>
 #include <cmath>
 #include <functional>
-#include <map>
 #include <numeric>
 #include <optional>
-#include <thread>
 
 #include "actors/errors.hpp"
+#include "actors/secure_participant.hpp"
 #include "runtime/dp/local_dp_node_behaviour.hpp"
 #include "runtime/node/gated_node_behaviour.hpp"
 #include "runtime/node/local_data.hpp"
 #include "runtime/node/node_behaviour.hpp"
-#include "runtime/secure/secure_round.hpp"
 #include "runtime/system/log.hpp"
 
 namespace troupe::actors {
 namespace {
-
-namespace logging = runtime::logging;
-namespace secagg = runtime::secagg;
-
-/// A trained task's part in its round's secure sum: the update stays here
-/// until it leaves masked.
-struct SecureTask {
-  std::int64_t cohort = 0;
-  secagg::Client client;
-  models::Parameters trained;
-  models::Parameters base;
-  double weight = 1.0;
-  std::vector<std::uint64_t> input;  ///< the encoded update, once the roster's size is known
-};
 
 struct NodeState {
   NodeConfig config;
@@ -44,8 +28,7 @@ struct NodeState {
   std::vector<std::int64_t> shard_sizes;  ///< of the current job's split
   std::int64_t model_version = -1;        ///< version held in `model`
   models::Parameters model;
-  models::Parameters update;                  ///< reused output buffer of training
-  std::map<std::int64_t, SecureTask> secure;  ///< by task id
+  models::Parameters update;  ///< reused output buffer of training
 
   static inline const char* name = "troupe.node";
 };
@@ -103,84 +86,6 @@ double secure_weight(const NodeState& st, std::int32_t shard) {
                       static_cast<double>(st.shard_sizes.size());
   return mean > 0.0 ? static_cast<double>(st.shard_sizes[static_cast<std::size_t>(shard)]) / mean
                     : 1.0;
-}
-
-void secure_step(NodePtr self, std::int64_t task, runtime::SecureStage stage,
-                 secagg::Bytes payload);
-
-/// The aggregator answered this task's message of `stage` with the next
-/// stage's input: computes and sends the next message.
-void secure_next(NodePtr self, std::int64_t task, runtime::SecureStage stage,
-                 SecAggMessage& reply) {
-  auto& st = self->state;
-  auto it = st.secure.find(task);
-  if (it == st.secure.end()) return;
-  auto& t = it->second;
-  if (st.config.secure_vanish_after == static_cast<int>(stage)) {
-    logging::Line(logging::Level::info) << "troupe node " << st.config.name << ": task " << task
-                                        << " leaves its secure sum after stage " << reply.stage;
-    st.secure.erase(it);
-    return;
-  }
-  try {
-    switch (stage) {
-      case runtime::SecureStage::advertise:
-        t.input = secagg::encode_update(t.trained, t.base, t.weight,
-                                        runtime::secure_code(reply.participants));
-        t.trained = {};
-        t.base = {};
-        secure_step(self, task, runtime::SecureStage::share, t.client.share(reply.payload));
-        break;
-      case runtime::SecureStage::share: {
-        if (st.config.secure_pause_before_masking_s > 0.0) {
-          logging::Line(logging::Level::info)
-              << "troupe node " << st.config.name << ": task " << task << " pauses "
-              << st.config.secure_pause_before_masking_s << " s before masking";
-          std::this_thread::sleep_for(
-              std::chrono::duration<double>(st.config.secure_pause_before_masking_s));
-        }
-        auto masked = t.client.mask(reply.payload, t.input);
-        t.input = {};
-        secure_step(self, task, runtime::SecureStage::masked, std::move(masked));
-        break;
-      }
-      case runtime::SecureStage::masked:
-        secure_step(self, task, runtime::SecureStage::unmask, t.client.unmask(reply.payload));
-        break;
-      case runtime::SecureStage::unmask:
-        st.secure.erase(it);
-        break;
-    }
-  } catch (const std::exception& e) {
-    logging::Line(logging::Level::warn) << "troupe node " << st.config.name << ": task " << task
-                                        << " leaves its secure sum: " << e.what();
-    st.secure.erase(task);
-  }
-}
-
-/// Sends this task's message of `stage`; the answer comes when the stage closes.
-void secure_step(NodePtr self, std::int64_t task, runtime::SecureStage stage,
-                 secagg::Bytes payload) {
-  auto& st = self->state;
-  const auto& t = st.secure.at(task);
-  if (st.config.traffic) st.config.traffic->add_sent(payload.size());
-  SecAggMessage msg{st.job->run_id,    t.cohort, task, static_cast<std::int32_t>(stage), 0,
-                    std::move(payload)};
-  // The answer to an advertisement waits for the round's other training.
-  self->request(st.config.aggregator, timeout_of(*st.job) * 2, secagg_atom::value, std::move(msg))
-      .then(
-          [self, task, stage](SecAggMessage& reply) {
-            if (const auto& traffic = self->state.config.traffic)
-              traffic->add_received(reply.payload.size());
-            secure_next(self, task, stage, reply);
-          },
-          [self, task](caf::error& err) {
-            auto& st = self->state;
-            logging::Line(logging::Level::warn)
-                << "troupe node " << st.config.name << ": task " << task
-                << " left its secure sum: " << describe(err, self->system());
-            st.secure.erase(task);
-          });
 }
 
 node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
@@ -320,20 +225,26 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
                 // scheduler goes on as if it had been accepted.
                 outcome.receipt.accepted = true;
                 outcome.receipt.version = task.base_version;
-                outcome.receipt.reason = "held for the round's secure sum";
-                SecureTask secure{
-                    task.round,
-                    secagg::Client(runtime::secure_cohort_tag(task.run_id, task.round),
-                                   task.task_id),
-                    std::move(st.update),
-                    st.model,
-                    secure_weight(st, task.shard),
-                    {}};
-                st.secure.erase(task.task_id);
-                auto& t = st.secure.emplace(task.task_id, std::move(secure)).first->second;
+                outcome.receipt.reason = job.collab.mode == runtime::Mode::buffered
+                                             ? "held for a secure buffer"
+                                             : "held for the round's secure sum";
+                // Buffered: the cohort is the buffer it joins (answered
+                // when the buffer's cohort closes); sync: the round.
+                SecureContribution part;
+                part.run_id = task.run_id;
+                part.task_id = task.task_id;
+                part.cohort = job.collab.mode == runtime::Mode::buffered ? 0 : task.round;
+                part.trained = std::move(st.update);
+                part.base = st.model;
+                part.base_version = task.base_version;
+                part.weight = secure_weight(st, task.shard);
                 rp.deliver(outcome);
-                secure_step(self, task.task_id, runtime::SecureStage::advertise,
-                            t.client.advertise());
+                spawn_secure_participant(
+                    self,
+                    {st.config.name, st.config.aggregator, job.cluster.task_timeout_s,
+                     st.config.secure_vanish_after, st.config.secure_pause_before_masking_s,
+                     st.config.traffic},
+                    std::move(part));
                 return;
               }
               update.params =

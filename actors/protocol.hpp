@@ -215,6 +215,8 @@ using scheduler_actor = caf::typed_actor<
     caf::replies_to<status_atom, runtime::Admission>::with<ClusterStatus>,
     /// An aggregator process offers itself.
     caf::replies_to<aggregator_atom, caf::actor, runtime::Admission>::with<bool>,
+    /// Buffered secure aggregation: the aggregator applied a secure buffer (job run id).
+    caf::reacts_to<secagg_atom, std::uint64_t, AggregateOutcome>,
     /// The first message of every process (actors/handshake.hpp): its name,
     /// troupe version and protocol version. Answers a fresh single-use nonce for
     /// `name`, the scheduler's identity (what nodes sign with the nonce), and the

@@ -194,6 +194,13 @@ scheduler_actor::behavior_type phase_behavior(SchedulerPtr self, Phase phase) {
              std::int32_t protocol) {
         return hello(self, name, {version, protocol});
       },
+      [self](secagg_atom, std::uint64_t run_id, const AggregateOutcome& out) {
+        auto& st = self->state;
+        if (!st.core || st.spec.run_id != run_id) return;  // a late word of an earlier job
+        run_steps(self, st.core->secure_buffer(
+                            {out.version, out.changed, out.fingerprint, out.clip_norm, out.secure},
+                            st.now()));
+      },
       [self, phase](tick_atom) {
         expire_nodes(self);
         observe_tick(self->state);

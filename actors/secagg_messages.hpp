@@ -20,6 +20,12 @@
 ///
 /// Each reply comes when the stage closes: when everyone it waits for sent
 /// their message, or at the stage deadline (a fifth of --task-timeout).
+///
+/// Buffered (FedBuff): the node first sends a join (stage -1, cohort 0, its
+/// base version and node); the answer, when the buffer's cohort closes
+/// (runtime/secure/buffer_cohorts.hpp), names the cohort, and the four stages
+/// follow as above. The aggregator applies the sum at once and tells the
+/// scheduler (secagg_atom, run id, AggregateOutcome).
 
 #include <caf/all.hpp>
 
@@ -33,11 +39,15 @@ namespace troupe::actors {
 /// answer to it (the same envelope, with the next stage's input as payload).
 struct SecAggMessage {
   std::uint64_t run_id = 0;           ///< the job's JobSpec::run_id
-  std::int64_t cohort = 0;            ///< the round (synchronous) the sum belongs to
+  std::int64_t cohort = 0;            ///< the round (sync) or buffer (buffered) the sum belongs to
   std::int64_t task_id = 0;           ///< the participant: its training task
   std::int32_t stage = 0;             ///< runtime::SecureStage of the message answered
   std::int32_t participants = 0;      ///< answers to advertisements: the roster's size
   std::vector<std::uint8_t> payload;  ///< runtime::secagg's byte string
+  /// A join (buffered): the global version the update was trained from.
+  std::int64_t base_version = 0;
+  /// A join (buffered): the node it trained on (a buffer takes one task per node).
+  std::string node;
 };
 
 /// A stage message of a secure sum (the aggregator answers SecAggMessage).
@@ -47,7 +57,7 @@ using secagg_atom = caf::atom_constant<caf::atom("secagg")>;
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, SecAggMessage& x) {
   return f(caf::meta::type_name("troupe.SecAggMessage"), x.run_id, x.cohort, x.task_id, x.stage,
-           x.participants, x.payload);
+           x.participants, x.payload, x.base_version, x.node);
 }
 
 }  // namespace troupe::actors

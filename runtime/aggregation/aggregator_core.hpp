@@ -92,6 +92,16 @@ class AggregatorCore {
     (void)request, (void)average_change, (void)excluded;
     throw std::runtime_error("this aggregation mode cannot combine a secure sum");
   }
+  /// Applies one FedBuff buffer summed under secure aggregation: a new
+  /// version from `average_change` (its members' weighted average change) and
+  /// the staleness of `oldest_base`, its oldest member's base version
+  /// (AsyncAggregator::apply_secure_buffer). The default throws
+  /// std::runtime_error: only buffered aggregation applies secure buffers.
+  virtual AggregateOutcome aggregate_secure_buffer(const models::Parameters& average_change,
+                                                   std::int64_t oldest_base) {
+    (void)average_change, (void)oldest_base;
+    throw std::runtime_error("this aggregation mode cannot apply a secure buffer");
+  }
   /// The current global version.
   virtual std::int64_t version() const = 0;
   /// Version `v` when still held, else null.

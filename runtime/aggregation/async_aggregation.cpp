@@ -161,6 +161,34 @@ AsyncEvent AsyncAggregator::add(const Update& u) {
   return record(e);
 }
 
+AsyncEvent AsyncAggregator::apply_secure_buffer(const models::Parameters& average_change,
+                                                std::int64_t oldest_base) {
+  if (!options_.buffered)
+    throw std::invalid_argument("a secure buffer needs FedBuff (--mode buffered)");
+  if (oldest_base < 0 || oldest_base > version_)
+    throw std::invalid_argument("secure buffer: base version " + std::to_string(oldest_base) +
+                                " is unknown (current " + std::to_string(version_) + ")");
+  const auto& cur = current();
+  if (!average_change.all_float32() || !average_change.same_layout(cur) ||
+      average_change.bytes.size() != cur.bytes.size())
+    throw std::invalid_argument("secure buffer: the change does not match the model's layout");
+  AsyncEvent e;
+  e.seq = arrivals_before_ + static_cast<std::int64_t>(events_.size()) + 1;
+  e.update.task_id = -1;
+  e.update.node = "secure buffer";
+  e.update.base_version = oldest_base;
+  e.staleness = version_ - oldest_base;
+  e.weight = options_.staleness(e.staleness);
+  models::Parameters next = cur;
+  apply_delta(next, average_change, options_.server_lr * e.weight);
+  publish(std::move(next));
+  e.accepted = true;
+  e.new_version = true;
+  e.version = version_;
+  e.fingerprint = models::fingerprint(current());
+  return record(e);
+}
+
 AsyncEvent AsyncAggregator::flush() {
   AsyncEvent e;
   e.seq = arrivals_before_ + static_cast<std::int64_t>(events_.size()) + 1;
@@ -207,6 +235,16 @@ AggregateOutcome AsyncAggregator::aggregate(const AggregateRequest& /*request*/)
   AggregateOutcome out;
   out.version = e.version;
   out.changed = e.new_version;
+  out.fingerprint = e.fingerprint;
+  return out;
+}
+
+AggregateOutcome AsyncAggregator::aggregate_secure_buffer(const models::Parameters& average_change,
+                                                          std::int64_t oldest_base) {
+  const auto e = apply_secure_buffer(average_change, oldest_base);
+  AggregateOutcome out;
+  out.version = e.version;
+  out.changed = true;
   out.fingerprint = e.fingerprint;
   return out;
 }

@@ -98,11 +98,27 @@ class AsyncAggregator final : public AggregatorCore {
   /// empty; nothing for FedAsync). Logged as an event with flush = true.
   AsyncEvent flush();
 
+  /// FedBuff under secure aggregation: applies one buffer that arrived as a
+  /// secure sum, `average_change` being the (weighted) average change of its
+  /// members. Individual updates cannot be weighted under masks, so the whole
+  /// buffer gets one staleness weight, s(tau) of its oldest member's base
+  /// version `oldest_base`: next = current + server_lr * s(tau) * average_change,
+  /// which is today's buffer application when all members share that
+  /// staleness. Makes one new version; the event names no task (task -1).
+  /// Throws std::invalid_argument when `oldest_base` is not a version so far
+  /// or the change does not fit the model.
+  AsyncEvent apply_secure_buffer(const models::Parameters& average_change,
+                                 std::int64_t oldest_base);
+
   void set_listener(Listener listener) { listener_ = std::move(listener); }
 
   /// Validates `update` against options().limits (a failure is a refusal),
   /// then add()s it; the receipt tells what add() did.
   UpdateVerdict accept(Update update) override;
+  /// apply_secure_buffer() as an AggregateOutcome (no updates counted: the
+  /// buffer's members are in its SecureSumRecord).
+  AggregateOutcome aggregate_secure_buffer(const models::Parameters& average_change,
+                                           std::int64_t oldest_base) override;
   /// The end of the job: flush(). The request's round and tasks do not matter.
   AggregateOutcome aggregate(const AggregateRequest& request) override;
   /// The current model and everything needed to continue exactly (held

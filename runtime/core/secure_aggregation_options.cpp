@@ -23,10 +23,14 @@ std::string secure_aggregation_problem(const JobSpec& job) {
     return with +
            "needs --mode sync (--mode async applies single updates, which the aggregator "
            "never sees)";
-  if (job.collab.mode == Mode::buffered)
+  if (job.collab.mode == Mode::buffered && !job.async.event_log.empty())
     return with +
-           "needs --mode sync (the aggregator sums rounds; it has no secure sum of "
-           "--mode buffered's buffers)";
+           "does not combine with --event-log (the log replays single updates, which the "
+           "aggregator never sees)";
+  if (job.collab.mode == Mode::buffered && !job.checkpoint.dir.empty())
+    return with +
+           "does not combine with --mode buffered and --checkpoint-dir (updates held for an "
+           "unfinished secure buffer are not in any checkpoint)";
   if (std::find(kMeanStrategies.begin(), kMeanStrategies.end(), job.collab.strategy) ==
       kMeanStrategies.end())
     return with + "does not combine with --strategy " + job.collab.strategy +

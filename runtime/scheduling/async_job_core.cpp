@@ -33,9 +33,16 @@ Steps AsyncJobCore::pump(Seconds now) {
     if (job_->final_pending() && !flushed_) {
       // The last updates are in: apply what FedBuff still buffers, then evaluate.
       aggregating_ = true;
-      return {Step::flush()};
+      std::vector<std::int64_t> accepted;
+      for (const auto& t : job_->tracker().tasks())
+        if (t.kind == TaskKind::train && t.state == TaskState::done && t.version >= 0)
+          accepted.push_back(t.id);
+      return {Step::flush(std::move(accepted))};
     }
-    if (auto id = job_->next_eval(now, version_)) {
+    if (!buffers_settled(now)) {
+      // The round's updates are still in their secure buffers: evaluate the
+      // versions they make, not the one before them.
+    } else if (auto id = job_->next_eval(now, version_)) {
       const auto& t = job_->task(*id);
       out.push_back(Step::evaluate(*id, t.node, t.round, t.base_version));
     }
@@ -112,6 +119,33 @@ Steps AsyncJobCore::on_aggregated(const AggregationResult& result, Seconds now) 
   version_ = result.version;
   fingerprint_ = result.fingerprint;
   fingerprint_version_ = result.version;
+  return pump(now);
+}
+
+bool AsyncJobCore::buffers_settled(Seconds now) {
+  const auto& job = job_->job();
+  if (!job.privacy.secure_aggregation || job.collab.mode != Mode::buffered) return true;
+  // Round r is due after r * nodes accepted updates; all but the open buffer's
+  // (at most K - 1, waiting for later updates) should have been summed by then.
+  const std::int64_t due = static_cast<std::int64_t>(job_->round() + 1) * job.nodes;
+  if (settled_ + job.async.buffer_size - 1 >= std::min(due, job_->accepted())) {
+    unsettled_since_.reset();
+    return true;
+  }
+  // A held update whose node vanished before joining is never settled: the
+  // evaluation waits for it at most one task timeout.
+  if (!unsettled_since_) unsettled_since_ = now;
+  return now - *unsettled_since_ > job.cluster.task_timeout_s;
+}
+
+Steps AsyncJobCore::on_secure_buffer(const AggregationResult& result, Seconds now) {
+  settled_ += result.secure.participants;
+  if (!result.changed) return pump(now);
+  if (result.version > version_) version_ = result.version;
+  if (result.version > fingerprint_version_) {
+    fingerprint_ = result.fingerprint;
+    fingerprint_version_ = result.version;
+  }
   return pump(now);
 }
 

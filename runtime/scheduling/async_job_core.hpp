@@ -9,6 +9,7 @@
 /// is left while work remains.
 
 #include <memory>
+#include <optional>
 
 #include "runtime/scheduling/async_job.hpp"
 #include "runtime/scheduling/job_core.hpp"
@@ -36,18 +37,24 @@ class AsyncJobCore final : public JobCore {
   Steps on_nodes_changed(Seconds now) override;
   Steps on_aggregated(const AggregationResult& result, Seconds now) override;
   Steps on_aggregation_failed(const std::string& why) override;
+  Steps on_secure_buffer(const AggregationResult& result, Seconds now) override;
   Steps on_checkpointed(Seconds now) override { return pump(now); }
   Steps on_tick(Seconds now) override { return pump(now); }
 
   /// Moves the job on: the final flush, a due evaluation, work for idle
   /// nodes; done when every round is evaluated, failed when stuck.
   Steps pump(Seconds now);
+  /// Buffered secure aggregation: whether the updates the next evaluation
+  /// counts have left their secure buffers (always true otherwise).
+  bool buffers_settled(Seconds now);
 
   NodeView view_;
   std::unique_ptr<AsyncJob> job_;
-  std::int64_t fingerprint_version_ = -1;  ///< the version `fingerprint_` is of
-  bool aggregating_ = false;               ///< a flush step awaits its answer
-  bool flushed_ = false;                   ///< the final flush is done
+  std::int64_t fingerprint_version_ = -1;   ///< the version `fingerprint_` is of
+  bool aggregating_ = false;                ///< a flush step awaits its answer
+  bool flushed_ = false;                    ///< the final flush is done
+  std::int64_t settled_ = 0;                ///< held updates whose secure buffer ended
+  std::optional<Seconds> unsettled_since_;  ///< when an evaluation began to wait for buffers
 };
 
 }  // namespace troupe::runtime

@@ -129,6 +129,15 @@ class JobCore {
   Steps aggregation_failed(const std::string& why) {
     return ended_ ? Steps{} : seal(on_aggregation_failed(why));
   }
+  /// Buffered secure aggregation: the aggregator applied (or, with no new
+  /// version, gave up on) one secure buffer on its own; its counts go into
+  /// the next announced round and its version is what the job trains and
+  /// evaluates from then on.
+  Steps secure_buffer(const AggregationResult& result, Seconds now) {
+    if (ended_) return {};
+    add_secure(result.secure);
+    return seal(on_secure_buffer(result, now));
+  }
   /// The checkpoint step was carried out.
   Steps checkpointed(Seconds now);
   /// The checkpoint step after `round` failed because of `why`: with
@@ -178,6 +187,12 @@ class JobCore {
   virtual Steps on_nodes_changed(Seconds now) = 0;
   virtual Steps on_aggregated(const AggregationResult& result, Seconds now) = 0;
   virtual Steps on_aggregation_failed(const std::string& why) = 0;
+  /// A secure buffer ended (a new version when `result.changed`); only
+  /// asynchronous cores get one.
+  virtual Steps on_secure_buffer(const AggregationResult& result, Seconds now) {
+    (void)result, (void)now;
+    return {};
+  }
   virtual Steps on_checkpointed(Seconds now) = 0;
   virtual Steps on_tick(Seconds now) = 0;
 

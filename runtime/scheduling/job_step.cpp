@@ -41,9 +41,10 @@ Step Step::aggregate(int round, std::vector<std::int64_t> tasks) {
   return s;
 }
 
-Step Step::flush() {
+Step Step::flush(std::vector<std::int64_t> accepted) {
   Step s;
   s.kind = Kind::flush;
+  s.tasks = std::move(accepted);
   s.round = -1;  // the aggregator's "no round": apply the buffer
   return s;
 }

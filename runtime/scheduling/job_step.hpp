@@ -49,7 +49,9 @@ struct Step {
   static Step evaluate_held_out(std::int64_t task, std::string node, int round,
                                 std::int64_t version);
   static Step aggregate(int round, std::vector<std::int64_t> tasks);
-  static Step flush();
+  /// `accepted`: the training tasks whose updates were accepted (under secure
+  /// aggregation the aggregator waits for those it holds no join of yet).
+  static Step flush(std::vector<std::int64_t> accepted = {});
   static Step checkpoint(int round, std::vector<RoundRecord> records);
   /// An asynchronous job's checkpoint: also its core's `state` and the ids of
   /// the training tasks it counts as `in_flight`.

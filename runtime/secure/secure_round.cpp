@@ -60,7 +60,7 @@ secagg::Verdict SecureRound::add(std::int64_t task, const secagg::Bytes& payload
 }
 
 std::vector<SecureReply> SecureRound::offer(std::int64_t task, SecureStage stage,
-                                            const secagg::Bytes& payload) {
+                                            const secagg::Bytes& payload, double now) {
   const int s = static_cast<int>(stage);
   std::vector<SecureReply> out;
   if (!seen_.insert({task, s}).second) {
@@ -98,7 +98,7 @@ std::vector<SecureReply> SecureRound::offer(std::int64_t task, SecureStage stage
     in_.push_back(task);
   }
   if (waiting_.empty()) {
-    auto closed = close();
+    auto closed = close(now);
     out.insert(out.end(), closed.begin(), closed.end());
   }
   return out;
@@ -114,11 +114,11 @@ std::vector<SecureReply> SecureRound::expect(const std::vector<std::int64_t>& ta
   held_.clear();
   for (auto& [task, payload] : held) {
     seen_.erase({task, 0});
-    auto replies = offer(task, SecureStage::advertise, payload);
+    auto replies = offer(task, SecureStage::advertise, payload, now);
     out.insert(out.end(), replies.begin(), replies.end());
   }
   if (!done_ && waiting_.empty()) {
-    auto closed = close();
+    auto closed = close(now);
     out.insert(out.end(), closed.begin(), closed.end());
   }
   return out;
@@ -126,7 +126,7 @@ std::vector<SecureReply> SecureRound::expect(const std::vector<std::int64_t>& ta
 
 std::vector<SecureReply> SecureRound::tick(double now) {
   if (!server_ || done_ || now < deadline_) return {};
-  return close();
+  return close(now);
 }
 
 void SecureRound::fail(const std::string& why, std::vector<SecureReply>& out) {
@@ -138,7 +138,7 @@ void SecureRound::fail(const std::string& why, std::vector<SecureReply>& out) {
   waiting_.clear();
 }
 
-std::vector<SecureReply> SecureRound::close() {
+std::vector<SecureReply> SecureRound::close(double now) {
   std::vector<SecureReply> out;
   const auto stage = static_cast<SecureStage>(stage_);
   try {
@@ -170,6 +170,9 @@ std::vector<SecureReply> SecureRound::close() {
   waiting_.insert(in_.begin(), in_.end());
   in_.clear();
   ++stage_;
+  // Each stage waits its own timeout: the survivors of a stage closed at its
+  // deadline still get a whole one to answer.
+  deadline_ = now + timeout_s_;
   if (stage_ == 4) done_ = true;
   return out;
 }

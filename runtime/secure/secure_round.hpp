@@ -32,7 +32,14 @@
 namespace troupe::runtime {
 
 /// The stages of a participant's messages (secure_aggregation.hpp).
-enum class SecureStage : std::int32_t { advertise = 0, share = 1, masked = 2, unmask = 3 };
+/// `join` comes first in buffered mode: the ask to join a buffer's cohort.
+enum class SecureStage : std::int32_t {
+  join = -1,
+  advertise = 0,
+  share = 1,
+  masked = 2,
+  unmask = 3
+};
 
 /// The largest |weight * change| of one model element a participant can send
 /// unclamped. Updates are weighted by their shard's size over the job's mean
@@ -67,14 +74,16 @@ class SecureRound {
   /// `stage_timeout_s`: how long each stage waits for the missing.
   SecureRound(std::uint64_t tag, std::int64_t length, double stage_timeout_s);
 
-  /// Participant `task`'s message of `stage`. Answers: a refusal at once, or,
-  /// when this message closes the stage, the answers of everyone in it.
-  std::vector<SecureReply> offer(std::int64_t task, SecureStage stage,
-                                 const secagg::Bytes& payload);
+  /// Participant `task`'s message of `stage` at time `now`. Answers: a
+  /// refusal at once, or, when this message closes the stage, the answers of
+  /// everyone in it (and the next stage's clock starts at `now`).
+  std::vector<SecureReply> offer(std::int64_t task, SecureStage stage, const secagg::Bytes& payload,
+                                 double now);
   /// The participants: only these may join; stage 0 closes when all of them
   /// advertised, or at now + stage timeout. Once only.
   std::vector<SecureReply> expect(const std::vector<std::int64_t>& tasks, double now);
-  /// Closes the stage in progress when its deadline passed.
+  /// Closes the stage in progress when its deadline passed; the next stage
+  /// waits its own timeout from `now`.
   std::vector<SecureReply> tick(double now);
 
   bool expected() const { return server_.has_value(); }
@@ -95,7 +104,7 @@ class SecureRound {
  private:
   SecureReply refuse(std::int64_t task, SecureStage stage, std::string why) const;
   secagg::Verdict add(std::int64_t task, const secagg::Bytes& payload);
-  std::vector<SecureReply> close();
+  std::vector<SecureReply> close(double now);
   void fail(const std::string& why, std::vector<SecureReply>& out);
 
   std::uint64_t tag_;

@@ -85,6 +85,7 @@ actors::scheduler_actor::behavior_type fake_scheduler(
           -> caf::result<std::string, std::string, std::string, std::int32_t> {
         return {std::string("nonce"), std::string("fake"), version, protocol};
       },
+      [](actors::secagg_atom, std::uint64_t, const actors::AggregateOutcome&) {},
       [](actors::tick_atom) {},
   };
 }

@@ -213,3 +213,54 @@ TEST_F(SecureAggregator, FailsTheRoundWithAClearMessageWhenTooFewValidAdvertisem
   const auto late = refusal(message(9, runtime::SecureStage::advertise));
   EXPECT_NE(late.find("aggregated"), std::string::npos) << late;
 }
+
+namespace {
+
+/// A join of task `task` (buffered mode: cohort 0, trained from `base`).
+actors::SecAggMessage join_message(const runtime::JobSpec& job, std::int64_t task,
+                                   std::int64_t base = 0) {
+  actors::SecAggMessage m;
+  m.run_id = job.run_id;
+  m.task_id = task;
+  m.stage = static_cast<std::int32_t>(runtime::SecureStage::join);
+  m.base_version = base;
+  return m;
+}
+
+}  // namespace
+
+TEST_F(SecureAggregator, RefusesAJoinWhenTheJobRunsNoBuffers) {
+  const auto why = refusal(join_message(job, 7));
+  EXPECT_NE(why.find("task 7"), std::string::npos) << why;
+  EXPECT_NE(why.find("runs no buffers"), std::string::npos) << why;
+}
+
+TEST_F(SecureAggregator, InBufferedModeRefusesASecondJoinAndMessagesForABufferNotRunning) {
+  job.collab.mode = runtime::Mode::buffered;
+  job.async.buffer_size = 3;
+  self->request(agg, std::chrono::seconds(30), actors::setup_atom::value, job)
+      .receive([](std::int64_t) {}, [&](caf::error& e) { FAIL() << actors::describe(e, sys); });
+  // The first join waits in the open cohort; its copy is refused at once.
+  self->send(agg, actors::secagg_atom::value, join_message(job, 7));
+  const auto again = refusal(join_message(job, 7));
+  EXPECT_NE(again.find("task 7"), std::string::npos) << again;
+  EXPECT_NE(again.find("replay"), std::string::npos) << again;
+  auto stray = message(8, runtime::SecureStage::advertise);
+  stray.cohort = 5;
+  const auto why = refusal(stray);
+  EXPECT_NE(why.find("buffer 5"), std::string::npos) << why;
+  EXPECT_NE(why.find("not running"), std::string::npos) << why;
+  const auto stale = refusal(join_message(job, 9, /*base=*/3));
+  EXPECT_NE(stale.find("base version 3"), std::string::npos) << stale;
+}
+
+TEST_F(SecureAggregator, InBufferedModeALoneJoinerIsExcludedAtTheJoinDeadline) {
+  job.collab.mode = runtime::Mode::buffered;
+  job.async.buffer_size = 3;
+  self->request(agg, std::chrono::seconds(30), actors::setup_atom::value, job)
+      .receive([](std::int64_t) {}, [&](caf::error& e) { FAIL() << actors::describe(e, sys); });
+  // Answered at the join deadline (a stage timeout, 0.3 s), not left waiting.
+  const auto why = refusal(join_message(job, 7));
+  EXPECT_NE(why.find("task 7"), std::string::npos) << why;
+  EXPECT_NE(why.find("alone"), std::string::npos) << why;
+}

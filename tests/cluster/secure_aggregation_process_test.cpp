@@ -47,14 +47,17 @@ struct SecureCluster {
   std::vector<std::unique_ptr<Process>> nodes;
 };
 
-std::vector<std::string> submit_args(const SecureCluster& c, int nodes, const std::string& out) {
+std::vector<std::string> submit_args(const SecureCluster& c, int nodes, const std::string& out,
+                                     const std::vector<std::string>& extra = {}) {
   // clang-format off
-  return {"submit", "--scheduler", endpoint(c.sport), "--model", "mlp", "--nodes",
-      std::to_string(nodes), "--min-nodes", std::to_string(nodes), "--rounds", "2",
+  std::vector<std::string> args{"submit", "--scheduler", endpoint(c.sport), "--model", "mlp",
+      "--nodes", std::to_string(nodes), "--min-nodes", std::to_string(nodes), "--rounds", "2",
       "--train-limit", "3000", "--test-limit", "500", "--threads", "1",
       "--secure-aggregation", "--task-timeout", "10", "--connect-timeout", "20",
       "--data-dir", fashion_mnist_dir(), "--quiet", "--out", out};
   // clang-format on
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
 }
 
 }  // namespace
@@ -106,4 +109,24 @@ TEST(SecureAggregationProcesses, ANodeKilledBetweenKeySharingAndMaskingIsRecover
   EXPECT_NE(log.find("secure sum of round 2: 4 of 4 tasks in the sum, 0 dropouts recovered"),
             std::string::npos)
       << log;
+}
+
+TEST(SecureAggregationProcesses, ABufferedJobWithANodeKilledBeforeMaskingRecoversItAndEnds) {
+  TempDir dir;
+  SecureCluster cluster(dir, 4, /*paused=*/4, /*pause_s=*/"120");
+  Process submit(
+      kTroupe,
+      submit_args(cluster, 4, dir.file("r.json"), {"--mode", "buffered", "--buffer-size", "3"}),
+      dir.file("submit.log"));
+  auto& victim = *cluster.nodes.back();
+  ASSERT_TRUE(victim.wait_for_output("before masking", 120s)) << victim.output();
+  victim.kill(SIGKILL);
+  ASSERT_EQ(submit.wait_exit(180s), 0) << submit.output() << cluster.aggregator->output();
+  const auto report = read_json(dir.file("r.json"));
+  ASSERT_EQ(report["status"], "ok") << report["error"];
+  ASSERT_EQ(report["rounds"].size(), 2U);
+  EXPECT_GT(report["rounds"][1]["version"].get<int>(), 0);
+  // n4's buffer summed the other two members; n4's masks came off their shares.
+  const auto log = cluster.aggregator->output();
+  EXPECT_NE(log.find("2 of 3 tasks in the sum, 1 dropouts recovered"), std::string::npos) << log;
 }

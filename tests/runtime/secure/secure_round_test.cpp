@@ -52,7 +52,7 @@ struct Cohort {
     return it == answers.end() || !it->second.ok ? nullptr : &it->second;
   }
   void advertise_all() {
-    for (auto& [id, c] : clients) take(round.offer(id, SecureStage::advertise, c.advertise()));
+    for (auto& [id, c] : clients) take(round.offer(id, SecureStage::advertise, c.advertise(), 0.0));
   }
   /// Every participant that got the previous stage's answer sends `stage`'s
   /// message, except those in `silent`.
@@ -64,7 +64,7 @@ struct Cohort {
       secagg::Bytes msg = stage == SecureStage::share    ? c.share(in->payload)
                           : stage == SecureStage::masked ? c.mask(in->payload, inputs[id])
                                                          : c.unmask(in->payload);
-      take(round.offer(id, stage, msg));
+      take(round.offer(id, stage, msg, 0.0));
     }
   }
   std::vector<std::uint64_t> sum_of(const std::vector<std::int64_t>& ids) {
@@ -103,6 +103,11 @@ TEST(SecureRound, AParticipantThatVanishesAfterSharingIsRecoveredWhenTheStageDea
   EXPECT_TRUE(c.round.tick(4.9).empty());
   c.take(c.round.tick(5.1));
   ASSERT_NE(c.answer(100, SecureStage::masked), nullptr);
+  // The unmasking stage waits its own timeout from 5.1, not the masked stage's deadline.
+  ASSERT_TRUE(c.round.deadline());
+  EXPECT_DOUBLE_EQ(*c.round.deadline(), 10.1);
+  EXPECT_TRUE(c.round.tick(5.2).empty());
+  EXPECT_FALSE(c.round.finished());
   c.send(SecureStage::unmask);
   ASSERT_TRUE(c.round.result()) << c.round.failure();
   EXPECT_EQ(c.round.result()->sum, c.sum_of({100, 101, 103, 104, 105}));
@@ -116,7 +121,7 @@ TEST(SecureRound, AMalformedMaskedVectorDropsOnlyItsSenderNamingIt) {
   c.send(SecureStage::share);
   auto bad = c.clients.at(103).mask(c.answer(103, SecureStage::share)->payload, c.inputs[103]);
   bad.resize(bad.size() / 2);
-  c.take(c.round.offer(103, SecureStage::masked, bad));
+  c.take(c.round.offer(103, SecureStage::masked, bad, 0.0));
   ASSERT_EQ(c.refusals.size(), 1u);
   EXPECT_NE(c.refusals[0].reason.find("task 103"), std::string::npos) << c.refusals[0].reason;
   c.send(SecureStage::masked, {103});
@@ -130,8 +135,8 @@ TEST(SecureRound, AReplayedMessageIsRefusedAndTheOriginalStillCounts) {
   c.advertise_all();
   c.take(c.round.expect(c.ids(), 0.0));
   auto shares = c.clients.at(100).share(c.answer(100, SecureStage::advertise)->payload);
-  c.take(c.round.offer(100, SecureStage::share, shares));
-  c.take(c.round.offer(100, SecureStage::share, shares));
+  c.take(c.round.offer(100, SecureStage::share, shares, 0.0));
+  c.take(c.round.offer(100, SecureStage::share, shares, 0.0));
   ASSERT_EQ(c.refusals.size(), 1u);
   EXPECT_NE(c.refusals[0].reason.find("replay"), std::string::npos) << c.refusals[0].reason;
   c.send(SecureStage::share, {100});
@@ -148,7 +153,7 @@ TEST(SecureRound, ATaskOutsideTheCohortIsRefusedNamingIt) {
   ASSERT_EQ(c.refusals.size(), 1u);
   EXPECT_EQ(c.refusals[0].task_id, 103);
   EXPECT_NE(c.refusals[0].reason.find("task 103"), std::string::npos);
-  c.take(c.round.offer(103, SecureStage::share, secagg::Bytes(64, 1)));
+  c.take(c.round.offer(103, SecureStage::share, secagg::Bytes(64, 1), 0.0));
   EXPECT_EQ(c.refusals.size(), 2u) << "shares for a sum it did not join";
   c.send(SecureStage::share);
   c.send(SecureStage::masked);
@@ -159,7 +164,7 @@ TEST(SecureRound, ATaskOutsideTheCohortIsRefusedNamingIt) {
 
 TEST(SecureRound, FewerThanTwoAdvertisementsFailTheSumWithAReasonAtTheDeadline) {
   Cohort c(3);
-  c.take(c.round.offer(100, SecureStage::advertise, c.clients.at(100).advertise()));
+  c.take(c.round.offer(100, SecureStage::advertise, c.clients.at(100).advertise(), 0.0));
   c.take(c.round.expect(c.ids(), 0.0));
   EXPECT_FALSE(c.round.finished());
   c.take(c.round.tick(6.0));

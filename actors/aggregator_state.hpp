@@ -1,0 +1,101 @@
+#pragma once
+/// \file
+/// The aggregator actor's state and the helpers its files share
+/// (actors/aggregator_actor.cpp: messages and secure rounds;
+/// actors/aggregator_buffers.cpp: buffered secure aggregation). Internal to
+/// the aggregator: nothing else includes it.
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <tuple>
+#include <vector>
+
+#include "actors/aggregator_actor.hpp"
+#include "runtime/secure/buffer_cohorts.hpp"
+#include "runtime/secure/secure_round.hpp"
+
+namespace troupe::actors::aggregator {
+
+/// A round's aggregate request, answered once its secure sum ends.
+struct PendingAggregate {
+  AggregateRequest request;
+  caf::typed_response_promise<AggregateOutcome> promise;
+};
+
+/// The end-of-job flush of a buffered job, answered once its secure buffers ended.
+struct PendingFlush {
+  AggregateRequest request;  ///< task_ids: the accepted tasks, each to join first
+  caf::typed_response_promise<AggregateOutcome> promise;
+  double deadline = 0.0;  ///< stop waiting for joins then
+};
+
+/// (round, task, stage) of a participant's message waiting for its stage to close.
+using SecureKey = std::tuple<std::int64_t, std::int64_t, std::int32_t>;
+
+struct AggregatorState {
+  AggregatorConfig config;
+  runtime::JobSpec job;
+  std::unique_ptr<runtime::AggregatorCore> core;
+  // Secure aggregation: the open sums by round, the messages waiting for
+  // their answer, the aggregate request waiting for its sum.
+  std::int64_t secure_length = 0;  ///< ring elements per input (model floats + 1)
+  std::int64_t secure_done = 0;    ///< rounds up to this one are aggregated
+  std::map<std::int64_t, runtime::SecureRound> secure;
+  std::map<SecureKey, caf::typed_response_promise<SecAggMessage>> waiting;
+  std::optional<PendingAggregate> pending;
+  std::optional<double> armed;  ///< the deadline a tick is on its way for
+  // Buffered (FedBuff): the cohorts forming, the joins waiting for theirs,
+  // each running buffer's members' base versions, the end-of-job flush, and
+  // the scheduler that set the job up (told of every applied buffer).
+  std::optional<runtime::BufferCohorts> buffers;
+  std::map<std::int64_t, caf::typed_response_promise<SecAggMessage>> joins;  ///< by task
+  std::map<std::int64_t, std::map<std::int64_t, std::int64_t>> bases;  ///< buffer -> task -> base
+  std::optional<PendingFlush> flushing;
+  caf::strong_actor_ptr scheduler;
+
+  bool buffered() const {
+    return job.privacy.secure_aggregation && job.collab.mode == runtime::Mode::buffered;
+  }
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+
+  double now() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  }
+  /// Each stage waits a fifth of the task timeout, so that a whole sum (four
+  /// stages) ends within the scheduler's timeout for the aggregate request.
+  double stage_timeout_s() const { return job.cluster.task_timeout_s / 5.0; }
+
+  static inline const char* name = "troupe.aggregator";
+};
+
+using AggregatorPtr = aggregator_actor::stateful_pointer<AggregatorState>;
+
+/// The secure sum of round (or buffer) `cohort`, opened on its first message.
+runtime::SecureRound& secure_round(AggregatorState& st, std::int64_t cohort);
+/// Answers the waiting messages among `replies`; a refusal is logged, naming its task.
+void deliver(AggregatorState& st, std::int64_t cohort,
+             const std::vector<runtime::SecureReply>& replies);
+/// Wakes the actor up (tick) at `deadline`.
+void arm(AggregatorPtr self, std::optional<double> deadline);
+/// After any change to round (or buffer) `cohort`: completes it when its sum
+/// ended, else wakes up at its next deadline.
+void follow_up(AggregatorPtr self, std::int64_t cohort);
+
+// Buffered secure aggregation (actors/aggregator_buffers.cpp).
+
+/// A member excluded before any sum (alone in its buffer, or its join refused).
+void tell_excluded(AggregatorPtr self);
+/// A buffer's cohort closed: its joins are answered with its id (a lone
+/// member is excluded) and its secure sum waits for their advertisements.
+void start_buffer(AggregatorPtr self, const runtime::ClosedCohort& c);
+/// The end-of-job flush: once every accepted task joined (or its wait
+/// ended), the open cohort closes, and once no buffer is running the
+/// aggregator flushes and answers.
+void check_flush(AggregatorPtr self);
+/// Buffer `cohort`'s secure sum ended: applies it as one FedBuff version (or
+/// logs why it failed), tells the scheduler, and forgets the buffer.
+void complete_buffer(AggregatorPtr self, std::int64_t cohort, runtime::SecureRound& round);
+
+}  // namespace troupe::actors::aggregator
