@@ -21,8 +21,8 @@ std::string secure_aggregation_problem(const JobSpec& job) {
   const std::string with = "--secure-aggregation ";
   if (job.collab.mode == Mode::async)
     return with +
-           "needs --mode sync (--mode async applies single updates, which the aggregator "
-           "never sees)";
+           "needs --mode sync or buffered (--mode async applies single updates, which the "
+           "aggregator never sees)";
   if (job.collab.mode == Mode::buffered && !job.async.event_log.empty())
     return with +
            "does not combine with --event-log (the log replays single updates, which the "
@@ -43,7 +43,7 @@ std::string secure_aggregation_problem(const JobSpec& job) {
   if (job.privacy.mode == DpMode::central)
     return with +
            "does not combine with --dp central (the aggregator cannot clip updates it "
-           "cannot see; use --dp local)";
+           "cannot see; use --dp distributed, whose nodes add the same noise)";
   if (job.cluster.node_behaviour == "distill")
     return with + "needs model updates; --node-behaviour distill shares predictions";
   if (job.nodes < 2) return with + "needs --nodes 2 or more (a sum of one update is that update)";
