@@ -22,8 +22,8 @@ using logging::Level;
 
 SecAggMessage reply_message(const AggregatorState& st, std::int64_t cohort,
                             const runtime::SecureReply& r) {
-  return SecAggMessage{st.job.run_id,  cohort,   r.task_id, static_cast<std::int32_t>(r.stage),
-                       r.participants, r.payload};
+  return SecAggMessage{st.job.run_id,  cohort,    r.task_id, static_cast<std::int32_t>(r.stage),
+                       r.participants, r.payload, 0,         {}};
 }
 
 /// The secure sum of round `cohort`, opened on its first message.

@@ -61,7 +61,8 @@ void start_buffer(AggregatorPtr self, const runtime::ClosedCohort& c) {
                                        static_cast<std::int32_t>(runtime::SecureStage::join),
                                        static_cast<std::int32_t>(tasks.size()),
                                        {},
-                                       bases[task]});
+                                       bases[task],
+                                       {}});
       st.joins.erase(it);
     }
   follow_up(self, c.id);

@@ -5,6 +5,8 @@
 #include <numeric>
 #include <random>
 #include <stdexcept>
+#include <string>
+#include <unordered_set>
 
 namespace troupe::models {
 
@@ -24,6 +26,51 @@ Partition partition_iid(std::size_t n, std::size_t parts, std::uint64_t seed) {
                   order.begin() + static_cast<std::ptrdiff_t>(pos + len));
     std::sort(out[p].begin(), out[p].end());
     pos += len;
+  }
+  return out;
+}
+
+Partition partition_sampled(std::size_t n, std::size_t parts, std::size_t per_part,
+                            std::uint64_t seed) {
+  if (parts == 0) throw std::invalid_argument("partition_sampled: parts must be positive");
+  if (per_part == 0)
+    throw std::invalid_argument("partition_sampled: examples per part must be positive");
+  if (per_part > n)
+    throw std::invalid_argument("partition_sampled: " + std::to_string(per_part) +
+                                " examples per node, but the training set has " +
+                                std::to_string(n));
+  Partition out(parts);
+  std::vector<std::size_t> order;
+  for (std::size_t p = 0; p < parts; ++p) {
+    // One generator per part, seeded from (seed, p) through a splitmix64 step,
+    // so a part's sample is the same whatever the number of parts.
+    std::uint64_t z = seed + 0x9e3779b97f4a7c15ULL * (p + 1);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    std::mt19937_64 rng(z ^ (z >> 31));
+    auto& part = out[p];
+    if (per_part * 4 >= n) {
+      // A large share of the set: a partial Fisher-Yates shuffle.
+      order.resize(n);
+      std::iota(order.begin(), order.end(), std::size_t{0});
+      for (std::size_t i = 0; i < per_part; ++i)
+        std::swap(order[i], order[std::uniform_int_distribution<std::size_t>(i, n - 1)(rng)]);
+      part.assign(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(per_part));
+    } else {
+      // A small share: draw, and draw again on a duplicate (fewer than a
+      // quarter of the draws collide); a set once the sample is not tiny.
+      part.reserve(per_part);
+      std::uniform_int_distribution<std::size_t> pick(0, n - 1);
+      std::unordered_set<std::size_t> seen;
+      const bool small = per_part <= 64;
+      while (part.size() < per_part) {
+        const auto i = pick(rng);
+        const bool fresh =
+            small ? std::find(part.begin(), part.end(), i) == part.end() : seen.insert(i).second;
+        if (fresh) part.push_back(i);
+      }
+    }
+    std::sort(part.begin(), part.end());
   }
   return out;
 }

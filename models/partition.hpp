@@ -37,6 +37,14 @@ Partition partition_dirichlet(const std::vector<std::uint8_t>& labels, int num_c
 Partition partition_labels(const std::vector<std::uint8_t>& labels, int num_classes,
                            std::size_t parts, std::size_t k, std::uint64_t seed);
 
+/// Every part its own sample of `per_part` distinct examples out of 0..n-1
+/// (`--examples-per-node`): part p's sample depends only on `seed` and p, not
+/// on how many parts there are, and samples of different parts may overlap, so
+/// that there can be more parts than n / per_part. Each sample is sorted.
+/// Throws std::invalid_argument when parts or per_part is 0 or per_part > n.
+Partition partition_sampled(std::size_t n, std::size_t parts, std::size_t per_part,
+                            std::uint64_t seed);
+
 /// Label skew of a partition: the mean over parts of the total-variation distance
 /// between the part's label distribution and the whole set's (0 = identical).
 double label_skew(const Partition& partition, const std::vector<std::uint8_t>& labels,

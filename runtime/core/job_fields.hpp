@@ -66,6 +66,7 @@ void for_each_field(Job& job, Visitor&& v) {
   v(JobField{Section::cluster, "task_timeout_s", "task-timeout", "seconds before a task counts as failed"}, job.cluster.task_timeout_s);
   v(JobField{Section::cluster, "min_nodes", "min-nodes", "nodes that must have joined before round 1 (cluster mode)"}, job.cluster.min_nodes);
   v(JobField{Section::cluster, "join_timeout_s", "join-timeout", "seconds to wait for --min-nodes nodes (cluster mode)"}, job.cluster.join_timeout_s);
+  v(JobField{Section::data, "examples_per_node", "examples-per-node", "every node its own seeded sample of N training examples (samples may overlap; 0 = split the set over the nodes)"}, job.data.examples_per_node);
   v(JobField{Section::data, "labels_per_node", "labels-per-node", "labels in each shard (--partition labels)"}, job.data.labels_per_node);
   v(JobField{Section::collaboration, "node_behaviour", "node-behaviour", "what nodes compute with: libtorch, distill (federated distillation), or a behaviour a --plugin registers (names: below)"}, job.cluster.node_behaviour);
   v(JobField{Section::collaboration, "public_examples", "public-examples", "distill: training examples held out as the shared public set"}, job.distill.public_examples);

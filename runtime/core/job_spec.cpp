@@ -24,6 +24,10 @@ std::string DataOptions::validate() const {
   if (!positive(alpha)) return "--alpha must be a positive number";
   if (train_limit < 0 || test_limit < 0)
     return "--train-limit and --test-limit must not be negative";
+  if (examples_per_node < 0) return "--examples-per-node must not be negative";
+  if (examples_per_node > 0 && partition != Partition::iid)
+    return "--examples-per-node does not apply with --partition " + to_string(partition) +
+           ": it draws each node's sample uniformly";
   return {};
 }
 

@@ -21,6 +21,9 @@ struct DataOptions {
   std::string data_dir = "/usr/share/datasets/fashion-mnist";
   std::int64_t train_limit = 0;  ///< use only the first N training examples (0 = all)
   std::int64_t test_limit = 0;   ///< evaluate on the first N test examples (0 = all)
+  /// > 0: every node its own seeded sample of this many training examples
+  /// (samples may overlap), instead of a split of the set; 0: a split.
+  std::int64_t examples_per_node = 0;
   /// Shape of one example's features, e.g. "1,28,28" or "64"; empty: taken
   /// from the nodes' data (and for the built-in models 1,28,28).
   std::string input_shape;

@@ -34,6 +34,7 @@ PartitionSpec partition_spec(const JobSpec& job) {
   spec.parts = job.nodes;
   spec.seed = job.seed;
   spec.labels = job.data.labels_per_node;
+  spec.per_part = job.data.examples_per_node;
   return spec;
 }
 
@@ -42,6 +43,9 @@ models::Partition make_partition(const std::vector<std::uint8_t>& labels, int nu
   const auto parts = static_cast<std::size_t>(spec.parts);
   switch (spec.scheme) {
     case Partition::iid:
+      if (spec.per_part > 0)
+        return models::partition_sampled(labels.size(), parts,
+                                         static_cast<std::size_t>(spec.per_part), spec.seed);
       return models::partition_iid(labels.size(), parts, spec.seed);
     case Partition::dirichlet:
       return models::partition_dirichlet(labels, num_classes, parts, spec.alpha, spec.seed);

@@ -22,11 +22,12 @@ struct PartitionSpec {
   double alpha = 0.5;
   int parts = 1;
   std::uint64_t seed = 0;
-  int labels = 2;  ///< labels per part (scheme labels)
+  int labels = 2;             ///< labels per part (scheme labels)
+  std::int64_t per_part = 0;  ///< > 0: every part its own sample of this many (scheme iid)
 
   bool operator<(const PartitionSpec& o) const {
-    return std::tie(scheme, alpha, parts, seed, labels) <
-           std::tie(o.scheme, o.alpha, o.parts, o.seed, o.labels);
+    return std::tie(scheme, alpha, parts, seed, labels, per_part) <
+           std::tie(o.scheme, o.alpha, o.parts, o.seed, o.labels, o.per_part);
   }
 };
 

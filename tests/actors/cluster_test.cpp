@@ -73,3 +73,36 @@ TEST(EmbeddedCluster, AnUnknownPolicyIsRefused) {
   EXPECT_EQ(report.status, runtime::RunStatus::failed);
   EXPECT_NE(report.error.find("nope"), std::string::npos);
 }
+
+TEST(EmbeddedCluster, ExamplesPerNodeGivesMoreNodesThanTheDataCouldBeSplitIntoTheirOwnSamples) {
+  // 40 nodes x 64 examples from 600: a split would give 15 each; every node
+  // draws its own 64 (samples overlap), and 8 are sampled per round.
+  auto job = small_job();
+  job.nodes = 40;
+  job.rounds = 3;
+  job.data.train_limit = 600;
+  job.data.examples_per_node = 64;
+  job.sync.clients_per_round = 8;
+  const auto report = actors::run_embedded(job);
+  ASSERT_EQ(report.status, runtime::RunStatus::ok) << report.error;
+  ASSERT_EQ(report.rounds.size(), 3u);
+  int trained = 0;
+  for (const auto& t : report.tasks)
+    if (t.kind == runtime::TaskKind::train && t.state == runtime::TaskState::done) {
+      EXPECT_EQ(t.samples, 64);
+      ++trained;
+    }
+  EXPECT_GE(trained, 24);
+  EXPECT_GT(report.final_metrics.accuracy, 0.3);  // chance is 0.1
+}
+
+TEST(EmbeddedCluster, ExamplesPerNodeBeyondTheTrainingSetFailsTheJobNamingBoth) {
+  auto job = small_job();
+  job.data.train_limit = 100;
+  job.data.examples_per_node = 101;
+  const auto report = actors::run_embedded(job);
+  EXPECT_EQ(report.status, runtime::RunStatus::failed);
+  EXPECT_NE(report.error.find("101 examples per node, but the training set has 100"),
+            std::string::npos)
+      << report.error;
+}

@@ -106,7 +106,7 @@ TEST(Protocol, ARunReportRoundTrips) {
   r.tasks.resize(2);
   r.tasks[1].node = "node-2";
   r.tasks[1].state = runtime::TaskState::failed;
-  r.rounds.push_back({3, 3, 0.8, 0.7, 0.6, 0.65, 0.4, 0.5, 1.5, 9, 1, 0, 0, 0.0, {2}, {}});
+  r.rounds.push_back({3, 3, 0.8, 0.7, 0.6, 0.65, 0.4, 0.5, 1.5, 9, 1, 0, 0, 0.0, {2}, {}, {}});
   r.final_metrics = models::compute_metrics({0, 1}, {0, 0}, 2);
   const auto q = round_trip(s.sys, r);
   EXPECT_EQ(q.tasks[1].node, "node-2");

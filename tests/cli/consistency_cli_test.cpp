@@ -118,6 +118,7 @@ TEST(Consistency, EveryInapplicableOptionExitsWith2AndSaysWhy) {
       {"run --dp-noise-multiplier 2", "without --dp central, local or distributed"},
       {"run --alpha 0.3", "concentration of --partition dirichlet"},
       {"run --partition dirichlet --labels-per-node 2", "each shard of --partition labels"},
+      {"run --partition labels --examples-per-node 32", "draws each node's sample uniformly"},
       {"run --mode buffered --staleness constant --staleness-a 1", "polynomial exponent"},
       {"run --mode async --staleness-b 2", "--staleness hinge tolerates"},
       {"run --strategy fedavg --server-momentum 0.9", "read by fedavgm only"},

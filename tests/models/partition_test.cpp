@@ -164,3 +164,36 @@ TEST(PartitionLabels, RejectsImpossibleRequests) {
   // 2 examples of 2 labels cannot make 3 parts x 1 non-empty shard.
   EXPECT_THROW(partition_labels({0, 1}, 2, 3, 1, 1), std::invalid_argument);
 }
+
+TEST(PartitionSampled, EveryPartHoldsItsOwnSortedSampleOfDistinctExamples) {
+  for (const std::size_t per : {1u, 5u, 32u, 100u, 400u, 1000u}) {  // both draw paths
+    const auto p = troupe::models::partition_sampled(1000, 50, per, 7);
+    ASSERT_EQ(p.size(), 50u);
+    for (const auto& part : p) {
+      ASSERT_EQ(part.size(), per);
+      EXPECT_TRUE(std::is_sorted(part.begin(), part.end()));
+      EXPECT_EQ(std::set<std::size_t>(part.begin(), part.end()).size(), per);
+      EXPECT_LT(part.back(), 1000u);
+    }
+  }
+}
+
+TEST(PartitionSampled, APartsSampleDependsOnTheSeedAndItsIndexNotOnHowManyParts) {
+  const auto few = troupe::models::partition_sampled(60000, 3, 32, 1);
+  const auto many = troupe::models::partition_sampled(60000, 5000, 32, 1);
+  for (std::size_t p = 0; p < few.size(); ++p) EXPECT_EQ(few[p], many[p]);
+  EXPECT_NE(many[0], many[1]);  // parts draw their own samples
+  EXPECT_NE(troupe::models::partition_sampled(60000, 3, 32, 2)[0], few[0]);
+  // More parts than the set has examples / 32: the samples overlap, yet cover
+  // much of the set (uniform draws: 5000 x 32 = 160,000 draws of 60,000).
+  std::set<std::size_t> covered;
+  for (const auto& part : many) covered.insert(part.begin(), part.end());
+  EXPECT_GT(covered.size(), 55000u);
+}
+
+TEST(PartitionSampled, RejectsEmptyAndOversizedRequests) {
+  EXPECT_THROW(troupe::models::partition_sampled(100, 0, 5, 1), std::invalid_argument);
+  EXPECT_THROW(troupe::models::partition_sampled(100, 5, 0, 1), std::invalid_argument);
+  EXPECT_THROW(troupe::models::partition_sampled(100, 5, 101, 1), std::invalid_argument);
+  EXPECT_EQ(troupe::models::partition_sampled(100, 2, 100, 1)[1].size(), 100u);
+}
