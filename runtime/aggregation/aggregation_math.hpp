@@ -26,7 +26,8 @@ std::string check_weighted_inputs(const std::vector<WeightedParameters>& inputs)
 /// out = sum_k (w_k / sum w) * x_k, element-wise, in input order (so the result
 /// is deterministic for a given order): weighted_sum with the normalised
 /// weights. `out` is resized to the inputs' layout and its buffer reused when
-/// it fits. Throws std::invalid_argument when check_weighted_inputs fails.
+/// it fits; it must not be one of the inputs. Throws std::invalid_argument
+/// when check_weighted_inputs fails.
 void weighted_average(const std::vector<WeightedParameters>& inputs, models::Parameters& out,
                       const KernelOptions& options = KernelOptions::automatic());
 
