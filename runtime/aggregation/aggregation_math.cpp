@@ -4,6 +4,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "runtime/core/for_halves.hpp"
+
 namespace troupe::runtime {
 
 std::string check_weighted_inputs(const std::vector<WeightedParameters>& inputs) {
@@ -24,7 +26,94 @@ std::string check_weighted_inputs(const std::vector<WeightedParameters>& inputs)
   return {};
 }
 
-void weighted_average(const std::vector<WeightedParameters>& inputs, models::Parameters& out) {
+namespace {
+
+/// Elements per block of the weighted sum: the output block (16 KiB) stays in
+/// L1 while up to four inputs stream past it per pass, so for k inputs the
+/// output crosses the memory bus once and each input once.
+constexpr std::size_t kSumBlock = 4096;
+
+/// One pass of the weighted sum over `len` elements with M (1..4) inputs:
+/// First: d = w0*s0 (+ w1*s1 ...), else d += w0*s0 (+ w1*s1 ...), each step
+/// rounded to float in input order, so the bits equal those of one input per
+/// pass. `__restrict` lets GCC vectorise (SSE2) without runtime alias checks.
+template <int M, bool First>
+inline void sum_pass(float* __restrict d, const float* __restrict s0, const float* __restrict s1,
+                     const float* __restrict s2, const float* __restrict s3, const float* w,
+                     std::size_t len) {
+  const float w0 = w[0];
+  const float w1 = M > 1 ? w[1] : 0.0F;
+  const float w2 = M > 2 ? w[2] : 0.0F;
+  const float w3 = M > 3 ? w[3] : 0.0F;
+  for (std::size_t i = 0; i < len; ++i) {
+    float t = First ? w0 * s0[i] : d[i] + w0 * s0[i];
+    if (M > 1) t += w1 * s1[i];
+    if (M > 2) t += w2 * s2[i];
+    if (M > 3) t += w3 * s3[i];
+    d[i] = t;
+  }
+}
+
+template <bool First>
+void sum_group(float* d, const float* const* s, const float* w, std::size_t m, std::size_t len) {
+  // A block of exactly kSumBlock elements gets a compile-time trip count, which
+  // GCC's -O2 cost model needs before it vectorises; the tail runs as it is.
+  const bool full = len == kSumBlock;
+  switch (m) {
+    case 1:
+      full ? sum_pass<1, First>(d, s[0], s[0], s[0], s[0], w, kSumBlock)
+           : sum_pass<1, First>(d, s[0], s[0], s[0], s[0], w, len);
+      break;
+    case 2:
+      full ? sum_pass<2, First>(d, s[0], s[1], s[1], s[1], w, kSumBlock)
+           : sum_pass<2, First>(d, s[0], s[1], s[1], s[1], w, len);
+      break;
+    case 3:
+      full ? sum_pass<3, First>(d, s[0], s[1], s[2], s[2], w, kSumBlock)
+           : sum_pass<3, First>(d, s[0], s[1], s[2], s[2], w, len);
+      break;
+    default:
+      full ? sum_pass<4, First>(d, s[0], s[1], s[2], s[3], w, kSumBlock)
+           : sum_pass<4, First>(d, s[0], s[1], s[2], s[3], w, len);
+      break;
+  }
+}
+
+/// The weighted sum over elements [begin, end), block by block.
+void weighted_sum_range(const float* const* xs, const float* w, std::size_t k, float* out,
+                        std::size_t begin, std::size_t end) {
+  std::vector<const float*> s(k);
+  for (std::size_t b = begin; b < end; b += kSumBlock) {
+    const std::size_t len = std::min(end, b + kSumBlock) - b;
+    for (std::size_t j = 0; j < k; ++j) s[j] = xs[j] + b;
+    for (std::size_t j = 0; j < k; j += 4) {
+      const std::size_t m = std::min<std::size_t>(4, k - j);
+      if (j == 0)
+        sum_group<true>(out + b, s.data(), w, m, len);
+      else
+        sum_group<false>(out + b, s.data() + j, w + j, m, len);
+    }
+  }
+}
+
+}  // namespace
+
+void weighted_sum(const std::vector<const float*>& xs, const std::vector<float>& w, float* out,
+                  std::size_t n, const KernelOptions& options) {
+  if (xs.empty() || xs.size() != w.size())
+    throw std::invalid_argument("weighted_sum: needs one weight per input and at least one input");
+  if (n > 0) {  // an empty array may have no storage at all
+    for (const float* x : xs)
+      if (x == nullptr) throw std::invalid_argument("weighted_sum: null input");
+    if (out == nullptr) throw std::invalid_argument("weighted_sum: null output");
+  }
+  for_halves(n, options, [&](std::size_t begin, std::size_t end) {
+    weighted_sum_range(xs.data(), w.data(), xs.size(), out, begin, end);
+  });
+}
+
+void weighted_average(const std::vector<WeightedParameters>& inputs, models::Parameters& out,
+                      const KernelOptions& options) {
   if (auto why = check_weighted_inputs(inputs); !why.empty())
     throw std::invalid_argument("weighted_average: " + why);
   const auto& layout = *inputs.front().params;
@@ -35,24 +124,12 @@ void weighted_average(const std::vector<WeightedParameters>& inputs, models::Par
   double total = 0.0;
   for (const auto& in : inputs) total += in.weight;
   std::vector<float> w(inputs.size());
-  for (std::size_t k = 0; k < inputs.size(); ++k)
+  std::vector<const float*> xs(inputs.size());
+  for (std::size_t k = 0; k < inputs.size(); ++k) {
     w[k] = static_cast<float>(inputs[k].weight / total);
-
-  // Blocks small enough that the output block stays in L1 while every input streams through.
-  constexpr std::size_t kBlock = 2048;
-  const std::size_t n = layout.bytes.size() / sizeof(float);
-  float* dst = out.float_data();
-  for (std::size_t begin = 0; begin < n; begin += kBlock) {
-    const std::size_t end = std::min(n, begin + kBlock);
-    const float* src0 = inputs[0].params->float_data();
-    const float w0 = w[0];
-    for (std::size_t i = begin; i < end; ++i) dst[i] = w0 * src0[i];
-    for (std::size_t k = 1; k < inputs.size(); ++k) {
-      const float* src = inputs[k].params->float_data();
-      const float wk = w[k];
-      for (std::size_t i = begin; i < end; ++i) dst[i] += wk * src[i];
-    }
+    xs[k] = inputs[k].params->float_data();
   }
+  weighted_sum(xs, w, out.float_data(), layout.bytes.size() / sizeof(float), options);
 }
 
 namespace {
@@ -87,7 +164,8 @@ void check_arrays(const std::vector<const float*>& xs, const char* what) {
 
 }  // namespace
 
-void mix_into(models::Parameters& x, const models::Parameters& y, double a) {
+void mix_into(models::Parameters& x, const models::Parameters& y, double a,
+              const KernelOptions& options) {
   require_same(x, y, "mix_into");
   if (!(a >= 0.0 && a <= 1.0)) throw std::invalid_argument("mix_into: weight must be in [0, 1]");
   const float fa = static_cast<float>(a);
@@ -95,11 +173,15 @@ void mix_into(models::Parameters& x, const models::Parameters& y, double a) {
   const std::size_t n = x.bytes.size() / sizeof(float);
   float* dst = x.float_data();
   const float* src = y.float_data();
-  for (std::size_t i = 0; i < n; ++i) dst[i] = fb * dst[i] + fa * src[i];
+  for_halves(n, options, [&](std::size_t begin, std::size_t end) {
+    float* __restrict d = dst;
+    const float* __restrict s = src;
+    for (std::size_t i = begin; i < end; ++i) d[i] = fb * d[i] + fa * s[i];
+  });
 }
 
 void accumulate_delta(models::Parameters& acc, const models::Parameters& update,
-                      const models::Parameters& base, double w) {
+                      const models::Parameters& base, double w, const KernelOptions& options) {
   require_same(update, base, "accumulate_delta");
   if (!std::isfinite(w)) throw std::invalid_argument("accumulate_delta: weight is not finite");
   if (acc.tensors.empty() && acc.bytes.empty()) {
@@ -112,17 +194,27 @@ void accumulate_delta(models::Parameters& acc, const models::Parameters& update,
   float* dst = acc.float_data();
   const float* u = update.float_data();
   const float* b = base.float_data();
-  for (std::size_t i = 0; i < n; ++i) dst[i] += fw * (u[i] - b[i]);
+  for_halves(n, options, [&](std::size_t begin, std::size_t end) {
+    float* __restrict d = dst;
+    const float* __restrict us = u;
+    const float* __restrict bs = b;
+    for (std::size_t i = begin; i < end; ++i) d[i] += fw * (us[i] - bs[i]);
+  });
 }
 
-void apply_delta(models::Parameters& x, const models::Parameters& delta, double s) {
+void apply_delta(models::Parameters& x, const models::Parameters& delta, double s,
+                 const KernelOptions& options) {
   require_same(x, delta, "apply_delta");
   if (!std::isfinite(s)) throw std::invalid_argument("apply_delta: scale is not finite");
   const float fs = static_cast<float>(s);
   const std::size_t n = x.bytes.size() / sizeof(float);
   float* dst = x.float_data();
-  const float* d = delta.float_data();
-  for (std::size_t i = 0; i < n; ++i) dst[i] += fs * d[i];
+  const float* src = delta.float_data();
+  for_halves(n, options, [&](std::size_t begin, std::size_t end) {
+    float* __restrict d = dst;
+    const float* __restrict ds = src;
+    for (std::size_t i = begin; i < end; ++i) d[i] += fs * ds[i];
+  });
 }
 
 void subtract(const float* a, const float* b, float* out, std::size_t n) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "models/parameters.hpp"
+#include "runtime/core/for_halves.hpp"
 
 namespace troupe::runtime {
 
@@ -23,25 +24,41 @@ struct WeightedParameters {
 std::string check_weighted_inputs(const std::vector<WeightedParameters>& inputs);
 
 /// out = sum_k (w_k / sum w) * x_k, element-wise, in input order (so the result
-/// is deterministic for a given order). One fused pass over cache-sized blocks;
-/// `out` is resized to the inputs' layout and its buffer reused when it fits.
-/// Throws std::invalid_argument when check_weighted_inputs fails.
-void weighted_average(const std::vector<WeightedParameters>& inputs, models::Parameters& out);
+/// is deterministic for a given order): weighted_sum with the normalised
+/// weights. `out` is resized to the inputs' layout and its buffer reused when
+/// it fits; it must not be one of the inputs. Throws std::invalid_argument
+/// when check_weighted_inputs fails.
+void weighted_average(const std::vector<WeightedParameters>& inputs, models::Parameters& out,
+                      const KernelOptions& options = KernelOptions::automatic());
+
+/// out[i] = w[0] * xs[0][i] + w[1] * xs[1][i] + ..., each product and sum
+/// rounded to float in input order (the bits of `out = w0 * x0` followed by
+/// `out += wk * xk` for k = 1, 2, ...). Streams every input once and the
+/// output once per four inputs, over L1-sized blocks, on two threads for large
+/// n (see KernelOptions); the result does not depend on the split. `out` must
+/// not overlap an input. Throws std::invalid_argument when xs is empty, a
+/// pointer is null while n > 0 or w.size() != xs.size().
+void weighted_sum(const std::vector<const float*>& xs, const std::vector<float>& w, float* out,
+                  std::size_t n, const KernelOptions& options = KernelOptions::automatic());
 
 // -- asynchronous aggregation ---------------------------------------------------
 
 /// FedAsync's mixing step: x = (1 - a) * x + a * y, element-wise. Both float32
 /// with the same layout, a in [0, 1]; throws std::invalid_argument otherwise.
-void mix_into(models::Parameters& x, const models::Parameters& y, double a);
+/// Large buffers run on two threads (see KernelOptions), with identical results.
+void mix_into(models::Parameters& x, const models::Parameters& y, double a,
+              const KernelOptions& options = KernelOptions::automatic());
 
 /// FedBuff's buffer step: acc += w * (update - base), element-wise. `acc` takes
 /// the layout (zeros) when it is empty; throws std::invalid_argument when the
 /// layouts differ, a buffer is not float32 or w is not finite.
 void accumulate_delta(models::Parameters& acc, const models::Parameters& update,
-                      const models::Parameters& base, double w);
+                      const models::Parameters& base, double w,
+                      const KernelOptions& options = KernelOptions::automatic());
 
 /// x += s * delta, element-wise (same layout, float32).
-void apply_delta(models::Parameters& x, const models::Parameters& delta, double s);
+void apply_delta(models::Parameters& x, const models::Parameters& delta, double s,
+                 const KernelOptions& options = KernelOptions::automatic());
 // ---------------------------------------------------------------------------
 // Element-wise kernels on flat float32 arrays of `n` elements. Every strategy's
 // arithmetic lives here: the strategies only choose inputs and call these.

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 #include <numeric>
 #include <stdexcept>
@@ -189,4 +191,124 @@ TEST(Kernels, AdaptiveStepsMatchHandComputedValues) {
     EXPECT_NEAR(x[0], c.x2, 1e-5);
     EXPECT_NEAR(m[0], 0.19, 1e-6);
   }
+}
+
+// ---------------------------------------------------------------------------
+// The weighted sum: blocked, four inputs per pass, two threads for large
+// arrays, and still bit-identical to one input per pass.
+
+namespace {
+
+/// Values of varied magnitude and sign, so rounding differs between orders.
+std::vector<float> noisy(std::size_t n, std::uint32_t seed) {
+  std::vector<float> v(n);
+  std::uint32_t s = seed * 2654435761u + 1u;
+  for (auto& x : v) {
+    s = s * 1664525u + 1013904223u;
+    x = (static_cast<float>(s >> 8) / 16777216.0F - 0.5F) * static_cast<float>(1u << (s & 7u));
+  }
+  return v;
+}
+
+/// The reference order: out = w0 * x0, then out += wk * xk for k = 1, 2, ...
+std::vector<float> naive_weighted_sum(const std::vector<std::vector<float>>& xs,
+                                      const std::vector<float>& w, std::size_t n) {
+  std::vector<float> out(n);
+  for (std::size_t i = 0; i < n; ++i) out[i] = w[0] * xs[0][i];
+  for (std::size_t k = 1; k < xs.size(); ++k)
+    for (std::size_t i = 0; i < n; ++i) out[i] += w[k] * xs[k][i];
+  return out;
+}
+
+bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
+  return a.size() == b.size() &&
+         (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
+}
+
+}  // namespace
+
+TEST(WeightedSum, IsBitIdenticalToOneInputPerPassOnOneAndTwoThreadsForOddSizes) {
+  // Sizes around the 4096-element block, the 16-float split alignment and the
+  // default split threshold; input counts around the four inputs per pass.
+  const std::size_t sizes[] = {0, 1, 7, 17, 4095, 4096, 4097, 2 * 4096 + 3, (1u << 20) + 5};
+  const std::size_t counts[] = {1, 3, 4, 5, 8, 10};
+  const KernelOptions modes[] = {KernelOptions::single_thread(), KernelOptions::always_split(),
+                                 KernelOptions::automatic()};
+  for (const std::size_t n : sizes) {
+    for (const std::size_t k : counts) {
+      std::vector<std::vector<float>> xs;
+      std::vector<const float*> ptrs;
+      std::vector<float> w;
+      for (std::size_t j = 0; j < k; ++j) {
+        xs.push_back(noisy(n, static_cast<std::uint32_t>(j + 1)));
+        w.push_back(0.1F + 0.37F * static_cast<float>(j));
+      }
+      for (const auto& x : xs) ptrs.push_back(x.data());
+      const auto expected = naive_weighted_sum(xs, w, n);
+      for (const auto& mode : modes) {
+        std::vector<float> out(n, -1.0F);
+        weighted_sum(ptrs, w, out.data(), n, mode);
+        ASSERT_TRUE(same_bits(out, expected))
+            << "n=" << n << " k=" << k << " parallel_from=" << mode.parallel_from;
+      }
+    }
+  }
+}
+
+TEST(WeightedSum, RefusesNoInputsNullPointersAndAWeightCountThatDiffers) {
+  const float x[] = {1, 2};
+  float out[2];
+  EXPECT_THROW(weighted_sum({}, {}, out, 2), std::invalid_argument);
+  EXPECT_THROW(weighted_sum({x}, {1.0F, 2.0F}, out, 2), std::invalid_argument);
+  EXPECT_THROW(weighted_sum({x, nullptr}, {1.0F, 2.0F}, out, 2), std::invalid_argument);
+  EXPECT_THROW(weighted_sum({x}, {1.0F}, nullptr, 2), std::invalid_argument);
+}
+
+TEST(WeightedAverage, NormalisesTheWeightsAndMatchesTheReferenceBitsOnTwoThreads) {
+  // Given three updates of more than the split threshold and weights 1, 2, 5
+  const std::size_t n = (1u << 20) + 9;
+  std::vector<Parameters> ps(3);
+  std::vector<std::vector<float>> xs;
+  for (std::size_t k = 0; k < 3; ++k) {
+    xs.push_back(noisy(n, static_cast<std::uint32_t>(10 + k)));
+    ps[k].add("w", DType::float32, {static_cast<std::int64_t>(n)});
+    std::memcpy(ps[k].float_data(), xs[k].data(), n * sizeof(float));
+  }
+  // When they are averaged with the default (split) and on one thread
+  Parameters split, single;
+  weighted_average({{&ps[0], 1.0}, {&ps[1], 2.0}, {&ps[2], 5.0}}, split);
+  weighted_average({{&ps[0], 1.0}, {&ps[1], 2.0}, {&ps[2], 5.0}}, single,
+                   KernelOptions::single_thread());
+  // Then both equal the reference with weights 1/8, 2/8, 5/8, bit for bit
+  const auto expected = naive_weighted_sum(xs, {0.125F, 0.25F, 0.625F}, n);
+  EXPECT_TRUE(same_bits(values(split), expected));
+  EXPECT_TRUE(same_bits(values(single), expected));
+}
+
+TEST(Kernels, MixAccumulateAndApplyGiveTheSameBitsOnOneAndTwoThreads) {
+  const std::size_t n = 4096 * 3 + 5;
+  Parameters x, y, base;
+  for (auto* p : {&x, &y, &base}) p->add("w", DType::float32, {static_cast<std::int64_t>(n)});
+  const auto vx = noisy(n, 1), vy = noisy(n, 2), vb = noisy(n, 3);
+  std::memcpy(x.float_data(), vx.data(), n * sizeof(float));
+  std::memcpy(y.float_data(), vy.data(), n * sizeof(float));
+  std::memcpy(base.float_data(), vb.data(), n * sizeof(float));
+  auto run = [&](const KernelOptions& mode) {
+    Parameters m = x, acc;
+    mix_into(m, y, 0.3, mode);
+    accumulate_delta(acc, y, base, 0.7, mode);
+    apply_delta(m, acc, 1.5, mode);
+    return values(m);
+  };
+  // The reference, one element at a time in the documented order, with the
+  // weights rounded to float as the kernels round them.
+  const float a = static_cast<float>(0.3), w = static_cast<float>(0.7);
+  std::vector<float> expected(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const float mixed = (1.0F - a) * vx[i] + a * vy[i];
+    const float acc = 0.0F + w * (vy[i] - vb[i]);
+    expected[i] = mixed + 1.5F * acc;
+  }
+  EXPECT_TRUE(same_bits(run(KernelOptions::single_thread()), expected));
+  EXPECT_TRUE(same_bits(run(KernelOptions::always_split()), expected));
 }
