@@ -113,6 +113,14 @@ void set_up(SchedulerPtr self) {
   st.local_job = runtime::any_local_data(st.table.alive());
   st.local = {};
   st.setup_failures.clear();
+  if (st.local_job) {
+    // A split the job asks for would be ignored: refuse it rather than run
+    // it otherwise than asked.
+    if (auto why = runtime::split_options_conflict(st.spec.data); !why.empty()) {
+      finish(self, runtime::RunStatus::refused, why);
+      return;
+    }
+  }
   auto pending = std::make_shared<std::size_t>(nodes.size() + 1);
   auto failure = std::make_shared<std::string>();
   auto aggregator_failed = std::make_shared<bool>(false);

@@ -1,8 +1,13 @@
 // Local-training throughput of troupe's LibTorch path (models::LocalTrainer, the
 // code every node runs), in samples per second, for the MLP and the CNN.
 // Usage: train_throughput [--threads T] [--batch B] [--samples N] [--epochs E] [--data-dir DIR]
-// Prints one line per model: "cpp <model> <samples/s>". bench/train_throughput.sh
-// runs it beside the same loop in PyTorch's Python API and prints the ratios.
+// Prints one line per model: "cpp <model> <samples/s> <minor page faults per step>".
+// bench/train_throughput.sh runs it beside the same loop in PyTorch's Python API
+// and prints the ratios. Page faults do not depend on the machine's load: many
+// per step mean freed buffers went back to the system and were faulted in anew.
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
@@ -14,6 +19,16 @@
 #include "runtime/system/memory_tuning.hpp"
 
 using namespace troupe::models;
+
+namespace {
+
+long minor_faults() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_minflt;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   troupe::runtime::tune_memory_allocator();
@@ -53,8 +68,13 @@ int main(int argc, char** argv) {
     trainer.train(params, opts, out);
     opts.local_steps = 0;
     opts.local_epochs = epochs;
+    const auto faults_before = minor_faults();
     const auto r = trainer.train(params, opts, out);
+    const auto faults = minor_faults() - faults_before;
     std::cout << "cpp " << to_string(kind) << ' ' << static_cast<double>(r.samples_seen) / r.seconds
+              << ' '
+              << static_cast<double>(faults) /
+                     static_cast<double>(std::max<std::int64_t>(1, r.steps))
               << std::endl;
   }
   return 0;

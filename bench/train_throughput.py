@@ -1,8 +1,9 @@
 """The same local-training loop as troupe's models::LocalTrainer, in PyTorch's
 Python API: per epoch, permute the examples into a reused buffer, slice
 mini-batches, SGD. Usage: train_throughput.py THREADS BATCH SAMPLES EPOCHS DATA_DIR
-Prints "python <model> <samples/s>" per model."""
+Prints "python <model> <samples/s> <minor page faults per step>" per model."""
 import gzip
+import resource
 import sys
 import time
 
@@ -65,7 +66,11 @@ def train(net, x, y, batch, steps=None, epochs=1):
             opt.step()
             seen += xb.size(0)
             step += 1
-    return seen
+    return seen, step
+
+
+def minor_faults():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
 def main():
@@ -76,9 +81,12 @@ def main():
     for name, cls in (("mlp", Mlp), ("cnn", Cnn)):
         net = cls()
         train(net, x, y, int(batch), steps=20)
+        faults = minor_faults()
         start = time.perf_counter()
-        seen = train(net, x, y, int(batch), epochs=int(epochs))
-        print(f"python {name} {seen / (time.perf_counter() - start):.1f}", flush=True)
+        seen, steps = train(net, x, y, int(batch), epochs=int(epochs))
+        elapsed = time.perf_counter() - start
+        per_step = (minor_faults() - faults) / max(1, steps)
+        print(f"python {name} {seen / elapsed:.1f} {per_step:.2f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,19 @@ bool any_local_data(const std::vector<const NodeEntry*>& nodes) {
                      [](const NodeEntry* n) { return n->data.local(); });
 }
 
+std::string split_options_conflict(const DataOptions& data) {
+  static const std::string why =
+      ": the nodes alive at set-up hold their own data (troupe node --data), and each trains on "
+      "all of its own examples; drop the option, or run the job on nodes without data of their "
+      "own";
+  if (data.partition != Partition::iid)
+    return "--partition " + to_string(data.partition) + " does not apply" + why;
+  if (data.examples_per_node > 0)
+    return "--examples-per-node " + std::to_string(data.examples_per_node) + " does not apply" +
+           why;
+  return {};
+}
+
 namespace {
 
 NodeDataRecord record_of(const NodeEntry& n, int shard, std::string error) {

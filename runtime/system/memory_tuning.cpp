@@ -44,8 +44,14 @@ std::string memory_allocator() {
     }
     std::size_t threshold = 0;
     size = sizeof threshold;
-    if (ctl("opt.oversize_threshold", &threshold, &size, nullptr, 0) == 0)
-      out += " (oversize_threshold=" + std::to_string(threshold) + ")";
+    if (ctl("opt.oversize_threshold", &threshold, &size, nullptr, 0) == 0) {
+      out += " (oversize_threshold=" + std::to_string(threshold);
+      long muzzy = 0;  // ssize_t in jemalloc
+      size = sizeof muzzy;
+      if (ctl("opt.muzzy_decay_ms", &muzzy, &size, nullptr, 0) == 0)
+        out += ", muzzy_decay_ms=" + std::to_string(muzzy);
+      out += ")";
+    }
     return out;
   }
   return tuning_disabled() ? "glibc malloc (defaults)" : "glibc malloc (tuned)";

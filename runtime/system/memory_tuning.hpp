@@ -26,7 +26,7 @@ namespace troupe::runtime {
 void tune_memory_allocator();
 
 /// The allocator this process uses, for `troupe --version` and logs: e.g.
-/// "jemalloc 5.3.0 (oversize_threshold=0)" or "glibc malloc (tuned)".
+/// "jemalloc 5.3.0 (oversize_threshold=0, muzzy_decay_ms=-1)" or "glibc malloc (tuned)".
 std::string memory_allocator();
 
 }  // namespace troupe::runtime

@@ -36,10 +36,13 @@ TEST(Cli, VersionNamesTheAllocatorInUse) {
 #ifdef TROUPE_EXPECT_JEMALLOC
   // Linked jemalloc is the allocator, with troupe's options (jemalloc_config.cpp)...
   EXPECT_NE(r.output.find("allocator: jemalloc 5"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("oversize_threshold=0"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("oversize_threshold=0, muzzy_decay_ms=-1"), std::string::npos)
+      << r.output;
   // ...which MALLOC_CONF still overrides.
-  const auto overridden = run_troupe("--version", "MALLOC_CONF=oversize_threshold:1048576");
-  EXPECT_NE(overridden.output.find("oversize_threshold=1048576"), std::string::npos)
+  const auto overridden =
+      run_troupe("--version", "MALLOC_CONF=oversize_threshold:1048576,muzzy_decay_ms:0");
+  EXPECT_NE(overridden.output.find("oversize_threshold=1048576, muzzy_decay_ms=0"),
+            std::string::npos)
       << overridden.output;
 #else
   EXPECT_NE(r.output.find("allocator: glibc malloc (tuned)"), std::string::npos) << r.output;

@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
+#include <utility>
 
 #include "cluster/troupe_cluster.hpp"
 #include "models/dataset.hpp"
@@ -123,6 +125,20 @@ TEST(LocalData, ThreeNodesTrainOnTheirOwnDataWeightedByTheCountsTheyRegistered) 
   EXPECT_EQ(examples_of(honest),
             (std::map<std::string, std::int64_t>{{"a", 1000}, {"b", 3000}, {"c", 6000}}));
   EXPECT_EQ(honest.at("config").at("nodes"), 3);
+
+  // A split option would be ignored where every node trains on its own data:
+  // such a job is refused before round 1, naming the option.
+  for (const auto& [option, value] : std::vector<std::pair<std::string, std::string>>{
+           {"--partition", "dirichlet"}, {"--examples-per-node", "32"}}) {
+    const auto split = cluster.submit("split.json", {"--min-nodes", "3", option, value});
+    EXPECT_EQ(split.at("status"), "refused") << split.dump(1);
+    EXPECT_TRUE(split.at("rounds").empty()) << split.dump(1);
+    std::ifstream log(dir.file("split.json.log"));
+    const std::string said((std::istreambuf_iterator<char>(log)), {});
+    EXPECT_NE(said.find(option + " " + value + " does not apply: the nodes alive at set-up hold"),
+              std::string::npos)
+        << said;
+  }
 
   // Given node c restarted claiming 1% of its examples
   cluster.stop_node("c");

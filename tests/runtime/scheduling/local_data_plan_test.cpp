@@ -59,3 +59,17 @@ TEST(LocalDataPlan, AJobIsALocalDataJobWhenAnyAliveNodeHoldsItsOwnData) {
   plain.join("p", {}, DataPlacement{}, 1.0, 0.0);
   EXPECT_FALSE(any_local_data(plain.alive()));
 }
+
+TEST(LocalDataPlan, ASplitOptionIsAConflictInALocalDataJobAndNamesTheOption) {
+  DataOptions data;
+  EXPECT_EQ(split_options_conflict(data), "");
+  data.alpha = 0.1;  // only read with --partition dirichlet, which stays iid here
+  EXPECT_EQ(split_options_conflict(data), "");
+  data.partition = Partition::dirichlet;
+  const auto why = split_options_conflict(data);
+  EXPECT_EQ(why.rfind("--partition dirichlet does not apply", 0), 0U) << why;
+  EXPECT_NE(why.find("hold their own data"), std::string::npos) << why;
+  data.partition = Partition::iid;
+  data.examples_per_node = 32;
+  EXPECT_EQ(split_options_conflict(data).rfind("--examples-per-node 32 does not apply", 0), 0U);
+}
