@@ -65,7 +65,7 @@ struct NodeProcessOptions {
   /// read once at start; empty: shards of the job's data set.
   std::string data_path;
   std::string label_column;  ///< --label-column (CSV; empty: the last column)
-  double speed = 1.0;
+  double speed = 0.0;        ///< --speed; 0: the scheduler measures it
   double heartbeat_interval_s = 1.0;
   double speed_factor = 1.0;  ///< --slow-factor: trains this many times slower
   double dropout = -1.0;      ///< --dropout (< 0: the job's)

@@ -64,7 +64,9 @@ namespace troupe::actors {
 ///      TrainTask and ModelUpdate (late updates of an earlier job are refused)
 ///   5: secure aggregation (JobSpec's --secure-aggregation, RoundRecord.secure,
 ///      AggregateOutcome.secure, secagg_atom)
-inline constexpr std::int32_t kProtocolVersion = 5;
+///   6: measured throughput (NodeRegistration.speed 0 = measure it,
+///      NodeStatus.speed, speed_given and throughput)
+inline constexpr std::int32_t kProtocolVersion = 6;
 
 // -- messages -----------------------------------------------------------------
 
@@ -123,7 +125,7 @@ struct NodeRegistration {
   std::string name;
   runtime::NodeResources resources;
   runtime::DataPlacement data;
-  double speed = 1.0;
+  double speed = 0.0;  ///< > 0: `--speed`, used as given; 0: measured from its tasks
   std::int32_t pid = 0;
   std::string host;
   /// The answer to the challenge the scheduler issued for this name
@@ -306,6 +308,11 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, UsagePoint& x) {
   return f(caf::meta::type_name("troupe.UsagePoint"), x.t, x.cpu, x.rss, x.memory_available,
            x.disk_free, x.gpu, x.gpu_memory_used, x.bytes_sent, x.bytes_received);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, Throughput& x) {
+  return f(caf::meta::type_name("troupe.Throughput"), x.examples_per_s, x.tasks);
 }
 
 template <class Inspector>

@@ -13,8 +13,8 @@ runtime::UsableNodes usable_nodes(const SchedulerState& st) {
     if (auto why = runtime::cannot_hold(n->resources, n->usage, st.config.hold_need); !why.empty())
       out.held_back += "; node " + n->id + ": " + why;
     else
-      out.nodes.push_back(
-          {n->id, n->speed, st.local_job ? st.local.pinned_shard(n->id) : n->data.shard});
+      out.nodes.push_back({n->id, st.table.planning_speed(n->id, runtime::model_key(st.spec)),
+                           st.local_job ? st.local.pinned_shard(n->id) : n->data.shard});
   }
   return out;
 }
@@ -81,6 +81,9 @@ ClusterStatus status_of(const SchedulerState& st) {
     ns.last_seen_s = now - n->last_seen;
     ns.incarnation = n->incarnation;
     ns.lost_reason = n->lost_reason;
+    ns.speed = n->speed;
+    ns.speed_given = n->speed_given;
+    ns.throughput = n->throughput;
     out.nodes.push_back(std::move(ns));
   }
   out.aggregator = static_cast<bool>(st.config.aggregator);

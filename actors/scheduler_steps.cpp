@@ -56,6 +56,11 @@ void send_train(SchedulerPtr self, const node_actor& node, const Step& s) {
   self->request(node, st.timeout(), train_atom::value, msg)
       .then(
           [self, s, serial = st.job_serial](const TrainOutcome& out) {
+            // Only work the aggregator took counts: a refused update (an
+            // inflated claim, say) must not make its node look fast.
+            if (self->state.job_serial == serial && !out.dropped && out.receipt.accepted)
+              self->state.table.record_throughput(s.node, runtime::model_key(self->state.spec),
+                                                  out.samples_seen, out.compute_s);
             answer(self, serial, [&](runtime::JobCore& core) {
               if (core.open(s.task)) release(self->state, s.node, s.task);
               runtime::TrainResult r{out.samples, out.mean_loss, out.compute_s, out.dropped,

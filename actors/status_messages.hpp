@@ -8,6 +8,7 @@
 #include <caf/all.hpp>
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,10 @@ struct NodeStatus {
   double last_seen_s = 0.0;  ///< seconds since the last heartbeat
   std::int32_t incarnation = 0;
   std::string lost_reason;
+  double speed = 1.0;        ///< its `--speed` (1 when not given)
+  bool speed_given = false;  ///< false: the scheduler plans with its measured throughput
+  /// Measured per model (runtime::model_key): examples/s and tasks.
+  std::map<std::string, runtime::Throughput> throughput;
 };
 
 /// The scheduler's answer to status_atom.
@@ -46,7 +51,8 @@ struct ClusterStatus {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, NodeStatus& x) {
   return f(caf::meta::type_name("troupe.NodeStatus"), x.id, x.state, x.resources, x.usage, x.data,
-           x.current_task, x.last_seen_s, x.incarnation, x.lost_reason);
+           x.current_task, x.last_seen_s, x.incarnation, x.lost_reason, x.speed, x.speed_given,
+           x.throughput);
 }
 
 template <class Inspector>

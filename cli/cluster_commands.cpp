@@ -1,5 +1,6 @@
 // troupe scheduler | aggregator | node | submit | status: processes of a cluster.
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <iostream>
 #include <thread>
@@ -230,7 +231,8 @@ int node_command(int argc, char** argv) {
   sections["job"].add_options()("threads", with_default(o.threads),
                                 "CPU threads per task (0: the job's)")(
       "device", po::value(&o.device), "cpu | cuda | cuda:N (default: the job's)")(
-      "speed", with_default(o.speed), "relative speed the scheduler plans with")(
+      "speed", with_default(o.speed),
+      "relative speed the scheduler plans with (0: measured from the node's tasks)")(
       "node-behaviour", po::value(&o.behaviour),
       "compute with this node behaviour (default: the job's)");
   sections["data"].add_options()("data-dir", po::value(&o.data_dir),
@@ -279,7 +281,8 @@ int node_command(int argc, char** argv) {
     o.placement.shards = n;
   }
   if (o.threads < 0) return usage_error("node", "--threads must not be negative");
-  if (!(o.speed > 0)) return usage_error("node", "--speed must be positive");
+  if (!(o.speed >= 0) || !std::isfinite(o.speed))
+    return usage_error("node", "--speed must be a finite number >= 0 (0: measured)");
   if (!(o.speed_factor >= 1.0)) return usage_error("node", "--slow-factor must be >= 1");
   if (!(o.dropout < 1.0)) return usage_error("node", "--dropout must be below 1");
   if (!(o.secure_pause_before_masking_s >= 0.0))

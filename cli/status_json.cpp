@@ -18,6 +18,11 @@ nlohmann::json status_json(const actors::ClusterStatus& st, const std::string& s
     node["heartbeat_age_s"] = n.last_seen_s;
     node["incarnation"] = n.incarnation;
     node["lost_reason"] = n.lost_reason;
+    node["speed"] = n.speed_given ? nlohmann::json(n.speed) : nlohmann::json();
+    nlohmann::json measured = nlohmann::json::object();
+    for (const auto& [model, t] : n.throughput)
+      measured[model] = {{"examples_per_s", t.examples_per_s}, {"tasks", t.tasks}};
+    node["throughput"] = std::move(measured);
     node["task"] = n.current_task >= 0 ? nlohmann::json(n.current_task) : nlohmann::json();
     node["resources"] = {{"cores", n.resources.cores},
                          {"memory_total", n.resources.memory_total},

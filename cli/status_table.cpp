@@ -29,7 +29,8 @@ void print_status(std::ostream& out, const actors::ClusterStatus& st) {
   }
   out << std::left << std::setw(24) << "node" << std::setw(7) << "state" << std::setw(7) << "cores"
       << std::setw(20) << "memory avail/total" << std::setw(6) << "gpus" << std::setw(11) << "rss"
-      << std::setw(6) << "cpu" << std::setw(11) << "shard" << std::setw(8) << "task"
+      << std::setw(6) << "cpu" << std::setw(11) << "shard" << std::setw(10) << "speed"
+      << std::setw(8) << "task"
       << "last seen\n";
   for (const auto& n : st.nodes) {
     std::ostringstream mem, cpu, shard, seen;
@@ -42,10 +43,21 @@ void print_status(std::ostream& out, const actors::ClusterStatus& st) {
                   ? std::to_string(n.data.shard) + "/" + std::to_string(n.data.shards)
                   : "any");
     seen << std::fixed << std::setprecision(1) << n.last_seen_s << " s ago";
+    // Its --speed, or what its tasks measured (the model it trained most).
+    std::ostringstream speed;
+    const runtime::Throughput* most = nullptr;
+    for (const auto& [model, t] : n.throughput)
+      if (!most || t.tasks > most->tasks) most = &t;
+    if (n.speed_given)
+      speed << std::setprecision(3) << n.speed << "x";
+    else if (most)
+      speed << std::fixed << std::setprecision(0) << most->examples_per_s << "/s";
+    else
+      speed << "-";
     out << std::left << std::setw(24) << n.id << std::setw(7) << n.state << std::setw(7)
         << n.resources.cores << std::setw(20) << mem.str() << std::setw(6)
         << n.resources.gpus.size() << std::setw(11) << gib(n.usage.rss) << std::setw(6) << cpu.str()
-        << std::setw(11) << shard.str() << std::setw(8)
+        << std::setw(11) << shard.str() << std::setw(10) << speed.str() << std::setw(8)
         << (n.current_task >= 0 ? std::to_string(n.current_task) : "-") << seen.str()
         << (n.state == "lost" ? "  (" + n.lost_reason + ")" : "")
         << (n.incarnation > 1 ? "  (incarnation " + std::to_string(n.incarnation) + ")" : "")

@@ -1,6 +1,7 @@
 #include "runtime/scheduling/node_table.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <iterator>
 
 namespace troupe::runtime {
@@ -21,6 +22,7 @@ const NodeEntry& NodeTable::join(const std::string& id, const NodeResources& res
   n.resources = resources;
   n.data = data;
   n.speed = speed > 0.0 ? speed : 1.0;
+  n.speed_given = speed > 0.0;
   n.state = Liveness::alive;
   n.joined_at = now;
   n.last_seen = now;
@@ -73,6 +75,42 @@ std::vector<std::string> NodeTable::expire(Seconds now) {
 void NodeTable::set_current_task(const std::string& id, std::int64_t task) {
   auto it = nodes_.find(id);
   if (it != nodes_.end()) it->second.current_task = task;
+}
+
+std::string model_key(const JobSpec& job) {
+  return job.train.model_sha256.empty() ? std::string("builtin:") + to_string(job.train.model)
+                                        : "script:" + job.train.model_sha256;
+}
+
+void NodeTable::record_throughput(const std::string& id, const std::string& model,
+                                  std::int64_t examples, Seconds seconds) {
+  const auto it = nodes_.find(id);
+  if (it == nodes_.end() || examples <= 0 || !(seconds > 0.0) || !std::isfinite(seconds)) return;
+  auto& t = it->second.throughput[model];
+  const double rate = static_cast<double>(examples) / seconds;
+  t.examples_per_s =
+      t.tasks == 0 ? rate
+                   : kThroughputSmoothing * rate + (1.0 - kThroughputSmoothing) * t.examples_per_s;
+  ++t.tasks;
+}
+
+double NodeTable::planning_speed(const std::string& id, const std::string& model) const {
+  const auto* n = find(id);
+  if (!n) return 1.0;
+  if (n->speed_given) return n->speed;
+  const auto own = n->throughput.find(model);
+  if (own == n->throughput.end()) return 1.0;
+  double sum = 0.0;
+  int count = 0;
+  for (const auto* other : alive()) {
+    const auto t = other->throughput.find(model);
+    if (t == other->throughput.end()) continue;
+    sum += t->second.examples_per_s;
+    ++count;
+  }
+  if (count == 0 || !(sum > 0.0)) return 1.0;
+  const double speed = own->second.examples_per_s / (sum / count);
+  return std::clamp(speed, 1.0 / 20.0, 20.0);
 }
 
 const NodeEntry* NodeTable::find(const std::string& id) const {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/core/job_spec.hpp"
 #include "runtime/core/report.hpp"
 #include "runtime/core/task.hpp"
 #include "runtime/system/resources.hpp"
@@ -34,12 +35,32 @@ struct DataPlacement {
   bool local() const { return local_examples >= 0; }
 };
 
+/// What a node's completed training tasks measured for one model: examples
+/// per second, as an exponential moving average (the newest task weighs
+/// kThroughputSmoothing), over `tasks` tasks.
+struct Throughput {
+  double examples_per_s = 0.0;
+  std::int64_t tasks = 0;
+};
+
+/// Weight of a node's newest task in its throughput average: about the last
+/// five tasks count, so a node that slows down (another tenant, thermal
+/// throttling) is planned with its new speed within a few tasks.
+inline constexpr double kThroughputSmoothing = 0.3;
+
+/// The key a node's measured throughput is kept under for `job`: its built-in
+/// model, or its TorchScript module's SHA-256.
+std::string model_key(const JobSpec& job);
+
 struct NodeEntry {
   std::string id;
   NodeResources resources;
   NodeUsage usage;
   DataPlacement data;
-  double speed = 1.0;
+  double speed = 1.0;        ///< as registered (`--speed`), 1 when not given
+  bool speed_given = false;  ///< `--speed` was given: it overrides the measured throughput
+  /// Measured per model (runtime::model_key of a job); kept when the node rejoins.
+  std::map<std::string, Throughput> throughput;
   Liveness state = Liveness::alive;
   Seconds joined_at = 0.0;
   Seconds last_seen = 0.0;
@@ -63,7 +84,8 @@ class NodeTable {
   explicit NodeTable(Seconds heartbeat_timeout) : timeout_(heartbeat_timeout) {}
 
   /// Adds a node, or brings a known one back (a restarted node re-registers).
-  /// Returns the entry.
+  /// `speed` > 0: the node's `--speed`, used as given; 0 (or less): planned
+  /// from its measured throughput. Returns the entry.
   const NodeEntry& join(const std::string& id, const NodeResources& resources, DataPlacement data,
                         double speed, Seconds now);
   /// Records a heartbeat; false for an unknown or lost node (it must re-register).
@@ -74,6 +96,16 @@ class NodeTable {
   /// Declares lost every alive node silent for longer than the timeout; returns their ids.
   std::vector<std::string> expire(Seconds now);
   void set_current_task(const std::string& id, std::int64_t task);
+  /// A training task of `model` on node `id` went through `examples` examples
+  /// in `seconds` (as the node measured it, stragglers' waits included).
+  /// Ignored for unknown nodes and for tasks without examples or time.
+  void record_throughput(const std::string& id, const std::string& model, std::int64_t examples,
+                         Seconds seconds);
+  /// The relative speed to plan node `id` with for jobs of `model`: its
+  /// `--speed` when given; else its measured examples/s over the mean of the
+  /// alive nodes measured for `model` (so the measured nodes average 1); 1
+  /// before its first task of `model`. Bounded to [1/20, 20].
+  double planning_speed(const std::string& id, const std::string& model) const;
 
   const NodeEntry* find(const std::string& id) const;
   /// Alive nodes in join order of their first registration.

@@ -10,6 +10,8 @@ namespace {
 constexpr double kNoDeadline = std::numeric_limits<double>::infinity();
 /// Nodes a scan may look at per candidate node wanted (see SchedulerOptions).
 constexpr std::size_t kScanPerCandidate = 4;
+/// A demand beyond any node's capacity.
+constexpr double kNeverFits = 1e30;
 
 }  // namespace
 
@@ -57,7 +59,7 @@ bool OnlineScheduler::task_arrived(const TaskDemand& task, double now) {
   if (task_index_.count(task.task_id)) return false;
   const std::size_t t = tasks_.size();
   task_index_.emplace(task.task_id, t);
-  tasks_.push_back(TaskRecord{task, RunState::queued, -1, 0, 0, now, -1.0, -1.0, false});
+  tasks_.push_back(TaskRecord{task, RunState::queued, -1, 0, 0, now, -1.0, -1.0, false, -1});
   queue_pos_.push_back(queue_.end());
   ++open_;
   enqueue(t, now);
@@ -98,6 +100,7 @@ bool OnlineScheduler::task_completed(std::int64_t id, int attempt, double now) {
 bool OnlineScheduler::task_failed(std::int64_t id, int attempt, double now) {
   if (!run_of(id, attempt)) return false;
   const std::size_t t = task_index_[id];
+  tasks_[t].failed_on = tasks_[t].node;
   release(t);
   requeue_or_drop(t, now);
   return true;
@@ -199,6 +202,7 @@ void OnlineScheduler::place() {
         queue_.empty() ? std::nullopt : std::optional<QueueKey>(*queue_pos_[request_tasks_.back()]);
     collect_candidates(smallest);
     if (request_.nodes.empty()) return;
+    avoid_failed_nodes();
     request_.options = alloc_options;
     const auto allocation = policy_.allocate(request_);
     if (!check_allocation(request_, allocation).empty()) return;  // a broken policy places nothing
@@ -219,6 +223,36 @@ void OnlineScheduler::place() {
       out_.push_back({Decision::Kind::assign, r.task.task_id, nodes_[n].node.id, r.attempts});
       dirty_ = true;  // placed something: the next window may fit too
       window_changed_ = true;
+    }
+  }
+}
+
+void OnlineScheduler::avoid_failed_nodes() {
+  request_.pair_value.clear();
+  request_.pair_demand.clear();
+  if (request_nodes_.size() < 2) return;  // the only node offered may take it again
+  const auto offered = [&](int node) {
+    return node >= 0 && std::find(request_nodes_.begin(), request_nodes_.end(),
+                                  static_cast<std::size_t>(node)) != request_nodes_.end();
+  };
+  bool any = false;
+  for (std::size_t t : request_tasks_) any = any || offered(tasks_[t].failed_on);
+  if (!any) return;
+  // A retry on the node it just failed on would most likely fail again (a
+  // node that cannot hold the task, or whose updates are refused): that pair
+  // gets a demand no node can hold (finite, so that no policy's arithmetic
+  // meets an infinity), and the policy places it elsewhere.
+  const std::size_t nodes = request_nodes_.size();
+  request_.pair_value.resize(request_tasks_.size() * nodes);
+  request_.pair_demand.resize(request_tasks_.size() * nodes);
+  Resources never;
+  never.fill(kNeverFits);
+  for (std::size_t i = 0; i < request_tasks_.size(); ++i) {
+    const auto& r = tasks_[request_tasks_[i]];
+    for (std::size_t k = 0; k < nodes; ++k) {
+      request_.pair_value[i * nodes + k] = r.task.priority;
+      request_.pair_demand[i * nodes + k] =
+          static_cast<int>(request_nodes_[k]) == r.failed_on ? never : r.task.demand;
     }
   }
 }

@@ -67,6 +67,9 @@ struct TaskRecord {
   double started_at = -1.0;
   double finished_at = -1.0;
   bool deadline_missed = false;
+  /// Index into nodes() of the node its latest run failed on (-1: none): a
+  /// re-queued task goes to another node when the policy is offered one.
+  int failed_on = -1;
 };
 
 /// A node as the scheduler tracks it.
@@ -119,6 +122,9 @@ class OnlineScheduler {
   void check_deadlines(double now);
   void place();
   void mark_freed(std::size_t n);
+  /// Keeps each task of the request off the node its latest run failed on,
+  /// when another node is offered (pair demands; none otherwise).
+  void avoid_failed_nodes();
   void offer(std::size_t n, const Resources& smallest);
   /// The nodes offered to the allocator this round (see SchedulerOptions).
   void collect_candidates(const Resources& smallest);

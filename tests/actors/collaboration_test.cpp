@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <caf/all.hpp>
+#include <map>
 #include <numeric>
 
 #include "actors/aggregator_actor.hpp"
@@ -107,6 +108,36 @@ TEST(SyncMode, ANodeInflatingItsSampleCountIsRefusedAndTheModelIsTheHonestOne) {
       ++refused;
     }
   EXPECT_GE(refused, 1);
+}
+
+// Nodes register without --speed, so the scheduler plans them from the
+// examples per second their training tasks measure. The last node trains
+// eight times slower: in round 1 (nothing measured yet) it gets a shard like
+// everyone; from round 2 it is planned at about a fifth of the others' speed
+// and gets less work. Which node trains a shard does not change the model.
+TEST(SyncMode, AStragglerMeasuredSlowIsGivenLessWorkAndTheModelIsUnchanged) {
+  auto plain = small_job();
+  plain.nodes = 4;
+  plain.rounds = 4;
+  const auto reference = actors::run_embedded(plain);
+  ASSERT_EQ(reference.status, runtime::RunStatus::ok) << reference.error;
+  auto job = plain;
+  job.experiment.slow_nodes = 1;
+  job.experiment.slow_factor = 8;
+  const auto report = actors::run_embedded(job);
+  ASSERT_EQ(report.status, runtime::RunStatus::ok) << report.error;
+  std::map<int, int> slow_tasks;  // round -> training tasks node-4 ran
+  int trained = 0;
+  for (const auto& t : report.tasks) {
+    if (t.kind != runtime::TaskKind::train || t.state != runtime::TaskState::done) continue;
+    ++trained;
+    if (t.node == "node-4") ++slow_tasks[t.round];
+  }
+  EXPECT_EQ(trained, job.nodes * job.rounds);
+  EXPECT_EQ(slow_tasks[1], 1) << "round 1 plans every node alike";
+  EXPECT_EQ(slow_tasks[2] + slow_tasks[3] + slow_tasks[4], 0)
+      << "the measured straggler still got training work";
+  EXPECT_EQ(report.model_fingerprint, reference.model_fingerprint);
 }
 
 namespace {

@@ -125,6 +125,18 @@ TEST(LocalData, ThreeNodesTrainOnTheirOwnDataWeightedByTheCountsTheyRegistered) 
   EXPECT_EQ(examples_of(honest),
             (std::map<std::string, std::int64_t>{{"a", 1000}, {"b", 3000}, {"c", 6000}}));
   EXPECT_EQ(honest.at("config").at("nodes"), 3);
+  // Each node's two tasks measured its throughput for the job's model; no
+  // node gave --speed, so the scheduler plans with these.
+  const auto measured = troupe_status_json(dir, cluster.endpoint());
+  for (const auto& node : measured.at("nodes")) {
+    EXPECT_TRUE(node.at("speed").is_null()) << node.dump();
+    const auto& mlp = node.at("throughput").at("builtin:mlp");
+    EXPECT_EQ(mlp.at("tasks").get<int>(), 2) << node.dump();
+    EXPECT_GT(mlp.at("examples_per_s").get<double>(), 0.0) << node.dump();
+  }
+  const auto table = troupe_status(dir, cluster.endpoint());
+  EXPECT_NE(table.find("speed"), std::string::npos) << table;
+  EXPECT_NE(table.find("/s "), std::string::npos) << "no measured speed in the table\n" << table;
 
   // A split option would be ignored where every node trains on its own data:
   // such a job is refused before round 1, naming the option.

@@ -38,3 +38,62 @@ TEST(NodeTable, KeepsJoinOrderAndUnknownNodesAreNotHeartbeating) {
   EXPECT_FALSE(table.heartbeat("ghost", {}, 0.5));
   EXPECT_EQ(table.find("ghost"), nullptr);
 }
+
+TEST(NodeTable, ANodeIsPlannedWithItsMeasuredThroughputRelativeToTheMeasuredMean) {
+  NodeTable table(5.0);
+  table.join("fast", {}, {}, 0.0, 0.0);  // no --speed: measured
+  table.join("slow", {}, {}, 0.0, 0.0);
+  table.join("new", {}, {}, 0.0, 0.0);
+  EXPECT_FALSE(table.find("fast")->speed_given);
+  // Before any task every node plans as 1.
+  EXPECT_DOUBLE_EQ(table.planning_speed("fast", "builtin:mlp"), 1.0);
+  table.record_throughput("fast", "builtin:mlp", 3000, 1.0);
+  table.record_throughput("slow", "builtin:mlp", 1000, 1.0);
+  // Mean 2000 examples/s: 1.5 and 0.5; the unmeasured node stays at 1.
+  EXPECT_DOUBLE_EQ(table.planning_speed("fast", "builtin:mlp"), 1.5);
+  EXPECT_DOUBLE_EQ(table.planning_speed("slow", "builtin:mlp"), 0.5);
+  EXPECT_DOUBLE_EQ(table.planning_speed("new", "builtin:mlp"), 1.0);
+  // Per model: nothing is known of the CNN yet.
+  EXPECT_DOUBLE_EQ(table.planning_speed("slow", "builtin:cnn"), 1.0);
+  EXPECT_EQ(table.find("slow")->throughput.at("builtin:mlp").tasks, 1);
+}
+
+TEST(NodeTable, ThroughputIsAMovingAverageThatIgnoresEmptyTasksAndKeepsAcrossARejoin) {
+  NodeTable table(5.0);
+  table.join("a", {}, {}, 0.0, 0.0);
+  table.record_throughput("a", "m", 1000, 1.0);
+  table.record_throughput("a", "m", 2000, 1.0);
+  // The newest task weighs kThroughputSmoothing.
+  EXPECT_DOUBLE_EQ(table.find("a")->throughput.at("m").examples_per_s,
+                   kThroughputSmoothing * 2000 + (1 - kThroughputSmoothing) * 1000);
+  table.record_throughput("a", "m", 0, 1.0);        // dropped out: nothing trained
+  table.record_throughput("a", "m", 100, 0.0);      // no time measured
+  table.record_throughput("a", "m", 100, -1.0);     // not measured
+  table.record_throughput("ghost", "m", 100, 1.0);  // unknown node
+  EXPECT_EQ(table.find("a")->throughput.at("m").tasks, 2);
+  EXPECT_EQ(table.find("ghost"), nullptr);
+  ASSERT_TRUE(table.lose("a", "restarted"));
+  table.join("a", {}, {}, 0.0, 10.0);
+  EXPECT_EQ(table.find("a")->throughput.at("m").tasks, 2);
+}
+
+TEST(NodeTable, AGivenSpeedOverridesTheMeasurementAndExtremesAreBounded) {
+  NodeTable table(5.0);
+  table.join("pinned", {}, {}, 3.0, 0.0);
+  table.join("crawl", {}, {}, 0.0, 0.0);
+  table.join("b", {}, {}, 0.0, 0.0);
+  EXPECT_TRUE(table.find("pinned")->speed_given);
+  table.record_throughput("pinned", "m", 10, 1.0);
+  EXPECT_DOUBLE_EQ(table.planning_speed("pinned", "m"), 3.0);
+  table.record_throughput("crawl", "m", 1, 100.0);
+  table.record_throughput("b", "m", 100000, 1.0);
+  EXPECT_DOUBLE_EQ(table.planning_speed("crawl", "m"), 1.0 / 20.0);
+}
+
+TEST(NodeTable, TheModelKeyIsTheBuiltInModelOrTheScriptsDigest) {
+  JobSpec job;
+  job.train.model = troupe::models::ModelKind::mlp;
+  EXPECT_EQ(model_key(job), "builtin:mlp");
+  job.train.model_sha256 = "ab12";
+  EXPECT_EQ(model_key(job), "script:ab12");
+}
