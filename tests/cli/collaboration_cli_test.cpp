@@ -34,8 +34,7 @@ TEST(CollaborationCli, BadCollaborationOptionsExitWithCode2AndNameTheOption) {
   for (const std::string speed : {"-1", "nan", "inf"}) {
     const auto r = run_troupe("node --speed " + speed);
     EXPECT_EQ(r.code, 2) << speed << ": " << r.output;
-    EXPECT_NE(r.output.find("--speed must be a finite number >= 0"), std::string::npos)
-        << r.output;
+    EXPECT_NE(r.output.find("--speed must be a finite number >= 0"), std::string::npos) << r.output;
   }
   EXPECT_EQ(run_troupe("replay").code, 2);
 }
