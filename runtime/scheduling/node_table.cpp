@@ -110,6 +110,7 @@ double NodeTable::planning_speed(const std::string& id, const std::string& model
   }
   if (count == 0 || !(sum > 0.0)) return 1.0;
   const double speed = own->second.examples_per_s / (sum / count);
+  if (speed > 1.0 / kSpeedNoiseBand && speed < kSpeedNoiseBand) return 1.0;
   return std::clamp(speed, 1.0 / 20.0, 20.0);
 }
 

@@ -48,6 +48,13 @@ struct Throughput {
 /// throttling) is planned with its new speed within a few tasks.
 inline constexpr double kThroughputSmoothing = 0.3;
 
+/// Measured speeds within this factor of the mean plan as 1. On two shared
+/// cores the same 750-example MLP task took 9 to 50 ms within one run
+/// (`troupe run --nodes 4 --train-limit 3000`), so smaller differences are
+/// mostly noise; planning with them piled two shards on one of several equal
+/// nodes and made the round wait for both.
+inline constexpr double kSpeedNoiseBand = 2.0;
+
 /// The key a node's measured throughput is kept under for `job`: its built-in
 /// model, or its TorchScript module's SHA-256.
 std::string model_key(const JobSpec& job);
@@ -104,7 +111,8 @@ class NodeTable {
   /// The relative speed to plan node `id` with for jobs of `model`: its
   /// `--speed` when given; else its measured examples/s over the mean of the
   /// alive nodes measured for `model` (so the measured nodes average 1); 1
-  /// before its first task of `model`. Bounded to [1/20, 20].
+  /// before its first task of `model`, and 1 within kSpeedNoiseBand of the
+  /// mean. Bounded to [1/20, 20].
   double planning_speed(const std::string& id, const std::string& model) const;
 
   const NodeEntry* find(const std::string& id) const;

@@ -62,8 +62,13 @@ TEST(EvaluationCli, EvalBothReportsCentralAndWeightedFederatedMetricsPerRoundAnd
     EXPECT_GT(round["accuracy"].get<double>(), 0.0);  // central, unchanged keys
     ASSERT_TRUE(round.contains("federated")) << round.dump();
     const auto& f = round["federated"];
-    EXPECT_EQ(f["nodes"], 3);
-    ASSERT_EQ(f["per_node"].size(), 3U);
+    // Round 1 plans the three unmeasured nodes alike, one shard each; from
+    // round 2 measured speeds may give one node two shards (it then reports
+    // both held-out parts as one node), so only the totals are fixed.
+    ASSERT_EQ(f["nodes"], f["per_node"].size());
+    if (round["round"] == 1) EXPECT_EQ(f["nodes"], 3);
+    EXPECT_GE(f["per_node"].size(), 1U);
+    EXPECT_LE(f["per_node"].size(), 3U);
     std::int64_t examples = 0;
     double weighted = 0.0;
     for (const auto& n : f["per_node"]) {
@@ -81,7 +86,8 @@ TEST(EvaluationCli, EvalBothReportsCentralAndWeightedFederatedMetricsPerRoundAnd
     if (t["kind"] == "train" && t["round"] == 1 && t["state"] == "done")
       trained += t["samples"].get<std::int64_t>();
   EXPECT_EQ(trained + held_out, 2000);
-  ASSERT_EQ(report["node_metrics"].size(), 3U);
+  ASSERT_GE(report["node_metrics"].size(), 1U);
+  EXPECT_LE(report["node_metrics"].size(), 3U);
   EXPECT_EQ(report["node_metrics"][0]["round"], 2);
   EXPECT_NE(r.output.find("Federated evaluation"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("Node metrics"), std::string::npos) << r.output;

@@ -74,6 +74,30 @@ TEST_F(SchedulerTest, RequeuesAFailedRunAndDropsTheTaskAfterMaxAttempts) {
   EXPECT_EQ(s.open_tasks(), 0u);
 }
 
+// A task that failed on a node is retried elsewhere when another node is
+// offered, even where the policy would pick the same node again.
+TEST_F(SchedulerTest, RetriesAFailedTaskOnAnotherNodeWhenOneIsOffered) {
+  OnlineScheduler s(policy);
+  s.node_joined(NodeCapacity::simple("a", 4.0), 0.0);
+  s.node_joined(NodeCapacity::simple("b", 4.0), 0.0);
+  s.task_arrived(task(1, 1.0, 3.0), 0.0);
+  auto d = s.decide(0.0);
+  ASSERT_EQ(count(d, Decision::Kind::assign), 1);
+  const std::string first = d[0].node;
+  s.task_started(1, 1, 0.1);
+  ASSERT_TRUE(s.task_failed(1, 1, 0.2));
+  d = s.decide(0.3);
+  ASSERT_EQ(count(d, Decision::Kind::assign), 1);
+  EXPECT_NE(d[0].node, first) << "retried on the node it failed on";
+  // The other node fails it too, and is now the one to avoid.
+  const std::string second = d[0].node;
+  s.task_started(1, 2, 0.4);
+  ASSERT_TRUE(s.task_failed(1, 2, 0.5));
+  d = s.decide(0.6);
+  ASSERT_EQ(count(d, Decision::Kind::assign), 1);
+  EXPECT_EQ(d[0].node, first);
+}
+
 TEST_F(SchedulerTest, IgnoresEventsFromAStaleRun) {
   OnlineScheduler s(policy);
   s.node_joined(NodeCapacity::simple("a", 4.0), 0.0);
