@@ -230,16 +230,25 @@ void OnlineScheduler::place() {
 void OnlineScheduler::avoid_failed_nodes() {
   request_.pair_value.clear();
   request_.pair_demand.clear();
-  if (request_nodes_.size() < 2) return;  // the only node offered may take it again
-  const auto offered = [&](int node) {
-    return node >= 0 && std::find(request_nodes_.begin(), request_nodes_.end(),
-                                  static_cast<std::size_t>(node)) != request_nodes_.end();
+  // A task is kept off the node its latest run failed on only when another
+  // offered node has room for it now; else it may go back there (waiting
+  // could leave it unplaced when the caller needs a placement now).
+  const auto avoids = [&](const TaskRecord& r) -> int {
+    if (r.failed_on < 0) return -1;
+    bool failed_node_offered = false, elsewhere = false;
+    for (std::size_t n : request_nodes_) {
+      if (static_cast<int>(n) == r.failed_on)
+        failed_node_offered = true;
+      else
+        elsewhere = elsewhere || fits(r.task.demand, nodes_[n].free);
+    }
+    return failed_node_offered && elsewhere ? r.failed_on : -1;
   };
   bool any = false;
-  for (std::size_t t : request_tasks_) any = any || offered(tasks_[t].failed_on);
+  for (std::size_t t : request_tasks_) any = any || avoids(tasks_[t]) >= 0;
   if (!any) return;
   // A retry on the node it just failed on would most likely fail again (a
-  // node that cannot hold the task, or whose updates are refused): that pair
+  // node whose updates are refused, or that cannot run the task): that pair
   // gets a demand no node can hold (finite, so that no policy's arithmetic
   // meets an infinity), and the policy places it elsewhere.
   const std::size_t nodes = request_nodes_.size();
@@ -249,10 +258,11 @@ void OnlineScheduler::avoid_failed_nodes() {
   never.fill(kNeverFits);
   for (std::size_t i = 0; i < request_tasks_.size(); ++i) {
     const auto& r = tasks_[request_tasks_[i]];
+    const int avoid = avoids(r);
     for (std::size_t k = 0; k < nodes; ++k) {
       request_.pair_value[i * nodes + k] = r.task.priority;
       request_.pair_demand[i * nodes + k] =
-          static_cast<int>(request_nodes_[k]) == r.failed_on ? never : r.task.demand;
+          static_cast<int>(request_nodes_[k]) == avoid ? never : r.task.demand;
     }
   }
 }

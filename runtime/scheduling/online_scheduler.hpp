@@ -123,7 +123,7 @@ class OnlineScheduler {
   void place();
   void mark_freed(std::size_t n);
   /// Keeps each task of the request off the node its latest run failed on,
-  /// when another node is offered (pair demands; none otherwise).
+  /// when another offered node has room for it (pair demands; none otherwise).
   void avoid_failed_nodes();
   void offer(std::size_t n, const Resources& smallest);
   /// The nodes offered to the allocator this round (see SchedulerOptions).

@@ -98,6 +98,28 @@ TEST_F(SchedulerTest, RetriesAFailedTaskOnAnotherNodeWhenOneIsOffered) {
   EXPECT_EQ(d[0].node, first);
 }
 
+// With no room elsewhere, the retry goes back to the node it failed on
+// rather than waiting unplaced.
+TEST_F(SchedulerTest, RetriesOnTheSameNodeWhenNoOtherHasRoom) {
+  OnlineScheduler s(policy);
+  s.node_joined(NodeCapacity::simple("a", 4.0), 0.0);
+  s.node_joined(NodeCapacity::simple("b", 4.0), 0.0);
+  s.task_arrived(task(1, 1.0, 3.0), 0.0);
+  auto d = s.decide(0.0);
+  ASSERT_EQ(count(d, Decision::Kind::assign), 1);
+  const std::string first = d[0].node;
+  s.task_arrived(task(2, 1.0, 3.0), 0.0);
+  d = s.decide(0.0);
+  ASSERT_EQ(count(d, Decision::Kind::assign), 1);
+  ASSERT_NE(d[0].node, first);  // the other node now has 1 of 4 free
+  s.task_started(1, 1, 0.1);
+  s.task_started(2, 1, 0.1);
+  ASSERT_TRUE(s.task_failed(1, 1, 0.2));
+  d = s.decide(0.3);
+  ASSERT_EQ(count(d, Decision::Kind::assign), 1);
+  EXPECT_EQ(d[0].node, first);
+}
+
 TEST_F(SchedulerTest, IgnoresEventsFromAStaleRun) {
   OnlineScheduler s(policy);
   s.node_joined(NodeCapacity::simple("a", 4.0), 0.0);
