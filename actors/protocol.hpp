@@ -66,7 +66,9 @@ namespace troupe::actors {
 ///      AggregateOutcome.secure, secagg_atom)
 ///   6: measured throughput (NodeRegistration.speed 0 = measure it,
 ///      NodeStatus.speed, speed_given and throughput)
-inline constexpr std::int32_t kProtocolVersion = 6;
+///   7: backup tasks for stragglers (JobSpec's --backup-after, Task.backup_of,
+///      RoundRecord.backups and backups_won)
+inline constexpr std::int32_t kProtocolVersion = 7;
 
 // -- messages -----------------------------------------------------------------
 
@@ -278,8 +280,8 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, Task& x) {
   return f(caf::meta::type_name("troupe.Task"), x.id, x.kind, x.round, x.shard, x.priority,
            x.demand, x.seed, x.node, x.state, x.queued_at, x.assigned_at, x.started_at,
-           x.finished_at, x.error, x.samples, x.loss, x.reassigned_from, x.base_version, x.version,
-           x.staleness);
+           x.finished_at, x.error, x.samples, x.loss, x.reassigned_from, x.backup_of,
+           x.base_version, x.version, x.staleness);
 }
 
 template <class Inspector>
@@ -325,7 +327,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, RoundRecord& x) {
   return f(caf::meta::type_name("troupe.RoundRecord"), x.round, x.version, x.accuracy, x.precision,
            x.recall, x.f1, x.loss, x.train_loss, x.seconds, x.updates, x.failed, x.late, x.dropped,
-           x.mean_staleness, x.lost_shards, x.federated, x.secure);
+           x.mean_staleness, x.backups, x.backups_won, x.lost_shards, x.federated, x.secure);
 }
 
 template <class Inspector>

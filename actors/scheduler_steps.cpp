@@ -30,6 +30,24 @@ void release(SchedulerState& st, const std::string& node, std::int64_t id) {
     st.table.set_current_task(node, -1);
 }
 
+/// A straggler cancelled because its backup copy delivered first ran at most
+/// demand / elapsed examples per second: that bound becomes its node's
+/// measured throughput, so the next round plans the node slow at once (its
+/// late update, when it comes, is measured as usual).
+void measure_cancelled_straggler(SchedulerState& st, std::int64_t id) {
+  const auto& t = st.core->task(id);
+  if (t.kind != runtime::TaskKind::train || t.backup_of >= 0 ||
+      t.state != runtime::TaskState::failed || t.started_at < 0.0)
+    return;
+  bool lost_to_backup = false;
+  for (const auto& other : st.core->tracker().tasks())
+    if (other.backup_of == id && other.state == runtime::TaskState::done) lost_to_backup = true;
+  const double elapsed = t.finished_at - t.started_at;
+  if (!lost_to_backup || !(elapsed > 0.0) || !(t.demand > 0.0)) return;
+  st.table.record_throughput(t.node, runtime::model_key(st.spec),
+                             static_cast<std::int64_t>(t.demand), elapsed);
+}
+
 /// Why task `s` failed: a timeout names the node and the limit, since the
 /// node may be waiting on someone else (a stopped aggregator, a lossy link).
 std::string describe_task_error(SchedulerPtr self, const Step& s, const caf::error& err) {
@@ -57,8 +75,11 @@ void send_train(SchedulerPtr self, const node_actor& node, const Step& s) {
       .then(
           [self, s, serial = st.job_serial](const TrainOutcome& out) {
             // Only work the aggregator took counts: a refused update (an
-            // inflated claim, say) must not make its node look fast.
-            if (self->state.job_serial == serial && !out.dropped && out.receipt.accepted)
+            // inflated claim, say) must not make its node look fast. A late
+            // one (a straggler whose backup delivered first) is honest work,
+            // and the one measurement that shows how slow its node is.
+            const bool late = out.receipt.reason.rfind("late:", 0) == 0;
+            if (self->state.job_serial == serial && !out.dropped && (out.receipt.accepted || late))
               self->state.table.record_throughput(s.node, runtime::model_key(self->state.spec),
                                                   out.samples_seen, out.compute_s);
             answer(self, serial, [&](runtime::JobCore& core) {
@@ -183,6 +204,7 @@ runtime::Steps carry_out(SchedulerPtr self, const Step& s) {
       break;
     case Step::Kind::release:
       release(self->state, s.node, s.task);
+      measure_cancelled_straggler(self->state, s.task);
       break;
     case Step::Kind::announce:
       announce(self, s.records.back());

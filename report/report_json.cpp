@@ -102,6 +102,7 @@ std::string to_json(const RunReport& r) {
                      {"error", t.error},
                      {"reassigned_from", t.reassigned_from < 0 ? nlohmann::json(nullptr)
                                                                : nlohmann::json(t.reassigned_from)},
+                     {"backup_of", t.backup_of < 0 ? json(nullptr) : json(t.backup_of)},
                      {"base_version", t.base_version < 0 ? json(nullptr) : json(t.base_version)},
                      {"version", t.version < 0 ? json(nullptr) : json(t.version)},
                      {"staleness", t.staleness < 0 ? json(nullptr) : json(t.staleness)}});
@@ -122,6 +123,8 @@ std::string to_json(const RunReport& r) {
                       {"late", rr.late},
                       {"dropped", rr.dropped},
                       {"mean_staleness", rr.mean_staleness},
+                      {"backups", rr.backups},
+                      {"backups_won", rr.backups_won},
                       {"degraded", rr.degraded()},
                       {"lost_shards", rr.lost_shards}});
     // Only rounds with a federated evaluation carry it (--eval federated|both).

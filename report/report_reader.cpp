@@ -101,6 +101,7 @@ Task read_task(const Fields& f) {
   f.get("loss", t.loss);
   f.get("error", t.error);
   f.get("reassigned_from", t.reassigned_from);  // null keeps -1
+  f.get("backup_of", t.backup_of);              // null (or a report before it) keeps -1
   f.get("base_version", t.base_version);
   f.get("version", t.version);
   f.get("staleness", t.staleness);
@@ -137,6 +138,8 @@ RoundRecord read_round(const Fields& f) {
   f.get("late", r.late);
   f.get("dropped", r.dropped);
   f.get("mean_staleness", r.mean_staleness);
+  f.get("backups", r.backups);
+  f.get("backups_won", r.backups_won);
   f.get("lost_shards", r.lost_shards);
   if (const json* sec = f.find("secure_aggregation")) {
     const Fields g(*sec, f.path() + ".secure_aggregation", f.source());

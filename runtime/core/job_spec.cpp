@@ -88,6 +88,8 @@ std::string SyncRoundOptions::validate(int nodes) const {
     return "--over-selection must be in [0, 10]";
   if (!(round_deadline_s >= 0.0)) return "--round-deadline must not be negative";
   if (min_updates < 1) return "--min-updates must be at least 1";
+  if (!(backup_after == 0.0 || (backup_after >= 1.0 && std::isfinite(backup_after))))
+    return "--backup-after must be 0 (no backup tasks) or at least 1 (times the median task time)";
   return {};
 }
 

@@ -128,6 +128,11 @@ struct SyncRoundOptions {
   double over_selection = 0.0;    ///< extra tasks started, as a fraction of clients_per_round
   double round_deadline_s = 0.0;  ///< > 0: close a round after this long with what arrived
   int min_updates = 1;            ///< updates a round needs before its deadline may close it
+  /// > 0: a training task still running after this many times the median
+  /// duration of the round's finished tasks gets a backup copy on an idle node
+  /// (once three quarters of the round's updates are in); the first result
+  /// wins, the other copy is cancelled. 0: no backups (runtime/scheduling/backup_tasks.hpp).
+  double backup_after = 0.0;
   /// A job whose rounds lost shards still ends "ok" (the lost shards stay in
   /// the report); without it such a job ends "degraded".
   bool allow_partial_rounds = false;

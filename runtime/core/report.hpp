@@ -48,6 +48,8 @@ struct RoundRecord {
   int late = 0;                 ///< sync: updates that arrived after the round closed
   int dropped = 0;              ///< updates the aggregator refused (too stale) or nodes dropped
   double mean_staleness = 0.0;  ///< asynchronous modes: over the round's accepted updates
+  int backups = 0;              ///< sync: backup copies started for stragglers (--backup-after)
+  int backups_won = 0;          ///< sync: backup copies whose update the round took
   /// Sync: the shards whose work the round lost (no attempt delivered an
   /// update; stragglers cancelled by design are not lost). Always empty in the
   /// asynchronous modes, where a failed task is replaced by the next one.

@@ -35,6 +35,8 @@ struct Task {
   std::int64_t samples = 0;           ///< examples the update was trained on
   double loss = 0.0;                  ///< mean training loss (train) or test loss (evaluate)
   std::int64_t reassigned_from = -1;  ///< the failed task this one replaces, if any
+  /// A backup copy of this still-running straggler (--backup-after), if any.
+  std::int64_t backup_of = -1;
   /// Training: the global version it trained from. Evaluation: the version evaluated.
   std::int64_t base_version = -1;
   /// Training: the global version its update went into (-1: none, e.g. late or dropped).

@@ -87,6 +87,13 @@ std::vector<std::int64_t> SyncJob::start_next_round(Seconds now) {
   std::vector<NodeInfo> free_nodes;
   for (const auto& n : nodes_)
     if (n.pinned_shard < 0) free_nodes.push_back(n);
+  // A node still training a task cancelled in an earlier round (a straggler
+  // whose backup delivered first, or a closed round's) would only queue new
+  // work behind it: it sits the round out while other free nodes are there.
+  std::vector<NodeInfo> ready;
+  for (const auto& n : free_nodes)
+    if (!draining(n.id)) ready.push_back(n);
+  if (!ready.empty()) free_nodes = std::move(ready);
   auto owner_of = [&](int shard) -> const NodeInfo* {
     for (const auto& n : nodes_)
       if (n.pinned_shard == shard) return &n;
@@ -249,6 +256,8 @@ std::vector<std::int64_t> SyncJob::fail_tasks_on(const std::string& node, Second
                                                  const std::string& reason) {
   // The core re-queues the node's runs without counting them as failures.
   if (online_) online_->node_left(node, now);
+  for (auto it = draining_.begin(); it != draining_.end();)
+    it = it->second == node ? draining_.erase(it) : std::next(it);
   std::vector<std::int64_t> failed;
   std::vector<std::int64_t> current = train_ids_;
   if (eval_id_ >= 0) current.push_back(eval_id_);
@@ -266,9 +275,10 @@ std::vector<std::int64_t> SyncJob::fail_tasks_on(const std::string& node, Second
 std::optional<std::int64_t> SyncJob::reassign(std::int64_t id, Seconds now) {
   const Task failed = tracker_.get(id);
   if (failed.state != TaskState::failed || failed.round != round_) return std::nullopt;
-  int attempts = 0;
+  int attempts = 0;  // backup copies are not attempts: they ran beside one
   for (const auto& t : tracker_.tasks())
-    if (t.round == round_ && t.kind == failed.kind && t.shard == failed.shard) ++attempts;
+    if (t.round == round_ && t.kind == failed.kind && t.shard == failed.shard && t.backup_of < 0)
+      ++attempts;
   if (attempts >= kMaxAttemptsPerShard) return std::nullopt;
 
   Task next = failed;
@@ -279,6 +289,7 @@ std::optional<std::int64_t> SyncJob::reassign(std::int64_t id, Seconds now) {
   next.loss = 0.0;
   next.started_at = next.assigned_at = next.finished_at = kNever;
   next.reassigned_from = failed.id;
+  next.backup_of = -1;
 
   std::string node;
   if (auto run = runs_.find(id); run != runs_.end() && online_) {
@@ -293,11 +304,18 @@ std::optional<std::int64_t> SyncJob::reassign(std::int64_t id, Seconds now) {
     pending_.erase(p);
     runs_[next.id] = placed_run;
   } else {
-    // A pinned shard: only another holder of the same shard can take it.
+    // A pinned shard: only another holder of the same shard can take it. A
+    // backup copy (which the online core never placed) of a shard any node
+    // may train: any other such node.
+    const bool free_backup =
+        failed.backup_of >= 0 && std::none_of(nodes_.begin(), nodes_.end(), [&](const NodeInfo& n) {
+          return n.pinned_shard == failed.shard;
+        });
     std::vector<NodeInfo> candidates;
     for (const auto& n : nodes_)
       if (n.id != failed.node &&
-          (failed.kind == TaskKind::evaluate || n.pinned_shard == failed.shard))
+          (failed.kind == TaskKind::evaluate || n.pinned_shard == failed.shard ||
+           (free_backup && n.pinned_shard < 0)))
         candidates.push_back(n);
     const int index = place_one(next, candidates);
     if (index < 0) return std::nullopt;
@@ -329,6 +347,7 @@ std::vector<std::int64_t> SyncJob::close_training(Seconds now, const std::string
     if (tracker_.get(id).terminal()) continue;
     task_failed(id, now, "cancelled: " + why);
     cancelled_[id] = round_;
+    draining_[id] = tracker_.get(id).node;
     ids.push_back(id);
   }
   return ids;
@@ -410,7 +429,9 @@ void SyncJob::end_round(Seconds now, std::int64_t version) {
   std::vector<int> shards_with_update;
   for (auto tid : train_ids_) {
     const auto& t = tracker_.get(tid);
+    if (t.backup_of >= 0) ++rec.backups;
     if (t.state != TaskState::done) continue;
+    if (t.backup_of >= 0) ++rec.backups_won;
     ++rec.updates;
     weighted += t.loss * static_cast<double>(t.samples);
     samples += t.samples;

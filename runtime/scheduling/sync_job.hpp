@@ -26,6 +26,7 @@
 #include "runtime/core/job_spec.hpp"
 #include "runtime/core/report.hpp"
 #include "runtime/core/task_tracker.hpp"
+#include "runtime/scheduling/backup_tasks.hpp"
 #include "runtime/scheduling/online_scheduler.hpp"
 
 namespace troupe::runtime {
@@ -134,6 +135,25 @@ class SyncJob {
   /// as done now with the nodes' held-out examples.
   void end_round(Seconds now, std::int64_t version);
 
+  // -- backup tasks for stragglers (--backup-after; sync_job_backups.cpp) --
+  /// Starts a backup copy of each training task of the round that is a
+  /// straggler at `now` (runtime/scheduling/backup_tasks.hpp) on an idle node
+  /// that may train its shard (not its own; the fastest first), at most one
+  /// copy per shard and round; returns the copies' ids, assigned.
+  std::vector<std::int64_t> start_backups(Seconds now);
+  /// Training task `id` delivered its update: its still-open twin (the backup
+  /// copy, or the straggler it backed up) is cancelled and returned; its node
+  /// counts as busy until its answer comes (settled()).
+  std::optional<std::int64_t> cancel_twin(std::int64_t id, Seconds now);
+  /// True when task `id` has a twin still open: a failure of `id` needs no
+  /// replacement, the twin may still deliver the shard's update.
+  bool covered(std::int64_t id) const;
+  /// The answer (result or error) of a cancelled task came: its node is free.
+  void settled(std::int64_t id) { draining_.erase(id); }
+  /// Node `node` is still training a cancelled task (its answer has not come):
+  /// new rounds leave it out while other nodes can take any shard.
+  bool draining(const std::string& node) const;
+
   // -- federated evaluation (--eval federated|both; sync_job_held_out.cpp) --
   /// Adds one evaluation task per node of the current list that delivered an
   /// update this round, assigned to it (it evaluates on its own held-out
@@ -184,6 +204,10 @@ class SyncJob {
   std::unordered_map<std::int64_t, int> cancelled_;  ///< task id -> its round
   std::unordered_map<int, int> late_;                ///< round -> late arrivals
   std::set<std::int64_t> late_seen_;                 ///< cancelled tasks whose update came
+  /// Cancelled tasks whose node has not answered yet (still training them), by task id.
+  std::unordered_map<std::int64_t, std::string> draining_;
+  /// The open twin of training task `id` (its backup or the task it backs up); -1 if none.
+  std::int64_t open_twin(std::int64_t id) const;
 
   /// Why shard `shard` has no node, naming the join timeout it waited for.
   std::string no_node_for(int shard) const;

@@ -75,6 +75,7 @@ void SyncJobCore::on_task_started(std::int64_t id, Seconds now) {
 
 Steps SyncJobCore::on_train_done(std::int64_t id, Seconds now, const TrainResult& r) {
   if (job_->task(id).terminal()) {  // given up on, reassigned, or cancelled
+    job_->settled(id);
     if (job_->cancelled(id) && !r.dropped) job_->late_arrival(id);
     return {};
   }
@@ -85,7 +86,11 @@ Steps SyncJobCore::on_train_done(std::int64_t id, Seconds now, const TrainResult
   else
     job_->train_done(id, now, r.samples, r.loss, r.busy_s);
   Steps out;
+  if (job_->task(id).state == TaskState::done)
+    if (auto twin = job_->cancel_twin(id, now))
+      out.push_back(Step::release(*twin, job_->task(*twin).node));
   aggregate_if_complete(now, out);
+  start_backups(now, out);
   return out;
 }
 
@@ -132,6 +137,8 @@ Steps SyncJobCore::on_checkpointed(Seconds now) {
 bool SyncJobCore::replace_failed(std::int64_t id, const std::string& why, Seconds now, Steps& out) {
   // A node's held-out examples are its own: no other node can evaluate them.
   if (job_->held_out(id)) return true;
+  // Its backup copy (or the straggler it backs up) may still deliver the shard.
+  if (job_->covered(id)) return true;
   if (auto next = job_->reassign(id, now)) {
     if (job_->task(*next).kind == TaskKind::train)
       out.push_back(train_step(*next));
@@ -148,7 +155,10 @@ bool SyncJobCore::replace_failed(std::int64_t id, const std::string& why, Second
 }
 
 Steps SyncJobCore::on_task_failed(std::int64_t id, Seconds now, const std::string& why) {
-  if (job_->task(id).terminal()) return {};
+  if (job_->task(id).terminal()) {
+    job_->settled(id);  // a cancelled task's node answered
+    return {};
+  }
   job_->task_failed(id, now, why);
   if (job_->held_out(id)) return end_round_if_evaluated(now);
   Steps out;
@@ -223,7 +233,14 @@ Steps SyncJobCore::on_tick(Seconds now) {
   Steps out;
   job_->expire_waiting(now);        // the join deadline may have passed
   aggregate_if_complete(now, out);  // or a round deadline
+  start_backups(now, out);          // or a task fell far behind its round
   return out;
+}
+
+void SyncJobCore::start_backups(Seconds now, Steps& out) {
+  if (aggregating_ || evaluating_) return;
+  if (job_->eval_task().state != TaskState::assigned) return;  // training closed
+  for (auto id : job_->start_backups(now)) out.push_back(train_step(id));
 }
 
 }  // namespace troupe::runtime

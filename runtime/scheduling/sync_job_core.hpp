@@ -15,6 +15,9 @@
 /// (checkpoint step); then the next round starts, until the last (done step; degraded when rounds
 /// lost shards without --allow-partial-rounds). A shard whose pinned node has not joined yet waits
 /// for it until the join timeout (a node joining sends it a train step), then counts as lost.
+/// With --backup-after, a training task far behind the round's finished ones
+/// gets a backup copy on an idle node (a train step); the first of the two to
+/// deliver is the shard's update and the other is cancelled (a release step).
 
 #include <memory>
 
@@ -60,6 +63,8 @@ class SyncJobCore final : public JobCore {
   bool replace_failed(std::int64_t id, const std::string& why, Seconds now, Steps& out);
   /// Closes the round and asks for its aggregation once it may close.
   void aggregate_if_complete(Seconds now, Steps& out);
+  /// With --backup-after: backup copies of the round's stragglers (train steps).
+  void start_backups(Seconds now, Steps& out);
   /// Once the round's evaluations (central, federated, or both) ended: its
   /// record (announce), a checkpoint when due, then the next round or done.
   Steps end_round_if_evaluated(Seconds now);

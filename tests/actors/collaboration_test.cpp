@@ -140,6 +140,47 @@ TEST(SyncMode, AStragglerMeasuredSlowIsGivenLessWorkAndTheModelIsUnchanged) {
   EXPECT_EQ(report.model_fingerprint, reference.model_fingerprint);
 }
 
+TEST(SyncMode, AStragglersBackupDeliversFirstAndTheModelIsUnchanged) {
+  auto plain = small_job();
+  plain.nodes = 4;
+  plain.rounds = 2;
+  const auto reference = actors::run_embedded(plain);
+  ASSERT_EQ(reference.status, runtime::RunStatus::ok) << reference.error;
+  auto job = plain;
+  job.experiment.slow_nodes = 1;
+  job.experiment.slow_factor = 60;  // node-4 trains a round-1 shard for seconds
+  job.sync.backup_after = 1.5;
+  const auto report = actors::run_embedded(job);
+  ASSERT_EQ(report.status, runtime::RunStatus::ok) << report.error;
+  ASSERT_EQ(report.rounds.size(), 2U);
+  const auto& first = report.rounds[0];
+  EXPECT_EQ(first.updates, 4);
+  EXPECT_EQ(first.backups, 1);
+  EXPECT_EQ(first.backups_won, 1);
+  bool cancelled = false;
+  for (const auto& t : report.tasks) {
+    if (t.round != 1 || t.kind != runtime::TaskKind::train) continue;
+    if (t.backup_of >= 0) {
+      EXPECT_NE(t.node, "node-4");
+      EXPECT_EQ(t.state, runtime::TaskState::done);
+    }
+    if (t.node == "node-4") {
+      cancelled = t.state == runtime::TaskState::failed &&
+                  t.error.rfind("cancelled: its backup task", 0) == 0;
+    }
+  }
+  EXPECT_TRUE(cancelled) << "node-4's round-1 task was not cancelled by its backup";
+  EXPECT_EQ(report.rounds[1].updates, 4);
+  // The cancelled straggler's time measured node-4 as slow: round 2 gives it no training.
+  for (const auto& t : report.tasks) {
+    if (t.round == 2 && t.kind == runtime::TaskKind::train) {
+      EXPECT_NE(t.node, "node-4");
+    }
+  }
+  // The backup trained the same shard from the same model with the same seed.
+  EXPECT_EQ(report.model_fingerprint, reference.model_fingerprint);
+}
+
 namespace {
 
 /// A node that sets up like a real one but never answers a training task and

@@ -106,12 +106,17 @@ TEST(Protocol, ARunReportRoundTrips) {
   r.tasks.resize(2);
   r.tasks[1].node = "node-2";
   r.tasks[1].state = runtime::TaskState::failed;
-  r.rounds.push_back({3, 3, 0.8, 0.7, 0.6, 0.65, 0.4, 0.5, 1.5, 9, 1, 0, 0, 0.0, {2}, {}, {}});
+  r.rounds.push_back(
+      {3, 3, 0.8, 0.7, 0.6, 0.65, 0.4, 0.5, 1.5, 9, 1, 0, 0, 0.0, 2, 1, {2}, {}, {}});
+  r.tasks[1].backup_of = 0;
   r.final_metrics = models::compute_metrics({0, 1}, {0, 0}, 2);
   const auto q = round_trip(s.sys, r);
   EXPECT_EQ(q.tasks[1].node, "node-2");
   EXPECT_EQ(q.tasks[1].state, runtime::TaskState::failed);
   EXPECT_EQ(q.rounds[0].updates, 9);
+  EXPECT_EQ(q.rounds[0].backups, 2);
+  EXPECT_EQ(q.rounds[0].backups_won, 1);
+  EXPECT_EQ(q.tasks[1].backup_of, 0);
   EXPECT_EQ(q.rounds[0].lost_shards, std::vector<int>{2});
   EXPECT_EQ(q.final_metrics.confusion, r.final_metrics.confusion);
 }

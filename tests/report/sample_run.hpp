@@ -45,6 +45,7 @@ inline runtime::RunReport sample_run(const std::string& odd_node = "n<2>&\"x\"")
              task(6, TaskKind::evaluate, 2, "n1", TaskState::done, 3.5, 4.0)};
   r.tasks[3].error = "node <lost>";
   r.tasks[4].reassigned_from = 4;
+  r.tasks[4].backup_of = 2;
   runtime::RoundRecord r1, r2;
   r1.round = 1;
   r1.version = 1;
@@ -59,6 +60,8 @@ inline runtime::RunReport sample_run(const std::string& odd_node = "n<2>&\"x\"")
   r2.loss = 0.6;
   r2.updates = 1;
   r2.failed = 1;
+  r2.backups = 1;
+  r2.backups_won = 1;
   r.rounds = {r1, r2};
   r.final_metrics.accuracy = 0.8125;
   r.final_metrics.precision = 0.81;

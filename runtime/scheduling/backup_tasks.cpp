@@ -1,0 +1,34 @@
+#include "runtime/scheduling/backup_tasks.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace troupe::runtime {
+
+double median_of(std::vector<double> values) {
+  if (values.empty()) return 0.0;
+  std::sort(values.begin(), values.end());
+  const auto n = values.size();
+  return n % 2 == 1 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
+}
+
+std::vector<std::int64_t> stragglers(const std::vector<Seconds>& finished,
+                                     const std::vector<RunningTask>& running, int needed,
+                                     Seconds now, const BackupRule& rule) {
+  if (finished.empty() || rule.multiplier <= 0.0) return {};
+  const auto enough =
+      static_cast<std::size_t>(std::ceil(rule.quantile * std::max(needed, 1) - 1e-9));
+  if (finished.size() < std::max<std::size_t>(1, enough)) return {};
+  const Seconds threshold = std::max(rule.min_runtime, rule.multiplier * median_of(finished));
+  std::vector<RunningTask> late;
+  for (const auto& r : running)
+    if (r.started_at >= 0.0 && now - r.started_at > threshold) late.push_back(r);
+  std::stable_sort(late.begin(), late.end(), [](const RunningTask& a, const RunningTask& b) {
+    return a.started_at < b.started_at;
+  });
+  std::vector<std::int64_t> ids;
+  for (const auto& r : late) ids.push_back(r.id);
+  return ids;
+}
+
+}  // namespace troupe::runtime

@@ -1,0 +1,132 @@
+// SyncJob's backup tasks (--backup-after): a training task far behind its
+// round's finished ones gets a copy on an idle node; whichever delivers first
+// is the shard's update and the other is cancelled. Both train the same shard
+// from the same global version with the same seed, so the round's model does
+// not depend on which one won.
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "runtime/scheduling/sync_job.hpp"
+
+namespace troupe::runtime {
+
+std::int64_t SyncJob::open_twin(std::int64_t id) const {
+  const auto& t = tracker_.get(id);
+  if (t.kind != TaskKind::train) return -1;
+  for (auto other : train_ids_) {
+    if (other == id) continue;
+    const auto& o = tracker_.get(other);
+    const bool twin = (t.backup_of >= 0 && other == t.backup_of) || o.backup_of == id;
+    if (twin && !o.terminal()) return other;
+  }
+  return -1;
+}
+
+bool SyncJob::draining(const std::string& node) const {
+  return std::any_of(draining_.begin(), draining_.end(),
+                     [&](const auto& entry) { return entry.second == node; });
+}
+
+bool SyncJob::covered(std::int64_t id) const {
+  return open_twin(id) >= 0;
+}
+
+std::optional<std::int64_t> SyncJob::cancel_twin(std::int64_t id, Seconds now) {
+  const auto twin = open_twin(id);
+  if (twin < 0) return std::nullopt;
+  const auto& t = tracker_.get(twin);
+  if (t.state == TaskState::assigned) tracker_.start(twin, now);
+  tracker_.fail(twin, now,
+                t.backup_of >= 0
+                    ? "cancelled: task " + std::to_string(id) +
+                          " (the straggler it backed up) delivered first"
+                    : "cancelled: its backup task " + std::to_string(id) + " delivered first");
+  // The work is done: the online core must not queue the straggler's run again.
+  if (auto it = runs_.find(twin); it != runs_.end() && online_)
+    online_->task_completed(it->second.key, it->second.attempt, now);
+  draining_[twin] = t.node;
+  return twin;
+}
+
+std::vector<std::int64_t> SyncJob::start_backups(Seconds now) {
+  if (job_.sync.backup_after <= 0.0 || round_done_) return {};
+  std::set<int> pinned;  // shards only their own node holds
+  for (const auto& n : nodes_)
+    if (n.pinned_shard >= 0) pinned.insert(n.pinned_shard);
+  std::set<int> backed;        // shards with a backup this round already
+  std::set<std::string> busy;  // nodes training (or still finishing a cancelled task)
+  for (auto id : train_ids_) {
+    const auto& t = tracker_.get(id);
+    if (t.backup_of >= 0) backed.insert(t.shard);
+    if (!t.terminal()) busy.insert(t.node);
+  }
+  for (const auto& [task, node] : draining_) busy.insert(node);
+
+  // A node trains one task at a time: a task sent behind another of the
+  // round on the same node starts when that one ended (and is not running
+  // yet while it has not), so its wait in the node's queue is not slowness.
+  std::map<std::string, std::vector<const Task*>> by_node;
+  for (auto id : train_ids_) {
+    const auto& t = tracker_.get(id);
+    if (t.started_at >= 0.0) by_node[t.node].push_back(&t);
+  }
+  std::vector<Seconds> finished;  // durations of the round's delivered updates
+  std::vector<RunningTask> running;
+  for (auto& [node, tasks] : by_node) {
+    std::stable_sort(tasks.begin(), tasks.end(),
+                     [](const Task* a, const Task* b) { return a->started_at < b->started_at; });
+    Seconds free_at = 0.0;  // when the node's earlier tasks of the round had all ended
+    bool queued = false;    // an earlier task is still open: this one waits behind it
+    for (const auto* t : tasks) {
+      const Seconds start = std::max(t->started_at, free_at);
+      if (t->state == TaskState::done && !queued) finished.push_back(t->finished_at - start);
+      if (t->state == TaskState::running && !queued && t->backup_of < 0 &&
+          !backed.count(t->shard) && !pinned.count(t->shard))
+        running.push_back({t->id, start});
+      if (t->terminal())
+        free_at = std::max(free_at, t->finished_at);
+      else
+        queued = true;
+    }
+  }
+  BackupRule rule;
+  rule.multiplier = job_.sync.backup_after;
+  const auto late = stragglers(finished, running, round_target_, now, rule);
+  if (late.empty()) return {};
+
+  // Idle nodes that may train any shard, the fastest first.
+  std::vector<NodeInfo> idle;
+  for (const auto& n : nodes_)
+    if (n.pinned_shard < 0 && !busy.count(n.id)) idle.push_back(n);
+  std::stable_sort(idle.begin(), idle.end(),
+                   [](const NodeInfo& a, const NodeInfo& b) { return a.speed > b.speed; });
+  std::vector<std::int64_t> started;
+  for (auto id : late) {
+    if (idle.empty()) break;
+    const Task straggler = tracker_.get(id);
+    auto node = std::find_if(idle.begin(), idle.end(),
+                             [&](const NodeInfo& n) { return n.id != straggler.node; });
+    if (node == idle.end()) continue;
+    Task copy = straggler;
+    copy.id = next_id_++;
+    copy.node.clear();
+    copy.error.clear();
+    copy.state = TaskState::queued;
+    copy.samples = 0;
+    copy.loss = 0.0;
+    copy.started_at = copy.assigned_at = copy.finished_at = kNever;
+    copy.reassigned_from = -1;
+    copy.backup_of = id;
+    const auto copy_id = copy.id;
+    tracker_.add(std::move(copy), now);
+    tracker_.assign(copy_id, node->id, now);
+    train_ids_.push_back(copy_id);
+    started.push_back(copy_id);
+    idle.erase(node);
+  }
+  return started;
+}
+
+}  // namespace troupe::runtime

@@ -1,0 +1,378 @@
+// Backup tasks for stragglers (--backup-after): the rule that picks them
+// (Spark's speculative execution: a quantile of the round finished, a
+// multiplier of the median duration), and the sync core starting a copy on an
+// idle node, taking the first result and cancelling the other copy.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <optional>
+
+#include "runtime/scheduling/backup_tasks.hpp"
+#include "runtime/scheduling/job_core.hpp"
+
+using namespace troupe::runtime;
+
+TEST(BackupRule, MedianOfOddAndEvenCounts) {
+  EXPECT_DOUBLE_EQ(median_of({}), 0.0);
+  EXPECT_DOUBLE_EQ(median_of({3.0, 1.0, 2.0}), 2.0);
+  EXPECT_DOUBLE_EQ(median_of({4.0, 1.0, 2.0, 3.0}), 2.5);
+}
+
+TEST(BackupRule, NoStragglerBeforeAQuantileOfTheRoundFinished) {
+  BackupRule rule;  // 1.5 x median, 0.75 of the round, 100 ms
+  const std::vector<RunningTask> running{{7, 0.0}, {8, 0.0}};
+  // 2 of 4 finished: under 0.75 x 4 = 3, however long the others run.
+  EXPECT_TRUE(stragglers({1.0, 1.0}, running, 4, 100.0, rule).empty());
+  // 3 of 4 finished: the rule applies.
+  EXPECT_EQ(stragglers({1.0, 1.0, 1.0}, running, 4, 100.0, rule),
+            (std::vector<std::int64_t>{7, 8}));
+}
+
+TEST(BackupRule, AStragglerRunsLongerThanTheMultiplierTimesTheMedian) {
+  BackupRule rule;
+  rule.multiplier = 2.0;
+  const std::vector<Seconds> finished{1.0, 2.0, 9.0};  // median 2: threshold 4
+  const std::vector<RunningTask> running{{1, 1.0}, {2, 0.0}, {3, 2.5}};
+  // At 5.0 task 2 ran 5 s and task 1 4 s (not more than 4); task 3 2.5 s.
+  EXPECT_EQ(stragglers(finished, running, 4, 5.0, rule), (std::vector<std::int64_t>{2}));
+  // At 7.0 tasks 2 (7 s) and 1 (6 s), the longest running first; 3 ran 4.5 s.
+  EXPECT_EQ(stragglers(finished, running, 4, 7.0, rule), (std::vector<std::int64_t>{2, 1, 3}));
+}
+
+TEST(BackupRule, ShortTasksNeverGetABackupBeforeTheMinimumRunTime) {
+  BackupRule rule;
+  const std::vector<Seconds> finished{0.01, 0.01, 0.01};  // 1.5 x median = 15 ms
+  const std::vector<RunningTask> running{{5, 0.0}};
+  EXPECT_TRUE(stragglers(finished, running, 4, 0.09, rule).empty());
+  EXPECT_EQ(stragglers(finished, running, 4, 0.11, rule), (std::vector<std::int64_t>{5}));
+  rule.multiplier = 0.0;  // off
+  EXPECT_TRUE(stragglers(finished, running, 4, 10.0, rule).empty());
+}
+
+namespace {
+
+/// A sync job of four shards on four equal nodes whose tasks the test answers
+/// one by one; aggregations and evaluations are answered at once.
+struct Round {
+  std::vector<NodeInfo> view{{"node-0", 1.0}, {"node-1", 1.0}, {"node-2", 1.0}, {"node-3", 1.0}};
+  std::unique_ptr<JobCore> core;
+  std::map<std::int64_t, Step> training;  ///< train steps sent and not answered
+  std::vector<Step> released;
+  std::vector<std::vector<std::int64_t>> aggregated;  ///< each aggregate step's tasks
+  std::optional<Step> final_step;
+  Seconds now = 0.0;
+  std::int64_t version = 0;
+
+  explicit Round(double backup_after, int rounds = 1) {
+    JobCoreInputs in;
+    in.spec.nodes = 4;
+    in.spec.rounds = rounds;
+    in.spec.sync.backup_after = backup_after;
+    in.shard_sizes.assign(4, 100);
+    in.test_size = 50;
+    in.nodes = [this] { return UsableNodes{view, ""}; };
+    core = make_job_core(std::move(in));
+    apply(core->start(now));
+  }
+
+  void apply(const Steps& steps) {
+    for (const auto& s : steps) {
+      switch (s.kind) {
+        case Step::Kind::train:
+          core->task_started(s.task, now);
+          training.emplace(s.task, s);
+          break;
+        case Step::Kind::evaluate:
+          core->task_started(s.task, now);
+          apply(core->evaluated(s.task, now, {}));
+          break;
+        case Step::Kind::aggregate: {
+          aggregated.push_back(s.tasks);
+          AggregationResult result;
+          result.version = ++version;
+          result.changed = true;
+          apply(core->aggregated(result, now));
+          break;
+        }
+        case Step::Kind::release:
+          released.push_back(s);
+          break;
+        case Step::Kind::done:
+        case Step::Kind::failed:
+        case Step::Kind::degraded:
+          final_step = s;
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  /// The train step in flight for `shard` on `node`.
+  std::int64_t task_of(int shard, const std::string& node) const {
+    for (const auto& [id, s] : training)
+      if (s.shard == shard && s.node == node) return id;
+    return -1;
+  }
+  std::string node_of_shard(int shard) const {
+    for (const auto& [id, s] : training)
+      if (s.shard == shard) return s.node;
+    return {};
+  }
+
+  void deliver(std::int64_t id) {
+    TrainResult r;
+    r.samples = 100;
+    r.receipt.accepted = true;
+    training.erase(id);
+    apply(core->train_done(id, now, r));
+  }
+  void tick(Seconds at) {
+    now = at;
+    apply(core->tick(now));
+  }
+  /// Shards 0-2 deliver at t = 1; shard 3's task is left running.
+  std::int64_t three_deliver() {
+    now = 1.0;
+    std::int64_t straggler = -1;
+    for (const auto& [id, s] : std::map<std::int64_t, Step>(training)) {
+      if (s.shard == 3)
+        straggler = id;
+      else
+        deliver(id);
+    }
+    return straggler;
+  }
+  /// Training tasks of shard 3 so far (attempts and copies).
+  std::size_t shard3_tasks() const {
+    std::size_t n = 0;
+    for (const auto& t : core->tracker().tasks())
+      if (t.kind == TaskKind::train && t.shard == 3) ++n;
+    return n;
+  }
+  std::int64_t backup_id() const {
+    for (const auto& t : core->tracker().tasks())
+      if (t.backup_of >= 0) return t.id;
+    return -1;
+  }
+};
+
+}  // namespace
+
+TEST(BackupTasks, AStragglerGetsABackupOnAnIdleNodeWhichWinsAndCancelsIt) {
+  Round r(1.5);
+  ASSERT_EQ(r.training.size(), 4U);
+  const auto slow_node = r.node_of_shard(3);
+  const auto straggler = r.three_deliver();
+  // Median 1 s: not a straggler at 1.4 s, one at 1.6 s.
+  r.tick(1.4);
+  EXPECT_EQ(r.backup_id(), -1);
+  r.tick(1.6);
+  const auto backup = r.backup_id();
+  ASSERT_GE(backup, 0);
+  const auto& copy = r.core->task(backup);
+  EXPECT_EQ(copy.backup_of, straggler);
+  EXPECT_EQ(copy.shard, 3);
+  EXPECT_EQ(copy.seed, r.core->task(straggler).seed);  // the same work, so the same update
+  EXPECT_NE(copy.node, slow_node);
+  ASSERT_TRUE(r.training.count(backup));
+  // Only one copy per shard and round.
+  r.tick(5.0);
+  EXPECT_EQ(r.training.size(), 2U);
+
+  r.now = 5.5;
+  r.deliver(backup);
+  ASSERT_TRUE(r.final_step);
+  EXPECT_EQ(r.final_step->kind, Step::Kind::done) << r.final_step->reason;
+  // The straggler is cancelled (its node released) and the backup's update aggregated.
+  ASSERT_EQ(r.released.size(), 1U);
+  EXPECT_EQ(r.released[0].task, straggler);
+  EXPECT_EQ(r.released[0].node, slow_node);
+  const auto& cancelled = r.core->task(straggler);
+  EXPECT_EQ(cancelled.state, TaskState::failed);
+  EXPECT_EQ(cancelled.error.rfind("cancelled: its backup task", 0), 0U) << cancelled.error;
+  ASSERT_EQ(r.aggregated.size(), 1U);
+  auto agg = r.aggregated[0];
+  EXPECT_EQ(agg.size(), 4U);
+  EXPECT_NE(std::find(agg.begin(), agg.end(), backup), agg.end());
+  EXPECT_EQ(std::find(agg.begin(), agg.end(), straggler), agg.end());
+  const auto& rec = r.core->rounds().at(0);
+  EXPECT_EQ(rec.updates, 4);
+  EXPECT_EQ(rec.failed, 0);
+  EXPECT_TRUE(rec.lost_shards.empty());
+  EXPECT_EQ(rec.backups, 1);
+  EXPECT_EQ(rec.backups_won, 1);
+}
+
+TEST(BackupTasks, WhenTheStragglerDeliversFirstTheBackupIsCancelled) {
+  Round r(1.5);
+  const auto straggler = r.three_deliver();
+  r.tick(2.0);
+  const auto backup = r.backup_id();
+  ASSERT_GE(backup, 0);
+  r.now = 2.5;
+  r.deliver(straggler);
+  ASSERT_TRUE(r.final_step);
+  EXPECT_EQ(r.final_step->kind, Step::Kind::done);
+  ASSERT_EQ(r.released.size(), 1U);
+  EXPECT_EQ(r.released[0].task, backup);
+  EXPECT_EQ(r.core->task(backup).state, TaskState::failed);
+  auto agg = r.aggregated.at(0);
+  EXPECT_NE(std::find(agg.begin(), agg.end(), straggler), agg.end());
+  EXPECT_EQ(std::find(agg.begin(), agg.end(), backup), agg.end());
+  EXPECT_EQ(r.core->rounds().at(0).backups, 1);
+  EXPECT_EQ(r.core->rounds().at(0).backups_won, 0);
+  // The cancelled copy's late answer changes nothing.
+  r.deliver(backup);
+  EXPECT_EQ(r.core->rounds().at(0).updates, 4);
+}
+
+TEST(BackupTasks, AStragglerLostWithItsNodeIsNotReplacedWhileItsBackupRuns) {
+  Round r(1.5);
+  const auto straggler = r.three_deliver();
+  const auto slow_node = r.core->task(straggler).node;
+  r.tick(2.0);
+  const auto backup = r.backup_id();
+  ASSERT_GE(backup, 0);
+  ASSERT_EQ(r.shard3_tasks(), 2U);
+  r.view.erase(std::remove_if(r.view.begin(), r.view.end(),
+                              [&](const NodeInfo& n) { return n.id == slow_node; }),
+               r.view.end());
+  r.training.erase(straggler);
+  r.apply(r.core->node_lost(slow_node, 2.5, "gone"));
+  EXPECT_EQ(r.shard3_tasks(), 2U) << "no replacement beside the backup";
+  EXPECT_FALSE(r.final_step);
+  r.now = 3.0;
+  r.deliver(backup);
+  ASSERT_TRUE(r.final_step);
+  EXPECT_EQ(r.final_step->kind, Step::Kind::done) << r.final_step->reason;
+  EXPECT_TRUE(r.core->rounds().at(0).lost_shards.empty());
+  EXPECT_EQ(r.core->rounds().at(0).backups_won, 1);
+}
+
+TEST(BackupTasks, AFailedBackupIsNotReplacedWhileItsStragglerRuns) {
+  Round r(1.5);
+  const auto straggler = r.three_deliver();
+  r.tick(2.0);
+  const auto backup = r.backup_id();
+  ASSERT_GE(backup, 0);
+  r.training.erase(backup);
+  r.apply(r.core->task_failed(backup, 2.5, "out of memory"));
+  EXPECT_EQ(r.shard3_tasks(), 2U);
+  r.tick(10.0);  // its shard already had its backup this round
+  EXPECT_EQ(r.shard3_tasks(), 2U);
+  r.now = 11.0;
+  r.deliver(straggler);
+  ASSERT_TRUE(r.final_step);
+  EXPECT_EQ(r.final_step->kind, Step::Kind::done);
+  EXPECT_EQ(r.core->rounds().at(0).backups, 1);
+  EXPECT_EQ(r.core->rounds().at(0).backups_won, 0);
+}
+
+TEST(BackupTasks, NoBackupWithoutTheOption) {
+  Round r(0.0);
+  r.three_deliver();
+  r.tick(100.0);
+  EXPECT_EQ(r.backup_id(), -1);
+  EXPECT_EQ(r.training.size(), 1U);
+}
+
+TEST(BackupTasks, ANodeStillFinishingACancelledCopyGetsNoBackupWork) {
+  // Two rounds: in round 1 node X's straggler is cancelled by its backup but X
+  // keeps training it. In round 2, X gets neither a shard nor a backup.
+  Round r(1.5, 2);
+  const auto straggler = r.three_deliver();
+  const auto slow_node = r.core->task(straggler).node;
+  r.tick(2.0);
+  const auto backup = r.backup_id();
+  r.now = 2.5;
+  r.deliver(backup);
+  ASSERT_EQ(r.core->rounds().size(), 1U);
+  r.training.erase(straggler);  // still training on slow_node: no answer yet
+  // Round 2: the four shards go to the three other nodes (the slow one is
+  // still training its cancelled copy); all but one deliver, one straggles.
+  ASSERT_EQ(r.training.size(), 4U);
+  for (const auto& [id, s] : r.training) EXPECT_NE(s.node, slow_node) << "it would queue the work";
+  const std::int64_t second = r.training.rbegin()->first;  // the last sent: none waits behind it
+  for (const auto& [id, s] : std::map<std::int64_t, Step>(r.training)) {
+    if (id == second) continue;
+    r.now = 3.5;
+    r.deliver(id);
+  }
+  r.tick(10.0);
+  int copies = 0;
+  for (const auto& t : r.core->tracker().tasks()) {
+    if (t.backup_of == second) {
+      ++copies;
+      EXPECT_NE(t.node, slow_node) << "busy with its cancelled copy";
+    }
+  }
+  EXPECT_EQ(copies, 1);
+  // Once its answer came, it may take backups again (it is no longer draining).
+  r.apply(r.core->train_done(straggler, 10.5, TrainResult{100, 0.0, -1.0, false, {}}));
+  EXPECT_EQ(r.core->rounds().size(), 1U);
+}
+
+TEST(BackupTasks, ATaskWaitingBehindAnotherOnItsNodeIsNotAStraggler) {
+  Round r(1.5);
+  // Three nodes for four shards: one node gets two, and trains them one after the other.
+  r.view.pop_back();
+  r.training.clear();
+  r.core.reset();
+  JobCoreInputs in;
+  in.spec.nodes = 4;
+  in.spec.rounds = 1;
+  in.spec.sync.backup_after = 1.5;
+  in.shard_sizes.assign(4, 100);
+  in.test_size = 50;
+  in.nodes = [&r] { return UsableNodes{r.view, ""}; };
+  r.core = make_job_core(std::move(in));
+  r.apply(r.core->start(0.0));
+  ASSERT_EQ(r.training.size(), 4U);
+  std::map<std::string, std::vector<std::int64_t>> on;
+  for (const auto& [id, s] : r.training) on[s.node].push_back(id);
+  ASSERT_EQ(on.size(), 3U);
+  std::int64_t second = -1;
+  for (auto& [node, ids] : on) {
+    r.now = 1.0;
+    r.deliver(ids.front());  // every node's first task takes 1 s
+    if (ids.size() == 2) second = ids.back();
+  }
+  ASSERT_GE(second, 0);
+  // Sent at 0 but started when its node was free, at 1: at 2.4 it ran 1.4 s.
+  r.tick(2.4);
+  EXPECT_EQ(r.backup_id(), -1) << "its wait behind the first task counted as slowness";
+  r.tick(2.6);
+  ASSERT_GE(r.backup_id(), 0);
+  EXPECT_EQ(r.core->task(r.backup_id()).backup_of, second);
+}
+
+TEST(BackupTasks, PinnedShardsGetNoBackup) {
+  JobCoreInputs in;
+  in.spec.nodes = 4;
+  in.spec.rounds = 1;
+  in.spec.sync.backup_after = 1.5;
+  in.shard_sizes.assign(4, 100);
+  in.test_size = 50;
+  std::vector<NodeInfo> view{{"a", 1.0, 0}, {"b", 1.0, 1}, {"c", 1.0, 2}, {"d", 1.0, 3}};
+  in.nodes = [&] { return UsableNodes{view, ""}; };
+  auto core = make_job_core(std::move(in));
+  auto steps = core->start(0.0);
+  std::int64_t last = -1;
+  for (const auto& s : steps) {
+    if (s.kind != Step::Kind::train) continue;
+    core->task_started(s.task, 0.0);
+    if (s.shard == 3) {
+      last = s.task;
+      continue;
+    }
+    TrainResult r;
+    r.samples = 100;
+    r.receipt.accepted = true;
+    core->train_done(s.task, 1.0, r);
+  }
+  ASSERT_GE(last, 0);
+  for (const auto& s : core->tick(50.0)) EXPECT_NE(s.kind, Step::Kind::train);
+}
