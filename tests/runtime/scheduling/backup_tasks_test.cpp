@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <optional>
 
@@ -49,6 +50,21 @@ TEST(BackupRule, ShortTasksNeverGetABackupBeforeTheMinimumRunTime) {
   EXPECT_EQ(stragglers(finished, running, 4, 0.11, rule), (std::vector<std::int64_t>{5}));
   rule.multiplier = 0.0;  // off
   EXPECT_TRUE(stragglers(finished, running, 4, 10.0, rule).empty());
+}
+
+TEST(BackupRule, TheOptionIsZeroOrAtLeastOneAndNotWithSecureAggregation) {
+  JobSpec job;
+  EXPECT_EQ(job.validate(), "");
+  job.sync.backup_after = 1.5;
+  EXPECT_EQ(job.validate(), "");
+  for (double bad : {0.5, -1.0, std::nan(""), 1.0 / 0.0}) {
+    job.sync.backup_after = bad;
+    EXPECT_NE(job.validate().find("--backup-after must be 0"), std::string::npos) << bad;
+  }
+  job.sync.backup_after = 2.0;
+  job.privacy.secure_aggregation = true;
+  EXPECT_NE(job.validate().find("does not combine with --backup-after"), std::string::npos)
+      << job.validate();
 }
 
 namespace {
