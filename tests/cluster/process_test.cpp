@@ -64,6 +64,20 @@ std::vector<std::string> submit_job(const std::string& endpoint, int shards, int
   return args;
 }
 
+/// The embedded run of submit_job(endpoint, shards, rounds, 0, 3000, 1000):
+/// the model a cluster of processes must give.
+troupe::runtime::RunReport embedded_run(int shards, int rounds) {
+  troupe::runtime::JobSpec job;
+  job.train.model = troupe::runtime::ModelKind::mlp;
+  job.nodes = shards;
+  job.rounds = rounds;
+  job.data.train_limit = 3000;
+  job.data.test_limit = 1000;
+  job.compute.threads = 1;
+  job.data.data_dir = troupe::test::fashion_mnist_dir();
+  return troupe::actors::run_embedded(job);
+}
+
 }  // namespace
 
 TEST(ClusterProcesses, AMultiProcessRunGivesTheSameModelAsTheEmbeddedRun) {
@@ -77,15 +91,7 @@ TEST(ClusterProcesses, AMultiProcessRunGivesTheSameModelAsTheEmbeddedRun) {
                  dir.file("submit.log"));
   ASSERT_EQ(submit.wait_exit(120s), 0) << submit.output();
 
-  troupe::runtime::JobSpec job;
-  job.train.model = troupe::runtime::ModelKind::mlp;
-  job.nodes = 3;
-  job.rounds = 2;
-  job.data.train_limit = 3000;
-  job.data.test_limit = 1000;
-  job.compute.threads = 1;
-  job.data.data_dir = troupe::test::fashion_mnist_dir();
-  const auto embedded = troupe::actors::run_embedded(job);
+  const auto embedded = embedded_run(3, 2);
   ASSERT_EQ(embedded.status, troupe::runtime::RunStatus::ok) << embedded.error;
 
   const auto remote = read_json(dir.file("remote.json"));
@@ -166,6 +172,41 @@ TEST(ClusterProcesses, SubmitFailsWhenTheSchedulerDiesMidJob) {
   EXPECT_EQ(submit.wait_exit(30s), 1);
   EXPECT_NE(submit.output().find("lost the connection to the scheduler"), std::string::npos)
       << submit.output();
+}
+
+TEST(ClusterProcesses, AStragglersBackupOnAnotherNodeDeliversFirstAndTheModelIsUnchanged) {
+  TempDir dir;
+  Cluster cluster(dir, 3);
+  cluster.add_node("slow", {"--slow-factor", "40"});
+  ASSERT_TRUE(cluster.wait_for_nodes(4, 20s));
+  Process submit(kTroupe,
+                 submit_job(cluster.endpoint(), 4, 2, 0, 3000, 1000,
+                            {"--backup-after", "1.5", "--quiet", "--out", dir.file("r.json")}),
+                 dir.file("submit.log"));
+  ASSERT_EQ(submit.wait_exit(120s), 0) << submit.output();
+
+  const auto embedded = embedded_run(4, 2);
+  ASSERT_EQ(embedded.status, troupe::runtime::RunStatus::ok) << embedded.error;
+
+  const auto report = read_json(dir.file("r.json"));
+  EXPECT_EQ(report["status"], "ok");
+  ASSERT_EQ(report["rounds"].size(), 2u);
+  EXPECT_EQ(report["rounds"][0]["updates"], 4);
+  EXPECT_EQ(report["rounds"][0]["backups"], 1);
+  EXPECT_EQ(report["rounds"][0]["backups_won"], 1);
+  bool cancelled = false;
+  for (const auto& t : report["tasks"]) {
+    if (t["round"] != 1 || t["kind"] != "train") continue;
+    if (t["node"] == "slow")
+      cancelled = t["state"] == "failed" &&
+                  t["error"].get<std::string>().rfind("cancelled: its backup task", 0) == 0;
+    if (!t["backup_of"].is_null()) {
+      EXPECT_NE(t["node"], "slow");
+      EXPECT_EQ(t["state"], "done");
+    }
+  }
+  EXPECT_TRUE(cancelled) << "the slow node's round-1 task was not cancelled by its backup";
+  EXPECT_EQ(report["final"]["model_fingerprint"], embedded.model_fingerprint);
 }
 
 TEST(ClusterProcesses, ANodeJoiningMidJobIsUsedFromTheNextRound) {

@@ -168,6 +168,12 @@ struct Round {
       if (t.kind == TaskKind::train && t.shard == 3) ++n;
     return n;
   }
+  /// three_deliver(), then a tick at 2 s starts the straggler's backup: {straggler, backup}.
+  std::pair<std::int64_t, std::int64_t> backed_up_straggler() {
+    const auto straggler = three_deliver();
+    tick(2.0);
+    return {straggler, backup_id()};
+  }
   std::int64_t backup_id() const {
     for (const auto& t : core->tracker().tasks())
       if (t.backup_of >= 0) return t.id;
@@ -224,9 +230,7 @@ TEST(BackupTasks, AStragglerGetsABackupOnAnIdleNodeWhichWinsAndCancelsIt) {
 
 TEST(BackupTasks, WhenTheStragglerDeliversFirstTheBackupIsCancelled) {
   Round r(1.5);
-  const auto straggler = r.three_deliver();
-  r.tick(2.0);
-  const auto backup = r.backup_id();
+  const auto [straggler, backup] = r.backed_up_straggler();
   ASSERT_GE(backup, 0);
   r.now = 2.5;
   r.deliver(straggler);
@@ -247,10 +251,8 @@ TEST(BackupTasks, WhenTheStragglerDeliversFirstTheBackupIsCancelled) {
 
 TEST(BackupTasks, AStragglerLostWithItsNodeIsNotReplacedWhileItsBackupRuns) {
   Round r(1.5);
-  const auto straggler = r.three_deliver();
+  const auto [straggler, backup] = r.backed_up_straggler();
   const auto slow_node = r.core->task(straggler).node;
-  r.tick(2.0);
-  const auto backup = r.backup_id();
   ASSERT_GE(backup, 0);
   ASSERT_EQ(r.shard3_tasks(), 2U);
   r.view.erase(std::remove_if(r.view.begin(), r.view.end(),
@@ -270,9 +272,7 @@ TEST(BackupTasks, AStragglerLostWithItsNodeIsNotReplacedWhileItsBackupRuns) {
 
 TEST(BackupTasks, AFailedBackupIsNotReplacedWhileItsStragglerRuns) {
   Round r(1.5);
-  const auto straggler = r.three_deliver();
-  r.tick(2.0);
-  const auto backup = r.backup_id();
+  const auto [straggler, backup] = r.backed_up_straggler();
   ASSERT_GE(backup, 0);
   r.training.erase(backup);
   r.apply(r.core->task_failed(backup, 2.5, "out of memory"));
@@ -299,10 +299,8 @@ TEST(BackupTasks, ANodeStillFinishingACancelledCopyGetsNoBackupWork) {
   // Two rounds: in round 1 node X's straggler is cancelled by its backup but X
   // keeps training it. In round 2, X gets neither a shard nor a backup.
   Round r(1.5, 2);
-  const auto straggler = r.three_deliver();
+  const auto [straggler, backup] = r.backed_up_straggler();
   const auto slow_node = r.core->task(straggler).node;
-  r.tick(2.0);
-  const auto backup = r.backup_id();
   r.now = 2.5;
   r.deliver(backup);
   ASSERT_EQ(r.core->rounds().size(), 1U);
