@@ -67,7 +67,9 @@ namespace troupe::actors {
 ///   6: measured throughput (NodeRegistration.speed 0 = measure it,
 ///      NodeStatus.speed, speed_given and throughput)
 ///   7: backup tasks for stragglers (JobSpec's --backup-after, Task.backup_of,
-///      RoundRecord.backups and backups_won)
+///      RoundRecord.backups and backups_won); job priorities and deadlines
+///      (JobSpec's --priority and --deadline, RunReport.job, JobRecord.priority
+///      and deadline_s)
 inline constexpr std::int32_t kProtocolVersion = 7;
 
 // -- messages -----------------------------------------------------------------
@@ -430,7 +432,13 @@ typename Inspector::result_type inspect(Inspector& f, RunReport& x) {
   return f(caf::meta::type_name("troupe.RunReport"), x.job_id, x.status, x.error, x.policy,
            x.strategy, x.config, x.tasks, x.rounds, x.versions, x.mode, x.final_metrics,
            x.model_fingerprint, x.nodes, x.efficiency, x.wall_s, x.resumed_from_round,
-           x.checkpoints, x.node_data, x.test_size, x.provenance, x.privacy);
+           x.checkpoints, x.node_data, x.test_size, x.provenance, x.privacy, x.job);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, JobTiming& x) {
+  return f(caf::meta::type_name("troupe.JobTiming"), x.priority, x.deadline_s, x.waiting_s,
+           x.completion_s, x.deadline_met);
 }
 
 }  // namespace troupe::runtime

@@ -215,7 +215,7 @@ scheduler_actor::behavior_type phase_behavior(SchedulerPtr self, Phase phase) {
 /// from this and says where it differs.
 Phase quiet_phase(SchedulerPtr self) {
   Phase p;
-  p.submitted = [self](PendingJob job) { self->state.queue.push_back(std::move(job)); };
+  p.submitted = [self](PendingJob job) { enqueue(self->state.queue, std::move(job)); };
   p.aggregator_offered = [self](const caf::actor& a) { return keep_aggregator(self, a); };
   p.node_joined = [](const std::string&) {};
   p.ticked = [] {};

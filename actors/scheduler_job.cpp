@@ -1,6 +1,7 @@
 // The life of the scheduler's job in hand: queued, waiting for nodes and an
 // aggregator, set up, run by its core (scheduler_steps.cpp), reported.
 
+#include <algorithm>
 #include <cstdio>
 #include <random>
 
@@ -27,6 +28,16 @@ runtime::RunReport job_report(const SchedulerState& st, runtime::RunStatus statu
     report.wall_s = st.now();
   }
   report.strategy = runtime::collaboration_label(st.spec);
+  // The job's place at the scheduler: its queue wait, its end, its deadline.
+  const auto since_submission = [&](SchedulerState::Clock::time_point t) {
+    return std::chrono::duration<double>(t - st.job_submitted).count();
+  };
+  report.job.priority = st.spec.cluster.priority;
+  report.job.deadline_s = st.spec.cluster.deadline_s;
+  report.job.waiting_s = since_submission(st.job_started);
+  report.job.completion_s = since_submission(SchedulerState::Clock::now());
+  if (st.spec.cluster.deadline_s > 0.0)
+    report.job.deadline_met = report.job.completion_s <= st.spec.cluster.deadline_s ? 1 : 0;
   if (st.resume) report.resumed_from_round = st.resume->round;
   report.mode = st.spec.collab.mode;
   report.node_data = st.local.records;
@@ -184,8 +195,17 @@ bool load_resume_point(SchedulerPtr self) {
 
 }  // namespace
 
+void enqueue(std::deque<PendingJob>& queue, PendingJob job) {
+  const auto priority = job.spec.cluster.priority;
+  auto at = std::find_if(queue.begin(), queue.end(), [&](const PendingJob& queued) {
+    return queued.spec.cluster.priority < priority;
+  });
+  queue.insert(at, std::move(job));
+}
+
 void begin_job(SchedulerPtr self, PendingJob job) {
   auto& st = self->state;
+  st.job_submitted = job.submitted;
   st.job_id = std::move(job.id);
   job_started(self);
   st.spec = std::move(job.spec);

@@ -26,9 +26,11 @@ PendingJob register_job(SchedulerPtr self, const runtime::JobSpec& spec,
                         std::optional<caf::typed_response_promise<runtime::RunReport>> reply,
                         caf::actor submitter) {
   auto& st = self->state;
-  auto id = st.jobs->add(spec.name, spec.rounds, wall_now());
+  auto id = st.jobs->add(spec.name, spec.rounds, wall_now(), spec.cluster.priority,
+                         spec.cluster.deadline_s);
   if (submitter) caf::anon_send(submitter, job_atom::value, id);
-  return PendingJob{std::move(id), spec, std::move(reply), std::move(submitter)};
+  return PendingJob{std::move(id), spec, std::move(reply), std::move(submitter),
+                    SchedulerState::Clock::now()};
 }
 
 void job_started(SchedulerPtr self) {

@@ -39,7 +39,13 @@ struct PendingJob {
   /// An attached submitter's answer; empty for a detached submission.
   std::optional<caf::typed_response_promise<runtime::RunReport>> reply;
   caf::actor submitter;
+  std::chrono::steady_clock::time_point submitted = std::chrono::steady_clock::now();
 };
+
+/// Queues `job` behind every queued job of at least its priority
+/// (--priority): the highest priority starts first, first come first served
+/// among equals.
+void enqueue(std::deque<PendingJob>& queue, PendingJob job);
 
 /// A client following a job (follow_atom): its progress, then the JSON report.
 struct Follower {
@@ -80,7 +86,8 @@ struct SchedulerState {
   runtime::LocalDataPlan local;  ///< a local-data job's shards, once its nodes are set up
   std::map<std::string, std::string> setup_failures;  ///< node -> why its set-up failed
   Clock::time_point job_started;
-  std::string job_started_utc;  ///< the same moment as a date, for the report's provenance
+  Clock::time_point job_submitted;  ///< when the job in hand was submitted
+  std::string job_started_utc;      ///< the same moment as a date, for the report's provenance
   std::map<std::string, std::string> node_hosts;  ///< node -> the host it registered from
   runtime::Seconds wait_deadline = 0.0;
   std::int64_t setup_version = 0;  ///< the aggregator's version after set-up

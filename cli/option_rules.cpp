@@ -30,7 +30,10 @@ std::vector<Rule> command_rules(const std::string& command) {
   if (command == "run")
     return {{{"min-nodes", "join-timeout"},
              "troupe run starts its --nodes nodes itself and waits for none; these are for a "
-             "cluster (troupe submit)"}};
+             "cluster (troupe submit)"},
+            {{"priority"},
+             "troupe run runs its one job at once; --priority orders the jobs queued at a "
+             "scheduler (troupe submit)"}};
   return {};
 }
 

@@ -258,6 +258,18 @@ RunReport report_from_json(const std::string& text, const std::string& source) {
     f.get("p95_completion_s", r.efficiency.p95_completion_s);
     f.get("utilisation", r.efficiency.utilisation);
   }
+  if (const json* j = top.find("job")) {
+    const Fields f(*j, "job", source);
+    f.get("priority", r.job.priority);
+    f.get("deadline_s", r.job.deadline_s);
+    f.get("waiting_s", r.job.waiting_s);
+    f.get("completion_s", r.job.completion_s);
+    bool met = false;
+    if (const json* m = f.find("deadline_met"); m && !m->is_null()) {
+      f.get("deadline_met", met);
+      r.job.deadline_met = met ? 1 : 0;
+    }
+  }
   if (const json* c = top.find("checkpoints")) {
     const Fields f(*c, "checkpoints", source);
     f.get("written", r.checkpoints.written);

@@ -51,6 +51,10 @@ std::string ClusterOptions::validate() const {
   if (!(task_timeout_s > 0.0)) return "--task-timeout must be positive";
   if (min_nodes < 1) return "--min-nodes must be at least 1";
   if (!(join_timeout_s >= 0.0)) return "--join-timeout must not be negative";
+  if (!(priority >= 0.0 && std::isfinite(priority)))
+    return "--priority must be a finite number >= 0";
+  if (!(deadline_s >= 0.0 && std::isfinite(deadline_s)))
+    return "--deadline must be a finite number of seconds >= 0 (0: none)";
   return {};
 }
 

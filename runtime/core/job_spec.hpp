@@ -83,6 +83,12 @@ struct ClusterOptions {
   /// What nodes compute with (runtime/node/node_behaviour.hpp): "libtorch" or a
   /// registered behaviour.
   std::string node_behaviour = "libtorch";
+  /// The job's priority at a scheduler: queued jobs start highest first,
+  /// first come first served among equals (--priority).
+  double priority = 1.0;
+  /// > 0: seconds from submission within which the job should end; the
+  /// report says whether it did (--deadline). 0: none.
+  double deadline_s = 0.0;
 
   /// Empty when usable, else the first problem, naming the option.
   std::string validate() const;

@@ -124,6 +124,17 @@ struct NodeDataRecord {
   std::string error;   ///< why the node was left out of the job (shard -1), or empty
 };
 
+/// A job's place at its scheduler: its priority, how long it waited in the
+/// queue and ran, and its deadline (--priority, --deadline).
+struct JobTiming {
+  double priority = 1.0;
+  double deadline_s = 0.0;    ///< 0: none
+  double waiting_s = 0.0;     ///< submission to the start of its set-up
+  double completion_s = 0.0;  ///< submission to its end
+  /// 1 met, 0 missed, -1 no deadline.
+  int deadline_met = -1;
+};
+
 struct RunReport {
   /// The scheduler's id of the job (`job-N`); empty for runs without a scheduler.
   std::string job_id;
@@ -148,6 +159,7 @@ struct RunReport {
   std::int64_t test_size = 0;  ///< examples central evaluation measures on (--test-data's count)
   Provenance provenance;       ///< which troupe ran it, when, where, from what command
   PrivacyRecord privacy;       ///< --dp: what differential privacy spent (mode none without)
+  JobTiming job;               ///< priority, queue wait, completion, deadline
 };
 
 /// The versions the training tasks' updates went into (Task::version), grouped.

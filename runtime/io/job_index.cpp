@@ -36,6 +36,9 @@ JobRecord read_record(const json& j, const std::string& where, const std::string
     r.rounds_done = j.at("rounds_done").get<std::int32_t>();
     r.accuracy = j.at("accuracy").get<double>();
     r.note = j.at("note").get<std::string>();
+    // Added later: an index written before them has neither.
+    r.priority = j.value("priority", 1.0);
+    r.deadline_s = j.value("deadline_s", 0.0);
   } catch (const json::exception& e) {
     throw InputError(source, 0, where + ": " + e.what());
   }
@@ -106,7 +109,9 @@ json records_json(const std::vector<JobRecord>& records) {
                     {"rounds", r.rounds},
                     {"rounds_done", r.rounds_done},
                     {"accuracy", r.accuracy},
-                    {"note", r.note}});
+                    {"note", r.note},
+                    {"priority", r.priority},
+                    {"deadline_s", r.deadline_s}});
   return jobs;
 }
 

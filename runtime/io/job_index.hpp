@@ -41,6 +41,8 @@ struct JobRecord {
   std::int32_t rounds_done = 0;  ///< rounds evaluated so far
   double accuracy = 0.0;         ///< the latest evaluated accuracy
   std::string note;              ///< why it failed or was cancelled
+  double priority = 1.0;         ///< --priority: queued jobs start highest first
+  double deadline_s = 0.0;       ///< --deadline, seconds after submission (0: none)
 };
 
 /// The index file's content: the jobs in id order and the next id's number.

@@ -55,12 +55,15 @@ JobRegistry JobRegistry::open(const std::string& dir, double now) {
   return reg;
 }
 
-std::string JobRegistry::add(const std::string& name, std::int32_t rounds, double now) {
+std::string JobRegistry::add(const std::string& name, std::int32_t rounds, double now,
+                             double priority, double deadline_s) {
   JobRecord r;
   r.id = job_id(index_.next++);
   r.name = name;
   r.rounds = rounds;
   r.submitted = now;
+  r.priority = priority;
+  r.deadline_s = deadline_s;
   index_.jobs.push_back(r);
   save();
   return r.id;

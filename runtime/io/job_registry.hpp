@@ -37,8 +37,10 @@ class JobRegistry {
   /// index is malformed; std::runtime_error when the directory is unusable.
   static JobRegistry open(const std::string& dir, double now);
 
-  /// A new queued job; returns its id.
-  std::string add(const std::string& name, std::int32_t rounds, double now);
+  /// A new queued job of `priority` with a deadline `deadline_s` after
+  /// submission (0: none); returns its id.
+  std::string add(const std::string& name, std::int32_t rounds, double now, double priority = 1.0,
+                  double deadline_s = 0.0);
   void started(const std::string& id, double now);
   /// Round `round` was evaluated with `accuracy`.
   void progressed(const std::string& id, std::int32_t round, double accuracy);

@@ -100,6 +100,7 @@ TEST(Consistency, EveryInapplicableOptionExitsWith2AndSaysWhy) {
       {submit + "--attack-scale 3", "troupe node --attack"},
       {"run --min-nodes 2", "starts its --nodes nodes itself"},
       {"run --join-timeout 5", "starts its --nodes nodes itself"},
+      {"run --priority 3", "orders the jobs queued at a scheduler"},
       {"run --mode async --strategy fedavg", "no aggregation strategy runs"},
       {"run --mode buffered --clip-norm 1", "no aggregation strategy runs"},
       {"run --mode async --policy pack", "no allocation policy"},

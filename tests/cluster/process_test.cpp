@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <regex>
 
 #include "actors/cluster.hpp"
 #include "cluster/troupe_cluster.hpp"
@@ -251,6 +253,59 @@ TEST(ClusterProcesses, JobsSubmittedWhileOneRunsAreQueuedAndAllComplete) {
   for (auto& s : submits) EXPECT_EQ(s->wait_exit(120s), 0) << s->output();
   EXPECT_EQ(read_json(dir.file("r0.json"))["final"]["model_fingerprint"],
             read_json(dir.file("r1.json"))["final"]["model_fingerprint"]);
+}
+
+TEST(ClusterProcesses, QueuedJobsStartByPriorityAndReportTheirWaitAndDeadline) {
+  TempDir dir;
+  Cluster cluster(dir, 1);
+  ASSERT_TRUE(cluster.wait_for_nodes(1, 20s));
+  // Detached submissions: each prints its job's id.
+  const auto detach = [&](const std::string& name, int steps, std::vector<std::string> extra) {
+    extra.insert(extra.end(), {"--quiet", "--detach", "--name", name});
+    Process p(kTroupe, submit_job(cluster.endpoint(), 1, 2, steps, 3000, 500, extra),
+              dir.file(name + ".log"));
+    EXPECT_EQ(p.wait_exit(30s), 0) << p.output();
+    std::smatch id;
+    const auto text = p.output();
+    return std::regex_search(text, id, std::regex("job-[0-9]+")) ? id.str() : std::string();
+  };
+  // A long job holds the one node while the other two are queued, the lower
+  // priority first.
+  const auto first = detach("first", 12000, {});  // seconds per round
+  const auto low = detach("low", 0, {"--priority", "1"});
+  const auto high = detach("high", 0, {"--priority", "5", "--deadline", "600"});
+  ASSERT_FALSE(first.empty() || low.empty() || high.empty());
+  for (const auto& id : {first, low, high}) {
+    Process wait(
+        kTroupe,
+        {"wait", id, "--scheduler", cluster.endpoint(), "--quiet", "--out", dir.file(id + ".json")},
+        dir.file("wait-" + id + ".log"));
+    ASSERT_EQ(wait.wait_exit(120s), 0) << wait.output();
+  }
+  Process jobs(kTroupe, {"jobs", "--json", "--scheduler", cluster.endpoint()},
+               dir.file("jobs.log"));
+  ASSERT_EQ(jobs.wait_exit(30s), 0) << jobs.output();
+  std::map<std::string, nlohmann::json> by_id;
+  const auto listed = nlohmann::json::parse(jobs.output());
+  for (const auto& j : listed.at("jobs")) by_id[j.at("id").get<std::string>()] = j;
+  ASSERT_EQ(by_id.size(), 3u) << jobs.output();
+  EXPECT_EQ(by_id[high]["priority"], 5.0);
+  EXPECT_EQ(by_id[high]["deadline_s"], 600.0);
+  EXPECT_LT(by_id[first]["started"].get<double>(), by_id[high]["started"].get<double>());
+  EXPECT_LT(by_id[high]["started"].get<double>(), by_id[low]["started"].get<double>())
+      << "the higher priority, submitted later, should start first\n"
+      << jobs.output();
+
+  const auto report_high = read_json(dir.file(high + ".json"));
+  const auto report_low = read_json(dir.file(low + ".json"));
+  EXPECT_EQ(report_high["job"]["priority"], 5.0);
+  EXPECT_EQ(report_high["job"]["deadline_met"], true);
+  EXPECT_TRUE(report_low["job"]["deadline_met"].is_null());       // no deadline
+  EXPECT_GT(report_high["job"]["waiting_s"].get<double>(), 0.0);  // it waited for the first
+  EXPECT_GT(report_low["job"]["waiting_s"].get<double>(),
+            report_high["job"]["waiting_s"].get<double>());
+  EXPECT_GE(report_low["job"]["completion_s"].get<double>(),
+            report_low["job"]["waiting_s"].get<double>());
 }
 
 TEST(ClusterProcesses, EachProcessUsesWhatItsPluginRegisters) {

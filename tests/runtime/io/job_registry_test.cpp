@@ -99,6 +99,21 @@ TEST(JobRegistry, AReopenedRegistryServesFinishedJobsAndFailsThoseThatWereRunnin
   EXPECT_DOUBLE_EQ(lost->finished, 200.0);
 }
 
+TEST(JobRegistry, KeepsAJobsPriorityAndDeadlineAndReadsOldIndexesWithDefaults) {
+  JobRegistry reg;
+  const auto id = reg.add("urgent", 3, 10.0, 4.0, 120.0);
+  EXPECT_EQ(reg.find(id)->priority, 4.0);
+  EXPECT_EQ(reg.find(id)->deadline_s, 120.0);
+  EXPECT_EQ(reg.find(reg.add("plain", 1, 11.0))->priority, 1.0);
+  // An index written before priorities: its jobs have the defaults.
+  const auto old = index_from_json(R"({"format": 1, "next": 2, "jobs": [{"id": "job-1", "name": "a",
+      "state": "succeeded", "submitted": 1, "started": 2, "finished": 3, "rounds": 1,
+      "rounds_done": 1, "accuracy": 0.5, "note": ""}]})",
+                                   "<old>");
+  EXPECT_EQ(old.jobs.at(0).priority, 1.0);
+  EXPECT_EQ(old.jobs.at(0).deadline_s, 0.0);
+}
+
 TEST(JobRegistry, NeverReusesAnIdAfterARestart) {
   TempDir dir;
   finished_and_running(dir.path().string());
@@ -149,8 +164,12 @@ TEST(JobIndex, ReadsBackWhatItWrites) {
   r.rounds_done = 2;
   r.accuracy = 0.5;
   r.note = "why";
+  r.priority = 5.0;
+  r.deadline_s = 90.0;
   index.jobs.push_back(r);
   const auto back = index_from_json(index_to_json(index), "<test>");
+  EXPECT_EQ(back.jobs.at(0).priority, 5.0);
+  EXPECT_EQ(back.jobs.at(0).deadline_s, 90.0);
   EXPECT_EQ(back.next, 4);
   ASSERT_EQ(back.jobs.size(), 1u);
   EXPECT_EQ(back.jobs[0].state, JobState::cancelled);
