@@ -50,26 +50,7 @@ namespace troupe::actors {
 /// The version of this protocol. Every process announces it (with troupe's
 /// version) in its hello to the scheduler, which refuses a different one. Bump
 /// it whenever a message, type or interface below changes.
-///   1: before the version handshake
-///   2: hello_atom replaces challenge_atom; Admission carries a node's key and
-///      signature; holdings_atom; RoundRecord.lost_shards; CheckpointRequest
-///      carries the asynchronous core's state; AggregateRequest.task_shards
-///   3: JobSpec ships a TorchScript model and a test set; DataPlacement
-///      carries a node's local data (count, label histogram, feature shape);
-///      EvalTask.held_out and RoundRecord.federated (federated evaluation)
-///   4: job ids (RunReport.job_id, RunStatus::cancelled) and the job
-///      requests of actors/job_messages.hpp; RunReport.provenance;
-///      ClusterStatus.uptime_s; differential privacy (JobSpec's --dp options,
-///      RunReport.privacy, AggregateOutcome.clip_norm); run_id on JobSpec,
-///      TrainTask and ModelUpdate (late updates of an earlier job are refused)
-///   5: secure aggregation (JobSpec's --secure-aggregation, RoundRecord.secure,
-///      AggregateOutcome.secure, secagg_atom)
-///   6: measured throughput (NodeRegistration.speed 0 = measure it,
-///      NodeStatus.speed, speed_given and throughput)
-///   7: backup tasks for stragglers (JobSpec's --backup-after, Task.backup_of,
-///      RoundRecord.backups and backups_won); job priorities and deadlines
-///      (JobSpec's --priority and --deadline, RunReport.job, JobRecord.priority
-///      and deadline_s)
+///   (each version's changes: docs/protocol.md, "Protocol versions")
 inline constexpr std::int32_t kProtocolVersion = 7;
 
 // -- messages -----------------------------------------------------------------
