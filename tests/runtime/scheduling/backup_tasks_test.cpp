@@ -69,10 +69,13 @@ TEST(BackupRule, TheOptionIsZeroOrAtLeastOneAndNotWithSecureAggregation) {
 
 namespace {
 
-/// A sync job of four shards on four equal nodes whose tasks the test answers
+/// A sync job of four shards on four equal nodes (or `nodes`) whose tasks the test answers
 /// one by one; aggregations and evaluations are answered at once.
 struct Round {
-  std::vector<NodeInfo> view{{"node-0", 1.0}, {"node-1", 1.0}, {"node-2", 1.0}, {"node-3", 1.0}};
+  static std::vector<NodeInfo> four_nodes() {
+    return {{"node-0", 1.0}, {"node-1", 1.0}, {"node-2", 1.0}, {"node-3", 1.0}};
+  }
+  std::vector<NodeInfo> view;
   std::unique_ptr<JobCore> core;
   std::map<std::int64_t, Step> training;  ///< train steps sent and not answered
   std::vector<Step> released;
@@ -81,7 +84,8 @@ struct Round {
   Seconds now = 0.0;
   std::int64_t version = 0;
 
-  explicit Round(double backup_after, int rounds = 1) {
+  explicit Round(double backup_after, int rounds = 1, std::vector<NodeInfo> nodes = four_nodes())
+      : view(std::move(nodes)) {
     JobCoreInputs in;
     in.spec.nodes = 4;
     in.spec.rounds = rounds;
@@ -330,20 +334,8 @@ TEST(BackupTasks, ANodeStillFinishingACancelledCopyGetsNoBackupWork) {
 }
 
 TEST(BackupTasks, ATaskWaitingBehindAnotherOnItsNodeIsNotAStraggler) {
-  Round r(1.5);
   // Three nodes for four shards: one node gets two, and trains them one after the other.
-  r.view.pop_back();
-  r.training.clear();
-  r.core.reset();
-  JobCoreInputs in;
-  in.spec.nodes = 4;
-  in.spec.rounds = 1;
-  in.spec.sync.backup_after = 1.5;
-  in.shard_sizes.assign(4, 100);
-  in.test_size = 50;
-  in.nodes = [&r] { return UsableNodes{r.view, ""}; };
-  r.core = make_job_core(std::move(in));
-  r.apply(r.core->start(0.0));
+  Round r(1.5, 1, {{"node-0", 1.0}, {"node-1", 1.0}, {"node-2", 1.0}});
   ASSERT_EQ(r.training.size(), 4U);
   std::map<std::string, std::vector<std::int64_t>> on;
   for (const auto& [id, s] : r.training) on[s.node].push_back(id);
@@ -364,29 +356,9 @@ TEST(BackupTasks, ATaskWaitingBehindAnotherOnItsNodeIsNotAStraggler) {
 }
 
 TEST(BackupTasks, PinnedShardsGetNoBackup) {
-  JobCoreInputs in;
-  in.spec.nodes = 4;
-  in.spec.rounds = 1;
-  in.spec.sync.backup_after = 1.5;
-  in.shard_sizes.assign(4, 100);
-  in.test_size = 50;
-  std::vector<NodeInfo> view{{"a", 1.0, 0}, {"b", 1.0, 1}, {"c", 1.0, 2}, {"d", 1.0, 3}};
-  in.nodes = [&] { return UsableNodes{view, ""}; };
-  auto core = make_job_core(std::move(in));
-  auto steps = core->start(0.0);
-  std::int64_t last = -1;
-  for (const auto& s : steps) {
-    if (s.kind != Step::Kind::train) continue;
-    core->task_started(s.task, 0.0);
-    if (s.shard == 3) {
-      last = s.task;
-      continue;
-    }
-    TrainResult r;
-    r.samples = 100;
-    r.receipt.accepted = true;
-    core->train_done(s.task, 1.0, r);
-  }
-  ASSERT_GE(last, 0);
-  for (const auto& s : core->tick(50.0)) EXPECT_NE(s.kind, Step::Kind::train);
+  Round r(1.5, 1, {{"a", 1.0, 0}, {"b", 1.0, 1}, {"c", 1.0, 2}, {"d", 1.0, 3}});
+  r.three_deliver();
+  r.tick(50.0);
+  EXPECT_EQ(r.backup_id(), -1);
+  EXPECT_EQ(r.training.size(), 1U);
 }
