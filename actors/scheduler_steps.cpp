@@ -75,11 +75,10 @@ void send_train(SchedulerPtr self, const node_actor& node, const Step& s) {
       .then(
           [self, s, serial = st.job_serial](const TrainOutcome& out) {
             // Only work the aggregator took counts: a refused update (an
-            // inflated claim, say) must not make its node look fast. A late
-            // one (a straggler whose backup delivered first) is honest work,
-            // and the one measurement that shows how slow its node is.
-            const bool late = out.receipt.reason.rfind("late:", 0) == 0;
-            if (self->state.job_serial == serial && !out.dropped && (out.receipt.accepted || late))
+            // inflated claim, say) must not make its node look fast, and a
+            // late one was never checked. (A straggler cancelled by its
+            // backup is measured when it is released: measure_cancelled_straggler.)
+            if (self->state.job_serial == serial && !out.dropped && out.receipt.accepted)
               self->state.table.record_throughput(s.node, runtime::model_key(self->state.spec),
                                                   out.samples_seen, out.compute_s);
             answer(self, serial, [&](runtime::JobCore& core) {
