@@ -153,6 +153,9 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
         }
       },
       [self](train_atom, const TrainTask& task) {
+        // The scheduler that sent the task hears when it begins computing
+        // (read before the response promise, which takes the sender over).
+        auto boss = caf::actor_cast<scheduler_actor>(self->current_sender());
         auto rp = self->make_response_promise<TrainOutcome>();
         auto& st = self->state;
         if (!st.ready) {
@@ -187,10 +190,13 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
         auto fail = [rp](caf::error err) mutable { rp.deliver(std::move(err)); };
         with_model(
             self, task.base_version,
-            [self, task, rp, fail]() mutable {
+            [self, task, rp, fail, boss]() mutable {
               auto& st = self->state;
               const auto& job = *st.job;
-              const runtime::LocalTask local{task.round, task.shard, job.train.options(task.seed)};
+              runtime::LocalTask local{task.round, task.shard, job.train.options(task.seed), {}};
+              local.computing = [self, boss, task] {
+                if (boss) self->send(boss, computing_atom::value, task.run_id, task.task_id);
+              };
               models::TrainResult result;
               try {
                 result = st.behaviour->train(st.model, local, st.update);

@@ -51,7 +51,7 @@ namespace troupe::actors {
 /// version) in its hello to the scheduler, which refuses a different one. Bump
 /// it whenever a message, type or interface below changes.
 ///   (each version's changes: docs/protocol.md, "Protocol versions")
-inline constexpr std::int32_t kProtocolVersion = 7;
+inline constexpr std::int32_t kProtocolVersion = 8;
 
 // -- messages -----------------------------------------------------------------
 
@@ -152,6 +152,7 @@ using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using checkpoint_atom = caf::atom_constant<caf::atom("checkpoint")>;
 using hello_atom = caf::atom_constant<caf::atom("hello")>;
 using holdings_atom = caf::atom_constant<caf::atom("holdings")>;
+using computing_atom = caf::atom_constant<caf::atom("computing")>;
 
 // -- actor interfaces ---------------------------------------------------------
 
@@ -212,7 +213,10 @@ using scheduler_actor = caf::typed_actor<
     /// processes of any two versions understand this message.
     caf::replies_to<hello_atom, std::string, std::string,
                     std::int32_t>::with<std::string, std::string, std::string, std::int32_t>,
-    caf::reacts_to<tick_atom>>;
+    /// A node began computing a training task (job run id, task id): only
+    /// the task's node is heard. A tick with the job serial is a core's wake.
+    caf::reacts_to<computing_atom, std::uint64_t, std::int64_t>,
+    caf::reacts_to<tick_atom, std::uint64_t>, caf::reacts_to<tick_atom>>;
 
 }  // namespace troupe::actors
 

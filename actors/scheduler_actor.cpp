@@ -207,6 +207,19 @@ scheduler_actor::behavior_type phase_behavior(SchedulerPtr self, Phase phase) {
         phase.ticked();
         schedule_tick(self);
       },
+      [self](tick_atom, std::uint64_t serial) {  // a wake step of the job's core
+        auto& st = self->state;
+        if (st.core && st.job_serial == serial) run_steps(self, st.core->tick(st.now()));
+      },
+      [self](computing_atom, std::uint64_t run_id, std::int64_t task) {
+        auto& st = self->state;
+        if (!st.core || st.spec.run_id != run_id || !st.core->open(task)) return;
+        const auto node = st.handles.find(st.core->task(task).node);
+        const auto& sender = self->current_sender();
+        if (node == st.handles.end() || !sender || sender->address() != node->second.address())
+          return;  // only the task's own node says when it computes
+        run_steps(self, st.core->task_computing(task, st.now()));
+      },
   };
 }
 

@@ -2,6 +2,8 @@
 // node or the aggregator (or ends the job), and every answer becomes an event
 // for the core. One path for every mode: the core decides, this file sends.
 
+#include <algorithm>
+#include <chrono>
 #include <deque>
 #include <sstream>
 
@@ -42,7 +44,9 @@ void measure_cancelled_straggler(SchedulerState& st, std::int64_t id) {
   bool lost_to_backup = false;
   for (const auto& other : st.core->tracker().tasks())
     if (other.backup_of == id && other.state == runtime::TaskState::done) lost_to_backup = true;
-  const double elapsed = t.finished_at - t.started_at;
+  // From when its node began computing it, if it said so.
+  const double since = st.core->computing_at(id) >= 0.0 ? st.core->computing_at(id) : t.started_at;
+  const double elapsed = t.finished_at - since;
   if (!lost_to_backup || !(elapsed > 0.0) || !(t.demand > 0.0)) return;
   st.table.record_throughput(t.node, runtime::model_key(st.spec),
                              static_cast<std::int64_t>(t.demand), elapsed);
@@ -201,6 +205,13 @@ runtime::Steps carry_out(SchedulerPtr self, const Step& s) {
     case Step::Kind::checkpoint:
       send_checkpoint(self, s);
       break;
+    case Step::Kind::wake: {
+      // A millisecond late rather than early: the core's rule compares strictly.
+      const auto in = std::max(0.0, s.at - self->state.now()) + 0.001;
+      self->delayed_send(self, std::chrono::microseconds(static_cast<std::int64_t>(in * 1e6)),
+                         tick_atom::value, self->state.job_serial);
+      break;
+    }
     case Step::Kind::release:
       release(self->state, s.node, s.task);
       measure_cancelled_straggler(self->state, s.task);

@@ -12,6 +12,7 @@ models::TrainResult GatedNodeBehaviour::train(const models::Parameters& global,
                                               const LocalTask& task, models::Parameters& update) {
   std::optional<ComputeGate::Ticket> ticket;
   if (gate_) ticket.emplace(*gate_);
+  if (task.computing) task.computing();  // after any wait for a slot
   return inner_->train(global, task, update);
 }
 

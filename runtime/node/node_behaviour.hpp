@@ -53,6 +53,10 @@ struct LocalTask {
   std::int32_t round = 0;
   std::int32_t shard = 0;  ///< index into NodeData::shard_sizes (checked by the caller)
   models::TrainOptions options;
+  /// Called once, on the training thread, when the task begins computing (it
+  /// holds its compute slot); the node tells the scheduler, whose straggler
+  /// rule (--backup-after) counts a task's time from then. May be empty.
+  std::function<void()> computing;
 };
 
 /// Compute of one node. Calls come from one thread at a time, in this order:

@@ -13,6 +13,7 @@
 /// scheduler then starts a copy on an idle node; the first result wins.
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "runtime/core/task.hpp"
@@ -41,5 +42,12 @@ double median_of(std::vector<double> values);
 std::vector<std::int64_t> stragglers(const std::vector<Seconds>& finished,
                                      const std::vector<RunningTask>& running, int needed,
                                      Seconds now, const BackupRule& rule);
+
+/// When the first task of `running` that is not a straggler at `now` becomes
+/// one, if nothing else changes; nothing while fewer than the quantile
+/// finished (the next finished task re-checks) or when none is left to turn.
+std::optional<Seconds> next_straggler_at(const std::vector<Seconds>& finished,
+                                         const std::vector<RunningTask>& running, int needed,
+                                         Seconds now, const BackupRule& rule);
 
 }  // namespace troupe::runtime

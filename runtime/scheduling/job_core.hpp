@@ -13,7 +13,9 @@
 /// every core the factory makes):
 ///   - a train or evaluate step names a task assigned to a node of the view;
 ///   - the driver answers each such step with task_started, or with
-///     task_failed when it cannot reach the node;
+///     task_failed when it cannot reach the node; it passes on the node's
+///     word that the task began computing (task_computing);
+///   - a wake step asks for a tick at its time;
 ///   - every task ends with exactly one of train_done / evaluated /
 ///     task_failed, or is lost with its node (node_lost);
 ///   - an aggregate or flush step is answered with aggregated or
@@ -101,6 +103,12 @@ class JobCore {
   Steps start(Seconds now) { return ended_ ? Steps{} : seal(on_start(now)); }
   /// The driver sent task `id` to its node.
   void task_started(std::int64_t id, Seconds now);
+  /// Task `id`'s node began computing it (it had waited for its node's
+  /// earlier tasks and for a compute slot). Nodes say so once per task; a
+  /// node that never does leaves the task out of the straggler rule.
+  Steps task_computing(std::int64_t id, Seconds now) {
+    return ended_ ? Steps{} : seal(on_task_computing(id, now));
+  }
   /// Training task `id` ended with `result` (ignored when the task already ended).
   Steps train_done(std::int64_t id, Seconds now, const TrainResult& result) {
     return ended_ ? Steps{} : seal(on_train_done(id, now, result));
@@ -156,6 +164,11 @@ class JobCore {
   virtual const TaskTracker& tracker() const = 0;
   virtual int round() const = 0;
   virtual const std::vector<RoundRecord>& rounds() const = 0;
+  /// When task `id`'s node began computing it; kNever when it did not say (yet).
+  virtual Seconds computing_at(std::int64_t id) const {
+    (void)id;
+    return kNever;
+  }
   /// The latest global model version the core knows of, and its fingerprint (0: none).
   std::int64_t version() const { return version_; }
   std::uint64_t fingerprint() const { return fingerprint_; }
@@ -179,6 +192,10 @@ class JobCore {
  private:
   virtual Steps on_start(Seconds now) = 0;
   virtual void on_task_started(std::int64_t id, Seconds now) = 0;
+  virtual Steps on_task_computing(std::int64_t id, Seconds now) {
+    (void)id, (void)now;
+    return {};
+  }
   virtual Steps on_train_done(std::int64_t id, Seconds now, const TrainResult& result) = 0;
   virtual Steps on_evaluated(std::int64_t id, Seconds now,
                              const models::ClassificationMetrics& metrics) = 0;

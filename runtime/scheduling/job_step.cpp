@@ -99,6 +99,13 @@ Step Step::degraded(std::string reason) {
   return s;
 }
 
+Step Step::wake(Seconds at) {
+  Step s;
+  s.kind = Kind::wake;
+  s.at = at;
+  return s;
+}
+
 const char* to_string(Step::Kind kind) {
   switch (kind) {
     case Step::Kind::train:
@@ -121,6 +128,8 @@ const char* to_string(Step::Kind kind) {
       return "failed";
     case Step::Kind::degraded:
       return "degraded";
+    case Step::Kind::wake:
+      return "wake";
   }
   return "?";
 }

@@ -26,6 +26,7 @@ struct Step {
     done,        ///< the job ended successfully
     failed,      ///< the job failed because of `reason`
     degraded,    ///< the job ran to its end but lost work (`reason`), not allowed by the job
+    wake,        ///< call the core's tick at time `at` (or soon after); nothing to send
   };
 
   Kind kind = Kind::done;
@@ -41,6 +42,7 @@ struct Step {
   std::string state;  ///< checkpoint of an asynchronous job: its core's state
   /// evaluate: on the node's held-out examples (federated evaluation), not the test set.
   bool held_out = false;
+  Seconds at = 0.0;  ///< wake: when, on the clock of the core's events
 
   static Step train(std::int64_t task, std::string node, int round, int shard, std::int64_t version,
                     std::uint64_t seed);
@@ -62,6 +64,9 @@ struct Step {
   static Step done();
   static Step failed(std::string reason);
   static Step degraded(std::string reason);
+  /// Something is due at `at` that no other event may bring (a task
+  /// becoming a straggler): the driver ticks the core then.
+  static Step wake(Seconds at);
 
   /// The job ends with this step (done, failed or degraded).
   bool final() const {

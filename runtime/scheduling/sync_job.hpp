@@ -141,6 +141,13 @@ class SyncJob {
   /// that may train its shard (not its own; the fastest first), at most one
   /// copy per shard and round; returns the copies' ids, assigned.
   std::vector<std::int64_t> start_backups(Seconds now);
+  /// When the next running training task would become a straggler if nothing
+  /// else happened (a tick is due then); nothing when the rule cannot apply yet.
+  std::optional<Seconds> next_backup_check(Seconds now) const;
+  /// Training task `id`'s node began computing it: its time counts from `now`.
+  void task_computing(std::int64_t id, Seconds now);
+  /// When task `id`'s node began computing it; kNever when it did not say.
+  Seconds computing_at(std::int64_t id) const;
   /// Training task `id` delivered its update: its still-open twin (the backup
   /// copy, or the straggler it backed up) is cancelled and returned; its node
   /// counts as busy until its answer comes (settled()).
@@ -206,8 +213,13 @@ class SyncJob {
   std::set<std::int64_t> late_seen_;                 ///< cancelled tasks whose update came
   /// Cancelled tasks whose node has not answered yet (still training them), by task id.
   std::unordered_map<std::int64_t, std::string> draining_;
+  /// When each task's node began computing it (its word, task_computing).
+  std::unordered_map<std::int64_t, Seconds> computing_at_;
   /// The open twin of training task `id` (its backup or the task it backs up); -1 if none.
   std::int64_t open_twin(std::int64_t id) const;
+  /// The straggler rule's inputs: the durations of the round's delivered
+  /// updates and the running tasks that may still get a backup.
+  void backup_inputs(std::vector<Seconds>& finished, std::vector<RunningTask>& running) const;
 
   /// Why shard `shard` has no node, naming the join timeout it waited for.
   std::string no_node_for(int shard) const;

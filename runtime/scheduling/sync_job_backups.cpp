@@ -5,7 +5,6 @@
 // not depend on which one won.
 
 #include <algorithm>
-#include <map>
 #include <set>
 
 #include "runtime/scheduling/sync_job.hpp"
@@ -50,47 +49,58 @@ std::optional<std::int64_t> SyncJob::cancel_twin(std::int64_t id, Seconds now) {
   return twin;
 }
 
-std::vector<std::int64_t> SyncJob::start_backups(Seconds now) {
-  if (job_.sync.backup_after <= 0.0 || round_done_) return {};
+void SyncJob::task_computing(std::int64_t id, Seconds now) {
+  if (!tracker_.contains(id) || tracker_.get(id).terminal()) return;
+  computing_at_.emplace(id, now);  // the first word counts
+}
+
+Seconds SyncJob::computing_at(std::int64_t id) const {
+  const auto it = computing_at_.find(id);
+  return it == computing_at_.end() ? kNever : it->second;
+}
+
+void SyncJob::backup_inputs(std::vector<Seconds>& finished,
+                            std::vector<RunningTask>& running) const {
   std::set<int> pinned;  // shards only their own node holds
   for (const auto& n : nodes_)
     if (n.pinned_shard >= 0) pinned.insert(n.pinned_shard);
-  std::set<int> backed;        // shards with a backup this round already
-  std::set<std::string> busy;  // nodes training (or still finishing a cancelled task)
+  std::set<int> backed;  // shards with a backup this round already
+  for (auto id : train_ids_)
+    if (tracker_.get(id).backup_of >= 0) backed.insert(tracker_.get(id).shard);
+  // A task's time counts from when its node began computing it: not its wait
+  // behind the node's earlier tasks or for a compute slot shared with other
+  // nodes (embedded nodes share the machine's cores), which is no slowness.
+  // A task whose node has not said so is not running yet.
   for (auto id : train_ids_) {
     const auto& t = tracker_.get(id);
-    if (t.backup_of >= 0) backed.insert(t.shard);
-    if (!t.terminal()) busy.insert(t.node);
+    const Seconds since = computing_at(id);
+    if (t.state == TaskState::done)
+      finished.push_back(t.finished_at - (since >= 0.0 ? since : t.started_at));
+    else if (t.state == TaskState::running && since >= 0.0 && t.backup_of < 0 &&
+             !backed.count(t.shard) && !pinned.count(t.shard))
+      running.push_back({id, since});
   }
-  for (const auto& [task, node] : draining_) busy.insert(node);
+}
 
-  // A node trains one task at a time: a task sent behind another of the
-  // round on the same node starts when that one ended (and is not running
-  // yet while it has not), so its wait in the node's queue is not slowness.
-  std::map<std::string, std::vector<const Task*>> by_node;
-  for (auto id : train_ids_) {
-    const auto& t = tracker_.get(id);
-    if (t.started_at >= 0.0) by_node[t.node].push_back(&t);
-  }
-  std::vector<Seconds> finished;  // durations of the round's delivered updates
+std::optional<Seconds> SyncJob::next_backup_check(Seconds now) const {
+  if (job_.sync.backup_after <= 0.0 || round_done_) return std::nullopt;
+  std::vector<Seconds> finished;
   std::vector<RunningTask> running;
-  for (auto& [node, tasks] : by_node) {
-    std::stable_sort(tasks.begin(), tasks.end(),
-                     [](const Task* a, const Task* b) { return a->started_at < b->started_at; });
-    Seconds free_at = 0.0;  // when the node's earlier tasks of the round had all ended
-    bool queued = false;    // an earlier task is still open: this one waits behind it
-    for (const auto* t : tasks) {
-      const Seconds start = std::max(t->started_at, free_at);
-      if (t->state == TaskState::done && !queued) finished.push_back(t->finished_at - start);
-      if (t->state == TaskState::running && !queued && t->backup_of < 0 &&
-          !backed.count(t->shard) && !pinned.count(t->shard))
-        running.push_back({t->id, start});
-      if (t->terminal())
-        free_at = std::max(free_at, t->finished_at);
-      else
-        queued = true;
-    }
-  }
+  backup_inputs(finished, running);
+  BackupRule rule;
+  rule.multiplier = job_.sync.backup_after;
+  return next_straggler_at(finished, running, round_target_, now, rule);
+}
+
+std::vector<std::int64_t> SyncJob::start_backups(Seconds now) {
+  if (job_.sync.backup_after <= 0.0 || round_done_) return {};
+  std::set<std::string> busy;  // nodes training (or still finishing a cancelled task)
+  for (auto id : train_ids_)
+    if (!tracker_.get(id).terminal()) busy.insert(tracker_.get(id).node);
+  for (const auto& [task, node] : draining_) busy.insert(node);
+  std::vector<Seconds> finished;
+  std::vector<RunningTask> running;
+  backup_inputs(finished, running);
   BackupRule rule;
   rule.multiplier = job_.sync.backup_after;
   const auto late = stragglers(finished, running, round_target_, now, rule);

@@ -73,6 +73,13 @@ void SyncJobCore::on_task_started(std::int64_t id, Seconds now) {
   job_->task_started(id, now);
 }
 
+Steps SyncJobCore::on_task_computing(std::int64_t id, Seconds now) {
+  job_->task_computing(id, now);
+  Steps out;
+  start_backups(now, out);  // its straggler time now has a start
+  return out;
+}
+
 Steps SyncJobCore::on_train_done(std::int64_t id, Seconds now, const TrainResult& r) {
   if (job_->task(id).terminal()) {  // given up on, reassigned, or cancelled
     job_->settled(id);
@@ -241,6 +248,14 @@ void SyncJobCore::start_backups(Seconds now, Steps& out) {
   if (aggregating_ || evaluating_) return;
   if (job_->eval_task().state != TaskState::assigned) return;  // training closed
   for (auto id : job_->start_backups(now)) out.push_back(train_step(id));
+  // Ticks come every half second or so: a wake makes a backup start when the
+  // rule says, not up to a tick later. One pending wake at a time, unless an
+  // earlier one is needed.
+  const auto at = job_->next_backup_check(now);
+  if (at && (!wake_at_ || *wake_at_ <= now || *at < *wake_at_)) {
+    wake_at_ = at;
+    out.push_back(Step::wake(*at));
+  }
 }
 
 }  // namespace troupe::runtime

@@ -20,6 +20,7 @@
 /// deliver is the shard's update and the other is cancelled (a release step).
 
 #include <memory>
+#include <optional>
 
 #include "runtime/scheduling/job_core.hpp"
 #include "runtime/scheduling/sync_job.hpp"
@@ -35,10 +36,12 @@ class SyncJobCore final : public JobCore {
   int round() const override { return job_->round(); }
   const std::vector<RoundRecord>& rounds() const override { return job_->rounds(); }
   RunReport report(Seconds wall, RunStatus status, const std::string& error) const override;
+  Seconds computing_at(std::int64_t id) const override { return job_->computing_at(id); }
 
  private:
   Steps on_start(Seconds now) override;
   void on_task_started(std::int64_t id, Seconds now) override;
+  Steps on_task_computing(std::int64_t id, Seconds now) override;
   Steps on_train_done(std::int64_t id, Seconds now, const TrainResult& result) override;
   Steps on_evaluated(std::int64_t id, Seconds now,
                      const models::ClassificationMetrics& metrics) override;
@@ -63,7 +66,8 @@ class SyncJobCore final : public JobCore {
   bool replace_failed(std::int64_t id, const std::string& why, Seconds now, Steps& out);
   /// Closes the round and asks for its aggregation once it may close.
   void aggregate_if_complete(Seconds now, Steps& out);
-  /// With --backup-after: backup copies of the round's stragglers (train steps).
+  /// With --backup-after: backup copies of the round's stragglers (train
+  /// steps), and a wake step for when the next running task would become one.
   void start_backups(Seconds now, Steps& out);
   /// Once the round's evaluations (central, federated, or both) ended: its
   /// record (announce), a checkpoint when due, then the next round or done.
@@ -77,6 +81,7 @@ class SyncJobCore final : public JobCore {
   bool evaluating_ = false;   ///< the round's model exists and its evaluation was sent
   bool central_ = true;       ///< --eval central|both: one node evaluates on the test set
   bool federated_ = false;    ///< --eval federated|both: every node on its held-out examples
+  std::optional<Seconds> wake_at_;  ///< the latest wake step asked for (--backup-after)
 };
 
 }  // namespace troupe::runtime

@@ -86,6 +86,8 @@ actors::scheduler_actor::behavior_type fake_scheduler(
         return {std::string("nonce"), std::string("fake"), version, protocol};
       },
       [](actors::secagg_atom, std::uint64_t, const actors::AggregateOutcome&) {},
+      [](actors::computing_atom, std::uint64_t, std::int64_t) {},
+      [](actors::tick_atom, std::uint64_t) {},
       [](actors::tick_atom) {},
   };
 }

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <map>
 #include <optional>
+#include <set>
 
 #include "runtime/scheduling/backup_tasks.hpp"
 #include "runtime/scheduling/job_core.hpp"
@@ -70,22 +71,32 @@ TEST(BackupRule, TheOptionIsZeroOrAtLeastOneAndNotWithSecureAggregation) {
 namespace {
 
 /// A sync job of four shards on four equal nodes (or `nodes`) whose tasks the test answers
-/// one by one; aggregations and evaluations are answered at once.
+/// one by one; aggregations and evaluations are answered at once. Like a real node, each
+/// node computes one task at a time, and at most `slots` compute at once (embedded nodes
+/// share the machine's cores): a task's node says it computes when it gets its turn,
+/// except for the shards in `silent`.
 struct Round {
   static std::vector<NodeInfo> four_nodes() {
     return {{"node-0", 1.0}, {"node-1", 1.0}, {"node-2", 1.0}, {"node-3", 1.0}};
   }
+  static constexpr std::size_t kAnySlots = 1000;
   std::vector<NodeInfo> view;
+  std::size_t slots;
+  std::set<int> silent;
   std::unique_ptr<JobCore> core;
   std::map<std::int64_t, Step> training;  ///< train steps sent and not answered
+  std::vector<std::int64_t> waiting;      ///< of those, not computing yet, in the order sent
+  std::set<std::int64_t> computing;       ///< of those, computing
   std::vector<Step> released;
   std::vector<std::vector<std::int64_t>> aggregated;  ///< each aggregate step's tasks
+  std::vector<Seconds> wakes;                         ///< each wake step's time
   std::optional<Step> final_step;
   Seconds now = 0.0;
   std::int64_t version = 0;
 
-  explicit Round(double backup_after, int rounds = 1, std::vector<NodeInfo> nodes = four_nodes())
-      : view(std::move(nodes)) {
+  explicit Round(double backup_after, int rounds = 1, std::vector<NodeInfo> nodes = four_nodes(),
+                 std::size_t compute_slots = kAnySlots, std::set<int> silent_shards = {})
+      : view(std::move(nodes)), slots(compute_slots), silent(std::move(silent_shards)) {
     JobCoreInputs in;
     in.spec.nodes = 4;
     in.spec.rounds = rounds;
@@ -103,6 +114,7 @@ struct Round {
         case Step::Kind::train:
           core->task_started(s.task, now);
           training.emplace(s.task, s);
+          waiting.push_back(s.task);
           break;
         case Step::Kind::evaluate:
           core->task_started(s.task, now);
@@ -119,6 +131,10 @@ struct Round {
         case Step::Kind::release:
           released.push_back(s);
           break;
+        case Step::Kind::wake:
+          EXPECT_GE(s.at, now);
+          wakes.push_back(s.at);
+          break;
         case Step::Kind::done:
         case Step::Kind::failed:
         case Step::Kind::degraded:
@@ -128,6 +144,33 @@ struct Round {
           break;
       }
     }
+    turns();
+  }
+
+  /// Waiting tasks whose node is free and who find a slot begin computing, in the order sent.
+  void turns() {
+    for (std::size_t i = 0; i < waiting.size();) {
+      const auto id = waiting[i];
+      const auto& node = training.at(id).node;
+      const bool node_busy = std::any_of(computing.begin(), computing.end(), [&](auto other) {
+        return core->task(other).node == node;
+      });
+      if (node_busy || computing.size() >= slots) {
+        ++i;
+        continue;
+      }
+      waiting.erase(waiting.begin() + static_cast<std::ptrdiff_t>(i));
+      computing.insert(id);
+      if (!silent.count(training.at(id).shard)) apply(core->task_computing(id, now));
+      i = 0;
+    }
+  }
+
+  /// Task `id` no longer occupies its node (it answered, or its node is gone).
+  void forget(std::int64_t id) {
+    training.erase(id);
+    computing.erase(id);
+    waiting.erase(std::remove(waiting.begin(), waiting.end(), id), waiting.end());
   }
 
   /// The train step in flight for `shard` on `node`.
@@ -146,7 +189,7 @@ struct Round {
     TrainResult r;
     r.samples = 100;
     r.receipt.accepted = true;
-    training.erase(id);
+    forget(id);
     apply(core->train_done(id, now, r));
   }
   void tick(Seconds at) {
@@ -262,7 +305,7 @@ TEST(BackupTasks, AStragglerLostWithItsNodeIsNotReplacedWhileItsBackupRuns) {
   r.view.erase(std::remove_if(r.view.begin(), r.view.end(),
                               [&](const NodeInfo& n) { return n.id == slow_node; }),
                r.view.end());
-  r.training.erase(straggler);
+  r.forget(straggler);
   r.apply(r.core->node_lost(slow_node, 2.5, "gone"));
   EXPECT_EQ(r.shard3_tasks(), 2U) << "no replacement beside the backup";
   EXPECT_FALSE(r.final_step);
@@ -278,7 +321,7 @@ TEST(BackupTasks, AFailedBackupIsNotReplacedWhileItsStragglerRuns) {
   Round r(1.5);
   const auto [straggler, backup] = r.backed_up_straggler();
   ASSERT_GE(backup, 0);
-  r.training.erase(backup);
+  r.forget(backup);
   r.apply(r.core->task_failed(backup, 2.5, "out of memory"));
   EXPECT_EQ(r.shard3_tasks(), 2U);
   r.tick(10.0);  // its shard already had its backup this round
@@ -361,4 +404,62 @@ TEST(BackupTasks, PinnedShardsGetNoBackup) {
   r.tick(50.0);
   EXPECT_EQ(r.backup_id(), -1);
   EXPECT_EQ(r.training.size(), 1U);
+}
+
+TEST(BackupTasks, TasksWaitingForASharedComputeSlotAreNotStragglers) {
+  // Embedded nodes share the machine's cores: with two slots, two of the four
+  // tasks compute at first and the other two when those delivered, at 1.
+  Round r(1.5, 1, Round::four_nodes(), /*compute_slots=*/2);
+  ASSERT_EQ(r.computing.size(), 2U);
+  r.now = 1.0;
+  for (auto id : std::set<std::int64_t>(r.computing)) r.deliver(id);
+  ASSERT_EQ(r.computing.size(), 2U);
+  r.now = 2.0;
+  r.deliver(*r.computing.begin());  // three delivered, each after computing 1 s
+  const auto last = *r.computing.begin();
+  // Sent at 0, computing since 1: at 2 it ran 1 s, not 2 s.
+  EXPECT_EQ(r.backup_id(), -1) << "its wait for a compute slot counted as slowness";
+  r.tick(2.4);
+  EXPECT_EQ(r.backup_id(), -1);
+  r.tick(2.6);
+  ASSERT_GE(r.backup_id(), 0);
+  EXPECT_EQ(r.core->task(r.backup_id()).backup_of, last);
+}
+
+TEST(BackupTasks, TheCoreAsksToBeWokenWhenTheNextTaskWouldBecomeAStraggler) {
+  Round r(1.5);
+  EXPECT_TRUE(r.wakes.empty()) << "no wake before three of four delivered";
+  r.three_deliver();  // at 1: median 1 s, so the straggler (computing since 0) turns at 1.5
+  ASSERT_EQ(r.wakes, (std::vector<Seconds>{1.5}));
+  r.tick(1.2);  // a tick before it asks for no second wake
+  EXPECT_EQ(r.wakes.size(), 1U);
+  EXPECT_EQ(r.backup_id(), -1);
+  r.tick(1.501);
+  EXPECT_GE(r.backup_id(), 0);
+  r.tick(3.0);  // its shard has its backup: nothing left to wake for
+  EXPECT_EQ(r.wakes.size(), 1U);
+}
+
+TEST(BackupTasks, ATaskWhoseNodeNeverSaysItComputesGetsNoBackup) {
+  Round r(1.5, 1, Round::four_nodes(), Round::kAnySlots, /*silent=*/{3});
+  const auto straggler = r.three_deliver();
+  r.tick(100.0);
+  EXPECT_EQ(r.backup_id(), -1) << "waiting for a slot or not, it was not known to compute";
+  EXPECT_TRUE(r.wakes.empty());
+  r.apply(r.core->task_computing(straggler, 100.0));  // its word comes late
+  ASSERT_EQ(r.wakes, (std::vector<Seconds>{101.5}));
+  r.tick(101.6);
+  EXPECT_GE(r.backup_id(), 0);
+}
+
+TEST(BackupRule, TheNextStragglerTurnsAtItsStartPlusTheThreshold) {
+  BackupRule rule;
+  const std::vector<Seconds> finished{1.0, 1.0, 3.0};  // median 1: threshold 1.5
+  // Task 1 (since 0.2) turns at 1.7, task 2 (since 0.5) at 2.0; task 3 already turned.
+  const std::vector<RunningTask> running{{2, 0.5}, {1, 0.2}, {3, -1.0}};
+  EXPECT_EQ(next_straggler_at(finished, running, 4, 1.0, rule), 1.7);
+  EXPECT_EQ(next_straggler_at(finished, running, 4, 1.8, rule), 2.0);  // 1 turned already
+  EXPECT_EQ(next_straggler_at(finished, running, 4, 2.1, rule), std::nullopt);
+  EXPECT_EQ(next_straggler_at({1.0, 1.0}, running, 4, 1.0, rule), std::nullopt)
+      << "before three of four finished the next delivery decides";
 }

@@ -75,6 +75,7 @@ Outcome run_job(bool required) {
         break;
       case Step::Kind::announce:
       case Step::Kind::release:
+      case Step::Kind::wake:
         break;
     }
   }

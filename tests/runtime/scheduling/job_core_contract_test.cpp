@@ -119,6 +119,10 @@ class Driver {
           core_->task_started(s.task, now_);
           ++started_;
           in_flight_.push_back(s);
+          if (s.kind == Step::Kind::train) apply(core_->task_computing(s.task, now_));
+          break;
+        case Step::Kind::wake:
+          EXPECT_GE(s.at, now_) << "a wake in the past";
           break;
         case Step::Kind::aggregate:
         case Step::Kind::flush:
