@@ -39,6 +39,7 @@ int simulate_command(int argc, char** argv) {
   std::string workload_path, synthetic, policy = "priority";
   runtime::SimulationOptions sim;
   runtime::SyntheticOptions synth;
+  std::string order = "priority";
   OutputOptions output;
   po::options_description desc("troupe simulate options");
   desc.add_options()("workload", po::value(&workload_path), "workload file (JSON)")(
@@ -49,6 +50,8 @@ int simulate_command(int argc, char** argv) {
       "node-failures", po::value(&synth.node_failures)->default_value(0),
       "synthetic: nodes that leave and come back")(
       "policy", po::value(&policy)->default_value(policy), "allocation policy")(
+      "order", po::value(&order)->default_value(order),
+      "queue order: priority (then deadline), deadline (earliest first), fifo")(
       "failure-rate", with_default(sim.failure_probability), "probability that a run fails")(
       "window", po::value(&sim.scheduler.window)->default_value(sim.scheduler.window),
       "queued tasks offered to the policy per decision")(
@@ -74,6 +77,14 @@ int simulate_command(int argc, char** argv) {
     return usage_error(cmd, "--failure-rate must be in [0, 1)");
   if (synth.load <= 0) return usage_error(cmd, "--load must be positive");
   if (sim.scheduler.max_attempts < 1) return usage_error(cmd, "--max-attempts must be 1 or more");
+  if (order == "priority")
+    sim.scheduler.order = runtime::QueueOrder::priority;
+  else if (order == "deadline")
+    sim.scheduler.order = runtime::QueueOrder::deadline;
+  else if (order == "fifo")
+    sim.scheduler.order = runtime::QueueOrder::fifo;
+  else
+    return usage_error(cmd, "--order must be priority, deadline or fifo, got '" + order + "'");
   std::unique_ptr<runtime::Allocator> allocator;
   try {
     allocator = runtime::make_allocator(policy);

@@ -16,7 +16,7 @@ constexpr double kNeverFits = 1e30;
 }  // namespace
 
 bool OnlineScheduler::QueueKey::operator<(const QueueKey& o) const {
-  return std::tie(neg_priority, deadline, seq) < std::tie(o.neg_priority, o.deadline, o.seq);
+  return std::tie(first, second, seq) < std::tie(o.first, o.second, o.seq);
 }
 
 OnlineScheduler::OnlineScheduler(const Allocator& policy, SchedulerOptions options)
@@ -112,7 +112,9 @@ void OnlineScheduler::enqueue(std::size_t t, double now) {
   r.node = -1;
   r.queued_at = r.queued_at < 0 ? now : r.queued_at;
   const double deadline = r.task.deadline ? *r.task.deadline : kNoDeadline;
-  const QueueKey key{-r.task.priority, deadline, seq_++, t};
+  QueueKey key{-r.task.priority, deadline, seq_++, t};
+  if (options_.order == QueueOrder::deadline) key = {deadline, -r.task.priority, key.seq, t};
+  if (options_.order == QueueOrder::fifo) key = {r.queued_at, 0.0, key.seq, t};
   queue_pos_[t] = queue_.insert(key).first;
   if (queue_.size() <= options_.window || !window_last_ || key < *window_last_)
     window_changed_ = true;

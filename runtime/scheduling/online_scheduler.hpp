@@ -21,9 +21,17 @@
 
 namespace troupe::runtime {
 
+/// The order of the queue, which decides what the allocator is offered first.
+enum class QueueOrder : std::uint8_t {
+  priority,  ///< highest priority, then earliest deadline, then arrival
+  deadline,  ///< earliest deadline first (EDF; tasks without one last), then priority, arrival
+  fifo,      ///< first queued, first offered (priority and deadline ignored)
+};
+
 struct SchedulerOptions {
-  /// Queued tasks (highest priority, then earliest deadline, then arrival)
-  /// offered to the allocator per round of placement; tasks further back wait.
+  QueueOrder order = QueueOrder::priority;
+  /// The first queued tasks (in `order`) offered to the allocator per round
+  /// of placement; tasks further back wait.
   std::size_t window = 16;
   /// Nodes offered to the allocator per round: the first ones with room for
   /// the window's smallest demand among at most 4 x this many nodes, scanning
@@ -107,9 +115,10 @@ class OnlineScheduler {
   std::size_t open_tasks() const { return open_; }
 
  private:
+  /// Ordered by (first, second, seq): what they hold depends on the QueueOrder.
   struct QueueKey {
-    double neg_priority;
-    double deadline;
+    double first;
+    double second;
     std::uint64_t seq;
     std::size_t task;
     bool operator<(const QueueKey& o) const;

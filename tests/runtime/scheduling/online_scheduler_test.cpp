@@ -196,3 +196,40 @@ TEST_F(SchedulerTest, RefusesDuplicateTasksAndUnknownNodes) {
   EXPECT_FALSE(s.heartbeat("nobody", 0.0));
   EXPECT_TRUE(s.decide(0.0).empty());  // no nodes: nothing to decide
 }
+
+namespace {
+
+/// The order in which one node that fits one task at a time runs three queued
+/// tasks: 1 (priority 5, no deadline), 2 (priority 1, deadline 10), 3
+/// (priority 3, deadline 5), queued in that order. A window of one task shows
+/// the queue's order (a wider window lets the policy choose among its tasks).
+std::vector<std::int64_t> run_order(QueueOrder order) {
+  PriorityAllocator policy;
+  SchedulerOptions options;
+  options.order = order;
+  options.window = 1;
+  OnlineScheduler s(policy, options);
+  s.node_joined(NodeCapacity::simple("a", 4.0), 0.0);
+  s.task_arrived(task(1, 5.0, 3.0), 0.0);
+  s.task_arrived(task(2, 1.0, 3.0, 10.0), 0.1);
+  s.task_arrived(task(3, 3.0, 3.0, 5.0), 0.2);
+  std::vector<std::int64_t> ran;
+  double now = 1.0;
+  while (ran.size() < 3) {
+    const auto d = s.decide(now);
+    if (d.size() != 1U) break;
+    ran.push_back(d[0].task);
+    s.task_started(d[0].task, d[0].attempt, now);
+    now += 1.0;
+    s.task_completed(d[0].task, d[0].attempt, now);
+  }
+  return ran;
+}
+
+}  // namespace
+
+TEST(QueueOrders, PriorityDeadlineAndFifoOfferTheQueueInTheirOrder) {
+  EXPECT_EQ(run_order(QueueOrder::priority), (std::vector<std::int64_t>{1, 3, 2}));
+  EXPECT_EQ(run_order(QueueOrder::deadline), (std::vector<std::int64_t>{3, 2, 1}));
+  EXPECT_EQ(run_order(QueueOrder::fifo), (std::vector<std::int64_t>{1, 2, 3}));
+}
