@@ -128,4 +128,22 @@ TEST(SimulateCli, UsageErrorsExitWith2) {
   EXPECT_EQ(run_troupe_cli("simulate --synthetic 10by3").code, 2);
   EXPECT_EQ(run_troupe_cli("simulate --synthetic 10x3 --failure-rate 2").code, 2);
   EXPECT_EQ(run_troupe_cli("simulate --synthetic 10x3 --policy nope").code, 2);
+  const auto r = run_troupe_cli("simulate --synthetic 10x3 --order lifo");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.output.find("--order must be priority, deadline or fifo"), std::string::npos)
+      << r.output;
+}
+
+TEST(SimulateCli, TheDeadlineOrderMissesFewerDeadlinesThanFifoOnACrowdedCluster) {
+  // 2,000 tasks on 50 nodes at load 0.8: queues are long, so the order counts.
+  auto misses = [](const std::string& order) {
+    const auto r = run_troupe_cli("simulate --synthetic 2000x50 --load 0.8 --order " + order);
+    EXPECT_EQ(r.code, 0) << r.output;
+    const auto at = r.output.find("deadline misses ");
+    EXPECT_NE(at, std::string::npos) << r.output;
+    return at == std::string::npos ? -1 : std::stoi(r.output.substr(at + 16));
+  };
+  const int fifo = misses("fifo"), edf = misses("deadline");
+  EXPECT_GE(edf, 0);
+  EXPECT_LT(2 * edf, fifo) << "EDF " << edf << ", FIFO " << fifo;
 }
