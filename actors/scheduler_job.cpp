@@ -2,6 +2,7 @@
 // aggregator, set up, run by its core (scheduler_steps.cpp), reported.
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <random>
 
@@ -9,6 +10,7 @@
 #include "actors/scheduler_state.hpp"
 #include "runtime/allocation/allocator.hpp"
 #include "runtime/io/checkpoint.hpp"
+#include "runtime/scheduling/job_order.hpp"
 
 namespace troupe::actors {
 namespace {
@@ -195,10 +197,21 @@ bool load_resume_point(SchedulerPtr self) {
 
 }  // namespace
 
+namespace {
+
+runtime::JobOrderKey order_key(const PendingJob& job) {
+  const double submitted =
+      std::chrono::duration<double>(job.submitted.time_since_epoch()).count();
+  return runtime::job_order_key(job.spec.cluster.priority, job.spec.cluster.deadline_s,
+                                submitted);
+}
+
+}  // namespace
+
 void enqueue(std::deque<PendingJob>& queue, PendingJob job) {
-  const auto priority = job.spec.cluster.priority;
+  const auto key = order_key(job);
   auto at = std::find_if(queue.begin(), queue.end(), [&](const PendingJob& queued) {
-    return queued.spec.cluster.priority < priority;
+    return runtime::starts_before(key, order_key(queued));
   });
   queue.insert(at, std::move(job));
 }

@@ -42,9 +42,8 @@ struct PendingJob {
   std::chrono::steady_clock::time_point submitted = std::chrono::steady_clock::now();
 };
 
-/// Queues `job` behind every queued job of at least its priority
-/// (--priority): the highest priority starts first, first come first served
-/// among equals.
+/// Queues `job` in the order runtime::starts_before gives (highest
+/// --priority first, then earliest --deadline, then first come first served).
 void enqueue(std::deque<PendingJob>& queue, PendingJob job);
 
 /// A client following a job (follow_atom): its progress, then the JSON report.

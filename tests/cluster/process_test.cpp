@@ -255,7 +255,7 @@ TEST(ClusterProcesses, JobsSubmittedWhileOneRunsAreQueuedAndAllComplete) {
             read_json(dir.file("r1.json"))["final"]["model_fingerprint"]);
 }
 
-TEST(ClusterProcesses, QueuedJobsStartByPriorityAndReportTheirWaitAndDeadline) {
+TEST(ClusterProcesses, QueuedJobsStartByPriorityThenDeadlineAndReportTheirWait) {
   TempDir dir;
   Cluster cluster(dir, 1);
   ASSERT_TRUE(cluster.wait_for_nodes(1, 20s));
@@ -274,8 +274,10 @@ TEST(ClusterProcesses, QueuedJobsStartByPriorityAndReportTheirWaitAndDeadline) {
   const auto first = detach("first", 12000, {});  // seconds per round
   const auto low = detach("low", 0, {"--priority", "1"});
   const auto high = detach("high", 0, {"--priority", "5", "--deadline", "600"});
-  ASSERT_FALSE(first.empty() || low.empty() || high.empty());
-  for (const auto& id : {first, low, high}) {
+  // Of equal priority to "low" and submitted after it, but with a deadline.
+  const auto urgent = detach("urgent", 0, {"--priority", "1", "--deadline", "900"});
+  ASSERT_FALSE(first.empty() || low.empty() || high.empty() || urgent.empty());
+  for (const auto& id : {first, low, high, urgent}) {
     Process wait(
         kTroupe,
         {"wait", id, "--scheduler", cluster.endpoint(), "--quiet", "--out", dir.file(id + ".json")},
@@ -288,12 +290,16 @@ TEST(ClusterProcesses, QueuedJobsStartByPriorityAndReportTheirWaitAndDeadline) {
   std::map<std::string, nlohmann::json> by_id;
   const auto listed = nlohmann::json::parse(jobs.output());
   for (const auto& j : listed.at("jobs")) by_id[j.at("id").get<std::string>()] = j;
-  ASSERT_EQ(by_id.size(), 3u) << jobs.output();
+  ASSERT_EQ(by_id.size(), 4u) << jobs.output();
   EXPECT_EQ(by_id[high]["priority"], 5.0);
   EXPECT_EQ(by_id[high]["deadline_s"], 600.0);
   EXPECT_LT(by_id[first]["started"].get<double>(), by_id[high]["started"].get<double>());
   EXPECT_LT(by_id[high]["started"].get<double>(), by_id[low]["started"].get<double>())
       << "the higher priority, submitted later, should start first\n"
+      << jobs.output();
+  EXPECT_LT(by_id[high]["started"].get<double>(), by_id[urgent]["started"].get<double>());
+  EXPECT_LT(by_id[urgent]["started"].get<double>(), by_id[low]["started"].get<double>())
+      << "among equal priorities the job with a deadline, submitted later, should start first\n"
       << jobs.output();
 
   const auto report_high = read_json(dir.file(high + ".json"));
