@@ -127,9 +127,9 @@ void set_up(SchedulerPtr self) {
   st.local = {};
   st.setup_failures.clear();
   if (st.local_job) {
-    // A split the job asks for would be ignored: refuse it rather than run
-    // it otherwise than asked.
-    if (auto why = runtime::split_options_conflict(st.spec.data); !why.empty()) {
+    // A split or backups the job asks for would be ignored: refuse it rather
+    // than run it otherwise than asked.
+    if (auto why = runtime::local_data_conflict(st.spec); !why.empty()) {
       finish(self, runtime::RunStatus::refused, why);
       return;
     }

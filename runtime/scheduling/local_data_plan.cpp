@@ -1,6 +1,7 @@
 #include "runtime/scheduling/local_data_plan.hpp"
 
 #include <algorithm>
+#include <sstream>
 
 namespace troupe::runtime {
 
@@ -14,16 +15,24 @@ bool any_local_data(const std::vector<const NodeEntry*>& nodes) {
                      [](const NodeEntry* n) { return n->data.local(); });
 }
 
-std::string split_options_conflict(const DataOptions& data) {
-  static const std::string why =
-      ": the nodes alive at set-up hold their own data (troupe node --data), and each trains on "
-      "all of its own examples; drop the option, or run the job on nodes without data of their "
-      "own";
+std::string local_data_conflict(const JobSpec& job) {
+  static const std::string where =
+      ": the nodes alive at set-up hold their own data (troupe node --data), ";
+  static const std::string fix =
+      "; drop the option, or run the job on nodes without data of their own";
+  const auto& data = job.data;
+  const std::string why = where + "and each trains on all of its own examples" + fix;
   if (data.partition != Partition::iid)
     return "--partition " + to_string(data.partition) + " does not apply" + why;
   if (data.examples_per_node > 0)
     return "--examples-per-node " + std::to_string(data.examples_per_node) + " does not apply" +
            why;
+  if (job.sync.backup_after > 0.0) {
+    std::ostringstream value;
+    value << job.sync.backup_after;
+    return "--backup-after " + value.str() + " does not apply" + where +
+           "so no other node can train a straggler's shard" + fix;
+  }
   return {};
 }
 

@@ -37,12 +37,12 @@ struct LocalDataPlan {
 /// True when any of `nodes` holds its own examples: the job is a local-data job.
 bool any_local_data(const std::vector<const NodeEntry*>& nodes);
 
-/// Empty when `data` asks for no split, else why the job cannot run as a
-/// local-data job: a split option (--partition other than iid,
-/// --examples-per-node) would be ignored there, because every node trains on
-/// all of its own examples, so the job is refused rather than run otherwise
-/// than asked.
-std::string split_options_conflict(const DataOptions& data);
+/// Empty when `job` may run as a local-data job, else why not: a split
+/// option (--partition other than iid, --examples-per-node) would be ignored
+/// there, because every node trains on all of its own examples, and
+/// --backup-after would start no backup, because no other node holds a
+/// node's shard; the job is refused rather than run otherwise than asked.
+std::string local_data_conflict(const JobSpec& job);
 
 /// The plan over `nodes` (in join order) that are in `ready` (set up for the
 /// job). Nodes with their own data in `failed` (node -> why its set-up

@@ -60,16 +60,22 @@ TEST(LocalDataPlan, AJobIsALocalDataJobWhenAnyAliveNodeHoldsItsOwnData) {
   EXPECT_FALSE(any_local_data(plain.alive()));
 }
 
-TEST(LocalDataPlan, ASplitOptionIsAConflictInALocalDataJobAndNamesTheOption) {
-  DataOptions data;
-  EXPECT_EQ(split_options_conflict(data), "");
+TEST(LocalDataPlan, ASplitOrBackupOptionIsAConflictInALocalDataJobAndNamesTheOption) {
+  JobSpec job;
+  auto& data = job.data;
+  EXPECT_EQ(local_data_conflict(job), "");
   data.alpha = 0.1;  // only read with --partition dirichlet, which stays iid here
-  EXPECT_EQ(split_options_conflict(data), "");
+  EXPECT_EQ(local_data_conflict(job), "");
   data.partition = Partition::dirichlet;
-  const auto why = split_options_conflict(data);
+  const auto why = local_data_conflict(job);
   EXPECT_EQ(why.rfind("--partition dirichlet does not apply", 0), 0U) << why;
   EXPECT_NE(why.find("hold their own data"), std::string::npos) << why;
   data.partition = Partition::iid;
   data.examples_per_node = 32;
-  EXPECT_EQ(split_options_conflict(data).rfind("--examples-per-node 32 does not apply", 0), 0U);
+  EXPECT_EQ(local_data_conflict(job).rfind("--examples-per-node 32 does not apply", 0), 0U);
+  data.examples_per_node = 0;
+  job.sync.backup_after = 1.5;
+  const auto backups = local_data_conflict(job);
+  EXPECT_EQ(backups.rfind("--backup-after 1.5 does not apply", 0), 0U) << backups;
+  EXPECT_NE(backups.find("no other node can train a straggler's shard"), std::string::npos);
 }
