@@ -200,10 +200,8 @@ bool load_resume_point(SchedulerPtr self) {
 namespace {
 
 runtime::JobOrderKey order_key(const PendingJob& job) {
-  const double submitted =
-      std::chrono::duration<double>(job.submitted.time_since_epoch()).count();
-  return runtime::job_order_key(job.spec.cluster.priority, job.spec.cluster.deadline_s,
-                                submitted);
+  const double submitted = std::chrono::duration<double>(job.submitted.time_since_epoch()).count();
+  return runtime::job_order_key(job.spec.cluster.priority, job.spec.cluster.deadline_s, submitted);
 }
 
 }  // namespace

@@ -29,31 +29,53 @@ std::string utc(double t) {
   return out.str();
 }
 
-/// Seconds from start to end (to now while it runs); "-" before it started.
-std::string duration(const runtime::JobRecord& j) {
-  if (j.started <= 0) return "-";
-  const double end =
-      j.finished > 0
-          ? j.finished
-          : std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-                .count();
+double unix_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string seconds(double s) {
   std::ostringstream out;
-  out << std::fixed << std::setprecision(1) << std::max(0.0, end - j.started) << " s";
+  out << std::fixed << std::setprecision(1) << std::max(0.0, s) << " s";
   return out.str();
 }
 
+/// Seconds from start to end (to now while it runs); "-" before it started.
+std::string duration(const runtime::JobRecord& j, double now) {
+  if (j.started <= 0) return "-";
+  return seconds((j.finished > 0 ? j.finished : now) - j.started);
+}
+
+/// Seconds from submission to the start of its set-up (to now while queued).
+std::string waited(const runtime::JobRecord& j, double now) {
+  if (j.submitted <= 0) return "-";
+  return seconds((j.started > 0 ? j.started : j.finished > 0 ? j.finished : now) - j.submitted);
+}
+
+/// "met" or "missed" once it ended (or once the deadline passed), else the
+/// time left; "-" without a deadline.
+std::string deadline(const runtime::JobRecord& j, double now) {
+  if (j.deadline_s <= 0 || j.submitted <= 0) return "-";
+  const double due = j.submitted + j.deadline_s;
+  if (j.finished > 0) return j.finished <= due ? "met" : "missed";
+  return now > due ? "missed" : "in " + seconds(due - now);
+}
+
 void print_jobs(std::ostream& out, const std::vector<runtime::JobRecord>& jobs) {
+  const double now = unix_now();
   out << std::left << std::setw(9) << "ID" << std::setw(20) << "NAME" << std::setw(11) << "STATE"
       << std::setw(9) << "ROUNDS" << std::setw(10) << "ACCURACY" << std::setw(21) << "SUBMITTED"
-      << "DURATION\n";
+      << std::setw(10) << "DURATION" << std::setw(10) << "PRIORITY" << std::setw(10) << "WAITED"
+      << "DEADLINE\n";
   for (const auto& j : jobs) {
-    std::ostringstream accuracy;
+    std::ostringstream accuracy, priority;
     if (j.rounds_done > 0) accuracy << std::fixed << std::setprecision(4) << j.accuracy;
+    priority << j.priority;
     out << std::left << std::setw(9) << j.id << std::setw(20) << j.name << std::setw(11)
         << to_string(j.state) << std::setw(9)
         << (std::to_string(j.rounds_done) + "/" + std::to_string(j.rounds)) << std::setw(10)
         << (j.rounds_done > 0 ? accuracy.str() : "-") << std::setw(21) << utc(j.submitted)
-        << duration(j) << '\n';
+        << std::setw(10) << duration(j, now) << std::setw(10) << priority.str() << std::setw(10)
+        << waited(j, now) << deadline(j, now) << '\n';
   }
 }
 

@@ -77,10 +77,10 @@ class SyncJobCore final : public JobCore {
   NodeView view_;
   std::optional<ResumePoint> resume_;
   std::unique_ptr<SyncJob> job_;
-  bool aggregating_ = false;  ///< an aggregate step awaits its answer
-  bool evaluating_ = false;   ///< the round's model exists and its evaluation was sent
-  bool central_ = true;       ///< --eval central|both: one node evaluates on the test set
-  bool federated_ = false;    ///< --eval federated|both: every node on its held-out examples
+  bool aggregating_ = false;        ///< an aggregate step awaits its answer
+  bool evaluating_ = false;         ///< the round's model exists and its evaluation was sent
+  bool central_ = true;             ///< --eval central|both: one node evaluates on the test set
+  bool federated_ = false;          ///< --eval federated|both: every node on its held-out examples
   std::optional<Seconds> wake_at_;  ///< the latest wake step asked for (--backup-after)
 };
 

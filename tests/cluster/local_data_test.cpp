@@ -140,8 +140,10 @@ TEST(LocalData, ThreeNodesTrainOnTheirOwnDataWeightedByTheCountsTheyRegistered) 
 
   // A split option or backups would be ignored where every node trains on its
   // own data: such a job is refused before round 1, naming the option.
-  for (const auto& [option, value] : std::vector<std::pair<std::string, std::string>>{
-           {"--partition", "dirichlet"}, {"--examples-per-node", "32"}, {"--backup-after", "1.5"}}) {
+  for (const auto& [option, value] :
+       std::vector<std::pair<std::string, std::string>>{{"--partition", "dirichlet"},
+                                                        {"--examples-per-node", "32"},
+                                                        {"--backup-after", "1.5"}}) {
     const auto split = cluster.submit("split.json", {"--min-nodes", "3", option, value});
     EXPECT_EQ(split.at("status"), "refused") << split.dump(1);
     EXPECT_TRUE(split.at("rounds").empty()) << split.dump(1);

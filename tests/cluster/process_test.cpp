@@ -302,6 +302,14 @@ TEST(ClusterProcesses, QueuedJobsStartByPriorityThenDeadlineAndReportTheirWait) 
       << "among equal priorities the job with a deadline, submitted later, should start first\n"
       << jobs.output();
 
+  // The table shows each job's priority, wait and deadline.
+  Process table(kTroupe, {"jobs", "--scheduler", cluster.endpoint()}, dir.file("table.log"));
+  ASSERT_EQ(table.wait_exit(30s), 0) << table.output();
+  const auto rows = table.output();
+  EXPECT_NE(rows.find("PRIORITY  WAITED    DEADLINE"), std::string::npos) << rows;
+  EXPECT_TRUE(std::regex_search(rows, std::regex(high + " .* 5 +[0-9.]+ s +met\n"))) << rows;
+  EXPECT_TRUE(std::regex_search(rows, std::regex(low + " .* 1 +[0-9.]+ s +-\n"))) << rows;
+
   const auto report_high = read_json(dir.file(high + ".json"));
   const auto report_low = read_json(dir.file(low + ".json"));
   EXPECT_EQ(report_high["job"]["priority"], 5.0);
