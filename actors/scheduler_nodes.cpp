@@ -8,9 +8,13 @@ namespace troupe::actors {
 
 runtime::UsableNodes usable_nodes(const SchedulerState& st) {
   runtime::UsableNodes out;
+  std::string bad;  // validated at submission
+  const auto demand = runtime::parse_job_demand(st.spec.cluster.demand, bad);
   for (const auto* n : st.table.alive()) {
     if (!st.ready.count(n->id)) continue;
-    if (auto why = runtime::cannot_hold(n->resources, n->usage, st.config.hold_need); !why.empty())
+    auto why = runtime::cannot_hold(n->resources, n->usage, st.config.hold_need);
+    if (why.empty() && demand) why = runtime::cannot_meet(n->resources, n->usage, *demand);
+    if (!why.empty())
       out.held_back += "; node " + n->id + ": " + why;
     else
       out.nodes.push_back({n->id, st.table.planning_speed(n->id, runtime::model_key(st.spec)),

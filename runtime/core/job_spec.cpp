@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "runtime/core/job_demand.hpp"
 #include "runtime/core/secure_aggregation_options.hpp"
 
 namespace troupe::runtime {
@@ -55,6 +56,8 @@ std::string ClusterOptions::validate() const {
     return "--priority must be a finite number >= 0";
   if (!(deadline_s >= 0.0 && std::isfinite(deadline_s)))
     return "--deadline must be a finite number of seconds >= 0 (0: none)";
+  std::string why;
+  if (!parse_job_demand(demand, why)) return why;
   return {};
 }
 

@@ -89,6 +89,10 @@ struct ClusterOptions {
   /// > 0: seconds from submission within which the job should end; the
   /// report says whether it did (--deadline). 0: none.
   double deadline_s = 0.0;
+  /// What one task needs on its node, "cpu=2,memory=4G,gpu-memory=8G"
+  /// (runtime/core/job_demand.hpp); nodes that cannot meet it are left out.
+  /// Empty: no demand.
+  std::string demand;
 
   /// Empty when usable, else the first problem, naming the option.
   std::string validate() const;

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 
+#include "runtime/core/job_demand.hpp"
 #include "runtime/system/resources.hpp"
 
 namespace troupe::runtime {
@@ -28,5 +29,13 @@ struct HoldNeed {
 /// nothing is known is not held back.
 std::string cannot_hold(const NodeResources& resources, const NodeUsage& usage,
                         const HoldNeed& need);
+
+/// Empty when a node with `resources` and `usage` meets what one task of the
+/// job needs (`--demand`): as many cores, as much available memory, and one
+/// GPU with as much free memory (the latest heartbeat wins, as above);
+/// otherwise why not, e.g. "2 cores < 4 needed (--demand cpu)". Unknown cores
+/// or memory (0) do not hold a node back; a GPU demand needs a GPU.
+std::string cannot_meet(const NodeResources& resources, const NodeUsage& usage,
+                        const JobDemand& demand);
 
 }  // namespace troupe::runtime

@@ -152,3 +152,19 @@ TEST(BadInput, ALearningRateThatBlowsTheModelUpIsExplained) {
             std::string::npos)
       << r.output;
 }
+
+TEST(BadInput, ADemandNoNodeMeetsFailsTheJobNamingEachNodeAndAMalformedOneIsAUsageError) {
+  const std::string job = "run --quiet --nodes 2 --rounds 1 --train-limit 2000 --test-limit 500 ";
+  auto r = run_troupe(job + "--demand cpu=100000");
+  EXPECT_EQ(r.code, 1) << r.output;
+  for (const char* node : {"node node-1: ", "node node-2: "})
+    EXPECT_NE(r.output.find(std::string(node)), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(" cores < 100000 needed (--demand cpu)"), std::string::npos) << r.output;
+  r = run_troupe(job + "--demand cpu=1,memory=64M");  // every node meets it
+  EXPECT_EQ(r.code, 0) << r.output;
+  r = run_troupe(job + "--demand memory=lots");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("--demand memory= takes a size such as 512M or 4G, got 'lots'"),
+            std::string::npos)
+      << r.output;
+}

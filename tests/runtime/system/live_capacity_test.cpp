@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "report/report_json.hpp"
+#include "runtime/core/job_spec.hpp"
 #include "runtime/scheduling/node_table.hpp"
 #include "runtime/system/traffic.hpp"
 
@@ -59,6 +60,59 @@ TEST(LiveCapacity, BeforeTheFirstHeartbeatTheAnnouncedValuesCount) {
 
 TEST(LiveCapacity, NoRequirementHoldsNothingBack) {
   EXPECT_EQ(cannot_hold(announced(1, 1), live(1, 1), HoldNeed::none()), "");
+}
+
+TEST(JobDemand, ParsesCoresAndSlurmSizesInAnyOrder) {
+  std::string error;
+  const auto d = parse_job_demand("memory=4G,cpu=1.5,gpu-memory=512", error);
+  ASSERT_TRUE(d) << error;
+  EXPECT_DOUBLE_EQ(d->cpu, 1.5);
+  EXPECT_EQ(d->memory, 4096 * kMiB);
+  EXPECT_EQ(d->gpu_memory, 512 * kMiB);  // megabytes without a suffix, as Slurm's --mem
+  EXPECT_EQ(parse_job_demand("memory=2048K", error)->memory, 2 * kMiB);
+  const auto none = parse_job_demand("", error);
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->none());
+}
+
+TEST(JobDemand, BadInputNamesTheResourceAndTheValue) {
+  for (const auto& [text, says] : std::vector<std::pair<std::string, std::string>>{
+           {"cpu=two", "--demand cpu= takes a number of cores >= 0, got 'two'"},
+           {"cpu=-1", "got '-1'"},
+           {"memory=4X", "--demand memory= takes a size such as 512M or 4G, got '4X'"},
+           {"gpu-memory=", "got ''"},
+           {"disk=1G", "unknown resource 'disk'"},
+           {"cpu", "got ''"}}) {
+    std::string error;
+    EXPECT_FALSE(parse_job_demand(text, error)) << text;
+    EXPECT_NE(error.find(says), std::string::npos) << text << ": " << error;
+  }
+  JobSpec job;
+  job.cluster.demand = "cpu=fast";
+  EXPECT_NE(job.validate().find("--demand cpu="), std::string::npos) << job.validate();
+}
+
+TEST(JobDemand, ANodeShortOfCoresMemoryOrAGpuIsLeftOutNamingWhat) {
+  JobDemand d;
+  d.cpu = 4;
+  EXPECT_EQ(cannot_meet(announced(4096 * kMiB, 0), NodeUsage{}, d),
+            "2 cores < 4 needed (--demand cpu)");
+  d.cpu = 2;
+  d.memory = 3072 * kMiB;
+  EXPECT_EQ(cannot_meet(announced(4096 * kMiB, 0), NodeUsage{}, d), "");
+  EXPECT_EQ(cannot_meet(announced(4096 * kMiB, 0), live(1024 * kMiB, 0), d),
+            "available memory 1.0 GiB < 3.0 GiB needed (--demand memory)");  // the heartbeat wins
+  d.memory = 0;
+  d.gpu_memory = 8192 * kMiB;
+  auto node = announced(4096 * kMiB, 0);
+  EXPECT_EQ(cannot_meet(node, NodeUsage{}, d), "no GPU (--demand gpu-memory)");
+  node.gpus.push_back({"A", 24576 * kMiB, 20480 * kMiB});
+  EXPECT_EQ(cannot_meet(node, NodeUsage{}, d), "");
+  NodeUsage busy;
+  busy.gpus.push_back({0.9, 20480 * kMiB, 24576 * kMiB});  // 4 GiB free now
+  EXPECT_EQ(cannot_meet(node, busy, d),
+            "no GPU with 8.0 GiB free (the most is 4.0 GiB; --demand gpu-memory)");
+  EXPECT_EQ(cannot_meet(node, busy, JobDemand{}), "");
 }
 
 TEST(UsageHistory, TheReportGetsTheSamplesAndBytesOfTheJobsWindow) {
