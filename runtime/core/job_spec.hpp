@@ -5,6 +5,7 @@
 /// place in this struct are listed once, in runtime/core/job_fields.hpp.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "models/trainer.hpp"
@@ -74,6 +75,24 @@ struct ComputeOptions {
   std::string validate() const;
 };
 
+/// What one task of a job needs on its node (`--demand cpu=N,memory=SIZE,
+/// gpu-memory=SIZE`), like Slurm's --mincpus, --mem and a GPU --gres. A node
+/// that cannot meet it is left out of the job (runtime/system/live_capacity.hpp).
+struct JobDemand {
+  double cpu = 0.0;              ///< cores
+  std::uint64_t memory = 0;      ///< bytes of available memory
+  std::uint64_t gpu_memory = 0;  ///< bytes of memory on one GPU
+  bool none() const { return cpu <= 0.0 && memory == 0 && gpu_memory == 0; }
+};
+
+/// Parses "cpu=2,memory=4G,gpu-memory=8G" (any subset, any order; empty: no
+/// demand). Sizes are Slurm's: a number with an optional K, M, G or T suffix
+/// (powers of 1024), megabytes without one. Empty with `error` set on bad input.
+std::optional<JobDemand> parse_job_demand(const std::string& text, std::string& error);
+
+/// "4.0 GiB" (for messages).
+std::string format_bytes(std::uint64_t bytes);
+
 /// How the cluster places and watches tasks.
 struct ClusterOptions {
   std::string policy = "priority";  ///< allocation policy
@@ -90,7 +109,7 @@ struct ClusterOptions {
   /// report says whether it did (--deadline). 0: none.
   double deadline_s = 0.0;
   /// What one task needs on its node, "cpu=2,memory=4G,gpu-memory=8G"
-  /// (runtime/core/job_demand.hpp); nodes that cannot meet it are left out.
+  /// (JobDemand); nodes that cannot meet it are left out.
   /// Empty: no demand.
   std::string demand;
 

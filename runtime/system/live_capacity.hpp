@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string>
 
-#include "runtime/core/job_demand.hpp"
+#include "runtime/core/job_spec.hpp"
 #include "runtime/system/resources.hpp"
 
 namespace troupe::runtime {
