@@ -191,7 +191,9 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
         auto& st = self->state;
         if (!st.core) return failure("the aggregator has no job");
         try {
-          return runtime::write_aggregator_checkpoint(*st.core, st.job, req.round, req.rounds,
+          auto job = st.job;
+          if (!req.dir.empty()) job.checkpoint.dir = req.dir;  // a pause's own directory
+          return runtime::write_aggregator_checkpoint(*st.core, job, req.round, req.rounds,
                                                       {req.core_state, req.in_flight});
         } catch (const std::exception& e) {
           // Logged here too: this host's disk is the one to look at.

@@ -50,7 +50,8 @@ namespace troupe::runtime {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, JobRecord& x) {
   return f(caf::meta::type_name("troupe.JobRecord"), x.id, x.name, x.state, x.submitted, x.started,
-           x.finished, x.rounds, x.rounds_done, x.accuracy, x.note, x.priority, x.deadline_s);
+           x.finished, x.rounds, x.rounds_done, x.accuracy, x.note, x.priority, x.deadline_s,
+           x.preempted);
 }
 
 }  // namespace troupe::runtime

@@ -51,7 +51,7 @@ namespace troupe::actors {
 /// version) in its hello to the scheduler, which refuses a different one. Bump
 /// it whenever a message, type or interface below changes.
 ///   (each version's changes: docs/protocol.md, "Protocol versions")
-inline constexpr std::int32_t kProtocolVersion = 8;
+inline constexpr std::int32_t kProtocolVersion = 9;
 
 // -- messages -----------------------------------------------------------------
 
@@ -100,6 +100,7 @@ struct CheckpointRequest {
   std::vector<runtime::RoundRecord> rounds;
   std::string core_state;               ///< asynchronous modes: the job core's state
   std::vector<std::int64_t> in_flight;  ///< asynchronous modes: training tasks running
+  std::string dir;                      ///< where to write it; empty: the job's --checkpoint-dir
 };
 
 /// The aggregator's answer to aggregate_atom.
@@ -423,7 +424,7 @@ typename Inspector::result_type inspect(Inspector& f, RunReport& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, JobTiming& x) {
   return f(caf::meta::type_name("troupe.JobTiming"), x.priority, x.deadline_s, x.waiting_s,
-           x.completion_s, x.deadline_met);
+           x.completion_s, x.deadline_met, x.preempted, x.paused_s);
 }
 
 }  // namespace troupe::runtime
@@ -450,7 +451,7 @@ typename Inspector::result_type inspect(Inspector& f, TrainOutcome& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, CheckpointRequest& x) {
   return f(caf::meta::type_name("troupe.CheckpointRequest"), x.round, x.rounds, x.core_state,
-           x.in_flight);
+           x.in_flight, x.dir);
 }
 
 template <class Inspector>

@@ -275,6 +275,10 @@ Phase setting_up_phase(SchedulerPtr self) {
 
 Phase running_phase(SchedulerPtr self) {
   auto p = quiet_phase(self);
+  p.submitted = [self](PendingJob job) {
+    enqueue(self->state.queue, std::move(job));
+    maybe_preempt(self);
+  };
   p.node_joined = [self](const std::string& id) { set_up_latecomer(self, id); };
   p.ticked = [self] {
     auto& st = self->state;

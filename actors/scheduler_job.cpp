@@ -4,7 +4,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <functional>
 #include <random>
+#include <sstream>
 
 #include "actors/errors.hpp"
 #include "actors/scheduler_state.hpp"
@@ -36,7 +39,11 @@ runtime::RunReport job_report(const SchedulerState& st, runtime::RunStatus statu
   };
   report.job.priority = st.spec.cluster.priority;
   report.job.deadline_s = st.spec.cluster.deadline_s;
-  report.job.waiting_s = since_submission(st.job_started);
+  report.job.waiting_s = since_submission(st.yielded ? st.yielded->first_started : st.job_started);
+  if (st.yielded) {
+    report.job.preempted = st.yielded->times;
+    report.job.paused_s = st.yielded->paused_s;
+  }
   report.job.completion_s = since_submission(SchedulerState::Clock::now());
   if (st.spec.cluster.deadline_s > 0.0)
     report.job.deadline_met = report.job.completion_s <= st.spec.cluster.deadline_s ? 1 : 0;
@@ -79,7 +86,10 @@ void make_core(SchedulerPtr self) {
   }
   enter_running(self);
   observe_job(st, "started");
+  const auto serial = st.job_serial;
   run_steps(self, st.core->start(st.now()));
+  // A job that may displace this one was queued during its set-up.
+  if (st.job_serial == serial) maybe_preempt(self);
 }
 
 /// Once the aggregator and the nodes are set up: tells the aggregator what
@@ -216,6 +226,7 @@ void enqueue(std::deque<PendingJob>& queue, PendingJob job) {
 
 void begin_job(SchedulerPtr self, PendingJob job) {
   auto& st = self->state;
+  st.yielded = std::move(job.yielded);
   st.job_submitted = job.submitted;
   st.job_id = std::move(job.id);
   job_started(self);
@@ -227,6 +238,12 @@ void begin_job(SchedulerPtr self, PendingJob job) {
   ++st.job_serial;
   st.setup_version = 0;
   st.resume.reset();
+  if (st.yielded) {
+    // It yielded to a job of higher priority: it continues where it paused.
+    st.yielded->paused_s +=
+        std::chrono::duration<double>(st.job_started - st.yielded->paused_at).count();
+    st.resume = st.yielded->point;
+  }
   observe_job(st, "accepted");
   enter_waiting(self);
   st.wait_deadline = st.uptime() + st.spec.cluster.join_timeout_s;
@@ -234,7 +251,7 @@ void begin_job(SchedulerPtr self, PendingJob job) {
     finish(self, runtime::RunStatus::failed, why);
     return;
   }
-  if (!st.spec.checkpoint.resume.empty() && !load_resume_point(self)) return;
+  if (!st.yielded && !st.spec.checkpoint.resume.empty() && !load_resume_point(self)) return;
   // Drawn, not counted: a scheduler restarted without its state starts its
   // serials again, and a late update of a job before the restart must not match.
   st.spec.run_id = (std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}();
@@ -262,14 +279,18 @@ void try_start(SchedulerPtr self) {
   }
 }
 
-void finish(SchedulerPtr self, runtime::RunStatus status, const std::string& error) {
+namespace {
+
+/// Removes a pause's own checkpoint directory (the job ended for good).
+void remove_pause_dir(const std::optional<Yielded>& yielded) {
+  if (!yielded || yielded->pause_dir.empty()) return;
+  std::error_code ec;
+  std::filesystem::remove_all(yielded->pause_dir, ec);
+}
+
+/// The job in hand is no longer: the scheduler is idle and takes the next queued job.
+void next_job(SchedulerPtr self) {
   auto& st = self->state;
-  if (!st.job_in_hand()) return;
-  observe_job_finished(st, status, error);
-  auto report = job_report(st, status, error);
-  report.job_id = st.job_id;
-  if (st.reply) st.reply->deliver(report);
-  job_ended(self, report);
   st.job_id.clear();
   st.reply.reset();
   st.core.reset();
@@ -278,13 +299,82 @@ void finish(SchedulerPtr self, runtime::RunStatus status, const std::string& err
   st.local = {};
   st.submitter = nullptr;
   st.ready.clear();
-  ++st.jobs_done;
+  st.yielded.reset();
   enter_idle(self);
   if (!st.queue.empty()) {
     auto next = std::move(st.queue.front());
     st.queue.pop_front();
     begin_job(self, std::move(next));
   }
+}
+
+}  // namespace
+
+void finish(SchedulerPtr self, runtime::RunStatus status, const std::string& error) {
+  auto& st = self->state;
+  if (!st.job_in_hand()) return;
+  observe_job_finished(st, status, error);
+  auto report = job_report(st, status, error);
+  report.job_id = st.job_id;
+  if (st.reply) st.reply->deliver(report);
+  job_ended(self, report);
+  remove_pause_dir(st.yielded);
+  ++st.jobs_done;
+  next_job(self);
+}
+
+std::string pause_directory(const SchedulerState& st) {
+  if (!st.spec.checkpoint.dir.empty()) return st.spec.checkpoint.dir;
+  // Named by this scheduler's identity too: two schedulers on one host both have a job-1.
+  char tag[17];
+  std::snprintf(tag, sizeof tag, "%016llx",
+                static_cast<unsigned long long>(std::hash<std::string>{}(st.id)));
+  std::error_code ec;
+  auto tmp = std::filesystem::temp_directory_path(ec);
+  if (ec) tmp = "/tmp";
+  return (tmp / ("troupe-paused-" + st.job_id + "-" + tag)).string();
+}
+
+void maybe_preempt(SchedulerPtr self) {
+  auto& st = self->state;
+  if (!st.job_in_hand() || !st.core || st.core->ended() || st.core->pause_requested()) return;
+  const auto by = std::find_if(st.queue.begin(), st.queue.end(), [&](const PendingJob& j) {
+    return j.spec.cluster.preempt && j.spec.cluster.priority > st.spec.cluster.priority;
+  });
+  if (by == st.queue.end()) return;
+  if (!st.core->request_pause()) {
+    caf::aout(self) << "troupe scheduler: " << st.job_id << " cannot yield to " << by->id
+                    << " (only synchronous jobs pause at a round's end); " << by->id << " waits"
+                    << std::endl;
+    return;
+  }
+  std::ostringstream line;  // priorities as given (caf::aout writes 1.000000)
+  line << "troupe scheduler: " << st.job_id << " (priority " << st.spec.cluster.priority
+       << ") yields to " << by->id << " (priority " << by->spec.cluster.priority
+       << ", --preempt) at the end of its round";
+  caf::aout(self) << line.str() << std::endl;
+}
+
+void requeue_paused(SchedulerPtr self, int round, const std::string& dir) {
+  auto& st = self->state;
+  if (!st.job_in_hand() || !st.core) return;
+  Yielded y;
+  if (st.yielded)
+    y = *st.yielded;
+  else
+    y.first_started = st.job_started;
+  ++y.times;
+  y.paused_at = SchedulerState::Clock::now();
+  y.point = runtime::ResumePoint{round, st.core->rounds(), st.core->fingerprint(), ""};
+  y.pause_dir = dir == st.spec.checkpoint.dir ? "" : dir;
+  PendingJob again{st.job_id,    st.spec,          std::move(st.reply),
+                   st.submitter, st.job_submitted, std::move(y)};
+  again.spec.checkpoint.resume = dir;
+  caf::aout(self) << "troupe scheduler: " << st.job_id << " paused after round " << round << " of "
+                  << st.spec.rounds << " (checkpoint in " << dir << "); queued again" << std::endl;
+  st.jobs->yielded(st.job_id);
+  enqueue(st.queue, std::move(again));
+  next_job(self);
 }
 
 }  // namespace troupe::actors

@@ -4,6 +4,7 @@
 // translates messages into its calls and tells followers.
 
 #include <chrono>
+#include <filesystem>
 
 #include "actors/errors.hpp"
 #include "actors/scheduler_state.hpp"
@@ -29,8 +30,9 @@ PendingJob register_job(SchedulerPtr self, const runtime::JobSpec& spec,
   auto id = st.jobs->add(spec.name, spec.rounds, wall_now(), spec.cluster.priority,
                          spec.cluster.deadline_s);
   if (submitter) caf::anon_send(submitter, job_atom::value, id);
-  return PendingJob{std::move(id), spec, std::move(reply), std::move(submitter),
-                    SchedulerState::Clock::now()};
+  return PendingJob{
+      std::move(id), spec, std::move(reply), std::move(submitter), SchedulerState::Clock::now(),
+      std::nullopt};
 }
 
 void job_started(SchedulerPtr self) {
@@ -114,6 +116,17 @@ caf::result<bool, std::string> cancel_job(SchedulerPtr self, const std::string& 
     report.job_id = id;
     report.status = runtime::RunStatus::cancelled;
     report.error = "cancelled on request before it started";
+    if (pending.yielded) {
+      // It ran before it yielded: its rounds so far are its result.
+      report.error = "cancelled on request while paused after round " +
+                     std::to_string(pending.yielded->point.round);
+      report.rounds = pending.yielded->point.records;
+      report.job.preempted = pending.yielded->times;
+      if (!pending.yielded->pause_dir.empty()) {
+        std::error_code ec;
+        std::filesystem::remove_all(pending.yielded->pause_dir, ec);
+      }
+    }
     report.config = pending.spec;
     report.mode = pending.spec.collab.mode;
     report.policy = pending.spec.cluster.policy;

@@ -32,6 +32,19 @@
 
 namespace troupe::actors {
 
+/// A job that yielded to one of higher priority (--preempt): where and how
+/// it continues once its turn comes again.
+struct Yielded {
+  runtime::ResumePoint point;  ///< its rounds so far and the checkpointed model
+  int times = 0;               ///< how often it yielded so far
+  double paused_s = 0.0;       ///< time queued again, before this wait
+  std::chrono::steady_clock::time_point paused_at;      ///< when it yielded this time
+  std::chrono::steady_clock::time_point first_started;  ///< its first set-up
+  /// The checkpoint's directory when the job has no --checkpoint-dir (the
+  /// scheduler removes it when the job ends); empty otherwise.
+  std::string pause_dir;
+};
+
 /// A submitted job waiting for its turn.
 struct PendingJob {
   std::string id;  ///< in the job registry
@@ -40,6 +53,7 @@ struct PendingJob {
   std::optional<caf::typed_response_promise<runtime::RunReport>> reply;
   caf::actor submitter;
   std::chrono::steady_clock::time_point submitted = std::chrono::steady_clock::now();
+  std::optional<Yielded> yielded;  ///< set for a job queued again after yielding
 };
 
 /// Queues `job` in the order runtime::starts_before gives (highest
@@ -93,6 +107,8 @@ struct SchedulerState {
   std::optional<runtime::ResumePoint> resume;
   /// The job's core, from the end of set-up to the report (running phase).
   std::unique_ptr<runtime::JobCore> core;
+  /// Set once the job in hand has yielded before (its times, pauses, directory).
+  std::optional<Yielded> yielded;
 
   bool job_in_hand() const { return !job_id.empty(); }
   /// Seconds since the scheduler started (node table clock).
@@ -151,6 +167,15 @@ void try_start(SchedulerPtr self);
 /// Ends the job in hand: replies with the report, successful or not, and
 /// takes the next queued job.
 void finish(SchedulerPtr self, runtime::RunStatus status, const std::string& error);
+/// A job of higher priority with --preempt was queued: the job in hand is
+/// asked to yield at its next round boundary (when its core can pause).
+void maybe_preempt(SchedulerPtr self);
+/// The job in hand paused after `round` with its checkpoint in `dir`: it is
+/// queued again (same id, same submitter) and the next queued job starts.
+void requeue_paused(SchedulerPtr self, int round, const std::string& dir);
+/// Where a pause's checkpoint goes: the job's --checkpoint-dir, else a
+/// directory of this job under the system's temporary directory.
+std::string pause_directory(const SchedulerState& st);
 
 // -- the job registry (scheduler_jobs.cpp) -------------------------------------
 

@@ -167,7 +167,8 @@ void send_aggregate(SchedulerPtr self, const Step& s) {
 void send_checkpoint(SchedulerPtr self, const Step& s) {
   auto& st = self->state;
   self->request(st.config.aggregator, st.timeout(), checkpoint_atom::value,
-                CheckpointRequest{s.round, s.records, s.state, s.tasks})
+                CheckpointRequest{s.round, s.records, s.state, s.tasks,
+                                  s.pause ? pause_directory(st) : std::string()})
       .then(
           [self, serial = st.job_serial](const std::string&) {
             answer(self, serial,
@@ -227,6 +228,9 @@ runtime::Steps carry_out(SchedulerPtr self, const Step& s) {
       break;
     case Step::Kind::degraded:
       finish(self, runtime::RunStatus::degraded, s.reason);
+      break;
+    case Step::Kind::paused:
+      requeue_paused(self, s.round, pause_directory(self->state));
       break;
   }
   return {};

@@ -31,9 +31,9 @@ std::vector<Rule> command_rules(const std::string& command) {
     return {{{"min-nodes", "join-timeout"},
              "troupe run starts its --nodes nodes itself and waits for none; these are for a "
              "cluster (troupe submit)"},
-            {{"priority"},
-             "troupe run runs its one job at once; --priority orders the jobs queued at a "
-             "scheduler (troupe submit)"}};
+            {{"priority", "preempt"},
+             "troupe run runs its one job at once; --priority and --preempt order the jobs "
+             "of a scheduler (troupe submit)"}};
   return {};
 }
 

@@ -180,7 +180,9 @@ std::string to_json(const RunReport& r) {
         {"deadline_s", r.job.deadline_s},
         {"waiting_s", r.job.waiting_s},
         {"completion_s", r.job.completion_s},
-        {"deadline_met", r.job.deadline_met < 0 ? json(nullptr) : json(r.job.deadline_met == 1)}}},
+        {"deadline_met", r.job.deadline_met < 0 ? json(nullptr) : json(r.job.deadline_met == 1)},
+        {"preempted", r.job.preempted},
+        {"paused_s", r.job.paused_s}}},
       {"config", config_json(r.config)},
       // The script's bytes stay out of the report; its hash names them.
       {"model_sha256", r.config.train.model_sha256},

@@ -264,6 +264,8 @@ RunReport report_from_json(const std::string& text, const std::string& source) {
     f.get("deadline_s", r.job.deadline_s);
     f.get("waiting_s", r.job.waiting_s);
     f.get("completion_s", r.job.completion_s);
+    f.get("preempted", r.job.preempted);
+    f.get("paused_s", r.job.paused_s);
     bool met = false;
     if (const json* m = f.find("deadline_met"); m && !m->is_null()) {
       f.get("deadline_met", met);

@@ -67,6 +67,7 @@ void for_each_field(Job& job, Visitor&& v) {
   v(JobField{Section::cluster, "min_nodes", "min-nodes", "nodes that must have joined before round 1 (cluster mode)"}, job.cluster.min_nodes);
   v(JobField{Section::cluster, "priority", "priority", "the job's priority at a scheduler: queued jobs start highest first, in submission order among equals (troupe submit)"}, job.cluster.priority);
   v(JobField{Section::cluster, "deadline_s", "deadline", "> 0: seconds from submission within which the job should end; the report says whether it did (0 = none)"}, job.cluster.deadline_s);
+  v(JobField{Section::cluster, "preempt", "preempt", "a running job of lower priority yields to this one at its next round end (checkpointed, queued again, resumed later; synchronous jobs)"}, job.cluster.preempt);
   v(JobField{Section::cluster, "demand", "demand", "what one task needs on its node, e.g. cpu=2,memory=4G,gpu-memory=8G; nodes that cannot meet it are left out (empty = none)"}, job.cluster.demand);
   v(JobField{Section::cluster, "join_timeout_s", "join-timeout", "seconds to wait for --min-nodes nodes (cluster mode)"}, job.cluster.join_timeout_s);
   v(JobField{Section::data, "examples_per_node", "examples-per-node", "every node its own seeded sample of N training examples (samples may overlap; 0 = split the set over the nodes)"}, job.data.examples_per_node);

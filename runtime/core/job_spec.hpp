@@ -112,6 +112,9 @@ struct ClusterOptions {
   /// (JobDemand); nodes that cannot meet it are left out.
   /// Empty: no demand.
   std::string demand;
+  /// A running job of lower priority yields to this one at its next round
+  /// boundary: checkpointed, queued again and resumed later (--preempt).
+  bool preempt = false;
 
   /// Empty when usable, else the first problem, naming the option.
   std::string validate() const;

@@ -129,10 +129,12 @@ struct NodeDataRecord {
 struct JobTiming {
   double priority = 1.0;
   double deadline_s = 0.0;    ///< 0: none
-  double waiting_s = 0.0;     ///< submission to the start of its set-up
+  double waiting_s = 0.0;     ///< submission to the start of its (first) set-up
   double completion_s = 0.0;  ///< submission to its end
   /// 1 met, 0 missed, -1 no deadline.
   int deadline_met = -1;
+  int preempted = 0;      ///< times it yielded to a job of higher priority (--preempt)
+  double paused_s = 0.0;  ///< time spent queued again after yielding
 };
 
 struct RunReport {

@@ -39,6 +39,7 @@ JobRecord read_record(const json& j, const std::string& where, const std::string
     // Added later: an index written before them has neither.
     r.priority = j.value("priority", 1.0);
     r.deadline_s = j.value("deadline_s", 0.0);
+    r.preempted = j.value("preempted", 0);
   } catch (const json::exception& e) {
     throw InputError(source, 0, where + ": " + e.what());
   }
@@ -111,7 +112,8 @@ json records_json(const std::vector<JobRecord>& records) {
                     {"accuracy", r.accuracy},
                     {"note", r.note},
                     {"priority", r.priority},
-                    {"deadline_s", r.deadline_s}});
+                    {"deadline_s", r.deadline_s},
+                    {"preempted", r.preempted}});
   return jobs;
 }
 

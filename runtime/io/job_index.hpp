@@ -43,6 +43,7 @@ struct JobRecord {
   std::string note;              ///< why it failed or was cancelled
   double priority = 1.0;         ///< --priority: queued jobs start highest first
   double deadline_s = 0.0;       ///< --deadline, seconds after submission (0: none)
+  std::int32_t preempted = 0;    ///< times it yielded to a job of higher priority (--preempt)
 };
 
 /// The index file's content: the jobs in id order and the next id's number.

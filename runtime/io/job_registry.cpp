@@ -73,7 +73,15 @@ void JobRegistry::started(const std::string& id, double now) {
   auto* r = find_mutable(id);
   if (!r || is_final(r->state)) return;
   r->state = JobState::running;
-  r->started = now;
+  if (r->started <= 0.0) r->started = now;
+  save();
+}
+
+void JobRegistry::yielded(const std::string& id) {
+  auto* r = find_mutable(id);
+  if (!r || is_final(r->state)) return;
+  r->state = JobState::queued;
+  ++r->preempted;
   save();
 }
 

@@ -41,7 +41,11 @@ class JobRegistry {
   /// submission (0: none); returns its id.
   std::string add(const std::string& name, std::int32_t rounds, double now, double priority = 1.0,
                   double deadline_s = 0.0);
+  /// The job's set-up begins (its first start is kept: a job that yielded
+  /// starts again).
   void started(const std::string& id, double now);
+  /// The running job yielded to one of higher priority: queued again.
+  void yielded(const std::string& id);
   /// Round `round` was evaluated with `accuracy`.
   void progressed(const std::string& id, std::int32_t round, double accuracy);
   /// The job ended in `state` with `reports`; `note` says why when it did not succeed.

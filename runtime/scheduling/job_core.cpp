@@ -15,13 +15,19 @@ void JobCore::task_started(std::int64_t id, Seconds now) {
 
 Steps JobCore::checkpointed(Seconds now) {
   if (ended_) return {};
-  ++checkpoints_.written;
-  checkpoints_.last_written_round = round();
+  if (!pause_only_) {
+    ++checkpoints_.written;
+    checkpoints_.last_written_round = round();
+  }
+  if (pausing_) return seal({Step::paused(round())});
   return seal(on_checkpointed(now));
 }
 
 Steps JobCore::checkpoint_failed(int round, Seconds now, const std::string& why) {
   if (ended_) return {};
+  const bool only_for_pause = pause_only_;
+  pausing_ = pause_only_ = false;  // the pause waits for the next boundary
+  if (only_for_pause) return seal(on_checkpointed(now));
   ++checkpoints_.failed;
   checkpoints_.last_error = "after round " + std::to_string(round) + ": " + why;
   if (checkpoint_required_)

@@ -154,6 +154,18 @@ class JobCore {
   Steps checkpoint_failed(int round, Seconds now, const std::string& why);
   /// Time passes: deadlines may have expired.
   Steps tick(Seconds now) { return ended_ ? Steps{} : seal(on_tick(now)); }
+  /// Asks the job to yield at its next round boundary (preemption): it then
+  /// asks for a checkpoint (Step::pause_checkpoint, or the checkpoint due
+  /// anyway) and, once it is written, ends with Step::paused; the driver
+  /// resumes it from there later. A failed checkpoint puts the pause off to
+  /// the next boundary. False when this core cannot pause (asynchronous
+  /// modes) or the job ended; a job in its last round ends instead.
+  bool request_pause() {
+    if (ended_ || !can_pause()) return false;
+    pause_requested_ = true;
+    return true;
+  }
+  bool pause_requested() const { return pause_requested_; }
 
   /// True after a done or failed step.
   bool ended() const { return ended_; }
@@ -184,6 +196,11 @@ class JobCore {
 
   std::int64_t version_ = 0;       ///< the latest global version the core knows of
   std::uint64_t fingerprint_ = 0;  ///< of `version_`'s model, when known
+  bool pause_requested_ = false;   ///< request_pause was called
+  /// The checkpoint step in flight is the one a pause waits for; `pause_only_`:
+  /// it is written only for the pause (not counted among the job's checkpoints).
+  bool pausing_ = false;
+  bool pause_only_ = false;
 
   /// Fills the report's privacy record (--dp) and restores the rounds the job
   /// asked for, where --dp-target-epsilon cut them short.
@@ -212,6 +229,8 @@ class JobCore {
   }
   virtual Steps on_checkpointed(Seconds now) = 0;
   virtual Steps on_tick(Seconds now) = 0;
+  /// Whether the core can stop at a round boundary and be resumed from there.
+  virtual bool can_pause() const { return false; }
 
   /// Silences the core once it ended; keeps the steps up to the final one.
   /// Also gives each announced round record the secure sums aggregated since

@@ -106,6 +106,19 @@ Step Step::wake(Seconds at) {
   return s;
 }
 
+Step Step::pause_checkpoint(int round, std::vector<RoundRecord> records) {
+  Step s = checkpoint(round, std::move(records));
+  s.pause = true;
+  return s;
+}
+
+Step Step::paused(int round) {
+  Step s;
+  s.kind = Kind::paused;
+  s.round = round;
+  return s;
+}
+
 const char* to_string(Step::Kind kind) {
   switch (kind) {
     case Step::Kind::train:
@@ -130,6 +143,8 @@ const char* to_string(Step::Kind kind) {
       return "degraded";
     case Step::Kind::wake:
       return "wake";
+    case Step::Kind::paused:
+      return "paused";
   }
   return "?";
 }

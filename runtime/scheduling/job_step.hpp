@@ -27,6 +27,8 @@ struct Step {
     failed,      ///< the job failed because of `reason`
     degraded,    ///< the job ran to its end but lost work (`reason`), not allowed by the job
     wake,        ///< call the core's tick at time `at` (or soon after); nothing to send
+    paused,      ///< the job yielded after round `round`, whose checkpoint is written
+                 ///< (JobCore::request_pause); it resumes from there, queued again
   };
 
   Kind kind = Kind::done;
@@ -43,6 +45,9 @@ struct Step {
   /// evaluate: on the node's held-out examples (federated evaluation), not the test set.
   bool held_out = false;
   Seconds at = 0.0;  ///< wake: when, on the clock of the core's events
+  /// checkpoint: written so that the job can yield (a pause), wherever the
+  /// job has no --checkpoint-dir of its own.
+  bool pause = false;
 
   static Step train(std::int64_t task, std::string node, int round, int shard, std::int64_t version,
                     std::uint64_t seed);
@@ -67,10 +72,15 @@ struct Step {
   /// Something is due at `at` that no other event may bring (a task
   /// becoming a straggler): the driver ticks the core then.
   static Step wake(Seconds at);
+  /// The checkpoint a pause needs, after `round`.
+  static Step pause_checkpoint(int round, std::vector<RoundRecord> records);
+  /// The job stops after `round` to be resumed later (a final step).
+  static Step paused(int round);
 
-  /// The job ends with this step (done, failed or degraded).
+  /// The core is silent after this step (done, failed, degraded or paused).
   bool final() const {
-    return kind == Kind::done || kind == Kind::failed || kind == Kind::degraded;
+    return kind == Kind::done || kind == Kind::failed || kind == Kind::degraded ||
+           kind == Kind::paused;
   }
 };
 

@@ -128,9 +128,14 @@ Steps SyncJobCore::end_round_if_evaluated(Seconds now) {
   const int round = job_->round();
   const bool due =
       !spec_.checkpoint.dir.empty() && (round % spec_.checkpoint.every == 0 || job_->finished());
-  if (due) {
-    // The aggregator holds the model; the next round starts once it is on disk.
-    out.push_back(Step::checkpoint(round, job_->rounds()));
+  const bool pause = pause_requested_ && !job_->finished();
+  if (due || pause) {
+    // The aggregator holds the model; the next round starts (or the job
+    // yields) once it is on disk.
+    pausing_ = pause;
+    pause_only_ = pause && !due;
+    out.push_back(pause_only_ ? Step::pause_checkpoint(round, job_->rounds())
+                              : Step::checkpoint(round, job_->rounds()));
     return out;
   }
   for (auto& s : next_round(now)) out.push_back(std::move(s));

@@ -51,6 +51,7 @@ class SyncJobCore final : public JobCore {
   Steps on_aggregated(const AggregationResult& result, Seconds now) override;
   Steps on_aggregation_failed(const std::string& why) override;
   Steps on_checkpointed(Seconds now) override;
+  bool can_pause() const override { return true; }
   Steps on_tick(Seconds now) override;
 
   Step train_step(std::int64_t id) const;

@@ -66,13 +66,14 @@ std::vector<std::string> submit_job(const std::string& endpoint, int shards, int
   return args;
 }
 
-/// The embedded run of submit_job(endpoint, shards, rounds, 0, 3000, 1000):
+/// The embedded run of submit_job(endpoint, shards, rounds, steps, 3000, 1000):
 /// the model a cluster of processes must give.
-troupe::runtime::RunReport embedded_run(int shards, int rounds) {
+troupe::runtime::RunReport embedded_run(int shards, int rounds, int steps = 0) {
   troupe::runtime::JobSpec job;
   job.train.model = troupe::runtime::ModelKind::mlp;
   job.nodes = shards;
   job.rounds = rounds;
+  if (steps > 0) job.train.local_steps = steps;
   job.data.train_limit = 3000;
   job.data.test_limit = 1000;
   job.compute.threads = 1;
@@ -320,6 +321,63 @@ TEST(ClusterProcesses, QueuedJobsStartByPriorityThenDeadlineAndReportTheirWait) 
             report_high["job"]["waiting_s"].get<double>());
   EXPECT_GE(report_low["job"]["completion_s"].get<double>(),
             report_low["job"]["waiting_s"].get<double>());
+}
+
+TEST(ClusterProcesses, AJobPreemptedByAHigherPriorityOneIsResumedToItsSoloModel) {
+  const int rounds = 6, steps = 3000;
+  const auto solo = embedded_run(2, rounds, steps);
+  ASSERT_EQ(solo.status, troupe::runtime::RunStatus::ok) << solo.error;
+
+  TempDir dir;
+  Cluster cluster(dir, 2);
+  ASSERT_TRUE(cluster.wait_for_nodes(2, 20s));
+  const auto detach = [&](const std::string& name, int job_rounds, int job_steps,
+                          std::vector<std::string> extra) {
+    extra.insert(extra.end(), {"--quiet", "--detach", "--name", name});
+    Process p(kTroupe, submit_job(cluster.endpoint(), 2, job_rounds, job_steps, 3000, 1000, extra),
+              dir.file(name + ".log"));
+    EXPECT_EQ(p.wait_exit(30s), 0) << p.output();
+    std::smatch id;
+    const auto text = p.output();
+    return std::regex_search(text, id, std::regex("job-[0-9]+")) ? id.str() : std::string();
+  };
+  // A long job of priority 1 runs; one of priority 5 with --preempt arrives.
+  const auto low = detach("low", rounds, steps, {});
+  const auto high = detach("high", 1, 0, {"--priority", "5", "--preempt"});
+  ASSERT_FALSE(low.empty() || high.empty());
+  for (const auto& id : {low, high}) {
+    Process wait(
+        kTroupe,
+        {"wait", id, "--scheduler", cluster.endpoint(), "--quiet", "--out", dir.file(id + ".json")},
+        dir.file("wait-" + id + ".log"));
+    ASSERT_EQ(wait.wait_exit(120s), 0) << wait.output() << cluster.scheduler().output();
+  }
+  const auto report = read_json(dir.file(low + ".json"));
+  EXPECT_EQ(report["status"], "ok") << report["error"];
+  EXPECT_EQ(report["job"]["preempted"], 1) << cluster.scheduler().output();
+  EXPECT_GE(report["resumed_from_round"].get<int>(), 1);
+  EXPECT_LT(report["resumed_from_round"].get<int>(), rounds);
+  EXPECT_EQ(report["rounds"].size(), static_cast<std::size_t>(rounds));
+  // Paused and resumed at a round's end, it trains exactly the model it trains alone.
+  EXPECT_EQ(report["final"]["model_fingerprint"], solo.model_fingerprint);
+
+  // The high job ran while the low one waited, and ended first.
+  Process jobs(kTroupe, {"jobs", "--json", "--scheduler", cluster.endpoint()},
+               dir.file("jobs.log"));
+  ASSERT_EQ(jobs.wait_exit(30s), 0) << jobs.output();
+  std::map<std::string, nlohmann::json> by_id;
+  const auto listed = nlohmann::json::parse(jobs.output());
+  for (const auto& j : listed.at("jobs")) by_id[j.at("id").get<std::string>()] = j;
+  EXPECT_EQ(by_id[low]["preempted"], 1);
+  EXPECT_EQ(by_id[high]["state"], "succeeded");
+  EXPECT_LT(by_id[high]["finished"].get<double>(), by_id[low]["finished"].get<double>());
+  EXPECT_GT(report["job"]["paused_s"].get<double>(), 0.0);
+
+  // The pause's checkpoint directory is gone once the job ended.
+  std::smatch where;
+  const auto log = cluster.scheduler().output();
+  ASSERT_TRUE(std::regex_search(log, where, std::regex("checkpoint in ([^)]+)\\)"))) << log;
+  EXPECT_FALSE(std::filesystem::exists(where[1].str())) << where[1].str();
 }
 
 TEST(ClusterProcesses, EachProcessUsesWhatItsPluginRegisters) {

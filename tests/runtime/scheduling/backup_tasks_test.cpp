@@ -138,6 +138,7 @@ struct Round {
         case Step::Kind::done:
         case Step::Kind::failed:
         case Step::Kind::degraded:
+        case Step::Kind::paused:
           final_step = s;
           break;
         default:

@@ -71,6 +71,7 @@ Outcome run_job(bool required) {
       case Step::Kind::done:
       case Step::Kind::degraded:
       case Step::Kind::failed:
+      case Step::Kind::paused:
         out.final = s;
         break;
       case Step::Kind::announce:

@@ -140,6 +140,7 @@ class Driver {
         case Step::Kind::done:
         case Step::Kind::failed:
         case Step::Kind::degraded:
+        case Step::Kind::paused:
           final_ = s;
           break;
       }
@@ -244,6 +245,24 @@ TEST_P(JobCoreContract, AnAnswerForATaskThatAlreadyFailedIsIgnored) {
   EXPECT_FALSE(d.core().open(id));
   EXPECT_TRUE(d.core().task_failed(id, 2.0, "timed out again").empty());
   EXPECT_EQ(d.core().task(id).state, TaskState::failed);
+}
+
+TEST_P(JobCoreContract, APauseEndsTheJobAfterACheckpointOrIsRefused) {
+  Driver d(GetParam());
+  const bool accepted = d.core().request_pause();
+  EXPECT_EQ(accepted, d.core().pause_requested());
+  d.start();
+  d.run();
+  ASSERT_TRUE(d.final_step());
+  if (!accepted) {  // the job runs to its end as if nothing was asked
+    EXPECT_EQ(d.final_step()->kind, Step::Kind::done) << d.final_step()->reason;
+    return;
+  }
+  EXPECT_EQ(d.final_step()->kind, Step::Kind::paused) << d.final_step()->reason;
+  EXPECT_EQ(d.final_step()->round, 1);
+  EXPECT_LT(d.announced(), kRounds);
+  EXPECT_TRUE(d.every_task_ended());
+  EXPECT_TRUE(d.core().ended());
 }
 
 TEST_P(JobCoreContract, AfterTheFinalStepTheCoreIsSilent) {
