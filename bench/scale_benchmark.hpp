@@ -5,5 +5,7 @@
 namespace troupe::bench {
 
 void run_scale_benchmark();
+/// One decision's time: 1,000 queued tasks on 100 nodes, every policy.
+void run_decision_benchmark();
 
 }  // namespace troupe::bench
