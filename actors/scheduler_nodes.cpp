@@ -1,5 +1,7 @@
 // The scheduler's node table: registration, heartbeats, losses, status.
 
+#include <chrono>
+
 #include "actors/errors.hpp"
 #include "actors/scheduler_state.hpp"
 #include "runtime/system/live_capacity.hpp"
@@ -97,7 +99,17 @@ ClusterStatus status_of(const SchedulerState& st) {
     if (st.core) {
       out.round = st.core->round();
       out.progress = st.core->rounds();
+      out.yielding = st.core->pause_requested();
     }
+    const auto since = [&](SchedulerState::Clock::time_point t) {
+      return std::chrono::duration<double>(t - st.job_submitted).count();
+    };
+    out.job_id = st.job_id;
+    out.priority = st.spec.cluster.priority;
+    out.deadline_s = st.spec.cluster.deadline_s;
+    out.waiting_s = since(st.yielded ? st.yielded->first_started : st.job_started);
+    out.elapsed_s = since(SchedulerState::Clock::now());
+    out.preempted = st.yielded ? st.yielded->times : 0;
   }
   out.jobs_done = st.jobs_done;
   out.queued = static_cast<std::int32_t>(st.queue.size());

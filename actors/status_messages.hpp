@@ -46,6 +46,14 @@ struct ClusterStatus {
   std::int32_t jobs_done = 0;
   std::int32_t queued = 0;  ///< jobs waiting behind the running one
   double uptime_s = 0.0;    ///< seconds since the scheduler started
+  /// The running job's place at the scheduler (empty id when idle).
+  std::string job_id;
+  double priority = 1.0;
+  double deadline_s = 0.0;  ///< after submission; 0: none
+  double waiting_s = 0.0;   ///< submission to its (first) set-up
+  double elapsed_s = 0.0;   ///< since its submission
+  int preempted = 0;        ///< times it yielded so far
+  bool yielding = false;    ///< it yields at its round's end (--preempt)
 };
 
 template <class Inspector>
@@ -58,7 +66,8 @@ typename Inspector::result_type inspect(Inspector& f, NodeStatus& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ClusterStatus& x) {
   return f(caf::meta::type_name("troupe.ClusterStatus"), x.nodes, x.aggregator, x.job, x.round,
-           x.rounds, x.progress, x.jobs_done, x.queued, x.uptime_s);
+           x.rounds, x.progress, x.jobs_done, x.queued, x.uptime_s, x.job_id, x.priority,
+           x.deadline_s, x.waiting_s, x.elapsed_s, x.preempted, x.yielding);
 }
 
 }  // namespace troupe::actors

@@ -42,7 +42,16 @@ nlohmann::json status_json(const actors::ClusterStatus& st, const std::string& s
   if (st.job.empty()) {
     out["job"] = nullptr;
   } else {
-    nlohmann::json job{{"name", st.job}, {"round", st.round}, {"rounds", st.rounds}};
+    nlohmann::json job{{"name", st.job},
+                       {"round", st.round},
+                       {"rounds", st.rounds},
+                       {"id", st.job_id},
+                       {"priority", st.priority},
+                       {"deadline_s", st.deadline_s},
+                       {"waiting_s", st.waiting_s},
+                       {"elapsed_s", st.elapsed_s},
+                       {"preempted", st.preempted},
+                       {"yielding", st.yielding}};
     if (!st.progress.empty()) {
       job["accuracy"] = st.progress.back().accuracy;
       job["loss"] = st.progress.back().loss;

@@ -22,9 +22,21 @@ void print_status(std::ostream& out, const actors::ClusterStatus& st) {
   if (st.job.empty()) {
     out << "job: idle\n";
   } else {
-    out << "job: " << st.job << ", round " << st.round << "/" << st.rounds;
+    out << "job: " << st.job << (st.job_id.empty() ? "" : " (" + st.job_id + ")") << ", round "
+        << st.round << "/" << st.rounds;
     if (!st.progress.empty())
       out << ", accuracy " << std::fixed << std::setprecision(4) << st.progress.back().accuracy;
+    out << '\n'
+        << std::defaultfloat << "     priority " << st.priority << std::fixed
+        << std::setprecision(1) << ", waited " << st.waiting_s << " s, running for "
+        << st.elapsed_s - st.waiting_s << " s";
+    if (st.deadline_s > 0)
+      out << ", deadline "
+          << (st.elapsed_s > st.deadline_s
+                  ? std::string("missed")
+                  : "in " + std::to_string(static_cast<int>(st.deadline_s - st.elapsed_s)) + " s");
+    if (st.preempted > 0) out << ", yielded " << st.preempted << "x";
+    if (st.yielding) out << ", yielding to a job of higher priority";
     out << '\n';
   }
   out << std::left << std::setw(24) << "node" << std::setw(7) << "state" << std::setw(7) << "cores"

@@ -278,6 +278,20 @@ TEST(ClusterProcesses, QueuedJobsStartByPriorityThenDeadlineAndReportTheirWait) 
   // Of equal priority to "low" and submitted after it, but with a deadline.
   const auto urgent = detach("urgent", 0, {"--priority", "1", "--deadline", "900"});
   ASSERT_FALSE(first.empty() || low.empty() || high.empty() || urgent.empty());
+  // troupe status shows the running job's place: its id, priority and times.
+  Process status(kTroupe, {"status", "--json", "--scheduler", cluster.endpoint()},
+                 dir.file("status.log"));
+  ASSERT_EQ(status.wait_exit(30s), 0) << status.output();
+  const auto now = nlohmann::json::parse(status.output());
+  const std::map<std::string, double> priorities{
+      {first, 1.0}, {low, 1.0}, {high, 5.0}, {urgent, 1.0}};
+  if (!now.at("job").is_null()) {  // the first job, unless it ended already
+    const auto& job = now.at("job");
+    ASSERT_TRUE(priorities.count(job.at("id").get<std::string>())) << status.output();
+    EXPECT_EQ(job.at("priority"), priorities.at(job.at("id").get<std::string>()));
+    EXPECT_GE(job.at("elapsed_s").get<double>(), job.at("waiting_s").get<double>());
+    EXPECT_EQ(job.at("yielding"), false);  // nothing was submitted with --preempt
+  }
   for (const auto& id : {first, low, high, urgent}) {
     Process wait(
         kTroupe,
