@@ -281,6 +281,11 @@ void try_start(SchedulerPtr self) {
 
 namespace {
 
+/// Queued job `j` may displace the job in hand (--preempt, higher priority).
+bool displaces(const PendingJob& j, const SchedulerState& st) {
+  return j.spec.cluster.preempt && j.spec.cluster.priority > st.spec.cluster.priority;
+}
+
 /// Removes a pause's own checkpoint directory (the job ended for good).
 void remove_pause_dir(const std::optional<Yielded>& yielded) {
   if (!yielded || yielded->pause_dir.empty()) return;
@@ -338,9 +343,8 @@ std::string pause_directory(const SchedulerState& st) {
 void maybe_preempt(SchedulerPtr self) {
   auto& st = self->state;
   if (!st.job_in_hand() || !st.core || st.core->ended() || st.core->pause_requested()) return;
-  const auto by = std::find_if(st.queue.begin(), st.queue.end(), [&](const PendingJob& j) {
-    return j.spec.cluster.preempt && j.spec.cluster.priority > st.spec.cluster.priority;
-  });
+  const auto by = std::find_if(st.queue.begin(), st.queue.end(),
+                               [&](const PendingJob& j) { return displaces(j, st); });
   if (by == st.queue.end()) return;
   if (!st.core->request_pause()) {
     caf::aout(self) << "troupe scheduler: " << st.job_id << " cannot yield to " << by->id
@@ -353,6 +357,16 @@ void maybe_preempt(SchedulerPtr self) {
        << ") yields to " << by->id << " (priority " << by->spec.cluster.priority
        << ", --preempt) at the end of its round";
   caf::aout(self) << line.str() << std::endl;
+}
+
+void withdraw_preemption(SchedulerPtr self) {
+  auto& st = self->state;
+  if (!st.job_in_hand() || !st.core || !st.core->pause_requested()) return;
+  const bool still = std::any_of(st.queue.begin(), st.queue.end(),
+                                 [&](const PendingJob& j) { return displaces(j, st); });
+  if (!still && st.core->withdraw_pause())
+    caf::aout(self) << "troupe scheduler: " << st.job_id
+                    << " no longer yields (the job it yielded to was cancelled)" << std::endl;
 }
 
 void requeue_paused(SchedulerPtr self, int round, const std::string& dir) {

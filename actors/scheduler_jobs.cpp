@@ -112,6 +112,7 @@ caf::result<bool, std::string> cancel_job(SchedulerPtr self, const std::string& 
     if (it->id != id) continue;
     PendingJob pending = std::move(*it);
     st.queue.erase(it);
+    withdraw_preemption(self);
     runtime::RunReport report;
     report.job_id = id;
     report.status = runtime::RunStatus::cancelled;

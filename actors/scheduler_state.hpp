@@ -170,6 +170,9 @@ void finish(SchedulerPtr self, runtime::RunStatus status, const std::string& err
 /// A job of higher priority with --preempt was queued: the job in hand is
 /// asked to yield at its next round boundary (when its core can pause).
 void maybe_preempt(SchedulerPtr self);
+/// A queued job was cancelled: when no queued job may displace the job in
+/// hand any more, its pause request is taken back (unless it is under way).
+void withdraw_preemption(SchedulerPtr self);
 /// The job in hand paused after `round` with its checkpoint in `dir`: it is
 /// queued again (same id, same submitter) and the next queued job starts.
 void requeue_paused(SchedulerPtr self, int round, const std::string& dir);

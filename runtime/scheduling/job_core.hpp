@@ -166,6 +166,13 @@ class JobCore {
     return true;
   }
   bool pause_requested() const { return pause_requested_; }
+  /// Takes a pause request back (the job that asked for it was cancelled);
+  /// false once its checkpoint is being written: the pause then happens.
+  bool withdraw_pause() {
+    if (pausing_) return false;
+    pause_requested_ = false;
+    return true;
+  }
 
   /// True after a done or failed step.
   bool ended() const { return ended_; }

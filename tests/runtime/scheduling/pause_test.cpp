@@ -162,6 +162,17 @@ TEST(Pause, AJobInItsLastRoundEndsInsteadOfYielding) {
   EXPECT_EQ(run.announced.size(), static_cast<std::size_t>(kRounds));
 }
 
+TEST(Pause, AWithdrawnPauseLetsTheJobRunToItsEnd) {
+  auto core = make_job_core(inputs());
+  ASSERT_TRUE(core->request_pause());
+  EXPECT_TRUE(core->withdraw_pause());
+  EXPECT_FALSE(core->pause_requested());
+  auto run = drive(std::move(core), /*pause_after=*/-1);
+  ASSERT_TRUE(run.final);
+  EXPECT_EQ(run.final->kind, Step::Kind::done) << run.final->reason;
+  EXPECT_EQ(run.announced.size(), static_cast<std::size_t>(kRounds));
+}
+
 TEST(Pause, AsynchronousJobsCannotPause) {
   for (const auto mode : {Mode::async, Mode::buffered}) {
     auto in = inputs();
