@@ -130,7 +130,11 @@ PY
   "$troupe" status --json --watch 0.2 --scheduler "$sched" "${secret[@]}" >"$logs/watch.json" 2>&1 &
   watcher=$!
   pids+=("$watcher")
-  sleep 2
+  # Three objects, however loaded the machine (each answer takes a connection).
+  for _ in $(seq 1 150); do
+    (($(wc -l <"$logs/watch.json") >= 3)) && break
+    sleep 0.1
+  done
   kill -INT "$watcher"
   wait "$watcher" || fail "status --watch did not exit 0 on SIGINT"
   $py -c '
