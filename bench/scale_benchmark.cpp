@@ -94,12 +94,8 @@ void deadlines_by_queue_order() {
   }
 }
 
-}  // namespace
-
-void run_decision_benchmark() {
-  // One scheduling decision: every queued task placed at once on the nodes,
-  // as a scheduler step does with a full queue.
-  constexpr int tasks = 1'000, nodes = 100;
+/// The synthetic workload of `tasks` x `nodes` (seed 1) as one request.
+runtime::AllocationRequest synthetic_request(int tasks, int nodes) {
   runtime::SyntheticOptions so;
   so.tasks = tasks;
   so.nodes = nodes;
@@ -107,6 +103,16 @@ void run_decision_benchmark() {
   runtime::AllocationRequest request;
   for (const auto& t : workload.tasks) request.tasks.push_back(t.task);
   request.nodes = workload.nodes;
+  return request;
+}
+
+}  // namespace
+
+void run_decision_benchmark() {
+  // One scheduling decision: every queued task placed at once on the nodes,
+  // as a scheduler step does with a full queue.
+  constexpr int tasks = 1'000, nodes = 100;
+  auto request = synthetic_request(tasks, nodes);
   request.options.time_limit_s = 1.0;  // the exact policy's budget: the target
   std::printf("\none scheduling decision, %d queued tasks x %d nodes (3 resources), best of %d\n",
               tasks, nodes, kRepeats);
@@ -129,13 +135,10 @@ void run_decision_benchmark() {
 }
 
 void run_scale_benchmark() {
+  const auto request = synthetic_request(kTasks, kNodes);
   runtime::SyntheticOptions so;
   so.tasks = kTasks;
   so.nodes = kNodes;
-  const auto workload = runtime::synthetic_workload(so);
-  runtime::AllocationRequest request;
-  for (const auto& t : workload.tasks) request.tasks.push_back(t.task);
-  request.nodes = workload.nodes;
 
   std::printf("\ngreedy allocation, %d tasks x %d nodes (3 resources), best of %d\n", kTasks,
               kNodes, kRepeats);

@@ -81,6 +81,29 @@ troupe::runtime::RunReport embedded_run(int shards, int rounds, int steps = 0) {
   return troupe::actors::run_embedded(job);
 }
 
+/// Submits a job detached (`args`: submit_job's) as `name`; its id, empty
+/// when the submission printed none.
+std::string detach_job(TempDir& dir, const std::string& name, std::vector<std::string> args) {
+  args.insert(args.end(), {"--quiet", "--detach", "--name", name});
+  Process p(kTroupe, args, dir.file(name + ".log"));
+  EXPECT_EQ(p.wait_exit(30s), 0) << p.output();
+  std::smatch id;
+  const auto text = p.output();
+  return std::regex_search(text, id, std::regex("job-[0-9]+")) ? id.str() : std::string();
+}
+
+/// `troupe jobs --json` at `endpoint`, by job id; empty when it failed.
+std::map<std::string, nlohmann::json> jobs_by_id(TempDir& dir, const std::string& endpoint) {
+  Process jobs(kTroupe, {"jobs", "--json", "--scheduler", endpoint}, dir.file("jobs.log"));
+  std::map<std::string, nlohmann::json> by_id;
+  const int rc = jobs.wait_exit(30s);
+  EXPECT_EQ(rc, 0) << jobs.output();
+  if (rc != 0) return by_id;
+  const auto listed = nlohmann::json::parse(jobs.output());
+  for (const auto& j : listed.at("jobs")) by_id[j.at("id").get<std::string>()] = j;
+  return by_id;
+}
+
 }  // namespace
 
 TEST(ClusterProcesses, AMultiProcessRunGivesTheSameModelAsTheEmbeddedRun) {
@@ -262,13 +285,7 @@ TEST(ClusterProcesses, QueuedJobsStartByPriorityThenDeadlineAndReportTheirWait) 
   ASSERT_TRUE(cluster.wait_for_nodes(1, 20s));
   // Detached submissions: each prints its job's id.
   const auto detach = [&](const std::string& name, int steps, std::vector<std::string> extra) {
-    extra.insert(extra.end(), {"--quiet", "--detach", "--name", name});
-    Process p(kTroupe, submit_job(cluster.endpoint(), 1, 2, steps, 3000, 500, extra),
-              dir.file(name + ".log"));
-    EXPECT_EQ(p.wait_exit(30s), 0) << p.output();
-    std::smatch id;
-    const auto text = p.output();
-    return std::regex_search(text, id, std::regex("job-[0-9]+")) ? id.str() : std::string();
+    return detach_job(dir, name, submit_job(cluster.endpoint(), 1, 2, steps, 3000, 500, extra));
   };
   // A long job holds the one node while the other two are queued, the lower
   // priority first.
@@ -299,23 +316,16 @@ TEST(ClusterProcesses, QueuedJobsStartByPriorityThenDeadlineAndReportTheirWait) 
         dir.file("wait-" + id + ".log"));
     ASSERT_EQ(wait.wait_exit(120s), 0) << wait.output();
   }
-  Process jobs(kTroupe, {"jobs", "--json", "--scheduler", cluster.endpoint()},
-               dir.file("jobs.log"));
-  ASSERT_EQ(jobs.wait_exit(30s), 0) << jobs.output();
-  std::map<std::string, nlohmann::json> by_id;
-  const auto listed = nlohmann::json::parse(jobs.output());
-  for (const auto& j : listed.at("jobs")) by_id[j.at("id").get<std::string>()] = j;
-  ASSERT_EQ(by_id.size(), 4u) << jobs.output();
+  auto by_id = jobs_by_id(dir, cluster.endpoint());
+  ASSERT_EQ(by_id.size(), 4u);
   EXPECT_EQ(by_id[high]["priority"], 5.0);
   EXPECT_EQ(by_id[high]["deadline_s"], 600.0);
   EXPECT_LT(by_id[first]["started"].get<double>(), by_id[high]["started"].get<double>());
   EXPECT_LT(by_id[high]["started"].get<double>(), by_id[low]["started"].get<double>())
-      << "the higher priority, submitted later, should start first\n"
-      << jobs.output();
+      << "the higher priority, submitted later, should start first";
   EXPECT_LT(by_id[high]["started"].get<double>(), by_id[urgent]["started"].get<double>());
   EXPECT_LT(by_id[urgent]["started"].get<double>(), by_id[low]["started"].get<double>())
-      << "among equal priorities the job with a deadline, submitted later, should start first\n"
-      << jobs.output();
+      << "among equal priorities the job with a deadline, submitted later, should start first";
 
   // The table shows each job's priority, wait and deadline.
   Process table(kTroupe, {"jobs", "--scheduler", cluster.endpoint()}, dir.file("table.log"));
@@ -345,19 +355,12 @@ TEST(ClusterProcesses, AJobPreemptedByAHigherPriorityOneIsResumedToItsSoloModel)
   TempDir dir;
   Cluster cluster(dir, 2);
   ASSERT_TRUE(cluster.wait_for_nodes(2, 20s));
-  const auto detach = [&](const std::string& name, int job_rounds, int job_steps,
-                          std::vector<std::string> extra) {
-    extra.insert(extra.end(), {"--quiet", "--detach", "--name", name});
-    Process p(kTroupe, submit_job(cluster.endpoint(), 2, job_rounds, job_steps, 3000, 1000, extra),
-              dir.file(name + ".log"));
-    EXPECT_EQ(p.wait_exit(30s), 0) << p.output();
-    std::smatch id;
-    const auto text = p.output();
-    return std::regex_search(text, id, std::regex("job-[0-9]+")) ? id.str() : std::string();
-  };
   // A long job of priority 1 runs; one of priority 5 with --preempt arrives.
-  const auto low = detach("low", rounds, steps, {});
-  const auto high = detach("high", 1, 0, {"--priority", "5", "--preempt"});
+  const auto low =
+      detach_job(dir, "low", submit_job(cluster.endpoint(), 2, rounds, steps, 3000, 1000));
+  const auto high = detach_job(
+      dir, "high",
+      submit_job(cluster.endpoint(), 2, 1, 0, 3000, 1000, {"--priority", "5", "--preempt"}));
   ASSERT_FALSE(low.empty() || high.empty());
   for (const auto& id : {low, high}) {
     Process wait(
@@ -376,12 +379,7 @@ TEST(ClusterProcesses, AJobPreemptedByAHigherPriorityOneIsResumedToItsSoloModel)
   EXPECT_EQ(report["final"]["model_fingerprint"], solo.model_fingerprint);
 
   // The high job ran while the low one waited, and ended first.
-  Process jobs(kTroupe, {"jobs", "--json", "--scheduler", cluster.endpoint()},
-               dir.file("jobs.log"));
-  ASSERT_EQ(jobs.wait_exit(30s), 0) << jobs.output();
-  std::map<std::string, nlohmann::json> by_id;
-  const auto listed = nlohmann::json::parse(jobs.output());
-  for (const auto& j : listed.at("jobs")) by_id[j.at("id").get<std::string>()] = j;
+  auto by_id = jobs_by_id(dir, cluster.endpoint());
   EXPECT_EQ(by_id[low]["preempted"], 1);
   EXPECT_EQ(by_id[high]["state"], "succeeded");
   EXPECT_LT(by_id[high]["finished"].get<double>(), by_id[low]["finished"].get<double>());
