@@ -43,6 +43,7 @@ runtime::RunReport job_report(const SchedulerState& st, runtime::RunStatus statu
   if (st.yielded) {
     report.job.preempted = st.yielded->times;
     report.job.paused_s = st.yielded->paused_s;
+    report.config.checkpoint.resume = st.yielded->resume_given;
   }
   report.job.completion_s = since_submission(SchedulerState::Clock::now());
   if (st.spec.cluster.deadline_s > 0.0)
@@ -373,10 +374,12 @@ void requeue_paused(SchedulerPtr self, int round, const std::string& dir) {
   auto& st = self->state;
   if (!st.job_in_hand() || !st.core) return;
   Yielded y;
-  if (st.yielded)
+  if (st.yielded) {
     y = *st.yielded;
-  else
+  } else {
     y.first_started = st.job_started;
+    y.resume_given = st.spec.checkpoint.resume;
+  }
   ++y.times;
   y.paused_at = SchedulerState::Clock::now();
   y.point = runtime::ResumePoint{round, st.core->rounds(), st.core->fingerprint(), ""};

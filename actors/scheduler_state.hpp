@@ -43,6 +43,8 @@ struct Yielded {
   /// The checkpoint's directory when the job has no --checkpoint-dir (the
   /// scheduler removes it when the job ends); empty otherwise.
   std::string pause_dir;
+  /// The job's own --resume, which its report shows (its spec resumes from the pause).
+  std::string resume_given;
 };
 
 /// A submitted job waiting for its turn.

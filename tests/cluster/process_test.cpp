@@ -375,6 +375,7 @@ TEST(ClusterProcesses, AJobPreemptedByAHigherPriorityOneIsResumedToItsSoloModel)
   EXPECT_GE(report["resumed_from_round"].get<int>(), 1);
   EXPECT_LT(report["resumed_from_round"].get<int>(), rounds);
   EXPECT_EQ(report["rounds"].size(), static_cast<std::size_t>(rounds));
+  EXPECT_EQ(report["config"]["resume"], "") << "the pause is the scheduler's, not the job's";
   // Paused and resumed at a round's end, it trains exactly the model it trains alone.
   EXPECT_EQ(report["final"]["model_fingerprint"], solo.model_fingerprint);
 
