@@ -74,6 +74,7 @@ runtime::RunReport run_embedded(const runtime::JobSpec& job, const EmbeddedOptio
       NodeRegistration reg;
       reg.name = nc.name;
       reg.resources = resources;
+      reg.speed = options.node_speed;
       node_actor node;
       try {
         node = options.spawn_node ? options.spawn_node(system, std::move(nc))

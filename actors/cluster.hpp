@@ -24,6 +24,10 @@ struct EmbeddedOptions {
   /// Makes each node's actor (node-1 ... node-N, in order) instead of the
   /// built-in node, e.g. a program's own typed node actor. Empty: built-in nodes.
   NodeSpawner spawn_node;
+  /// > 0: every node registers with this speed, used as given (as `troupe
+  /// node --speed`), so that rounds are placed the same way under any load;
+  /// 0: the scheduler measures speeds from the nodes' tasks.
+  double node_speed = 0.0;
 };
 
 /// Runs `job` on an in-process cluster of job.nodes nodes and returns the report
