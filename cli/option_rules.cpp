@@ -53,7 +53,7 @@ std::vector<Rule> mode_rules(runtime::Mode mode) {
        "the asynchronous modes give each node its next task as soon as it is free; no "
        "allocation policy places tasks (it is --mode sync's)"},
       {{"clients-per-round", "over-selection", "round-deadline", "min-updates",
-        "allow-partial-rounds", "backup-after"},
+        "allow-partial-rounds", "backup-after", "task-deadline"},
        "the asynchronous modes have no rounds to close (it is --mode sync's)"}};
   if (mode == Mode::async)
     rules.push_back({{"buffer-size", "server-lr"},

@@ -94,6 +94,7 @@ void for_each_field(Job& job, Visitor&& v) {
   v(JobField{Section::collaboration, "round_deadline_s", "round-deadline", "sync: seconds after which a round closes with what arrived (0 = none)"}, job.sync.round_deadline_s);
   v(JobField{Section::collaboration, "min_updates", "min-updates", "sync: updates needed before the deadline may close a round"}, job.sync.min_updates);
   v(JobField{Section::collaboration, "backup_after", "backup-after", "sync, > 0: start a backup copy of a training task running this many times the round's median task time (1.5 is Spark's speculation default; 0 = none)"}, job.sync.backup_after);
+  v(JobField{Section::collaboration, "task_deadline_s", "task-deadline", "sync, > 0: start a backup copy of a training task still computing this many seconds after it began, whatever its peers did (0 = none)"}, job.sync.task_deadline_s);
   v(JobField{Section::collaboration, "allow_partial_rounds", "allow-partial-rounds", "sync: a job whose rounds lost shards ends ok, not degraded"}, job.sync.allow_partial_rounds);
   v(JobField{Section::collaboration, "async_alpha", "async-alpha", "async (FedAsync): mixing weight alpha"}, job.async.alpha);
   v(JobField{Section::collaboration, "staleness", "staleness", "async modes: staleness function: constant | polynomial | hinge"}, job.async.staleness);

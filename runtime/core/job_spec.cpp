@@ -98,6 +98,8 @@ std::string SyncRoundOptions::validate(int nodes) const {
   if (min_updates < 1) return "--min-updates must be at least 1";
   if (!(backup_after == 0.0 || (backup_after >= 1.0 && std::isfinite(backup_after))))
     return "--backup-after must be 0 (no backup tasks) or at least 1 (times the median task time)";
+  if (!(task_deadline_s >= 0.0 && std::isfinite(task_deadline_s)))
+    return "--task-deadline must be 0 (none) or a positive number of seconds";
   return {};
 }
 
@@ -138,6 +140,12 @@ std::string JobSpec::validate() const {
   if (eval.mode != EvalMode::central && collab.mode != Mode::sync)
     return "--eval federated and --eval both need --mode sync (the asynchronous modes evaluate "
            "centrally only)";
+  if (sync.task_deadline_s > 0.0 && sync.task_deadline_s >= cluster.task_timeout_s) {
+    std::ostringstream s;
+    s << "--task-deadline " << sync.task_deadline_s << " must be below --task-timeout "
+      << cluster.task_timeout_s << " (the timeout fails the task before any backup starts)";
+    return s.str();
+  }
   if (auto why = privacy.validate(*this); !why.empty()) return why;
   return secure_aggregation_problem(*this);
 }

@@ -165,6 +165,11 @@ struct SyncRoundOptions {
   /// (once three quarters of the round's updates are in); the first result
   /// wins, the other copy is cancelled. 0: no backups (runtime/scheduling/backup_tasks.hpp).
   double backup_after = 0.0;
+  /// > 0: a training task still computing this many seconds after its node
+  /// began it gets a backup copy on an idle node, whatever its peers did; the
+  /// first result wins. It stays below --task-timeout, which fails the task.
+  /// 0: none.
+  double task_deadline_s = 0.0;
   /// A job whose rounds lost shards still ends "ok" (the lost shards stay in
   /// the report); without it such a job ends "degraded".
   bool allow_partial_rounds = false;

@@ -23,10 +23,11 @@ std::string secure_aggregation_problem(const JobSpec& job) {
     return with +
            "needs --mode sync or buffered (--mode async applies single updates, which the "
            "aggregator never sees)";
-  if (job.sync.backup_after > 0.0)
-    return with +
-           "does not combine with --backup-after (a round's masks are agreed among the tasks "
-           "it started; a backup copy would join a sum it has no share of)";
+  if (job.sync.backup_after > 0.0 || job.sync.task_deadline_s > 0.0)
+    return with + "does not combine with " +
+           (job.sync.backup_after > 0.0 ? "--backup-after" : "--task-deadline") +
+           " (a round's masks are agreed among the tasks it started; a backup copy would join "
+           "a sum it has no share of)";
   if (job.collab.mode == Mode::buffered && !job.async.event_log.empty())
     return with +
            "does not combine with --event-log (the log replays single updates, which the "

@@ -25,12 +25,20 @@ std::optional<Seconds> threshold_of(const std::vector<Seconds>& finished, int ne
   return std::max(rule.min_runtime, rule.multiplier * median_of(finished));
 }
 
+/// The running time past which a task is late by either rule.
+std::optional<Seconds> limit_of(const std::vector<Seconds>& finished, int needed,
+                                const BackupRule& rule) {
+  auto limit = threshold_of(finished, needed, rule);
+  if (rule.deadline > 0.0) limit = limit ? std::min(*limit, rule.deadline) : rule.deadline;
+  return limit;
+}
+
 }  // namespace
 
 std::vector<std::int64_t> stragglers(const std::vector<Seconds>& finished,
                                      const std::vector<RunningTask>& running, int needed,
                                      Seconds now, const BackupRule& rule) {
-  const auto threshold = threshold_of(finished, needed, rule);
+  const auto threshold = limit_of(finished, needed, rule);
   if (!threshold) return {};
   std::vector<RunningTask> late;
   for (const auto& r : running)
@@ -46,7 +54,7 @@ std::vector<std::int64_t> stragglers(const std::vector<Seconds>& finished,
 std::optional<Seconds> next_straggler_at(const std::vector<Seconds>& finished,
                                          const std::vector<RunningTask>& running, int needed,
                                          Seconds now, const BackupRule& rule) {
-  const auto threshold = threshold_of(finished, needed, rule);
+  const auto threshold = limit_of(finished, needed, rule);
   if (!threshold) return std::nullopt;
   std::optional<Seconds> next;
   for (const auto& r : running) {

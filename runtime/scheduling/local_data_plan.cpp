@@ -27,10 +27,13 @@ std::string local_data_conflict(const JobSpec& job) {
   if (data.examples_per_node > 0)
     return "--examples-per-node " + std::to_string(data.examples_per_node) + " does not apply" +
            why;
-  if (job.sync.backup_after > 0.0) {
-    std::ostringstream value;
-    value << job.sync.backup_after;
-    return "--backup-after " + value.str() + " does not apply" + where +
+  for (const auto& [flag, value] :
+       {std::pair<const char*, double>{"--backup-after", job.sync.backup_after},
+        {"--task-deadline", job.sync.task_deadline_s}}) {
+    if (!(value > 0.0)) continue;
+    std::ostringstream text;
+    text << value;
+    return std::string(flag) + " " + text.str() + " does not apply" + where +
            "so no other node can train a straggler's shard" + fix;
   }
   return {};

@@ -135,7 +135,7 @@ class SyncJob {
   /// as done now with the nodes' held-out examples.
   void end_round(Seconds now, std::int64_t version);
 
-  // -- backup tasks for stragglers (--backup-after; sync_job_backups.cpp) --
+  // -- backup tasks for stragglers (--backup-after, --task-deadline; sync_job_backups.cpp) --
   /// Starts a backup copy of each training task of the round that is a
   /// straggler at `now` (runtime/scheduling/backup_tasks.hpp) on an idle node
   /// that may train its shard (not its own; the fastest first), at most one
@@ -220,6 +220,8 @@ class SyncJob {
   /// The straggler rule's inputs: the durations of the round's delivered
   /// updates and the running tasks that may still get a backup.
   void backup_inputs(std::vector<Seconds>& finished, std::vector<RunningTask>& running) const;
+  /// The job's backup rule (--backup-after, --task-deadline); none when both are off.
+  std::optional<BackupRule> backup_rule() const;
 
   /// Why shard `shard` has no node, naming the join timeout it waited for.
   std::string no_node_for(int shard) const;

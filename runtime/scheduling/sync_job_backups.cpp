@@ -1,5 +1,6 @@
-// SyncJob's backup tasks (--backup-after): a training task far behind its
-// round's finished ones gets a copy on an idle node; whichever delivers first
+// SyncJob's backup tasks (--backup-after, --task-deadline): a training task
+// far behind its round's finished ones, or past its deadline, gets a copy on
+// an idle node; whichever delivers first
 // is the shard's update and the other is cancelled. Both train the same shard
 // from the same global version with the same seed, so the round's model does
 // not depend on which one won.
@@ -82,18 +83,26 @@ void SyncJob::backup_inputs(std::vector<Seconds>& finished,
   }
 }
 
+std::optional<BackupRule> SyncJob::backup_rule() const {
+  if (!(job_.sync.backup_after > 0.0) && !(job_.sync.task_deadline_s > 0.0)) return std::nullopt;
+  BackupRule rule;
+  rule.multiplier = job_.sync.backup_after;  // 0: the median rule is off
+  rule.deadline = job_.sync.task_deadline_s;
+  return rule;
+}
+
 std::optional<Seconds> SyncJob::next_backup_check(Seconds now) const {
-  if (job_.sync.backup_after <= 0.0 || round_done_) return std::nullopt;
+  const auto rule = backup_rule();
+  if (!rule || round_done_) return std::nullopt;
   std::vector<Seconds> finished;
   std::vector<RunningTask> running;
   backup_inputs(finished, running);
-  BackupRule rule;
-  rule.multiplier = job_.sync.backup_after;
-  return next_straggler_at(finished, running, round_target_, now, rule);
+  return next_straggler_at(finished, running, round_target_, now, *rule);
 }
 
 std::vector<std::int64_t> SyncJob::start_backups(Seconds now) {
-  if (job_.sync.backup_after <= 0.0 || round_done_) return {};
+  const auto rule = backup_rule();
+  if (!rule || round_done_) return {};
   std::set<std::string> busy;  // nodes training (or still finishing a cancelled task)
   for (auto id : train_ids_)
     if (!tracker_.get(id).terminal()) busy.insert(tracker_.get(id).node);
@@ -101,9 +110,7 @@ std::vector<std::int64_t> SyncJob::start_backups(Seconds now) {
   std::vector<Seconds> finished;
   std::vector<RunningTask> running;
   backup_inputs(finished, running);
-  BackupRule rule;
-  rule.multiplier = job_.sync.backup_after;
-  const auto late = stragglers(finished, running, round_target_, now, rule);
+  const auto late = stragglers(finished, running, round_target_, now, *rule);
   if (late.empty()) return {};
 
   // Idle nodes that may train any shard, the fastest first.

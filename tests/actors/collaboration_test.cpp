@@ -181,6 +181,33 @@ TEST(SyncMode, AStragglersBackupDeliversFirstAndTheModelIsUnchanged) {
   EXPECT_EQ(report.model_fingerprint, reference.model_fingerprint);
 }
 
+TEST(SyncMode, ATaskPastItsDeadlineGetsABackupWithoutTheMedianRule) {
+  auto plain = small_job();
+  plain.nodes = 4;
+  plain.rounds = 2;
+  const auto reference = actors::run_embedded(plain);
+  ASSERT_EQ(reference.status, runtime::RunStatus::ok) << reference.error;
+  auto job = plain;
+  job.experiment.slow_nodes = 1;
+  job.experiment.slow_factor = 60;  // node-4 trains a round-1 shard for seconds
+  job.sync.task_deadline_s = 0.3;   // no --backup-after: the deadline alone (tasks: ~20 ms)
+  const auto report = actors::run_embedded(job);
+  ASSERT_EQ(report.status, runtime::RunStatus::ok) << report.error;
+  ASSERT_EQ(report.rounds.size(), 2U);
+  const auto& first = report.rounds[0];
+  EXPECT_EQ(first.updates, 4);
+  // Under a loaded machine another task may pass 0.3 s too; node-4's does.
+  EXPECT_GE(first.backups, 1);
+  EXPECT_GE(first.backups_won, 1);
+  bool cancelled = false;
+  for (const auto& t : report.tasks)
+    if (t.round == 1 && t.kind == runtime::TaskKind::train && t.node == "node-4" && t.backup_of < 0)
+      cancelled = t.state == runtime::TaskState::failed &&
+                  t.error.rfind("cancelled: its backup task", 0) == 0;
+  EXPECT_TRUE(cancelled) << "node-4's round-1 task was not cancelled by its backup";
+  EXPECT_EQ(report.model_fingerprint, reference.model_fingerprint);
+}
+
 namespace {
 
 /// A node that sets up like a real one but never answers a training task and

@@ -47,6 +47,13 @@ TEST(BadInput, AConfigFileWithAMalformedValueNamesTheOption) {
   EXPECT_NE(r.output.find("rounds"), std::string::npos) << r.output;
 }
 
+TEST(BadInput, ATaskDeadlineNotBelowTheTaskTimeoutIsAUsageErrorNamingBoth) {
+  const auto r = run_troupe("run --task-deadline 30 --task-timeout 20");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("--task-deadline 30 must be below --task-timeout 20"), std::string::npos)
+      << r.output;
+}
+
 TEST(BadInput, AConfigFileWithAnUnterminatedSectionIsAUsageError) {
   troupe::test::TempDir dir;
   write(dir.file("c.ini"), "[job\nrounds = 2\n");

@@ -108,6 +108,7 @@ TEST(Consistency, EveryInapplicableOptionExitsWith2AndSaysWhy) {
       {submit + "--mode buffered --policy pack", "no allocation policy"},
       {"run --mode async --clients-per-round 2", "no rounds to close"},
       {"run --mode buffered --backup-after 1.5", "no rounds to close"},
+      {"run --mode async --task-deadline 5", "no rounds to close"},
       {"run --mode async --buffer-size 2", "FedBuff's"},
       {"run --mode buffered --async-alpha 0.5", "FedAsync's"},
       {"run --event-log x.jsonl", "asynchronous modes"},

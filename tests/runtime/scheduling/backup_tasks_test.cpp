@@ -68,6 +68,43 @@ TEST(BackupRule, TheOptionIsZeroOrAtLeastOneAndNotWithSecureAggregation) {
       << job.validate();
 }
 
+TEST(BackupRule, ADeadlineMakesATaskLateWhateverItsPeersDid) {
+  BackupRule rule;
+  rule.multiplier = 0.0;  // the median rule off: the deadline alone
+  rule.deadline = 2.0;
+  const std::vector<RunningTask> running{{1, 0.0}, {2, 1.5}};
+  // Nobody finished: the median rule could not fire, the deadline does.
+  EXPECT_TRUE(stragglers({}, running, 4, 2.0, rule).empty()) << "at, not past, the deadline";
+  EXPECT_EQ(stragglers({}, running, 4, 2.1, rule), (std::vector<std::int64_t>{1}));
+  EXPECT_EQ(stragglers({}, running, 4, 3.6, rule), (std::vector<std::int64_t>{1, 2}));
+  EXPECT_EQ(next_straggler_at({}, running, 4, 0.5, rule), 2.0);
+  EXPECT_EQ(next_straggler_at({}, running, 4, 2.1, rule), 3.5);
+  // With both rules a task is late at the earlier limit: median 1 x 1.5 here.
+  rule.multiplier = 1.5;
+  EXPECT_EQ(next_straggler_at({1.0, 1.0, 1.0}, running, 4, 0.5, rule), 1.5);
+  rule.deadline = 1.0;
+  EXPECT_EQ(next_straggler_at({1.0, 1.0, 1.0}, running, 4, 0.5, rule), 1.0);
+}
+
+TEST(BackupRule, TheDeadlineIsZeroOrPositiveAndBelowTheTaskTimeout) {
+  JobSpec job;
+  job.sync.task_deadline_s = 30.0;
+  EXPECT_EQ(job.validate(), "");
+  for (double bad : {-1.0, std::nan(""), 1.0 / 0.0}) {
+    job.sync.task_deadline_s = bad;
+    EXPECT_NE(job.validate().find("--task-deadline must be 0"), std::string::npos) << bad;
+  }
+  job.sync.task_deadline_s = 30.0;
+  job.cluster.task_timeout_s = 30.0;
+  EXPECT_NE(job.validate().find("--task-deadline 30 must be below --task-timeout 30"),
+            std::string::npos)
+      << job.validate();
+  job.cluster.task_timeout_s = 60.0;
+  job.privacy.secure_aggregation = true;
+  EXPECT_NE(job.validate().find("does not combine with --task-deadline"), std::string::npos)
+      << job.validate();
+}
+
 namespace {
 
 /// A sync job of four shards on four equal nodes (or `nodes`) whose tasks the test answers
@@ -95,12 +132,14 @@ struct Round {
   std::int64_t version = 0;
 
   explicit Round(double backup_after, int rounds = 1, std::vector<NodeInfo> nodes = four_nodes(),
-                 std::size_t compute_slots = kAnySlots, std::set<int> silent_shards = {})
+                 std::size_t compute_slots = kAnySlots, std::set<int> silent_shards = {},
+                 double task_deadline = 0.0)
       : view(std::move(nodes)), slots(compute_slots), silent(std::move(silent_shards)) {
     JobCoreInputs in;
     in.spec.nodes = 4;
     in.spec.rounds = rounds;
     in.spec.sync.backup_after = backup_after;
+    in.spec.sync.task_deadline_s = task_deadline;
     in.shard_sizes.assign(4, 100);
     in.test_size = 50;
     in.nodes = [this] { return UsableNodes{view, ""}; };
@@ -463,4 +502,64 @@ TEST(BackupRule, TheNextStragglerTurnsAtItsStartPlusTheThreshold) {
   EXPECT_EQ(next_straggler_at(finished, running, 4, 2.1, rule), std::nullopt);
   EXPECT_EQ(next_straggler_at({1.0, 1.0}, running, 4, 1.0, rule), std::nullopt)
       << "before three of four finished the next delivery decides";
+}
+
+TEST(BackupTasks, TasksPastTheirDeadlineGetBackupsBeforeMostOfTheRoundDelivered) {
+  // Five nodes for four shards, the median rule off, a deadline of 2 s.
+  auto nodes = Round::four_nodes();
+  nodes.push_back({"node-4", 1.0});
+  Round r(0.0, 1, nodes, Round::kAnySlots, {}, /*task_deadline=*/2.0);
+  ASSERT_EQ(r.training.size(), 4U);
+  EXPECT_EQ(r.wakes, (std::vector<Seconds>{2.0})) << "every task computes from 0";
+  // One of four delivers at 1 s: under the median rule's quantile, but two
+  // nodes are idle now (the one that delivered and node-4).
+  r.now = 1.0;
+  const auto first = r.training.begin()->first;
+  r.deliver(first);
+  r.tick(1.9);
+  EXPECT_EQ(r.backup_id(), -1);
+  r.tick(2.1);
+  std::vector<const Task*> copies;
+  for (const auto& t : r.core->tracker().tasks())
+    if (t.backup_of >= 0) copies.push_back(&t);
+  ASSERT_EQ(copies.size(), 2U) << "three tasks are late, two nodes idle";
+  EXPECT_NE(copies[0]->shard, copies[1]->shard);
+  for (const auto* c : copies) EXPECT_NE(c->node, r.core->task(c->backup_of).node);
+  // The copies deliver first and win. The node a copy frees takes a copy of
+  // the straggler left, which is past its deadline too. (New tasks may move
+  // the tracker's storage: `copies` is not used past here.)
+  r.now = 2.5;
+  const auto a = copies[0]->id, b = copies[1]->id;
+  const std::set<std::int64_t> backed{copies[0]->backup_of, copies[1]->backup_of};
+  r.deliver(a);
+  r.deliver(b);
+  ASSERT_FALSE(r.final_step);
+  std::int64_t last = -1;
+  for (const auto& t : r.core->tracker().tasks())
+    if (t.kind == TaskKind::train && t.backup_of < 0 && t.id != first && !backed.count(t.id))
+      last = t.id;
+  ASSERT_GE(last, 0);
+  std::int64_t third = -1;
+  for (const auto& t : r.core->tracker().tasks())
+    if (t.backup_of == last) third = t.id;
+  ASSERT_GE(third, 0) << "the last straggler got its copy once a node was free";
+  // That straggler delivers before its copy: the copy is cancelled.
+  r.deliver(last);
+  ASSERT_TRUE(r.final_step);
+  EXPECT_EQ(r.final_step->kind, Step::Kind::done) << r.final_step->reason;
+  EXPECT_EQ(r.core->task(third).state, TaskState::failed);
+  const auto& rec = r.core->rounds().at(0);
+  EXPECT_EQ(rec.updates, 4);
+  EXPECT_EQ(rec.backups, 3);
+  EXPECT_EQ(rec.backups_won, 2);
+  EXPECT_EQ(r.released.size(), 3U) << "two cancelled stragglers and one cancelled copy";
+}
+
+TEST(BackupTasks, NoDeadlineBackupWhileTheTaskIsUnderItsDeadline) {
+  auto nodes = Round::four_nodes();
+  nodes.push_back({"node-4", 1.0});
+  Round r(0.0, 1, nodes, Round::kAnySlots, {}, /*task_deadline=*/5.0);
+  r.tick(4.9);
+  EXPECT_EQ(r.backup_id(), -1);
+  EXPECT_EQ(r.wakes, (std::vector<Seconds>{5.0}));
 }

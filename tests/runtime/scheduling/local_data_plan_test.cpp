@@ -78,4 +78,8 @@ TEST(LocalDataPlan, ASplitOrBackupOptionIsAConflictInALocalDataJobAndNamesTheOpt
   const auto backups = local_data_conflict(job);
   EXPECT_EQ(backups.rfind("--backup-after 1.5 does not apply", 0), 0U) << backups;
   EXPECT_NE(backups.find("no other node can train a straggler's shard"), std::string::npos);
+  job.sync.backup_after = 0.0;
+  job.sync.task_deadline_s = 20;
+  const auto deadline = local_data_conflict(job);
+  EXPECT_EQ(deadline.rfind("--task-deadline 20 does not apply", 0), 0U) << deadline;
 }
