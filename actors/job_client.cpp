@@ -56,7 +56,8 @@ JobReply request_jobs(const JobClientOptions& options, JobList& out) {
 
 JobReply follow(const JobClientOptions& options, const std::string& id,
                 const std::function<void(const runtime::RoundRecord&)>& on_round,
-                std::string& report_json) {
+                std::string& report_json,
+                const std::function<void(const std::string&)>& on_notice) {
   return with_scheduler(options, [&](caf::scoped_actor& self, const scheduler_actor& scheduler,
                                      const runtime::Admission& admission, JobReply& reply) {
     // A plain send: progress messages come before the answer, which arrives
@@ -65,6 +66,9 @@ JobReply follow(const JobClientOptions& options, const std::string& id,
     self->send(scheduler, follow_atom::value, id, admission);
     bool running = true;
     self->receive_while(running)([&](progress_atom, const runtime::RoundRecord& r) { on_round(r); },
+                                 [&](notice_atom, const std::string& text) {
+                                   if (on_notice) on_notice(text);
+                                 },
                                  [&](std::string& json) {
                                    report_json = std::move(json);
                                    running = false;

@@ -28,11 +28,13 @@ struct JobReply {
 /// Every job the scheduler knows.
 JobReply request_jobs(const JobClientOptions& options, JobList& out);
 
-/// Follows job `id` (progress to `on_round`) until it ends; `report_json` is
-/// its JSON report (at once for a finished job).
+/// Follows job `id` (progress to `on_round`, the scheduler's notices of it to
+/// `on_notice` when given) until it ends; `report_json` is its JSON report (at
+/// once for a finished job).
 JobReply follow(const JobClientOptions& options, const std::string& id,
                 const std::function<void(const runtime::RoundRecord&)>& on_round,
-                std::string& report_json);
+                std::string& report_json,
+                const std::function<void(const std::string&)>& on_notice = {});
 
 /// A finished job's JSON report and HTML page.
 JobReply fetch_reports(const JobClientOptions& options, const std::string& id, std::string& json,

@@ -94,6 +94,10 @@ struct SubmitOptions {
   std::function<void(const runtime::RoundRecord&)> on_round;
   /// Told the job's id once the scheduler accepted it.
   std::function<void(const std::string&)> on_id;
+  /// Told what the scheduler says of the job while it waits or runs (it
+  /// yields to another, or waits on one that cannot yield); empty: a line
+  /// "troupe submit: TEXT" on standard error, also when quiet.
+  std::function<void(const std::string&)> on_notice;
   /// How long an interrupted submit waits for its cancelled job's report.
   double cancel_wait_s = 10.0;
 };

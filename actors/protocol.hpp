@@ -148,6 +148,7 @@ using register_atom = caf::atom_constant<caf::atom("register")>;
 using heartbeat_atom = caf::atom_constant<caf::atom("heartbeat")>;
 using status_atom = caf::atom_constant<caf::atom("status")>;
 using progress_atom = caf::atom_constant<caf::atom("progress")>;
+using notice_atom = caf::atom_constant<caf::atom("notice")>;
 using aggregator_atom = caf::atom_constant<caf::atom("aggregator")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using checkpoint_atom = caf::atom_constant<caf::atom("checkpoint")>;
@@ -180,7 +181,8 @@ using node_actor =
 
 /// Runs jobs: decomposes, allocates, dispatches, reports; keeps the node table.
 /// An attached submitter receives (job_atom, id), then (progress_atom,
-/// RoundRecord) after each round (as followers do), and the report.
+/// RoundRecord) after each round (as followers do), (notice_atom, text) when
+/// its job yields to another or waits on one that cannot yield, and the report.
 /// Admission-protected requests carry a runtime::Admission: the answer to a
 /// hello's challenge (under the names kSubmitName, kStatusName, kAggregatorName
 /// or the node's name). A scheduler with a secret refuses an empty or wrong

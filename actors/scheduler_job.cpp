@@ -348,16 +348,18 @@ void maybe_preempt(SchedulerPtr self) {
                                [&](const PendingJob& j) { return displaces(j, st); });
   if (by == st.queue.end()) return;
   if (!st.core->request_pause()) {
-    caf::aout(self) << "troupe scheduler: " << st.job_id << " cannot yield to " << by->id
-                    << " (only synchronous jobs pause at a round's end); " << by->id << " waits"
-                    << std::endl;
+    const auto text = st.job_id + " cannot yield to " + by->id +
+                      " (only synchronous jobs pause at a round's end); " + by->id + " waits";
+    caf::aout(self) << "troupe scheduler: " << text << std::endl;
+    notify_job(st, by->id, by->submitter, text);
     return;
   }
   std::ostringstream line;  // priorities as given (caf::aout writes 1.000000)
-  line << "troupe scheduler: " << st.job_id << " (priority " << st.spec.cluster.priority
-       << ") yields to " << by->id << " (priority " << by->spec.cluster.priority
-       << ", --preempt) at the end of its round";
-  caf::aout(self) << line.str() << std::endl;
+  line << st.job_id << " (priority " << st.spec.cluster.priority << ") yields to " << by->id
+       << " (priority " << by->spec.cluster.priority << ", --preempt) at the end of its round";
+  caf::aout(self) << "troupe scheduler: " << line.str() << std::endl;
+  notify_job(st, st.job_id, st.submitter, line.str());
+  notify_job(st, by->id, by->submitter, line.str());
 }
 
 void withdraw_preemption(SchedulerPtr self) {
@@ -365,9 +367,11 @@ void withdraw_preemption(SchedulerPtr self) {
   if (!st.job_in_hand() || !st.core || !st.core->pause_requested()) return;
   const bool still = std::any_of(st.queue.begin(), st.queue.end(),
                                  [&](const PendingJob& j) { return displaces(j, st); });
-  if (!still && st.core->withdraw_pause())
-    caf::aout(self) << "troupe scheduler: " << st.job_id
-                    << " no longer yields (the job it yielded to was cancelled)" << std::endl;
+  if (!still && st.core->withdraw_pause()) {
+    const auto text = st.job_id + " no longer yields (the job it yielded to was cancelled)";
+    caf::aout(self) << "troupe scheduler: " << text << std::endl;
+    notify_job(st, st.job_id, st.submitter, text);
+  }
 }
 
 void requeue_paused(SchedulerPtr self, int round, const std::string& dir) {
@@ -389,6 +393,9 @@ void requeue_paused(SchedulerPtr self, int round, const std::string& dir) {
   again.spec.checkpoint.resume = dir;
   caf::aout(self) << "troupe scheduler: " << st.job_id << " paused after round " << round << " of "
                   << st.spec.rounds << " (checkpoint in " << dir << "); queued again" << std::endl;
+  notify_job(st, st.job_id, st.submitter,
+             st.job_id + " paused after round " + std::to_string(round) + " of " +
+                 std::to_string(st.spec.rounds) + "; queued again, it resumes from there");
   st.jobs->yielded(st.job_id);
   enqueue(st.queue, std::move(again));
   next_job(self);

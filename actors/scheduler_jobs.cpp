@@ -39,6 +39,13 @@ void job_started(SchedulerPtr self) {
   self->state.jobs->started(self->state.job_id, wall_now());
 }
 
+void notify_job(SchedulerState& st, const std::string& id, const caf::actor& submitter,
+                const std::string& text) {
+  if (submitter) caf::anon_send(submitter, notice_atom::value, text);
+  if (const auto it = st.followers.find(id); it != st.followers.end())
+    for (const auto& f : it->second) caf::anon_send(f.who, notice_atom::value, text);
+}
+
 void job_progressed(SchedulerPtr self, const runtime::RoundRecord& record) {
   auto& st = self->state;
   st.jobs->progressed(st.job_id, record.round, record.accuracy);

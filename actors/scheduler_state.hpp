@@ -190,6 +190,10 @@ PendingJob register_job(SchedulerPtr self, const runtime::JobSpec& spec,
                         caf::actor submitter);
 /// The job in hand (st.job_id) starts.
 void job_started(SchedulerPtr self);
+/// Job `id`'s attached submitter (may be null) and followers hear `text`
+/// (notice_atom): a change they would otherwise find only in the scheduler's log.
+void notify_job(SchedulerState& st, const std::string& id, const caf::actor& submitter,
+                const std::string& text);
 /// The job in hand evaluated a round: its record and followers hear of it.
 void job_progressed(SchedulerPtr self, const runtime::RoundRecord& record);
 /// A job ended with `report`: its record, its files and its followers get it.

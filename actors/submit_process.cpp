@@ -66,6 +66,12 @@ runtime::RunReport run_submit(const SubmitOptions& options) {
         id = job;
         if (options.on_id) options.on_id(id);
       },
+      [&](notice_atom, const std::string& text) {
+        if (options.on_notice)
+          options.on_notice(text);
+        else
+          std::cerr << "troupe submit: " << text << std::endl;
+      },
       [&](progress_atom, const runtime::RoundRecord& r) {
         if (options.on_round)
           options.on_round(r);

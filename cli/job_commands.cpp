@@ -135,7 +135,8 @@ int wait_command(int argc, char** argv) {
   ProgressPrinter progress(rounds, client.common.quiet);
   std::string json;
   auto reply = actors::follow(
-      where, id, [&](const runtime::RoundRecord& r) { progress.round(r); }, json);
+      where, id, [&](const runtime::RoundRecord& r) { progress.round(r); }, json,
+      [](const std::string& text) { std::cerr << "troupe wait: " << text << std::endl; });
   progress.finish();
   if (reply.code != 0) return failed("wait", reply);
   runtime::RunReport report;

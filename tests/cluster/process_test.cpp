@@ -3,8 +3,10 @@
 
 #include <fstream>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <thread>
 
 #include "actors/cluster.hpp"
 #include "cluster/troupe_cluster.hpp"
@@ -355,20 +357,34 @@ TEST(ClusterProcesses, AJobPreemptedByAHigherPriorityOneIsResumedToItsSoloModel)
   TempDir dir;
   Cluster cluster(dir, 2);
   ASSERT_TRUE(cluster.wait_for_nodes(2, 20s));
-  // A long job of priority 1 runs; one of priority 5 with --preempt arrives.
+  // A long job of priority 1 runs, followed by `troupe wait`; one of
+  // priority 5 with --preempt arrives.
   const auto low =
       detach_job(dir, "low", submit_job(cluster.endpoint(), 2, rounds, steps, 3000, 1000));
+  ASSERT_FALSE(low.empty());
+  auto wait_for = [&](const std::string& id) {
+    return std::make_unique<Process>(
+        kTroupe,
+        std::vector<std::string>{"wait", id, "--scheduler", cluster.endpoint(), "--quiet", "--out",
+                                 dir.file(id + ".json")},
+        dir.file("wait-" + id + ".log"));
+  };
+  auto wait_low = wait_for(low);
+  ASSERT_TRUE(cluster.scheduler().wait_for_output("job 'low' started", 30s))
+      << cluster.scheduler().output();
+  std::this_thread::sleep_for(1s);  // the follower is registered
   const auto high = detach_job(
       dir, "high",
       submit_job(cluster.endpoint(), 2, 1, 0, 3000, 1000, {"--priority", "5", "--preempt"}));
-  ASSERT_FALSE(low.empty() || high.empty());
-  for (const auto& id : {low, high}) {
-    Process wait(
-        kTroupe,
-        {"wait", id, "--scheduler", cluster.endpoint(), "--quiet", "--out", dir.file(id + ".json")},
-        dir.file("wait-" + id + ".log"));
-    ASSERT_EQ(wait.wait_exit(120s), 0) << wait.output() << cluster.scheduler().output();
-  }
+  ASSERT_FALSE(high.empty());
+  auto wait_high = wait_for(high);
+  for (auto* wait : {wait_low.get(), wait_high.get()})
+    ASSERT_EQ(wait->wait_exit(120s), 0) << wait->output() << cluster.scheduler().output();
+  // The follower of the low job was told, as the scheduler's log says.
+  const auto told = wait_low->output();
+  EXPECT_NE(told.find("troupe wait: " + low + " (priority 1) yields to " + high), std::string::npos)
+      << told;
+  EXPECT_NE(told.find("troupe wait: " + low + " paused after round "), std::string::npos) << told;
   const auto report = read_json(dir.file(low + ".json"));
   EXPECT_EQ(report["status"], "ok") << report["error"];
   EXPECT_EQ(report["job"]["preempted"], 1) << cluster.scheduler().output();
@@ -391,6 +407,36 @@ TEST(ClusterProcesses, AJobPreemptedByAHigherPriorityOneIsResumedToItsSoloModel)
   const auto log = cluster.scheduler().output();
   ASSERT_TRUE(std::regex_search(log, where, std::regex("checkpoint in ([^)]+)\\)"))) << log;
   EXPECT_FALSE(std::filesystem::exists(where[1].str())) << where[1].str();
+}
+
+TEST(ClusterProcesses, APreemptingSubmitterIsToldWhenTheRunningJobCannotYield) {
+  TempDir dir;
+  Cluster cluster(dir, 2);
+  ASSERT_TRUE(cluster.wait_for_nodes(2, 20s));
+  // An asynchronous job runs (it cannot pause at a round's end).
+  const auto async = detach_job(
+      dir, "async", submit_job(cluster.endpoint(), 2, 40, 3000, 3000, 1000, {"--mode", "async"}));
+  ASSERT_FALSE(async.empty());
+  ASSERT_TRUE(cluster.scheduler().wait_for_output("job 'async' started", 30s))
+      << cluster.scheduler().output();
+  // A job of higher priority with --preempt arrives, attached: its submitter hears why it waits.
+  auto args =
+      submit_job(cluster.endpoint(), 2, 1, 0, 3000, 1000,
+                 {"--priority", "5", "--preempt", "--quiet", "--out", dir.file("high.json")});
+  Process high(kTroupe, args, dir.file("high.log"));
+  ASSERT_TRUE(high.wait_for_output("cannot yield to", 30s))
+      << high.output() << cluster.scheduler().output();
+  EXPECT_NE(high.output().find("troupe submit: " + async + " cannot yield to job-"),
+            std::string::npos)
+      << high.output();
+  EXPECT_NE(high.output().find("only synchronous jobs pause at a round's end"), std::string::npos);
+  EXPECT_TRUE(high.running()) << "it waits, it is not refused";
+  // Once the asynchronous job is cancelled, the waiting job runs and its submitter gets the report.
+  Process cancel(kTroupe, {"cancel", async, "--scheduler", cluster.endpoint()},
+                 dir.file("cancel.log"));
+  ASSERT_EQ(cancel.wait_exit(30s), 0) << cancel.output();
+  ASSERT_EQ(high.wait_exit(120s), 0) << high.output() << cluster.scheduler().output();
+  EXPECT_EQ(read_json(dir.file("high.json"))["status"], "ok");
 }
 
 TEST(ClusterProcesses, EachProcessUsesWhatItsPluginRegisters) {
