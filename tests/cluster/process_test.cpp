@@ -6,7 +6,6 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <regex>
-#include <thread>
 
 #include "actors/cluster.hpp"
 #include "cluster/troupe_cluster.hpp"
@@ -365,14 +364,14 @@ TEST(ClusterProcesses, AJobPreemptedByAHigherPriorityOneIsResumedToItsSoloModel)
   auto wait_for = [&](const std::string& id) {
     return std::make_unique<Process>(
         kTroupe,
-        std::vector<std::string>{"wait", id, "--scheduler", cluster.endpoint(), "--quiet", "--out",
+        std::vector<std::string>{"wait", id, "--scheduler", cluster.endpoint(), "--out",
                                  dir.file(id + ".json")},
         dir.file("wait-" + id + ".log"));
   };
   auto wait_low = wait_for(low);
-  ASSERT_TRUE(cluster.scheduler().wait_for_output("job 'low' started", 30s))
-      << cluster.scheduler().output();
-  std::this_thread::sleep_for(1s);  // the follower is registered
+  // A progress line shows that the scheduler counts it among the job's followers.
+  ASSERT_TRUE(wait_low->wait_for_output("/6 ·", 60s))
+      << wait_low->output() << cluster.scheduler().output();
   const auto high = detach_job(
       dir, "high",
       submit_job(cluster.endpoint(), 2, 1, 0, 3000, 1000, {"--priority", "5", "--preempt"}));
