@@ -348,6 +348,8 @@ void maybe_preempt(SchedulerPtr self) {
                                [&](const PendingJob& j) { return displaces(j, st); });
   if (by == st.queue.end()) return;
   if (!st.core->request_pause()) {
+    // Said once per pair: every later submission checks again.
+    if (!st.told_cannot_yield.insert({st.job_id, by->id}).second) return;
     const auto text = st.job_id + " cannot yield to " + by->id +
                       " (only synchronous jobs pause at a round's end); " + by->id + " waits";
     caf::aout(self) << "troupe scheduler: " << text << std::endl;
@@ -355,8 +357,13 @@ void maybe_preempt(SchedulerPtr self) {
     return;
   }
   std::ostringstream line;  // priorities as given (caf::aout writes 1.000000)
-  line << st.job_id << " (priority " << st.spec.cluster.priority << ") yields to " << by->id
-       << " (priority " << by->spec.cluster.priority << ", --preempt) at the end of its round";
+  line << st.job_id << " (priority " << st.spec.cluster.priority << ")";
+  if (st.core->round() >= st.spec.rounds)  // SyncJobCore ends a last round, it does not pause
+    line << " is in its last round: it ends instead of yielding to " << by->id << " (priority "
+         << by->spec.cluster.priority << ", --preempt), which starts next";
+  else
+    line << " yields to " << by->id << " (priority " << by->spec.cluster.priority
+         << ", --preempt) at the end of its round";
   caf::aout(self) << "troupe scheduler: " << line.str() << std::endl;
   notify_job(st, st.job_id, st.submitter, line.str());
   notify_job(st, by->id, by->submitter, line.str());

@@ -86,6 +86,8 @@ struct SchedulerState {
   /// Every accepted job and the finished ones' reports (SchedulerConfig::jobs).
   std::shared_ptr<runtime::JobRegistry> jobs;
   std::map<std::string, std::vector<Follower>> followers;  ///< by job id
+  /// (running job, preempting job) pairs already told that the first cannot yield.
+  std::set<std::pair<std::string, std::string>> told_cannot_yield;
   /// What the current phase does when the aggregator goes down.
   std::function<void()> on_aggregator_lost;
 

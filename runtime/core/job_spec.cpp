@@ -143,7 +143,7 @@ std::string JobSpec::validate() const {
   if (sync.task_deadline_s > 0.0 && sync.task_deadline_s >= cluster.task_timeout_s) {
     std::ostringstream s;
     s << "--task-deadline " << sync.task_deadline_s << " must be below --task-timeout "
-      << cluster.task_timeout_s << " (the timeout fails the task before any backup starts)";
+      << cluster.task_timeout_s << " (the timeout would fail the task before any backup starts)";
     return s.str();
   }
   if (auto why = privacy.validate(*this); !why.empty()) return why;

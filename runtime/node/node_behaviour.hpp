@@ -55,7 +55,7 @@ struct LocalTask {
   models::TrainOptions options;
   /// Called once, on the training thread, when the task begins computing (it
   /// holds its compute slot); the node tells the scheduler, whose straggler
-  /// rule (--backup-after) counts a task's time from then. May be empty.
+  /// rules (--backup-after, --task-deadline) count a task's time from then. May be empty.
   std::function<void()> computing;
 };
 

@@ -29,7 +29,10 @@ std::optional<Seconds> threshold_of(const std::vector<Seconds>& finished, int ne
 std::optional<Seconds> limit_of(const std::vector<Seconds>& finished, int needed,
                                 const BackupRule& rule) {
   auto limit = threshold_of(finished, needed, rule);
-  if (rule.deadline > 0.0) limit = limit ? std::min(*limit, rule.deadline) : rule.deadline;
+  if (rule.deadline > 0.0) {
+    const Seconds deadline = std::max(rule.min_runtime, rule.deadline);
+    limit = limit ? std::min(*limit, deadline) : deadline;
+  }
   return limit;
 }
 

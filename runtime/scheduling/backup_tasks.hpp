@@ -28,7 +28,8 @@ struct BackupRule {
   double multiplier = 1.5;    ///< times the median finished duration (--backup-after)
   double quantile = 0.75;     ///< of the round's needed updates, finished before any backup
   Seconds min_runtime = 0.1;  ///< a task younger than this never gets a backup
-  /// > 0: a task computing longer than this is late (--task-deadline); 0: none.
+  /// > 0: a task computing longer than this (and than min_runtime) is late
+  /// (--task-deadline); 0: none.
   Seconds deadline = 0.0;
 };
 

@@ -16,8 +16,9 @@
 /// lost shards without --allow-partial-rounds). A shard whose pinned node has not joined yet waits
 /// for it until the join timeout (a node joining sends it a train step), then counts as lost.
 /// With --backup-after, a training task far behind the round's finished ones
-/// gets a backup copy on an idle node (a train step); the first of the two to
-/// deliver is the shard's update and the other is cancelled (a release step).
+/// (or with --task-deadline, one computing longer than that) gets a backup copy on an idle node (a
+/// train step); the first of the two to deliver is the shard's update and the other is cancelled (a
+/// release step).
 
 #include <memory>
 #include <optional>
@@ -67,7 +68,7 @@ class SyncJobCore final : public JobCore {
   bool replace_failed(std::int64_t id, const std::string& why, Seconds now, Steps& out);
   /// Closes the round and asks for its aggregation once it may close.
   void aggregate_if_complete(Seconds now, Steps& out);
-  /// With --backup-after: backup copies of the round's stragglers (train
+  /// With --backup-after or --task-deadline: backup copies of the round's stragglers (train
   /// steps), and a wake step for when the next running task would become one.
   void start_backups(Seconds now, Steps& out);
   /// Once the round's evaluations (central, federated, or both) ended: its
@@ -82,7 +83,7 @@ class SyncJobCore final : public JobCore {
   bool evaluating_ = false;         ///< the round's model exists and its evaluation was sent
   bool central_ = true;             ///< --eval central|both: one node evaluates on the test set
   bool federated_ = false;          ///< --eval federated|both: every node on its held-out examples
-  std::optional<Seconds> wake_at_;  ///< the latest wake step asked for (--backup-after)
+  std::optional<Seconds> wake_at_;  ///< the latest wake step asked for (backup tasks)
 };
 
 }  // namespace troupe::runtime

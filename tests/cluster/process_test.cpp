@@ -430,6 +430,11 @@ TEST(ClusterProcesses, APreemptingSubmitterIsToldWhenTheRunningJobCannotYield) {
       << high.output();
   EXPECT_NE(high.output().find("only synchronous jobs pause at a round's end"), std::string::npos);
   EXPECT_TRUE(high.running()) << "it waits, it is not refused";
+  // Another submission makes the scheduler look again; the waiting job is not told twice.
+  ASSERT_FALSE(
+      detach_job(dir, "later", submit_job(cluster.endpoint(), 2, 1, 0, 3000, 1000)).empty());
+  const auto told = high.output();
+  EXPECT_EQ(told.find("cannot yield to"), told.rfind("cannot yield to")) << told;
   // Once the asynchronous job is cancelled, the waiting job runs and its submitter gets the report.
   Process cancel(kTroupe, {"cancel", async, "--scheduler", cluster.endpoint()},
                  dir.file("cancel.log"));

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -84,13 +85,18 @@ TEST(BackupRule, ADeadlineMakesATaskLateWhateverItsPeersDid) {
   EXPECT_EQ(next_straggler_at({1.0, 1.0, 1.0}, running, 4, 0.5, rule), 1.5);
   rule.deadline = 1.0;
   EXPECT_EQ(next_straggler_at({1.0, 1.0, 1.0}, running, 4, 0.5, rule), 1.0);
+  // Never before the minimum run time, as the median rule.
+  rule.deadline = 0.01;
+  const std::vector<RunningTask> young{{9, 0.0}};
+  EXPECT_TRUE(stragglers({}, young, 4, 0.05, rule).empty());
+  EXPECT_EQ(stragglers({}, young, 4, 0.11, rule), (std::vector<std::int64_t>{9}));
 }
 
 TEST(BackupRule, TheDeadlineIsZeroOrPositiveAndBelowTheTaskTimeout) {
   JobSpec job;
   job.sync.task_deadline_s = 30.0;
   EXPECT_EQ(job.validate(), "");
-  for (double bad : {-1.0, std::nan(""), 1.0 / 0.0}) {
+  for (double bad : {-1.0, std::nan(""), std::numeric_limits<double>::infinity()}) {
     job.sync.task_deadline_s = bad;
     EXPECT_NE(job.validate().find("--task-deadline must be 0"), std::string::npos) << bad;
   }
