@@ -140,15 +140,28 @@ TEST(SyncMode, AStragglerMeasuredSlowIsGivenLessWorkAndTheModelIsUnchanged) {
   EXPECT_EQ(report.model_fingerprint, reference.model_fingerprint);
 }
 
-TEST(SyncMode, AStragglersBackupDeliversFirstAndTheModelIsUnchanged) {
+namespace {
+
+struct Straggler {
+  runtime::JobSpec job;          ///< 4 nodes, 2 rounds; node-4 trains 60x slower
+  runtime::RunReport reference;  ///< the same job without the straggler, run
+};
+
+Straggler straggler_job() {
   auto plain = small_job();
   plain.nodes = 4;
   plain.rounds = 2;
-  const auto reference = actors::run_embedded(plain);
+  Straggler s{plain, actors::run_embedded(plain)};
+  s.job.experiment.slow_nodes = 1;
+  s.job.experiment.slow_factor = 60;  // node-4 trains a round-1 shard for about a second
+  return s;
+}
+
+}  // namespace
+
+TEST(SyncMode, AStragglersBackupDeliversFirstAndTheModelIsUnchanged) {
+  auto [job, reference] = straggler_job();
   ASSERT_EQ(reference.status, runtime::RunStatus::ok) << reference.error;
-  auto job = plain;
-  job.experiment.slow_nodes = 1;
-  job.experiment.slow_factor = 60;  // node-4 trains a round-1 shard for seconds
   job.sync.backup_after = 1.5;
   const auto report = actors::run_embedded(job);
   ASSERT_EQ(report.status, runtime::RunStatus::ok) << report.error;
@@ -182,15 +195,9 @@ TEST(SyncMode, AStragglersBackupDeliversFirstAndTheModelIsUnchanged) {
 }
 
 TEST(SyncMode, ATaskPastItsDeadlineGetsABackupWithoutTheMedianRule) {
-  auto plain = small_job();
-  plain.nodes = 4;
-  plain.rounds = 2;
-  const auto reference = actors::run_embedded(plain);
+  auto [job, reference] = straggler_job();
   ASSERT_EQ(reference.status, runtime::RunStatus::ok) << reference.error;
-  auto job = plain;
-  job.experiment.slow_nodes = 1;
-  job.experiment.slow_factor = 60;  // node-4 trains a round-1 shard for seconds
-  job.sync.task_deadline_s = 0.3;   // no --backup-after: the deadline alone (tasks: ~20 ms)
+  job.sync.task_deadline_s = 0.3;  // no --backup-after: the deadline alone (tasks: ~20 ms)
   const auto report = actors::run_embedded(job);
   ASSERT_EQ(report.status, runtime::RunStatus::ok) << report.error;
   ASSERT_EQ(report.rounds.size(), 2U);
