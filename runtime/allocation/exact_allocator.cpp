@@ -8,11 +8,15 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <string>
 
+#include "runtime/allocation/balanced_allocator.hpp"
 #include "runtime/allocation/best_fit_allocator.hpp"
+#include "runtime/allocation/pack_allocator.hpp"
 #include "runtime/allocation/priority_allocator.hpp"
 #include "runtime/allocation/regret_allocator.hpp"
+#include "runtime/allocation/spread_allocator.hpp"
 
 namespace troupe::runtime {
 namespace {
@@ -32,6 +36,12 @@ bool better(const AllocationRequest& req, double a, double b) {
 /// problems, so the cap only matters for large requests.
 constexpr double kLagrangianShare = 0.25;
 constexpr double kLagrangianMostSeconds = 2.0;
+/// Share of the time limit, and most seconds, kept for stopping: CBC and Clp
+/// look at the clock only between their steps. At 1,000 tasks x 100 nodes
+/// they still ended 0.04-0.5 s past their budget (bench/allocation_bench
+/// --decision-only, docs/allocation-results.md).
+constexpr double kStopReserveShare = 0.1;
+constexpr double kStopReserveMostSeconds = 0.1;
 
 /// The Lagrangian search's answer and bound, run with part of the time limit;
 /// an empty allocation when the policy is not registered. It lives in the
@@ -46,14 +56,19 @@ Allocation lagrangian_start(const AllocationRequest& req) {
 }
 
 /// The best allocation that satisfies the placement rule among the greedy
-/// ones (priority, best-fit, regret) and the Lagrangian search's, if any.
+/// ones (every built-in one: they take milliseconds even at 1,000 tasks x
+/// 100 nodes, and which one is best varies with the request) and the
+/// Lagrangian search's, if any.
 std::optional<Allocation> warm_start(const AllocationRequest& req, const Allocation& lagrangian) {
   std::optional<Allocation> best;
   const PriorityAllocator priority;
   const BestFitAllocator best_fit;
+  const SpreadAllocator spread;
+  const PackAllocator pack;
+  const BalancedAllocator balanced;
   const RegretAllocator regret;
-  for (const Allocator* a :
-       std::initializer_list<const Allocator*>{&priority, &best_fit, &regret}) {
+  for (const Allocator* a : std::initializer_list<const Allocator*>{&priority, &best_fit, &spread,
+                                                                    &pack, &balanced, &regret}) {
     auto candidate = a->allocate(req);
     if (req.options.placement == Placement::every_task && !candidate.complete()) continue;
     if (!best || better(req, candidate.objective, best->objective)) best = std::move(candidate);
@@ -177,22 +192,35 @@ Allocation ExactAllocator::allocate(const AllocationRequest& req) const {
     model.setBestSolution(x0.data(), static_cast<int>(x0.size()),
                           solver.getObjSense() * start->objective, true);
   }
-  // The search gets what the warm start left of the time limit. CBC checks it
-  // between nodes: the root's LP and cuts may overrun it.
+  // The search gets what the warm start left of the time limit. CBC checks
+  // `-sec` only between its steps, and its root LP alone took 0.9 s at
+  // 1,000 tasks x 100 nodes, so Clp gets the same wall-clock limit and stops
+  // inside an LP too. An LP cut short can mislead the search (a node wrongly
+  // pruned, a bound too tight), so then only what cannot be wrong is kept:
+  // feasible incumbents, checked below, and the Lagrangian bound.
   const double spent =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
-  const std::string seconds = std::to_string(std::max(0.01, req.options.time_limit_s - spent));
+  const double reserve =
+      std::min(kStopReserveMostSeconds, kStopReserveShare * req.options.time_limit_s);
+  const double budget = std::max(0.01, req.options.time_limit_s - spent - reserve);
+  if (auto* clp = dynamic_cast<OsiClpSolverInterface*>(model.solver()))
+    clp->getModelPtr()->setMaximumWallSeconds(budget);
   // CglPreProcess is off: on OR-Library gap3 problem 1 (max) it made CBC
   // "prove" 579 where 580 is optimal; without it the gap1-12 problems are also
   // solved faster.
-  std::vector<std::string> args{"troupe", "-log", "0", "-slog", "0", "-sec", seconds};
+  std::vector<std::string> args{
+      "troupe", "-log", "0", "-slog", "0", "-sec", std::to_string(budget)};
   args.insert(args.end(), {"-preprocess", "off", "-solve", "-quit"});
   std::vector<const char*> argv;
   for (auto& a : args) argv.push_back(a.c_str());
   CbcMain1(static_cast<int>(argv.size()), argv.data(), model);
+  // Clp stopped by its clock (status 3) ends the search at once, so the last
+  // LP solved is the one cut short, if any.
+  const auto* last = dynamic_cast<OsiClpSolverInterface*>(model.solver());
+  const bool whole = !last || last->getModelPtr()->status() != 3;
 
   const double* x = model.bestSolution();
-  if (model.isProvenInfeasible() && !x) {
+  if (whole && model.isProvenInfeasible() && !x) {
     out.proved_infeasible = true;
     out.note = "no allocation places every task within the capacities";
     return out;
@@ -201,10 +229,17 @@ Allocation ExactAllocator::allocate(const AllocationRequest& req) const {
     for (std::size_t c = 0; c < cols.size(); ++c)
       if (x[c] > 0.5) out.node_of_task[cols[c].task] = static_cast<int>(cols[c].node);
     out.objective = objective_of(req, out.node_of_task);
-  } else if (!start) {
-    out.note = "time limit reached before a feasible allocation was found";
+    // CBC accepts solutions within its tolerances: one that breaks a capacity
+    // or leaves a task out under every_task is not an answer.
+    const bool placed_all = req.options.placement != Placement::every_task || out.complete();
+    if (!check_allocation(req, out).empty() || !placed_all) {
+      x = nullptr;
+      out.node_of_task.assign(req.tasks.size(), Allocation::kUnplaced);
+      out.objective = 0.0;
+    }
   }
-  bool proved = model.isProvenOptimal() && x != nullptr;
+  if (!x && !start) out.note = "time limit reached before a feasible allocation was found";
+  bool proved = whole && model.isProvenOptimal() && x != nullptr;
   // A search cut short may hold a worse incumbent than the warm start.
   if (start && (!x || (better(req, start->objective, out.objective) && !proved))) {
     const auto note = out.note;
@@ -214,7 +249,10 @@ Allocation ExactAllocator::allocate(const AllocationRequest& req) const {
   out.proved_optimal = proved;
   // CbcModel reports the bound in the request's sense already. CBC takes no
   // outside bound, so the Lagrangian one is combined here, after the search.
-  const double bound = model.getBestPossibleObjValue();
+  // When the clock stopped an LP, CBC's bound may rest on it (an interrupted
+  // primal simplex gives no bound): only the Lagrangian one is kept.
+  const double bound =
+      whole ? model.getBestPossibleObjValue() : std::numeric_limits<double>::infinity();
   if (proved)
     out.bound = out.objective;
   else if (std::isfinite(bound) && std::abs(bound) < 1e40)

@@ -15,12 +15,15 @@ namespace troupe::runtime {
 /// policy runs first, when registered (a quarter of the time limit, at most
 /// 2 s): if its answer meets its bound that answer is returned, proved
 /// optimal, without CBC. Otherwise the search starts from the best complete
-/// allocation among the greedy ones (priority, best-fit, regret) and the
-/// lagrangian one, and stops at options.time_limit_s; the result then carries
-/// the tighter of CBC's and the Lagrangian bound and proved_optimal = false
-/// (true when that bound meets the objective). When every_task cannot be met the result has
-/// proved_infeasible (or, if time ran out first, the greedy's partial answer
-/// and a note). Deterministic for a given request (one thread).
+/// allocation among every built-in greedy one and the lagrangian one, and
+/// stops at options.time_limit_s, less a tenth of it (at most 0.1 s) kept for
+/// stopping: CBC looks at the clock between nodes and Clp inside its LPs. The
+/// result then carries the tighter of CBC's and the Lagrangian bound and
+/// proved_optimal = false (true when that bound meets the objective); when the
+/// clock stopped an LP, only the Lagrangian bound, and CBC's answer only if it
+/// fits. When every_task cannot be met the result has proved_infeasible (or,
+/// if time ran out first, the greedy's partial answer and a note).
+/// Deterministic for a given request (one thread) unless the clock stops it.
 class ExactAllocator final : public Allocator {
  public:
   std::string name() const override { return "exact"; }

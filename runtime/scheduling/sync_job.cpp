@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -100,16 +101,25 @@ std::vector<std::int64_t> SyncJob::start_next_round(Seconds now) {
     return nullptr;
   };
 
-  // Per-round capacity: each node's speed-proportional share of the allocated
-  // work with headroom, plus room for the largest task, so that every task fits.
+  // Per-round capacity: each node's speed-proportional share of the training
+  // work with headroom, plus room for the largest training task, so that every
+  // task fits. The evaluation task is placed on its own (below): it runs after
+  // the round's training and aggregation, so it takes none of that room.
+  // Counted in, its demand (the test set) was added to every node's room and
+  // outweighed the shares: all training went to one node while others idled.
   AllocationRequest request;
   std::vector<std::size_t> requested;  // index into `tasks` of each request entry
   double total = 0.0;
   double largest = 0.0;
+  std::optional<std::size_t> eval_index;
   for (std::size_t i = 0; i < tasks.size(); ++i) {
     const auto& t = tasks[i];
+    if (t.kind == TaskKind::evaluate) {
+      eval_index = i;
+      continue;
+    }
     // Training needs a node that can take any shard; pinned shards go to their owner.
-    if (t.kind == TaskKind::train && (owner_of(t.shard) || free_nodes.empty())) continue;
+    if (owner_of(t.shard) || free_nodes.empty()) continue;
     request.tasks.push_back(TaskDemand::simple(t.id, t.priority, t.demand));
     requested.push_back(i);
     total += t.demand;
@@ -148,6 +158,9 @@ std::vector<std::int64_t> SyncJob::start_next_round(Seconds now) {
   for (std::size_t i = 0; i < tasks.size(); ++i)
     if (tasks[i].kind == TaskKind::train)
       if (const auto* owner = owner_of(tasks[i].shard)) node_of[i] = owner->id;
+  if (eval_index)
+    if (const int i = place_one(tasks[*eval_index], request_nodes); i >= 0)
+      node_of[*eval_index] = request_nodes[static_cast<std::size_t>(i)].id;
 
   train_ids_.clear();
   waiting_.clear();

@@ -4,6 +4,7 @@
 
 #include "runtime/allocation/allocation_instances.hpp"
 #include "runtime/allocation/exact_allocator.hpp"
+#include "runtime/simulation/synthetic_workload.hpp"
 
 using namespace troupe::runtime;
 using troupe::test::brute_force_optimum;
@@ -92,4 +93,29 @@ TEST(ExactAllocator, AtMostOncePlacementLeavesAnUnprofitableTaskOut) {
   const auto a = ExactAllocator{}.allocate(req);
   EXPECT_EQ(a.node_of_task, (std::vector<int>{0, Allocation::kUnplaced}));
   EXPECT_DOUBLE_EQ(a.objective, 3.0);
+}
+
+TEST(ExactAllocator, WhenTimeRunsOutItIsValidAndNoWorseThanAnyGreedyPolicy) {
+  // 1,000 tasks x 100 nodes, 3 resources: CBC's root LP alone takes longer
+  // than this limit, so Clp is stopped by the clock inside an LP. What is
+  // returned must still fit, keep every greedy answer as a floor, and carry
+  // only a bound that holds.
+  SyntheticOptions so;
+  so.tasks = 1'000;
+  so.nodes = 100;
+  const auto workload = synthetic_workload(so);
+  AllocationRequest req;
+  for (const auto& t : workload.tasks) req.tasks.push_back(t.task);
+  req.nodes = workload.nodes;
+  req.options.time_limit_s = 0.2;
+  const auto a = ExactAllocator{}.allocate(req);
+  EXPECT_EQ(check_allocation(req, a), "");
+  EXPECT_FALSE(a.proved_optimal);
+  EXPECT_NE(a.note, "");
+  if (a.bound) EXPECT_GE(*a.bound, a.objective - kTolerance);
+  for (const auto& name : allocator_names()) {
+    if (name == "exact" || name == "lagrangian") continue;
+    const auto h = make_allocator(name)->allocate(req);
+    EXPECT_GE(a.objective, h.objective - kTolerance) << name;
+  }
 }

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <set>
+#include <string>
 
 #include "report/report_json.hpp"
 #include "runtime/core/decomposer.hpp"
@@ -251,3 +253,19 @@ INSTANTIATE_TEST_SUITE_P(AllPolicies, SyncJobPolicy, ::testing::ValuesIn(allocat
                              if (c == '-') c = '_';
                            return name;
                          });
+
+TEST(SyncJob, TheEvaluationTaskTakesNoTrainingRoomSoEveryNodeTrains) {
+  // The seed's nodes (speeds 10, 8, 6), three small shards and a large test
+  // set. Evaluation runs after the round's training: counted with it, its
+  // demand swamped the speed shares and all three shards went to one node.
+  JobSpec job;
+  job.nodes = 3;
+  SyncJob sj(job, {200, 200, 200}, 10'000, make_allocator("priority"),
+             {{"a", 10.0}, {"b", 8.0}, {"c", 6.0}});
+  const auto ids = sj.start_next_round(0);
+  ASSERT_EQ(ids.size(), 3u);
+  std::set<std::string> nodes;
+  for (auto id : ids) nodes.insert(sj.task(id).node);
+  EXPECT_EQ(nodes, (std::set<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(sj.eval_task().node, "a");  // the fastest node, once training is done
+}

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# The worked allocation example's five jobs, live: jobs of priorities 5, 3, 2,
+# 4, 1, submitted in that order, on a cluster of processes on 127.0.0.1 (a
+# scheduler hosting the aggregator, and three nodes of capacities 10, 8 and 6
+# given as --speed). All five are queued before the nodes start; the first
+# submitted is then taken up and waits for the nodes, the others start by
+# priority (4, 3, 2, 1), one at a time: a scheduler runs one job at a time
+# (docs/allocation.md). Prints the example's allocation in both forms (unit
+# demand and demand), then per job its start order, wait, completion time,
+# accuracy and how many of its tasks each node ran, and per node its busy time
+# and utilisation over the whole run. Exits 1 when a job fails or the queued
+# jobs did not start by priority.
+# Run: examples/cluster/seed_jobs.sh [ROUNDS] [TRAIN_LIMIT]   (defaults: 2, 6000)
+# Env: TROUPE (binary, default build/cli/troupe), ALLOCATION_EXAMPLE (default
+# build/examples/allocation_example; skipped when absent), OUT (directory for
+# the reports, default: a temporary one, removed at the end).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+troupe=${TROUPE:-$root/build/cli/troupe}
+example=${ALLOCATION_EXAMPLE:-$root/build/examples/allocation_example}
+rounds=${1:-2}
+train_limit=${2:-6000}
+[[ -x "$troupe" ]] || { echo "seed_jobs: $troupe not found; build first (scripts/build.sh)" >&2; exit 1; }
+[[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "seed_jobs: ROUNDS must be a positive number" >&2; exit 2; }
+[[ "$train_limit" =~ ^[0-9]+$ ]] || { echo "seed_jobs: TRAIN_LIMIT must be a number (0: all)" >&2; exit 2; }
+
+work=$(mktemp -d -t troupe-seed-XXXXXX)
+out=${OUT:-$work}
+mkdir -p "$out"
+pids=()
+cleanup() {
+  local code=$?
+  trap - EXIT INT TERM
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if ((code != 0)); then
+    echo "seed_jobs: failed (exit $code); logs in $work" >&2
+  else
+    rm -rf "$work"
+  fi
+  exit "$code"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+if [[ -x "$example" ]]; then
+  echo "== the allocation example (one decision, every policy): $example"
+  "$example"
+fi
+
+echo "== five jobs, live: priorities 5 3 2 4 1 on nodes of capacity 10 8 6"
+"$troupe" scheduler --listen 127.0.0.1:0 --port-file "$work/port" --quiet >"$work/scheduler.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 200); do [[ -s "$work/port" ]] && break; sleep 0.05; done
+[[ -s "$work/port" ]] || { echo "seed_jobs: the scheduler did not start" >&2; exit 1; }
+ep="127.0.0.1:$(cat "$work/port")"
+ids=()
+for priority in 5 3 2 4 1; do
+  id=$("$troupe" submit --scheduler "$ep" --name "seed-p$priority" --priority "$priority" \
+    --nodes 3 --min-nodes 3 --rounds "$rounds" --train-limit "$train_limit" --threads 1 \
+    --quiet --detach | grep -o 'job-[0-9]*' | head -1)
+  [[ -n "$id" ]] || { echo "seed_jobs: submitting priority $priority gave no job id" >&2; exit 1; }
+  ids+=("$id")
+done
+# The nodes start once every job is queued, so that the order in which the
+# jobs start does not depend on how fast the submissions were.
+for node in a:10 b:8 c:6; do
+  "$troupe" node --scheduler "$ep" --name "node-${node%%:*}" --speed "${node#*:}" --threads 1 \
+    >"$work/node-${node%%:*}.log" 2>&1 &
+  pids+=($!)
+done
+for id in "${ids[@]}"; do
+  "$troupe" wait "$id" --scheduler "$ep" --quiet --out "$out/$id.json" >/dev/null ||
+    { echo "seed_jobs: $id did not end ok (troupe wait: exit $?)" >&2; exit 1; }
+done
+"$troupe" jobs --scheduler "$ep" --json >"$out/jobs.json"
+
+python3 - "$out" "${ids[@]}" <<'EOF'
+import json, sys
+out, ids = sys.argv[1], sys.argv[2:]
+jobs = {j["id"]: j for j in json.load(open(f"{out}/jobs.json"))["jobs"]}
+reports = {i: json.load(open(f"{out}/{i}.json")) for i in ids}
+order = sorted(ids, key=lambda i: jobs[i]["started"])
+nodes = sorted({t["node"] for r in reports.values() for t in r["tasks"] if t["node"]})
+print(f"{'job':8} {'priority':>8} {'started':>8} {'waited_s':>9} {'completion_s':>12} "
+      f"{'accuracy':>8}  " + "  ".join(f"{n:>7}" for n in nodes) + "   status")
+busy = {n: 0.0 for n in nodes}
+for i in ids:
+    r = reports[i]
+    tasks = [t for t in r["tasks"] if t["state"] == "done"]
+    per_node = {n: sum(1 for t in tasks if t["node"] == n) for n in nodes}
+    for t in tasks:
+        busy[t["node"]] += t["end_s"] - t["start_s"]
+    acc = r["final"]["accuracy"] if r.get("final") else float("nan")
+    print(f"{i:8} {r['job']['priority']:8.0f} {order.index(i) + 1:>8} {r['job']['waiting_s']:9.1f} "
+          f"{r['job']['completion_s']:12.1f} {acc:8.4f}  "
+          + "  ".join(f"{per_node[n]:>7}" for n in nodes) + f"   {r['status']}")
+span = max(j["finished"] for j in jobs.values()) - min(j["started"] for j in jobs.values())
+print(f"\nthe five jobs took {span:.1f} s from the first start to the last end")
+print(f"{'node':8} {'busy_s':>8} {'utilisation':>11}")
+for n in nodes:
+    print(f"{n:8} {busy[n]:8.1f} {busy[n] / span if span > 0 else 0:11.2f}")
+bad = [i for i in ids if reports[i]["status"] != "ok"]
+priorities = [reports[i]["job"]["priority"] for i in order]
+if bad:
+    sys.exit(f"seed_jobs: {', '.join(bad)} did not end ok")
+if priorities[1:] != sorted(priorities[1:], reverse=True):
+    sys.exit(f"seed_jobs: the queued jobs started in the order of priorities {priorities}")
+print(f"\njobs started by priority: {' '.join(f'{p:.0f}' for p in priorities)}")
+EOF
