@@ -192,12 +192,14 @@ Allocation ExactAllocator::allocate(const AllocationRequest& req) const {
     model.setBestSolution(x0.data(), static_cast<int>(x0.size()),
                           solver.getObjSense() * start->objective, true);
   }
-  // The search gets what the warm start left of the time limit. CBC checks
+  // The search gets what the warm start left of the time limit, on the wall
+  // clock ("-timeMode elapsed": CBC counts CPU time by default). CBC checks
   // `-sec` only between its steps, and its root LP alone took 0.9 s at
   // 1,000 tasks x 100 nodes, so Clp gets the same wall-clock limit and stops
   // inside an LP too. An LP cut short can mislead the search (a node wrongly
-  // pruned, a bound too tight), so then only what cannot be wrong is kept:
-  // feasible incumbents, checked below, and the Lagrangian bound.
+  // pruned, a bound too tight), so a search that ran into its limit keeps
+  // only what cannot be wrong: feasible incumbents, checked below, and the
+  // Lagrangian bound.
   const double spent =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
   const double reserve =
@@ -209,15 +211,17 @@ Allocation ExactAllocator::allocate(const AllocationRequest& req) const {
   // "prove" 579 where 580 is optimal; without it the gap1-12 problems are also
   // solved faster.
   std::vector<std::string> args{
-      "troupe", "-log", "0", "-slog", "0", "-sec", std::to_string(budget)};
+      "troupe", "-log", "0", "-slog", "0", "-timeMode", "elapsed", "-sec", std::to_string(budget)};
   args.insert(args.end(), {"-preprocess", "off", "-solve", "-quit"});
   std::vector<const char*> argv;
   for (auto& a : args) argv.push_back(a.c_str());
+  const auto search_began = std::chrono::steady_clock::now();
   CbcMain1(static_cast<int>(argv.size()), argv.data(), model);
-  // Clp stopped by its clock (status 3) ends the search at once, so the last
-  // LP solved is the one cut short, if any.
-  const auto* last = dynamic_cast<OsiClpSolverInterface*>(model.solver());
-  const bool whole = !last || last->getModelPtr()->status() != 3;
+  // Decided by the clock: no LP was stopped by it before the budget ran out.
+  // (Clp's status after CbcMain1 may be the root's, not the last LP's.)
+  const bool whole =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - search_began).count() <
+      budget;
 
   const double* x = model.bestSolution();
   if (whole && model.isProvenInfeasible() && !x) {
@@ -249,8 +253,9 @@ Allocation ExactAllocator::allocate(const AllocationRequest& req) const {
   out.proved_optimal = proved;
   // CbcModel reports the bound in the request's sense already. CBC takes no
   // outside bound, so the Lagrangian one is combined here, after the search.
-  // When the clock stopped an LP, CBC's bound may rest on it (an interrupted
-  // primal simplex gives no bound): only the Lagrangian one is kept.
+  // When the search ran into its limit, CBC's bound may rest on an LP the
+  // clock stopped (an interrupted primal simplex gives no bound): only the
+  // Lagrangian one is kept.
   const double bound =
       whole ? model.getBestPossibleObjValue() : std::numeric_limits<double>::infinity();
   if (proved)

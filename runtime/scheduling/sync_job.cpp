@@ -54,6 +54,21 @@ int SyncJob::place_one(const Task& task, const std::vector<NodeInfo>& candidates
   return a.node_of_task.front();
 }
 
+std::vector<NodeInfo> SyncJob::evaluation_candidates(const std::string& failed_on) const {
+  // As the first placement: nodes that can take any shard and are not
+  // draining, else any node; another node than the one it failed on, unless
+  // that one is the only node left (a task error there may not repeat).
+  std::vector<NodeInfo> free_nodes, ready, others;
+  for (const auto& n : nodes_)
+    if (n.pinned_shard < 0) free_nodes.push_back(n);
+  for (const auto& n : free_nodes)
+    if (!draining(n.id)) ready.push_back(n);
+  const auto& pool = !ready.empty() ? ready : !free_nodes.empty() ? free_nodes : nodes_;
+  for (const auto& n : pool)
+    if (n.id != failed_on) others.push_back(n);
+  return others.empty() ? pool : others;
+}
+
 std::vector<std::int64_t> SyncJob::start_next_round(Seconds now) {
   if (!round_done_) throw std::logic_error("start_next_round: the current round has not ended");
   if (round_ >= job_.rounds) throw std::logic_error("start_next_round: all rounds are done");
@@ -84,7 +99,7 @@ std::vector<std::int64_t> SyncJob::start_next_round(Seconds now) {
 
   // Shards held by a pinned node go to that node; the other training tasks and
   // the evaluation task are allocated over the nodes that can take any shard
-  // (evaluation: over all nodes).
+  // (evaluation: over all nodes when only pinned ones are there).
   std::vector<NodeInfo> free_nodes;
   for (const auto& n : nodes_)
     if (n.pinned_shard < 0) free_nodes.push_back(n);
@@ -325,11 +340,14 @@ std::optional<std::int64_t> SyncJob::reassign(std::int64_t id, Seconds now) {
           return n.pinned_shard == failed.shard;
         });
     std::vector<NodeInfo> candidates;
-    for (const auto& n : nodes_)
-      if (n.id != failed.node &&
-          (failed.kind == TaskKind::evaluate || n.pinned_shard == failed.shard ||
-           (free_backup && n.pinned_shard < 0)))
-        candidates.push_back(n);
+    if (failed.kind == TaskKind::evaluate) {
+      candidates = evaluation_candidates(failed.node);
+    } else {
+      for (const auto& n : nodes_)
+        if (n.id != failed.node &&
+            (n.pinned_shard == failed.shard || (free_backup && n.pinned_shard < 0)))
+          candidates.push_back(n);
+    }
     const int index = place_one(next, candidates);
     if (index < 0) return std::nullopt;
     node = candidates[static_cast<std::size_t>(index)].id;

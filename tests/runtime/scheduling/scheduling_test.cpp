@@ -269,3 +269,27 @@ TEST(SyncJob, TheEvaluationTaskTakesNoTrainingRoomSoEveryNodeTrains) {
   EXPECT_EQ(nodes, (std::set<std::string>{"a", "b", "c"}));
   EXPECT_EQ(sj.eval_task().node, "a");  // the fastest node, once training is done
 }
+
+TEST(SyncJob, AFailedEvaluationRunsAgainElsewhereOrOnItsOwnNodeWhenItIsTheOnlyOne) {
+  for (const std::vector<NodeInfo>& nodes :
+       {std::vector<NodeInfo>{{"a"}}, std::vector<NodeInfo>{{"a"}, {"b"}}}) {
+    JobSpec job;
+    job.nodes = 1;
+    SyncJob sj(job, {100}, 20, make_allocator("priority"), nodes);
+    const auto ids = sj.start_next_round(0.0);
+    ASSERT_EQ(ids.size(), 1u);
+    sj.task_started(ids[0], 0.0);
+    sj.train_done(ids[0], 1.0, 100, 0.5);
+    const auto eval = sj.eval_task();
+    sj.task_started(eval.id, 1.0);
+    sj.task_failed(eval.id, 2.0, "evaluation error");
+    const auto next = sj.reassign(eval.id, 2.0);
+    ASSERT_TRUE(next) << nodes.size() << " node(s)";
+    EXPECT_EQ(sj.eval_task().id, *next);
+    EXPECT_EQ(sj.task(*next).reassigned_from, eval.id);
+    if (nodes.size() == 1)
+      EXPECT_EQ(sj.task(*next).node, "a");
+    else
+      EXPECT_NE(sj.task(*next).node, eval.node);
+  }
+}
