@@ -54,16 +54,25 @@ int SyncJob::place_one(const Task& task, const std::vector<NodeInfo>& candidates
   return a.node_of_task.front();
 }
 
-std::vector<NodeInfo> SyncJob::evaluation_candidates(const std::string& failed_on) const {
-  // As the first placement: nodes that can take any shard and are not
-  // draining, else any node; another node than the one it failed on, unless
-  // that one is the only node left (a task error there may not repeat).
-  std::vector<NodeInfo> free_nodes, ready, others;
+std::vector<NodeInfo> SyncJob::free_nodes() const {
+  std::vector<NodeInfo> free, ready;
   for (const auto& n : nodes_)
-    if (n.pinned_shard < 0) free_nodes.push_back(n);
-  for (const auto& n : free_nodes)
+    if (n.pinned_shard < 0) free.push_back(n);
+  // A node still training a task cancelled in an earlier round (a straggler
+  // whose backup delivered first, or a closed round's) would only queue new
+  // work behind it: it sits the round out while other free nodes are there.
+  for (const auto& n : free)
     if (!draining(n.id)) ready.push_back(n);
-  const auto& pool = !ready.empty() ? ready : !free_nodes.empty() ? free_nodes : nodes_;
+  return ready.empty() ? free : ready;
+}
+
+std::vector<NodeInfo> SyncJob::evaluation_candidates(const std::string& failed_on) const {
+  // As the first placement (free nodes, else any node); another node than the
+  // one it failed on, unless that one is the only node left (a task error
+  // there may not repeat).
+  auto pool = free_nodes();
+  if (pool.empty()) pool = nodes_;
+  std::vector<NodeInfo> others;
   for (const auto& n : pool)
     if (n.id != failed_on) others.push_back(n);
   return others.empty() ? pool : others;
@@ -100,16 +109,7 @@ std::vector<std::int64_t> SyncJob::start_next_round(Seconds now) {
   // Shards held by a pinned node go to that node; the other training tasks and
   // the evaluation task are allocated over the nodes that can take any shard
   // (evaluation: over all nodes when only pinned ones are there).
-  std::vector<NodeInfo> free_nodes;
-  for (const auto& n : nodes_)
-    if (n.pinned_shard < 0) free_nodes.push_back(n);
-  // A node still training a task cancelled in an earlier round (a straggler
-  // whose backup delivered first, or a closed round's) would only queue new
-  // work behind it: it sits the round out while other free nodes are there.
-  std::vector<NodeInfo> ready;
-  for (const auto& n : free_nodes)
-    if (!draining(n.id)) ready.push_back(n);
-  if (!ready.empty()) free_nodes = std::move(ready);
+  const std::vector<NodeInfo> free_nodes = this->free_nodes();
   auto owner_of = [&](int shard) -> const NodeInfo* {
     for (const auto& n : nodes_)
       if (n.pinned_shard == shard) return &n;

@@ -160,6 +160,8 @@ class SyncJob {
   /// Node `node` is still training a cancelled task (its answer has not come):
   /// new rounds leave it out while other nodes can take any shard.
   bool draining(const std::string& node) const;
+  /// Nodes that can take any shard, without draining ones while others are there.
+  std::vector<NodeInfo> free_nodes() const;
   /// Where a failed evaluation task may run again (see sync_job.cpp).
   std::vector<NodeInfo> evaluation_candidates(const std::string& failed_on) const;
 
