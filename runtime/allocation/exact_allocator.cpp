@@ -8,8 +8,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <limits>
+#include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "runtime/allocation/balanced_allocator.hpp"
 #include "runtime/allocation/best_fit_allocator.hpp"
@@ -155,6 +160,89 @@ void load(OsiClpSolverInterface& solver, const AllocationRequest& req,
   solver.messageHandler()->setLogLevel(0);
 }
 
+/// One branch-and-cut search, owned jointly by the call that started it and
+/// the thread that runs it, so that the call can return at its deadline and
+/// leave the search behind: CBC and Clp look at the clock only between their
+/// steps, and one step took up to 0.5 s past the budget at 1,000 tasks x 100
+/// nodes (docs/allocation-results.md).
+struct Search {
+  OsiClpSolverInterface solver;
+  std::unique_ptr<CbcModel> model;
+  std::vector<std::string> args;
+  double budget = 0.0;
+  // Written by the search's thread, read once `done` is set (under `mu`).
+  std::mutex mu;
+  std::condition_variable finished;
+  bool done = false;
+  bool whole = false;        ///< ended before its budget: nothing was cut short
+  std::vector<double> best;  ///< empty: no incumbent
+  bool proven_optimal = false;
+  bool proven_infeasible = false;
+  double bound = std::numeric_limits<double>::infinity();
+};
+
+/// CbcMain0 and CbcMain1 keep their parameters in static data, so one
+/// search runs at a time in the process. A search left behind at its call's
+/// deadline holds the slot until it ends; a later call that cannot take it
+/// in time answers with its warm start. At exit the process waits for a
+/// search still running, so that none outlives the solvers' static data
+/// (the slot is made on first use, after the libraries' statics, and so is
+/// destroyed before them). Not a mutex: the search's thread gives back what
+/// the calling thread took.
+class SearchSlot {
+ public:
+  ~SearchSlot() {
+    std::unique_lock<std::mutex> lock(mu_);
+    free_.wait(lock, [this] { return !busy_; });
+  }
+  bool take_until(std::chrono::steady_clock::time_point deadline) {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (!free_.wait_until(lock, deadline, [this] { return !busy_; })) return false;
+    busy_ = true;
+    return true;
+  }
+  /// The search's thread touches nothing shared after this.
+  void give_back() {
+    std::lock_guard<std::mutex> lock(mu_);
+    busy_ = false;
+    free_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable free_;
+  bool busy_ = false;
+};
+
+SearchSlot& search_slot() {
+  static SearchSlot slot;
+  return slot;
+}
+
+/// Runs `search` (the slot taken for it) and publishes what it found.
+void run_search(std::shared_ptr<Search> search) {
+  std::vector<const char*> argv;
+  for (auto& a : search->args) argv.push_back(a.c_str());
+  const auto began = std::chrono::steady_clock::now();
+  auto& model = *search->model;
+  CbcMain1(static_cast<int>(argv.size()), argv.data(), model);
+  // Decided by the clock: no LP was stopped by it before the budget ran out.
+  // (Clp's status after CbcMain1 may be the root's, not the last LP's.)
+  const bool whole =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count() <
+      search->budget;
+  std::vector<double> best;
+  if (const double* x = model.bestSolution()) best.assign(x, x + model.getNumCols());
+  std::lock_guard<std::mutex> guard(search->mu);
+  search->whole = whole;
+  search->best = std::move(best);
+  search->proven_optimal = model.isProvenOptimal();
+  search->proven_infeasible = model.isProvenInfeasible();
+  search->bound = model.getBestPossibleObjValue();
+  search->done = true;
+  search->finished.notify_all();
+}
+
 }  // namespace
 
 Allocation ExactAllocator::allocate(const AllocationRequest& req) const {
@@ -178,53 +266,82 @@ Allocation ExactAllocator::allocate(const AllocationRequest& req) const {
     return out;
   }
 
-  OsiClpSolverInterface solver;
-  load(solver, req, cols);
-  CbcModel model(solver);
-  CbcMain0(model);
-  model.setLogLevel(0);
-  if (start) {
-    // The greedy allocation as CBC's first incumbent (its objective in CBC's
-    // internal minimisation sense), so the search prunes against it from the start.
-    std::vector<double> x0(cols.size(), 0.0);
-    for (std::size_t c = 0; c < cols.size(); ++c)
-      if (start->node_of_task[cols[c].task] == static_cast<int>(cols[c].node)) x0[c] = 1.0;
-    model.setBestSolution(x0.data(), static_cast<int>(x0.size()),
-                          solver.getObjSense() * start->objective, true);
+  // The search runs on its own thread, so that the call returns at its
+  // deadline even when CBC or Clp is inside a long step then; an abandoned
+  // search ends by its own limit soon after.
+  const auto deadline = began + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                    std::chrono::duration<double>(req.options.time_limit_s));
+  auto search = std::make_shared<Search>();
+  bool searched = false;
+  if (search_slot().take_until(deadline)) {
+    bool launched = false;
+    try {
+      load(search->solver, req, cols);
+      search->model = std::make_unique<CbcModel>(search->solver);
+      auto& model = *search->model;
+      CbcMain0(model);
+      model.setLogLevel(0);
+      if (start) {
+        // The greedy allocation as CBC's first incumbent (its objective in CBC's
+        // internal minimisation sense), so the search prunes against it from the start.
+        std::vector<double> x0(cols.size(), 0.0);
+        for (std::size_t c = 0; c < cols.size(); ++c)
+          if (start->node_of_task[cols[c].task] == static_cast<int>(cols[c].node)) x0[c] = 1.0;
+        model.setBestSolution(x0.data(), static_cast<int>(x0.size()),
+                              search->solver.getObjSense() * start->objective, true);
+      }
+      // The search gets what the warm start left of the time limit, on the wall
+      // clock ("-timeMode elapsed": CBC counts CPU time by default). CBC checks
+      // `-sec` only between its steps, and its root LP alone took 0.9 s at
+      // 1,000 tasks x 100 nodes, so Clp gets the same wall-clock limit and stops
+      // inside an LP too. An LP cut short can mislead the search (a node wrongly
+      // pruned, a bound too tight), so a search that ran into its limit keeps
+      // only what cannot be wrong: feasible incumbents, checked below, and the
+      // Lagrangian bound.
+      const double spent =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+      const double reserve =
+          std::min(kStopReserveMostSeconds, kStopReserveShare * req.options.time_limit_s);
+      search->budget = std::max(0.01, req.options.time_limit_s - spent - reserve);
+      if (auto* clp = dynamic_cast<OsiClpSolverInterface*>(model.solver()))
+        clp->getModelPtr()->setMaximumWallSeconds(search->budget);
+      // CglPreProcess is off: on OR-Library gap3 problem 1 (max) it made CBC
+      // "prove" 579 where 580 is optimal; without it the gap1-12 problems are also
+      // solved faster.
+      search->args = {"troupe",      "-log", "0",
+                      "-slog",       "0",    "-timeMode",
+                      "elapsed",     "-sec", std::to_string(search->budget),
+                      "-preprocess", "off",  "-solve",
+                      "-quit"};
+      std::thread([search]() mutable {
+        run_search(std::move(search));  // the search is released before the slot
+        search_slot().give_back();
+      }).detach();
+      launched = true;
+    } catch (const std::exception&) {
+      // No thread (or no memory for the programme): the warm start answers.
+    }
+    if (!launched) search_slot().give_back();
+    searched = launched;
   }
-  // The search gets what the warm start left of the time limit, on the wall
-  // clock ("-timeMode elapsed": CBC counts CPU time by default). CBC checks
-  // `-sec` only between its steps, and its root LP alone took 0.9 s at
-  // 1,000 tasks x 100 nodes, so Clp gets the same wall-clock limit and stops
-  // inside an LP too. An LP cut short can mislead the search (a node wrongly
-  // pruned, a bound too tight), so a search that ran into its limit keeps
-  // only what cannot be wrong: feasible incumbents, checked below, and the
-  // Lagrangian bound.
-  const double spent =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
-  const double reserve =
-      std::min(kStopReserveMostSeconds, kStopReserveShare * req.options.time_limit_s);
-  const double budget = std::max(0.01, req.options.time_limit_s - spent - reserve);
-  if (auto* clp = dynamic_cast<OsiClpSolverInterface*>(model.solver()))
-    clp->getModelPtr()->setMaximumWallSeconds(budget);
-  // CglPreProcess is off: on OR-Library gap3 problem 1 (max) it made CBC
-  // "prove" 579 where 580 is optimal; without it the gap1-12 problems are also
-  // solved faster.
-  std::vector<std::string> args{
-      "troupe", "-log", "0", "-slog", "0", "-timeMode", "elapsed", "-sec", std::to_string(budget)};
-  args.insert(args.end(), {"-preprocess", "off", "-solve", "-quit"});
-  std::vector<const char*> argv;
-  for (auto& a : args) argv.push_back(a.c_str());
-  const auto search_began = std::chrono::steady_clock::now();
-  CbcMain1(static_cast<int>(argv.size()), argv.data(), model);
-  // Decided by the clock: no LP was stopped by it before the budget ran out.
-  // (Clp's status after CbcMain1 may be the root's, not the last LP's.)
-  const bool whole =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - search_began).count() <
-      budget;
 
-  const double* x = model.bestSolution();
-  if (whole && model.isProvenInfeasible() && !x) {
+  bool whole = false;
+  std::vector<double> best;
+  bool proven_optimal = false, proven_infeasible = false;
+  double cbc_bound = std::numeric_limits<double>::infinity();
+  if (searched) {
+    std::unique_lock<std::mutex> lock(search->mu);
+    if (search->finished.wait_until(lock, deadline, [&] { return search->done; })) {
+      whole = search->whole;
+      best = std::move(search->best);
+      proven_optimal = search->proven_optimal;
+      proven_infeasible = search->proven_infeasible;
+      cbc_bound = search->bound;
+    }
+  }
+
+  const double* x = best.size() == cols.size() ? best.data() : nullptr;
+  if (whole && proven_infeasible && !x) {
     out.proved_infeasible = true;
     out.note = "no allocation places every task within the capacities";
     return out;
@@ -243,7 +360,7 @@ Allocation ExactAllocator::allocate(const AllocationRequest& req) const {
     }
   }
   if (!x && !start) out.note = "time limit reached before a feasible allocation was found";
-  bool proved = whole && model.isProvenOptimal() && x != nullptr;
+  bool proved = whole && proven_optimal && x != nullptr;
   // A search cut short may hold a worse incumbent than the warm start.
   if (start && (!x || (better(req, start->objective, out.objective) && !proved))) {
     const auto note = out.note;
@@ -256,8 +373,7 @@ Allocation ExactAllocator::allocate(const AllocationRequest& req) const {
   // When the search ran into its limit, CBC's bound may rest on an LP the
   // clock stopped (an interrupted primal simplex gives no bound): only the
   // Lagrangian one is kept.
-  const double bound =
-      whole ? model.getBestPossibleObjValue() : std::numeric_limits<double>::infinity();
+  const double bound = whole ? cbc_bound : std::numeric_limits<double>::infinity();
   if (proved)
     out.bound = out.objective;
   else if (std::isfinite(bound) && std::abs(bound) < 1e40)

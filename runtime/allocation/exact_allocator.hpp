@@ -23,7 +23,12 @@ namespace troupe::runtime {
 /// clock stopped an LP, only the Lagrangian bound, and CBC's answer only if it
 /// fits. When every_task cannot be met the result has proved_infeasible (or,
 /// if time ran out first, the greedy's partial answer and a note).
-/// Deterministic for a given request (one thread) unless the clock stops it.
+/// The search runs on a thread of its own and the call returns at
+/// options.time_limit_s even when CBC or Clp is inside a long step then (the
+/// search is left to end by its own limit; one search runs at a time in the
+/// process, and a call that finds another still running waits for it at most
+/// until its own deadline). Deterministic for a given request unless the
+/// clock stops it.
 class ExactAllocator final : public Allocator {
  public:
   std::string name() const override { return "exact"; }
