@@ -53,7 +53,9 @@ runtime::RunReport run_embedded(const runtime::JobSpec& job, const EmbeddedOptio
   auto gate = std::make_shared<runtime::ComputeGate>(
       blas.thread_safe ? runtime::ComputeGate::slots_for(job.compute.threads) : 1);
   auto aggregator = spawn_aggregator(system);
+  const bool pooled = job.nodes > options.own_thread_nodes;
   SchedulerConfig sc;
+  sc.own_thread = pooled;
   sc.aggregator = aggregator;
   sc.on_round = options.on_round;
   sc.heartbeat_timeout_s = 0.0;  // in-process nodes are watched through monitors
@@ -70,6 +72,7 @@ runtime::RunReport run_embedded(const runtime::JobSpec& job, const EmbeddedOptio
       nc.aggregator = aggregator;
       nc.data = data;
       nc.gate = gate;
+      nc.pooled = pooled;
       nc.misbehaviour = runtime::Misbehaviour::of_embedded_node(job, i);
       NodeRegistration reg;
       reg.name = nc.name;

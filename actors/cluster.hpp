@@ -28,6 +28,11 @@ struct EmbeddedOptions {
   /// node --speed`), so that rounds are placed the same way under any load;
   /// 0: the scheduler measures speeds from the nodes' tasks.
   double node_speed = 0.0;
+  /// Above this many nodes, the built-in nodes share the actor system's
+  /// worker threads (NodeConfig::pooled) and the scheduler gets a thread of
+  /// its own; up to it, every node has its own thread, so that a node slowed
+  /// down with --slow-factor waits without holding a worker.
+  int own_thread_nodes = 256;
 };
 
 /// Runs `job` on an in-process cluster of job.nodes nodes and returns the report

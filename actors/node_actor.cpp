@@ -13,6 +13,7 @@
 #include "runtime/node/local_data.hpp"
 #include "runtime/node/node_behaviour.hpp"
 #include "runtime/system/log.hpp"
+#include "runtime/system/memory_tuning.hpp"
 
 namespace troupe::actors {
 namespace {
@@ -25,7 +26,8 @@ struct NodeState {
   /// The job's behaviour inside the compute gate, inside the node's misbehaviour.
   std::unique_ptr<runtime::MisbehavingNodeBehaviour> behaviour;
   bool ready = false;                     ///< the current job's set-up succeeded
-  std::vector<std::int64_t> shard_sizes;  ///< of the current job's split
+  std::size_t shards = 0;                 ///< in the current job's split
+  std::vector<std::int64_t> shard_sizes;  ///< of that split, for a secure sum's weights only
   std::int64_t model_version = -1;        ///< version held in `model`
   models::Parameters model;
   models::Parameters update;  ///< reused output buffer of training
@@ -64,6 +66,17 @@ void with_model(NodePtr self, std::int64_t version, std::function<void()> then,
             then();
           },
           [fail](caf::error& err) { fail(std::move(err)); });
+}
+
+/// A node of a job that samples its nodes lets the global model go after a
+/// task, and its thread's allocator cache too: it trains rarely, and the next
+/// task needs a newer version anyway.
+void let_model_go(NodeState& st) {
+  if (!st.job || !runtime::nodes_are_sampled(*st.job)) return;
+  st.model = models::Parameters{};
+  st.model_version = -1;
+  runtime::release_thread_cache();
+  if (!st.config.pooled) runtime::release_unused_stack();
 }
 
 int threads_of(const NodeState& st) {
@@ -142,8 +155,20 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
                            std::to_string(data.shard_sizes.size()) + " shards, the job has " +
                            std::to_string(job.nodes));
           st.model_version = -1;
-          st.shard_sizes = data.shard_sizes;
+          st.shards = data.shard_sizes.size();
+          // Kept only for what needs it (a secure sum's weights): one size per
+          // node on every node grows with the square of the nodes.
+          if (job.privacy.secure_aggregation)
+            st.shard_sizes = data.shard_sizes;
+          else
+            st.shard_sizes = {};
           st.ready = true;
+          if (runtime::nodes_are_sampled(job)) {
+            // Idle until sampled: what the set-up left in this thread's
+            // allocator cache and stack goes back.
+            runtime::release_thread_cache();
+            if (!st.config.pooled) runtime::release_unused_stack();
+          }
           return DataSummary{std::move(data.shard_sizes), data.test_size};
         } catch (const std::exception& e) {
           // A behaviour's message may already name the node (the model checks do).
@@ -173,7 +198,7 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
         }
         // Local data: the scheduler numbers the node's one shard (any index).
         if (task.shard < 0 ||
-            (!st.config.local && static_cast<std::size_t>(task.shard) >= st.shard_sizes.size())) {
+            (!st.config.local && static_cast<std::size_t>(task.shard) >= st.shards)) {
           rp.deliver(failure(st.config.name + ": shard " + std::to_string(task.shard) +
                              " does not exist"));
           return rp;
@@ -244,6 +269,7 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
                 part.base = st.model;
                 part.base_version = task.base_version;
                 part.weight = secure_weight(st, task.shard);
+                let_model_go(st);
                 rp.deliver(outcome);
                 spawn_secure_participant(
                     self,
@@ -256,6 +282,7 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
               update.params =
                   std::move(st.update);  // the message owns it now; the next task refills st.update
               if (st.config.traffic) st.config.traffic->add_sent(runtime::wire_size(update.params));
+              let_model_go(st);
               self->request(st.config.aggregator, timeout_of(job), update_atom::value,
                             std::move(update))
                   .then(
@@ -287,6 +314,7 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
               try {
                 rp.deliver(held_out ? st.behaviour->evaluate_held_out(st.model)
                                     : st.behaviour->evaluate(st.model));
+                let_model_go(st);
               } catch (const std::exception& e) {
                 fail(failure(st.config.name + ": evaluation failed: " + e.what()));
               }
@@ -305,6 +333,7 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
 }  // namespace
 
 node_actor spawn_node(caf::actor_system& system, NodeConfig config) {
+  if (config.pooled) return system.spawn(node_behavior, std::move(config));
   return system.spawn<caf::detached>(node_behavior, std::move(config));
 }
 

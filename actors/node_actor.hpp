@@ -53,9 +53,15 @@ struct NodeConfig {
   /// blocks this long before masking, so that a process test can kill it
   /// between key sharing and masking (a dropout the others' shares recover).
   double secure_pause_before_masking_s = 0.0;
+  /// The node runs on the actor system's worker threads (its training holds
+  /// one while it computes) instead of a thread of its own. Embedded runs of
+  /// many nodes: every thread costs about 120 KB resident (its stack and the
+  /// libraries' thread-local storage), where a pooled actor costs a few KB.
+  bool pooled = false;
 };
 
-/// Spawns a node. It blocks while training, so it runs on its own thread.
+/// Spawns a node. It blocks while training, so it runs on its own thread,
+/// unless config.pooled.
 node_actor spawn_node(caf::actor_system& system, NodeConfig config);
 
 /// Makes a node's actor from the configuration the built-in node would get

@@ -348,6 +348,7 @@ void enter_running(SchedulerPtr self) {
 }
 
 scheduler_actor spawn_scheduler(caf::actor_system& system, SchedulerConfig config) {
+  if (config.own_thread) return system.spawn<caf::detached>(scheduler_behavior, std::move(config));
   return system.spawn(scheduler_behavior, std::move(config));
 }
 

@@ -57,6 +57,11 @@ struct SchedulerConfig {
   std::function<runtime::JobReports(const runtime::RunReport&)> render;
   /// Where the scheduler counts its metrics (served at /metrics); null: none.
   std::shared_ptr<runtime::MetricsRegistry> metrics;
+  /// The scheduler gets a thread of its own instead of sharing the actor
+  /// system's workers: set where nodes compute on those workers (embedded
+  /// runs of many nodes, NodeConfig::pooled), so that it is never queued
+  /// behind their training.
+  bool own_thread = false;
 };
 
 scheduler_actor spawn_scheduler(caf::actor_system& system, SchedulerConfig config);

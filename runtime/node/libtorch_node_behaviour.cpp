@@ -27,8 +27,14 @@ NodeData LibTorchNodeBehaviour::setup(const NodeSetup& setup) {
   }
   local_ = static_cast<bool>(setup.local);
   const auto model = checked_job_model(setup, setup.local ? *setup.local : *train_set_);
-  // A new trainer per job (the model may differ); the evaluator follows lazily.
-  trainer_.emplace(model, setup.device);
+  // A new trainer per job (the model may differ), made at the node's first
+  // task: a node that is never sampled (--clients-per-round) holds no
+  // network. The evaluator follows lazily too.
+  // The device is checked here all the same, so a node that cannot use it
+  // fails its set-up rather than its first task.
+  if (auto why = models::check_device(setup.device.device); !why.empty())
+    throw std::invalid_argument(why);
+  trainer_.reset();
   evaluator_.reset();
   model_ = model;
   device_ = setup.device;
@@ -36,15 +42,23 @@ NodeData LibTorchNodeBehaviour::setup(const NodeSetup& setup) {
   held_out_fraction_ =
       setup.job.eval.mode == EvalMode::central ? 0.0 : setup.job.eval.local_test_fraction;
   job_seed_ = setup.job.seed;
+  sampled_ = nodes_are_sampled(setup.job);
   selections_.clear();
   held_out_evaluators_.clear();
   latest_round_ = -1;
   latest_shards_.clear();
   NodeData out;
-  // The sizes the job weights and plans by are what the node trains on.
+  // The sizes the job weights and plans by are what the node trains on. Only
+  // the shards the node trains keep their selection (selection()): every
+  // node keeping every shard's grew with the square of the nodes.
+  out.shard_sizes.reserve(partition_->size());
   for (std::size_t s = 0; s < partition_->size(); ++s)
-    out.shard_sizes.push_back(
-        static_cast<std::int64_t>(selection(static_cast<int>(s)).train.size()));
+    out.shard_sizes.push_back(static_cast<std::int64_t>(
+        held_out_fraction_ > 0.0
+            ? select_examples(*train_set_, partition_->at(s), held_out_fraction_,
+                              held_out_seed(job_seed_, static_cast<int>(s)))
+                  .train.size()
+            : partition_->at(s).size()));
   out.test_size = static_cast<std::int64_t>(test_set_->size());
   return out;
 }
@@ -63,7 +77,8 @@ const ExampleSelection& LibTorchNodeBehaviour::selection(int shard) {
 models::TrainResult LibTorchNodeBehaviour::train(const models::Parameters& global,
                                                  const LocalTask& task,
                                                  models::Parameters& update) {
-  if (!trainer_) throw std::logic_error("train before set-up");
+  if (!model_) throw std::logic_error("train before set-up");
+  if (!trainer_) trainer_.emplace(*model_, device_);
   // A node with its own data has one shard, whatever the scheduler numbers it.
   const int shard = local_ ? 0 : task.shard;
   const auto& examples = held_out_fraction_ > 0.0
@@ -71,6 +86,7 @@ models::TrainResult LibTorchNodeBehaviour::train(const models::Parameters& globa
                              : (*partition_).at(static_cast<std::size_t>(shard));
   trainer_->set_data(*train_set_, examples, shard);
   auto result = trainer_->train(global, task.options, update);
+  if (sampled_) trainer_.reset();  // made again when the node is sampled again
   if (task.round != latest_round_) latest_shards_.clear();
   latest_round_ = task.round;
   latest_shards_.insert(shard);

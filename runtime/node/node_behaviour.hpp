@@ -92,6 +92,14 @@ class NodeBehaviour {
 /// The built-in behaviour's name.
 inline constexpr const char* kDefaultNodeBehaviour = "libtorch";
 
+/// True when each round samples some of the job's nodes (--clients-per-round
+/// below --nodes): a node then trains rarely, so between its tasks it keeps
+/// neither the global model nor a trainer (a dormant node of a large
+/// simulation costs little more than its descriptor).
+inline bool nodes_are_sampled(const JobSpec& job) {
+  return job.sync.clients_per_round > 0 && job.sync.clients_per_round < job.nodes;
+}
+
 /// Makes a new behaviour; one per node.
 using NodeBehaviourFactory = std::function<std::unique_ptr<NodeBehaviour>()>;
 

@@ -2,8 +2,12 @@
 
 #include <dlfcn.h>
 #include <malloc.h>
+#include <pthread.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <string>
 
@@ -31,6 +35,31 @@ void tune_memory_allocator() {
   mallopt(M_MMAP_THRESHOLD, 64 << 20);
   // ...and keep up to 64 MiB of freed memory for reuse before returning it.
   mallopt(M_TRIM_THRESHOLD, 64 << 20);
+}
+
+void release_thread_cache() {
+  if (const auto ctl = jemalloc_ctl()) ctl("thread.tcache.flush", nullptr, nullptr, nullptr, 0);
+}
+
+void release_unused_stack() {
+  pthread_attr_t attr;
+  if (pthread_getattr_np(pthread_self(), &attr) != 0) return;
+  void* base = nullptr;
+  std::size_t size = 0;
+  const bool known = pthread_attr_getstack(&attr, &base, &size) == 0;
+  pthread_attr_destroy(&attr);
+  if (!known || !base) return;
+  const auto page = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
+  if (page == 0 || (page & (page - 1)) != 0) return;
+  // The stack grows down from base + size; what lies below this frame (less a
+  // margin for the calls that follow at once) holds nothing live.
+  constexpr std::uintptr_t kMargin = 16 * 1024;
+  volatile char here = 0;
+  const auto sp = reinterpret_cast<std::uintptr_t>(&here);
+  const auto low = (reinterpret_cast<std::uintptr_t>(base) + page - 1) & ~(page - 1);
+  if (sp < low + kMargin + page) return;
+  const auto high = (sp - kMargin) & ~(page - 1);
+  if (high > low) madvise(reinterpret_cast<void*>(low), high - low, MADV_DONTNEED);
 }
 
 std::string memory_allocator() {

@@ -106,3 +106,24 @@ TEST(EmbeddedCluster, ExamplesPerNodeBeyondTheTrainingSetFailsTheJobNamingBoth) 
             std::string::npos)
       << report.error;
 }
+
+TEST(EmbeddedCluster, NodesOnSharedWorkerThreadsTrainTheModelNodesOnTheirOwnThreadsDo) {
+  // Above EmbeddedOptions::own_thread_nodes the nodes share the actor
+  // system's workers (and, sampled, keep neither model nor trainer between
+  // tasks); the model must be the one nodes on their own threads train.
+  auto job = small_job();
+  job.nodes = 12;
+  job.rounds = 2;
+  job.data.train_limit = 600;
+  job.data.examples_per_node = 48;
+  job.sync.clients_per_round = 5;
+  actors::EmbeddedOptions own, pooled;
+  pooled.own_thread_nodes = 4;
+  const auto a = actors::run_embedded(job, own);
+  const auto b = actors::run_embedded(job, pooled);
+  ASSERT_EQ(a.status, runtime::RunStatus::ok) << a.error;
+  ASSERT_EQ(b.status, runtime::RunStatus::ok) << b.error;
+  EXPECT_FALSE(a.model_fingerprint.empty());
+  EXPECT_EQ(a.model_fingerprint, b.model_fingerprint);
+  EXPECT_EQ(a.final_metrics.confusion, b.final_metrics.confusion);
+}

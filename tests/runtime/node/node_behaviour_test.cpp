@@ -104,3 +104,39 @@ TEST(LibTorchNodeBehaviour, ErrorsAreExceptionsNotCrashes) {
   EXPECT_THROW(b.train(models::initial_parameters(models::ModelKind::mlp, 1), task, update),
                std::out_of_range);
 }
+
+TEST(LibTorchNodeBehaviour, ANodeOfASampledJobTrainsAsOneThatKeepsItsTrainer) {
+  // A job that samples its nodes (--clients-per-round below --nodes) makes
+  // the trainer at each task and drops it after; the updates must be the
+  // ones a node that keeps its trainer computes.
+  troupe::test::TempDir dir;
+  LibTorchNodeBehaviour keeps, samples;
+  auto every = fake_setup(dir, 3);
+  auto sampled = every;
+  sampled.job.sync.clients_per_round = 1;
+  ASSERT_FALSE(nodes_are_sampled(every.job));
+  ASSERT_TRUE(nodes_are_sampled(sampled.job));
+  keeps.setup(every);
+  samples.setup(sampled);
+  auto global = models::initial_parameters(models::ModelKind::mlp, 1);
+  for (int round = 1; round <= 3; ++round) {
+    LocalTask task;
+    task.round = round;
+    task.shard = round % 3;
+    task.options.batch_size = 8;
+    task.options.seed = static_cast<std::uint64_t>(round);
+    models::Parameters a, b;
+    keeps.train(global, task, a);
+    samples.train(global, task, b);
+    EXPECT_EQ(models::fingerprint(a), models::fingerprint(b)) << "round " << round;
+    global = a;
+  }
+}
+
+TEST(LibTorchNodeBehaviour, ADeviceTheNodeCannotUseFailsItsSetUpNotItsFirstTask) {
+  troupe::test::TempDir dir;
+  LibTorchNodeBehaviour b;
+  auto setup = fake_setup(dir, 2);
+  setup.device.device = "cuda:99";
+  EXPECT_THROW(b.setup(setup), std::invalid_argument);
+}
