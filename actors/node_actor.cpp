@@ -68,11 +68,15 @@ void with_model(NodePtr self, std::int64_t version, std::function<void()> then,
           [fail](caf::error& err) { fail(std::move(err)); });
 }
 
-/// A node of a job that samples its nodes lets the global model go after a
-/// task, and its thread's allocator cache too: it trains rarely, and the next
-/// task needs a newer version anyway.
+/// Whether the node holds nothing between tasks (NodeSetup::release_between_tasks).
+bool lean(const NodeState& st) {
+  return st.job && runtime::nodes_are_sampled(*st.job);
+}
+
+/// A lean node lets the global model go after a task, and its thread's
+/// allocator cache too: the next task needs a newer version anyway.
 void let_model_go(NodeState& st) {
-  if (!st.job || !runtime::nodes_are_sampled(*st.job)) return;
+  if (!lean(st)) return;
   st.model = models::Parameters{};
   st.model_version = -1;
   runtime::release_thread_cache();
@@ -148,6 +152,11 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
           setup.data = st.catalog;
           setup.local = st.config.local;
           setup.device = {device_of(st), threads_of(st)};
+          // Not for nodes that merely share workers: with every one of 1,000
+          // pooled nodes training each round, making trainers again took
+          // round times from 0.75 s to 1.38 s for 1.98 -> 1.32 MiB per node
+          // (bench/collaboration/experiments.py scale).
+          setup.release_between_tasks = runtime::nodes_are_sampled(job);
           auto data = st.behaviour->setup(setup);
           // A node with its own data holds one shard, whatever the job's --nodes.
           if (!st.config.local && data.shard_sizes.size() != static_cast<std::size_t>(job.nodes))
@@ -163,8 +172,8 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
           else
             st.shard_sizes = {};
           st.ready = true;
-          if (runtime::nodes_are_sampled(job)) {
-            // Idle until sampled: what the set-up left in this thread's
+          if (setup.release_between_tasks) {
+            // Idle until its first task: what the set-up left in this thread's
             // allocator cache and stack goes back.
             runtime::release_thread_cache();
             if (!st.config.pooled) runtime::release_unused_stack();

@@ -42,7 +42,7 @@ NodeData LibTorchNodeBehaviour::setup(const NodeSetup& setup) {
   held_out_fraction_ =
       setup.job.eval.mode == EvalMode::central ? 0.0 : setup.job.eval.local_test_fraction;
   job_seed_ = setup.job.seed;
-  sampled_ = nodes_are_sampled(setup.job);
+  release_ = setup.release_between_tasks;
   selections_.clear();
   held_out_evaluators_.clear();
   latest_round_ = -1;
@@ -86,7 +86,7 @@ models::TrainResult LibTorchNodeBehaviour::train(const models::Parameters& globa
                              : (*partition_).at(static_cast<std::size_t>(shard));
   trainer_->set_data(*train_set_, examples, shard);
   auto result = trainer_->train(global, task.options, update);
-  if (sampled_) trainer_.reset();  // made again when the node is sampled again
+  if (release_) trainer_.reset();  // made again at the next task
   if (task.round != latest_round_) latest_shards_.clear();
   latest_round_ = task.round;
   latest_shards_.insert(shard);

@@ -43,7 +43,7 @@ class LibTorchNodeBehaviour final : public NodeBehaviour {
   std::optional<models::LocalTrainer> trainer_;
   std::optional<models::Evaluator> evaluator_;  ///< made on the first evaluation
   bool local_ = false;    ///< trains on the node's own examples (NodeSetup::local)
-  bool sampled_ = false;  ///< the job samples its nodes: no trainer kept between tasks
+  bool release_ = false;  ///< NodeSetup::release_between_tasks: no trainer kept between tasks
 
   double held_out_fraction_ = 0.0;  ///< > 0: federated evaluation
   std::uint64_t job_seed_ = 0;

@@ -40,6 +40,10 @@ struct NodeSetup {
   /// the central test set.
   std::shared_ptr<const models::Dataset> local;
   models::DeviceOptions device;  ///< the job's device and threads, or the node's overrides
+  /// Hold nothing between tasks that the next task can make again (a
+  /// trainer, buffers): the node trains rarely (its job samples nodes,
+  /// nodes_are_sampled). A behaviour may ignore it.
+  bool release_between_tasks = false;
 };
 
 /// What set-up found: examples per shard of the job's split, and test examples.
@@ -94,8 +98,8 @@ inline constexpr const char* kDefaultNodeBehaviour = "libtorch";
 
 /// True when each round samples some of the job's nodes (--clients-per-round
 /// below --nodes): a node then trains rarely, so between its tasks it keeps
-/// neither the global model nor a trainer (a dormant node of a large
-/// simulation costs little more than its descriptor).
+/// neither the global model nor a trainer (NodeSetup::release_between_tasks;
+/// a dormant node of a large simulation costs little more than its descriptor).
 inline bool nodes_are_sampled(const JobSpec& job) {
   return job.sync.clients_per_round > 0 && job.sync.clients_per_round < job.nodes;
 }

@@ -105,17 +105,18 @@ TEST(LibTorchNodeBehaviour, ErrorsAreExceptionsNotCrashes) {
                std::out_of_range);
 }
 
-TEST(LibTorchNodeBehaviour, ANodeOfASampledJobTrainsAsOneThatKeepsItsTrainer) {
-  // A job that samples its nodes (--clients-per-round below --nodes) makes
-  // the trainer at each task and drops it after; the updates must be the
-  // ones a node that keeps its trainer computes.
+TEST(LibTorchNodeBehaviour, ANodeThatHoldsNothingBetweenTasksTrainsAsOneThatKeepsItsTrainer) {
+  // A node that holds nothing between tasks (NodeSetup::release_between_tasks:
+  // its job samples nodes) makes the trainer at each task and drops it after;
+  // the updates must be the ones a node that keeps its trainer computes.
   troupe::test::TempDir dir;
   LibTorchNodeBehaviour keeps, samples;
   auto every = fake_setup(dir, 3);
   auto sampled = every;
   sampled.job.sync.clients_per_round = 1;
-  ASSERT_FALSE(nodes_are_sampled(every.job));
-  ASSERT_TRUE(nodes_are_sampled(sampled.job));
+  sampled.release_between_tasks = true;
+  EXPECT_FALSE(nodes_are_sampled(every.job));
+  EXPECT_TRUE(nodes_are_sampled(sampled.job));
   keeps.setup(every);
   samples.setup(sampled);
   auto global = models::initial_parameters(models::ModelKind::mlp, 1);
