@@ -2,6 +2,7 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
 #include <caf/io/all.hpp>
 #include <iostream>
 
@@ -35,25 +36,29 @@ runtime::RunReport run_embedded(const runtime::JobSpec& job, const EmbeddedOptio
     r.config = job;
     return r;
   }
-  caf::actor_system_config cfg;
-  configure(cfg);
-  caf::actor_system system{cfg};
-
-  auto data = std::make_shared<runtime::DataCatalog>(job.data.data_dir, job.data.train_limit,
-                                                     job.data.test_limit);
   // Embedded nodes train on several threads at once; a BLAS that cannot take
   // that (serial OpenBLAS) would give wrong models silently, so compute runs
   // one task at a time with it.
   const auto blas = runtime::probe_blas();
+  const int slots = blas.thread_safe ? runtime::ComputeGate::slots_for(job.compute.threads) : 1;
+  // Many nodes share the actor system's workers, which are then as many as
+  // may compute at once. Stragglers (--slow-nodes) keep a thread each: their
+  // waits would hold a shared worker.
+  const bool pooled = job.nodes > options.own_thread_nodes && job.experiment.slow_nodes == 0;
+  caf::actor_system_config cfg;
+  configure(cfg);
+  if (pooled) cfg.set("scheduler.max-threads", std::max(2, slots));
+  caf::actor_system system{cfg};
+
+  auto data = std::make_shared<runtime::DataCatalog>(job.data.data_dir, job.data.train_limit,
+                                                     job.data.test_limit);
   if (!blas.thread_safe)
     logging::Line(Level::warn)
         << "troupe: " << blas.name
         << " is not safe to call from several threads: embedded nodes compute one at a "
            "time (install libopenblas0-pthread for parallel training)";
-  auto gate = std::make_shared<runtime::ComputeGate>(
-      blas.thread_safe ? runtime::ComputeGate::slots_for(job.compute.threads) : 1);
+  auto gate = std::make_shared<runtime::ComputeGate>(slots);
   auto aggregator = spawn_aggregator(system);
-  const bool pooled = job.nodes > options.own_thread_nodes;
   SchedulerConfig sc;
   sc.own_thread = pooled;
   sc.aggregator = aggregator;

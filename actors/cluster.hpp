@@ -29,9 +29,10 @@ struct EmbeddedOptions {
   /// 0: the scheduler measures speeds from the nodes' tasks.
   double node_speed = 0.0;
   /// Above this many nodes, the built-in nodes share the actor system's
-  /// worker threads (NodeConfig::pooled) and the scheduler gets a thread of
-  /// its own; up to it, every node has its own thread, so that a node slowed
-  /// down with --slow-factor waits without holding a worker.
+  /// worker threads (NodeConfig::pooled; as many as may compute at once, at
+  /// least 2) and the scheduler gets a thread of its own. Up to it, and in
+  /// any job with stragglers (--slow-nodes), every node has its own thread,
+  /// so that a slowed-down node waits without holding a worker.
   int own_thread_nodes = 256;
 };
 

@@ -2,6 +2,7 @@
 
 #include <CbcModel.hpp>
 #include <CbcSolver.hpp>
+#include <CoinError.hpp>
 #include <CoinPackedMatrix.hpp>
 #include <OsiClpSolverInterface.hpp>
 
@@ -47,6 +48,9 @@ constexpr double kLagrangianMostSeconds = 2.0;
 /// --decision-only, docs/allocation-results.md).
 constexpr double kStopReserveShare = 0.1;
 constexpr double kStopReserveMostSeconds = 0.1;
+/// A search with less time than this left is not started (the warm start
+/// answers): nobody would wait for it, and it would hold the one search slot.
+constexpr double kLeastSearchSeconds = 0.01;
 
 /// The Lagrangian search's answer and bound, run with part of the time limit;
 /// an empty allocation when the policy is not registered. It lives in the
@@ -179,7 +183,21 @@ struct Search {
   bool proven_optimal = false;
   bool proven_infeasible = false;
   double bound = std::numeric_limits<double>::infinity();
+  std::string error;  ///< what CBC threw, if it did (nothing else is then set)
 };
+
+/// What a CBC or Clp call threw, as text.
+std::string error_text() {
+  try {
+    throw;
+  } catch (const CoinError& e) {
+    return e.className() + "::" + e.methodName() + ": " + e.message();
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "an unknown exception";
+  }
+}
 
 /// CbcMain0 and CbcMain1 keep their parameters in static data, so one
 /// search runs at a time in the process. A search left behind at its call's
@@ -223,22 +241,41 @@ SearchSlot& search_slot() {
 void run_search(std::shared_ptr<Search> search) {
   std::vector<const char*> argv;
   for (auto& a : search->args) argv.push_back(a.c_str());
-  const auto began = std::chrono::steady_clock::now();
   auto& model = *search->model;
-  CbcMain1(static_cast<int>(argv.size()), argv.data(), model);
-  // Decided by the clock: no LP was stopped by it before the budget ran out.
-  // (Clp's status after CbcMain1 may be the root's, not the last LP's.)
-  const bool whole =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count() <
-      search->budget;
+  bool whole = false, optimal = false, infeasible = false;
+  double bound = std::numeric_limits<double>::infinity();
   std::vector<double> best;
-  if (const double* x = model.bestSolution()) best.assign(x, x + model.getNumCols());
+  std::string error;
+  try {
+    // Clp's wall-clock limit is a moment (now + budget), so it is set here,
+    // where CBC's `-sec` clock and the `whole` test below start too.
+    const auto began = std::chrono::steady_clock::now();
+    if (auto* clp = dynamic_cast<OsiClpSolverInterface*>(model.solver()))
+      clp->getModelPtr()->setMaximumWallSeconds(search->budget);
+    CbcMain1(static_cast<int>(argv.size()), argv.data(), model);
+    // Decided by the clock: no LP was stopped by it before the budget ran out.
+    // (Clp's status after CbcMain1 may be the root's, not the last LP's.)
+    whole = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count() <
+            search->budget;
+    if (const double* x = model.bestSolution()) best.assign(x, x + model.getNumCols());
+    optimal = model.isProvenOptimal();
+    infeasible = model.isProvenInfeasible();
+    bound = model.getBestPossibleObjValue();
+  } catch (...) {
+    // On this thread an exception would end the process; the call answers
+    // with its warm start and says why.
+    error = error_text();
+    whole = optimal = infeasible = false;
+    best.clear();
+    bound = std::numeric_limits<double>::infinity();
+  }
   std::lock_guard<std::mutex> guard(search->mu);
   search->whole = whole;
   search->best = std::move(best);
-  search->proven_optimal = model.isProvenOptimal();
-  search->proven_infeasible = model.isProvenInfeasible();
-  search->bound = model.getBestPossibleObjValue();
+  search->proven_optimal = optimal;
+  search->proven_infeasible = infeasible;
+  search->bound = bound;
+  search->error = std::move(error);
   search->done = true;
   search->finished.notify_all();
 }
@@ -273,6 +310,7 @@ Allocation ExactAllocator::allocate(const AllocationRequest& req) const {
                                     std::chrono::duration<double>(req.options.time_limit_s));
   auto search = std::make_shared<Search>();
   bool searched = false;
+  std::string search_error;
   if (search_slot().take_until(deadline)) {
     bool launched = false;
     try {
@@ -302,9 +340,7 @@ Allocation ExactAllocator::allocate(const AllocationRequest& req) const {
           std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
       const double reserve =
           std::min(kStopReserveMostSeconds, kStopReserveShare * req.options.time_limit_s);
-      search->budget = std::max(0.01, req.options.time_limit_s - spent - reserve);
-      if (auto* clp = dynamic_cast<OsiClpSolverInterface*>(model.solver()))
-        clp->getModelPtr()->setMaximumWallSeconds(search->budget);
+      search->budget = req.options.time_limit_s - spent - reserve;
       // CglPreProcess is off: on OR-Library gap3 problem 1 (max) it made CBC
       // "prove" 579 where 580 is optimal; without it the gap1-12 problems are also
       // solved faster.
@@ -313,13 +349,16 @@ Allocation ExactAllocator::allocate(const AllocationRequest& req) const {
                       "elapsed",     "-sec", std::to_string(search->budget),
                       "-preprocess", "off",  "-solve",
                       "-quit"};
-      std::thread([search]() mutable {
-        run_search(std::move(search));  // the search is released before the slot
-        search_slot().give_back();
-      }).detach();
-      launched = true;
-    } catch (const std::exception&) {
-      // No thread (or no memory for the programme): the warm start answers.
+      if (search->budget >= kLeastSearchSeconds) {
+        std::thread([search]() mutable {
+          run_search(std::move(search));  // the search is released before the slot
+          search_slot().give_back();
+        }).detach();
+        launched = true;
+      }
+    } catch (...) {
+      // CBC could not take the programme, or no thread: the warm start answers.
+      search_error = error_text();
     }
     if (!launched) search_slot().give_back();
     searched = launched;
@@ -337,6 +376,7 @@ Allocation ExactAllocator::allocate(const AllocationRequest& req) const {
       proven_optimal = search->proven_optimal;
       proven_infeasible = search->proven_infeasible;
       cbc_bound = search->bound;
+      search_error = search->error;
     }
   }
 
@@ -386,6 +426,9 @@ Allocation ExactAllocator::allocate(const AllocationRequest& req) const {
       out.note.clear();
     }
   }
+  if (!proved && !search_error.empty())
+    out.note = "the search failed (" + search_error + "); best bound " +
+               (out.bound ? std::to_string(*out.bound) : std::string("unknown"));
   if (!proved && out.note.empty())
     out.note = "time limit reached; best bound " +
                (out.bound ? std::to_string(*out.bound) : std::string("unknown"));

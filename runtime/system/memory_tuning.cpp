@@ -53,11 +53,13 @@ void release_unused_stack() {
   if (page == 0 || (page & (page - 1)) != 0) return;
   // The stack grows down from base + size; what lies below this frame (less a
   // margin for the calls that follow at once) holds nothing live.
+  // The frame's address, not a local's: a sanitizer may keep locals
+  // elsewhere (AddressSanitizer's fake stacks).
   constexpr std::uintptr_t kMargin = 16 * 1024;
-  volatile char here = 0;
-  const auto sp = reinterpret_cast<std::uintptr_t>(&here);
+  const auto sp = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
   const auto low = (reinterpret_cast<std::uintptr_t>(base) + page - 1) & ~(page - 1);
-  if (sp < low + kMargin + page) return;
+  const auto top = reinterpret_cast<std::uintptr_t>(base) + size;
+  if (sp >= top || sp < low + kMargin + page) return;
   const auto high = (sp - kMargin) & ~(page - 1);
   if (high > low) madvise(reinterpret_cast<void*>(low), high - low, MADV_DONTNEED);
 }

@@ -21,6 +21,32 @@ bool at_least_as_good(Sense sense, double a, double b) {
   return sense == Sense::maximise ? a >= b - kTolerance : a <= b + kTolerance;
 }
 
+/// The simulator's synthetic tasks and nodes (3 resources) as one request.
+AllocationRequest synthetic_request(int tasks, int nodes, double time_limit_s) {
+  SyntheticOptions so;
+  so.tasks = tasks;
+  so.nodes = nodes;
+  const auto workload = synthetic_workload(so);
+  AllocationRequest req;
+  for (const auto& t : workload.tasks) req.tasks.push_back(t.task);
+  req.nodes = workload.nodes;
+  req.options.time_limit_s = time_limit_s;
+  return req;
+}
+
+/// Every greedy answer is a floor for the exact policy's, timed out or not.
+void expect_valid_and_no_worse_than_greedy(const AllocationRequest& req, const Allocation& a) {
+  EXPECT_EQ(check_allocation(req, a), "");
+  if (a.bound) {
+    EXPECT_GE(*a.bound, a.objective - kTolerance);
+  }
+  for (const auto& name : allocator_names()) {
+    if (name == "exact" || name == "lagrangian") continue;
+    const auto h = make_allocator(name)->allocate(req);
+    EXPECT_GE(a.objective, h.objective - kTolerance) << name;
+  }
+}
+
 }  // namespace
 
 TEST(ExactAllocator, MatchesBruteForceOnSmallSimpleInstances) {
@@ -102,30 +128,13 @@ TEST(ExactAllocator, CallsAtOnceEachAnswerValidlyWhileOneSearchRunsAtATime) {
   // call that finds the search busy waits at most until its own deadline and
   // then answers with its warm start. Both answers must fit and keep every
   // greedy answer as a floor, whichever call searched.
-  SyntheticOptions so;
-  so.tasks = 400;
-  so.nodes = 40;
-  const auto workload = synthetic_workload(so);
-  AllocationRequest req;
-  for (const auto& t : workload.tasks) req.tasks.push_back(t.task);
-  req.nodes = workload.nodes;
-  req.options.time_limit_s = 0.3;
+  const auto req = synthetic_request(400, 40, 0.3);
   Allocation first, second;
   std::thread other([&] { first = ExactAllocator{}.allocate(req); });
   second = ExactAllocator{}.allocate(req);
   other.join();
-  double floor = 0.0;
-  for (const auto& name : allocator_names()) {
-    if (name == "exact" || name == "lagrangian") continue;
-    floor = std::max(floor, make_allocator(name)->allocate(req).objective);
-  }
-  for (const auto* a : {&first, &second}) {
-    EXPECT_EQ(check_allocation(req, *a), "");
-    EXPECT_GE(a->objective, floor - kTolerance);
-    if (a->bound) {
-      EXPECT_GE(*a->bound, a->objective - kTolerance);
-    }
-  }
+  expect_valid_and_no_worse_than_greedy(req, first);
+  expect_valid_and_no_worse_than_greedy(req, second);
 }
 
 TEST(ExactAllocator, WhenTimeRunsOutItIsValidAndNoWorseThanAnyGreedyPolicy) {
@@ -133,22 +142,6 @@ TEST(ExactAllocator, WhenTimeRunsOutItIsValidAndNoWorseThanAnyGreedyPolicy) {
   // than this limit, so Clp is stopped by the clock inside an LP. What is
   // returned must still fit, keep every greedy answer as a floor, and carry
   // only a bound that holds.
-  SyntheticOptions so;
-  so.tasks = 1'000;
-  so.nodes = 100;
-  const auto workload = synthetic_workload(so);
-  AllocationRequest req;
-  for (const auto& t : workload.tasks) req.tasks.push_back(t.task);
-  req.nodes = workload.nodes;
-  req.options.time_limit_s = 0.2;
-  const auto a = ExactAllocator{}.allocate(req);
-  EXPECT_EQ(check_allocation(req, a), "");
-  if (a.bound) {
-    EXPECT_GE(*a.bound, a.objective - kTolerance);
-  }
-  for (const auto& name : allocator_names()) {
-    if (name == "exact" || name == "lagrangian") continue;
-    const auto h = make_allocator(name)->allocate(req);
-    EXPECT_GE(a.objective, h.objective - kTolerance) << name;
-  }
+  const auto req = synthetic_request(1'000, 100, 0.2);
+  expect_valid_and_no_worse_than_greedy(req, ExactAllocator{}.allocate(req));
 }
