@@ -80,7 +80,6 @@ void let_model_go(NodeState& st) {
   st.model = models::Parameters{};
   st.model_version = -1;
   runtime::release_thread_cache();
-  if (!st.config.pooled) runtime::release_unused_stack();
 }
 
 int threads_of(const NodeState& st) {
@@ -172,12 +171,7 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
           else
             st.shard_sizes = {};
           st.ready = true;
-          if (setup.release_between_tasks) {
-            // Idle until its first task: what the set-up left in this thread's
-            // allocator cache and stack goes back.
-            runtime::release_thread_cache();
-            if (!st.config.pooled) runtime::release_unused_stack();
-          }
+          let_model_go(st);  // a lean node is idle until its first task
           return DataSummary{std::move(data.shard_sizes), data.test_size};
         } catch (const std::exception& e) {
           // A behaviour's message may already name the node (the model checks do).

@@ -2,12 +2,8 @@
 
 #include <dlfcn.h>
 #include <malloc.h>
-#include <pthread.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <cstddef>
-#include <cstdint>
 #include <cstdlib>
 #include <string>
 
@@ -39,29 +35,6 @@ void tune_memory_allocator() {
 
 void release_thread_cache() {
   if (const auto ctl = jemalloc_ctl()) ctl("thread.tcache.flush", nullptr, nullptr, nullptr, 0);
-}
-
-void release_unused_stack() {
-  pthread_attr_t attr;
-  if (pthread_getattr_np(pthread_self(), &attr) != 0) return;
-  void* base = nullptr;
-  std::size_t size = 0;
-  const bool known = pthread_attr_getstack(&attr, &base, &size) == 0;
-  pthread_attr_destroy(&attr);
-  if (!known || !base) return;
-  const auto page = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
-  if (page == 0 || (page & (page - 1)) != 0) return;
-  // The stack grows down from base + size; what lies below this frame (less a
-  // margin for the calls that follow at once) holds nothing live.
-  // The frame's address, not a local's: a sanitizer may keep locals
-  // elsewhere (AddressSanitizer's fake stacks).
-  constexpr std::uintptr_t kMargin = 16 * 1024;
-  const auto sp = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
-  const auto low = (reinterpret_cast<std::uintptr_t>(base) + page - 1) & ~(page - 1);
-  const auto top = reinterpret_cast<std::uintptr_t>(base) + size;
-  if (sp >= top || sp < low + kMargin + page) return;
-  const auto high = (sp - kMargin) & ~(page - 1);
-  if (high > low) madvise(reinterpret_cast<void*>(low), high - low, MADV_DONTNEED);
 }
 
 std::string memory_allocator() {

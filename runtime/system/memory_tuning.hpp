@@ -32,16 +32,6 @@ void tune_memory_allocator();
 /// so an idle embedded node's thread otherwise keeps what its last task freed.
 void release_thread_cache();
 
-/// Gives back to the system the pages of the calling thread's stack below
-/// its current frame (madvise MADV_DONTNEED; they are zero-filled if touched
-/// again), as folly's MemoryIdler::unmapUnusedStack does. For a thread that
-/// will be idle for long after deep calls (an embedded node on a thread of
-/// its own, between the tasks of a job that samples nodes). Not for the main
-/// thread. Does nothing where the stack's bounds cannot be read. (Most of an
-/// idle node thread's ~120 KB is glibc's static TLS block at the top of its
-/// stack, which stays: actors::NodeConfig::pooled.)
-void release_unused_stack();
-
 /// The allocator this process uses, for `troupe --version` and logs: e.g.
 /// "jemalloc 5.3.0 (oversize_threshold=0, muzzy_decay_ms=-1)" or "glibc malloc (tuned)".
 std::string memory_allocator();
