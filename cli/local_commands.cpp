@@ -21,6 +21,7 @@
 #include "runtime/io/model_file.hpp"
 #include "runtime/io/test_data.hpp"
 #include "runtime/node/centralized.hpp"
+#include "runtime/simulation/virtual_run.hpp"
 #include "runtime/system/log.hpp"
 
 namespace troupe::cli {
@@ -34,8 +35,11 @@ struct LocalJob {
   runtime::JobSpec job;
   ReportOutputs outputs;
   bool quiet = false;
-  std::string data;          ///< train: the examples to train on (--data)
-  std::string label_column;  ///< train: their label column (--label-column)
+  std::string data;                ///< train: the examples to train on (--data)
+  std::string label_column;        ///< train: their label column (--label-column)
+  std::string clock = "wall";      ///< run: wall or virtual (--clock)
+  std::string device_profile;      ///< run: --device-profile as given
+  runtime::DeviceProfile profile;  ///< run --clock virtual: the profile it names
 };
 
 std::optional<int> parse_local_job(const std::string& command, int argc, char** argv, LocalJob& p) {
@@ -54,6 +58,16 @@ std::optional<int> parse_local_job(const std::string& command, int argc, char** 
                                    "node --data)")(
         "label-column", po::value(&p.label_column),
         "CSV: the label column, by header name or 0-based index (default: the last)");
+  if (command == "run")
+    sections["cluster"].add_options()(
+        "clock", po::value(&p.clock)->default_value("wall"),
+        "wall: tasks take the time they take here; virtual: they really run, but each takes the "
+        "time its node's device (--device-profile) would need, on a virtual clock (one thread, "
+        "deterministic; the report's times are virtual seconds)")(
+        "device-profile", po::value(&p.device_profile),
+        "with --clock virtual, each node's compute speed and link: uniform, stragglers (30 % of "
+        "nodes 4x slower), heavy-tail (log-normal), or a JSON file (docs/collaboration.md); "
+        "default uniform");
   add_job_options(sections, p.job);
   sections.add_to(desc);
   po::variables_map vm;
@@ -88,6 +102,20 @@ std::optional<int> parse_local_job(const std::string& command, int argc, char** 
     return usage_error(command,
                        "troupe train has no differential privacy: --dp is for troupe run "
                        "and troupe submit");
+  if (p.clock != "wall" && p.clock != "virtual")
+    return usage_error(command, "--clock must be wall or virtual, not '" + p.clock + "'");
+  if (p.clock == "wall" && !p.device_profile.empty())
+    return usage_error(command, "--device-profile needs --clock virtual");
+  if (p.clock == "virtual") {
+    try {
+      p.profile = runtime::load_device_profile(p.device_profile.empty() ? std::string("uniform")
+                                                                        : p.device_profile);
+    } catch (const std::exception& e) {
+      return usage_error(command, std::string("--device-profile: ") + e.what());
+    }
+    if (auto why = runtime::virtual_clock_problem(p.job); !why.empty())
+      return usage_error(command, why);
+  }
   // Checkpoints are written here, in this process: a directory that cannot
   // hold them is a usage error now, not a job that silently writes none.
   if (!p.job.checkpoint.dir.empty())
@@ -169,6 +197,17 @@ int run_command(int argc, char** argv) {
     std::cout << "troupe run: " << p.job.nodes << " nodes, " << p.job.rounds << " rounds, "
               << runtime::model_label(p.job) << ", " << p.job.data.partition << " split, policy "
               << p.job.cluster.policy << std::endl;
+  }
+  if (p.clock == "virtual") {
+    if (!p.quiet)
+      std::cout << "troupe run: virtual clock, device profile " << p.profile.name
+                << " (times are virtual seconds)" << std::endl;
+    runtime::VirtualRunOptions virtual_options;
+    virtual_options.profile = p.profile;
+    virtual_options.on_round = options.on_round;
+    const auto report = runtime::run_virtual(p.job, virtual_options);
+    progress.finish();
+    return finish_report(report, p.outputs);
   }
   const auto report = actors::run_embedded(p.job, options);
   progress.finish();

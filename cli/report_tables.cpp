@@ -145,6 +145,14 @@ void print_report(std::ostream& os, const RunReport& r) {
   os << "Final model: accuracy " << fixed(m.accuracy, 4) << ", precision " << fixed(m.precision, 4)
      << ", recall " << fixed(m.recall, 4) << ", F1 " << fixed(m.f1, 4) << " (wall "
      << fixed(r.wall_s, 1) << " s)\n";
+  if (r.clock.is_virtual()) {
+    int stragglers = 0;
+    for (const auto& d : r.clock.devices) stragglers += d.straggler ? 1 : 0;
+    os << "Clock: VIRTUAL (device profile " << r.clock.device_profile << ", " << stragglers
+       << " of " << r.clock.devices.size()
+       << " nodes stragglers): every time above is virtual seconds; the run took "
+       << fixed(r.clock.real_s, 1) << " s of real time\n";
+  }
   os << "Provenance: " << provenance_line(r.provenance) << '\n';
   const auto& c = r.checkpoints;
   if (c.written + c.failed > 0) {

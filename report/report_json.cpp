@@ -215,6 +215,20 @@ std::string to_json(const RunReport& r) {
   // Only jobs with --dp have it, so other reports stay as they were.
   if (r.privacy.enabled())
     out["privacy"] = privacy_json(r.privacy, r.config.privacy.secure_aggregation);
+  // Only runs on the virtual clock have it, so other reports stay as they were.
+  if (r.clock.is_virtual()) {
+    json devices = json::array();
+    for (const auto& d : r.clock.devices)
+      devices.push_back({{"node", d.node},
+                         {"examples_per_s", d.examples_per_s},
+                         {"bandwidth_mbps", d.bandwidth_mbps},
+                         {"latency_ms", d.latency_ms},
+                         {"straggler", d.straggler}});
+    out["clock"] = {{"kind", r.clock.kind},
+                    {"device_profile", r.clock.device_profile},
+                    {"real_s", r.clock.real_s},
+                    {"devices", std::move(devices)}};
+  }
   // Only local-data runs have it, so other reports stay as they were.
   if (!r.node_data.empty()) {
     json data = json::array();

@@ -307,6 +307,22 @@ RunReport report_from_json(const std::string& text, const std::string& source) {
       r.node_data.push_back(std::move(d));
     }
   }
+  if (const json* c = top.find("clock")) {
+    const Fields f(*c, "clock", source);
+    f.get("kind", r.clock.kind);
+    f.get("device_profile", r.clock.device_profile);
+    f.get("real_s", r.clock.real_s);
+    for (const auto& item : f.array("devices")) {
+      const Fields d(item, "clock.devices", source);
+      runtime::VirtualDevice v;
+      d.get("node", v.node);
+      d.get("examples_per_s", v.examples_per_s);
+      d.get("bandwidth_mbps", v.bandwidth_mbps);
+      d.get("latency_ms", v.latency_ms);
+      d.get("straggler", v.straggler);
+      r.clock.devices.push_back(std::move(v));
+    }
+  }
   if (const json* p = top.find("provenance")) {
     const Fields f(*p, "provenance", source);
     f.get("troupe_version", r.provenance.troupe_version);

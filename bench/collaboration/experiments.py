@@ -9,6 +9,10 @@
                                 trimmed mean, Krum (and the clean run)
   experiments.py scale       -- 10, 100, 1000 embedded nodes: memory per node and
                                 per-round overhead
+  experiments.py virtual     -- sync, async, buffered on the virtual clock
+                                (--clock virtual) under the uniform, stragglers and
+                                heavy-tail device profiles: virtual time to a target
+                                accuracy, as a ratio to sync's in the same profile
 
 Each prints a Markdown table; the JSON reports go to --out (default
 bench-results/collaboration). Options: --troupe PATH (default build/cli/troupe),
@@ -105,6 +109,44 @@ def stragglers(a):
     print(f"\nCommand: `{results['sync'][0]['_cmd']}` (and --mode async / buffered)")
 
 
+def virtual(a):
+    """Time to accuracy on the virtual clock: deterministic, so one seed per cell."""
+    rounds = 6 if a.quick else 20
+    base = ["--model", "mlp", "--nodes", "10", "--rounds", str(rounds), "--clock", "virtual",
+            "--seed", "42"]
+    modes = {
+        "sync": ["--mode", "sync"],
+        "async": ["--mode", "async"],
+        "buffered": ["--mode", "buffered", "--buffer-size", "5"],
+    }
+    profiles = ["uniform", "stragglers", "heavy-tail"]
+    results = {}
+    for prof in profiles:
+        for name, extra in modes.items():
+            results[(prof, name)] = run(a.troupe, base + ["--device-profile", prof] + extra,
+                                        os.path.join(a.out, f"virtual-{prof}-{name}.json"))
+    for tgt in (a.target, a.target2):
+        print(f"\nVirtual clock, MLP, 10 nodes, {rounds} rounds' worth of updates, target accuracy "
+              f"{tgt}: virtual seconds from the first training task to the evaluation that first "
+              "reached it, and the ratio to sync under the same profile\n")
+        print("| profile | sync (s) | async (s) | async / sync | buffered (s) | buffered / sync | "
+              "final accuracy sync, async, buffered | real time (s) |")
+        print("|---|---|---|---|---|---|---|---|")
+        for prof in profiles:
+            t = {m: time_to(results[(prof, m)], tgt) for m in modes}
+            fmt = {m: "-" if t[m] is None else f"{t[m]:.1f}" for m in modes}
+
+            def ratio(m):
+                return "-" if t[m] is None or not t["sync"] else f"{t[m] / t['sync']:.2f}"
+
+            acc = ", ".join(f"{results[(prof, m)]['final']['accuracy']:.4f}" for m in modes)
+            real = ", ".join(f"{results[(prof, m)]['clock']['real_s']:.1f}" for m in modes)
+            print(f"| {prof} | {fmt['sync']} | {fmt['async']} | {ratio('async')} | "
+                  f"{fmt['buffered']} | {ratio('buffered')} | {acc} | {real} |")
+    print(f"\nCommand: `{results[('stragglers', 'sync')]['_cmd']}` (and the other profiles "
+          "and modes)")
+
+
 def noniid(a):
     rounds = 2 if a.quick else a.rounds
     epochs = a.local_epochs
@@ -191,7 +233,7 @@ def scale(a):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("experiment", choices=["stragglers", "noniid", "robust", "scale"])
+    ap.add_argument("experiment", choices=["stragglers", "noniid", "robust", "scale", "virtual"])
     ap.add_argument("--troupe", default="build/cli/troupe")
     ap.add_argument("--out", default="bench-results/collaboration")
     ap.add_argument("--quick", action="store_true")
@@ -208,7 +250,8 @@ def main():
     global REUSE
     REUSE = a.reuse
     os.makedirs(a.out, exist_ok=True)
-    {"stragglers": stragglers, "noniid": noniid, "robust": robust, "scale": scale}[a.experiment](a)
+    {"stragglers": stragglers, "noniid": noniid, "robust": robust, "scale": scale,
+     "virtual": virtual}[a.experiment](a)
 
 
 if __name__ == "__main__":

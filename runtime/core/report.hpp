@@ -137,6 +137,26 @@ struct JobTiming {
   double paused_s = 0.0;  ///< time spent queued again after yielding
 };
 
+/// One node's device on the virtual clock (runtime/simulation/device_profile.hpp).
+struct VirtualDevice {
+  std::string node;
+  double examples_per_s = 0.0;
+  double bandwidth_mbps = 0.0;
+  double latency_ms = 0.0;
+  bool straggler = false;  ///< one of the profile's stragglers
+};
+
+/// Which clock the report's times are on: the wall clock ("wall"), or the
+/// virtual clock of a device profile ("virtual", troupe run --clock virtual),
+/// where rounds, tasks and wall_s are virtual seconds.
+struct ClockRecord {
+  std::string kind = "wall";
+  std::string device_profile;          ///< virtual: the profile's name or file
+  double real_s = 0.0;                 ///< virtual: wall-clock seconds the run took
+  std::vector<VirtualDevice> devices;  ///< virtual: each node's device
+  bool is_virtual() const { return kind == "virtual"; }
+};
+
 struct RunReport {
   /// The scheduler's id of the job (`job-N`); empty for runs without a scheduler.
   std::string job_id;
@@ -162,6 +182,7 @@ struct RunReport {
   Provenance provenance;       ///< which troupe ran it, when, where, from what command
   PrivacyRecord privacy;       ///< --dp: what differential privacy spent (mode none without)
   JobTiming job;               ///< priority, queue wait, completion, deadline
+  ClockRecord clock;           ///< wall or virtual times
 };
 
 /// The versions the training tasks' updates went into (Task::version), grouped.

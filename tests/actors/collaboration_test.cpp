@@ -1,7 +1,8 @@
 // Collaboration modes end to end in one process: asynchronous and buffered
 // jobs (with stragglers, drop-outs and an attacker) replay bit for bit from
 // their event logs; a sync round whose node never answers closes at its
-// deadline; over-selection leaves a straggler's update late, and counted.
+// deadline; over-selection leaves a straggler's update late, and counted; a sync
+// job on the virtual clock trains the live cluster's model.
 #include <gtest/gtest.h>
 
 #include <caf/all.hpp>
@@ -15,6 +16,7 @@
 #include "actors/scheduler_actor.hpp"
 #include "runtime/node/data_catalog.hpp"
 #include "runtime/scheduling/async_replay.hpp"
+#include "runtime/simulation/virtual_run.hpp"
 #include "test_util.hpp"
 
 using namespace troupe;
@@ -368,4 +370,22 @@ TEST(SyncMode, OverSelectionLeavesTheStragglersUpdateLateAndCounted) {
   }
   EXPECT_GE(late, 1);
   for (const auto& v : report.versions) EXPECT_GE(v.tasks.size(), 2u);
+}
+
+// The virtual clock changes when things happen, not what is computed: a sync
+// job's rounds sum their updates in shard order, so its model is the live one's.
+TEST(VirtualClock, ASyncJobOnTheVirtualClockTrainsTheModelALiveClusterTrains) {
+  const auto job = small_job();
+  const auto live = actors::run_embedded(job);
+  runtime::VirtualRunOptions options;
+  options.profile = runtime::builtin_device_profile("stragglers");
+  const auto simulated = runtime::run_virtual(job, options);
+  ASSERT_EQ(live.status, runtime::RunStatus::ok) << live.error;
+  ASSERT_EQ(simulated.status, runtime::RunStatus::ok) << simulated.error;
+  EXPECT_EQ(simulated.model_fingerprint, live.model_fingerprint);
+  ASSERT_EQ(simulated.rounds.size(), live.rounds.size());
+  for (std::size_t i = 0; i < live.rounds.size(); ++i)
+    EXPECT_EQ(simulated.rounds[i].accuracy, live.rounds[i].accuracy) << "round " << i + 1;
+  EXPECT_EQ(live.clock.kind, "wall");
+  EXPECT_EQ(simulated.clock.kind, "virtual");
 }

@@ -92,3 +92,34 @@ TEST(CollaborationCli,
     lost_allowed += static_cast<int>(round["lost_shards"].size());
   EXPECT_EQ(lost_allowed, lost);
 }
+
+TEST(CollaborationCli, AVirtualClockRunSaysItsTimesAreVirtualAndReplaysFromItsLog) {
+  test::TempDir dir;
+  const auto log = dir.file("events.jsonl");
+  auto r = run_troupe(
+      "run --clock virtual --device-profile stragglers --mode buffered --buffer-size 2 "
+      "--model mlp --nodes 4 --rounds 2 --train-limit 3000 --test-limit 500 --quiet "
+      "--event-log " +
+      log + " --out " + dir.file("r.json"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("Clock: VIRTUAL (device profile stragglers, 1 of 4 nodes stragglers)"),
+            std::string::npos)
+      << r.output;
+  const auto doc = nlohmann::json::parse(test::read_text(dir.file("r.json")));
+  EXPECT_EQ(doc.at("clock").at("kind"), "virtual");
+  EXPECT_EQ(doc.at("clock").at("devices").size(), 4u);
+  // FedBuff applied the updates in the order of their virtual arrival; the log repeats it.
+  r = run_troupe("replay --log " + log);
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("identical"), std::string::npos) << r.output;
+  // Options it cannot take are usage errors that name them.
+  for (const auto& [args, says] : std::vector<std::pair<std::string, std::string>>{
+           {"--clock sundial", "--clock must be wall or virtual"},
+           {"--device-profile stragglers", "--device-profile needs --clock virtual"},
+           {"--clock virtual --device-profile " + dir.file("none.json"), "--device-profile"},
+           {"--clock virtual --secure-aggregation", "--secure-aggregation"}}) {
+    r = run_troupe("run --model mlp " + args);
+    EXPECT_EQ(r.code, 2) << args << ": " << r.output;
+    EXPECT_NE(r.output.find(says), std::string::npos) << args << ": " << r.output;
+  }
+}
