@@ -32,26 +32,6 @@ void release(SchedulerState& st, const std::string& node, std::int64_t id) {
     st.table.set_current_task(node, -1);
 }
 
-/// A straggler cancelled because its backup copy delivered first ran at most
-/// demand / elapsed examples per second: that bound becomes its node's
-/// measured throughput, so the next round plans the node slow at once (its
-/// late update, when it comes, is measured as usual).
-void measure_cancelled_straggler(SchedulerState& st, std::int64_t id) {
-  const auto& t = st.core->task(id);
-  if (t.kind != runtime::TaskKind::train || t.backup_of >= 0 ||
-      t.state != runtime::TaskState::failed || t.started_at < 0.0)
-    return;
-  bool lost_to_backup = false;
-  for (const auto& other : st.core->tracker().tasks())
-    if (other.backup_of == id && other.state == runtime::TaskState::done) lost_to_backup = true;
-  // From when its node began computing it, if it said so.
-  const double since = st.core->computing_at(id) >= 0.0 ? st.core->computing_at(id) : t.started_at;
-  const double elapsed = t.finished_at - since;
-  if (!lost_to_backup || !(elapsed > 0.0) || !(t.demand > 0.0)) return;
-  st.table.record_throughput(t.node, runtime::model_key(st.spec),
-                             static_cast<std::int64_t>(t.demand), elapsed);
-}
-
 /// Why task `s` failed: a timeout names the node and the limit, since the
 /// node may be waiting on someone else (a stopped aggregator, a lossy link).
 std::string describe_task_error(SchedulerPtr self, const Step& s, const caf::error& err) {
@@ -215,7 +195,9 @@ runtime::Steps carry_out(SchedulerPtr self, const Step& s) {
     }
     case Step::Kind::release:
       release(self->state, s.node, s.task);
-      measure_cancelled_straggler(self->state, s.task);
+      runtime::record_lost_straggler(self->state.table, runtime::model_key(self->state.spec),
+                                     self->state.core->tracker(), s.task,
+                                     self->state.core->computing_at(s.task));
       break;
     case Step::Kind::announce:
       announce(self, s.records.back());

@@ -120,6 +120,11 @@ void summary_table(std::ostringstream& s, const std::vector<RunReport>& runs,
     if (!r.error.empty())
       s << "<tr><td></td><td colspan=\"17\" class=\"text error\" id=\"" << p << "error\">"
         << html_escape(r.error) << "</td></tr>\n";
+    if (r.clock.is_virtual())
+      s << "<tr><td></td><td colspan=\"17\" class=\"text clock\" id=\"" << p
+        << "clock\">virtual clock: every time of this run is virtual seconds (device profile "
+        << html_escape(r.clock.device_profile) << "; the run took "
+        << fixed_digits(r.clock.real_s, 1) << " s of real time)</td></tr>\n";
     // Where the run came from; older reports have none.
     const auto& from = r.provenance;
     if (!from.troupe_version.empty()) {

@@ -211,4 +211,19 @@ void add_node_usage(RunReport& report, const NodeTable& table, Seconds from, Sec
   }
 }
 
+void record_lost_straggler(NodeTable& table, const std::string& model, const TaskTracker& tasks,
+                           std::int64_t id, Seconds computing_at) {
+  const auto& t = tasks.get(id);
+  if (t.kind != TaskKind::train || t.backup_of >= 0 || t.state != TaskState::failed ||
+      t.started_at < 0.0)
+    return;
+  bool lost_to_backup = false;
+  for (const auto& other : tasks.tasks())
+    if (other.backup_of == id && other.state == TaskState::done) lost_to_backup = true;
+  const double since = computing_at >= 0.0 ? computing_at : t.started_at;
+  const double elapsed = t.finished_at - since;
+  if (!lost_to_backup || !(elapsed > 0.0) || !(t.demand > 0.0)) return;
+  table.record_throughput(t.node, model, static_cast<std::int64_t>(t.demand), elapsed);
+}
+
 }  // namespace troupe::runtime

@@ -13,6 +13,7 @@
 #include "runtime/core/job_spec.hpp"
 #include "runtime/core/report.hpp"
 #include "runtime/core/task.hpp"
+#include "runtime/core/task_tracker.hpp"
 #include "runtime/system/resources.hpp"
 
 namespace troupe::runtime {
@@ -133,5 +134,15 @@ class NodeTable {
 /// table without a record get one. Counters that go down (a restarted node
 /// process) count from zero again.
 void add_node_usage(RunReport& report, const NodeTable& table, Seconds from, Seconds to);
+
+/// Training task `id` of `tasks`, cancelled because its backup copy delivered
+/// first (--backup-after, --task-deadline), ran at most demand / elapsed
+/// examples per second, elapsed counted from `computing_at` (when its node
+/// began computing it; kNever: from its start). That bound becomes its node's
+/// measured throughput for `model`, so the next round plans the node slow at
+/// once (its late update is not measured: the aggregator does not take it).
+/// Does nothing for any other task. Both drivers call it on a release step.
+void record_lost_straggler(NodeTable& table, const std::string& model, const TaskTracker& tasks,
+                           std::int64_t id, Seconds computing_at);
 
 }  // namespace troupe::runtime

@@ -87,8 +87,9 @@ DeviceDistribution parse_value(const json& v, const std::string& where) {
         args.size() != 2 || !args["median"].is_number() || !args["sigma"].is_number())
       throw bad("lognormal: expected {\"median\": m, \"sigma\": s}, got " + args.dump());
     const double m = args["median"].get<double>(), s = args["sigma"].get<double>();
-    if (!positive(m) || !std::isfinite(s) || s < 0.0)
-      throw bad("lognormal: expected median > 0 and sigma >= 0, got " + args.dump());
+    // sigma <= 5 keeps every draw (|z| < 9) finite and positive for any finite median.
+    if (!positive(m) || !std::isfinite(s) || s < 0.0 || s > 5.0)
+      throw bad("lognormal: expected median > 0 and 0 <= sigma <= 5, got " + args.dump());
     return {Kind::lognormal, m, s};
   }
   throw bad("unknown distribution '" + kind + "' (known: uniform, lognormal)");
@@ -150,7 +151,7 @@ DeviceProfile load_device_profile(const std::string& name_or_file) {
   json doc;
   try {
     doc = json::parse(in);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // a syntax error, or a number out of range
     throw std::invalid_argument(name_or_file + ": not valid JSON: " + e.what());
   }
   if (!doc.is_object()) throw std::invalid_argument(name_or_file + ": expected a JSON object");
@@ -167,13 +168,14 @@ DeviceProfile load_device_profile(const std::string& name_or_file) {
     } else if (key == "stragglers") {
       if (!value.is_object())
         throw std::invalid_argument(where + ": expected {\"fraction\": f, \"slowdown\": s}");
-      for (const auto& [k, v] : value.items()) {
-        if ((k != "fraction" && k != "slowdown") || !v.is_number())
-          throw std::invalid_argument(
-              where + ": expected {\"fraction\": f, \"slowdown\": s}, got " + value.dump());
-      }
-      p.straggler_fraction = value.value("fraction", 0.0);
-      p.straggler_slowdown = value.value("slowdown", 1.0);
+      const bool both = value.size() == 2 && value.contains("fraction") &&
+                        value.contains("slowdown") && value["fraction"].is_number() &&
+                        value["slowdown"].is_number();
+      if (!both)
+        throw std::invalid_argument(where + ": expected {\"fraction\": f, \"slowdown\": s}, got " +
+                                    value.dump());
+      p.straggler_fraction = value["fraction"].get<double>();
+      p.straggler_slowdown = value["slowdown"].get<double>();
       if (!(p.straggler_fraction >= 0.0 && p.straggler_fraction <= 1.0))
         throw std::invalid_argument(where + ": fraction must lie in [0, 1], got " + value.dump());
       if (!(std::isfinite(p.straggler_slowdown) && p.straggler_slowdown >= 1.0))
@@ -208,6 +210,14 @@ std::vector<NodeDevice> draw_devices(const DeviceProfile& profile, int nodes, st
     auto& d = out[static_cast<std::size_t>(order[static_cast<std::size_t>(k)])];
     d.straggler = true;
     d.examples_per_s /= profile.straggler_slowdown;
+  }
+  for (int i = 0; i < nodes; ++i) {
+    const auto& d = out[static_cast<std::size_t>(i)];
+    if (!positive(d.examples_per_s) || !positive(d.bytes_per_s) || !positive(d.latency_s))
+      throw std::invalid_argument("device profile " + profile.name + ": node-" +
+                                  std::to_string(i + 1) +
+                                  " drew a speed, bandwidth or latency that is not a positive "
+                                  "finite number (extreme values?)");
   }
   return out;
 }

@@ -1,5 +1,6 @@
 #include "runtime/simulation/virtual_run.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -9,6 +10,7 @@
 #include <memory>
 #include <numeric>
 #include <queue>
+#include <sstream>
 #include <stdexcept>
 #include <vector>
 
@@ -24,27 +26,48 @@
 namespace troupe::runtime {
 namespace {
 
+/// How often the live scheduler ticks its job core (SchedulerConfig::tick_interval_s):
+/// round deadlines close on a tick.
+constexpr Seconds kTickInterval = 0.5;
+
 /// One node: its device and its compute.
 struct VirtualNode {
   std::string id;
   NodeDevice device;
+  /// --slow-nodes: training takes this many times longer (a live straggler
+  /// waits after training; evaluation is not slowed).
+  double train_slowdown = 1.0;
   std::unique_ptr<MisbehavingNodeBehaviour> behaviour;
-  Seconds free_at = 0.0;  ///< when it has finished the tasks it was given
+  Seconds free_at = 0.0;       ///< when it has finished the tasks it was given
+  std::int64_t held = -1;      ///< the global version it holds (a lean node holds none)
+  std::uint64_t sent = 0;      ///< update bytes it sent
+  std::uint64_t received = 0;  ///< model bytes it received
 };
 
 /// Something that happens at virtual time `at`; `fire` tells the core and
 /// returns what it answers.
 struct Event {
   Seconds at = 0.0;
-  std::uint64_t seq = 0;  ///< ties break in the order events were made
+  /// Ties (equal devices finish together) break by a hash of the seed and
+  /// `seq`, not by creation order, which would always favour the same nodes.
+  std::uint64_t tie = 0;
+  std::uint64_t seq = 0;
   std::function<Steps()> fire;
 };
 
 struct Later {
   bool operator()(const Event& a, const Event& b) const {
-    return a.at != b.at ? a.at > b.at : a.seq > b.seq;
+    if (a.at != b.at) return a.at > b.at;
+    return a.tie != b.tie ? a.tie > b.tie : a.seq > b.seq;
   }
 };
+
+std::uint64_t mix(std::uint64_t x) {  // SplitMix64
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
 
 class VirtualRun {
  public:
@@ -52,38 +75,68 @@ class VirtualRun {
 
   RunReport run() {
     const auto began = std::chrono::steady_clock::now();
-    RunReport report;
     try {
-      report = drive();
+      drive();
     } catch (const SetupRefused& e) {
-      report = failed(RunStatus::refused, e.what());
+      end(RunStatus::refused, e.what());
     } catch (const std::exception& e) {
-      report = failed(RunStatus::failed, e.what());
+      end(RunStatus::failed, e.what());
     }
-    report.clock.kind = "virtual";
-    report.clock.device_profile = options_.profile.name;
+    auto report = finish();
     report.clock.real_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
-    for (const auto& n : nodes_)
-      report.clock.devices.push_back({n.id, n.device.examples_per_s, n.device.bytes_per_s * 8e-6,
-                                      n.device.latency_s * 1e3, n.device.straggler});
     return report;
   }
 
  private:
-  RunReport failed(RunStatus status, const std::string& why) const {
-    RunReport r;
-    if (core_) r = core_->report(now_, status, why);
-    r.status = status;
-    r.error = why;
-    r.config = job_;
-    r.mode = job_.collab.mode;
-    r.policy = job_.cluster.policy;
-    r.wall_s = now_;
-    return r;
+  /// The report as the live scheduler makes it (actors/scheduler_job.cpp).
+  RunReport finish() const {
+    const auto status = status_.value_or(RunStatus::failed);
+    RunReport report;
+    if (core_) {
+      report = core_->report(now_, status, error_);
+      report.checkpoints = core_->checkpoints();
+    } else {
+      report.status = status;
+      report.error = error_;
+      report.config = job_;
+      report.policy = job_.cluster.policy;
+      report.wall_s = now_;
+    }
+    report.strategy = collaboration_label(job_);
+    report.mode = job_.collab.mode;
+    report.job.priority = job_.cluster.priority;
+    report.job.deadline_s = job_.cluster.deadline_s;
+    report.job.completion_s = now_;
+    if (job_.cluster.deadline_s > 0.0)
+      report.job.deadline_met = now_ <= job_.cluster.deadline_s ? 1 : 0;
+    if (const auto fp = core_ ? core_->fingerprint() : 0; fp != 0) {
+      char hex[17];
+      std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(fp));
+      report.model_fingerprint = hex;
+    }
+    for (const auto& n : nodes_) {
+      auto it = std::find_if(report.nodes.begin(), report.nodes.end(),
+                             [&](const NodeRecord& r) { return r.id == n.id; });
+      if (it == report.nodes.end()) {  // a node that never had a task is listed too
+        report.nodes.push_back(NodeRecord{});
+        report.nodes.back().id = n.id;
+        it = std::prev(report.nodes.end());
+      }
+      it->bytes_sent = n.sent;
+      it->bytes_received = n.received;
+      it->transfer_rate = n.received > 0 ? n.device.bytes_per_s : 0.0;
+    }
+    report.clock.kind = "virtual";
+    report.clock.device_profile = options_.profile.name;
+    for (const auto& n : nodes_)
+      report.clock.devices.push_back({n.id, n.device.examples_per_s / n.train_slowdown,
+                                      n.device.bytes_per_s * 8e-6, n.device.latency_s * 1e3,
+                                      n.device.straggler || n.train_slowdown > 1.0});
+    return report;
   }
 
-  RunReport drive() {
+  void drive() {
     set_up_nodes();
     auto opened = open_aggregator(job_);
     aggregator_ = std::move(opened.core);
@@ -102,32 +155,29 @@ class VirtualRun {
     };
     core_ = make_job_core(std::move(in));
     carry_out_all(core_->start(now_));
+    tick_later();
     while (!status_) {
       if (events_.empty()) {
         end(RunStatus::failed,
             "the virtual run stalled: the job waits for an event that cannot come");
         break;
       }
-      auto e = events_.top();
+      // The queue only hands out const references; the event is popped right after.
+      auto e = std::move(const_cast<Event&>(events_.top()));
       events_.pop();
       now_ = std::max(now_, e.at);
       carry_out_all(e.fire());
     }
-    auto report = core_->report(now_, *status_, error_);
-    report.checkpoints = core_->checkpoints();
-    report.strategy = collaboration_label(job_);
-    report.mode = job_.collab.mode;
-    report.job.priority = job_.cluster.priority;
-    report.job.deadline_s = job_.cluster.deadline_s;
-    report.job.completion_s = now_;
-    if (job_.cluster.deadline_s > 0.0)
-      report.job.deadline_met = now_ <= job_.cluster.deadline_s ? 1 : 0;
-    if (const auto fp = core_->fingerprint(); fp != 0) {
-      char hex[17];
-      std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(fp));
-      report.model_fingerprint = hex;
-    }
-    return report;
+  }
+
+  /// The core is ticked as the live scheduler ticks it, while anything else
+  /// is still to happen (a round deadline closes on a tick).
+  void tick_later() {
+    at(now_ + kTickInterval, [this] {
+      auto steps = core_->tick(now_);
+      if (!events_.empty()) tick_later();
+      return steps;
+    });
   }
 
   /// Every node sets up as a node actor would; the first's shard sizes are the job's.
@@ -140,8 +190,8 @@ class VirtualRun {
       node.id = "node-" + std::to_string(i);
       node.device = devices[static_cast<std::size_t>(i - 1)];
       auto how = Misbehaviour::of_embedded_node(job_, i);
-      // --slow-nodes: slower on the virtual clock instead of waiting for real.
-      if (how.slow_factor > 1.0) node.device.examples_per_s /= how.slow_factor;
+      // --slow-nodes: training takes longer on the virtual clock instead of waiting for real.
+      node.train_slowdown = std::max(1.0, how.slow_factor);
       how.slow_factor = 1.0;
       node.behaviour = std::make_unique<MisbehavingNodeBehaviour>(
           std::make_unique<LocalDpNodeBehaviour>(make_node_behaviour(job_.cluster.node_behaviour)),
@@ -156,7 +206,10 @@ class VirtualRun {
       try {
         got = node.behaviour->setup(setup);
       } catch (const std::exception& e) {
-        throw std::runtime_error(node.id + ": set-up failed: " + e.what());
+        // Every node reads the same data here: one that cannot set up means none can.
+        std::string why = e.what();
+        if (why.rfind(node.id + ": ", 0) == 0) why.erase(0, node.id.size() + 2);
+        throw std::runtime_error(node.id + ": set-up failed: " + why);
       }
       if (got.shard_sizes.size() != static_cast<std::size_t>(job_.nodes))
         throw std::runtime_error(node.id + ": node behaviour '" + job_.cluster.node_behaviour +
@@ -173,7 +226,28 @@ class VirtualRun {
   }
 
   void at(Seconds when, std::function<Steps()> fire) {
-    events_.push(Event{std::max(when, now_), ++seq_, std::move(fire)});
+    ++seq_;
+    events_.push(Event{std::max(when, now_), mix(job_.seed ^ mix(seq_)), seq_, std::move(fire)});
+  }
+
+  /// When node `n` has the global `version`: now, or after downloading it.
+  Seconds fetch(VirtualNode& n, Seconds from, std::int64_t version) {
+    if (n.held == version) return from;
+    n.received += model_bytes_;
+    // A lean node (its job samples nodes) keeps no model between tasks.
+    n.held = nodes_are_sampled(job_) ? -1 : version;
+    return from + transfer_seconds(n.device, model_bytes_);
+  }
+
+  /// A live scheduler fails a task its node has not answered within the task
+  /// timeout (the node goes on; its late answer is ignored).
+  void time_out(const std::string& node, std::int64_t id) {
+    at(now_ + job_.cluster.task_timeout_s, [this, node, id] {
+      std::ostringstream why;
+      why << "no answer from " << node << " within the task timeout ("
+          << job_.cluster.task_timeout_s << " s, --task-timeout)";
+      return core_->task_failed(id, now_, why.str());
+    });
   }
 
   void end(RunStatus status, const std::string& why) {
@@ -214,6 +288,8 @@ class VirtualRun {
         at(s.at + 1e-6, [this] { return core_->tick(now_); });
         return {};
       case Step::Kind::release:  // the node goes on computing; its late answer is ignored
+        record_lost_straggler(table_, model_key(job_), core_->tracker(), s.task,
+                              core_->computing_at(s.task));
         return {};
       case Step::Kind::announce:
         if (options_.on_round) options_.on_round(s.records.back(), job_.rounds);
@@ -245,6 +321,7 @@ class VirtualRun {
     if (!node) return core_->task_failed(s.task, now_, "node " + s.node + " unknown");
     core_->task_started(s.task, now_);
     const auto id = s.task;
+    time_out(node->id, id);
     const Seconds start = std::max(now_, node->free_at);
     if (node->behaviour->drops(id)) {
       // As a node actor: the drop is answered at once, without the model.
@@ -261,7 +338,7 @@ class VirtualRun {
     if (!global)
       return core_->task_failed(
           id, now_, node->id + ": global version " + std::to_string(s.version) + " not held");
-    const Seconds computing = start + transfer_seconds(node->device, model_bytes_);
+    const Seconds computing = fetch(*node, start, s.version);
     models::TrainResult result;
     LocalTask local{s.round, s.shard, job_.train.options(s.seed), {}};
     try {
@@ -276,9 +353,10 @@ class VirtualRun {
       });
       return {};
     }
-    const Seconds compute = train_seconds(node->device, result.samples_seen);
-    const Seconds arrives =
-        computing + compute + transfer_seconds(node->device, wire_size(update_));
+    const Seconds compute = train_seconds(node->device, result.samples_seen) * node->train_slowdown;
+    const auto update_bytes = wire_size(update_);
+    node->sent += update_bytes;
+    const Seconds arrives = computing + compute + transfer_seconds(node->device, update_bytes);
     node->free_at = arrives;
     at(computing, [this, id] { return core_->task_computing(id, now_); });
     auto update = std::make_shared<Update>();
@@ -311,12 +389,12 @@ class VirtualRun {
     if (!node) return core_->task_failed(s.task, now_, "node " + s.node + " unknown");
     core_->task_started(s.task, now_);
     const auto id = s.task;
+    time_out(node->id, id);
     const auto global = aggregator_->get(s.version);
     if (!global)
       return core_->task_failed(
           id, now_, node->id + ": global version " + std::to_string(s.version) + " not held");
-    const Seconds start =
-        std::max(now_, node->free_at) + transfer_seconds(node->device, model_bytes_);
+    const Seconds start = fetch(*node, std::max(now_, node->free_at), s.version);
     models::ClassificationMetrics m;
     try {
       m = s.held_out ? node->behaviour->evaluate_held_out(*global)

@@ -8,7 +8,11 @@
 /// the update's upload, and nodes work one task at a time. Events reach the
 /// cores in the order of their virtual times, so FedAsync mixes and FedBuff
 /// buffers updates in the order slow and fast nodes would deliver them, on a
-/// machine of any size, and a run gives the same report every time.
+/// machine of any size, and a run gives the same report every time (but for
+/// the real time it took). As live: a node downloads a global version only
+/// when it does not hold it (a lean node holds none), the core is ticked every
+/// 0.5 s (round deadlines), a task unanswered within --task-timeout fails,
+/// and a straggler that lost to its backup is measured slow.
 ///
 /// One thread drives everything through one event queue: a virtual clock
 /// needs one order of events, which separate actors on their own threads

@@ -12,6 +12,7 @@
 #include "report/line_chart_svg.hpp"
 #include "report/markup.hpp"
 #include "report/report_json.hpp"
+#include "report/report_reader.hpp"
 #include "report/utilisation_svg.hpp"
 #include "sample_run.hpp"
 #include "test_util.hpp"
@@ -45,6 +46,28 @@ TEST(HtmlReport, SummaryCellsHaveIdsAndExactValues) {
   EXPECT_NE(page.find("id=\"run0-tasks\" data-task-count=\"6\""), std::string::npos);
   EXPECT_EQ(count(page, "<tr class=\"task"), 6u);
   EXPECT_NE(page.find("id=\"run0-fingerprint\" class=\"text mono\">abc123<"), std::string::npos);
+}
+
+TEST(HtmlReport, AVirtualRunSaysItsTimesAreVirtualAndItsJsonKeepsTheClock) {
+  auto run = test::sample_run();
+  EXPECT_EQ(html_report({run}, {"wall"}).find("run0-clock"), std::string::npos);
+  EXPECT_EQ(to_json(run).find("\"clock\""),
+            std::string::npos);  // wall-clock reports stay as they were
+  run.clock.kind = "virtual";
+  run.clock.device_profile = "<stragglers>";
+  run.clock.real_s = 2.5;
+  run.clock.devices.push_back({"node-1", 250.0, 80.0, 20.0, true});
+  const auto page = html_report({run}, {"virtual"});
+  EXPECT_NE(page.find("id=\"run0-clock\">virtual clock"), std::string::npos);
+  EXPECT_NE(page.find("device profile &lt;stragglers&gt;"), std::string::npos);
+  const auto back = report_from_json(to_json(run), "r.json");
+  EXPECT_TRUE(back.clock.is_virtual());
+  EXPECT_EQ(back.clock.device_profile, "<stragglers>");
+  EXPECT_EQ(back.clock.real_s, 2.5);
+  ASSERT_EQ(back.clock.devices.size(), 1u);
+  EXPECT_EQ(back.clock.devices[0].node, "node-1");
+  EXPECT_EQ(back.clock.devices[0].examples_per_s, 250.0);
+  EXPECT_TRUE(back.clock.devices[0].straggler);
 }
 
 TEST(HtmlReport, EscapesNodeNamesErrorsAndLabels) {

@@ -125,10 +125,19 @@ TEST(DeviceProfile, BadProfilesAreRefusedNamingTheProblem) {
   EXPECT_NE(load_error(write_profile(dir, R"({"latency_ms": {"gamma": 1}})"))
                 .find("unknown distribution"),
             std::string::npos);
-  EXPECT_NE(load_error(write_profile(dir, R"({"stragglers": {"fraction": 2}})")).find("[0, 1]"),
+  EXPECT_NE(load_error(write_profile(dir, R"({"stragglers": {"fraction": 2, "slowdown": 4}})"))
+                .find("[0, 1]"),
             std::string::npos);
-  EXPECT_NE(load_error(write_profile(dir, R"({"stragglers": {"slowdown": 0.5}})")).find(">= 1"),
+  EXPECT_NE(load_error(write_profile(dir, R"({"stragglers": {"fraction": 0.2, "slowdown": 0.5}})"))
+                .find(">= 1"),
             std::string::npos);
-  EXPECT_NE(load_error(write_profile(dir, R"({"stragglers": {"share": 0.5}})")).find("expected"),
+  // A straggler share without its slowdown would flag nodes that are not slower.
+  EXPECT_NE(load_error(write_profile(dir, R"({"stragglers": {"fraction": 0.3}})")).find("expected"),
+            std::string::npos);
+  EXPECT_NE(
+      load_error(write_profile(dir, R"({"latency_ms": {"lognormal": {"median": 5, "sigma": 9}}})"))
+          .find("sigma <= 5"),
+      std::string::npos);
+  EXPECT_NE(load_error(write_profile(dir, R"({"latency_ms": 1e400})")).find("not valid JSON"),
             std::string::npos);
 }
