@@ -257,12 +257,12 @@ class VirtualRun {
   }
 
   void carry_out_all(Steps steps) {
-    std::deque<Step> todo(std::make_move_iterator(steps.begin()),
-                          std::make_move_iterator(steps.end()));
-    while (!todo.empty() && !status_) {
-      auto more = carry_out(todo.front());
-      todo.pop_front();
-      for (auto& s : more) todo.push_back(std::move(s));
+    std::deque<Step> pending(std::make_move_iterator(steps.begin()),
+                             std::make_move_iterator(steps.end()));
+    while (!pending.empty() && !status_) {
+      auto more = carry_out(pending.front());
+      pending.pop_front();
+      for (auto& s : more) pending.push_back(std::move(s));
     }
   }
 
