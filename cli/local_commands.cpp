@@ -16,6 +16,7 @@
 #include "models/trainer.hpp"
 #include "report/html_report.hpp"
 #include "report/report_json.hpp"
+#include "report/report_reader.hpp"
 #include "runtime/core/job_model.hpp"
 #include "runtime/io/checkpoint.hpp"
 #include "runtime/io/model_file.hpp"
@@ -72,9 +73,22 @@ std::optional<int> parse_local_job(const std::string& command, int argc, char** 
   sections.add_to(desc);
   po::variables_map vm;
   if (auto code = parse_command_line(command, desc, argc, argv, vm)) return code;
-  if (!job_file.empty())
+  if (!job_file.empty()) {
     if (auto why = merge_job_file(job_file, vm, p.job); !why.empty())
       return usage_error(command, why);
+    // A report of a run on the virtual clock re-runs on it, unless --clock says otherwise.
+    if (command == "run" && vm["clock"].defaulted()) {
+      try {
+        const auto earlier = runtime::read_report_file(job_file);
+        if (earlier.clock.is_virtual()) {
+          p.clock = "virtual";
+          if (p.device_profile.empty()) p.device_profile = earlier.clock.device_profile;
+        }
+      } catch (const std::exception&) {
+        // A job file, not a report: it has no clock (merge_job_file read it already).
+      }
+    }
+  }
   reserve_stdout_if(p.outputs.json_file);
   if (p.data.empty() && !p.label_column.empty())
     return usage_error(command, "--label-column needs --data");

@@ -310,18 +310,37 @@ class VirtualRun {
     return {};
   }
 
-  VirtualNode* node_of(const std::string& id) {
-    const auto it = index_.find(id);
-    return it == index_.end() ? nullptr : &nodes_[it->second];
+  /// Starts task `s` on its node, as the scheduler sends it (task_started, and
+  /// its timeout). Null when the node is unknown: `failed` then holds the
+  /// core's answer to the task's failure.
+  VirtualNode* start_task(const Step& s, Steps& failed) {
+    const auto it = index_.find(s.node);
+    if (it == index_.end()) {
+      failed = core_->task_failed(s.task, now_, "node " + s.node + " unknown");
+      return nullptr;
+    }
+    core_->task_started(s.task, now_);
+    time_out(s.node, s.task);
+    return &nodes_[it->second];
+  }
+
+  /// Global version `version`, or null after failing task `id` (its node
+  /// asked for a version the aggregator no longer holds) into `failed`.
+  std::shared_ptr<const models::Parameters> global_for(const VirtualNode& node, std::int64_t id,
+                                                       std::int64_t version, Steps& failed) {
+    auto global = aggregator_->get(version);
+    if (!global)
+      failed = core_->task_failed(
+          id, now_, node.id + ": global version " + std::to_string(version) + " not held");
+    return global;
   }
 
   /// The node downloads the task's model when it is free, computes, and uploads.
   Steps train(const Step& s) {
-    auto* node = node_of(s.node);
-    if (!node) return core_->task_failed(s.task, now_, "node " + s.node + " unknown");
-    core_->task_started(s.task, now_);
+    Steps failed;
+    auto* node = start_task(s, failed);
+    if (!node) return failed;
     const auto id = s.task;
-    time_out(node->id, id);
     const Seconds start = std::max(now_, node->free_at);
     if (node->behaviour->drops(id)) {
       // As a node actor: the drop is answered at once, without the model.
@@ -334,10 +353,8 @@ class VirtualRun {
       });
       return {};
     }
-    const auto global = aggregator_->get(s.version);
-    if (!global)
-      return core_->task_failed(
-          id, now_, node->id + ": global version " + std::to_string(s.version) + " not held");
+    const auto global = global_for(*node, id, s.version, failed);
+    if (!global) return failed;
     const Seconds computing = fetch(*node, start, s.version);
     models::TrainResult result;
     LocalTask local{s.round, s.shard, job_.train.options(s.seed), {}};
@@ -385,15 +402,12 @@ class VirtualRun {
   }
 
   Steps evaluate(const Step& s) {
-    auto* node = node_of(s.node);
-    if (!node) return core_->task_failed(s.task, now_, "node " + s.node + " unknown");
-    core_->task_started(s.task, now_);
+    Steps failed;
+    auto* node = start_task(s, failed);
+    if (!node) return failed;
     const auto id = s.task;
-    time_out(node->id, id);
-    const auto global = aggregator_->get(s.version);
-    if (!global)
-      return core_->task_failed(
-          id, now_, node->id + ": global version " + std::to_string(s.version) + " not held");
+    const auto global = global_for(*node, id, s.version, failed);
+    if (!global) return failed;
     const Seconds start = fetch(*node, std::max(now_, node->free_at), s.version);
     models::ClassificationMetrics m;
     try {

@@ -108,6 +108,12 @@ TEST(CollaborationCli, AVirtualClockRunSaysItsTimesAreVirtualAndReplaysFromItsLo
   const auto doc = nlohmann::json::parse(test::read_text(dir.file("r.json")));
   EXPECT_EQ(doc.at("clock").at("kind"), "virtual");
   EXPECT_EQ(doc.at("clock").at("devices").size(), 4u);
+  // Its report re-runs on the virtual clock, to the same model.
+  r = run_troupe("run --job " + dir.file("r.json") + " --quiet --out " + dir.file("again.json"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  const auto again = nlohmann::json::parse(test::read_text(dir.file("again.json")));
+  EXPECT_EQ(again.at("clock").at("device_profile"), "stragglers");
+  EXPECT_EQ(again.at("final").at("model_fingerprint"), doc.at("final").at("model_fingerprint"));
   // FedBuff applied the updates in the order of their virtual arrival; the log repeats it.
   r = run_troupe("replay --log " + log);
   EXPECT_EQ(r.code, 0) << r.output;
