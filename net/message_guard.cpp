@@ -98,6 +98,18 @@ class ByteQueue {
   std::size_t begin_ = 0, end_ = 0;
 };
 
+/// A non-blocking pipe for splicing one direction of a connection, sized to
+/// kBufferCap where the system allows (else its default); false when no pipe
+/// can be made (out of descriptors), and the caller copies instead.
+bool open_pipe(int& read_end, int& write_end) {
+  int p[2];
+  if (pipe2(p, O_NONBLOCK | O_CLOEXEC) != 0) return false;
+  read_end = p[0];
+  write_end = p[1];
+  fcntl(write_end, F_SETPIPE_SZ, static_cast<int>(kBufferCap));
+  return true;
+}
+
 /// BASP's operation codes of the two handshakes (caf/io/basp/message_type.hpp).
 constexpr unsigned char kServerHandshake = 0x00;
 constexpr unsigned char kClientHandshake = 0x01;
@@ -365,13 +377,7 @@ struct MessageGuard::Impl {
   bool splice_payload(Connection& c) {
     if (c.piped > 0 && !flush_pipe(c)) return true;
     if (c.payload_left == 0 || !c.in.empty() || c.client_eof) return false;
-    if (c.pipe_r < 0) {
-      int p[2];
-      if (pipe2(p, O_NONBLOCK | O_CLOEXEC) != 0) return false;
-      c.pipe_r = p[0];
-      c.pipe_w = p[1];
-      fcntl(c.pipe_w, F_SETPIPE_SZ, static_cast<int>(kBufferCap));
-    }
+    if (c.pipe_r < 0 && !open_pipe(c.pipe_r, c.pipe_w)) return false;
     const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(c.payload_left, kBufferCap));
     const auto n =
         splice(c.client, nullptr, c.pipe_w, nullptr, want, SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
@@ -526,15 +532,9 @@ struct MessageGuard::Impl {
   /// False when the copying path must run (no pipe could be made).
   bool splice_down(Connection& c) {
     if (c.no_down_pipe || !c.down.empty()) return false;
-    if (c.down_r < 0) {
-      int p[2];
-      if (pipe2(p, O_NONBLOCK | O_CLOEXEC) != 0) {
-        c.no_down_pipe = true;
-        return false;
-      }
-      c.down_r = p[0];
-      c.down_w = p[1];
-      fcntl(c.down_w, F_SETPIPE_SZ, static_cast<int>(kBufferCap));
+    if (c.down_r < 0 && !open_pipe(c.down_r, c.down_w)) {
+      c.no_down_pipe = true;  // out of descriptors: this connection copies
+      return false;
     }
     if (!c.upstream_eof && c.down_piped < kBufferCap) {
       const auto n = splice(c.upstream, nullptr, c.down_w, nullptr, kBufferCap - c.down_piped,
