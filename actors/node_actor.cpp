@@ -130,8 +130,9 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
             if (!st.catalog || st.catalog->dir() != dir ||
                 st.catalog->train_limit() != job.data.train_limit ||
                 st.catalog->test_limit() != job.data.test_limit)
-              st.catalog = std::make_shared<runtime::DataCatalog>(dir, job.data.train_limit,
-                                                                  job.data.test_limit);
+              // This node's alone: it reads the shards it trains, not the whole set.
+              st.catalog = std::make_shared<runtime::DataCatalog>(
+                  dir, job.data.train_limit, job.data.test_limit, runtime::Holding::shards);
           }
           const auto& name =
               st.config.behaviour.empty() ? job.cluster.node_behaviour : st.config.behaviour;

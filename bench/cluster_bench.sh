@@ -4,7 +4,13 @@
 #            wall time per node per round (mean over rounds 2..R)
 #  startup   node process start-to-registered time and RSS (as each node reports it)
 #  e2e       the 10-node demo (`troupe run` defaults) multi-process vs embedded
-# Usage: bench/cluster_bench.sh [BUILD_DIR] [overhead|startup|e2e|all] [N...]
+#  full      issue 14's real set-up: N node processes vs N in-process nodes on
+#            full shards of the 60k training set and the full 10k test set
+#            (MLP, one step of 32 per task, 10 rounds): median round, the
+#            difference per node per round (rounds 2..), the node processes'
+#            peak RSS (median, largest), their summed PSS at the end, the median
+#            node CPU time, and whether both runs' models are the same
+# Usage: bench/cluster_bench.sh [BUILD_DIR] [overhead|startup|e2e|full|all] [N...]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-$here/../build}
@@ -87,4 +93,41 @@ print(f"multi-process: {t1 - t0:.1f} s wall, accuracy {r['final']['accuracy']:.4
 print(f"embedded:      {t2 - t1:.1f} s wall, accuracy {l['final']['accuracy']:.4f}, model {l['final']['model_fingerprint']}")
 print(f"ratio multi-process / embedded: {(t1 - t0) / (t2 - t1):.2f}")
 PY
+fi
+
+if [[ $what == full || $what == all ]]; then
+  rounds=${ROUNDS:-10}
+  echo "full: full shards and test set, one step of 32 per task, $rounds rounds"
+  printf "%6s %12s %12s %16s %14s %14s %14s %12s %6s\n" nodes processes_s in_process_s \
+    extra_ms_per_node node_rss_p50_mb node_rss_max_mb nodes_pss_mb node_cpu_s same
+  for n in "${sizes[@]}"; do
+    job=(--model mlp --nodes "$n" --rounds "$rounds" --local-steps 1 --batch-size 32 --threads 1 --quiet)
+    start_cluster "$n"
+    "$troupe" submit --scheduler "$ep" --min-nodes "$n" "${job[@]}" --out "$work/full-remote.json" >/dev/null
+    # The node processes' peak RSS (KiB) and CPU time, read before they stop.
+    : >"$work/full-nodes"
+    # Also their proportional set size (PSS): shared pages (LibTorch's
+    # libraries, the page cache of the data) counted once across processes.
+    for p in "${pids[@]:1}"; do
+      awk '/VmHWM/ { printf "%s ", $2 }' "/proc/$p/status"
+      awk '/^Pss:/ { printf "%s ", $2 }' "/proc/$p/smaps_rollup"
+      awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$p/stat"
+    done >>"$work/full-nodes"
+    stop_all
+    "$troupe" run "${job[@]}" --out "$work/full-local.json" >/dev/null
+    python3 - "$n" "$work/full-remote.json" "$work/full-local.json" "$work/full-nodes" <<'PY'
+import json, statistics, sys
+n = int(sys.argv[1])
+r, l = json.load(open(sys.argv[2])), json.load(open(sys.argv[3]))
+rm = statistics.median(x["seconds"] for x in r["rounds"][1:])
+lm = statistics.median(x["seconds"] for x in l["rounds"][1:])
+rows = [tuple(map(float, line.split())) for line in open(sys.argv[4]) if line.strip()]
+rss = sorted(kb / 1024 for kb, _, _ in rows)
+pss = sum(kb / 1024 for _, kb, _ in rows)
+cpu = statistics.median(c for _, _, c in rows)
+same = r["final"]["model_fingerprint"] == l["final"]["model_fingerprint"]
+print(f"{n:6d} {rm:12.3f} {lm:12.3f} {1000 * (rm - lm) / n:16.2f} {statistics.median(rss):14.0f} "
+      f"{rss[-1]:14.0f} {pss:14.0f} {cpu:12.2f} {'yes' if same else 'NO':>6}")
+PY
+  done
 fi

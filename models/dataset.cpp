@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "models/idx_reader.hpp"
+#include "models/plain_copy.hpp"
 
 namespace troupe::models {
 namespace {
@@ -19,7 +20,9 @@ std::string find_file(const std::string& dir, const std::string& stem) {
 
 }  // namespace
 
-Dataset load_fashion_mnist(const std::string& dir, Split split) {
+namespace {
+
+void check_directory(const std::string& dir) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
@@ -28,27 +31,91 @@ Dataset load_fashion_mnist(const std::string& dir, Split split) {
                     "(apt-get install dataset-fashion-mnist), which provides " +
                     kDefaultFashionMnistDir + ", or pass --data-dir DIR");
   }
-  const std::string prefix = split == Split::train ? "train" : "t10k";
-  const auto images_path = find_file(dir, prefix + "-images-idx3-ubyte");
-  const auto labels_path = find_file(dir, prefix + "-labels-idx1-ubyte");
-  auto images = read_idx(images_path);
-  auto labels = read_idx(labels_path);
+}
+
+std::string prefix_of(Split split) {
+  return split == Split::train ? "train" : "t10k";
+}
+
+/// The split's labels, checked: one dimension, classes 0..9.
+IdxArray read_labels(const std::string& path, int num_classes) {
+  auto labels = read_idx(path);
+  if (labels.dims.size() != 1) throw DataError(path + ": expected a 1-dimensional label array");
+  if (!labels.data.empty()) {
+    const auto max_label = *std::max_element(labels.data.begin(), labels.data.end());
+    if (max_label >= num_classes)
+      throw DataError(path + ": label " + std::to_string(max_label) + " is out of range 0..9");
+  }
+  return labels;
+}
+
+/// Images `images` (all of a file's, or some rows) and the file's labels.
+Dataset assemble(const std::string& dir, const std::string& images_path, IdxArray images,
+                 std::int64_t image_count, IdxArray labels, const std::vector<std::size_t>* rows) {
   if (images.dims.size() != 3)
     throw DataError(images_path + ": expected a 3-dimensional image array");
-  if (labels.dims.size() != 1)
-    throw DataError(labels_path + ": expected a 1-dimensional label array");
-  if (images.dims[0] != labels.dims[0])
-    throw DataError(dir + ": " + std::to_string(images.dims[0]) + " images but " +
+  if (image_count != labels.dims[0])
+    throw DataError(dir + ": " + std::to_string(image_count) + " images but " +
                     std::to_string(labels.dims[0]) + " labels");
   Dataset out;
   out.rows = images.dims[1];
   out.cols = images.dims[2];
   out.images = std::move(images.data);
-  out.labels = std::move(labels.data);
-  const auto max_label = *std::max_element(out.labels.begin(), out.labels.end());
-  if (max_label >= out.num_classes)
-    throw DataError(labels_path + ": label " + std::to_string(max_label) + " is out of range 0..9");
+  if (!rows) {
+    out.labels = std::move(labels.data);
+  } else {
+    out.labels.reserve(rows->size());
+    for (auto r : *rows) out.labels.push_back(labels.data[r]);
+  }
   return out;
+}
+
+}  // namespace
+
+Dataset load_fashion_mnist(const std::string& dir, Split split) {
+  check_directory(dir);
+  const auto images_path = find_file(dir, prefix_of(split) + "-images-idx3-ubyte");
+  const auto labels_path = find_file(dir, prefix_of(split) + "-labels-idx1-ubyte");
+  auto images = read_idx(images_path);
+  auto labels = read_labels(labels_path, Dataset{}.num_classes);
+  const auto count = images.dims.empty() ? 0 : images.dims[0];
+  return assemble(dir, images_path, std::move(images), count, std::move(labels), nullptr);
+}
+
+Dataset load_fashion_mnist_labels(const std::string& dir, Split split) {
+  check_directory(dir);
+  const auto labels_path = find_file(dir, prefix_of(split) + "-labels-idx1-ubyte");
+  Dataset out;
+  out.labels = read_labels(labels_path, out.num_classes).data;
+  out.shape = {0};  // no features
+  return out;
+}
+
+std::vector<std::int64_t> fashion_mnist_example_shape(const std::string& dir, Split split) {
+  check_directory(dir);
+  const auto images_path = find_file(dir, prefix_of(split) + "-images-idx3-ubyte");
+  const auto dims = read_idx_dims(images_path);
+  if (dims.size() != 3) throw DataError(images_path + ": expected a 3-dimensional image array");
+  return {1, dims[1], dims[2]};
+}
+
+Dataset load_fashion_mnist_rows(const std::string& dir, Split split,
+                                const std::vector<std::size_t>& rows,
+                                const std::vector<std::uint8_t>* labels_read) {
+  check_directory(dir);
+  const auto images_path = find_file(dir, prefix_of(split) + "-images-idx3-ubyte");
+  IdxArray labels;
+  if (labels_read) {
+    labels.dims = {static_cast<std::int64_t>(labels_read->size())};
+    labels.data = *labels_read;
+  } else {
+    labels =
+        read_labels(find_file(dir, prefix_of(split) + "-labels-idx1-ubyte"), Dataset{}.num_classes);
+  }
+  std::int64_t count = 0;
+  // From the host's plain copy when one can be made: no inflating per read.
+  auto images = read_idx_rows(plain_copy(images_path), rows, &count);
+  return assemble(dir, images_path, std::move(images), count, std::move(labels), &rows);
 }
 
 const char* to_string(FeatureType type) {

@@ -57,6 +57,23 @@ enum class Split { train, test };
 /// Throws DataError; a missing directory's message names the Debian package.
 Dataset load_fashion_mnist(const std::string& dir, Split split);
 
+/// One split's labels only, for partitioning: `shape` is {0}, so it holds no
+/// feature bytes. Checked as load_fashion_mnist checks them.
+Dataset load_fashion_mnist_labels(const std::string& dir, Split split);
+
+/// The shape of one example of a split ({1, rows, cols}), from the images
+/// file's header alone.
+std::vector<std::int64_t> fashion_mnist_example_shape(const std::string& dir, Split split);
+
+/// The examples `rows` of one split (indices into the whole split, any
+/// order), in that order, read without holding the rest: a node process
+/// loads only the shards it trains. Checked as load_fashion_mnist checks.
+/// `labels`: the split's labels as load_fashion_mnist_labels gave them,
+/// when the caller holds them (not read again); null reads them.
+Dataset load_fashion_mnist_rows(const std::string& dir, Split split,
+                                const std::vector<std::size_t>& rows,
+                                const std::vector<std::uint8_t>* labels = nullptr);
+
 /// The first `n` examples (or all when n is 0 or larger than the set).
 Dataset head(const Dataset& data, std::size_t n);
 

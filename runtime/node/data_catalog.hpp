@@ -39,15 +39,39 @@ PartitionSpec partition_spec(const JobSpec& job);
 models::Partition make_partition(const std::vector<std::uint8_t>& labels, int num_classes,
                                  const PartitionSpec& spec);
 
+/// How much of the data a catalog keeps. A catalog that many nodes share (the
+/// embedded cluster's) holds the whole training set once; a node process's
+/// own keeps the training labels and reads the rows of a shard when its node
+/// trains it, and keeps no test set (its node's evaluator holds one copy).
+enum class Holding { whole, shards };
+
 class DataCatalog {
  public:
   /// `train_limit`/`test_limit`: keep only the first N examples (0 = all).
-  explicit DataCatalog(std::string dir, std::int64_t train_limit = 0, std::int64_t test_limit = 0);
+  explicit DataCatalog(std::string dir, std::int64_t train_limit = 0, std::int64_t test_limit = 0,
+                       Holding holding = Holding::whole);
 
   /// Throw models::DataError when the files are missing or malformed.
   std::shared_ptr<const models::Dataset> train();
+  /// With Holding::shards a new copy each call, kept by no one else.
   std::shared_ptr<const models::Dataset> test();
+  /// Partitions are computed from the training labels alone.
   std::shared_ptr<const models::Partition> partition(const PartitionSpec& spec);
+  /// The training set's labels (and classes); with Holding::whole the
+  /// training set itself, else a set without features (shape {0}).
+  std::shared_ptr<const models::Dataset> train_labels();
+  /// The training examples `rows` (indices into the training set), in that
+  /// order, as a set of their own; read from the files, not kept here.
+  std::shared_ptr<const models::Dataset> train_rows(const std::vector<std::size_t>& rows);
+
+  /// The shape of one training example; with Holding::shards from the
+  /// images file's header, without reading any example.
+  std::vector<std::int64_t> train_example_shape();
+  /// Examples in the test set (after test_limit); with Holding::shards read
+  /// from its labels, without loading the images.
+  std::int64_t test_size();
+
+  Holding holding() const { return holding_; }
 
   const std::string& dir() const { return dir_; }
   std::int64_t train_limit() const { return train_limit_; }
@@ -57,7 +81,10 @@ class DataCatalog {
   std::string dir_;
   std::int64_t train_limit_;
   std::int64_t test_limit_;
+  Holding holding_;
   std::mutex mu_;
+  std::shared_ptr<const models::Dataset> labels_;  ///< Holding::shards, after train_limit
+  std::vector<std::uint8_t> all_labels_;           ///< Holding::shards, as in the file
   std::shared_ptr<const models::Dataset> train_;
   std::shared_ptr<const models::Dataset> test_;
   std::map<PartitionSpec, std::shared_ptr<const models::Partition>> partitions_;

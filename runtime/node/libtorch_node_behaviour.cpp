@@ -23,10 +23,21 @@ NodeData LibTorchNodeBehaviour::setup(const NodeSetup& setup) {
     partition_ = std::make_shared<const models::Partition>(models::Partition{std::move(all)});
   } else {
     partition_ = data_->partition(partition_spec(setup.job));
-    train_set_ = data_->train();
+    train_set_ = data_->train_labels();
   }
   local_ = static_cast<bool>(setup.local);
-  const auto model = checked_job_model(setup, setup.local ? *setup.local : *train_set_);
+  lean_ = !local_ && data_->holding() == Holding::shards;
+  shard_rows_.clear();
+  // The model is checked against the examples' shape, which a lean node's
+  // labels do not carry: its catalog reads it from the file's header.
+  models::Dataset shape_only;
+  if (lean_) {
+    shape_only.shape = data_->train_example_shape();
+    shape_only.num_classes = train_set_->num_classes;
+  }
+  const auto model = checked_job_model(setup, setup.local ? *setup.local
+                                              : lean_     ? shape_only
+                                                          : *train_set_);
   // A new trainer per job (the model may differ), made at the node's first
   // task: a node that is never sampled (--clients-per-round) holds no
   // network. The evaluator follows lazily too.
@@ -38,7 +49,8 @@ NodeData LibTorchNodeBehaviour::setup(const NodeSetup& setup) {
   evaluator_.reset();
   model_ = model;
   device_ = setup.device;
-  test_set_ = central_test_set(setup.job, *data_);
+  const bool lazy_test = lean_ && setup.job.data.test_set.empty();
+  test_set_ = lazy_test ? nullptr : central_test_set(setup.job, *data_);
   held_out_fraction_ =
       setup.job.eval.mode == EvalMode::central ? 0.0 : setup.job.eval.local_test_fraction;
   job_seed_ = setup.job.seed;
@@ -59,19 +71,33 @@ NodeData LibTorchNodeBehaviour::setup(const NodeSetup& setup) {
                               held_out_seed(job_seed_, static_cast<int>(s)))
                   .train.size()
             : partition_->at(s).size()));
-  out.test_size = static_cast<std::int64_t>(test_set_->size());
+  out.test_size = test_set_ ? static_cast<std::int64_t>(test_set_->size()) : data_->test_size();
   return out;
 }
 
 const ExampleSelection& LibTorchNodeBehaviour::selection(int shard) {
   auto it = selections_.find(shard);
-  if (it == selections_.end())
-    it = selections_
-             .emplace(shard,
-                      select_examples(*train_set_, partition_->at(static_cast<std::size_t>(shard)),
-                                      held_out_fraction_, held_out_seed(job_seed_, shard)))
+  if (it != selections_.end()) return it->second;
+  const auto& in_shard = partition_->at(static_cast<std::size_t>(shard));
+  std::vector<std::size_t> own;
+  if (lean_) {  // the shard's rows are a set of their own, in the same order
+    own.resize(in_shard.size());
+    for (std::size_t i = 0; i < own.size(); ++i) own[i] = i;
+  }
+  return selections_
+      .emplace(shard, select_examples(shard_data(shard), lean_ ? own : in_shard, held_out_fraction_,
+                                      held_out_seed(job_seed_, shard)))
+      .first->second;
+}
+
+const models::Dataset& LibTorchNodeBehaviour::shard_data(int shard) {
+  if (!lean_) return *train_set_;
+  auto it = shard_rows_.find(shard);
+  if (it == shard_rows_.end())
+    it = shard_rows_
+             .emplace(shard, data_->train_rows(partition_->at(static_cast<std::size_t>(shard))))
              .first;
-  return it->second;
+  return *it->second;
 }
 
 models::TrainResult LibTorchNodeBehaviour::train(const models::Parameters& global,
@@ -81,10 +107,18 @@ models::TrainResult LibTorchNodeBehaviour::train(const models::Parameters& globa
   if (!trainer_) trainer_.emplace(*model_, device_);
   // A node with its own data has one shard, whatever the scheduler numbers it.
   const int shard = local_ ? 0 : task.shard;
-  const auto& examples = held_out_fraction_ > 0.0
+  // A lean node keeps the rows of the shards it trained in its latest round
+  // (the scheduler leaves a shard where it was when it can: see
+  // keep_shards_in_place) and of this round's; others are read again when
+  // they come back.
+  if (lean_ && task.round != latest_round_)
+    for (auto it = shard_rows_.begin(); it != shard_rows_.end();)
+      it = it->first == shard || latest_shards_.count(it->first) ? std::next(it)
+                                                                 : shard_rows_.erase(it);
+  const auto& examples = held_out_fraction_ > 0.0 || lean_
                              ? selection(shard).train
                              : (*partition_).at(static_cast<std::size_t>(shard));
-  trainer_->set_data(*train_set_, examples, shard);
+  trainer_->set_data(shard_data(shard), examples, shard);
   auto result = trainer_->train(global, task.options, update);
   if (release_) trainer_.reset();  // made again at the next task
   if (task.round != latest_round_) latest_shards_.clear();
@@ -95,7 +129,12 @@ models::TrainResult LibTorchNodeBehaviour::train(const models::Parameters& globa
 
 models::ClassificationMetrics LibTorchNodeBehaviour::evaluate(const models::Parameters& global) {
   if (!model_) throw std::logic_error("evaluation before set-up");
-  if (!evaluator_) evaluator_.emplace(*model_, device_, *test_set_);
+  if (!evaluator_) {
+    // A lean node reads the test set when it first evaluates; the evaluator
+    // keeps its own copy, so the set is not held twice.
+    const auto test = test_set_ ? test_set_ : data_->test();
+    evaluator_.emplace(*model_, device_, *test);
+  }
   return evaluator_->evaluate(global);
 }
 
@@ -111,8 +150,9 @@ models::ClassificationMetrics LibTorchNodeBehaviour::evaluate_held_out(
     auto it = held_out_evaluators_.find(shard);
     if (it == held_out_evaluators_.end())
       it = held_out_evaluators_
-               .emplace(shard, models::Evaluator(*model_, device_,
-                                                 gather(*train_set_, selection(shard).held_out)))
+               .emplace(shard,
+                        models::Evaluator(*model_, device_,
+                                          gather(shard_data(shard), selection(shard).held_out)))
                .first;
     parts.push_back(it->second.evaluate(global));
   }

@@ -31,15 +31,25 @@ class LibTorchNodeBehaviour final : public NodeBehaviour {
   models::ClassificationMetrics evaluate_held_out(const models::Parameters& global) override;
 
  private:
-  /// The examples of shard `shard` the node trains on and holds out.
+  /// The examples of shard `shard` the node trains on and holds out, as
+  /// indices into shard_data(shard).
   const ExampleSelection& selection(int shard);
+  /// The data set shard `shard`'s examples lie in: the whole training set,
+  /// the node's own examples, or (a catalog with Holding::shards) the
+  /// shard's own rows, read at its first use.
+  const models::Dataset& shard_data(int shard);
 
   std::optional<models::ModelSource> model_;  ///< the job's model, once set up
   models::DeviceOptions device_;
   std::shared_ptr<DataCatalog> data_;
   std::shared_ptr<const models::Partition> partition_;
+  /// All training examples, the node's own, or (lean_) the labels only.
   std::shared_ptr<const models::Dataset> train_set_;
+  /// Null when lean_ and the test set is the built-in one: read at the first
+  /// evaluation, and then held by the evaluator only.
   std::shared_ptr<const models::Dataset> test_set_;
+  bool lean_ = false;  ///< the catalog holds shards only (a node process)
+  std::map<int, std::shared_ptr<const models::Dataset>> shard_rows_;  ///< lean_: by shard
   std::optional<models::LocalTrainer> trainer_;
   std::optional<models::Evaluator> evaluator_;  ///< made on the first evaluation
   bool local_ = false;    ///< trains on the node's own examples (NodeSetup::local)

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "runtime/allocation/shard_affinity.hpp"
 #include "runtime/core/decomposer.hpp"
 
 namespace troupe::runtime {
@@ -170,12 +171,35 @@ std::vector<std::int64_t> SyncJob::start_next_round(Seconds now) {
   std::vector<std::string> node_of(tasks.size());
   for (auto i : requested)
     if (auto it = placement.find(tasks[i].id); it != placement.end()) node_of[i] = it->second;
+  {
+    // A shard stays on the node that trained it last, where the load allows:
+    // interchangeable tasks swap shards (the online core's placement holds).
+    std::vector<PlacedShard> placed;
+    for (auto i : requested)
+      placed.push_back({tasks[i].shard, tasks[i].demand, tasks[i].priority, node_of[i]});
+    const auto kept = keep_shards_in_place(placed, shard_node_);
+    for (std::size_t k = 0; k < requested.size(); ++k) {
+      auto& t = tasks[requested[k]];
+      t.shard = kept[k];
+      t.seed = task_seed(job_.seed, round_, t.shard);
+    }
+  }
   for (std::size_t i = 0; i < tasks.size(); ++i)
-    if (tasks[i].kind == TaskKind::train)
+    if (tasks[i].kind == TaskKind::train) {
       if (const auto* owner = owner_of(tasks[i].shard)) node_of[i] = owner->id;
-  if (eval_index)
-    if (const int i = place_one(tasks[*eval_index], request_nodes); i >= 0)
+      if (!node_of[i].empty()) shard_node_[tasks[i].shard] = node_of[i];
+    }
+  if (eval_index) {
+    // The last round's evaluator holds the test set and a ready evaluator:
+    // it evaluates again while it is a candidate; else the policy places it.
+    const auto last = std::find_if(request_nodes.begin(), request_nodes.end(),
+                                   [&](const NodeInfo& n) { return n.id == evaluator_; });
+    if (last != request_nodes.end())
+      node_of[*eval_index] = last->id;
+    else if (const int i = place_one(tasks[*eval_index], request_nodes); i >= 0)
       node_of[*eval_index] = request_nodes[static_cast<std::size_t>(i)].id;
+    evaluator_ = node_of[*eval_index];
+  }
 
   train_ids_.clear();
   waiting_.clear();

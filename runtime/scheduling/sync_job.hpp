@@ -13,6 +13,7 @@
 ///   -> next round, until finished().
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -207,6 +208,10 @@ class SyncJob {
   std::vector<std::int64_t> train_ids_;
   std::vector<std::int64_t> waiting_;  ///< train tasks waiting for their shard's node
   std::int64_t eval_id_ = -1;
+  /// Shard -> the node its last training task was placed on (see keep_shards_in_place).
+  std::map<int, std::string> shard_node_;
+  /// The node the last evaluation task was placed on.
+  std::string evaluator_;
   bool central_evaluated_ = false;  ///< central_done was called this round
   models::ClassificationMetrics central_metrics_;
   std::vector<std::int64_t> held_out_ids_;  ///< the round's federated evaluation tasks

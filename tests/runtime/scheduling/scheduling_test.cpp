@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <string>
 
@@ -292,4 +293,50 @@ TEST(SyncJob, AFailedEvaluationRunsAgainElsewhereOrOnItsOwnNodeWhenItIsTheOnlyOn
     else
       EXPECT_NE(sj.task(*next).node, eval.node);
   }
+}
+
+TEST(SyncJob, KeepsAsManyShardsOnTheirNodesAsTheNewLoadsAllow) {
+  // Round 1 on six nodes of mixed speeds; then the measured speeds change and
+  // the allocator spreads the 24 shards differently. Each node keeps
+  // min(its old count, its new count) of its shards; the evaluation stays
+  // where it was; every seed is its shard's.
+  JobSpec job;
+  job.nodes = 24;
+  job.rounds = 2;
+  const std::vector<std::string> names{"a", "b", "c", "d", "e", "f"};
+  auto nodes_of = [&](const std::vector<double>& speeds) {
+    std::vector<NodeInfo> out;
+    for (std::size_t i = 0; i < names.size(); ++i) out.push_back({names[i], speeds[i]});
+    return out;
+  };
+  SyncJob sj(job, std::vector<std::int64_t>(24, 100), 50, make_allocator("priority"),
+             nodes_of({3, 1, 2, 5, 1, 4}));
+  auto finish_round = [&](const std::vector<std::int64_t>& ids, double t) {
+    std::map<std::string, std::set<int>> held;
+    for (auto id : ids) {
+      const auto& task = sj.task(id);
+      EXPECT_EQ(task.seed, task_seed(job.seed, task.round, task.shard));
+      held[task.node].insert(task.shard);
+      sj.task_started(id, t);
+      sj.train_done(id, t + 1, 100, 0.5);
+    }
+    const auto eval = sj.eval_task();
+    sj.task_started(eval.id, t + 1);
+    sj.eval_done(eval.id, t + 2, {}, 1);
+    return std::make_pair(held, eval.node);
+  };
+  const auto [first, first_eval] = finish_round(sj.start_next_round(0.0), 0.0);
+  sj.set_nodes(nodes_of({2, 3, 1, 1, 2, 5}));  // d, the evaluator, is no longer fastest
+  const auto [second, second_eval] = finish_round(sj.start_next_round(10.0), 10.0);
+  EXPECT_EQ(second_eval, first_eval);
+  std::size_t kept = 0, best = 0, changed = 0;
+  for (const auto& node : names) {
+    const auto before = first.count(node) ? first.at(node) : std::set<int>{};
+    const auto after = second.count(node) ? second.at(node) : std::set<int>{};
+    for (int s : after) kept += before.count(s);
+    best += std::min(before.size(), after.size());
+    changed += before.size() != after.size() ? 1 : 0;
+  }
+  EXPECT_GT(changed, 0u) << "the loads must change for the test to mean anything";
+  EXPECT_EQ(kept, best);
 }
