@@ -7,6 +7,7 @@
 #include "cli/invocation.hpp"
 #include "cli/options.hpp"
 #include "runtime/system/memory_tuning.hpp"
+#include "runtime/system/open_files.hpp"
 
 namespace {
 
@@ -52,6 +53,8 @@ const char* kUsage =
 int main(int argc, char** argv) {
   using namespace troupe::cli;
   troupe::runtime::tune_memory_allocator();
+  // A scheduler holds several descriptors per peer (runtime/system/open_files.hpp).
+  troupe::runtime::raise_open_file_limit();
   record_invocation(argc, argv);
   if (argc < 2) {
     std::cerr << kUsage;
