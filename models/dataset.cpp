@@ -51,21 +51,22 @@ IdxArray read_labels(const std::string& path, int num_classes) {
 
 /// Images `images` (all of a file's, or some rows) and the file's labels.
 Dataset assemble(const std::string& dir, const std::string& images_path, IdxArray images,
-                 std::int64_t image_count, IdxArray labels, const std::vector<std::size_t>* rows) {
+                 std::int64_t image_count, const std::vector<std::uint8_t>& labels,
+                 const std::vector<std::size_t>* rows) {
   if (images.dims.size() != 3)
     throw DataError(images_path + ": expected a 3-dimensional image array");
-  if (image_count != labels.dims[0])
+  if (image_count != static_cast<std::int64_t>(labels.size()))
     throw DataError(dir + ": " + std::to_string(image_count) + " images but " +
-                    std::to_string(labels.dims[0]) + " labels");
+                    std::to_string(labels.size()) + " labels");
   Dataset out;
   out.rows = images.dims[1];
   out.cols = images.dims[2];
   out.images = std::move(images.data);
   if (!rows) {
-    out.labels = std::move(labels.data);
+    out.labels = labels;
   } else {
     out.labels.reserve(rows->size());
-    for (auto r : *rows) out.labels.push_back(labels.data[r]);
+    for (auto r : *rows) out.labels.push_back(labels[r]);
   }
   return out;
 }
@@ -79,7 +80,7 @@ Dataset load_fashion_mnist(const std::string& dir, Split split) {
   auto images = read_idx(images_path);
   auto labels = read_labels(labels_path, Dataset{}.num_classes);
   const auto count = images.dims.empty() ? 0 : images.dims[0];
-  return assemble(dir, images_path, std::move(images), count, std::move(labels), nullptr);
+  return assemble(dir, images_path, std::move(images), count, labels.data, nullptr);
 }
 
 Dataset load_fashion_mnist_labels(const std::string& dir, Split split) {
@@ -104,18 +105,16 @@ Dataset load_fashion_mnist_rows(const std::string& dir, Split split,
                                 const std::vector<std::uint8_t>* labels_read) {
   check_directory(dir);
   const auto images_path = find_file(dir, prefix_of(split) + "-images-idx3-ubyte");
-  IdxArray labels;
-  if (labels_read) {
-    labels.dims = {static_cast<std::int64_t>(labels_read->size())};
-    labels.data = *labels_read;
-  } else {
-    labels =
+  // The caller's labels when it holds them: not read (or copied) per shard.
+  IdxArray read;
+  if (!labels_read)
+    read =
         read_labels(find_file(dir, prefix_of(split) + "-labels-idx1-ubyte"), Dataset{}.num_classes);
-  }
   std::int64_t count = 0;
   // From the host's plain copy when one can be made: no inflating per read.
   auto images = read_idx_rows(plain_copy(images_path), rows, &count);
-  return assemble(dir, images_path, std::move(images), count, std::move(labels), &rows);
+  return assemble(dir, images_path, std::move(images), count,
+                  labels_read ? *labels_read : read.data, &rows);
 }
 
 const char* to_string(FeatureType type) {

@@ -35,8 +35,8 @@ bool inflate_to(const std::string& from, const std::string& to) {
     const int n = gzread(in, buf.data(), static_cast<unsigned>(buf.size()));
     if (n < 0) ok = false;
     if (n <= 0) break;
-    ok = std::fwrite(buf.data(), 1, static_cast<std::size_t>(n), out) ==
-         static_cast<std::size_t>(n);
+    ok =
+        std::fwrite(buf.data(), 1, static_cast<std::size_t>(n), out) == static_cast<std::size_t>(n);
   }
   gzclose(in);
   if (out && std::fclose(out) != 0) ok = false;
@@ -64,13 +64,12 @@ std::string plain_copy(const std::string& path) {
   if (dir.empty()) return path;
   const auto source = fs::weakly_canonical(path, ec).string();
   const auto key = std::hash<std::string>{}(source + "|" + std::to_string(st.st_size) + "|" +
-                                             std::to_string(st.st_mtim.tv_sec) + "." +
-                                             std::to_string(st.st_mtim.tv_nsec));
+                                            std::to_string(st.st_mtim.tv_sec) + "." +
+                                            std::to_string(st.st_mtim.tv_nsec));
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016zx", key);
   auto name = fs::path(path).filename().string();
-  if (name.size() > 3 && name.compare(name.size() - 3, 3, ".gz") == 0)
-    name.resize(name.size() - 3);
+  if (name.size() > 3 && name.compare(name.size() - 3, 3, ".gz") == 0) name.resize(name.size() - 3);
   const auto copy = dir + "/" + hex + "-" + name;
   if (fs::exists(copy, ec)) return copy;
   fs::create_directories(dir, ec);
