@@ -54,6 +54,13 @@ int run_node_process(const NodeProcessOptions& options) {
                                << models::to_string(local->feature_type) << ") from "
                                << options.data_path;
   RemoteConfig cfg{options.common.security};
+  // An idle CAF worker wakes every relaxed-sleep-duration (10 ms by default)
+  // to look for work to steal; work enqueued from outside wakes it anyway. A
+  // node process's workers only run its agent and short handlers (the node
+  // trains on a thread of its own), so stealing can wait: 50 node processes
+  // on two cores made 10,000 such wake-ups a second. A message queued behind
+  // a worker that computes (a custom pooled node) waits at most this long.
+  cfg.set("work-stealing.relaxed-sleep-duration", caf::timespan{std::chrono::milliseconds(200)});
   caf::actor_system system{cfg};
   close_automatic_connection_port(system);  // this process accepts no connections
   auto key = options.key;

@@ -7,6 +7,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
+#include <mutex>
 
 #include "models/parameters.hpp"
 
@@ -14,8 +16,14 @@ namespace troupe::runtime {
 
 class TrafficMeter {
  public:
-  void add_sent(std::uint64_t bytes) { sent_ += bytes; }
-  void add_received(std::uint64_t bytes) { received_ += bytes; }
+  void add_sent(std::uint64_t bytes) {
+    sent_ += bytes;
+    changed();
+  }
+  void add_received(std::uint64_t bytes) {
+    received_ += bytes;
+    changed();
+  }
   /// Records a transfer of `bytes` that took `seconds` (ignored when not positive).
   void record_transfer(std::uint64_t bytes, double seconds);
 
@@ -24,7 +32,21 @@ class TrafficMeter {
   /// Bytes per second of the latest recorded transfer; 0 before the first.
   double transfer_rate() const { return rate_; }
 
+  /// A reader that reports changes is woken instead of polling: `wake` is
+  /// called once, on the thread that adds, at the first change after this
+  /// call (a change before the call wakes no one).
+  /// Call it again to hear of the next change; arm before reading the
+  /// counters, so that a change between the read and the next call is not
+  /// missed. One watcher at a time; `wake` must be cheap and must not call
+  /// back into the meter.
+  void watch(std::function<void()> wake) const;
+
  private:
+  void changed() const;
+
+  mutable std::mutex watch_mutex_;
+  mutable std::function<void()> wake_;
+  mutable std::atomic<bool> armed_{false};
   std::atomic<std::uint64_t> sent_{0};
   std::atomic<std::uint64_t> received_{0};
   std::atomic<double> rate_{0.0};

@@ -26,6 +26,7 @@ using release_atom = caf::atom_constant<caf::atom("release")>;
 struct Seen {
   std::atomic<int> registrations{0};
   std::atomic<int> heartbeats{0};
+  std::atomic<std::uint64_t> bytes{0};  ///< sent + received in the latest heartbeat
 };
 
 struct FakeSchedulerState {
@@ -35,21 +36,23 @@ struct FakeSchedulerState {
 
 /// Answers the first registration, then holds back the next `held` heartbeats
 /// (a link that is down) and answers them all at once with "unknown node", as
-/// the real scheduler does once it has declared the node lost.
+/// the real scheduler does once it has declared the node lost. With `held` 0
+/// it answers every heartbeat "known".
 actors::scheduler_actor::behavior_type fake_scheduler(
     actors::scheduler_actor::stateful_pointer<FakeSchedulerState> self, std::shared_ptr<Seen> seen,
     int held) {
   return {
       [](actors::submit_atom, const runtime::JobSpec&, const runtime::Admission&)
           -> caf::result<runtime::RunReport> { return runtime::RunReport{}; },
-      [self, seen](actors::register_atom, const actors::NodeRegistration&,
-                   const caf::actor&) -> caf::result<caf::actor> {
+      [self, seen, held](actors::register_atom, const actors::NodeRegistration&,
+                         const caf::actor&) -> caf::result<caf::actor> {
         ++seen->registrations;
-        self->state.cut_off = seen->registrations == 1;
+        self->state.cut_off = held > 0 && seen->registrations == 1;
         return caf::actor{};
       },
       [self, seen, held](actors::heartbeat_atom, const std::string&,
-                         const runtime::NodeUsage&) -> caf::result<bool> {
+                         const runtime::NodeUsage& usage) -> caf::result<bool> {
+        seen->bytes = usage.bytes_sent + usage.bytes_received;
         ++seen->heartbeats;
         auto& st = self->state;
         if (!st.cut_off) return true;
@@ -120,6 +123,55 @@ TEST(NodeAgent, ManyHeartbeatsAnsweredUnknownAtOnceLeadToOneRegistration) {
   // Then the node registered once more, not once per "unknown"
   EXPECT_GE(seen->heartbeats, 20);
   EXPECT_EQ(seen->registrations, 2);
+  caf::anon_send_exit(agent, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(scheduler, caf::exit_reason::user_shutdown);
+}
+
+// The node's byte counters reach the scheduler soon after they change, not at
+// the next heartbeat, without the agent polling them: the traffic meter wakes it.
+TEST(NodeAgent, ReportsTrafficSoonAfterItChangesWithoutWaitingForTheHeartbeat) {
+  caf::actor_system_config cfg;
+  actors::configure(cfg);
+  caf::actor_system system{cfg};
+  auto seen = std::make_shared<Seen>();
+  auto scheduler = system.spawn(fake_scheduler, seen, 0);
+  actors::NodeConfig nc;
+  nc.name = "n1";
+  nc.gate = std::make_shared<runtime::ComputeGate>(1);
+  auto node = actors::spawn_node(system, nc);
+  auto traffic = std::make_shared<runtime::TrafficMeter>();
+  actors::NodeAgentConfig ac;
+  ac.scheduler = scheduler;
+  ac.node = node;
+  ac.registration.name = "n1";
+  ac.heartbeat_interval_s = 600.0;  // only the first regular heartbeat falls in the test
+  ac.traffic = traffic;
+  auto agent = actors::spawn_node_agent(system, ac);
+  auto wait_for = [&](auto done) {
+    const auto until = std::chrono::steady_clock::now() + 10s;
+    while (!done() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(5ms);
+    return done();
+  };
+  // Given a registered node whose first heartbeat has been answered
+  ASSERT_TRUE(wait_for([&] { return seen->heartbeats >= 1; }));
+  std::this_thread::sleep_for(100ms);
+  const int after_first = seen->heartbeats;
+  // When its node fetches a model and sends an update, twice, a second apart
+  std::uint64_t total = 0;
+  for (int burst = 0; burst < 2; ++burst) {
+    traffic->add_received(600);
+    traffic->add_sent(400);
+    total += 1000;
+    // Then a heartbeat reports the new total within seconds, the heartbeat
+    // interval being ten minutes
+    EXPECT_TRUE(wait_for([&] { return seen->bytes == total; })) << "burst " << burst;
+    std::this_thread::sleep_for(1s);
+  }
+  // And the changes of each burst went in one or two heartbeats, none while
+  // nothing changed
+  EXPECT_GE(seen->heartbeats - after_first, 2);
+  EXPECT_LE(seen->heartbeats - after_first, 4);
   caf::anon_send_exit(agent, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(scheduler, caf::exit_reason::user_shutdown);

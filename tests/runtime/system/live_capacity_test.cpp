@@ -3,6 +3,9 @@
 #include <dlfcn.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include <nlohmann/json.hpp>
 
 #include "report/report_json.hpp"
@@ -190,6 +193,23 @@ TEST(Traffic, TheMeterCountsBytesAndTheLatestRate) {
   EXPECT_EQ(m.sent(), 15u);
   EXPECT_EQ(m.received(), 7u);
   EXPECT_DOUBLE_EQ(m.transfer_rate(), 2000.0);
+}
+
+TEST(Traffic, AWatcherIsWokenOnceAtTheFirstChangeAfterItAsked) {
+  TrafficMeter m;
+  std::atomic<int> wakes{0};
+  m.add_sent(1);  // before anyone watches: no one to wake
+  m.watch([&] { ++wakes; });
+  EXPECT_EQ(wakes, 0);
+  m.add_sent(10);
+  m.add_received(5);  // the second change before the watcher looked again: no second wake
+  EXPECT_EQ(wakes, 1);
+  m.watch([&] { ++wakes; });
+  std::thread other([&] { m.add_received(3); });  // the node adds on its own thread
+  other.join();
+  EXPECT_EQ(wakes, 2);
+  EXPECT_EQ(m.sent(), 11u);
+  EXPECT_EQ(m.received(), 8u);
 }
 
 TEST(UsageSampler, SamplesDiskAndMemoryOfThisMachine) {
