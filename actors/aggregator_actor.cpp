@@ -165,13 +165,13 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
           return failure(e.what());
         }
       },
-      [self](model_atom, std::int64_t version) -> caf::result<std::int64_t, models::Parameters> {
+      [self](model_atom, std::int64_t version) -> caf::result<std::int64_t, SharedModel> {
         auto& st = self->state;
         auto p = st.core ? st.core->get(version) : nullptr;
         if (!p)
           return failure("model version " + std::to_string(version) + " is not held (current " +
                          std::to_string(st.core ? st.core->version() : -1) + ")");
-        return {version, *p};
+        return {version, SharedModel{std::move(p)}};  // the version itself, not a copy
       },
       [self](update_atom, ModelUpdate& update) -> caf::result<runtime::UpdateReceipt> {
         auto& st = self->state;

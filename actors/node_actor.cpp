@@ -18,6 +18,12 @@
 namespace troupe::actors {
 namespace {
 
+/// The empty model a node holds before its first fetch and between tasks of a lean job.
+std::shared_ptr<const models::Parameters> no_model() {
+  static const auto none = std::make_shared<const models::Parameters>();
+  return none;
+}
+
 struct NodeState {
   NodeConfig config;
   std::shared_ptr<runtime::DataCatalog> catalog;  ///< the data of the current job
@@ -29,7 +35,9 @@ struct NodeState {
   std::size_t shards = 0;                 ///< in the current job's split
   std::vector<std::int64_t> shard_sizes;  ///< of that split, for a secure sum's weights only
   std::int64_t model_version = -1;        ///< version held in `model`
-  models::Parameters model;
+  /// The global model as the aggregator shared it (in-process nodes hold one
+  /// copy between them); never null.
+  std::shared_ptr<const models::Parameters> model = no_model();
   models::Parameters update;  ///< reused output buffer of training
 
   static inline const char* name = "troupe.node";
@@ -53,9 +61,11 @@ void with_model(NodePtr self, std::int64_t version, std::function<void()> then,
   const auto asked = std::chrono::steady_clock::now();
   self->request(st.config.aggregator, timeout_of(*st.job), model_atom::value, version)
       .then(
-          [self, then, asked](std::int64_t got, models::Parameters& params) {
+          [self, then, asked](std::int64_t got, SharedModel& shared) {
+            auto& params = shared.params;
+            if (!params) params = no_model();
             if (const auto& traffic = self->state.config.traffic) {
-              const auto bytes = runtime::wire_size(params);
+              const auto bytes = runtime::wire_size(*params);
               traffic->add_received(bytes);
               traffic->record_transfer(
                   bytes,
@@ -77,7 +87,7 @@ bool lean(const NodeState& st) {
 /// allocator cache too: the next task needs a newer version anyway.
 void let_model_go(NodeState& st) {
   if (!lean(st)) return;
-  st.model = models::Parameters{};
+  st.model = no_model();
   st.model_version = -1;
   runtime::release_thread_cache();
 }
@@ -228,8 +238,8 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
               };
               models::TrainResult result;
               try {
-                result = st.behaviour->train(st.model, local, st.update);
-                if (!st.update.same_layout(st.model))
+                result = st.behaviour->train(*st.model, local, st.update);
+                if (!st.update.same_layout(*st.model))
                   throw std::runtime_error("node behaviour '" + st.behaviour_name +
                                            "' returned parameters of another layout");
               } catch (const std::exception& e) {
@@ -270,7 +280,7 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
                 part.task_id = task.task_id;
                 part.cohort = job.collab.mode == runtime::Mode::buffered ? 0 : task.round;
                 part.trained = std::move(st.update);
-                part.base = st.model;
+                part.base = *st.model;
                 part.base_version = task.base_version;
                 part.weight = secure_weight(st, task.shard);
                 let_model_go(st);
@@ -316,8 +326,8 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
             [self, rp, fail, held_out = task.held_out]() mutable {
               auto& st = self->state;
               try {
-                rp.deliver(held_out ? st.behaviour->evaluate_held_out(st.model)
-                                    : st.behaviour->evaluate(st.model));
+                rp.deliver(held_out ? st.behaviour->evaluate_held_out(*st.model)
+                                    : st.behaviour->evaluate(*st.model));
                 let_model_go(st);
               } catch (const std::exception& e) {
                 fail(failure(st.config.name + ": evaluation failed: " + e.what()));

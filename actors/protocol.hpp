@@ -25,6 +25,7 @@
 #include <caf/all.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -52,9 +53,18 @@ namespace troupe::actors {
 /// version) in its hello to the scheduler, which refuses a different one. Bump
 /// it whenever a message, type or interface below changes.
 ///   (each version's changes: docs/protocol.md, "Protocol versions")
-inline constexpr std::int32_t kProtocolVersion = 9;
+inline constexpr std::int32_t kProtocolVersion = 10;
 
 // -- messages -----------------------------------------------------------------
+
+/// A global model version as the aggregator hands it to nodes (model_atom).
+/// Within a process it is shared, not copied: the aggregator answers every
+/// fetch with the version it holds, and in-process nodes all hold that one
+/// copy. Across processes it travels as its Parameters (a header per tensor
+/// plus one raw byte block) and arrives as a model of its own. Never null.
+struct SharedModel {
+  std::shared_ptr<const models::Parameters> params;
+};
 
 /// What a node reports about the job's data after set-up.
 struct DataSummary {
@@ -160,18 +170,19 @@ using computing_atom = caf::atom_constant<caf::atom("computing")>;
 // -- actor interfaces ---------------------------------------------------------
 
 /// Holds the global model and combines updates.
-using aggregator_actor = caf::typed_actor<
-    caf::replies_to<setup_atom, runtime::JobSpec>::with<std::int64_t>,
-    caf::replies_to<model_atom, std::int64_t>::with<std::int64_t, models::Parameters>,
-    caf::replies_to<update_atom, ModelUpdate>::with<runtime::UpdateReceipt>,
-    caf::replies_to<aggregate_atom, AggregateRequest>::with<AggregateOutcome>,
-    /// Writes a checkpoint into the job's --checkpoint-dir; answers its path.
-    caf::replies_to<checkpoint_atom, CheckpointRequest>::with<std::string>,
-    /// What each shard of the job holds (the nodes' set-up summary): updates
-    /// that claim more examples than their shard holds are refused from then on.
-    caf::replies_to<holdings_atom, DataSummary>::with<bool>,
-    /// Secure aggregation (actors/secagg_messages.hpp), and its stage deadlines.
-    caf::replies_to<secagg_atom, SecAggMessage>::with<SecAggMessage>, caf::reacts_to<tick_atom>>;
+using aggregator_actor =
+    caf::typed_actor<caf::replies_to<setup_atom, runtime::JobSpec>::with<std::int64_t>,
+                     caf::replies_to<model_atom, std::int64_t>::with<std::int64_t, SharedModel>,
+                     caf::replies_to<update_atom, ModelUpdate>::with<runtime::UpdateReceipt>,
+                     caf::replies_to<aggregate_atom, AggregateRequest>::with<AggregateOutcome>,
+                     /// Writes a checkpoint into the job's --checkpoint-dir; answers its path.
+                     caf::replies_to<checkpoint_atom, CheckpointRequest>::with<std::string>,
+                     /// What each shard of the job holds (the nodes' set-up summary): updates
+                     /// that claim more examples than their shard holds are refused from then on.
+                     caf::replies_to<holdings_atom, DataSummary>::with<bool>,
+                     /// Secure aggregation (actors/secagg_messages.hpp), and its stage deadlines.
+                     caf::replies_to<secagg_atom, SecAggMessage>::with<SecAggMessage>,
+                     caf::reacts_to<tick_atom>>;
 
 /// Trains on local data and evaluates global models.
 using node_actor =
@@ -394,6 +405,24 @@ typename Inspector::result_type inspect(Inspector& f, TrainTask& x) {
            x.seed, x.run_id);
 }
 
+/// Written from the shared model (serialisers only read it); read into a new one.
+template <class Inspector>
+typename std::enable_if<Inspector::reads_state, typename Inspector::result_type>::type inspect(
+    Inspector& f, SharedModel& x) {
+  static const models::Parameters none;
+  return f(caf::meta::type_name("troupe.SharedModel"),
+           const_cast<models::Parameters&>(x.params ? *x.params : none));
+}
+
+template <class Inspector>
+typename std::enable_if<Inspector::writes_state, typename Inspector::result_type>::type inspect(
+    Inspector& f, SharedModel& x) {
+  auto params = std::make_shared<models::Parameters>();
+  auto result = f(caf::meta::type_name("troupe.SharedModel"), *params);
+  x.params = std::move(params);
+  return result;
+}
+
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, TrainOutcome& x) {
   return f(caf::meta::type_name("troupe.TrainOutcome"), x.task_id, x.node, x.samples,
@@ -442,4 +471,5 @@ CAF_ADD_TYPE_ID(troupe, (troupe::actors::CheckpointRequest))
 CAF_ADD_TYPE_ID(troupe, (troupe::runtime::Admission))
 CAF_ADD_TYPE_ID(troupe, (troupe::actors::JobList))
 CAF_ADD_TYPE_ID(troupe, (troupe::actors::SecAggMessage))
+CAF_ADD_TYPE_ID(troupe, (troupe::actors::SharedModel))
 CAF_END_TYPE_ID_BLOCK(troupe)

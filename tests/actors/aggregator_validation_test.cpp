@@ -41,7 +41,7 @@ struct AggregatorValidation : ::testing::Test {
                  [&](caf::error& e) { FAIL() << sys.render(e); });
     ASSERT_EQ(version, 0);
     self->request(agg, std::chrono::seconds(30), actors::model_atom::value, std::int64_t{0})
-        .receive([&](std::int64_t, models::Parameters& p) { global = std::move(p); },
+        .receive([&](std::int64_t, actors::SharedModel& m) { global = *m.params; },
                  [&](caf::error& e) { FAIL() << sys.render(e); });
   }
   void TearDown() override { self->send_exit(agg, caf::exit_reason::user_shutdown); }

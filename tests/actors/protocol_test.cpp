@@ -66,6 +66,21 @@ TEST(Protocol, ParametersSerialiseAsRawBytesPlusASmallHeader) {
   EXPECT_LT(size - p.bytes.size(), 256u);
 }
 
+TEST(Protocol, ASharedModelTravelsAsItsParametersAndArrivesAsAModelOfItsOwn) {
+  System s;
+  actors::SharedModel m{std::make_shared<const models::Parameters>(sample_parameters(1 << 16))};
+  std::size_t size = 0;
+  const auto q = round_trip(s.sys, m, &size);
+  ASSERT_TRUE(q.params);
+  EXPECT_NE(q.params, m.params);
+  EXPECT_EQ(q.params->tensors, m.params->tensors);
+  EXPECT_EQ(q.params->bytes, m.params->bytes);
+  EXPECT_LT(size - m.params->bytes.size(), 256u);  // raw bytes plus the tensors' header
+  // In a message between actors of one process it is the same model, not a copy.
+  auto msg = caf::make_message(m);
+  EXPECT_EQ(msg.get_as<actors::SharedModel>(0).params, m.params);
+}
+
 TEST(Protocol, MessagesOfEveryTypeRoundTripByRegisteredName) {
   System s;
   runtime::JobSpec job;
@@ -124,6 +139,7 @@ TEST(Protocol, ARunReportRoundTrips) {
 TEST(Protocol, TypesAreRegisteredUnderFixedNames) {
   EXPECT_STREQ(caf::type_name<models::Parameters>::value, "troupe::models::Parameters");
   EXPECT_STREQ(caf::type_name<actors::ModelUpdate>::value, "troupe::actors::ModelUpdate");
+  EXPECT_STREQ(caf::type_name<actors::SharedModel>::value, "troupe::actors::SharedModel");
 }
 
 TEST(Endpoint, ParsesHostAndPortAndRejectsMalformedOnes) {
