@@ -95,66 +95,75 @@ actors::scheduler_actor::behavior_type fake_scheduler(
   };
 }
 
+/// A node and its agent against the stand-in scheduler (fake_scheduler with
+/// `held`); start() spawns the agent once `agent_config` is as the test wants it.
+struct AgentRig {
+  explicit AgentRig(int held) : system(configured(cfg)) {
+    scheduler = system.spawn(fake_scheduler, seen, held);
+    actors::NodeConfig nc;
+    nc.name = "n1";
+    nc.gate = std::make_shared<runtime::ComputeGate>(1);
+    node = actors::spawn_node(system, nc);
+    agent_config.scheduler = scheduler;
+    agent_config.node = node;
+    agent_config.registration.name = "n1";
+  }
+  ~AgentRig() {
+    caf::anon_send_exit(agent, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(scheduler, caf::exit_reason::user_shutdown);
+  }
+  void start() { agent = actors::spawn_node_agent(system, agent_config); }
+  /// Waits up to 10 s for `done`; its last answer.
+  template <class Done>
+  static bool wait_for(Done done) {
+    const auto until = std::chrono::steady_clock::now() + 10s;
+    while (!done() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(5ms);
+    return done();
+  }
+  static caf::actor_system_config& configured(caf::actor_system_config& c) {
+    actors::configure(c);
+    return c;
+  }
+
+  caf::actor_system_config cfg;
+  caf::actor_system system;
+  std::shared_ptr<Seen> seen = std::make_shared<Seen>();
+  actors::scheduler_actor scheduler;
+  actors::node_actor node;
+  actors::NodeAgentConfig agent_config;
+  caf::actor agent;
+};
+
 }  // namespace
 
 TEST(NodeAgent, ManyHeartbeatsAnsweredUnknownAtOnceLeadToOneRegistration) {
-  caf::actor_system_config cfg;
-  actors::configure(cfg);
-  caf::actor_system system{cfg};
-  auto seen = std::make_shared<Seen>();
   // Given a scheduler that, after the first registration, answers three
   // heartbeats together with "unknown node" (its link came back after it had
   // declared the node lost)
-  auto scheduler = system.spawn(fake_scheduler, seen, 3);
-  actors::NodeConfig nc;
-  nc.name = "n1";
-  nc.gate = std::make_shared<runtime::ComputeGate>(1);
-  auto node = actors::spawn_node(system, nc);
-  actors::NodeAgentConfig ac;
-  ac.scheduler = scheduler;
-  ac.node = node;
-  ac.registration.name = "n1";
-  ac.heartbeat_interval_s = 0.1;  // request timeout 0.4 s: the three are all still awaited
-  auto agent = actors::spawn_node_agent(system, ac);
+  AgentRig rig(3);
+  rig.agent_config.heartbeat_interval_s =
+      0.1;  // request timeout 0.4 s: the three are all still awaited
+  rig.start();
   // When the heartbeats go on for a while after that
-  const auto until = std::chrono::steady_clock::now() + 10s;
-  while (seen->heartbeats < 20 && std::chrono::steady_clock::now() < until)
-    std::this_thread::sleep_for(10ms);
+  AgentRig::wait_for([&] { return rig.seen->heartbeats >= 20; });
   // Then the node registered once more, not once per "unknown"
-  EXPECT_GE(seen->heartbeats, 20);
-  EXPECT_EQ(seen->registrations, 2);
-  caf::anon_send_exit(agent, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(scheduler, caf::exit_reason::user_shutdown);
+  EXPECT_GE(rig.seen->heartbeats, 20);
+  EXPECT_EQ(rig.seen->registrations, 2);
 }
 
 // The node's byte counters reach the scheduler soon after they change, not at
 // the next heartbeat, without the agent polling them: the traffic meter wakes it.
 TEST(NodeAgent, ReportsTrafficSoonAfterItChangesWithoutWaitingForTheHeartbeat) {
-  caf::actor_system_config cfg;
-  actors::configure(cfg);
-  caf::actor_system system{cfg};
-  auto seen = std::make_shared<Seen>();
-  auto scheduler = system.spawn(fake_scheduler, seen, 0);
-  actors::NodeConfig nc;
-  nc.name = "n1";
-  nc.gate = std::make_shared<runtime::ComputeGate>(1);
-  auto node = actors::spawn_node(system, nc);
+  AgentRig rig(0);
   auto traffic = std::make_shared<runtime::TrafficMeter>();
-  actors::NodeAgentConfig ac;
-  ac.scheduler = scheduler;
-  ac.node = node;
-  ac.registration.name = "n1";
-  ac.heartbeat_interval_s = 600.0;  // only the first regular heartbeat falls in the test
-  ac.traffic = traffic;
-  auto agent = actors::spawn_node_agent(system, ac);
-  auto wait_for = [&](auto done) {
-    const auto until = std::chrono::steady_clock::now() + 10s;
-    while (!done() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(5ms);
-    return done();
-  };
+  rig.agent_config.heartbeat_interval_s =
+      600.0;  // only the first regular heartbeat falls in the test
+  rig.agent_config.traffic = traffic;
+  rig.start();
+  auto& seen = rig.seen;
   // Given a registered node whose first heartbeat has been answered
-  ASSERT_TRUE(wait_for([&] { return seen->heartbeats >= 1; }));
+  ASSERT_TRUE(AgentRig::wait_for([&] { return seen->heartbeats >= 1; }));
   std::this_thread::sleep_for(100ms);
   const int after_first = seen->heartbeats;
   // When its node fetches a model and sends an update, twice, a second apart
@@ -165,16 +174,13 @@ TEST(NodeAgent, ReportsTrafficSoonAfterItChangesWithoutWaitingForTheHeartbeat) {
     total += 1000;
     // Then a heartbeat reports the new total within seconds, the heartbeat
     // interval being ten minutes
-    EXPECT_TRUE(wait_for([&] { return seen->bytes == total; })) << "burst " << burst;
+    EXPECT_TRUE(AgentRig::wait_for([&] { return seen->bytes == total; })) << "burst " << burst;
     std::this_thread::sleep_for(1s);
   }
   // And the changes of each burst went in one or two heartbeats, none while
   // nothing changed
   EXPECT_GE(seen->heartbeats - after_first, 2);
   EXPECT_LE(seen->heartbeats - after_first, 4);
-  caf::anon_send_exit(agent, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(scheduler, caf::exit_reason::user_shutdown);
 }
 
 // Heartbeats carry only a node's name: the scheduler accepts them only from the
