@@ -49,7 +49,8 @@ std::chrono::milliseconds ms(double seconds) {
   return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000.0));
 }
 
-/// Asks the node's traffic meter to wake this agent at its next change. The
+/// Asks the node's traffic meter to wake this agent at its next change (and,
+/// after each report, at the next one: traffic_flush_atom re-arms it). The
 /// meter holds a weak reference, so it does not keep the agent alive.
 void watch_traffic(AgentPtr self) {
   const auto& traffic = self->state.config.traffic;
@@ -185,10 +186,10 @@ caf::behavior agent_behavior(AgentPtr self, NodeAgentConfig config) {
       [self](traffic_flush_atom) {
         auto& st = self->state;
         st.flush_pending = false;
-        watch_traffic(self);  // before the counters are read: a change after it wakes us again
         const auto& traffic = st.config.traffic;
-        if (traffic && traffic->sent() + traffic->received() != st.reported_bytes)
-          send_heartbeat(self);
+        if (!traffic) return;
+        traffic->arm();  // before the counters are read: a change after it wakes us again
+        if (traffic->sent() + traffic->received() != st.reported_bytes) send_heartbeat(self);
       },
   };
 }

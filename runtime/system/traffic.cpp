@@ -11,7 +11,7 @@ void TrafficMeter::watch(std::function<void()> wake) const {
     std::lock_guard<std::mutex> lock(watch_mutex_);
     wake_ = std::move(wake);
   }
-  armed_ = true;
+  arm();
 }
 
 void TrafficMeter::changed() const {

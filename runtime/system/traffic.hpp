@@ -34,12 +34,13 @@ class TrafficMeter {
 
   /// A reader that reports changes is woken instead of polling: `wake` is
   /// called once, on the thread that adds, at the first change after this
-  /// call (a change before the call wakes no one).
-  /// Call it again to hear of the next change; arm before reading the
-  /// counters, so that a change between the read and the next call is not
-  /// missed. One watcher at a time; `wake` must be cheap and must not call
-  /// back into the meter.
+  /// call (a change before the call wakes no one). arm() asks for the next
+  /// change; arm before reading the counters, so that a change between the
+  /// read and the next arm() is not missed. One watcher at a time; `wake` must
+  /// be cheap and must not call back into the meter.
   void watch(std::function<void()> wake) const;
+  /// The watcher set by watch() is woken again at the next change.
+  void arm() const { armed_ = true; }
 
  private:
   void changed() const;
