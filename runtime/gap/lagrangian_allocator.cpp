@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <optional>
 #include <random>
 
 #include "runtime/allocation/regret_allocator.hpp"
+#include "runtime/gap/gap_branching.hpp"
 #include "runtime/gap/gap_local_search.hpp"
 #include "runtime/gap/gap_model.hpp"
 #include "runtime/gap/gap_oscillation.hpp"
@@ -66,8 +68,16 @@ class Search {
       : req_(req),
         m_(model),
         options_(options),
-        deadline_(Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                     std::chrono::duration<double>(req.options.time_limit_s))),
+        started_(Clock::now()),
+        deadline_(started_ + std::chrono::duration_cast<Clock::duration>(
+                                 std::chrono::duration<double>(req.options.time_limit_s))),
+        branch_nodes_(
+            static_cast<long>(std::min(1e15, options.branch_budget / branch_node_work(model)))),
+        // Without a branch node to spend, the local search keeps the whole limit.
+        search_deadline_(
+            started_ +
+            std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+                req.options.time_limit_s * (branch_nodes_ > 0 ? options.search_share : 1.0)))),
         best_(model),
         subgradient_(model),
         rng_(options.seed),
@@ -93,7 +103,7 @@ class Search {
     const double tasks = static_cast<double>(m_.tasks);
     const double most_rounds = options_.round_budget / std::max(1.0, tasks * tasks);
     for (int stall = 0; stall < options_.stall_rounds && static_cast<double>(round) < most_rounds &&
-                        !proved() && !late();
+                        !proved() && Clock::now() < search_deadline_;
          ++stall) {
       // One round in kJitterEvery starts from the relaxation at jittered best
       // multipliers, the others from random moves on the current assignment.
@@ -112,12 +122,13 @@ class Search {
       if (keep_if_better(candidate)) stall = -1;
       current = close_to_best(candidate) ? candidate : best_;
     }
+    if (!proved() && !late() && branch_nodes_ > 0) branch();
     return best_;
   }
 
   /// The bound on the best profit, rounded down when profits are integers.
   double bound() const {
-    const double b = subgradient_.bound();
+    const double b = std::min(subgradient_.bound(), branched_bound_);
     return m_.integral ? std::floor(b + 1e-6) : b;
   }
   bool complete() const { return !m_.every_task || best_.unplaced == 0; }
@@ -128,6 +139,21 @@ class Search {
 
  private:
   bool late() const { return Clock::now() >= deadline_; }
+
+  /// Phase 4: branch and bound from the best multipliers, until the time
+  /// limit or the branch budget; its bound replaces the root's.
+  void branch() {
+    BranchingLimits limits;
+    limits.deadline = deadline_;
+    limits.most_nodes = branch_nodes_;
+    const auto improve = [this](GapSolution& s) {
+      improve_locally(m_, s, /*ejection_chains=*/false);
+      if (promising(s)) improve_locally(m_, s);
+    };
+    const auto result = branch_and_bound(m_, subgradient_.best_multipliers(), subgradient_.bound(),
+                                         best_, improve, limits);
+    branched_bound_ = result.bound;
+  }
   std::optional<double> incumbent() const {
     return complete() ? std::optional<double>(best_.value) : std::nullopt;
   }
@@ -216,8 +242,12 @@ class Search {
   const AllocationRequest& req_;
   const GapModel& m_;
   LagrangianOptions options_;
+  Clock::time_point started_;
   Clock::time_point deadline_;
+  long branch_nodes_;                  ///< the branch budget in branch nodes
+  Clock::time_point search_deadline_;  ///< the local search's share of the time limit
   GapSolution best_;
+  double branched_bound_ = std::numeric_limits<double>::infinity();
   SubgradientOptimiser subgradient_;
   std::mt19937_64 rng_;
   std::vector<char> chosen_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 namespace troupe::runtime {
 
@@ -30,6 +31,15 @@ SubgradientOptimiser::SubgradientOptimiser(const GapModel& model)
   }
   best_u_ = u_;
 }
+
+SubgradientOptimiser::SubgradientOptimiser(const GapModel& model, std::vector<double> start,
+                                           double lambda)
+    : model_(model),
+      relaxation_(model),
+      u_(std::move(start)),
+      best_u_(u_),
+      bound_(std::numeric_limits<double>::infinity()),
+      lambda_(lambda) {}
 
 double SubgradientOptimiser::step(std::optional<double> incumbent) {
   const double value = relaxation_.evaluate(u_, chosen_);

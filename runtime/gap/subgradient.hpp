@@ -18,6 +18,9 @@ namespace troupe::runtime {
 class SubgradientOptimiser {
  public:
   explicit SubgradientOptimiser(const GapModel& model);
+  /// From multipliers `start` with step factor `lambda` (a branch of the
+  /// search starts from its parent's multipliers, with a smaller step).
+  SubgradientOptimiser(const GapModel& model, std::vector<double> start, double lambda);
 
   /// One step; returns L(u) at the multipliers it evaluated, and leaves that
   /// relaxation's choice in chosen().
