@@ -137,6 +137,7 @@ void set_up(SchedulerPtr self) {
   st.local_job = runtime::any_local_data(st.table.alive());
   st.local = {};
   st.setup_failures.clear();
+  st.setup_losses.emplace();
   if (st.local_job) {
     // A split or backups the job asks for would be ignored: refuse it rather
     // than run it otherwise than asked.
@@ -152,7 +153,9 @@ void set_up(SchedulerPtr self) {
   auto done_one = [self, pending, failure, aggregator_failed, refused, serial = st.job_serial] {
     if (--*pending > 0) return;
     auto& st = self->state;
-    if (st.job_serial != serial || !st.job_in_hand()) return;  // ended while setting up
+    if (st.job_serial != serial) return;  // an earlier job's set-up
+    observe_setup_done(st);
+    if (!st.job_in_hand()) return;  // ended while setting up
     if (*aggregator_failed)
       finish(self, *refused ? runtime::RunStatus::refused : runtime::RunStatus::failed, *failure);
     else

@@ -106,14 +106,49 @@ void observe_node_joined(const SchedulerState& st, const NodeRegistration& reg) 
   if (auto* m = metrics(st)) m->set("troupe_nodes_alive", st.table.alive_count());
 }
 
-void observe_node_lost(const SchedulerState& st, const std::string& id, LossCause cause,
+void observe_node_lost(SchedulerState& st, const std::string& id, LossCause cause,
                        const std::string& reason) {
+  if (cause == LossCause::setup_failed && st.setup_losses) {
+    // The node's name in its own message ("node-7: set-up failed: ...") set apart.
+    std::string key = reason;
+    for (auto at = key.find(id + ":"); at != std::string::npos; at = key.find(id + ":", at))
+      key.replace(at, id.size(), "<node>");
+    auto [it, first] = st.setup_losses->try_emplace(key);
+    if (!first) {
+      it->second.push_back(id);
+      logging::debug("troupe scheduler: node '" + id + "' lost (set-up failed): " + reason,
+                     {{"event", "node_lost"}, {"node", id}, {"cause", cause_label(cause)}});
+      if (auto* m = metrics(st)) {
+        m->add("troupe_nodes_lost_total", 1, {{"cause", cause_label(cause)}});
+        m->set("troupe_nodes_alive", st.table.alive_count());
+      }
+      return;
+    }
+  }
   logging::warn("troupe scheduler: node '" + id + "' lost (" + cause_name(cause) + "): " + reason,
                 {{"event", "node_lost"}, {"node", id}, {"cause", cause_label(cause)}});
   if (auto* m = metrics(st)) {
     m->add("troupe_nodes_lost_total", 1, {{"cause", cause_label(cause)}});
     m->set("troupe_nodes_alive", st.table.alive_count());
   }
+}
+
+void observe_setup_done(SchedulerState& st) {
+  if (!st.setup_losses) return;
+  constexpr std::size_t kNamed = 8;  // nodes named in the line; the rest counted
+  for (const auto& [reason, nodes] : *st.setup_losses) {
+    if (nodes.empty()) continue;
+    std::string names;
+    for (std::size_t i = 0; i < nodes.size() && i < kNamed; ++i)
+      names += (i ? ", " : "") + nodes[i];
+    if (nodes.size() > kNamed) names += " and " + std::to_string(nodes.size() - kNamed) + " more";
+    logging::warn("troupe scheduler: " + std::to_string(nodes.size()) +
+                      " more nodes lost (set-up failed) for the same reason: " + names,
+                  {{"event", "nodes_lost"},
+                   {"cause", cause_label(LossCause::setup_failed)},
+                   {"count", std::to_string(nodes.size())}});
+  }
+  st.setup_losses.reset();
 }
 
 void observe_refusal(const SchedulerState& st, Refusal kind, const std::string& who,

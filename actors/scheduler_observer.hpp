@@ -33,8 +33,15 @@ enum class Refusal { version, admission, node_key };
 void declare_scheduler_metrics(runtime::MetricsRegistry& metrics);
 
 void observe_node_joined(const SchedulerState& st, const NodeRegistration& reg);
-void observe_node_lost(const SchedulerState& st, const std::string& id, LossCause cause,
+/// Logged and counted. While a job's nodes are set up (SchedulerState::
+/// setup_losses set), a set-up failure for a reason already logged (the
+/// node's name taken out: the job's own input fails every node alike) is
+/// only counted, and observe_setup_done() names those nodes in one line.
+void observe_node_lost(SchedulerState& st, const std::string& id, LossCause cause,
                        const std::string& reason);
+/// The job's nodes are set up: one line per set-up failure reason that more
+/// nodes repeated, naming them; ends the grouping of observe_node_lost().
+void observe_setup_done(SchedulerState& st);
 /// `who` was refused because of `why`: counted, and logged unless `who` is
 /// empty (status requests, which clients repeat, are counted only).
 void observe_refusal(const SchedulerState& st, Refusal kind, const std::string& who,

@@ -102,6 +102,10 @@ struct SchedulerState {
   bool local_job = false;
   runtime::LocalDataPlan local;  ///< a local-data job's shards, once its nodes are set up
   std::map<std::string, std::string> setup_failures;  ///< node -> why its set-up failed
+  /// While the job's nodes are set up: each set-up failure reason logged so
+  /// far (node name taken out), with the nodes that failed alike since
+  /// (actors/scheduler_observer.hpp).
+  std::optional<std::map<std::string, std::vector<std::string>>> setup_losses;
   Clock::time_point job_started;
   Clock::time_point job_submitted;  ///< when the job in hand was submitted
   std::string job_started_utc;      ///< the same moment as a date, for the report's provenance

@@ -89,6 +89,22 @@ TEST(Cli, CorruptDataIsReportedClearly) {
   EXPECT_NE(r.output.find("train-images-idx3-ubyte.gz"), std::string::npos) << r.output;
 }
 
+TEST(Cli, ASetUpErrorEveryNodeSharesIsLoggedOnceAndTheRestNamedInOneLine) {
+  // 30 nodes but 20 training examples: each node's set-up fails the same way.
+  const auto r = run_troupe("run --nodes 30 --train-limit 20 --test-limit 50 --rounds 1");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.output.find("30 nodes but 20 training examples"), std::string::npos) << r.output;
+  std::size_t lost = 0;
+  for (auto at = r.output.find("lost (set-up failed): "); at != std::string::npos;
+       at = r.output.find("lost (set-up failed): ", at + 1))
+    ++lost;
+  EXPECT_EQ(lost, 1u) << r.output;
+  EXPECT_NE(r.output.find("29 more nodes lost (set-up failed) for the same reason: "),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find(" and 21 more"), std::string::npos) << r.output;
+}
+
 TEST(Cli, RunWritesTheJsonReportAndReadsAConfigFile) {
   troupe::test::TempDir dir;
   std::ofstream(dir.file("job.ini"))
