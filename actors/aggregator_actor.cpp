@@ -205,7 +205,7 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
       [self](holdings_atom, const DataSummary& data) -> caf::result<bool> {
         auto& st = self->state;
         if (!st.core) return failure("the aggregator has no job");
-        st.core->set_holdings(data.shard_sizes);
+        st.core->set_holdings(data.sizes());
         return true;
       },
       [self](aggregate_atom, const AggregateRequest& req) -> caf::result<AggregateOutcome> {

@@ -31,10 +31,11 @@ struct NodeState {
   std::string behaviour_name;  ///< what `behaviour` was made as
   /// The job's behaviour inside the compute gate, inside the node's misbehaviour.
   std::unique_ptr<runtime::MisbehavingNodeBehaviour> behaviour;
-  bool ready = false;                     ///< the current job's set-up succeeded
-  std::size_t shards = 0;                 ///< in the current job's split
-  std::vector<std::int64_t> shard_sizes;  ///< of that split, for a secure sum's weights only
-  std::int64_t model_version = -1;        ///< version held in `model`
+  bool ready = false;      ///< the current job's set-up succeeded
+  std::size_t shards = 0;  ///< in the current job's split
+  /// Of that split, for a secure sum's weights only (shared with the other nodes of the process).
+  std::shared_ptr<const std::vector<std::int64_t>> shard_sizes;
+  std::int64_t model_version = -1;  ///< version held in `model`
   /// The global model as the aggregator shared it (in-process nodes hold one
   /// copy between them); never null.
   std::shared_ptr<const models::Parameters> model = no_model();
@@ -107,11 +108,12 @@ std::string device_of(const NodeState& st) {
 double secure_weight(const NodeState& st, std::int32_t shard) {
   // Under local or distributed DP every noised update counts alike: the
   // accountant's sensitivity is one clipped update (runtime/core/privacy_plan.hpp).
-  if (st.job->privacy.enabled() || st.config.local || st.shard_sizes.empty()) return 1.0;
-  const double mean = std::accumulate(st.shard_sizes.begin(), st.shard_sizes.end(), 0.0) /
-                      static_cast<double>(st.shard_sizes.size());
-  return mean > 0.0 ? static_cast<double>(st.shard_sizes[static_cast<std::size_t>(shard)]) / mean
-                    : 1.0;
+  if (st.job->privacy.enabled() || st.config.local || !st.shard_sizes || st.shard_sizes->empty())
+    return 1.0;
+  const auto& sizes = *st.shard_sizes;
+  const double mean =
+      std::accumulate(sizes.begin(), sizes.end(), 0.0) / static_cast<double>(sizes.size());
+  return mean > 0.0 ? static_cast<double>(sizes[static_cast<std::size_t>(shard)]) / mean : 1.0;
 }
 
 node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
@@ -169,21 +171,21 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
           setup.release_between_tasks = runtime::nodes_are_sampled(job);
           auto data = st.behaviour->setup(setup);
           // A node with its own data holds one shard, whatever the job's --nodes.
-          if (!st.config.local && data.shard_sizes.size() != static_cast<std::size_t>(job.nodes))
+          if (!st.config.local && data.sizes().size() != static_cast<std::size_t>(job.nodes))
             return failure(st.config.name + ": node behaviour '" + name + "' reported " +
-                           std::to_string(data.shard_sizes.size()) + " shards, the job has " +
+                           std::to_string(data.sizes().size()) + " shards, the job has " +
                            std::to_string(job.nodes));
           st.model_version = -1;
-          st.shards = data.shard_sizes.size();
-          // Kept only for what needs it (a secure sum's weights): one size per
-          // node on every node grows with the square of the nodes.
+          st.shards = data.sizes().size();
+          auto sizes = data.take_shared_sizes();
+          // Kept only for what needs it (a secure sum's weights).
           if (job.privacy.secure_aggregation)
-            st.shard_sizes = data.shard_sizes;
+            st.shard_sizes = sizes;
           else
-            st.shard_sizes = {};
+            st.shard_sizes.reset();
           st.ready = true;
           let_model_go(st);  // a lean node is idle until its first task
-          return DataSummary{std::move(data.shard_sizes), data.test_size};
+          return DataSummary{std::move(sizes), data.test_size};
         } catch (const std::exception& e) {
           // A behaviour's message may already name the node (the model checks do).
           std::string why = e.what();

@@ -66,10 +66,19 @@ struct SharedModel {
   std::shared_ptr<const models::Parameters> params;
 };
 
-/// What a node reports about the job's data after set-up.
+/// What a node reports about the job's data after set-up. The sizes are
+/// shared: the nodes of one process report the one list their catalog made
+/// (a copy per node grew with the square of the nodes). They travel as a
+/// plain list, as before they were shared.
 struct DataSummary {
-  std::vector<std::int64_t> shard_sizes;  ///< examples per shard of the job's partition
+  /// Examples per shard of the job's partition; null reads as none.
+  std::shared_ptr<const std::vector<std::int64_t>> shard_sizes;
   std::int64_t test_size = 0;
+
+  const std::vector<std::int64_t>& sizes() const {
+    static const std::vector<std::int64_t> none;
+    return shard_sizes ? *shard_sizes : none;
+  }
 };
 
 /// A local-training task sent to a node.
@@ -394,9 +403,21 @@ typename Inspector::result_type inspect(Inspector& f, Admission& x) {
 
 namespace troupe::actors {
 
+/// Written from the shared sizes (serialisers only read them); read into a new list.
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, DataSummary& x) {
-  return f(caf::meta::type_name("troupe.DataSummary"), x.shard_sizes, x.test_size);
+typename std::enable_if<Inspector::reads_state, typename Inspector::result_type>::type inspect(
+    Inspector& f, DataSummary& x) {
+  return f(caf::meta::type_name("troupe.DataSummary"),
+           const_cast<std::vector<std::int64_t>&>(x.sizes()), x.test_size);
+}
+
+template <class Inspector>
+typename std::enable_if<Inspector::writes_state, typename Inspector::result_type>::type inspect(
+    Inspector& f, DataSummary& x) {
+  auto sizes = std::make_shared<std::vector<std::int64_t>>();
+  auto result = f(caf::meta::type_name("troupe.DataSummary"), *sizes, x.test_size);
+  x.shard_sizes = std::move(sizes);
+  return result;
 }
 
 template <class Inspector>

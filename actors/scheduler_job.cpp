@@ -74,7 +74,7 @@ void make_core(SchedulerPtr self) {
   auto& st = self->state;
   runtime::JobCoreInputs in;
   in.spec = st.spec;
-  in.shard_sizes = st.summary->shard_sizes;
+  in.shard_sizes = st.summary->sizes();
   in.test_size = st.summary->test_size;
   in.version = st.setup_version;
   in.resume = st.resume;
@@ -112,7 +112,8 @@ void start_core(SchedulerPtr self, const std::string& failure) {
              "no node with its own data could be set up" + (failure.empty() ? "" : ": " + failure));
       return;
     }
-    st.summary->shard_sizes = st.local.shard_sizes;
+    st.summary->shard_sizes =
+        std::make_shared<const std::vector<std::int64_t>>(st.local.shard_sizes);
     st.spec.nodes = static_cast<int>(st.local.nodes.size());
   }
   self->request(st.config.aggregator, st.timeout(), holdings_atom::value, *st.summary)

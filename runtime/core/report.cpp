@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 
 namespace troupe::runtime {
 
@@ -55,8 +56,10 @@ void summarise(RunReport& report, const std::vector<std::string>& node_ids) {
   report.nodes.clear();
   double busy = 0.0;
   std::vector<std::string> order = node_ids;
+  // A set, not a search of `order` per node: that grew with the square of the nodes.
+  const std::set<std::string> listed(node_ids.begin(), node_ids.end());
   for (const auto& [id, rec] : by_node)
-    if (std::find(order.begin(), order.end(), id) == order.end()) order.push_back(id);
+    if (!listed.count(id)) order.push_back(id);
   for (const auto& id : order) {
     auto rec = by_node[id];
     rec.utilisation = e.makespan_s > 0 ? rec.busy_s / e.makespan_s : 0.0;

@@ -108,6 +108,16 @@ std::int64_t DataCatalog::test_size() {
   return static_cast<std::int64_t>(limit > 0 && limit < n ? limit : n);
 }
 
+std::shared_ptr<const std::vector<std::int64_t>> DataCatalog::shard_sizes(
+    const std::shared_ptr<const models::Partition>& partition, double held_out, std::uint64_t seed,
+    const std::function<std::vector<std::int64_t>()>& count) {
+  std::lock_guard<std::mutex> lock(sizes_mu_);
+  // The catalog keeps its partitions, so their addresses stay theirs.
+  auto& sizes = sizes_[{partition.get(), held_out, seed}];
+  if (!sizes) sizes = std::make_shared<const std::vector<std::int64_t>>(count());
+  return sizes;
+}
+
 std::shared_ptr<const models::Partition> DataCatalog::partition(const PartitionSpec& spec) {
   auto data = train_labels();
   std::lock_guard<std::mutex> lock(mu_);

@@ -5,11 +5,13 @@
 /// Thread-safe, so the embedded cluster's nodes share one copy.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include "models/dataset.hpp"
 #include "models/partition.hpp"
@@ -71,6 +73,14 @@ class DataCatalog {
   /// from its labels, without loading the images.
   std::int64_t test_size();
 
+  /// Examples per shard that nodes train on, for `partition` (one this
+  /// catalog made) after a held-out share `held_out` drawn with `seed`:
+  /// `count` runs once per such triple and its list is shared, since every
+  /// node of a process reports the same one.
+  std::shared_ptr<const std::vector<std::int64_t>> shard_sizes(
+      const std::shared_ptr<const models::Partition>& partition, double held_out,
+      std::uint64_t seed, const std::function<std::vector<std::int64_t>()>& count);
+
   Holding holding() const { return holding_; }
 
   const std::string& dir() const { return dir_; }
@@ -88,6 +98,10 @@ class DataCatalog {
   std::shared_ptr<const models::Dataset> train_;
   std::shared_ptr<const models::Dataset> test_;
   std::map<PartitionSpec, std::shared_ptr<const models::Partition>> partitions_;
+  std::mutex sizes_mu_;  ///< counting runs under it, not under mu_
+  std::map<std::tuple<const models::Partition*, double, std::uint64_t>,
+           std::shared_ptr<const std::vector<std::int64_t>>>
+      sizes_;
 };
 
 }  // namespace troupe::runtime

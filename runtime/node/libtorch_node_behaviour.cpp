@@ -62,15 +62,24 @@ NodeData LibTorchNodeBehaviour::setup(const NodeSetup& setup) {
   NodeData out;
   // The sizes the job weights and plans by are what the node trains on. Only
   // the shards the node trains keep their selection (selection()): every
-  // node keeping every shard's grew with the square of the nodes.
-  out.shard_sizes.reserve(partition_->size());
-  for (std::size_t s = 0; s < partition_->size(); ++s)
-    out.shard_sizes.push_back(static_cast<std::int64_t>(
-        held_out_fraction_ > 0.0
-            ? select_examples(*train_set_, partition_->at(s), held_out_fraction_,
-                              held_out_seed(job_seed_, static_cast<int>(s)))
-                  .train.size()
-            : partition_->at(s).size()));
+  // node keeping every shard's grew with the square of the nodes. For the
+  // same reason the catalog counts them once for all its nodes.
+  const auto count = [this] {
+    std::vector<std::int64_t> sizes;
+    sizes.reserve(partition_->size());
+    for (std::size_t s = 0; s < partition_->size(); ++s)
+      sizes.push_back(static_cast<std::int64_t>(
+          held_out_fraction_ > 0.0
+              ? select_examples(*train_set_, partition_->at(s), held_out_fraction_,
+                                held_out_seed(job_seed_, static_cast<int>(s)))
+                    .train.size()
+              : partition_->at(s).size()));
+    return sizes;
+  };
+  if (local_)
+    out.shard_sizes = count();  // one shard, its own: nothing to share
+  else
+    out.shared_shard_sizes = data_->shard_sizes(partition_, held_out_fraction_, job_seed_, count);
   out.test_size = test_set_ ? static_cast<std::int64_t>(test_set_->size()) : data_->test_size();
   return out;
 }

@@ -50,6 +50,22 @@ struct NodeSetup {
 struct NodeData {
   std::vector<std::int64_t> shard_sizes;
   std::int64_t test_size = 0;
+  /// Instead of shard_sizes, a list shared by the nodes of one process (the
+  /// built-in behaviour's, from its DataCatalog): no copy per node. Last, so
+  /// that `return {sizes, test_size};` keeps meaning what it did.
+  std::shared_ptr<const std::vector<std::int64_t>> shared_shard_sizes;
+
+  /// The sizes, shared where set, else shard_sizes.
+  const std::vector<std::int64_t>& sizes() const {
+    return shared_shard_sizes ? *shared_shard_sizes : shard_sizes;
+  }
+  /// The sizes as a shared list (moving shard_sizes into one when not shared).
+  std::shared_ptr<const std::vector<std::int64_t>> take_shared_sizes() {
+    if (!shared_shard_sizes)
+      shared_shard_sizes =
+          std::make_shared<const std::vector<std::int64_t>>(std::move(shard_sizes));
+    return shared_shard_sizes;
+  }
 };
 
 /// One local-training task as a behaviour sees it.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <iterator>
+#include <map>
 
 namespace troupe::runtime {
 
@@ -135,7 +136,10 @@ std::vector<const NodeEntry*> NodeTable::all() const {
 }
 
 std::size_t NodeTable::alive_count() const {
-  return alive().size();
+  // Counted in place: the scheduler asks at every registration.
+  return static_cast<std::size_t>(std::count_if(nodes_.begin(), nodes_.end(), [](const auto& n) {
+    return n.second.state == Liveness::alive;
+  }));
 }
 
 UsagePoint usage_point(double t, const NodeUsage& usage) {
@@ -173,14 +177,17 @@ std::uint64_t growth(const std::vector<std::uint64_t>& values) {
 }  // namespace
 
 void add_node_usage(RunReport& report, const NodeTable& table, Seconds from, Seconds to) {
+  // Records by id, not a search of report.nodes per node: that grew with
+  // the square of the nodes.
+  std::map<std::string, std::size_t> record_of;
+  for (std::size_t i = 0; i < report.nodes.size(); ++i) record_of.emplace(report.nodes[i].id, i);
   for (const auto* entry : table.all()) {
-    auto it = std::find_if(report.nodes.begin(), report.nodes.end(),
-                           [&](const NodeRecord& r) { return r.id == entry->id; });
-    if (it == report.nodes.end()) {
+    auto [at, added] = record_of.emplace(entry->id, report.nodes.size());
+    if (added) {
       report.nodes.push_back(NodeRecord{});
       report.nodes.back().id = entry->id;
-      it = std::prev(report.nodes.end());
     }
+    auto it = report.nodes.begin() + static_cast<std::ptrdiff_t>(at->second);
     std::vector<std::uint64_t> sent, received;
     // The last sample before the window is the baseline of the counters.
     const UsagePoint* before = nullptr;

@@ -211,12 +211,12 @@ class VirtualRun {
         if (why.rfind(node.id + ": ", 0) == 0) why.erase(0, node.id.size() + 2);
         throw std::runtime_error(node.id + ": set-up failed: " + why);
       }
-      if (got.shard_sizes.size() != static_cast<std::size_t>(job_.nodes))
+      if (got.sizes().size() != static_cast<std::size_t>(job_.nodes))
         throw std::runtime_error(node.id + ": node behaviour '" + job_.cluster.node_behaviour +
-                                 "' reported " + std::to_string(got.shard_sizes.size()) +
+                                 "' reported " + std::to_string(got.sizes().size()) +
                                  " shards, the job has " + std::to_string(job_.nodes));
       if (i == 1) {
-        shard_sizes_ = std::move(got.shard_sizes);
+        shard_sizes_ = got.sizes();
         test_size_ = got.test_size;
       }
       table_.join(node.id, NodeResources{}, DataPlacement{}, 0.0, 0.0);

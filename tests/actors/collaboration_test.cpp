@@ -234,8 +234,10 @@ actors::node_actor::behavior_type silent_node(
       [](actors::setup_atom, const runtime::JobSpec& job) -> caf::result<actors::DataSummary> {
         runtime::DataCatalog data(job.data.data_dir, job.data.train_limit, job.data.test_limit);
         actors::DataSummary s;
+        std::vector<std::int64_t> sizes;
         for (const auto& part : *data.partition(runtime::partition_spec(job)))
-          s.shard_sizes.push_back(static_cast<std::int64_t>(part.size()));
+          sizes.push_back(static_cast<std::int64_t>(part.size()));
+        s.shard_sizes = std::make_shared<const std::vector<std::int64_t>>(std::move(sizes));
         s.test_size = static_cast<std::int64_t>(data.test()->size());
         return s;
       },

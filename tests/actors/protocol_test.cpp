@@ -81,6 +81,31 @@ TEST(Protocol, ASharedModelTravelsAsItsParametersAndArrivesAsAModelOfItsOwn) {
   EXPECT_EQ(msg.get_as<actors::SharedModel>(0).params, m.params);
 }
 
+TEST(Protocol, ADataSummaryTravelsAsAPlainListAndIsSharedWithinAProcess) {
+  System s;
+  actors::DataSummary d{
+      std::make_shared<const std::vector<std::int64_t>>(std::vector<std::int64_t>{600, 599, 601}),
+      10000};
+  // The bytes of the list as it travelled before it was shared.
+  std::vector<char> plain, shared;
+  std::vector<std::int64_t> list = *d.shard_sizes;
+  std::int64_t test_size = d.test_size;
+  caf::binary_serializer plain_sink{s.sys, plain};
+  EXPECT_FALSE(plain_sink(list, test_size));
+  caf::binary_serializer shared_sink{s.sys, shared};
+  EXPECT_FALSE(shared_sink(d));
+  EXPECT_EQ(shared, plain);
+  const auto q = round_trip(s.sys, d);
+  ASSERT_TRUE(q.shard_sizes);
+  EXPECT_NE(q.shard_sizes, d.shard_sizes);
+  EXPECT_EQ(q.sizes(), d.sizes());
+  EXPECT_EQ(q.test_size, 10000);
+  auto msg = caf::make_message(d);
+  EXPECT_EQ(msg.get_as<actors::DataSummary>(0).shard_sizes, d.shard_sizes);
+  // A summary without sizes reads as none, and travels as an empty list.
+  EXPECT_TRUE(round_trip(s.sys, actors::DataSummary{}).sizes().empty());
+}
+
 TEST(Protocol, MessagesOfEveryTypeRoundTripByRegisteredName) {
   System s;
   runtime::JobSpec job;

@@ -173,8 +173,8 @@ TEST(DistillNodeBehaviour, SharesPredictionsOnThePublicSetAndKeepsItsLocalModel)
   auto& b = dynamic_cast<DistillNodeBehaviour&>(*made);
   // Given 200 examples, 40 public, 2 private shards
   const auto data = b.setup(s);
-  ASSERT_EQ(data.shard_sizes.size(), 2u);
-  EXPECT_EQ(data.shard_sizes[0] + data.shard_sizes[1], 160);
+  ASSERT_EQ(data.sizes().size(), 2u);
+  EXPECT_EQ(data.sizes()[0] + data.sizes()[1], 160);
   // When shard 0 trains in round 1 from the all-zero table
   const auto global = b.initial_global(s.job);
   LocalTask task;
@@ -185,7 +185,7 @@ TEST(DistillNodeBehaviour, SharesPredictionsOnThePublicSetAndKeepsItsLocalModel)
   models::Parameters update;
   const auto r1 = b.train(global, task, update);
   // Then it sends 40 x 10 probabilities (rows sum to 1), not its weights
-  EXPECT_EQ(r1.samples, data.shard_sizes[0]);
+  EXPECT_EQ(r1.samples, data.sizes()[0]);
   ASSERT_TRUE(is_soft_labels(update, 40, 10));
   EXPECT_EQ(update.bytes.size(), 40u * 10u * 4u);
   for (int row = 0; row < 40; ++row) {

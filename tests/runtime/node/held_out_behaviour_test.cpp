@@ -77,11 +77,11 @@ TEST(HeldOutBehaviour, ShardSizesAtSetUpAreTrainingCountsWithoutTheHeldOutExampl
   LibTorchNodeBehaviour central, federated;
   const auto all = central.setup(setup_of(dir, EvalMode::central));
   const auto trained = federated.setup(setup_of(dir, EvalMode::both));
-  ASSERT_EQ(trained.shard_sizes.size(), 3U);
+  ASSERT_EQ(trained.sizes().size(), 3U);
   std::int64_t held_out = 0;
   for (std::size_t s = 0; s < 3; ++s) {
-    EXPECT_LT(trained.shard_sizes[s], all.shard_sizes[s]);
-    held_out += all.shard_sizes[s] - trained.shard_sizes[s];
+    EXPECT_LT(trained.sizes()[s], all.sizes()[s]);
+    held_out += all.sizes()[s] - trained.sizes()[s];
   }
   // About a quarter of 60, rounded per label and shard (two examples of each)
   EXPECT_GE(held_out, 10);
@@ -101,9 +101,9 @@ TEST(HeldOutBehaviour, EvaluatesTheGlobalModelOnTheHeldOutPartOfTheShardItTraine
   task.shard = 1;
   task.options.batch_size = 8;
   const auto r = b.train(global, task, update);
-  EXPECT_EQ(r.samples, data.shard_sizes[1]);
+  EXPECT_EQ(r.samples, data.sizes()[1]);
   const auto m = b.evaluate_held_out(update);
-  EXPECT_EQ(examples_of(m), all.shard_sizes[1] - data.shard_sizes[1]);
+  EXPECT_EQ(examples_of(m), all.sizes()[1] - data.sizes()[1]);
   EXPECT_EQ(m.num_classes, 10);
 }
 

@@ -85,7 +85,7 @@ TEST(MisbehavingNodeBehaviour, AnHonestNodePassesEveryCallOnUnchanged) {
   double waited = 0.0;
   auto b = wrapped({}, &waited);
   EXPECT_EQ(b->name(), "add-one");
-  EXPECT_EQ(b->setup(setup_for()).shard_sizes.size(), 2u);
+  EXPECT_EQ(b->setup(setup_for()).sizes().size(), 2u);
   models::Parameters update;
   const auto r = b->train(vec({1, 2}), task(), update);
   EXPECT_EQ(values(update), (std::vector<float>{2, 3}));

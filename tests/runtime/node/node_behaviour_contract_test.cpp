@@ -44,7 +44,7 @@ TEST_P(NodeBehaviourContract, SetsUpOneShardPerNodeTrainsAShardIntoTheGlobalsLay
   // Given a job of 3 shards
   const auto setup = small_setup(3);
   const auto data = b->setup(setup);
-  ASSERT_EQ(data.shard_sizes.size(), 3u);
+  ASSERT_EQ(data.sizes().size(), 3u);
   EXPECT_GT(data.test_size, 0);
   // When shard 1 trains from the job's initial global
   const auto global = b->initial_global(setup.job);
@@ -56,7 +56,7 @@ TEST_P(NodeBehaviourContract, SetsUpOneShardPerNodeTrainsAShardIntoTheGlobalsLay
   const auto result = b->train(global, task, update);
   // Then the update has the global's layout and counts the shard's examples
   EXPECT_TRUE(update.same_layout(global));
-  EXPECT_EQ(result.samples, data.shard_sizes[1]);
+  EXPECT_EQ(result.samples, data.sizes()[1]);
   EXPECT_GT(result.steps, 0);
   // And evaluating the update scores the test set's classes
   EXPECT_EQ(b->evaluate(update).num_classes, 10);

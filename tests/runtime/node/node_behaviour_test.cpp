@@ -73,8 +73,8 @@ TEST(LibTorchNodeBehaviour, SetsUpTrainsAShardAndEvaluates) {
   LibTorchNodeBehaviour b;
   // Given 60 examples split over 3 shards
   const auto data = b.setup(fake_setup(dir, 3));
-  ASSERT_EQ(data.shard_sizes.size(), 3u);
-  EXPECT_EQ(data.shard_sizes[0] + data.shard_sizes[1] + data.shard_sizes[2], 60);
+  ASSERT_EQ(data.sizes().size(), 3u);
+  EXPECT_EQ(data.sizes()[0] + data.sizes()[1] + data.sizes()[2], 60);
   EXPECT_EQ(data.test_size, 60);
   // When it trains shard 1 from an initial model
   const auto global = models::initial_parameters(models::ModelKind::mlp, 1);
@@ -86,9 +86,29 @@ TEST(LibTorchNodeBehaviour, SetsUpTrainsAShardAndEvaluates) {
   // Then the update has the model's layout, differs from it, and counts the shard
   EXPECT_TRUE(update.same_layout(global));
   EXPECT_NE(models::fingerprint(update), models::fingerprint(global));
-  EXPECT_EQ(result.samples, data.shard_sizes[1]);
+  EXPECT_EQ(result.samples, data.sizes()[1]);
   const auto metrics = b.evaluate(update);
   EXPECT_EQ(metrics.num_classes, 10);
+}
+
+TEST(LibTorchNodeBehaviour, NodesOfOneCatalogShareOneListOfShardSizes) {
+  troupe::test::TempDir dir;
+  const auto setup = fake_setup(dir, 3);
+  LibTorchNodeBehaviour a, b;
+  const auto da = a.setup(setup);
+  auto other = setup;
+  other.node = "n2";
+  const auto db = b.setup(other);
+  ASSERT_TRUE(da.shared_shard_sizes);
+  EXPECT_EQ(da.shared_shard_sizes, db.shared_shard_sizes);  // counted once, not per node
+  EXPECT_EQ(da.sizes().size(), 3u);
+  // Another split is counted on its own.
+  auto five = setup;
+  five.job.nodes = 5;
+  LibTorchNodeBehaviour c;
+  const auto dc = c.setup(five);
+  EXPECT_NE(dc.shared_shard_sizes, da.shared_shard_sizes);
+  EXPECT_EQ(dc.sizes().size(), 5u);
 }
 
 TEST(LibTorchNodeBehaviour, ErrorsAreExceptionsNotCrashes) {
@@ -187,7 +207,7 @@ TEST(LibTorchNodeBehaviour, ANodeThatReadsOnlyItsShardsTrainsAndEvaluatesAsOneHo
     LibTorchNodeBehaviour whole, lean;
     const auto a = whole.setup(s);
     const auto b = lean.setup(lean_setup);
-    EXPECT_EQ(a.shard_sizes, b.shard_sizes);
+    EXPECT_EQ(a.sizes(), b.sizes());
     EXPECT_EQ(a.test_size, b.test_size);
     EXPECT_EQ(b.test_size, 90);
     auto global = models::initial_parameters(models::ModelKind::mlp, 1);
