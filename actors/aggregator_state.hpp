@@ -34,8 +34,21 @@ struct PendingFlush {
 /// (round, task, stage) of a participant's message waiting for its stage to close.
 using SecureKey = std::tuple<std::int64_t, std::int64_t, std::int32_t>;
 
+/// An update arriving in parts (update_part_atom): its bytes so far.
+struct UpdateInParts {
+  std::int64_t total = 0;
+  std::vector<unsigned char> bytes;
+  double last_part = 0.0;  ///< AggregatorState::now() of its latest part
+};
+
 struct AggregatorState {
   AggregatorConfig config;
+  /// Updates of the job in hand arriving in parts, by task id. At most
+  /// kMostUpdatesInParts at a time, each at most one model's bytes; one
+  /// whose node sent no part for a task timeout is dropped (its node died
+  /// mid-way) when another update begins.
+  std::map<std::int64_t, UpdateInParts> in_parts;
+  static constexpr std::size_t kMostUpdatesInParts = 256;
   runtime::JobSpec job;
   std::unique_ptr<runtime::AggregatorCore> core;
   // Secure aggregation: the open sums by round, the messages waiting for

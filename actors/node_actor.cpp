@@ -86,6 +86,52 @@ bool lean(const NodeState& st) {
 
 /// A lean node lets the global model go after a task, and its thread's
 /// allocator cache too: the next task needs a newer version anyway.
+/// Sends `update` to the aggregator and hands its receipt to `done`, or an
+/// error to `fail`. To an aggregator in another process an update of more
+/// than config.update_part_bytes goes in parts first (UpdatePart, each sent
+/// once the one before was answered), then without its bytes.
+void send_update(NodePtr self, std::chrono::milliseconds timeout, ModelUpdate update,
+                 std::function<void(runtime::UpdateReceipt&)> done,
+                 std::function<void(caf::error)> fail) {
+  auto& st = self->state;
+  const auto aggregator = st.config.aggregator;
+  const auto part_bytes = std::max<std::uint64_t>(1, st.config.update_part_bytes);
+  const bool remote = caf::actor_cast<caf::actor_addr>(aggregator).node() != self->node();
+  if (!remote || update.params.bytes.size() <= part_bytes) {
+    self->request(aggregator, timeout, update_atom::value, std::move(update))
+        .then([done](runtime::UpdateReceipt& r) mutable { done(r); },
+              [fail](caf::error& err) mutable { fail(std::move(err)); });
+    return;
+  }
+  auto whole = std::make_shared<ModelUpdate>(std::move(update));
+  auto next = std::make_shared<std::function<void(std::size_t)>>();
+  *next = [self, aggregator, timeout, whole, part_bytes, done, fail,
+           weak = std::weak_ptr<std::function<void(std::size_t)>>(next)](std::size_t offset) {
+    // Alive: its caller holds it (the first call, or the handler of the part before).
+    const auto again = weak.lock();
+    auto& bytes = whole->params.bytes;
+    if (offset >= bytes.size()) {
+      bytes.clear();
+      bytes.shrink_to_fit();  // the aggregator holds them now
+      self->request(aggregator, timeout, update_atom::value, std::move(*whole))
+          .then([done](runtime::UpdateReceipt& r) mutable { done(r); },
+                [fail](caf::error& err) mutable { fail(std::move(err)); });
+      return;
+    }
+    const auto n = std::min<std::size_t>(part_bytes, bytes.size() - offset);
+    UpdatePart part{
+        whole->run_id, whole->task_id, static_cast<std::int64_t>(offset),
+        static_cast<std::int64_t>(bytes.size()),
+        std::vector<unsigned char>(bytes.begin() + static_cast<std::ptrdiff_t>(offset),
+                                   bytes.begin() + static_cast<std::ptrdiff_t>(offset + n))};
+    self->request(aggregator, timeout, update_part_atom::value, std::move(part))
+        .then([again, offset, n](bool) { (*again)(offset + n); },
+              [fail](caf::error& err) mutable { fail(std::move(err)); });
+  };
+  // The chain keeps itself alive through the handler of its pending part.
+  (*next)(0);
+}
+
 void let_model_go(NodeState& st) {
   if (!lean(st)) return;
   st.model = no_model();
@@ -299,14 +345,13 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
                   std::move(st.update);  // the message owns it now; the next task refills st.update
               if (st.config.traffic) st.config.traffic->add_sent(runtime::wire_size(update.params));
               let_model_go(st);
-              self->request(st.config.aggregator, timeout_of(job), update_atom::value,
-                            std::move(update))
-                  .then(
-                      [rp, outcome](runtime::UpdateReceipt& receipt) mutable {
-                        outcome.receipt = std::move(receipt);
-                        rp.deliver(outcome);
-                      },
-                      [fail](caf::error& err) mutable { fail(std::move(err)); });
+              send_update(
+                  self, timeout_of(job), std::move(update),
+                  [rp, outcome](runtime::UpdateReceipt& receipt) mutable {
+                    outcome.receipt = std::move(receipt);
+                    rp.deliver(outcome);
+                  },
+                  fail);
             },
             fail);
         return rp;

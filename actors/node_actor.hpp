@@ -49,6 +49,10 @@ struct NodeConfig {
   /// of this stage was answered (0..3, runtime::SecureStage; -1: never), as a
   /// node that vanished mid-protocol.
   int secure_vanish_after = -1;
+  /// An update with more parameter bytes than this goes to an aggregator in
+  /// another process in parts of at most this size (`troupe node
+  /// --update-part-mib`): keep it below the aggregator's --max-message.
+  std::uint64_t update_part_bytes = std::uint64_t{64} << 20;
   /// Tests: once its key shares are delivered (its inbox came), the node
   /// blocks this long before masking, so that a process test can kill it
   /// between key sharing and masking (a dropout the others' shares recover).

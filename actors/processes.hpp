@@ -67,6 +67,9 @@ struct NodeProcessOptions {
   std::string label_column;  ///< --label-column (CSV; empty: the last column)
   double speed = 0.0;        ///< --speed; 0: the scheduler measures it
   double heartbeat_interval_s = 1.0;
+  /// --update-part-mib: larger updates go to the aggregator in parts of this
+  /// size (NodeConfig::update_part_bytes).
+  double update_part_mib = 64.0;
   double speed_factor = 1.0;  ///< --slow-factor: trains this many times slower
   double dropout = -1.0;      ///< --dropout (< 0: the job's)
   std::string attack;         ///< --attack: scale | signflip | random

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "actors/job_messages.hpp"
+#include "actors/model_messages.hpp"
 #include "actors/report_messages.hpp"
 #include "actors/secagg_messages.hpp"
 #include "actors/status_messages.hpp"
@@ -53,33 +54,9 @@ namespace troupe::actors {
 /// version) in its hello to the scheduler, which refuses a different one. Bump
 /// it whenever a message, type or interface below changes.
 ///   (each version's changes: docs/protocol.md, "Protocol versions")
-inline constexpr std::int32_t kProtocolVersion = 10;
+inline constexpr std::int32_t kProtocolVersion = 11;
 
 // -- messages -----------------------------------------------------------------
-
-/// A global model version as the aggregator hands it to nodes (model_atom).
-/// Within a process it is shared, not copied: the aggregator answers every
-/// fetch with the version it holds, and in-process nodes all hold that one
-/// copy. Across processes it travels as its Parameters (a header per tensor
-/// plus one raw byte block) and arrives as a model of its own. Never null.
-struct SharedModel {
-  std::shared_ptr<const models::Parameters> params;
-};
-
-/// What a node reports about the job's data after set-up. The sizes are
-/// shared: the nodes of one process report the one list their catalog made
-/// (a copy per node grew with the square of the nodes). They travel as a
-/// plain list, as before they were shared.
-struct DataSummary {
-  /// Examples per shard of the job's partition; null reads as none.
-  std::shared_ptr<const std::vector<std::int64_t>> shard_sizes;
-  std::int64_t test_size = 0;
-
-  const std::vector<std::int64_t>& sizes() const {
-    static const std::vector<std::int64_t> none;
-    return shard_sizes ? *shard_sizes : none;
-  }
-};
 
 /// A local-training task sent to a node.
 struct TrainTask {
@@ -163,6 +140,7 @@ using train_atom = caf::atom_constant<caf::atom("train")>;
 using eval_atom = caf::atom_constant<caf::atom("evaluate")>;
 using model_atom = caf::atom_constant<caf::atom("model")>;
 using update_atom = caf::atom_constant<caf::atom("update")>;
+using update_part_atom = caf::atom_constant<caf::atom("updpart")>;
 using aggregate_atom = caf::atom_constant<caf::atom("aggregate")>;
 using register_atom = caf::atom_constant<caf::atom("register")>;
 using heartbeat_atom = caf::atom_constant<caf::atom("heartbeat")>;
@@ -183,6 +161,7 @@ using aggregator_actor =
     caf::typed_actor<caf::replies_to<setup_atom, runtime::JobSpec>::with<std::int64_t>,
                      caf::replies_to<model_atom, std::int64_t>::with<std::int64_t, SharedModel>,
                      caf::replies_to<update_atom, ModelUpdate>::with<runtime::UpdateReceipt>,
+                     caf::replies_to<update_part_atom, UpdatePart>::with<bool>,
                      caf::replies_to<aggregate_atom, AggregateRequest>::with<AggregateOutcome>,
                      /// Writes a checkpoint into the job's --checkpoint-dir; answers its path.
                      caf::replies_to<checkpoint_atom, CheckpointRequest>::with<std::string>,
@@ -247,18 +226,6 @@ using scheduler_actor = caf::typed_actor<
 // -- serialisation ------------------------------------------------------------
 
 namespace troupe::models {
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, TensorInfo& x) {
-  return f(caf::meta::type_name("troupe.TensorInfo"), x.name, x.dtype, x.shape, x.offset, x.nbytes);
-}
-
-/// The byte block goes through the processor's raw path (one memcpy), because
-/// std::vector<unsigned char> is a byte sequence to CAF.
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, Parameters& x) {
-  return f(caf::meta::type_name("troupe.Parameters"), x.tensors, x.bytes);
-}
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ClassificationMetrics& x) {
@@ -403,45 +370,10 @@ typename Inspector::result_type inspect(Inspector& f, Admission& x) {
 
 namespace troupe::actors {
 
-/// Written from the shared sizes (serialisers only read them); read into a new list.
-template <class Inspector>
-typename std::enable_if<Inspector::reads_state, typename Inspector::result_type>::type inspect(
-    Inspector& f, DataSummary& x) {
-  return f(caf::meta::type_name("troupe.DataSummary"),
-           const_cast<std::vector<std::int64_t>&>(x.sizes()), x.test_size);
-}
-
-template <class Inspector>
-typename std::enable_if<Inspector::writes_state, typename Inspector::result_type>::type inspect(
-    Inspector& f, DataSummary& x) {
-  auto sizes = std::make_shared<std::vector<std::int64_t>>();
-  auto result = f(caf::meta::type_name("troupe.DataSummary"), *sizes, x.test_size);
-  x.shard_sizes = std::move(sizes);
-  return result;
-}
-
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, TrainTask& x) {
   return f(caf::meta::type_name("troupe.TrainTask"), x.task_id, x.round, x.shard, x.base_version,
            x.seed, x.run_id);
-}
-
-/// Written from the shared model (serialisers only read it); read into a new one.
-template <class Inspector>
-typename std::enable_if<Inspector::reads_state, typename Inspector::result_type>::type inspect(
-    Inspector& f, SharedModel& x) {
-  static const models::Parameters none;
-  return f(caf::meta::type_name("troupe.SharedModel"),
-           const_cast<models::Parameters&>(x.params ? *x.params : none));
-}
-
-template <class Inspector>
-typename std::enable_if<Inspector::writes_state, typename Inspector::result_type>::type inspect(
-    Inspector& f, SharedModel& x) {
-  auto params = std::make_shared<models::Parameters>();
-  auto result = f(caf::meta::type_name("troupe.SharedModel"), *params);
-  x.params = std::move(params);
-  return result;
 }
 
 template <class Inspector>
@@ -493,4 +425,5 @@ CAF_ADD_TYPE_ID(troupe, (troupe::runtime::Admission))
 CAF_ADD_TYPE_ID(troupe, (troupe::actors::JobList))
 CAF_ADD_TYPE_ID(troupe, (troupe::actors::SecAggMessage))
 CAF_ADD_TYPE_ID(troupe, (troupe::actors::SharedModel))
+CAF_ADD_TYPE_ID(troupe, (troupe::actors::UpdatePart))
 CAF_END_TYPE_ID_BLOCK(troupe)

@@ -227,7 +227,10 @@ int node_command(int argc, char** argv) {
   sections["connection"].add_options()("scheduler", with_default(scheduler),
                                        "the scheduler (HOST:PORT)")(
       "name", po::value(&o.name), "node name (default: HOST-PID)")(
-      "heartbeat-interval", with_default(o.heartbeat_interval_s), "seconds between heartbeats");
+      "heartbeat-interval", with_default(o.heartbeat_interval_s), "seconds between heartbeats")(
+      "update-part-mib", with_default(o.update_part_mib),
+      "MiB: a larger update goes to the aggregator in parts of this size (keep it below the "
+      "aggregator's --max-message)");
   sections["job"].add_options()("threads", with_default(o.threads),
                                 "CPU threads per task (0: the job's)")(
       "device", po::value(&o.device), "cpu | cuda | cuda:N (default: the job's)")(
@@ -295,6 +298,8 @@ int node_command(int argc, char** argv) {
     return usage_error("node", "--attack must be scale, signflip or random");
   if (!(o.heartbeat_interval_s > 0))
     return usage_error("node", "--heartbeat-interval must be positive");
+  if (!(o.update_part_mib >= 0.001) || o.update_part_mib > 4096)
+    return usage_error("node", "--update-part-mib must be between 0.001 and 4096 (MiB)");
   if (!o.device.empty())
     if (auto why = models::check_device(o.device); !why.empty()) return usage_error("node", why);
   return actors::run_node_process(o);

@@ -53,7 +53,7 @@ struct NodeData {
   /// Instead of shard_sizes, a list shared by the nodes of one process (the
   /// built-in behaviour's, from its DataCatalog): no copy per node. Last, so
   /// that `return {sizes, test_size};` keeps meaning what it did.
-  std::shared_ptr<const std::vector<std::int64_t>> shared_shard_sizes;
+  std::shared_ptr<const std::vector<std::int64_t>> shared_shard_sizes = nullptr;
 
   /// The sizes, shared where set, else shard_sizes.
   const std::vector<std::int64_t>& sizes() const {

@@ -159,3 +159,48 @@ TEST_F(AggregatorValidation, ALateUpdateOfAnEarlierJobIsRefusedAndTheSameTaskOfT
   current.run_id = 0x5eed;
   EXPECT_EQ(send(std::move(current)), "");
 }
+
+TEST_F(AggregatorValidation, AnUpdateInPartsIsPutTogetherAndBadPartsAreRefused) {
+  const auto part = [&](std::int64_t task, std::int64_t offset, std::size_t n,
+                        std::int64_t total = -1) {
+    actors::UpdatePart p;
+    p.task_id = task;
+    p.offset = offset;
+    p.total = total >= 0 ? total : static_cast<std::int64_t>(global.bytes.size());
+    p.bytes.assign(global.bytes.begin() + offset,
+                   global.bytes.begin() + offset + static_cast<std::ptrdiff_t>(n));
+    std::string out = "no answer";
+    self->request(agg, std::chrono::seconds(30), actors::update_part_atom::value, std::move(p))
+        .receive([&](bool) { out = ""; }, [&](caf::error& e) { out = actors::describe(e, sys); });
+    return out;
+  };
+  const auto size = global.bytes.size();
+  const auto half = size / 2;
+  // In two parts, then the update without bytes: accepted as the whole one.
+  ASSERT_EQ(part(1, 0, half), "");
+  ASSERT_EQ(part(1, static_cast<std::int64_t>(half), size - half), "");
+  auto u = update(1);
+  u.params.bytes.clear();
+  EXPECT_EQ(send(std::move(u)), "");
+  // A total other than the model's is refused before anything is kept.
+  EXPECT_TRUE(mentions(part(2, 0, 16, static_cast<std::int64_t>(size) * 1000), "the model has"));
+  // A part that does not continue the ones before is refused, and drops them.
+  ASSERT_EQ(part(3, 0, half), "");
+  EXPECT_TRUE(mentions(part(3, static_cast<std::int64_t>(half) + 4, 8), "does not continue"));
+  EXPECT_TRUE(mentions(part(3, static_cast<std::int64_t>(half), size - half), "does not continue"));
+  // An update whose parts are incomplete is refused, naming the bytes it had.
+  ASSERT_EQ(part(4, 0, half), "");
+  auto short_one = update(4);
+  short_one.params.bytes.clear();
+  EXPECT_TRUE(mentions(send(std::move(short_one)), "bytes in parts"));
+  // Parts of an earlier job are refused.
+  actors::UpdatePart stale;
+  stale.run_id = 12345;
+  stale.task_id = 5;
+  stale.total = static_cast<std::int64_t>(size);
+  stale.bytes.assign(8, 0);
+  std::string out;
+  self->request(agg, std::chrono::seconds(30), actors::update_part_atom::value, stale)
+      .receive([&](bool) { out = ""; }, [&](caf::error& e) { out = actors::describe(e, sys); });
+  EXPECT_TRUE(mentions(out, "earlier job")) << out;
+}

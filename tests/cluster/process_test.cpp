@@ -107,6 +107,42 @@ std::map<std::string, nlohmann::json> jobs_by_id(TempDir& dir, const std::string
 
 }  // namespace
 
+TEST(ClusterProcesses, UpdatesLargerThanTheAggregatorsMessageLimitTravelInParts) {
+  TempDir dir;
+  // The MLP's update is about 0.39 MiB; the scheduler's port (its aggregator's)
+  // takes messages of 0.25 MiB at most. One node sends updates in parts of
+  // 0.1 MiB; another, with the default parts of 64 MiB, sends them whole.
+  Cluster cluster(dir, 0, {"--max-message", "0.25"});
+  ASSERT_GT(cluster.port(), 0) << cluster.scheduler().output();
+  cluster.add_node("n1", {"--update-part-mib", "0.1"});
+  cluster.add_node("n2", {"--update-part-mib", "0.1"});
+  ASSERT_TRUE(cluster.wait_for_nodes(2, 20s));
+  Process submit(kTroupe,
+                 submit_job(cluster.endpoint(), 2, 2, 5, 3000, 1000,
+                            {"--quiet", "--out", dir.file("parts.json")}),
+                 dir.file("submit.log"));
+  ASSERT_EQ(submit.wait_exit(120s), 0) << submit.output() << cluster.scheduler().output();
+  const auto embedded = embedded_run(2, 2, 5);
+  ASSERT_EQ(embedded.status, troupe::runtime::RunStatus::ok) << embedded.error;
+  const auto report = read_json(dir.file("parts.json"));
+  EXPECT_EQ(report["final"]["model_fingerprint"], embedded.model_fingerprint);
+  EXPECT_EQ(cluster.scheduler().output().find("over the limit"), std::string::npos)
+      << cluster.scheduler().output();
+
+  // Whole updates are over the limit: the guard closes that node's connection.
+  auto& whole = cluster.add_node("n3");
+  ASSERT_TRUE(cluster.wait_for_nodes(3, 20s));
+  Process again(
+      kTroupe,
+      submit_job(cluster.endpoint(), 3, 1, 5, 3000, 1000, {"--quiet", "--task-timeout", "20"}),
+      dir.file("again.log"));
+  again.wait_exit(120s);
+  EXPECT_TRUE(eventually(
+      [&] { return cluster.scheduler().output().find("over the limit") != std::string::npos; }, 10s,
+      100ms))
+      << cluster.scheduler().output() << whole.output();
+}
+
 TEST(ClusterProcesses, AMultiProcessRunGivesTheSameModelAsTheEmbeddedRun) {
   TempDir dir;
   Cluster cluster(dir, 2);

@@ -1,0 +1,116 @@
+#pragma once
+/// \file
+/// What carries model bytes: a model version as nodes fetch it
+/// (SharedModel), the shard sizes a node reports (DataSummary) and the parts
+/// of a large update (UpdatePart), with the Parameters they travel as. Part
+/// of the protocol (actors/protocol.hpp includes it and registers these
+/// types); kept apart so that the protocol header stays readable.
+
+#include <caf/all.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <type_traits>
+#include <vector>
+
+#include "models/parameters.hpp"
+
+namespace troupe::models {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, TensorInfo& x) {
+  return f(caf::meta::type_name("troupe.TensorInfo"), x.name, x.dtype, x.shape, x.offset, x.nbytes);
+}
+
+/// The byte block goes through the processor's raw path (one memcpy), because
+/// std::vector<unsigned char> is a byte sequence to CAF.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, Parameters& x) {
+  return f(caf::meta::type_name("troupe.Parameters"), x.tensors, x.bytes);
+}
+
+}  // namespace troupe::models
+
+namespace troupe::actors {
+
+/// A global model version as the aggregator hands it to nodes (model_atom).
+/// Within a process it is shared, not copied: the aggregator answers every
+/// fetch with the version it holds, and in-process nodes all hold that one
+/// copy. Across processes it travels as its Parameters (a header per tensor
+/// plus one raw byte block) and arrives as a model of its own. Never null.
+struct SharedModel {
+  std::shared_ptr<const models::Parameters> params;
+};
+
+/// What a node reports about the job's data after set-up. The sizes are
+/// shared: the nodes of one process report the one list their catalog made
+/// (a copy per node grew with the square of the nodes). They travel as a
+/// plain list, as before they were shared.
+struct DataSummary {
+  /// Examples per shard of the job's partition; null reads as none.
+  std::shared_ptr<const std::vector<std::int64_t>> shard_sizes;
+  std::int64_t test_size = 0;
+
+  const std::vector<std::int64_t>& sizes() const {
+    static const std::vector<std::int64_t> none;
+    return shard_sizes ? *shard_sizes : none;
+  }
+};
+
+/// Part of an update's parameter bytes (update_part_atom), for an update
+/// larger than a node's --update-part-mib: the message guard closes a
+/// connection that announces a message over the aggregator's --max-message.
+/// A node sends the parts in order, each after the previous one was
+/// answered, then the update itself with its tensors but no bytes; the
+/// aggregator puts the bytes back before it looks at the update.
+struct UpdatePart {
+  std::uint64_t run_id = 0;  ///< the job's JobSpec::run_id
+  std::int64_t task_id = 0;
+  std::int64_t offset = 0;  ///< of these bytes in the update's block
+  std::int64_t total = 0;   ///< the whole block's bytes
+  std::vector<unsigned char> bytes;
+};
+
+/// Written from the shared sizes (serialisers only read them); read into a new list.
+template <class Inspector>
+typename std::enable_if<Inspector::reads_state, typename Inspector::result_type>::type inspect(
+    Inspector& f, DataSummary& x) {
+  return f(caf::meta::type_name("troupe.DataSummary"),
+           const_cast<std::vector<std::int64_t>&>(x.sizes()), x.test_size);
+}
+
+template <class Inspector>
+typename std::enable_if<Inspector::writes_state, typename Inspector::result_type>::type inspect(
+    Inspector& f, DataSummary& x) {
+  auto sizes = std::make_shared<std::vector<std::int64_t>>();
+  auto result = f(caf::meta::type_name("troupe.DataSummary"), *sizes, x.test_size);
+  x.shard_sizes = std::move(sizes);
+  return result;
+}
+
+/// Written from the shared model (serialisers only read it); read into a new one.
+template <class Inspector>
+typename std::enable_if<Inspector::reads_state, typename Inspector::result_type>::type inspect(
+    Inspector& f, SharedModel& x) {
+  static const models::Parameters none;
+  return f(caf::meta::type_name("troupe.SharedModel"),
+           const_cast<models::Parameters&>(x.params ? *x.params : none));
+}
+
+template <class Inspector>
+typename std::enable_if<Inspector::writes_state, typename Inspector::result_type>::type inspect(
+    Inspector& f, SharedModel& x) {
+  auto params = std::make_shared<models::Parameters>();
+  auto result = f(caf::meta::type_name("troupe.SharedModel"), *params);
+  x.params = std::move(params);
+  return result;
+}
+
+/// The bytes go through the processor's raw path, as Parameters' do.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, UpdatePart& x) {
+  return f(caf::meta::type_name("troupe.UpdatePart"), x.run_id, x.task_id, x.offset, x.total,
+           x.bytes);
+}
+
+}  // namespace troupe::actors
