@@ -84,8 +84,6 @@ bool lean(const NodeState& st) {
   return st.job && runtime::nodes_are_sampled(*st.job);
 }
 
-/// A lean node lets the global model go after a task, and its thread's
-/// allocator cache too: the next task needs a newer version anyway.
 /// Sends `update` to the aggregator and hands its receipt to `done`, or an
 /// error to `fail`. To an aggregator in another process an update of more
 /// than config.update_part_bytes goes in parts first (UpdatePart, each sent
@@ -132,6 +130,8 @@ void send_update(NodePtr self, std::chrono::milliseconds timeout, ModelUpdate up
   (*next)(0);
 }
 
+/// A lean node lets the global model go after a task, and its thread's
+/// allocator cache too: the next task needs a newer version anyway.
 void let_model_go(NodeState& st) {
   if (!lean(st)) return;
   st.model = no_model();
