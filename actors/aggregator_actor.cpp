@@ -137,7 +137,8 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
           st.job = job;
           st.core = std::move(opened.core);
           st.secure.clear();
-          st.in_parts.clear();
+          st.in_parts =
+              net::UpdateParts(AggregatorState::kMostUpdatesInParts, job.cluster.task_timeout_s);
           st.waiting.clear();
           st.pending.reset();
           st.secure_done = 0;
@@ -182,17 +183,14 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
         if (update.run_id != st.job.run_id)
           return failure("update of task " + std::to_string(update.task_id) +
                          " belongs to an earlier job");
-        if (auto parts = st.in_parts.find(update.task_id); parts != st.in_parts.end()) {
+        if (st.in_parts.holds(update.task_id)) {
           // Its bytes came in parts: complete, they are the update's.
-          auto whole = std::move(parts->second);
-          st.in_parts.erase(parts);
-          if (!update.params.bytes.empty() ||
-              static_cast<std::int64_t>(whole.bytes.size()) != whole.total)
-            return failure("update of task " + std::to_string(update.task_id) + " came with " +
-                           std::to_string(whole.bytes.size()) + " of " +
-                           std::to_string(whole.total) + " bytes in parts and " +
-                           std::to_string(update.params.bytes.size()) + " in itself");
-          update.params.bytes = std::move(whole.bytes);
+          const auto in_itself = update.params.bytes.size();
+          auto why = st.in_parts.take(update.task_id, update.params.bytes);
+          if (why.empty() && in_itself > 0) why = "came with bytes in parts";
+          if (!why.empty())
+            return failure("update of task " + std::to_string(update.task_id) + " " + why +
+                           " and " + std::to_string(in_itself) + " in itself");
         }
         auto verdict = st.core->accept(std::move(update));
         if (!verdict.refused()) return verdict.receipt;
@@ -206,37 +204,12 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
         const auto task = std::to_string(part.task_id);
         if (part.run_id != st.job.run_id)
           return failure("update of task " + task + " belongs to an earlier job");
-        // An update has the model's layout, so its bytes are the model's:
-        // what a part announces is checked before anything is kept for it.
+        // An update has the model's layout, so its bytes are the model's.
         const auto model = st.core->get(st.core->version());
         const auto expected = model ? static_cast<std::int64_t>(model->bytes.size()) : 0;
-        const auto size = static_cast<std::int64_t>(part.bytes.size());
-        if (part.total != expected)
-          return failure("update of task " + task + " announces " + std::to_string(part.total) +
-                         " bytes in parts; the model has " + std::to_string(expected));
-        auto it = st.in_parts.find(part.task_id);
-        if (part.offset == 0) {
-          for (auto old = st.in_parts.begin(); old != st.in_parts.end();)
-            old = st.now() - old->second.last_part > st.job.cluster.task_timeout_s
-                      ? st.in_parts.erase(old)
-                      : std::next(old);
-          it = st.in_parts.find(part.task_id);
-          if (it == st.in_parts.end() && st.in_parts.size() >= AggregatorState::kMostUpdatesInParts)
-            return failure("update of task " + task + ": " + std::to_string(st.in_parts.size()) +
-                           " updates are arriving in parts already");
-          it = st.in_parts.insert_or_assign(part.task_id, UpdateInParts{part.total, {}, 0.0}).first;
-          it->second.bytes.reserve(static_cast<std::size_t>(part.total));
-        }
-        if (it == st.in_parts.end() ||
-            part.offset != static_cast<std::int64_t>(it->second.bytes.size()) ||
-            part.offset + size > part.total || size == 0) {
-          if (it != st.in_parts.end()) st.in_parts.erase(it);
-          return failure("update of task " + task + ": a part at byte " +
-                         std::to_string(part.offset) + " of " + std::to_string(size) +
-                         " bytes does not continue the parts before it");
-        }
-        it->second.bytes.insert(it->second.bytes.end(), part.bytes.begin(), part.bytes.end());
-        it->second.last_part = st.now();
+        const auto why =
+            st.in_parts.add(part.task_id, part.offset, part.total, part.bytes, expected, st.now());
+        if (!why.empty()) return failure("update of task " + task + ": " + why);
         return true;
       },
       [self](checkpoint_atom, const CheckpointRequest& req) -> caf::result<std::string> {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "actors/aggregator_actor.hpp"
+#include "net/update_parts.hpp"
 #include "runtime/secure/buffer_cohorts.hpp"
 #include "runtime/secure/secure_round.hpp"
 
@@ -34,20 +35,12 @@ struct PendingFlush {
 /// (round, task, stage) of a participant's message waiting for its stage to close.
 using SecureKey = std::tuple<std::int64_t, std::int64_t, std::int32_t>;
 
-/// An update arriving in parts (update_part_atom): its bytes so far.
-struct UpdateInParts {
-  std::int64_t total = 0;
-  std::vector<unsigned char> bytes;
-  double last_part = 0.0;  ///< AggregatorState::now() of its latest part
-};
-
 struct AggregatorState {
   AggregatorConfig config;
-  /// Updates of the job in hand arriving in parts, by task id. At most
-  /// kMostUpdatesInParts at a time, each at most one model's bytes; one
-  /// whose node sent no part for a task timeout is dropped (its node died
-  /// mid-way) when another update begins.
-  std::map<std::int64_t, UpdateInParts> in_parts;
+  /// Updates of the job in hand arriving in parts, by task id: at most
+  /// kMostUpdatesInParts at a time; one whose node sent no part for a task
+  /// timeout is dropped when another begins (set up with the job).
+  net::UpdateParts in_parts{kMostUpdatesInParts, 0.0};
   static constexpr std::size_t kMostUpdatesInParts = 256;
   runtime::JobSpec job;
   std::unique_ptr<runtime::AggregatorCore> core;
