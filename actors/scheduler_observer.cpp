@@ -108,25 +108,23 @@ void observe_node_joined(const SchedulerState& st, const NodeRegistration& reg) 
 
 void observe_node_lost(SchedulerState& st, const std::string& id, LossCause cause,
                        const std::string& reason) {
+  bool repeated = false;  // a set-up failure already logged for another node
   if (cause == LossCause::setup_failed && st.setup_losses) {
     // The node's name in its own message ("node-7: set-up failed: ...") set apart.
     std::string key = reason;
     for (auto at = key.find(id + ":"); at != std::string::npos; at = key.find(id + ":", at))
       key.replace(at, id.size(), "<node>");
     auto [it, first] = st.setup_losses->try_emplace(key);
-    if (!first) {
-      it->second.push_back(id);
-      logging::debug("troupe scheduler: node '" + id + "' lost (set-up failed): " + reason,
-                     {{"event", "node_lost"}, {"node", id}, {"cause", cause_label(cause)}});
-      if (auto* m = metrics(st)) {
-        m->add("troupe_nodes_lost_total", 1, {{"cause", cause_label(cause)}});
-        m->set("troupe_nodes_alive", st.table.alive_count());
-      }
-      return;
-    }
+    if (!first) it->second.push_back(id);
+    repeated = !first;
   }
-  logging::warn("troupe scheduler: node '" + id + "' lost (" + cause_name(cause) + "): " + reason,
-                {{"event", "node_lost"}, {"node", id}, {"cause", cause_label(cause)}});
+  const std::string line =
+      "troupe scheduler: node '" + id + "' lost (" + cause_name(cause) + "): " + reason;
+  const logging::Fields fields{{"event", "node_lost"}, {"node", id}, {"cause", cause_label(cause)}};
+  if (repeated)
+    logging::debug(line, fields);  // observe_setup_done() names it
+  else
+    logging::warn(line, fields);
   if (auto* m = metrics(st)) {
     m->add("troupe_nodes_lost_total", 1, {{"cause", cause_label(cause)}});
     m->set("troupe_nodes_alive", st.table.alive_count());
