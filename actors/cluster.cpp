@@ -13,6 +13,7 @@
 #include "actors/scheduler_actor.hpp"
 #include "runtime/system/blas_probe.hpp"
 #include "runtime/system/log.hpp"
+#include "runtime/system/memory_tuning.hpp"
 
 namespace troupe::actors {
 
@@ -58,11 +59,21 @@ runtime::RunReport run_embedded(const runtime::JobSpec& job, const EmbeddedOptio
         << " is not safe to call from several threads: embedded nodes compute one at a "
            "time (install libopenblas0-pthread for parallel training)";
   auto gate = std::make_shared<runtime::ComputeGate>(slots);
+  // Pooled nodes borrow trainers: as many as compute at once, not one per node.
+  auto trainers = pooled ? std::make_shared<models::TrainerPool>() : nullptr;
   auto aggregator = spawn_aggregator(system);
   SchedulerConfig sc;
   sc.own_thread = pooled;
   sc.aggregator = aggregator;
   sc.on_round = options.on_round;
+  if (pooled)
+    // Thousands of nodes: the round's updates were just freed. Left resident,
+    // their pages grew the process by most of a round's updates per round
+    // (jemalloc took fresh pages for the next round's); see release_free_memory.
+    sc.on_round = [forward = options.on_round](const runtime::RoundRecord& record, int rounds) {
+      runtime::release_free_memory();
+      if (forward) forward(record, rounds);
+    };
   sc.heartbeat_timeout_s = 0.0;  // in-process nodes are watched through monitors
   auto scheduler = spawn_scheduler(system, std::move(sc));
 

@@ -215,6 +215,7 @@ node_actor::behavior_type node_behavior(NodePtr self, NodeConfig config) {
           // round times from 0.75 s to 1.38 s for 1.98 -> 1.32 MiB per node
           // (bench/collaboration/experiments.py scale).
           setup.release_between_tasks = runtime::nodes_are_sampled(job);
+          setup.trainers = st.config.trainers;
           auto data = st.behaviour->setup(setup);
           // A node with its own data holds one shard, whatever the job's --nodes.
           if (!st.config.local && data.sizes().size() != static_cast<std::size_t>(job.nodes))

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "actors/protocol.hpp"
+#include "models/trainer_pool.hpp"
 #include "runtime/node/compute_gate.hpp"
 #include "runtime/node/data_catalog.hpp"
 #include "runtime/node/misbehaving_node_behaviour.hpp"
@@ -62,6 +63,10 @@ struct NodeConfig {
   /// many nodes: every thread costs about 120 KB resident (its stack and the
   /// libraries' thread-local storage), where a pooled actor costs a few KB.
   bool pooled = false;
+  /// Trainers shared by the process's nodes (runtime::NodeSetup::trainers),
+  /// or null: each node keeps its own. The embedded cluster shares one among
+  /// pooled nodes.
+  std::shared_ptr<models::TrainerPool> trainers;
 };
 
 /// Spawns a node. It blocks while training, so it runs on its own thread,

@@ -1,6 +1,8 @@
 #include "runtime/node/libtorch_node_behaviour.hpp"
 
+#include <functional>
 #include <stdexcept>
+#include <string>
 
 #include "runtime/core/federated_metrics.hpp"
 #include "runtime/node/central_test_set.hpp"
@@ -55,6 +57,10 @@ NodeData LibTorchNodeBehaviour::setup(const NodeSetup& setup) {
       setup.job.eval.mode == EvalMode::central ? 0.0 : setup.job.eval.local_test_fraction;
   job_seed_ = setup.job.seed;
   release_ = setup.release_between_tasks;
+  trainers_ = model_->is_script() ? nullptr : setup.trainers;
+  trainers_key_ = std::hash<std::string>{}(std::to_string(setup.job.run_id) + '/' +
+                                           std::to_string(static_cast<int>(model_->kind)) + '/' +
+                                           device_.device + '/' + std::to_string(device_.threads));
   selections_.clear();
   held_out_evaluators_.clear();
   latest_round_ = -1;
@@ -113,7 +119,6 @@ models::TrainResult LibTorchNodeBehaviour::train(const models::Parameters& globa
                                                  const LocalTask& task,
                                                  models::Parameters& update) {
   if (!model_) throw std::logic_error("train before set-up");
-  if (!trainer_) trainer_.emplace(*model_, device_);
   // A node with its own data has one shard, whatever the scheduler numbers it.
   const int shard = local_ ? 0 : task.shard;
   // A lean node keeps the rows of the shards it trained in its latest round
@@ -127,9 +132,19 @@ models::TrainResult LibTorchNodeBehaviour::train(const models::Parameters& globa
   const auto& examples = held_out_fraction_ > 0.0 || lean_
                              ? selection(shard).train
                              : (*partition_).at(static_cast<std::size_t>(shard));
-  trainer_->set_data(shard_data(shard), examples, shard);
-  auto result = trainer_->train(global, task.options, update);
-  if (release_) trainer_.reset();  // made again at the next task
+  models::TrainResult result;
+  if (trainers_) {
+    // A borrowed trainer selected another node's examples last: select again.
+    auto trainer =
+        trainers_->borrow(trainers_key_, [this] { return models::LocalTrainer(*model_, device_); });
+    trainer->set_data(shard_data(shard), examples, -1);
+    result = trainer->train(global, task.options, update);
+  } else {
+    if (!trainer_) trainer_.emplace(*model_, device_);
+    trainer_->set_data(shard_data(shard), examples, shard);
+    result = trainer_->train(global, task.options, update);
+    if (release_) trainer_.reset();  // made again at the next task
+  }
   if (task.round != latest_round_) latest_shards_.clear();
   latest_round_ = task.round;
   latest_shards_.insert(shard);

@@ -54,6 +54,10 @@ class LibTorchNodeBehaviour final : public NodeBehaviour {
   std::optional<models::Evaluator> evaluator_;  ///< made on the first evaluation
   bool local_ = false;    ///< trains on the node's own examples (NodeSetup::local)
   bool release_ = false;  ///< NodeSetup::release_between_tasks: no trainer kept between tasks
+  /// NodeSetup::trainers, for a built-in model (a script's module may keep
+  /// state that is not imported); null: trainer_ is the node's own.
+  std::shared_ptr<models::TrainerPool> trainers_;
+  std::uint64_t trainers_key_ = 0;  ///< the job and device the pool's trainers are for
 
   double held_out_fraction_ = 0.0;  ///< > 0: federated evaluation
   std::uint64_t job_seed_ = 0;

@@ -23,6 +23,7 @@
 #include "models/metrics.hpp"
 #include "models/parameters.hpp"
 #include "models/trainer.hpp"
+#include "models/trainer_pool.hpp"
 #include "runtime/core/job_spec.hpp"
 #include "runtime/node/data_catalog.hpp"
 
@@ -44,6 +45,11 @@ struct NodeSetup {
   /// trainer, buffers): the node trains rarely (its job samples nodes,
   /// nodes_are_sampled). A behaviour may ignore it.
   bool release_between_tasks = false;
+  /// Trainers shared by the process's nodes, or null (each node keeps its
+  /// own). Embedded runs of many nodes (NodeConfig::pooled) share one: only
+  /// as many nodes train at once as there are compute slots. A behaviour may
+  /// ignore it.
+  std::shared_ptr<models::TrainerPool> trainers;
 };
 
 /// What set-up found: examples per shard of the job's split, and test examples.

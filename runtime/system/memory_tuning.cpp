@@ -37,6 +37,14 @@ void release_thread_cache() {
   if (const auto ctl = jemalloc_ctl()) ctl("thread.tcache.flush", nullptr, nullptr, nullptr, 0);
 }
 
+void release_free_memory() {
+  if (const auto ctl = jemalloc_ctl()) {
+    ctl("arena.4096.purge", nullptr, nullptr, nullptr, 0);  // 4096: MALLCTL_ARENAS_ALL
+    return;
+  }
+  malloc_trim(0);
+}
+
 std::string memory_allocator() {
   if (const auto ctl = jemalloc_ctl()) {
     std::string out = "jemalloc";

@@ -32,6 +32,14 @@ void tune_memory_allocator();
 /// so an idle embedded node's thread otherwise keeps what its last task freed.
 void release_thread_cache();
 
+/// Returns the pages of every freed block to the system now (jemalloc:
+/// "arena.<all>.purge"; glibc: malloc_trim). Freed pages otherwise stay
+/// resident (muzzy_decay_ms:-1 hands them back lazily, and the kernel takes
+/// them only under memory pressure). For a process that has just freed many
+/// blocks it will not need again soon: an embedded run of thousands of nodes
+/// at a round's end, when the aggregator dropped every node's update.
+void release_free_memory();
+
 /// The allocator this process uses, for `troupe --version` and logs: e.g.
 /// "jemalloc 5.3.0 (oversize_threshold=0, muzzy_decay_ms=-1)" or "glibc malloc (tuned)".
 std::string memory_allocator();

@@ -109,21 +109,29 @@ TEST(EmbeddedCluster, ExamplesPerNodeBeyondTheTrainingSetFailsTheJobNamingBoth) 
 
 TEST(EmbeddedCluster, NodesOnSharedWorkerThreadsTrainTheModelNodesOnTheirOwnThreadsDo) {
   // Above EmbeddedOptions::own_thread_nodes the nodes share the actor
-  // system's workers (and, sampled, keep neither model nor trainer between
-  // tasks); the model must be the one nodes on their own threads train.
-  auto job = small_job();
-  job.nodes = 12;
-  job.rounds = 2;
-  job.data.train_limit = 600;
-  job.data.examples_per_node = 48;
-  job.sync.clients_per_round = 5;
-  actors::EmbeddedOptions own, pooled;
-  pooled.own_thread_nodes = 4;
-  const auto a = actors::run_embedded(job, own);
-  const auto b = actors::run_embedded(job, pooled);
-  ASSERT_EQ(a.status, runtime::RunStatus::ok) << a.error;
-  ASSERT_EQ(b.status, runtime::RunStatus::ok) << b.error;
-  EXPECT_FALSE(a.model_fingerprint.empty());
-  EXPECT_EQ(a.model_fingerprint, b.model_fingerprint);
-  EXPECT_EQ(a.final_metrics.confusion, b.final_metrics.confusion);
+  // system's workers and borrow trainers from one pool (and, sampled, keep
+  // no model between tasks); the model must be the one nodes on their own
+  // threads, each with its own trainer, train. Sampled, and all training
+  // every round; the MLP and the CNN.
+  for (const int per_round : {5, 0}) {
+    for (const auto model : {runtime::ModelKind::mlp, runtime::ModelKind::cnn}) {
+      auto job = small_job();
+      job.nodes = 12;
+      job.rounds = 2;
+      job.train.model = model;
+      job.data.train_limit = 600;
+      job.data.examples_per_node = 48;
+      job.sync.clients_per_round = per_round;
+      actors::EmbeddedOptions own, pooled;
+      pooled.own_thread_nodes = 4;
+      const auto a = actors::run_embedded(job, own);
+      const auto b = actors::run_embedded(job, pooled);
+      SCOPED_TRACE(std::to_string(per_round) + " per round, " + models::to_string(model));
+      ASSERT_EQ(a.status, runtime::RunStatus::ok) << a.error;
+      ASSERT_EQ(b.status, runtime::RunStatus::ok) << b.error;
+      EXPECT_FALSE(a.model_fingerprint.empty());
+      EXPECT_EQ(a.model_fingerprint, b.model_fingerprint);
+      EXPECT_EQ(a.final_metrics.confusion, b.final_metrics.confusion);
+    }
+  }
 }

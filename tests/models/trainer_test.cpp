@@ -1,4 +1,5 @@
 #include "models/trainer.hpp"
+#include "models/trainer_pool.hpp"
 
 #include <gtest/gtest.h>
 
@@ -137,4 +138,67 @@ TEST(LocalTrainer, RejectsANegativeOrNonFiniteProximalWeight) {
   EXPECT_THROW(t.train(initial_parameters(ModelKind::mlp, 1), opts, out), std::invalid_argument);
   opts.prox_mu = std::nan("");
   EXPECT_THROW(t.train(initial_parameters(ModelKind::mlp, 1), opts, out), std::invalid_argument);
+}
+
+TEST(TrainerPool, ABorrowedTrainerTrainsExactlyWhatAFreshOneDoes) {
+  const auto data = real_head(Split::train, 600);
+  std::vector<std::size_t> first(300), second(300);
+  std::iota(first.begin(), first.end(), std::size_t{0});
+  std::iota(second.begin(), second.end(), std::size_t{300});
+  TrainOptions opts;
+  opts.local_epochs = 1;
+  opts.seed = 7;
+  for (auto kind : {ModelKind::mlp, ModelKind::cnn}) {
+    const auto global = initial_parameters(kind, 3);
+    // A fresh trainer on the second selection.
+    LocalTrainer fresh(kind, {});
+    fresh.set_data(data, second, 1);
+    Parameters expected;
+    fresh.train(global, opts, expected);
+
+    TrainerPool pool;
+    auto make = [kind] { return LocalTrainer(kind, {}); };
+    {
+      // Another node's task first: its examples, other weights, other seed.
+      auto trainer = pool.borrow(42, make);
+      trainer->set_data(data, first, -1);
+      TrainOptions other = opts;
+      other.seed = 99;
+      Parameters ignored;
+      trainer->train(initial_parameters(kind, 5), other, ignored);
+    }
+    EXPECT_EQ(pool.free_trainers(), 1u);
+    auto trainer = pool.borrow(42, make);
+    EXPECT_EQ(pool.made(), 1u) << "the free trainer is lent again";
+    trainer->set_data(data, second, -1);
+    Parameters got;
+    trainer->train(global, opts, got);
+    EXPECT_EQ(got.bytes, expected.bytes) << to_string(kind);
+  }
+}
+
+TEST(TrainerPool, LendsAsManyAsAreBorrowedAtOnceAndDropsAnotherKeysTrainers) {
+  TrainerPool pool;
+  int makes = 0;
+  auto make = [&makes] {
+    ++makes;
+    return LocalTrainer(ModelKind::mlp, {});
+  };
+  {
+    auto a = pool.borrow(1, make);
+    auto b = pool.borrow(1, make);  // both lent: a second one is made
+    EXPECT_EQ(makes, 2);
+    EXPECT_EQ(pool.free_trainers(), 0u);
+  }
+  EXPECT_EQ(pool.free_trainers(), 2u);
+  {
+    auto a = pool.borrow(1, make);
+    EXPECT_EQ(makes, 2);
+    auto c = pool.borrow(2, make);  // another job: the free trainer of key 1 is dropped
+    EXPECT_EQ(makes, 3);
+    EXPECT_EQ(pool.free_trainers(), 0u);
+  }
+  // The trainer of key 1 that was still lent is dropped on its return.
+  EXPECT_EQ(pool.free_trainers(), 1u);
+  EXPECT_EQ(pool.made(), 3u);
 }
