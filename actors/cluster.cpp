@@ -89,6 +89,7 @@ runtime::RunReport run_embedded(const runtime::JobSpec& job, const EmbeddedOptio
       nc.data = data;
       nc.gate = gate;
       nc.pooled = pooled;
+      nc.trainers = trainers;
       nc.misbehaviour = runtime::Misbehaviour::of_embedded_node(job, i);
       NodeRegistration reg;
       reg.name = nc.name;

@@ -12,6 +12,8 @@ runtime::UsableNodes usable_nodes(const SchedulerState& st) {
   runtime::UsableNodes out;
   std::string bad;  // validated at submission
   const auto demand = runtime::parse_job_demand(st.spec.cluster.demand, bad);
+  const auto model = runtime::model_key(st.spec);
+  const double mean = st.table.mean_throughput(model);  // once: per node it grew with N^2
   for (const auto* n : st.table.alive()) {
     if (!st.ready.count(n->id)) continue;
     auto why = runtime::cannot_hold(n->resources, n->usage, st.config.hold_need);
@@ -19,7 +21,7 @@ runtime::UsableNodes usable_nodes(const SchedulerState& st) {
     if (!why.empty())
       out.held_back += "; node " + n->id + ": " + why;
     else
-      out.nodes.push_back({n->id, st.table.planning_speed(n->id, runtime::model_key(st.spec)),
+      out.nodes.push_back({n->id, st.table.planning_speed(n->id, model, mean),
                            st.local_job ? st.local.pinned_shard(n->id) : n->data.shard});
   }
   return out;

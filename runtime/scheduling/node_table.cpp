@@ -96,21 +96,34 @@ void NodeTable::record_throughput(const std::string& id, const std::string& mode
 }
 
 double NodeTable::planning_speed(const std::string& id, const std::string& model) const {
+  return planning_speed(id, model, mean_throughput(model));
+}
+
+double NodeTable::mean_throughput(const std::string& model) const {
+  // Over alive nodes in join order, as the sum always went.
+  double sum = 0.0;
+  int count = 0;
+  for (const auto& id : order_) {
+    const auto& other = nodes_.at(id);
+    if (other.state != Liveness::alive) continue;
+    const auto t = other.throughput.find(model);
+    if (t == other.throughput.end()) continue;
+    sum += t->second.examples_per_s;
+    ++count;
+  }
+  if (count == 0 || !(sum > 0.0)) return 0.0;
+  return sum / count;
+}
+
+double NodeTable::planning_speed(const std::string& id, const std::string& model,
+                                 double mean) const {
   const auto* n = find(id);
   if (!n) return 1.0;
   if (n->speed_given) return n->speed;
   const auto own = n->throughput.find(model);
   if (own == n->throughput.end()) return 1.0;
-  double sum = 0.0;
-  int count = 0;
-  for (const auto* other : alive()) {
-    const auto t = other->throughput.find(model);
-    if (t == other->throughput.end()) continue;
-    sum += t->second.examples_per_s;
-    ++count;
-  }
-  if (count == 0 || !(sum > 0.0)) return 1.0;
-  const double speed = own->second.examples_per_s / (sum / count);
+  if (!(mean > 0.0)) return 1.0;
+  const double speed = own->second.examples_per_s / mean;
   if (speed > 1.0 / kSpeedNoiseBand && speed < kSpeedNoiseBand) return 1.0;
   return std::clamp(speed, 1.0 / 20.0, 20.0);
 }

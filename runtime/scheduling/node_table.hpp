@@ -113,8 +113,13 @@ class NodeTable {
   /// `--speed` when given; else its measured examples/s over the mean of the
   /// alive nodes measured for `model` (so the measured nodes average 1); 1
   /// before its first task of `model`, and 1 within kSpeedNoiseBand of the
-  /// mean. Bounded to [1/20, 20].
+  /// mean. Bounded to [1/20, 20]. Goes over every alive node: to plan many
+  /// nodes, take mean_throughput once and pass it.
   double planning_speed(const std::string& id, const std::string& model) const;
+  /// The same with `mean` = mean_throughput(model): one lookup.
+  double planning_speed(const std::string& id, const std::string& model, double mean) const;
+  /// The mean examples/s of the alive nodes measured for `model`; 0 when none.
+  double mean_throughput(const std::string& model) const;
 
   const NodeEntry* find(const std::string& id) const;
   /// Alive nodes in join order of their first registration.

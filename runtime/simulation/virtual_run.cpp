@@ -149,8 +149,10 @@ class VirtualRun {
     in.version = aggregator_->version();
     in.nodes = [this] {
       UsableNodes out;
+      const auto model = model_key(job_);
+      const double mean = table_.mean_throughput(model);
       for (const auto* n : table_.alive())
-        out.nodes.push_back({n->id, table_.planning_speed(n->id, model_key(job_)), -1});
+        out.nodes.push_back({n->id, table_.planning_speed(n->id, model, mean), -1});
       return out;
     };
     core_ = make_job_core(std::move(in));
