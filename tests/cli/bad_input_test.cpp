@@ -39,6 +39,14 @@ TEST(BadInput, ABinaryConfigFileIsAUsageError) {
   EXPECT_EQ(r.code, 2) << r.output;
 }
 
+TEST(BadInput, AnOptionNamedByAPrefixIsRefusedNotGuessed) {
+  // `--port` is the start of `--port-file` only: it must not set the port file.
+  const auto r = run_troupe("scheduler --port 0 --listen 127.0.0.1:0");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("--port"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("port-file"), std::string::npos) << r.output;
+}
+
 TEST(BadInput, AConfigFileWithAMalformedValueNamesTheOption) {
   troupe::test::TempDir dir;
   write(dir.file("c.ini"), "rounds = many\n");
