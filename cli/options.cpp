@@ -102,8 +102,7 @@ std::optional<int> parse_command_line(const std::string& command, po::options_de
     // No guessing from prefixes: `--port 0` was taken as `--port-file 0` (the
     // one option starting so), so the scheduler wrote its port to a file named
     // 0 and listened where it always does. An unknown name is an error.
-    parser.style(po::command_line_style::default_style &
-                 ~po::command_line_style::allow_guessing);
+    parser.style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing);
     parser.options(desc);
     if (positional) parser.positional(*positional);
     po::store(parser.run(), vm);
