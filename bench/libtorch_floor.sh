@@ -3,9 +3,10 @@
 # linked against Debian's libtorch_cpu (and nothing else) against the same
 # program without it, and an idle `troupe node` registered with a scheduler.
 # Prints each one's RSS, PSS, private dirty and shared clean pages (MiB) from
-# /proc/PID/smaps_rollup. A node process cannot be smaller than the first
-# line: the loader maps libtorch_cpu's ~285 needed libraries and LibTorch's
-# static initialisers register its operators on the heap before main().
+# /proc/PID/smaps_rollup, and the empty program's start-up time. A node
+# process cannot be smaller or start faster than the program with LibTorch:
+# the loader maps libtorch_cpu's ~285 needed libraries and LibTorch's static
+# initialisers register its operators on the heap before main().
 # Usage: bench/libtorch_floor.sh [BUILD_DIR]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,6 +40,11 @@ printf "%-34s %8s %8s %14s %13s\n" process rss_MiB pss_MiB private_dirty shared_
 "$work/empty" | row "empty program"
 "$work/empty_torch" | row "empty program + libtorch_cpu"
 echo "libraries libtorch_cpu loads: $(ldd "$work/empty_torch" | wc -l)"
+# Start-up: the loader and LibTorch's static initialisers, before main() runs.
+for i in 1 2 3; do
+  /usr/bin/time -f "empty program + libtorch_cpu, run $i: %e s wall, %U s user + %S s system CPU" \
+    "$work/empty_torch" >/dev/null
+done
 
 "$build/cli/troupe" scheduler --listen 127.0.0.1:0 --port-file "$work/port" >"$work/scheduler.log" 2>&1 &
 pids+=($!)
