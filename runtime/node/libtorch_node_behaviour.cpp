@@ -171,6 +171,14 @@ models::ClassificationMetrics LibTorchNodeBehaviour::evaluate_held_out(
   std::vector<models::ClassificationMetrics> parts;
   for (int shard : latest_shards_) {
     if (selection(shard).held_out.empty()) continue;  // a shard of one example
+    if (release_ || trainers_) {
+      // A node among many keeps no network between tasks: an evaluator kept
+      // per node that trained once grew with the nodes sampled so far.
+      models::Evaluator once(*model_, device_,
+                             gather(shard_data(shard), selection(shard).held_out));
+      parts.push_back(once.evaluate(global));
+      continue;
+    }
     auto it = held_out_evaluators_.find(shard);
     if (it == held_out_evaluators_.end())
       it = held_out_evaluators_

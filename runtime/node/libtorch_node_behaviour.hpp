@@ -62,6 +62,7 @@ class LibTorchNodeBehaviour final : public NodeBehaviour {
   double held_out_fraction_ = 0.0;  ///< > 0: federated evaluation
   std::uint64_t job_seed_ = 0;
   std::map<int, ExampleSelection> selections_;  ///< by shard, made once per job
+  /// By shard; not kept when release_ or trainers_ (made for each evaluation).
   std::map<int, models::Evaluator> held_out_evaluators_;
   int latest_round_ = -1;
   std::set<int> latest_shards_;  ///< shards trained in latest_round_

@@ -111,11 +111,16 @@ TEST(EmbeddedCluster, NodesOnSharedWorkerThreadsTrainTheModelNodesOnTheirOwnThre
   // Above EmbeddedOptions::own_thread_nodes the nodes share the actor
   // system's workers and borrow trainers from one pool (and, sampled, keep
   // no model between tasks); the model must be the one nodes on their own
-  // threads, each with its own trainer, train. Sampled, and all training
-  // every round; the MLP and the CNN.
+  // threads, each with its own trainer, train, and evaluate the same on
+  // their held-out examples. Sampled, and all training every round; the MLP
+  // and the CNN.
   for (const int per_round : {5, 0}) {
     for (const auto model : {runtime::ModelKind::mlp, runtime::ModelKind::cnn}) {
       auto job = small_job();
+      // Nodes also evaluate on their held-out examples: all-active nodes on
+      // their own threads keep an evaluator each, pooled or sampled ones make
+      // one for each evaluation.
+      job.eval.mode = runtime::EvalMode::both;
       job.nodes = 12;
       job.rounds = 2;
       job.train.model = model;
@@ -132,6 +137,13 @@ TEST(EmbeddedCluster, NodesOnSharedWorkerThreadsTrainTheModelNodesOnTheirOwnThre
       EXPECT_FALSE(a.model_fingerprint.empty());
       EXPECT_EQ(a.model_fingerprint, b.model_fingerprint);
       EXPECT_EQ(a.final_metrics.confusion, b.final_metrics.confusion);
+      const auto& fa = a.rounds.back().federated;
+      const auto& fb = b.rounds.back().federated;
+      ASSERT_TRUE(fa.present());
+      EXPECT_GT(fa.examples, 0);
+      EXPECT_EQ(fa.examples, fb.examples);
+      EXPECT_EQ(fa.accuracy, fb.accuracy);
+      EXPECT_EQ(fa.loss, fb.loss);
     }
   }
 }
