@@ -12,13 +12,9 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
 work=$(mktemp -d -t troupe-floor-XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# The scheduler and the node are this shell's own background jobs (no
+# subshell between): `jobs -p` names them.
+trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 
 cat >"$work/empty.cpp" <<'CPP'
 #include <cstdio>
@@ -47,12 +43,10 @@ for i in 1 2 3; do
 done
 
 "$build/cli/troupe" scheduler --listen 127.0.0.1:0 --port-file "$work/port" >"$work/scheduler.log" 2>&1 &
-pids+=($!)
 for _ in $(seq 100); do [[ -s $work/port ]] && break; sleep 0.1; done
 "$build/cli/troupe" node --scheduler "127.0.0.1:$(cat "$work/port")" --name floor \
   >"$work/node.log" 2>&1 &
 node=$!
-pids+=($node)
 for _ in $(seq 100); do grep -q registered "$work/node.log" && break; sleep 0.1; done
 grep -q registered "$work/node.log" || { echo "the node did not register" >&2; exit 1; }
 row "troupe node, idle, registered" <"/proc/$node/smaps_rollup"
