@@ -169,16 +169,12 @@ models::ClassificationMetrics LibTorchNodeBehaviour::evaluate_held_out(
     throw std::logic_error("the job holds out no examples (it has no federated evaluation)");
   if (latest_shards_.empty()) throw std::logic_error("no held-out examples: nothing trained yet");
   std::vector<models::ClassificationMetrics> parts;
+  // A node among many (sampled, or borrowing trainers) keeps no network
+  // between tasks: an evaluator kept per node that trained once grew with the
+  // nodes sampled so far.
+  const bool keep = !release_ && !trainers_;
   for (int shard : latest_shards_) {
     if (selection(shard).held_out.empty()) continue;  // a shard of one example
-    if (release_ || trainers_) {
-      // A node among many keeps no network between tasks: an evaluator kept
-      // per node that trained once grew with the nodes sampled so far.
-      models::Evaluator once(*model_, device_,
-                             gather(shard_data(shard), selection(shard).held_out));
-      parts.push_back(once.evaluate(global));
-      continue;
-    }
     auto it = held_out_evaluators_.find(shard);
     if (it == held_out_evaluators_.end())
       it = held_out_evaluators_
@@ -187,6 +183,7 @@ models::ClassificationMetrics LibTorchNodeBehaviour::evaluate_held_out(
                                           gather(shard_data(shard), selection(shard).held_out)))
                .first;
     parts.push_back(it->second.evaluate(global));
+    if (!keep) held_out_evaluators_.erase(it);
   }
   return combine_evaluations(parts);
 }

@@ -100,14 +100,11 @@ double NodeTable::planning_speed(const std::string& id, const std::string& model
 }
 
 double NodeTable::mean_throughput(const std::string& model) const {
-  // Over alive nodes in join order, as the sum always went.
   double sum = 0.0;
   int count = 0;
-  for (const auto& id : order_) {
-    const auto& other = nodes_.at(id);
-    if (other.state != Liveness::alive) continue;
-    const auto t = other.throughput.find(model);
-    if (t == other.throughput.end()) continue;
+  for (const auto* other : alive()) {
+    const auto t = other->throughput.find(model);
+    if (t == other->throughput.end()) continue;
     sum += t->second.examples_per_s;
     ++count;
   }
