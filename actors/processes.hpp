@@ -28,6 +28,9 @@ struct SchedulerProcessOptions {
   Endpoint listen;
   std::optional<Endpoint> aggregator;  ///< connect to a separate aggregator instead of hosting one
   double heartbeat_timeout_s = 5.0;
+  /// Jobs run at once (--concurrent-jobs), each on nodes and an aggregator of
+  /// its own; the scheduler hosts this many aggregators unless `aggregator` is set.
+  int concurrent_jobs = 1;
   /// Free memory and disk (bytes) a node must report to get tasks.
   std::uint64_t min_free_memory = std::uint64_t{256} << 20;
   std::uint64_t min_free_disk = std::uint64_t{16} << 20;

@@ -1,55 +1,41 @@
-// The scheduler actor: its phases, each a CAF behaviour switched with
-// `become`, and the admission checks in front of them. The node table lives
-// in scheduler_nodes.cpp, the job's life in scheduler_job.cpp, and the job
-// core's steps are carried out in scheduler_steps.cpp.
+// The scheduler actor: one behaviour, the admission checks in front of it,
+// and the events that move the jobs in hand through their phases. The node
+// table lives in scheduler_nodes.cpp, a job's life in scheduler_job.cpp, and
+// the job cores' steps are carried out in scheduler_steps.cpp.
 //
-// Phases of the job in hand:
+// Phases of a job (RunPhase), up to SchedulerConfig::concurrent_jobs at once:
 //
-//           submit                  aggregator and --min-nodes nodes
-//   idle ----------> waiting ----------------------------------> setting up
-//    ^                  |  wait over (job fails)                    |
-//    |                  v                                           | aggregator and nodes
-//    +------------------+<----- no node set up / aggregator lost ---+ answered set-up
-//    |                                                              v
-//    +<------- core's done or failed step / aggregator lost ---- running
+//          a slot free (beside another job:
+//          also its nodes and an aggregator)        aggregator and --min-nodes free nodes
+//  queued ----------------------------------> waiting ---------------------> setting up
+//    ^                                           | wait over (job fails)         |
+//    |                                           v                               | aggregator and
+//    nodes |                                         ended <--- no node set up --------+ answered
+//    set-up |                                           ^                               v
+//    +------- paused (--preempt) ----------------+--- done, failed, aggregator lost -- running
 //
-// On entering idle the next queued job (if any) is taken at once.
-// In every phase: heartbeats, status, hellos, node registrations and job
-// requests (list, follow, fetch, cancel: scheduler_jobs.cpp) are answered; a submission while a job
-// is in hand is queued. What differs:
-//   idle       takes an aggregator;
-//   waiting    takes an aggregator; starts set-up when a node or the
-//              aggregator arrives or at a tick, or fails the job when the wait is over;
-//   setting up keeps its aggregator;
-//   running    keeps its aggregator; sets up nodes that join and tells the
-//              core; passes ticks and node losses to the core.
+// Every job in hand holds its aggregator and its nodes until it ends; then the
+// queue's next job may start. In every phase: heartbeats, status, hellos, node
+// registrations and job requests (list, follow, fetch, cancel: scheduler_jobs.cpp)
+// are answered. A node that joins goes to a job in hand that wants more (set up
+// at once; its core gives it work when it sees fit), else it lets a waiting or
+// queued job start. Ticks expire silent nodes, let waiting jobs start or fail,
+// and reach the running jobs' cores.
 
 #include "actors/scheduler_actor.hpp"
 
+#include <algorithm>
 #include <limits>
 
 #include "actors/errors.hpp"
 #include "actors/handshake.hpp"
 #include "actors/scheduler_observer.hpp"
 #include "actors/scheduler_state.hpp"
+#include "runtime/scheduling/job_order.hpp"
 #include "runtime/system/metrics.hpp"
 
 namespace troupe::actors {
 namespace {
-
-/// Where the behaviours of the phases differ.
-struct Phase {
-  /// A job was submitted.
-  std::function<void(PendingJob)> submitted;
-  /// An aggregator offered itself: true when it is (now) the cluster's.
-  std::function<bool(const caf::actor&)> aggregator_offered;
-  /// An admitted node joined the table.
-  std::function<void(const std::string&)> node_joined;
-  /// The periodic tick, after silent nodes were expired.
-  std::function<void()> ticked;
-  /// The aggregator went down.
-  std::function<void()> aggregator_lost;
-};
 
 /// Empty when `answer` admits `name`, or the refusal (logged when `refused`
 /// names what was refused).
@@ -106,40 +92,44 @@ void schedule_tick(SchedulerPtr self) {
       tick_atom::value);
 }
 
-/// A job in hand keeps the aggregator it was set up with.
-bool keep_aggregator(SchedulerPtr self, const caf::actor& aggregator) {
-  const auto& current = self->state.config.aggregator;
-  return current && current.address() == aggregator.address();
+/// A submitted job joins the queue; it starts when its turn comes, or makes
+/// a job in hand yield (--preempt).
+void submitted(SchedulerPtr self, PendingJob job) {
+  enqueue(self->state.queue, std::move(job));
+  start_queued(self);
+  maybe_preempt(self);
 }
 
-/// Takes an offered aggregator (no job depends on the current one).
-bool take_offered(SchedulerPtr self, const caf::actor& aggregator) {
-  if (!keep_aggregator(self, aggregator)) take_aggregator(self, aggregator);
-  return true;
+/// The periodic tick, after silent nodes were expired: waiting jobs start
+/// or fail, queued ones may start, running cores see the time.
+void ticked(SchedulerPtr self) {
+  auto& st = self->state;
+  for (auto* run : st.runs_in_order()) {
+    const auto serial = run->serial;
+    if (st.run(serial) && run->phase == RunPhase::waiting) try_start(self, *run);
+    if (auto* r = st.run(serial); r && r->phase == RunPhase::running && r->core)
+      run_steps(self, serial, r->core->tick(r->now()));
+  }
+  start_queued(self);
 }
 
-/// The running job cannot go on without its aggregator.
-void fail_without_aggregator(SchedulerPtr self) {
-  finish(self, runtime::RunStatus::failed, "the aggregator was lost");
-}
-
-scheduler_actor::behavior_type phase_behavior(SchedulerPtr self, Phase phase) {
+scheduler_actor::behavior_type scheduler_behavior(SchedulerPtr self) {
   return {
-      [self, phase](submit_atom, const runtime::JobSpec& spec,
-                    const runtime::Admission& answer) -> caf::result<runtime::RunReport> {
+      [self](submit_atom, const runtime::JobSpec& spec,
+             const runtime::Admission& answer) -> caf::result<runtime::RunReport> {
         if (auto refusal = admit(self, kSubmitName, answer, "a job")) return refusal;
         // Before make_response_promise, which takes the sender out of the message.
         auto sender = caf::actor_cast<caf::actor>(self->current_sender());
         auto rp = self->make_response_promise<runtime::RunReport>();
-        phase.submitted(register_job(self, spec, rp, std::move(sender)));
+        submitted(self, register_job(self, spec, rp, std::move(sender)));
         return rp;
       },
-      [self, phase](detach_atom, const runtime::JobSpec& spec,
-                    const runtime::Admission& answer) -> caf::result<std::string> {
+      [self](detach_atom, const runtime::JobSpec& spec,
+             const runtime::Admission& answer) -> caf::result<std::string> {
         if (auto refusal = admit(self, kSubmitName, answer, "a job")) return refusal;
         auto job = register_job(self, spec, std::nullopt, nullptr);
         auto id = job.id;
-        phase.submitted(std::move(job));
+        submitted(self, std::move(job));
         return id;
       },
       [self](jobs_atom, const runtime::Admission& answer) -> caf::result<JobList> {
@@ -161,10 +151,10 @@ scheduler_actor::behavior_type phase_behavior(SchedulerPtr self, Phase phase) {
         if (auto refusal = admit(self, kJobsName, answer, "cancelling " + id)) return refusal;
         return cancel_job(self, id);
       },
-      [self, phase](register_atom, const NodeRegistration& reg,
-                    const caf::actor& node) -> caf::result<caf::actor> {
+      [self](register_atom, const NodeRegistration& reg,
+             const caf::actor& node) -> caf::result<caf::actor> {
         auto& st = self->state;
-        if (!st.config.aggregator)
+        if (st.aggregators.empty())
           return make_error(troupe_error::no_aggregator,
                             "no aggregator has registered yet; try again");
         if (reg.name.empty() || !node)
@@ -175,8 +165,10 @@ scheduler_actor::behavior_type phase_behavior(SchedulerPtr self, Phase phase) {
         if (auto refusal = admit(self, reg.name, reg.admission, who)) return refusal;
         if (auto refusal = identify(self, reg, who)) return refusal;
         join_node(self, reg, node);
-        phase.node_joined(reg.name);
-        return caf::actor_cast<caf::actor>(st.config.aggregator);
+        // Its job's aggregator comes with its set-up; until then, the first one.
+        auto aggregator = caf::actor_cast<caf::actor>(st.aggregators.front());
+        offer_node(self, reg.name);
+        return aggregator;
       },
       [self](heartbeat_atom, const std::string& name, const runtime::NodeUsage& usage) {
         return heartbeat(self, name, usage);
@@ -185,115 +177,47 @@ scheduler_actor::behavior_type phase_behavior(SchedulerPtr self, Phase phase) {
         if (auto refusal = admit(self, kStatusName, answer, "")) return refusal;
         return status_of(self->state);
       },
-      [self, phase](aggregator_atom, const caf::actor& aggregator,
-                    const runtime::Admission& answer) -> caf::result<bool> {
+      [self](aggregator_atom, const caf::actor& aggregator,
+             const runtime::Admission& answer) -> caf::result<bool> {
         if (auto refusal = admit(self, kAggregatorName, answer, "an aggregator")) return refusal;
-        return phase.aggregator_offered(aggregator);
+        return offer_aggregator(self, aggregator);
       },
       [self](hello_atom, const std::string& name, const std::string& version,
              std::int32_t protocol) {
         return hello(self, name, {version, protocol});
       },
       [self](secagg_atom, std::uint64_t run_id, const AggregateOutcome& out) {
-        auto& st = self->state;
-        if (!st.core || st.spec.run_id != run_id) return;  // a late word of an earlier job
-        run_steps(self, st.core->secure_buffer(
-                            {out.version, out.changed, out.fingerprint, out.clip_norm, out.secure},
-                            st.now()));
+        auto* run = self->state.run_of(run_id);
+        if (!run || !run->core) return;  // a late word of an earlier job
+        run_steps(self, run->serial,
+                  run->core->secure_buffer(
+                      {out.version, out.changed, out.fingerprint, out.clip_norm, out.secure},
+                      run->now()));
       },
-      [self, phase](tick_atom) {
+      [self](tick_atom) {
         expire_nodes(self);
         observe_tick(self->state);
-        phase.ticked();
+        ticked(self);
         schedule_tick(self);
       },
-      [self](tick_atom, std::uint64_t serial) {  // a wake step of the job's core
-        auto& st = self->state;
-        if (st.core && st.job_serial == serial) run_steps(self, st.core->tick(st.now()));
+      [self](tick_atom, std::uint64_t serial) {  // a wake step of a job's core
+        if (auto* run = self->state.run(serial); run && run->core)
+          run_steps(self, serial, run->core->tick(run->now()));
       },
       [self](computing_atom, std::uint64_t run_id, std::int64_t task) {
         auto& st = self->state;
-        if (!st.core || st.spec.run_id != run_id || !st.core->open(task)) return;
-        const auto node = st.handles.find(st.core->task(task).node);
+        auto* run = st.run_of(run_id);
+        if (!run || !run->core || !run->core->open(task)) return;
+        const auto node = st.handles.find(run->core->task(task).node);
         const auto& sender = self->current_sender();
         if (node == st.handles.end() || !sender || sender->address() != node->second.address())
           return;  // only the task's own node says when it computes
-        run_steps(self, st.core->task_computing(task, st.now()));
+        run_steps(self, run->serial, run->core->task_computing(task, run->now()));
       },
   };
 }
 
-/// What the phases share: submissions are queued, the aggregator is kept,
-/// joins, ticks and the aggregator's loss change nothing. Each phase starts
-/// from this and says where it differs.
-Phase quiet_phase(SchedulerPtr self) {
-  Phase p;
-  p.submitted = [self](PendingJob job) { enqueue(self->state.queue, std::move(job)); };
-  p.aggregator_offered = [self](const caf::actor& a) { return keep_aggregator(self, a); };
-  p.node_joined = [](const std::string&) {};
-  p.ticked = [] {};
-  p.aggregator_lost = [] {};
-  return p;
-}
-
-Phase idle_phase(SchedulerPtr self) {
-  auto p = quiet_phase(self);
-  p.submitted = [self](PendingJob job) { begin_job(self, std::move(job)); };
-  p.aggregator_offered = [self](const caf::actor& a) { return take_offered(self, a); };
-  return p;
-}
-
-Phase waiting_phase(SchedulerPtr self) {
-  auto p = quiet_phase(self);
-  p.aggregator_offered = [self](const caf::actor& a) {
-    take_offered(self, a);
-    try_start(self);
-    return true;
-  };
-  p.node_joined = [self](const std::string&) { try_start(self); };
-  p.ticked = [self] { try_start(self); };
-  return p;
-}
-
-/// Joined after the job's set-up began: set it up too; the core gives it work
-/// when it sees fit (synchronous jobs: a shard waiting for it at once, others
-/// from the next round; asynchronous: at once). Set up before the core
-/// exists, it is among the nodes the core starts with.
-void set_up_latecomer(SchedulerPtr self, const std::string& id) {
-  set_up_node(self, id, [self](bool ok, const DataSummary*) {
-    auto& st = self->state;
-    if (ok && st.core) run_steps(self, st.core->nodes_changed(st.now()));
-  });
-}
-
-Phase setting_up_phase(SchedulerPtr self) {
-  auto p = quiet_phase(self);
-  p.node_joined = [self](const std::string& id) { set_up_latecomer(self, id); };
-  p.aggregator_lost = [self] { fail_without_aggregator(self); };
-  return p;
-}
-
-Phase running_phase(SchedulerPtr self) {
-  auto p = quiet_phase(self);
-  p.submitted = [self](PendingJob job) {
-    enqueue(self->state.queue, std::move(job));
-    maybe_preempt(self);
-  };
-  p.node_joined = [self](const std::string& id) { set_up_latecomer(self, id); };
-  p.ticked = [self] {
-    auto& st = self->state;
-    if (st.core) run_steps(self, st.core->tick(st.now()));
-  };
-  p.aggregator_lost = [self] { fail_without_aggregator(self); };
-  return p;
-}
-
-void enter(SchedulerPtr self, Phase phase) {
-  self->state.on_aggregator_lost = phase.aggregator_lost;
-  self->become(phase_behavior(self, std::move(phase)));
-}
-
-scheduler_actor::behavior_type scheduler_behavior(SchedulerPtr self, SchedulerConfig config) {
+scheduler_actor::behavior_type init_scheduler(SchedulerPtr self, SchedulerConfig config) {
   auto& st = self->state;
   st.config = std::move(config);
   runtime::AdmissionOptions admission;
@@ -306,14 +230,18 @@ scheduler_actor::behavior_type scheduler_behavior(SchedulerPtr self, SchedulerCo
   st.table = runtime::NodeTable(st.config.heartbeat_timeout_s > 0
                                     ? st.config.heartbeat_timeout_s
                                     : std::numeric_limits<double>::infinity());
-  if (st.config.aggregator) self->monitor(st.config.aggregator);
+  if (st.config.aggregator)
+    offer_aggregator(self, caf::actor_cast<caf::actor>(st.config.aggregator));
+  for (const auto& a : st.config.more_aggregators)
+    if (a) offer_aggregator(self, caf::actor_cast<caf::actor>(a));
   if (st.config.metrics) declare_scheduler_metrics(*st.config.metrics);
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& st = self->state;
-    if (st.config.aggregator && dm.source == st.config.aggregator.address()) {
-      st.config.aggregator = nullptr;
-      st.on_aggregator_lost();
-      return;
+    for (const auto& a : st.aggregators) {
+      if (a.address() == dm.source) {
+        aggregator_lost(self, dm.source);
+        return;
+      }
     }
     for (const auto& [id, handle] : st.handles) {
       if (handle.address() == dm.source) {
@@ -324,32 +252,105 @@ scheduler_actor::behavior_type scheduler_behavior(SchedulerPtr self, SchedulerCo
     }
   });
   schedule_tick(self);
-  auto idle = idle_phase(self);
-  st.on_aggregator_lost = idle.aggregator_lost;
-  return phase_behavior(self, std::move(idle));
+  return scheduler_behavior(self);
 }
 
 }  // namespace
 
-void enter_idle(SchedulerPtr self) {
-  enter(self, idle_phase(self));
+JobRun* SchedulerState::run_of_job(const std::string& job_id) {
+  for (auto& [serial, run] : runs)
+    if (run.job_id == job_id) return &run;
+  return nullptr;
 }
 
-void enter_waiting(SchedulerPtr self) {
-  enter(self, waiting_phase(self));
+JobRun* SchedulerState::run_of(std::uint64_t run_id) {
+  for (auto& [serial, run] : runs)
+    if (run.spec.run_id == run_id) return &run;
+  return nullptr;
 }
 
-void enter_setting_up(SchedulerPtr self) {
-  enter(self, setting_up_phase(self));
+JobRun* SchedulerState::owner(const std::string& id) {
+  for (auto& [serial, run] : runs)
+    if (run.nodes.count(id)) return &run;
+  return nullptr;
 }
 
-void enter_running(SchedulerPtr self) {
-  enter(self, running_phase(self));
+std::vector<JobRun*> SchedulerState::runs_in_order() {
+  std::vector<JobRun*> out;
+  for (auto& [serial, run] : runs) out.push_back(&run);
+  std::stable_sort(out.begin(), out.end(), [](const JobRun* a, const JobRun* b) {
+    return runtime::starts_before(queue_key(a->spec, a->submitted),
+                                  queue_key(b->spec, b->submitted));
+  });
+  return out;
+}
+
+std::vector<std::string> SchedulerState::free_nodes() const {
+  std::vector<std::string> out;
+  for (const auto* n : table.alive()) {
+    const bool held = std::any_of(runs.begin(), runs.end(),
+                                  [&](const auto& r) { return r.second.nodes.count(n->id) > 0; });
+    if (!held) out.push_back(n->id);
+  }
+  return out;
+}
+
+aggregator_actor SchedulerState::free_aggregator() const {
+  for (const auto& a : aggregators) {
+    const bool used = std::any_of(runs.begin(), runs.end(), [&](const auto& r) {
+      return r.second.aggregator && r.second.aggregator.address() == a.address();
+    });
+    if (!used) return a;
+  }
+  return {};
+}
+
+void start_queued(SchedulerPtr self) {
+  auto& st = self->state;
+  while (!st.queue.empty() && st.runs.size() < static_cast<std::size_t>(st.slots())) {
+    // Beside another job, the next one starts only once it can be set up at
+    // once: a job waiting for nodes that others hold would run out its wait.
+    if (!st.runs.empty()) {
+      const auto& next = st.queue.front().spec;
+      if (!st.free_aggregator() ||
+          st.free_nodes().size() < static_cast<std::size_t>(std::max(1, next.cluster.min_nodes)))
+        return;
+    }
+    auto next = std::move(st.queue.front());
+    st.queue.pop_front();
+    begin_job(self, std::move(next));
+  }
+}
+
+void offer_node(SchedulerPtr self, const std::string& id) {
+  auto& st = self->state;
+  const auto* entry = st.table.find(id);
+  if (!entry || entry->state != runtime::Liveness::alive || st.owner(id)) return;
+  for (auto* run : st.runs_in_order()) {
+    if (run->phase == RunPhase::waiting) {
+      try_start(self, *run);
+      if (st.owner(id)) return;
+      continue;
+    }
+    const bool wants = st.slots() == 1 || run->local_job ||
+                       run->nodes.size() < static_cast<std::size_t>(std::max(1, run->spec.nodes));
+    if (!wants) continue;
+    // Joined after the job's set-up began: set it up too; the core gives it
+    // work when it sees fit (synchronous jobs: a shard waiting for it at once,
+    // others from the next round; asynchronous: at once). Set up before the
+    // core exists, it is among the nodes the core starts with.
+    set_up_node(self, *run, id, [self, serial = run->serial](bool ok, const DataSummary*) {
+      auto* r = self->state.run(serial);
+      if (ok && r && r->core) run_steps(self, serial, r->core->nodes_changed(r->now()));
+    });
+    return;
+  }
+  start_queued(self);
 }
 
 scheduler_actor spawn_scheduler(caf::actor_system& system, SchedulerConfig config) {
-  if (config.own_thread) return system.spawn<caf::detached>(scheduler_behavior, std::move(config));
-  return system.spawn(scheduler_behavior, std::move(config));
+  if (config.own_thread) return system.spawn<caf::detached>(init_scheduler, std::move(config));
+  return system.spawn(init_scheduler, std::move(config));
 }
 
 }  // namespace troupe::actors

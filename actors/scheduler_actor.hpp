@@ -1,14 +1,15 @@
 #pragma once
 /// \file
 /// The scheduler actor: keeps the node table (registration, heartbeats,
-/// monitors), runs one job at a time and queues the others. The job's core
-/// (runtime::JobCore: synchronous rounds or FedAsync/FedBuff) decides the
-/// next steps; the actor sends them to nodes and the aggregator and feeds the
-/// answers back.
+/// monitors), runs up to SchedulerConfig::concurrent_jobs jobs at once and
+/// queues the others by priority. Each job in hand has its own aggregator and
+/// its own nodes; its core (runtime::JobCore: synchronous rounds or
+/// FedAsync/FedBuff) decides the next steps; the actor sends them to the
+/// job's nodes and aggregator and feeds the answers back.
 ///
-/// Job phases, each a behaviour (state machine in scheduler_actor.cpp):
-///   idle -> waiting (for --min-nodes nodes and an aggregator)
-///   -> setting up (aggregator and nodes load the job) -> running -> idle.
+/// A job's phases (RunPhase, actors/scheduler_state.hpp):
+///   queued -> waiting (for --min-nodes nodes and an aggregator)
+///   -> setting up (aggregator and nodes load the job) -> running -> ended.
 
 #include <functional>
 #include <map>
@@ -29,6 +30,12 @@ namespace troupe::actors {
 struct SchedulerConfig {
   /// The aggregator; may be empty when an aggregator process registers later.
   aggregator_actor aggregator;
+  /// Further aggregators, for jobs run at once (`concurrent_jobs`).
+  std::vector<aggregator_actor> more_aggregators;
+  /// How many jobs run at once (`troupe scheduler --concurrent-jobs`), each
+  /// on an aggregator and nodes of its own. 1: one job at a time, on every
+  /// node; above 1, a job takes at most its --nodes nodes.
+  int concurrent_jobs = 1;
   /// A node silent for this long is declared lost; 0 disables the check
   /// (in-process nodes are watched through monitors alone).
   double heartbeat_timeout_s = 5.0;

@@ -1,5 +1,6 @@
-// The life of the scheduler's job in hand: queued, waiting for nodes and an
-// aggregator, set up, run by its core (scheduler_steps.cpp), reported.
+// The life of a job in hand: waiting for nodes and an aggregator, set up,
+// run by its core (scheduler_steps.cpp), reported; and preemption between
+// queued jobs and those in hand.
 
 #include <algorithm>
 #include <chrono>
@@ -18,49 +19,49 @@
 namespace troupe::actors {
 namespace {
 
-/// The report of the job in hand as it ends.
-runtime::RunReport job_report(const SchedulerState& st, runtime::RunStatus status,
-                              const std::string& error) {
+/// The report of `run` as it ends.
+runtime::RunReport job_report(const SchedulerState& st, const JobRun& run,
+                              runtime::RunStatus status, const std::string& error) {
   runtime::RunReport report;
-  if (st.core) {
-    report = st.core->report(st.now(), status, error);
-    report.checkpoints = st.core->checkpoints();
+  if (run.core) {
+    report = run.core->report(run.now(), status, error);
+    report.checkpoints = run.core->checkpoints();
   } else {
     report.status = status;
     report.error = error;
-    report.config = st.spec;
-    report.policy = st.spec.cluster.policy;
-    report.wall_s = st.now();
+    report.config = run.spec;
+    report.policy = run.spec.cluster.policy;
+    report.wall_s = run.now();
   }
-  report.strategy = runtime::collaboration_label(st.spec);
+  report.strategy = runtime::collaboration_label(run.spec);
   // The job's place at the scheduler: its queue wait, its end, its deadline.
-  const auto since_submission = [&](SchedulerState::Clock::time_point t) {
-    return std::chrono::duration<double>(t - st.job_submitted).count();
+  const auto since_submission = [&](JobRun::Clock::time_point t) {
+    return std::chrono::duration<double>(t - run.submitted).count();
   };
-  report.job.priority = st.spec.cluster.priority;
-  report.job.deadline_s = st.spec.cluster.deadline_s;
-  report.job.waiting_s = since_submission(st.yielded ? st.yielded->first_started : st.job_started);
-  if (st.yielded) {
-    report.job.preempted = st.yielded->times;
-    report.job.paused_s = st.yielded->paused_s;
-    report.config.checkpoint.resume = st.yielded->resume_given;
+  report.job.priority = run.spec.cluster.priority;
+  report.job.deadline_s = run.spec.cluster.deadline_s;
+  report.job.waiting_s = since_submission(run.yielded ? run.yielded->first_started : run.started);
+  if (run.yielded) {
+    report.job.preempted = run.yielded->times;
+    report.job.paused_s = run.yielded->paused_s;
+    report.config.checkpoint.resume = run.yielded->resume_given;
   }
-  report.job.completion_s = since_submission(SchedulerState::Clock::now());
-  if (st.spec.cluster.deadline_s > 0.0)
-    report.job.deadline_met = report.job.completion_s <= st.spec.cluster.deadline_s ? 1 : 0;
-  if (st.resume) report.resumed_from_round = st.resume->round;
-  report.mode = st.spec.collab.mode;
-  report.node_data = st.local.records;
+  report.job.completion_s = since_submission(JobRun::Clock::now());
+  if (run.spec.cluster.deadline_s > 0.0)
+    report.job.deadline_met = report.job.completion_s <= run.spec.cluster.deadline_s ? 1 : 0;
+  if (run.resume) report.resumed_from_round = run.resume->round;
+  report.mode = run.spec.collab.mode;
+  report.node_data = run.local.records;
   report.provenance.troupe_version = TROUPE_VERSION;
-  report.provenance.started_utc = st.job_started_utc;
+  report.provenance.started_utc = run.started_utc;
   runtime::add_host(report.provenance.hosts, runtime::this_host());  // the scheduler's
   for (const auto& n : report.nodes)
     if (const auto h = st.node_hosts.find(n.id); h != st.node_hosts.end())
       runtime::add_host(report.provenance.hosts, h->second);
-  runtime::add_node_usage(report, st.table, st.uptime() - st.now(), st.uptime());
-  const auto fingerprint = st.core     ? st.core->fingerprint()
-                           : st.resume ? st.resume->fingerprint
-                                       : 0;
+  runtime::add_node_usage(report, st.table, st.uptime() - run.now(), st.uptime());
+  const auto fingerprint = run.core     ? run.core->fingerprint()
+                           : run.resume ? run.resume->fingerprint
+                                        : 0;
   if (fingerprint != 0) {
     char hex[17];
     std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(fingerprint));
@@ -70,102 +71,116 @@ runtime::RunReport job_report(const SchedulerState& st, runtime::RunStatus statu
 }
 
 /// Makes the job's core and starts it.
-void make_core(SchedulerPtr self) {
-  auto& st = self->state;
+void make_core(SchedulerPtr self, JobRun& run) {
   runtime::JobCoreInputs in;
-  in.spec = st.spec;
-  in.shard_sizes = st.summary->sizes();
-  in.test_size = st.summary->test_size;
-  in.version = st.setup_version;
-  in.resume = st.resume;
-  in.nodes = [self] { return usable_nodes(self->state); };
+  in.spec = run.spec;
+  in.shard_sizes = run.summary->sizes();
+  in.test_size = run.summary->test_size;
+  in.version = run.setup_version;
+  in.resume = run.resume;
+  const auto serial = run.serial;
+  in.nodes = [self, serial] {
+    const auto* r = self->state.run(serial);
+    return r ? usable_nodes(self->state, *r) : runtime::UsableNodes{};
+  };
   try {
-    st.core = runtime::make_job_core(std::move(in));
+    run.core = runtime::make_job_core(std::move(in));
   } catch (const std::exception& e) {
-    finish(self, runtime::RunStatus::failed, e.what() + usable_nodes(st).held_back);
+    finish(self, run, runtime::RunStatus::failed,
+           e.what() + usable_nodes(self->state, run).held_back);
     return;
   }
-  enter_running(self);
-  observe_job(st, "started");
-  const auto serial = st.job_serial;
-  run_steps(self, st.core->start(st.now()));
+  run.phase = RunPhase::running;
+  observe_job(self->state, run, "started");
+  run_steps(self, serial, run.core->start(run.now()));
   // A job that may displace this one was queued during its set-up.
-  if (st.job_serial == serial) maybe_preempt(self);
+  if (self->state.run(serial)) maybe_preempt(self);
 }
 
 /// Once the aggregator and the nodes are set up: tells the aggregator what
 /// each shard holds (so that it can refuse inflated claims), then makes and
 /// starts the job's core; fails the job when no node could be set up.
-void start_core(SchedulerPtr self, const std::string& failure) {
-  auto& st = self->state;
-  if (!st.summary || st.ready.empty()) {
-    finish(self, runtime::RunStatus::failed, failure.empty() ? "no node could be set up" : failure);
+void start_core(SchedulerPtr self, JobRun& run, const std::string& failure) {
+  if (!run.summary || run.ready.empty()) {
+    finish(self, run, runtime::RunStatus::failed,
+           failure.empty() ? "no node could be set up" : failure);
     return;
   }
-  if (st.local_job) {
+  if (run.local_job) {
     // Shard i: the i-th node set up with its own data; its size the count it
     // registered, which the aggregator then weighs and checks claims by. The
     // job's --nodes becomes the number of such nodes.
-    st.local = runtime::plan_local_data(st.table.all(), st.ready, st.setup_failures);
-    if (st.local.empty()) {
-      finish(self, runtime::RunStatus::failed,
+    run.local = runtime::plan_local_data(self->state.table.all(), run.ready, run.setup_failures);
+    if (run.local.empty()) {
+      finish(self, run, runtime::RunStatus::failed,
              "no node with its own data could be set up" + (failure.empty() ? "" : ": " + failure));
       return;
     }
-    st.summary->shard_sizes =
-        std::make_shared<const std::vector<std::int64_t>>(st.local.shard_sizes);
-    st.spec.nodes = static_cast<int>(st.local.nodes.size());
+    run.summary->shard_sizes =
+        std::make_shared<const std::vector<std::int64_t>>(run.local.shard_sizes);
+    run.spec.nodes = static_cast<int>(run.local.nodes.size());
   }
-  self->request(st.config.aggregator, st.timeout(), holdings_atom::value, *st.summary)
+  self->request(run.aggregator, run.timeout(), holdings_atom::value, *run.summary)
       .then(
-          [self, serial = st.job_serial](bool) {
-            if (self->state.job_serial == serial && self->state.job_in_hand()) make_core(self);
+          [self, serial = run.serial](bool) {
+            if (auto* r = self->state.run(serial)) make_core(self, *r);
           },
-          [self, serial = st.job_serial](caf::error& err) {
-            if (self->state.job_serial != serial) return;
-            finish(self, runtime::RunStatus::failed,
-                   "aggregator set-up failed: " + describe(err, self->system()));
+          [self, serial = run.serial](caf::error& err) {
+            if (auto* r = self->state.run(serial))
+              finish(self, *r, runtime::RunStatus::failed,
+                     "aggregator set-up failed: " + describe(err, self->system()));
           });
 }
 
-/// Sets up the aggregator and every alive node, then starts the core. Nodes
+/// The free nodes `run` takes at its set-up: every one when the scheduler
+/// runs one job at a time, else at most its --nodes (a local-data job: all).
+std::vector<std::string> nodes_for(const SchedulerState& st, const JobRun& run) {
+  auto nodes = st.free_nodes();
+  const auto cap = static_cast<std::size_t>(std::max(1, run.spec.nodes));
+  if (st.slots() > 1 && !run.local_job && nodes.size() > cap) nodes.resize(cap);
+  return nodes;
+}
+
+/// Sets up the aggregator and the job's nodes, then starts the core. Nodes
 /// whose set-up fails are left out; the job fails only if none succeeds.
-void set_up(SchedulerPtr self) {
+void set_up(SchedulerPtr self, JobRun& run, aggregator_actor aggregator) {
   auto& st = self->state;
-  enter_setting_up(self);
-  std::vector<std::string> nodes;
-  for (const auto* n : st.table.alive()) nodes.push_back(n->id);
-  st.local_job = runtime::any_local_data(st.table.alive());
-  st.local = {};
-  st.setup_failures.clear();
-  st.setup_losses.emplace();
-  if (st.local_job) {
+  run.phase = RunPhase::setting_up;
+  run.aggregator = std::move(aggregator);
+  std::vector<const runtime::NodeEntry*> free;
+  for (const auto& id : st.free_nodes()) free.push_back(st.table.find(id));
+  run.local_job = runtime::any_local_data(free);
+  run.local = {};
+  run.setup_failures.clear();
+  run.setup_losses.emplace();
+  if (run.local_job) {
     // A split or backups the job asks for would be ignored: refuse it rather
     // than run it otherwise than asked.
-    if (auto why = runtime::local_data_conflict(st.spec); !why.empty()) {
-      finish(self, runtime::RunStatus::refused, why);
+    if (auto why = runtime::local_data_conflict(run.spec); !why.empty()) {
+      finish(self, run, runtime::RunStatus::refused, why);
       return;
     }
   }
+  const auto nodes = nodes_for(st, run);
   auto pending = std::make_shared<std::size_t>(nodes.size() + 1);
   auto failure = std::make_shared<std::string>();
   auto aggregator_failed = std::make_shared<bool>(false);
   auto refused = std::make_shared<bool>(false);  // the job's own input, not the cluster
-  auto done_one = [self, pending, failure, aggregator_failed, refused, serial = st.job_serial] {
+  auto done_one = [self, pending, failure, aggregator_failed, refused, serial = run.serial] {
     if (--*pending > 0) return;
-    auto& st = self->state;
-    if (st.job_serial != serial) return;  // an earlier job's set-up
-    observe_setup_done(st);
-    if (!st.job_in_hand()) return;  // ended while setting up
+    auto* r = self->state.run(serial);
+    if (!r) return;  // ended while setting up
+    observe_setup_done(*r);
     if (*aggregator_failed)
-      finish(self, *refused ? runtime::RunStatus::refused : runtime::RunStatus::failed, *failure);
+      finish(self, *r, *refused ? runtime::RunStatus::refused : runtime::RunStatus::failed,
+             *failure);
     else
-      start_core(self, *failure);
+      start_core(self, *r, *failure);
   };
-  self->request(st.config.aggregator, st.timeout(), setup_atom::value, st.spec)
+  self->request(run.aggregator, run.timeout(), setup_atom::value, run.spec)
       .then(
-          [self, done_one](std::int64_t version) {
-            self->state.setup_version = version;
+          [self, done_one, serial = run.serial](std::int64_t version) {
+            if (auto* r = self->state.run(serial)) r->setup_version = version;
             done_one();
           },
           [self, done_one, failure, aggregator_failed, refused](caf::error& err) {
@@ -175,120 +190,129 @@ void set_up(SchedulerPtr self) {
             done_one();
           });
   for (const auto& id : nodes) {
-    set_up_node(self, id, [self, failure, done_one, id](bool ok, const DataSummary* s) {
-      auto& st = self->state;
-      if (ok && !st.summary) st.summary = *s;
-      if (!ok) {
-        const auto* entry = st.table.find(id);
-        const auto why = entry ? entry->lost_reason : "set-up of " + id + " failed";
-        st.setup_failures[id] = why;
-        if (failure->empty()) *failure = why;
-      }
-      done_one();
-    });
+    set_up_node(self, run, id,
+                [self, failure, done_one, id, serial = run.serial](bool ok, const DataSummary* s) {
+                  auto* r = self->state.run(serial);
+                  if (r && ok && !r->summary) r->summary = *s;
+                  if (r && !ok) {
+                    const auto* entry = self->state.table.find(id);
+                    const auto why = entry ? entry->lost_reason : "set-up of " + id + " failed";
+                    r->setup_failures[id] = why;
+                    if (failure->empty()) *failure = why;
+                  }
+                  done_one();
+                });
   }
 }
 
 /// Reads the checkpoint a --resume job continues from: its own spec, from the
 /// round after the checkpoint. False (the job failed) when it cannot be read.
-bool load_resume_point(SchedulerPtr self) {
-  auto& st = self->state;
+bool load_resume_point(SchedulerPtr self, JobRun& run) {
   try {
-    auto cp = runtime::read_checkpoint(st.spec.checkpoint.resume);
+    auto cp = runtime::read_checkpoint(run.spec.checkpoint.resume);
     auto spec = cp.job;
-    spec.checkpoint.resume = st.spec.checkpoint.resume;
-    if (spec.checkpoint.dir.empty()) spec.checkpoint.dir = st.spec.checkpoint.resume;
-    spec.cluster.min_nodes = st.spec.cluster.min_nodes;
-    spec.cluster.join_timeout_s = st.spec.cluster.join_timeout_s;
-    st.spec = spec;
-    st.resume = runtime::ResumePoint{cp.round, std::move(cp.rounds), models::fingerprint(cp.model),
-                                     std::move(cp.core_state)};
+    spec.checkpoint.resume = run.spec.checkpoint.resume;
+    if (spec.checkpoint.dir.empty()) spec.checkpoint.dir = run.spec.checkpoint.resume;
+    spec.cluster.min_nodes = run.spec.cluster.min_nodes;
+    spec.cluster.join_timeout_s = run.spec.cluster.join_timeout_s;
+    // Its place at the scheduler is this submission's.
+    spec.cluster.priority = run.spec.cluster.priority;
+    spec.cluster.deadline_s = run.spec.cluster.deadline_s;
+    spec.cluster.preempt = run.spec.cluster.preempt;
+    run.spec = spec;
+    run.resume = runtime::ResumePoint{cp.round, std::move(cp.rounds), models::fingerprint(cp.model),
+                                      std::move(cp.core_state)};
     return true;
   } catch (const std::exception& e) {
-    finish(self, runtime::RunStatus::failed, std::string("cannot resume: ") + e.what());
+    finish(self, run, runtime::RunStatus::failed, std::string("cannot resume: ") + e.what());
     return false;
   }
 }
 
 }  // namespace
 
-namespace {
-
-runtime::JobOrderKey order_key(const PendingJob& job) {
-  const double submitted = std::chrono::duration<double>(job.submitted.time_since_epoch()).count();
-  return runtime::job_order_key(job.spec.cluster.priority, job.spec.cluster.deadline_s, submitted);
+runtime::JobOrderKey queue_key(const runtime::JobSpec& spec,
+                               std::chrono::steady_clock::time_point submitted) {
+  const double at = std::chrono::duration<double>(submitted.time_since_epoch()).count();
+  return runtime::job_order_key(spec.cluster.priority, spec.cluster.deadline_s, at);
 }
 
-}  // namespace
-
 void enqueue(std::deque<PendingJob>& queue, PendingJob job) {
-  const auto key = order_key(job);
+  const auto key = queue_key(job.spec, job.submitted);
   auto at = std::find_if(queue.begin(), queue.end(), [&](const PendingJob& queued) {
-    return runtime::starts_before(key, order_key(queued));
+    return runtime::starts_before(key, queue_key(queued.spec, queued.submitted));
   });
   queue.insert(at, std::move(job));
 }
 
 void begin_job(SchedulerPtr self, PendingJob job) {
   auto& st = self->state;
-  st.yielded = std::move(job.yielded);
-  st.job_submitted = job.submitted;
-  st.job_id = std::move(job.id);
-  job_started(self);
-  st.spec = std::move(job.spec);
-  st.reply = std::move(job.reply);
-  st.submitter = std::move(job.submitter);
-  st.job_started = SchedulerState::Clock::now();
-  st.job_started_utc = runtime::utc_now_iso8601();
-  ++st.job_serial;
-  st.setup_version = 0;
-  st.resume.reset();
-  if (st.yielded) {
+  const auto serial = ++st.last_serial;
+  auto& run = st.runs[serial];
+  run.serial = serial;
+  run.yielded = std::move(job.yielded);
+  run.submitted = job.submitted;
+  run.job_id = std::move(job.id);
+  job_started(self, run);
+  run.spec = std::move(job.spec);
+  run.reply = std::move(job.reply);
+  run.submitter = std::move(job.submitter);
+  run.started = JobRun::Clock::now();
+  run.started_utc = runtime::utc_now_iso8601();
+  if (run.yielded) {
     // It yielded to a job of higher priority: it continues where it paused.
-    st.yielded->paused_s +=
-        std::chrono::duration<double>(st.job_started - st.yielded->paused_at).count();
-    st.resume = st.yielded->point;
+    run.yielded->paused_s +=
+        std::chrono::duration<double>(run.started - run.yielded->paused_at).count();
+    run.resume = run.yielded->point;
   }
-  observe_job(st, "accepted");
-  enter_waiting(self);
-  st.wait_deadline = st.uptime() + st.spec.cluster.join_timeout_s;
-  if (auto why = st.spec.validate(); !why.empty()) {
-    finish(self, runtime::RunStatus::failed, why);
+  observe_job(st, run, "accepted");
+  run.wait_deadline = st.uptime() + run.spec.cluster.join_timeout_s;
+  if (auto why = run.spec.validate(); !why.empty()) {
+    finish(self, run, runtime::RunStatus::failed, why);
     return;
   }
-  if (!st.yielded && !st.spec.checkpoint.resume.empty() && !load_resume_point(self)) return;
+  if (!run.yielded && !run.spec.checkpoint.resume.empty() && !load_resume_point(self, run)) return;
   // Drawn, not counted: a scheduler restarted without its state starts its
   // serials again, and a late update of a job before the restart must not match.
-  st.spec.run_id = (std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}();
+  run.spec.run_id = (std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}();
   try {
-    runtime::make_allocator(st.spec.cluster.policy);
+    runtime::make_allocator(run.spec.cluster.policy);
   } catch (const std::exception& e) {
-    finish(self, runtime::RunStatus::failed, e.what());
+    finish(self, run, runtime::RunStatus::failed, e.what());
     return;
   }
-  try_start(self);
+  try_start(self, run);
 }
 
-void try_start(SchedulerPtr self) {
+void try_start(SchedulerPtr self, JobRun& run) {
   auto& st = self->state;
-  const auto alive = st.table.alive_count();
-  if (st.config.aggregator && alive >= static_cast<std::size_t>(st.spec.cluster.min_nodes)) {
-    set_up(self);
-  } else if (st.uptime() > st.wait_deadline) {
-    const auto waited = std::to_string(static_cast<int>(st.spec.cluster.join_timeout_s)) + " s";
-    finish(self, runtime::RunStatus::failed,
-           !st.config.aggregator
-               ? "no aggregator registered within " + waited
-               : "only " + std::to_string(alive) + " of " +
-                     std::to_string(st.spec.cluster.min_nodes) + " nodes joined within " + waited);
+  if (run.phase != RunPhase::waiting) return;
+  const auto free = st.free_nodes().size();
+  auto aggregator = st.free_aggregator();
+  if (aggregator && free >= static_cast<std::size_t>(run.spec.cluster.min_nodes)) {
+    set_up(self, run, std::move(aggregator));
+  } else if (st.uptime() > run.wait_deadline) {
+    const auto waited = std::to_string(static_cast<int>(run.spec.cluster.join_timeout_s)) + " s";
+    std::string why;
+    if (st.aggregators.empty())
+      why = "no aggregator registered within " + waited;
+    else if (!aggregator)
+      why = "no aggregator free within " + waited + " (every one serves another job)";
+    else if (free < st.table.alive_count())
+      why = "only " + std::to_string(free) + " of " + std::to_string(run.spec.cluster.min_nodes) +
+            " nodes free within " + waited + " (others serve other jobs)";
+    else
+      why = "only " + std::to_string(free) + " of " + std::to_string(run.spec.cluster.min_nodes) +
+            " nodes joined within " + waited;
+    finish(self, run, runtime::RunStatus::failed, why);
   }
 }
 
 namespace {
 
-/// Queued job `j` may displace the job in hand (--preempt, higher priority).
-bool displaces(const PendingJob& j, const SchedulerState& st) {
-  return j.spec.cluster.preempt && j.spec.cluster.priority > st.spec.cluster.priority;
+/// Queued job `j` may displace `run` (--preempt, higher priority).
+bool displaces(const PendingJob& j, const JobRun& run) {
+  return j.spec.cluster.preempt && j.spec.cluster.priority > run.spec.cluster.priority;
 }
 
 /// Removes a pause's own checkpoint directory (the job ended for good).
@@ -298,43 +322,32 @@ void remove_pause_dir(const std::optional<Yielded>& yielded) {
   std::filesystem::remove_all(yielded->pause_dir, ec);
 }
 
-/// The job in hand is no longer: the scheduler is idle and takes the next queued job.
-void next_job(SchedulerPtr self) {
+/// `run` is no longer in hand: its nodes and aggregator are free, queued jobs
+/// may start, and jobs in hand that want more nodes get the freed ones.
+void end_run(SchedulerPtr self, JobRun& run) {
   auto& st = self->state;
-  st.job_id.clear();
-  st.reply.reset();
-  st.core.reset();
-  st.summary.reset();
-  st.local_job = false;
-  st.local = {};
-  st.submitter = nullptr;
-  st.ready.clear();
-  st.yielded.reset();
-  enter_idle(self);
-  if (!st.queue.empty()) {
-    auto next = std::move(st.queue.front());
-    st.queue.pop_front();
-    begin_job(self, std::move(next));
-  }
+  const std::vector<std::string> freed(run.nodes.begin(), run.nodes.end());
+  st.runs.erase(run.serial);
+  start_queued(self);
+  for (const auto& id : freed) offer_node(self, id);
 }
 
 }  // namespace
 
-void finish(SchedulerPtr self, runtime::RunStatus status, const std::string& error) {
+void finish(SchedulerPtr self, JobRun& run, runtime::RunStatus status, const std::string& error) {
   auto& st = self->state;
-  if (!st.job_in_hand()) return;
-  observe_job_finished(st, status, error);
-  auto report = job_report(st, status, error);
-  report.job_id = st.job_id;
-  if (st.reply) st.reply->deliver(report);
+  observe_job_finished(st, run, status, error);
+  auto report = job_report(st, run, status, error);
+  report.job_id = run.job_id;
+  if (run.reply) run.reply->deliver(report);
   job_ended(self, report);
-  remove_pause_dir(st.yielded);
+  remove_pause_dir(run.yielded);
   ++st.jobs_done;
-  next_job(self);
+  end_run(self, run);
 }
 
-std::string pause_directory(const SchedulerState& st) {
-  if (!st.spec.checkpoint.dir.empty()) return st.spec.checkpoint.dir;
+std::string pause_directory(const SchedulerState& st, const JobRun& run) {
+  if (!run.spec.checkpoint.dir.empty()) return run.spec.checkpoint.dir;
   // Named by this scheduler's identity too: two schedulers on one host both have a job-1.
   char tag[17];
   std::snprintf(tag, sizeof tag, "%016llx",
@@ -342,74 +355,105 @@ std::string pause_directory(const SchedulerState& st) {
   std::error_code ec;
   auto tmp = std::filesystem::temp_directory_path(ec);
   if (ec) tmp = "/tmp";
-  return (tmp / ("troupe-paused-" + st.job_id + "-" + tag)).string();
+  return (tmp / ("troupe-paused-" + run.job_id + "-" + tag)).string();
 }
+
+namespace {
+
+/// Asks `run` to yield to queued job `by`; false when it already was asked
+/// or its core cannot pause (`by`'s submitter is told so, once).
+bool ask_to_yield(SchedulerPtr self, JobRun& run, const PendingJob& by) {
+  auto& st = self->state;
+  if (!run.core->request_pause()) {
+    // Said once per pair: every later submission checks again.
+    if (!st.told_cannot_yield.insert({run.job_id, by.id}).second) return false;
+    const auto text = run.job_id + " cannot yield to " + by.id +
+                      " (only synchronous jobs pause at a round's end); " + by.id + " waits";
+    caf::aout(self) << "troupe scheduler: " << text << std::endl;
+    notify_job(st, by.id, by.submitter, text);
+    return false;
+  }
+  std::ostringstream line;  // priorities as given (caf::aout writes 1.000000)
+  line << run.job_id << " (priority " << run.spec.cluster.priority << ")";
+  if (run.core->round() >= run.spec.rounds)  // SyncJobCore ends a last round, it does not pause
+    line << " is in its last round: it ends instead of yielding to " << by.id << " (priority "
+         << by.spec.cluster.priority << ", --preempt), which starts next";
+  else
+    line << " yields to " << by.id << " (priority " << by.spec.cluster.priority
+         << ", --preempt) at the end of its round";
+  caf::aout(self) << "troupe scheduler: " << line.str() << std::endl;
+  notify_job(st, run.job_id, run.submitter, line.str());
+  notify_job(st, by.id, by.submitter, line.str());
+  return true;
+}
+
+}  // namespace
 
 void maybe_preempt(SchedulerPtr self) {
   auto& st = self->state;
-  if (!st.job_in_hand() || !st.core || st.core->ended() || st.core->pause_requested()) return;
-  const auto by = std::find_if(st.queue.begin(), st.queue.end(),
-                               [&](const PendingJob& j) { return displaces(j, st); });
-  if (by == st.queue.end()) return;
-  if (!st.core->request_pause()) {
-    // Said once per pair: every later submission checks again.
-    if (!st.told_cannot_yield.insert({st.job_id, by->id}).second) return;
-    const auto text = st.job_id + " cannot yield to " + by->id +
-                      " (only synchronous jobs pause at a round's end); " + by->id + " waits";
-    caf::aout(self) << "troupe scheduler: " << text << std::endl;
-    notify_job(st, by->id, by->submitter, text);
-    return;
+  // Queued jobs in their order; each may make one job in hand yield, the one
+  // of the lowest priority it displaces (a job already yielding counts as
+  // making room for the first of them).
+  auto runs = st.runs_in_order();
+  std::reverse(runs.begin(), runs.end());  // lowest priority first
+  std::size_t yielding = 0;
+  for (const auto* run : runs)
+    if (run->core && !run->core->ended() && run->core->pause_requested()) ++yielding;
+  for (const auto& by : st.queue) {
+    if (!by.spec.cluster.preempt) continue;
+    if (yielding > 0) {
+      --yielding;
+      continue;
+    }
+    for (auto* run : runs) {
+      if (!run->core || run->core->ended() || run->core->pause_requested() || !displaces(by, *run))
+        continue;
+      ask_to_yield(self, *run, by);
+      break;
+    }
+    return;  // the others wait for this one's room
   }
-  std::ostringstream line;  // priorities as given (caf::aout writes 1.000000)
-  line << st.job_id << " (priority " << st.spec.cluster.priority << ")";
-  if (st.core->round() >= st.spec.rounds)  // SyncJobCore ends a last round, it does not pause
-    line << " is in its last round: it ends instead of yielding to " << by->id << " (priority "
-         << by->spec.cluster.priority << ", --preempt), which starts next";
-  else
-    line << " yields to " << by->id << " (priority " << by->spec.cluster.priority
-         << ", --preempt) at the end of its round";
-  caf::aout(self) << "troupe scheduler: " << line.str() << std::endl;
-  notify_job(st, st.job_id, st.submitter, line.str());
-  notify_job(st, by->id, by->submitter, line.str());
 }
 
 void withdraw_preemption(SchedulerPtr self) {
   auto& st = self->state;
-  if (!st.job_in_hand() || !st.core || !st.core->pause_requested()) return;
-  const bool still = std::any_of(st.queue.begin(), st.queue.end(),
-                                 [&](const PendingJob& j) { return displaces(j, st); });
-  if (!still && st.core->withdraw_pause()) {
-    const auto text = st.job_id + " no longer yields (the job it yielded to was cancelled)";
-    caf::aout(self) << "troupe scheduler: " << text << std::endl;
-    notify_job(st, st.job_id, st.submitter, text);
+  for (auto* run : st.runs_in_order()) {
+    if (!run->core || !run->core->pause_requested()) continue;
+    const bool still = std::any_of(st.queue.begin(), st.queue.end(),
+                                   [&](const PendingJob& j) { return displaces(j, *run); });
+    if (!still && run->core->withdraw_pause()) {
+      const auto text = run->job_id + " no longer yields (the job it yielded to was cancelled)";
+      caf::aout(self) << "troupe scheduler: " << text << std::endl;
+      notify_job(st, run->job_id, run->submitter, text);
+    }
   }
 }
 
-void requeue_paused(SchedulerPtr self, int round, const std::string& dir) {
+void requeue_paused(SchedulerPtr self, JobRun& run, int round, const std::string& dir) {
   auto& st = self->state;
-  if (!st.job_in_hand() || !st.core) return;
+  if (!run.core) return;
   Yielded y;
-  if (st.yielded) {
-    y = *st.yielded;
+  if (run.yielded) {
+    y = *run.yielded;
   } else {
-    y.first_started = st.job_started;
-    y.resume_given = st.spec.checkpoint.resume;
+    y.first_started = run.started;
+    y.resume_given = run.spec.checkpoint.resume;
   }
   ++y.times;
-  y.paused_at = SchedulerState::Clock::now();
-  y.point = runtime::ResumePoint{round, st.core->rounds(), st.core->fingerprint(), ""};
-  y.pause_dir = dir == st.spec.checkpoint.dir ? "" : dir;
-  PendingJob again{st.job_id,    st.spec,          std::move(st.reply),
-                   st.submitter, st.job_submitted, std::move(y)};
+  y.paused_at = JobRun::Clock::now();
+  y.point = runtime::ResumePoint{round, run.core->rounds(), run.core->fingerprint(), ""};
+  y.pause_dir = dir == run.spec.checkpoint.dir ? "" : dir;
+  PendingJob again{run.job_id,    run.spec,      std::move(run.reply),
+                   run.submitter, run.submitted, std::move(y)};
   again.spec.checkpoint.resume = dir;
-  caf::aout(self) << "troupe scheduler: " << st.job_id << " paused after round " << round << " of "
-                  << st.spec.rounds << " (checkpoint in " << dir << "); queued again" << std::endl;
-  notify_job(st, st.job_id, st.submitter,
-             st.job_id + " paused after round " + std::to_string(round) + " of " +
-                 std::to_string(st.spec.rounds) + "; queued again, it resumes from there");
-  st.jobs->yielded(st.job_id);
+  caf::aout(self) << "troupe scheduler: " << run.job_id << " paused after round " << round << " of "
+                  << run.spec.rounds << " (checkpoint in " << dir << "); queued again" << std::endl;
+  notify_job(st, run.job_id, run.submitter,
+             run.job_id + " paused after round " + std::to_string(round) + " of " +
+                 std::to_string(run.spec.rounds) + "; queued again, it resumes from there");
+  st.jobs->yielded(run.job_id);
   enqueue(st.queue, std::move(again));
-  next_job(self);
+  end_run(self, run);
 }
 
 }  // namespace troupe::actors

@@ -1,4 +1,4 @@
-// The scheduler's jobs beyond the one in hand: ids from the job registry,
+// The scheduler's jobs beyond those in hand: ids from the job registry,
 // listing, following, fetching finished reports and cancelling. The registry
 // (runtime/io/job_registry.hpp) keeps records and files; this file only
 // translates messages into its calls and tells followers.
@@ -35,8 +35,8 @@ PendingJob register_job(SchedulerPtr self, const runtime::JobSpec& spec,
       std::nullopt};
 }
 
-void job_started(SchedulerPtr self) {
-  self->state.jobs->started(self->state.job_id, wall_now());
+void job_started(SchedulerPtr self, const JobRun& run) {
+  self->state.jobs->started(run.job_id, wall_now());
 }
 
 void notify_job(SchedulerState& st, const std::string& id, const caf::actor& submitter,
@@ -46,10 +46,11 @@ void notify_job(SchedulerState& st, const std::string& id, const caf::actor& sub
     for (const auto& f : it->second) caf::anon_send(f.who, notice_atom::value, text);
 }
 
-void job_progressed(SchedulerPtr self, const runtime::RoundRecord& record) {
+void job_progressed(SchedulerPtr self, const JobRun& run, const runtime::RoundRecord& record) {
   auto& st = self->state;
-  st.jobs->progressed(st.job_id, record.round, record.accuracy);
-  for (const auto& f : st.followers[st.job_id]) caf::anon_send(f.who, progress_atom::value, record);
+  st.jobs->progressed(run.job_id, record.round, record.accuracy);
+  for (const auto& f : st.followers[run.job_id])
+    caf::anon_send(f.who, progress_atom::value, record);
 }
 
 void job_ended(SchedulerPtr self, const runtime::RunReport& report) {
@@ -110,9 +111,9 @@ caf::result<bool, std::string> cancel_job(SchedulerPtr self, const std::string& 
   if (!job) return unknown(id);
   if (runtime::is_final(job->state)) return {false, std::string(to_string(job->state))};
   caf::aout(self) << "troupe scheduler: cancelling " << id << std::endl;
-  if (id == st.job_id) {
-    // Tasks in flight are abandoned: their answers carry an older job serial.
-    finish(self, runtime::RunStatus::cancelled, "cancelled on request");
+  if (auto* run = st.run_of_job(id)) {
+    // Tasks in flight are abandoned: their answers carry a serial no longer in hand.
+    finish(self, *run, runtime::RunStatus::cancelled, "cancelled on request");
     return {true, std::string(to_string(runtime::JobState::cancelled))};
   }
   for (auto it = st.queue.begin(); it != st.queue.end(); ++it) {

@@ -1,5 +1,6 @@
 // The scheduler's node table: registration, heartbeats, losses, status.
 
+#include <algorithm>
 #include <chrono>
 
 #include "actors/errors.hpp"
@@ -8,32 +9,49 @@
 
 namespace troupe::actors {
 
-runtime::UsableNodes usable_nodes(const SchedulerState& st) {
+runtime::UsableNodes usable_nodes(const SchedulerState& st, const JobRun& run) {
   runtime::UsableNodes out;
   std::string bad;  // validated at submission
-  const auto demand = runtime::parse_job_demand(st.spec.cluster.demand, bad);
-  const auto model = runtime::model_key(st.spec);
+  const auto demand = runtime::parse_job_demand(run.spec.cluster.demand, bad);
+  const auto model = runtime::model_key(run.spec);
   const double mean = st.table.mean_throughput(model);  // once: per node it grew with N^2
   for (const auto* n : st.table.alive()) {
-    if (!st.ready.count(n->id)) continue;
+    if (!run.ready.count(n->id)) continue;
     auto why = runtime::cannot_hold(n->resources, n->usage, st.config.hold_need);
     if (why.empty() && demand) why = runtime::cannot_meet(n->resources, n->usage, *demand);
     if (!why.empty())
       out.held_back += "; node " + n->id + ": " + why;
     else
       out.nodes.push_back({n->id, st.table.planning_speed(n->id, model, mean),
-                           st.local_job ? st.local.pinned_shard(n->id) : n->data.shard});
+                           run.local_job ? run.local.pinned_shard(n->id) : n->data.shard});
   }
   return out;
 }
 
+namespace {
+
+/// Node `id`, marked lost in the table, leaves the job it served; its work
+/// there moves on.
+void leave_job(SchedulerPtr self, const std::string& id, LossCause cause,
+               const std::string& reason) {
+  auto& st = self->state;
+  auto* run = st.owner(id);
+  observe_node_lost(st, run, id, cause, reason);
+  if (!run) return;
+  run->nodes.erase(id);
+  run->ready.erase(id);
+  if (run->core) run_steps(self, run->serial, run->core->node_lost(id, run->now(), reason));
+  // A free node, if any, takes its place (beside other jobs a job holds at
+  // most its --nodes; alone it holds every node already).
+  for (const auto& free : st.free_nodes()) offer_node(self, free);
+}
+
+}  // namespace
+
 void node_lost(SchedulerPtr self, const std::string& id, const std::string& reason,
                LossCause cause) {
-  auto& st = self->state;
-  if (!st.table.lose(id, reason)) return;
-  observe_node_lost(st, id, cause, reason);
-  st.ready.erase(id);
-  if (st.core) run_steps(self, st.core->node_lost(id, st.now(), reason));
+  if (!self->state.table.lose(id, reason)) return;
+  leave_job(self, id, cause, reason);
 }
 
 void expire_nodes(SchedulerPtr self) {
@@ -41,12 +59,7 @@ void expire_nodes(SchedulerPtr self) {
   for (const auto& id : st.table.expire(st.uptime())) {
     // The table already marked it lost; its work moves on.
     const auto* entry = st.table.find(id);
-    observe_node_lost(st, id, LossCause::heartbeat_silent,
-                      entry ? entry->lost_reason : "no heartbeat");
-    st.ready.erase(id);
-    if (st.core)
-      run_steps(self,
-                st.core->node_lost(id, st.now(), entry ? entry->lost_reason : "no heartbeat"));
+    leave_job(self, id, LossCause::heartbeat_silent, entry ? entry->lost_reason : "no heartbeat");
   }
 }
 
@@ -75,7 +88,7 @@ caf::result<bool> heartbeat(SchedulerPtr self, const std::string& name,
   return st.table.heartbeat(name, usage, st.uptime());
 }
 
-ClusterStatus status_of(const SchedulerState& st) {
+ClusterStatus status_of(SchedulerState& st) {
   ClusterStatus out;
   const auto now = st.uptime();
   for (const auto* n : st.table.all()) {
@@ -94,24 +107,26 @@ ClusterStatus status_of(const SchedulerState& st) {
     ns.throughput = n->throughput;
     out.nodes.push_back(std::move(ns));
   }
-  out.aggregator = static_cast<bool>(st.config.aggregator);
-  if (st.job_in_hand()) {
-    out.job = st.spec.name;
-    out.rounds = st.spec.rounds;
-    if (st.core) {
-      out.round = st.core->round();
-      out.progress = st.core->rounds();
-      out.yielding = st.core->pause_requested();
+  out.aggregator = !st.aggregators.empty();
+  // The job in hand of the highest priority (`troupe jobs` lists them all).
+  if (const auto runs = st.runs_in_order(); !runs.empty()) {
+    const auto& run = *runs.front();
+    out.job = run.spec.name;
+    out.rounds = run.spec.rounds;
+    if (run.core) {
+      out.round = run.core->round();
+      out.progress = run.core->rounds();
+      out.yielding = run.core->pause_requested();
     }
     const auto since = [&](SchedulerState::Clock::time_point t) {
-      return std::chrono::duration<double>(t - st.job_submitted).count();
+      return std::chrono::duration<double>(t - run.submitted).count();
     };
-    out.job_id = st.job_id;
-    out.priority = st.spec.cluster.priority;
-    out.deadline_s = st.spec.cluster.deadline_s;
-    out.waiting_s = since(st.yielded ? st.yielded->first_started : st.job_started);
+    out.job_id = run.job_id;
+    out.priority = run.spec.cluster.priority;
+    out.deadline_s = run.spec.cluster.deadline_s;
+    out.waiting_s = since(run.yielded ? run.yielded->first_started : run.started);
     out.elapsed_s = since(SchedulerState::Clock::now());
-    out.preempted = st.yielded ? st.yielded->times : 0;
+    out.preempted = run.yielded ? run.yielded->times : 0;
   }
   out.jobs_done = st.jobs_done;
   out.queued = static_cast<std::int32_t>(st.queue.size());
@@ -119,30 +134,71 @@ ClusterStatus status_of(const SchedulerState& st) {
   return out;
 }
 
-void set_up_node(SchedulerPtr self, const std::string& id,
+void set_up_node(SchedulerPtr self, JobRun& run, const std::string& id,
                  std::function<void(bool, const DataSummary*)> done) {
   auto& st = self->state;
-  self->request(st.handles.at(id), st.timeout(), setup_atom::value, st.spec)
+  run.nodes.insert(id);
+  const auto& node = st.handles.at(id);
+  // Before the job (messages between two actors keep their order): the
+  // node sends this job's updates to this job's aggregator.
+  self->send(node, aggregator_atom::value, caf::actor_cast<caf::actor>(run.aggregator));
+  self->request(node, run.timeout(), setup_atom::value, run.spec)
       .then(
-          [self, id, done, serial = st.job_serial](const DataSummary& s) {
-            if (self->state.job_serial != serial) return;  // set up for an earlier job
-            self->state.ready.insert(id);
+          [self, id, done, serial = run.serial](const DataSummary& s) {
+            auto* r = self->state.run(serial);
+            if (!r || !r->nodes.count(id)) return;  // set up for an earlier job, or lost since
+            r->ready.insert(id);
             done(true, &s);
           },
-          [self, id, done, serial = st.job_serial](caf::error& err) {
+          [self, id, done, serial = run.serial](caf::error& err) {
             node_lost(self, id, "set-up failed: " + describe(err, self->system()),
                       LossCause::setup_failed);
-            if (self->state.job_serial == serial) done(false, nullptr);
+            if (self->state.run(serial)) done(false, nullptr);
           });
 }
 
-void take_aggregator(SchedulerPtr self, const caf::actor& aggregator) {
+bool offer_aggregator(SchedulerPtr self, const caf::actor& aggregator) {
   auto& st = self->state;
-  st.config.aggregator = caf::actor_cast<aggregator_actor>(aggregator);
-  self->monitor(st.config.aggregator);
-  // Nodes registered before learn the new aggregator.
-  for (const auto* n : st.table.alive())
-    self->send(st.handles.at(n->id), aggregator_atom::value, aggregator);
+  if (!aggregator) return false;
+  auto& pool = st.aggregators;
+  const bool known = std::any_of(pool.begin(), pool.end(), [&](const aggregator_actor& a) {
+    return a.address() == aggregator.address();
+  });
+  if (!known) {
+    auto handle = caf::actor_cast<aggregator_actor>(aggregator);
+    if (pool.size() < static_cast<std::size_t>(st.slots())) {
+      pool.push_back(handle);
+    } else if (auto idle = st.free_aggregator()) {
+      // It replaces one that no job uses (an aggregator process restarted, say).
+      auto at = std::find_if(pool.begin(), pool.end(), [&](const aggregator_actor& a) {
+        return a.address() == idle.address();
+      });
+      self->demonitor(at->address());
+      *at = handle;
+    } else {
+      return false;  // every job in hand keeps the aggregator it was set up with
+    }
+    self->monitor(handle);
+  }
+  for (auto* run : st.runs_in_order())
+    if (run->phase == RunPhase::waiting) try_start(self, *run);
+  start_queued(self);
+  return true;
+}
+
+void aggregator_lost(SchedulerPtr self, const caf::actor_addr& aggregator) {
+  auto& st = self->state;
+  auto& pool = st.aggregators;
+  pool.erase(std::remove_if(pool.begin(), pool.end(),
+                            [&](const aggregator_actor& a) { return a.address() == aggregator; }),
+             pool.end());
+  std::vector<std::uint64_t> failed;
+  for (const auto& [serial, run] : st.runs)
+    if (run.phase != RunPhase::waiting && run.aggregator && run.aggregator.address() == aggregator)
+      failed.push_back(serial);
+  for (auto serial : failed)
+    if (auto* run = st.run(serial))
+      finish(self, *run, runtime::RunStatus::failed, "the aggregator was lost");
 }
 
 }  // namespace troupe::actors

@@ -106,15 +106,15 @@ void observe_node_joined(const SchedulerState& st, const NodeRegistration& reg) 
   if (auto* m = metrics(st)) m->set("troupe_nodes_alive", st.table.alive_count());
 }
 
-void observe_node_lost(SchedulerState& st, const std::string& id, LossCause cause,
-                       const std::string& reason) {
+void observe_node_lost(const SchedulerState& st, JobRun* run, const std::string& id,
+                       LossCause cause, const std::string& reason) {
   bool repeated = false;  // a set-up failure already logged for another node
-  if (cause == LossCause::setup_failed && st.setup_losses) {
+  if (cause == LossCause::setup_failed && run && run->setup_losses) {
     // The node's name in its own message ("node-7: set-up failed: ...") set apart.
     std::string key = reason;
     for (auto at = key.find(id + ":"); at != std::string::npos; at = key.find(id + ":", at))
       key.replace(at, id.size(), "<node>");
-    auto [it, first] = st.setup_losses->try_emplace(key);
+    auto [it, first] = run->setup_losses->try_emplace(key);
     if (!first) it->second.push_back(id);
     repeated = !first;
   }
@@ -131,10 +131,10 @@ void observe_node_lost(SchedulerState& st, const std::string& id, LossCause caus
   }
 }
 
-void observe_setup_done(SchedulerState& st) {
-  if (!st.setup_losses) return;
+void observe_setup_done(JobRun& run) {
+  if (!run.setup_losses) return;
   constexpr std::size_t kNamed = 8;  // nodes named in the line; the rest counted
-  for (const auto& [reason, nodes] : *st.setup_losses) {
+  for (const auto& [reason, nodes] : *run.setup_losses) {
     if (nodes.empty()) continue;
     std::string names;
     for (std::size_t i = 0; i < nodes.size() && i < kNamed; ++i)
@@ -146,7 +146,7 @@ void observe_setup_done(SchedulerState& st) {
                    {"cause", cause_label(LossCause::setup_failed)},
                    {"count", std::to_string(nodes.size())}});
   }
-  st.setup_losses.reset();
+  run.setup_losses.reset();
 }
 
 void observe_refusal(const SchedulerState& st, Refusal kind, const std::string& who,
@@ -158,15 +158,15 @@ void observe_refusal(const SchedulerState& st, Refusal kind, const std::string& 
     m->add("troupe_admission_refusals_total", 1, {{"reason", refusal_label(kind)}});
 }
 
-void observe_task_started(const SchedulerState& st, const runtime::Task& task) {
+void observe_task_started(const SchedulerState& st, const JobRun& run, const runtime::Task& task) {
   auto* m = metrics(st);
   if (m) m->add("troupe_tasks_started_total");
-  if (task.reassigned_from < 0 || !st.core) {
+  if (task.reassigned_from < 0 || !run.core) {
     logging::debug("troupe scheduler: task " + std::to_string(task.id) + " started on " + task.node,
                    {{"event", "task_started"}, {"node", task.node}});
     return;
   }
-  const auto& from = st.core->task(task.reassigned_from).node;
+  const auto& from = run.core->task(task.reassigned_from).node;
   logging::info("troupe scheduler: task " + std::to_string(task.reassigned_from) +
                     " reassigned from " + from + " to " + task.node + " (as task " +
                     std::to_string(task.id) + ")",
@@ -191,25 +191,26 @@ void observe_round(const SchedulerState& st, const runtime::RoundRecord& r) {
   m->set("troupe_loss", r.loss);
 }
 
-void observe_job(const SchedulerState& st, const std::string& event) {
-  logging::info("troupe scheduler: job '" + st.spec.name + "' " + event,
-                {{"event", "job_" + event}, {"job", st.spec.name}});
+void observe_job(const SchedulerState& st, const JobRun& run, const std::string& event) {
+  logging::info("troupe scheduler: job '" + run.spec.name + "' " + event,
+                {{"event", "job_" + event}, {"job", run.spec.name}, {"id", run.job_id}});
   if (auto* m = metrics(st)) {
-    m->set("troupe_job_running", 1);
+    m->set("troupe_job_running", static_cast<double>(st.runs.size()));
     m->set("troupe_jobs_queued", static_cast<double>(st.queue.size()));
   }
 }
 
-void observe_job_finished(const SchedulerState& st, runtime::RunStatus status,
+void observe_job_finished(const SchedulerState& st, const JobRun& run, runtime::RunStatus status,
                           const std::string& error) {
   const auto name = runtime::to_string(status);
   logging::write(status == runtime::RunStatus::ok ? logging::Level::info : logging::Level::warn,
-                 "troupe scheduler: job '" + st.spec.name + "' finished: " + name +
+                 "troupe scheduler: job '" + run.spec.name + "' finished: " + name +
                      (error.empty() ? "" : " (" + error + ")"),
-                 {{"event", "job_finished"}, {"job", st.spec.name}, {"status", name}});
+                 {{"event", "job_finished"}, {"job", run.spec.name}, {"status", name}});
   if (auto* m = metrics(st)) {
     m->add("troupe_jobs_total", 1, {{"status", name}});
-    m->set("troupe_job_running", 0);
+    // Still counted among the runs: it ends once this returns.
+    m->set("troupe_job_running", static_cast<double>(st.runs.size() - 1));
   }
 }
 
@@ -225,7 +226,7 @@ void observe_tick(const SchedulerState& st) {
     m->set("troupe_node_received_bytes", static_cast<double>(n->usage.bytes_received), node);
   }
   m->set("troupe_jobs_queued", static_cast<double>(st.queue.size()));
-  m->set("troupe_job_running", st.job_in_hand() ? 1 : 0);
+  m->set("troupe_job_running", static_cast<double>(st.runs.size()));
 }
 
 }  // namespace troupe::actors

@@ -21,6 +21,7 @@ struct RoundRecord;
 namespace troupe::actors {
 
 struct SchedulerState;
+struct JobRun;
 
 /// Why a node counts as lost.
 enum class LossCause { connection_dropped, heartbeat_silent, setup_failed, replaced };
@@ -33,28 +34,29 @@ enum class Refusal { version, admission, node_key };
 void declare_scheduler_metrics(runtime::MetricsRegistry& metrics);
 
 void observe_node_joined(const SchedulerState& st, const NodeRegistration& reg);
-/// Logged and counted. While a job's nodes are set up (SchedulerState::
-/// setup_losses set), a set-up failure for a reason already logged (the
-/// node's name taken out: the job's own input fails every node alike) is
-/// only counted, and observe_setup_done() names those nodes in one line.
-void observe_node_lost(SchedulerState& st, const std::string& id, LossCause cause,
-                       const std::string& reason);
+/// Logged and counted. While the nodes of `run` (the job the node served,
+/// or null) are set up (JobRun::setup_losses set), a set-up failure for a
+/// reason already logged (the node's name taken out: the job's own input
+/// fails every node alike) is only counted, and observe_setup_done() names
+/// those nodes in one line.
+void observe_node_lost(const SchedulerState& st, JobRun* run, const std::string& id,
+                       LossCause cause, const std::string& reason);
 /// The job's nodes are set up: one line per set-up failure reason that more
 /// nodes repeated, naming them; ends the grouping of observe_node_lost().
-void observe_setup_done(SchedulerState& st);
+void observe_setup_done(JobRun& run);
 /// `who` was refused because of `why`: counted, and logged unless `who` is
 /// empty (status requests, which clients repeat, are counted only).
 void observe_refusal(const SchedulerState& st, Refusal kind, const std::string& who,
                      const std::string& why);
 /// Task `task` starts on its node (a reassignment when it replaces a failed task).
-void observe_task_started(const SchedulerState& st, const runtime::Task& task);
+void observe_task_started(const SchedulerState& st, const JobRun& run, const runtime::Task& task);
 void observe_task_failed(const SchedulerState& st, std::int64_t task, const std::string& node,
                          const std::string& why);
 void observe_round(const SchedulerState& st, const runtime::RoundRecord& record);
-/// The job in hand was accepted (`event` "accepted") or started (its core runs: "started").
-void observe_job(const SchedulerState& st, const std::string& event);
-/// The job in hand ends with `status` (and `error`, when it failed).
-void observe_job_finished(const SchedulerState& st, runtime::RunStatus status,
+/// A job in hand was accepted (`event` "accepted") or started (its core runs: "started").
+void observe_job(const SchedulerState& st, const JobRun& run, const std::string& event);
+/// A job in hand ends with `status` (and `error`, when it failed).
+void observe_job_finished(const SchedulerState& st, const JobRun& run, runtime::RunStatus status,
                           const std::string& error);
 /// Periodic gauges: nodes alive, heartbeat ages, bytes per node, queue length.
 void observe_tick(const SchedulerState& st);

@@ -83,6 +83,7 @@ int run_scheduler_process(const SchedulerProcessOptions& options) {
   caf::actor_system system{cfg};
   std::string why;
   aggregator_actor aggregator;
+  std::vector<aggregator_actor> more_aggregators;  // hosted, for jobs run at once
   if (options.aggregator) {
     auto got = connect<aggregator_actor>(system, *options.aggregator,
                                          options.common.connect_timeout_s, &why);
@@ -94,9 +95,19 @@ int run_scheduler_process(const SchedulerProcessOptions& options) {
     aggregator = *got;
   } else {
     aggregator = spawn_aggregator(system);
+    for (int i = 1; i < options.concurrent_jobs; ++i)
+      more_aggregators.push_back(spawn_aggregator(system));
   }
+  // Hosted aggregators end with the scheduler.
+  const auto stop_hosted = [&] {
+    if (options.aggregator) return;
+    caf::anon_send_exit(aggregator, caf::exit_reason::user_shutdown);
+    for (const auto& a : more_aggregators) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  };
   SchedulerConfig sc;
   sc.aggregator = aggregator;
+  sc.more_aggregators = more_aggregators;
+  sc.concurrent_jobs = options.concurrent_jobs;
   sc.heartbeat_timeout_s = options.heartbeat_timeout_s;
   sc.secret = options.common.security.secret;
   sc.remote = true;
@@ -117,7 +128,7 @@ int run_scheduler_process(const SchedulerProcessOptions& options) {
     metrics_server = serve_metrics(options, metrics, alive);
     if (!metrics_server) {
       caf::anon_send_exit(scheduler, caf::exit_reason::user_shutdown);
-      if (!options.aggregator) caf::anon_send_exit(aggregator, caf::exit_reason::user_shutdown);
+      stop_hosted();
       return 1;
     }
   }
@@ -126,7 +137,7 @@ int run_scheduler_process(const SchedulerProcessOptions& options) {
   if (!port) {
     logging::error("troupe scheduler: cannot listen on " + options.listen.str() + ": " + why);
     caf::anon_send_exit(scheduler, caf::exit_reason::user_shutdown);
-    if (!options.aggregator) caf::anon_send_exit(aggregator, caf::exit_reason::user_shutdown);
+    stop_hosted();
     return 1;
   }
   if (!announce_listening("scheduler", {options.listen.host, *port}, options.common.port_file)) {
@@ -137,7 +148,7 @@ int run_scheduler_process(const SchedulerProcessOptions& options) {
   }
   arm_exit_watchdog(0);
   caf::anon_send_exit(scheduler, caf::exit_reason::user_shutdown);
-  if (!options.aggregator) caf::anon_send_exit(aggregator, caf::exit_reason::user_shutdown);
+  stop_hosted();
   return 0;
 }
 

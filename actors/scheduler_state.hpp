@@ -1,9 +1,9 @@
 #pragma once
 /// \file
 /// The scheduler actor's state and the functions its files share. The
-/// actor's parts: scheduler_actor.cpp (phases as behaviours, admission),
+/// actor's parts: scheduler_actor.cpp (its behaviour, admission, the jobs in hand's phases),
 /// scheduler_nodes.cpp (node table, registration, heartbeats, status),
-/// scheduler_job.cpp (a job's life: queue, wait, set-up, report),
+/// scheduler_job.cpp (a job's life: wait, set-up, report, preemption),
 /// scheduler_jobs.cpp (the job registry: ids, listing, following, cancel) and
 /// scheduler_steps.cpp (carrying out the job core's steps). Only those
 /// files include it.
@@ -25,6 +25,7 @@
 #include "actors/scheduler_observer.hpp"
 #include "runtime/io/job_registry.hpp"
 #include "runtime/scheduling/job_core.hpp"
+#include "runtime/scheduling/job_order.hpp"
 #include "runtime/scheduling/local_data_plan.hpp"
 #include "runtime/scheduling/node_table.hpp"
 #include "runtime/system/admission.hpp"
@@ -58,6 +59,10 @@ struct PendingJob {
   std::optional<Yielded> yielded;  ///< set for a job queued again after yielding
 };
 
+/// Where a job submitted at `submitted` stands in the queue's order.
+runtime::JobOrderKey queue_key(const runtime::JobSpec& spec,
+                               std::chrono::steady_clock::time_point submitted);
+
 /// Queues `job` in the order runtime::starts_before gives (highest
 /// --priority first, then earliest --deadline, then first come first served).
 void enqueue(std::deque<PendingJob>& queue, PendingJob job);
@@ -66,6 +71,59 @@ void enqueue(std::deque<PendingJob>& queue, PendingJob job);
 struct Follower {
   caf::actor who;
   caf::typed_response_promise<std::string> reply;
+};
+
+/// Where a job in hand stands.
+enum class RunPhase {
+  waiting,     ///< for --min-nodes free nodes and a free aggregator
+  setting_up,  ///< its aggregator and nodes load the job
+  running,     ///< its core runs
+};
+
+/// A job in hand, from its start (begin_job) to its report. A scheduler holds
+/// up to SchedulerConfig::concurrent_jobs of them; each has its own
+/// aggregator and its own nodes (a node serves one job at a time).
+struct JobRun {
+  using Clock = std::chrono::steady_clock;
+
+  std::string job_id;
+  std::uint64_t serial = 0;  ///< tells a late answer for an earlier job apart
+  RunPhase phase = RunPhase::waiting;
+  std::optional<caf::typed_response_promise<runtime::RunReport>> reply;
+  runtime::JobSpec spec;
+  caf::actor submitter;
+  aggregator_actor aggregator;  ///< the one it was set up with (from setting up on)
+  /// Nodes given to this job: being set up or set up (`ready`).
+  std::set<std::string> nodes;
+  std::set<std::string> ready;  ///< its nodes set up for it
+  std::optional<DataSummary> summary;
+  /// Nodes alive at set-up hold their own examples (runtime/scheduling/local_data_plan.hpp).
+  bool local_job = false;
+  runtime::LocalDataPlan local;  ///< a local-data job's shards, once its nodes are set up
+  std::map<std::string, std::string> setup_failures;  ///< node -> why its set-up failed
+  /// While the job's nodes are set up: each set-up failure reason logged so
+  /// far (node name taken out), with the nodes that failed alike since
+  /// (actors/scheduler_observer.hpp).
+  std::optional<std::map<std::string, std::vector<std::string>>> setup_losses;
+  Clock::time_point started;
+  Clock::time_point submitted;  ///< when the job was submitted
+  std::string started_utc;      ///< the same moment as a date, for the report's provenance
+  runtime::Seconds wait_deadline = 0.0;
+  std::int64_t setup_version = 0;  ///< the aggregator's version after set-up
+  std::optional<runtime::ResumePoint> resume;
+  /// The job's core, from the end of set-up to the report (running phase).
+  std::unique_ptr<runtime::JobCore> core;
+  /// Set once the job has yielded before (its times, pauses, directory).
+  std::optional<Yielded> yielded;
+
+  /// Seconds since the job started (task clock).
+  runtime::Seconds now() const {
+    return std::chrono::duration<double>(Clock::now() - started).count();
+  }
+  std::chrono::milliseconds timeout() const {
+    return std::chrono::milliseconds(
+        static_cast<std::int64_t>(spec.cluster.task_timeout_s * 1000.0));
+  }
 };
 
 struct SchedulerState {
@@ -79,57 +137,44 @@ struct SchedulerState {
   std::map<std::string, node_actor> handles;  ///< current incarnation of each node
   /// Who registered each node (its agent): only it may send the node's heartbeats.
   std::map<std::string, caf::actor_addr> registrants;
-  std::set<std::string> ready;  ///< nodes set up for the job in hand
+  std::map<std::string, std::string> node_hosts;  ///< node -> the host it registered from
+  /// The cluster's aggregators, at most SchedulerConfig::concurrent_jobs: each
+  /// job in hand uses one from its set-up to its end.
+  std::vector<aggregator_actor> aggregators;
   Clock::time_point boot = Clock::now();
   std::int32_t jobs_done = 0;
-  std::deque<PendingJob> queue;  ///< jobs submitted while one is in hand
+  std::deque<PendingJob> queue;  ///< jobs waiting for a slot, nodes or an aggregator
   /// Every accepted job and the finished ones' reports (SchedulerConfig::jobs).
   std::shared_ptr<runtime::JobRegistry> jobs;
   std::map<std::string, std::vector<Follower>> followers;  ///< by job id
   /// (running job, preempting job) pairs already told that the first cannot yield.
   std::set<std::pair<std::string, std::string>> told_cannot_yield;
-  /// What the current phase does when the aggregator goes down.
-  std::function<void()> on_aggregator_lost;
+  /// The jobs in hand by serial (a map: a run stays where it is while others come and go).
+  std::map<std::uint64_t, JobRun> runs;
+  std::uint64_t last_serial = 0;
 
-  // The job in hand (from submission to its report).
-  std::string job_id;  ///< empty when no job is in hand
-  std::optional<caf::typed_response_promise<runtime::RunReport>> reply;
-  runtime::JobSpec spec;
-  caf::actor submitter;
-  std::uint64_t job_serial = 0;  ///< tells a late answer for an earlier job apart
-  std::optional<DataSummary> summary;
-  /// Nodes alive at set-up hold their own examples (runtime/scheduling/local_data_plan.hpp).
-  bool local_job = false;
-  runtime::LocalDataPlan local;  ///< a local-data job's shards, once its nodes are set up
-  std::map<std::string, std::string> setup_failures;  ///< node -> why its set-up failed
-  /// While the job's nodes are set up: each set-up failure reason logged so
-  /// far (node name taken out), with the nodes that failed alike since
-  /// (actors/scheduler_observer.hpp).
-  std::optional<std::map<std::string, std::vector<std::string>>> setup_losses;
-  Clock::time_point job_started;
-  Clock::time_point job_submitted;  ///< when the job in hand was submitted
-  std::string job_started_utc;      ///< the same moment as a date, for the report's provenance
-  std::map<std::string, std::string> node_hosts;  ///< node -> the host it registered from
-  runtime::Seconds wait_deadline = 0.0;
-  std::int64_t setup_version = 0;  ///< the aggregator's version after set-up
-  std::optional<runtime::ResumePoint> resume;
-  /// The job's core, from the end of set-up to the report (running phase).
-  std::unique_ptr<runtime::JobCore> core;
-  /// Set once the job in hand has yielded before (its times, pauses, directory).
-  std::optional<Yielded> yielded;
-
-  bool job_in_hand() const { return !job_id.empty(); }
+  bool job_in_hand() const { return !runs.empty(); }
+  /// The run of `serial`, or null when that job ended.
+  JobRun* run(std::uint64_t serial) {
+    auto it = runs.find(serial);
+    return it == runs.end() ? nullptr : &it->second;
+  }
+  /// The run of job `id`, or null.
+  JobRun* run_of_job(const std::string& job_id);
+  /// The run of the job with JobSpec::run_id `run_id`, or null.
+  JobRun* run_of(std::uint64_t run_id);
+  /// The run node `id` is given to, or null.
+  JobRun* owner(const std::string& id);
+  /// The jobs in hand, highest --priority first (the queue's order).
+  std::vector<JobRun*> runs_in_order();
+  /// Alive nodes that no job in hand holds.
+  std::vector<std::string> free_nodes() const;
+  /// An aggregator no job in hand uses; null when every one is busy (or none registered).
+  aggregator_actor free_aggregator() const;
+  int slots() const { return config.concurrent_jobs > 1 ? config.concurrent_jobs : 1; }
   /// Seconds since the scheduler started (node table clock).
   runtime::Seconds uptime() const {
     return std::chrono::duration<double>(Clock::now() - boot).count();
-  }
-  /// Seconds since the job was submitted (task clock).
-  runtime::Seconds now() const {
-    return std::chrono::duration<double>(Clock::now() - job_started).count();
-  }
-  std::chrono::milliseconds timeout() const {
-    return std::chrono::milliseconds(
-        static_cast<std::int64_t>(spec.cluster.task_timeout_s * 1000.0));
   }
 
   static inline const char* name = "troupe.scheduler";
@@ -137,19 +182,21 @@ struct SchedulerState {
 
 using SchedulerPtr = scheduler_actor::stateful_pointer<SchedulerState>;
 
-// -- phases (scheduler_actor.cpp) ---------------------------------------------
+// -- the cluster's events (scheduler_actor.cpp) --------------------------------
 
-void enter_idle(SchedulerPtr self);
-void enter_waiting(SchedulerPtr self);
-void enter_setting_up(SchedulerPtr self);
-void enter_running(SchedulerPtr self);
+/// Starts queued jobs while a slot is free (and, when another job is in
+/// hand, the next one's nodes and an aggregator are free too), in queue order.
+void start_queued(SchedulerPtr self);
+/// Node `id` joined or became free: a job in hand that wants more nodes gets
+/// it, a waiting one may start, and so may a queued one.
+void offer_node(SchedulerPtr self, const std::string& id);
 
 // -- nodes (scheduler_nodes.cpp) ----------------------------------------------
 
-/// Alive nodes set up for the job that can hold work, and why others cannot.
-runtime::UsableNodes usable_nodes(const SchedulerState& st);
+/// Alive nodes set up for `run` that can hold work, and why others cannot.
+runtime::UsableNodes usable_nodes(const SchedulerState& st, const JobRun& run);
 /// A node is gone (connection dropped, set-up failed, replaced, silent): its
-/// work in the running job fails and moves on.
+/// work in the job it serves fails and moves on.
 void node_lost(SchedulerPtr self, const std::string& id, const std::string& reason,
                LossCause cause);
 /// Nodes silent for too long are declared lost.
@@ -159,34 +206,41 @@ void join_node(SchedulerPtr self, const NodeRegistration& reg, const caf::actor&
 /// Liveness from the node's agent; false tells it to register again.
 caf::result<bool> heartbeat(SchedulerPtr self, const std::string& name,
                             const runtime::NodeUsage& usage);
-ClusterStatus status_of(const SchedulerState& st);
-/// Sends the job to node `id`; `done(ok, summary)` runs when it answered.
-void set_up_node(SchedulerPtr self, const std::string& id,
+ClusterStatus status_of(SchedulerState& st);
+/// Gives node `id` to `run` and sends it the job (after the job's
+/// aggregator); `done(ok, summary)` runs when it answered for this job.
+void set_up_node(SchedulerPtr self, JobRun& run, const std::string& id,
                  std::function<void(bool, const DataSummary*)> done);
-/// Takes `aggregator` as the cluster's aggregator and tells the nodes.
-void take_aggregator(SchedulerPtr self, const caf::actor& aggregator);
+/// An aggregator offered itself: true when it is (now) one of the cluster's.
+/// It joins while fewer than SchedulerConfig::concurrent_jobs are there, else
+/// it replaces one no job uses.
+bool offer_aggregator(SchedulerPtr self, const caf::actor& aggregator);
+/// An aggregator went down: the jobs that use it fail.
+void aggregator_lost(SchedulerPtr self, const caf::actor_addr& aggregator);
 
-// -- the job in hand (scheduler_job.cpp) --------------------------------------
+// -- a job in hand (scheduler_job.cpp) ----------------------------------------
 
+/// Takes `job` in hand (waiting) and tries to start it.
 void begin_job(SchedulerPtr self, PendingJob job);
-/// Waiting: sets the job up once enough nodes and an aggregator are there, or
-/// fails it when the wait is over.
-void try_start(SchedulerPtr self);
-/// Ends the job in hand: replies with the report, successful or not, and
-/// takes the next queued job.
-void finish(SchedulerPtr self, runtime::RunStatus status, const std::string& error);
-/// A job of higher priority with --preempt was queued: the job in hand is
-/// asked to yield at its next round boundary (when its core can pause).
+/// Waiting: sets the job up once enough free nodes and an aggregator are
+/// there, or fails it when the wait is over.
+void try_start(SchedulerPtr self, JobRun& run);
+/// Ends `run`: replies with the report, successful or not, frees its nodes
+/// and aggregator, and takes the next queued job.
+void finish(SchedulerPtr self, JobRun& run, runtime::RunStatus status, const std::string& error);
+/// A job of higher priority with --preempt waits in the queue: the job in
+/// hand it displaces is asked to yield at its next round boundary (when its
+/// core can pause).
 void maybe_preempt(SchedulerPtr self);
-/// A queued job was cancelled: when no queued job may displace the job in
-/// hand any more, its pause request is taken back (unless it is under way).
+/// A queued job was cancelled: a job in hand that no queued job may displace
+/// any more takes its pause request back (unless it is under way).
 void withdraw_preemption(SchedulerPtr self);
-/// The job in hand paused after `round` with its checkpoint in `dir`: it is
-/// queued again (same id, same submitter) and the next queued job starts.
-void requeue_paused(SchedulerPtr self, int round, const std::string& dir);
+/// `run` paused after `round` with its checkpoint in `dir`: it is queued
+/// again (same id, same submitter) and the next queued job starts.
+void requeue_paused(SchedulerPtr self, JobRun& run, int round, const std::string& dir);
 /// Where a pause's checkpoint goes: the job's --checkpoint-dir, else a
 /// directory of this job under the system's temporary directory.
-std::string pause_directory(const SchedulerState& st);
+std::string pause_directory(const SchedulerState& st, const JobRun& run);
 
 // -- the job registry (scheduler_jobs.cpp) -------------------------------------
 
@@ -194,14 +248,14 @@ std::string pause_directory(const SchedulerState& st);
 PendingJob register_job(SchedulerPtr self, const runtime::JobSpec& spec,
                         std::optional<caf::typed_response_promise<runtime::RunReport>> reply,
                         caf::actor submitter);
-/// The job in hand (st.job_id) starts.
-void job_started(SchedulerPtr self);
+/// `run`'s job starts.
+void job_started(SchedulerPtr self, const JobRun& run);
 /// Job `id`'s attached submitter (may be null) and followers hear `text`
 /// (notice_atom): a change they would otherwise find only in the scheduler's log.
 void notify_job(SchedulerState& st, const std::string& id, const caf::actor& submitter,
                 const std::string& text);
-/// The job in hand evaluated a round: its record and followers hear of it.
-void job_progressed(SchedulerPtr self, const runtime::RoundRecord& record);
+/// `run` evaluated a round: its record and followers hear of it.
+void job_progressed(SchedulerPtr self, const JobRun& run, const runtime::RoundRecord& record);
 /// A job ended with `report`: its record, its files and its followers get it.
 void job_ended(SchedulerPtr self, const runtime::RunReport& report);
 JobList list_jobs(const SchedulerState& st);
@@ -212,7 +266,8 @@ caf::result<bool, std::string> cancel_job(SchedulerPtr self, const std::string& 
 
 // -- the core's steps (scheduler_steps.cpp) -----------------------------------
 
-/// Carries out `steps` and those the core answers to them at once.
-void run_steps(SchedulerPtr self, runtime::Steps steps);
+/// Carries out `steps` of the run of `serial` and those its core answers to
+/// them at once; stops when that job ended.
+void run_steps(SchedulerPtr self, std::uint64_t serial, runtime::Steps steps);
 
 }  // namespace troupe::actors

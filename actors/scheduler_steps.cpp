@@ -17,13 +17,14 @@ namespace {
 
 using runtime::Step;
 
-/// Runs `event` on the core when the answer is for the job in hand (not an
-/// earlier one) and carries out the steps it returns.
+/// Runs `event` on the core of the run of `serial` when that job is still
+/// in hand (the answer is not for an earlier one) and carries out the steps
+/// it returns.
 template <class Event>
 void answer(SchedulerPtr self, std::uint64_t serial, Event event) {
-  auto& st = self->state;
-  if (!st.core || st.job_serial != serial) return;
-  run_steps(self, event(*st.core));
+  auto* run = self->state.run(serial);
+  if (!run || !run->core) return;
+  run_steps(self, serial, event(*run));
 }
 
 /// Task `id` no longer occupies `node` (unless the node moved on to another task).
@@ -34,109 +35,106 @@ void release(SchedulerState& st, const std::string& node, std::int64_t id) {
 
 /// Why task `s` failed: a timeout names the node and the limit, since the
 /// node may be waiting on someone else (a stopped aggregator, a lossy link).
-std::string describe_task_error(SchedulerPtr self, const Step& s, const caf::error& err) {
+std::string describe_task_error(SchedulerPtr self, const JobRun& run, const Step& s,
+                                const caf::error& err) {
   if (err.category() == caf::atom("system") &&
       err.code() == static_cast<std::uint8_t>(caf::sec::request_timeout)) {
     std::ostringstream out;
     out << "no answer from " << s.node << " within the task timeout ("
-        << self->state.spec.cluster.task_timeout_s << " s, --task-timeout)";
+        << run.spec.cluster.task_timeout_s << " s, --task-timeout)";
     return out.str();
   }
   return describe(err, self->system());
 }
 
 /// Why task `s` failed, logged and counted.
-std::string task_error(SchedulerPtr self, const Step& s, const caf::error& err) {
-  auto why = describe_task_error(self, s, err);
+std::string task_error(SchedulerPtr self, const JobRun& run, const Step& s, const caf::error& err) {
+  auto why = describe_task_error(self, run, s, err);
   observe_task_failed(self->state, s.task, s.node, why);
   return why;
 }
 
-void send_train(SchedulerPtr self, const node_actor& node, const Step& s) {
-  auto& st = self->state;
-  TrainTask msg{s.task, s.round, s.shard, s.version, s.seed, self->state.spec.run_id};
-  self->request(node, st.timeout(), train_atom::value, msg)
+void send_train(SchedulerPtr self, const JobRun& run, const node_actor& node, const Step& s) {
+  TrainTask msg{s.task, s.round, s.shard, s.version, s.seed, run.spec.run_id};
+  self->request(node, run.timeout(), train_atom::value, msg)
       .then(
-          [self, s, serial = st.job_serial](const TrainOutcome& out) {
-            // Only work the aggregator took counts: a refused update (an
-            // inflated claim, say) must not make its node look fast, and a
-            // late one was never checked. (A straggler cancelled by its
-            // backup is measured when it is released: measure_cancelled_straggler.)
-            if (self->state.job_serial == serial && !out.dropped && out.receipt.accepted)
-              self->state.table.record_throughput(s.node, runtime::model_key(self->state.spec),
-                                                  out.samples_seen, out.compute_s);
-            answer(self, serial, [&](runtime::JobCore& core) {
-              if (core.open(s.task)) release(self->state, s.node, s.task);
-              runtime::TrainResult r{out.samples, out.mean_loss, out.compute_s, out.dropped,
-                                     out.receipt};
-              return core.train_done(s.task, self->state.now(), r);
+          [self, s, serial = run.serial](const TrainOutcome& out) {
+            answer(self, serial, [&](JobRun& r) {
+              // Only work the aggregator took counts: a refused update (an
+              // inflated claim, say) must not make its node look fast, and a
+              // late one was never checked. (A straggler cancelled by its
+              // backup is measured when it is released: measure_cancelled_straggler.)
+              if (!out.dropped && out.receipt.accepted)
+                self->state.table.record_throughput(s.node, runtime::model_key(r.spec),
+                                                    out.samples_seen, out.compute_s);
+              if (r.core->open(s.task)) release(self->state, s.node, s.task);
+              runtime::TrainResult result{out.samples, out.mean_loss, out.compute_s, out.dropped,
+                                          out.receipt};
+              return r.core->train_done(s.task, r.now(), result);
             });
           },
-          [self, s, serial = st.job_serial](caf::error& err) {
-            answer(self, serial, [&](runtime::JobCore& core) {
-              if (core.open(s.task)) release(self->state, s.node, s.task);
-              return core.task_failed(s.task, self->state.now(), task_error(self, s, err));
+          [self, s, serial = run.serial](caf::error& err) {
+            answer(self, serial, [&](JobRun& r) {
+              if (r.core->open(s.task)) release(self->state, s.node, s.task);
+              return r.core->task_failed(s.task, r.now(), task_error(self, r, s, err));
             });
           });
 }
 
-void send_eval(SchedulerPtr self, const node_actor& node, const Step& s) {
-  auto& st = self->state;
-  self->request(node, st.timeout(), eval_atom::value,
+void send_eval(SchedulerPtr self, const JobRun& run, const node_actor& node, const Step& s) {
+  self->request(node, run.timeout(), eval_atom::value,
                 EvalTask{s.task, s.round, s.version, s.held_out})
       .then(
-          [self, s, serial = st.job_serial](const models::ClassificationMetrics& m) {
-            answer(self, serial, [&](runtime::JobCore& core) {
-              if (core.open(s.task)) release(self->state, s.node, s.task);
-              return core.evaluated(s.task, self->state.now(), m);
+          [self, s, serial = run.serial](const models::ClassificationMetrics& m) {
+            answer(self, serial, [&](JobRun& r) {
+              if (r.core->open(s.task)) release(self->state, s.node, s.task);
+              return r.core->evaluated(s.task, r.now(), m);
             });
           },
-          [self, s, serial = st.job_serial](caf::error& err) {
-            answer(self, serial, [&](runtime::JobCore& core) {
-              if (core.open(s.task)) release(self->state, s.node, s.task);
-              return core.task_failed(s.task, self->state.now(), task_error(self, s, err));
+          [self, s, serial = run.serial](caf::error& err) {
+            answer(self, serial, [&](JobRun& r) {
+              if (r.core->open(s.task)) release(self->state, s.node, s.task);
+              return r.core->task_failed(s.task, r.now(), task_error(self, r, s, err));
             });
           });
 }
 
 /// Sends a train or evaluate step to its node; when the node is unknown the
 /// task fails at once and the core's answer to that comes back.
-runtime::Steps start_on_node(SchedulerPtr self, const Step& s) {
+runtime::Steps start_on_node(SchedulerPtr self, JobRun& run, const Step& s) {
   auto& st = self->state;
   auto handle = st.handles.find(s.node);
   if (handle == st.handles.end()) {
     observe_task_failed(st, s.task, s.node, "node unknown");
-    return st.core->task_failed(s.task, st.now(), "node " + s.node + " unknown");
+    return run.core->task_failed(s.task, run.now(), "node " + s.node + " unknown");
   }
-  st.core->task_started(s.task, st.now());
-  observe_task_started(st, st.core->task(s.task));
+  run.core->task_started(s.task, run.now());
+  observe_task_started(st, run, run.core->task(s.task));
   st.table.set_current_task(s.node, s.task);
   if (s.kind == Step::Kind::train)
-    send_train(self, handle->second, s);
+    send_train(self, run, handle->second, s);
   else
-    send_eval(self, handle->second, s);
+    send_eval(self, run, handle->second, s);
   return {};
 }
 
-void send_aggregate(SchedulerPtr self, const Step& s) {
-  auto& st = self->state;
+void send_aggregate(SchedulerPtr self, const JobRun& run, const Step& s) {
   AggregateRequest req{s.round, s.tasks, {}, {}};
   if (s.round > 0) {
-    req.failures = runtime::round_failures(st.core->tracker(), s.round);
-    for (auto id : s.tasks) req.task_shards.push_back(st.core->task(id).shard);
+    req.failures = runtime::round_failures(run.core->tracker(), s.round);
+    for (auto id : s.tasks) req.task_shards.push_back(run.core->task(id).shard);
   }
-  self->request(st.config.aggregator, st.timeout(), aggregate_atom::value, std::move(req))
+  self->request(run.aggregator, run.timeout(), aggregate_atom::value, std::move(req))
       .then(
-          [self, serial = st.job_serial](const AggregateOutcome& out) {
-            answer(self, serial, [&](runtime::JobCore& core) {
-              return core.aggregated(
-                  {out.version, out.changed, out.fingerprint, out.clip_norm, out.secure},
-                  self->state.now());
+          [self, serial = run.serial](const AggregateOutcome& out) {
+            answer(self, serial, [&](JobRun& r) {
+              return r.core->aggregated(
+                  {out.version, out.changed, out.fingerprint, out.clip_norm, out.secure}, r.now());
             });
           },
-          [self, serial = st.job_serial](caf::error& err) {
-            answer(self, serial, [&](runtime::JobCore& core) {
-              return core.aggregation_failed(describe(err, self->system()));
+          [self, serial = run.serial](caf::error& err) {
+            answer(self, serial, [&](JobRun& r) {
+              return r.core->aggregation_failed(describe(err, self->system()));
             });
           });
 }
@@ -144,75 +142,71 @@ void send_aggregate(SchedulerPtr self, const Step& s) {
 /// The aggregator holds the model, so it writes the checkpoint. A failed
 /// write is logged and handed to the core, which fails the job when
 /// --checkpoint-required and else goes on (a later checkpoint may succeed).
-void send_checkpoint(SchedulerPtr self, const Step& s) {
-  auto& st = self->state;
-  self->request(st.config.aggregator, st.timeout(), checkpoint_atom::value,
+void send_checkpoint(SchedulerPtr self, const JobRun& run, const Step& s) {
+  self->request(run.aggregator, run.timeout(), checkpoint_atom::value,
                 CheckpointRequest{s.round, s.records, s.state, s.tasks,
-                                  s.pause ? pause_directory(st) : std::string()})
+                                  s.pause ? pause_directory(self->state, run) : std::string()})
       .then(
-          [self, serial = st.job_serial](const std::string&) {
-            answer(self, serial,
-                   [&](runtime::JobCore& core) { return core.checkpointed(self->state.now()); });
+          [self, serial = run.serial](const std::string&) {
+            answer(self, serial, [&](JobRun& r) { return r.core->checkpointed(r.now()); });
           },
-          [self, serial = st.job_serial, round = s.round](caf::error& err) {
+          [self, serial = run.serial, round = s.round](caf::error& err) {
             const auto why = describe(err, self->system());
             runtime::logging::warn("troupe scheduler: no checkpoint after round " +
                                    std::to_string(round) + ": " + why);
-            answer(self, serial, [&](runtime::JobCore& core) {
-              return core.checkpoint_failed(round, self->state.now(), why);
-            });
+            answer(self, serial,
+                   [&](JobRun& r) { return r.core->checkpoint_failed(round, r.now(), why); });
           });
 }
 
 /// Tells the progress callback and the submitter that a round was evaluated.
-void announce(SchedulerPtr self, const runtime::RoundRecord& record) {
+void announce(SchedulerPtr self, const JobRun& run, const runtime::RoundRecord& record) {
   auto& st = self->state;
   observe_round(st, record);
-  if (st.config.on_round) st.config.on_round(record, st.spec.rounds);
-  if (st.submitter) caf::anon_send(st.submitter, progress_atom::value, record);
-  job_progressed(self, record);
+  if (st.config.on_round) st.config.on_round(record, run.spec.rounds);
+  if (run.submitter) caf::anon_send(run.submitter, progress_atom::value, record);
+  job_progressed(self, run, record);
 }
 
-/// Carries out one step; returns the steps the core answered at once.
-runtime::Steps carry_out(SchedulerPtr self, const Step& s) {
+/// Carries out one step of `run`; returns the steps its core answered at once.
+runtime::Steps carry_out(SchedulerPtr self, JobRun& run, const Step& s) {
   switch (s.kind) {
     case Step::Kind::train:
     case Step::Kind::evaluate:
-      return start_on_node(self, s);
+      return start_on_node(self, run, s);
     case Step::Kind::aggregate:
     case Step::Kind::flush:
-      send_aggregate(self, s);
+      send_aggregate(self, run, s);
       break;
     case Step::Kind::checkpoint:
-      send_checkpoint(self, s);
+      send_checkpoint(self, run, s);
       break;
     case Step::Kind::wake: {
       // A millisecond late rather than early: the core's rule compares strictly.
-      const auto in = std::max(0.0, s.at - self->state.now()) + 0.001;
+      const auto in = std::max(0.0, s.at - run.now()) + 0.001;
       self->delayed_send(self, std::chrono::microseconds(static_cast<std::int64_t>(in * 1e6)),
-                         tick_atom::value, self->state.job_serial);
+                         tick_atom::value, run.serial);
       break;
     }
     case Step::Kind::release:
       release(self->state, s.node, s.task);
-      runtime::record_lost_straggler(self->state.table, runtime::model_key(self->state.spec),
-                                     self->state.core->tracker(), s.task,
-                                     self->state.core->computing_at(s.task));
+      runtime::record_lost_straggler(self->state.table, runtime::model_key(run.spec),
+                                     run.core->tracker(), s.task, run.core->computing_at(s.task));
       break;
     case Step::Kind::announce:
-      announce(self, s.records.back());
+      announce(self, run, s.records.back());
       break;
     case Step::Kind::done:
-      finish(self, runtime::RunStatus::ok, "");
+      finish(self, run, runtime::RunStatus::ok, "");
       break;
     case Step::Kind::failed:
-      finish(self, runtime::RunStatus::failed, s.reason);
+      finish(self, run, runtime::RunStatus::failed, s.reason);
       break;
     case Step::Kind::degraded:
-      finish(self, runtime::RunStatus::degraded, s.reason);
+      finish(self, run, runtime::RunStatus::degraded, s.reason);
       break;
     case Step::Kind::paused:
-      requeue_paused(self, s.round, pause_directory(self->state));
+      requeue_paused(self, run, s.round, pause_directory(self->state, run));
       break;
   }
   return {};
@@ -220,13 +214,14 @@ runtime::Steps carry_out(SchedulerPtr self, const Step& s) {
 
 }  // namespace
 
-void run_steps(SchedulerPtr self, runtime::Steps steps) {
+void run_steps(SchedulerPtr self, std::uint64_t serial, runtime::Steps steps) {
   std::deque<Step> pending_steps(std::make_move_iterator(steps.begin()),
                                  std::make_move_iterator(steps.end()));
-  const auto serial = self->state.job_serial;
   // Stops when the job ended (done, failed), even if a queued job started since.
-  while (!pending_steps.empty() && self->state.core && self->state.job_serial == serial) {
-    auto more = carry_out(self, pending_steps.front());
+  while (!pending_steps.empty()) {
+    auto* run = self->state.run(serial);
+    if (!run || !run->core) return;
+    auto more = carry_out(self, *run, pending_steps.front());
     pending_steps.pop_front();
     for (auto& s : more) pending_steps.push_back(std::move(s));
   }

@@ -144,7 +144,11 @@ int scheduler_command(int argc, char** argv) {
       "aggregator", po::value(&aggregator),
       "use the aggregator at HOST:PORT instead of hosting one");
   sections["cluster"].add_options()("heartbeat-timeout", with_default(o.heartbeat_timeout_s),
-                                    "seconds without a heartbeat before a node counts as lost");
+                                    "seconds without a heartbeat before a node counts as lost")(
+      "concurrent-jobs", with_default(o.concurrent_jobs),
+      "jobs run at once, each on nodes (at most its --nodes) and an aggregator of its own; "
+      "the scheduler hosts this many aggregators unless --aggregator is given, where further "
+      "ones may register with `troupe aggregator`");
   add_process_options(sections["process"], o.common, true);
   double max_message_mb = static_cast<double>(o.common.max_message >> 20);
   add_max_message_option(sections["security"], max_message_mb);
@@ -191,6 +195,8 @@ int scheduler_command(int argc, char** argv) {
   }
   if (!(o.heartbeat_timeout_s > 0))
     return usage_error("scheduler", "--heartbeat-timeout must be positive");
+  if (o.concurrent_jobs < 1 || o.concurrent_jobs > 64)
+    return usage_error("scheduler", "--concurrent-jobs must be between 1 and 64");
   return actors::run_scheduler_process(o);
 }
 
