@@ -105,11 +105,14 @@ ClusterStatus status_of(SchedulerState& st) {
     ns.speed = n->speed;
     ns.speed_given = n->speed_given;
     ns.throughput = n->throughput;
+    if (const auto* run = st.owner(n->id)) ns.job = run->job_id;
     out.nodes.push_back(std::move(ns));
   }
   out.aggregator = !st.aggregators.empty();
   // The job in hand of the highest priority (`troupe jobs` lists them all).
-  if (const auto runs = st.runs_in_order(); !runs.empty()) {
+  const auto runs = st.runs_in_order();
+  for (const auto* run : runs) out.running.push_back(run->job_id);
+  if (!runs.empty()) {
     const auto& run = *runs.front();
     out.job = run.spec.name;
     out.rounds = run.spec.rounds;

@@ -33,6 +33,7 @@ struct NodeStatus {
   bool speed_given = false;  ///< false: the scheduler plans with its measured throughput
   /// Measured per model (runtime::model_key): examples/s and tasks.
   std::map<std::string, runtime::Throughput> throughput;
+  std::string job;  ///< the id of the job in hand it serves; empty when free
 };
 
 /// The scheduler's answer to status_atom.
@@ -54,20 +55,22 @@ struct ClusterStatus {
   double elapsed_s = 0.0;   ///< since its submission
   int preempted = 0;        ///< times it yielded so far
   bool yielding = false;    ///< it yields at its round's end (--preempt)
+  /// Every job in hand, highest priority first (the fields above describe the first).
+  std::vector<std::string> running;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, NodeStatus& x) {
   return f(caf::meta::type_name("troupe.NodeStatus"), x.id, x.state, x.resources, x.usage, x.data,
            x.current_task, x.last_seen_s, x.incarnation, x.lost_reason, x.speed, x.speed_given,
-           x.throughput);
+           x.throughput, x.job);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ClusterStatus& x) {
   return f(caf::meta::type_name("troupe.ClusterStatus"), x.nodes, x.aggregator, x.job, x.round,
            x.rounds, x.progress, x.jobs_done, x.queued, x.uptime_s, x.job_id, x.priority,
-           x.deadline_s, x.waiting_s, x.elapsed_s, x.preempted, x.yielding);
+           x.deadline_s, x.waiting_s, x.elapsed_s, x.preempted, x.yielding, x.running);
 }
 
 }  // namespace troupe::actors

@@ -24,6 +24,7 @@ nlohmann::json status_json(const actors::ClusterStatus& st, const std::string& s
       measured[model] = {{"examples_per_s", t.examples_per_s}, {"tasks", t.tasks}};
     node["throughput"] = std::move(measured);
     node["task"] = n.current_task >= 0 ? nlohmann::json(n.current_task) : nlohmann::json();
+    node["job"] = n.job.empty() ? nlohmann::json() : nlohmann::json(n.job);
     node["resources"] = {{"cores", n.resources.cores},
                          {"memory_total", n.resources.memory_total},
                          {"memory_available", n.resources.memory_available},
@@ -39,6 +40,7 @@ nlohmann::json status_json(const actors::ClusterStatus& st, const std::string& s
     nodes.push_back(std::move(node));
   }
   out["nodes"] = std::move(nodes);
+  out["running"] = st.running;
   if (st.job.empty()) {
     out["job"] = nullptr;
   } else {

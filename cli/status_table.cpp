@@ -38,11 +38,16 @@ void print_status(std::ostream& out, const actors::ClusterStatus& st) {
     if (st.preempted > 0) out << ", yielded " << st.preempted << "x";
     if (st.yielding) out << ", yielding to a job of higher priority";
     out << '\n';
+    if (st.running.size() > 1) {
+      out << "     also in hand:";
+      for (std::size_t i = 1; i < st.running.size(); ++i) out << ' ' << st.running[i];
+      out << " (troupe jobs lists them)\n";
+    }
   }
   out << std::left << std::setw(24) << "node" << std::setw(7) << "state" << std::setw(7) << "cores"
       << std::setw(20) << "memory avail/total" << std::setw(6) << "gpus" << std::setw(11) << "rss"
       << std::setw(6) << "cpu" << std::setw(11) << "shard" << std::setw(10) << "speed"
-      << std::setw(8) << "task"
+      << std::setw(8) << "task" << std::setw(10) << "job"
       << "last seen\n";
   for (const auto& n : st.nodes) {
     std::ostringstream mem, cpu, shard, seen;
@@ -70,7 +75,8 @@ void print_status(std::ostream& out, const actors::ClusterStatus& st) {
         << n.resources.cores << std::setw(20) << mem.str() << std::setw(6)
         << n.resources.gpus.size() << std::setw(11) << gib(n.usage.rss) << std::setw(6) << cpu.str()
         << std::setw(11) << shard.str() << std::setw(10) << speed.str() << std::setw(8)
-        << (n.current_task >= 0 ? std::to_string(n.current_task) : "-") << seen.str()
+        << (n.current_task >= 0 ? std::to_string(n.current_task) : "-") << std::setw(10)
+        << (n.job.empty() ? "-" : n.job) << seen.str()
         << (n.state == "lost" ? "  (" + n.lost_reason + ")" : "")
         << (n.incarnation > 1 ? "  (incarnation " + std::to_string(n.incarnation) + ")" : "")
         << '\n';

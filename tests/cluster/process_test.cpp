@@ -6,6 +6,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <set>
 
 #include "actors/cluster.hpp"
 #include "cluster/troupe_cluster.hpp"
@@ -67,10 +68,13 @@ std::vector<std::string> submit_job(const std::string& endpoint, int shards, int
   return args;
 }
 
-/// The embedded run of submit_job(endpoint, shards, rounds, steps, 3000, 1000):
+/// The embedded run of submit_job(endpoint, shards, rounds, steps, 3000, 1000)
+/// (with `--seed SEED`):
 /// the model a cluster of processes must give.
-troupe::runtime::RunReport embedded_run(int shards, int rounds, int steps = 0) {
+troupe::runtime::RunReport embedded_run(int shards, int rounds, int steps = 0,
+                                        std::uint64_t seed = 42) {
   troupe::runtime::JobSpec job;
+  job.seed = seed;
   job.train.model = troupe::runtime::ModelKind::mlp;
   job.nodes = shards;
   job.rounds = rounds;
@@ -442,6 +446,87 @@ TEST(ClusterProcesses, AJobPreemptedByAHigherPriorityOneIsResumedToItsSoloModel)
   const auto log = cluster.scheduler().output();
   ASSERT_TRUE(std::regex_search(log, where, std::regex("checkpoint in ([^)]+)\\)"))) << log;
   EXPECT_FALSE(std::filesystem::exists(where[1].str())) << where[1].str();
+}
+
+TEST(ClusterProcesses, TwoJobsRunAtOnceAndANodeKilledInOneLeavesTheOtherUntouched) {
+  const int rounds = 6, steps = 3000;
+  const auto solo_a = embedded_run(2, rounds, steps);
+  const auto solo_b = embedded_run(2, rounds, steps, 7);
+  ASSERT_EQ(solo_a.status, troupe::runtime::RunStatus::ok) << solo_a.error;
+  ASSERT_EQ(solo_b.status, troupe::runtime::RunStatus::ok) << solo_b.error;
+  ASSERT_NE(solo_a.model_fingerprint, solo_b.model_fingerprint);
+
+  TempDir dir;
+  // Two jobs at once, each on --nodes 2 of five nodes and an aggregator of its own.
+  Cluster cluster(dir, 5, {"--concurrent-jobs", "2"});
+  ASSERT_TRUE(cluster.wait_for_nodes(5, 30s)) << cluster.scheduler().output();
+  const auto a = detach_job(dir, "a", submit_job(cluster.endpoint(), 2, rounds, steps, 3000, 1000));
+  const auto b = detach_job(
+      dir, "b", submit_job(cluster.endpoint(), 2, rounds, steps, 3000, 1000, {"--seed", "7"}));
+  ASSERT_FALSE(a.empty());
+  ASSERT_FALSE(b.empty());
+  auto wait_for = [&](const std::string& id) {
+    return std::make_unique<Process>(
+        kTroupe,
+        std::vector<std::string>{"wait", id, "--scheduler", cluster.endpoint(), "--out",
+                                 dir.file(id + ".json")},
+        dir.file("wait-" + id + ".log"));
+  };
+  auto wait_a = wait_for(a);
+  auto wait_b = wait_for(b);
+  // Both run at once.
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto jobs = jobs_by_id(dir, cluster.endpoint());
+        return jobs[a]["state"] == "running" && jobs[b]["state"] == "running";
+      },
+      60s, 200ms))
+      << cluster.scheduler().output();
+  // `troupe status` says which job each node serves: two each, one free.
+  // (Asked again while the loaded machine keeps `troupe status` from answering in time.)
+  std::map<std::string, std::string> served;  // node -> job id ("" when free)
+  nlohmann::json status;
+  ASSERT_TRUE(eventually(
+      [&] {
+        status = troupe_status_json(dir, cluster.endpoint());
+        return status.is_object() && status.contains("nodes") && status["nodes"].size() == 5;
+      },
+      60s, 500ms))
+      << read_text(dir.file("status-json.log"));
+  for (const auto& n : status["nodes"])
+    served[n["name"].get<std::string>()] = n["job"].is_null() ? "" : n["job"].get<std::string>();
+  std::vector<std::string> of_a, of_b, free;
+  for (const auto& [node, job] : served) (job == a ? of_a : job == b ? of_b : free).push_back(node);
+  ASSERT_EQ(of_a.size(), 2U) << status.dump() << read_text(dir.file("status-json.log"));
+  ASSERT_EQ(of_b.size(), 2U);
+  ASSERT_EQ(free.size(), 1U);
+  // One of the first job's nodes dies after its first round. Its work moves
+  // on, within its job, and the free node takes its place.
+  ASSERT_TRUE(wait_a->wait_for_output("/6 ·", 60s)) << wait_a->output();
+  const int victim = std::stoi(of_a.front().substr(1)) - 1;  // nN is cluster.node(N - 1)
+  cluster.node(victim).kill(SIGKILL);
+  for (auto* wait : {wait_a.get(), wait_b.get()})
+    ASSERT_EQ(wait->wait_exit(180s), 0) << wait->output() << cluster.scheduler().output();
+  const auto report_a = read_json(dir.file(a + ".json"));
+  const auto report_b = read_json(dir.file(b + ".json"));
+  ASSERT_EQ(report_a["status"], "ok") << report_a["error"];
+  ASSERT_EQ(report_b["status"], "ok") << report_b["error"];
+  // Each job trained exactly the model it trains alone.
+  EXPECT_EQ(report_a["final"]["model_fingerprint"], solo_a.model_fingerprint);
+  EXPECT_EQ(report_b["final"]["model_fingerprint"], solo_b.model_fingerprint);
+  std::set<std::string> nodes_a, nodes_b;
+  const auto nodes_of = [](const nlohmann::json& report, std::set<std::string>& into) {
+    for (const auto& t : report["tasks"])
+      if (!t["node"].get<std::string>().empty()) into.insert(t["node"].get<std::string>());
+  };
+  nodes_of(report_a, nodes_a);
+  nodes_of(report_b, nodes_b);
+  EXPECT_TRUE(nodes_a.count(of_a.front()));
+  EXPECT_TRUE(nodes_a.count(free.front())) << "the free node took the lost one's place";
+  EXPECT_EQ(nodes_b, (std::set<std::string>(of_b.begin(), of_b.end())));
+  // Neither waited for the other.
+  EXPECT_LT(report_b["job"]["waiting_s"].get<double>(),
+            0.5 * report_a["job"]["completion_s"].get<double>());
 }
 
 TEST(ClusterProcesses, APreemptingSubmitterIsToldWhenTheRunningJobCannotYield) {
