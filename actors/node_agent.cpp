@@ -81,11 +81,14 @@ void send_registration(AgentPtr self, NodeRegistration reg) {
   self->request(st.config.scheduler, std::chrono::seconds(10), register_atom::value, std::move(reg),
                 caf::actor_cast<caf::actor>(st.config.node))
       .then(
-          [self](const caf::actor& aggregator) {
+          [self](const caf::actor&) {
+            // The node is not told the aggregator answered here: the
+            // scheduler sends it its job's aggregator before every set-up,
+            // and a word from here could overtake that one (several jobs at
+            // once have aggregators of their own).
             auto& st = self->state;
             st.registering = false;
             ++st.registrations;
-            self->send(st.config.node, aggregator_atom::value, aggregator);
             if (st.registered && st.config.announce)
               logging::Line(Level::info) << "troupe node " << st.config.registration.name
                                          << ": registered again (the scheduler had lost it)";

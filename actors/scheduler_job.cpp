@@ -15,6 +15,7 @@
 #include "runtime/allocation/allocator.hpp"
 #include "runtime/io/checkpoint.hpp"
 #include "runtime/scheduling/job_order.hpp"
+#include "runtime/system/live_capacity.hpp"
 
 namespace troupe::actors {
 namespace {
@@ -133,11 +134,34 @@ void start_core(SchedulerPtr self, JobRun& run, const std::string& failure) {
 }
 
 /// The free nodes `run` takes at its set-up: every one when the scheduler
-/// runs one job at a time, else at most its --nodes (a local-data job: all).
+/// runs one job at a time (or the job holds its own data), else at most its
+/// --nodes: first those that can hold its tasks (free memory and disk, its
+/// --demand), then the fastest for its model.
 std::vector<std::string> nodes_for(const SchedulerState& st, const JobRun& run) {
   auto nodes = st.free_nodes();
   const auto cap = static_cast<std::size_t>(std::max(1, run.spec.nodes));
-  if (st.slots() > 1 && !run.local_job && nodes.size() > cap) nodes.resize(cap);
+  if (st.slots() == 1 || run.local_job || nodes.size() <= cap) return nodes;
+  std::string bad;  // validated at submission
+  const auto demand = runtime::parse_job_demand(run.spec.cluster.demand, bad);
+  const auto model = runtime::model_key(run.spec);
+  const double mean = st.table.mean_throughput(model);
+  struct Candidate {
+    bool fits;
+    double speed;
+    std::string id;
+  };
+  std::vector<Candidate> ranked;
+  for (const auto& id : nodes) {
+    const auto* n = st.table.find(id);
+    auto why = runtime::cannot_hold(n->resources, n->usage, st.config.hold_need);
+    if (why.empty() && demand) why = runtime::cannot_meet(n->resources, n->usage, *demand);
+    ranked.push_back({why.empty(), st.table.planning_speed(id, model, mean), id});
+  }
+  std::stable_sort(ranked.begin(), ranked.end(), [](const Candidate& a, const Candidate& b) {
+    return a.fits != b.fits ? a.fits : a.speed > b.speed;
+  });
+  nodes.clear();
+  for (std::size_t i = 0; i < cap; ++i) nodes.push_back(ranked[i].id);
   return nodes;
 }
 

@@ -5,13 +5,16 @@
 # given as --speed). All five are queued before the nodes start; the first
 # submitted is then taken up and waits for the nodes, the others start by
 # priority (4, 3, 2, 1), one at a time: a scheduler runs one job at a time
-# (docs/allocation.md). Prints the example's allocation in both forms (unit
+# (docs/allocation.md). With CONCURRENT=K (K > 1) the scheduler runs up to K
+# jobs at once (--concurrent-jobs K), each job on one node of its own
+# (--nodes 1): three at a time on the three nodes, still started by priority.
+# Prints the example's allocation in both forms (unit
 # demand and demand), then per job its start order, wait, completion time,
 # accuracy and how many of its tasks each node ran, and per node its busy time
-# and utilisation over the whole run. Exits 1 when a job fails or the queued
-# jobs did not start by priority.
+# and utilisation over the whole run. Exits 1 when a job fails, the queued
+# jobs did not start by priority, or (CONCURRENT > 1) no two jobs ran at once.
 # Run: examples/cluster/seed_jobs.sh [ROUNDS] [TRAIN_LIMIT]   (defaults: 2, 6000)
-# Env: TROUPE (binary, default build/cli/troupe), ALLOCATION_EXAMPLE (default
+# Env: CONCURRENT (jobs at once, default 1), TROUPE (binary, default build/cli/troupe), ALLOCATION_EXAMPLE (default
 # build/examples/allocation_example; skipped when absent), OUT (directory for
 # the reports, default: a temporary one, removed at the end).
 set -euo pipefail
@@ -24,6 +27,11 @@ train_limit=${2:-6000}
 [[ -x "$troupe" ]] || { echo "seed_jobs: $troupe not found; build first (scripts/build.sh)" >&2; exit 1; }
 [[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "seed_jobs: ROUNDS must be a positive number" >&2; exit 2; }
 [[ "$train_limit" =~ ^[0-9]+$ ]] || { echo "seed_jobs: TRAIN_LIMIT must be a number (0: all)" >&2; exit 2; }
+concurrent=${CONCURRENT:-1}
+[[ "$concurrent" =~ ^[1-9][0-9]*$ ]] || { echo "seed_jobs: CONCURRENT must be a positive number" >&2; exit 2; }
+# One job at a time trains on all three nodes; several at once, each on one.
+job_nodes=3
+((concurrent > 1)) && job_nodes=1
 
 work=$(mktemp -d -t troupe-seed-XXXXXX)
 out=${OUT:-$work}
@@ -51,8 +59,10 @@ if [[ -x "$example" ]]; then
   "$example" || echo "seed_jobs: the allocation example exited $?" >&2
 fi
 
-echo "== five jobs, live: priorities 5 3 2 4 1 on nodes of capacity 10 8 6"
-"$troupe" scheduler --listen 127.0.0.1:0 --port-file "$work/port" --quiet >"$work/scheduler.log" 2>&1 &
+echo "== five jobs, live: priorities 5 3 2 4 1 on nodes of capacity 10 8 6," \
+  "$concurrent at a time, each on $job_nodes node(s)"
+"$troupe" scheduler --listen 127.0.0.1:0 --port-file "$work/port" --quiet \
+  --concurrent-jobs "$concurrent" >"$work/scheduler.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 200); do [[ -s "$work/port" ]] && break; sleep 0.05; done
 [[ -s "$work/port" ]] || { echo "seed_jobs: the scheduler did not start" >&2; exit 1; }
@@ -60,7 +70,7 @@ ep="127.0.0.1:$(cat "$work/port")"
 ids=()
 for priority in 5 3 2 4 1; do
   id=$("$troupe" submit --scheduler "$ep" --name "seed-p$priority" --priority "$priority" \
-    --nodes 3 --min-nodes 3 --rounds "$rounds" --train-limit "$train_limit" --threads 1 \
+    --nodes "$job_nodes" --min-nodes "$job_nodes" --rounds "$rounds" --train-limit "$train_limit" --threads 1 \
     --quiet --detach) || { echo "seed_jobs: submitting priority $priority failed" >&2; exit 1; }
   [[ "$id" =~ ^job-[0-9]+$ ]] || { echo "seed_jobs: submit printed '$id', not a job id" >&2; exit 1; }
   ids+=("$id")
@@ -79,9 +89,9 @@ for id in "${ids[@]}"; do
 done
 "$troupe" jobs --scheduler "$ep" --json >"$out/jobs.json"
 
-python3 - "$out" "${ids[@]}" <<'EOF'
+python3 - "$out" "$concurrent" "${ids[@]}" <<'EOF'
 import json, sys
-out, ids = sys.argv[1], sys.argv[2:]
+out, concurrent, ids = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
 jobs = {j["id"]: j for j in json.load(open(f"{out}/jobs.json"))["jobs"]}
 reports = {i: json.load(open(f"{out}/{i}.json")) for i in ids}
 order = sorted(ids, key=lambda i: jobs[i]["started"])
@@ -111,4 +121,16 @@ if bad:
 if priorities[1:] != sorted(priorities[1:], reverse=True):
     sys.exit(f"seed_jobs: the queued jobs started in the order of priorities {priorities}")
 print(f"\njobs started by priority: {' '.join(f'{p:.0f}' for p in priorities)}")
+# The most jobs in hand at one moment (each job from its start to its end).
+events = sorted([(jobs[i]["started"], 1) for i in ids] + [(jobs[i]["finished"], -1) for i in ids],
+                key=lambda e: (e[0], e[1]))
+most = now = 0
+for _, step in events:
+    now += step
+    most = max(most, now)
+print(f"at most {most} jobs ran at once (--concurrent-jobs {concurrent})")
+if most > concurrent:
+    sys.exit(f"seed_jobs: {most} jobs ran at once, more than --concurrent-jobs {concurrent}")
+if concurrent > 1 and most < 2:
+    sys.exit("seed_jobs: no two jobs ran at once")
 EOF
