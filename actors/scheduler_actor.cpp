@@ -104,9 +104,12 @@ void submitted(SchedulerPtr self, PendingJob job) {
 /// or fail, queued ones may start, running cores see the time.
 void ticked(SchedulerPtr self) {
   auto& st = self->state;
-  for (auto* run : st.runs_in_order()) {
-    const auto serial = run->serial;
-    if (st.run(serial) && run->phase == RunPhase::waiting) try_start(self, *run);
+  // By serial: a run's steps may end it and others (its freed nodes let a
+  // waiting one start or fail).
+  std::vector<std::uint64_t> serials;
+  for (const auto* run : st.runs_in_order()) serials.push_back(run->serial);
+  for (const auto serial : serials) {
+    if (auto* r = st.run(serial); r && r->phase == RunPhase::waiting) try_start(self, *r);
     if (auto* r = st.run(serial); r && r->phase == RunPhase::running && r->core)
       run_steps(self, serial, r->core->tick(r->now()));
   }
@@ -310,7 +313,10 @@ void start_queued(SchedulerPtr self) {
   while (!st.queue.empty() && st.runs.size() < static_cast<std::size_t>(st.slots())) {
     // Beside another job, the next one starts only once it can be set up at
     // once: a job waiting for nodes that others hold would run out its wait.
+    // Nor beside a job still waiting: it would take the nodes that one waits for.
     if (!st.runs.empty()) {
+      for (const auto& [serial, run] : st.runs)
+        if (run.phase == RunPhase::waiting) return;
       const auto& next = st.queue.front().spec;
       if (!st.free_aggregator() ||
           st.free_nodes().size() < static_cast<std::size_t>(std::max(1, next.cluster.min_nodes)))
@@ -328,9 +334,9 @@ void offer_node(SchedulerPtr self, const std::string& id) {
   if (!entry || entry->state != runtime::Liveness::alive || st.owner(id)) return;
   for (auto* run : st.runs_in_order()) {
     if (run->phase == RunPhase::waiting) {
+      // The node stays free for it (jobs of lower priority do not take it).
       try_start(self, *run);
-      if (st.owner(id)) return;
-      continue;
+      return;
     }
     const bool wants = st.slots() == 1 || run->local_job ||
                        run->nodes.size() < static_cast<std::size_t>(std::max(1, run->spec.nodes));

@@ -429,9 +429,13 @@ void maybe_preempt(SchedulerPtr self) {
       --yielding;
       continue;
     }
+    // Beside other jobs, only one whose nodes (with the free ones) make room for it.
+    const auto free = st.free_nodes().size();
+    const auto needs = static_cast<std::size_t>(std::max(1, by.spec.cluster.min_nodes));
     for (auto* run : runs) {
       if (!run->core || run->core->ended() || run->core->pause_requested() || !displaces(by, *run))
         continue;
+      if (st.slots() > 1 && run->nodes.size() + free < needs) continue;
       ask_to_yield(self, *run, by);
       break;
     }

@@ -149,7 +149,11 @@ void set_up_node(SchedulerPtr self, JobRun& run, const std::string& id,
       .then(
           [self, id, done, serial = run.serial](const DataSummary& s) {
             auto* r = self->state.run(serial);
-            if (!r || !r->nodes.count(id)) return;  // set up for an earlier job, or lost since
+            if (!r) return;  // set up for an earlier job
+            if (!r->nodes.count(id)) {
+              done(false, nullptr);  // lost while it was set up
+              return;
+            }
             r->ready.insert(id);
             done(true, &s);
           },

@@ -179,7 +179,8 @@ TEST(ConcurrentJobs, ANodeLostByOneJobIsReplacedByAFreeNodeAndTheOtherJobIsUntou
   ASSERT_EQ(solo_first.status, runtime::RunStatus::ok) << solo_first.error;
   ASSERT_EQ(solo_second.status, runtime::RunStatus::ok) << solo_second.error;
 
-  // node-1 is the first job's (nodes are given in name order); it goes down
+  // node-1 is the first job's (with equal given speeds, free nodes go in the
+  // order they joined: node-1 to node-5); it goes down
   // after the first round either job ends. One node is free for it.
   std::atomic<bool> killed{false};
   caf::actor victim;
@@ -211,4 +212,54 @@ TEST(ConcurrentJobs, ANodeLostByOneJobIsReplacedByAFreeNodeAndTheOtherJobIsUntou
   EXPECT_FALSE(training_nodes(rb).count("node-1"));
   EXPECT_TRUE(training_nodes(ra).count("node-5")) << "the free node joined the job that lost one";
   EXPECT_FALSE(overlap(training_nodes(ra), training_nodes(rb)));
+}
+
+TEST(ConcurrentJobs,
+     APreemptingJobDisplacesTheJobInHandOfTheLowestPriorityWhichResumesToItsSoloModel) {
+  auto low = job(1, 40, 1), middle = job(1, 40, 2), high = job(1, 1, 3);
+  low.cluster.priority = 1;
+  middle.cluster.priority = 2;
+  high.cluster.priority = 5;
+  high.cluster.preempt = true;
+  const auto solo_low = actors::run_embedded(low);
+  ASSERT_EQ(solo_low.status, runtime::RunStatus::ok) << solo_low.error;
+
+  // Two slots and two nodes: the low and middle jobs hold both; the high one
+  // arrives once both have ended a round.
+  std::promise<void> both_ran;
+  int first_rounds = 0;  // each job's round 1 (the scheduler calls this on its own thread)
+  ConcurrentCluster c(2, 2, [&](const runtime::RoundRecord& r) {
+    if (r.round == 1 && ++first_rounds == 2) both_ran.set_value();
+  });
+  auto a = c.submit_later(low);
+  auto b = c.submit_later(middle, std::chrono::milliseconds(100));
+  ASSERT_EQ(both_ran.get_future().wait_for(std::chrono::seconds(60)), std::future_status::ready);
+  const auto rh = c.submit(high);
+  const auto ra = a.get(), rb = b.get();
+  ASSERT_EQ(rh.status, runtime::RunStatus::ok) << rh.error;
+  ASSERT_EQ(ra.status, runtime::RunStatus::ok) << ra.error;
+  ASSERT_EQ(rb.status, runtime::RunStatus::ok) << rb.error;
+  EXPECT_EQ(ra.job.preempted, 1) << "the lowest priority yields";
+  EXPECT_EQ(rb.job.preempted, 0);
+  EXPECT_GT(ra.resumed_from_round, 0);
+  // Paused and resumed at a round's end, it trains exactly the model it trains alone.
+  EXPECT_EQ(ra.model_fingerprint, solo_low.model_fingerprint);
+  // It waited for the low job's round to end, not for the middle job.
+  EXPECT_LT(rh.job.waiting_s, 0.5 * rb.job.completion_s);
+}
+
+TEST(ConcurrentJobs, AJobWaitingForNodesKeepsThemFromJobsQueuedBehindIt) {
+  ConcurrentCluster c(2, 2);
+  auto big = job(3, 2, 1), small = job(2, 2, 2);
+  big.cluster.min_nodes = 3;  // waits for a third node
+  auto a = c.submit_later(big);
+  auto b = c.submit_later(small, std::chrono::milliseconds(200));
+  // The small job could start on the two free nodes, but the big one waits for them.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  c.join("node-3");
+  const auto ra = a.get(), rb = b.get();
+  ASSERT_EQ(ra.status, runtime::RunStatus::ok) << ra.error;
+  ASSERT_EQ(rb.status, runtime::RunStatus::ok) << rb.error;
+  EXPECT_EQ(training_nodes(ra).size(), 3U);
+  EXPECT_GT(rb.job.waiting_s, ra.job.completion_s - 0.5) << "it started once the big job ended";
 }
