@@ -97,6 +97,15 @@ std::string detach_job(TempDir& dir, const std::string& name, std::vector<std::s
   return std::regex_search(text, id, std::regex("job-[0-9]+")) ? id.str() : std::string();
 }
 
+/// `troupe wait ID --out DIR/ID.json` against `endpoint` (logged to DIR/wait-ID.log).
+std::unique_ptr<Process> wait_job(TempDir& dir, const std::string& endpoint,
+                                  const std::string& id) {
+  return std::make_unique<Process>(kTroupe,
+                                   std::vector<std::string>{"wait", id, "--scheduler", endpoint,
+                                                            "--out", dir.file(id + ".json")},
+                                   dir.file("wait-" + id + ".log"));
+}
+
 /// `troupe jobs --json` at `endpoint`, by job id; empty when it failed.
 std::map<std::string, nlohmann::json> jobs_by_id(TempDir& dir, const std::string& endpoint) {
   Process jobs(kTroupe, {"jobs", "--json", "--scheduler", endpoint}, dir.file("jobs.log"));
@@ -401,14 +410,7 @@ TEST(ClusterProcesses, AJobPreemptedByAHigherPriorityOneIsResumedToItsSoloModel)
   const auto low =
       detach_job(dir, "low", submit_job(cluster.endpoint(), 2, rounds, steps, 3000, 1000));
   ASSERT_FALSE(low.empty());
-  auto wait_for = [&](const std::string& id) {
-    return std::make_unique<Process>(
-        kTroupe,
-        std::vector<std::string>{"wait", id, "--scheduler", cluster.endpoint(), "--out",
-                                 dir.file(id + ".json")},
-        dir.file("wait-" + id + ".log"));
-  };
-  auto wait_low = wait_for(low);
+  auto wait_low = wait_job(dir, cluster.endpoint(), low);
   // A progress line shows that the scheduler counts it among the job's followers.
   ASSERT_TRUE(wait_low->wait_for_output("/6 ·", 60s))
       << wait_low->output() << cluster.scheduler().output();
@@ -416,7 +418,7 @@ TEST(ClusterProcesses, AJobPreemptedByAHigherPriorityOneIsResumedToItsSoloModel)
       dir, "high",
       submit_job(cluster.endpoint(), 2, 1, 0, 3000, 1000, {"--priority", "5", "--preempt"}));
   ASSERT_FALSE(high.empty());
-  auto wait_high = wait_for(high);
+  auto wait_high = wait_job(dir, cluster.endpoint(), high);
   for (auto* wait : {wait_low.get(), wait_high.get()})
     ASSERT_EQ(wait->wait_exit(120s), 0) << wait->output() << cluster.scheduler().output();
   // The follower of the low job was told, as the scheduler's log says.
@@ -465,15 +467,8 @@ TEST(ClusterProcesses, TwoJobsRunAtOnceAndANodeKilledInOneLeavesTheOtherUntouche
       dir, "b", submit_job(cluster.endpoint(), 2, rounds, steps, 3000, 1000, {"--seed", "7"}));
   ASSERT_FALSE(a.empty());
   ASSERT_FALSE(b.empty());
-  auto wait_for = [&](const std::string& id) {
-    return std::make_unique<Process>(
-        kTroupe,
-        std::vector<std::string>{"wait", id, "--scheduler", cluster.endpoint(), "--out",
-                                 dir.file(id + ".json")},
-        dir.file("wait-" + id + ".log"));
-  };
-  auto wait_a = wait_for(a);
-  auto wait_b = wait_for(b);
+  auto wait_a = wait_job(dir, cluster.endpoint(), a);
+  auto wait_b = wait_job(dir, cluster.endpoint(), b);
   // Both run at once.
   ASSERT_TRUE(eventually(
       [&] {
