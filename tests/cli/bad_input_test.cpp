@@ -142,6 +142,15 @@ TEST(BadInput, NegativeResourceFloorsAreUsageErrors) {
   EXPECT_EQ(run_troupe("scheduler --min-free-memory -1").code, 2);
 }
 
+TEST(BadInput, ConcurrentJobsOutsideOneToSixtyFourIsAUsageErrorNamingTheRange) {
+  for (const char* k : {"0", "-1", "65", "two"}) {
+    const auto r = run_troupe(std::string("scheduler --listen 127.0.0.1:0 --concurrent-jobs ") + k);
+    EXPECT_EQ(r.code, 2) << k << ": " << r.output;
+  }
+  EXPECT_NE(run_troupe("scheduler --concurrent-jobs 0").output.find("between 1 and 64"),
+            std::string::npos);
+}
+
 TEST(BadInput, ACheckpointDirectoryThatIsARegularFileIsAUsageError) {
   // Given a regular file where the checkpoints should go
   troupe::test::TempDir dir;
