@@ -5,14 +5,15 @@
 //
 // Phases of a job (RunPhase), up to SchedulerConfig::concurrent_jobs at once:
 //
-//          a slot free (beside another job:
-//          also its nodes and an aggregator)        aggregator and --min-nodes free nodes
-//  queued ----------------------------------> waiting ---------------------> setting up
-//    ^                                           | wait over (job fails)         |
-//    |                                           v                               | aggregator and
-//    nodes |                                         ended <--- no node set up --------+ answered
-//    set-up |                                           ^                               v
-//    +------- paused (--preempt) ----------------+--- done, failed, aggregator lost -- running
+//            a slot free (beside another job,      an aggregator and
+//            also its nodes and an aggregator)     --min-nodes free nodes
+//   queued ----------------------------------> waiting -----------------> setting up
+//     ^                                          | wait over                 |
+//     |                                          v                           | every set-up
+//     |    ended <-------------------------------+------- no node set up ----+ answered
+//     |      ^                                                               v
+//     |      +---- done, failed, cancelled, aggregator lost -------------- running
+//     +-------------- paused at a round's end (--preempt) ------------------+
 //
 // Every job in hand holds its aggregator and its nodes until it ends; then the
 // queue's next job may start. In every phase: heartbeats, status, hellos, node

@@ -15,7 +15,6 @@
 #include "runtime/allocation/allocator.hpp"
 #include "runtime/io/checkpoint.hpp"
 #include "runtime/scheduling/job_order.hpp"
-#include "runtime/system/live_capacity.hpp"
 
 namespace troupe::actors {
 namespace {
@@ -141,28 +140,18 @@ std::vector<std::string> nodes_for(const SchedulerState& st, const JobRun& run) 
   auto nodes = st.free_nodes();
   const auto cap = static_cast<std::size_t>(std::max(1, run.spec.nodes));
   if (st.slots() == 1 || run.local_job || nodes.size() <= cap) return nodes;
-  std::string bad;  // validated at submission
-  const auto demand = runtime::parse_job_demand(run.spec.cluster.demand, bad);
-  const auto model = runtime::model_key(run.spec);
-  const double mean = st.table.mean_throughput(model);
-  struct Candidate {
-    bool fits;
-    double speed;
-    std::string id;
-  };
-  std::vector<Candidate> ranked;
-  for (const auto& id : nodes) {
-    const auto* n = st.table.find(id);
-    auto why = runtime::cannot_hold(n->resources, n->usage, st.config.hold_need);
-    if (why.empty() && demand) why = runtime::cannot_meet(n->resources, n->usage, *demand);
-    ranked.push_back({why.empty(), st.table.planning_speed(id, model, mean), id});
-  }
-  std::stable_sort(ranked.begin(), ranked.end(), [](const Candidate& a, const Candidate& b) {
-    return a.fits != b.fits ? a.fits : a.speed > b.speed;
-  });
-  nodes.clear();
-  for (std::size_t i = 0; i < cap; ++i) nodes.push_back(ranked[i].id);
-  return nodes;
+  auto fit = assess_nodes(st, run, std::set<std::string>(nodes.begin(), nodes.end())).nodes;
+  std::stable_sort(
+      fit.begin(), fit.end(),
+      [](const runtime::NodeInfo& a, const runtime::NodeInfo& b) { return a.speed > b.speed; });
+  std::vector<std::string> picked;
+  for (const auto& n : fit)
+    if (picked.size() < cap) picked.push_back(n.id);
+  // Short of fitting nodes, others follow (their tasks wait until they can hold one).
+  for (const auto& id : nodes)
+    if (picked.size() < cap && std::find(picked.begin(), picked.end(), id) == picked.end())
+      picked.push_back(id);
+  return picked;
 }
 
 /// Sets up the aggregator and the job's nodes, then starts the core. Nodes

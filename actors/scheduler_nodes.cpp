@@ -9,14 +9,15 @@
 
 namespace troupe::actors {
 
-runtime::UsableNodes usable_nodes(const SchedulerState& st, const JobRun& run) {
+runtime::UsableNodes assess_nodes(const SchedulerState& st, const JobRun& run,
+                                  const std::set<std::string>& among) {
   runtime::UsableNodes out;
   std::string bad;  // validated at submission
   const auto demand = runtime::parse_job_demand(run.spec.cluster.demand, bad);
   const auto model = runtime::model_key(run.spec);
   const double mean = st.table.mean_throughput(model);  // once: per node it grew with N^2
   for (const auto* n : st.table.alive()) {
-    if (!run.ready.count(n->id)) continue;
+    if (!among.count(n->id)) continue;
     auto why = runtime::cannot_hold(n->resources, n->usage, st.config.hold_need);
     if (why.empty() && demand) why = runtime::cannot_meet(n->resources, n->usage, *demand);
     if (!why.empty())
@@ -26,6 +27,10 @@ runtime::UsableNodes usable_nodes(const SchedulerState& st, const JobRun& run) {
                            run.local_job ? run.local.pinned_shard(n->id) : n->data.shard});
   }
   return out;
+}
+
+runtime::UsableNodes usable_nodes(const SchedulerState& st, const JobRun& run) {
+  return assess_nodes(st, run, run.ready);
 }
 
 namespace {

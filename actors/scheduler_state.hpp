@@ -193,6 +193,10 @@ void offer_node(SchedulerPtr self, const std::string& id);
 
 // -- nodes (scheduler_nodes.cpp) ----------------------------------------------
 
+/// The alive nodes of `among` that can hold a task of `run` now (free memory
+/// and disk, its --demand), with their planning speeds, and why others cannot.
+runtime::UsableNodes assess_nodes(const SchedulerState& st, const JobRun& run,
+                                  const std::set<std::string>& among);
 /// Alive nodes set up for `run` that can hold work, and why others cannot.
 runtime::UsableNodes usable_nodes(const SchedulerState& st, const JobRun& run);
 /// A node is gone (connection dropped, set-up failed, replaced, silent): its
