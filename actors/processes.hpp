@@ -31,6 +31,8 @@ struct SchedulerProcessOptions {
   /// Jobs run at once (--concurrent-jobs), each on nodes and an aggregator of
   /// its own; the scheduler hosts this many aggregators unless `aggregator` is set.
   int concurrent_jobs = 1;
+  /// Jobs in hand share nodes (--share-nodes; SchedulerConfig::share_nodes).
+  bool share_nodes = false;
   /// Free memory and disk (bytes) a node must report to get tasks.
   std::uint64_t min_free_memory = std::uint64_t{256} << 20;
   std::uint64_t min_free_disk = std::uint64_t{16} << 20;

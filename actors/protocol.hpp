@@ -54,7 +54,7 @@ namespace troupe::actors {
 /// version) in its hello to the scheduler, which refuses a different one. Bump
 /// it whenever a message, type or interface below changes.
 ///   (each version's changes: docs/protocol.md, "Protocol versions")
-inline constexpr std::int32_t kProtocolVersion = 12;
+inline constexpr std::int32_t kProtocolVersion = 13;
 
 // -- messages -----------------------------------------------------------------
 
@@ -66,6 +66,9 @@ struct TrainTask {
   std::int64_t base_version = 0;  ///< global model version to start from
   std::uint64_t seed = 0;
   std::uint64_t run_id = 0;  ///< the job's JobSpec::run_id, copied into the update
+  /// The job's --priority: a node serving several jobs runs its waiting
+  /// tasks highest priority first (then in arrival order).
+  double priority = 0.0;
 };
 
 /// A node's answer to a TrainTask, once the aggregator answered its update.
@@ -124,6 +127,10 @@ struct EvalTask {
   /// Federated evaluation (--eval federated|both): on the node's held-out
   /// examples (NodeBehaviour::evaluate_held_out), not on the test set.
   bool held_out = false;
+  /// The job's JobSpec::run_id: which of the jobs the node serves (0: the
+  /// one it was set up for last).
+  std::uint64_t run_id = 0;
+  double priority = 0.0;  ///< as TrainTask::priority
 };
 
 /// The name an aggregator answers a challenge under.
@@ -153,6 +160,7 @@ using checkpoint_atom = caf::atom_constant<caf::atom("checkpoint")>;
 using hello_atom = caf::atom_constant<caf::atom("hello")>;
 using holdings_atom = caf::atom_constant<caf::atom("holdings")>;
 using computing_atom = caf::atom_constant<caf::atom("computing")>;
+using leave_atom = caf::atom_constant<caf::atom("leave")>;
 
 // -- actor interfaces ---------------------------------------------------------
 
@@ -177,7 +185,11 @@ using node_actor =
     caf::typed_actor<caf::replies_to<setup_atom, runtime::JobSpec>::with<DataSummary>,
                      caf::replies_to<train_atom, TrainTask>::with<TrainOutcome>,
                      caf::replies_to<eval_atom, EvalTask>::with<models::ClassificationMetrics>,
-                     caf::reacts_to<aggregator_atom, caf::actor>>;
+                     /// The aggregator of the set-ups that follow (sent before each one).
+                     caf::reacts_to<aggregator_atom, caf::actor>,
+                     /// The job of this run id (JobSpec::run_id) ended here or moved on:
+                     /// the node lets go of what it held for it.
+                     caf::reacts_to<leave_atom, std::uint64_t>>;
 
 /// Runs jobs: decomposes, allocates, dispatches, reports; keeps the node table.
 /// An attached submitter receives (job_atom, id), then (progress_atom,
@@ -373,7 +385,7 @@ namespace troupe::actors {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, TrainTask& x) {
   return f(caf::meta::type_name("troupe.TrainTask"), x.task_id, x.round, x.shard, x.base_version,
-           x.seed, x.run_id);
+           x.seed, x.run_id, x.priority);
 }
 
 template <class Inspector>
@@ -396,7 +408,8 @@ typename Inspector::result_type inspect(Inspector& f, NodeRegistration& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, EvalTask& x) {
-  return f(caf::meta::type_name("troupe.EvalTask"), x.task_id, x.round, x.version, x.held_out);
+  return f(caf::meta::type_name("troupe.EvalTask"), x.task_id, x.round, x.version, x.held_out,
+           x.run_id, x.priority);
 }
 
 }  // namespace troupe::actors

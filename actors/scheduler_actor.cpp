@@ -274,9 +274,21 @@ JobRun* SchedulerState::run_of(std::uint64_t run_id) {
 }
 
 JobRun* SchedulerState::owner(const std::string& id) {
-  for (auto& [serial, run] : runs)
-    if (run.nodes.count(id)) return &run;
-  return nullptr;
+  auto all = owners(id);
+  return all.empty() ? nullptr : all.front();
+}
+
+std::vector<JobRun*> SchedulerState::owners(const std::string& id) {
+  auto all = runs_in_order();
+  all.erase(std::remove_if(all.begin(), all.end(),
+                           [&](const JobRun* run) { return !run->nodes.count(id); }),
+            all.end());
+  return all;
+}
+
+std::size_t SchedulerState::jobs_on(const std::string& id) const {
+  return static_cast<std::size_t>(std::count_if(
+      runs.begin(), runs.end(), [&](const auto& r) { return r.second.nodes.count(id) > 0; }));
 }
 
 std::vector<JobRun*> SchedulerState::runs_in_order() {
@@ -296,6 +308,14 @@ std::vector<std::string> SchedulerState::free_nodes() const {
                                   [&](const auto& r) { return r.second.nodes.count(n->id) > 0; });
     if (!held) out.push_back(n->id);
   }
+  return out;
+}
+
+std::vector<std::string> SchedulerState::takeable_nodes(const JobRun* run) const {
+  if (!sharing()) return free_nodes();
+  std::vector<std::string> out;
+  for (const auto* n : table.alive())
+    if (!run || !run->nodes.count(n->id)) out.push_back(n->id);
   return out;
 }
 
@@ -320,7 +340,8 @@ void start_queued(SchedulerPtr self) {
         if (run.phase == RunPhase::waiting) return;
       const auto& next = st.queue.front().spec;
       if (!st.free_aggregator() ||
-          st.free_nodes().size() < static_cast<std::size_t>(std::max(1, next.cluster.min_nodes)))
+          st.takeable_nodes(nullptr).size() <
+              static_cast<std::size_t>(std::max(1, next.cluster.min_nodes)))
         return;
     }
     auto next = std::move(st.queue.front());
@@ -332,7 +353,8 @@ void start_queued(SchedulerPtr self) {
 void offer_node(SchedulerPtr self, const std::string& id) {
   auto& st = self->state;
   const auto* entry = st.table.find(id);
-  if (!entry || entry->state != runtime::Liveness::alive || st.owner(id)) return;
+  if (!entry || entry->state != runtime::Liveness::alive) return;
+  if (!st.sharing() && st.owner(id)) return;
   for (auto* run : st.runs_in_order()) {
     if (run->phase == RunPhase::waiting) {
       // The node stays free for it (jobs of lower priority do not take it).
@@ -341,7 +363,7 @@ void offer_node(SchedulerPtr self, const std::string& id) {
     }
     const bool wants = st.slots() == 1 || run->local_job ||
                        run->nodes.size() < static_cast<std::size_t>(std::max(1, run->spec.nodes));
-    if (!wants) continue;
+    if (!wants || run->nodes.count(id)) continue;
     // Joined after the job's set-up began: set it up too; the core gives it
     // work when it sees fit (synchronous jobs: a shard waiting for it at once,
     // others from the next round; asynchronous: at once). Set up before the
@@ -350,7 +372,7 @@ void offer_node(SchedulerPtr self, const std::string& id) {
       auto* r = self->state.run(serial);
       if (ok && r && r->core) run_steps(self, serial, r->core->nodes_changed(r->now()));
     });
-    return;
+    if (!st.sharing()) return;  // shared, it may serve every job short of nodes
   }
   start_queued(self);
 }

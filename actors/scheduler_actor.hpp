@@ -36,6 +36,12 @@ struct SchedulerConfig {
   /// on an aggregator and nodes of its own. 1: one job at a time, on every
   /// node; above 1, a job takes at most its --nodes nodes.
   int concurrent_jobs = 1;
+  /// With concurrent_jobs above 1 (`troupe scheduler --share-nodes`): a job
+  /// takes its --nodes among every alive node, those serving fewer jobs
+  /// first, instead of among free nodes only. A node serving several jobs
+  /// runs its waiting tasks highest --priority first, and each job sees a
+  /// shared node as slower by the jobs of at least its priority there.
+  bool share_nodes = false;
   /// A node silent for this long is declared lost; 0 disables the check
   /// (in-process nodes are watched through monitors alone).
   double heartbeat_timeout_s = 5.0;

@@ -132,18 +132,21 @@ void start_core(SchedulerPtr self, JobRun& run, const std::string& failure) {
           });
 }
 
-/// The free nodes `run` takes at its set-up: every one when the scheduler
+/// The nodes `run` takes at its set-up: every free one when the scheduler
 /// runs one job at a time (or the job holds its own data), else at most its
 /// --nodes: first those that can hold its tasks (free memory and disk, its
-/// --demand), then the fastest for its model.
+/// --demand), then the fastest for its model; shared, the fastest as the
+/// job sees them (assess_nodes), then those serving the fewest jobs.
 std::vector<std::string> nodes_for(const SchedulerState& st, const JobRun& run) {
-  auto nodes = st.free_nodes();
+  auto nodes = st.takeable_nodes(&run);
   const auto cap = static_cast<std::size_t>(std::max(1, run.spec.nodes));
   if (st.slots() == 1 || run.local_job || nodes.size() <= cap) return nodes;
   auto fit = assess_nodes(st, run, std::set<std::string>(nodes.begin(), nodes.end())).nodes;
-  std::stable_sort(
-      fit.begin(), fit.end(),
-      [](const runtime::NodeInfo& a, const runtime::NodeInfo& b) { return a.speed > b.speed; });
+  std::stable_sort(fit.begin(), fit.end(),
+                   [&](const runtime::NodeInfo& a, const runtime::NodeInfo& b) {
+                     if (a.speed != b.speed) return a.speed > b.speed;
+                     return st.jobs_on(a.id) < st.jobs_on(b.id);
+                   });
   std::vector<std::string> picked;
   for (const auto& n : fit)
     if (picked.size() < cap) picked.push_back(n.id);
@@ -161,7 +164,7 @@ void set_up(SchedulerPtr self, JobRun& run, aggregator_actor aggregator) {
   run.phase = RunPhase::setting_up;
   run.aggregator = std::move(aggregator);
   std::vector<const runtime::NodeEntry*> free;
-  for (const auto& id : st.free_nodes()) free.push_back(st.table.find(id));
+  for (const auto& id : st.takeable_nodes(&run)) free.push_back(st.table.find(id));
   run.local_job = runtime::any_local_data(free);
   run.local = {};
   run.setup_failures.clear();
@@ -300,7 +303,7 @@ void begin_job(SchedulerPtr self, PendingJob job) {
 void try_start(SchedulerPtr self, JobRun& run) {
   auto& st = self->state;
   if (run.phase != RunPhase::waiting) return;
-  const auto free = st.free_nodes().size();
+  const auto free = st.takeable_nodes(&run).size();
   auto aggregator = st.free_aggregator();
   if (aggregator && free >= static_cast<std::size_t>(run.spec.cluster.min_nodes)) {
     set_up(self, run, std::move(aggregator));
@@ -335,11 +338,15 @@ void remove_pause_dir(const std::optional<Yielded>& yielded) {
   std::filesystem::remove_all(yielded->pause_dir, ec);
 }
 
-/// `run` is no longer in hand: its nodes and aggregator are free, queued jobs
-/// may start, and jobs in hand that want more nodes get the freed ones.
+/// `run` is no longer in hand: its nodes let go of what they hold for it,
+/// its nodes and aggregator are free, queued jobs may start, and jobs in
+/// hand that want more nodes get the freed ones.
 void end_run(SchedulerPtr self, JobRun& run) {
   auto& st = self->state;
   const std::vector<std::string> freed(run.nodes.begin(), run.nodes.end());
+  for (const auto& id : freed)
+    if (auto h = st.handles.find(id); h != st.handles.end() && h->second)
+      self->send(h->second, leave_atom::value, run.spec.run_id);
   st.runs.erase(run.serial);
   start_queued(self);
   for (const auto& id : freed) offer_node(self, id);
@@ -424,7 +431,7 @@ void maybe_preempt(SchedulerPtr self) {
     for (auto* run : runs) {
       if (!run->core || run->core->ended() || run->core->pause_requested() || !displaces(by, *run))
         continue;
-      if (st.slots() > 1 && run->nodes.size() + free < needs) continue;
+      if (st.slots() > 1 && !st.sharing() && run->nodes.size() + free < needs) continue;
       ask_to_yield(self, *run, by);
       break;
     }

@@ -9,6 +9,22 @@
 
 namespace troupe::actors {
 
+namespace {
+
+/// How many other jobs in hand that `run` does not go before share node `id`
+/// (with --share-nodes): the node runs their waiting tasks before or beside
+/// this job's, so the job sees it slower by that many.
+std::size_t sharers_ahead(const SchedulerState& st, const JobRun& run, const std::string& id) {
+  std::size_t n = 0;
+  for (const auto& [serial, other] : st.runs)
+    if (serial != run.serial && other.nodes.count(id) &&
+        other.spec.cluster.priority >= run.spec.cluster.priority)
+      ++n;
+  return n;
+}
+
+}  // namespace
+
 runtime::UsableNodes assess_nodes(const SchedulerState& st, const JobRun& run,
                                   const std::set<std::string>& among) {
   runtime::UsableNodes out;
@@ -23,8 +39,11 @@ runtime::UsableNodes assess_nodes(const SchedulerState& st, const JobRun& run,
     if (!why.empty())
       out.held_back += "; node " + n->id + ": " + why;
     else
-      out.nodes.push_back({n->id, st.table.planning_speed(n->id, model, mean),
-                           run.local_job ? run.local.pinned_shard(n->id) : n->data.shard});
+      out.nodes.push_back(
+          {n->id,
+           st.table.planning_speed(n->id, model, mean) /
+               static_cast<double>(1 + (st.sharing() ? sharers_ahead(st, run, n->id) : 0)),
+           run.local_job ? run.local.pinned_shard(n->id) : n->data.shard});
   }
   return out;
 }
@@ -40,15 +59,29 @@ namespace {
 void leave_job(SchedulerPtr self, const std::string& id, LossCause cause,
                const std::string& reason) {
   auto& st = self->state;
-  auto* run = st.owner(id);
-  observe_node_lost(st, run, id, cause, reason);
-  if (!run) return;
-  run->nodes.erase(id);
-  run->ready.erase(id);
-  if (run->core) run_steps(self, run->serial, run->core->node_lost(id, run->now(), reason));
+  std::vector<std::uint64_t> served;  // shared, it may serve several
+  for (const auto* run : st.owners(id)) served.push_back(run->serial);
+  observe_node_lost(st, st.owner(id), id, cause, reason);
+  const auto handle = st.handles.find(id);
+  for (auto serial : served) {
+    auto* run = st.run(serial);  // an earlier one's steps may have ended it
+    if (!run) continue;
+    // A node cut off, not dead, lets go of the job when it hears again (set
+    // up for it again, it starts afresh).
+    if (handle != st.handles.end() && handle->second)
+      self->send(handle->second, leave_atom::value, run->spec.run_id);
+    run->nodes.erase(id);
+    run->ready.erase(id);
+    if (run->core) run_steps(self, serial, run->core->node_lost(id, run->now(), reason));
+  }
   // A free node, if any, takes its place (beside other jobs a job holds at
-  // most its --nodes; alone it holds every node already).
-  for (const auto& free : st.free_nodes()) offer_node(self, free);
+  // most its --nodes; alone it holds every node already). Shared, any node
+  // the job does not hold yet, the least shared first.
+  auto offers = st.sharing() ? st.takeable_nodes(nullptr) : st.free_nodes();
+  std::stable_sort(offers.begin(), offers.end(), [&](const std::string& a, const std::string& b) {
+    return st.jobs_on(a) < st.jobs_on(b);
+  });
+  for (const auto& node : offers) offer_node(self, node);
 }
 
 }  // namespace
@@ -110,7 +143,8 @@ ClusterStatus status_of(SchedulerState& st) {
     ns.speed = n->speed;
     ns.speed_given = n->speed_given;
     ns.throughput = n->throughput;
-    if (const auto* run = st.owner(n->id)) ns.job = run->job_id;
+    for (const auto* run : st.owners(n->id)) ns.jobs.push_back(run->job_id);
+    if (!ns.jobs.empty()) ns.job = ns.jobs.front();
     out.nodes.push_back(std::move(ns));
   }
   out.aggregator = !st.aggregators.empty();

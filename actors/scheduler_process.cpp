@@ -108,6 +108,7 @@ int run_scheduler_process(const SchedulerProcessOptions& options) {
   sc.aggregator = aggregator;
   sc.more_aggregators = more_aggregators;
   sc.concurrent_jobs = options.concurrent_jobs;
+  sc.share_nodes = options.share_nodes;
   sc.heartbeat_timeout_s = options.heartbeat_timeout_s;
   sc.secret = options.common.security.secret;
   sc.remote = true;

@@ -82,7 +82,8 @@ enum class RunPhase {
 
 /// A job in hand, from its start (begin_job) to its report. A scheduler holds
 /// up to SchedulerConfig::concurrent_jobs of them; each has its own
-/// aggregator and its own nodes (a node serves one job at a time).
+/// aggregator and its own nodes (a node serves one job at a time, unless
+/// SchedulerConfig::share_nodes).
 struct JobRun {
   using Clock = std::chrono::steady_clock;
 
@@ -163,15 +164,24 @@ struct SchedulerState {
   JobRun* run_of_job(const std::string& job_id);
   /// The run of the job with JobSpec::run_id `run_id`, or null.
   JobRun* run_of(std::uint64_t run_id);
-  /// The run node `id` is given to, or null.
+  /// The run node `id` is given to (the first in queue order), or null.
   JobRun* owner(const std::string& id);
+  /// Every run node `id` is given to, highest --priority first.
+  std::vector<JobRun*> owners(const std::string& id);
+  /// How many jobs in hand hold node `id`.
+  std::size_t jobs_on(const std::string& id) const;
   /// The jobs in hand, highest --priority first (the queue's order).
   std::vector<JobRun*> runs_in_order();
   /// Alive nodes that no job in hand holds.
   std::vector<std::string> free_nodes() const;
+  /// Alive nodes a job may take, other than those `run` holds already (null:
+  /// a job not in hand yet): the free ones, or every one when nodes are shared.
+  std::vector<std::string> takeable_nodes(const JobRun* run) const;
   /// An aggregator no job in hand uses; null when every one is busy (or none registered).
   aggregator_actor free_aggregator() const;
   int slots() const { return config.concurrent_jobs > 1 ? config.concurrent_jobs : 1; }
+  /// Jobs in hand share nodes (SchedulerConfig::share_nodes, several slots).
+  bool sharing() const { return config.share_nodes && slots() > 1; }
   /// Seconds since the scheduler started (node table clock).
   runtime::Seconds uptime() const {
     return std::chrono::duration<double>(Clock::now() - boot).count();

@@ -55,7 +55,8 @@ std::string task_error(SchedulerPtr self, const JobRun& run, const Step& s, cons
 }
 
 void send_train(SchedulerPtr self, const JobRun& run, const node_actor& node, const Step& s) {
-  TrainTask msg{s.task, s.round, s.shard, s.version, s.seed, run.spec.run_id};
+  TrainTask msg{
+      s.task, s.round, s.shard, s.version, s.seed, run.spec.run_id, run.spec.cluster.priority};
   self->request(node, run.timeout(), train_atom::value, msg)
       .then(
           [self, s, serial = run.serial](const TrainOutcome& out) {
@@ -83,7 +84,8 @@ void send_train(SchedulerPtr self, const JobRun& run, const node_actor& node, co
 
 void send_eval(SchedulerPtr self, const JobRun& run, const node_actor& node, const Step& s) {
   self->request(node, run.timeout(), eval_atom::value,
-                EvalTask{s.task, s.round, s.version, s.held_out})
+                EvalTask{s.task, s.round, s.version, s.held_out, run.spec.run_id,
+                         run.spec.cluster.priority})
       .then(
           [self, s, serial = run.serial](const models::ClassificationMetrics& m) {
             answer(self, serial, [&](JobRun& r) {

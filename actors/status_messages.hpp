@@ -34,6 +34,9 @@ struct NodeStatus {
   /// Measured per model (runtime::model_key): examples/s and tasks.
   std::map<std::string, runtime::Throughput> throughput;
   std::string job;  ///< the id of the job in hand it serves; empty when free
+  /// Every job it serves (several with --share-nodes), highest priority
+  /// first; `job` is the first.
+  std::vector<std::string> jobs;
 };
 
 /// The scheduler's answer to status_atom.
@@ -63,7 +66,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, NodeStatus& x) {
   return f(caf::meta::type_name("troupe.NodeStatus"), x.id, x.state, x.resources, x.usage, x.data,
            x.current_task, x.last_seen_s, x.incarnation, x.lost_reason, x.speed, x.speed_given,
-           x.throughput, x.job);
+           x.throughput, x.job, x.jobs);
 }
 
 template <class Inspector>

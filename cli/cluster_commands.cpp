@@ -148,7 +148,10 @@ int scheduler_command(int argc, char** argv) {
       "concurrent-jobs", with_default(o.concurrent_jobs),
       "jobs run at once, each on nodes (at most its --nodes) and an aggregator of its own; "
       "the scheduler hosts this many aggregators unless --aggregator is given, where further "
-      "ones may register with `troupe aggregator`");
+      "ones may register with `troupe aggregator`")(
+      "share-nodes", po::bool_switch(&o.share_nodes),
+      "with --concurrent-jobs above 1: jobs share nodes (each takes its --nodes among all "
+      "nodes, the least shared first); a node runs its waiting tasks highest --priority first");
   add_process_options(sections["process"], o.common, true);
   double max_message_mb = static_cast<double>(o.common.max_message >> 20);
   add_max_message_option(sections["security"], max_message_mb);
@@ -197,6 +200,8 @@ int scheduler_command(int argc, char** argv) {
     return usage_error("scheduler", "--heartbeat-timeout must be positive");
   if (o.concurrent_jobs < 1 || o.concurrent_jobs > 64)
     return usage_error("scheduler", "--concurrent-jobs must be between 1 and 64");
+  if (o.share_nodes && o.concurrent_jobs < 2)
+    return usage_error("scheduler", "--share-nodes needs --concurrent-jobs of 2 or more");
   return actors::run_scheduler_process(o);
 }
 

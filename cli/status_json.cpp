@@ -25,6 +25,7 @@ nlohmann::json status_json(const actors::ClusterStatus& st, const std::string& s
     node["throughput"] = std::move(measured);
     node["task"] = n.current_task >= 0 ? nlohmann::json(n.current_task) : nlohmann::json();
     node["job"] = n.job.empty() ? nlohmann::json() : nlohmann::json(n.job);
+    node["jobs"] = n.jobs;
     node["resources"] = {{"cores", n.resources.cores},
                          {"memory_total", n.resources.memory_total},
                          {"memory_available", n.resources.memory_available},

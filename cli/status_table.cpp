@@ -3,6 +3,8 @@
 #include <iomanip>
 #include <ostream>
 #include <sstream>
+#include <string>
+#include <vector>
 
 namespace troupe::cli {
 namespace {
@@ -12,6 +14,14 @@ std::string gib(std::uint64_t bytes) {
   s << std::fixed << std::setprecision(1) << static_cast<double>(bytes) / (1024.0 * 1024.0 * 1024.0)
     << " GiB";
   return s.str();
+}
+
+/// A node's jobs as "job-1,job-2 " (with --share-nodes; the space keeps
+/// the next column apart when the list is wider than its own).
+std::string join_ids(const std::vector<std::string>& ids) {
+  std::string out;
+  for (const auto& id : ids) out += (out.empty() ? "" : ",") + id;
+  return out + " ";
 }
 
 }  // namespace
@@ -76,8 +86,10 @@ void print_status(std::ostream& out, const actors::ClusterStatus& st) {
         << n.resources.gpus.size() << std::setw(11) << gib(n.usage.rss) << std::setw(6) << cpu.str()
         << std::setw(11) << shard.str() << std::setw(10) << speed.str() << std::setw(8)
         << (n.current_task >= 0 ? std::to_string(n.current_task) : "-") << std::setw(10)
-        << (n.job.empty() ? "-" : n.job) << seen.str()
-        << (n.state == "lost" ? "  (" + n.lost_reason + ")" : "")
+        << (n.jobs.size() > 1 ? join_ids(n.jobs)
+            : n.job.empty()   ? "-"
+                              : n.job)
+        << seen.str() << (n.state == "lost" ? "  (" + n.lost_reason + ")" : "")
         << (n.incarnation > 1 ? "  (incarnation " + std::to_string(n.incarnation) + ")" : "")
         << '\n';
   }

@@ -8,13 +8,20 @@
 # (docs/allocation.md). With CONCURRENT=K (K > 1) the scheduler runs up to K
 # jobs at once (--concurrent-jobs K), each job on one node of its own
 # (--nodes 1): three at a time on the three nodes, still started by priority.
+# With SHARE=1 as well, the jobs share the nodes (--share-nodes): CONCURRENT=5
+# runs all five at once, each on the node that is fastest as the job sees it
+# (its capacity divided by the jobs of at least its priority there), and each
+# node runs its waiting tasks highest priority first. The nodes then join
+# before the jobs are submitted (a job takes its nodes when it starts: queued
+# first, all five would start on the first node to join), and every job
+# starts as it is submitted.
 # Prints the example's allocation in both forms (unit
 # demand and demand), then per job its start order, wait, completion time,
 # accuracy and how many of its tasks each node ran, and per node its busy time
 # and utilisation over the whole run. Exits 1 when a job fails, the queued
 # jobs did not start by priority, or (CONCURRENT > 1) no two jobs ran at once.
 # Run: examples/cluster/seed_jobs.sh [ROUNDS] [TRAIN_LIMIT]   (defaults: 2, 6000)
-# Env: CONCURRENT (jobs at once, default 1), TROUPE (binary, default build/cli/troupe), ALLOCATION_EXAMPLE (default
+# Env: CONCURRENT (jobs at once, default 1), SHARE (1: --share-nodes), TROUPE (binary, default build/cli/troupe), ALLOCATION_EXAMPLE (default
 # build/examples/allocation_example; skipped when absent), OUT (directory for
 # the reports, default: a temporary one, removed at the end).
 set -euo pipefail
@@ -29,9 +36,14 @@ train_limit=${2:-6000}
 [[ "$train_limit" =~ ^[0-9]+$ ]] || { echo "seed_jobs: TRAIN_LIMIT must be a number (0: all)" >&2; exit 2; }
 concurrent=${CONCURRENT:-1}
 [[ "$concurrent" =~ ^[1-9][0-9]*$ ]] || { echo "seed_jobs: CONCURRENT must be a positive number" >&2; exit 2; }
+share=${SHARE:-0}
+[[ "$share" == 0 || "$share" == 1 ]] || { echo "seed_jobs: SHARE must be 0 or 1" >&2; exit 2; }
+((share == 0 || concurrent > 1)) || { echo "seed_jobs: SHARE=1 needs CONCURRENT of 2 or more" >&2; exit 2; }
 # One job at a time trains on all three nodes; several at once, each on one.
 job_nodes=3
 ((concurrent > 1)) && job_nodes=1
+scheduler_options=(--concurrent-jobs "$concurrent")
+((share == 1)) && scheduler_options+=(--share-nodes)
 
 work=$(mktemp -d -t troupe-seed-XXXXXX)
 out=${OUT:-$work}
@@ -60,13 +72,29 @@ if [[ -x "$example" ]]; then
 fi
 
 echo "== five jobs, live: priorities 5 3 2 4 1 on nodes of capacity 10 8 6," \
-  "$concurrent at a time, each on $job_nodes node(s)"
+  "$concurrent at a time, each on $job_nodes node(s)$( ((share == 1)) && echo ", nodes shared")"
 "$troupe" scheduler --listen 127.0.0.1:0 --port-file "$work/port" --quiet \
-  --concurrent-jobs "$concurrent" >"$work/scheduler.log" 2>&1 &
+  "${scheduler_options[@]}" >"$work/scheduler.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 200); do [[ -s "$work/port" ]] && break; sleep 0.05; done
 [[ -s "$work/port" ]] || { echo "seed_jobs: the scheduler did not start" >&2; exit 1; }
 ep="127.0.0.1:$(cat "$work/port")"
+start_nodes() {
+  for node in a:10 b:8 c:6; do
+    "$troupe" node --scheduler "$ep" --name "node-${node%%:*}" --speed "${node#*:}" --threads 1 \
+      >"$work/node-${node%%:*}.log" 2>&1 &
+    pids+=($!)
+  done
+}
+if ((share == 1)); then
+  start_nodes
+  for _ in $(seq 1 300); do
+    alive=$("$troupe" status --scheduler "$ep" --json 2>/dev/null | grep -o '"alive":true' | wc -l)
+    ((alive >= 3)) && break
+    sleep 0.1
+  done
+  ((alive >= 3)) || { echo "seed_jobs: the three nodes did not join" >&2; exit 1; }
+fi
 ids=()
 for priority in 5 3 2 4 1; do
   id=$("$troupe" submit --scheduler "$ep" --name "seed-p$priority" --priority "$priority" \
@@ -77,11 +105,7 @@ for priority in 5 3 2 4 1; do
 done
 # The nodes start once every job is queued, so that the order in which the
 # jobs start does not depend on how fast the submissions were.
-for node in a:10 b:8 c:6; do
-  "$troupe" node --scheduler "$ep" --name "node-${node%%:*}" --speed "${node#*:}" --threads 1 \
-    >"$work/node-${node%%:*}.log" 2>&1 &
-  pids+=($!)
-done
+((share == 1)) || start_nodes
 for id in "${ids[@]}"; do
   # Bounded: a node process that died would leave the job waiting for it.
   timeout 240 "$troupe" wait "$id" --scheduler "$ep" --quiet --out "$out/$id.json" >/dev/null ||
@@ -89,9 +113,9 @@ for id in "${ids[@]}"; do
 done
 "$troupe" jobs --scheduler "$ep" --json >"$out/jobs.json"
 
-python3 - "$out" "$concurrent" "${ids[@]}" <<'EOF'
+python3 - "$out" "$concurrent" "$share" "${ids[@]}" <<'EOF'
 import json, sys
-out, concurrent, ids = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+out, concurrent, share, ids = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1", sys.argv[4:]
 jobs = {j["id"]: j for j in json.load(open(f"{out}/jobs.json"))["jobs"]}
 reports = {i: json.load(open(f"{out}/{i}.json")) for i in ids}
 order = sorted(ids, key=lambda i: jobs[i]["started"])
@@ -118,9 +142,12 @@ bad = [i for i in ids if reports[i]["status"] != "ok"]
 priorities = [reports[i]["job"]["priority"] for i in order]
 if bad:
     sys.exit(f"seed_jobs: {', '.join(bad)} did not end ok")
-if priorities[1:] != sorted(priorities[1:], reverse=True):
+if share:
+    print(f"\njobs started as submitted (nodes shared): {' '.join(f'{p:.0f}' for p in priorities)}")
+elif priorities[1:] != sorted(priorities[1:], reverse=True):
     sys.exit(f"seed_jobs: the queued jobs started in the order of priorities {priorities}")
-print(f"\njobs started by priority: {' '.join(f'{p:.0f}' for p in priorities)}")
+else:
+    print(f"\njobs started by priority: {' '.join(f'{p:.0f}' for p in priorities)}")
 # The most jobs in hand at one moment (each job from its start to its end).
 events = sorted([(jobs[i]["started"], 1) for i in ids] + [(jobs[i]["finished"], -1) for i in ids],
                 key=lambda e: (e[0], e[1]))

@@ -250,6 +250,7 @@ actors::node_actor::behavior_type silent_node(
         return actors::failure("this node does not evaluate");
       },
       [](actors::aggregator_atom, const caf::actor&) {},
+      [](actors::leave_atom, std::uint64_t) {},
   };
 }
 

@@ -105,6 +105,9 @@ actors::node_actor::behavior_type counting_node(
       [self](actors::aggregator_atom a, const caf::actor& aggregator) {
         self->send(self->state.inner, a, aggregator);
       },
+      [self](actors::leave_atom a, std::uint64_t run_id) {
+        self->send(self->state.inner, a, run_id);
+      },
   };
 }
 

@@ -151,6 +151,16 @@ TEST(BadInput, ConcurrentJobsOutsideOneToSixtyFourIsAUsageErrorNamingTheRange) {
             std::string::npos);
 }
 
+TEST(BadInput, SharedNodesWithoutSeveralJobsAtOnceIsAUsageError) {
+  for (const char* args : {"--share-nodes", "--share-nodes --concurrent-jobs 1"}) {
+    const auto r = run_troupe(std::string("scheduler --listen 127.0.0.1:0 ") + args);
+    EXPECT_EQ(r.code, 2) << args << ": " << r.output;
+    EXPECT_NE(r.output.find("--share-nodes needs --concurrent-jobs of 2 or more"),
+              std::string::npos)
+        << r.output;
+  }
+}
+
 TEST(BadInput, ACheckpointDirectoryThatIsARegularFileIsAUsageError) {
   // Given a regular file where the checkpoints should go
   troupe::test::TempDir dir;

@@ -524,6 +524,54 @@ TEST(ClusterProcesses, TwoJobsRunAtOnceAndANodeKilledInOneLeavesTheOtherUntouche
             0.5 * report_a["job"]["completion_s"].get<double>());
 }
 
+TEST(ClusterProcesses, TwoJobsShareNodesAndANodeKilledWhileServingBothFailsOverInBoth) {
+  const int rounds = 6, steps = 3000;
+  const auto solo_a = embedded_run(2, rounds, steps);
+  const auto solo_b = embedded_run(2, rounds, steps, 7);
+  ASSERT_EQ(solo_a.status, troupe::runtime::RunStatus::ok) << solo_a.error;
+  ASSERT_EQ(solo_b.status, troupe::runtime::RunStatus::ok) << solo_b.error;
+
+  TempDir dir;
+  // Two jobs at once of --nodes 2 on three shared nodes: one node serves both.
+  Cluster cluster(dir, 3, {"--concurrent-jobs", "2", "--share-nodes"});
+  ASSERT_TRUE(cluster.wait_for_nodes(3, 30s)) << cluster.scheduler().output();
+  const auto a = detach_job(dir, "a", submit_job(cluster.endpoint(), 2, rounds, steps, 3000, 1000));
+  const auto b = detach_job(
+      dir, "b", submit_job(cluster.endpoint(), 2, rounds, steps, 3000, 1000, {"--seed", "7"}));
+  ASSERT_FALSE(a.empty());
+  ASSERT_FALSE(b.empty());
+  auto wait_a = wait_job(dir, cluster.endpoint(), a);
+  auto wait_b = wait_job(dir, cluster.endpoint(), b);
+  // `troupe status` lists both jobs on the node they share.
+  std::string shared;
+  nlohmann::json status;
+  ASSERT_TRUE(eventually(
+      [&] {
+        status = troupe_status_json(dir, cluster.endpoint());
+        if (!status.is_object() || !status.contains("nodes")) return false;
+        for (const auto& n : status["nodes"])
+          if (n["jobs"].size() == 2) shared = n["name"].get<std::string>();
+        return !shared.empty();
+      },
+      60s, 500ms))
+      << status.dump() << read_text(dir.file("status-json.log"));
+  // It dies after the first job's first round, while it serves both.
+  ASSERT_TRUE(wait_a->wait_for_output("/6 ·", 60s)) << wait_a->output();
+  cluster.node(std::stoi(shared.substr(1)) - 1).kill(SIGKILL);  // nN is cluster.node(N - 1)
+  for (auto* wait : {wait_a.get(), wait_b.get()})
+    ASSERT_EQ(wait->wait_exit(180s), 0) << wait->output() << cluster.scheduler().output();
+  const auto report_a = read_json(dir.file(a + ".json"));
+  const auto report_b = read_json(dir.file(b + ".json"));
+  ASSERT_EQ(report_a["status"], "ok") << report_a["error"];
+  ASSERT_EQ(report_b["status"], "ok") << report_b["error"];
+  // Each node held the two jobs apart, and both failed over: each job
+  // trained exactly the model it trains alone.
+  EXPECT_EQ(report_a["final"]["model_fingerprint"], solo_a.model_fingerprint);
+  EXPECT_EQ(report_b["final"]["model_fingerprint"], solo_b.model_fingerprint);
+  const auto log = cluster.scheduler().output();
+  EXPECT_NE(log.find("node '" + shared + "' lost"), std::string::npos) << log;
+}
+
 TEST(ClusterProcesses, APreemptingSubmitterIsToldWhenTheRunningJobCannotYield) {
   TempDir dir;
   Cluster cluster(dir, 2);

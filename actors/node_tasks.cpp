@@ -1,0 +1,271 @@
+// The built-in node's tasks: training and evaluation on a job's slot, in
+// the node's turn of compute (actors/node_state.hpp).
+
+#include <chrono>
+#include <cmath>
+#include <numeric>
+
+#include "actors/errors.hpp"
+#include "actors/node_state.hpp"
+#include "actors/secure_participant.hpp"
+#include "runtime/node/node_behaviour.hpp"
+
+namespace troupe::actors::node {
+namespace {
+
+/// Runs `then` once the slot holds global model `version`, fetching it from
+/// the job's aggregator if needed; `fail` gets the error otherwise.
+void with_model(NodePtr self, std::uint64_t run_id, std::int64_t version,
+                std::function<void(RunSlot&)> then, std::function<void(caf::error)> fail) {
+  auto* slot = slot_of(self->state, run_id);
+  if (!slot) {
+    fail(failure(self->state.config.name + ": the job left this node"));
+    return;
+  }
+  if (slot->model_version == version) {
+    then(*slot);
+    return;
+  }
+  const auto asked = std::chrono::steady_clock::now();
+  self->request(slot->aggregator, timeout_of(*slot->job), model_atom::value, version)
+      .then(
+          [self, run_id, then, fail, asked](std::int64_t got, SharedModel& shared) {
+            auto& params = shared.params;
+            if (!params) params = no_model();
+            if (const auto& traffic = self->state.config.traffic) {
+              const auto bytes = runtime::wire_size(*params);
+              traffic->add_received(bytes);
+              traffic->record_transfer(
+                  bytes,
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - asked).count());
+            }
+            auto* s = slot_of(self->state, run_id);
+            if (!s) {
+              fail(failure(self->state.config.name + ": the job left this node"));
+              return;
+            }
+            s->model = std::move(params);
+            s->model_version = got;
+            then(*s);
+          },
+          [fail](caf::error& err) { fail(std::move(err)); });
+}
+
+/// Sends `update` to `aggregator` and hands its receipt to `done`, or an
+/// error to `fail`. To an aggregator in another process an update of more
+/// than config.update_part_bytes goes in parts first (UpdatePart, each sent
+/// once the one before was answered), then without its bytes.
+void send_update(NodePtr self, const aggregator_actor& aggregator,
+                 std::chrono::milliseconds timeout, ModelUpdate update,
+                 std::function<void(runtime::UpdateReceipt&)> done,
+                 std::function<void(caf::error)> fail) {
+  auto& st = self->state;
+  const auto part_bytes = std::max<std::uint64_t>(1, st.config.update_part_bytes);
+  const bool remote = caf::actor_cast<caf::actor_addr>(aggregator).node() != self->node();
+  if (!remote || update.params.bytes.size() <= part_bytes) {
+    self->request(aggregator, timeout, update_atom::value, std::move(update))
+        .then([done](runtime::UpdateReceipt& r) mutable { done(r); },
+              [fail](caf::error& err) mutable { fail(std::move(err)); });
+    return;
+  }
+  auto whole = std::make_shared<ModelUpdate>(std::move(update));
+  auto next = std::make_shared<std::function<void(std::size_t)>>();
+  *next = [self, aggregator, timeout, whole, part_bytes, done, fail,
+           weak = std::weak_ptr<std::function<void(std::size_t)>>(next)](std::size_t offset) {
+    // Alive: its caller holds it (the first call, or the handler of the part before).
+    const auto again = weak.lock();
+    auto& bytes = whole->params.bytes;
+    if (offset >= bytes.size()) {
+      bytes.clear();
+      bytes.shrink_to_fit();  // the aggregator holds them now
+      self->request(aggregator, timeout, update_atom::value, std::move(*whole))
+          .then([done](runtime::UpdateReceipt& r) mutable { done(r); },
+                [fail](caf::error& err) mutable { fail(std::move(err)); });
+      return;
+    }
+    const auto n = std::min<std::size_t>(part_bytes, bytes.size() - offset);
+    UpdatePart part{
+        whole->run_id, whole->task_id, static_cast<std::int64_t>(offset),
+        static_cast<std::int64_t>(bytes.size()),
+        std::vector<unsigned char>(bytes.begin() + static_cast<std::ptrdiff_t>(offset),
+                                   bytes.begin() + static_cast<std::ptrdiff_t>(offset + n))};
+    self->request(aggregator, timeout, update_part_atom::value, std::move(part))
+        .then([again, offset, n](bool) { (*again)(offset + n); },
+              [fail](caf::error& err) mutable { fail(std::move(err)); });
+  };
+  // The chain keeps itself alive through the handler of its pending part.
+  (*next)(0);
+}
+
+/// The weight of a task's update in the secure sum: its shard's examples over
+/// the job's mean shard (FedAvg's weights, scaled to about 1 so that weighted
+/// changes stay within runtime::kSecureUpdateRange). A node with its own data
+/// knows only its own count: its updates weigh 1, as do all under DP.
+double secure_weight(const NodeState& st, const RunSlot& slot, std::int32_t shard) {
+  // Under local or distributed DP every noised update counts alike: the
+  // accountant's sensitivity is one clipped update (runtime/core/privacy_plan.hpp).
+  if (slot.job->privacy.enabled() || st.config.local || !slot.shard_sizes ||
+      slot.shard_sizes->empty())
+    return 1.0;
+  const auto& sizes = *slot.shard_sizes;
+  const double mean =
+      std::accumulate(sizes.begin(), sizes.end(), 0.0) / static_cast<double>(sizes.size());
+  return mean > 0.0 ? static_cast<double>(sizes[static_cast<std::size_t>(shard)]) / mean : 1.0;
+}
+
+}  // namespace
+
+/// Trains `task` in its turn of the node's compute; `rp` gets the outcome.
+void train(NodePtr self, const TrainTask& task, caf::typed_response_promise<TrainOutcome> rp,
+           scheduler_actor boss, std::uint64_t turn) {
+  auto& st = self->state;
+  auto fail = [self, rp, turn](caf::error err) mutable {
+    rp.deliver(std::move(err));
+    end_turn(self, turn);
+  };
+  auto* slot = slot_of(st, task.run_id);
+  if (!slot || !slot->ready) {
+    fail(failure(st.config.name + ": train task before set-up"));
+    return;
+  }
+  if (!slot->aggregator) {
+    fail(failure(st.config.name + ": no aggregator known yet"));
+    return;
+  }
+  if (st.config.placement.shard >= 0 && task.shard != st.config.placement.shard) {
+    fail(failure(st.config.name + ": does not hold shard " + std::to_string(task.shard)));
+    return;
+  }
+  // Local data: the scheduler numbers the node's one shard (any index).
+  if (task.shard < 0 ||
+      (!st.config.local && static_cast<std::size_t>(task.shard) >= slot->shards)) {
+    fail(failure(st.config.name + ": shard " + std::to_string(task.shard) + " does not exist"));
+    return;
+  }
+  if (slot->behaviour->drops(task.task_id)) {
+    TrainOutcome dropped;
+    dropped.task_id = task.task_id;
+    dropped.node = st.config.name;
+    dropped.dropped = true;
+    dropped.receipt.reason = "node dropped out (simulated)";
+    rp.deliver(dropped);
+    end_turn(self, turn);
+    return;
+  }
+  with_model(
+      self, task.run_id, task.base_version,
+      [self, task, rp, fail, boss, turn](RunSlot& slot) mutable {
+        auto& st = self->state;
+        const auto& job = *slot.job;
+        runtime::LocalTask local{task.round, task.shard, job.train.options(task.seed), {}};
+        local.computing = [self, boss, task] {
+          if (boss) self->send(boss, computing_atom::value, task.run_id, task.task_id);
+        };
+        models::TrainResult result;
+        try {
+          result = slot.behaviour->train(*slot.model, local, slot.update);
+          if (!slot.update.same_layout(*slot.model))
+            throw std::runtime_error("node behaviour '" + slot.behaviour_name +
+                                     "' returned parameters of another layout");
+        } catch (const std::exception& e) {
+          fail(failure(st.config.name + ": training failed: " + e.what()));
+          return;
+        }
+        ModelUpdate update;
+        update.task_id = task.task_id;
+        update.round = task.round;
+        update.node = st.config.name;
+        update.base_version = task.base_version;
+        update.run_id = task.run_id;
+        update.samples = result.samples;
+        update.loss = result.mean_loss;
+        update.shard = task.shard;
+        update.seed = task.seed;
+        update.attack = slot.behaviour->attack_label();
+        update.score = std::exp(-result.mean_loss);
+        TrainOutcome outcome;
+        outcome.task_id = task.task_id;
+        outcome.node = st.config.name;
+        outcome.samples = result.samples;
+        outcome.samples_seen = result.samples_seen;
+        outcome.mean_loss = result.mean_loss;
+        outcome.compute_s = result.seconds;
+        if (job.privacy.secure_aggregation) {
+          // The update stays here and joins the round's secure sum; the
+          // scheduler goes on as if it had been accepted.
+          outcome.receipt.accepted = true;
+          outcome.receipt.version = task.base_version;
+          outcome.receipt.reason = job.collab.mode == runtime::Mode::buffered
+                                       ? "held for a secure buffer"
+                                       : "held for the round's secure sum";
+          // Buffered: the cohort is the buffer it joins (answered
+          // when the buffer's cohort closes); sync: the round.
+          SecureContribution part;
+          part.run_id = task.run_id;
+          part.task_id = task.task_id;
+          part.cohort = job.collab.mode == runtime::Mode::buffered ? 0 : task.round;
+          part.trained = std::move(slot.update);
+          part.base = *slot.model;
+          part.base_version = task.base_version;
+          part.weight = secure_weight(st, slot, task.shard);
+          let_model_go(slot);
+          rp.deliver(outcome);
+          spawn_secure_participant(self,
+                                   {st.config.name, slot.aggregator, job.cluster.task_timeout_s,
+                                    st.config.secure_vanish_after,
+                                    st.config.secure_pause_before_masking_s, st.config.traffic},
+                                   std::move(part));
+          end_turn(self, turn);
+          return;
+        }
+        update.params =
+            std::move(slot.update);  // the message owns it now; the next task refills slot.update
+        if (st.config.traffic) st.config.traffic->add_sent(runtime::wire_size(update.params));
+        let_model_go(slot);
+        // The compute is free while the aggregator answers.
+        send_update(
+            self, slot.aggregator, timeout_of(job), std::move(update),
+            [rp, outcome](runtime::UpdateReceipt& receipt) mutable {
+              outcome.receipt = std::move(receipt);
+              rp.deliver(outcome);
+            },
+            [rp](caf::error err) mutable { rp.deliver(std::move(err)); });
+        end_turn(self, turn);
+      },
+      fail);
+}
+
+/// Evaluates `task` in its turn of the node's compute.
+void evaluate(NodePtr self, const EvalTask& task,
+              caf::typed_response_promise<models::ClassificationMetrics> rp, std::uint64_t turn) {
+  auto& st = self->state;
+  auto fail = [self, rp, turn](caf::error err) mutable {
+    rp.deliver(std::move(err));
+    end_turn(self, turn);
+  };
+  auto* slot = slot_of(st, task.run_id);
+  if (!slot || !slot->ready) {
+    fail(failure(st.config.name + ": evaluation task before set-up"));
+    return;
+  }
+  if (!slot->aggregator) {
+    fail(failure(st.config.name + ": no aggregator known yet"));
+    return;
+  }
+  with_model(
+      self, task.run_id, task.version,
+      [self, rp, fail, turn, held_out = task.held_out](RunSlot& slot) mutable {
+        auto& st = self->state;
+        try {
+          rp.deliver(held_out ? slot.behaviour->evaluate_held_out(*slot.model)
+                              : slot.behaviour->evaluate(*slot.model));
+          let_model_go(slot);
+          end_turn(self, turn);
+        } catch (const std::exception& e) {
+          fail(failure(st.config.name + ": evaluation failed: " + e.what()));
+        }
+      },
+      fail);
+}
+
+}  // namespace troupe::actors::node

@@ -1,0 +1,175 @@
+// Jobs sharing nodes (SchedulerConfig::share_nodes, `troupe scheduler
+// --share-nodes`): a node holds each job's data, model and aggregator apart
+// (a slot per run id), runs its waiting tasks highest priority first, and a
+// node lost while serving two jobs fails over in both.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <caf/all.hpp>
+#include <chrono>
+#include <future>
+#include <thread>
+#include <vector>
+
+#include "actors/aggregator_actor.hpp"
+#include "actors/errors.hpp"
+#include "actors/node_actor.hpp"
+#include "concurrent_cluster.hpp"
+
+using namespace troupe;
+using test::ConcurrentCluster;
+using test::job;
+using test::solo_fingerprint;
+using test::training_nodes;
+
+namespace {
+
+/// The cluster's status, as `troupe status` asks for it.
+actors::ClusterStatus status_of(ConcurrentCluster& c) {
+  actors::ClusterStatus out;
+  caf::scoped_actor self{*c.system};
+  self->request(c.scheduler, std::chrono::seconds(10), actors::status_atom::value,
+                runtime::Admission{})
+      .receive([&](actors::ClusterStatus& s) { out = std::move(s); },
+               [](caf::error& e) { ADD_FAILURE() << to_string(e); });
+  return out;
+}
+
+}  // namespace
+
+TEST(SharedNodes, TwoJobsShareOneNodeAtOnceAndEachTrainsItsSoloModel) {
+  const auto first = job(1, 6, 1), second = job(1, 6, 2);
+  const auto solo_first = solo_fingerprint(first), solo_second = solo_fingerprint(second);
+  ASSERT_FALSE(solo_first.empty() || solo_second.empty());
+  ASSERT_NE(solo_first, solo_second);
+
+  ConcurrentCluster c(2, 1, {}, true);
+  auto a = c.submit_later(first);
+  auto b = c.submit_later(second, std::chrono::milliseconds(100));
+  const auto ra = a.get(), rb = b.get();
+  ASSERT_EQ(ra.status, runtime::RunStatus::ok) << ra.error;
+  ASSERT_EQ(rb.status, runtime::RunStatus::ok) << rb.error;
+  // One node held both jobs' models apart: each is the model it trains alone.
+  EXPECT_EQ(ra.model_fingerprint, solo_first);
+  EXPECT_EQ(rb.model_fingerprint, solo_second);
+  EXPECT_EQ(training_nodes(ra), std::set<std::string>{"node-1"});
+  EXPECT_EQ(training_nodes(rb), std::set<std::string>{"node-1"});
+  EXPECT_LT(rb.job.waiting_s, 0.5 * ra.job.completion_s)
+      << "the second job started on the node while the first ran";
+}
+
+TEST(SharedNodes, ANodeKilledWhileServingTwoJobsFailsOverInBothAndBothTrainTheirSoloModels) {
+  const auto first = job(2, 12, 1), second = job(2, 12, 2);
+  const auto solo_first = solo_fingerprint(first), solo_second = solo_fingerprint(second);
+  ASSERT_FALSE(solo_first.empty() || solo_second.empty());
+
+  // Three nodes, two jobs of --nodes 2: the second takes the free node-3 and
+  // one the first holds (equal speeds: the first job's node-1).
+  std::promise<void> both_ran;
+  std::atomic<int> first_rounds{0};
+  ConcurrentCluster c(
+      2, 3,
+      [&](const runtime::RoundRecord& r) {
+        if (r.round == 1 && ++first_rounds == 2) both_ran.set_value();
+      },
+      true);
+  auto a = c.submit_later(first);
+  auto b = c.submit_later(second, std::chrono::milliseconds(100));
+  ASSERT_EQ(both_ran.get_future().wait_for(std::chrono::seconds(60)), std::future_status::ready);
+  const auto jobs_of = [](const actors::ClusterStatus& s, const std::string& id) {
+    for (const auto& n : s.nodes)
+      if (n.id == id && n.state == "alive") return n.jobs.size();
+    return std::size_t{0};
+  };
+  const auto before = status_of(c);
+  EXPECT_EQ(before.running.size(), 2U);
+  ASSERT_EQ(jobs_of(before, "node-1"), 2U) << "node-1 serves both jobs";
+  caf::anon_send_exit(c.nodes.front(), caf::exit_reason::kill);
+  // Each job takes the alive node it lacks in node-1's place.
+  bool replaced = false;
+  for (int i = 0; i < 200 && !replaced; ++i) {
+    const auto now = status_of(c);
+    replaced = jobs_of(now, "node-2") == 2 && jobs_of(now, "node-3") == 2;
+    if (!replaced) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(replaced) << "node-2 and node-3 each serve both jobs after node-1 was lost";
+  const auto ra = a.get(), rb = b.get();
+  ASSERT_EQ(ra.status, runtime::RunStatus::ok) << ra.error;
+  ASSERT_EQ(rb.status, runtime::RunStatus::ok) << rb.error;
+  // Both lost it and went on; synchronous rounds train the same model anywhere.
+  EXPECT_EQ(ra.model_fingerprint, solo_first);
+  EXPECT_EQ(rb.model_fingerprint, solo_second);
+}
+
+/// A node set up for two jobs keeps their aggregators apart and, while it
+/// computes, lets a task of the higher priority overtake waiting ones.
+TEST(SharedNodes, ANodeRunsWaitingTasksHighestPriorityFirstEachOnItsJobsAggregator) {
+  caf::actor_system_config cfg;
+  actors::configure(cfg);
+  caf::actor_system system{cfg};
+  auto low = job(2, 1, 1), high = job(2, 1, 2);
+  low.run_id = 11;
+  high.run_id = 22;
+  low.cluster.priority = 1;
+  high.cluster.priority = 5;
+  auto agg_low = actors::spawn_aggregator(system), agg_high = actors::spawn_aggregator(system);
+  auto gate = std::make_shared<runtime::ComputeGate>(1);
+  actors::NodeConfig nc;
+  nc.name = "node-1";
+  nc.data = std::make_shared<runtime::DataCatalog>(test::fashion_mnist_dir(), 3000, 500);
+  nc.gate = gate;
+  auto node = actors::spawn_node(system, nc);
+  caf::scoped_actor self{system};
+  std::map<std::uint64_t, std::int64_t> version;
+  for (auto [spec, agg] : {std::make_pair(low, agg_low), std::make_pair(high, agg_high)}) {
+    self->request(agg, std::chrono::seconds(30), actors::setup_atom::value, spec)
+        .receive([&, id = spec.run_id](std::int64_t v) { version[id] = v; },
+                 [](caf::error& e) { FAIL() << to_string(e); });
+    self->send(node, actors::aggregator_atom::value, caf::actor_cast<caf::actor>(agg));
+    self->request(node, std::chrono::seconds(30), actors::setup_atom::value, spec)
+        .receive([](const actors::DataSummary&) {}, [](caf::error& e) { FAIL() << to_string(e); });
+  }
+  const auto task = [&](std::int64_t id, std::int32_t shard, const runtime::JobSpec& spec) {
+    return actors::TrainTask{
+        id, 1, shard, version[spec.run_id], 7, spec.run_id, spec.cluster.priority};
+  };
+  std::vector<std::int64_t> computing;  // task ids in the order they began computing
+  std::vector<actors::TrainOutcome> outcomes;
+  auto collect = [&] {
+    self->receive(
+        [&](actors::computing_atom, std::uint64_t, std::int64_t id) { computing.push_back(id); },
+        [&](const actors::TrainOutcome& out) { outcomes.push_back(out); },
+        caf::after(std::chrono::seconds(60)) >> [] { ADD_FAILURE() << "the node went silent"; });
+  };
+  {
+    // Task 1 (low) holds the node's compute, blocked at the gate, while task 2
+    // (low) and task 3 (high) arrive.
+    runtime::ComputeGate::Ticket held(*gate);
+    self->send(node, actors::train_atom::value, task(1, 0, low));
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (gate->waiting() == 0 && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    ASSERT_EQ(gate->waiting(), 1) << "task 1 reached the compute gate";
+    self->send(node, actors::train_atom::value, task(2, 1, low));
+    self->send(node, actors::train_atom::value, task(3, 0, high));
+  }
+  while (computing.size() + outcomes.size() < 6 && !HasFailure()) collect();
+  EXPECT_EQ(computing, (std::vector<std::int64_t>{1, 3, 2}));
+  ASSERT_EQ(outcomes.size(), 3U);
+  for (const auto& out : outcomes)
+    EXPECT_TRUE(out.receipt.accepted) << "task " << out.task_id << ": " << out.receipt.reason;
+
+  // A job that left the node: its tasks are refused, the other's still run.
+  self->send(node, actors::leave_atom::value, low.run_id);
+  self->request(node, std::chrono::seconds(30), actors::train_atom::value, task(4, 0, low))
+      .receive([](const actors::TrainOutcome&) { ADD_FAILURE() << "trained for a job that left"; },
+               [&](caf::error& e) {
+                 EXPECT_NE(actors::describe(e, system).find("before set-up"), std::string::npos);
+               });
+  self->request(node, std::chrono::seconds(30), actors::train_atom::value, task(5, 1, high))
+      .receive([](const actors::TrainOutcome& out) { EXPECT_TRUE(out.receipt.accepted); },
+               [](caf::error& e) { ADD_FAILURE() << to_string(e); });
+  self->send_exit(node, caf::exit_reason::user_shutdown);
+  self->send_exit(agg_low, caf::exit_reason::user_shutdown);
+  self->send_exit(agg_high, caf::exit_reason::user_shutdown);
+}
