@@ -67,6 +67,33 @@ std::string device_of(const NodeState& st, const runtime::JobSpec& job) {
   return st.config.device.empty() ? job.compute.device : st.config.device;
 }
 
+/// Run `run_id` (0: every run) leaves the node: the slot it used last keeps
+/// its data and behaviour as the spare for the next set-up; its model, its
+/// job and every other slot go.
+void leave(NodeState& st, std::uint64_t run_id) {
+  auto keep = st.runs.end();
+  if (run_id != 0) {
+    keep = st.runs.find(run_id);
+  } else {
+    keep = std::max_element(st.runs.begin(), st.runs.end(), [](const auto& a, const auto& b) {
+      return a.second.used < b.second.used;
+    });
+  }
+  if (keep == st.runs.end()) return;
+  auto spare = std::make_unique<RunSlot>(std::move(keep->second));
+  if (run_id != 0)
+    st.runs.erase(keep);
+  else
+    st.runs.clear();
+  spare->ready = false;
+  spare->job.reset();
+  spare->aggregator = aggregator_actor{};
+  spare->model = no_model();
+  spare->model_version = -1;
+  spare->shard_sizes.reset();
+  st.spare = std::move(spare);
+}
+
 /// Sets the node up for `job` in the job's own slot; answers what its data holds.
 caf::result<DataSummary> set_up(NodePtr self, const runtime::JobSpec& job) {
   auto& st = self->state;
@@ -166,34 +193,18 @@ node_impl::behavior_type node_behavior(NodePtr self, NodeConfig config) {
         // (read before the response promise, which takes the sender over).
         auto boss = caf::actor_cast<scheduler_actor>(self->current_sender());
         auto rp = self->make_response_promise<TrainOutcome>();
-        enqueue(self, task.priority,
-                [self, task, rp, boss](std::uint64_t turn) { train(self, task, rp, boss, turn); });
+        train(self, task, rp, boss);
         return rp;
       },
       [self](eval_atom, const EvalTask& task) {
         auto rp = self->make_response_promise<models::ClassificationMetrics>();
-        enqueue(self, task.priority,
-                [self, task, rp](std::uint64_t turn) { evaluate(self, task, rp, turn); });
+        evaluate(self, task, rp);
         return rp;
       },
       [self](aggregator_atom, const caf::actor& aggregator) {
         self->state.next_aggregator = caf::actor_cast<aggregator_actor>(aggregator);
       },
-      [self](leave_atom, std::uint64_t run_id) {
-        auto& st = self->state;
-        auto it = st.runs.find(run_id);
-        if (it == st.runs.end()) return;
-        // Its data and behaviour stay for the next set-up; its model and job go.
-        auto spare = std::make_unique<RunSlot>(std::move(it->second));
-        st.runs.erase(it);
-        spare->ready = false;
-        spare->job.reset();
-        spare->aggregator = aggregator_actor{};
-        spare->model = no_model();
-        spare->model_version = -1;
-        spare->shard_sizes.reset();
-        st.spare = std::move(spare);
-      },
+      [self](leave_atom, std::uint64_t run_id) { leave(self->state, run_id); },
       [self](next_atom) {
         if (auto next = self->state.turns.take()) next->second(next->first);
       },

@@ -97,11 +97,12 @@ RunSlot* slot_of(NodeState& st, std::uint64_t run_id);
 /// A lean node lets the global model go after a task, and its thread's
 /// allocator cache too: the next task needs a newer version anyway.
 void let_model_go(RunSlot& slot);
-/// Trains `task` in turn `turn` of the node's compute; `rp` gets the outcome.
+/// Trains `task`: once the node holds its base model, it waits for its turn
+/// of the node's compute (by the task's priority); `rp` gets the outcome.
 void train(NodePtr self, const TrainTask& task, caf::typed_response_promise<TrainOutcome> rp,
-           scheduler_actor boss, std::uint64_t turn);
-/// Evaluates `task` in turn `turn` of the node's compute.
+           scheduler_actor boss);
+/// Evaluates `task` the same way.
 void evaluate(NodePtr self, const EvalTask& task,
-              caf::typed_response_promise<models::ClassificationMetrics> rp, std::uint64_t turn);
+              caf::typed_response_promise<models::ClassificationMetrics> rp);
 
 }  // namespace troupe::actors::node

@@ -13,17 +13,20 @@
 namespace troupe::actors::node {
 namespace {
 
-/// Runs `then` once the slot holds global model `version`, fetching it from
-/// the job's aggregator if needed; `fail` gets the error otherwise.
+/// Runs `then` with global model `version` of run `run_id` once the node
+/// holds it, fetching it from the job's aggregator if needed (the slot keeps
+/// it for the next task); `fail` gets the error otherwise. Not in a turn: a
+/// job whose aggregator is slow to answer holds up no other job's tasks.
 void with_model(NodePtr self, std::uint64_t run_id, std::int64_t version,
-                std::function<void(RunSlot&)> then, std::function<void(caf::error)> fail) {
+                std::function<void(std::shared_ptr<const models::Parameters>)> then,
+                std::function<void(caf::error)> fail) {
   auto* slot = slot_of(self->state, run_id);
-  if (!slot) {
+  if (!slot || !slot->ready) {
     fail(failure(self->state.config.name + ": the job left this node"));
     return;
   }
   if (slot->model_version == version) {
-    then(*slot);
+    then(slot->model);
     return;
   }
   const auto asked = std::chrono::steady_clock::now();
@@ -40,15 +43,33 @@ void with_model(NodePtr self, std::uint64_t run_id, std::int64_t version,
                   std::chrono::duration<double>(std::chrono::steady_clock::now() - asked).count());
             }
             auto* s = slot_of(self->state, run_id);
-            if (!s) {
+            if (!s || !s->ready) {
               fail(failure(self->state.config.name + ": the job left this node"));
               return;
             }
-            s->model = std::move(params);
+            s->model = params;
             s->model_version = got;
-            then(*s);
+            then(std::move(params));
           },
           [fail](caf::error& err) { fail(std::move(err)); });
+}
+
+/// The slot of run `run_id` when its turn comes, or null after `fail` got
+/// why not: the job left the node, or the task waited in the node's queue
+/// longer than the task timeout (the scheduler has given it up by then).
+RunSlot* turn_slot(NodePtr self, std::uint64_t run_id, std::chrono::steady_clock::time_point since,
+                   const std::function<void(caf::error)>& fail) {
+  auto* slot = slot_of(self->state, run_id);
+  const auto& name = self->state.config.name;
+  if (!slot || !slot->ready) {
+    fail(failure(name + ": the job left this node"));
+    return nullptr;
+  }
+  if (std::chrono::steady_clock::now() - since > timeout_of(*slot->job)) {
+    fail(failure(name + ": the task waited for the node's compute longer than the task timeout"));
+    return nullptr;
+  }
+  return slot;
 }
 
 /// Sends `update` to `aggregator` and hands its receipt to `done`, or an
@@ -115,15 +136,134 @@ double secure_weight(const NodeState& st, const RunSlot& slot, std::int32_t shar
 
 }  // namespace
 
-/// Trains `task` in its turn of the node's compute; `rp` gets the outcome.
-void train(NodePtr self, const TrainTask& task, caf::typed_response_promise<TrainOutcome> rp,
-           scheduler_actor boss, std::uint64_t turn) {
+namespace {
+
+/// Trains `task` from `model` in turn `turn` of the node's compute.
+void train_in_turn(NodePtr self, const TrainTask& task, std::uint64_t run_id,
+                   std::shared_ptr<const models::Parameters> model,
+                   caf::typed_response_promise<TrainOutcome> rp, scheduler_actor boss,
+                   std::chrono::steady_clock::time_point since, std::uint64_t turn) {
   auto& st = self->state;
   auto fail = [self, rp, turn](caf::error err) mutable {
     rp.deliver(std::move(err));
     end_turn(self, turn);
   };
-  auto* slot = slot_of(st, task.run_id);
+  auto* found = turn_slot(self, run_id, since, fail);
+  if (!found) return;
+  auto& slot = *found;
+  const auto& job = *slot.job;
+  runtime::LocalTask local{task.round, task.shard, job.train.options(task.seed), {}};
+  local.computing = [self, boss, task] {
+    if (boss) self->send(boss, computing_atom::value, task.run_id, task.task_id);
+  };
+  models::TrainResult result;
+  try {
+    result = slot.behaviour->train(*model, local, slot.update);
+    if (!slot.update.same_layout(*model))
+      throw std::runtime_error("node behaviour '" + slot.behaviour_name +
+                               "' returned parameters of another layout");
+  } catch (const std::exception& e) {
+    fail(failure(st.config.name + ": training failed: " + e.what()));
+    return;
+  }
+  ModelUpdate update;
+  update.task_id = task.task_id;
+  update.round = task.round;
+  update.node = st.config.name;
+  update.base_version = task.base_version;
+  update.run_id = task.run_id;
+  update.samples = result.samples;
+  update.loss = result.mean_loss;
+  update.shard = task.shard;
+  update.seed = task.seed;
+  update.attack = slot.behaviour->attack_label();
+  update.score = std::exp(-result.mean_loss);
+  TrainOutcome outcome;
+  outcome.task_id = task.task_id;
+  outcome.node = st.config.name;
+  outcome.samples = result.samples;
+  outcome.samples_seen = result.samples_seen;
+  outcome.mean_loss = result.mean_loss;
+  outcome.compute_s = result.seconds;
+  if (job.privacy.secure_aggregation) {
+    // The update stays here and joins the round's secure sum; the
+    // scheduler goes on as if it had been accepted.
+    outcome.receipt.accepted = true;
+    outcome.receipt.version = task.base_version;
+    outcome.receipt.reason = job.collab.mode == runtime::Mode::buffered
+                                 ? "held for a secure buffer"
+                                 : "held for the round's secure sum";
+    // Buffered: the cohort is the buffer it joins (answered
+    // when the buffer's cohort closes); sync: the round.
+    SecureContribution part;
+    part.run_id = task.run_id;
+    part.task_id = task.task_id;
+    part.cohort = job.collab.mode == runtime::Mode::buffered ? 0 : task.round;
+    part.trained = std::move(slot.update);
+    part.base = *model;
+    part.base_version = task.base_version;
+    part.weight = secure_weight(st, slot, task.shard);
+    model.reset();
+    let_model_go(slot);
+    rp.deliver(outcome);
+    end_turn(self, turn);
+    spawn_secure_participant(
+        self,
+        {st.config.name, slot.aggregator, job.cluster.task_timeout_s, st.config.secure_vanish_after,
+         st.config.secure_pause_before_masking_s, st.config.traffic},
+        std::move(part));
+    return;
+  }
+  update.params =
+      std::move(slot.update);  // the message owns it now; the next task refills slot.update
+  if (st.config.traffic) st.config.traffic->add_sent(runtime::wire_size(update.params));
+  model.reset();
+  let_model_go(slot);
+  // The compute is free while the aggregator answers.
+  end_turn(self, turn);
+  send_update(
+      self, slot.aggregator, timeout_of(job), std::move(update),
+      [rp, outcome](runtime::UpdateReceipt& receipt) mutable {
+        outcome.receipt = std::move(receipt);
+        rp.deliver(outcome);
+      },
+      [rp](caf::error err) mutable { rp.deliver(std::move(err)); });
+}
+
+/// Evaluates `model` in turn `turn` of the node's compute.
+void evaluate_in_turn(NodePtr self, const EvalTask& task, std::uint64_t run_id,
+                      std::shared_ptr<const models::Parameters> model,
+                      caf::typed_response_promise<models::ClassificationMetrics> rp,
+                      std::chrono::steady_clock::time_point since, std::uint64_t turn) {
+  auto fail = [self, rp, turn](caf::error err) mutable {
+    rp.deliver(std::move(err));
+    end_turn(self, turn);
+  };
+  auto* slot = turn_slot(self, run_id, since, fail);
+  if (!slot) return;
+  models::ClassificationMetrics metrics;
+  try {
+    metrics = task.held_out ? slot->behaviour->evaluate_held_out(*model)
+                            : slot->behaviour->evaluate(*model);
+  } catch (const std::exception& e) {
+    fail(failure(self->state.config.name + ": evaluation failed: " + e.what()));
+    return;
+  }
+  model.reset();
+  let_model_go(*slot);
+  rp.deliver(std::move(metrics));
+  end_turn(self, turn);
+}
+
+}  // namespace
+
+void train(NodePtr self, const TrainTask& task, caf::typed_response_promise<TrainOutcome> rp,
+           scheduler_actor boss) {
+  auto& st = self->state;
+  const auto since = std::chrono::steady_clock::now();
+  const auto run_id = task.run_id != 0 ? task.run_id : st.last_setup;
+  auto fail = [rp](caf::error err) mutable { rp.deliver(std::move(err)); };
+  auto* slot = slot_of(st, run_id);
   if (!slot || !slot->ready) {
     fail(failure(st.config.name + ": train task before set-up"));
     return;
@@ -149,101 +289,26 @@ void train(NodePtr self, const TrainTask& task, caf::typed_response_promise<Trai
     dropped.dropped = true;
     dropped.receipt.reason = "node dropped out (simulated)";
     rp.deliver(dropped);
-    end_turn(self, turn);
     return;
   }
   with_model(
-      self, task.run_id, task.base_version,
-      [self, task, rp, fail, boss, turn](RunSlot& slot) mutable {
-        auto& st = self->state;
-        const auto& job = *slot.job;
-        runtime::LocalTask local{task.round, task.shard, job.train.options(task.seed), {}};
-        local.computing = [self, boss, task] {
-          if (boss) self->send(boss, computing_atom::value, task.run_id, task.task_id);
-        };
-        models::TrainResult result;
-        try {
-          result = slot.behaviour->train(*slot.model, local, slot.update);
-          if (!slot.update.same_layout(*slot.model))
-            throw std::runtime_error("node behaviour '" + slot.behaviour_name +
-                                     "' returned parameters of another layout");
-        } catch (const std::exception& e) {
-          fail(failure(st.config.name + ": training failed: " + e.what()));
-          return;
-        }
-        ModelUpdate update;
-        update.task_id = task.task_id;
-        update.round = task.round;
-        update.node = st.config.name;
-        update.base_version = task.base_version;
-        update.run_id = task.run_id;
-        update.samples = result.samples;
-        update.loss = result.mean_loss;
-        update.shard = task.shard;
-        update.seed = task.seed;
-        update.attack = slot.behaviour->attack_label();
-        update.score = std::exp(-result.mean_loss);
-        TrainOutcome outcome;
-        outcome.task_id = task.task_id;
-        outcome.node = st.config.name;
-        outcome.samples = result.samples;
-        outcome.samples_seen = result.samples_seen;
-        outcome.mean_loss = result.mean_loss;
-        outcome.compute_s = result.seconds;
-        if (job.privacy.secure_aggregation) {
-          // The update stays here and joins the round's secure sum; the
-          // scheduler goes on as if it had been accepted.
-          outcome.receipt.accepted = true;
-          outcome.receipt.version = task.base_version;
-          outcome.receipt.reason = job.collab.mode == runtime::Mode::buffered
-                                       ? "held for a secure buffer"
-                                       : "held for the round's secure sum";
-          // Buffered: the cohort is the buffer it joins (answered
-          // when the buffer's cohort closes); sync: the round.
-          SecureContribution part;
-          part.run_id = task.run_id;
-          part.task_id = task.task_id;
-          part.cohort = job.collab.mode == runtime::Mode::buffered ? 0 : task.round;
-          part.trained = std::move(slot.update);
-          part.base = *slot.model;
-          part.base_version = task.base_version;
-          part.weight = secure_weight(st, slot, task.shard);
-          let_model_go(slot);
-          rp.deliver(outcome);
-          spawn_secure_participant(self,
-                                   {st.config.name, slot.aggregator, job.cluster.task_timeout_s,
-                                    st.config.secure_vanish_after,
-                                    st.config.secure_pause_before_masking_s, st.config.traffic},
-                                   std::move(part));
-          end_turn(self, turn);
-          return;
-        }
-        update.params =
-            std::move(slot.update);  // the message owns it now; the next task refills slot.update
-        if (st.config.traffic) st.config.traffic->add_sent(runtime::wire_size(update.params));
-        let_model_go(slot);
-        // The compute is free while the aggregator answers.
-        send_update(
-            self, slot.aggregator, timeout_of(job), std::move(update),
-            [rp, outcome](runtime::UpdateReceipt& receipt) mutable {
-              outcome.receipt = std::move(receipt);
-              rp.deliver(outcome);
-            },
-            [rp](caf::error err) mutable { rp.deliver(std::move(err)); });
-        end_turn(self, turn);
+      self, run_id, task.base_version,
+      [self, task, run_id, rp, boss, since](std::shared_ptr<const models::Parameters> model) {
+        enqueue(self, task.priority,
+                [self, task, run_id, model, rp, boss, since](std::uint64_t turn) mutable {
+                  train_in_turn(self, task, run_id, std::move(model), rp, boss, since, turn);
+                });
       },
       fail);
 }
 
-/// Evaluates `task` in its turn of the node's compute.
 void evaluate(NodePtr self, const EvalTask& task,
-              caf::typed_response_promise<models::ClassificationMetrics> rp, std::uint64_t turn) {
+              caf::typed_response_promise<models::ClassificationMetrics> rp) {
   auto& st = self->state;
-  auto fail = [self, rp, turn](caf::error err) mutable {
-    rp.deliver(std::move(err));
-    end_turn(self, turn);
-  };
-  auto* slot = slot_of(st, task.run_id);
+  const auto since = std::chrono::steady_clock::now();
+  const auto run_id = task.run_id != 0 ? task.run_id : st.last_setup;
+  auto fail = [rp](caf::error err) mutable { rp.deliver(std::move(err)); };
+  auto* slot = slot_of(st, run_id);
   if (!slot || !slot->ready) {
     fail(failure(st.config.name + ": evaluation task before set-up"));
     return;
@@ -253,17 +318,12 @@ void evaluate(NodePtr self, const EvalTask& task,
     return;
   }
   with_model(
-      self, task.run_id, task.version,
-      [self, rp, fail, turn, held_out = task.held_out](RunSlot& slot) mutable {
-        auto& st = self->state;
-        try {
-          rp.deliver(held_out ? slot.behaviour->evaluate_held_out(*slot.model)
-                              : slot.behaviour->evaluate(*slot.model));
-          let_model_go(slot);
-          end_turn(self, turn);
-        } catch (const std::exception& e) {
-          fail(failure(st.config.name + ": evaluation failed: " + e.what()));
-        }
+      self, run_id, task.version,
+      [self, task, run_id, rp, since](std::shared_ptr<const models::Parameters> model) {
+        enqueue(self, task.priority,
+                [self, task, run_id, model, rp, since](std::uint64_t turn) mutable {
+                  evaluate_in_turn(self, task, run_id, std::move(model), rp, since, turn);
+                });
       },
       fail);
 }

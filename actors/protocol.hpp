@@ -188,7 +188,8 @@ using node_actor =
                      /// The aggregator of the set-ups that follow (sent before each one).
                      caf::reacts_to<aggregator_atom, caf::actor>,
                      /// The job of this run id (JobSpec::run_id) ended here or moved on:
-                     /// the node lets go of what it held for it.
+                     /// the node lets go of what it held for it (0: of every job; the
+                     /// scheduler says so when the node registers).
                      caf::reacts_to<leave_atom, std::uint64_t>>;
 
 /// Runs jobs: decomposes, allocates, dispatches, reports; keeps the node table.

@@ -315,7 +315,7 @@ std::vector<std::string> SchedulerState::takeable_nodes(const JobRun* run) const
   if (!sharing()) return free_nodes();
   std::vector<std::string> out;
   for (const auto* n : table.alive())
-    if (!run || !run->nodes.count(n->id)) out.push_back(n->id);
+    if (!run || (!run->nodes.count(n->id) && !run->refused.count(n->id))) out.push_back(n->id);
   return out;
 }
 
@@ -363,7 +363,7 @@ void offer_node(SchedulerPtr self, const std::string& id) {
     }
     const bool wants = st.slots() == 1 || run->local_job ||
                        run->nodes.size() < static_cast<std::size_t>(std::max(1, run->spec.nodes));
-    if (!wants || run->nodes.count(id)) continue;
+    if (!wants || run->nodes.count(id) || run->refused.count(id)) continue;
     // Joined after the job's set-up began: set it up too; the core gives it
     // work when it sees fit (synchronous jobs: a shard waiting for it at once,
     // others from the next round; asynchronous: at once). Set up before the

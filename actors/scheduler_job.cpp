@@ -211,8 +211,11 @@ void set_up(SchedulerPtr self, JobRun& run, aggregator_actor aggregator) {
                   auto* r = self->state.run(serial);
                   if (r && ok && !r->summary) r->summary = *s;
                   if (r && !ok) {
+                    // Refused by a shared node, the reason is in place already.
                     const auto* entry = self->state.table.find(id);
-                    const auto why = entry ? entry->lost_reason : "set-up of " + id + " failed";
+                    const auto why = r->setup_failures.count(id) ? r->setup_failures[id]
+                                     : entry                     ? entry->lost_reason
+                                                                 : "set-up of " + id + " failed";
                     r->setup_failures[id] = why;
                     if (failure->empty()) *failure = why;
                   }
@@ -432,6 +435,7 @@ void maybe_preempt(SchedulerPtr self) {
       if (!run->core || run->core->ended() || run->core->pause_requested() || !displaces(by, *run))
         continue;
       if (st.slots() > 1 && !st.sharing() && run->nodes.size() + free < needs) continue;
+      if (st.sharing() && st.table.alive_count() < needs) continue;  // no room either way
       ask_to_yield(self, *run, by);
       break;
     }

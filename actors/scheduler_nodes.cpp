@@ -6,6 +6,7 @@
 #include "actors/errors.hpp"
 #include "actors/scheduler_state.hpp"
 #include "runtime/system/live_capacity.hpp"
+#include "runtime/system/log.hpp"
 
 namespace troupe::actors {
 
@@ -112,6 +113,10 @@ void join_node(SchedulerPtr self, const NodeRegistration& reg, const caf::actor&
   st.registrants[reg.name] = caf::actor_cast<caf::actor_addr>(self->current_sender());
   st.node_hosts[reg.name] = reg.host;
   self->monitor(handle);
+  // It serves no job here yet: whatever it still holds for jobs of an earlier
+  // registration (a leave_atom lost while it was cut off, a scheduler that
+  // restarted) goes, but for one job's data, kept for its next set-up.
+  self->send(handle, leave_atom::value, std::uint64_t{0});
   observe_node_joined(st, reg);
 }
 
@@ -197,8 +202,27 @@ void set_up_node(SchedulerPtr self, JobRun& run, const std::string& id,
             done(true, &s);
           },
           [self, id, done, serial = run.serial](caf::error& err) {
-            node_lost(self, id, "set-up failed: " + describe(err, self->system()),
-                      LossCause::setup_failed);
+            const auto why = "set-up failed: " + describe(err, self->system());
+            auto& st = self->state;
+            auto* r = st.run(serial);
+            if (st.sharing() && r && err.category() == caf::atom("system") &&
+                err.code() == static_cast<std::uint8_t>(caf::sec::runtime_error)) {
+              // The node answered: it cannot take this job (its data, its
+              // shard). It goes on serving the others and is not offered
+              // this one again.
+              runtime::logging::warn(
+                  "troupe scheduler: node '" + id + "' cannot serve " + r->job_id + ": " + why,
+                  {{"event", "setup_refused"}, {"node", id}, {"job", r->job_id}});
+              r->nodes.erase(id);
+              r->ready.erase(id);
+              r->refused.insert(id);
+              r->setup_failures[id] = why;
+              if (auto h = st.handles.find(id); h != st.handles.end() && h->second)
+                self->send(h->second, leave_atom::value, r->spec.run_id);
+              done(false, nullptr);
+              return;
+            }
+            node_lost(self, id, why, LossCause::setup_failed);
             if (self->state.run(serial)) done(false, nullptr);
           });
 }

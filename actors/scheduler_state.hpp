@@ -97,6 +97,8 @@ struct JobRun {
   /// Nodes given to this job: being set up or set up (`ready`).
   std::set<std::string> nodes;
   std::set<std::string> ready;  ///< its nodes set up for it
+  /// Shared nodes that answered its set-up with a refusal: not offered it again.
+  std::set<std::string> refused;
   std::optional<DataSummary> summary;
   /// Nodes alive at set-up hold their own examples (runtime/scheduling/local_data_plan.hpp).
   bool local_job = false;

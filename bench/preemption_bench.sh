@@ -45,7 +45,9 @@ start_cluster() {  # LABEL [scheduler options]
   done
   # Every job's time counts from a cluster whose nodes all joined.
   for _ in $(seq 1 200); do
-    alive=$("$troupe" status --scheduler "$ep" --json 2>/dev/null | grep -o '"alive":true' | wc -l)
+    # A status call that fails (the scheduler not listening yet) counts none.
+    alive=$({ "$troupe" status --scheduler "$ep" --json 2>/dev/null || true; } |
+      { grep -o '"alive":true' || true; } | wc -l)
     ((alive >= 3)) && return 0
     sleep 0.1
   done

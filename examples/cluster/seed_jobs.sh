@@ -89,7 +89,9 @@ start_nodes() {
 if ((share == 1)); then
   start_nodes
   for _ in $(seq 1 300); do
-    alive=$("$troupe" status --scheduler "$ep" --json 2>/dev/null | grep -o '"alive":true' | wc -l)
+    # A status call that fails (the scheduler not listening yet) counts none.
+    alive=$({ "$troupe" status --scheduler "$ep" --json 2>/dev/null || true; } |
+      { grep -o '"alive":true' || true; } | wc -l)
     ((alive >= 3)) && break
     sleep 0.1
   done

@@ -70,15 +70,18 @@ struct ConcurrentCluster {
     for (int i = 1; i <= node_count; ++i) join("node-" + std::to_string(i));
   }
 
-  void join(const std::string& name) {
+  /// `placement`: the node holds only that shard (NodeConfig::placement).
+  void join(const std::string& name, runtime::DataPlacement placement = {}) {
     actors::NodeConfig nc;
     nc.name = name;
+    nc.placement = placement;
     nc.aggregator = aggregators.front();
     nc.data = data;
     nc.gate = gate;
     nodes.push_back(caf::actor_cast<caf::actor>(actors::spawn_node(*system, nc)));
     actors::NodeRegistration reg;
     reg.name = name;
+    reg.data = placement;
     reg.speed = 1.0;
     caf::scoped_actor self{*system};
     self->request(scheduler, caf::infinite, actors::register_atom::value, reg, nodes.back())
