@@ -124,17 +124,28 @@ order = sorted(ids, key=lambda i: jobs[i]["started"])
 nodes = sorted({t["node"] for r in reports.values() for t in r["tasks"] if t["node"]})
 print(f"{'job':8} {'priority':>8} {'started':>8} {'waited_s':>9} {'completion_s':>12} "
       f"{'accuracy':>8}  " + "  ".join(f"{n:>7}" for n in nodes) + "   status")
-busy = {n: 0.0 for n in nodes}
+# Each node's busy time: the union of its tasks' spans (on the wall clock: a
+# job's task times count from its start), so that tasks of jobs sharing a node
+# count once.
+spans = {n: [] for n in nodes}
 for i in ids:
     r = reports[i]
     tasks = [t for t in r["tasks"] if t["state"] == "done"]
     per_node = {n: sum(1 for t in tasks if t["node"] == n) for n in nodes}
     for t in tasks:
-        busy[t["node"]] += t["end_s"] - t["start_s"]
+        spans[t["node"]].append((jobs[i]["started"] + t["start_s"], jobs[i]["started"] + t["end_s"]))
     acc = r["final"]["accuracy"] if r.get("final") else float("nan")
     print(f"{i:8} {r['job']['priority']:8.0f} {order.index(i) + 1:>8} {r['job']['waiting_s']:9.1f} "
           f"{r['job']['completion_s']:12.1f} {acc:8.4f}  "
           + "  ".join(f"{per_node[n]:>7}" for n in nodes) + f"   {r['status']}")
+busy = {}
+for n, intervals in spans.items():
+    total, reach = 0.0, float("-inf")
+    for start, end in sorted(intervals):
+        if end > reach:
+            total += end - max(start, reach)
+            reach = end
+    busy[n] = total
 span = max(j["finished"] for j in jobs.values()) - min(j["started"] for j in jobs.values())
 print(f"\nthe five jobs took {span:.1f} s from the first start to the last end")
 print(f"{'node':8} {'busy_s':>8} {'utilisation':>11}")
