@@ -54,6 +54,23 @@ void with_model(NodePtr self, std::uint64_t run_id, std::int64_t version,
           [fail](caf::error& err) { fail(std::move(err)); });
 }
 
+/// The slot a `what` ("train task") of run `run_id` uses, or null after
+/// `fail` got why not: the node is not set up for the job, or knows no
+/// aggregator for it.
+RunSlot* task_slot(NodeState& st, std::uint64_t run_id, const std::string& what,
+                   const std::function<void(caf::error)>& fail) {
+  auto* slot = slot_of(st, run_id);
+  if (!slot || !slot->ready) {
+    fail(failure(st.config.name + ": " + what + " before set-up"));
+    return nullptr;
+  }
+  if (!slot->aggregator) {
+    fail(failure(st.config.name + ": no aggregator known yet"));
+    return nullptr;
+  }
+  return slot;
+}
+
 /// The slot of run `run_id` when its turn comes, or null after `fail` got
 /// why not: the job left the node, or the task waited in the node's queue
 /// longer than the task timeout (the scheduler has given it up by then).
@@ -262,16 +279,11 @@ void train(NodePtr self, const TrainTask& task, caf::typed_response_promise<Trai
   auto& st = self->state;
   const auto since = std::chrono::steady_clock::now();
   const auto run_id = task.run_id != 0 ? task.run_id : st.last_setup;
-  auto fail = [rp](caf::error err) mutable { rp.deliver(std::move(err)); };
-  auto* slot = slot_of(st, run_id);
-  if (!slot || !slot->ready) {
-    fail(failure(st.config.name + ": train task before set-up"));
-    return;
-  }
-  if (!slot->aggregator) {
-    fail(failure(st.config.name + ": no aggregator known yet"));
-    return;
-  }
+  const std::function<void(caf::error)> fail = [rp](caf::error err) mutable {
+    rp.deliver(std::move(err));
+  };
+  auto* slot = task_slot(st, run_id, "train task", fail);
+  if (!slot) return;
   if (st.config.placement.shard >= 0 && task.shard != st.config.placement.shard) {
     fail(failure(st.config.name + ": does not hold shard " + std::to_string(task.shard)));
     return;
@@ -307,16 +319,10 @@ void evaluate(NodePtr self, const EvalTask& task,
   auto& st = self->state;
   const auto since = std::chrono::steady_clock::now();
   const auto run_id = task.run_id != 0 ? task.run_id : st.last_setup;
-  auto fail = [rp](caf::error err) mutable { rp.deliver(std::move(err)); };
-  auto* slot = slot_of(st, run_id);
-  if (!slot || !slot->ready) {
-    fail(failure(st.config.name + ": evaluation task before set-up"));
-    return;
-  }
-  if (!slot->aggregator) {
-    fail(failure(st.config.name + ": no aggregator known yet"));
-    return;
-  }
+  const std::function<void(caf::error)> fail = [rp](caf::error err) mutable {
+    rp.deliver(std::move(err));
+  };
+  if (!task_slot(st, run_id, "evaluation task", fail)) return;
   with_model(
       self, run_id, task.version,
       [self, task, run_id, rp, since](std::shared_ptr<const models::Parameters> model) {

@@ -8,7 +8,10 @@
 #include <caf/all.hpp>
 #include <chrono>
 #include <future>
+#include <map>
+#include <memory>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "actors/aggregator_actor.hpp"
@@ -33,6 +36,55 @@ actors::ClusterStatus status_of(ConcurrentCluster& c) {
       .receive([&](actors::ClusterStatus& s) { out = std::move(s); },
                [](caf::error& e) { ADD_FAILURE() << to_string(e); });
   return out;
+}
+
+/// One built-in node on an actor system of its own, set up for jobs by hand
+/// as the scheduler would (the job's aggregator first, then the job).
+struct OneNode {
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> system;
+  std::shared_ptr<runtime::ComputeGate> gate = std::make_shared<runtime::ComputeGate>(1);
+  actors::node_actor node;
+
+  OneNode() {
+    actors::configure(cfg);
+    system = std::make_unique<caf::actor_system>(cfg);
+    actors::NodeConfig nc;
+    nc.name = "node-1";
+    nc.data = std::make_shared<runtime::DataCatalog>(test::fashion_mnist_dir(), 3000, 500);
+    nc.gate = gate;
+    node = actors::spawn_node(*system, nc);
+  }
+  void set_up(const runtime::JobSpec& spec, const caf::actor& aggregator) {
+    caf::scoped_actor self{*system};
+    self->send(node, actors::aggregator_atom::value, aggregator);
+    self->request(node, std::chrono::seconds(30), actors::setup_atom::value, spec)
+        .receive([](const actors::DataSummary&) {},
+                 [](caf::error& e) { ADD_FAILURE() << to_string(e); });
+  }
+  ~OneNode() { caf::anon_send_exit(node, caf::exit_reason::user_shutdown); }
+};
+
+/// Two jobs of run ids 11 and 22 and priorities `first` and `second`.
+std::pair<runtime::JobSpec, runtime::JobSpec> two_jobs(int nodes, double first, double second) {
+  auto a = job(nodes, 1, 1), b = job(nodes, 1, 2);
+  a.run_id = 11;
+  b.run_id = 22;
+  a.cluster.priority = first;
+  b.cluster.priority = second;
+  return {a, b};
+}
+
+/// The version `aggregator` starts `spec` from.
+std::int64_t set_up_aggregator(caf::actor_system& system,
+                               const actors::aggregator_actor& aggregator,
+                               const runtime::JobSpec& spec) {
+  std::int64_t version = -1;
+  caf::scoped_actor self{system};
+  self->request(aggregator, std::chrono::seconds(30), actors::setup_atom::value, spec)
+      .receive([&](std::int64_t v) { version = v; },
+               [](caf::error& e) { ADD_FAILURE() << to_string(e); });
+  return version;
 }
 
 }  // namespace
@@ -130,31 +182,18 @@ TEST(SharedNodes, ANodeThatCannotTakeOneJobKeepsServingTheOther) {
 /// A node set up for two jobs keeps their aggregators apart and, while it
 /// computes, lets a task of the higher priority overtake waiting ones.
 TEST(SharedNodes, ANodeRunsWaitingTasksHighestPriorityFirstEachOnItsJobsAggregator) {
-  caf::actor_system_config cfg;
-  actors::configure(cfg);
-  caf::actor_system system{cfg};
-  auto low = job(2, 1, 1), high = job(2, 1, 2);
-  low.run_id = 11;
-  high.run_id = 22;
-  low.cluster.priority = 1;
-  high.cluster.priority = 5;
+  OneNode n;
+  auto& system = *n.system;
+  auto& node = n.node;
+  auto& gate = n.gate;
+  const auto [low, high] = two_jobs(2, 1, 5);
   auto agg_low = actors::spawn_aggregator(system), agg_high = actors::spawn_aggregator(system);
-  auto gate = std::make_shared<runtime::ComputeGate>(1);
-  actors::NodeConfig nc;
-  nc.name = "node-1";
-  nc.data = std::make_shared<runtime::DataCatalog>(test::fashion_mnist_dir(), 3000, 500);
-  nc.gate = gate;
-  auto node = actors::spawn_node(system, nc);
-  caf::scoped_actor self{system};
   std::map<std::uint64_t, std::int64_t> version;
   for (auto [spec, agg] : {std::make_pair(low, agg_low), std::make_pair(high, agg_high)}) {
-    self->request(agg, std::chrono::seconds(30), actors::setup_atom::value, spec)
-        .receive([&, id = spec.run_id](std::int64_t v) { version[id] = v; },
-                 [](caf::error& e) { FAIL() << to_string(e); });
-    self->send(node, actors::aggregator_atom::value, caf::actor_cast<caf::actor>(agg));
-    self->request(node, std::chrono::seconds(30), actors::setup_atom::value, spec)
-        .receive([](const actors::DataSummary&) {}, [](caf::error& e) { FAIL() << to_string(e); });
+    version[spec.run_id] = set_up_aggregator(system, agg, spec);
+    n.set_up(spec, caf::actor_cast<caf::actor>(agg));
   }
+  caf::scoped_actor self{system};
   const auto task = [&](std::int64_t id, std::int32_t shard, const runtime::JobSpec& spec) {
     return actors::TrainTask{
         id, 1, shard, version[spec.run_id], 7, spec.run_id, spec.cluster.priority};
@@ -203,7 +242,6 @@ TEST(SharedNodes, ANodeRunsWaitingTasksHighestPriorityFirstEachOnItsJobsAggregat
   self->request(node, std::chrono::seconds(30), actors::train_atom::value, task(5, 1, high))
       .receive([](const actors::TrainOutcome& out) { EXPECT_TRUE(out.receipt.accepted); },
                [](caf::error& e) { ADD_FAILURE() << to_string(e); });
-  self->send_exit(node, caf::exit_reason::user_shutdown);
   self->send_exit(agg_low, caf::exit_reason::user_shutdown);
   self->send_exit(agg_high, caf::exit_reason::user_shutdown);
 }
@@ -221,30 +259,16 @@ caf::behavior silent_aggregator(caf::stateful_actor<SilentState>* self) {
 }
 
 TEST(SharedNodes, AJobWhoseAggregatorHangsHoldsUpNoOtherJobOnTheNode) {
-  caf::actor_system_config cfg;
-  actors::configure(cfg);
-  caf::actor_system system{cfg};
-  auto stuck = job(1, 1, 1), fine = job(1, 1, 2);
-  stuck.run_id = 11;
-  fine.run_id = 22;
+  OneNode n;
+  auto [stuck, fine] = two_jobs(1, 5, 1);
   stuck.cluster.task_timeout_s = 600;
-  auto silent = system.spawn(silent_aggregator);
-  auto aggregator = actors::spawn_aggregator(system);
-  actors::NodeConfig nc;
-  nc.name = "node-1";
-  nc.data = std::make_shared<runtime::DataCatalog>(test::fashion_mnist_dir(), 3000, 500);
-  nc.gate = std::make_shared<runtime::ComputeGate>(1);
-  auto node = actors::spawn_node(system, nc);
-  caf::scoped_actor self{system};
-  std::int64_t version = 0;
-  self->request(aggregator, std::chrono::seconds(30), actors::setup_atom::value, fine)
-      .receive([&](std::int64_t v) { version = v; }, [](caf::error& e) { FAIL() << to_string(e); });
-  for (auto [spec, agg] : {std::make_pair(stuck, silent),
-                           std::make_pair(fine, caf::actor_cast<caf::actor>(aggregator))}) {
-    self->send(node, actors::aggregator_atom::value, agg);
-    self->request(node, std::chrono::seconds(30), actors::setup_atom::value, spec)
-        .receive([](const actors::DataSummary&) {}, [](caf::error& e) { FAIL() << to_string(e); });
-  }
+  auto silent = n.system->spawn(silent_aggregator);
+  auto aggregator = actors::spawn_aggregator(*n.system);
+  const auto version = set_up_aggregator(*n.system, aggregator, fine);
+  n.set_up(stuck, silent);
+  n.set_up(fine, caf::actor_cast<caf::actor>(aggregator));
+  auto& node = n.node;
+  caf::scoped_actor self{*n.system};
   // The stuck job's task waits for its model (for up to its 600 s timeout);
   // the other job's task, sent after it, trains meanwhile.
   self->send(node, actors::train_atom::value, actors::TrainTask{1, 1, 0, 0, 7, stuck.run_id, 5.0});
@@ -252,7 +276,6 @@ TEST(SharedNodes, AJobWhoseAggregatorHangsHoldsUpNoOtherJobOnTheNode) {
                 actors::TrainTask{2, 1, 0, version, 7, fine.run_id, 1.0})
       .receive([](const actors::TrainOutcome& out) { EXPECT_TRUE(out.receipt.accepted); },
                [](caf::error& e) { ADD_FAILURE() << "held up: " << to_string(e); });
-  self->send_exit(node, caf::exit_reason::user_shutdown);
   self->send_exit(aggregator, caf::exit_reason::user_shutdown);
   self->send_exit(silent, caf::exit_reason::user_shutdown);
 }
