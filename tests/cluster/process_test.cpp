@@ -106,6 +106,23 @@ std::unique_ptr<Process> wait_job(TempDir& dir, const std::string& endpoint,
                                    dir.file("wait-" + id + ".log"));
 }
 
+/// The reports of jobs `a` and `b`, once their `troupe wait`s ended; each
+/// must have ended ok with the model it trains alone (`solo_a`, `solo_b`).
+std::pair<nlohmann::json, nlohmann::json> expect_solo_models(
+    TempDir& dir, Cluster& cluster, const std::string& a, const std::string& b, Process& wait_a,
+    Process& wait_b, const troupe::runtime::RunReport& solo_a,
+    const troupe::runtime::RunReport& solo_b) {
+  for (auto* wait : {&wait_a, &wait_b})
+    EXPECT_EQ(wait->wait_exit(180s), 0) << wait->output() << cluster.scheduler().output();
+  auto report_a = read_json(dir.file(a + ".json"));
+  auto report_b = read_json(dir.file(b + ".json"));
+  EXPECT_EQ(report_a["status"], "ok") << report_a["error"];
+  EXPECT_EQ(report_b["status"], "ok") << report_b["error"];
+  EXPECT_EQ(report_a["final"]["model_fingerprint"], solo_a.model_fingerprint);
+  EXPECT_EQ(report_b["final"]["model_fingerprint"], solo_b.model_fingerprint);
+  return {std::move(report_a), std::move(report_b)};
+}
+
 /// `troupe jobs --json` at `endpoint`, by job id; empty when it failed.
 std::map<std::string, nlohmann::json> jobs_by_id(TempDir& dir, const std::string& endpoint) {
   Process jobs(kTroupe, {"jobs", "--json", "--scheduler", endpoint}, dir.file("jobs.log"));
@@ -500,15 +517,10 @@ TEST(ClusterProcesses, TwoJobsRunAtOnceAndANodeKilledInOneLeavesTheOtherUntouche
   ASSERT_TRUE(wait_a->wait_for_output("/6 ·", 60s)) << wait_a->output();
   const int victim = std::stoi(of_a.front().substr(1)) - 1;  // nN is cluster.node(N - 1)
   cluster.node(victim).kill(SIGKILL);
-  for (auto* wait : {wait_a.get(), wait_b.get()})
-    ASSERT_EQ(wait->wait_exit(180s), 0) << wait->output() << cluster.scheduler().output();
-  const auto report_a = read_json(dir.file(a + ".json"));
-  const auto report_b = read_json(dir.file(b + ".json"));
-  ASSERT_EQ(report_a["status"], "ok") << report_a["error"];
-  ASSERT_EQ(report_b["status"], "ok") << report_b["error"];
   // Each job trained exactly the model it trains alone.
-  EXPECT_EQ(report_a["final"]["model_fingerprint"], solo_a.model_fingerprint);
-  EXPECT_EQ(report_b["final"]["model_fingerprint"], solo_b.model_fingerprint);
+  const auto [report_a, report_b] =
+      expect_solo_models(dir, cluster, a, b, *wait_a, *wait_b, solo_a, solo_b);
+  ASSERT_FALSE(HasFailure());
   std::set<std::string> nodes_a, nodes_b;
   const auto nodes_of = [](const nlohmann::json& report, std::set<std::string>& into) {
     for (const auto& t : report["tasks"])
@@ -558,16 +570,9 @@ TEST(ClusterProcesses, TwoJobsShareNodesAndANodeKilledWhileServingBothFailsOverI
   // It dies after the first job's first round, while it serves both.
   ASSERT_TRUE(wait_a->wait_for_output("/6 ·", 60s)) << wait_a->output();
   cluster.node(std::stoi(shared.substr(1)) - 1).kill(SIGKILL);  // nN is cluster.node(N - 1)
-  for (auto* wait : {wait_a.get(), wait_b.get()})
-    ASSERT_EQ(wait->wait_exit(180s), 0) << wait->output() << cluster.scheduler().output();
-  const auto report_a = read_json(dir.file(a + ".json"));
-  const auto report_b = read_json(dir.file(b + ".json"));
-  ASSERT_EQ(report_a["status"], "ok") << report_a["error"];
-  ASSERT_EQ(report_b["status"], "ok") << report_b["error"];
   // Each node held the two jobs apart, and both failed over: each job
   // trained exactly the model it trains alone.
-  EXPECT_EQ(report_a["final"]["model_fingerprint"], solo_a.model_fingerprint);
-  EXPECT_EQ(report_b["final"]["model_fingerprint"], solo_b.model_fingerprint);
+  expect_solo_models(dir, cluster, a, b, *wait_a, *wait_b, solo_a, solo_b);
   const auto log = cluster.scheduler().output();
   EXPECT_NE(log.find("node '" + shared + "' lost"), std::string::npos) << log;
 }
