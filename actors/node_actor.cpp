@@ -85,12 +85,7 @@ void leave(NodeState& st, std::uint64_t run_id) {
     st.runs.erase(keep);
   else
     st.runs.clear();
-  spare->ready = false;
-  spare->job.reset();
-  spare->aggregator = aggregator_actor{};
-  spare->model = no_model();
-  spare->model_version = -1;
-  spare->shard_sizes.reset();
+  spare->forget_job();
   st.spare = std::move(spare);
 }
 
@@ -182,6 +177,7 @@ caf::result<DataSummary> set_up(NodePtr self, const runtime::JobSpec& job) {
     return failure(st.config.name + ": set-up failed: " + why);
   }
 }
+
 node_impl::behavior_type node_behavior(NodePtr self, NodeConfig config) {
   self->state.config = std::move(config);
   return {

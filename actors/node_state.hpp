@@ -49,6 +49,17 @@ struct RunSlot {
   std::shared_ptr<const models::Parameters> model = no_model();
   models::Parameters update;  ///< reused output buffer of training
   std::uint64_t used = 0;     ///< when it last got a set-up or task (NodeState::clock)
+
+  /// Lets the job go (its model, aggregator, spec); the data and behaviour
+  /// stay, for the next set-up to reuse.
+  void forget_job() {
+    ready = false;
+    job.reset();
+    aggregator = aggregator_actor{};
+    model = no_model();
+    model_version = -1;
+    shard_sizes.reset();
+  }
 };
 
 /// A node serves at most this many jobs at once (the scheduler's

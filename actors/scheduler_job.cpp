@@ -347,9 +347,7 @@ void remove_pause_dir(const std::optional<Yielded>& yielded) {
 void end_run(SchedulerPtr self, JobRun& run) {
   auto& st = self->state;
   const std::vector<std::string> freed(run.nodes.begin(), run.nodes.end());
-  for (const auto& id : freed)
-    if (auto h = st.handles.find(id); h != st.handles.end() && h->second)
-      self->send(h->second, leave_atom::value, run.spec.run_id);
+  for (const auto& id : freed) tell_leave(self, id, run.spec.run_id);
   st.runs.erase(run.serial);
   start_queued(self);
   for (const auto& id : freed) offer_node(self, id);

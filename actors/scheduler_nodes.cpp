@@ -49,6 +49,12 @@ runtime::UsableNodes assess_nodes(const SchedulerState& st, const JobRun& run,
   return out;
 }
 
+void tell_leave(SchedulerPtr self, const std::string& id, std::uint64_t run_id) {
+  const auto& handles = self->state.handles;
+  if (auto h = handles.find(id); h != handles.end() && h->second)
+    self->send(h->second, leave_atom::value, run_id);
+}
+
 runtime::UsableNodes usable_nodes(const SchedulerState& st, const JobRun& run) {
   return assess_nodes(st, run, run.ready);
 }
@@ -63,14 +69,12 @@ void leave_job(SchedulerPtr self, const std::string& id, LossCause cause,
   std::vector<std::uint64_t> served;  // shared, it may serve several
   for (const auto* run : st.owners(id)) served.push_back(run->serial);
   observe_node_lost(st, st.owner(id), id, cause, reason);
-  const auto handle = st.handles.find(id);
   for (auto serial : served) {
     auto* run = st.run(serial);  // an earlier one's steps may have ended it
     if (!run) continue;
     // A node cut off, not dead, lets go of the job when it hears again (set
     // up for it again, it starts afresh).
-    if (handle != st.handles.end() && handle->second)
-      self->send(handle->second, leave_atom::value, run->spec.run_id);
+    tell_leave(self, id, run->spec.run_id);
     run->nodes.erase(id);
     run->ready.erase(id);
     if (run->core) run_steps(self, serial, run->core->node_lost(id, run->now(), reason));
@@ -116,7 +120,7 @@ void join_node(SchedulerPtr self, const NodeRegistration& reg, const caf::actor&
   // It serves no job here yet: whatever it still holds for jobs of an earlier
   // registration (a leave_atom lost while it was cut off, a scheduler that
   // restarted) goes, but for one job's data, kept for its next set-up.
-  self->send(handle, leave_atom::value, std::uint64_t{0});
+  tell_leave(self, reg.name, 0);
   observe_node_joined(st, reg);
 }
 
@@ -217,8 +221,7 @@ void set_up_node(SchedulerPtr self, JobRun& run, const std::string& id,
               r->ready.erase(id);
               r->refused.insert(id);
               r->setup_failures[id] = why;
-              if (auto h = st.handles.find(id); h != st.handles.end() && h->second)
-                self->send(h->second, leave_atom::value, r->spec.run_id);
+              tell_leave(self, id, r->spec.run_id);
               done(false, nullptr);
               return;
             }

@@ -211,6 +211,9 @@ runtime::UsableNodes assess_nodes(const SchedulerState& st, const JobRun& run,
                                   const std::set<std::string>& among);
 /// Alive nodes set up for `run` that can hold work, and why others cannot.
 runtime::UsableNodes usable_nodes(const SchedulerState& st, const JobRun& run);
+/// Node `id` (when known) lets go of what it holds for the job of `run_id`
+/// (0: for every job), keeping one job's data for its next set-up.
+void tell_leave(SchedulerPtr self, const std::string& id, std::uint64_t run_id);
 /// A node is gone (connection dropped, set-up failed, replaced, silent): its
 /// work in the job it serves fails and moves on.
 void node_lost(SchedulerPtr self, const std::string& id, const std::string& reason,
