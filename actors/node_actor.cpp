@@ -15,9 +15,17 @@
 namespace troupe::actors {
 namespace node {
 
-void enqueue(NodePtr self, double priority, runtime::TaskTurns::Work work) {
+void enqueue(NodePtr self, double priority, runtime::TaskTurns::Work work, bool preempts,
+             std::uint64_t hold) {
+  auto& turns = self->state.turns;
+  const bool idle = turns.add(priority, std::move(work), preempts);
   // Its turn comes after the messages already in the mailbox are queued too.
-  if (self->state.turns.add(priority, std::move(work)))
+  if (hold != 0 ? turns.release(hold) : idle)
+    self->send(caf::actor_cast<node_impl>(self), next_atom::value);
+}
+
+void unhold(NodePtr self, std::uint64_t hold) {
+  if (hold != 0 && self->state.turns.release(hold))
     self->send(caf::actor_cast<node_impl>(self), next_atom::value);
 }
 

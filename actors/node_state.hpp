@@ -98,8 +98,12 @@ inline bool lean(const RunSlot& slot) {
 }
 
 /// Queues `work` at `priority`; it runs when the node's compute is free and
-/// no task of higher priority waits.
-void enqueue(NodePtr self, double priority, runtime::TaskTurns::Work work);
+/// no task of higher priority waits. `preempts`: a task of lower priority
+/// that computes yields to it; `hold`: the hold (TaskTurns::hold) it ends.
+void enqueue(NodePtr self, double priority, runtime::TaskTurns::Work work, bool preempts = false,
+             std::uint64_t hold = 0);
+/// Ends `hold` without a task (its model could not be had).
+void unhold(NodePtr self, std::uint64_t hold);
 /// Turn `turn` is over (its task failed or its computing ended); the next
 /// waiting task gets the compute. A turn ends once, later calls do nothing.
 void end_turn(NodePtr self, std::uint64_t turn);

@@ -9,6 +9,7 @@
 #include "actors/node_state.hpp"
 #include "actors/secure_participant.hpp"
 #include "runtime/node/node_behaviour.hpp"
+#include "runtime/system/log.hpp"
 
 namespace troupe::actors::node {
 namespace {
@@ -91,14 +92,13 @@ RunSlot* turn_slot(NodePtr self, std::uint64_t run_id, std::chrono::steady_clock
 
 /// Sends `update` to `aggregator` and hands its receipt to `done`, or an
 /// error to `fail`. To an aggregator in another process an update of more
-/// than config.update_part_bytes goes in parts first (UpdatePart, each sent
-/// once the one before was answered), then without its bytes.
-void send_update(NodePtr self, const aggregator_actor& aggregator,
-                 std::chrono::milliseconds timeout, ModelUpdate update,
+/// than `part_bytes` goes in parts first (UpdatePart, each sent once the one
+/// before was answered), then without its bytes.
+void send_update(caf::event_based_actor* self, const aggregator_actor& aggregator,
+                 std::chrono::milliseconds timeout, std::uint64_t part_bytes, ModelUpdate update,
                  std::function<void(runtime::UpdateReceipt&)> done,
                  std::function<void(caf::error)> fail) {
-  auto& st = self->state;
-  const auto part_bytes = std::max<std::uint64_t>(1, st.config.update_part_bytes);
+  part_bytes = std::max<std::uint64_t>(1, part_bytes);
   const bool remote = caf::actor_cast<caf::actor_addr>(aggregator).node() != self->node();
   if (!remote || update.params.bytes.size() <= part_bytes) {
     self->request(aggregator, timeout, update_atom::value, std::move(update))
@@ -135,6 +135,32 @@ void send_update(NodePtr self, const aggregator_actor& aggregator,
   (*next)(0);
 }
 
+using courier_atom = caf::atom_constant<caf::atom("courier")>;
+
+/// Carries one task's update to its job's aggregator and answers the
+/// scheduler's train request (delegated to it) with the outcome. An actor of
+/// its own: the node goes on to its next task, and the answer does not wait
+/// until that one has finished computing.
+caf::behavior update_courier(caf::event_based_actor* self, aggregator_actor aggregator,
+                             std::chrono::milliseconds timeout, std::uint64_t part_bytes,
+                             std::shared_ptr<ModelUpdate> update, TrainOutcome outcome) {
+  return {[=](courier_atom) {
+    auto rp = self->make_response_promise<TrainOutcome>();
+    send_update(
+        self, aggregator, timeout, part_bytes, std::move(*update),
+        [self, rp, outcome](runtime::UpdateReceipt& receipt) mutable {
+          outcome.receipt = std::move(receipt);
+          rp.deliver(outcome);
+          self->quit();
+        },
+        [self, rp](caf::error err) mutable {
+          rp.deliver(std::move(err));
+          self->quit();
+        });
+    return rp;
+  }};
+}
+
 /// The weight of a task's update in the secure sum: its shard's examples over
 /// the job's mean shard (FedAvg's weights, scaled to about 1 so that weighted
 /// changes stay within runtime::kSecureUpdateRange). A node with its own data
@@ -155,12 +181,66 @@ double secure_weight(const NodeState& st, const RunSlot& slot, std::int32_t shar
 
 namespace {
 
-/// Trains `task` from `model` in turn `turn` of the node's compute.
-void train_in_turn(NodePtr self, const TrainTask& task, std::uint64_t run_id,
+/// Whether a task or set-up of a --preempt job above `priority` waits in the
+/// node's mailbox, not yet read: the node is busy computing, so it looks there
+/// between mini-batches (its own thread owns the queue it reads).
+bool preempting_mail(NodePtr self, double priority) {
+  auto& box = self->mailbox();
+  box.fetch_more();
+  bool found = false;
+  box.queue().peek_all([&](const caf::mailbox_element& x) {
+    const auto& m = x.content();
+    if (found) return;
+    if (m.match_elements<train_atom, TrainTask>()) {
+      const auto& t = m.get_as<TrainTask>(1);
+      found = t.preempt && t.priority > priority;
+    } else if (m.match_elements<setup_atom, runtime::JobSpec>()) {
+      // The job's set-up comes first, then its tasks.
+      const auto& job = m.get_as<runtime::JobSpec>(1);
+      found = job.cluster.preempt && job.cluster.priority > priority;
+    } else if (m.match_elements<eval_atom, EvalTask>()) {
+      const auto& t = m.get_as<EvalTask>(1);
+      found = t.preempt && t.priority > priority;
+    }
+  });
+  return found;
+}
+
+/// A task's place in the node's queue, and the times it yielded so far.
+struct Queued {
+  std::uint64_t run_id = 0;
+  std::chrono::steady_clock::time_point since;  ///< when it arrived
+  std::int32_t yielded = 0;
+};
+
+void train_in_turn(NodePtr self, const TrainTask& task, const Queued& q,
                    std::shared_ptr<const models::Parameters> model,
                    caf::typed_response_promise<TrainOutcome> rp, scheduler_actor boss,
-                   std::chrono::steady_clock::time_point since, std::uint64_t turn) {
+                   std::uint64_t turn);
+
+/// Queues `task` for its turn of the node's compute, from `model`.
+void queue_training(NodePtr self, const TrainTask& task, const Queued& q,
+                    std::shared_ptr<const models::Parameters> model,
+                    caf::typed_response_promise<TrainOutcome> rp, scheduler_actor boss,
+                    std::uint64_t hold = 0) {
+  enqueue(
+      self, task.priority,
+      [self, task, q, model, rp, boss](std::uint64_t turn) mutable {
+        train_in_turn(self, task, q, std::move(model), rp, boss, turn);
+      },
+      task.preempt, hold);
+}
+
+/// Trains `task` from `model` in turn `turn` of the node's compute. A task of
+/// a --preempt job of higher priority makes it stop between mini-batches and
+/// queue again (it runs from its start: the same seed, the same update).
+void train_in_turn(NodePtr self, const TrainTask& task, const Queued& q,
+                   std::shared_ptr<const models::Parameters> model,
+                   caf::typed_response_promise<TrainOutcome> rp, scheduler_actor boss,
+                   std::uint64_t turn) {
   auto& st = self->state;
+  const auto run_id = q.run_id;
+  const auto since = q.since;
   auto fail = [self, rp, turn](caf::error err) mutable {
     rp.deliver(std::move(err));
     end_turn(self, turn);
@@ -173,12 +253,29 @@ void train_in_turn(NodePtr self, const TrainTask& task, std::uint64_t run_id,
   local.computing = [self, boss, task] {
     if (boss) self->send(boss, computing_atom::value, task.run_id, task.task_id);
   };
+  local.options.interrupt = [self, priority = task.priority] {
+    return self->state.turns.should_yield() || preempting_mail(self, priority);
+  };
   models::TrainResult result;
+  runtime::logging::Line(runtime::logging::Level::debug)
+      << "troupe node " << st.config.name << ": task " << task.task_id << " of run " << task.run_id
+      << " starts";
   try {
     result = slot.behaviour->train(*model, local, slot.update);
     if (!slot.update.same_layout(*model))
       throw std::runtime_error("node behaviour '" + slot.behaviour_name +
                                "' returned parameters of another layout");
+  } catch (const models::TrainingInterrupted& e) {
+    runtime::logging::Line(runtime::logging::Level::info)
+        << "troupe node " << st.config.name << ": task " << task.task_id << " (priority "
+        << task.priority << ") stopped after " << e.steps()
+        << " mini-batches for a --preempt task of higher priority; queued again";
+    // Queued again at its priority, after the task it yields to.
+    auto again = q;
+    ++again.yielded;
+    queue_training(self, task, again, std::move(model), rp, boss);
+    end_turn(self, turn);
+    return;
   } catch (const std::exception& e) {
     fail(failure(st.config.name + ": training failed: " + e.what()));
     return;
@@ -202,6 +299,7 @@ void train_in_turn(NodePtr self, const TrainTask& task, std::uint64_t run_id,
   outcome.samples_seen = result.samples_seen;
   outcome.mean_loss = result.mean_loss;
   outcome.compute_s = result.seconds;
+  outcome.yielded = q.yielded;
   if (job.privacy.secure_aggregation) {
     // The update stays here and joins the round's secure sum; the
     // scheduler goes on as if it had been accepted.
@@ -238,13 +336,10 @@ void train_in_turn(NodePtr self, const TrainTask& task, std::uint64_t run_id,
   let_model_go(slot);
   // The compute is free while the aggregator answers.
   end_turn(self, turn);
-  send_update(
-      self, slot.aggregator, timeout_of(job), std::move(update),
-      [rp, outcome](runtime::UpdateReceipt& receipt) mutable {
-        outcome.receipt = std::move(receipt);
-        rp.deliver(outcome);
-      },
-      [rp](caf::error err) mutable { rp.deliver(std::move(err)); });
+  auto courier = self->spawn<caf::linked>(
+      update_courier, slot.aggregator, timeout_of(job), st.config.update_part_bytes,
+      std::make_shared<ModelUpdate>(std::move(update)), outcome);
+  rp.delegate(courier, courier_atom::value);
 }
 
 /// Evaluates `model` in turn `turn` of the node's compute.
@@ -303,15 +398,19 @@ void train(NodePtr self, const TrainTask& task, caf::typed_response_promise<Trai
     rp.deliver(dropped);
     return;
   }
+  // A --preempt job's task keeps lower ones from starting while its model
+  // comes, and makes one that computes yield.
+  const auto hold = task.preempt ? st.turns.hold(task.priority) : 0;
   with_model(
       self, run_id, task.base_version,
-      [self, task, run_id, rp, boss, since](std::shared_ptr<const models::Parameters> model) {
-        enqueue(self, task.priority,
-                [self, task, run_id, model, rp, boss, since](std::uint64_t turn) mutable {
-                  train_in_turn(self, task, run_id, std::move(model), rp, boss, since, turn);
-                });
+      [self, task, q = Queued{run_id, since, 0}, rp, boss,
+       hold](std::shared_ptr<const models::Parameters> model) {
+        queue_training(self, task, q, std::move(model), rp, boss, hold);
       },
-      fail);
+      [self, fail, hold](caf::error err) {
+        unhold(self, hold);
+        fail(std::move(err));
+      });
 }
 
 void evaluate(NodePtr self, const EvalTask& task,
@@ -323,15 +422,21 @@ void evaluate(NodePtr self, const EvalTask& task,
     rp.deliver(std::move(err));
   };
   if (!task_slot(st, run_id, "evaluation task", fail)) return;
+  const auto hold = task.preempt ? st.turns.hold(task.priority) : 0;
   with_model(
       self, run_id, task.version,
-      [self, task, run_id, rp, since](std::shared_ptr<const models::Parameters> model) {
-        enqueue(self, task.priority,
-                [self, task, run_id, model, rp, since](std::uint64_t turn) mutable {
-                  evaluate_in_turn(self, task, run_id, std::move(model), rp, since, turn);
-                });
+      [self, task, run_id, rp, since, hold](std::shared_ptr<const models::Parameters> model) {
+        enqueue(
+            self, task.priority,
+            [self, task, run_id, model, rp, since](std::uint64_t turn) mutable {
+              evaluate_in_turn(self, task, run_id, std::move(model), rp, since, turn);
+            },
+            task.preempt, hold);
       },
-      fail);
+      [self, fail, hold](caf::error err) {
+        unhold(self, hold);
+        fail(std::move(err));
+      });
 }
 
 }  // namespace troupe::actors::node

@@ -54,7 +54,7 @@ namespace troupe::actors {
 /// version) in its hello to the scheduler, which refuses a different one. Bump
 /// it whenever a message, type or interface below changes.
 ///   (each version's changes: docs/protocol.md, "Protocol versions")
-inline constexpr std::int32_t kProtocolVersion = 13;
+inline constexpr std::int32_t kProtocolVersion = 14;
 
 // -- messages -----------------------------------------------------------------
 
@@ -69,6 +69,9 @@ struct TrainTask {
   /// The job's --priority: a node serving several jobs runs its waiting
   /// tasks highest priority first (then in arrival order).
   double priority = 0.0;
+  /// The job's --preempt: a task of lower priority that the node computes
+  /// stops and waits again (from its start) while this one runs.
+  bool preempt = false;
 };
 
 /// A node's answer to a TrainTask, once the aggregator answered its update.
@@ -81,6 +84,9 @@ struct TrainOutcome {
   double compute_s = 0.0;
   bool dropped = false;            ///< simulated drop-out: no update was sent
   runtime::UpdateReceipt receipt;  ///< the aggregator's answer to the update
+  /// Times it stopped computing for a --preempt job's task of higher
+  /// priority and waited again (TrainTask::preempt).
+  std::int32_t yielded = 0;
 };
 
 /// A node's update for the aggregator (one value type, from the node through
@@ -131,6 +137,7 @@ struct EvalTask {
   /// one it was set up for last).
   std::uint64_t run_id = 0;
   double priority = 0.0;  ///< as TrainTask::priority
+  bool preempt = false;   ///< as TrainTask::preempt
 };
 
 /// The name an aggregator answers a challenge under.
@@ -386,13 +393,13 @@ namespace troupe::actors {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, TrainTask& x) {
   return f(caf::meta::type_name("troupe.TrainTask"), x.task_id, x.round, x.shard, x.base_version,
-           x.seed, x.run_id, x.priority);
+           x.seed, x.run_id, x.priority, x.preempt);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, TrainOutcome& x) {
   return f(caf::meta::type_name("troupe.TrainOutcome"), x.task_id, x.node, x.samples,
-           x.samples_seen, x.mean_loss, x.compute_s, x.dropped, x.receipt);
+           x.samples_seen, x.mean_loss, x.compute_s, x.dropped, x.receipt, x.yielded);
 }
 
 template <class Inspector>
@@ -410,7 +417,7 @@ typename Inspector::result_type inspect(Inspector& f, NodeRegistration& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, EvalTask& x) {
   return f(caf::meta::type_name("troupe.EvalTask"), x.task_id, x.round, x.version, x.held_out,
-           x.run_id, x.priority);
+           x.run_id, x.priority, x.preempt);
 }
 
 }  // namespace troupe::actors

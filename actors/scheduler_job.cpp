@@ -40,6 +40,7 @@ runtime::RunReport job_report(const SchedulerState& st, const JobRun& run,
   };
   report.job.priority = run.spec.cluster.priority;
   report.job.deadline_s = run.spec.cluster.deadline_s;
+  report.job.tasks_yielded = run.tasks_yielded;
   report.job.waiting_s = since_submission(run.yielded ? run.yielded->first_started : run.started);
   if (run.yielded) {
     report.job.preempted = run.yielded->times;
@@ -270,6 +271,7 @@ void begin_job(SchedulerPtr self, PendingJob job) {
   auto& run = st.runs[serial];
   run.serial = serial;
   run.yielded = std::move(job.yielded);
+  if (run.yielded) run.tasks_yielded = run.yielded->tasks_yielded;
   run.submitted = job.submitted;
   run.job_id = std::move(job.id);
   job_started(self, run);
@@ -466,6 +468,7 @@ void requeue_paused(SchedulerPtr self, JobRun& run, int round, const std::string
     y.resume_given = run.spec.checkpoint.resume;
   }
   ++y.times;
+  y.tasks_yielded = run.tasks_yielded;
   y.paused_at = JobRun::Clock::now();
   y.point = runtime::ResumePoint{round, run.core->rounds(), run.core->fingerprint(), ""};
   y.pause_dir = dir == run.spec.checkpoint.dir ? "" : dir;

@@ -131,6 +131,7 @@ caf::result<bool, std::string> cancel_job(SchedulerPtr self, const std::string& 
                      std::to_string(pending.yielded->point.round);
       report.rounds = pending.yielded->point.records;
       report.job.preempted = pending.yielded->times;
+      report.job.tasks_yielded = pending.yielded->tasks_yielded;
       if (!pending.yielded->pause_dir.empty()) {
         std::error_code ec;
         std::filesystem::remove_all(pending.yielded->pause_dir, ec);

@@ -38,6 +38,7 @@ namespace troupe::actors {
 struct Yielded {
   runtime::ResumePoint point;  ///< its rounds so far and the checkpointed model
   int times = 0;               ///< how often it yielded so far
+  int tasks_yielded = 0;       ///< JobRun::tasks_yielded so far
   double paused_s = 0.0;       ///< time queued again, before this wait
   std::chrono::steady_clock::time_point paused_at;      ///< when it yielded this time
   std::chrono::steady_clock::time_point first_started;  ///< its first set-up
@@ -118,6 +119,9 @@ struct JobRun {
   std::unique_ptr<runtime::JobCore> core;
   /// Set once the job has yielded before (its times, pauses, directory).
   std::optional<Yielded> yielded;
+  /// Its training tasks that stopped computing on a shared node for a task
+  /// of a --preempt job of higher priority and ran again (TrainOutcome::yielded).
+  int tasks_yielded = 0;
 
   /// Seconds since the job started (task clock).
   runtime::Seconds now() const {

@@ -55,8 +55,14 @@ std::string task_error(SchedulerPtr self, const JobRun& run, const Step& s, cons
 }
 
 void send_train(SchedulerPtr self, const JobRun& run, const node_actor& node, const Step& s) {
-  TrainTask msg{
-      s.task, s.round, s.shard, s.version, s.seed, run.spec.run_id, run.spec.cluster.priority};
+  TrainTask msg{s.task,
+                s.round,
+                s.shard,
+                s.version,
+                s.seed,
+                run.spec.run_id,
+                run.spec.cluster.priority,
+                run.spec.cluster.preempt};
   self->request(node, run.timeout(), train_atom::value, msg)
       .then(
           [self, s, serial = run.serial](const TrainOutcome& out) {
@@ -69,6 +75,7 @@ void send_train(SchedulerPtr self, const JobRun& run, const node_actor& node, co
                 self->state.table.record_throughput(s.node, runtime::model_key(r.spec),
                                                     out.samples_seen, out.compute_s);
               if (r.core->open(s.task)) release(self->state, s.node, s.task);
+              r.tasks_yielded += out.yielded;
               runtime::TrainResult result{out.samples, out.mean_loss, out.compute_s, out.dropped,
                                           out.receipt};
               return r.core->train_done(s.task, r.now(), result);
@@ -85,7 +92,7 @@ void send_train(SchedulerPtr self, const JobRun& run, const node_actor& node, co
 void send_eval(SchedulerPtr self, const JobRun& run, const node_actor& node, const Step& s) {
   self->request(node, run.timeout(), eval_atom::value,
                 EvalTask{s.task, s.round, s.version, s.held_out, run.spec.run_id,
-                         run.spec.cluster.priority})
+                         run.spec.cluster.priority, run.spec.cluster.preempt})
       .then(
           [self, s, serial = run.serial](const models::ClassificationMetrics& m) {
             answer(self, serial, [&](JobRun& r) {

@@ -10,8 +10,11 @@
 #   shared      all three at once on the same three nodes (`troupe scheduler
 #               --concurrent-jobs 3 --share-nodes`): each node runs its waiting
 #               tasks highest priority first; a task computing is not interrupted
+#   shared-p    shared, and the top job with --preempt: a lower job's task that
+#               computes on a node stops for the top job's task, between
+#               mini-batches, and runs again from its start afterwards
 # Target (ratio to solo): the top job within 1.2x with --preempt. The lowest
-# job's model must be the same with and without preemption.
+# job's model must be the same with and without preemption, in every mix.
 # The jobs are troupe run's default model on full shards unless TRAIN_LIMIT says.
 # Usage: bench/preemption_bench.sh [BUILD_DIR] [ROUNDS] [TRAIN_LIMIT] [DELAY_S]
 set -euo pipefail
@@ -98,18 +101,22 @@ run_mix() {  # LABEL SCHEDULER-OPTIONS [options of the top job]
 run_mix queued ""
 run_mix preempt "" --preempt
 run_mix shared "--concurrent-jobs 3 --share-nodes"
+run_mix shared-p "--concurrent-jobs 3 --share-nodes" --preempt
 
 echo "three jobs (priorities 3, 2, 1) on 3 node processes, $rounds rounds each," \
      "train limit $train_limit, the top job submitted ${delay} s after the lowest"
-printf "%-8s %10s %10s %10s %10s %10s %8s %10s %18s\n" run top_s top_wait_s mid_s low_s all_s \
-  top/solo low_yields low_fingerprint
-printf "%-8s %10.1f %10.1f %10s %10s %10s %8.2f %10s %18s\n" solo "$solo" \
-  "$(field "$work/solo-top.json" "r['job']['waiting_s']")" - - - 1 - -
-for label in queued preempt shared; do
+printf "%-8s %10s %10s %10s %10s %10s %8s %10s %11s %18s\n" run top_s top_wait_s mid_s low_s \
+  all_s top/solo low_yields task_yields low_fingerprint
+printf "%-8s %10.1f %10.1f %10s %10s %10s %8.2f %10s %11s %18s\n" solo "$solo" \
+  "$(field "$work/solo-top.json" "r['job']['waiting_s']")" - - - 1 - - -
+for label in queued preempt shared shared-p; do
   t=$(field "$work/$label-top.json" "r['job']['completion_s']")
   m=$(field "$work/$label-mid.json" "r['job']['completion_s']")
   l=$(field "$work/$label-low.json" "r['job']['completion_s']")
   y=$(field "$work/$label-low.json" "r['job']['preempted']")
+  # Training tasks of the two lower jobs that a top-job task interrupted.
+  ty=$(($(field "$work/$label-low.json" "r['job']['tasks_yielded']") +
+    $(field "$work/$label-mid.json" "r['job']['tasks_yielded']")))
   f=$(field "$work/$label-low.json" "r['final']['model_fingerprint']")
   s=$(field "$work/$label-low.json" "r['status']")
   [[ $s == ok ]] || echo "$label: the lowest job ended $s"
@@ -117,6 +124,6 @@ for label in queued preempt shared; do
   # All three done, from the lowest job's submission (the others came DELAY s later).
   all=$(awk -v l="$l" -v m="$m" -v t="$t" -v d="$delay" \
     'BEGIN { a = l; if (d + m > a) a = d + m; if (d + t > a) a = d + t; print a }')
-  printf "%-8s %10.1f %10.1f %10.1f %10.1f %10.1f %8.2f %10s %18s\n" "$label" "$t" "$w" "$m" "$l" \
-    "$all" "$(awk -v t="$t" -v s="$solo" 'BEGIN { print t / s }')" "$y" "$f"
+  printf "%-8s %10.1f %10.1f %10.1f %10.1f %10.1f %8.2f %10s %11s %18s\n" "$label" "$t" "$w" \
+    "$m" "$l" "$all" "$(awk -v t="$t" -v s="$solo" 'BEGIN { print t / s }')" "$y" "$ty" "$f"
 done

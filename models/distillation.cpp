@@ -95,6 +95,7 @@ TrainResult DistillationTrainer::train(Parameters& model, const float* targets,
   import_parameters(model, *s.net);
   const bool distilling = targets != nullptr && distill.weight > 0.0 && public_size() > 0;
   SgdHooks hooks;
+  hooks.interrupt = options.interrupt;
   torch::Tensor soft, public_order;
   const std::int64_t p = public_size();
   std::int64_t public_pos = p;  // start a new public pass at the first step
@@ -132,6 +133,7 @@ TrainResult DistillationTrainer::distill(Parameters& model, const float* targets
   const auto start = std::chrono::steady_clock::now();
   import_parameters(model, *s.net);
   SgdHooks hooks;
+  hooks.interrupt = options.interrupt;
   hooks.batch_loss = [temperature](const torch::Tensor& logits, const torch::Tensor& soft) {
     return distillation_loss(logits, soft, temperature);
   };

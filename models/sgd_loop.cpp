@@ -91,6 +91,7 @@ TrainResult run_sgd(Network& net, const SgdExamples& examples, const SgdSchedule
     torch::index_select_out(inputs, examples.inputs, 0, dev_index);
     torch::index_select_out(targets, examples.targets, 0, dev_index);
     for (std::int64_t b = 0; b < batches && step < schedule.steps; ++b, ++step) {
+      if (hooks.interrupt && hooks.interrupt()) throw TrainingInterrupted(step);
       const std::int64_t begin = b * schedule.batch_size;
       const std::int64_t len = std::min(schedule.batch_size, n - begin);
       auto x = inputs.narrow(0, begin, len);

@@ -74,6 +74,9 @@ struct SgdHooks {
   std::function<torch::Tensor(std::mt19937_64& rng)> extra_loss;
   /// Edits the gradients after backward and before the step (FedProx).
   std::function<void()> after_backward;
+  /// Asked before every mini-batch; true stops the run with
+  /// TrainingInterrupted (TrainOptions::interrupt).
+  std::function<bool()> interrupt;
 };
 
 /// A permutation of 0..n-1 drawn from `rng` (std::shuffle), as int64 on `device`.

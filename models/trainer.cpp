@@ -151,6 +151,7 @@ TrainResult LocalTrainer::train(const Parameters& global, const TrainOptions& op
   if (options.prox_mu > 0.0)
     for (const auto& p : s.net->parameters()) anchor.push_back(p.detach().clone());
   SgdHooks hooks;
+  hooks.interrupt = options.interrupt;
   if (!anchor.empty())
     hooks.after_backward = [&] {
       add_proximal_gradient(s.net->parameters(), anchor, options.prox_mu);

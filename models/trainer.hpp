@@ -4,7 +4,9 @@
 /// interface: parameters go in and out as models::Parameters.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -28,6 +30,25 @@ struct TrainOptions {
   /// loss (i.e. mu (w - w_global) to each gradient), keeping the update near the
   /// global model it started from. 0 is plain local SGD. Must be finite and >= 0.
   double prox_mu = 0.0;
+  /// Asked before every mini-batch; true stops the run there with
+  /// TrainingInterrupted (the update is left as it was). A node serving
+  /// several jobs asks whether a task of a --preempt job of higher priority
+  /// waits. Empty: never stops. The same options again give the same update,
+  /// so an interrupted task is run again from its start.
+  std::function<bool()> interrupt;
+};
+
+/// Thrown by a training run whose TrainOptions::interrupt answered true.
+class TrainingInterrupted : public std::runtime_error {
+ public:
+  explicit TrainingInterrupted(std::int64_t steps)
+      : std::runtime_error("training interrupted after " + std::to_string(steps) + " mini-batches"),
+        steps_(steps) {}
+  /// The mini-batches it had taken (the work lost).
+  std::int64_t steps() const { return steps_; }
+
+ private:
+  std::int64_t steps_;
 };
 
 /// What a training task produced besides the new parameters.

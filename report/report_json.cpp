@@ -182,7 +182,8 @@ std::string to_json(const RunReport& r) {
         {"completion_s", r.job.completion_s},
         {"deadline_met", r.job.deadline_met < 0 ? json(nullptr) : json(r.job.deadline_met == 1)},
         {"preempted", r.job.preempted},
-        {"paused_s", r.job.paused_s}}},
+        {"paused_s", r.job.paused_s},
+        {"tasks_yielded", r.job.tasks_yielded}}},
       {"config", config_json(r.config)},
       // The script's bytes stay out of the report; its hash names them.
       {"model_sha256", r.config.train.model_sha256},

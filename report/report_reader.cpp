@@ -266,6 +266,7 @@ RunReport report_from_json(const std::string& text, const std::string& source) {
     f.get("completion_s", r.job.completion_s);
     f.get("preempted", r.job.preempted);
     f.get("paused_s", r.job.paused_s);
+    f.get("tasks_yielded", r.job.tasks_yielded);
     bool met = false;
     if (const json* m = f.find("deadline_met"); m && !m->is_null()) {
       f.get("deadline_met", met);

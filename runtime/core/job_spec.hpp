@@ -60,7 +60,7 @@ struct LocalTraining {
 
   /// The trainer's options for a task with `seed`.
   models::TrainOptions options(std::uint64_t seed) const {
-    return {local_epochs, local_steps, batch_size, lr, momentum, seed, prox_mu};
+    return {local_epochs, local_steps, batch_size, lr, momentum, seed, prox_mu, {}};
   }
   /// Empty when usable, else the first problem, naming the option.
   std::string validate() const;

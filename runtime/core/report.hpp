@@ -135,6 +135,9 @@ struct JobTiming {
   int deadline_met = -1;
   int preempted = 0;      ///< times it yielded to a job of higher priority (--preempt)
   double paused_s = 0.0;  ///< time spent queued again after yielding
+  /// Its training tasks that a --preempt job's task of higher priority
+  /// interrupted on a shared node, each run again from its start.
+  int tasks_yielded = 0;
 };
 
 /// One node's device on the virtual clock (runtime/simulation/device_profile.hpp).

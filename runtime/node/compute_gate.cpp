@@ -33,14 +33,23 @@ int ComputeGate::slots_for(int threads) {
   return std::max(1, cores / std::max(1, threads));
 }
 
-bool TaskTurns::add(double priority, Work work) {
-  waiting_.emplace(std::make_pair(-priority, ++arrivals_), std::move(work));
+bool TaskTurns::add(double priority, Work work, bool preempts) {
+  waiting_.emplace(std::make_pair(-priority, ++arrivals_), Waiting{std::move(work), preempts});
   return !busy_;
 }
 
+bool TaskTurns::startable() const {
+  if (busy_ || waiting_.empty()) return false;
+  const double top = -waiting_.begin()->first.first;
+  for (const auto& [id, priority] : holds_)
+    if (priority > top) return false;
+  return true;
+}
+
 std::optional<std::pair<std::uint64_t, TaskTurns::Work>> TaskTurns::take() {
-  if (busy_ || waiting_.empty()) return std::nullopt;
-  auto work = std::move(waiting_.begin()->second);
+  if (!startable()) return std::nullopt;
+  current_ = -waiting_.begin()->first.first;
+  auto work = std::move(waiting_.begin()->second.work);
   waiting_.erase(waiting_.begin());
   busy_ = true;
   return std::make_pair(++turn_, std::move(work));
@@ -50,6 +59,30 @@ bool TaskTurns::end(std::uint64_t turn) {
   if (!busy_ || turn != turn_) return false;
   busy_ = false;
   return !waiting_.empty();
+}
+
+std::uint64_t TaskTurns::hold(double priority) {
+  holds_.emplace(++hold_numbers_, priority);
+  return hold_numbers_;
+}
+
+bool TaskTurns::release(std::uint64_t id) {
+  holds_.erase(id);
+  return startable();
+}
+
+bool TaskTurns::preempted_above(double priority) const {
+  for (const auto& [id, p] : holds_)
+    if (p > priority) return true;
+  for (const auto& [key, w] : waiting_) {
+    if (-key.first <= priority) break;  // by priority, highest first
+    if (w.preempts) return true;
+  }
+  return false;
+}
+
+bool TaskTurns::should_yield() const {
+  return busy_ && preempted_above(current_);
 }
 
 }  // namespace troupe::runtime

@@ -110,6 +110,36 @@ TEST(SharedNodes, TwoJobsShareOneNodeAtOnceAndEachTrainsItsSoloModel) {
       << "the second job started on the node while the first ran";
 }
 
+TEST(SharedNodes, APreemptingJobInterruptsTheOthersTasksAndEachTrainsItsSoloModel) {
+  auto low = job(1, 3, 1), top = job(1, 2, 2);
+  low.train.local_epochs = 20;  // its tasks compute for a while: the top job comes during one
+  top.cluster.priority = 3;
+  top.cluster.preempt = true;
+  const auto solo_low = solo_fingerprint(low), solo_top = solo_fingerprint(top);
+  ASSERT_FALSE(solo_low.empty() || solo_top.empty());
+
+  std::promise<void> low_round;
+  std::atomic<bool> told{false};
+  ConcurrentCluster c(
+      2, 1,
+      [&](const runtime::RoundRecord&) {
+        if (!told.exchange(true)) low_round.set_value();
+      },
+      true);
+  auto a = c.submit_later(low);
+  // Once the low job's first round ended, its next task computes on the node.
+  ASSERT_EQ(low_round.get_future().wait_for(std::chrono::seconds(60)), std::future_status::ready);
+  auto b = c.submit_later(top);
+  const auto ra = a.get(), rb = b.get();
+  ASSERT_EQ(ra.status, runtime::RunStatus::ok) << ra.error;
+  ASSERT_EQ(rb.status, runtime::RunStatus::ok) << rb.error;
+  EXPECT_GT(ra.job.tasks_yielded, 0) << "a task of the low job stopped for the top job's";
+  EXPECT_EQ(rb.job.tasks_yielded, 0);
+  // Stopped tasks ran again from their start: the same models as alone.
+  EXPECT_EQ(ra.model_fingerprint, solo_low);
+  EXPECT_EQ(rb.model_fingerprint, solo_top);
+}
+
 TEST(SharedNodes, ANodeKilledWhileServingTwoJobsFailsOverInBothAndBothTrainTheirSoloModels) {
   const auto first = job(2, 12, 1), second = job(2, 12, 2);
   const auto solo_first = solo_fingerprint(first), solo_second = solo_fingerprint(second);
@@ -229,8 +259,10 @@ TEST(SharedNodes, ANodeRunsWaitingTasksHighestPriorityFirstEachOnItsJobsAggregat
   while (outcomes.size() < 3 && !HasFailure()) collect();
   EXPECT_EQ(computing, (std::vector<std::int64_t>{1, 3, 2}));
   ASSERT_EQ(outcomes.size(), 3U);
-  for (const auto& out : outcomes)
+  for (const auto& out : outcomes) {
     EXPECT_TRUE(out.receipt.accepted) << "task " << out.task_id << ": " << out.receipt.reason;
+    EXPECT_EQ(out.yielded, 0) << "no job has --preempt: a computing task is not interrupted";
+  }
 
   // A job that left the node: its tasks are refused, the other's still run.
   self->send(node, actors::leave_atom::value, low.run_id);
@@ -280,4 +312,52 @@ TEST(SharedNodes, AJobWhoseAggregatorHangsHoldsUpNoOtherJobOnTheNode) {
                [](caf::error& e) { ADD_FAILURE() << "held up: " << to_string(e); });
   self->send_exit(aggregator, caf::exit_reason::user_shutdown);
   self->send_exit(silent, caf::exit_reason::user_shutdown);
+}
+
+/// A task of a --preempt job interrupts a lower job's task that computes: the
+/// lower one stops between mini-batches, waits while the higher one fetches
+/// its model and trains, then runs again from its start, whole.
+TEST(SharedNodes, APreemptingTaskInterruptsALowerOneWhichThenRunsAgainWhole) {
+  OneNode n;
+  auto& system = *n.system;
+  auto [low, high] = two_jobs(2, 1, 5);
+  low.train.local_epochs = 40;  // seconds of compute: the high task arrives during it
+  high.cluster.preempt = true;
+  auto agg_low = actors::spawn_aggregator(system), agg_high = actors::spawn_aggregator(system);
+  const auto v_low = set_up_aggregator(system, agg_low, low);
+  const auto v_high = set_up_aggregator(system, agg_high, high);
+  n.set_up(low, caf::actor_cast<caf::actor>(agg_low));
+  n.set_up(high, caf::actor_cast<caf::actor>(agg_high));
+  caf::scoped_actor self{system};
+  std::vector<std::int64_t> computing, ended;
+  std::map<std::int64_t, actors::TrainOutcome> outcomes;
+  auto collect = [&] {
+    self->receive(
+        [&](actors::computing_atom, std::uint64_t, std::int64_t id) { computing.push_back(id); },
+        [&](const actors::TrainOutcome& out) {
+          ended.push_back(out.task_id);
+          outcomes[out.task_id] = out;
+        },
+        [&](caf::error& e) { ADD_FAILURE() << to_string(e); },
+        caf::after(std::chrono::seconds(120)) >> [] { ADD_FAILURE() << "the node went silent"; });
+  };
+  self->send(n.node, actors::train_atom::value,
+             actors::TrainTask{1, 1, 0, v_low, 7, low.run_id, 1.0, false});
+  collect();
+  ASSERT_EQ(computing, std::vector<std::int64_t>{1});
+  // Its model is not on the node yet: the node fetches it while task 1 waits.
+  self->send(n.node, actors::train_atom::value,
+             actors::TrainTask{2, 1, 1, v_high, 7, high.run_id, 5.0, true});
+  while (outcomes.size() < 2 && !HasFailure()) collect();
+  EXPECT_EQ(computing, (std::vector<std::int64_t>{1, 2, 1}));
+  EXPECT_EQ(ended, (std::vector<std::int64_t>{2, 1}));
+  ASSERT_EQ(outcomes.size(), 2U);
+  EXPECT_EQ(outcomes[2].yielded, 0);
+  EXPECT_EQ(outcomes[1].yielded, 1);
+  // Run again whole: every epoch over its 1,500 examples.
+  EXPECT_EQ(outcomes[1].samples_seen, 40 * outcomes[1].samples);
+  for (const auto& [id, out] : outcomes)
+    EXPECT_TRUE(out.receipt.accepted) << "task " << id << ": " << out.receipt.reason;
+  self->send_exit(agg_low, caf::exit_reason::user_shutdown);
+  self->send_exit(agg_high, caf::exit_reason::user_shutdown);
 }

@@ -74,6 +74,36 @@ TEST(LocalTrainer, LocalStepsBoundTheWork) {
   EXPECT_EQ(r.samples_seen, 48);
 }
 
+TEST(LocalTrainer, AnInterruptStopsTheRunAndTheSameTaskAgainGivesTheUninterruptedUpdate) {
+  const auto data = real_head(Split::train, 600);
+  const auto init = initial_parameters(ModelKind::mlp, 5);
+  LocalTrainer t(ModelKind::mlp, {"cpu", 1});
+  t.set_data(data, iota(data.size()), 0);
+  TrainOptions opts;
+  opts.seed = 4;
+  Parameters whole;
+  const auto r = t.train(init, opts, whole);
+
+  // Asked before every batch: the fourth ask stops it after three batches.
+  int asked = 0;
+  opts.interrupt = [&asked] { return ++asked == 4; };
+  Parameters update = init;
+  try {
+    t.train(init, opts, update);
+    FAIL() << "the run was not interrupted";
+  } catch (const TrainingInterrupted& e) {
+    EXPECT_EQ(e.steps(), 3);
+  }
+  EXPECT_EQ(asked, 4);
+  EXPECT_EQ(update.bytes, init.bytes);  // left as it was
+
+  // Run again from its start (the hook now says no): the same update.
+  const auto again = t.train(init, opts, update);
+  EXPECT_EQ(update.bytes, whole.bytes);
+  EXPECT_EQ(again.steps, r.steps);
+  EXPECT_EQ(asked, 4 + r.steps);
+}
+
 TEST(LocalTrainer, RejectsParametersOfAnotherModel) {
   const auto data = real_head(Split::train, 100);
   LocalTrainer t(ModelKind::mlp, {"cpu", 1});

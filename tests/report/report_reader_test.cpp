@@ -34,6 +34,17 @@ TEST(ReportReader, ReadsBackTheJobIdAndACancelledStatus) {
   EXPECT_EQ(read.status, RunStatus::cancelled);
 }
 
+TEST(ReportReader, ReadsBackTheJobsPreemptionCounts) {
+  auto original = test::sample_run();
+  original.job.preempted = 2;
+  original.job.tasks_yielded = 3;
+  const auto doc = nlohmann::json::parse(to_json(original));
+  EXPECT_EQ(doc.at("job").at("tasks_yielded"), 3);
+  const RunReport read = report_from_json(to_json(original));
+  EXPECT_EQ(read.job.preempted, 2);
+  EXPECT_EQ(read.job.tasks_yielded, 3);
+}
+
 TEST(ReportReader, ReadsBackTheModelsSha256ButNeverTheScriptsBytes) {
   auto original = test::sample_run();
   original.config.train.model_file = "/models/mlp28.pt";

@@ -77,3 +77,55 @@ TEST(TaskTurns, EndingAStaleOrEndedTurnDoesNothing) {
   EXPECT_FALSE(turns.end(y->first));  // ended already
   EXPECT_FALSE(turns.busy());
 }
+
+TEST(TaskTurns, AComputingTaskYieldsOnlyToAPreemptingTaskOfHigherPriority) {
+  TaskTurns turns;
+  std::vector<std::string> ran;
+  EXPECT_FALSE(turns.should_yield());  // no turn under way
+  turns.add(2.0, record(ran, "low"));
+  auto low = turns.take();
+  ASSERT_TRUE(low);
+  turns.add(5.0, record(ran, "higher, no preempt"));
+  turns.add(2.0, record(ran, "equal, preempt"), true);
+  EXPECT_FALSE(turns.should_yield());  // neither displaces it
+  turns.add(3.0, record(ran, "higher, preempt"), true);
+  EXPECT_TRUE(turns.should_yield());
+  EXPECT_TRUE(turns.preempted_above(2.5));
+  EXPECT_FALSE(turns.preempted_above(3.0));
+
+  // The task yields: queued again at its priority, it runs after them.
+  turns.add(2.0, record(ran, "low again"));
+  EXPECT_TRUE(turns.end(low->first));
+  drain(turns);
+  EXPECT_EQ(ran, (std::vector<std::string>{"higher, no preempt", "higher, preempt",
+                                           "equal, preempt", "low again"}));
+}
+
+TEST(TaskTurns, AHeldPreemptingTaskKeepsLowerOnesFromStartingUntilItIsReleased) {
+  TaskTurns turns;
+  std::vector<std::string> ran;
+  const auto h = turns.hold(4.0);  // on its way: its node fetches its model
+  EXPECT_TRUE(turns.add(1.0, record(ran, "low")));
+  EXPECT_FALSE(turns.take());  // the hold is higher
+  EXPECT_EQ(turns.held(), 1u);
+  turns.add(4.0, record(ran, "high"), true);  // its model came: queued, then released
+  EXPECT_TRUE(turns.release(h));
+  drain(turns);
+  EXPECT_EQ(ran, (std::vector<std::string>{"high", "low"}));
+
+  // A hold of higher priority makes the computing task yield; its release
+  // without a task (the model fetch failed) lets the lower one go on.
+  ran.clear();
+  turns.add(1.0, record(ran, "again"));
+  auto t = turns.take();
+  ASSERT_TRUE(t);
+  t->second(t->first);
+  const auto g = turns.hold(9.0);
+  EXPECT_TRUE(turns.should_yield());
+  turns.add(1.0, record(ran, "again, queued"));
+  turns.end(t->first);
+  EXPECT_FALSE(turns.take());
+  EXPECT_TRUE(turns.release(g));
+  drain(turns);
+  EXPECT_EQ(ran, (std::vector<std::string>{"again", "again, queued"}));
+}
