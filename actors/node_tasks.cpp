@@ -218,17 +218,19 @@ void train_in_turn(NodePtr self, const TrainTask& task, const Queued& q,
                    caf::typed_response_promise<TrainOutcome> rp, scheduler_actor boss,
                    std::uint64_t turn);
 
-/// Queues `task` for its turn of the node's compute, from `model`.
-void queue_training(NodePtr self, const TrainTask& task, const Queued& q,
-                    std::shared_ptr<const models::Parameters> model,
-                    caf::typed_response_promise<TrainOutcome> rp, scheduler_actor boss,
-                    std::uint64_t hold = 0) {
-  enqueue(
-      self, task.priority,
-      [self, task, q, model, rp, boss](std::uint64_t turn) mutable {
-        train_in_turn(self, task, q, std::move(model), rp, boss, turn);
-      },
-      task.preempt, hold);
+/// A task stops for a --preempt job's task at most this often; then it runs
+/// to its end (each stop loses its work so far: a task that kept stopping
+/// would never end).
+constexpr std::int32_t kMaxYields = 3;
+
+/// `task`'s turn of the node's compute, from `model`.
+runtime::TaskTurns::Work training(NodePtr self, const TrainTask& task, const Queued& q,
+                                  std::shared_ptr<const models::Parameters> model,
+                                  caf::typed_response_promise<TrainOutcome> rp,
+                                  scheduler_actor boss) {
+  return [self, task, q, model, rp, boss](std::uint64_t turn) mutable {
+    train_in_turn(self, task, q, std::move(model), rp, boss, turn);
+  };
 }
 
 /// Trains `task` from `model` in turn `turn` of the node's compute. A task of
@@ -253,9 +255,10 @@ void train_in_turn(NodePtr self, const TrainTask& task, const Queued& q,
   local.computing = [self, boss, task] {
     if (boss) self->send(boss, computing_atom::value, task.run_id, task.task_id);
   };
-  local.options.interrupt = [self, priority = task.priority] {
-    return self->state.turns.should_yield() || preempting_mail(self, priority);
-  };
+  if (q.yielded < kMaxYields)
+    local.options.interrupt = [self, priority = task.priority] {
+      return self->state.turns.should_yield() || preempting_mail(self, priority);
+    };
   models::TrainResult result;
   runtime::logging::Line(runtime::logging::Level::debug)
       << "troupe node " << st.config.name << ": task " << task.task_id << " of run " << task.run_id
@@ -270,10 +273,11 @@ void train_in_turn(NodePtr self, const TrainTask& task, const Queued& q,
         << "troupe node " << st.config.name << ": task " << task.task_id << " (priority "
         << task.priority << ") stopped after " << e.steps()
         << " mini-batches for a --preempt task of higher priority; queued again";
-    // Queued again at its priority, after the task it yields to.
+    // Queued again at its priority and first place, after the task it yields to.
     auto again = q;
     ++again.yielded;
-    queue_training(self, task, again, std::move(model), rp, boss);
+    st.turns.requeue(task.priority, training(self, task, again, std::move(model), rp, boss),
+                     task.preempt);
     end_turn(self, turn);
     return;
   } catch (const std::exception& e) {
@@ -405,7 +409,8 @@ void train(NodePtr self, const TrainTask& task, caf::typed_response_promise<Trai
       self, run_id, task.base_version,
       [self, task, q = Queued{run_id, since, 0}, rp, boss,
        hold](std::shared_ptr<const models::Parameters> model) {
-        queue_training(self, task, q, std::move(model), rp, boss, hold);
+        enqueue(self, task.priority, training(self, task, q, std::move(model), rp, boss),
+                task.preempt, hold);
       },
       [self, fail, hold](caf::error err) {
         unhold(self, hold);

@@ -71,7 +71,7 @@ typename Inspector::result_type inspect(Inspector& f, RunReport& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, JobTiming& x) {
   return f(caf::meta::type_name("troupe.JobTiming"), x.priority, x.deadline_s, x.waiting_s,
-           x.completion_s, x.deadline_met, x.preempted, x.paused_s);
+           x.completion_s, x.deadline_met, x.preempted, x.paused_s, x.tasks_yielded);
 }
 
 }  // namespace troupe::runtime

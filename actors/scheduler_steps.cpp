@@ -75,7 +75,7 @@ void send_train(SchedulerPtr self, const JobRun& run, const node_actor& node, co
                 self->state.table.record_throughput(s.node, runtime::model_key(r.spec),
                                                     out.samples_seen, out.compute_s);
               if (r.core->open(s.task)) release(self->state, s.node, s.task);
-              r.tasks_yielded += out.yielded;
+              if (out.yielded > 0) ++r.tasks_yielded;  // tasks, not their stops
               runtime::TrainResult result{out.samples, out.mean_loss, out.compute_s, out.dropped,
                                           out.receipt};
               return r.core->train_done(s.task, r.now(), result);

@@ -16,7 +16,6 @@ shift || true
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 port=${PORT:-$(free_port)}
-aport=$((port + 1))
 logs=$(mktemp -d -t troupe-cluster-XXXXXX)
 pids=()
 
@@ -36,9 +35,15 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-echo "scheduler 127.0.0.1:$port, aggregator 127.0.0.1:$aport, $nodes nodes (logs: $logs)"
-"$troupe" aggregator --listen "127.0.0.1:$aport" --scheduler "127.0.0.1:$port" --quiet >"$logs/aggregator.log" 2>&1 &
+# The aggregator takes any free port (the one next to the scheduler's may be taken)
+# and says which; the scheduler connects to it there.
+"$troupe" aggregator --listen 127.0.0.1:0 --port-file "$logs/aggregator.port" \
+  --scheduler "127.0.0.1:$port" --quiet >"$logs/aggregator.log" 2>&1 &
 pids+=($!)
+for _ in $(seq 1 200); do [[ -s "$logs/aggregator.port" ]] && break; sleep 0.05; done
+[[ -s "$logs/aggregator.port" ]] || { echo "run_local: the aggregator did not start" >&2; exit 1; }
+aport=$(cat "$logs/aggregator.port")
+echo "scheduler 127.0.0.1:$port, aggregator 127.0.0.1:$aport, $nodes nodes (logs: $logs)"
 "$troupe" scheduler --listen "127.0.0.1:$port" --aggregator "127.0.0.1:$aport" --quiet >"$logs/scheduler.log" 2>&1 &
 pids+=($!)
 for i in $(seq 1 "$nodes"); do

@@ -28,7 +28,6 @@ job=(--model-file "$out/models/mlp64.pt" --test-data "$out/data/test.csv"
 
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 port=${PORT:-$(free_port)}
-aport=$((port + 1))
 logs="$out/logs"
 mkdir -p "$logs"
 pids=()
@@ -45,9 +44,15 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # 3. A scheduler, an aggregator and three nodes on 127.0.0.1, each node with its own data.
-echo "digits: scheduler 127.0.0.1:$port, aggregator 127.0.0.1:$aport, 3 nodes (logs: $logs)"
-"$troupe" aggregator --listen "127.0.0.1:$aport" --scheduler "127.0.0.1:$port" --quiet >"$logs/aggregator.log" 2>&1 &
+# The aggregator takes any free port (the one next to the scheduler's may be taken).
+rm -f "$logs/aggregator.port"
+"$troupe" aggregator --listen 127.0.0.1:0 --port-file "$logs/aggregator.port" \
+  --scheduler "127.0.0.1:$port" --quiet >"$logs/aggregator.log" 2>&1 &
 pids+=($!)
+for _ in $(seq 1 200); do [[ -s "$logs/aggregator.port" ]] && break; sleep 0.05; done
+[[ -s "$logs/aggregator.port" ]] || { echo "digits: the aggregator did not start" >&2; exit 1; }
+aport=$(cat "$logs/aggregator.port")
+echo "digits: scheduler 127.0.0.1:$port, aggregator 127.0.0.1:$aport, 3 nodes (logs: $logs)"
 "$troupe" scheduler --listen "127.0.0.1:$port" --aggregator "127.0.0.1:$aport" --quiet >"$logs/scheduler.log" 2>&1 &
 pids+=($!)
 for n in a b c; do

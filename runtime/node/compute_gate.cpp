@@ -49,6 +49,7 @@ bool TaskTurns::startable() const {
 std::optional<std::pair<std::uint64_t, TaskTurns::Work>> TaskTurns::take() {
   if (!startable()) return std::nullopt;
   current_ = -waiting_.begin()->first.first;
+  current_arrival_ = waiting_.begin()->first.second;
   auto work = std::move(waiting_.begin()->second.work);
   waiting_.erase(waiting_.begin());
   busy_ = true;
@@ -59,6 +60,10 @@ bool TaskTurns::end(std::uint64_t turn) {
   if (!busy_ || turn != turn_) return false;
   busy_ = false;
   return !waiting_.empty();
+}
+
+void TaskTurns::requeue(double priority, Work work, bool preempts) {
+  waiting_.emplace(std::make_pair(-priority, current_arrival_), Waiting{std::move(work), preempts});
 }
 
 std::uint64_t TaskTurns::hold(double priority) {

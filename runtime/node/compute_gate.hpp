@@ -71,6 +71,10 @@ class TaskTurns {
   /// one, or one that already ended, does nothing and answers false.
   bool end(std::uint64_t turn);
 
+  /// Queues the task of the turn under way again, at `priority`, in its
+  /// first place among equals (it yields; end its turn next).
+  void requeue(double priority, Work work, bool preempts = false);
+
   /// A preempting task of `priority` is on its way (its node fetches its
   /// model): until it is released, no task of lower priority starts, and
   /// one that computes should yield. Answers the hold's number.
@@ -100,7 +104,8 @@ class TaskTurns {
   std::uint64_t arrivals_ = 0;
   std::uint64_t turn_ = 0;
   std::uint64_t hold_numbers_ = 0;
-  double current_ = 0.0;  ///< the priority of the turn under way
+  double current_ = 0.0;               ///< the priority of the turn under way
+  std::uint64_t current_arrival_ = 0;  ///< and its arrival
   bool busy_ = false;
 };
 

@@ -119,8 +119,10 @@ TEST(Protocol, MessagesOfEveryTypeRoundTripByRegisteredName) {
   update.task_id = 42;
   update.node = "node-3";
   update.params = sample_parameters(64);
-  auto msg =
-      caf::make_message(actors::setup_atom::value, job, update, actors::TrainTask{1, 2, 3, 4, 5});
+  actors::TrainTask task{1, 2, 3, 4, 5};
+  task.priority = 3.0;
+  task.preempt = true;
+  auto msg = caf::make_message(actors::setup_atom::value, job, update, task);
   std::vector<char> buf;
   caf::binary_serializer sink{s.sys, buf};
   ASSERT_FALSE(sink(msg));
@@ -137,6 +139,8 @@ TEST(Protocol, MessagesOfEveryTypeRoundTripByRegisteredName) {
   EXPECT_EQ(out.get_as<runtime::JobSpec>(1).eval.mode, runtime::EvalMode::both);
   EXPECT_EQ(out.get_as<actors::ModelUpdate>(2).params.bytes, update.params.bytes);
   EXPECT_EQ(out.get_as<actors::TrainTask>(3).seed, 5u);
+  EXPECT_EQ(out.get_as<actors::TrainTask>(3).priority, 3.0);
+  EXPECT_TRUE(out.get_as<actors::TrainTask>(3).preempt);
 }
 
 TEST(Protocol, ARunReportRoundTrips) {
@@ -150,7 +154,11 @@ TEST(Protocol, ARunReportRoundTrips) {
       {3, 3, 0.8, 0.7, 0.6, 0.65, 0.4, 0.5, 1.5, 9, 1, 0, 0, 0.0, 2, 1, {2}, {}, {}});
   r.tasks[1].backup_of = 0;
   r.final_metrics = models::compute_metrics({0, 1}, {0, 0}, 2);
+  r.job.preempted = 2;
+  r.job.tasks_yielded = 5;
   const auto q = round_trip(s.sys, r);
+  EXPECT_EQ(q.job.preempted, 2);
+  EXPECT_EQ(q.job.tasks_yielded, 5);
   EXPECT_EQ(q.tasks[1].node, "node-2");
   EXPECT_EQ(q.tasks[1].state, runtime::TaskState::failed);
   EXPECT_EQ(q.rounds[0].updates, 9);

@@ -93,12 +93,13 @@ TEST(TaskTurns, AComputingTaskYieldsOnlyToAPreemptingTaskOfHigherPriority) {
   EXPECT_TRUE(turns.preempted_above(2.5));
   EXPECT_FALSE(turns.preempted_above(3.0));
 
-  // The task yields: queued again at its priority, it runs after them.
-  turns.add(2.0, record(ran, "low again"));
+  // The task yields: queued again at its priority, after the higher ones but
+  // in its first place among equals (before the one of priority 2 that came later).
+  turns.requeue(2.0, record(ran, "low again"));
   EXPECT_TRUE(turns.end(low->first));
   drain(turns);
-  EXPECT_EQ(ran, (std::vector<std::string>{"higher, no preempt", "higher, preempt",
-                                           "equal, preempt", "low again"}));
+  EXPECT_EQ(ran, (std::vector<std::string>{"higher, no preempt", "higher, preempt", "low again",
+                                           "equal, preempt"}));
 }
 
 TEST(TaskTurns, AHeldPreemptingTaskKeepsLowerOnesFromStartingUntilItIsReleased) {
