@@ -211,6 +211,7 @@ struct Queued {
   std::uint64_t run_id = 0;
   std::chrono::steady_clock::time_point since;  ///< when it arrived
   std::int32_t yielded = 0;
+  std::int32_t lost = 0;  ///< of those, the stops that lost work (after a mini-batch or more)
 };
 
 void train_in_turn(NodePtr self, const TrainTask& task, const Queued& q,
@@ -218,10 +219,11 @@ void train_in_turn(NodePtr self, const TrainTask& task, const Queued& q,
                    caf::typed_response_promise<TrainOutcome> rp, scheduler_actor boss,
                    std::uint64_t turn);
 
-/// A task stops for a --preempt job's task at most this often; then it runs
-/// to its end (each stop loses its work so far: a task that kept stopping
-/// would never end).
-constexpr std::int32_t kMaxYields = 3;
+/// A task stops for a --preempt job's task after some of its work at most this
+/// often; then it runs to its end (each such stop loses its work so far: a task
+/// that kept stopping would never end). A stop before its first mini-batch
+/// loses nothing and does not count.
+constexpr std::int32_t kMaxYields = 5;
 
 /// `task`'s turn of the node's compute, from `model`.
 runtime::TaskTurns::Work training(NodePtr self, const TrainTask& task, const Queued& q,
@@ -255,7 +257,7 @@ void train_in_turn(NodePtr self, const TrainTask& task, const Queued& q,
   local.computing = [self, boss, task] {
     if (boss) self->send(boss, computing_atom::value, task.run_id, task.task_id);
   };
-  if (q.yielded < kMaxYields)
+  if (q.lost < kMaxYields)
     local.options.interrupt = [self, priority = task.priority] {
       return self->state.turns.should_yield() || preempting_mail(self, priority);
     };
@@ -276,6 +278,7 @@ void train_in_turn(NodePtr self, const TrainTask& task, const Queued& q,
     // Queued again at its priority and first place, after the task it yields to.
     auto again = q;
     ++again.yielded;
+    if (e.steps() > 0) ++again.lost;
     st.turns.requeue(task.priority, training(self, task, again, std::move(model), rp, boss),
                      task.preempt);
     end_turn(self, turn);
