@@ -361,3 +361,42 @@ TEST(SharedNodes, APreemptingTaskInterruptsALowerOneWhichThenRunsAgainWhole) {
   self->send_exit(agg_low, caf::exit_reason::user_shutdown);
   self->send_exit(agg_high, caf::exit_reason::user_shutdown);
 }
+
+/// An evaluation task of a --preempt job stops a lower training task too
+/// (once: the node holds it while its model comes).
+TEST(SharedNodes, APreemptingEvaluationStopsALowerTaskOnce) {
+  OneNode n;
+  auto& system = *n.system;
+  auto [low, high] = two_jobs(2, 1, 5);
+  low.train.local_epochs = 40;
+  high.cluster.preempt = true;
+  auto agg_low = actors::spawn_aggregator(system), agg_high = actors::spawn_aggregator(system);
+  const auto v_low = set_up_aggregator(system, agg_low, low);
+  const auto v_high = set_up_aggregator(system, agg_high, high);
+  n.set_up(low, caf::actor_cast<caf::actor>(agg_low));
+  n.set_up(high, caf::actor_cast<caf::actor>(agg_high));
+  caf::scoped_actor self{system};
+  self->send(n.node, actors::train_atom::value,
+             actors::TrainTask{1, 1, 0, v_low, 7, low.run_id, 1.0, false});
+  self->receive(
+      [](actors::computing_atom, std::uint64_t, std::int64_t) {},
+      caf::after(std::chrono::seconds(60)) >> [] { ADD_FAILURE() << "no task computes"; });
+  self->send(n.node, actors::eval_atom::value,
+             actors::EvalTask{2, 1, v_high, false, high.run_id, 5.0, true});
+  std::vector<std::string> ended;
+  actors::TrainOutcome trained;
+  while (ended.size() < 2 && !HasFailure())
+    self->receive([&](actors::computing_atom, std::uint64_t, std::int64_t) {},
+                  [&](const models::ClassificationMetrics&) { ended.push_back("eval"); },
+                  [&](const actors::TrainOutcome& out) {
+                    ended.push_back("train");
+                    trained = out;
+                  },
+                  [&](caf::error& e) { ADD_FAILURE() << to_string(e); },
+                  caf::after(std::chrono::seconds(120)) >> [] { ADD_FAILURE() << "silent"; });
+  EXPECT_EQ(ended, (std::vector<std::string>{"eval", "train"}));
+  EXPECT_EQ(trained.yielded, 1);
+  EXPECT_EQ(trained.samples_seen, 40 * trained.samples);
+  self->send_exit(agg_low, caf::exit_reason::user_shutdown);
+  self->send_exit(agg_high, caf::exit_reason::user_shutdown);
+}
