@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <thread>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -314,21 +315,41 @@ TEST(SharedNodes, AJobWhoseAggregatorHangsHoldsUpNoOtherJobOnTheNode) {
   self->send_exit(silent, caf::exit_reason::user_shutdown);
 }
 
+/// One node set up for a low job (priority 1, tasks of 40 epochs: seconds of
+/// compute, so that a task of the other arrives during one) and a --preempt
+/// job of priority 5, each with its own aggregator.
+struct PreemptingPair {
+  OneNode n;
+  runtime::JobSpec low, high;
+  actors::aggregator_actor agg_low, agg_high;
+  std::int64_t v_low = -1, v_high = -1;
+
+  PreemptingPair() {
+    std::tie(low, high) = two_jobs(2, 1, 5);
+    low.train.local_epochs = 40;
+    high.cluster.preempt = true;
+    agg_low = actors::spawn_aggregator(*n.system);
+    agg_high = actors::spawn_aggregator(*n.system);
+    v_low = set_up_aggregator(*n.system, agg_low, low);
+    v_high = set_up_aggregator(*n.system, agg_high, high);
+    n.set_up(low, caf::actor_cast<caf::actor>(agg_low));
+    n.set_up(high, caf::actor_cast<caf::actor>(agg_high));
+  }
+  ~PreemptingPair() {
+    caf::anon_send_exit(agg_low, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(agg_high, caf::exit_reason::user_shutdown);
+  }
+};
+
 /// A task of a --preempt job interrupts a lower job's task that computes: the
 /// lower one stops between mini-batches, waits while the higher one fetches
 /// its model and trains, then runs again from its start, whole.
 TEST(SharedNodes, APreemptingTaskInterruptsALowerOneWhichThenRunsAgainWhole) {
-  OneNode n;
-  auto& system = *n.system;
-  auto [low, high] = two_jobs(2, 1, 5);
-  low.train.local_epochs = 40;  // seconds of compute: the high task arrives during it
-  high.cluster.preempt = true;
-  auto agg_low = actors::spawn_aggregator(system), agg_high = actors::spawn_aggregator(system);
-  const auto v_low = set_up_aggregator(system, agg_low, low);
-  const auto v_high = set_up_aggregator(system, agg_high, high);
-  n.set_up(low, caf::actor_cast<caf::actor>(agg_low));
-  n.set_up(high, caf::actor_cast<caf::actor>(agg_high));
-  caf::scoped_actor self{system};
+  PreemptingPair p;
+  auto& n = p.n;
+  const auto &low = p.low, &high = p.high;
+  const auto v_low = p.v_low, v_high = p.v_high;
+  caf::scoped_actor self{*n.system};
   std::vector<std::int64_t> computing, ended;
   std::map<std::int64_t, actors::TrainOutcome> outcomes;
   auto collect = [&] {
@@ -358,24 +379,16 @@ TEST(SharedNodes, APreemptingTaskInterruptsALowerOneWhichThenRunsAgainWhole) {
   EXPECT_EQ(outcomes[1].samples_seen, 40 * outcomes[1].samples);
   for (const auto& [id, out] : outcomes)
     EXPECT_TRUE(out.receipt.accepted) << "task " << id << ": " << out.receipt.reason;
-  self->send_exit(agg_low, caf::exit_reason::user_shutdown);
-  self->send_exit(agg_high, caf::exit_reason::user_shutdown);
 }
 
 /// An evaluation task of a --preempt job stops a lower training task too
 /// (once: the node holds it while its model comes).
 TEST(SharedNodes, APreemptingEvaluationStopsALowerTaskOnce) {
-  OneNode n;
-  auto& system = *n.system;
-  auto [low, high] = two_jobs(2, 1, 5);
-  low.train.local_epochs = 40;
-  high.cluster.preempt = true;
-  auto agg_low = actors::spawn_aggregator(system), agg_high = actors::spawn_aggregator(system);
-  const auto v_low = set_up_aggregator(system, agg_low, low);
-  const auto v_high = set_up_aggregator(system, agg_high, high);
-  n.set_up(low, caf::actor_cast<caf::actor>(agg_low));
-  n.set_up(high, caf::actor_cast<caf::actor>(agg_high));
-  caf::scoped_actor self{system};
+  PreemptingPair p;
+  auto& n = p.n;
+  const auto &low = p.low, &high = p.high;
+  const auto v_low = p.v_low, v_high = p.v_high;
+  caf::scoped_actor self{*n.system};
   self->send(n.node, actors::train_atom::value,
              actors::TrainTask{1, 1, 0, v_low, 7, low.run_id, 1.0, false});
   self->receive(
@@ -397,6 +410,4 @@ TEST(SharedNodes, APreemptingEvaluationStopsALowerTaskOnce) {
   EXPECT_EQ(ended, (std::vector<std::string>{"eval", "train"}));
   EXPECT_EQ(trained.yielded, 1);
   EXPECT_EQ(trained.samples_seen, 40 * trained.samples);
-  self->send_exit(agg_low, caf::exit_reason::user_shutdown);
-  self->send_exit(agg_high, caf::exit_reason::user_shutdown);
 }
