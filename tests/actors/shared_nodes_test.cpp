@@ -346,10 +346,7 @@ struct PreemptingPair {
 /// its model and trains, then runs again from its start, whole.
 TEST(SharedNodes, APreemptingTaskInterruptsALowerOneWhichThenRunsAgainWhole) {
   PreemptingPair p;
-  auto& n = p.n;
-  const auto &low = p.low, &high = p.high;
-  const auto v_low = p.v_low, v_high = p.v_high;
-  caf::scoped_actor self{*n.system};
+  caf::scoped_actor self{*p.n.system};
   std::vector<std::int64_t> computing, ended;
   std::map<std::int64_t, actors::TrainOutcome> outcomes;
   auto collect = [&] {
@@ -362,13 +359,13 @@ TEST(SharedNodes, APreemptingTaskInterruptsALowerOneWhichThenRunsAgainWhole) {
         [&](caf::error& e) { ADD_FAILURE() << to_string(e); },
         caf::after(std::chrono::seconds(120)) >> [] { ADD_FAILURE() << "the node went silent"; });
   };
-  self->send(n.node, actors::train_atom::value,
-             actors::TrainTask{1, 1, 0, v_low, 7, low.run_id, 1.0, false});
+  self->send(p.n.node, actors::train_atom::value,
+             actors::TrainTask{1, 1, 0, p.v_low, 7, p.low.run_id, 1.0, false});
   collect();
   ASSERT_EQ(computing, std::vector<std::int64_t>{1});
   // Its model is not on the node yet: the node fetches it while task 1 waits.
-  self->send(n.node, actors::train_atom::value,
-             actors::TrainTask{2, 1, 1, v_high, 7, high.run_id, 5.0, true});
+  self->send(p.n.node, actors::train_atom::value,
+             actors::TrainTask{2, 1, 1, p.v_high, 7, p.high.run_id, 5.0, true});
   while (outcomes.size() < 2 && !HasFailure()) collect();
   EXPECT_EQ(computing, (std::vector<std::int64_t>{1, 2, 1}));
   EXPECT_EQ(ended, (std::vector<std::int64_t>{2, 1}));
@@ -385,17 +382,14 @@ TEST(SharedNodes, APreemptingTaskInterruptsALowerOneWhichThenRunsAgainWhole) {
 /// (once: the node holds it while its model comes).
 TEST(SharedNodes, APreemptingEvaluationStopsALowerTaskOnce) {
   PreemptingPair p;
-  auto& n = p.n;
-  const auto &low = p.low, &high = p.high;
-  const auto v_low = p.v_low, v_high = p.v_high;
-  caf::scoped_actor self{*n.system};
-  self->send(n.node, actors::train_atom::value,
-             actors::TrainTask{1, 1, 0, v_low, 7, low.run_id, 1.0, false});
+  caf::scoped_actor self{*p.n.system};
+  self->send(p.n.node, actors::train_atom::value,
+             actors::TrainTask{1, 1, 0, p.v_low, 7, p.low.run_id, 1.0, false});
   self->receive(
       [](actors::computing_atom, std::uint64_t, std::int64_t) {},
       caf::after(std::chrono::seconds(60)) >> [] { ADD_FAILURE() << "no task computes"; });
-  self->send(n.node, actors::eval_atom::value,
-             actors::EvalTask{2, 1, v_high, false, high.run_id, 5.0, true});
+  self->send(p.n.node, actors::eval_atom::value,
+             actors::EvalTask{2, 1, p.v_high, false, p.high.run_id, 5.0, true});
   std::vector<std::string> ended;
   actors::TrainOutcome trained;
   while (ended.size() < 2 && !HasFailure())
