@@ -102,6 +102,9 @@ inline bool lean(const RunSlot& slot) {
 /// that computes yields to it; `hold`: the hold (TaskTurns::hold) it ends.
 void enqueue(NodePtr self, double priority, runtime::TaskTurns::Work work, bool preempts = false,
              std::uint64_t hold = 0);
+/// Whether a task or set-up of a --preempt job above `priority` waits in the
+/// node's mailbox, not read yet (actors/node_mailbox.cpp).
+bool preempting_mail(NodePtr self, double priority);
 /// Ends `hold` without a task (its model could not be had).
 void unhold(NodePtr self, std::uint64_t hold);
 /// Turn `turn` is over (its task failed or its computing ended); the next
