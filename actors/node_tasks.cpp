@@ -237,9 +237,10 @@ void train_in_turn(NodePtr self, const TrainTask& task, const Queued& q,
       return self->state.turns.should_yield() || preempting_mail(self, priority);
     };
   models::TrainResult result;
-  runtime::logging::Line(runtime::logging::Level::debug)
-      << "troupe node " << st.config.name << ": task " << task.task_id << " of run " << task.run_id
-      << " starts";
+  if (runtime::logging::enabled(runtime::logging::Level::debug))
+    runtime::logging::Line(runtime::logging::Level::debug)
+        << "troupe node " << st.config.name << ": task " << task.task_id << " of run "
+        << task.run_id << " starts";
   try {
     result = slot.behaviour->train(*model, local, slot.update);
     if (!slot.update.same_layout(*model))
