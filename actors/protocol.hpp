@@ -54,7 +54,7 @@ namespace troupe::actors {
 /// version) in its hello to the scheduler, which refuses a different one. Bump
 /// it whenever a message, type or interface below changes.
 ///   (each version's changes: docs/protocol.md, "Protocol versions")
-inline constexpr std::int32_t kProtocolVersion = 14;
+inline constexpr std::int32_t kProtocolVersion = 15;
 
 // -- messages -----------------------------------------------------------------
 

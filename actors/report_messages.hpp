@@ -71,7 +71,8 @@ typename Inspector::result_type inspect(Inspector& f, RunReport& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, JobTiming& x) {
   return f(caf::meta::type_name("troupe.JobTiming"), x.priority, x.deadline_s, x.waiting_s,
-           x.completion_s, x.deadline_met, x.preempted, x.paused_s, x.tasks_yielded);
+           x.completion_s, x.deadline_met, x.preempted, x.paused_s, x.tasks_yielded,
+           x.placed_jointly, x.placed_with_others);
 }
 
 }  // namespace troupe::runtime

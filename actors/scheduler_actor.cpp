@@ -109,6 +109,7 @@ void ticked(SchedulerPtr self) {
   // waiting one start or fail).
   std::vector<std::uint64_t> serials;
   for (const auto* run : st.runs_in_order()) serials.push_back(run->serial);
+  const SchedulingStep step(self);  // every job's tasks of this tick placed together
   for (const auto serial : serials) {
     if (auto* r = st.run(serial); r && r->phase == RunPhase::waiting) try_start(self, *r);
     if (auto* r = st.run(serial); r && r->phase == RunPhase::running && r->core)

@@ -41,6 +41,8 @@ runtime::RunReport job_report(const SchedulerState& st, const JobRun& run,
   report.job.priority = run.spec.cluster.priority;
   report.job.deadline_s = run.spec.cluster.deadline_s;
   report.job.tasks_yielded = run.tasks_yielded;
+  report.job.placed_jointly = run.placed_jointly;
+  report.job.placed_with_others = run.placed_with_others;
   report.job.waiting_s = since_submission(run.yielded ? run.yielded->first_started : run.started);
   if (run.yielded) {
     report.job.preempted = run.yielded->times;
@@ -79,6 +81,7 @@ void make_core(SchedulerPtr self, JobRun& run) {
   in.test_size = run.summary->test_size;
   in.version = run.setup_version;
   in.resume = run.resume;
+  in.joint = self->state.sharing();
   const auto serial = run.serial;
   in.nodes = [self, serial] {
     const auto* r = self->state.run(serial);
@@ -271,7 +274,11 @@ void begin_job(SchedulerPtr self, PendingJob job) {
   auto& run = st.runs[serial];
   run.serial = serial;
   run.yielded = std::move(job.yielded);
-  if (run.yielded) run.tasks_yielded = run.yielded->tasks_yielded;
+  if (run.yielded) {
+    run.tasks_yielded = run.yielded->tasks_yielded;
+    run.placed_jointly = run.yielded->placed_jointly;
+    run.placed_with_others = run.yielded->placed_with_others;
+  }
   run.submitted = job.submitted;
   run.job_id = std::move(job.id);
   job_started(self, run);
@@ -469,6 +476,8 @@ void requeue_paused(SchedulerPtr self, JobRun& run, int round, const std::string
   }
   ++y.times;
   y.tasks_yielded = run.tasks_yielded;
+  y.placed_jointly = run.placed_jointly;
+  y.placed_with_others = run.placed_with_others;
   y.paused_at = JobRun::Clock::now();
   y.point = runtime::ResumePoint{round, run.core->rounds(), run.core->fingerprint(), ""};
   y.pause_dir = dir == run.spec.checkpoint.dir ? "" : dir;

@@ -132,6 +132,8 @@ caf::result<bool, std::string> cancel_job(SchedulerPtr self, const std::string& 
       report.rounds = pending.yielded->point.records;
       report.job.preempted = pending.yielded->times;
       report.job.tasks_yielded = pending.yielded->tasks_yielded;
+      report.job.placed_jointly = pending.yielded->placed_jointly;
+      report.job.placed_with_others = pending.yielded->placed_with_others;
       if (!pending.yielded->pause_dir.empty()) {
         std::error_code ec;
         std::filesystem::remove_all(pending.yielded->pause_dir, ec);

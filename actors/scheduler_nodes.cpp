@@ -69,6 +69,7 @@ void leave_job(SchedulerPtr self, const std::string& id, LossCause cause,
   std::vector<std::uint64_t> served;  // shared, it may serve several
   for (const auto* run : st.owners(id)) served.push_back(run->serial);
   observe_node_lost(st, st.owner(id), id, cause, reason);
+  const SchedulingStep step(self);  // what the jobs place anew, placed together
   for (auto serial : served) {
     auto* run = st.run(serial);  // an earlier one's steps may have ended it
     if (!run) continue;

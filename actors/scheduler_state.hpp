@@ -39,6 +39,8 @@ struct Yielded {
   runtime::ResumePoint point;  ///< its rounds so far and the checkpointed model
   int times = 0;               ///< how often it yielded so far
   int tasks_yielded = 0;       ///< JobRun::tasks_yielded so far
+  int placed_jointly = 0;      ///< JobRun::placed_jointly so far
+  int placed_with_others = 0;  ///< JobRun::placed_with_others so far
   double paused_s = 0.0;       ///< time queued again, before this wait
   std::chrono::steady_clock::time_point paused_at;      ///< when it yielded this time
   std::chrono::steady_clock::time_point first_started;  ///< its first set-up
@@ -122,6 +124,10 @@ struct JobRun {
   /// Its training tasks that stopped computing on a shared node for a task
   /// of a --preempt job of higher priority and ran again (TrainOutcome::yielded).
   int tasks_yielded = 0;
+  /// Its tasks the scheduler's joint placement (shared nodes) placed, and
+  /// those of them placed in one allocation with another job's tasks.
+  int placed_jointly = 0;
+  int placed_with_others = 0;
 
   /// Seconds since the job started (task clock).
   runtime::Seconds now() const {
@@ -159,6 +165,9 @@ struct SchedulerState {
   /// The jobs in hand by serial (a map: a run stays where it is while others come and go).
   std::map<std::uint64_t, JobRun> runs;
   std::uint64_t last_serial = 0;
+  /// Scheduling steps open (SchedulingStep): the joint placement runs as the outermost ends.
+  int steps_depth = 0;
+  bool placing = false;  ///< a joint placement is carrying out its steps
 
   bool job_in_hand() const { return !runs.empty(); }
   /// The run of `serial`, or null when that job ended.
@@ -292,5 +301,27 @@ caf::result<bool, std::string> cancel_job(SchedulerPtr self, const std::string& 
 /// Carries out `steps` of the run of `serial` and those its core answers to
 /// them at once; stops when that job ended.
 void run_steps(SchedulerPtr self, std::uint64_t serial, runtime::Steps steps);
+
+// -- one placement over every job's runnable tasks (scheduler_joint.cpp) ------
+
+/// With shared nodes: places the runnable tasks of every job in hand in one
+/// allocation (runtime::plan_joint_step), with the policy of the
+/// highest-priority job among them, and carries out the steps that follow.
+void place_jointly(SchedulerPtr self);
+
+/// One scheduling step: what the run_steps calls made while it lasts leave
+/// runnable is placed together, once, as the outermost step ends
+/// (place_jointly). run_steps opens one; so does a handler that carries out
+/// several jobs' steps for one event (a tick, a node lost).
+class SchedulingStep {
+ public:
+  explicit SchedulingStep(SchedulerPtr self) : self_(self) { ++self_->state.steps_depth; }
+  ~SchedulingStep();
+  SchedulingStep(const SchedulingStep&) = delete;
+  SchedulingStep& operator=(const SchedulingStep&) = delete;
+
+ private:
+  SchedulerPtr self_;
+};
 
 }  // namespace troupe::actors

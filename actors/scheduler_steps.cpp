@@ -226,10 +226,11 @@ runtime::Steps carry_out(SchedulerPtr self, JobRun& run, const Step& s) {
 void run_steps(SchedulerPtr self, std::uint64_t serial, runtime::Steps steps) {
   std::deque<Step> pending_steps(std::make_move_iterator(steps.begin()),
                                  std::make_move_iterator(steps.end()));
+  const SchedulingStep step(self);  // ends with the joint placement
   // Stops when the job ended (done, failed), even if a queued job started since.
   while (!pending_steps.empty()) {
     auto* run = self->state.run(serial);
-    if (!run || !run->core) return;
+    if (!run || !run->core) break;
     auto more = carry_out(self, *run, pending_steps.front());
     pending_steps.pop_front();
     for (auto& s : more) pending_steps.push_back(std::move(s));

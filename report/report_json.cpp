@@ -183,7 +183,9 @@ std::string to_json(const RunReport& r) {
         {"deadline_met", r.job.deadline_met < 0 ? json(nullptr) : json(r.job.deadline_met == 1)},
         {"preempted", r.job.preempted},
         {"paused_s", r.job.paused_s},
-        {"tasks_yielded", r.job.tasks_yielded}}},
+        {"tasks_yielded", r.job.tasks_yielded},
+        {"placed_jointly", r.job.placed_jointly},
+        {"placed_with_others", r.job.placed_with_others}}},
       {"config", config_json(r.config)},
       // The script's bytes stay out of the report; its hash names them.
       {"model_sha256", r.config.train.model_sha256},

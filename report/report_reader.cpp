@@ -267,6 +267,8 @@ RunReport report_from_json(const std::string& text, const std::string& source) {
     f.get("preempted", r.job.preempted);
     f.get("paused_s", r.job.paused_s);
     f.get("tasks_yielded", r.job.tasks_yielded);
+    f.get("placed_jointly", r.job.placed_jointly);
+    f.get("placed_with_others", r.job.placed_with_others);
     bool met = false;
     if (const json* m = f.find("deadline_met"); m && !m->is_null()) {
       f.get("deadline_met", met);

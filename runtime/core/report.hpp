@@ -138,6 +138,11 @@ struct JobTiming {
   /// Its training tasks that a --preempt job's task of higher priority
   /// interrupted on a shared node, each run again from its start.
   int tasks_yielded = 0;
+  /// Shared nodes: its training tasks the scheduler placed in its one
+  /// allocation over every job's runnable tasks, and those of them placed in
+  /// an allocation that held another job's tasks too.
+  int placed_jointly = 0;
+  int placed_with_others = 0;
 };
 
 /// One node's device on the virtual clock (runtime/simulation/device_profile.hpp).

@@ -1,6 +1,8 @@
 #include "runtime/scheduling/job_core.hpp"
 
 #include <algorithm>
+#include <limits>
+#include <map>
 #include <stdexcept>
 
 #include "runtime/core/privacy_plan.hpp"
@@ -106,6 +108,72 @@ std::string collaboration_label(const JobSpec& spec) {
   if (spec.collab.mode == runtime::Mode::async) return "fedasync";
   if (spec.collab.mode == runtime::Mode::buffered) return "fedbuff";
   return spec.collab.strategy;
+}
+
+JointPlan plan_joint_step(const std::vector<JointJob>& jobs, const Allocator& policy) {
+  JointPlan plan;
+  plan.node_of.resize(jobs.size());
+  std::vector<std::pair<std::size_t, std::int64_t>> who;  // (job, task id) per task
+  std::vector<JointTask> tasks;
+  std::vector<std::map<std::size_t, double>> speeds;  // per task: node index -> speed
+  std::vector<JointNode> nodes;
+  std::map<std::string, std::size_t> index;
+  double lowest = std::numeric_limits<double>::infinity();
+  bool all_preempt = true;
+  for (std::size_t j = 0; j < jobs.size(); ++j) {
+    const auto& job = jobs[j];
+    if (!job.core || job.core->ended()) continue;
+    const auto runnable = job.core->runnable();
+    if (runnable.empty()) continue;
+    ++plan.jobs;
+    lowest = std::min(lowest, job.priority);
+    all_preempt = all_preempt && job.preempt;
+    for (const auto& r : runnable) {
+      JointTask t;
+      t.id = static_cast<std::int64_t>(tasks.size());
+      t.weight = job.priority;
+      t.examples = r.examples;
+      auto& speed = speeds.emplace_back();
+      for (const auto& id : r.nodes) {
+        const double s = job.speed(id);
+        if (s <= 0.0) continue;
+        const auto [it, added] = index.emplace(id, nodes.size());
+        if (added) nodes.push_back({id, 0.0});
+        speed[it->second] = s;
+      }
+      tasks.push_back(std::move(t));
+      who.emplace_back(j, r.id);
+    }
+  }
+  plan.tasks = tasks.size();
+  if (tasks.empty()) return plan;
+  for (std::size_t i = 0; i < tasks.size(); ++i) {
+    tasks[i].speed.assign(nodes.size(), 0.0);
+    for (const auto& [k, v] : speeds[i]) tasks[i].speed[k] = v;
+  }
+  // The work the step's nodes hold: a node runs its queue highest priority
+  // first, so of lower jobs only a task that computes delays the step, and
+  // not even that one when the step's tasks stop it (--preempt).
+  for (const auto& job : jobs) {
+    if (!job.core) continue;
+    const bool lower = job.priority < lowest;
+    if (lower && all_preempt) continue;
+    for (const auto& t : job.core->tracker().tasks()) {
+      // Sent (running): an evaluation is assigned at its round's start but
+      // goes out only after the aggregation.
+      if (t.state != TaskState::running) continue;
+      if (lower && job.core->computing_at(t.id) == kNever) continue;
+      const auto it = index.find(t.node);
+      if (it == index.end()) continue;
+      const double s = job.speed(t.node);
+      if (s > 0.0) nodes[it->second].held_s += t.demand / s;
+    }
+  }
+  plan.step = place_jointly(tasks, nodes, policy);
+  for (std::size_t i = 0; i < tasks.size(); ++i)
+    if (const int k = plan.step.node_of[i]; k >= 0)
+      plan.node_of[who[i].first][who[i].second] = nodes[static_cast<std::size_t>(k)].id;
+  return plan;
 }
 
 }  // namespace troupe::runtime

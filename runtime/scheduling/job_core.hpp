@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "models/metrics.hpp"
+#include "runtime/allocation/joint_placement.hpp"
 #include "runtime/core/job_spec.hpp"
 #include "runtime/core/report.hpp"
 #include "runtime/core/task.hpp"
@@ -80,6 +81,13 @@ struct ResumePoint {
   std::string core_state;
 };
 
+/// A task that waits for the driver's joint placement (see JobCoreInputs::joint).
+struct RunnableTask {
+  std::int64_t id = 0;
+  double examples = 0.0;           ///< its work
+  std::vector<std::string> nodes;  ///< the nodes of the view it may run on
+};
+
 /// Everything a core is made from once the job is set up.
 struct JobCoreInputs {
   JobSpec spec;
@@ -88,6 +96,11 @@ struct JobCoreInputs {
   std::int64_t version = 0;  ///< the aggregator's global version after set-up
   std::optional<ResumePoint> resume;
   NodeView nodes;
+  /// The driver places the job's tasks together with other jobs' (one
+  /// allocation over every job's runnable tasks, --share-nodes): a
+  /// synchronous round's training tasks for free nodes then wait, runnable(),
+  /// until place(). Asynchronous cores place their own tasks either way.
+  bool joint = false;
 };
 
 /// Drives one job. The public calls are the events; each answers the steps to
@@ -152,6 +165,14 @@ class JobCore {
   /// --checkpoint-required the job fails; else it goes on and the failure is
   /// counted in checkpoints().
   Steps checkpoint_failed(int round, Seconds now, const std::string& why);
+  /// Tasks that wait for the driver's joint placement (JobCoreInputs::joint).
+  /// After any event, the driver places them (place) before the next event.
+  virtual std::vector<RunnableTask> runnable() const { return {}; }
+  /// The driver's joint placement: `node_of` maps runnable task ids to nodes
+  /// of the view; a task it leaves out is re-placed by the core or lost.
+  Steps place(const std::map<std::int64_t, std::string>& node_of, Seconds now) {
+    return ended_ ? Steps{} : seal(on_place(node_of, now));
+  }
   /// Time passes: deadlines may have expired.
   Steps tick(Seconds now) { return ended_ ? Steps{} : seal(on_tick(now)); }
   /// Asks the job to yield at its next round boundary (preemption): it then
@@ -235,6 +256,10 @@ class JobCore {
     return {};
   }
   virtual Steps on_checkpointed(Seconds now) = 0;
+  virtual Steps on_place(const std::map<std::int64_t, std::string>& node_of, Seconds now) {
+    (void)node_of, (void)now;
+    return {};
+  }
   virtual Steps on_tick(Seconds now) = 0;
   /// Whether the core can stop at a round boundary and be resumed from there.
   virtual bool can_pause() const { return false; }
@@ -255,6 +280,34 @@ class JobCore {
   std::map<int, SecureSumRecord> secure_rounds_;  ///< each announced round's secure sums
   friend std::unique_ptr<JobCore> make_job_core(JobCoreInputs inputs);
 };
+
+/// One job in hand, as the driver's joint placement sees it.
+struct JointJob {
+  const JobCore* core = nullptr;
+  double priority = 1.0;  ///< the job's --priority: its tasks' weight
+  bool preempt = false;   ///< its tasks stop a lower job's task that computes (--preempt)
+  /// The examples per second node `id` trains the job's model at (one unit
+  /// for every job of the step); 0 or less: unknown.
+  std::function<double(const std::string& id)> speed;
+};
+
+/// A joint step's placement.
+struct JointPlan {
+  /// Per job (same order as the input): runnable task id -> node.
+  std::vector<std::map<std::int64_t, std::string>> node_of;
+  std::size_t tasks = 0;  ///< runnable tasks in the step
+  std::size_t jobs = 0;   ///< jobs with runnable tasks in the step
+  JointStep step;         ///< the allocation, over the step's nodes
+};
+
+/// One allocation over the runnable tasks of every job of `jobs`
+/// (runtime/allocation/joint_placement.hpp). A node holds, over its speed for
+/// each task's model, the tasks sent to it (running) and not ended of the
+/// jobs at or above the lowest priority among those with runnable tasks (it
+/// runs its queue highest priority first), and the tasks of lower jobs that
+/// compute on it (a task is not interrupted, unless every job with runnable
+/// tasks has --preempt).
+JointPlan plan_joint_step(const std::vector<JointJob>& jobs, const Allocator& policy);
 
 /// The core for the job's mode: synchronous rounds, or FedAsync / FedBuff.
 /// Throws std::runtime_error (or std::invalid_argument) when the job cannot be

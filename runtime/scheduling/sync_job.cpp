@@ -79,6 +79,42 @@ std::vector<NodeInfo> SyncJob::evaluation_candidates(const std::string& failed_o
   return others.empty() ? pool : others;
 }
 
+void SyncJob::place_requested(const AllocationRequest& request, std::vector<Task>& tasks,
+                              const std::vector<std::size_t>& requested, Seconds now,
+                              std::vector<std::string>& node_of) {
+  // The online core makes the placement: every task arrives now, one decision
+  // round offers them all to the policy.
+  SchedulerOptions options;
+  options.window = std::max<std::size_t>(1, request.tasks.size());
+  options.candidate_nodes = 0;
+  options.max_attempts = kMaxAttemptsPerShard;
+  options.reassign_on_deadline_miss = false;
+  online_ = std::make_unique<OnlineScheduler>(*allocator_, options);
+  for (const auto& n : request.nodes) online_->node_joined(n, now);
+  for (const auto& t : request.tasks) online_->task_arrived(t, now);
+  std::unordered_map<std::int64_t, std::string> placement;
+  for (const auto& d : online_->decide(now)) {
+    if (d.kind != Decision::Kind::assign) continue;
+    placement[d.task] = d.node;
+    runs_[d.task] = {d.task, d.attempt};
+  }
+  for (auto i : requested)
+    if (auto it = placement.find(tasks[i].id); it != placement.end()) node_of[i] = it->second;
+  {
+    // A shard stays on the node that trained it last, where the load allows:
+    // interchangeable tasks swap shards (the online core's placement holds).
+    std::vector<PlacedShard> placed;
+    for (auto i : requested)
+      placed.push_back({tasks[i].shard, tasks[i].demand, tasks[i].priority, node_of[i]});
+    const auto kept = keep_shards_in_place(placed, shard_node_);
+    for (std::size_t k = 0; k < requested.size(); ++k) {
+      auto& t = tasks[requested[k]];
+      t.shard = kept[k];
+      t.seed = task_seed(job_.seed, round_, t.shard);
+    }
+  }
+}
+
 std::vector<std::int64_t> SyncJob::start_next_round(Seconds now) {
   if (!round_done_) throw std::logic_error("start_next_round: the current round has not ended");
   if (round_ >= job_.rounds) throw std::logic_error("start_next_round: all rounds are done");
@@ -150,42 +186,19 @@ std::vector<std::int64_t> SyncJob::start_next_round(Seconds now) {
   for (const auto& n : request_nodes)
     request.nodes.push_back(
         NodeCapacity::simple(n.id, kCapacityHeadroom * total * n.speed / speed_sum + largest));
-  // The online core makes the placement: every task arrives now, one decision
-  // round offers them all to the policy.
-  SchedulerOptions options;
-  options.window = std::max<std::size_t>(1, request.tasks.size());
-  options.candidate_nodes = 0;
-  options.max_attempts = kMaxAttemptsPerShard;
-  options.reassign_on_deadline_miss = false;
-  online_ = std::make_unique<OnlineScheduler>(*allocator_, options);
   runs_.clear();
   pending_.clear();
-  for (const auto& n : request.nodes) online_->node_joined(n, now);
-  for (const auto& t : request.tasks) online_->task_arrived(t, now);
-  std::unordered_map<std::int64_t, std::string> placement;
-  for (const auto& d : online_->decide(now)) {
-    if (d.kind != Decision::Kind::assign) continue;
-    placement[d.task] = d.node;
-    runs_[d.task] = {d.task, d.attempt};
-  }
+  runnable_.clear();
   std::vector<std::string> node_of(tasks.size());
-  for (auto i : requested)
-    if (auto it = placement.find(tasks[i].id); it != placement.end()) node_of[i] = it->second;
-  {
-    // A shard stays on the node that trained it last, where the load allows:
-    // interchangeable tasks swap shards (the online core's placement holds).
-    std::vector<PlacedShard> placed;
-    for (auto i : requested)
-      placed.push_back({tasks[i].shard, tasks[i].demand, tasks[i].priority, node_of[i]});
-    const auto kept = keep_shards_in_place(placed, shard_node_);
-    for (std::size_t k = 0; k < requested.size(); ++k) {
-      auto& t = tasks[requested[k]];
-      t.shard = kept[k];
-      t.seed = task_seed(job_.seed, round_, t.shard);
-    }
+  std::vector<bool> deferred(tasks.size(), false);
+  if (joint_) {
+    // The scheduler places them, with every other job's runnable tasks.
+    for (auto i : requested) deferred[i] = true;
+  } else {
+    place_requested(request, tasks, requested, now, node_of);
   }
   for (std::size_t i = 0; i < tasks.size(); ++i)
-    if (tasks[i].kind == TaskKind::train) {
+    if (tasks[i].kind == TaskKind::train && !deferred[i]) {
       if (const auto* owner = owner_of(tasks[i].shard)) node_of[i] = owner->id;
       if (!node_of[i].empty()) shard_node_[tasks[i].shard] = node_of[i];
     }
@@ -205,6 +218,10 @@ std::vector<std::int64_t> SyncJob::start_next_round(Seconds now) {
   waiting_.clear();
   eval_id_ = -1;
   for (std::size_t i = 0; i < tasks.size(); ++i) {
+    if (deferred[i]) {
+      runnable_.push_back(std::move(tasks[i]));
+      continue;
+    }
     const auto id = tasks[i].id;
     const auto kind = tasks[i].kind;
     const auto shard = tasks[i].shard;
@@ -232,10 +249,42 @@ std::vector<std::int64_t> SyncJob::start_next_round(Seconds now) {
   std::vector<std::int64_t> placed;
   for (auto id : train_ids_)
     if (tracker_.get(id).state == TaskState::assigned) placed.push_back(id);
-  if (placed.empty() && waiting_.empty())
+  if (placed.empty() && waiting_.empty() && runnable_.empty())
     throw std::runtime_error("round " + std::to_string(round_) +
                              ": no training task fits on any node");
   return placed;
+}
+
+std::vector<std::int64_t> SyncJob::place_runnable(
+    const std::map<std::int64_t, std::string>& node_of, Seconds now) {
+  auto tasks = std::move(runnable_);
+  runnable_.clear();
+  std::vector<PlacedShard> placed;
+  for (const auto& t : tasks) {
+    const auto it = node_of.find(t.id);
+    placed.push_back({t.shard, t.demand, t.priority, it == node_of.end() ? "" : it->second});
+  }
+  const auto kept = keep_shards_in_place(placed, shard_node_);
+  std::vector<std::int64_t> ids;
+  for (std::size_t k = 0; k < tasks.size(); ++k) {
+    auto& t = tasks[k];
+    t.shard = kept[k];
+    t.seed = task_seed(job_.seed, round_, t.shard);
+    const auto id = t.id;
+    const int shard = t.shard;
+    tracker_.add(std::move(t), now);
+    train_ids_.push_back(id);
+    const auto& node = placed[k].node;
+    if (node.empty()) {
+      tracker_.fail(id, now,
+                    "the scheduler's placement found no node for shard " + std::to_string(shard));
+      continue;
+    }
+    tracker_.assign(id, node, now);
+    shard_node_[shard] = node;
+    ids.push_back(id);
+  }
+  return ids;
 }
 
 std::string SyncJob::no_node_for(int shard) const {
@@ -359,13 +408,21 @@ std::optional<std::int64_t> SyncJob::reassign(std::int64_t id, Seconds now) {
     // A pinned shard: only another holder of the same shard can take it. A
     // backup copy (which the online core never placed) of a shard any node
     // may train: any other such node.
-    const bool free_backup =
-        failed.backup_of >= 0 && std::none_of(nodes_.begin(), nodes_.end(), [&](const NodeInfo& n) {
-          return n.pinned_shard == failed.shard;
-        });
+    const bool free_shard = std::none_of(nodes_.begin(), nodes_.end(), [&](const NodeInfo& n) {
+      return n.pinned_shard == failed.shard;
+    });
+    const bool free_backup = failed.backup_of >= 0 && free_shard;
     std::vector<NodeInfo> candidates;
     if (failed.kind == TaskKind::evaluate) {
       candidates = evaluation_candidates(failed.node);
+    } else if (joint_ && free_shard && failed.backup_of < 0) {
+      // Placed by the scheduler's joint step (--share-nodes), so the online
+      // core holds no run of it: as the core would, another free node, or
+      // the same one when it is the only one.
+      const auto pool = free_nodes();
+      for (const auto& n : pool)
+        if (n.id != failed.node) candidates.push_back(n);
+      if (candidates.empty()) candidates = pool;
     } else {
       for (const auto& n : nodes_)
         if (n.id != failed.node &&
@@ -387,7 +444,7 @@ std::optional<std::int64_t> SyncJob::reassign(std::int64_t id, Seconds now) {
 }
 
 bool SyncJob::round_closable(Seconds now) const {
-  if (round_done_) return false;
+  if (round_done_ || !runnable_.empty()) return false;  // tasks wait for the joint step
   if (training_complete()) return true;
   const int updates = updates_in_round();
   if (updates >= round_target_) return true;
@@ -429,6 +486,7 @@ void SyncJob::aggregated(std::int64_t base, std::int64_t made, bool changed) {
 }
 
 bool SyncJob::training_complete() const {
+  if (!runnable_.empty()) return false;
   for (auto id : train_ids_)
     if (!tracker_.get(id).terminal()) return false;
   return true;

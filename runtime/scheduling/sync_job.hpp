@@ -180,6 +180,23 @@ class SyncJob {
   /// The round's federated evaluation so far: failed tasks named, left out of the metrics.
   FederatedRecord held_out_record() const;
 
+  // -- joint placement (--share-nodes): the scheduler places the round's tasks --
+  /// With `joint`, start_next_round leaves the training tasks that a free node
+  /// may train unplaced (runnable()): the scheduler places them in its one
+  /// allocation over every job's runnable tasks
+  /// (runtime/allocation/joint_placement.hpp), then calls place_runnable.
+  void set_joint(bool joint) { joint_ = joint; }
+  /// The current round's training tasks that wait for place_runnable.
+  const std::vector<Task>& runnable() const { return runnable_; }
+  /// Places the runnable tasks: `node_of` maps a task id to its node (a free
+  /// node of the job). A shard stays on the node that trained it last where
+  /// the placement allows (keep_shards_in_place). A task left out fails, for
+  /// the caller to replace (reassign: another free node, or the same one when
+  /// it is the only one). Returns the ids placed, each assigned. Until then
+  /// the round cannot close (training_complete, round_closable).
+  std::vector<std::int64_t> place_runnable(const std::map<std::int64_t, std::string>& node_of,
+                                           Seconds now);
+
   int round() const { return round_; }
   bool finished() const { return round_ == job_.rounds && round_done_; }
   const JobSpec& job() const { return job_; }
@@ -207,6 +224,8 @@ class SyncJob {
   Seconds round_started_ = 0.0;
   std::vector<std::int64_t> train_ids_;
   std::vector<std::int64_t> waiting_;  ///< train tasks waiting for their shard's node
+  bool joint_ = false;
+  std::vector<Task> runnable_;  ///< joint placement: train tasks waiting for the scheduler
   std::int64_t eval_id_ = -1;
   /// Shard -> the node its last training task was placed on (see keep_shards_in_place).
   std::map<int, std::string> shard_node_;
@@ -234,6 +253,11 @@ class SyncJob {
 
   /// Why shard `shard` has no node, naming the join timeout it waited for.
   std::string no_node_for(int shard) const;
+  /// The job's own placement of a round's tasks `requested` (indices into
+  /// `tasks`) by the online core; fills their `node_of` and keeps shards in place.
+  void place_requested(const AllocationRequest& request, std::vector<Task>& tasks,
+                       const std::vector<std::size_t>& requested, Seconds now,
+                       std::vector<std::string>& node_of);
   /// Places one task among `candidates` with the allocator; -1 when it fits nowhere.
   int place_one(const Task& task, const std::vector<NodeInfo>& candidates) const;
 

@@ -16,6 +16,30 @@ SyncJobCore::SyncJobCore(JobCoreInputs inputs)
   job_ = std::make_unique<SyncJob>(std::move(inputs.spec), std::move(inputs.shard_sizes),
                                    inputs.test_size, make_allocator(spec_.cluster.policy),
                                    view_().nodes);
+  job_->set_joint(inputs.joint);
+}
+
+std::vector<RunnableTask> SyncJobCore::runnable() const {
+  std::vector<RunnableTask> out;
+  if (job_->runnable().empty()) return out;
+  std::vector<std::string> free;
+  for (const auto& n : job_->free_nodes()) free.push_back(n.id);
+  for (const auto& t : job_->runnable()) out.push_back({t.id, t.demand, free});
+  return out;
+}
+
+Steps SyncJobCore::on_place(const std::map<std::int64_t, std::string>& node_of, Seconds now) {
+  std::vector<std::int64_t> waited;
+  for (const auto& t : job_->runnable()) waited.push_back(t.id);
+  const auto placed = job_->place_runnable(node_of, now);
+  Steps out;
+  for (auto id : placed) out.push_back(train_step(id));
+  for (auto id : waited)
+    if (job_->task(id).state == TaskState::failed &&
+        !replace_failed(id, job_->task(id).error, now, out))
+      return out;
+  aggregate_if_complete(now, out);
+  return out;
 }
 
 RunReport SyncJobCore::report(Seconds wall, RunStatus status, const std::string& error) const {

@@ -38,6 +38,7 @@ class SyncJobCore final : public JobCore {
   const std::vector<RoundRecord>& rounds() const override { return job_->rounds(); }
   RunReport report(Seconds wall, RunStatus status, const std::string& error) const override;
   Seconds computing_at(std::int64_t id) const override { return job_->computing_at(id); }
+  std::vector<RunnableTask> runnable() const override;
 
  private:
   Steps on_start(Seconds now) override;
@@ -52,6 +53,7 @@ class SyncJobCore final : public JobCore {
   Steps on_aggregated(const AggregationResult& result, Seconds now) override;
   Steps on_aggregation_failed(const std::string& why) override;
   Steps on_checkpointed(Seconds now) override;
+  Steps on_place(const std::map<std::int64_t, std::string>& node_of, Seconds now) override;
   bool can_pause() const override { return true; }
   Steps on_tick(Seconds now) override;
 

@@ -36,6 +36,9 @@ TEST(ConcurrentJobs, TwoJobsRunAtOnceOnNodesOfTheirOwnAndEachTrainsItsSoloModel)
   EXPECT_FALSE(overlap(training_nodes(ra), training_nodes(rb)));
   EXPECT_LT(rb.job.waiting_s, 0.5 * ra.job.completion_s)
       << "the second job started while the first ran";
+  // On nodes of their own, each job places its own tasks.
+  EXPECT_EQ(ra.job.placed_jointly, 0);
+  EXPECT_EQ(rb.job.placed_jointly, 0);
 }
 
 TEST(ConcurrentJobs, AQueuedJobWaitsForNodesOthersHoldPastItsJoinTimeoutThenTakesThem) {

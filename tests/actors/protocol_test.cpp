@@ -156,9 +156,13 @@ TEST(Protocol, ARunReportRoundTrips) {
   r.final_metrics = models::compute_metrics({0, 1}, {0, 0}, 2);
   r.job.preempted = 2;
   r.job.tasks_yielded = 5;
+  r.job.placed_jointly = 12;
+  r.job.placed_with_others = 4;
   const auto q = round_trip(s.sys, r);
   EXPECT_EQ(q.job.preempted, 2);
   EXPECT_EQ(q.job.tasks_yielded, 5);
+  EXPECT_EQ(q.job.placed_jointly, 12);
+  EXPECT_EQ(q.job.placed_with_others, 4);
   EXPECT_EQ(q.tasks[1].node, "node-2");
   EXPECT_EQ(q.tasks[1].state, runtime::TaskState::failed);
   EXPECT_EQ(q.rounds[0].updates, 9);

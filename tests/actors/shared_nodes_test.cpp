@@ -109,6 +109,9 @@ TEST(SharedNodes, TwoJobsShareOneNodeAtOnceAndEachTrainsItsSoloModel) {
   EXPECT_EQ(training_nodes(rb), std::set<std::string>{"node-1"});
   EXPECT_LT(rb.job.waiting_s, 0.5 * ra.job.completion_s)
       << "the second job started on the node while the first ran";
+  // The scheduler placed every training task of both in its joint allocation.
+  EXPECT_EQ(ra.job.placed_jointly, 6);
+  EXPECT_EQ(rb.job.placed_jointly, 6);
 }
 
 TEST(SharedNodes, APreemptingJobInterruptsTheOthersTasksAndEachTrainsItsSoloModel) {

@@ -38,11 +38,16 @@ TEST(ReportReader, ReadsBackTheJobsPreemptionCounts) {
   auto original = test::sample_run();
   original.job.preempted = 2;
   original.job.tasks_yielded = 3;
+  original.job.placed_jointly = 8;
+  original.job.placed_with_others = 2;
   const auto doc = nlohmann::json::parse(to_json(original));
   EXPECT_EQ(doc.at("job").at("tasks_yielded"), 3);
+  EXPECT_EQ(doc.at("job").at("placed_jointly"), 8);
   const RunReport read = report_from_json(to_json(original));
   EXPECT_EQ(read.job.preempted, 2);
   EXPECT_EQ(read.job.tasks_yielded, 3);
+  EXPECT_EQ(read.job.placed_jointly, 8);
+  EXPECT_EQ(read.job.placed_with_others, 2);
 }
 
 TEST(ReportReader, ReadsBackTheModelsSha256ButNeverTheScriptsBytes) {
