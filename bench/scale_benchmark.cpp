@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <random>
 #include <string>
 #include <utility>
 
 #include "runtime/allocation/allocator.hpp"
+#include "runtime/allocation/joint_placement.hpp"
 #include "runtime/simulation/synthetic_workload.hpp"
 
 namespace troupe::bench {
@@ -144,6 +146,45 @@ void run_decision_benchmark() {
                 a.placed(), a.objective,
                 a.bound ? std::to_string(static_cast<long long>(*a.bound)).c_str() : "-",
                 a.proved_optimal ? "yes" : "no");
+  }
+  run_joint_step_benchmark();
+}
+
+void run_joint_step_benchmark() {
+  // The scheduler's joint step on shared nodes (runtime::place_jointly): the
+  // runnable tasks of 10 jobs, each with its model's speed per node, on nodes
+  // that hold work already.
+  constexpr int jobs = 10, per_job = 100, nodes = 100;
+  std::mt19937_64 rng(17);
+  std::uniform_real_distribution<double> examples(500.0, 5'000.0), speed(0.5, 2.0),
+      held(0.0, 2'000.0), priority(1.0, 5.0);
+  std::vector<runtime::JointTask> tasks;
+  for (int j = 0; j < jobs; ++j) {
+    const double weight = priority(rng);
+    std::vector<double> model_speed(nodes);
+    for (auto& s : model_speed) s = speed(rng);
+    for (int t = 0; t < per_job; ++t)
+      tasks.push_back(
+          {static_cast<std::int64_t>(tasks.size()), weight, examples(rng), model_speed});
+  }
+  std::vector<runtime::JointNode> held_by(nodes);
+  for (int k = 0; k < nodes; ++k) held_by[k] = {"n" + std::to_string(k), held(rng)};
+  std::printf(
+      "\none joint step (shared nodes), %d runnable tasks of %d jobs x %d nodes, best of %d\n",
+      jobs * per_job, jobs, nodes, kRepeats);
+  std::printf("%-12s %10s %10s %10s %12s\n", "policy", "ms", "worst_ms", "by_policy", "objective");
+  for (const auto& name : runtime::allocator_names()) {
+    const auto policy = runtime::make_allocator(name);
+    double best = 1e300, worst = 0.0;
+    runtime::JointStep step;
+    for (int r = 0; r < kRepeats; ++r) {
+      const auto t0 = std::chrono::steady_clock::now();
+      step = runtime::place_jointly(tasks, held_by, *policy);
+      best = std::min(best, seconds_since(t0));
+      worst = std::max(worst, seconds_since(t0));
+    }
+    std::printf("%-12s %10.2f %10.2f %10zu %12.0f\n", name.c_str(), 1e3 * best, 1e3 * worst,
+                step.by_policy, step.objective);
   }
 }
 

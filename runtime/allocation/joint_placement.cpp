@@ -52,6 +52,7 @@ JointStep place_jointly(const std::vector<JointTask>& tasks, const std::vector<J
       if (t.speed[k] > 0.0) smallest[k] = std::min(smallest[k], t.examples / t.speed[k]);
 
   AllocationRequest request;
+  request.options.time_limit_s = kJointTimeLimitS;
   constexpr double kNever = 1e300;  // finite: no policy's arithmetic overflows
   for (std::size_t k = 0; k < n_nodes; ++k) {
     if (takers[k] > 0 && nodes[k].held_s < even)

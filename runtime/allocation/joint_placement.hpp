@@ -37,6 +37,10 @@ namespace troupe::runtime {
 /// round's capacity in SyncJob, kCapacityHeadroom).
 inline constexpr double kJointHeadroom = 1.25;
 
+/// The longest a searching policy (exact) may take over one step: the
+/// scheduler waits for it. The same as the online core's decisions.
+inline constexpr double kJointTimeLimitS = 0.1;
+
 /// A runnable task in a joint step.
 struct JointTask {
   std::int64_t id = 0;    ///< the caller's key (unique in the step)
