@@ -15,12 +15,7 @@ using namespace troupe::runtime;
 namespace {
 
 JointTask task(std::int64_t id, double weight, double examples, std::vector<double> speed) {
-  JointTask t;
-  t.id = id;
-  t.weight = weight;
-  t.examples = examples;
-  t.speed = std::move(speed);
-  return t;
+  return {id, weight, examples, std::move(speed)};
 }
 
 /// The built-in policies (plugins may register more).
