@@ -98,20 +98,27 @@ void SyncJob::place_requested(const AllocationRequest& request, std::vector<Task
     placement[d.task] = d.node;
     runs_[d.task] = {d.task, d.attempt};
   }
-  for (auto i : requested)
+  std::vector<Task*> placed;
+  std::vector<std::string> nodes;
+  for (auto i : requested) {
     if (auto it = placement.find(tasks[i].id); it != placement.end()) node_of[i] = it->second;
-  {
-    // A shard stays on the node that trained it last, where the load allows:
-    // interchangeable tasks swap shards (the online core's placement holds).
-    std::vector<PlacedShard> placed;
-    for (auto i : requested)
-      placed.push_back({tasks[i].shard, tasks[i].demand, tasks[i].priority, node_of[i]});
-    const auto kept = keep_shards_in_place(placed, shard_node_);
-    for (std::size_t k = 0; k < requested.size(); ++k) {
-      auto& t = tasks[requested[k]];
-      t.shard = kept[k];
-      t.seed = task_seed(job_.seed, round_, t.shard);
-    }
+    placed.push_back(&tasks[i]);
+    nodes.push_back(node_of[i]);
+  }
+  keep_in_place(placed, nodes);
+}
+
+void SyncJob::keep_in_place(const std::vector<Task*>& tasks,
+                            const std::vector<std::string>& nodes) const {
+  // A shard stays on the node that trained it last, where the load allows:
+  // interchangeable tasks swap shards (the placement holds).
+  std::vector<PlacedShard> placed;
+  for (std::size_t k = 0; k < tasks.size(); ++k)
+    placed.push_back({tasks[k]->shard, tasks[k]->demand, tasks[k]->priority, nodes[k]});
+  const auto kept = keep_shards_in_place(placed, shard_node_);
+  for (std::size_t k = 0; k < tasks.size(); ++k) {
+    tasks[k]->shard = kept[k];
+    tasks[k]->seed = task_seed(job_.seed, round_, kept[k]);
   }
 }
 
@@ -183,9 +190,10 @@ std::vector<std::int64_t> SyncJob::start_next_round(Seconds now) {
     throw std::runtime_error("round " + std::to_string(round_) + ": no node is available");
   double speed_sum = 0.0;
   for (const auto& n : request_nodes) speed_sum += n.speed;
-  for (const auto& n : request_nodes)
-    request.nodes.push_back(
-        NodeCapacity::simple(n.id, kCapacityHeadroom * total * n.speed / speed_sum + largest));
+  if (!joint_)  // jointly placed, the scheduler sizes the rooms
+    for (const auto& n : request_nodes)
+      request.nodes.push_back(
+          NodeCapacity::simple(n.id, kCapacityHeadroom * total * n.speed / speed_sum + largest));
   runs_.clear();
   pending_.clear();
   runnable_.clear();
@@ -259,22 +267,21 @@ std::vector<std::int64_t> SyncJob::place_runnable(
     const std::map<std::int64_t, std::string>& node_of, Seconds now) {
   auto tasks = std::move(runnable_);
   runnable_.clear();
-  std::vector<PlacedShard> placed;
-  for (const auto& t : tasks) {
+  std::vector<Task*> placed;
+  std::vector<std::string> nodes;
+  for (auto& t : tasks) {
     const auto it = node_of.find(t.id);
-    placed.push_back({t.shard, t.demand, t.priority, it == node_of.end() ? "" : it->second});
+    placed.push_back(&t);
+    nodes.push_back(it == node_of.end() ? "" : it->second);
   }
-  const auto kept = keep_shards_in_place(placed, shard_node_);
+  keep_in_place(placed, nodes);
   std::vector<std::int64_t> ids;
   for (std::size_t k = 0; k < tasks.size(); ++k) {
-    auto& t = tasks[k];
-    t.shard = kept[k];
-    t.seed = task_seed(job_.seed, round_, t.shard);
-    const auto id = t.id;
-    const int shard = t.shard;
-    tracker_.add(std::move(t), now);
+    const auto id = tasks[k].id;
+    const int shard = tasks[k].shard;
+    tracker_.add(std::move(tasks[k]), now);
     train_ids_.push_back(id);
-    const auto& node = placed[k].node;
+    const auto& node = nodes[k];
     if (node.empty()) {
       tracker_.fail(id, now,
                     "the scheduler's placement found no node for shard " + std::to_string(shard));

@@ -258,6 +258,10 @@ class SyncJob {
   void place_requested(const AllocationRequest& request, std::vector<Task>& tasks,
                        const std::vector<std::size_t>& requested, Seconds now,
                        std::vector<std::string>& node_of);
+  /// Keeps each shard on the node that trained it last where `tasks`, placed
+  /// on `nodes` (empty: not placed), are interchangeable (keep_shards_in_place):
+  /// sets their shards and seeds.
+  void keep_in_place(const std::vector<Task*>& tasks, const std::vector<std::string>& nodes) const;
   /// Places one task among `candidates` with the allocator; -1 when it fits nowhere.
   int place_one(const Task& task, const std::vector<NodeInfo>& candidates) const;
 
