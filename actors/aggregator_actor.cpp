@@ -9,6 +9,7 @@
 
 #include "actors/aggregator_state.hpp"
 #include "actors/errors.hpp"
+#include "net/bulk_channel.hpp"
 #include "runtime/secure/buffer_cohorts.hpp"
 #include "runtime/secure/secure_round.hpp"
 #include "runtime/system/log.hpp"
@@ -126,6 +127,55 @@ void follow_up(AggregatorPtr self, std::int64_t cohort) {
   arm(self, it->second.deadline());
 }
 
+/// Removes and returns the data-plane ticket of `task`, if one was asked for.
+std::optional<AggregatorState::BulkTicket> take_bulk_ticket(AggregatorState& st,
+                                                            std::int64_t task) {
+  auto it = st.bulk_tickets.find(task);
+  if (it == st.bulk_tickets.end()) return std::nullopt;
+  auto ticket = std::move(it->second);
+  st.bulk_tickets.erase(it);
+  return ticket;
+}
+
+void forget(const AggregatorState::BulkTicket& t) {
+  if (const auto receiver = t.receiver.lock()) receiver->forget(t.ticket);
+}
+
+/// Drops every ticket of the job that ended (and what arrived under them).
+void forget_bulk_tickets(AggregatorState& st) {
+  for (const auto& [task, ticket] : st.bulk_tickets) forget(ticket);
+  st.bulk_tickets.clear();
+}
+
+/// A ticket for `req`'s bytes over this process's data plane, or why not.
+caf::result<BulkOffer> offer_bulk(AggregatorState& st, const BulkRequest& req) {
+  if (!st.core) return failure("the aggregator has no job");
+  const auto task = std::to_string(req.task_id);
+  if (req.run_id != st.job.run_id)
+    return failure("update of task " + task + " belongs to an earlier job");
+  const auto receiver = net::process_bulk_receiver();
+  if (!receiver || receiver->port() == 0)
+    return failure("no data plane here (TLS, or no message guard)");
+  // An update has the model's layout, so its bytes are the model's.
+  const auto model = st.core->get(st.core->version());
+  const auto expected = model ? static_cast<std::int64_t>(model->bytes.size()) : 0;
+  if (req.size != expected)
+    return failure("update of task " + task + " announces " + std::to_string(req.size) +
+                   " bytes; the model has " + std::to_string(expected));
+  if (auto old = take_bulk_ticket(st, req.task_id)) forget(*old);
+  const auto now = st.now();
+  for (auto it = st.bulk_tickets.begin(); it != st.bulk_tickets.end();)
+    it = it->second.lapses < now ? st.bulk_tickets.erase(it) : std::next(it);
+  // A ticket lives two task timeouts: a node that died holds no block for long.
+  const double lifetime = 2.0 * st.job.cluster.task_timeout_s;
+  auto ticket = st.bulk_tickets.size() < AggregatorState::kMostBulkTickets
+                    ? receiver->expect(static_cast<std::uint64_t>(req.size), lifetime)
+                    : std::string();
+  if (ticket.empty()) return failure("too many data-plane tickets waiting");
+  st.bulk_tickets[req.task_id] = {ticket, receiver, now + lifetime};
+  return BulkOffer{std::move(ticket), receiver->port(), receiver->hosts()};
+}
+
 aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, AggregatorConfig config) {
   self->state.config = std::move(config);
   return {
@@ -139,6 +189,7 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
           st.secure.clear();
           st.in_parts =
               net::UpdateParts(AggregatorState::kMostUpdatesInParts, job.cluster.task_timeout_s);
+          forget_bulk_tickets(st);
           st.waiting.clear();
           st.pending.reset();
           st.secure_done = 0;
@@ -183,6 +234,18 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
         if (update.run_id != st.job.run_id)
           return failure("update of task " + std::to_string(update.task_id) +
                          " belongs to an earlier job");
+        // A ticket asked for: the bytes came under it, or (the data plane
+        // failed) in the update or in parts, and the ticket goes.
+        const auto ticket = take_bulk_ticket(st, update.task_id);
+        if (ticket && update.params.bytes.empty() && !st.in_parts.holds(update.task_id)) {
+          const auto receiver = ticket->receiver.lock();
+          auto why = receiver ? receiver->take(ticket->ticket, update.params.bytes)
+                              : std::string("the data plane is gone");
+          if (!why.empty())
+            return failure("update of task " + std::to_string(update.task_id) + ": " + why);
+        } else if (ticket) {
+          forget(*ticket);
+        }
         if (st.in_parts.holds(update.task_id)) {
           // Its bytes came in parts: complete, they are the update's.
           const auto in_itself = update.params.bytes.size();
@@ -211,6 +274,9 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
             st.in_parts.add(part.task_id, part.offset, part.total, part.bytes, expected, st.now());
         if (!why.empty()) return failure("update of task " + task + ": " + why);
         return true;
+      },
+      [self](bulk_atom, const BulkRequest& req) -> caf::result<BulkOffer> {
+        return offer_bulk(self->state, req);
       },
       [self](checkpoint_atom, const CheckpointRequest& req) -> caf::result<std::string> {
         auto& st = self->state;

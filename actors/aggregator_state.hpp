@@ -9,10 +9,12 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <string>
 #include <tuple>
 #include <vector>
 
 #include "actors/aggregator_actor.hpp"
+#include "net/bulk_channel.hpp"
 #include "net/update_parts.hpp"
 #include "runtime/secure/buffer_cohorts.hpp"
 #include "runtime/secure/secure_round.hpp"
@@ -42,6 +44,16 @@ struct AggregatorState {
   /// timeout is dropped when another begins (set up with the job).
   net::UpdateParts in_parts{kMostUpdatesInParts, 0.0};
   static constexpr std::size_t kMostUpdatesInParts = 256;
+  /// A data-plane ticket (net/bulk_channel.hpp): the update's bytes arrive
+  /// under it at `receiver`, then the update without them.
+  struct BulkTicket {
+    std::string ticket;
+    std::weak_ptr<net::BulkReceiver> receiver;  ///< the one that issued it
+    double lapses = 0.0;                        ///< now() when the receiver drops it
+  };
+  /// The job in hand's tickets, by task id; a lapsed one goes when another is issued.
+  std::map<std::int64_t, BulkTicket> bulk_tickets;
+  static constexpr std::size_t kMostBulkTickets = 4096;
   runtime::JobSpec job;
   std::unique_ptr<runtime::AggregatorCore> core;
   // Secure aggregation: the open sums by round, the messages waiting for

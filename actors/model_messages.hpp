@@ -1,8 +1,9 @@
 #pragma once
 /// \file
 /// What carries model bytes: a model version as nodes fetch it
-/// (SharedModel), the shard sizes a node reports (DataSummary) and the parts
-/// of a large update (UpdatePart), with the Parameters they travel as. Part
+/// (SharedModel), the shard sizes a node reports (DataSummary), the parts
+/// of a large update (UpdatePart) and the data-plane ticket for one
+/// (BulkRequest, BulkOffer), with the Parameters they travel as. Part
 /// of the protocol (actors/protocol.hpp includes it and registers these
 /// types); kept apart so that the protocol header stays readable.
 
@@ -10,6 +11,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <type_traits>
 #include <vector>
 
@@ -71,6 +73,23 @@ struct UpdatePart {
   std::vector<unsigned char> bytes;
 };
 
+/// A node's request for a data-plane ticket (bulk_atom): it would send the
+/// bytes of task `task_id`'s update, `size` of them, over a connection of
+/// their own (net/bulk_channel.hpp) instead of inside the update message.
+struct BulkRequest {
+  std::uint64_t run_id = 0;  ///< the job's JobSpec::run_id
+  std::int64_t task_id = 0;
+  std::int64_t size = 0;  ///< the update's parameter bytes
+};
+
+/// The aggregator's answer: send the bytes with `ticket` to `port` of the
+/// first of `hosts` that takes a connection, then the update without them.
+struct BulkOffer {
+  std::string ticket;  ///< net::kBulkTicketSize random bytes
+  std::uint16_t port = 0;
+  std::vector<std::string> hosts;
+};
+
 /// Written from the shared sizes (serialisers only read them); read into a new list.
 template <class Inspector>
 typename std::enable_if<Inspector::reads_state, typename Inspector::result_type>::type inspect(
@@ -111,6 +130,16 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, UpdatePart& x) {
   return f(caf::meta::type_name("troupe.UpdatePart"), x.run_id, x.task_id, x.offset, x.total,
            x.bytes);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, BulkRequest& x) {
+  return f(caf::meta::type_name("troupe.BulkRequest"), x.run_id, x.task_id, x.size);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, BulkOffer& x) {
+  return f(caf::meta::type_name("troupe.BulkOffer"), x.ticket, x.port, x.hosts);
 }
 
 }  // namespace troupe::actors

@@ -54,6 +54,10 @@ struct NodeConfig {
   /// another process in parts of at most this size (`troupe node
   /// --update-part-mib`): keep it below the aggregator's --max-message.
   std::uint64_t update_part_bytes = std::uint64_t{64} << 20;
+  /// An update with at least this many parameter bytes goes to an aggregator
+  /// in another process over the data plane (net/bulk_channel.hpp; `troupe
+  /// node --bulk-min-mib`), unless that aggregator has none (TLS).
+  std::uint64_t bulk_min_bytes = std::uint64_t{1} << 20;
   /// Tests: once its key shares are delivered (its inbox came), the node
   /// blocks this long before masking, so that a process test can kill it
   /// between key sharing and masking (a dropout the others' shares recover).

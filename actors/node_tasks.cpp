@@ -8,6 +8,7 @@
 #include "actors/errors.hpp"
 #include "actors/node_state.hpp"
 #include "actors/secure_participant.hpp"
+#include "actors/update_courier.hpp"
 #include "runtime/node/node_behaviour.hpp"
 #include "runtime/system/log.hpp"
 
@@ -90,77 +91,6 @@ RunSlot* turn_slot(NodePtr self, std::uint64_t run_id, std::chrono::steady_clock
   return slot;
 }
 
-/// Sends `update` to `aggregator` and hands its receipt to `done`, or an
-/// error to `fail`. To an aggregator in another process an update of more
-/// than `part_bytes` goes in parts first (UpdatePart, each sent once the one
-/// before was answered), then without its bytes.
-void send_update(caf::event_based_actor* self, const aggregator_actor& aggregator,
-                 std::chrono::milliseconds timeout, std::uint64_t part_bytes, ModelUpdate update,
-                 std::function<void(runtime::UpdateReceipt&)> done,
-                 std::function<void(caf::error)> fail) {
-  part_bytes = std::max<std::uint64_t>(1, part_bytes);
-  const bool remote = caf::actor_cast<caf::actor_addr>(aggregator).node() != self->node();
-  if (!remote || update.params.bytes.size() <= part_bytes) {
-    self->request(aggregator, timeout, update_atom::value, std::move(update))
-        .then([done](runtime::UpdateReceipt& r) mutable { done(r); },
-              [fail](caf::error& err) mutable { fail(std::move(err)); });
-    return;
-  }
-  auto whole = std::make_shared<ModelUpdate>(std::move(update));
-  auto next = std::make_shared<std::function<void(std::size_t)>>();
-  *next = [self, aggregator, timeout, whole, part_bytes, done, fail,
-           weak = std::weak_ptr<std::function<void(std::size_t)>>(next)](std::size_t offset) {
-    // Alive: its caller holds it (the first call, or the handler of the part before).
-    const auto again = weak.lock();
-    auto& bytes = whole->params.bytes;
-    if (offset >= bytes.size()) {
-      bytes.clear();
-      bytes.shrink_to_fit();  // the aggregator holds them now
-      self->request(aggregator, timeout, update_atom::value, std::move(*whole))
-          .then([done](runtime::UpdateReceipt& r) mutable { done(r); },
-                [fail](caf::error& err) mutable { fail(std::move(err)); });
-      return;
-    }
-    const auto n = std::min<std::size_t>(part_bytes, bytes.size() - offset);
-    UpdatePart part{
-        whole->run_id, whole->task_id, static_cast<std::int64_t>(offset),
-        static_cast<std::int64_t>(bytes.size()),
-        std::vector<unsigned char>(bytes.begin() + static_cast<std::ptrdiff_t>(offset),
-                                   bytes.begin() + static_cast<std::ptrdiff_t>(offset + n))};
-    self->request(aggregator, timeout, update_part_atom::value, std::move(part))
-        .then([again, offset, n](bool) { (*again)(offset + n); },
-              [fail](caf::error& err) mutable { fail(std::move(err)); });
-  };
-  // The chain keeps itself alive through the handler of its pending part.
-  (*next)(0);
-}
-
-using courier_atom = caf::atom_constant<caf::atom("courier")>;
-
-/// Carries one task's update to its job's aggregator and answers the
-/// scheduler's train request (delegated to it) with the outcome. An actor of
-/// its own: the node goes on to its next task, and the answer does not wait
-/// until that one has finished computing.
-caf::behavior update_courier(caf::event_based_actor* self, aggregator_actor aggregator,
-                             std::chrono::milliseconds timeout, std::uint64_t part_bytes,
-                             std::shared_ptr<ModelUpdate> update, TrainOutcome outcome) {
-  return {[=](courier_atom) {
-    auto rp = self->make_response_promise<TrainOutcome>();
-    send_update(
-        self, aggregator, timeout, part_bytes, std::move(*update),
-        [self, rp, outcome](runtime::UpdateReceipt& receipt) mutable {
-          outcome.receipt = std::move(receipt);
-          rp.deliver(outcome);
-          self->quit();
-        },
-        [self, rp](caf::error err) mutable {
-          rp.deliver(std::move(err));
-          self->quit();
-        });
-    return rp;
-  }};
-}
-
 /// The weight of a task's update in the secure sum: its shard's examples over
 /// the job's mean shard (FedAvg's weights, scaled to about 1 so that weighted
 /// changes stay within runtime::kSecureUpdateRange). A node with its own data
@@ -236,6 +166,19 @@ void train_in_turn(NodePtr self, const TrainTask& task, const Queued& q,
     local.options.interrupt = [self, priority = task.priority] {
       return self->state.turns.should_yield() || preempting_mail(self, priority);
     };
+  // An update for the data plane gets its courier now: its ticket comes
+  // while the node computes.
+  const UpdateRoute route{timeout_of(job), st.config.update_part_bytes, st.config.bulk_min_bytes};
+  auto carried = std::make_shared<ModelUpdate>();
+  caf::actor courier;
+  if (!job.privacy.secure_aggregation &&
+      by_data_plane(self->node(), slot.aggregator, route, model->bytes.size()))
+    courier = spawn_courier(
+        self, slot.aggregator, route, carried,
+        BulkRequest{task.run_id, task.task_id, static_cast<std::int64_t>(model->bytes.size())});
+  auto no_update = [&courier] {
+    if (courier) caf::anon_send(courier, leave_atom::value);
+  };
   models::TrainResult result;
   if (runtime::logging::enabled(runtime::logging::Level::debug))
     runtime::logging::Line(runtime::logging::Level::debug)
@@ -247,6 +190,7 @@ void train_in_turn(NodePtr self, const TrainTask& task, const Queued& q,
       throw std::runtime_error("node behaviour '" + slot.behaviour_name +
                                "' returned parameters of another layout");
   } catch (const models::TrainingInterrupted& e) {
+    no_update();
     runtime::logging::Line(runtime::logging::Level::info)
         << "troupe node " << st.config.name << ": task " << task.task_id << " (priority "
         << task.priority << ") stopped after " << e.steps()
@@ -260,6 +204,7 @@ void train_in_turn(NodePtr self, const TrainTask& task, const Queued& q,
     end_turn(self, turn);
     return;
   } catch (const std::exception& e) {
+    no_update();
     fail(failure(st.config.name + ": training failed: " + e.what()));
     return;
   }
@@ -319,10 +264,9 @@ void train_in_turn(NodePtr self, const TrainTask& task, const Queued& q,
   let_model_go(slot);
   // The compute is free while the aggregator answers.
   end_turn(self, turn);
-  auto courier = self->spawn<caf::linked>(
-      update_courier, slot.aggregator, timeout_of(job), st.config.update_part_bytes,
-      std::make_shared<ModelUpdate>(std::move(update)), outcome);
-  rp.delegate(courier, courier_atom::value);
+  *carried = std::move(update);
+  if (!courier) courier = spawn_courier(self, slot.aggregator, route, carried, std::nullopt);
+  rp.delegate(courier, courier_atom::value, outcome);
 }
 
 /// Evaluates `model` in turn `turn` of the node's compute.

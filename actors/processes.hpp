@@ -75,6 +75,9 @@ struct NodeProcessOptions {
   /// --update-part-mib: larger updates go to the aggregator in parts of this
   /// size (NodeConfig::update_part_bytes).
   double update_part_mib = 64.0;
+  /// --bulk-min-mib: updates of at least this size go over the data plane
+  /// (NodeConfig::bulk_min_bytes).
+  double bulk_min_mib = 1.0;
   double speed_factor = 1.0;  ///< --slow-factor: trains this many times slower
   double dropout = -1.0;      ///< --dropout (< 0: the job's)
   std::string attack;         ///< --attack: scale | signflip | random

@@ -54,7 +54,7 @@ namespace troupe::actors {
 /// version) in its hello to the scheduler, which refuses a different one. Bump
 /// it whenever a message, type or interface below changes.
 ///   (each version's changes: docs/protocol.md, "Protocol versions")
-inline constexpr std::int32_t kProtocolVersion = 15;
+inline constexpr std::int32_t kProtocolVersion = 16;
 
 // -- messages -----------------------------------------------------------------
 
@@ -155,6 +155,7 @@ using eval_atom = caf::atom_constant<caf::atom("evaluate")>;
 using model_atom = caf::atom_constant<caf::atom("model")>;
 using update_atom = caf::atom_constant<caf::atom("update")>;
 using update_part_atom = caf::atom_constant<caf::atom("updpart")>;
+using bulk_atom = caf::atom_constant<caf::atom("bulk")>;
 using aggregate_atom = caf::atom_constant<caf::atom("aggregate")>;
 using register_atom = caf::atom_constant<caf::atom("register")>;
 using heartbeat_atom = caf::atom_constant<caf::atom("heartbeat")>;
@@ -177,6 +178,8 @@ using aggregator_actor =
                      caf::replies_to<model_atom, std::int64_t>::with<std::int64_t, SharedModel>,
                      caf::replies_to<update_atom, ModelUpdate>::with<runtime::UpdateReceipt>,
                      caf::replies_to<update_part_atom, UpdatePart>::with<bool>,
+                     /// A ticket for an update's bytes over the data plane (net/bulk_channel.hpp).
+                     caf::replies_to<bulk_atom, BulkRequest>::with<BulkOffer>,
                      caf::replies_to<aggregate_atom, AggregateRequest>::with<AggregateOutcome>,
                      /// Writes a checkpoint into the job's --checkpoint-dir; answers its path.
                      caf::replies_to<checkpoint_atom, CheckpointRequest>::with<std::string>,
@@ -447,4 +450,6 @@ CAF_ADD_TYPE_ID(troupe, (troupe::actors::JobList))
 CAF_ADD_TYPE_ID(troupe, (troupe::actors::SecAggMessage))
 CAF_ADD_TYPE_ID(troupe, (troupe::actors::SharedModel))
 CAF_ADD_TYPE_ID(troupe, (troupe::actors::UpdatePart))
+CAF_ADD_TYPE_ID(troupe, (troupe::actors::BulkRequest))
+CAF_ADD_TYPE_ID(troupe, (troupe::actors::BulkOffer))
 CAF_END_TYPE_ID_BLOCK(troupe)

@@ -112,6 +112,15 @@ void advertise(caf::actor_system& system, const Endpoint& ep, std::uint16_t port
   caf::anon_send(caf::actor_cast<caf::actor>(system.config_serv()), caf::put_atom::value,
                  std::string{kConnectivityKey}, caf::make_message(port, std::move(addresses)));
 }
+std::vector<std::string> data_plane_hosts(const Endpoint& ep) {
+  if (!ep.host.empty() && ep.host != "0.0.0.0") return {ep.host};
+  // The guard listens on every IPv4 address then.
+  auto found =
+      caf::io::network::interfaces::list_addresses(false)[caf::io::network::protocol::ipv4];
+  found.push_back("127.0.0.1");  // the last try: senders on this host
+  return found;
+}
+
 bool admission_for(caf::scoped_actor& self, const scheduler_actor& scheduler, const char* name,
                    const std::string& secret, runtime::Admission* answer, std::string* why,
                    bool* refused) {

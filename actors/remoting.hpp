@@ -21,6 +21,7 @@
 #include "actors/endpoint.hpp"
 #include "actors/errors.hpp"
 #include "actors/protocol.hpp"
+#include "net/bulk_channel.hpp"
 #include "net/message_guard.hpp"
 #include "net/tls_host.hpp"
 #include "runtime/core/report.hpp"
@@ -115,11 +116,17 @@ bool close_automatic_connection_port(caf::actor_system& system);
 /// Tells peers to reach this process directly at `port` (the guard's).
 void advertise(caf::actor_system& system, const Endpoint& ep, std::uint16_t port);
 
-/// A published actor and the guard that owns its public port (none with --max-message 0).
+/// A published actor and the guard that owns its public port (none with
+/// --max-message 0), with the data plane the guard hands its connections to
+/// (none under TLS). The guard goes first: it calls the receiver.
 struct Published {
   std::uint16_t port = 0;
+  std::shared_ptr<net::BulkReceiver> bulk;
   std::unique_ptr<MessageGuard> guard;
 };
+
+/// The addresses the data plane tells senders for a process listening at `ep`.
+std::vector<std::string> data_plane_hosts(const Endpoint& ep);
 
 /// Publishes `h` at `ep`. With a message limit, CAF listens on 127.0.0.1 only
 /// and a MessageGuard owns `ep` (see message_guard.hpp); under TLS the guard
@@ -156,6 +163,14 @@ std::optional<Published> publish(caf::actor_system& system, const Handle& h, con
     runtime::logging::warn("troupe " + who + ": " + line);
   };
   go.refused = options.on_guard_refusal;
+  if (!tls) {
+    net::BulkReceiverOptions bo;
+    bo.log = go.log;
+    out.bulk = std::make_shared<net::BulkReceiver>(std::move(bo));
+    go.bulk = [receiver = out.bulk.get()](int fd, std::string first) {
+      receiver->adopt(fd, std::move(first));
+    };
+  }
   try {
     out.guard = std::make_unique<MessageGuard>(std::move(go));
   } catch (const std::exception& e) {
@@ -163,6 +178,10 @@ std::optional<Published> publish(caf::actor_system& system, const Handle& h, con
     return std::nullopt;
   }
   out.port = out.guard->port();
+  if (out.bulk) {
+    out.bulk->set_address(out.port, data_plane_hosts(ep));
+    net::set_process_bulk_receiver(out.bulk);
+  }
   // Automatic connections are plain TCP in CAF 0.17: advertise the port only without TLS.
   if (!tls) advertise(system, ep, out.port);
   return out;

@@ -1,8 +1,19 @@
-// Parameter transfer between two processes over loopback: troupe's wire path
-// (a Parameters message through CAF remoting, acknowledged) against raw TCP
-// (the same bytes through a socket, acknowledged), measured in the same run.
-// Usage: param_transfer [--sizes 1,10,100] [--repeat 5]
-// Prints per size: MB, raw TCP GB/s, troupe GB/s, ratio (best of `repeat`).
+// Parameter transfer between two processes over loopback: troupe's wire paths
+// against raw TCP (the same bytes through a socket, acknowledged), measured in
+// the same run:
+//  - a Parameters message through CAF remoting, acknowledged ("troupe");
+//  - the same through the message guard, as scheduler and aggregator ports
+//    run by default ("guarded");
+//  - the data plane behind that guard (net/bulk_channel.hpp), as nodes send
+//    updates of at least --bulk-min-mib: a ticket asked for over CAF, the
+//    bytes over their own connection, then a message that takes them. "bulk"
+//    times the bytes and the message, as a node's update waits for them (it
+//    asks for its ticket while it trains); "cold" times the ticket too.
+// Usage: param_transfer [--sizes 1,10,100] [--repeat 5] [--runs 1]
+// (Sizes in MB; over 1040 only raw TCP and the data plane run, e.g. --sizes 2048.)
+// Prints per size: MB, and GB/s of each path and its ratio (best of `repeat`);
+// with --runs R, R such tables, then per size the median, minimum and maximum
+// over the runs of the guarded path's and the data plane's ratio to raw TCP.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -23,6 +34,7 @@
 
 #include "actors/cluster.hpp"
 #include "actors/protocol.hpp"
+#include "net/bulk_channel.hpp"
 #include "net/message_guard.hpp"
 #include "runtime/system/memory_tuning.hpp"
 
@@ -76,7 +88,21 @@ void tcp_server(int listen_fd) {
 
 // ---- CAF ---------------------------------------------------------------------
 caf::behavior echo(caf::event_based_actor*) {
-  return {[](const models::Parameters& p) { return static_cast<std::int64_t>(p.bytes.size()); }};
+  return {[](const models::Parameters& p) { return static_cast<std::int64_t>(p.bytes.size()); },
+          // The data plane's two messages, as the aggregator answers them.
+          [](actors::bulk_atom, const actors::BulkRequest& r) -> caf::result<actors::BulkOffer> {
+            auto receiver = net::process_bulk_receiver();
+            if (!receiver) return caf::make_error(caf::sec::runtime_error, "no data plane");
+            return actors::BulkOffer{receiver->expect(static_cast<std::uint64_t>(r.size)),
+                                     receiver->port(), receiver->hosts()};
+          },
+          [](actors::bulk_atom, const std::string& ticket) -> caf::result<std::int64_t> {
+            auto receiver = net::process_bulk_receiver();
+            models::Parameters p;
+            const auto why = receiver ? receiver->take(ticket, p.bytes) : "no data plane";
+            if (!why.empty()) return caf::make_error(caf::sec::runtime_error, why);
+            return static_cast<std::int64_t>(p.bytes.size());
+          }};
 }
 
 }  // namespace
@@ -86,6 +112,7 @@ int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   std::vector<int> sizes{1, 10, 100};
   int repeat = 5;
+  int runs = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
     if (a == "--sizes") {
@@ -96,6 +123,8 @@ int main(int argc, char** argv) {
       g_workers = std::stoi(argv[i + 1]);
     } else if (a == "--repeat") {
       repeat = std::stoi(argv[i + 1]);
+    } else if (a == "--runs") {
+      runs = std::max(1, std::stoi(argv[i + 1]));
     }
   }
 
@@ -134,13 +163,19 @@ int main(int argc, char** argv) {
       auto e = sys.spawn(echo);
       auto port = sys.middleman().publish(e, 0, "127.0.0.1");
       std::uint16_t p = port ? *port : 0;
+      auto receiver = std::make_shared<net::BulkReceiver>();
       std::unique_ptr<actors::MessageGuard> guard;
       if (guarded && p != 0) {
         actors::MessageGuardOptions o;
         o.host = "127.0.0.1";
         o.upstream_port = p;
+        o.bulk = [r = receiver.get()](int fd, std::string first) {
+          r->adopt(fd, std::move(first));
+        };
         guard = std::make_unique<actors::MessageGuard>(o);
         p = guard->port();
+        receiver->set_address(p, {"127.0.0.1"});
+        net::set_process_bulk_receiver(receiver);
       }
       write_all(port_pipe[1], reinterpret_cast<const char*>(&p), sizeof p);
       char c;
@@ -171,45 +206,105 @@ int main(int argc, char** argv) {
   }
   caf::scoped_actor self{sys};
 
-  std::printf("%8s %14s %14s %8s %14s %12s\n", "MB", "tcp_GB/s", "troupe_GB/s", "ratio",
-              "guarded_GB/s", "guard_ratio");
-  for (int mb : sizes) {
-    models::Parameters params;
-    params.add("w", models::DType::float32, {static_cast<std::int64_t>(mb) * 1024 * 1024 / 4});
-    std::fill(params.bytes.begin(), params.bytes.end(), static_cast<unsigned char>(7));
-    const std::uint64_t n = params.bytes.size();
-    // One message object, sent repeatedly: the sender reuses its buffer.
-    const auto msg = caf::make_message(params);
+  // Per size, over the runs: guarded / raw TCP and data plane / raw TCP.
+  std::vector<std::vector<double>> guarded_ratios(sizes.size()), bulk_ratios(sizes.size());
+  for (int run = 1; run <= runs; ++run) {
+    if (runs > 1) std::printf("run %d\n", run);
+    std::printf("%6s %9s %12s %6s %13s %12s %10s %11s %11s\n", "MB", "tcp_GB/s", "troupe_GB/s",
+                "ratio", "guarded_GB/s", "guard_ratio", "bulk_GB/s", "bulk_ratio", "cold_ratio");
+    for (std::size_t size_index = 0; size_index < sizes.size(); ++size_index) {
+      const int mb = sizes[size_index];
+      models::Parameters params;
+      params.add("w", models::DType::float32, {static_cast<std::int64_t>(mb) * 1024 * 1024 / 4});
+      std::fill(params.bytes.begin(), params.bytes.end(), static_cast<unsigned char>(7));
+      const std::uint64_t n = params.bytes.size();
+      // One message object, sent repeatedly: the sender reuses its buffer.
+      // Over the guard's default --max-message (1040 MiB) only the data plane
+      // carries a model: the CAF paths are left out (printed as 0).
+      const bool in_messages = n <= actors::MessageGuardOptions{}.max_message;
+      const auto msg = in_messages ? caf::make_message(params) : caf::make_message();
 
-    double best_tcp = 1e9, best_caf = 1e9, best_guarded = 1e9;
-    for (int r = 0; r < repeat + 1; ++r) {  // first round warms both paths
-      auto t0 = Clock::now();
-      write_all(fd, reinterpret_cast<const char*>(&n), sizeof n);
-      write_all(fd, reinterpret_cast<const char*>(params.bytes.data()), n);
-      char ack;
-      read_all(fd, &ack, 1);
-      const double tcp_s = std::chrono::duration<double>(Clock::now() - t0).count();
+      double best_tcp = 1e9, best_caf = 1e9, best_guarded = 1e9, best_bulk = 1e9, best_cold = 1e9;
+      for (int r = 0; r < repeat + 1; ++r) {  // first round warms both paths
+        auto t0 = Clock::now();
+        write_all(fd, reinterpret_cast<const char*>(&n), sizeof n);
+        write_all(fd, reinterpret_cast<const char*>(params.bytes.data()), n);
+        char ack;
+        read_all(fd, &ack, 1);
+        const double tcp_s = std::chrono::duration<double>(Clock::now() - t0).count();
 
-      auto via = [&](const caf::actor& echo_actor) {
-        const auto start = Clock::now();
-        bool ok = false;
-        self->request(echo_actor, std::chrono::seconds(60), msg)
-            .receive([&](std::int64_t got) { ok = got == static_cast<std::int64_t>(n); },
-                     [&](caf::error& err) { std::cerr << sys.render(err) << '\n'; });
-        if (!ok) std::exit(1);
-        return std::chrono::duration<double>(Clock::now() - start).count();
-      };
-      const double caf_s = via(*echo_handle);
-      const double guarded_s = via(*guarded_handle);
-      if (r > 0) {
-        best_tcp = std::min(best_tcp, tcp_s);
-        best_caf = std::min(best_caf, caf_s);
-        best_guarded = std::min(best_guarded, guarded_s);
+        auto via = [&](const caf::actor& echo_actor) {
+          const auto start = Clock::now();
+          bool ok = false;
+          self->request(echo_actor, std::chrono::seconds(60), msg)
+              .receive([&](std::int64_t got) { ok = got == static_cast<std::int64_t>(n); },
+                       [&](caf::error& err) { std::cerr << sys.render(err) << '\n'; });
+          if (!ok) std::exit(1);
+          return std::chrono::duration<double>(Clock::now() - start).count();
+        };
+        const double caf_s = in_messages ? via(*echo_handle) : 1e9;
+        const double guarded_s = in_messages ? via(*guarded_handle) : 1e9;
+        // The data plane: ticket, bytes, then the message that takes them.
+        // Cold: all three timed. As a node sends: it asks for the ticket as its
+        // task starts training, so the update waits for the bytes and the message.
+        auto ask = [&] {
+          actors::BulkOffer offer;
+          self->request(*guarded_handle, std::chrono::seconds(60), actors::bulk_atom::value,
+                        actors::BulkRequest{0, 0, static_cast<std::int64_t>(n)})
+              .receive([&](actors::BulkOffer& o) { offer = std::move(o); },
+                       [&](caf::error& err) { std::cerr << sys.render(err) << '\n'; });
+          return offer;
+        };
+        auto bytes_and_take = [&](const actors::BulkOffer& offer) {
+          const auto why =
+              net::send_bulk(offer.hosts, offer.port, offer.ticket, params.bytes.data(), n, 60.0);
+          if (!why.empty()) {
+            std::cerr << "data plane: " << why << '\n';
+            std::exit(1);
+          }
+          bool taken = false;
+          self->request(*guarded_handle, std::chrono::seconds(60), actors::bulk_atom::value,
+                        offer.ticket)
+              .receive([&](std::int64_t got) { taken = got == static_cast<std::int64_t>(n); },
+                       [&](caf::error& err) { std::cerr << sys.render(err) << '\n'; });
+          if (!taken) std::exit(1);
+        };
+        const auto cold_start = Clock::now();
+        bytes_and_take(ask());
+        const double cold_s = std::chrono::duration<double>(Clock::now() - cold_start).count();
+        const auto offer = ask();
+        const auto bulk_start = Clock::now();
+        bytes_and_take(offer);
+        const double bulk_s = std::chrono::duration<double>(Clock::now() - bulk_start).count();
+        if (r > 0) {
+          best_tcp = std::min(best_tcp, tcp_s);
+          best_caf = std::min(best_caf, caf_s);
+          best_guarded = std::min(best_guarded, guarded_s);
+          best_bulk = std::min(best_bulk, bulk_s);
+          best_cold = std::min(best_cold, cold_s);
+        }
       }
+      const double gb = static_cast<double>(n) / 1e9;
+      std::printf("%6d %9.2f %12.2f %6.2f %13.2f %12.2f %10.2f %11.2f %11.2f\n", mb, gb / best_tcp,
+                  gb / best_caf, best_tcp / best_caf, gb / best_guarded,
+                  in_messages ? best_caf / best_guarded : 0.0, gb / best_bulk, best_tcp / best_bulk,
+                  best_tcp / best_cold);
+      guarded_ratios[size_index].push_back(best_tcp / best_guarded);
+      bulk_ratios[size_index].push_back(best_tcp / best_bulk);
     }
-    const double gb = static_cast<double>(n) / 1e9;
-    std::printf("%8d %14.2f %14.2f %8.2f %14.2f %12.2f\n", mb, gb / best_tcp, gb / best_caf,
-                best_tcp / best_caf, gb / best_guarded, best_caf / best_guarded);
+  }
+  if (runs > 1) {
+    std::printf("over %d runs, ratio to raw TCP: median (min-max)\n%6s %22s %22s\n", runs, "MB",
+                "guarded", "data plane");
+    auto summary = [](std::vector<double> v) {
+      std::sort(v.begin(), v.end());
+      char out[64];
+      std::snprintf(out, sizeof out, "%.2f (%.2f-%.2f)", v[v.size() / 2], v.front(), v.back());
+      return std::string(out);
+    };
+    for (std::size_t i = 0; i < sizes.size(); ++i)
+      std::printf("%6d %22s %22s\n", sizes[i], summary(guarded_ratios[i]).c_str(),
+                  summary(bulk_ratios[i]).c_str());
   }
   const std::uint64_t zero = 0;
   write_all(fd, reinterpret_cast<const char*>(&zero), sizeof zero);

@@ -241,7 +241,10 @@ int node_command(int argc, char** argv) {
       "heartbeat-interval", with_default(o.heartbeat_interval_s), "seconds between heartbeats")(
       "update-part-mib", with_default(o.update_part_mib),
       "MiB: a larger update goes to the aggregator in parts of this size (keep it below the "
-      "aggregator's --max-message)");
+      "aggregator's --max-message)")(
+      "bulk-min-mib", with_default(o.bulk_min_mib),
+      "MiB: an update at least this large goes to an aggregator in another process over a "
+      "connection of its own (the data plane; not under TLS), whatever its --max-message");
   sections["job"].add_options()("threads", with_default(o.threads),
                                 "CPU threads per task (0: the job's)")(
       "device", po::value(&o.device), "cpu | cuda | cuda:N (default: the job's)")(
@@ -311,6 +314,8 @@ int node_command(int argc, char** argv) {
     return usage_error("node", "--heartbeat-interval must be positive");
   if (!(o.update_part_mib >= 0.001) || o.update_part_mib > 4096)
     return usage_error("node", "--update-part-mib must be between 0.001 and 4096 (MiB)");
+  if (!(o.bulk_min_mib >= 0) || o.bulk_min_mib > 1048576)
+    return usage_error("node", "--bulk-min-mib must be between 0 and 1048576 (MiB)");
   if (!o.device.empty())
     if (auto why = models::check_device(o.device); !why.empty()) return usage_error("node", why);
   return actors::run_node_process(o);

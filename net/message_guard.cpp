@@ -1,5 +1,7 @@
 #include "net/message_guard.hpp"
 
+#include "net/bulk_channel.hpp"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -130,6 +132,7 @@ struct Connection {
   bool in_header = false;      ///< part of a header has arrived, since header_start
   Clock::time_point header_start;
   bool messaged = false;    ///< a whole message has arrived (BASP's handshake)
+  bool sorted = false;      ///< its first bytes were told from the data plane's
   SSL* ssl = nullptr;       ///< with TLS
   bool handshaken = false;  ///< TLS handshake done (always true without TLS)
   bool want_write = false;  ///< OpenSSL waits for the peer's socket to take bytes
@@ -243,6 +246,7 @@ struct MessageGuard::Impl {
   /// Clears what may go to CAF: whole headers within the limits and the
   /// payload bytes they announced.
   void parse(Connection& c) {
+    if (!c.sorted && !sort(c)) return;
     while (!c.dead) {
       const std::size_t avail = c.in.size() - c.cleared;
       if (avail == 0) return;
@@ -289,6 +293,23 @@ struct MessageGuard::Impl {
       c.cleared += kBaspHeaderSize;
       c.payload_left = len;
     }
+  }
+
+  /// Tells a data-plane connection (net/bulk_channel.hpp) from BASP by its
+  /// first bytes and hands it over. True when the connection is BASP.
+  bool sort(Connection& c) {
+    if (!options.bulk || tls) return c.sorted = true;
+    const auto k = std::min(c.in.size(), sizeof net::kBulkMagic);
+    if (k == 0) return false;
+    if (std::memcmp(c.in.data(), net::kBulkMagic, k) != 0) return c.sorted = true;
+    if (k < sizeof net::kBulkMagic) return false;  // the handshake timeout bounds the wait
+    const int fd = c.client;
+    std::string first(c.in.data(), c.in.size());
+    c.in.consume(c.in.size());
+    c.client = -1;
+    c.dead = true;  // the upstream connection CAF saw open closes with it, unused
+    options.bulk(fd, std::move(first));
+    return false;
   }
 
   /// Logs a connection refused as it arrives, at most one line a second: a

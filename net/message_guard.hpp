@@ -65,6 +65,10 @@ struct MessageGuardOptions {
   double handshake_timeout_s = 10.0;
   /// Receives one line per refused message or connection (no newline).
   std::function<void(const std::string&)> log;
+  /// Takes over a connection whose first bytes are net::kBulkMagic (the
+  /// data plane, net/bulk_channel.hpp), with the bytes read from it so far.
+  /// Unset (and always under TLS): such bytes go to CAF like any others.
+  std::function<void(int fd, std::string first)> bulk;
   /// Called once per refused message or connection (every one, also those
   /// the log leaves out) with a short reason: "malformed", "too_large",
   /// "tls", "slow" or "connections" (a limit on open connections).

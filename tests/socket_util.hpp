@@ -1,12 +1,15 @@
 #pragma once
 // TCP on loopback for tests that talk to a port directly: connecting, sending
-// everything, a free port, and the BASP header CAF 0.17 frames messages with.
+// everything, waiting for the peer to close, a free port, and the BASP header
+// CAF 0.17 frames messages with.
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -51,6 +54,19 @@ inline void send_all(int fd, const std::string& bytes) {
     if (n <= 0) return;
     sent += static_cast<std::size_t>(n);
   }
+}
+
+/// Whether the peer closed `fd` within `limit` (reads and drops what comes).
+inline bool closed_by_peer(int fd, std::chrono::milliseconds limit = std::chrono::seconds(3)) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < until) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 20) > 0) {
+      char buf[256];
+      if (recv(fd, buf, sizeof buf, 0) <= 0) return true;
+    }
+  }
+  return false;
 }
 
 /// A BASP header (CAF 0.17: operation, 3 bytes, payload length, operation data,

@@ -173,6 +173,31 @@ TEST(ClusterProcesses, UpdatesLargerThanTheAggregatorsMessageLimitTravelInParts)
       << cluster.scheduler().output() << whole.output();
 }
 
+TEST(ClusterProcesses, UpdatesOverTheDataPlaneTravelWhateverTheAggregatorsMessageLimit) {
+  TempDir dir;
+  // The MLP's update is about 0.39 MiB; the scheduler's port (its aggregator's)
+  // takes messages of 0.25 MiB at most, and these nodes send no parts. Updates
+  // of 0.1 MiB or more go over the data plane: the only way through here.
+  Cluster cluster(dir, 0, {"--max-message", "0.25"});
+  ASSERT_GT(cluster.port(), 0) << cluster.scheduler().output();
+  cluster.add_node("n1", {"--bulk-min-mib", "0.1"});
+  cluster.add_node("n2", {"--bulk-min-mib", "0.1"});
+  ASSERT_TRUE(cluster.wait_for_nodes(2, 20s));
+  Process submit(kTroupe,
+                 submit_job(cluster.endpoint(), 2, 2, 5, 3000, 1000,
+                            {"--quiet", "--out", dir.file("bulk.json")}),
+                 dir.file("submit.log"));
+  ASSERT_EQ(submit.wait_exit(120s), 0) << submit.output() << cluster.scheduler().output();
+  const auto embedded = embedded_run(2, 2, 5);
+  ASSERT_EQ(embedded.status, troupe::runtime::RunStatus::ok) << embedded.error;
+  const auto report = read_json(dir.file("bulk.json"));
+  EXPECT_EQ(report["final"]["model_fingerprint"], embedded.model_fingerprint);
+  EXPECT_EQ(cluster.scheduler().output().find("over the limit"), std::string::npos)
+      << cluster.scheduler().output();
+  EXPECT_EQ(cluster.scheduler().output().find("data-plane connection"), std::string::npos)
+      << cluster.scheduler().output();
+}
+
 TEST(ClusterProcesses, AMultiProcessRunGivesTheSameModelAsTheEmbeddedRun) {
   TempDir dir;
   Cluster cluster(dir, 2);

@@ -21,6 +21,7 @@
 using namespace std::chrono_literals;
 using troupe::actors::MessageGuard;
 using troupe::actors::MessageGuardOptions;
+using troupe::test::closed_by_peer;
 using troupe::test::connect_loopback;
 using troupe::test::send_all;
 
@@ -104,20 +105,6 @@ class Upstream {
   std::mutex mutex_;
   std::string received_;
 };
-
-/// Whether the peer closed `fd` within `limit` (reads and drops what comes).
-bool closed_by_peer(int fd, std::chrono::milliseconds limit = 3s) {
-  const auto until = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < until) {
-    pollfd p{fd, POLLIN, 0};
-    if (poll(&p, 1, 20) > 0) {
-      char buf[256];
-      const auto n = recv(fd, buf, sizeof buf, 0);
-      if (n <= 0) return true;
-    }
-  }
-  return false;
-}
 
 struct Log {
   std::mutex mutex;

@@ -1,0 +1,129 @@
+#pragma once
+/// \file
+/// The data plane: large parameter blocks sent over a plain socket of their
+/// own instead of inside a CAF message.
+///
+/// CAF 0.17 copies a message's bytes on both sides, and its receiving
+/// multiplexer zero-fills a buffer of the announced size before it reads, so a
+/// 100 MB update crossed the message guard at about a third of what raw TCP
+/// moves on loopback. Here the bytes go straight from the sender's buffer into
+/// the socket, and from the socket into the receiver's final buffer.
+///
+/// How a block travels (actors/model_messages.hpp, BulkRequest and BulkOffer):
+///  1. Over the CAF channel (admission checked, TLS when configured) the
+///     sender asks for a ticket for `size` bytes. The receiver's owner (the
+///     aggregator) checks the size against what it expects and calls
+///     expect(), which answers 16 random bytes.
+///  2. The sender connects to the guard's port of the receiving process and
+///     writes kBulkMagic, the ticket, the size (8 bytes, little-endian) and
+///     the bytes (send_bulk()). The guard sees the magic, which no BASP
+///     header starts with, and hands the socket to this process's
+///     BulkReceiver (adopt()), which checks the ticket and the size before it
+///     reads a byte more, then reads the block into a buffer of its own and
+///     answers the ticket and a status byte: 0 when all arrived. (A BASP
+///     server speaks first, so the guard may have relayed the start of CAF's
+///     greeting before it handed the connection over; the sender skips
+///     what comes before its ticket.)
+///  3. The sender sends its message without the bytes; the owner take()s them.
+///
+/// A ticket serves one block, and an unknown ticket or a size other than the
+/// one asked for closes the connection at once. Connections are bounded in
+/// number, in time to their header, and in rate (as the guard's). Under TLS
+/// there is no data plane: the guard would have to decrypt the bytes itself,
+/// so blocks keep to the encrypted CAF path.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace troupe::net {
+
+/// The first bytes of a data-plane connection. A BASP header begins with its
+/// operation code (0 to 6 in CAF 0.17), so 0xfe tells the two apart.
+inline constexpr char kBulkMagic[8] = {'\xfe', 'T', 'R', 'P', 'B', 'L', 'K', '1'};
+inline constexpr std::size_t kBulkTicketSize = 16;
+/// Magic, ticket and size.
+inline constexpr std::size_t kBulkHeaderSize = sizeof kBulkMagic + kBulkTicketSize + 8;
+
+struct BulkReceiverOptions {
+  int max_connections = 64;           ///< connections at a time; more are closed at once
+  int max_connections_per_peer = 16;  ///< of them from one IP address
+  std::size_t max_tickets = 4096;     ///< tickets not yet taken; expect() refuses more
+  /// Blocks arriving or arrived and not taken; a block beyond is refused (its
+  /// sender sends it another way). Memory is bounded by this times the largest
+  /// size a ticket was issued for.
+  std::size_t max_held = 256;
+  double header_timeout_s = 10.0;  ///< from accepting to a whole header
+  double stall_timeout_s = 30.0;   ///< without a byte arriving
+  double min_rate = 4096.0;        ///< bytes per second after the stall grace
+  double ticket_ttl_s = 3600.0;    ///< a ticket's lifetime unless expect() gives one
+  /// Refused connections, at most one line a second (the next counts those left out).
+  std::function<void(const std::string&)> log;
+};
+
+struct BulkReceiverStats {
+  std::uint64_t blocks = 0;       ///< complete blocks received
+  std::uint64_t bytes = 0;        ///< in them
+  std::uint64_t refused = 0;      ///< connections closed for a bad ticket, size, pace or limit
+  std::uint64_t connections = 0;  ///< open now
+  std::uint64_t held = 0;         ///< blocks arriving or arrived and not taken, now
+};
+
+/// Receives blocks under tickets. Thread-safe: the guard's thread adopts
+/// connections, each block is read by a thread of its own, and the owner's
+/// actor asks for tickets and takes blocks.
+class BulkReceiver {
+ public:
+  explicit BulkReceiver(BulkReceiverOptions options = {});
+  ~BulkReceiver();  ///< closes every connection and waits for their threads
+  BulkReceiver(const BulkReceiver&) = delete;
+  BulkReceiver& operator=(const BulkReceiver&) = delete;
+
+  /// A new ticket for one block of exactly `size` bytes, or "" when
+  /// max_tickets are waiting. The ticket, and its block if it arrived, lapse
+  /// `lifetime_s` from now (0: ticket_ttl_s), unless the block is arriving then.
+  std::string expect(std::uint64_t size, double lifetime_s = 0.0);
+  /// Moves the block of `ticket` into `out` and forgets the ticket. Returns ""
+  /// when the whole block had arrived, else why not (`out` is left alone).
+  std::string take(const std::string& ticket, std::vector<unsigned char>& out);
+  /// Drops `ticket` and any bytes of it (a block that went another way).
+  void forget(const std::string& ticket);
+
+  /// Takes over connection `fd` whose first bytes, `first`, began with
+  /// kBulkMagic (the guard calls this).
+  void adopt(int fd, std::string first);
+
+  /// Where senders reach this process: its guard's port and addresses.
+  void set_address(std::uint16_t port, std::vector<std::string> hosts);
+  std::uint16_t port() const;
+  std::vector<std::string> hosts() const;
+  BulkReceiverStats stats() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Sends `n` bytes at `data` under `ticket` to the BulkReceiver behind the
+/// guard at `port` of the first of `hosts` that accepts a connection (within
+/// 5 s each; the one that took the last block to `port` first). Blocks until
+/// the receiver answered; returns "" when it has the whole block, else why
+/// not (nothing is then kept there). `timeout_s` bounds each stall of the
+/// socket.
+std::string send_bulk(const std::vector<std::string>& hosts, std::uint16_t port,
+                      const std::string& ticket, const unsigned char* data, std::size_t n,
+                      double timeout_s);
+
+/// send_bulk()'s last step: reads the receiver's answer on `fd`, skipping
+/// what came before `ticket`; "" when it kept the block, else why not.
+std::string await_bulk_answer(int fd, const std::string& ticket);
+
+/// This process's receiver (set by whoever publishes its guarded port), or
+/// none: the registry holds it weakly, its owner keeps it alive.
+void set_process_bulk_receiver(const std::shared_ptr<BulkReceiver>& receiver);
+std::shared_ptr<BulkReceiver> process_bulk_receiver();
+
+}  // namespace troupe::net

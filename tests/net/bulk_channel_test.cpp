@@ -1,0 +1,281 @@
+// The data plane (net/bulk_channel.hpp): blocks sent under tickets to the
+// message guard's port, which hands such connections to a BulkReceiver.
+#include "net/bulk_channel.hpp"
+
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "net/message_guard.hpp"
+#include "socket_util.hpp"
+
+using namespace std::chrono_literals;
+using troupe::net::BulkReceiver;
+using troupe::net::BulkReceiverOptions;
+using troupe::net::send_bulk;
+using troupe::test::closed_by_peer;
+
+namespace {
+
+/// A listening socket the guard relays BASP to; nothing here speaks BASP.
+struct Listener {
+  Listener() {
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    auto a = troupe::test::loopback(0);
+    bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    listen(fd, 64);
+    socklen_t len = sizeof a;
+    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    port = ntohs(a.sin_port);
+  }
+  ~Listener() { close(fd); }
+  int fd = -1;
+  std::uint16_t port = 0;
+};
+
+struct Lines {
+  std::mutex mutex;
+  std::vector<std::string> lines;
+  std::string all() {
+    std::lock_guard<std::mutex> lock(mutex);
+    std::string out;
+    for (const auto& l : lines) out += l + "\n";
+    return out;
+  }
+};
+
+/// A guard on 127.0.0.1 with a receiver behind it, as a published process has.
+struct Plane {
+  explicit Plane(BulkReceiverOptions ro = {}) {
+    ro.log = [this](const std::string& l) {
+      std::lock_guard<std::mutex> lock(log.mutex);
+      log.lines.push_back(l);
+    };
+    receiver = std::make_shared<BulkReceiver>(ro);
+    troupe::actors::MessageGuardOptions go;
+    go.host = "127.0.0.1";
+    go.upstream_port = upstream.port;
+    go.bulk = [r = receiver.get()](int fd, std::string first) { r->adopt(fd, std::move(first)); };
+    guard = std::make_unique<troupe::actors::MessageGuard>(go);
+    receiver->set_address(guard->port(), {"127.0.0.1"});
+  }
+  std::string send(const std::string& ticket, const std::vector<unsigned char>& bytes) {
+    return send_bulk(receiver->hosts(), receiver->port(), ticket, bytes.data(), bytes.size(), 5.0);
+  }
+  Listener upstream;
+  Lines log;
+  std::shared_ptr<BulkReceiver> receiver;
+  std::unique_ptr<troupe::actors::MessageGuard> guard;  // first to go: it calls the receiver
+};
+
+std::vector<unsigned char> random_bytes(std::size_t n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::vector<unsigned char> out(n);
+  for (auto& b : out) b = static_cast<unsigned char>(rng());
+  return out;
+}
+
+/// The header send_bulk writes, for tests that write by hand.
+std::string header(const std::string& ticket, std::uint64_t size) {
+  std::string h(troupe::net::kBulkMagic, sizeof troupe::net::kBulkMagic);
+  h += ticket;
+  for (int i = 0; i < 8; ++i) h += static_cast<char>((size >> (8 * i)) & 0xff);
+  return h;
+}
+
+/// Whether `done()` became true within `limit`.
+template <class F>
+bool until(F done, std::chrono::milliseconds limit = 5s) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (done()) return true;
+    std::this_thread::sleep_for(5ms);
+  }
+  return done();
+}
+
+}  // namespace
+
+TEST(BulkChannel, ABlockTravelsThroughTheGuardsPortIntoItsTicket) {
+  Plane plane;
+  for (const std::size_t size : {std::size_t{1}, std::size_t{5} << 20}) {
+    const auto bytes = random_bytes(size, static_cast<unsigned>(size));
+    const auto ticket = plane.receiver->expect(size);
+    ASSERT_EQ(ticket.size(), troupe::net::kBulkTicketSize);
+    ASSERT_EQ(plane.send(ticket, bytes), "") << plane.log.all();
+    std::vector<unsigned char> got;
+    ASSERT_EQ(plane.receiver->take(ticket, got), "");
+    EXPECT_EQ(got, bytes);
+    // Taken: the ticket is gone.
+    EXPECT_NE(plane.receiver->take(ticket, got), "");
+  }
+  EXPECT_EQ(plane.receiver->stats().blocks, 2u);
+  EXPECT_EQ(plane.receiver->stats().refused, 0u);
+  EXPECT_EQ(plane.guard->stats().refused, 0u);
+  EXPECT_EQ(plane.log.all(), "");
+}
+
+TEST(BulkChannel, AnUnknownTicketOrAnotherSizeIsRefusedAndTheTicketStillServes) {
+  Plane plane;
+  const auto bytes = random_bytes(100000, 1);
+  const auto ticket = plane.receiver->expect(bytes.size());
+  // A ticket nobody issued.
+  std::string forged = ticket;
+  forged[0] = static_cast<char>(forged[0] ^ 1);
+  EXPECT_NE(plane.send(forged, bytes), "");
+  // Refusals are logged at most once a second: this one would be left out.
+  std::this_thread::sleep_for(1100ms);
+  // The right ticket with one byte more than it was issued for.
+  auto longer = bytes;
+  longer.push_back(0);
+  EXPECT_NE(plane.send(ticket, longer), "");
+  std::vector<unsigned char> got;
+  EXPECT_EQ(plane.receiver->stats().refused, 2u);
+  EXPECT_NE(plane.log.all().find("an unknown ticket"), std::string::npos) << plane.log.all();
+  EXPECT_NE(plane.log.all().find("under a ticket for"), std::string::npos) << plane.log.all();
+  // Neither took the ticket.
+  ASSERT_EQ(plane.send(ticket, bytes), "");
+  // A ticket serves one block.
+  EXPECT_NE(plane.send(ticket, bytes), "");
+  ASSERT_EQ(plane.receiver->take(ticket, got), "");
+  EXPECT_EQ(got, bytes);
+}
+
+TEST(BulkChannel, ABlockThatStallsMidwayIsDroppedWithItsTicket) {
+  BulkReceiverOptions o;
+  o.stall_timeout_s = 0.3;
+  Plane plane(o);
+  const auto ticket = plane.receiver->expect(1000);
+  const int fd = troupe::test::connect_loopback(plane.receiver->port());
+  ASSERT_GE(fd, 0);
+  troupe::test::send_all(fd, header(ticket, 1000) + std::string(400, 'x'));
+  std::vector<unsigned char> got;
+  EXPECT_TRUE(closed_by_peer(fd, 3s));
+  close(fd);
+  EXPECT_NE(plane.receiver->take(ticket, got), "");
+  EXPECT_TRUE(got.empty());
+  EXPECT_NE(plane.log.all().find("stalled"), std::string::npos) << plane.log.all();
+}
+
+TEST(BulkChannel, AHeaderThatNeverCompletesIsClosedAfterTheHeaderTimeout) {
+  BulkReceiverOptions o;
+  o.header_timeout_s = 0.3;
+  Plane plane(o);
+  const int fd = troupe::test::connect_loopback(plane.receiver->port());
+  ASSERT_GE(fd, 0);
+  troupe::test::send_all(fd, std::string(troupe::net::kBulkMagic, 8) + "abc");
+  EXPECT_TRUE(closed_by_peer(fd, 3s));
+  close(fd);
+  EXPECT_NE(plane.log.all().find("no whole header"), std::string::npos) << plane.log.all();
+}
+
+TEST(BulkChannel, BlocksBeyondTheConnectionLimitAreRefusedAtOnce) {
+  BulkReceiverOptions o;
+  o.max_connections = 1;
+  o.stall_timeout_s = 5.0;
+  Plane plane(o);
+  const auto held = plane.receiver->expect(1000);
+  const int fd = troupe::test::connect_loopback(plane.receiver->port());
+  ASSERT_GE(fd, 0);
+  troupe::test::send_all(fd, header(held, 1000));  // and nothing more: it holds the one slot
+  ASSERT_TRUE(until([&] { return plane.receiver->stats().connections == 1; }));
+  const auto bytes = random_bytes(10, 2);
+  const auto ticket = plane.receiver->expect(bytes.size());
+  EXPECT_NE(plane.send(ticket, bytes), "");
+  EXPECT_NE(plane.log.all().find("1 blocks are arriving"), std::string::npos) << plane.log.all();
+  close(fd);  // the slot frees; the refused ticket was never used
+  ASSERT_TRUE(until([&] { return plane.receiver->stats().connections == 0; }));
+  EXPECT_EQ(plane.send(ticket, bytes), "") << plane.log.all();
+}
+
+TEST(BulkChannel, TicketsAreBoundedAndASenderWithNowhereToGoSaysSo) {
+  BulkReceiverOptions o;
+  o.max_tickets = 2;
+  BulkReceiver receiver(o);
+  const auto a = receiver.expect(1), b = receiver.expect(1);
+  EXPECT_FALSE(a.empty());
+  EXPECT_NE(a, b);
+  EXPECT_EQ(receiver.expect(1), "");
+  receiver.forget(a);
+  EXPECT_FALSE(receiver.expect(1).empty());
+  const unsigned char byte = 1;
+  const auto why = send_bulk({"127.0.0.1"}, static_cast<std::uint16_t>(troupe::test::free_port()),
+                             b, &byte, 1, 1.0);
+  EXPECT_NE(why.find("cannot connect"), std::string::npos) << why;
+  EXPECT_NE(send_bulk({}, 1, b, &byte, 1, 1.0), "");
+  EXPECT_NE(send_bulk({"127.0.0.1"}, 1, "short", &byte, 1, 1.0), "");
+}
+
+TEST(BulkChannel, BaspConnectionsBesideItStillGoUpstream) {
+  Plane plane;
+  const int fd = troupe::test::connect_loopback(plane.receiver->port());
+  ASSERT_GE(fd, 0);
+  const auto h = troupe::test::basp_header(3, 0x02);
+  troupe::test::send_all(fd, h + "abc");
+  const int up = accept(plane.upstream.fd, nullptr, nullptr);
+  ASSERT_GE(up, 0);
+  std::string got(h.size() + 3, '\0');
+  ASSERT_EQ(recv(up, got.data(), got.size(), MSG_WAITALL), static_cast<ssize_t>(got.size()));
+  EXPECT_EQ(got, h + "abc");
+  close(up);
+  close(fd);
+  EXPECT_EQ(plane.receiver->stats().refused, 0u);
+}
+
+TEST(BulkChannel, TheAnswerIsFoundBehindTheStartOfCafsGreeting) {
+  // A BASP server speaks first: the guard may relay its greeting before it
+  // sees the data plane's magic. Here it surely does.
+  Plane plane;
+  const int fd = troupe::test::connect_loopback(plane.receiver->port());
+  ASSERT_GE(fd, 0);
+  const int up = accept(plane.upstream.fd, nullptr, nullptr);
+  ASSERT_GE(up, 0);
+  const std::string greeting = troupe::test::basp_header(40, 0x00) + std::string(40, 'g');
+  troupe::test::send_all(up, greeting);
+  std::string seen(greeting.size(), '\0');
+  ASSERT_EQ(recv(fd, seen.data(), seen.size(), MSG_WAITALL | MSG_PEEK),
+            static_cast<ssize_t>(seen.size()));
+  const auto bytes = random_bytes(3000, 3);
+  const auto ticket = plane.receiver->expect(bytes.size());
+  troupe::test::send_all(fd,
+                         header(ticket, bytes.size()) + std::string(bytes.begin(), bytes.end()));
+  EXPECT_EQ(troupe::net::await_bulk_answer(fd, ticket), "") << plane.log.all();
+  close(fd);
+  close(up);
+  std::vector<unsigned char> got;
+  ASSERT_EQ(plane.receiver->take(ticket, got), "");
+  EXPECT_EQ(got, bytes);
+}
+
+TEST(BulkChannel, HeldBlocksAreBoundedAndLapseUntaken) {
+  BulkReceiverOptions o;
+  o.max_held = 1;
+  Plane plane(o);
+  const auto bytes = random_bytes(500, 4);
+  const auto first = plane.receiver->expect(bytes.size(), 0.3);
+  ASSERT_EQ(plane.send(first, bytes), "");
+  EXPECT_EQ(plane.receiver->stats().held, 1u);
+  // A second block finds the one place taken: refused, its ticket still good.
+  const auto second = plane.receiver->expect(bytes.size());
+  EXPECT_NE(plane.send(second, bytes), "");
+  EXPECT_NE(plane.log.all().find("1 blocks are held or arriving"), std::string::npos)
+      << plane.log.all();
+  // Nobody takes the first: it lapses, and the place frees.
+  std::this_thread::sleep_for(400ms);
+  plane.receiver->expect(1);  // lapsed tickets go as tickets are issued
+  EXPECT_EQ(plane.receiver->stats().held, 0u);
+  std::vector<unsigned char> got;
+  EXPECT_NE(plane.receiver->take(first, got), "");
+  EXPECT_EQ(plane.send(second, bytes), "") << plane.log.all();
+  ASSERT_EQ(plane.receiver->take(second, got), "");
+  EXPECT_EQ(got, bytes);
+}
