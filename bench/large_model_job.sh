@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# A job with a large model on a cluster of processes: a scheduler (hosting the
+# aggregator) and two node processes on loopback train a TorchScript MLP
+# 784-4096-4096-10 (80 MB of parameters) on Fashion-MNIST. The same job runs
+# with updates over the data plane (`troupe node --bulk-min-mib 1`, the
+# default) and in CAF messages (`--bulk-min-mib 100000`), alternating, RUNS
+# times each. Prints every run's rounds and median round (first round left
+# out), and the model fingerprint, which must be the same in every run.
+# Needs Debian's python3-torch (to write the model).
+# Usage: bench/large_model_job.sh [BUILD_DIR] [RUNS] [ROUNDS]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+build=${1:-$here/../build}
+runs=${2:-3}
+rounds=${3:-8}
+troupe="$build/cli/troupe"
+data=${TROUPE_DATA_DIR:-/usr/share/datasets/fashion-mnist}
+work=$(mktemp -d -t troupe-large-XXXXXX)
+pids=()
+stop_all() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  pids=()
+}
+trap 'stop_all; rm -rf "$work"' EXIT
+
+# TorchScript reads the module's source: the script goes into a file first.
+cat >"$work/large.py" <<'PY'
+import sys
+import torch
+from torch import nn
+
+torch.manual_seed(42)
+
+
+class Large(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(784, 4096)
+        self.fc2 = nn.Linear(4096, 4096)
+        self.fc3 = nn.Linear(4096, 10)
+
+    def forward(self, x):
+        x = x.reshape(x.size(0), 784)
+        return self.fc3(torch.relu(self.fc2(torch.relu(self.fc1(x)))))
+
+
+torch.jit.script(Large()).save(sys.argv[1])
+PY
+/usr/bin/python3 "$work/large.py" "$work/large.pt"
+
+one_run() {  # LABEL BULK_MIN_MIB
+  local label=$1 bulk=$2 port
+  rm -f "$work/port"
+  "$troupe" scheduler --listen 127.0.0.1:0 --port-file "$work/port" --quiet \
+    >"$work/$label.scheduler.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 100); do [[ -s $work/port ]] && break; sleep 0.1; done
+  port=$(cat "$work/port")
+  for n in n1 n2; do
+    "$troupe" node --scheduler "127.0.0.1:$port" --name "$n" --bulk-min-mib "$bulk" --quiet \
+      >"$work/$label.$n.log" 2>&1 &
+    pids+=($!)
+  done
+  "$troupe" submit --scheduler "127.0.0.1:$port" --model-file "$work/large.pt" --nodes 2 \
+    --min-nodes 2 --rounds "$rounds" --local-steps 2 --train-limit 6000 --test-limit 200 \
+    --threads 1 --data-dir "$data" --quiet --out "$work/$label.json" >"$work/$label.submit.log" 2>&1
+  stop_all
+  python3 - "$label" "$work/$label.json" <<'PY'
+import json
+import statistics
+import sys
+
+report = json.load(open(sys.argv[2]))
+seconds = [r["seconds"] for r in report["rounds"]]
+print(f"{sys.argv[1]:>14}  median round {statistics.median(seconds[1:]):.3f} s  rounds "
+      + " ".join(f"{s:.2f}" for s in seconds) + f"  fingerprint {report['final']['model_fingerprint']}")
+PY
+}
+
+for run in $(seq "$runs"); do
+  one_run "data-plane-$run" 1
+  one_run "messages-$run" 100000
+done
