@@ -20,12 +20,8 @@ sizes=("$@")
 ((${#sizes[@]})) || sizes=(10 50)
 troupe="$build/cli/troupe"
 work=$(mktemp -d -t troupe-bench-XXXXXX)
-pids=()
-stop_all() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  pids=()
-}
+# shellcheck source=bench/processes.sh
+source "$here/processes.sh"
 trap 'stop_all; rm -rf "$work"' EXIT
 
 # Starts a scheduler and N nodes; sets $ep. Extra node options in NODE_OPTS.

@@ -16,12 +16,8 @@ rounds=${3:-8}
 troupe="$build/cli/troupe"
 data=${TROUPE_DATA_DIR:-/usr/share/datasets/fashion-mnist}
 work=$(mktemp -d -t troupe-large-XXXXXX)
-pids=()
-stop_all() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  pids=()
-}
+# shellcheck source=bench/processes.sh
+source "$here/processes.sh"
 trap 'stop_all; rm -rf "$work"' EXIT
 
 # TorchScript reads the module's source: the script goes into a file first.

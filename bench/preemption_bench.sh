@@ -25,12 +25,8 @@ train_limit=${3:-0}  # 0: the full training set, split over the three nodes
 delay=${4:-5}        # seconds between the lowest job's submission and the top one's
 troupe="$build/cli/troupe"
 work=$(mktemp -d -t troupe-preempt-XXXXXX)
-pids=()
-stop_all() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  pids=()
-}
+# shellcheck source=bench/processes.sh
+source "$here/processes.sh"
 trap 'stop_all; rm -rf "$work"' EXIT
 
 start_cluster() {  # LABEL [scheduler options]
