@@ -202,3 +202,13 @@ TEST(BadInput, ADemandNoNodeMeetsFailsTheJobNamingEachNodeAndAMalformedOneIsAUsa
             std::string::npos)
       << r.output;
 }
+
+TEST(BadInput, UpdateSizesOutOfRangeAreUsageErrorsNamingTheOption) {
+  for (const char* args : {"node --bulk-min-mib -1", "node --bulk-min-mib 2e6",
+                           "node --bulk-min-mib nan", "node --update-part-mib 0"}) {
+    const auto r = run_troupe(args);
+    EXPECT_EQ(r.code, 2) << args << "\n" << r.output;
+    const std::string option = std::string(args).substr(5, std::string(args).find(' ', 5) - 5);
+    EXPECT_NE(r.output.find(option), std::string::npos) << args << "\n" << r.output;
+  }
+}
