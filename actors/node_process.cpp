@@ -1,5 +1,7 @@
 #include "actors/processes.hpp"
 
+#include <limits>
+
 #include <unistd.h>
 
 #include <iostream>
@@ -85,7 +87,11 @@ int run_node_process(const NodeProcessOptions& options) {
   nc.misbehaviour.attack_scale = options.attack_scale;
   nc.secure_pause_before_masking_s = options.secure_pause_before_masking_s;
   nc.update_part_bytes = static_cast<std::uint64_t>(options.update_part_mib * 1024 * 1024);
-  nc.bulk_min_bytes = static_cast<std::uint64_t>(options.bulk_min_mib * 1024 * 1024);
+  // Under TLS an aggregator offers no data plane (its bytes would be plain):
+  // updates stay in encrypted messages, and the node does not ask.
+  nc.bulk_min_bytes = options.common.security.tls()
+                          ? std::numeric_limits<std::uint64_t>::max()
+                          : static_cast<std::uint64_t>(options.bulk_min_mib * 1024 * 1024);
   nc.data_dir = options.data_dir;
   nc.behaviour = options.behaviour;
   nc.gate = std::make_shared<runtime::ComputeGate>(1);

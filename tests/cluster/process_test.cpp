@@ -198,6 +198,30 @@ TEST(ClusterProcesses, UpdatesOverTheDataPlaneTravelWhateverTheAggregatorsMessag
       << cluster.scheduler().output();
 }
 
+TEST(ClusterProcesses, UpdatesGoInMessagesToAnAggregatorWithoutADataPlane) {
+  TempDir dir;
+  // --max-message 0: no guard, so no data plane. Every update asks for a
+  // ticket, is refused, and goes in a message; the node says so once.
+  Cluster cluster(dir, 0, {"--max-message", "0"});
+  ASSERT_GT(cluster.port(), 0) << cluster.scheduler().output();
+  auto& node = cluster.add_node("n1", {"--bulk-min-mib", "0", "--log-level", "info"});
+  ASSERT_TRUE(cluster.wait_for_nodes(1, 20s));
+  Process submit(kTroupe,
+                 submit_job(cluster.endpoint(), 1, 2, 5, 3000, 1000,
+                            {"--quiet", "--out", dir.file("plain.json")}),
+                 dir.file("submit.log"));
+  ASSERT_EQ(submit.wait_exit(120s), 0) << submit.output() << cluster.scheduler().output();
+  const auto embedded = embedded_run(1, 2, 5);
+  ASSERT_EQ(embedded.status, troupe::runtime::RunStatus::ok) << embedded.error;
+  EXPECT_EQ(read_json(dir.file("plain.json"))["final"]["model_fingerprint"],
+            embedded.model_fingerprint);
+  const auto said = node.output();
+  const std::string line = "an update goes to the aggregator in messages";
+  EXPECT_NE(said.find(line), std::string::npos) << said;
+  EXPECT_EQ(said.find(line, said.find(line) + 1), std::string::npos) << said;
+  EXPECT_NE(said.find("no data plane here"), std::string::npos) << said;
+}
+
 TEST(ClusterProcesses, AMultiProcessRunGivesTheSameModelAsTheEmbeddedRun) {
   TempDir dir;
   Cluster cluster(dir, 2);

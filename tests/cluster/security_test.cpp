@@ -378,7 +378,7 @@ TEST(Tls, GarbageOnATlsPortLeavesOtherTlsPeersConnectedAndAJobRuns) {
   SchedulerProcess scheduler(dir, pki.options("scheduler"));
   const int port = scheduler.port();
   ASSERT_GT(port, 0);
-  // Its updates would go over the data plane, which a TLS port does not offer.
+  // Under TLS a node's updates stay in encrypted messages, whatever --bulk-min-mib.
   Process member(
       kTroupe,
       node_args(port, "member", plus(pki.options("node"), {"--quiet", "--bulk-min-mib", "0"})),
