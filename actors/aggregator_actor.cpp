@@ -164,8 +164,14 @@ caf::result<BulkOffer> offer_bulk(AggregatorState& st, const BulkRequest& req) {
                    " bytes; the model has " + std::to_string(expected));
   if (auto old = take_bulk_ticket(st, req.task_id)) forget(*old);
   const auto now = st.now();
-  for (auto it = st.bulk_tickets.begin(); it != st.bulk_tickets.end();)
-    it = it->second.lapses < now ? st.bulk_tickets.erase(it) : std::next(it);
+  for (auto it = st.bulk_tickets.begin(); it != st.bulk_tickets.end();) {
+    if (it->second.lapses >= now) {
+      ++it;
+      continue;
+    }
+    forget(it->second);
+    it = st.bulk_tickets.erase(it);
+  }
   // A ticket lives two task timeouts: a node that died holds no block for long.
   const double lifetime = 2.0 * st.job.cluster.task_timeout_s;
   auto ticket = st.bulk_tickets.size() < AggregatorState::kMostBulkTickets

@@ -113,6 +113,13 @@ void huge_pages(void* data, std::size_t n) {
   if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
 }
 
+/// The status byte of an answer: kept, refused, or refused for a ticket this
+/// receiver never issued (the sender reached another process: it tries the
+/// next address).
+constexpr char kKept = 0;
+constexpr char kRefused = 1;
+constexpr char kUnknownTicket = 2;
+
 /// Bytes the receiver zero-fills and reads at a time.
 constexpr std::size_t kChunk = std::size_t{1} << 20;
 
@@ -122,6 +129,8 @@ struct BulkReceiver::Impl {
     Clock::time_point lapses;  ///< dropped then, arrived or not (unless arriving)
     bool receiving = false;    ///< its block arrives or arrived
     bool done = false;
+    bool withdrawn = false;            ///< dropped while arriving: its worker ends it
+    int fd = -1;                       ///< the arriving block's connection
     std::vector<unsigned char> bytes;  ///< once done
   };
   struct Worker {
@@ -177,8 +186,16 @@ struct BulkReceiver::Impl {
   }
 
   /// Forgets ticket `it` (under mutex).
+  /// A block still arriving keeps its place (it is in memory) until its
+  /// worker, woken here, ends it.
   void drop(std::map<std::string, Ticket>::iterator it) {
-    if (it->second.receiving) --held;
+    auto& t = it->second;
+    if (t.receiving && !t.done) {
+      t.withdrawn = true;
+      if (t.fd >= 0) shutdown(t.fd, SHUT_RDWR);
+      return;
+    }
+    if (t.receiving) --held;
     tickets.erase(it);
   }
 
@@ -208,13 +225,13 @@ struct BulkReceiver::Impl {
   }
 
   void refuse(Worker& w, int fd, const std::string& ticket, const std::string& peer,
-              const std::string& why) {
+              const std::string& why, char status = kRefused) {
     {
       std::lock_guard<std::mutex> lock(mutex);
       ++stats.refused;
     }
     log("data-plane connection from " + peer + " closed: " + why);
-    finish(w, fd, ticket, 1);
+    finish(w, fd, ticket, status);
   }
 
   /// Reads up to `n` bytes into `dst` by `deadline`, and no later than a stall
@@ -257,11 +274,14 @@ struct BulkReceiver::Impl {
     const std::string ticket = first.substr(sizeof kBulkMagic, kBulkTicketSize);
     const std::uint64_t size = read_le64(first.data() + sizeof kBulkMagic + kBulkTicketSize);
     const std::size_t early = first.size() - kBulkHeaderSize;  // bytes of the block read already
+    char status = kRefused;
     {
       std::lock_guard<std::mutex> lock(mutex);
       auto it = tickets.find(ticket);
       if (it == tickets.end())
         why = "an unknown ticket";
+      else if (Clock::now() >= it->second.lapses)
+        why = "a lapsed ticket";
       else if (it->second.receiving)
         why = "a ticket used already";
       else if (it->second.size != size)
@@ -272,10 +292,12 @@ struct BulkReceiver::Impl {
         why = std::to_string(held) + " blocks are held or arriving";
       else {
         it->second.receiving = true;
+        it->second.fd = fd;
         ++held;
       }
+      if (it == tickets.end()) status = kUnknownTicket;
     }
-    if (!why.empty()) return refuse(w, fd, ticket, peer, why);
+    if (!why.empty()) return refuse(w, fd, ticket, peer, why, status);
     // The vector zero-fills what it grows by: a chunk at a time, each just
     // before the socket fills it, while the sender writes the next.
     std::vector<unsigned char> bytes;
@@ -304,17 +326,19 @@ struct BulkReceiver::Impl {
     {
       std::lock_guard<std::mutex> lock(mutex);
       auto it = tickets.find(ticket);
-      if (early + got == size && it != tickets.end()) {
+      if (it != tickets.end()) it->second.fd = -1;  // closed below
+      if (early + got == size && it != tickets.end() && !it->second.withdrawn) {
         it->second.done = true;
         it->second.bytes = std::move(bytes);
         ++stats.blocks;
         stats.bytes += size;
         kept = true;
       } else if (it != tickets.end()) {
-        drop(it);  // the sender sends the bytes another way
+        --held;  // the sender sends the bytes another way
+        tickets.erase(it);
       }
     }
-    if (kept) return finish(w, fd, ticket, 0);
+    if (kept) return finish(w, fd, ticket, kKept);
     if (why.empty()) why = "its ticket was withdrawn";
     refuse(w, fd, ticket, peer,
            "a block of " + mib(size) + " " + why + " after " + mib(early + got));
@@ -346,13 +370,15 @@ std::string BulkReceiver::expect(std::uint64_t size, double lifetime_s) {
   if (RAND_bytes(reinterpret_cast<unsigned char*>(ticket.data()), kBulkTicketSize) != 1) return {};
   auto& t = im.tickets[ticket];
   t.size = size;
-  t.lapses = now + seconds(lifetime_s > 0 ? lifetime_s : im.options.ticket_ttl_s);
+  const double lifetime = lifetime_s > 0 ? lifetime_s : im.options.ticket_ttl_s;
+  t.lapses = now + seconds(std::min(lifetime, 1e9));  // within the clock's range
   return ticket;
 }
 
 std::string BulkReceiver::take(const std::string& ticket, std::vector<unsigned char>& out) {
   auto& im = *impl_;
   std::lock_guard<std::mutex> lock(im.mutex);
+  im.purge(Clock::now());
   auto it = im.tickets.find(ticket);
   if (it == im.tickets.end())
     return "no block is held under its ticket (none arrived, or it lapsed)";
@@ -376,6 +402,7 @@ void BulkReceiver::adopt(int fd, std::string first) {
   const auto address = peer.substr(0, peer.rfind(':'));
   std::unique_lock<std::mutex> lock(im.mutex);
   im.reap();
+  im.purge(Clock::now());
   std::string why;
   const auto from_peer = std::count_if(im.workers.begin(), im.workers.end(),
                                        [&](const Impl::Worker& w) { return w.address == address; });
@@ -476,7 +503,8 @@ int connect_to(const std::string& host, std::uint16_t port, double timeout_s, st
 
 }  // namespace
 
-std::string await_bulk_answer(int fd, const std::string& ticket) {
+std::string await_bulk_answer(int fd, const std::string& ticket, int* status) {
+  if (status) *status = -1;
   // The guard may have relayed the start of CAF's own greeting before it
   // handed the connection over (a BASP server speaks first): what comes
   // before the ticket is skipped.
@@ -488,8 +516,12 @@ std::string await_bulk_answer(int fd, const std::string& ticket) {
     if (r <= 0) return "no answer from the receiver";
     got.append(buf, static_cast<std::size_t>(r));
     const auto at = got.find(ticket);
-    if (at != std::string::npos && at + kBulkTicketSize < got.size())
-      return got[at + kBulkTicketSize] == 0 ? "" : "the receiver refused the block";
+    if (at == std::string::npos || at + kBulkTicketSize >= got.size()) continue;
+    const char code = got[at + kBulkTicketSize];
+    if (status) *status = code;
+    if (code == kKept) return {};
+    return code == kUnknownTicket ? "the receiver there did not issue this ticket"
+                                  : "the receiver refused the block";
   }
   return "no answer from the receiver";
 }
@@ -513,38 +545,44 @@ std::string send_bulk(const std::vector<std::string>& hosts, std::uint16_t port,
         it == reached.end() ? order.end() : std::find(order.begin(), order.end(), it->second);
     if (known != order.end()) std::rotate(order.begin(), known, known + 1);
   }
-  std::string why;
-  int fd = -1;
-  std::string host;
-  for (const auto& h : order)
-    if ((fd = connect_to(h, port, std::min(timeout_s, kMostConnectWait), &why)) >= 0) {
-      host = h;
-      break;
+  // Each address in turn, until one takes the connection and knows the
+  // ticket (another process may listen at the same address and port there).
+  std::string why = "no address took the connection";
+  for (const auto& host : order) {
+    std::string refused;
+    const int fd = connect_to(host, port, std::min(timeout_s, kMostConnectWait), &refused);
+    if (fd < 0) {
+      why = "cannot connect (" + refused + ")";
+      continue;
     }
-  if (fd < 0) return "cannot connect (" + why + ")";
-  set_blocking(fd);
-  set_nodelay(fd);
-  timeval tv{};
-  tv.tv_sec = static_cast<time_t>(timeout_s);
-  tv.tv_usec = static_cast<suseconds_t>((timeout_s - static_cast<double>(tv.tv_sec)) * 1e6);
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  char header[kBulkHeaderSize];
-  std::memcpy(header, kBulkMagic, sizeof kBulkMagic);
-  std::memcpy(header + sizeof kBulkMagic, ticket.data(), kBulkTicketSize);
-  write_le64(header + sizeof kBulkMagic + kBulkTicketSize, n);
-  const bool sent = send_all(fd, header, sizeof header, n > 0 ? MSG_MORE : 0) &&
-                    send_all(fd, reinterpret_cast<const char*>(data), n, 0);
-  // A receiver that refused mid-way may still have answered why.
-  auto answer = await_bulk_answer(fd, ticket);
-  close(fd);
-  if (answer.empty()) {
-    std::lock_guard<std::mutex> lock(reached_mutex);
-    reached[port] = host;
-  } else if (!sent && answer == "no answer from the receiver") {
-    answer = "the connection broke while sending";
+    set_blocking(fd);
+    set_nodelay(fd);
+    const double wait = std::max(timeout_s, 0.001);
+    timeval tv{};
+    tv.tv_sec = static_cast<time_t>(wait);
+    tv.tv_usec = static_cast<suseconds_t>((wait - static_cast<double>(tv.tv_sec)) * 1e6);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char header[kBulkHeaderSize];
+    std::memcpy(header, kBulkMagic, sizeof kBulkMagic);
+    std::memcpy(header + sizeof kBulkMagic, ticket.data(), kBulkTicketSize);
+    write_le64(header + sizeof kBulkMagic + kBulkTicketSize, n);
+    const bool sent = send_all(fd, header, sizeof header, n > 0 ? MSG_MORE : 0) &&
+                      send_all(fd, reinterpret_cast<const char*>(data), n, 0);
+    // A receiver that refused mid-way may still have answered why.
+    int status = -1;
+    why = await_bulk_answer(fd, ticket, &status);
+    close(fd);
+    if (why.empty()) {
+      std::lock_guard<std::mutex> lock(reached_mutex);
+      reached[port] = host;
+      return {};
+    }
+    if (!sent && status < 0) why = "the connection broke while sending";
+    if (status == kRefused) break;  // the receiver that issued the ticket said no
+    why = host + ": " + why;
   }
-  return answer;
+  return why;
 }
 
 namespace {

@@ -108,18 +108,19 @@ class BulkReceiver {
 };
 
 /// Sends `n` bytes at `data` under `ticket` to the BulkReceiver behind the
-/// guard at `port` of the first of `hosts` that accepts a connection (within
-/// 5 s each; the one that took the last block to `port` first). Blocks until
-/// the receiver answered; returns "" when it has the whole block, else why
-/// not (nothing is then kept there). `timeout_s` bounds each stall of the
-/// socket.
+/// guard at `port` of `hosts`: each in turn (the one that took the last block
+/// to `port` first), until one takes the connection (within 5 s) and knows
+/// the ticket. Blocks until a receiver answered; returns "" when it has the
+/// whole block, else why not (nothing is then kept there). `timeout_s` bounds
+/// each stall of the socket.
 std::string send_bulk(const std::vector<std::string>& hosts, std::uint16_t port,
                       const std::string& ticket, const unsigned char* data, std::size_t n,
                       double timeout_s);
 
 /// send_bulk()'s last step: reads the receiver's answer on `fd`, skipping
 /// what came before `ticket`; "" when it kept the block, else why not.
-std::string await_bulk_answer(int fd, const std::string& ticket);
+/// `status`, when given, gets the answer's status byte (-1: none came).
+std::string await_bulk_answer(int fd, const std::string& ticket, int* status = nullptr);
 
 /// This process's receiver (set by whoever publishes its guarded port), or
 /// none: the registry holds it weakly, its owner keeps it alive.

@@ -50,7 +50,8 @@ std::string ComputeOptions::validate() const {
 
 std::string ClusterOptions::validate() const {
   if (node_behaviour.empty()) return "--node-behaviour must not be empty";
-  if (!(task_timeout_s > 0.0)) return "--task-timeout must be positive";
+  if (!(task_timeout_s > 0.0 && task_timeout_s <= 1e9))
+    return "--task-timeout must be positive and at most 1e9 seconds";
   if (min_nodes < 1) return "--min-nodes must be at least 1";
   if (!(join_timeout_s >= 0.0)) return "--join-timeout must not be negative";
   if (!(priority >= 0.0 && std::isfinite(priority)))

@@ -55,18 +55,20 @@ struct Lines {
 
 /// A guard on 127.0.0.1 with a receiver behind it, as a published process has.
 struct Plane {
-  explicit Plane(BulkReceiverOptions ro = {}) {
+  explicit Plane(BulkReceiverOptions ro = {}, const std::string& host = "127.0.0.1",
+                 std::uint16_t port = 0) {
     ro.log = [this](const std::string& l) {
       std::lock_guard<std::mutex> lock(log.mutex);
       log.lines.push_back(l);
     };
     receiver = std::make_shared<BulkReceiver>(ro);
     troupe::actors::MessageGuardOptions go;
-    go.host = "127.0.0.1";
+    go.host = host;
+    go.port = port;
     go.upstream_port = upstream.port;
     go.bulk = [r = receiver.get()](int fd, std::string first) { r->adopt(fd, std::move(first)); };
     guard = std::make_unique<troupe::actors::MessageGuard>(go);
-    receiver->set_address(guard->port(), {"127.0.0.1"});
+    receiver->set_address(guard->port(), {host});
   }
   std::string send(const std::string& ticket, const std::vector<unsigned char>& bytes) {
     return send_bulk(receiver->hosts(), receiver->port(), ticket, bytes.data(), bytes.size(), 5.0);
@@ -278,4 +280,41 @@ TEST(BulkChannel, HeldBlocksAreBoundedAndLapseUntaken) {
   EXPECT_EQ(plane.send(second, bytes), "") << plane.log.all();
   ASSERT_EQ(plane.receiver->take(second, got), "");
   EXPECT_EQ(got, bytes);
+}
+
+TEST(BulkChannel, ASenderThatReachesAnotherReceiverFirstTriesTheNextAddress) {
+  // The same port on two loopback addresses: the ticket is the second's.
+  Plane issuer({}, "127.0.0.2");
+  Plane other({}, "127.0.0.1", issuer.receiver->port());
+  const auto bytes = random_bytes(200000, 5);
+  const auto ticket = issuer.receiver->expect(bytes.size());
+  EXPECT_EQ(send_bulk({"127.0.0.1", "127.0.0.2"}, issuer.receiver->port(), ticket, bytes.data(),
+                      bytes.size(), 5.0),
+            "");
+  std::vector<unsigned char> got;
+  ASSERT_EQ(issuer.receiver->take(ticket, got), "");
+  EXPECT_EQ(got, bytes);
+  EXPECT_EQ(other.receiver->stats().refused, 1u);
+  EXPECT_NE(other.log.all().find("an unknown ticket"), std::string::npos) << other.log.all();
+}
+
+TEST(BulkChannel, ABlockWithdrawnWhileItArrivesKeepsItsPlaceUntilItsConnectionEnds) {
+  BulkReceiverOptions o;
+  o.max_held = 1;
+  Plane plane(o);
+  const auto ticket = plane.receiver->expect(1000);
+  const int fd = troupe::test::connect_loopback(plane.receiver->port());
+  ASSERT_GE(fd, 0);
+  troupe::test::send_all(fd, header(ticket, 1000) + std::string(10, 'x'));
+  ASSERT_TRUE(until([&] { return plane.receiver->stats().held == 1; }));
+  plane.receiver->forget(ticket);  // a new job, say: the block is withdrawn
+  // Its connection is closed at once, and only then is its place free.
+  EXPECT_TRUE(closed_by_peer(fd, 3s));
+  close(fd);
+  ASSERT_TRUE(until([&] { return plane.receiver->stats().held == 0; }));
+  std::vector<unsigned char> got;
+  EXPECT_NE(plane.receiver->take(ticket, got), "");
+  const auto bytes = random_bytes(100, 6);
+  const auto next = plane.receiver->expect(bytes.size());
+  EXPECT_EQ(plane.send(next, bytes), "") << plane.log.all();
 }
