@@ -135,6 +135,21 @@ std::map<std::string, nlohmann::json> jobs_by_id(TempDir& dir, const std::string
   return by_id;
 }
 
+/// Submits a job to `cluster` (`nodes` nodes, 2 rounds of 5 steps on 3000
+/// training and 1000 test examples) and checks that its model is the embedded
+/// run's. The report goes to `name` in `dir`.
+void expect_the_embedded_model(Cluster& cluster, const TempDir& dir, int nodes,
+                               const std::string& name) {
+  Process submit(
+      kTroupe,
+      submit_job(cluster.endpoint(), nodes, 2, 5, 3000, 1000, {"--quiet", "--out", dir.file(name)}),
+      dir.file(name + ".log"));
+  ASSERT_EQ(submit.wait_exit(120s), 0) << submit.output() << cluster.scheduler().output();
+  const auto embedded = embedded_run(nodes, 2, 5);
+  ASSERT_EQ(embedded.status, troupe::runtime::RunStatus::ok) << embedded.error;
+  EXPECT_EQ(read_json(dir.file(name))["final"]["model_fingerprint"], embedded.model_fingerprint);
+}
+
 }  // namespace
 
 TEST(ClusterProcesses, UpdatesLargerThanTheAggregatorsMessageLimitTravelInParts) {
@@ -147,15 +162,7 @@ TEST(ClusterProcesses, UpdatesLargerThanTheAggregatorsMessageLimitTravelInParts)
   cluster.add_node("n1", {"--update-part-mib", "0.1"});
   cluster.add_node("n2", {"--update-part-mib", "0.1"});
   ASSERT_TRUE(cluster.wait_for_nodes(2, 20s));
-  Process submit(kTroupe,
-                 submit_job(cluster.endpoint(), 2, 2, 5, 3000, 1000,
-                            {"--quiet", "--out", dir.file("parts.json")}),
-                 dir.file("submit.log"));
-  ASSERT_EQ(submit.wait_exit(120s), 0) << submit.output() << cluster.scheduler().output();
-  const auto embedded = embedded_run(2, 2, 5);
-  ASSERT_EQ(embedded.status, troupe::runtime::RunStatus::ok) << embedded.error;
-  const auto report = read_json(dir.file("parts.json"));
-  EXPECT_EQ(report["final"]["model_fingerprint"], embedded.model_fingerprint);
+  expect_the_embedded_model(cluster, dir, 2, "parts.json");
   EXPECT_EQ(cluster.scheduler().output().find("over the limit"), std::string::npos)
       << cluster.scheduler().output();
 
@@ -183,15 +190,7 @@ TEST(ClusterProcesses, UpdatesOverTheDataPlaneTravelWhateverTheAggregatorsMessag
   cluster.add_node("n1", {"--bulk-min-mib", "0.1"});
   cluster.add_node("n2", {"--bulk-min-mib", "0.1"});
   ASSERT_TRUE(cluster.wait_for_nodes(2, 20s));
-  Process submit(kTroupe,
-                 submit_job(cluster.endpoint(), 2, 2, 5, 3000, 1000,
-                            {"--quiet", "--out", dir.file("bulk.json")}),
-                 dir.file("submit.log"));
-  ASSERT_EQ(submit.wait_exit(120s), 0) << submit.output() << cluster.scheduler().output();
-  const auto embedded = embedded_run(2, 2, 5);
-  ASSERT_EQ(embedded.status, troupe::runtime::RunStatus::ok) << embedded.error;
-  const auto report = read_json(dir.file("bulk.json"));
-  EXPECT_EQ(report["final"]["model_fingerprint"], embedded.model_fingerprint);
+  expect_the_embedded_model(cluster, dir, 2, "bulk.json");
   EXPECT_EQ(cluster.scheduler().output().find("over the limit"), std::string::npos)
       << cluster.scheduler().output();
   EXPECT_EQ(cluster.scheduler().output().find("data-plane connection"), std::string::npos)
@@ -206,15 +205,7 @@ TEST(ClusterProcesses, UpdatesGoInMessagesToAnAggregatorWithoutADataPlane) {
   ASSERT_GT(cluster.port(), 0) << cluster.scheduler().output();
   auto& node = cluster.add_node("n1", {"--bulk-min-mib", "0", "--log-level", "info"});
   ASSERT_TRUE(cluster.wait_for_nodes(1, 20s));
-  Process submit(kTroupe,
-                 submit_job(cluster.endpoint(), 1, 2, 5, 3000, 1000,
-                            {"--quiet", "--out", dir.file("plain.json")}),
-                 dir.file("submit.log"));
-  ASSERT_EQ(submit.wait_exit(120s), 0) << submit.output() << cluster.scheduler().output();
-  const auto embedded = embedded_run(1, 2, 5);
-  ASSERT_EQ(embedded.status, troupe::runtime::RunStatus::ok) << embedded.error;
-  EXPECT_EQ(read_json(dir.file("plain.json"))["final"]["model_fingerprint"],
-            embedded.model_fingerprint);
+  expect_the_embedded_model(cluster, dir, 1, "plain.json");
   const auto said = node.output();
   const std::string line = "an update goes to the aggregator in messages";
   EXPECT_NE(said.find(line), std::string::npos) << said;
