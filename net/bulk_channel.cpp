@@ -1,5 +1,7 @@
 #include "net/bulk_channel.hpp"
 
+#include "net/socket_text.hpp"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -45,38 +47,6 @@ bool wait_for(int fd, short events, Clock::time_point deadline) {
     if (r == 0) return false;
     if (errno != EINTR) return true;  // let the read or write report it
   }
-}
-
-void set_blocking(int fd) {
-  const int flags = fcntl(fd, F_GETFL, 0);
-  if (flags >= 0) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
-}
-
-void set_nodelay(int fd) {
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-}
-
-std::string peer_of(int fd) {
-  sockaddr_storage addr{};
-  socklen_t len = sizeof addr;
-  if (getpeername(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return "a peer";
-  char host[INET6_ADDRSTRLEN] = {0};
-  std::uint16_t port = 0;
-  if (addr.ss_family == AF_INET6) {
-    const auto& a = reinterpret_cast<const sockaddr_in6&>(addr);
-    inet_ntop(AF_INET6, &a.sin6_addr, host, sizeof host);
-    port = ntohs(a.sin6_port);
-  } else {
-    const auto& a = reinterpret_cast<const sockaddr_in&>(addr);
-    inet_ntop(AF_INET, &a.sin_addr, host, sizeof host);
-    port = ntohs(a.sin_port);
-  }
-  return std::string(host) + ":" + std::to_string(port);
-}
-
-std::string mib(std::uint64_t bytes) {
-  return std::to_string(static_cast<double>(bytes) / (1024.0 * 1024.0)) + " MiB";
 }
 
 std::uint64_t read_le64(const char* p) {
@@ -149,8 +119,7 @@ struct BulkReceiver::Impl {
   std::vector<std::string> hosts;
   BulkReceiverStats stats;
   std::size_t held = 0;  ///< tickets whose block arrives or arrived
-  Clock::time_point last_logged;
-  std::uint64_t not_logged = 0;
+  RefusalLog refusals;   ///< under mutex
 
   /// Logs a refusal, at most one line a second: a peer that opens
   /// connections again and again must not flood the log. The next line counts
@@ -158,18 +127,9 @@ struct BulkReceiver::Impl {
   void log(const std::string& line) {
     if (!options.log) return;
     std::unique_lock<std::mutex> lock(mutex);
-    const auto now = Clock::now();
-    if (now - last_logged < std::chrono::seconds(1)) {
-      ++not_logged;
-      return;
-    }
-    std::string more;
-    if (not_logged > 0)
-      more = " (and " + std::to_string(not_logged) + " more refused since the last line)";
-    last_logged = now;
-    not_logged = 0;
+    const auto more = refusals.admit(Clock::now());
     lock.unlock();
-    options.log(line + more);
+    if (more) options.log(line + *more);
   }
 
   /// Drops the tickets that lapsed (under mutex).
@@ -259,8 +219,8 @@ struct BulkReceiver::Impl {
   }
 
   void serve(Worker& w, int fd, std::string first) {
-    const auto peer = peer_of(fd);
-    set_blocking(fd);
+    const auto peer = peer_name(fd);
+    set_nonblocking(fd, false);
     set_nodelay(fd);
     std::string why;
     const auto accepted = Clock::now();
@@ -285,7 +245,8 @@ struct BulkReceiver::Impl {
       else if (it->second.receiving)
         why = "a ticket used already";
       else if (it->second.size != size)
-        why = "a block of " + mib(size) + " under a ticket for " + mib(it->second.size);
+        why = "a block of " + std::to_string(size) + " bytes under a ticket for " +
+              std::to_string(it->second.size);
       else if (early > size)
         why = "more bytes than announced";
       else if (held >= options.max_held)
@@ -398,7 +359,7 @@ void BulkReceiver::forget(const std::string& ticket) {
 
 void BulkReceiver::adopt(int fd, std::string first) {
   auto& im = *impl_;
-  const auto peer = peer_of(fd);
+  const auto peer = peer_name(fd);
   const auto address = peer.substr(0, peer.rfind(':'));
   std::unique_lock<std::mutex> lock(im.mutex);
   im.reap();
@@ -427,8 +388,9 @@ void BulkReceiver::adopt(int fd, std::string first) {
   }
   ++im.stats.refused;
   lock.unlock();
-  close(fd);
+  // Logged before the peer sees its connection end.
   im.log("data-plane connection from " + peer + " closed: " + why);
+  close(fd);
 }
 
 void BulkReceiver::set_address(std::uint16_t port, std::vector<std::string> hosts) {
@@ -555,7 +517,7 @@ std::string send_bulk(const std::vector<std::string>& hosts, std::uint16_t port,
       why = "cannot connect (" + refused + ")";
       continue;
     }
-    set_blocking(fd);
+    set_nonblocking(fd, false);
     set_nodelay(fd);
     const double wait = std::max(timeout_s, 0.001);
     timeval tv{};

@@ -1,6 +1,7 @@
 #include "net/message_guard.hpp"
 
 #include "net/bulk_channel.hpp"
+#include "net/socket_text.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -35,36 +36,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr std::size_t kBufferCap = 1024 * 1024;  ///< per direction and connection
-
-void set_nonblocking(int fd) {
-  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL, 0) | O_NONBLOCK);
-}
-
-void set_nodelay(int fd) {
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-}
-
-std::string peer_name(const sockaddr_storage& addr) {
-  char host[INET6_ADDRSTRLEN] = "?";
-  std::uint16_t port = 0;
-  if (addr.ss_family == AF_INET) {
-    const auto& a = reinterpret_cast<const sockaddr_in&>(addr);
-    inet_ntop(AF_INET, &a.sin_addr, host, sizeof host);
-    port = ntohs(a.sin_port);
-  } else if (addr.ss_family == AF_INET6) {
-    const auto& a = reinterpret_cast<const sockaddr_in6&>(addr);
-    inet_ntop(AF_INET6, &a.sin6_addr, host, sizeof host);
-    port = ntohs(a.sin6_port);
-  }
-  return std::string(host) + ":" + std::to_string(port);
-}
-
-std::string mib(std::uint64_t bytes) {
-  char out[32];
-  std::snprintf(out, sizeof out, "%.1f MiB", static_cast<double>(bytes) / (1024.0 * 1024.0));
-  return out;
-}
 
 /// Bytes in transit one way through a connection, at most kBufferCap. Reads
 /// land in the free tail and sends leave from the front, so nothing is
@@ -182,8 +153,7 @@ struct MessageGuard::Impl {
   mutable std::mutex stats_mutex;
   MessageGuardStats stats;
   std::uint64_t in_flight = 0;
-  Clock::time_point last_refusal_logged;
-  std::uint64_t refusals_not_logged = 0;
+  net::RefusalLog refusal_log;  ///< refusals at accept
 
   ~Impl() {
     if (tls) SSL_CTX_free(tls);
@@ -235,9 +205,9 @@ struct MessageGuard::Impl {
              " s (a peer dribbling bytes)";
     if (c.reserved > 0 && now - c.last_progress > seconds(o.stall_timeout_s))
       return "a message stalled for " + std::to_string(o.stall_timeout_s) + " s with " +
-             mib(c.payload_left) + " of it missing";
+             net::mib(c.payload_left) + " of it missing";
     if (c.reserved > 0 && now > c.deadline)
-      return "a message of " + mib(c.reserved) + " still had " + mib(c.payload_left) +
+      return "a message of " + net::mib(c.reserved) + " still had " + net::mib(c.payload_left) +
              " missing past its deadline (under " + std::to_string(o.min_rate / 1024.0) +
              " KiB/s: a peer dribbling bytes)";
     return {};
@@ -274,8 +244,8 @@ struct MessageGuard::Impl {
       }
       if (len > options.max_message) {
         refuse(c, "too_large",
-               "a message announces " + mib(len) + ", over the limit of " +
-                   mib(options.max_message) + " (--max-message)");
+               "a message announces " + net::mib(len) + ", over the limit of " +
+                   net::mib(options.max_message) + " (--max-message)");
         return;
       }
       if (len > 0) {
@@ -321,17 +291,8 @@ struct MessageGuard::Impl {
       std::lock_guard<std::mutex> lock(stats_mutex);
       ++stats.refused;
     }
-    const auto now = Clock::now();
-    if (now - last_refusal_logged < std::chrono::seconds(1)) {
-      ++refusals_not_logged;
-      return;
-    }
-    std::string more;
-    if (refusals_not_logged > 0)
-      more = " (and " + std::to_string(refusals_not_logged) + " more refused since the last line)";
-    log("connection from " + peer + " refused: " + why + more);
-    last_refusal_logged = now;
-    refusals_not_logged = 0;
+    if (const auto more = refusal_log.admit(Clock::now()))
+      log("connection from " + peer + " refused: " + why + *more);
   }
 
   void accept_all() {
@@ -341,7 +302,7 @@ struct MessageGuard::Impl {
       const int fd =
           accept4(listener, reinterpret_cast<sockaddr*>(&addr), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0) return;  // EAGAIN, or a transient error: poll again
-      const auto peer = peer_name(addr);
+      const auto peer = net::peer_name(addr);
       const auto address = peer.substr(0, peer.rfind(':'));
       const auto from_peer =
           std::count_if(connections.begin(), connections.end(),
@@ -368,9 +329,9 @@ struct MessageGuard::Impl {
         close(fd);
         continue;
       }
-      set_nonblocking(up);
-      set_nodelay(up);
-      set_nodelay(fd);
+      net::set_nonblocking(up, true);
+      net::set_nodelay(up);
+      net::set_nodelay(fd);
       Connection c;
       c.client = fd;
       c.upstream = up;
