@@ -182,6 +182,33 @@ caf::result<BulkOffer> offer_bulk(AggregatorState& st, const BulkRequest& req) {
   return BulkOffer{std::move(ticket), receiver->port(), receiver->hosts()};
 }
 
+/// Model version `req.version` for a node in another process: in the answer,
+/// or, from `req.min_bytes` up and with a data plane here, lent under a ticket
+/// for the node's fetcher (actors/model_fetcher.hpp). The version stays alive
+/// while it is lent.
+caf::result<ModelOffer> offer_model(AggregatorState& st, const ModelRequest& req) {
+  auto p = st.core ? st.core->get(req.version) : nullptr;
+  if (!p)
+    return failure("model version " + std::to_string(req.version) + " is not held (current " +
+                   std::to_string(st.core ? st.core->version() : -1) + ")");
+  const auto size = p->bytes.size();
+  const auto receiver = net::process_bulk_receiver();
+  if (!receiver || receiver->port() == 0 || size == 0 ||
+      size < static_cast<std::uint64_t>(std::max<std::int64_t>(req.min_bytes, 0)))
+    return ModelOffer{req.version, SharedModel{std::move(p)}, {}, 0};
+  // The node fetches at once: a loan not taken up within a minute (or a task
+  // timeout, if shorter) was given up, and lets the version go.
+  const double lifetime = std::min(60.0, st.job.cluster.task_timeout_s);
+  auto ticket = receiver->lend(p, p->bytes.data(), size, lifetime);
+  if (ticket.empty())  // too many tickets waiting
+    return ModelOffer{req.version, SharedModel{std::move(p)}, {}, 0};
+  auto layout = std::make_shared<models::Parameters>();
+  layout->tensors = p->tensors;
+  return ModelOffer{req.version, SharedModel{std::move(layout)},
+                    BulkOffer{std::move(ticket), receiver->port(), receiver->hosts()},
+                    static_cast<std::int64_t>(size)};
+}
+
 aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, AggregatorConfig config) {
   self->state.config = std::move(config);
   return {
@@ -231,6 +258,9 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
           return failure("model version " + std::to_string(version) + " is not held (current " +
                          std::to_string(st.core ? st.core->version() : -1) + ")");
         return {version, SharedModel{std::move(p)}};  // the version itself, not a copy
+      },
+      [self](model_atom, const ModelRequest& req) -> caf::result<ModelOffer> {
+        return offer_model(self->state, req);
       },
       [self](update_atom, ModelUpdate& update) -> caf::result<runtime::UpdateReceipt> {
         auto& st = self->state;

@@ -2,8 +2,9 @@
 /// \file
 /// What carries model bytes: a model version as nodes fetch it
 /// (SharedModel), the shard sizes a node reports (DataSummary), the parts
-/// of a large update (UpdatePart) and the data-plane ticket for one
-/// (BulkRequest, BulkOffer), with the Parameters they travel as. Part
+/// of a large update (UpdatePart), the data-plane ticket for one
+/// (BulkRequest, BulkOffer) and for a model version (ModelRequest,
+/// ModelOffer), with the Parameters they travel as. Part
 /// of the protocol (actors/protocol.hpp includes it and registers these
 /// types); kept apart so that the protocol header stays readable.
 
@@ -90,6 +91,24 @@ struct BulkOffer {
   std::vector<std::string> hosts;
 };
 
+/// A node's request for model `version` (model_atom) from an aggregator in
+/// another process: the bytes come over the data plane when the model has
+/// `min_bytes` or more (the node's --bulk-min-mib), else in the answer.
+struct ModelRequest {
+  std::int64_t version = 0;
+  std::int64_t min_bytes = 0;
+};
+
+/// The aggregator's answer: the model in `model`; or, when `offer` has a
+/// ticket, the model's layout in `model` (its tensors, no bytes) and its
+/// `size` bytes lent under the ticket (net::fetch_bulk).
+struct ModelOffer {
+  std::int64_t version = 0;
+  SharedModel model;
+  BulkOffer offer;
+  std::int64_t size = 0;
+};
+
 /// Written from the shared sizes (serialisers only read them); read into a new list.
 template <class Inspector>
 typename std::enable_if<Inspector::reads_state, typename Inspector::result_type>::type inspect(
@@ -140,6 +159,16 @@ typename Inspector::result_type inspect(Inspector& f, BulkRequest& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, BulkOffer& x) {
   return f(caf::meta::type_name("troupe.BulkOffer"), x.ticket, x.port, x.hosts);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ModelRequest& x) {
+  return f(caf::meta::type_name("troupe.ModelRequest"), x.version, x.min_bytes);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ModelOffer& x) {
+  return f(caf::meta::type_name("troupe.ModelOffer"), x.version, x.model, x.offer, x.size);
 }
 
 }  // namespace troupe::actors

@@ -48,7 +48,10 @@ struct RunSlot {
   /// copy between them); never null.
   std::shared_ptr<const models::Parameters> model = no_model();
   models::Parameters update;  ///< reused output buffer of training
-  std::uint64_t used = 0;     ///< when it last got a set-up or task (NodeState::clock)
+  /// A model fetch over the data plane failed for this job: models come in
+  /// messages from then on (actors/model_fetcher.hpp).
+  bool models_in_messages = false;
+  std::uint64_t used = 0;  ///< when it last got a set-up or task (NodeState::clock)
 
   /// Lets the job go (its model, aggregator, spec); the data and behaviour
   /// stay, for the next set-up to reuse.
@@ -59,6 +62,7 @@ struct RunSlot {
     model = no_model();
     model_version = -1;
     shard_sizes.reset();
+    models_in_messages = false;
   }
 };
 

@@ -3,9 +3,11 @@
 
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 #include "actors/errors.hpp"
+#include "actors/model_fetcher.hpp"
 #include "actors/node_state.hpp"
 #include "actors/secure_participant.hpp"
 #include "actors/update_courier.hpp"
@@ -19,6 +21,8 @@ namespace {
 /// holds it, fetching it from the job's aggregator if needed (the slot keeps
 /// it for the next task); `fail` gets the error otherwise. Not in a turn: a
 /// job whose aggregator is slow to answer holds up no other job's tasks.
+/// From an aggregator in another process a large model comes over the data
+/// plane (actors/model_fetcher.hpp), or in a message when that fails.
 void with_model(NodePtr self, std::uint64_t run_id, std::int64_t version,
                 std::function<void(std::shared_ptr<const models::Parameters>)> then,
                 std::function<void(caf::error)> fail) {
@@ -32,28 +36,50 @@ void with_model(NodePtr self, std::uint64_t run_id, std::int64_t version,
     return;
   }
   const auto asked = std::chrono::steady_clock::now();
-  self->request(slot->aggregator, timeout_of(*slot->job), model_atom::value, version)
+  auto got = [self, run_id, then, fail, asked](std::int64_t got, SharedModel& shared) {
+    auto& params = shared.params;
+    if (!params) params = no_model();
+    if (const auto& traffic = self->state.config.traffic) {
+      const auto bytes = runtime::wire_size(*params);
+      traffic->add_received(bytes);
+      traffic->record_transfer(
+          bytes, std::chrono::duration<double>(std::chrono::steady_clock::now() - asked).count());
+    }
+    auto* s = slot_of(self->state, run_id);
+    if (!s || !s->ready) {
+      fail(failure(self->state.config.name + ": the job left this node"));
+      return;
+    }
+    s->model = params;
+    s->model_version = got;
+    then(std::move(params));
+  };
+  auto failed = [fail](caf::error& err) { fail(std::move(err)); };
+  const auto aggregator = slot->aggregator;
+  const auto timeout = timeout_of(*slot->job);
+  const auto bulk_min = self->state.config.bulk_min_bytes;
+  if (slot->models_in_messages || !asks_for_model_offer(self->node(), aggregator, bulk_min)) {
+    self->request(aggregator, timeout, model_atom::value, version).then(got, failed);
+    return;
+  }
+  self->request(aggregator, timeout, model_atom::value,
+                ModelRequest{version, static_cast<std::int64_t>(std::min<std::uint64_t>(
+                                          bulk_min, std::numeric_limits<std::int64_t>::max()))})
       .then(
-          [self, run_id, then, fail, asked](std::int64_t got, SharedModel& shared) {
-            auto& params = shared.params;
-            if (!params) params = no_model();
-            if (const auto& traffic = self->state.config.traffic) {
-              const auto bytes = runtime::wire_size(*params);
-              traffic->add_received(bytes);
-              traffic->record_transfer(
-                  bytes,
-                  std::chrono::duration<double>(std::chrono::steady_clock::now() - asked).count());
-            }
-            auto* s = slot_of(self->state, run_id);
-            if (!s || !s->ready) {
-              fail(failure(self->state.config.name + ": the job left this node"));
-              return;
-            }
-            s->model = params;
-            s->model_version = got;
-            then(std::move(params));
+          [self, run_id, aggregator, timeout, version, got, failed](ModelOffer& offer) {
+            if (offer.offer.ticket.empty()) return got(offer.version, offer.model);
+            const auto at = offer.version;
+            auto fetcher = spawn_model_fetcher(self, std::move(offer), timeout);
+            self->request(fetcher, timeout, fetcher_atom::value)
+                .then([got, at](SharedModel& shared) { got(at, shared); },
+                      [self, run_id, aggregator, timeout, version, got, failed](caf::error& err) {
+                        model_not_by_data_plane(self->system().render(err));
+                        if (auto* s = slot_of(self->state, run_id)) s->models_in_messages = true;
+                        self->request(aggregator, timeout, model_atom::value, version)
+                            .then(got, failed);
+                      });
           },
-          [fail](caf::error& err) { fail(std::move(err)); });
+          failed);
 }
 
 /// The slot a `what` ("train task") of run `run_id` uses, or null after

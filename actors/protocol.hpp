@@ -54,7 +54,7 @@ namespace troupe::actors {
 /// version) in its hello to the scheduler, which refuses a different one. Bump
 /// it whenever a message, type or interface below changes.
 ///   (each version's changes: docs/protocol.md, "Protocol versions")
-inline constexpr std::int32_t kProtocolVersion = 16;
+inline constexpr std::int32_t kProtocolVersion = 17;
 
 // -- messages -----------------------------------------------------------------
 
@@ -176,6 +176,8 @@ using leave_atom = caf::atom_constant<caf::atom("leave")>;
 using aggregator_actor =
     caf::typed_actor<caf::replies_to<setup_atom, runtime::JobSpec>::with<std::int64_t>,
                      caf::replies_to<model_atom, std::int64_t>::with<std::int64_t, SharedModel>,
+                     /// The same from another process: large models over the data plane.
+                     caf::replies_to<model_atom, ModelRequest>::with<ModelOffer>,
                      caf::replies_to<update_atom, ModelUpdate>::with<runtime::UpdateReceipt>,
                      caf::replies_to<update_part_atom, UpdatePart>::with<bool>,
                      /// A ticket for an update's bytes over the data plane (net/bulk_channel.hpp).
@@ -452,4 +454,6 @@ CAF_ADD_TYPE_ID(troupe, (troupe::actors::SharedModel))
 CAF_ADD_TYPE_ID(troupe, (troupe::actors::UpdatePart))
 CAF_ADD_TYPE_ID(troupe, (troupe::actors::BulkRequest))
 CAF_ADD_TYPE_ID(troupe, (troupe::actors::BulkOffer))
+CAF_ADD_TYPE_ID(troupe, (troupe::actors::ModelRequest))
+CAF_ADD_TYPE_ID(troupe, (troupe::actors::ModelOffer))
 CAF_END_TYPE_ID_BLOCK(troupe)

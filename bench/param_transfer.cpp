@@ -8,12 +8,17 @@
 //    updates of at least --bulk-min-mib: a ticket asked for over CAF, the
 //    bytes over their own connection, then a message that takes them. "bulk"
 //    times the bytes and the message, as a node's update waits for them (it
-//    asks for its ticket while it trains); "cold" times the ticket too.
+//    asks for its ticket while it trains); "cold" times the ticket too;
+//  - the other way, a model a node fetches from the guarded process: in CAF's
+//    answer ("get_caf"), and over the data plane ("get_bulk": the request,
+//    the answer with its ticket, and the bytes read into a fresh buffer, as a
+//    node's fetcher reads them).
 // Usage: param_transfer [--sizes 1,10,100] [--repeat 5] [--runs 1]
 // (Sizes in MB; over 1040 only raw TCP and the data plane run, e.g. --sizes 2048.)
 // Prints per size: MB, and GB/s of each path and its ratio (best of `repeat`);
 // with --runs R, R such tables, then per size the median, minimum and maximum
-// over the runs of the guarded path's and the data plane's ratio to raw TCP.
+// over the runs of the guarded path's and the data plane's ratio to raw TCP,
+// both ways.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -87,22 +92,50 @@ void tcp_server(int listen_fd) {
 }
 
 // ---- CAF ---------------------------------------------------------------------
+/// The model the echo process hands out, of `bytes` bytes (made once per size).
+std::shared_ptr<const models::Parameters> model_of(std::int64_t bytes) {
+  static std::shared_ptr<models::Parameters> model;
+  if (!model || static_cast<std::int64_t>(model->bytes.size()) != bytes) {
+    model = std::make_shared<models::Parameters>();
+    model->add("w", models::DType::float32, {bytes / 4});
+    std::fill(model->bytes.begin(), model->bytes.end(), static_cast<unsigned char>(7));
+  }
+  return model;
+}
+
 caf::behavior echo(caf::event_based_actor*) {
-  return {[](const models::Parameters& p) { return static_cast<std::int64_t>(p.bytes.size()); },
-          // The data plane's two messages, as the aggregator answers them.
-          [](actors::bulk_atom, const actors::BulkRequest& r) -> caf::result<actors::BulkOffer> {
-            auto receiver = net::process_bulk_receiver();
-            if (!receiver) return caf::make_error(caf::sec::runtime_error, "no data plane");
-            return actors::BulkOffer{receiver->expect(static_cast<std::uint64_t>(r.size)),
-                                     receiver->port(), receiver->hosts()};
-          },
-          [](actors::bulk_atom, const std::string& ticket) -> caf::result<std::int64_t> {
-            auto receiver = net::process_bulk_receiver();
-            models::Parameters p;
-            const auto why = receiver ? receiver->take(ticket, p.bytes) : "no data plane";
-            if (!why.empty()) return caf::make_error(caf::sec::runtime_error, why);
-            return static_cast<std::int64_t>(p.bytes.size());
-          }};
+  return {
+      [](const models::Parameters& p) { return static_cast<std::int64_t>(p.bytes.size()); },
+      // A model fetched, as the aggregator answers it; here the "version"
+      // is the model's size in bytes.
+      [](actors::model_atom, std::int64_t bytes) { return actors::SharedModel{model_of(bytes)}; },
+      [](actors::model_atom, const actors::ModelRequest& r) -> caf::result<actors::ModelOffer> {
+        auto receiver = net::process_bulk_receiver();
+        if (!receiver) return caf::make_error(caf::sec::runtime_error, "no data plane");
+        const auto model = model_of(r.version);
+        auto layout = std::make_shared<models::Parameters>();
+        layout->tensors = model->tensors;
+        const auto size = model->bytes.size();
+        return actors::ModelOffer{
+            r.version, actors::SharedModel{std::move(layout)},
+            actors::BulkOffer{receiver->lend(model, model->bytes.data(), size), receiver->port(),
+                              receiver->hosts()},
+            static_cast<std::int64_t>(size)};
+      },
+      // The data plane's two messages, as the aggregator answers them.
+      [](actors::bulk_atom, const actors::BulkRequest& r) -> caf::result<actors::BulkOffer> {
+        auto receiver = net::process_bulk_receiver();
+        if (!receiver) return caf::make_error(caf::sec::runtime_error, "no data plane");
+        return actors::BulkOffer{receiver->expect(static_cast<std::uint64_t>(r.size)),
+                                 receiver->port(), receiver->hosts()};
+      },
+      [](actors::bulk_atom, const std::string& ticket) -> caf::result<std::int64_t> {
+        auto receiver = net::process_bulk_receiver();
+        models::Parameters p;
+        const auto why = receiver ? receiver->take(ticket, p.bytes) : "no data plane";
+        if (!why.empty()) return caf::make_error(caf::sec::runtime_error, why);
+        return static_cast<std::int64_t>(p.bytes.size());
+      }};
 }
 
 }  // namespace
@@ -207,11 +240,13 @@ int main(int argc, char** argv) {
   caf::scoped_actor self{sys};
 
   // Per size, over the runs: guarded / raw TCP and data plane / raw TCP.
-  std::vector<std::vector<double>> guarded_ratios(sizes.size()), bulk_ratios(sizes.size());
+  std::vector<std::vector<double>> guarded_ratios(sizes.size()), bulk_ratios(sizes.size()),
+      get_caf_ratios(sizes.size()), get_bulk_ratios(sizes.size());
   for (int run = 1; run <= runs; ++run) {
     if (runs > 1) std::printf("run %d\n", run);
-    std::printf("%6s %9s %12s %6s %13s %12s %10s %11s %11s\n", "MB", "tcp_GB/s", "troupe_GB/s",
-                "ratio", "guarded_GB/s", "guard_ratio", "bulk_GB/s", "bulk_ratio", "cold_ratio");
+    std::printf("%6s %9s %12s %6s %13s %12s %10s %11s %11s %14s %15s\n", "MB", "tcp_GB/s",
+                "troupe_GB/s", "ratio", "guarded_GB/s", "guard_ratio", "bulk_GB/s", "bulk_ratio",
+                "cold_ratio", "get_caf_ratio", "get_bulk_ratio");
     for (std::size_t size_index = 0; size_index < sizes.size(); ++size_index) {
       const int mb = sizes[size_index];
       models::Parameters params;
@@ -224,7 +259,8 @@ int main(int argc, char** argv) {
       const bool in_messages = n <= actors::MessageGuardOptions{}.max_message;
       const auto msg = in_messages ? caf::make_message(params) : caf::make_message();
 
-      double best_tcp = 1e9, best_caf = 1e9, best_guarded = 1e9, best_bulk = 1e9, best_cold = 1e9;
+      double best_tcp = 1e9, best_caf = 1e9, best_guarded = 1e9, best_bulk = 1e9, best_cold = 1e9,
+             best_get_caf = 1e9, best_get_bulk = 1e9;
       for (int r = 0; r < repeat + 1; ++r) {  // first round warms both paths
         auto t0 = Clock::now();
         write_all(fd, reinterpret_cast<const char*>(&n), sizeof n);
@@ -276,26 +312,60 @@ int main(int argc, char** argv) {
         const auto bulk_start = Clock::now();
         bytes_and_take(offer);
         const double bulk_s = std::chrono::duration<double>(Clock::now() - bulk_start).count();
+        // A model fetched: in CAF's answer, or lent over the data plane.
+        const auto get_caf_start = Clock::now();
+        if (in_messages) {
+          bool got = false;
+          self->request(*guarded_handle, std::chrono::seconds(60), actors::model_atom::value,
+                        static_cast<std::int64_t>(n))
+              .receive(
+                  [&](actors::SharedModel& m) { got = m.params && m.params->bytes.size() == n; },
+                  [&](caf::error& err) { std::cerr << sys.render(err) << '\n'; });
+          if (!got) std::exit(1);
+        }
+        const double get_caf_s =
+            in_messages ? std::chrono::duration<double>(Clock::now() - get_caf_start).count() : 1e9;
+        const auto get_bulk_start = Clock::now();
+        {
+          actors::ModelOffer lent;
+          self->request(*guarded_handle, std::chrono::seconds(60), actors::model_atom::value,
+                        actors::ModelRequest{static_cast<std::int64_t>(n), 0})
+              .receive([&](actors::ModelOffer& o) { lent = std::move(o); },
+                       [&](caf::error& err) { std::cerr << sys.render(err) << '\n'; });
+          std::vector<unsigned char> bytes;  // fresh, as a node's fetcher reads into
+          const auto why = net::fetch_bulk(lent.offer.hosts, lent.offer.port, lent.offer.ticket,
+                                           static_cast<std::uint64_t>(lent.size), bytes, 60.0);
+          if (!why.empty() || bytes.size() != n || bytes[n / 2] != 7) {
+            std::cerr << "data plane fetch: " << why << '\n';
+            std::exit(1);
+          }
+        }
+        const double get_bulk_s =
+            std::chrono::duration<double>(Clock::now() - get_bulk_start).count();
         if (r > 0) {
           best_tcp = std::min(best_tcp, tcp_s);
           best_caf = std::min(best_caf, caf_s);
           best_guarded = std::min(best_guarded, guarded_s);
           best_bulk = std::min(best_bulk, bulk_s);
           best_cold = std::min(best_cold, cold_s);
+          best_get_caf = std::min(best_get_caf, get_caf_s);
+          best_get_bulk = std::min(best_get_bulk, get_bulk_s);
         }
       }
       const double gb = static_cast<double>(n) / 1e9;
-      std::printf("%6d %9.2f %12.2f %6.2f %13.2f %12.2f %10.2f %11.2f %11.2f\n", mb, gb / best_tcp,
-                  gb / best_caf, best_tcp / best_caf, gb / best_guarded,
+      std::printf("%6d %9.2f %12.2f %6.2f %13.2f %12.2f %10.2f %11.2f %11.2f %14.2f %15.2f\n", mb,
+                  gb / best_tcp, gb / best_caf, best_tcp / best_caf, gb / best_guarded,
                   in_messages ? best_caf / best_guarded : 0.0, gb / best_bulk, best_tcp / best_bulk,
-                  best_tcp / best_cold);
+                  best_tcp / best_cold, best_tcp / best_get_caf, best_tcp / best_get_bulk);
       guarded_ratios[size_index].push_back(best_tcp / best_guarded);
       bulk_ratios[size_index].push_back(best_tcp / best_bulk);
+      get_caf_ratios[size_index].push_back(best_tcp / best_get_caf);
+      get_bulk_ratios[size_index].push_back(best_tcp / best_get_bulk);
     }
   }
   if (runs > 1) {
-    std::printf("over %d runs, ratio to raw TCP: median (min-max)\n%6s %22s %22s\n", runs, "MB",
-                "guarded", "data plane");
+    std::printf("over %d runs, ratio to raw TCP: median (min-max)\n%6s %22s %22s %22s %22s\n", runs,
+                "MB", "guarded", "data plane", "get: guarded", "get: data plane");
     auto summary = [](std::vector<double> v) {
       std::sort(v.begin(), v.end());
       char out[64];
@@ -303,8 +373,9 @@ int main(int argc, char** argv) {
       return std::string(out);
     };
     for (std::size_t i = 0; i < sizes.size(); ++i)
-      std::printf("%6d %22s %22s\n", sizes[i], summary(guarded_ratios[i]).c_str(),
-                  summary(bulk_ratios[i]).c_str());
+      std::printf("%6d %22s %22s %22s %22s\n", sizes[i], summary(guarded_ratios[i]).c_str(),
+                  summary(bulk_ratios[i]).c_str(), summary(get_caf_ratios[i]).c_str(),
+                  summary(get_bulk_ratios[i]).c_str());
   }
   const std::uint64_t zero = 0;
   write_all(fd, reinterpret_cast<const char*>(&zero), sizeof zero);

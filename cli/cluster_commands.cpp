@@ -243,8 +243,9 @@ int node_command(int argc, char** argv) {
       "MiB: a larger update goes to the aggregator in parts of this size (keep it below the "
       "aggregator's --max-message)")(
       "bulk-min-mib", with_default(o.bulk_min_mib),
-      "MiB: an update at least this large goes to an aggregator in another process over a "
-      "connection of its own (the data plane; not under TLS), whatever its --max-message");
+      "MiB: an update or model at least this large travels between this node and an "
+      "aggregator in another process over a connection of its own (the data plane; not "
+      "under TLS), whatever its --max-message");
   sections["job"].add_options()("threads", with_default(o.threads),
                                 "CPU threads per task (0: the job's)")(
       "device", po::value(&o.device), "cpu | cuda | cuda:N (default: the job's)")(

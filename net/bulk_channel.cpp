@@ -18,6 +18,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <list>
 #include <map>
 #include <mutex>
@@ -99,9 +100,12 @@ struct BulkReceiver::Impl {
     Clock::time_point lapses;  ///< dropped then, arrived or not (unless arriving)
     bool receiving = false;    ///< its block arrives or arrived
     bool done = false;
-    bool withdrawn = false;            ///< dropped while arriving: its worker ends it
-    int fd = -1;                       ///< the arriving block's connection
-    std::vector<unsigned char> bytes;  ///< once done
+    bool withdrawn = false;               ///< dropped while arriving: its worker ends it
+    int fd = -1;                          ///< the arriving block's connection
+    std::vector<unsigned char> bytes;     ///< once done
+    bool lent = false;                    ///< lend(): the block is sent, not received
+    std::shared_ptr<const void> owner;    ///< lent: keeps `data` alive
+    const unsigned char* data = nullptr;  ///< lent: the block
   };
   struct Worker {
     std::thread thread;
@@ -119,7 +123,9 @@ struct BulkReceiver::Impl {
   std::vector<std::string> hosts;
   BulkReceiverStats stats;
   std::size_t held = 0;  ///< tickets whose block arrives or arrived
-  RefusalLog refusals;   ///< under mutex
+  /// Blocks lent (by their owner), with their tickets and fetches in progress.
+  std::map<const void*, int> loans;
+  RefusalLog refusals;  ///< under mutex
 
   /// Logs a refusal, at most one line a second: a peer that opens
   /// connections again and again must not flood the log. The next line counts
@@ -141,8 +147,35 @@ struct BulkReceiver::Impl {
         continue;
       }
       if (it->second.receiving) --held;
+      if (it->second.lent) end_loan(it->second.owner.get());
       it = tickets.erase(it);
     }
+  }
+
+  /// A new ticket for `size` bytes, or "" when max_tickets wait (under mutex).
+  std::string issue(std::uint64_t size, double lifetime_s) {
+    if (tickets.size() >= options.max_tickets) return {};
+    std::string ticket(kBulkTicketSize, '\0');
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(ticket.data()), kBulkTicketSize) != 1)
+      return {};
+    auto& t = tickets[ticket];
+    t.size = size;
+    const double lifetime = lifetime_s > 0 ? lifetime_s : options.ticket_ttl_s;
+    t.lapses = Clock::now() + seconds(std::min(lifetime, 1e9));  // within the clock's range
+    return ticket;
+  }
+
+  /// Lent tickets waiting and fetches in progress (under mutex).
+  std::size_t loans_out() const {
+    std::size_t n = 0;
+    for (const auto& [owner, count] : loans) n += static_cast<std::size_t>(count);
+    return n;
+  }
+
+  /// One ticket or fetch of the block of `owner` ended (under mutex).
+  void end_loan(const void* owner) {
+    auto it = loans.find(owner);
+    if (it != loans.end() && --it->second <= 0) loans.erase(it);
   }
 
   /// Forgets ticket `it` (under mutex).
@@ -156,6 +189,7 @@ struct BulkReceiver::Impl {
       return;
     }
     if (t.receiving) --held;
+    if (t.lent) end_loan(t.owner.get());
     tickets.erase(it);
   }
 
@@ -218,6 +252,56 @@ struct BulkReceiver::Impl {
     return got;
   }
 
+  /// Writes up to `n` bytes from `src` by `deadline`, and no later than a
+  /// stall of stall_timeout_s; returns the bytes written, short on failure.
+  std::size_t write_from(int fd, const char* src, std::size_t n, Clock::time_point deadline,
+                         std::string* why) {
+    std::size_t put = 0;
+    auto last = Clock::now();
+    while (put < n) {
+      const auto until = std::min(deadline, last + seconds(options.stall_timeout_s));
+      if (!wait_for(fd, POLLOUT, until)) {
+        *why = Clock::now() >= deadline ? "too slow (past its deadline)" : "stalled";
+        return put;
+      }
+      const auto r = send(fd, src + put, n - put, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (r < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+      if (r <= 0) {
+        *why = r == 0 ? "closed by the peer" : std::strerror(errno);
+        return put;
+      }
+      put += static_cast<std::size_t>(r);
+      last = Clock::now();
+    }
+    return put;
+  }
+
+  /// Sends the answer and then lent block `data` of `size` bytes (kept alive
+  /// by `owner` until then), and ends the connection.
+  void lend_out(Worker& w, int fd, const std::string& ticket, const std::string& peer,
+                std::shared_ptr<const void> owner, const unsigned char* data, std::uint64_t size) {
+    std::string why;
+    const auto answer = ticket + kKept;
+    const auto deadline = Clock::now() + seconds(options.stall_timeout_s) +
+                          seconds(static_cast<double>(size) / options.min_rate);
+    std::size_t sent = 0;
+    if (write_from(fd, answer.data(), answer.size(), deadline, &why) == answer.size())
+      sent = write_from(fd, reinterpret_cast<const char*>(data), size, deadline, &why);
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      end_loan(owner.get());
+      if (sent == size) {
+        ++stats.lent;
+        stats.lent_bytes += size;
+      }
+    }
+    owner.reset();  // out of the lock: it may free a whole model
+    if (sent == size) {
+      return finish(w, fd, {}, kKept);  // the fetcher sent no more than its header
+    }
+    refuse(w, fd, {}, peer, "a lent block of " + mib(size) + " " + why + " after " + mib(sent));
+  }
+
   void serve(Worker& w, int fd, std::string first) {
     const auto peer = peer_name(fd);
     set_nonblocking(fd, false);
@@ -235,14 +319,30 @@ struct BulkReceiver::Impl {
     const std::uint64_t size = read_le64(first.data() + sizeof kBulkMagic + kBulkTicketSize);
     const std::size_t early = first.size() - kBulkHeaderSize;  // bytes of the block read already
     char status = kRefused;
+    std::shared_ptr<const void> lent_owner;
+    const unsigned char* lent_data = nullptr;
+    bool lending = false;
     {
       std::lock_guard<std::mutex> lock(mutex);
       auto it = tickets.find(ticket);
-      if (it == tickets.end())
+      if (it == tickets.end()) {
         why = "an unknown ticket";
-      else if (Clock::now() >= it->second.lapses)
+        status = kUnknownTicket;
+      } else if (Clock::now() >= it->second.lapses) {
         why = "a lapsed ticket";
-      else if (it->second.receiving)
+      } else if (it->second.lent) {
+        if (it->second.size != size)
+          why = "a fetch of " + std::to_string(size) + " bytes under a ticket for " +
+                std::to_string(it->second.size);
+        else if (early > 0)
+          why = "bytes after the header of a fetch";
+        if (why.empty()) {
+          lending = true;
+          lent_owner = std::move(it->second.owner);
+          lent_data = it->second.data;
+          tickets.erase(it);  // a ticket serves one fetch
+        }
+      } else if (it->second.receiving)
         why = "a ticket used already";
       else if (it->second.size != size)
         why = "a block of " + std::to_string(size) + " bytes under a ticket for " +
@@ -256,9 +356,9 @@ struct BulkReceiver::Impl {
         it->second.fd = fd;
         ++held;
       }
-      if (it == tickets.end()) status = kUnknownTicket;
     }
     if (!why.empty()) return refuse(w, fd, ticket, peer, why, status);
+    if (lending) return lend_out(w, fd, ticket, peer, std::move(lent_owner), lent_data, size);
     // The vector zero-fills what it grows by: a chunk at a time, each just
     // before the socket fills it, while the sender writes the next.
     std::vector<unsigned char> bytes;
@@ -322,18 +422,9 @@ BulkReceiver::~BulkReceiver() {
 }
 
 std::string BulkReceiver::expect(std::uint64_t size, double lifetime_s) {
-  auto& im = *impl_;
-  std::lock_guard<std::mutex> lock(im.mutex);
-  const auto now = Clock::now();
-  im.purge(now);
-  if (im.tickets.size() >= im.options.max_tickets) return {};
-  std::string ticket(kBulkTicketSize, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(ticket.data()), kBulkTicketSize) != 1) return {};
-  auto& t = im.tickets[ticket];
-  t.size = size;
-  const double lifetime = lifetime_s > 0 ? lifetime_s : im.options.ticket_ttl_s;
-  t.lapses = now + seconds(std::min(lifetime, 1e9));  // within the clock's range
-  return ticket;
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  impl_->purge(Clock::now());
+  return impl_->issue(size, lifetime_s);
 }
 
 std::string BulkReceiver::take(const std::string& ticket, std::vector<unsigned char>& out) {
@@ -350,6 +441,23 @@ std::string BulkReceiver::take(const std::string& ticket, std::vector<unsigned c
   out = std::move(it->second.bytes);
   im.drop(it);
   return {};
+}
+
+std::string BulkReceiver::lend(std::shared_ptr<const void> owner, const unsigned char* data,
+                               std::uint64_t size, double lifetime_s) {
+  auto& im = *impl_;
+  std::lock_guard<std::mutex> lock(im.mutex);
+  im.purge(Clock::now());
+  if (im.loans.size() >= im.options.max_lent && !im.loans.count(owner.get())) return {};
+  if (im.loans_out() >= im.options.max_lent_tickets) return {};
+  auto ticket = im.issue(size, lifetime_s);
+  if (ticket.empty()) return ticket;
+  auto& t = im.tickets[ticket];
+  t.lent = true;
+  ++im.loans[owner.get()];
+  t.owner = std::move(owner);
+  t.data = data;
+  return ticket;
 }
 
 void BulkReceiver::forget(const std::string& ticket) {
@@ -416,6 +524,7 @@ BulkReceiverStats BulkReceiver::stats() const {
       static_cast<std::uint64_t>(std::count_if(impl_->workers.begin(), impl_->workers.end(),
                                                [](const Impl::Worker& w) { return !w.finished; }));
   out.held = impl_->held;
+  out.lent_now = impl_->loans.size();
   return out;
 }
 
@@ -465,7 +574,7 @@ int connect_to(const std::string& host, std::uint16_t port, double timeout_s, st
 
 }  // namespace
 
-std::string await_bulk_answer(int fd, const std::string& ticket, int* status) {
+std::string await_bulk_answer(int fd, const std::string& ticket, int* status, std::string* rest) {
   if (status) *status = -1;
   // The guard may have relayed the start of CAF's own greeting before it
   // handed the connection over (a BASP server speaks first): what comes
@@ -481,6 +590,7 @@ std::string await_bulk_answer(int fd, const std::string& ticket, int* status) {
     if (at == std::string::npos || at + kBulkTicketSize >= got.size()) continue;
     const char code = got[at + kBulkTicketSize];
     if (status) *status = code;
+    if (rest) *rest = got.substr(at + kBulkTicketSize + 1);
     if (code == kKept) return {};
     return code == kUnknownTicket ? "the receiver there did not issue this ticket"
                                   : "the receiver refused the block";
@@ -489,14 +599,19 @@ std::string await_bulk_answer(int fd, const std::string& ticket, int* status) {
 }
 
 namespace {
+
 /// The address that took the last block, by port: tried first next time.
 std::mutex reached_mutex;
 std::map<std::uint16_t, std::string> reached;
-}  // namespace
 
-std::string send_bulk(const std::vector<std::string>& hosts, std::uint16_t port,
-                      const std::string& ticket, const unsigned char* data, std::size_t n,
-                      double timeout_s) {
+/// Connects to each address of `hosts` in turn (the one that worked last for
+/// `port` first) and runs `exchange` on the connection, until a receiver there knows the ticket
+/// (another process may listen at the same address and port there).
+/// `exchange` returns "" or why not, and sets the answer's status byte (-1:
+/// none came). Returns "" when one exchange succeeded, else why not.
+std::string with_each_address(const std::vector<std::string>& hosts, std::uint16_t port,
+                              const std::string& ticket, double timeout_s,
+                              const std::function<std::string(int fd, int* status)>& exchange) {
   if (ticket.size() != kBulkTicketSize) return "a malformed ticket";
   if (hosts.empty() || port == 0) return "no address to send to";
   auto order = hosts;
@@ -507,8 +622,6 @@ std::string send_bulk(const std::vector<std::string>& hosts, std::uint16_t port,
         it == reached.end() ? order.end() : std::find(order.begin(), order.end(), it->second);
     if (known != order.end()) std::rotate(order.begin(), known, known + 1);
   }
-  // Each address in turn, until one takes the connection and knows the
-  // ticket (another process may listen at the same address and port there).
   std::string why = "no address took the connection";
   for (const auto& host : order) {
     std::string refused;
@@ -525,26 +638,84 @@ std::string send_bulk(const std::vector<std::string>& hosts, std::uint16_t port,
     tv.tv_usec = static_cast<suseconds_t>((wait - static_cast<double>(tv.tv_sec)) * 1e6);
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    char header[kBulkHeaderSize];
-    std::memcpy(header, kBulkMagic, sizeof kBulkMagic);
-    std::memcpy(header + sizeof kBulkMagic, ticket.data(), kBulkTicketSize);
-    write_le64(header + sizeof kBulkMagic + kBulkTicketSize, n);
-    const bool sent = send_all(fd, header, sizeof header, n > 0 ? MSG_MORE : 0) &&
-                      send_all(fd, reinterpret_cast<const char*>(data), n, 0);
-    // A receiver that refused mid-way may still have answered why.
     int status = -1;
-    why = await_bulk_answer(fd, ticket, &status);
+    why = exchange(fd, &status);
     close(fd);
     if (why.empty()) {
       std::lock_guard<std::mutex> lock(reached_mutex);
       reached[port] = host;
       return {};
     }
-    if (!sent && status < 0) why = "the connection broke while sending";
-    if (status == kRefused) break;  // the receiver that issued the ticket said no
+    if (status == kRefused || status == kKept) break;  // the receiver that issued the ticket spoke
     why = host + ": " + why;
   }
   return why;
+}
+
+/// Magic, ticket and size: what a sender or fetcher writes first.
+std::string header_of(const std::string& ticket, std::uint64_t size) {
+  std::string header(kBulkHeaderSize, '\0');
+  std::memcpy(header.data(), kBulkMagic, sizeof kBulkMagic);
+  std::memcpy(header.data() + sizeof kBulkMagic, ticket.data(), kBulkTicketSize);
+  write_le64(header.data() + sizeof kBulkMagic + kBulkTicketSize, size);
+  return header;
+}
+
+}  // namespace
+
+std::string send_bulk(const std::vector<std::string>& hosts, std::uint16_t port,
+                      const std::string& ticket, const unsigned char* data, std::size_t n,
+                      double timeout_s) {
+  return with_each_address(hosts, port, ticket, timeout_s, [&](int fd, int* status) {
+    const auto header = header_of(ticket, n);
+    const bool sent = send_all(fd, header.data(), header.size(), n > 0 ? MSG_MORE : 0) &&
+                      send_all(fd, reinterpret_cast<const char*>(data), n, 0);
+    // A receiver that refused mid-way may still have answered why.
+    auto why = await_bulk_answer(fd, ticket, status);
+    if (!why.empty() && !sent && *status < 0) why = "the connection broke while sending";
+    return why;
+  });
+}
+
+std::string fetch_bulk(const std::vector<std::string>& hosts, std::uint16_t port,
+                       const std::string& ticket, std::uint64_t size,
+                       std::vector<unsigned char>& out, double timeout_s) {
+  return with_each_address(hosts, port, ticket, timeout_s, [&](int fd, int* status) -> std::string {
+    const auto header = header_of(ticket, size);
+    if (!send_all(fd, header.data(), header.size(), 0)) return "cannot send the header";
+    std::string rest;
+    if (auto why = await_bulk_answer(fd, ticket, status, &rest); !why.empty()) return why;
+    if (rest.size() > size) return "more bytes than lent came";
+    out.clear();
+    try {
+      out.reserve(size);
+    } catch (const std::exception&) {
+      return "no memory for a block of " + mib(size);
+    }
+    huge_pages(out.data(), size);
+    out.assign(rest.begin(), rest.end());
+    // Grown a chunk at a time, as the receiver grows its blocks: the
+    // zero-fill of each overlaps the sender's writes of the next.
+    std::size_t got = out.size();
+    while (got < size) {
+      const auto n = std::min<std::size_t>(kChunk, size - got);
+      out.resize(got + n);
+      std::size_t in_chunk = 0;
+      while (in_chunk < n) {
+        const auto r = recv(fd, out.data() + got + in_chunk, n - in_chunk, 0);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) {
+          const auto why = r == 0 ? std::string("closed by the receiver")
+                           : errno == EAGAIN || errno == EWOULDBLOCK ? std::string("stalled")
+                                                                     : std::strerror(errno);
+          return "a lent block of " + mib(size) + " " + why + " after " + mib(got + in_chunk);
+        }
+        in_chunk += static_cast<std::size_t>(r);
+      }
+      got += n;
+    }
+    return {};
+  });
 }
 
 namespace {

@@ -26,6 +26,12 @@
 ///     what comes before its ticket.)
 ///  3. The sender sends its message without the bytes; the owner take()s them.
 ///
+/// The other way (a model version a node fetches), the owner lend()s a block
+/// it holds and hands its ticket to the fetcher, which connects the same way
+/// and writes the same header; fetch_bulk() then reads the answer, ticket and
+/// status byte, and the block behind it, straight into the fetcher's buffer.
+/// The receiver keeps the block alive while it is sent.
+///
 /// A ticket serves one block, and an unknown ticket or a size other than the
 /// one asked for closes the connection at once. Connections are bounded in
 /// number, in time to their header, and in rate (as the guard's). Under TLS
@@ -56,6 +62,14 @@ struct BulkReceiverOptions {
   /// sender sends it another way). Memory is bounded by this times the largest
   /// size a ticket was issued for.
   std::size_t max_held = 256;
+  /// Distinct blocks lent at a time (lend()): a model version the aggregator
+  /// has let go stays in memory while it is lent, so an admitted peer that
+  /// asks for loans and never fetches holds at most this many. Beyond, lend()
+  /// refuses (the model goes in a message).
+  std::size_t max_lent = 4;
+  /// Lent tickets waiting and fetches in progress, of all blocks: lent
+  /// tickets leave the rest of max_tickets to blocks sent here.
+  std::size_t max_lent_tickets = 1024;
   double header_timeout_s = 10.0;  ///< from accepting to a whole header
   double stall_timeout_s = 30.0;   ///< without a byte arriving
   double min_rate = 4096.0;        ///< bytes per second after the stall grace
@@ -67,14 +81,18 @@ struct BulkReceiverOptions {
 struct BulkReceiverStats {
   std::uint64_t blocks = 0;       ///< complete blocks received
   std::uint64_t bytes = 0;        ///< in them
+  std::uint64_t lent = 0;         ///< lent blocks sent whole
+  std::uint64_t lent_bytes = 0;   ///< in them
   std::uint64_t refused = 0;      ///< connections closed for a bad ticket, size, pace or limit
   std::uint64_t connections = 0;  ///< open now
   std::uint64_t held = 0;         ///< blocks arriving or arrived and not taken, now
+  std::uint64_t lent_now = 0;     ///< distinct blocks lent, now
 };
 
-/// Receives blocks under tickets. Thread-safe: the guard's thread adopts
-/// connections, each block is read by a thread of its own, and the owner's
-/// actor asks for tickets and takes blocks.
+/// Receives blocks under tickets, and sends blocks lent under tickets.
+/// Thread-safe: the guard's thread adopts connections, each block is read or
+/// sent by a thread of its own, and the owner's actor asks for tickets, takes
+/// blocks and lends them.
 class BulkReceiver {
  public:
   explicit BulkReceiver(BulkReceiverOptions options = {});
@@ -91,6 +109,16 @@ class BulkReceiver {
   std::string take(const std::string& ticket, std::vector<unsigned char>& out);
   /// Drops `ticket` and any bytes of it (a block that went another way).
   void forget(const std::string& ticket);
+
+  /// A new ticket under which one connection fetches the `size` bytes at
+  /// `data` (fetch_bulk()), or "" when max_tickets are waiting,
+  /// max_lent_tickets are lent, or max_lent other blocks are lent (`owner`
+  /// tells blocks apart). `owner` keeps
+  /// them alive and unchanged until they are sent or the ticket lapses
+  /// (`lifetime_s` as in expect()); a fetch that has begun keeps them until
+  /// its connection ends.
+  std::string lend(std::shared_ptr<const void> owner, const unsigned char* data, std::uint64_t size,
+                   double lifetime_s = 0.0);
 
   /// Takes over connection `fd` whose first bytes, `first`, began with
   /// kBulkMagic (the guard calls this).
@@ -119,8 +147,19 @@ std::string send_bulk(const std::vector<std::string>& hosts, std::uint16_t port,
 
 /// send_bulk()'s last step: reads the receiver's answer on `fd`, skipping
 /// what came before `ticket`; "" when it kept the block, else why not.
-/// `status`, when given, gets the answer's status byte (-1: none came).
-std::string await_bulk_answer(int fd, const std::string& ticket, int* status = nullptr);
+/// `status`, when given, gets the answer's status byte (-1: none came);
+/// `rest`, when given, what came after it (the start of a lent block).
+std::string await_bulk_answer(int fd, const std::string& ticket, int* status = nullptr,
+                              std::string* rest = nullptr);
+
+/// Fetches the `size` bytes lent under `ticket` (BulkReceiver::lend()) by the
+/// receiver behind the guard at `port` of `hosts`, trying them as send_bulk()
+/// does, into `out` (resized to `size`). Blocks until they came; returns ""
+/// when all did, else why not (`out` is then unspecified). `timeout_s`
+/// bounds each stall of the socket.
+std::string fetch_bulk(const std::vector<std::string>& hosts, std::uint16_t port,
+                       const std::string& ticket, std::uint64_t size,
+                       std::vector<unsigned char>& out, double timeout_s);
 
 /// This process's receiver (set by whoever publishes its guarded port), or
 /// none: the registry holds it weakly, its owner keeps it alive.

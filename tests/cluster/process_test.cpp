@@ -180,14 +180,15 @@ TEST(ClusterProcesses, UpdatesLargerThanTheAggregatorsMessageLimitTravelInParts)
       << cluster.scheduler().output() << whole.output();
 }
 
-TEST(ClusterProcesses, UpdatesOverTheDataPlaneTravelWhateverTheAggregatorsMessageLimit) {
+TEST(ClusterProcesses, UpdatesAndModelsOverTheDataPlaneTravelWhateverTheAggregatorsMessageLimit) {
   TempDir dir;
   // The MLP's update is about 0.39 MiB; the scheduler's port (its aggregator's)
   // takes messages of 0.25 MiB at most, and these nodes send no parts. Updates
   // of 0.1 MiB or more go over the data plane: the only way through here.
+  // Models of that size come back over it too.
   Cluster cluster(dir, 0, {"--max-message", "0.25"});
   ASSERT_GT(cluster.port(), 0) << cluster.scheduler().output();
-  cluster.add_node("n1", {"--bulk-min-mib", "0.1"});
+  auto& n1 = cluster.add_node("n1", {"--bulk-min-mib", "0.1", "--log-level", "debug"});
   cluster.add_node("n2", {"--bulk-min-mib", "0.1"});
   ASSERT_TRUE(cluster.wait_for_nodes(2, 20s));
   expect_the_embedded_model(cluster, dir, 2, "bulk.json");
@@ -195,6 +196,9 @@ TEST(ClusterProcesses, UpdatesOverTheDataPlaneTravelWhateverTheAggregatorsMessag
       << cluster.scheduler().output();
   EXPECT_EQ(cluster.scheduler().output().find("data-plane connection"), std::string::npos)
       << cluster.scheduler().output();
+  const auto said = n1.output();
+  EXPECT_NE(said.find("came over the data plane"), std::string::npos) << said;
+  EXPECT_EQ(said.find("in a message, not over the data plane"), std::string::npos) << said;
 }
 
 TEST(ClusterProcesses, UpdatesGoInMessagesToAnAggregatorWithoutADataPlane) {

@@ -1,0 +1,74 @@
+#include "actors/model_fetcher.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <limits>
+#include <memory>
+#include <string>
+
+#include "actors/errors.hpp"
+#include "net/bulk_channel.hpp"
+#include "runtime/system/log.hpp"
+
+namespace troupe::actors::node {
+namespace {
+
+/// Seconds the fetch's connection may stall: as long as a receiver lets a
+/// block stall, and no longer than the task timeout, so that the node falls
+/// back to a message while the task can still finish.
+double stall_limit(std::chrono::milliseconds timeout) {
+  return std::min(30.0, std::chrono::duration<double>(timeout).count());
+}
+
+caf::behavior model_fetcher(caf::event_based_actor* self, ModelOffer offer,
+                            std::chrono::milliseconds timeout) {
+  return {[self, offer = std::move(offer), timeout](fetcher_atom) {
+    auto rp = self->make_response_promise<SharedModel>();
+    const auto version = std::to_string(offer.version);
+    auto params = std::make_shared<models::Parameters>();
+    if (offer.model.params) params->tensors = offer.model.params->tensors;
+    const auto started = std::chrono::steady_clock::now();
+    auto why = offer.size < 0
+                   ? std::string("a negative size")
+                   : net::fetch_bulk(offer.offer.hosts, offer.offer.port, offer.offer.ticket,
+                                     static_cast<std::uint64_t>(offer.size), params->bytes,
+                                     stall_limit(timeout));
+    if (why.empty()) why = params->validate();
+    if (why.empty()) {
+      runtime::logging::Line(runtime::logging::Level::debug)
+          << "troupe node: model version " << version << " (" << offer.size
+          << " bytes) came over the data plane in "
+          << std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()
+          << " s";
+      rp.deliver(SharedModel{std::move(params)});
+    } else {
+      rp.deliver(failure("model version " + version + " over the data plane: " + why));
+    }
+    self->quit();
+    return rp;
+  }};
+}
+
+}  // namespace
+
+bool asks_for_model_offer(const caf::node_id& here, const aggregator_actor& aggregator,
+                          std::uint64_t bulk_min) {
+  return caf::actor_cast<caf::actor_addr>(aggregator).node() != here &&
+         bulk_min != std::numeric_limits<std::uint64_t>::max();
+}
+
+caf::actor spawn_model_fetcher(caf::local_actor* self, ModelOffer offer,
+                               std::chrono::milliseconds timeout) {
+  return self->spawn<caf::linked + caf::detached>(model_fetcher, std::move(offer), timeout);
+}
+
+void model_not_by_data_plane(const std::string& why) {
+  static std::atomic<bool> said{false};
+  const auto level =
+      said.exchange(true) ? runtime::logging::Level::debug : runtime::logging::Level::info;
+  runtime::logging::Line(level) << "troupe node: a model comes from the aggregator in a message, "
+                                   "not over the data plane ("
+                                << why << ")";
+}
+
+}  // namespace troupe::actors::node

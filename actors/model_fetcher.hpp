@@ -1,0 +1,38 @@
+#pragma once
+/// \file
+/// How a node fetches a model version from an aggregator in another process.
+/// It asks with a ModelRequest; the aggregator answers the model, or, from
+/// the node's --bulk-min-mib up, lends its bytes over the data plane
+/// (net/bulk_channel.hpp) and answers their ticket. A fetcher, an actor with
+/// a thread of its own (the bytes block it while they travel), then reads
+/// them straight into the node's buffer. When that fails the model comes in
+/// a message, and so do the job's later models on that node. Internal to the
+/// node: only node_tasks.cpp includes it.
+
+#include <chrono>
+#include <cstdint>
+
+#include "actors/protocol.hpp"
+
+namespace troupe::actors::node {
+
+/// True when a node asks `aggregator` with a ModelRequest: an aggregator in
+/// another process than `here`, and a node that uses the data plane
+/// (`bulk_min`, its --bulk-min-mib in bytes, is not the maximum that TLS sets).
+bool asks_for_model_offer(const caf::node_id& here, const aggregator_actor& aggregator,
+                          std::uint64_t bulk_min);
+
+using fetcher_atom = caf::atom_constant<caf::atom("fetcher")>;
+
+/// A fetcher for the model bytes `offer` lends: `(fetcher_atom)` answers the
+/// model (the layout in `offer.model` with its bytes) or why not, then the
+/// fetcher ends. `timeout` (the task timeout) bounds each stall of the
+/// connection, at most 30 s.
+caf::actor spawn_model_fetcher(caf::local_actor* self, ModelOffer offer,
+                               std::chrono::milliseconds timeout);
+
+/// Logs why a model comes in a message after all: the first time in this
+/// process at info level, then at debug level.
+void model_not_by_data_plane(const std::string& why);
+
+}  // namespace troupe::actors::node
