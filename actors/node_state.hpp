@@ -10,6 +10,7 @@
 
 #include <caf/all.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -51,6 +52,10 @@ struct RunSlot {
   /// A model fetch over the data plane failed for this job: models come in
   /// messages from then on (actors/model_fetcher.hpp).
   bool models_in_messages = false;
+  /// The same for updates (actors/update_courier.hpp): set by a courier
+  /// whose bytes failed to cross; a new job gets a new flag.
+  std::shared_ptr<std::atomic<bool>> updates_in_messages =
+      std::make_shared<std::atomic<bool>>(false);
   std::uint64_t used = 0;  ///< when it last got a set-up or task (NodeState::clock)
 
   /// Lets the job go (its model, aggregator, spec); the data and behaviour
@@ -63,6 +68,7 @@ struct RunSlot {
     model_version = -1;
     shard_sizes.reset();
     models_in_messages = false;
+    updates_in_messages = std::make_shared<std::atomic<bool>>(false);
   }
 };
 

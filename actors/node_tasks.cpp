@@ -194,10 +194,11 @@ void train_in_turn(NodePtr self, const TrainTask& task, const Queued& q,
     };
   // An update for the data plane gets its courier now: its ticket comes
   // while the node computes.
-  const UpdateRoute route{timeout_of(job), st.config.update_part_bytes, st.config.bulk_min_bytes};
+  const UpdateRoute route{timeout_of(job), st.config.update_part_bytes, st.config.bulk_min_bytes,
+                          slot.updates_in_messages};
   auto carried = std::make_shared<ModelUpdate>();
   caf::actor courier;
-  if (!job.privacy.secure_aggregation &&
+  if (!job.privacy.secure_aggregation && !*slot.updates_in_messages &&
       by_data_plane(self->node(), slot.aggregator, route, model->bytes.size()))
     courier = spawn_courier(
         self, slot.aggregator, route, carried,

@@ -5,9 +5,12 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <sstream>
+#include <string>
 #include <thread>
 
 #include "actors/handshake.hpp"
@@ -113,6 +116,13 @@ void advertise(caf::actor_system& system, const Endpoint& ep, std::uint16_t port
                  std::string{kConnectivityKey}, caf::make_message(port, std::move(addresses)));
 }
 std::vector<std::string> data_plane_hosts(const Endpoint& ep) {
+  if (const char* chosen = std::getenv("TROUPE_DATA_PLANE_HOSTS"); chosen && *chosen) {
+    std::vector<std::string> hosts;
+    std::stringstream list(chosen);
+    for (std::string host; std::getline(list, host, ',');)
+      if (!host.empty()) hosts.push_back(host);
+    if (!hosts.empty()) return hosts;
+  }
   if (!ep.host.empty() && ep.host != "0.0.0.0") return {ep.host};
   // The guard listens on every IPv4 address then.
   auto found =

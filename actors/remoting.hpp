@@ -125,7 +125,9 @@ struct Published {
   std::unique_ptr<MessageGuard> guard;
 };
 
-/// The addresses the data plane tells senders for a process listening at `ep`.
+/// The addresses the data plane tells senders for a process listening at `ep`:
+/// those in TROUPE_DATA_PLANE_HOSTS (comma-separated) when it is set, else
+/// `ep`'s host, or for 0.0.0.0 every IPv4 address of the host and 127.0.0.1.
 std::vector<std::string> data_plane_hosts(const Endpoint& ep);
 
 /// Publishes `h` at `ep`. With a message limit, CAF listens on 127.0.0.1 only

@@ -7,6 +7,7 @@
 /// (net/bulk_channel.hpp) and then the update without them. Internal to the
 /// node: only node_tasks.cpp includes it.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -20,6 +21,9 @@ struct UpdateRoute {
   std::chrono::milliseconds timeout{0};
   std::uint64_t part_bytes = 1;  ///< --update-part-mib
   std::uint64_t bulk_min = 0;    ///< --bulk-min-mib
+  /// Set when bytes failed to cross the data plane: the job's later updates
+  /// on this node go in messages (RunSlot::updates_in_messages). May be null.
+  std::shared_ptr<std::atomic<bool>> gave_up;
 };
 
 /// True when an update of `bytes` parameter bytes goes over the data plane:

@@ -217,6 +217,37 @@ TEST(ClusterProcesses, UpdatesGoInMessagesToAnAggregatorWithoutADataPlane) {
   EXPECT_NE(said.find("no data plane here"), std::string::npos) << said;
 }
 
+namespace {
+
+/// How many times `needle` occurs in `text`.
+std::size_t occurrences(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST(ClusterProcesses, AfterADataPlaneFailureTheJobsUpdatesAndModelsGoInMessages) {
+  TempDir dir;
+  // The scheduler offers its data plane at 127.0.0.3, where nothing listens
+  // (its guard is on 127.0.0.1): the node's first update and first model fail
+  // to connect and go in messages, and so do the job's later ones, without
+  // trying again (each try would log a line at debug level).
+  setenv("TROUPE_DATA_PLANE_HOSTS", "127.0.0.3", 1);
+  Cluster cluster(dir, 0);
+  unsetenv("TROUPE_DATA_PLANE_HOSTS");
+  ASSERT_GT(cluster.port(), 0) << cluster.scheduler().output();
+  auto& node = cluster.add_node("n1", {"--bulk-min-mib", "0.1", "--log-level", "debug"});
+  ASSERT_TRUE(cluster.wait_for_nodes(1, 20s));
+  expect_the_embedded_model(cluster, dir, 1, "fallback.json");
+  const auto said = node.output();
+  EXPECT_EQ(occurrences(said, "an update goes to the aggregator in messages"), 1u) << said;
+  EXPECT_EQ(occurrences(said, "a model comes from the aggregator in a message"), 1u) << said;
+  EXPECT_NE(said.find("127.0.0.3"), std::string::npos) << said;
+  EXPECT_EQ(said.find("came over the data plane"), std::string::npos) << said;
+}
+
 TEST(ClusterProcesses, AMultiProcessRunGivesTheSameModelAsTheEmbeddedRun) {
   TempDir dir;
   Cluster cluster(dir, 2);

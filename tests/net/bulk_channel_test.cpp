@@ -94,6 +94,21 @@ std::string header(const std::string& ticket, std::uint64_t size) {
   return h;
 }
 
+/// Connects `*fd` to `plane`'s guard, and has the upstream end (`*up`) send
+/// the start of a BASP greeting that surely reaches `*fd` before anything is
+/// written: as a BASP server speaks first.
+void connect_behind_greeting(Plane& plane, int* fd, int* up) {
+  *fd = troupe::test::connect_loopback(plane.receiver->port());
+  ASSERT_GE(*fd, 0);
+  *up = accept(plane.upstream.fd, nullptr, nullptr);
+  ASSERT_GE(*up, 0);
+  const std::string greeting = troupe::test::basp_header(40, 0x00) + std::string(40, 'g');
+  troupe::test::send_all(*up, greeting);
+  std::string seen(greeting.size(), '\0');
+  ASSERT_EQ(recv(*fd, seen.data(), seen.size(), MSG_WAITALL | MSG_PEEK),
+            static_cast<ssize_t>(seen.size()));
+}
+
 /// Whether `done()` became true within `limit`.
 template <class F>
 bool until(F done, std::chrono::milliseconds limit = 5s) {
@@ -237,15 +252,8 @@ TEST(BulkChannel, TheAnswerIsFoundBehindTheStartOfCafsGreeting) {
   // A BASP server speaks first: the guard may relay its greeting before it
   // sees the data plane's magic. Here it surely does.
   Plane plane;
-  const int fd = troupe::test::connect_loopback(plane.receiver->port());
-  ASSERT_GE(fd, 0);
-  const int up = accept(plane.upstream.fd, nullptr, nullptr);
-  ASSERT_GE(up, 0);
-  const std::string greeting = troupe::test::basp_header(40, 0x00) + std::string(40, 'g');
-  troupe::test::send_all(up, greeting);
-  std::string seen(greeting.size(), '\0');
-  ASSERT_EQ(recv(fd, seen.data(), seen.size(), MSG_WAITALL | MSG_PEEK),
-            static_cast<ssize_t>(seen.size()));
+  int fd = -1, up = -1;
+  ASSERT_NO_FATAL_FAILURE(connect_behind_greeting(plane, &fd, &up));
   const auto bytes = random_bytes(3000, 3);
   const auto ticket = plane.receiver->expect(bytes.size());
   troupe::test::send_all(fd,
@@ -416,15 +424,8 @@ TEST(BulkChannel, ALentBlockIsFoundBehindTheStartOfCafsGreeting) {
   // As for a block sent: the guard may relay CAF's greeting before it sees the
   // magic. What comes after the answer is the lent block's start.
   Plane plane;
-  const int fd = troupe::test::connect_loopback(plane.receiver->port());
-  ASSERT_GE(fd, 0);
-  const int up = accept(plane.upstream.fd, nullptr, nullptr);
-  ASSERT_GE(up, 0);
-  const std::string greeting = troupe::test::basp_header(40, 0x00) + std::string(40, 'g');
-  troupe::test::send_all(up, greeting);
-  std::string seen(greeting.size(), '\0');
-  ASSERT_EQ(recv(fd, seen.data(), seen.size(), MSG_WAITALL | MSG_PEEK),
-            static_cast<ssize_t>(seen.size()));
+  int fd = -1, up = -1;
+  ASSERT_NO_FATAL_FAILURE(connect_behind_greeting(plane, &fd, &up));
   auto owner = std::make_shared<std::vector<unsigned char>>(random_bytes(3000, 9));
   const auto ticket = plane.receiver->lend(owner, owner->data(), owner->size());
   troupe::test::send_all(fd, header(ticket, owner->size()));
