@@ -14,25 +14,28 @@ namespace troupe::actors::node {
 namespace {
 
 /// Seconds the fetch's connection may stall: as long as a receiver lets a
-/// block stall, and no longer than the task timeout, so that the node falls
-/// back to a message while the task can still finish.
+/// block stall, and half a task timeout at most, so that the node falls back
+/// to a message while the task can still finish.
 double stall_limit(std::chrono::milliseconds timeout) {
-  return std::min(30.0, std::chrono::duration<double>(timeout).count());
+  return std::min(30.0, std::chrono::duration<double>(timeout).count() / 2.0);
 }
 
 caf::behavior model_fetcher(caf::event_based_actor* self, ModelOffer offer,
-                            std::chrono::milliseconds timeout) {
-  return {[self, offer = std::move(offer), timeout](fetcher_atom) {
+                            std::chrono::milliseconds timeout,
+                            std::shared_ptr<std::atomic<bool>> gave_up) {
+  return {[self, offer = std::move(offer), timeout, gave_up](fetcher_atom) {
     auto rp = self->make_response_promise<SharedModel>();
     const auto version = std::to_string(offer.version);
     auto params = std::make_shared<models::Parameters>();
     if (offer.model.params) params->tensors = offer.model.params->tensors;
     const auto started = std::chrono::steady_clock::now();
+    bool connected = true;
     auto why = offer.size < 0
                    ? std::string("a negative size")
                    : net::fetch_bulk(offer.offer.hosts, offer.offer.port, offer.offer.ticket,
                                      static_cast<std::uint64_t>(offer.size), params->bytes,
-                                     stall_limit(timeout));
+                                     stall_limit(timeout), &connected);
+    if (!connected && gave_up) *gave_up = true;  // before the answer: the node reads it then
     if (why.empty()) why = params->validate();
     if (why.empty()) {
       runtime::logging::Line(runtime::logging::Level::debug)
@@ -58,8 +61,10 @@ bool asks_for_model_offer(const caf::node_id& here, const aggregator_actor& aggr
 }
 
 caf::actor spawn_model_fetcher(caf::local_actor* self, ModelOffer offer,
-                               std::chrono::milliseconds timeout) {
-  return self->spawn<caf::linked + caf::detached>(model_fetcher, std::move(offer), timeout);
+                               std::chrono::milliseconds timeout,
+                               std::shared_ptr<std::atomic<bool>> gave_up) {
+  return self->spawn<caf::linked + caf::detached>(model_fetcher, std::move(offer), timeout,
+                                                  std::move(gave_up));
 }
 
 void model_not_by_data_plane(const std::string& why) {

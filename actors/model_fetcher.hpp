@@ -6,11 +6,13 @@
 /// (net/bulk_channel.hpp) and answers their ticket. A fetcher, an actor with
 /// a thread of its own (the bytes block it while they travel), then reads
 /// them straight into the node's buffer. When that fails the model comes in
-/// a message, and so do the job's later models on that node. Internal to the
-/// node: only node_tasks.cpp includes it.
+/// a message; when no address took the connection, so do the job's later
+/// models on that node. Internal to the node: only node_tasks.cpp includes it.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 
 #include "actors/protocol.hpp"
 
@@ -26,10 +28,13 @@ using fetcher_atom = caf::atom_constant<caf::atom("fetcher")>;
 
 /// A fetcher for the model bytes `offer` lends: `(fetcher_atom)` answers the
 /// model (the layout in `offer.model` with its bytes) or why not, then the
-/// fetcher ends. `timeout` (the task timeout) bounds each stall of the
-/// connection, at most 30 s.
+/// fetcher ends. Each stall of the connection ends after half of `timeout`
+/// (the task timeout), 30 s at most.
+/// `gave_up` (may be null) is set when no offered address took the
+/// connection: the job's later models come in messages.
 caf::actor spawn_model_fetcher(caf::local_actor* self, ModelOffer offer,
-                               std::chrono::milliseconds timeout);
+                               std::chrono::milliseconds timeout,
+                               std::shared_ptr<std::atomic<bool>> gave_up);
 
 /// Logs why a model comes in a message after all: the first time in this
 /// process at info level, then at debug level.

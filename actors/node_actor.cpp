@@ -103,6 +103,7 @@ caf::result<DataSummary> set_up(NodePtr self, const runtime::JobSpec& job) {
   auto& slot = slot_for_setup(st, job.run_id);
   slot.used = ++st.clock;
   slot.ready = false;
+  slot.try_data_plane_again();  // a node set up again (it rejoined) may reach it now
   st.last_setup = job.run_id;
   // The aggregator sent before this set-up; else the one the node was made with.
   slot.aggregator = st.next_aggregator ? st.next_aggregator : st.config.aggregator;

@@ -49,13 +49,20 @@ struct RunSlot {
   /// copy between them); never null.
   std::shared_ptr<const models::Parameters> model = no_model();
   models::Parameters update;  ///< reused output buffer of training
-  /// A model fetch over the data plane failed for this job: models come in
-  /// messages from then on (actors/model_fetcher.hpp).
-  bool models_in_messages = false;
-  /// The same for updates (actors/update_courier.hpp): set by a courier
-  /// whose bytes failed to cross; a new job gets a new flag.
+  /// Set when a transfer over the data plane found no address it could
+  /// connect to: the job's later models and updates on this node go in
+  /// messages (actors/model_fetcher.hpp, actors/update_courier.hpp). Shared:
+  /// fetchers and couriers are actors of their own. A set-up gets new flags.
+  std::shared_ptr<std::atomic<bool>> models_in_messages =
+      std::make_shared<std::atomic<bool>>(false);
   std::shared_ptr<std::atomic<bool>> updates_in_messages =
       std::make_shared<std::atomic<bool>>(false);
+
+  /// New flags: the data plane is tried again.
+  void try_data_plane_again() {
+    models_in_messages = std::make_shared<std::atomic<bool>>(false);
+    updates_in_messages = std::make_shared<std::atomic<bool>>(false);
+  }
   std::uint64_t used = 0;  ///< when it last got a set-up or task (NodeState::clock)
 
   /// Lets the job go (its model, aggregator, spec); the data and behaviour
@@ -67,8 +74,7 @@ struct RunSlot {
     model = no_model();
     model_version = -1;
     shard_sizes.reset();
-    models_in_messages = false;
-    updates_in_messages = std::make_shared<std::atomic<bool>>(false);
+    try_data_plane_again();
   }
 };
 

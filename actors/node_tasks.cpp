@@ -58,7 +58,8 @@ void with_model(NodePtr self, std::uint64_t run_id, std::int64_t version,
   const auto aggregator = slot->aggregator;
   const auto timeout = timeout_of(*slot->job);
   const auto bulk_min = self->state.config.bulk_min_bytes;
-  if (slot->models_in_messages || !asks_for_model_offer(self->node(), aggregator, bulk_min)) {
+  const auto gave_up = slot->models_in_messages;
+  if (*slot->models_in_messages || !asks_for_model_offer(self->node(), aggregator, bulk_min)) {
     self->request(aggregator, timeout, model_atom::value, version).then(got, failed);
     return;
   }
@@ -66,15 +67,14 @@ void with_model(NodePtr self, std::uint64_t run_id, std::int64_t version,
                 ModelRequest{version, static_cast<std::int64_t>(std::min<std::uint64_t>(
                                           bulk_min, std::numeric_limits<std::int64_t>::max()))})
       .then(
-          [self, run_id, aggregator, timeout, version, got, failed](ModelOffer& offer) {
+          [self, gave_up, aggregator, timeout, version, got, failed](ModelOffer& offer) {
             if (offer.offer.ticket.empty()) return got(offer.version, offer.model);
             const auto at = offer.version;
-            auto fetcher = spawn_model_fetcher(self, std::move(offer), timeout);
+            auto fetcher = spawn_model_fetcher(self, std::move(offer), timeout, gave_up);
             self->request(fetcher, timeout, fetcher_atom::value)
                 .then([got, at](SharedModel& shared) { got(at, shared); },
-                      [self, run_id, aggregator, timeout, version, got, failed](caf::error& err) {
+                      [self, aggregator, timeout, version, got, failed](caf::error& err) {
                         model_not_by_data_plane(self->system().render(err));
-                        if (auto* s = slot_of(self->state, run_id)) s->models_in_messages = true;
                         self->request(aggregator, timeout, model_atom::value, version)
                             .then(got, failed);
                       });

@@ -119,8 +119,11 @@ std::vector<std::string> data_plane_hosts(const Endpoint& ep) {
   if (const char* chosen = std::getenv("TROUPE_DATA_PLANE_HOSTS"); chosen && *chosen) {
     std::vector<std::string> hosts;
     std::stringstream list(chosen);
-    for (std::string host; std::getline(list, host, ',');)
-      if (!host.empty()) hosts.push_back(host);
+    for (std::string host; std::getline(list, host, ',');) {
+      const auto first = host.find_first_not_of(" \t");
+      if (first == std::string::npos) continue;
+      hosts.push_back(host.substr(first, host.find_last_not_of(" \t") - first + 1));
+    }
     if (!hosts.empty()) return hosts;
   }
   if (!ep.host.empty() && ep.host != "0.0.0.0") return {ep.host};

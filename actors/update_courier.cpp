@@ -79,13 +79,14 @@ void send_by_data_plane(caf::event_based_actor* self, const aggregator_actor& ag
                         const UpdateRoute& route, ModelUpdate update, const BulkOffer& offer,
                         Done done, Fail fail) {
   auto& bytes = update.params.bytes;
-  // Stalls end as a receiver's do, and within the task timeout: the update
-  // still has time to go in messages.
-  const double stall = std::min(30.0, std::chrono::duration<double>(route.timeout).count());
-  const auto why =
-      net::send_bulk(offer.hosts, offer.port, offer.ticket, bytes.data(), bytes.size(), stall);
+  // Stalls end as a receiver's do, and within half the task timeout: the
+  // update still has time to go in messages.
+  const double stall = std::min(30.0, std::chrono::duration<double>(route.timeout).count() / 2.0);
+  bool connected = true;
+  const auto why = net::send_bulk(offer.hosts, offer.port, offer.ticket, bytes.data(), bytes.size(),
+                                  stall, &connected);
   if (!why.empty()) {
-    if (route.gave_up) *route.gave_up = true;
+    if (!connected && route.gave_up) *route.gave_up = true;  // nowhere to go: not again
     not_by_data_plane("update of task " + std::to_string(update.task_id) + ": " + why);
     send_in_messages(self, aggregator, route, std::move(update), done, fail);
     return;

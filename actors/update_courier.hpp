@@ -21,7 +21,7 @@ struct UpdateRoute {
   std::chrono::milliseconds timeout{0};
   std::uint64_t part_bytes = 1;  ///< --update-part-mib
   std::uint64_t bulk_min = 0;    ///< --bulk-min-mib
-  /// Set when bytes failed to cross the data plane: the job's later updates
+  /// Set when no offered address took a connection: the job's later updates
   /// on this node go in messages (RunSlot::updates_in_messages). May be null.
   std::shared_ptr<std::atomic<bool>> gave_up;
 };

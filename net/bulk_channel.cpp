@@ -610,8 +610,9 @@ std::map<std::uint16_t, std::string> reached;
 /// `exchange` returns "" or why not, and sets the answer's status byte (-1:
 /// none came). Returns "" when one exchange succeeded, else why not.
 std::string with_each_address(const std::vector<std::string>& hosts, std::uint16_t port,
-                              const std::string& ticket, double timeout_s,
+                              const std::string& ticket, double timeout_s, bool* connected,
                               const std::function<std::string(int fd, int* status)>& exchange) {
+  if (connected) *connected = false;
   if (ticket.size() != kBulkTicketSize) return "a malformed ticket";
   if (hosts.empty() || port == 0) return "no address to send to";
   auto order = hosts;
@@ -630,6 +631,7 @@ std::string with_each_address(const std::vector<std::string>& hosts, std::uint16
       why = "cannot connect (" + refused + ")";
       continue;
     }
+    if (connected) *connected = true;
     set_nonblocking(fd, false);
     set_nodelay(fd);
     const double wait = std::max(timeout_s, 0.001);
@@ -665,8 +667,8 @@ std::string header_of(const std::string& ticket, std::uint64_t size) {
 
 std::string send_bulk(const std::vector<std::string>& hosts, std::uint16_t port,
                       const std::string& ticket, const unsigned char* data, std::size_t n,
-                      double timeout_s) {
-  return with_each_address(hosts, port, ticket, timeout_s, [&](int fd, int* status) {
+                      double timeout_s, bool* connected) {
+  return with_each_address(hosts, port, ticket, timeout_s, connected, [&](int fd, int* status) {
     const auto header = header_of(ticket, n);
     const bool sent = send_all(fd, header.data(), header.size(), n > 0 ? MSG_MORE : 0) &&
                       send_all(fd, reinterpret_cast<const char*>(data), n, 0);
@@ -679,43 +681,44 @@ std::string send_bulk(const std::vector<std::string>& hosts, std::uint16_t port,
 
 std::string fetch_bulk(const std::vector<std::string>& hosts, std::uint16_t port,
                        const std::string& ticket, std::uint64_t size,
-                       std::vector<unsigned char>& out, double timeout_s) {
-  return with_each_address(hosts, port, ticket, timeout_s, [&](int fd, int* status) -> std::string {
-    const auto header = header_of(ticket, size);
-    if (!send_all(fd, header.data(), header.size(), 0)) return "cannot send the header";
-    std::string rest;
-    if (auto why = await_bulk_answer(fd, ticket, status, &rest); !why.empty()) return why;
-    if (rest.size() > size) return "more bytes than lent came";
-    out.clear();
-    try {
-      out.reserve(size);
-    } catch (const std::exception&) {
-      return "no memory for a block of " + mib(size);
-    }
-    huge_pages(out.data(), size);
-    out.assign(rest.begin(), rest.end());
-    // Grown a chunk at a time, as the receiver grows its blocks: the
-    // zero-fill of each overlaps the sender's writes of the next.
-    std::size_t got = out.size();
-    while (got < size) {
-      const auto n = std::min<std::size_t>(kChunk, size - got);
-      out.resize(got + n);
-      std::size_t in_chunk = 0;
-      while (in_chunk < n) {
-        const auto r = recv(fd, out.data() + got + in_chunk, n - in_chunk, 0);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) {
-          const auto why = r == 0 ? std::string("closed by the receiver")
-                           : errno == EAGAIN || errno == EWOULDBLOCK ? std::string("stalled")
-                                                                     : std::strerror(errno);
-          return "a lent block of " + mib(size) + " " + why + " after " + mib(got + in_chunk);
+                       std::vector<unsigned char>& out, double timeout_s, bool* connected) {
+  return with_each_address(
+      hosts, port, ticket, timeout_s, connected, [&](int fd, int* status) -> std::string {
+        const auto header = header_of(ticket, size);
+        if (!send_all(fd, header.data(), header.size(), 0)) return "cannot send the header";
+        std::string rest;
+        if (auto why = await_bulk_answer(fd, ticket, status, &rest); !why.empty()) return why;
+        if (rest.size() > size) return "more bytes than lent came";
+        out.clear();
+        try {
+          out.reserve(size);
+        } catch (const std::exception&) {
+          return "no memory for a block of " + mib(size);
         }
-        in_chunk += static_cast<std::size_t>(r);
-      }
-      got += n;
-    }
-    return {};
-  });
+        huge_pages(out.data(), size);
+        out.assign(rest.begin(), rest.end());
+        // Grown a chunk at a time, as the receiver grows its blocks: the
+        // zero-fill of each overlaps the sender's writes of the next.
+        std::size_t got = out.size();
+        while (got < size) {
+          const auto n = std::min<std::size_t>(kChunk, size - got);
+          out.resize(got + n);
+          std::size_t in_chunk = 0;
+          while (in_chunk < n) {
+            const auto r = recv(fd, out.data() + got + in_chunk, n - in_chunk, 0);
+            if (r < 0 && errno == EINTR) continue;
+            if (r <= 0) {
+              const auto why = r == 0 ? std::string("closed by the receiver")
+                               : errno == EAGAIN || errno == EWOULDBLOCK ? std::string("stalled")
+                                                                         : std::strerror(errno);
+              return "a lent block of " + mib(size) + " " + why + " after " + mib(got + in_chunk);
+            }
+            in_chunk += static_cast<std::size_t>(r);
+          }
+          got += n;
+        }
+        return {};
+      });
 }
 
 namespace {

@@ -140,10 +140,11 @@ class BulkReceiver {
 /// to `port` first), until one takes the connection (within 5 s) and knows
 /// the ticket. Blocks until a receiver answered; returns "" when it has the
 /// whole block, else why not (nothing is then kept there). `timeout_s` bounds
-/// each stall of the socket.
+/// each stall of the socket. `connected`, when given, tells whether any
+/// address took the connection.
 std::string send_bulk(const std::vector<std::string>& hosts, std::uint16_t port,
                       const std::string& ticket, const unsigned char* data, std::size_t n,
-                      double timeout_s);
+                      double timeout_s, bool* connected = nullptr);
 
 /// send_bulk()'s last step: reads the receiver's answer on `fd`, skipping
 /// what came before `ticket`; "" when it kept the block, else why not.
@@ -156,10 +157,11 @@ std::string await_bulk_answer(int fd, const std::string& ticket, int* status = n
 /// receiver behind the guard at `port` of `hosts`, trying them as send_bulk()
 /// does, into `out` (resized to `size`). Blocks until they came; returns ""
 /// when all did, else why not (`out` is then unspecified). `timeout_s`
-/// bounds each stall of the socket.
+/// bounds each stall of the socket; `connected` as for send_bulk().
 std::string fetch_bulk(const std::vector<std::string>& hosts, std::uint16_t port,
                        const std::string& ticket, std::uint64_t size,
-                       std::vector<unsigned char>& out, double timeout_s);
+                       std::vector<unsigned char>& out, double timeout_s,
+                       bool* connected = nullptr);
 
 /// This process's receiver (set by whoever publishes its guarded port), or
 /// none: the registry holds it weakly, its owner keeps it alive.

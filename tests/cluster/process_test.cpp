@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <regex>
 #include <set>
 
@@ -219,6 +220,28 @@ TEST(ClusterProcesses, UpdatesGoInMessagesToAnAggregatorWithoutADataPlane) {
 
 namespace {
 
+/// Sets an environment variable for the processes started while it lives,
+/// and puts back what was there.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    if (const char* was = std::getenv(name)) was_ = was;
+    setenv(name, value, 1);
+  }
+  ~ScopedEnv() {
+    if (was_)
+      setenv(name_, was_->c_str(), 1);
+    else
+      unsetenv(name_);
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> was_;
+};
+
 /// How many times `needle` occurs in `text`.
 std::size_t occurrences(const std::string& text, const std::string& needle) {
   std::size_t n = 0;
@@ -234,9 +257,12 @@ TEST(ClusterProcesses, AfterADataPlaneFailureTheJobsUpdatesAndModelsGoInMessages
   // (its guard is on 127.0.0.1): the node's first update and first model fail
   // to connect and go in messages, and so do the job's later ones, without
   // trying again (each try would log a line at debug level).
-  setenv("TROUPE_DATA_PLANE_HOSTS", "127.0.0.3", 1);
-  Cluster cluster(dir, 0);
-  unsetenv("TROUPE_DATA_PLANE_HOSTS");
+  std::optional<Cluster> started;
+  {
+    ScopedEnv offered("TROUPE_DATA_PLANE_HOSTS", " 127.0.0.3 ");  // the scheduler's only
+    started.emplace(dir, 0);
+  }
+  auto& cluster = *started;
   ASSERT_GT(cluster.port(), 0) << cluster.scheduler().output();
   auto& node = cluster.add_node("n1", {"--bulk-min-mib", "0.1", "--log-level", "debug"});
   ASSERT_TRUE(cluster.wait_for_nodes(1, 20s));
