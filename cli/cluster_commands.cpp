@@ -244,8 +244,8 @@ int node_command(int argc, char** argv) {
       "aggregator's --max-message)")(
       "bulk-min-mib", with_default(o.bulk_min_mib),
       "MiB: an update or model at least this large travels between this node and an "
-      "aggregator in another process over a connection of its own (the data plane; not "
-      "under TLS), whatever its --max-message");
+      "aggregator in another process over a connection of its own (the data plane; refused "
+      "with TLS), whatever its --max-message");
   sections["job"].add_options()("threads", with_default(o.threads),
                                 "CPU threads per task (0: the job's)")(
       "device", po::value(&o.device), "cpu | cuda | cuda:N (default: the job's)")(
@@ -279,11 +279,16 @@ int node_command(int argc, char** argv) {
   DaemonOptions daemon;
   add_log_options(sections["logs and metrics"], daemon);
   sections.add_to(desc);
-  if (auto code = parse_options("node", argc, argv, desc)) return *code;
+  po::variables_map vm;
+  if (auto code = parse_command_line("node", desc, argc, argv, vm)) return *code;
   if (auto code = apply_log_options("node", daemon, "node")) return *code;
   if (auto code = load_key(key, o.key)) return *code;
   if (auto code = load_security("node", o.common.security, paths)) return *code;
   if (auto code = endpoint("node", "scheduler", scheduler, o.scheduler)) return *code;
+  if (o.common.security.tls() && given(vm, "bulk-min-mib"))
+    return usage_error("node",
+                       "--bulk-min-mib does not apply with TLS: the data plane's bytes would "
+                       "travel unencrypted, so updates and models stay in TLS messages");
   if (!o.data_path.empty() && !shard.empty())
     return usage_error("node",
                        "--data and --shard exclude each other (a node holds its own "
