@@ -35,6 +35,21 @@ inline int free_port() {
   return ntohs(addr.sin_port);
 }
 
+/// A socket listening on 127.0.0.1 at a port of the kernel's choice, which
+/// goes to `*port`; -1 when none could be had.
+inline int listen_loopback(std::uint16_t* port, int backlog = 16) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  auto addr = loopback(0);
+  socklen_t len = sizeof addr;
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      listen(fd, backlog) != 0 || getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    if (fd >= 0) close(fd);
+    return -1;
+  }
+  *port = ntohs(addr.sin_port);
+  return fd;
+}
+
 /// A TCP connection to 127.0.0.1:`port`, or -1.
 inline int connect_loopback(int port) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);

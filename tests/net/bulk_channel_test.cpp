@@ -28,18 +28,12 @@ namespace {
 
 /// A listening socket the guard relays BASP to; nothing here speaks BASP.
 struct Listener {
-  Listener() {
-    fd = socket(AF_INET, SOCK_STREAM, 0);
-    auto a = troupe::test::loopback(0);
-    bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    listen(fd, 64);
-    socklen_t len = sizeof a;
-    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    port = ntohs(a.sin_port);
+  Listener() : fd(troupe::test::listen_loopback(&port, 64)) {}
+  ~Listener() {
+    if (fd >= 0) close(fd);
   }
-  ~Listener() { close(fd); }
+  std::uint16_t port = 0;  // before fd: the constructor fills it first
   int fd = -1;
-  std::uint16_t port = 0;
 };
 
 struct Lines {

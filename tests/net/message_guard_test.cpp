@@ -41,13 +41,7 @@ std::string frame(const std::string& payload) {
 class Upstream {
  public:
   Upstream() {
-    listener_ = socket(AF_INET, SOCK_STREAM, 0);
-    auto a = troupe::test::loopback(0);
-    bind(listener_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    listen(listener_, 16);
-    socklen_t len = sizeof a;
-    getsockname(listener_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
+    listener_ = troupe::test::listen_loopback(&port_);
     thread_ = std::thread([this] { run(); });
   }
   ~Upstream() {
@@ -419,12 +413,9 @@ TEST(MessageGuard, RelaysALargeStreamFromUpstreamWholeAndThenItsEnd) {
   // peer gets every byte in order, then the end of the stream.
   std::string big(6u << 20, '\0');
   for (std::size_t k = 0; k < big.size(); ++k) big[k] = static_cast<char>((k * 131) ^ (k >> 13));
-  const int listener = socket(AF_INET, SOCK_STREAM, 0);
-  auto a = troupe::test::loopback(0);
-  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  ASSERT_EQ(listen(listener, 4), 0);
-  socklen_t len = sizeof a;
-  getsockname(listener, reinterpret_cast<sockaddr*>(&a), &len);
+  std::uint16_t upstream_port = 0;
+  const int listener = troupe::test::listen_loopback(&upstream_port, 4);
+  ASSERT_GE(listener, 0);
   std::thread upstream([&] {
     const int fd = accept(listener, nullptr, nullptr);
     if (fd < 0) return;
@@ -434,7 +425,7 @@ TEST(MessageGuard, RelaysALargeStreamFromUpstreamWholeAndThenItsEnd) {
   });
   MessageGuardOptions o;
   o.host = "127.0.0.1";
-  o.upstream_port = ntohs(a.sin_port);
+  o.upstream_port = upstream_port;
   MessageGuard guard(o);
   const int fd = connect_loopback(guard.port());
   ASSERT_GE(fd, 0);
