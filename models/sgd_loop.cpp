@@ -88,8 +88,24 @@ TrainResult run_sgd(Network& net, const SgdExamples& examples, const SgdSchedule
   while (step < schedule.steps) {
     // One shuffled pass: permute into reused buffers, then take contiguous slices.
     const auto dev_index = permutation(n, rng, device);
-    torch::index_select_out(inputs, examples.inputs, 0, dev_index);
-    torch::index_select_out(targets, examples.targets, 0, dev_index);
+    // Only the rows this pass's remaining steps reach are gathered: a task of
+    // one step on a 1,200-example shard copied the whole shard for 32 rows.
+    // The permutation is drawn whole, so the rows and the generator's state
+    // are the same as before.
+    const std::int64_t left = schedule.steps - step;
+    const std::int64_t rows = left >= (n + schedule.batch_size - 1) / schedule.batch_size
+                                  ? n
+                                  : left * schedule.batch_size;
+    if (rows == n) {
+      torch::index_select_out(inputs, examples.inputs, 0, dev_index);
+      torch::index_select_out(targets, examples.targets, 0, dev_index);
+    } else {
+      const auto index = dev_index.narrow(0, 0, rows);
+      auto some_inputs = inputs.narrow(0, 0, rows);
+      auto some_targets = targets.narrow(0, 0, rows);
+      torch::index_select_out(some_inputs, examples.inputs, 0, index);
+      torch::index_select_out(some_targets, examples.targets, 0, index);
+    }
     for (std::int64_t b = 0; b < batches && step < schedule.steps; ++b, ++step) {
       if (hooks.interrupt && hooks.interrupt()) throw TrainingInterrupted(step);
       const std::int64_t begin = b * schedule.batch_size;

@@ -38,6 +38,11 @@ void export_state(const std::vector<std::pair<std::string, torch::Tensor>>& stat
   }
   if (!layout_ok) {
     out = Parameters{};
+    // One allocation: grown tensor by tensor, the buffer was copied on every doubling.
+    std::size_t total = 0;
+    for (const auto& entry : state) total += entry.second.nbytes();
+    out.bytes.reserve(total);
+    out.tensors.reserve(state.size());
     for (const auto& [name, t] : state) out.add(name, dtype_of(t), t.sizes().vec());
   }
   for (std::size_t i = 0; i < state.size(); ++i) {

@@ -107,8 +107,16 @@ NodeUsage UsageSampler::sample() {
   NodeUsage u;
   const double cpu = process_cpu_seconds();
   const double wall = wall_seconds();
-  const auto limits = cgroup_limits();
-  const double cores = usable_cores(limits, online_cpus(), affinity_cpus());
+  // Under a memory limit its group's usage is read every time: the room left
+  // changes with every sample.
+  if (limits_read_s_ < 0.0 || limits_.memory_available ||
+      wall - limits_read_s_ >= kLimitsRefreshS || wall < limits_read_s_) {
+    limits_ = cgroup_limits();
+    cores_ = usable_cores(limits_, online_cpus(), affinity_cpus());
+    limits_read_s_ = wall;
+  }
+  const auto& limits = limits_;
+  const double cores = cores_;
   if (wall > last_wall_s_) u.cpu_utilisation = (cpu - last_cpu_s_) / (wall - last_wall_s_) / cores;
   last_cpu_s_ = cpu;
   last_wall_s_ = wall;

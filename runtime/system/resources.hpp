@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "runtime/system/cgroup_limits.hpp"
+
 namespace troupe::runtime {
 
 struct GpuInfo {
@@ -75,6 +77,15 @@ class UsageSampler {
  private:
   double last_cpu_s_;
   double last_wall_s_;
+  /// The cgroup's limits and the usable cores, read again at most every
+  /// kLimitsRefreshS: reading them walks /proc and /sys, and a node samples at
+  /// every traffic report, once a round. Limits change rarely (a container
+  /// resized by hand). Under a memory limit they are read at every sample, since
+  /// the memory left to the group comes with them.
+  CgroupLimits limits_;
+  int cores_ = 1;  ///< usable cores under limits_ and the affinity mask
+  double limits_read_s_ = -1.0;
+  static constexpr double kLimitsRefreshS = 10.0;
   std::string disk_path_;
   std::shared_ptr<const TrafficMeter> traffic_;
 };

@@ -66,6 +66,60 @@ TEST(Protocol, ParametersSerialiseAsRawBytesPlusASmallHeader) {
   EXPECT_LT(size - p.bytes.size(), 256u);
 }
 
+TEST(Protocol, ParametersReadBackWithoutCafsPathKeepTheWireFormatAndRefuseATruncatedBlock) {
+  System s;
+  // Written by CAF's own sequence path, read by load_byte_block: the same bytes.
+  const auto p = sample_parameters(4096);
+  std::vector<char> buf;
+  caf::binary_serializer sink{s.sys, buf};
+  ASSERT_FALSE(sink(caf::meta::type_name("troupe.Parameters"),
+                    const_cast<models::Parameters&>(p).tensors,
+                    const_cast<models::Parameters&>(p).bytes));
+  models::Parameters q;
+  q.bytes.assign(7, 1);  // what was there before is replaced
+  {
+    caf::binary_deserializer source{s.sys, buf};
+    ASSERT_FALSE(source(q));
+    EXPECT_EQ(source.remaining(), 0u);
+  }
+  EXPECT_EQ(q.tensors, p.tensors);
+  EXPECT_EQ(q.bytes, p.bytes);
+  // An empty block reads back empty.
+  models::Parameters none;
+  EXPECT_TRUE(round_trip(s.sys, none).bytes.empty());
+  // A block cut short is an error, and nothing past the buffer is read.
+  for (const std::size_t cut : {std::size_t{1}, std::size_t{100}, buf.size() / 2}) {
+    std::vector<char> shorter(buf.begin(), buf.end() - static_cast<std::ptrdiff_t>(cut));
+    models::Parameters r;
+    caf::binary_deserializer source{s.sys, shorter};
+    EXPECT_TRUE(static_cast<bool>(source(r))) << "cut " << cut;
+  }
+  // A size announcing more than the buffer holds is refused (CAF's own path
+  // zero-filled the announced size first; load_byte_block checks it first).
+  std::vector<char> lying;
+  caf::binary_serializer lie{s.sys, lying};
+  std::vector<models::TensorInfo> no_tensors;
+  std::size_t huge = 0xF0000000;  // 3.75 GiB: CAF writes sequence sizes in 32 bits
+  ASSERT_FALSE(lie(no_tensors));
+  ASSERT_FALSE(lie.begin_sequence(huge));
+  models::Parameters r;
+  caf::binary_deserializer source{s.sys, lying};
+  EXPECT_TRUE(static_cast<bool>(source(r)));
+  EXPECT_TRUE(r.bytes.empty());
+  // Inside a message (a type-erased deserializer, as BASP reads one) the same holds.
+  actors::ModelUpdate update;
+  update.params = p;
+  auto msg = caf::make_message(update);
+  std::vector<char> mbuf;
+  caf::binary_serializer msink{s.sys, mbuf};
+  ASSERT_FALSE(msink(msg));
+  caf::message out;
+  caf::binary_deserializer msource{s.sys, mbuf};
+  ASSERT_FALSE(msource(out));
+  ASSERT_TRUE(out.match_elements<actors::ModelUpdate>());
+  EXPECT_EQ(out.get_as<actors::ModelUpdate>(0).params.bytes, p.bytes);
+}
+
 TEST(Protocol, ASharedModelTravelsAsItsParametersAndArrivesAsAModelOfItsOwn) {
   System s;
   actors::SharedModel m{std::make_shared<const models::Parameters>(sample_parameters(1 << 16))};

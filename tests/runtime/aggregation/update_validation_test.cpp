@@ -120,3 +120,49 @@ TEST(UpdateValidation, AnUnknownDtypeCodeIsRejected) {
 TEST(UpdateValidation, AnEmptyUpdateForANonEmptyModelIsRejected) {
   EXPECT_TRUE(mentions(validate_update(model(), Parameters{}), "0 tensors, the model has 2"));
 }
+
+TEST(UpdateValidation, ANonFiniteValueIsFoundWhereverItSitsInLargeTensors) {
+  // Large enough for the block-wise check (1,024 values a block) and its tail,
+  // with the float64 tensor at an offset that is not a multiple of 8.
+  auto layout = [] {
+    Parameters p;
+    p.add("a", DType::float32, {5001});
+    p.add("b", DType::float64, {3000});
+    return p;
+  };
+  auto fill = [](Parameters& p) {
+    for (std::int64_t i = 0; i < 5001; ++i) p.float_data()[i] = 0.25F * static_cast<float>(i % 7);
+    for (std::int64_t i = 0; i < 3000; ++i) {
+      const double v = -1e300 + static_cast<double>(i);  // finite, with a large exponent
+      std::memcpy(p.bytes.data() + p.tensors[1].offset + i * sizeof(double), &v, sizeof v);
+    }
+  };
+  auto reference = layout();
+  fill(reference);
+  ASSERT_EQ(reference.tensors[1].offset % 8, 4u);
+  EXPECT_EQ(validate_update(reference, reference), "");
+  // The largest finite values are not flagged.
+  auto extreme = reference;
+  extreme.float_data()[2000] = std::numeric_limits<float>::max();
+  extreme.float_data()[2001] = -std::numeric_limits<float>::max();
+  extreme.float_data()[2002] = std::numeric_limits<float>::denorm_min();
+  EXPECT_EQ(validate_update(reference, extreme), "");
+  for (const std::int64_t at : {0, 1023, 1024, 3071, 4095, 4096, 5000}) {
+    for (const float bad_value :
+         {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(),
+          -std::numeric_limits<float>::infinity()}) {
+      auto bad = reference;
+      bad.float_data()[at] = bad_value;
+      if (at + 1500 < 5001) bad.float_data()[at + 1500] = bad_value;  // only the first is named
+      const auto why = validate_update(reference, bad);
+      EXPECT_TRUE(mentions(why, "'a' value " + std::to_string(at) + " is not finite")) << why;
+    }
+  }
+  for (const std::int64_t at : {0, 1023, 1024, 2047, 2048, 2999}) {
+    auto bad = reference;
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    std::memcpy(bad.bytes.data() + bad.tensors[1].offset + at * sizeof(double), &nan, sizeof nan);
+    const auto why = validate_update(reference, bad);
+    EXPECT_TRUE(mentions(why, "'b' value " + std::to_string(at) + " is not finite (nan)")) << why;
+  }
+}
