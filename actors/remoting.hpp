@@ -172,6 +172,7 @@ std::optional<Published> publish(caf::actor_system& system, const Handle& h, con
     go.bulk = [receiver = out.bulk.get()](int fd, std::string first) {
       receiver->adopt(fd, std::move(first));
     };
+    go.tick = [receiver = out.bulk.get()] { receiver->purge_lapsed(); };
   }
   try {
     out.guard = std::make_unique<MessageGuard>(std::move(go));

@@ -138,8 +138,13 @@ struct BulkReceiver::Impl {
     if (more) options.log(line + *more);
   }
 
-  /// Drops the tickets that lapsed (under mutex).
-  void purge(Clock::time_point now) {
+  /// Tickets taken out under the mutex, so that their blocks (bytes that
+  /// arrived, or the last reference to a lent model) are freed after it is
+  /// released: declared before the lock, destroyed after it.
+  using Dropped = std::vector<Ticket>;
+
+  /// Drops the tickets that lapsed into `dropped` (under mutex).
+  void purge(Clock::time_point now, Dropped& dropped) {
     for (auto it = tickets.begin(); it != tickets.end();) {
       const bool arriving = it->second.receiving && !it->second.done;
       if (arriving || now < it->second.lapses) {
@@ -148,6 +153,7 @@ struct BulkReceiver::Impl {
       }
       if (it->second.receiving) --held;
       if (it->second.lent) end_loan(it->second.owner.get());
+      dropped.push_back(std::move(it->second));
       it = tickets.erase(it);
     }
   }
@@ -181,7 +187,7 @@ struct BulkReceiver::Impl {
   /// Forgets ticket `it` (under mutex).
   /// A block still arriving keeps its place (it is in memory) until its
   /// worker, woken here, ends it.
-  void drop(std::map<std::string, Ticket>::iterator it) {
+  void drop(std::map<std::string, Ticket>::iterator it, Dropped& dropped) {
     auto& t = it->second;
     if (t.receiving && !t.done) {
       t.withdrawn = true;
@@ -190,6 +196,7 @@ struct BulkReceiver::Impl {
     }
     if (t.receiving) --held;
     if (t.lent) end_loan(t.owner.get());
+    dropped.push_back(std::move(t));
     tickets.erase(it);
   }
 
@@ -366,8 +373,9 @@ struct BulkReceiver::Impl {
       bytes.reserve(size);
     } catch (const std::exception&) {
       {
+        Dropped dropped;
         std::lock_guard<std::mutex> lock(mutex);
-        if (auto it = tickets.find(ticket); it != tickets.end()) drop(it);
+        if (auto it = tickets.find(ticket); it != tickets.end()) drop(it, dropped);
       }
       return refuse(w, fd, ticket, peer, "no memory for a block of " + mib(size));
     }
@@ -422,32 +430,35 @@ BulkReceiver::~BulkReceiver() {
 }
 
 std::string BulkReceiver::expect(std::uint64_t size, double lifetime_s) {
+  Impl::Dropped dropped;
   std::lock_guard<std::mutex> lock(impl_->mutex);
-  impl_->purge(Clock::now());
+  impl_->purge(Clock::now(), dropped);
   return impl_->issue(size, lifetime_s);
 }
 
 std::string BulkReceiver::take(const std::string& ticket, std::vector<unsigned char>& out) {
   auto& im = *impl_;
+  Impl::Dropped dropped;
   std::lock_guard<std::mutex> lock(im.mutex);
-  im.purge(Clock::now());
+  im.purge(Clock::now(), dropped);
   auto it = im.tickets.find(ticket);
   if (it == im.tickets.end())
     return "no block is held under its ticket (none arrived, or it lapsed)";
   if (!it->second.done) {
-    im.drop(it);
+    im.drop(it, dropped);
     return "its block had not all arrived";
   }
   out = std::move(it->second.bytes);
-  im.drop(it);
+  im.drop(it, dropped);
   return {};
 }
 
 std::string BulkReceiver::lend(std::shared_ptr<const void> owner, const unsigned char* data,
                                std::uint64_t size, double lifetime_s) {
   auto& im = *impl_;
+  Impl::Dropped dropped;
   std::lock_guard<std::mutex> lock(im.mutex);
-  im.purge(Clock::now());
+  im.purge(Clock::now(), dropped);
   if (im.loans.size() >= im.options.max_lent && !im.loans.count(owner.get())) return {};
   if (im.loans_out() >= im.options.max_lent_tickets) return {};
   auto ticket = im.issue(size, lifetime_s);
@@ -461,17 +472,25 @@ std::string BulkReceiver::lend(std::shared_ptr<const void> owner, const unsigned
 }
 
 void BulkReceiver::forget(const std::string& ticket) {
+  Impl::Dropped dropped;
   std::lock_guard<std::mutex> lock(impl_->mutex);
-  if (auto it = impl_->tickets.find(ticket); it != impl_->tickets.end()) impl_->drop(it);
+  if (auto it = impl_->tickets.find(ticket); it != impl_->tickets.end()) impl_->drop(it, dropped);
+}
+
+void BulkReceiver::purge_lapsed() {
+  Impl::Dropped dropped;
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  impl_->purge(Clock::now(), dropped);
 }
 
 void BulkReceiver::adopt(int fd, std::string first) {
   auto& im = *impl_;
   const auto peer = peer_name(fd);
   const auto address = peer.substr(0, peer.rfind(':'));
+  Impl::Dropped dropped;
   std::unique_lock<std::mutex> lock(im.mutex);
   im.reap();
-  im.purge(Clock::now());
+  im.purge(Clock::now(), dropped);
   std::string why;
   const auto from_peer = std::count_if(im.workers.begin(), im.workers.end(),
                                        [&](const Impl::Worker& w) { return w.address == address; });

@@ -109,6 +109,11 @@ class BulkReceiver {
   std::string take(const std::string& ticket, std::vector<unsigned char>& out);
   /// Drops `ticket` and any bytes of it (a block that went another way).
   void forget(const std::string& ticket);
+  /// Drops the tickets that lapsed, with their blocks. Every other call does
+  /// this too; the guard calls it about once a second, so that an idle
+  /// receiver does not keep lapsed blocks (a lent model version) until the
+  /// next ticket or connection.
+  void purge_lapsed();
 
   /// A new ticket under which one connection fetches the `size` bytes at
   /// `data` (fetch_bulk()), or "" when max_tickets are waiting,

@@ -541,6 +541,7 @@ struct MessageGuard::Impl {
 
   void run() {
     std::vector<pollfd> fds;
+    auto ticked = Clock::now();
     while (!stop.load()) {
       int timeout_ms = 100;
       fds.clear();
@@ -575,6 +576,10 @@ struct MessageGuard::Impl {
       if (fds[1].revents & POLLIN) accept_all();
       // Budget released above may let held headers through.
       const auto now = Clock::now();
+      if (options.tick && now - ticked >= std::chrono::seconds(1)) {
+        ticked = now;
+        options.tick();
+      }
       for (auto& c : connections) {
         if (c.dead) continue;
         if (c.cleared == 0 && c.in.size() >= kBaspHeaderSize && c.payload_left == 0) pump(c);

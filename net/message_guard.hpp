@@ -69,6 +69,9 @@ struct MessageGuardOptions {
   /// data plane, net/bulk_channel.hpp), with the bytes read from it so far.
   /// Unset (and always under TLS): such bytes go to CAF like any others.
   std::function<void(int fd, std::string first)> bulk;
+  /// Called from the guard's thread about once a second, busy or idle (the
+  /// data plane drops its lapsed tickets then: BulkReceiver::purge_lapsed).
+  std::function<void()> tick;
   /// Called once per refused message or connection (every one, also those
   /// the log leaves out) with a short reason: "malformed", "too_large",
   /// "tls", "slow" or "connections" (a limit on open connections).

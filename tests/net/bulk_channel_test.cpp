@@ -61,6 +61,7 @@ struct Plane {
     go.port = port;
     go.upstream_port = upstream.port;
     go.bulk = [r = receiver.get()](int fd, std::string first) { r->adopt(fd, std::move(first)); };
+    go.tick = [r = receiver.get()] { r->purge_lapsed(); };  // as actors/remoting.hpp wires it
     guard = std::make_unique<troupe::actors::MessageGuard>(go);
     receiver->set_address(guard->port(), {host});
   }
@@ -397,6 +398,23 @@ TEST(BulkChannel, AFetcherThatStopsReadingIsCutOffAndALapsedLoanIsReleased) {
   std::this_thread::sleep_for(300ms);
   plane.receiver->expect(1);  // lapsed tickets go as tickets are issued
   EXPECT_TRUE(watch.expired());
+}
+
+TEST(BulkChannel, AnIdleReceiverLetsGoOfALapsedLoanWithoutAnotherCall) {
+  Plane plane;
+  auto model = std::make_shared<std::vector<unsigned char>>(1u << 20, 3);
+  const std::weak_ptr<std::vector<unsigned char>> watch = model;
+  ASSERT_FALSE(plane.receiver->lend(model, model->data(), model->size(), 0.2).empty());
+  model.reset();  // the aggregator let go of this version: only the loan holds it
+  EXPECT_FALSE(watch.expired());
+  // Nothing else happens at the receiver: the guard's tick drops the loan.
+  EXPECT_TRUE(until([&] { return watch.expired(); }, 5s));
+  // And a block that arrived but was never taken goes the same way.
+  const auto ticket = plane.receiver->expect(16, 0.3);
+  EXPECT_EQ(plane.send(ticket, std::vector<unsigned char>(16, 4)), "");
+  std::vector<unsigned char> out;
+  EXPECT_TRUE(until([&] { return plane.receiver->stats().held == 0; }, 5s));
+  EXPECT_NE(plane.receiver->take(ticket, out), "");
 }
 
 TEST(BulkChannel, LoansAreBoundedInDistinctBlocksAndInTickets) {
