@@ -151,9 +151,10 @@ struct BulkReceiver::Impl {
         ++it;
         continue;
       }
-      if (it->second.receiving) --held;
-      if (it->second.lent) end_loan(it->second.owner.get());
-      dropped.push_back(std::move(it->second));
+      dropped.push_back(std::move(it->second));  // first: it may throw
+      const auto& t = dropped.back();
+      if (t.receiving) --held;
+      if (t.lent) end_loan(t.owner.get());
       it = tickets.erase(it);
     }
   }
@@ -194,9 +195,10 @@ struct BulkReceiver::Impl {
       if (t.fd >= 0) shutdown(t.fd, SHUT_RDWR);
       return;
     }
-    if (t.receiving) --held;
-    if (t.lent) end_loan(t.owner.get());
-    dropped.push_back(std::move(t));
+    dropped.push_back(std::move(t));  // first: it may throw
+    const auto& gone = dropped.back();
+    if (gone.receiving) --held;
+    if (gone.lent) end_loan(gone.owner.get());
     tickets.erase(it);
   }
 
@@ -373,9 +375,13 @@ struct BulkReceiver::Impl {
       bytes.reserve(size);
     } catch (const std::exception&) {
       {
-        Dropped dropped;
+        // The ticket is this worker's (arriving, with this fd): it goes now,
+        // and the sender sends the bytes another way.
         std::lock_guard<std::mutex> lock(mutex);
-        if (auto it = tickets.find(ticket); it != tickets.end()) drop(it, dropped);
+        if (auto it = tickets.find(ticket); it != tickets.end()) {
+          --held;
+          tickets.erase(it);
+        }
       }
       return refuse(w, fd, ticket, peer, "no memory for a block of " + mib(size));
     }

@@ -578,7 +578,11 @@ struct MessageGuard::Impl {
       const auto now = Clock::now();
       if (options.tick && now - ticked >= std::chrono::seconds(1)) {
         ticked = now;
-        options.tick();
+        try {
+          options.tick();
+        } catch (const std::exception& e) {
+          log(std::string("a periodic task failed: ") + e.what());
+        }
       }
       for (auto& c : connections) {
         if (c.dead) continue;

@@ -272,7 +272,7 @@ TEST(BulkChannel, HeldBlocksAreBoundedAndLapseUntaken) {
   o.max_held = 1;
   Plane plane(o);
   const auto bytes = random_bytes(500, 4);
-  const auto first = plane.receiver->expect(bytes.size(), 0.3);
+  const auto first = plane.receiver->expect(bytes.size(), 1.0);
   ASSERT_EQ(plane.send(first, bytes), "");
   EXPECT_EQ(plane.receiver->stats().held, 1u);
   // A second block finds the one place taken: refused, its ticket still good.
@@ -281,7 +281,7 @@ TEST(BulkChannel, HeldBlocksAreBoundedAndLapseUntaken) {
   EXPECT_NE(plane.log.all().find("1 blocks are held or arriving"), std::string::npos)
       << plane.log.all();
   // Nobody takes the first: it lapses, and the place frees.
-  std::this_thread::sleep_for(400ms);
+  std::this_thread::sleep_for(1100ms);
   plane.receiver->expect(1);  // lapsed tickets go as tickets are issued
   EXPECT_EQ(plane.receiver->stats().held, 0u);
   std::vector<unsigned char> got;
@@ -392,11 +392,11 @@ TEST(BulkChannel, AFetcherThatStopsReadingIsCutOffAndALapsedLoanIsReleased) {
   // A loan nobody takes up lapses, and releases what it held.
   auto idle = std::make_shared<std::vector<unsigned char>>(10, 2);
   const std::weak_ptr<std::vector<unsigned char>> watch = idle;
-  plane.receiver->lend(idle, idle->data(), idle->size(), 0.2);
+  plane.receiver->lend(idle, idle->data(), idle->size(), 1.0);
   idle.reset();
   EXPECT_FALSE(watch.expired());
-  std::this_thread::sleep_for(300ms);
-  plane.receiver->expect(1);  // lapsed tickets go as tickets are issued
+  std::this_thread::sleep_for(1100ms);
+  plane.receiver->expect(1);  // lapsed tickets go as tickets are issued (or at the next tick)
   EXPECT_TRUE(watch.expired());
 }
 
@@ -404,13 +404,13 @@ TEST(BulkChannel, AnIdleReceiverLetsGoOfALapsedLoanWithoutAnotherCall) {
   Plane plane;
   auto model = std::make_shared<std::vector<unsigned char>>(1u << 20, 3);
   const std::weak_ptr<std::vector<unsigned char>> watch = model;
-  ASSERT_FALSE(plane.receiver->lend(model, model->data(), model->size(), 0.2).empty());
+  ASSERT_FALSE(plane.receiver->lend(model, model->data(), model->size(), 1.0).empty());
   model.reset();  // the aggregator let go of this version: only the loan holds it
   EXPECT_FALSE(watch.expired());
   // Nothing else happens at the receiver: the guard's tick drops the loan.
   EXPECT_TRUE(until([&] { return watch.expired(); }, 5s));
   // And a block that arrived but was never taken goes the same way.
-  const auto ticket = plane.receiver->expect(16, 0.3);
+  const auto ticket = plane.receiver->expect(16, 1.0);
   EXPECT_EQ(plane.send(ticket, std::vector<unsigned char>(16, 4)), "");
   std::vector<unsigned char> out;
   EXPECT_TRUE(until([&] { return plane.receiver->stats().held == 0; }, 5s));
