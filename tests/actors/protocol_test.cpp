@@ -109,13 +109,7 @@ TEST(Protocol, ParametersReadBackWithoutCafsPathKeepTheWireFormatAndRefuseATrunc
   // Inside a message (a type-erased deserializer, as BASP reads one) the same holds.
   actors::ModelUpdate update;
   update.params = p;
-  auto msg = caf::make_message(update);
-  std::vector<char> mbuf;
-  caf::binary_serializer msink{s.sys, mbuf};
-  ASSERT_FALSE(msink(msg));
-  caf::message out;
-  caf::binary_deserializer msource{s.sys, mbuf};
-  ASSERT_FALSE(msource(out));
+  const auto out = round_trip(s.sys, caf::make_message(update));
   ASSERT_TRUE(out.match_elements<actors::ModelUpdate>());
   EXPECT_EQ(out.get_as<actors::ModelUpdate>(0).params.bytes, p.bytes);
 }
@@ -176,13 +170,8 @@ TEST(Protocol, MessagesOfEveryTypeRoundTripByRegisteredName) {
   actors::TrainTask task{1, 2, 3, 4, 5};
   task.priority = 3.0;
   task.preempt = true;
-  auto msg = caf::make_message(actors::setup_atom::value, job, update, task);
-  std::vector<char> buf;
-  caf::binary_serializer sink{s.sys, buf};
-  ASSERT_FALSE(sink(msg));
-  caf::message out;
-  caf::binary_deserializer source{s.sys, buf};
-  ASSERT_FALSE(source(out));
+  const auto out =
+      round_trip(s.sys, caf::make_message(actors::setup_atom::value, job, update, task));
   ASSERT_TRUE((out.match_elements<actors::setup_atom, runtime::JobSpec, actors::ModelUpdate,
                                   actors::TrainTask>()));
   EXPECT_EQ(out.get_as<runtime::JobSpec>(1).nodes, 7);
