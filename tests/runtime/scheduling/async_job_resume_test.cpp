@@ -86,8 +86,8 @@ class Driver {
         core_->task_started(s.task, now_);
         in_flight_.push_back(s);
       } else if (s.kind == Step::Kind::flush) {
-        apply(core_->aggregated({version_, false, 1000 + static_cast<std::uint64_t>(version_)},
-                                now_));
+        apply(core_->aggregated(
+            {version_, false, 1000 + static_cast<std::uint64_t>(version_), 0.0, {}}, now_));
       } else if (s.kind == Step::Kind::checkpoint) {
         if (!checkpoint_ || checkpoint_->round < s.round) {
           checkpoint_ = s;

@@ -61,7 +61,8 @@ Outcome run_job(bool required) {
         break;
       case Step::Kind::aggregate:
       case Step::Kind::flush:
-        add(core->aggregated({++version, true, 1000 + static_cast<std::uint64_t>(version)}, now));
+        add(core->aggregated({++version, true, 1000 + static_cast<std::uint64_t>(version), 0.0, {}},
+                             now));
         break;
       case Step::Kind::checkpoint:
         add(s.round == 1

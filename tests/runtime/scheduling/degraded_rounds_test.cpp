@@ -46,7 +46,7 @@ struct PinnedCluster {
           break;
         case Step::Kind::aggregate:
         case Step::Kind::flush:
-          apply(core->aggregated({++version, true, 7}, now));
+          apply(core->aggregated({++version, true, 7, 0.0, {}}, now));
           break;
         case Step::Kind::checkpoint:
           apply(core->checkpointed(now));

@@ -149,8 +149,8 @@ class Driver {
           break;
         case Step::Kind::aggregate:
         case Step::Kind::flush:
-          apply(core_->aggregated({++version_, true, 1000 + static_cast<std::uint64_t>(version_)},
-                                  now_));
+          apply(core_->aggregated(
+              {++version_, true, 1000 + static_cast<std::uint64_t>(version_), 0.0, {}}, now_));
           break;
         case Step::Kind::checkpoint:
           apply(core_->checkpointed(now_));

@@ -71,7 +71,8 @@ Run drive(std::unique_ptr<JobCore> core, int pause_after, std::set<int> failing 
         break;
       case Step::Kind::aggregate:
       case Step::Kind::flush:
-        add(core->aggregated({++version, true, 1000 + static_cast<std::uint64_t>(version)}, now));
+        add(core->aggregated({++version, true, 1000 + static_cast<std::uint64_t>(version), 0.0, {}},
+                             now));
         break;
       case Step::Kind::checkpoint:
         run.checkpoints.push_back(s);
