@@ -16,6 +16,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "actors/byte_blocks.hpp"
 #include "models/parameters.hpp"
 
 namespace troupe::models {
@@ -23,21 +24,6 @@ namespace troupe::models {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, TensorInfo& x) {
   return f(caf::meta::type_name("troupe.TensorInfo"), x.name, x.dtype, x.shape, x.offset, x.nbytes);
-}
-
-/// Reads a byte sequence as CAF writes one (its size, then the bytes) straight
-/// from the deserializer's buffer: one copy, where CAF's own path zero-fills
-/// the vector before it copies into it. A size beyond what is left is refused
-/// before anything is allocated.
-inline caf::error load_byte_block(caf::binary_deserializer& source,
-                                  std::vector<unsigned char>& bytes) {
-  std::size_t n = 0;
-  if (auto err = source.begin_sequence(n)) return err;
-  if (n > source.remaining()) return caf::make_error(caf::sec::end_of_stream);
-  const auto* from = reinterpret_cast<const unsigned char*>(source.remainder().data());
-  bytes.assign(from, from + n);
-  source.skip(n);
-  return source.end_sequence();
 }
 
 /// The byte block goes through the processor's raw path (one memcpy), because
@@ -48,18 +34,12 @@ typename std::enable_if<Inspector::reads_state, typename Inspector::result_type>
   return f(caf::meta::type_name("troupe.Parameters"), x.tensors, x.bytes);
 }
 
-/// Read back from a message's buffer without CAF's zero-fill (load_byte_block);
-/// the same bytes on the wire.
+/// Read back through load_bytes (actors/byte_blocks.hpp): the same bytes on the wire.
 template <class Inspector>
 typename std::enable_if<Inspector::writes_state, typename Inspector::result_type>::type inspect(
     Inspector& f, Parameters& x) {
-  if constexpr (std::is_base_of<caf::deserializer, Inspector>::value) {
-    if (auto* source = dynamic_cast<caf::binary_deserializer*>(&f)) {
-      if (auto err = f(caf::meta::type_name("troupe.Parameters"), x.tensors)) return err;
-      return load_byte_block(*source, x.bytes);
-    }
-  }
-  return f(caf::meta::type_name("troupe.Parameters"), x.tensors, x.bytes);
+  if (auto err = f(caf::meta::type_name("troupe.Parameters"), x.tensors)) return err;
+  return actors::load_bytes(f, x.bytes);
 }
 
 }  // namespace troupe::models
@@ -176,9 +156,20 @@ typename std::enable_if<Inspector::writes_state, typename Inspector::result_type
 
 /// The bytes go through the processor's raw path, as Parameters' do.
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, UpdatePart& x) {
+typename std::enable_if<Inspector::reads_state, typename Inspector::result_type>::type inspect(
+    Inspector& f, UpdatePart& x) {
   return f(caf::meta::type_name("troupe.UpdatePart"), x.run_id, x.task_id, x.offset, x.total,
            x.bytes);
+}
+
+/// Read back through load_bytes, as Parameters' are.
+template <class Inspector>
+typename std::enable_if<Inspector::writes_state, typename Inspector::result_type>::type inspect(
+    Inspector& f, UpdatePart& x) {
+  if (auto err =
+          f(caf::meta::type_name("troupe.UpdatePart"), x.run_id, x.task_id, x.offset, x.total))
+    return err;
+  return load_bytes(f, x.bytes);
 }
 
 template <class Inspector>

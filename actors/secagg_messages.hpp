@@ -31,7 +31,10 @@
 
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <vector>
+
+#include "actors/byte_blocks.hpp"
 
 namespace troupe::actors {
 
@@ -55,9 +58,21 @@ using secagg_atom = caf::atom_constant<caf::atom("secagg")>;
 
 /// The payload goes through CAF's raw byte path (std::vector<uint8_t>).
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, SecAggMessage& x) {
+typename std::enable_if<Inspector::reads_state, typename Inspector::result_type>::type inspect(
+    Inspector& f, SecAggMessage& x) {
   return f(caf::meta::type_name("troupe.SecAggMessage"), x.run_id, x.cohort, x.task_id, x.stage,
            x.participants, x.payload, x.base_version, x.node);
+}
+
+/// Read back with the payload through load_bytes (actors/byte_blocks.hpp).
+template <class Inspector>
+typename std::enable_if<Inspector::writes_state, typename Inspector::result_type>::type inspect(
+    Inspector& f, SecAggMessage& x) {
+  if (auto err = f(caf::meta::type_name("troupe.SecAggMessage"), x.run_id, x.cohort, x.task_id,
+                   x.stage, x.participants))
+    return err;
+  if (auto err = load_bytes(f, x.payload)) return err;
+  return f(x.base_version, x.node);
 }
 
 }  // namespace troupe::actors

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <string>
+
 #include "actors/cluster.hpp"
 #include "actors/processes.hpp"
 
@@ -112,6 +115,65 @@ TEST(Protocol, ParametersReadBackWithoutCafsPathKeepTheWireFormatAndRefuseATrunc
   const auto out = round_trip(s.sys, caf::make_message(update));
   ASSERT_TRUE(out.match_elements<actors::ModelUpdate>());
   EXPECT_EQ(out.get_as<actors::ModelUpdate>(0).params.bytes, p.bytes);
+}
+
+TEST(Protocol, UpdatePartsAndSecureSumMessagesKeepTheirBytesAndRefuseAnInflatedSize) {
+  System s;
+  actors::UpdatePart part{7, 8, 1024, 4096, std::vector<unsigned char>(1000, 9)};
+  const auto p = round_trip(s.sys, part);
+  EXPECT_EQ(p.run_id, 7u);
+  EXPECT_EQ(p.total, 4096);
+  EXPECT_EQ(p.bytes, part.bytes);
+  actors::SecAggMessage m;
+  m.run_id = 3;
+  m.stage = 2;
+  m.payload.assign(300, 5);
+  m.base_version = 11;
+  m.node = "n4";
+  const auto q = round_trip(s.sys, m);
+  EXPECT_EQ(q.payload, m.payload);
+  EXPECT_EQ(q.base_version, 11);  // fields after the bytes still line up
+  EXPECT_EQ(q.node, "n4");
+  // The block announces 3.75 GiB (CAF writes sizes in 32 bits) and holds 3 bytes.
+  auto inflated = [&](auto head) {
+    std::vector<char> buf;
+    caf::binary_serializer sink{s.sys, buf};
+    EXPECT_FALSE(head(sink));
+    std::size_t huge = 0xF0000000;
+    EXPECT_FALSE(sink.begin_sequence(huge));
+    buf.insert(buf.end(), {1, 2, 3});
+    return buf;
+  };
+  // Peak resident memory: CAF's own path would have allocated and cleared the
+  // announced 3.75 GiB before it found the bytes missing.
+  auto peak_mib = [] {
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line))
+      if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6)) / 1024;
+    return 0L;
+  };
+  const auto peak_before = peak_mib();
+  const auto part_bytes = inflated([](caf::binary_serializer& f) {
+    std::uint64_t run = 1;
+    std::int64_t task = 2, offset = 0, total = 4;
+    return f(run, task, offset, total);
+  });
+  actors::UpdatePart got_part;
+  caf::binary_deserializer part_source{s.sys, part_bytes};
+  EXPECT_TRUE(static_cast<bool>(part_source(got_part)));
+  EXPECT_TRUE(got_part.bytes.empty());
+  const auto secagg_bytes = inflated([](caf::binary_serializer& f) {
+    std::uint64_t run = 1;
+    std::int64_t cohort = 1, task = 2;
+    std::int32_t stage = 2, participants = 3;
+    return f(run, cohort, task, stage, participants);
+  });
+  actors::SecAggMessage got_secagg;
+  caf::binary_deserializer secagg_source{s.sys, secagg_bytes};
+  EXPECT_TRUE(static_cast<bool>(secagg_source(got_secagg)));
+  EXPECT_TRUE(got_secagg.payload.empty());
+  EXPECT_LT(peak_mib() - peak_before, 512);
 }
 
 TEST(Protocol, ASharedModelTravelsAsItsParametersAndArrivesAsAModelOfItsOwn) {
