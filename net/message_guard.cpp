@@ -582,6 +582,8 @@ struct MessageGuard::Impl {
           options.tick();
         } catch (const std::exception& e) {
           log(std::string("a periodic task failed: ") + e.what());
+        } catch (...) {
+          log("a periodic task failed");
         }
       }
       for (auto& c : connections) {
