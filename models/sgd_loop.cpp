@@ -93,9 +93,7 @@ TrainResult run_sgd(Network& net, const SgdExamples& examples, const SgdSchedule
     // The permutation is drawn whole, so the rows and the generator's state
     // are the same as before.
     const std::int64_t left = schedule.steps - step;
-    const std::int64_t rows = left >= (n + schedule.batch_size - 1) / schedule.batch_size
-                                  ? n
-                                  : left * schedule.batch_size;
+    const std::int64_t rows = left >= batches ? n : left * schedule.batch_size;
     if (rows == n) {
       torch::index_select_out(inputs, examples.inputs, 0, dev_index);
       torch::index_select_out(targets, examples.targets, 0, dev_index);
