@@ -9,7 +9,6 @@
 
 #include "actors/aggregator_state.hpp"
 #include "actors/errors.hpp"
-#include "net/bulk_channel.hpp"
 #include "runtime/secure/buffer_cohorts.hpp"
 #include "runtime/secure/secure_round.hpp"
 #include "runtime/system/log.hpp"
@@ -127,88 +126,6 @@ void follow_up(AggregatorPtr self, std::int64_t cohort) {
   arm(self, it->second.deadline());
 }
 
-/// Removes and returns the data-plane ticket of `task`, if one was asked for.
-std::optional<AggregatorState::BulkTicket> take_bulk_ticket(AggregatorState& st,
-                                                            std::int64_t task) {
-  auto it = st.bulk_tickets.find(task);
-  if (it == st.bulk_tickets.end()) return std::nullopt;
-  auto ticket = std::move(it->second);
-  st.bulk_tickets.erase(it);
-  return ticket;
-}
-
-void forget(const AggregatorState::BulkTicket& t) {
-  if (const auto receiver = t.receiver.lock()) receiver->forget(t.ticket);
-}
-
-/// Drops every ticket of the job that ended (and what arrived under them).
-void forget_bulk_tickets(AggregatorState& st) {
-  for (const auto& [task, ticket] : st.bulk_tickets) forget(ticket);
-  st.bulk_tickets.clear();
-}
-
-/// A ticket for `req`'s bytes over this process's data plane, or why not.
-caf::result<BulkOffer> offer_bulk(AggregatorState& st, const BulkRequest& req) {
-  if (!st.core) return failure("the aggregator has no job");
-  const auto task = std::to_string(req.task_id);
-  if (req.run_id != st.job.run_id)
-    return failure("update of task " + task + " belongs to an earlier job");
-  const auto receiver = net::process_bulk_receiver();
-  if (!receiver || receiver->port() == 0)
-    return failure("no data plane here (TLS, or no message guard)");
-  // An update has the model's layout, so its bytes are the model's.
-  const auto model = st.core->get(st.core->version());
-  const auto expected = model ? static_cast<std::int64_t>(model->bytes.size()) : 0;
-  if (req.size != expected)
-    return failure("update of task " + task + " announces " + std::to_string(req.size) +
-                   " bytes; the model has " + std::to_string(expected));
-  if (auto old = take_bulk_ticket(st, req.task_id)) forget(*old);
-  const auto now = st.now();
-  for (auto it = st.bulk_tickets.begin(); it != st.bulk_tickets.end();) {
-    if (it->second.lapses >= now) {
-      ++it;
-      continue;
-    }
-    forget(it->second);
-    it = st.bulk_tickets.erase(it);
-  }
-  // A ticket lives two task timeouts: a node that died holds no block for long.
-  const double lifetime = 2.0 * st.job.cluster.task_timeout_s;
-  auto ticket = st.bulk_tickets.size() < AggregatorState::kMostBulkTickets
-                    ? receiver->expect(static_cast<std::uint64_t>(req.size), lifetime)
-                    : std::string();
-  if (ticket.empty()) return failure("too many data-plane tickets waiting");
-  st.bulk_tickets[req.task_id] = {ticket, receiver, now + lifetime};
-  return BulkOffer{std::move(ticket), receiver->port(), receiver->hosts()};
-}
-
-/// Model version `req.version` for a node in another process: in the answer,
-/// or, from `req.min_bytes` up and with a data plane here, lent under a ticket
-/// for the node's fetcher (actors/model_fetcher.hpp). The version stays alive
-/// while it is lent.
-caf::result<ModelOffer> offer_model(AggregatorState& st, const ModelRequest& req) {
-  auto p = st.core ? st.core->get(req.version) : nullptr;
-  if (!p)
-    return failure("model version " + std::to_string(req.version) + " is not held (current " +
-                   std::to_string(st.core ? st.core->version() : -1) + ")");
-  const auto size = p->bytes.size();
-  const auto receiver = net::process_bulk_receiver();
-  if (!receiver || receiver->port() == 0 || size == 0 ||
-      size < static_cast<std::uint64_t>(std::max<std::int64_t>(req.min_bytes, 0)))
-    return ModelOffer{req.version, SharedModel{std::move(p)}, {}, 0};
-  // The node fetches at once: a loan not taken up within a minute (or a task
-  // timeout, if shorter) was given up, and lets the version go.
-  const double lifetime = std::min(60.0, st.job.cluster.task_timeout_s);
-  auto ticket = receiver->lend(p, p->bytes.data(), size, lifetime);
-  if (ticket.empty())  // too many tickets waiting
-    return ModelOffer{req.version, SharedModel{std::move(p)}, {}, 0};
-  auto layout = std::make_shared<models::Parameters>();
-  layout->tensors = p->tensors;
-  return ModelOffer{req.version, SharedModel{std::move(layout)},
-                    BulkOffer{std::move(ticket), receiver->port(), receiver->hosts()},
-                    static_cast<std::int64_t>(size)};
-}
-
 aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, AggregatorConfig config) {
   self->state.config = std::move(config);
   return {
@@ -223,6 +140,7 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
           st.in_parts =
               net::UpdateParts(AggregatorState::kMostUpdatesInParts, job.cluster.task_timeout_s);
           forget_bulk_tickets(st);
+          st.shared_models.clear();
           st.waiting.clear();
           st.pending.reset();
           st.secure_done = 0;
@@ -263,39 +181,11 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
         return offer_model(self->state, req);
       },
       [self](update_atom, ModelUpdate& update) -> caf::result<runtime::UpdateReceipt> {
-        auto& st = self->state;
-        if (!st.core) return failure("the aggregator has no job");
-        // A late update of an earlier job (cancelled or failed with tasks in
-        // flight): its task ids and round may match the job in hand.
-        if (update.run_id != st.job.run_id)
-          return failure("update of task " + std::to_string(update.task_id) +
-                         " belongs to an earlier job");
-        // A ticket asked for: the bytes came under it, or (the data plane
-        // failed) in the update or in parts, and the ticket goes.
-        const auto ticket = take_bulk_ticket(st, update.task_id);
-        if (ticket && update.params.bytes.empty() && !st.in_parts.holds(update.task_id)) {
-          const auto receiver = ticket->receiver.lock();
-          auto why = receiver ? receiver->take(ticket->ticket, update.params.bytes)
-                              : std::string("the data plane is gone");
-          if (!why.empty())
-            return failure("update of task " + std::to_string(update.task_id) + ": " + why);
-        } else if (ticket) {
-          forget(*ticket);
-        }
-        if (st.in_parts.holds(update.task_id)) {
-          // Its bytes came in parts: complete, they are the update's.
-          const auto in_itself = update.params.bytes.size();
-          auto why = st.in_parts.take(update.task_id, update.params.bytes);
-          if (why.empty() && in_itself > 0) why = "came with bytes in parts";
-          if (!why.empty())
-            return failure("update of task " + std::to_string(update.task_id) + " " + why +
-                           " and " + std::to_string(in_itself) + " in itself");
-        }
-        auto verdict = st.core->accept(std::move(update));
-        if (!verdict.refused()) return verdict.receipt;
-        if (verdict.refusal == runtime::Refusal::invalid)
-          logging::Line(Level::warn) << "troupe aggregator: " << verdict.reason;
-        return failure(verdict.reason);
+        return receive_update(self->state, update, nullptr);
+      },
+      [self](update_atom, ModelUpdate& update,
+             const net::SharedBlockRef& shared) -> caf::result<runtime::UpdateReceipt> {
+        return receive_update(self->state, update, &shared);
       },
       [self](update_part_atom, UpdatePart& part) -> caf::result<bool> {
         auto& st = self->state;

@@ -2,6 +2,7 @@
 /// \file
 /// The aggregator actor's state and the helpers its files share
 /// (actors/aggregator_actor.cpp: messages and secure rounds;
+/// actors/aggregator_transfers.cpp: model and update bytes;
 /// actors/aggregator_buffers.cpp: buffered secure aggregation). Internal to
 /// the aggregator: nothing else includes it.
 
@@ -15,6 +16,7 @@
 
 #include "actors/aggregator_actor.hpp"
 #include "net/bulk_channel.hpp"
+#include "net/shared_block.hpp"
 #include "net/update_parts.hpp"
 #include "runtime/secure/buffer_cohorts.hpp"
 #include "runtime/secure/secure_round.hpp"
@@ -54,6 +56,11 @@ struct AggregatorState {
   /// The job in hand's tickets, by task id; a lapsed one goes when another is issued.
   std::map<std::int64_t, BulkTicket> bulk_tickets;
   static constexpr std::size_t kMostBulkTickets = 4096;
+  /// Model versions in shared blocks for nodes on this host, made on their
+  /// first request: the newest kMostSharedModels (an older one's readers
+  /// that come late get the version in a message).
+  std::map<std::int64_t, std::shared_ptr<const net::SharedBlock>> shared_models;
+  static constexpr std::size_t kMostSharedModels = 2;
   runtime::JobSpec job;
   std::unique_ptr<runtime::AggregatorCore> core;
   // Secure aggregation: the open sums by round, the messages waiting for
@@ -100,6 +107,20 @@ void arm(AggregatorPtr self, std::optional<double> deadline);
 /// After any change to round (or buffer) `cohort`: completes it when its sum
 /// ended, else wakes up at its next deadline.
 void follow_up(AggregatorPtr self, std::int64_t cohort);
+
+// Transfers of model and update bytes (actors/aggregator_transfers.cpp).
+
+/// Drops every data-plane ticket of the job that ended (and what arrived under them).
+void forget_bulk_tickets(AggregatorState& st);
+/// A ticket for `req`'s bytes over this process's data plane, or why not.
+caf::result<BulkOffer> offer_bulk(AggregatorState& st, const BulkRequest& req);
+/// Model version `req.version` for a node in another process: in a shared
+/// block (a node on this host), lent over the data plane, or in the answer.
+caf::result<ModelOffer> offer_model(AggregatorState& st, const ModelRequest& req);
+/// An update from a node: its bytes in it, in parts, under a data-plane
+/// ticket, or in the node's block `shared` (not null: one host).
+caf::result<runtime::UpdateReceipt> receive_update(AggregatorState& st, ModelUpdate& update,
+                                                   const net::SharedBlockRef* shared);
 
 // Buffered secure aggregation (actors/aggregator_buffers.cpp).
 

@@ -24,9 +24,17 @@ std::string render_troupe(std::uint8_t code, const caf::message& ctx) {
 
 const char* to_string(troupe_error code) {
   // Indexed by the codes' values (errors.hpp numbers them from 1; 0 is no error).
-  static constexpr const char* kNames[] = {
-      "none",         "admission_refused", "no_aggregator", "bad_registration", "foreign_heartbeat",
-      "no_challenge", "version_mismatch",  "job_refused",   "unknown_job",      "not_finished"};
+  static constexpr const char* kNames[] = {"none",
+                                           "admission_refused",
+                                           "no_aggregator",
+                                           "bad_registration",
+                                           "foreign_heartbeat",
+                                           "no_challenge",
+                                           "version_mismatch",
+                                           "job_refused",
+                                           "unknown_job",
+                                           "not_finished",
+                                           "shared_block_unreadable"};
   const auto i = static_cast<std::size_t>(code);
   return i > 0 && i < std::size(kNames) ? kNames[i] : "unknown troupe error";
 }

@@ -25,6 +25,9 @@ enum class troupe_error : std::uint8_t {
   job_refused,            ///< the job's own input cannot be set up (e.g. its --checkpoint-dir)
   unknown_job,            ///< no job has the id asked for (jobs, follow, fetch, cancel)
   not_finished,           ///< the job has no report yet (fetch)
+  /// The aggregator could not read an update's shared block (net/shared_block.hpp):
+  /// the node sends the bytes in messages instead.
+  shared_block_unreadable,
 };
 
 /// The error category of troupe_error.

@@ -8,6 +8,7 @@
 
 #include "actors/errors.hpp"
 #include "net/bulk_channel.hpp"
+#include "net/shared_block.hpp"
 #include "runtime/system/log.hpp"
 
 namespace troupe::actors::node {
@@ -55,9 +56,35 @@ caf::behavior model_fetcher(caf::event_based_actor* self, ModelOffer offer,
 }  // namespace
 
 bool asks_for_model_offer(const caf::node_id& here, const aggregator_actor& aggregator,
-                          std::uint64_t bulk_min) {
+                          std::uint64_t bulk_min, bool shared) {
   return caf::actor_cast<caf::actor_addr>(aggregator).node() != here &&
-         bulk_min != std::numeric_limits<std::uint64_t>::max();
+         (shared || bulk_min != std::numeric_limits<std::uint64_t>::max());
+}
+
+std::string read_shared_model(const ModelOffer& offer, std::shared_ptr<models::Parameters>& out) {
+  out = std::make_shared<models::Parameters>();
+  if (offer.model.params) out->tensors = offer.model.params->tensors;
+  if (offer.size < 0 || static_cast<std::uint64_t>(offer.size) != offer.shared.size)
+    return "a shared block of " + std::to_string(offer.shared.size) + " bytes for a model of " +
+           std::to_string(offer.size);
+  auto why = net::read_shared_block(offer.shared, out->bytes);
+  return why.empty() ? out->validate() : why;
+}
+
+void note_shared_memory(const std::string& what, const std::string& why) {
+  static std::atomic<bool> worked{false}, failed{false};
+  if (why.empty()) {
+    if (!worked.exchange(true))
+      runtime::logging::Line(runtime::logging::Level::info)
+          << "troupe node: " << what
+          << " came through shared memory from the aggregator on this host";
+    return;
+  }
+  const auto level =
+      failed.exchange(true) ? runtime::logging::Level::debug : runtime::logging::Level::info;
+  runtime::logging::Line(level) << "troupe node: " << what
+                                << " goes over the network, not through shared memory (" << why
+                                << ")";
 }
 
 caf::actor spawn_model_fetcher(caf::local_actor* self, ModelOffer offer,

@@ -1,7 +1,8 @@
 #pragma once
 /// \file
 /// How a node fetches a model version from an aggregator in another process.
-/// It asks with a ModelRequest; the aggregator answers the model, or, from
+/// It asks with a ModelRequest; the aggregator answers the model, or its
+/// bytes in a shared block when the node is on its host, or, from
 /// the node's --bulk-min-mib up, lends its bytes over the data plane
 /// (net/bulk_channel.hpp) and answers their ticket. A fetcher, an actor with
 /// a thread of its own (the bytes block it while they travel), then reads
@@ -20,9 +21,20 @@ namespace troupe::actors::node {
 
 /// True when a node asks `aggregator` with a ModelRequest: an aggregator in
 /// another process than `here`, and a node that uses the data plane
-/// (`bulk_min`, its --bulk-min-mib in bytes, is not the maximum that TLS sets).
+/// (`bulk_min`, its --bulk-min-mib in bytes, is not the maximum that TLS sets)
+/// or `shared` blocks.
 bool asks_for_model_offer(const caf::node_id& here, const aggregator_actor& aggregator,
-                          std::uint64_t bulk_min);
+                          std::uint64_t bulk_min, bool shared);
+
+/// The model `offer.shared` holds (net/shared_block.hpp) in `out`, with the
+/// layout in `offer.model`: "" when it was read and fits its layout, else
+/// why not. Not a fetcher's job: reading a block is one copy in memory.
+std::string read_shared_model(const ModelOffer& offer, std::shared_ptr<models::Parameters>& out);
+
+/// Logs whether blocks go through shared memory with an aggregator on this
+/// host: the first time it worked, and the first time it did not (why), in
+/// this process at info level; later failures at debug level.
+void note_shared_memory(const std::string& what, const std::string& why);
 
 using fetcher_atom = caf::atom_constant<caf::atom("fetcher")>;
 

@@ -4,7 +4,8 @@
 /// (SharedModel), the shard sizes a node reports (DataSummary), the parts
 /// of a large update (UpdatePart), the data-plane ticket for one
 /// (BulkRequest, BulkOffer) and for a model version (ModelRequest,
-/// ModelOffer), with the Parameters they travel as. Part
+/// ModelOffer), the shared block of either on one host (net::SharedBlockRef),
+/// with the Parameters they travel as. Part
 /// of the protocol (actors/protocol.hpp includes it and registers these
 /// types); kept apart so that the protocol header stays readable.
 
@@ -18,6 +19,7 @@
 
 #include "actors/byte_blocks.hpp"
 #include "models/parameters.hpp"
+#include "net/shared_block.hpp"
 
 namespace troupe::models {
 
@@ -102,21 +104,26 @@ struct BulkOffer {
 };
 
 /// A node's request for model `version` (model_atom) from an aggregator in
-/// another process: the bytes come over the data plane when the model has
-/// `min_bytes` or more (the node's --bulk-min-mib), else in the answer.
+/// another process: the bytes come in a shared block when `host` is the
+/// aggregator's own net::shared_host_key() (empty: the node does not read
+/// shared blocks); else over the data plane when the model has `min_bytes`
+/// or more (the node's --bulk-min-mib); else in the answer.
 struct ModelRequest {
   std::int64_t version = 0;
   std::int64_t min_bytes = 0;
+  std::string host;
 };
 
-/// The aggregator's answer: the model in `model`; or, when `offer` has a
-/// ticket, the model's layout in `model` (its tensors, no bytes) and its
-/// `size` bytes lent under the ticket (net::fetch_bulk).
+/// The aggregator's answer: the model in `model`; or the model's layout in
+/// `model` (its tensors, no bytes) and its `size` bytes in the block `shared`
+/// names (net/shared_block.hpp) or, when `offer` has a ticket, lent under the
+/// ticket (net::fetch_bulk).
 struct ModelOffer {
   std::int64_t version = 0;
   SharedModel model;
   BulkOffer offer;
   std::int64_t size = 0;
+  net::SharedBlockRef shared;
 };
 
 /// Written from the shared sizes (serialisers only read them); read into a new list.
@@ -184,12 +191,22 @@ typename Inspector::result_type inspect(Inspector& f, BulkOffer& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ModelRequest& x) {
-  return f(caf::meta::type_name("troupe.ModelRequest"), x.version, x.min_bytes);
+  return f(caf::meta::type_name("troupe.ModelRequest"), x.version, x.min_bytes, x.host);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ModelOffer& x) {
-  return f(caf::meta::type_name("troupe.ModelOffer"), x.version, x.model, x.offer, x.size);
+  return f(caf::meta::type_name("troupe.ModelOffer"), x.version, x.model, x.offer, x.size,
+           x.shared);
 }
 
 }  // namespace troupe::actors
+
+namespace troupe::net {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, SharedBlockRef& x) {
+  return f(caf::meta::type_name("troupe.SharedBlockRef"), x.pid, x.fd, x.name, x.size);
+}
+
+}  // namespace troupe::net

@@ -58,6 +58,10 @@ struct NodeConfig {
   /// in another process over the data plane (net/bulk_channel.hpp; `troupe
   /// node --bulk-min-mib`), unless that aggregator has none (TLS).
   std::uint64_t bulk_min_bytes = std::uint64_t{1} << 20;
+  /// Models and updates go through shared blocks (net/shared_block.hpp) with
+  /// an aggregator in another process of this host (`troupe node
+  /// --no-shared-memory` turns it off; so does TLS).
+  bool shared_memory = false;
   /// Tests: once its key shares are delivered (its inbox came), the node
   /// blocks this long before masking, so that a process test can kill it
   /// between key sharing and masking (a dropout the others' shares recover).

@@ -92,6 +92,7 @@ int run_node_process(const NodeProcessOptions& options) {
   nc.bulk_min_bytes = options.common.security.tls()
                           ? std::numeric_limits<std::uint64_t>::max()
                           : static_cast<std::uint64_t>(options.bulk_min_mib * 1024 * 1024);
+  nc.shared_memory = !options.no_shared_memory && !options.common.security.tls();
   nc.data_dir = options.data_dir;
   nc.behaviour = options.behaviour;
   nc.gate = std::make_shared<runtime::ComputeGate>(1);

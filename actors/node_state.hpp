@@ -58,10 +58,20 @@ struct RunSlot {
   std::shared_ptr<std::atomic<bool>> updates_in_messages =
       std::make_shared<std::atomic<bool>>(false);
 
-  /// New flags: the data plane is tried again.
+  /// Shared blocks with the job's aggregator (net/shared_block.hpp): 0 not
+  /// tried yet, 1 a model came that way (updates go that way too), -1 off
+  /// for the job (the first model's block could not be read: another host).
+  std::shared_ptr<std::atomic<int>> shared_models = std::make_shared<std::atomic<int>>(0);
+  /// Set when the aggregator could not read an update's block (another user).
+  std::shared_ptr<std::atomic<bool>> updates_not_shared =
+      std::make_shared<std::atomic<bool>>(false);
+
+  /// New flags: the data plane and shared blocks are tried again.
   void try_data_plane_again() {
     models_in_messages = std::make_shared<std::atomic<bool>>(false);
     updates_in_messages = std::make_shared<std::atomic<bool>>(false);
+    shared_models = std::make_shared<std::atomic<int>>(0);
+    updates_not_shared = std::make_shared<std::atomic<bool>>(false);
   }
   std::uint64_t used = 0;  ///< when it last got a set-up or task (NodeState::clock)
 

@@ -11,6 +11,7 @@
 #include "actors/node_state.hpp"
 #include "actors/secure_participant.hpp"
 #include "actors/update_courier.hpp"
+#include "net/shared_block.hpp"
 #include "runtime/node/node_behaviour.hpp"
 #include "runtime/system/log.hpp"
 
@@ -59,15 +60,39 @@ void with_model(NodePtr self, std::uint64_t run_id, std::int64_t version,
   const auto timeout = timeout_of(*slot->job);
   const auto bulk_min = self->state.config.bulk_min_bytes;
   const auto gave_up = slot->models_in_messages;
-  if (*slot->models_in_messages || !asks_for_model_offer(self->node(), aggregator, bulk_min)) {
+  const auto shared_models = slot->shared_models;
+  const bool shared =
+      self->state.config.shared_memory && *shared_models >= 0 && !net::shared_host_key().empty();
+  const bool bulk = !*gave_up && bulk_min != std::numeric_limits<std::uint64_t>::max();
+  if (!asks_for_model_offer(self->node(), aggregator, bulk ? bulk_min : ~std::uint64_t{0},
+                            shared)) {
     self->request(aggregator, timeout, model_atom::value, version).then(got, failed);
     return;
   }
+  constexpr auto kNever = std::numeric_limits<std::int64_t>::max();
   self->request(aggregator, timeout, model_atom::value,
-                ModelRequest{version, static_cast<std::int64_t>(std::min<std::uint64_t>(
-                                          bulk_min, std::numeric_limits<std::int64_t>::max()))})
+                ModelRequest{version,
+                             bulk ? static_cast<std::int64_t>(std::min<std::uint64_t>(
+                                        bulk_min, static_cast<std::uint64_t>(kNever)))
+                                  : kNever,
+                             shared ? net::shared_host_key() : std::string()})
       .then(
-          [self, gave_up, aggregator, timeout, version, got, failed](ModelOffer& offer) {
+          [self, gave_up, shared_models, aggregator, timeout, version, got,
+           failed](ModelOffer& offer) {
+            if (!offer.shared.empty()) {
+              std::shared_ptr<models::Parameters> params;
+              const auto why = read_shared_model(offer, params);
+              note_shared_memory("model version " + std::to_string(offer.version), why);
+              if (why.empty()) {
+                *shared_models = 1;  // and updates go that way too
+                SharedModel model{std::move(params)};
+                return got(offer.version, model);
+              }
+              int untried = 0;  // never worked: another host or namespace, not again
+              shared_models->compare_exchange_strong(untried, -1);
+              self->request(aggregator, timeout, model_atom::value, version).then(got, failed);
+              return;
+            }
             if (offer.offer.ticket.empty()) return got(offer.version, offer.model);
             const auto at = offer.version;
             auto fetcher = spawn_model_fetcher(self, std::move(offer), timeout, gave_up);
@@ -194,11 +219,16 @@ void train_in_turn(NodePtr self, const TrainTask& task, const Queued& q,
     };
   // An update for the data plane gets its courier now: its ticket comes
   // while the node computes.
-  const UpdateRoute route{timeout_of(job), st.config.update_part_bytes, st.config.bulk_min_bytes,
-                          slot.updates_in_messages};
+  // A model that came in a shared block: the update goes back in one.
+  const UpdateRoute route{timeout_of(job),
+                          st.config.update_part_bytes,
+                          st.config.bulk_min_bytes,
+                          slot.updates_in_messages,
+                          *slot.shared_models == 1 && !*slot.updates_not_shared,
+                          slot.updates_not_shared};
   auto carried = std::make_shared<ModelUpdate>();
   caf::actor courier;
-  if (!job.privacy.secure_aggregation && !*slot.updates_in_messages &&
+  if (!job.privacy.secure_aggregation && !route.shared && !*slot.updates_in_messages &&
       by_data_plane(self->node(), slot.aggregator, route, model->bytes.size()))
     courier = spawn_courier(
         self, slot.aggregator, route, carried,

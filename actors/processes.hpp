@@ -78,6 +78,9 @@ struct NodeProcessOptions {
   /// --bulk-min-mib: updates of at least this size go over the data plane
   /// (NodeConfig::bulk_min_bytes).
   double bulk_min_mib = 1.0;
+  /// --no-shared-memory: no shared blocks with an aggregator on this host
+  /// (NodeConfig::shared_memory).
+  bool no_shared_memory = false;
   double speed_factor = 1.0;  ///< --slow-factor: trains this many times slower
   double dropout = -1.0;      ///< --dropout (< 0: the job's)
   std::string attack;         ///< --attack: scale | signflip | random

@@ -54,7 +54,7 @@ namespace troupe::actors {
 /// version) in its hello to the scheduler, which refuses a different one. Bump
 /// it whenever a message, type or interface below changes.
 ///   (each version's changes: docs/protocol.md, "Protocol versions")
-inline constexpr std::int32_t kProtocolVersion = 17;
+inline constexpr std::int32_t kProtocolVersion = 18;
 
 // -- messages -----------------------------------------------------------------
 
@@ -173,24 +173,25 @@ using leave_atom = caf::atom_constant<caf::atom("leave")>;
 // -- actor interfaces ---------------------------------------------------------
 
 /// Holds the global model and combines updates.
-using aggregator_actor =
-    caf::typed_actor<caf::replies_to<setup_atom, runtime::JobSpec>::with<std::int64_t>,
-                     caf::replies_to<model_atom, std::int64_t>::with<std::int64_t, SharedModel>,
-                     /// The same from another process: large models over the data plane.
-                     caf::replies_to<model_atom, ModelRequest>::with<ModelOffer>,
-                     caf::replies_to<update_atom, ModelUpdate>::with<runtime::UpdateReceipt>,
-                     caf::replies_to<update_part_atom, UpdatePart>::with<bool>,
-                     /// A ticket for an update's bytes over the data plane (net/bulk_channel.hpp).
-                     caf::replies_to<bulk_atom, BulkRequest>::with<BulkOffer>,
-                     caf::replies_to<aggregate_atom, AggregateRequest>::with<AggregateOutcome>,
-                     /// Writes a checkpoint into the job's --checkpoint-dir; answers its path.
-                     caf::replies_to<checkpoint_atom, CheckpointRequest>::with<std::string>,
-                     /// What each shard of the job holds (the nodes' set-up summary): updates
-                     /// that claim more examples than their shard holds are refused from then on.
-                     caf::replies_to<holdings_atom, DataSummary>::with<bool>,
-                     /// Secure aggregation (actors/secagg_messages.hpp), and its stage deadlines.
-                     caf::replies_to<secagg_atom, SecAggMessage>::with<SecAggMessage>,
-                     caf::reacts_to<tick_atom>>;
+using aggregator_actor = caf::typed_actor<
+    caf::replies_to<setup_atom, runtime::JobSpec>::with<std::int64_t>,
+    caf::replies_to<model_atom, std::int64_t>::with<std::int64_t, SharedModel>,
+    /// The same from another process: large models over the data plane.
+    caf::replies_to<model_atom, ModelRequest>::with<ModelOffer>,
+    caf::replies_to<update_atom, ModelUpdate>::with<runtime::UpdateReceipt>,
+    /// The same with the update's bytes in a shared block (one host).
+    caf::replies_to<update_atom, ModelUpdate, net::SharedBlockRef>::with<runtime::UpdateReceipt>,
+    caf::replies_to<update_part_atom, UpdatePart>::with<bool>,
+    /// A ticket for an update's bytes over the data plane (net/bulk_channel.hpp).
+    caf::replies_to<bulk_atom, BulkRequest>::with<BulkOffer>,
+    caf::replies_to<aggregate_atom, AggregateRequest>::with<AggregateOutcome>,
+    /// Writes a checkpoint into the job's --checkpoint-dir; answers its path.
+    caf::replies_to<checkpoint_atom, CheckpointRequest>::with<std::string>,
+    /// What each shard of the job holds (the nodes' set-up summary): updates
+    /// that claim more examples than their shard holds are refused from then on.
+    caf::replies_to<holdings_atom, DataSummary>::with<bool>,
+    /// Secure aggregation (actors/secagg_messages.hpp), and its stage deadlines.
+    caf::replies_to<secagg_atom, SecAggMessage>::with<SecAggMessage>, caf::reacts_to<tick_atom>>;
 
 /// Trains on local data and evaluates global models.
 using node_actor =
@@ -456,4 +457,5 @@ CAF_ADD_TYPE_ID(troupe, (troupe::actors::BulkRequest))
 CAF_ADD_TYPE_ID(troupe, (troupe::actors::BulkOffer))
 CAF_ADD_TYPE_ID(troupe, (troupe::actors::ModelRequest))
 CAF_ADD_TYPE_ID(troupe, (troupe::actors::ModelOffer))
+CAF_ADD_TYPE_ID(troupe, (troupe::net::SharedBlockRef))
 CAF_END_TYPE_ID_BLOCK(troupe)

@@ -6,7 +6,9 @@
 #include <optional>
 #include <string>
 
+#include "actors/errors.hpp"
 #include "net/bulk_channel.hpp"
+#include "net/shared_block.hpp"
 #include "runtime/system/log.hpp"
 
 namespace troupe::actors::node {
@@ -61,15 +63,16 @@ void send_in_messages(caf::event_based_actor* self, const aggregator_actor& aggr
   (*next)(0);
 }
 
-/// Logs why an update goes in messages after all: the first time in this
-/// process at info level, then at debug level.
-void not_by_data_plane(const std::string& why) {
+/// Logs why an update goes in messages after all (not over the data plane,
+/// or not in a shared block): the first time in this process at info level,
+/// then at debug level.
+void not_by_data_plane(const std::string& why, const char* way = "over the data plane") {
   static std::atomic<bool> said{false};
   const auto level =
       said.exchange(true) ? runtime::logging::Level::debug : runtime::logging::Level::info;
   runtime::logging::Line(level) << "troupe node: an update goes to the aggregator in messages, "
-                                   "not over the data plane ("
-                                << why << ")";
+                                   "not "
+                                << way << " (" << why << ")";
 }
 
 /// Sends the bytes of `update` under `offer` (blocking while they travel),
@@ -96,6 +99,39 @@ void send_by_data_plane(caf::event_based_actor* self, const aggregator_actor& ag
   self->request(aggregator, route.timeout, update_atom::value, std::move(update))
       .then([done](runtime::UpdateReceipt& r) mutable { done(r); },
             [fail](caf::error& err) mutable { fail(std::move(err)); });
+}
+
+/// Sends `update` with its bytes in a shared block. When the aggregator
+/// cannot read it (another user, say), or no block can be made, the update
+/// goes in messages: nothing is lost.
+void send_shared(caf::event_based_actor* self, const aggregator_actor& aggregator,
+                 const UpdateRoute& route, std::shared_ptr<ModelUpdate> update, Done done,
+                 Fail fail) {
+  auto& bytes = update->params.bytes;
+  std::string why;
+  auto block = net::SharedBlock::create(bytes.data(), bytes.size(), why);
+  if (!block) {
+    if (route.not_shared) *route.not_shared = true;
+    not_by_data_plane("update of task " + std::to_string(update->task_id) + ": " + why,
+                      "through shared memory");
+    send_in_messages(self, aggregator, route, std::move(*update), done, fail);
+    return;
+  }
+  bytes.clear();
+  bytes.shrink_to_fit();  // the block holds them now
+  // The block lives until the aggregator answered: it reads it before.
+  self->request(aggregator, route.timeout, update_atom::value, *update, block->ref())
+      .then([done, block](runtime::UpdateReceipt& r) mutable { done(r); },
+            [self, aggregator, route, update, block, done, fail](caf::error& err) mutable {
+              if (!is(err, troupe_error::shared_block_unreadable)) return fail(std::move(err));
+              if (route.not_shared) *route.not_shared = true;  // not again for the job
+              not_by_data_plane(self->system().render(err), "through shared memory");
+              if (auto again = block->read(update->params.bytes); !again.empty())
+                return fail(failure("update of task " + std::to_string(update->task_id) +
+                                    ": its own shared block: " + again));
+              block.reset();
+              send_in_messages(self, aggregator, route, std::move(*update), done, fail);
+            });
 }
 
 /// The data-plane ticket a courier asked for.
@@ -143,7 +179,9 @@ caf::behavior courier(caf::event_based_actor* self, aggregator_actor aggregator,
               const auto held = weak.lock();
               const bool fits = bulk && held && held->offer &&
                                 update->params.bytes.size() == static_cast<std::size_t>(bulk->size);
-              if (fits)
+              if (route.shared)
+                send_shared(self, aggregator, route, update, done, fail);
+              else if (fits)
                 send_by_data_plane(self, aggregator, route, std::move(*update), *held->offer, done,
                                    fail);
               else

@@ -4,7 +4,9 @@
 /// task (actors/node_tasks.cpp spawns them). Inside CAF messages (whole, or
 /// in parts above --update-part-mib), or, to an aggregator in another process
 /// and from --bulk-min-mib up, its bytes over the data plane
-/// (net/bulk_channel.hpp) and then the update without them. Internal to the
+/// (net/bulk_channel.hpp) and then the update without them, or, to an
+/// aggregator on the same host, its bytes in a shared block named in the
+/// update's message (net/shared_block.hpp). Internal to the
 /// node: only node_tasks.cpp includes it.
 
 #include <atomic>
@@ -24,6 +26,13 @@ struct UpdateRoute {
   /// Set when no offered address took a connection: the job's later updates
   /// on this node go in messages (RunSlot::updates_in_messages). May be null.
   std::shared_ptr<std::atomic<bool>> gave_up;
+  /// The update's bytes go in a shared block (net/shared_block.hpp) to an
+  /// aggregator in another process of this host.
+  bool shared = false;
+  /// Set when the aggregator could not read the block: the job's later
+  /// updates on this node go the other ways (RunSlot::updates_not_shared).
+  /// May be null.
+  std::shared_ptr<std::atomic<bool>> not_shared;
 };
 
 /// True when an update of `bytes` parameter bytes goes over the data plane:

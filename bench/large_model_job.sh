@@ -2,9 +2,10 @@
 # A job with a large model on a cluster of processes: a scheduler (hosting the
 # aggregator) and two node processes on loopback train a TorchScript MLP
 # 784-4096-4096-10 (80 MB of parameters) on Fashion-MNIST. The same job runs
-# with updates over the data plane (`troupe node --bulk-min-mib 1`, the
-# default) and in CAF messages (`--bulk-min-mib 100000`), alternating, RUNS
-# times each. Prints every run's rounds and median round (first round left
+# with models and updates through shared memory (the default on one host),
+# over the data plane (`troupe node --no-shared-memory --bulk-min-mib 1`) and
+# in CAF messages (`--no-shared-memory --bulk-min-mib 100000`), alternating,
+# RUNS times each. Prints every run's rounds and median round (first round left
 # out), and the model fingerprint, which must be the same in every run.
 # Needs Debian's python3-torch (to write the model).
 # Usage: bench/large_model_job.sh [BUILD_DIR] [RUNS] [ROUNDS]
@@ -45,8 +46,9 @@ torch.jit.script(Large()).save(sys.argv[1])
 PY
 /usr/bin/python3 "$work/large.py" "$work/large.pt"
 
-one_run() {  # LABEL BULK_MIN_MIB
-  local label=$1 bulk=$2 port
+one_run() {  # LABEL NODE_OPTION...
+  local label=$1 port
+  shift
   rm -f "$work/port"
   "$troupe" scheduler --listen 127.0.0.1:0 --port-file "$work/port" --quiet \
     >"$work/$label.scheduler.log" 2>&1 &
@@ -54,7 +56,7 @@ one_run() {  # LABEL BULK_MIN_MIB
   for _ in $(seq 100); do [[ -s $work/port ]] && break; sleep 0.1; done
   port=$(cat "$work/port")
   for n in n1 n2; do
-    "$troupe" node --scheduler "127.0.0.1:$port" --name "$n" --bulk-min-mib "$bulk" --quiet \
+    "$troupe" node --scheduler "127.0.0.1:$port" --name "$n" "$@" --quiet \
       >"$work/$label.$n.log" 2>&1 &
     pids+=($!)
   done
@@ -75,6 +77,7 @@ PY
 }
 
 for run in $(seq "$runs"); do
-  one_run "data-plane-$run" 1
-  one_run "messages-$run" 100000
+  one_run "shared-$run"
+  one_run "data-plane-$run" --no-shared-memory --bulk-min-mib 1
+  one_run "messages-$run" --no-shared-memory --bulk-min-mib 100000
 done

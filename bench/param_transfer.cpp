@@ -117,10 +117,12 @@ caf::behavior echo(caf::event_based_actor*) {
         layout->tensors = model->tensors;
         const auto size = model->bytes.size();
         return actors::ModelOffer{
-            r.version, actors::SharedModel{std::move(layout)},
+            r.version,
+            actors::SharedModel{std::move(layout)},
             actors::BulkOffer{receiver->lend(model, model->bytes.data(), size), receiver->port(),
                               receiver->hosts()},
-            static_cast<std::int64_t>(size)};
+            static_cast<std::int64_t>(size),
+            {}};
       },
       // The data plane's two messages, as the aggregator answers them.
       [](actors::bulk_atom, const actors::BulkRequest& r) -> caf::result<actors::BulkOffer> {
@@ -329,7 +331,7 @@ int main(int argc, char** argv) {
         {
           actors::ModelOffer lent;
           self->request(*guarded_handle, std::chrono::seconds(60), actors::model_atom::value,
-                        actors::ModelRequest{static_cast<std::int64_t>(n), 0})
+                        actors::ModelRequest{static_cast<std::int64_t>(n), 0, {}})
               .receive([&](actors::ModelOffer& o) { lent = std::move(o); },
                        [&](caf::error& err) { std::cerr << sys.render(err) << '\n'; });
           std::vector<unsigned char> bytes;  // fresh, as a node's fetcher reads into

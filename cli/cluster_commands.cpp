@@ -245,7 +245,10 @@ int node_command(int argc, char** argv) {
       "bulk-min-mib", with_default(o.bulk_min_mib),
       "MiB: an update or model at least this large travels between this node and an "
       "aggregator in another process over a connection of its own (the data plane; refused "
-      "with TLS), whatever its --max-message");
+      "with TLS), whatever its --max-message")(
+      "no-shared-memory", po::bool_switch(&o.no_shared_memory),
+      "models and updates between this node and an aggregator in another process on the same "
+      "host go over the network too, not through shared memory (no shared memory with TLS)");
   sections["job"].add_options()("threads", with_default(o.threads),
                                 "CPU threads per task (0: the job's)")(
       "device", po::value(&o.device), "cpu | cuda | cuda:N (default: the job's)")(

@@ -1,6 +1,8 @@
 // Real troupe processes on loopback: scheduler, nodes, submit.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -158,17 +160,18 @@ TEST(ClusterProcesses, UpdatesLargerThanTheAggregatorsMessageLimitTravelInParts)
   // The MLP's update is about 0.39 MiB; the scheduler's port (its aggregator's)
   // takes messages of 0.25 MiB at most. One node sends updates in parts of
   // 0.1 MiB; another, with the default parts of 64 MiB, sends them whole.
+  // None of them uses shared memory, which would be the way on one host.
   Cluster cluster(dir, 0, {"--max-message", "0.25"});
   ASSERT_GT(cluster.port(), 0) << cluster.scheduler().output();
-  cluster.add_node("n1", {"--update-part-mib", "0.1"});
-  cluster.add_node("n2", {"--update-part-mib", "0.1"});
+  cluster.add_node("n1", {"--update-part-mib", "0.1", "--no-shared-memory"});
+  cluster.add_node("n2", {"--update-part-mib", "0.1", "--no-shared-memory"});
   ASSERT_TRUE(cluster.wait_for_nodes(2, 20s));
   expect_the_embedded_model(cluster, dir, 2, "parts.json");
   EXPECT_EQ(cluster.scheduler().output().find("over the limit"), std::string::npos)
       << cluster.scheduler().output();
 
   // Whole updates are over the limit: the guard closes that node's connection.
-  auto& whole = cluster.add_node("n3");
+  auto& whole = cluster.add_node("n3", {"--no-shared-memory"});
   ASSERT_TRUE(cluster.wait_for_nodes(3, 20s));
   Process again(
       kTroupe,
@@ -186,11 +189,13 @@ TEST(ClusterProcesses, UpdatesAndModelsOverTheDataPlaneTravelWhateverTheAggregat
   // The MLP's update is about 0.39 MiB; the scheduler's port (its aggregator's)
   // takes messages of 0.25 MiB at most, and these nodes send no parts. Updates
   // of 0.1 MiB or more go over the data plane: the only way through here.
-  // Models of that size come back over it too.
+  // Models of that size come back over it too. (Shared memory, the way on
+  // one host, is off.)
   Cluster cluster(dir, 0, {"--max-message", "0.25"});
   ASSERT_GT(cluster.port(), 0) << cluster.scheduler().output();
-  auto& n1 = cluster.add_node("n1", {"--bulk-min-mib", "0.1", "--log-level", "debug"});
-  cluster.add_node("n2", {"--bulk-min-mib", "0.1"});
+  auto& n1 = cluster.add_node(
+      "n1", {"--bulk-min-mib", "0.1", "--no-shared-memory", "--log-level", "debug"});
+  cluster.add_node("n2", {"--bulk-min-mib", "0.1", "--no-shared-memory"});
   ASSERT_TRUE(cluster.wait_for_nodes(2, 20s));
   expect_the_embedded_model(cluster, dir, 2, "bulk.json");
   EXPECT_EQ(cluster.scheduler().output().find("over the limit"), std::string::npos)
@@ -202,13 +207,34 @@ TEST(ClusterProcesses, UpdatesAndModelsOverTheDataPlaneTravelWhateverTheAggregat
   EXPECT_EQ(said.find("in a message, not over the data plane"), std::string::npos) << said;
 }
 
+TEST(ClusterProcesses, ModelsAndUpdatesBetweenProcessesOfOneHostGoThroughSharedMemory) {
+  TempDir dir;
+  // The MLP's update is about 0.39 MiB, over the 0.25 MiB the scheduler's
+  // port takes, and these nodes send no parts and no data plane (both at
+  // their defaults, 64 and 1 MiB): shared memory is the only way through.
+  Cluster cluster(dir, 0, {"--max-message", "0.25"});
+  ASSERT_GT(cluster.port(), 0) << cluster.scheduler().output();
+  auto& n1 = cluster.add_node("n1", {"--log-level", "info"});
+  cluster.add_node("n2");
+  ASSERT_TRUE(cluster.wait_for_nodes(2, 20s));
+  expect_the_embedded_model(cluster, dir, 2, "shared.json");
+  EXPECT_EQ(cluster.scheduler().output().find("over the limit"), std::string::npos)
+      << cluster.scheduler().output();
+  const auto said = n1.output();
+  EXPECT_NE(said.find("came through shared memory"), std::string::npos) << said;
+  EXPECT_EQ(said.find("not through shared memory"), std::string::npos) << said;
+  EXPECT_EQ(said.find("in messages"), std::string::npos) << said;
+}
+
 TEST(ClusterProcesses, UpdatesGoInMessagesToAnAggregatorWithoutADataPlane) {
   TempDir dir;
   // --max-message 0: no guard, so no data plane. Every update asks for a
   // ticket, is refused, and goes in a message; the node says so once.
+  // (Shared memory, the way on one host, is off.)
   Cluster cluster(dir, 0, {"--max-message", "0"});
   ASSERT_GT(cluster.port(), 0) << cluster.scheduler().output();
-  auto& node = cluster.add_node("n1", {"--bulk-min-mib", "0", "--log-level", "info"});
+  auto& node =
+      cluster.add_node("n1", {"--bulk-min-mib", "0", "--no-shared-memory", "--log-level", "info"});
   ASSERT_TRUE(cluster.wait_for_nodes(1, 20s));
   expect_the_embedded_model(cluster, dir, 1, "plain.json");
   const auto said = node.output();
@@ -251,6 +277,61 @@ std::size_t occurrences(const std::string& text, const std::string& needle) {
 
 }  // namespace
 
+TEST(ClusterProcesses, UpdatesGoInMessagesWhenTheAggregatorCannotReadTheNodesSharedBlock) {
+  // The scheduler (hosting the aggregator) runs as user nobody, the node as
+  // root: the node may read the aggregator's blocks, but the aggregator may
+  // not open the node's (Linux lets a process open another's descriptors
+  // only as the same user or root). Its first update's block is refused, and
+  // that update and the job's later ones go in messages: nothing is lost.
+  if (geteuid() != 0) GTEST_SKIP() << "needs root, to run the scheduler as another user";
+  const std::string setpriv = "/usr/bin/setpriv";  // util-linux, in every Debian
+  if (access(setpriv.c_str(), X_OK) != 0) GTEST_SKIP() << "no " << setpriv;
+  TempDir dir;
+  std::filesystem::permissions(dir.path(), std::filesystem::perms::all);  // nobody writes its port
+  const std::vector<std::string> as_nobody{"--reuid=nobody",
+                                           "--regid=nogroup",
+                                           "--clear-groups",
+                                           "/usr/bin/env",
+                                           "HOME=" + dir.path().string(),
+                                           kTroupe};
+  {
+    auto args = as_nobody;
+    args.push_back("--version");
+    Process probe(setpriv, args, dir.file("probe.log"));
+    if (probe.wait_exit(20s) != 0)
+      GTEST_SKIP() << "user nobody cannot run " << kTroupe << ": " << probe.output();
+  }
+  auto args = as_nobody;
+  args.insert(args.end(), {"scheduler", "--listen", "127.0.0.1:0", "--port-file", dir.file("port"),
+                           "--heartbeat-timeout", "10"});
+  Process scheduler(setpriv, args, dir.file("scheduler.log"));
+  const int port = read_port_file(dir.file("port"), 20s);
+  ASSERT_GT(port, 0) << scheduler.output();
+  const auto endpoint = "127.0.0.1:" + std::to_string(port);
+  Process node(
+      kTroupe,
+      {"node", "--scheduler", endpoint, "--name", "n1", "--threads", "1", "--log-level", "debug"},
+      dir.file("n1.log"));
+  Process submit(kTroupe,
+                 submit_job(endpoint, 1, 2, 5, 3000, 1000,
+                            {"--quiet", "--min-nodes", "1", "--out", dir.file("r.json")}),
+                 dir.file("submit.log"));
+  ASSERT_EQ(submit.wait_exit(120s), 0) << submit.output() << scheduler.output() << node.output();
+  const auto embedded = embedded_run(1, 2, 5);
+  ASSERT_EQ(embedded.status, troupe::runtime::RunStatus::ok) << embedded.error;
+  EXPECT_EQ(read_json(dir.file("r.json"))["final"]["model_fingerprint"],
+            embedded.model_fingerprint);
+  const auto said = node.output();
+  EXPECT_NE(said.find("came through shared memory"), std::string::npos) << said;
+  // Refused once (two tasks train): the second update does not try again.
+  EXPECT_EQ(occurrences(said,
+                        "an update goes to the aggregator in messages, not through "
+                        "shared memory"),
+            1u)
+      << said;
+  EXPECT_NE(said.find("no shared block at /proc/"), std::string::npos) << said;
+}
+
 TEST(ClusterProcesses, AfterADataPlaneFailureTheJobsUpdatesAndModelsGoInMessages) {
   TempDir dir;
   // The scheduler offers its data plane at 127.0.0.3, where nothing listens
@@ -264,7 +345,8 @@ TEST(ClusterProcesses, AfterADataPlaneFailureTheJobsUpdatesAndModelsGoInMessages
   }
   auto& cluster = *started;
   ASSERT_GT(cluster.port(), 0) << cluster.scheduler().output();
-  auto& node = cluster.add_node("n1", {"--bulk-min-mib", "0.1", "--log-level", "debug"});
+  auto& node = cluster.add_node(
+      "n1", {"--bulk-min-mib", "0.1", "--no-shared-memory", "--log-level", "debug"});
   ASSERT_TRUE(cluster.wait_for_nodes(1, 20s));
   expect_the_embedded_model(cluster, dir, 1, "fallback.json");
   const auto said = node.output();

@@ -1,0 +1,155 @@
+#include "net/shared_block.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <new>
+
+namespace troupe::net {
+namespace {
+
+constexpr unsigned kSeals = F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK;
+
+std::string error_text(const char* what) {
+  return std::string(what) + ": " + std::strerror(errno);
+}
+
+/// "troupe-" and 32 hex digits from the kernel's random source; "" if none came.
+std::string random_name() {
+  unsigned char raw[16];
+  std::size_t got = 0;
+  while (got < sizeof raw) {
+    const auto r = getrandom(raw + got, sizeof raw - got, 0);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return {};
+    got += static_cast<std::size_t>(r);
+  }
+  std::string name = "troupe-";
+  char hex[3];
+  for (const auto c : raw) {
+    std::snprintf(hex, sizeof hex, "%02x", c);
+    name += hex;
+  }
+  return name;
+}
+
+std::string read_host_key() {
+  std::ifstream boot("/proc/sys/kernel/random/boot_id");
+  std::string id;
+  if (!(boot >> id) || id.empty()) return {};
+  struct stat ns {};
+  if (stat("/proc/self/ns/pid", &ns) != 0) return {};
+  return id + "/" + std::to_string(static_cast<unsigned long long>(ns.st_ino));
+}
+
+/// Closes a descriptor when it goes out of scope.
+struct Fd {
+  int fd = -1;
+  ~Fd() {
+    if (fd >= 0) close(fd);
+  }
+};
+
+}  // namespace
+
+const std::string& shared_host_key() {
+  static const std::string key = read_host_key();
+  return key;
+}
+
+SharedBlock::SharedBlock(int fd, std::string name, std::uint64_t size)
+    : fd_(fd), name_(std::move(name)), size_(size) {}
+
+SharedBlock::~SharedBlock() {
+  close(fd_);
+}
+
+std::shared_ptr<const SharedBlock> SharedBlock::create(const unsigned char* data, std::size_t n,
+                                                       std::string& why) {
+  auto name = random_name();
+  if (name.empty()) {
+    why = error_text("no random name for a shared block");
+    return nullptr;
+  }
+  Fd file{memfd_create(name.c_str(), MFD_CLOEXEC | MFD_ALLOW_SEALING)};
+  if (file.fd < 0) {
+    why = error_text("memfd_create");
+    return nullptr;
+  }
+  std::size_t done = 0;
+  while (done < n) {
+    const auto w = write(file.fd, data + done, n - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      why = error_text("writing a shared block");
+      return nullptr;
+    }
+    done += static_cast<std::size_t>(w);
+  }
+  if (fcntl(file.fd, F_ADD_SEALS, kSeals | F_SEAL_SEAL) != 0) {
+    why = error_text("sealing a shared block");
+    return nullptr;
+  }
+  try {
+    std::shared_ptr<const SharedBlock> block(new SharedBlock(file.fd, std::move(name), n));
+    file.fd = -1;  // the block owns it now
+    return block;
+  } catch (const std::bad_alloc&) {
+    why = "no memory for a shared block";
+    return nullptr;
+  }
+}
+
+SharedBlockRef SharedBlock::ref() const {
+  return SharedBlockRef{static_cast<std::int32_t>(getpid()), fd_, name_, size_};
+}
+
+std::string SharedBlock::read(std::vector<unsigned char>& out) const {
+  return read_shared_block(ref(), out);
+}
+
+std::string read_shared_block(const SharedBlockRef& ref, std::vector<unsigned char>& out) {
+  if (ref.empty() || ref.pid <= 0) return "no shared block named";
+  if (ref.name.rfind("troupe-", 0) != 0 || ref.name.find('/') != std::string::npos)
+    return "not a troupe block name";
+  const auto path = "/proc/" + std::to_string(ref.pid) + "/fd/" + std::to_string(ref.fd);
+  // The link first: a descriptor the owner closed may since name anything.
+  char link[256];
+  const auto n = readlink(path.c_str(), link, sizeof link - 1);
+  if (n < 0) return error_text(("no shared block at " + path).c_str());
+  const auto expected = "/memfd:" + ref.name + " (deleted)";
+  if (std::string(link, static_cast<std::size_t>(n)) != expected)
+    return path + " is not the block named (it has been let go)";
+  Fd file{open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)};
+  if (file.fd < 0) return error_text(("opening " + path).c_str());
+  struct stat st {};
+  if (fstat(file.fd, &st) != 0) return error_text("fstat of a shared block");
+  if (!S_ISREG(st.st_mode) || static_cast<std::uint64_t>(st.st_size) != ref.size)
+    return "the shared block at " + path + " has " + std::to_string(st.st_size) +
+           " bytes, not the " + std::to_string(ref.size) + " announced";
+  const auto seals = fcntl(file.fd, F_GET_SEALS);
+  if (seals < 0 || (static_cast<unsigned>(seals) & kSeals) != kSeals)
+    return "the shared block at " + path + " is not sealed";
+  out.clear();
+  if (ref.size == 0) return {};
+  void* p = mmap(nullptr, ref.size, PROT_READ, MAP_SHARED | MAP_POPULATE, file.fd, 0);
+  if (p == MAP_FAILED) return error_text("mapping a shared block");
+  std::string why;
+  try {
+    const auto* bytes = static_cast<const unsigned char*>(p);
+    out.assign(bytes, bytes + ref.size);
+  } catch (const std::bad_alloc&) {
+    why = "no memory for a block of " + std::to_string(ref.size) + " bytes";
+  }
+  munmap(p, ref.size);
+  return why;
+}
+
+}  // namespace troupe::net
