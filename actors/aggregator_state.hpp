@@ -57,8 +57,9 @@ struct AggregatorState {
   std::map<std::int64_t, BulkTicket> bulk_tickets;
   static constexpr std::size_t kMostBulkTickets = 4096;
   /// Model versions in shared blocks for nodes on this host, made on their
-  /// first request: the newest kMostSharedModels (an older one's readers
-  /// that come late get the version in a message).
+  /// first request: the kMostSharedModels highest versions asked for. An
+  /// older version gets no block; a node that reads a block after it was let
+  /// go asks again without one (actors/node_tasks.cpp).
   std::map<std::int64_t, std::shared_ptr<const net::SharedBlock>> shared_models;
   static constexpr std::size_t kMostSharedModels = 2;
   runtime::JobSpec job;

@@ -86,6 +86,9 @@ std::shared_ptr<const net::SharedBlock> shared_model(AggregatorState& st, std::i
                                                      const models::Parameters& p) {
   auto& blocks = st.shared_models;
   if (const auto it = blocks.find(version); it != blocks.end()) return it->second;
+  // Older than every version held: it would be let go at once.
+  if (blocks.size() >= AggregatorState::kMostSharedModels && version < blocks.begin()->first)
+    return nullptr;
   std::string why;
   auto block = net::SharedBlock::create(p.bytes.data(), p.bytes.size(), why);
   if (!block) {
@@ -162,9 +165,16 @@ caf::result<runtime::UpdateReceipt> receive_update(AggregatorState& st, ModelUpd
                      std::to_string(shared->size) + " bytes and " +
                      std::to_string(update.params.bytes.size()) + " in itself; the model has " +
                      std::to_string(expected));
-    if (auto why = net::read_shared_block(*shared, update.params.bytes); !why.empty())
+    if (auto why = net::read_shared_block(*shared, update.params.bytes); !why.empty()) {
+      // The reason stays here: it tells about this host's processes.
+      static std::atomic<bool> said{false};
+      logging::Line(said.exchange(true) ? Level::debug : Level::info)
+          << "troupe aggregator: the shared block of the update of task " << task
+          << " cannot be read (" << why << "); its node sends the bytes in messages";
       return make_error(troupe_error::shared_block_unreadable,
-                        "update of task " + task + ": " + why);
+                        "update of task " + task +
+                            ": the aggregator cannot read its shared block (its log says why)");
+    }
   }
   // A ticket asked for: the bytes came under it, or (the data plane
   // failed) in the update or in parts, and the ticket goes.

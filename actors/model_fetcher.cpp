@@ -61,13 +61,15 @@ bool asks_for_model_offer(const caf::node_id& here, const aggregator_actor& aggr
          (shared || bulk_min != std::numeric_limits<std::uint64_t>::max());
 }
 
-std::string read_shared_model(const ModelOffer& offer, std::shared_ptr<models::Parameters>& out) {
+std::string read_shared_model(const ModelOffer& offer, std::shared_ptr<models::Parameters>& out,
+                              bool* gone) {
+  if (gone) *gone = false;
   out = std::make_shared<models::Parameters>();
   if (offer.model.params) out->tensors = offer.model.params->tensors;
   if (offer.size < 0 || static_cast<std::uint64_t>(offer.size) != offer.shared.size)
     return "a shared block of " + std::to_string(offer.shared.size) + " bytes for a model of " +
            std::to_string(offer.size);
-  auto why = net::read_shared_block(offer.shared, out->bytes);
+  auto why = net::read_shared_block(offer.shared, out->bytes, gone);
   return why.empty() ? out->validate() : why;
 }
 

@@ -28,8 +28,10 @@ bool asks_for_model_offer(const caf::node_id& here, const aggregator_actor& aggr
 
 /// The model `offer.shared` holds (net/shared_block.hpp) in `out`, with the
 /// layout in `offer.model`: "" when it was read and fits its layout, else
-/// why not. Not a fetcher's job: reading a block is one copy in memory.
-std::string read_shared_model(const ModelOffer& offer, std::shared_ptr<models::Parameters>& out);
+/// why not (`gone`, when given: the aggregator had let the block go). Not a
+/// fetcher's job: reading a block is one copy in memory.
+std::string read_shared_model(const ModelOffer& offer, std::shared_ptr<models::Parameters>& out,
+                              bool* gone = nullptr);
 
 /// Logs whether blocks go through shared memory with an aggregator on this
 /// host: the first time it worked, and the first time it did not (why), in

@@ -24,9 +24,11 @@ namespace {
 /// job whose aggregator is slow to answer holds up no other job's tasks.
 /// From an aggregator in another process a large model comes over the data
 /// plane (actors/model_fetcher.hpp), or in a message when that fails.
+/// On this host it comes in a shared block unless `may_share` is false (a
+/// block just failed).
 void with_model(NodePtr self, std::uint64_t run_id, std::int64_t version,
                 std::function<void(std::shared_ptr<const models::Parameters>)> then,
-                std::function<void(caf::error)> fail) {
+                std::function<void(caf::error)> fail, bool may_share = true) {
   auto* slot = slot_of(self->state, run_id);
   if (!slot || !slot->ready) {
     fail(failure(self->state.config.name + ": the job left this node"));
@@ -61,8 +63,8 @@ void with_model(NodePtr self, std::uint64_t run_id, std::int64_t version,
   const auto bulk_min = self->state.config.bulk_min_bytes;
   const auto gave_up = slot->models_in_messages;
   const auto shared_models = slot->shared_models;
-  const bool shared =
-      self->state.config.shared_memory && *shared_models >= 0 && !net::shared_host_key().empty();
+  const bool shared = may_share && self->state.config.shared_memory && *shared_models >= 0 &&
+                      !net::shared_host_key().empty();
   const bool bulk = !*gave_up && bulk_min != std::numeric_limits<std::uint64_t>::max();
   if (!asks_for_model_offer(self->node(), aggregator, bulk ? bulk_min : ~std::uint64_t{0},
                             shared)) {
@@ -77,20 +79,23 @@ void with_model(NodePtr self, std::uint64_t run_id, std::int64_t version,
                                   : kNever,
                              shared ? net::shared_host_key() : std::string()})
       .then(
-          [self, gave_up, shared_models, aggregator, timeout, version, got,
+          [self, run_id, then, fail, gave_up, shared_models, aggregator, timeout, version, got,
            failed](ModelOffer& offer) {
             if (!offer.shared.empty()) {
               std::shared_ptr<models::Parameters> params;
-              const auto why = read_shared_model(offer, params);
+              bool gone = false;
+              const auto why = read_shared_model(offer, params, &gone);
               note_shared_memory("model version " + std::to_string(offer.version), why);
               if (why.empty()) {
                 *shared_models = 1;  // and updates go that way too
                 SharedModel model{std::move(params)};
                 return got(offer.version, model);
               }
-              int untried = 0;  // never worked: another host or namespace, not again
-              shared_models->compare_exchange_strong(untried, -1);
-              self->request(aggregator, timeout, model_atom::value, version).then(got, failed);
+              // Never worked, and not a block let go meanwhile: another user
+              // or namespace. Not again for the job.
+              int untried = 0;
+              if (!gone) shared_models->compare_exchange_strong(untried, -1);
+              with_model(self, run_id, version, then, fail, false);  // the other ways
               return;
             }
             if (offer.offer.ticket.empty()) return got(offer.version, offer.model);

@@ -112,23 +112,62 @@ SharedBlockRef SharedBlock::ref() const {
 }
 
 std::string SharedBlock::read(std::vector<unsigned char>& out) const {
-  return read_shared_block(ref(), out);
+  // From its own descriptor: the owner needs no /proc to read what it holds.
+  try {
+    out.resize(size_);
+  } catch (const std::bad_alloc&) {
+    return "no memory for a block of " + std::to_string(size_) + " bytes";
+  }
+  std::size_t got = 0;
+  while (got < size_) {
+    const auto r = pread(fd_, out.data() + got, size_ - got, static_cast<off_t>(got));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return error_text("reading a shared block back");
+    got += static_cast<std::size_t>(r);
+  }
+  return {};
 }
 
-std::string read_shared_block(const SharedBlockRef& ref, std::vector<unsigned char>& out) {
+namespace {
+
+/// Whether the link at `path` names the memory file `name`.
+bool names_block(const std::string& path, const std::string& name) {
+  char link[256];
+  const auto n = readlink(path.c_str(), link, sizeof link - 1);
+  return n > 0 && std::string(link, static_cast<std::size_t>(n)) == "/memfd:" + name + " (deleted)";
+}
+
+}  // namespace
+
+std::string read_shared_block(const SharedBlockRef& ref, std::vector<unsigned char>& out,
+                              bool* gone) {
+  if (gone) *gone = false;
   if (ref.empty() || ref.pid <= 0) return "no shared block named";
   if (ref.name.rfind("troupe-", 0) != 0 || ref.name.find('/') != std::string::npos)
     return "not a troupe block name";
-  const auto path = "/proc/" + std::to_string(ref.pid) + "/fd/" + std::to_string(ref.fd);
+  const auto owner = "/proc/" + std::to_string(ref.pid);
+  const auto path = owner + "/fd/" + std::to_string(ref.fd);
   // The link first: a descriptor the owner closed may since name anything.
   char link[256];
   const auto n = readlink(path.c_str(), link, sizeof link - 1);
-  if (n < 0) return error_text(("no shared block at " + path).c_str());
-  const auto expected = "/memfd:" + ref.name + " (deleted)";
-  if (std::string(link, static_cast<std::size_t>(n)) != expected)
+  if (n < 0) {
+    const auto why = error_text(("no shared block at " + path).c_str());
+    // The owner is there but the descriptor is not: the block was let go.
+    if (gone && errno == ENOENT && access(owner.c_str(), F_OK) == 0) *gone = true;
+    return why;
+  }
+  if (std::string(link, static_cast<std::size_t>(n)) != "/memfd:" + ref.name + " (deleted)") {
+    if (gone) *gone = true;
     return path + " is not the block named (it has been let go)";
+  }
   Fd file{open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)};
   if (file.fd < 0) return error_text(("opening " + path).c_str());
+  // And again on what was opened: the owner may have closed the block and
+  // reused the number between the two looks.
+  if (!names_block("/proc/self/fd/" + std::to_string(file.fd), ref.name)) {
+    if (gone) *gone = true;
+    return path + " is not the block named (it has been let go)";
+  }
   struct stat st {};
   if (fstat(file.fd, &st) != 0) return error_text("fstat of a shared block");
   if (!S_ISREG(st.st_mode) || static_cast<std::uint64_t>(st.st_size) != ref.size)

@@ -14,10 +14,11 @@
 /// cannot change afterwards. A reference (SharedBlockRef) names the owner's
 /// process, the file's descriptor there, a random name and the size. A reader
 /// in the same PID namespace opens the file through /proc/PID/fd/FD, which
-/// Linux allows only to processes of the owner's user (or root), and reads it
-/// only when
+/// Linux allows only to processes of the owner's user (or with
+/// CAP_SYS_PTRACE, as root), and reads it only when
 ///  * the link names the block (`/memfd:NAME (deleted)`: a descriptor number
-///    the owner closed and reused names something else);
+///    the owner closed and reused names something else), before it is opened
+///    and again on the descriptor opened;
 ///  * the file is a regular file of exactly the announced size;
 ///  * it carries the write, grow and shrink seals.
 /// The reader maps it read-only and copies it into its own buffer: the seals
@@ -64,7 +65,8 @@ class SharedBlock {
 
   SharedBlockRef ref() const;
 
-  /// Reads the block back into `out` (resized to its size); "" or why not.
+  /// Reads the block back into `out` (resized to its size) from the owner's
+  /// own descriptor; "" or why not.
   std::string read(std::vector<unsigned char>& out) const;
 
  private:
@@ -75,7 +77,10 @@ class SharedBlock {
 };
 
 /// Reads the block `ref` names into `out` (resized to `ref.size`). Returns ""
-/// when it did, else why not (`out` is then unspecified).
-std::string read_shared_block(const SharedBlockRef& ref, std::vector<unsigned char>& out);
+/// when it did, else why not (`out` is then unspecified). `gone`, when given,
+/// tells whether the reason was that the owner has let the block go (its
+/// process is there, the block is not): a later block may still be read.
+std::string read_shared_block(const SharedBlockRef& ref, std::vector<unsigned char>& out,
+                              bool* gone = nullptr);
 
 }  // namespace troupe::net

@@ -136,9 +136,18 @@ TEST(SharedBlock, AReferenceThatDoesNotNameASealedBlockOfItsSizeIsRefused) {
   refused({static_cast<std::int32_t>(getpid()), loose, "troupe-unsealed", bytes.size()},
           "is not sealed");
   close(loose);
-  // A block let go: its descriptor no longer names it.
+  // A process that is not there: nothing to read, and not for a while.
+  ref = good;
+  ref.pid = 0x7ffffff0;  // above any pid_max
+  bool gone = true;
+  EXPECT_TRUE(mentions(read_shared_block(ref, out, &gone), "no shared block at"));
+  EXPECT_FALSE(gone);
+  // A block let go: its descriptor no longer names it (it is closed, or its
+  // number names something else by now). A later block may still be read.
   block.reset();
-  refused(good, "no shared block at");
+  gone = false;
+  EXPECT_NE(read_shared_block(good, out, &gone), "");
+  EXPECT_TRUE(gone);
 }
 
 TEST(SharedBlock, AnotherProcessReadsABlockWhileItsOwnerHoldsIt) {
