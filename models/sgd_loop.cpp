@@ -49,6 +49,31 @@ void ExampleSelection::select(const Dataset& data, const std::vector<std::size_t
   key = selection_key;
 }
 
+void ExampleSelection::select(const std::shared_ptr<const Dataset>& data,
+                              const std::vector<std::size_t>& indices, std::int64_t selection_key,
+                              const torch::Device& device) {
+  if (selection_key >= 0 && selection_key == key) return;
+  bool whole = device.is_cpu() && indices.size() == data->size() && !indices.empty();
+  for (std::size_t i = 0; whole && i < indices.size(); ++i) whole = indices[i] == i;
+  const auto n = static_cast<std::int64_t>(data->size());
+  if (!whole ||
+      data->images.size() != data->size() * static_cast<std::size_t>(data->example_bytes())) {
+    select(*data, indices, selection_key, device);  // copies (and checks the set's size)
+    return;
+  }
+  std::vector<std::int64_t> shape{n};
+  const auto example = data->example_shape();
+  shape.insert(shape.end(), example.begin(), example.end());
+  const auto type = data->feature_type == FeatureType::f32 ? torch::kFloat32 : torch::kUInt8;
+  // run_sgd only gathers from `images` (index_select): the const bytes stay as they are.
+  images = torch::from_blob(
+      const_cast<std::uint8_t*>(data->images.data()), shape, [keep = data](void*) {},
+      torch::TensorOptions().dtype(type));
+  labels = torch::empty({n}, torch::kInt64);
+  std::copy(data->labels.begin(), data->labels.end(), labels.data_ptr<std::int64_t>());
+  key = selection_key;
+}
+
 SgdSchedule SgdSchedule::local(const TrainOptions& options, std::int64_t examples) {
   auto s = optimiser_of(options);
   s.steps = options.local_steps > 0 ? options.local_steps

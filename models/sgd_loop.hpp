@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <random>
 #include <vector>
 
@@ -37,6 +38,12 @@ struct ExampleSelection {
   /// current selection keeps the prepared tensors (no copy).
   void select(const Dataset& data, const std::vector<std::size_t>& indices, std::int64_t key,
               const torch::Device& device);
+  /// The same from a data set others share. When `indices` are all of its
+  /// examples in order and `device` is the CPU (a lean node's shard, which it
+  /// holds as a set of its own), the features are not copied: `images` reads
+  /// the set's bytes (never writes them) and keeps the set alive.
+  void select(const std::shared_ptr<const Dataset>& data, const std::vector<std::size_t>& indices,
+              std::int64_t key, const torch::Device& device);
   /// Whether examples were selected.
   bool selected() const { return images.defined(); }
   /// The selection as run_sgd's input.

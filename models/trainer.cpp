@@ -132,6 +132,11 @@ void LocalTrainer::set_data(const Dataset& data, const std::vector<std::size_t>&
   impl_->local.select(data, indices, key, impl_->device);
 }
 
+void LocalTrainer::set_data(const std::shared_ptr<const Dataset>& data,
+                            const std::vector<std::size_t>& indices, std::int64_t key) {
+  impl_->local.select(data, indices, key, impl_->device);
+}
+
 std::int64_t LocalTrainer::data_key() const {
   return impl_->local.key;
 }

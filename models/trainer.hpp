@@ -91,6 +91,10 @@ class LocalTrainer {
   /// Selects the examples to learn from. `key` identifies the selection: calling
   /// again with the same key keeps the prepared tensors (no copy).
   void set_data(const Dataset& data, const std::vector<std::size_t>& indices, std::int64_t key);
+  /// The same from a shared set: all of it, in order, on the CPU is not
+  /// copied (the trainer keeps the set alive while it uses it).
+  void set_data(const std::shared_ptr<const Dataset>& data, const std::vector<std::size_t>& indices,
+                std::int64_t key);
   /// Key of the current selection, or -1.
   std::int64_t data_key() const;
 

@@ -100,19 +100,19 @@ const ExampleSelection& LibTorchNodeBehaviour::selection(int shard) {
     for (std::size_t i = 0; i < own.size(); ++i) own[i] = i;
   }
   return selections_
-      .emplace(shard, select_examples(shard_data(shard), lean_ ? own : in_shard, held_out_fraction_,
-                                      held_out_seed(job_seed_, shard)))
+      .emplace(shard, select_examples(*shard_data(shard), lean_ ? own : in_shard,
+                                      held_out_fraction_, held_out_seed(job_seed_, shard)))
       .first->second;
 }
 
-const models::Dataset& LibTorchNodeBehaviour::shard_data(int shard) {
-  if (!lean_) return *train_set_;
+const std::shared_ptr<const models::Dataset>& LibTorchNodeBehaviour::shard_data(int shard) {
+  if (!lean_) return train_set_;
   auto it = shard_rows_.find(shard);
   if (it == shard_rows_.end())
     it = shard_rows_
              .emplace(shard, data_->train_rows(partition_->at(static_cast<std::size_t>(shard))))
              .first;
-  return *it->second;
+  return it->second;
 }
 
 models::TrainResult LibTorchNodeBehaviour::train(const models::Parameters& global,
@@ -141,6 +141,8 @@ models::TrainResult LibTorchNodeBehaviour::train(const models::Parameters& globa
     result = trainer->train(global, task.options, update);
   } else {
     if (!trainer_) trainer_.emplace(*model_, device_);
+    // A lean node's shard is a set of its own: the trainer reads its rows
+    // where they lie (no copy per task when a node trains several shards).
     trainer_->set_data(shard_data(shard), examples, shard);
     result = trainer_->train(global, task.options, update);
     if (release_) trainer_.reset();  // made again at the next task
@@ -180,7 +182,7 @@ models::ClassificationMetrics LibTorchNodeBehaviour::evaluate_held_out(
       it = held_out_evaluators_
                .emplace(shard,
                         models::Evaluator(*model_, device_,
-                                          gather(shard_data(shard), selection(shard).held_out)))
+                                          gather(*shard_data(shard), selection(shard).held_out)))
                .first;
     parts.push_back(it->second.evaluate(global));
     if (!keep) held_out_evaluators_.erase(it);

@@ -10,6 +10,7 @@
 /// on the first and evaluate_held_out evaluates on the second.
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 
@@ -37,7 +38,7 @@ class LibTorchNodeBehaviour final : public NodeBehaviour {
   /// The data set shard `shard`'s examples lie in: the whole training set,
   /// the node's own examples, or (a catalog with Holding::shards) the
   /// shard's own rows, read at its first use.
-  const models::Dataset& shard_data(int shard);
+  const std::shared_ptr<const models::Dataset>& shard_data(int shard);
 
   std::optional<models::ModelSource> model_;  ///< the job's model, once set up
   models::DeviceOptions device_;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <memory>
 #include <numeric>
 
 #include "test_util.hpp"
@@ -59,6 +60,45 @@ TEST(LocalTrainer, TrainingLowersTheLossAndIsDeterministic) {
   Evaluator eval(ModelKind::mlp, {"cpu", 1}, real_head(Split::test, 1000));
   EXPECT_LT(eval.evaluate(u1).loss, eval.evaluate(init).loss);
   EXPECT_GT(eval.evaluate(u1).accuracy, 0.6);
+}
+
+TEST(LocalTrainer, ASharedSetTakenWholeIsReadWhereItLiesAndTrainsTheSameModel) {
+  // A lean node's shard is a set of its own, taken whole and in order: the
+  // trainer reads it where it lies (no copy per task) and keeps it alive.
+  auto shared = std::make_shared<const Dataset>(real_head(Split::train, 500));
+  const Dataset copy = *shared;
+  const auto init = initial_parameters(ModelKind::mlp, 3);
+  TrainOptions opts;
+  opts.local_steps = 20;
+  opts.seed = 4;
+  Parameters by_copy, in_place, subset;
+  LocalTrainer a(ModelKind::mlp, {"cpu", 1});
+  a.set_data(copy, iota(copy.size()), 0);
+  a.train(init, opts, by_copy);
+  LocalTrainer b(ModelKind::mlp, {"cpu", 1});
+  b.set_data(shared, iota(shared->size()), 0);
+  std::weak_ptr<const Dataset> alive = shared;
+  shared.reset();
+  EXPECT_FALSE(alive.expired());  // the trainer holds it
+  b.train(init, opts, in_place);
+  EXPECT_EQ(in_place.bytes, by_copy.bytes);
+  // Another selection lets it go.
+  b.set_data(copy, iota(10), 1);
+  EXPECT_TRUE(alive.expired());
+  // Not the whole set, or not in order: copied, and trained the same as a copy.
+  auto again = std::make_shared<const Dataset>(copy);
+  auto order = iota(copy.size());
+  std::swap(order[0], order[1]);
+  LocalTrainer c(ModelKind::mlp, {"cpu", 1});
+  c.set_data(again, order, 2);
+  std::weak_ptr<const Dataset> held = again;
+  again.reset();
+  EXPECT_TRUE(held.expired());
+  c.train(init, opts, subset);
+  LocalTrainer d(ModelKind::mlp, {"cpu", 1});
+  d.set_data(copy, order, 2);
+  d.train(init, opts, by_copy);
+  EXPECT_EQ(subset.bytes, by_copy.bytes);
 }
 
 TEST(LocalTrainer, LocalStepsBoundTheWork) {
