@@ -79,9 +79,12 @@ void with_model(NodePtr self, std::uint64_t run_id, std::int64_t version,
                                   : kNever,
                              shared ? net::shared_host_key() : std::string()})
       .then(
-          [self, run_id, then, fail, gave_up, shared_models, aggregator, timeout, version, got,
-           failed](ModelOffer& offer) {
+          [self, run_id, then, fail, gave_up, shared, shared_models, aggregator, timeout, version,
+           got, failed](ModelOffer& offer) {
             if (!offer.shared.empty()) {
+              if (!shared)  // not asked for: a misbehaving aggregator, not asked again
+                return fail(failure("model version " + std::to_string(version) +
+                                    ": the aggregator answered a shared block not asked for"));
               std::shared_ptr<models::Parameters> params;
               bool gone = false;
               const auto why = read_shared_model(offer, params, &gone);

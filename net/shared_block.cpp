@@ -122,7 +122,8 @@ std::string SharedBlock::read(std::vector<unsigned char>& out) const {
   while (got < size_) {
     const auto r = pread(fd_, out.data() + got, size_ - got, static_cast<off_t>(got));
     if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return error_text("reading a shared block back");
+    if (r == 0) return "a shared block ended after " + std::to_string(got) + " bytes";
+    if (r < 0) return error_text("reading a shared block back");
     got += static_cast<std::size_t>(r);
   }
   return {};
@@ -150,18 +151,28 @@ std::string read_shared_block(const SharedBlockRef& ref, std::vector<unsigned ch
   // The link first: a descriptor the owner closed may since name anything.
   char link[256];
   const auto n = readlink(path.c_str(), link, sizeof link - 1);
+  // The owner is there but the descriptor is not (or names a socket by
+  // now): the block was let go.
+  auto let_go = [&](int err) {
+    if (gone && (err == ENXIO || (err == ENOENT && access(owner.c_str(), F_OK) == 0))) *gone = true;
+  };
   if (n < 0) {
-    const auto why = error_text(("no shared block at " + path).c_str());
-    // The owner is there but the descriptor is not: the block was let go.
-    if (gone && errno == ENOENT && access(owner.c_str(), F_OK) == 0) *gone = true;
-    return why;
+    const int err = errno;
+    let_go(err);
+    errno = err;
+    return error_text(("no shared block at " + path).c_str());
   }
   if (std::string(link, static_cast<std::size_t>(n)) != "/memfd:" + ref.name + " (deleted)") {
     if (gone) *gone = true;
     return path + " is not the block named (it has been let go)";
   }
   Fd file{open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)};
-  if (file.fd < 0) return error_text(("opening " + path).c_str());
+  if (file.fd < 0) {
+    const int err = errno;
+    let_go(err);
+    errno = err;
+    return error_text(("opening " + path).c_str());
+  }
   // And again on what was opened: the owner may have closed the block and
   // reused the number between the two looks.
   if (!names_block("/proc/self/fd/" + std::to_string(file.fd), ref.name)) {

@@ -22,9 +22,10 @@ namespace troupe::runtime {
 namespace {
 
 /// The start of a small file of the kernel's (at most `n` - 1 bytes of it),
-/// NUL-terminated in `buf`; false when it cannot be read. One read(2): every
-/// heartbeat reads two such files, and a std::ifstream (its locale and
-/// buffers) cost a node process more than the kernel's side of the read.
+/// NUL-terminated in `buf`; false when it cannot be read. Plain read(2) calls
+/// (one, for these files): every heartbeat reads two such files, and a
+/// std::ifstream (its locale and buffers) cost a node process more than the
+/// kernel's side of the read.
 bool read_small_file(const char* path, char* buf, std::size_t n) {
   const int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
@@ -44,12 +45,15 @@ bool read_small_file(const char* path, char* buf, std::size_t n) {
 std::uint64_t meminfo(const std::string& key) {
   char text[8192];
   if (!read_small_file("/proc/meminfo", text, sizeof text)) return 0;
-  const auto field = "\n" + key + ":";
-  const char* at = std::strncmp(text, field.c_str() + 1, field.size() - 1) == 0
-                       ? text + field.size() - 1
-                       : std::strstr(text, field.c_str());
-  if (!at) return 0;
-  if (at != text + field.size() - 1) at += field.size();
+  const auto field = "\n" + key + ":";  // at a line's start, colon included
+  const char* at = nullptr;
+  if (std::strncmp(text, field.c_str() + 1, field.size() - 1) == 0) {
+    at = text + field.size() - 1;  // the first line
+  } else {
+    at = std::strstr(text, field.c_str());
+    if (!at) return 0;
+    at += field.size();
+  }
   return std::strtoull(at, nullptr, 10) * 1024;
 }
 

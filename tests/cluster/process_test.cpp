@@ -309,8 +309,9 @@ TEST(ClusterProcesses, UpdatesGoInMessagesWhenTheAggregatorCannotReadTheNodesSha
     Process probe(setpriv, args, dir.file("probe.log"));
     if (probe.wait_exit(20s) != 0)
       GTEST_SKIP() << "user nobody cannot run " << kTroupe << ": " << probe.output();
-    args = nobody;
-    args.insert(args.end(), {"/bin/ls", troupe::test::fashion_mnist_dir()});
+    args = nobody;  // its files, not only the directory
+    args.insert(args.end(), {"/bin/sh", "-c", "head -c1 \"$0\"/train-labels* >/dev/null",
+                             troupe::test::fashion_mnist_dir()});
     Process data(setpriv, args, dir.file("data.log"));
     if (data.wait_exit(20s) != 0)
       GTEST_SKIP() << "user nobody cannot read the data set: " << data.output();
