@@ -130,7 +130,10 @@ caf::behavior participant(ParticipantPtr self, SecureParticipantConfig config,
 
 void spawn_secure_participant(caf::local_actor* parent, SecureParticipantConfig config,
                               SecureContribution contribution) {
-  parent->spawn(participant, std::move(config), std::move(contribution));
+  if (config.own_thread)
+    parent->spawn<caf::detached>(participant, std::move(config), std::move(contribution));
+  else
+    parent->spawn(participant, std::move(config), std::move(contribution));
 }
 
 }  // namespace troupe::actors
