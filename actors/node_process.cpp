@@ -65,10 +65,12 @@ int run_node_process(const NodeProcessOptions& options) {
   cfg.set("work-stealing.relaxed-sleep-duration", caf::timespan{std::chrono::milliseconds(200)});
   // The built-in node trains on a thread of its own, and so do its couriers
   // over the data plane, its fetchers and its secure sums' participants: the
-  // workers run only the agent and short handlers. One worker is enough, and
-  // saves the wake-ups of a second: with 50 node processes on two cores the
-  // extra time per node per round fell from 1.47-1.78 to 1.04-1.22 ms
-  // (docs/results.md). A program's own node actor keeps two.
+  // workers run the agent (heartbeats), short handlers, and the other
+  // couriers, whose longest step is one copy of an update (into a shared
+  // block, or a part of a message). One worker is enough, and saves the
+  // wake-ups of a second: with 50 node processes on two cores the extra time
+  // per node per round fell from 1.47-1.78 to 1.04-1.22 ms (docs/results.md).
+  // A program's own node actor keeps two.
   if (!options.spawn_node) cfg.set("scheduler.max-threads", 1);
   caf::actor_system system{cfg};
   close_automatic_connection_port(system);  // this process accepts no connections

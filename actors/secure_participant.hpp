@@ -44,9 +44,10 @@ struct SecureParticipantConfig {
   int vanish_after = -1;
   double pause_before_masking_s = 0.0;
   std::shared_ptr<runtime::TrafficMeter> traffic;  ///< may be null
-  /// On a thread of its own (a node process, whose one CAF worker also sends
-  /// the heartbeats: masking a large model takes a while), else on the
-  /// actor system's workers (pooled embedded nodes, thousands at a time).
+  /// On a thread of its own (nodes that have one: a node process, whose one
+  /// CAF worker also sends the heartbeats, since masking a large model takes
+  /// a while; and embedded nodes that are not pooled), else on the actor
+  /// system's workers (pooled embedded nodes, thousands at a time).
   bool own_thread = false;
 };
 
