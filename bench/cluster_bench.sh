@@ -110,6 +110,7 @@ if [[ $what == full || $what == all ]]; then
       awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$p/stat"
     done >>"$work/full-nodes"
     stop_all
+    [[ -n ${KEEP_REPORTS:-} ]] && cp "$work/full-remote.json" "$KEEP_REPORTS/full-remote-$n.json"
     "$troupe" run "${job[@]}" --out "$work/full-local.json" >/dev/null
     python3 - "$n" "$work/full-remote.json" "$work/full-local.json" "$work/full-nodes" <<'PY'
 import json, statistics, sys

@@ -120,9 +120,16 @@ double NodeTable::planning_speed(const std::string& id, const std::string& model
   const auto own = n->throughput.find(model);
   if (own == n->throughput.end()) return 1.0;
   if (!(mean > 0.0)) return 1.0;
-  const double speed = own->second.examples_per_s / mean;
-  if (speed > 1.0 / kSpeedNoiseBand && speed < kSpeedNoiseBand) return 1.0;
-  return std::clamp(speed, 1.0 / 20.0, 20.0);
+  const double measured = own->second.examples_per_s / mean;
+  const double speed = measured > 1.0 / kSpeedNoiseBand && measured < kSpeedNoiseBand
+                           ? 1.0
+                           : std::clamp(measured, 1.0 / 20.0, 20.0);
+  double& planned = own->second.planned_speed;
+  if (planned > 0.0 && speed <= planned * kSpeedReplanFactor &&
+      speed >= planned / kSpeedReplanFactor)
+    return planned;
+  planned = speed;
+  return speed;
 }
 
 const NodeEntry* NodeTable::find(const std::string& id) const {

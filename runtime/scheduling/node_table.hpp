@@ -42,6 +42,11 @@ struct DataPlacement {
 struct Throughput {
   double examples_per_s = 0.0;
   std::int64_t tasks = 0;
+  /// The relative speed the node was last planned with (0: not yet), kept
+  /// while the measured one stays within kSpeedReplanFactor of it
+  /// (NodeTable::planning_speed). Planning state, not a measurement: it
+  /// changes only when planning looks at it, so it is mutable there.
+  mutable double planned_speed = 0.0;
 };
 
 /// Weight of a node's newest task in its throughput average: about the last
@@ -55,6 +60,16 @@ inline constexpr double kThroughputSmoothing = 0.3;
 /// mostly noise; planning with them piled two shards on one of several equal
 /// nodes and made the round wait for both.
 inline constexpr double kSpeedNoiseBand = 2.0;
+
+/// A node keeps the relative speed it was planned with until the measured one
+/// moves beyond this factor of it: as kSpeedNoiseBand, smaller changes are
+/// taken for noise. With 50 node processes on two cores one node's one-step
+/// MLP tasks measured from 1,000 to 85,000 examples/s within a run
+/// (`bench/cluster_bench.sh build full 50`), so its smoothed speed wandered
+/// from round to round, each wander changed every node's share of the round,
+/// and about 10 of the 50 shards moved to another node (which reads their
+/// rows again) each round; with this, 4 to 6.
+inline constexpr double kSpeedReplanFactor = 2.0;
 
 /// The key a node's measured throughput is kept under for `job`: its built-in
 /// model, or its TorchScript module's SHA-256.
@@ -113,8 +128,11 @@ class NodeTable {
   /// `--speed` when given; else its measured examples/s over the mean of the
   /// alive nodes measured for `model` (so the measured nodes average 1); 1
   /// before its first task of `model`, and 1 within kSpeedNoiseBand of the
-  /// mean. Bounded to [1/20, 20]. Goes over every alive node: to plan many
-  /// nodes, take mean_throughput once and pass it.
+  /// mean. Bounded to [1/20, 20]. Sticky: while that stays within
+  /// kSpeedReplanFactor of the speed this returned last for the node and
+  /// model, it returns that again (so asking twice gives the same answer).
+  /// Goes over every alive node: to plan many nodes, take mean_throughput
+  /// once and pass it.
   double planning_speed(const std::string& id, const std::string& model) const;
   /// The same with `mean` = mean_throughput(model): one lookup.
   double planning_speed(const std::string& id, const std::string& model, double mean) const;

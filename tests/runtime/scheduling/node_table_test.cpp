@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 using namespace troupe::runtime;
 
 TEST(NodeTable, ANodeThatStopsHeartbeatingIsDeclaredLostAfterTheTimeout) {
@@ -60,6 +62,45 @@ TEST(NodeTable, ANodeIsPlannedWithItsMeasuredThroughputRelativeToTheMeasuredMean
   // Per model: nothing is known of the CNN yet.
   EXPECT_DOUBLE_EQ(table.planning_speed("slow", "builtin:cnn"), 1.0);
   EXPECT_EQ(table.find("slow")->throughput.at("builtin:mlp").tasks, 1);
+}
+
+TEST(NodeTable, ANodeKeepsItsPlannedSpeedUntilTheMeasuredOneMovesBeyondTheReplanFactor) {
+  NodeTable table(5.0);
+  for (const char* id : {"a", "b", "c"}) table.join(id, {}, {}, 0.0, 0.0);
+  // The speed a fresh table would plan node `id` with now.
+  auto measured = [&](const std::string& id) {
+    const double s = table.find(id)->throughput.at("m").examples_per_s / table.mean_throughput("m");
+    return s > 1.0 / kSpeedNoiseBand && s < kSpeedNoiseBand ? 1.0 : std::clamp(s, 0.05, 20.0);
+  };
+  table.record_throughput("a", "m", 8000, 1.0);
+  table.record_throughput("b", "m", 1000, 1.0);
+  table.record_throughput("c", "m", 1000, 1.0);
+  const double first = table.planning_speed("a", "m");
+  EXPECT_DOUBLE_EQ(first, measured("a"));
+  EXPECT_NEAR(first, 2.4, 1e-9);
+  EXPECT_NEAR(table.planning_speed("b", "m"), 0.3, 1e-9);
+  // A faster task moves the measurement a little: the plan stays, however often asked.
+  table.record_throughput("a", "m", 12000, 1.0);
+  EXPECT_NE(measured("a"), first);
+  EXPECT_GT(measured("a"), first);
+  EXPECT_EQ(table.planning_speed("a", "m"), first);
+  EXPECT_EQ(table.planning_speed("a", "m"), first);
+  // A slower one too, while within kSpeedReplanFactor of it.
+  table.record_throughput("b", "m", 3000, 1.0);
+  table.record_throughput("c", "m", 3000, 1.0);
+  ASSERT_GT(measured("a"), first / kSpeedReplanFactor);
+  EXPECT_LT(measured("a"), first);
+  EXPECT_EQ(table.planning_speed("a", "m"), first);
+  // Once the others catch up, `a` plans with the measured speed again (1 in the band).
+  for (int i = 0; i < 5; ++i) {
+    table.record_throughput("b", "m", 9000, 1.0);
+    table.record_throughput("c", "m", 9000, 1.0);
+  }
+  ASSERT_LT(measured("a"), first / kSpeedReplanFactor);
+  EXPECT_DOUBLE_EQ(table.planning_speed("a", "m"), measured("a"));
+  EXPECT_DOUBLE_EQ(table.planning_speed("a", "m"), 1.0);
+  // `b` was planned once at 0.3 and is asked again only now: its new measurement counts.
+  EXPECT_DOUBLE_EQ(table.planning_speed("b", "m"), measured("b"));
 }
 
 TEST(NodeTable, ThroughputIsAMovingAverageThatIgnoresEmptyTasksAndKeepsAcrossARejoin) {

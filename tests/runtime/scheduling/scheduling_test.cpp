@@ -271,6 +271,37 @@ TEST(SyncJob, TheEvaluationTaskTakesNoTrainingRoomSoEveryNodeTrains) {
   EXPECT_EQ(sj.eval_task().node, "a");  // the fastest node, once training is done
 }
 
+TEST(SyncJob, TheEvaluatorEvaluatesAgainUnlessItIsMeasuredSlow) {
+  JobSpec job;
+  job.nodes = 3;
+  job.rounds = 3;
+  SyncJob sj(job, {100, 100, 100}, 50, make_allocator("priority"), {{"a"}, {"b"}, {"c"}});
+  auto finish_round = [&](double t) {
+    for (auto id : sj.start_next_round(t)) {
+      sj.task_started(id, t);
+      sj.train_done(id, t + 1, 100, 0.5);
+    }
+    const auto eval = sj.eval_task();
+    sj.task_started(eval.id, t + 1);
+    sj.eval_done(eval.id, t + 2, {}, 1);
+    return eval.node;
+  };
+  // Nobody is measured in round 1: the policy picks one of the equal nodes.
+  const auto first = finish_round(0.0);
+  // Faster nodes alone do not move it: it holds the test set.
+  std::vector<NodeInfo> faster{{"a", 1.0}, {"b", 1.0}, {"c", 1.0}};
+  for (auto& n : faster)
+    if (n.id != first) n.speed = 4.0;
+  sj.set_nodes(faster);
+  EXPECT_EQ(finish_round(10.0), first);
+  // Measured slower than the others' noise band, it hands the evaluation on.
+  std::vector<NodeInfo> slower{{"a", 1.0}, {"b", 1.0}, {"c", 1.0}};
+  for (auto& n : slower)
+    if (n.id == first) n.speed = 0.25;
+  sj.set_nodes(slower);
+  EXPECT_NE(finish_round(20.0), first);
+}
+
 TEST(SyncJob, AFailedEvaluationRunsAgainElsewhereOrOnItsOwnNodeWhenItIsTheOnlyOne) {
   for (const std::vector<NodeInfo>& nodes :
        {std::vector<NodeInfo>{{"a"}}, std::vector<NodeInfo>{{"a"}, {"b"}}}) {
