@@ -9,6 +9,7 @@
 
 #include "actors/aggregator_state.hpp"
 #include "actors/errors.hpp"
+#include "runtime/secagg/wire_format.hpp"
 #include "runtime/secure/buffer_cohorts.hpp"
 #include "runtime/secure/secure_round.hpp"
 #include "runtime/system/log.hpp"
@@ -138,6 +139,8 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
           st.core = std::move(opened.core);
           st.secure.clear();
           st.in_parts =
+              net::UpdateParts(AggregatorState::kMostUpdatesInParts, job.cluster.task_timeout_s);
+          st.secure_parts =
               net::UpdateParts(AggregatorState::kMostUpdatesInParts, job.cluster.task_timeout_s);
           forget_bulk_tickets(st);
           st.shared_models.clear();
@@ -290,6 +293,12 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
         if (msg.stage < 0 || msg.stage > 3)
           return refuse(task + " sent a secure-sum message of unknown stage " +
                         std::to_string(msg.stage));
+        // A masked input that came in parts (secagg_part_atom) arrives without its bytes.
+        if (msg.stage == static_cast<std::int32_t>(runtime::SecureStage::masked) &&
+            msg.payload.empty() && st.secure_parts.holds(msg.task_id)) {
+          if (auto why = st.secure_parts.take(msg.task_id, msg.payload); !why.empty())
+            return refuse("masked input of " + task + ": " + why);
+        }
         if (msg.cohort <= st.secure_done)
           return refuse(task + " sent a secure-sum message for round " +
                         std::to_string(msg.cohort) + ", which was aggregated");
@@ -324,6 +333,24 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
         }
         follow_up(self, cohort);
         return answer;
+      },
+      [self](secagg_part_atom, UpdatePart& part) -> caf::result<bool> {
+        auto& st = self->state;
+        const auto task = "task " + std::to_string(part.task_id);
+        if (!st.core || !st.job.privacy.secure_aggregation)
+          return failure("the aggregator runs no secure aggregation (" + task + ")");
+        if (part.run_id != st.job.run_id)
+          return failure("masked input of " + task + " belongs to an earlier job");
+        const auto expected = static_cast<std::int64_t>(
+            runtime::secagg::masked_size(st.secure_length, runtime::kSecureRingBits));
+        const auto why = st.secure_parts.add(part.task_id, part.offset, part.total, part.bytes,
+                                             expected, st.now());
+        if (!why.empty()) {
+          logging::Line(Level::warn)
+              << "troupe aggregator: masked input of " << task << ": " << why;
+          return failure("masked input of " + task + ": " + why);
+        }
+        return true;
       },
       [self](tick_atom) {
         auto& st = self->state;

@@ -46,6 +46,9 @@ struct AggregatorState {
   /// timeout is dropped when another begins (set up with the job).
   net::UpdateParts in_parts{kMostUpdatesInParts, 0.0};
   static constexpr std::size_t kMostUpdatesInParts = 256;
+  /// Masked inputs of secure sums arriving in parts, by task id, bounded as
+  /// in_parts (each is the size runtime::secagg::masked_size() gives).
+  net::UpdateParts secure_parts{kMostUpdatesInParts, 0.0};
   /// A data-plane ticket (net/bulk_channel.hpp): the update's bytes arrive
   /// under it at `receiver`, then the update without them.
   struct BulkTicket {

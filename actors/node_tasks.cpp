@@ -318,7 +318,8 @@ void train_in_turn(NodePtr self, const TrainTask& task, const Queued& q,
     spawn_secure_participant(
         self,
         {st.config.name, slot.aggregator, job.cluster.task_timeout_s, st.config.secure_vanish_after,
-         st.config.secure_pause_before_masking_s, st.config.traffic, !st.config.pooled},
+         st.config.secure_pause_before_masking_s, st.config.traffic, !st.config.pooled,
+         st.config.update_part_bytes},
         std::move(part));
     return;
   }

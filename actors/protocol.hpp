@@ -54,7 +54,7 @@ namespace troupe::actors {
 /// version) in its hello to the scheduler, which refuses a different one. Bump
 /// it whenever a message, type or interface below changes.
 ///   (each version's changes: docs/protocol.md, "Protocol versions")
-inline constexpr std::int32_t kProtocolVersion = 18;
+inline constexpr std::int32_t kProtocolVersion = 19;
 
 // -- messages -----------------------------------------------------------------
 
@@ -155,6 +155,7 @@ using eval_atom = caf::atom_constant<caf::atom("evaluate")>;
 using model_atom = caf::atom_constant<caf::atom("model")>;
 using update_atom = caf::atom_constant<caf::atom("update")>;
 using update_part_atom = caf::atom_constant<caf::atom("updpart")>;
+using secagg_part_atom = caf::atom_constant<caf::atom("secpart")>;
 using bulk_atom = caf::atom_constant<caf::atom("bulk")>;
 using aggregate_atom = caf::atom_constant<caf::atom("aggregate")>;
 using register_atom = caf::atom_constant<caf::atom("register")>;
@@ -191,7 +192,10 @@ using aggregator_actor = caf::typed_actor<
     /// that claim more examples than their shard holds are refused from then on.
     caf::replies_to<holdings_atom, DataSummary>::with<bool>,
     /// Secure aggregation (actors/secagg_messages.hpp), and its stage deadlines.
-    caf::replies_to<secagg_atom, SecAggMessage>::with<SecAggMessage>, caf::reacts_to<tick_atom>>;
+    caf::replies_to<secagg_atom, SecAggMessage>::with<SecAggMessage>,
+    /// A masked input larger than the node's --update-part-mib, in parts
+    /// before its SecAggMessage (which then has no payload).
+    caf::replies_to<secagg_part_atom, UpdatePart>::with<bool>, caf::reacts_to<tick_atom>>;
 
 /// Trains on local data and evaluates global models.
 using node_actor =

@@ -1,6 +1,8 @@
 #include "actors/secure_participant.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <memory>
 #include <thread>
 
 #include "actors/errors.hpp"
@@ -32,6 +34,7 @@ void leave(ParticipantPtr self, const std::string& why) {
 }
 
 void step(ParticipantPtr self, SecureStage stage, secagg::Bytes payload);
+void send(ParticipantPtr self, SecureStage stage, secagg::Bytes payload);
 
 /// The aggregator answered this task's message of `stage` with the next
 /// stage's input: computes and sends the next message.
@@ -84,10 +87,48 @@ void next(ParticipantPtr self, SecureStage stage, SecAggMessage& reply) {
   }
 }
 
-/// Sends this task's message of `stage`; the answer comes when the stage closes.
+/// Sends bytes [offset, end) of `payload` to the aggregator in parts, each
+/// after the one before was taken, then the stage's message without them.
+void send_parts(ParticipantPtr self, SecureStage stage,
+                std::shared_ptr<const secagg::Bytes> payload, std::size_t offset) {
+  auto& st = self->state;
+  if (offset >= payload->size()) {
+    send(self, stage, {});
+    return;
+  }
+  const auto n = static_cast<std::size_t>(
+      std::min<std::uint64_t>(st.config.part_bytes, payload->size() - offset));
+  const auto at = payload->begin() + static_cast<std::ptrdiff_t>(offset);
+  UpdatePart part{st.task.run_id, st.task.task_id, static_cast<std::int64_t>(offset),
+                  static_cast<std::int64_t>(payload->size()),
+                  std::vector<unsigned char>(at, at + static_cast<std::ptrdiff_t>(n))};
+  const auto timeout =
+      std::chrono::milliseconds(static_cast<std::int64_t>(st.config.task_timeout_s * 1000.0));
+  self->request(st.config.aggregator, timeout, secagg_part_atom::value, std::move(part))
+      .then([self, stage, payload,
+             next = offset + n](bool) { send_parts(self, stage, payload, next); },
+            [self](caf::error& err) {
+              leave(self, "left its secure sum: " + describe(err, self->system()));
+            });
+}
+
+/// Sends this task's message of `stage`: a masked input larger than an
+/// aggregator in another process takes in one message goes in parts first.
 void step(ParticipantPtr self, SecureStage stage, secagg::Bytes payload) {
   auto& st = self->state;
   if (st.config.traffic) st.config.traffic->add_sent(payload.size());
+  const auto part = std::max<std::uint64_t>(1, st.config.part_bytes);
+  if (stage == SecureStage::masked && payload.size() > part &&
+      st.config.aggregator.node() != self->node()) {
+    send_parts(self, stage, std::make_shared<const secagg::Bytes>(std::move(payload)), 0);
+    return;
+  }
+  send(self, stage, std::move(payload));
+}
+
+/// Sends this task's message of `stage`; the answer comes when the stage closes.
+void send(ParticipantPtr self, SecureStage stage, secagg::Bytes payload) {
+  auto& st = self->state;
   SecAggMessage msg{st.task.run_id,
                     st.task.cohort,
                     st.task.task_id,

@@ -49,6 +49,10 @@ struct SecureParticipantConfig {
   /// a while; and embedded nodes that are not pooled), else on the actor
   /// system's workers (pooled embedded nodes, thousands at a time).
   bool own_thread = false;
+  /// An aggregator in another process takes a message larger than this in
+  /// parts (the node's --update-part-mib; its guard closes a connection that
+  /// announces more than its --max-message): a masked input is a model's worth.
+  std::uint64_t part_bytes = std::uint64_t{64} << 20;
 };
 
 /// Spawns the participant of `contribution`; it quits when its sum ended for it.

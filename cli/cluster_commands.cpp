@@ -240,8 +240,8 @@ int node_command(int argc, char** argv) {
       "name", po::value(&o.name), "node name (default: HOST-PID)")(
       "heartbeat-interval", with_default(o.heartbeat_interval_s), "seconds between heartbeats")(
       "update-part-mib", with_default(o.update_part_mib),
-      "MiB: a larger update goes to the aggregator in parts of this size (keep it below the "
-      "aggregator's --max-message)")(
+      "MiB: a larger update (or secure-aggregation masked input) goes to the aggregator in "
+      "parts of this size (keep it below the aggregator's --max-message)")(
       "bulk-min-mib", with_default(o.bulk_min_mib),
       "MiB: an update or model at least this large travels between this node and an "
       "aggregator in another process over a connection of its own (the data plane; refused "

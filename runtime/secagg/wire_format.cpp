@@ -199,6 +199,11 @@ Bytes write_masked(const Header& h, const std::vector<std::uint64_t>& values, in
   pack_bits(values, bits, w.out());
   return w.take();
 }
+std::size_t masked_size(std::int64_t length, int bits) {
+  return kHeaderSize + sizeof(std::uint64_t) +
+         packed_size(static_cast<std::size_t>(std::max<std::int64_t>(0, length)), bits);
+}
+
 std::vector<std::uint64_t> read_masked(Reader& r, std::int64_t length, int bits) {
   const auto count = r.u64("length");
   if (count != static_cast<std::uint64_t>(length))

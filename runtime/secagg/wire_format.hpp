@@ -151,6 +151,9 @@ Bytes write_shares(const Header& h, const SharesMessage& m);
 SharesMessage read_shares(Reader& r);
 Bytes write_masked(const Header& h, const std::vector<std::uint64_t>& values, int bits);
 std::vector<std::uint64_t> read_masked(Reader& r, std::int64_t length, int bits);
+/// The bytes of a masked input of `length` elements of `bits` bits (what
+/// write_masked() writes): what an aggregator expects of one sent in parts.
+std::size_t masked_size(std::int64_t length, int bits);
 Bytes write_survivors(const Header& h, const SurvivorsMessage& m);
 SurvivorsMessage read_survivors(Reader& r);
 Bytes write_unmasking(const Header& h, const std::vector<RevealedShare>& shares);

@@ -21,13 +21,15 @@ std::string endpoint(int port) {
 /// A scheduler with a separate aggregator process and `n` nodes (n1 ... nN);
 /// node `paused` (when > 0) waits `pause_s` before masking in each secure sum.
 struct SecureCluster {
-  SecureCluster(const TempDir& dir, int n, int paused = 0, const std::string& pause_s = "0")
+  SecureCluster(const TempDir& dir, int n, int paused = 0, const std::string& pause_s = "0",
+                const std::vector<std::string>& aggregator_extra = {},
+                const std::vector<std::string>& node_extra = {})
       : sport(free_port()), aport(free_port()) {
-    aggregator = std::make_unique<Process>(
-        kTroupe,
-        std::vector<std::string>{"aggregator", "--listen", endpoint(aport), "--scheduler",
-                                 endpoint(sport), "--connect-timeout", "20"},
-        dir.file("aggregator.log"));
+    std::vector<std::string> aggregator_args{"aggregator",  "--listen",      endpoint(aport),
+                                             "--scheduler", endpoint(sport), "--connect-timeout",
+                                             "20"};
+    aggregator_args.insert(aggregator_args.end(), aggregator_extra.begin(), aggregator_extra.end());
+    aggregator = std::make_unique<Process>(kTroupe, aggregator_args, dir.file("aggregator.log"));
     scheduler = std::make_unique<Process>(
         kTroupe,
         std::vector<std::string>{"scheduler", "--listen", endpoint(sport), "--aggregator",
@@ -38,6 +40,7 @@ struct SecureCluster {
       std::vector<std::string> args{"node",      "--scheduler", endpoint(sport),     "--name", name,
                                     "--threads", "1",           "--connect-timeout", "20"};
       if (i == paused) args.insert(args.end(), {"--secure-pause-before-masking", pause_s});
+      args.insert(args.end(), node_extra.begin(), node_extra.end());
       nodes.push_back(std::make_unique<Process>(kTroupe, args, dir.file(name + ".log")));
     }
   }
@@ -60,6 +63,21 @@ std::vector<std::string> submit_args(const SecureCluster& c, int nodes, const st
   return args;
 }
 
+/// submit_args's job on `nodes` embedded nodes.
+troupe::runtime::RunReport run_embedded_job(int nodes) {
+  troupe::runtime::JobSpec job;
+  job.train.model = troupe::runtime::ModelKind::mlp;
+  job.nodes = nodes;
+  job.rounds = 2;
+  job.data.train_limit = 3000;
+  job.data.test_limit = 500;
+  job.compute.threads = 1;
+  job.cluster.task_timeout_s = 10;
+  job.data.data_dir = fashion_mnist_dir();
+  job.privacy.secure_aggregation = true;
+  return troupe::actors::run_embedded(job);
+}
+
 }  // namespace
 
 TEST(SecureAggregationProcesses, ASecureJobOnNodeProcessesGivesTheEmbeddedRunsModel) {
@@ -71,21 +89,30 @@ TEST(SecureAggregationProcesses, ASecureJobOnNodeProcessesGivesTheEmbeddedRunsMo
   ASSERT_EQ(remote["status"], "ok") << remote["error"];
   ASSERT_EQ(remote["rounds"].size(), 2U);
 
-  troupe::runtime::JobSpec job;
-  job.train.model = troupe::runtime::ModelKind::mlp;
-  job.nodes = 3;
-  job.rounds = 2;
-  job.data.train_limit = 3000;
-  job.data.test_limit = 500;
-  job.compute.threads = 1;
-  job.cluster.task_timeout_s = 10;
-  job.data.data_dir = fashion_mnist_dir();
-  job.privacy.secure_aggregation = true;
-  const auto embedded = troupe::actors::run_embedded(job);
+  const auto embedded = run_embedded_job(3);
   ASSERT_EQ(embedded.status, troupe::runtime::RunStatus::ok) << embedded.error;
   EXPECT_EQ(remote["final"]["model_fingerprint"], embedded.model_fingerprint);
   const auto log = cluster.aggregator->output();
   EXPECT_NE(log.find("secure sum of round 2: 3 of 3 tasks in the sum"), std::string::npos) << log;
+}
+
+TEST(SecureAggregationProcesses, AMaskedInputOverTheAggregatorsMessageLimitGoesInParts) {
+  // The MLP's masked input is about 0.6 MiB (48-bit ring elements): over the
+  // aggregator's 0.5 MiB limit, whose guard would close the node's connection
+  // (the node lost, the job failed). In parts of 0.25 MiB it gets through.
+  TempDir dir;
+  SecureCluster cluster(dir, 3, 0, "0", {"--max-message", "0.5"}, {"--update-part-mib", "0.25"});
+  Process submit(kTroupe, submit_args(cluster, 3, dir.file("r.json")), dir.file("submit.log"));
+  ASSERT_EQ(submit.wait_exit(180s), 0) << submit.output() << cluster.aggregator->output();
+  const auto remote = read_json(dir.file("r.json"));
+  ASSERT_EQ(remote["status"], "ok") << remote["error"];
+
+  const auto embedded = run_embedded_job(3);
+  ASSERT_EQ(embedded.status, troupe::runtime::RunStatus::ok) << embedded.error;
+  EXPECT_EQ(remote["final"]["model_fingerprint"], embedded.model_fingerprint);
+  const auto log = cluster.aggregator->output();
+  EXPECT_NE(log.find("secure sum of round 2: 3 of 3 tasks in the sum"), std::string::npos) << log;
+  EXPECT_EQ(log.find("over the limit"), std::string::npos) << log;
 }
 
 TEST(SecureAggregationProcesses, ANodeKilledBetweenKeySharingAndMaskingIsRecoveredAndTheJobEnds) {

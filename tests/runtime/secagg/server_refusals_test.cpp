@@ -290,5 +290,16 @@ TEST(ServerRefuses, ASecondMaskedInputAndTheFirstIsWithdrawn) {
   EXPECT_FALSE(c.server.add_unmasking(1, Bytes{}).ok);  // finished: nothing more is taken
 }
 
+TEST(WireFormat, AMaskedInputHasTheSizeMaskedSizeGives) {
+  // An aggregator takes a masked input sent in parts only at this size.
+  for (const int bits : {44, 48, 61, 64})
+    for (const std::int64_t length : {0, 1, 7, 17, 101'771}) {
+      const std::vector<std::uint64_t> values(static_cast<std::size_t>(length), 3);
+      EXPECT_EQ(write_masked({Kind::masked, 9, 104}, values, bits).size(),
+                masked_size(length, bits))
+          << length << " elements of " << bits << " bits";
+    }
+}
+
 }  // namespace
 }  // namespace troupe::runtime::secagg
