@@ -27,6 +27,11 @@ SecAggMessage reply_message(const AggregatorState& st, std::int64_t cohort,
                        r.participants, r.payload, 0,         {}};
 }
 
+/// Who sent the message in hand: parts in progress belong to their sender.
+std::string sender_of(AggregatorPtr self) {
+  return caf::to_string(self->current_sender());
+}
+
 /// The secure sum of round `cohort`, opened on its first message.
 runtime::SecureRound& secure_round(AggregatorState& st, std::int64_t cohort) {
   return st.secure
@@ -184,11 +189,11 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
         return offer_model(self->state, req);
       },
       [self](update_atom, ModelUpdate& update) -> caf::result<runtime::UpdateReceipt> {
-        return receive_update(self->state, update, nullptr);
+        return receive_update(self->state, update, nullptr, sender_of(self));
       },
       [self](update_atom, ModelUpdate& update,
              const net::SharedBlockRef& shared) -> caf::result<runtime::UpdateReceipt> {
-        return receive_update(self->state, update, &shared);
+        return receive_update(self->state, update, &shared, sender_of(self));
       },
       [self](update_part_atom, UpdatePart& part) -> caf::result<bool> {
         auto& st = self->state;
@@ -199,8 +204,8 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
         // An update has the model's layout, so its bytes are the model's.
         const auto model = st.core->get(st.core->version());
         const auto expected = model ? static_cast<std::int64_t>(model->bytes.size()) : 0;
-        const auto why =
-            st.in_parts.add(part.task_id, part.offset, part.total, part.bytes, expected, st.now());
+        const auto why = st.in_parts.add(part.task_id, part.offset, part.total, part.bytes,
+                                         expected, st.now(), sender_of(self));
         if (!why.empty()) return failure("update of task " + task + ": " + why);
         return true;
       },
@@ -296,7 +301,8 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
         // A masked input that came in parts (secagg_part_atom) arrives without its bytes.
         if (msg.stage == static_cast<std::int32_t>(runtime::SecureStage::masked) &&
             msg.payload.empty() && st.secure_parts.holds(msg.task_id)) {
-          if (auto why = st.secure_parts.take(msg.task_id, msg.payload); !why.empty())
+          if (auto why = st.secure_parts.take(msg.task_id, msg.payload, sender_of(self));
+              !why.empty())
             return refuse("masked input of " + task + ": " + why);
         }
         if (msg.cohort <= st.secure_done)
@@ -344,7 +350,7 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
         const auto expected = static_cast<std::int64_t>(
             runtime::secagg::masked_size(st.secure_length, runtime::kSecureRingBits));
         const auto why = st.secure_parts.add(part.task_id, part.offset, part.total, part.bytes,
-                                             expected, st.now());
+                                             expected, st.now(), sender_of(self));
         if (!why.empty()) {
           logging::Line(Level::warn)
               << "troupe aggregator: masked input of " << task << ": " << why;

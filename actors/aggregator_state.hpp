@@ -121,10 +121,12 @@ caf::result<BulkOffer> offer_bulk(AggregatorState& st, const BulkRequest& req);
 /// Model version `req.version` for a node in another process: in a shared
 /// block (a node on this host), lent over the data plane, or in the answer.
 caf::result<ModelOffer> offer_model(AggregatorState& st, const ModelRequest& req);
-/// An update from a node: its bytes in it, in parts, under a data-plane
-/// ticket, or in the node's block `shared` (not null: one host).
+/// An update from a node: its bytes in it, in parts (sent by `sender`, as
+/// the update), under a data-plane ticket, or in the node's block `shared`
+/// (not null: one host).
 caf::result<runtime::UpdateReceipt> receive_update(AggregatorState& st, ModelUpdate& update,
-                                                   const net::SharedBlockRef* shared);
+                                                   const net::SharedBlockRef* shared,
+                                                   const std::string& sender);
 
 // Buffered secure aggregation (actors/aggregator_buffers.cpp).
 

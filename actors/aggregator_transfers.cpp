@@ -146,10 +146,12 @@ caf::result<ModelOffer> offer_model(AggregatorState& st, const ModelRequest& req
                     {}};
 }
 
-/// An update from a node: its bytes in it, in parts, under a data-plane
-/// ticket, or in the node's block `shared` (not null: one host).
+/// An update from a node: its bytes in it, in parts (sent by `sender`, as
+/// the update), under a data-plane ticket, or in the node's block `shared`
+/// (not null: one host).
 caf::result<runtime::UpdateReceipt> receive_update(AggregatorState& st, ModelUpdate& update,
-                                                   const net::SharedBlockRef* shared) {
+                                                   const net::SharedBlockRef* shared,
+                                                   const std::string& sender) {
   if (!st.core) return failure("the aggregator has no job");
   const auto task = std::to_string(update.task_id);
   // A late update of an earlier job (cancelled or failed with tasks in
@@ -190,7 +192,7 @@ caf::result<runtime::UpdateReceipt> receive_update(AggregatorState& st, ModelUpd
   if (st.in_parts.holds(update.task_id)) {
     // Its bytes came in parts: complete, they are the update's.
     const auto in_itself = update.params.bytes.size();
-    auto why = st.in_parts.take(update.task_id, update.params.bytes);
+    auto why = st.in_parts.take(update.task_id, update.params.bytes, sender);
     if (why.empty() && in_itself > 0) why = "came with bytes in parts";
     if (!why.empty())
       return failure("update of task " + task + " " + why + " and " + std::to_string(in_itself) +

@@ -96,14 +96,16 @@ void send_parts(ParticipantPtr self, SecureStage stage,
     send(self, stage, {});
     return;
   }
-  const auto n = static_cast<std::size_t>(
-      std::min<std::uint64_t>(st.config.part_bytes, payload->size() - offset));
+  const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(
+      std::max<std::uint64_t>(1, st.config.part_bytes), payload->size() - offset));
   const auto at = payload->begin() + static_cast<std::ptrdiff_t>(offset);
   UpdatePart part{st.task.run_id, st.task.task_id, static_cast<std::int64_t>(offset),
                   static_cast<std::int64_t>(payload->size()),
                   std::vector<unsigned char>(at, at + static_cast<std::ptrdiff_t>(n))};
+  // The aggregator answers a part at once; the masked stage closes a fifth of
+  // the task timeout after the one before it, so a part slower than that is too late.
   const auto timeout =
-      std::chrono::milliseconds(static_cast<std::int64_t>(st.config.task_timeout_s * 1000.0));
+      std::chrono::milliseconds(static_cast<std::int64_t>(st.config.task_timeout_s * 200.0));
   self->request(st.config.aggregator, timeout, secagg_part_atom::value, std::move(part))
       .then([self, stage, payload,
              next = offset + n](bool) { send_parts(self, stage, payload, next); },

@@ -24,6 +24,8 @@ const NodeEntry& NodeTable::join(const std::string& id, const NodeResources& res
   n.data = data;
   n.speed = speed > 0.0 ? speed : 1.0;
   n.speed_given = speed > 0.0;
+  // Measurements stay (the same node again), plans start afresh.
+  for (auto& kept : n.throughput) kept.second.planned_speed = 0.0;
   n.state = Liveness::alive;
   n.joined_at = now;
   n.last_seen = now;
@@ -120,16 +122,14 @@ double NodeTable::planning_speed(const std::string& id, const std::string& model
   const auto own = n->throughput.find(model);
   if (own == n->throughput.end()) return 1.0;
   if (!(mean > 0.0)) return 1.0;
-  const double measured = own->second.examples_per_s / mean;
-  const double speed = measured > 1.0 / kSpeedNoiseBand && measured < kSpeedNoiseBand
-                           ? 1.0
-                           : std::clamp(measured, 1.0 / 20.0, 20.0);
+  const double measured = std::clamp(own->second.examples_per_s / mean, 1.0 / 20.0, 20.0);
+  // Sticky before the band: a node measured about 2x the mean, now a little
+  // over and now a little under, keeps one plan.
   double& planned = own->second.planned_speed;
-  if (planned > 0.0 && speed <= planned * kSpeedReplanFactor &&
-      speed >= planned / kSpeedReplanFactor)
-    return planned;
-  planned = speed;
-  return speed;
+  if (!(planned > 0.0 && measured <= planned * kSpeedReplanFactor &&
+        measured >= planned / kSpeedReplanFactor))
+    planned = measured;
+  return planned > 1.0 / kSpeedNoiseBand && planned < kSpeedNoiseBand ? 1.0 : planned;
 }
 
 const NodeEntry* NodeTable::find(const std::string& id) const {

@@ -42,10 +42,11 @@ struct DataPlacement {
 struct Throughput {
   double examples_per_s = 0.0;
   std::int64_t tasks = 0;
-  /// The relative speed the node was last planned with (0: not yet), kept
-  /// while the measured one stays within kSpeedReplanFactor of it
-  /// (NodeTable::planning_speed). Planning state, not a measurement: it
-  /// changes only when planning looks at it, so it is mutable there.
+  /// The relative speed (before kSpeedNoiseBand) the node was last planned
+  /// with (0: not yet, and again after a join), kept while the measured one
+  /// stays within kSpeedReplanFactor of it (NodeTable::planning_speed).
+  /// Planning state, not a measurement: it changes only when planning looks
+  /// at it, so it is mutable there.
   mutable double planned_speed = 0.0;
 };
 
@@ -68,7 +69,7 @@ inline constexpr double kSpeedNoiseBand = 2.0;
 /// (`bench/cluster_bench.sh build full 50`), so its smoothed speed wandered
 /// from round to round, each wander changed every node's share of the round,
 /// and about 10 of the 50 shards moved to another node (which reads their
-/// rows again) each round; with this, 4 to 6.
+/// rows again) each round (docs/results.md has what this changed).
 inline constexpr double kSpeedReplanFactor = 2.0;
 
 /// The key a node's measured throughput is kept under for `job`: its built-in
@@ -128,9 +129,9 @@ class NodeTable {
   /// `--speed` when given; else its measured examples/s over the mean of the
   /// alive nodes measured for `model` (so the measured nodes average 1); 1
   /// before its first task of `model`, and 1 within kSpeedNoiseBand of the
-  /// mean. Bounded to [1/20, 20]. Sticky: while that stays within
-  /// kSpeedReplanFactor of the speed this returned last for the node and
-  /// model, it returns that again (so asking twice gives the same answer).
+  /// mean. Bounded to [1/20, 20]. Sticky: while the measured ratio stays
+  /// within kSpeedReplanFactor of the one planned with last for the node and
+  /// model, that one counts (so asking twice gives the same answer).
   /// Goes over every alive node: to plan many nodes, take mean_throughput
   /// once and pass it.
   double planning_speed(const std::string& id, const std::string& model) const;

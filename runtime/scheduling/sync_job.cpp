@@ -10,6 +10,7 @@
 
 #include "runtime/allocation/shard_affinity.hpp"
 #include "runtime/core/decomposer.hpp"
+#include "runtime/scheduling/node_table.hpp"
 
 namespace troupe::runtime {
 
@@ -212,15 +213,20 @@ std::vector<std::int64_t> SyncJob::start_next_round(Seconds now) {
     }
   if (eval_index) {
     // The last round's evaluator holds the test set and a ready evaluator:
-    // it evaluates again while it is a candidate not planned slower than 1
-    // (measured slower than the noise band); else the policy places it. A slow
+    // it evaluates again while it is a candidate, unless it is planned slower
+    // than 1 (measured slower than the noise band) and another candidate more
+    // than kSpeedNoiseBand times faster; else the policy places it. A slow
     // evaluator kept would make every round wait for it: round 1 places the
     // evaluation before any node is measured (on the virtual clock's
     // `stragglers` profile it landed on a 4x slower node for good, and sync's
-    // rounds took 25.6 instead of 15.6 virtual seconds).
+    // rounds took 25.6 instead of 15.6 virtual seconds). Relative, because
+    // nodes shared with other jobs are all planned slower (assess_nodes).
+    double fastest = 0.0;
+    for (const auto& n : request_nodes) fastest = std::max(fastest, n.speed);
     const auto last =
-        std::find_if(request_nodes.begin(), request_nodes.end(),
-                     [&](const NodeInfo& n) { return n.id == evaluator_ && n.speed >= 1.0; });
+        std::find_if(request_nodes.begin(), request_nodes.end(), [&](const NodeInfo& n) {
+          return n.id == evaluator_ && (n.speed >= 1.0 || n.speed * kSpeedNoiseBand >= fastest);
+        });
     if (last != request_nodes.end())
       node_of[*eval_index] = last->id;
     else if (const int i = place_one(tasks[*eval_index], request_nodes); i >= 0)

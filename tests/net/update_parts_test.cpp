@@ -72,3 +72,25 @@ TEST(UpdateParts, AtMostSoManyBlocksAndIdleOnesMakeRoom) {
   EXPECT_TRUE(parts.holds(2));
   EXPECT_TRUE(parts.holds(3));
 }
+
+TEST(UpdateParts, ABlockBelongsToTheSenderOfItsFirstPart) {
+  UpdateParts parts(4, 5.0);
+  ASSERT_EQ(parts.add(7, 0, 10, bytes_from(0, 4), 10, 0.0, "node-a"), "");
+  // Another sender can neither restart nor continue it, and the block stays.
+  EXPECT_TRUE(mentions(parts.add(7, 0, 10, bytes_from(9, 4), 10, 1.0, "node-b"), "another sender"));
+  EXPECT_TRUE(mentions(parts.add(7, 4, 10, bytes_from(9, 6), 10, 1.0, "node-b"), "another sender"));
+  ASSERT_EQ(parts.add(7, 4, 10, bytes_from(4, 6), 10, 1.5, "node-a"), "");
+  // Nor take it: the update or masked input of the same task from another sender.
+  std::vector<unsigned char> out{42};
+  EXPECT_TRUE(mentions(parts.take(7, out, "node-b"), "another sender"));
+  EXPECT_EQ(out, std::vector<unsigned char>{42});
+  ASSERT_TRUE(parts.holds(7));
+  ASSERT_EQ(parts.take(7, out, "node-a"), "");
+  EXPECT_EQ(out, bytes_from(0, 10));
+  // A block whose sender fell silent for longer than the idle time is anyone's to restart.
+  ASSERT_EQ(parts.add(8, 0, 10, bytes_from(0, 4), 10, 2.0, "node-a"), "");
+  ASSERT_EQ(parts.add(8, 0, 10, bytes_from(5, 4), 10, 7.5, "node-b"), "");
+  ASSERT_EQ(parts.add(8, 4, 10, bytes_from(9, 6), 10, 7.6, "node-b"), "");
+  ASSERT_EQ(parts.take(8, out, "node-b"), "");
+  EXPECT_EQ(out.front(), 5);
+}

@@ -103,6 +103,27 @@ TEST(NodeTable, ANodeKeepsItsPlannedSpeedUntilTheMeasuredOneMovesBeyondTheReplan
   EXPECT_DOUBLE_EQ(table.planning_speed("b", "m"), measured("b"));
 }
 
+TEST(NodeTable, ANodeAtTheEdgeOfTheNoiseBandKeepsOnePlanAndARejoinPlansAfresh) {
+  NodeTable table(5.0);
+  for (const char* id : {"x", "y", "z"}) table.join(id, {}, {}, 0.0, 0.0);
+  table.record_throughput("x", "m", 35, 1.0);
+  table.record_throughput("y", "m", 10, 1.0);
+  table.record_throughput("z", "m", 10, 1.0);
+  // 105 / 55 = 1.91 of the mean: within the band, planned as 1.
+  EXPECT_DOUBLE_EQ(table.planning_speed("x", "m"), 1.0);
+  // Now 2.04 of the mean, just over the band: still within a factor 2 of
+  // 1.91, so still 1 (a plan flipping between 1 and 2 moved shards each time).
+  table.record_throughput("x", "m", 60, 1.0);
+  const double ratio =
+      table.find("x")->throughput.at("m").examples_per_s / table.mean_throughput("m");
+  ASSERT_GT(ratio, kSpeedNoiseBand);
+  EXPECT_DOUBLE_EQ(table.planning_speed("x", "m"), 1.0);
+  // A rejoin keeps the measurements but plans afresh.
+  ASSERT_TRUE(table.lose("x", "restarted"));
+  table.join("x", {}, {}, 0.0, 1.0);
+  EXPECT_DOUBLE_EQ(table.planning_speed("x", "m"), ratio);
+}
+
 TEST(NodeTable, ThroughputIsAMovingAverageThatIgnoresEmptyTasksAndKeepsAcrossARejoin) {
   NodeTable table(5.0);
   table.join("a", {}, {}, 0.0, 0.0);

@@ -274,7 +274,7 @@ TEST(SyncJob, TheEvaluationTaskTakesNoTrainingRoomSoEveryNodeTrains) {
 TEST(SyncJob, TheEvaluatorEvaluatesAgainUnlessItIsMeasuredSlow) {
   JobSpec job;
   job.nodes = 3;
-  job.rounds = 3;
+  job.rounds = 4;
   SyncJob sj(job, {100, 100, 100}, 50, make_allocator("priority"), {{"a"}, {"b"}, {"c"}});
   auto finish_round = [&](double t) {
     for (auto id : sj.start_next_round(t)) {
@@ -294,12 +294,15 @@ TEST(SyncJob, TheEvaluatorEvaluatesAgainUnlessItIsMeasuredSlow) {
     if (n.id != first) n.speed = 4.0;
   sj.set_nodes(faster);
   EXPECT_EQ(finish_round(10.0), first);
+  // All planned slower alike (nodes shared with another job): it stays.
+  sj.set_nodes({{"a", 0.5}, {"b", 0.5}, {"c", 0.5}});
+  EXPECT_EQ(finish_round(20.0), first);
   // Measured slower than the others' noise band, it hands the evaluation on.
   std::vector<NodeInfo> slower{{"a", 1.0}, {"b", 1.0}, {"c", 1.0}};
   for (auto& n : slower)
     if (n.id == first) n.speed = 0.25;
   sj.set_nodes(slower);
-  EXPECT_NE(finish_round(20.0), first);
+  EXPECT_NE(finish_round(30.0), first);
 }
 
 TEST(SyncJob, AFailedEvaluationRunsAgainElsewhereOrOnItsOwnNodeWhenItIsTheOnlyOne) {
