@@ -28,7 +28,8 @@ class UpdateParts {
   /// Adds `bytes` at `offset` of block `key`, announced as `total` bytes,
   /// at time `now` (seconds, any clock), from `sender`; `expected` is the only
   /// total accepted. Offset 0 begins the block again. Returns "" when kept,
-  /// else why not (the block is dropped then, unless it is another sender's).
+  /// else why not: a part that does not continue the block drops it; a part
+  /// of another sender, another total or beyond the block limit leaves it be.
   std::string add(std::int64_t key, std::int64_t offset, std::int64_t total,
                   const std::vector<unsigned char>& bytes, std::int64_t expected, double now,
                   const std::string& sender = {});

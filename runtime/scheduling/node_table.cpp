@@ -123,13 +123,20 @@ double NodeTable::planning_speed(const std::string& id, const std::string& model
   if (own == n->throughput.end()) return 1.0;
   if (!(mean > 0.0)) return 1.0;
   const double measured = std::clamp(own->second.examples_per_s / mean, 1.0 / 20.0, 20.0);
-  // Sticky before the band: a node measured about 2x the mean, now a little
-  // over and now a little under, keeps one plan.
+  // Sticky, also across the band's edges: a node measured about 2x the mean,
+  // now a little over and now a little under, keeps one plan. Planned inside
+  // the band, it leaves only beyond the band widened by kSpeedBandMargin;
+  // planned outside, it enters only the band narrowed by it. So a node
+  // planned as 1 is at most 2.5x off the mean.
+  auto within = [](double x, double bound) { return x > 1.0 / bound && x < bound; };
   double& planned = own->second.planned_speed;
-  if (!(planned > 0.0 && measured <= planned * kSpeedReplanFactor &&
-        measured >= planned / kSpeedReplanFactor))
-    planned = measured;
-  return planned > 1.0 / kSpeedNoiseBand && planned < kSpeedNoiseBand ? 1.0 : planned;
+  const bool keep =
+      planned > 0.0 && measured <= planned * kSpeedReplanFactor &&
+      measured >= planned / kSpeedReplanFactor &&
+      (within(planned, kSpeedNoiseBand) ? within(measured, kSpeedNoiseBand * kSpeedBandMargin)
+                                        : !within(measured, kSpeedNoiseBand / kSpeedBandMargin));
+  if (!keep) planned = measured;
+  return within(planned, kSpeedNoiseBand) ? 1.0 : planned;
 }
 
 const NodeEntry* NodeTable::find(const std::string& id) const {

@@ -71,6 +71,10 @@ inline constexpr double kSpeedNoiseBand = 2.0;
 /// and about 10 of the 50 shards moved to another node (which reads their
 /// rows again) each round (docs/results.md has what this changed).
 inline constexpr double kSpeedReplanFactor = 2.0;
+/// How far beyond kSpeedNoiseBand a node planned within it may be measured
+/// before it is planned with its measured speed (and how far inside it one
+/// planned outside): the band's own edges do not flip plans.
+inline constexpr double kSpeedBandMargin = 1.25;
 
 /// The key a node's measured throughput is kept under for `job`: its built-in
 /// model, or its TorchScript module's SHA-256.
@@ -131,7 +135,8 @@ class NodeTable {
   /// before its first task of `model`, and 1 within kSpeedNoiseBand of the
   /// mean. Bounded to [1/20, 20]. Sticky: while the measured ratio stays
   /// within kSpeedReplanFactor of the one planned with last for the node and
-  /// model, that one counts (so asking twice gives the same answer).
+  /// model, and on the same side of the band give or take kSpeedBandMargin,
+  /// that one counts (so asking twice gives the same answer).
   /// Goes over every alive node: to plan many nodes, take mean_throughput
   /// once and pass it.
   double planning_speed(const std::string& id, const std::string& model) const;
