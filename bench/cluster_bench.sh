@@ -9,8 +9,11 @@
 #            (MLP, one step of 32 per task, 10 rounds): median round, the
 #            difference per node per round (rounds 2..), the node processes'
 #            peak RSS (median, largest), their summed PSS at the end, the median
-#            node CPU time, and whether both runs' models are the same
+#            node CPU time, whether both runs' models are the same, and the
+#            shards trained on another node than in the round before (mean
+#            over rounds 2.., from the process run's task list)
 # Usage: bench/cluster_bench.sh [BUILD_DIR] [overhead|startup|e2e|full|all] [N...]
+# KEEP_REPORTS=DIR keeps full's process-run report as DIR/full-remote-N.json.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-$here/../build}
@@ -94,8 +97,8 @@ fi
 if [[ $what == full || $what == all ]]; then
   rounds=${ROUNDS:-10}
   echo "full: full shards and test set, one step of 32 per task, $rounds rounds"
-  printf "%6s %12s %12s %16s %14s %14s %14s %12s %6s\n" nodes processes_s in_process_s \
-    extra_ms_per_node node_rss_p50_mb node_rss_max_mb nodes_pss_mb node_cpu_s same
+  printf "%6s %12s %12s %16s %14s %14s %14s %12s %6s %7s\n" nodes processes_s in_process_s \
+    extra_ms_per_node node_rss_p50_mb node_rss_max_mb nodes_pss_mb node_cpu_s same moved
   for n in "${sizes[@]}"; do
     job=(--model mlp --nodes "$n" --rounds "$rounds" --local-steps 1 --batch-size 32 --threads 1 --quiet)
     start_cluster "$n"
@@ -123,8 +126,16 @@ rss = sorted(kb / 1024 for kb, _, _ in rows)
 pss = sum(kb / 1024 for _, kb, _ in rows)
 cpu = statistics.median(c for _, _, c in rows)
 same = r["final"]["model_fingerprint"] == l["final"]["model_fingerprint"]
+where = {}  # round -> shard -> node
+for t in r["tasks"]:
+    if t["kind"] == "train":
+        where.setdefault(t["round"], {})[t["shard"]] = t["node"]
+rounds = sorted(where)
+moves = [sum(1 for s, node in where[b].items() if where[a].get(s) not in (None, node))
+         for a, b in zip(rounds, rounds[1:])]
+moved = statistics.mean(moves) if moves else 0.0
 print(f"{n:6d} {rm:12.3f} {lm:12.3f} {1000 * (rm - lm) / n:16.2f} {statistics.median(rss):14.0f} "
-      f"{rss[-1]:14.0f} {pss:14.0f} {cpu:12.2f} {'yes' if same else 'NO':>6}")
+      f"{rss[-1]:14.0f} {pss:14.0f} {cpu:12.2f} {'yes' if same else 'NO':>6} {moved:7.2f}")
 PY
   done
 fi
