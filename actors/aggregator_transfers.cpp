@@ -183,9 +183,23 @@ caf::result<runtime::UpdateReceipt> receive_update(AggregatorState& st, ModelUpd
   const auto ticket = take_bulk_ticket(st, update.task_id);
   if (ticket && !shared && update.params.bytes.empty() && !st.in_parts.holds(update.task_id)) {
     const auto receiver = ticket->receiver.lock();
-    auto why = receiver ? receiver->take(ticket->ticket, update.params.bytes)
+    int spooled = -1;
+    auto why = receiver ? receiver->take(ticket->ticket, update.params.bytes, &spooled)
                         : std::string("the data plane is gone");
     if (!why.empty()) return failure("update of task " + task + ": " + why);
+    if (spooled >= 0) {
+      // Written to a file as it came (--spool-dir): validated and combined from there.
+      try {
+        update.spooled = runtime::SpooledBytes::adopt(spooled);
+      } catch (const std::exception& e) {
+        return failure("update of task " + task + ": " + e.what());
+      }
+      static std::atomic<bool> said{false};
+      logging::Line(said.exchange(true) ? Level::debug : Level::info)
+          << "troupe aggregator: the update of task " << task << " (" << update.spooled->size()
+          << " bytes) was spooled to " << receiver->spool_dir()
+          << " as it came; updates of this size are combined from there";
+    }
   } else if (ticket) {
     forget(*ticket);
   }

@@ -34,7 +34,7 @@ runtime::RunReport run_embedded(const runtime::JobSpec& job, const EmbeddedOptio
     runtime::RunReport r;
     r.status = runtime::RunStatus::failed;
     r.error = why;
-    r.config = job;
+    r.config = runtime::as_reported(job);
     return r;
   }
   // Embedded nodes train on several threads at once; a BLAS that cannot take
@@ -120,7 +120,7 @@ runtime::RunReport run_embedded(const runtime::JobSpec& job, const EmbeddedOptio
     }
     if (!report.error.empty() && report.status == runtime::RunStatus::ok) {
       report.status = runtime::RunStatus::failed;
-      report.config = job;
+      report.config = runtime::as_reported(job);
     }
     self->send_exit(scheduler, caf::exit_reason::user_shutdown);
     self->send_exit(aggregator, caf::exit_reason::user_shutdown);

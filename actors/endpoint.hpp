@@ -54,6 +54,12 @@ struct ProcessOptions {
   /// Listening processes: called with the message guard's reason for each
   /// connection or message it refuses (MessageGuardOptions::refused); may be empty.
   std::function<void(const std::string&)> on_guard_refusal;
+  /// Listening processes with a data plane: updates of spool_min_bytes or
+  /// more that come over it are written to unlinked files in this directory
+  /// as they arrive and combined from there a chunk at a time (--spool-dir,
+  /// --spool-min-mib; net/bulk_channel.hpp). Empty: in memory.
+  std::string spool_dir;
+  std::uint64_t spool_min_bytes = std::uint64_t{64} << 20;
 };
 
 /// Writes "troupe <what> listening on HOST:PORT"; returns false on failure.

@@ -34,7 +34,8 @@ const char* to_string(troupe_error code) {
                                            "job_refused",
                                            "unknown_job",
                                            "not_finished",
-                                           "shared_block_unreadable"};
+                                           "shared_block_unreadable",
+                                           "script_unfetched"};
   const auto i = static_cast<std::size_t>(code);
   return i > 0 && i < std::size(kNames) ? kNames[i] : "unknown troupe error";
 }

@@ -28,6 +28,9 @@ enum class troupe_error : std::uint8_t {
   /// The aggregator could not read an update's shared block (net/shared_block.hpp):
   /// the node sends the bytes in messages instead.
   shared_block_unreadable,
+  /// A node could not fetch the job's model over the scheduler's data plane
+  /// (actors/job_bytes.hpp): the scheduler sends it the whole job instead.
+  script_unfetched,
 };
 
 /// The error category of troupe_error.

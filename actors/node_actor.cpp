@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <utility>
 
 #include "actors/errors.hpp"
+#include "actors/job_bytes.hpp"
 #include "actors/node_state.hpp"
 #include "runtime/dp/local_dp_node_behaviour.hpp"
 #include "runtime/node/gated_node_behaviour.hpp"
@@ -98,8 +100,19 @@ void leave(NodeState& st, std::uint64_t run_id) {
 }
 
 /// Sets the node up for `job` in the job's own slot; answers what its data holds.
-caf::result<DataSummary> set_up(NodePtr self, const runtime::JobSpec& job) {
+caf::result<DataSummary> set_up(NodePtr self, const runtime::JobSpec& sent) {
   auto& st = self->state;
+  // A large model's bytes come over the scheduler's data plane (actors/job_bytes.hpp).
+  std::optional<runtime::JobSpec> fetched;
+  if (!sent.train.script_offer.ticket.empty()) {
+    fetched = sent;
+    // Each stall at most a quarter of the task timeout (and the set-up's), so
+    // that a fetch that fails is answered in time for the job to come whole.
+    const double stall = std::min(30.0, sent.cluster.task_timeout_s / 4.0);
+    if (auto why = fetch_offered_script(*fetched, stall); !why.empty())
+      return make_error(troupe_error::script_unfetched, st.config.name + ": " + why);
+  }
+  const auto& job = fetched ? *fetched : sent;
   auto& slot = slot_for_setup(st, job.run_id);
   slot.used = ++st.clock;
   slot.ready = false;

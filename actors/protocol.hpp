@@ -54,7 +54,7 @@ namespace troupe::actors {
 /// version) in its hello to the scheduler, which refuses a different one. Bump
 /// it whenever a message, type or interface below changes.
 ///   (each version's changes: docs/protocol.md, "Protocol versions")
-inline constexpr std::int32_t kProtocolVersion = 19;
+inline constexpr std::int32_t kProtocolVersion = 20;
 
 // -- messages -----------------------------------------------------------------
 
@@ -267,6 +267,20 @@ typename Inspector::result_type inspect(Inspector& f, ClassificationMetrics& x) 
 
 namespace troupe::runtime {
 
+/// Shared bytes (a job's TorchScript model, its test set) travel as a string;
+/// a received job gets bytes of its own, which its copies then share.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, SharedText& x) {
+  if constexpr (Inspector::reads_state) {
+    return f(const_cast<std::string&>(x.str()));  // read, never written
+  } else {
+    std::string bytes;
+    auto err = f(bytes);
+    x = SharedText(std::move(bytes));
+    return err;
+  }
+}
+
 /// Every option of the field table (runtime/core/job_fields.hpp), in its
 /// order; enums travel as their underlying integers. Logs show the name only.
 template <class Inspector>
@@ -279,7 +293,10 @@ typename Inspector::result_type inspect(Inspector& f, JobSpec& x) {
       if (!err) err = f(member);
     });
     // What is shipped with the job besides its options (the files' contents).
-    if (!err) err = f(x.train.model_script, x.train.model_sha256, x.data.test_set, x.run_id);
+    if (!err)
+      err = f(x.train.model_script, x.train.model_sha256, x.data.test_set, x.run_id,
+              x.train.script_offer.ticket, x.train.script_offer.port, x.train.script_offer.hosts,
+              x.train.script_offer.size);
     return err;
   }
 }

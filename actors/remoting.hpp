@@ -168,6 +168,8 @@ std::optional<Published> publish(caf::actor_system& system, const Handle& h, con
   if (!tls) {
     net::BulkReceiverOptions bo;
     bo.log = go.log;
+    bo.spool_dir = options.spool_dir;
+    bo.spool_min_bytes = options.spool_min_bytes;
     out.bulk = std::make_shared<net::BulkReceiver>(std::move(bo));
     go.bulk = [receiver = out.bulk.get()](int fd, std::string first) {
       receiver->adopt(fd, std::move(first));

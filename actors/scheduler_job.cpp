@@ -29,7 +29,7 @@ runtime::RunReport job_report(const SchedulerState& st, const JobRun& run,
   } else {
     report.status = status;
     report.error = error;
-    report.config = run.spec;
+    report.config = runtime::as_reported(run.spec);
     report.policy = run.spec.cluster.policy;
     report.wall_s = run.now();
   }

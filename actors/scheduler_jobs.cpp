@@ -30,9 +30,14 @@ PendingJob register_job(SchedulerPtr self, const runtime::JobSpec& spec,
   auto id = st.jobs->add(spec.name, spec.rounds, wall_now(), spec.cluster.priority,
                          spec.cluster.deadline_s);
   if (submitter) caf::anon_send(submitter, job_atom::value, id);
-  return PendingJob{
-      std::move(id), spec, std::move(reply), std::move(submitter), SchedulerState::Clock::now(),
-      std::nullopt};
+  auto own = spec;              // shares the model's bytes
+  own.train.script_offer = {};  // only this scheduler's tickets go out (actors/job_bytes.hpp)
+  return PendingJob{std::move(id),
+                    std::move(own),
+                    std::move(reply),
+                    std::move(submitter),
+                    SchedulerState::Clock::now(),
+                    std::nullopt};
 }
 
 void job_started(SchedulerPtr self, const JobRun& run) {
@@ -139,7 +144,7 @@ caf::result<bool, std::string> cancel_job(SchedulerPtr self, const std::string& 
         std::filesystem::remove_all(pending.yielded->pause_dir, ec);
       }
     }
-    report.config = pending.spec;
+    report.config = runtime::as_reported(pending.spec);
     report.mode = pending.spec.collab.mode;
     report.policy = pending.spec.cluster.policy;
     if (pending.reply) pending.reply->deliver(report);

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "actors/errors.hpp"
+#include "actors/job_bytes.hpp"
 #include "actors/scheduler_state.hpp"
 #include "runtime/system/live_capacity.hpp"
 #include "runtime/system/log.hpp"
@@ -113,6 +114,7 @@ void join_node(SchedulerPtr self, const NodeRegistration& reg, const caf::actor&
     node_lost(self, reg.name, "re-registered",
               LossCause::replaced);  // the old incarnation's work moves on
   st.table.join(reg.name, reg.resources, reg.data, reg.speed, st.uptime());
+  st.whole_jobs.erase(reg.name);  // a new process may reach the data plane
   auto handle = caf::actor_cast<node_actor>(node);
   st.handles[reg.name] = handle;
   st.registrants[reg.name] = caf::actor_cast<caf::actor_addr>(self->current_sender());
@@ -194,7 +196,11 @@ void set_up_node(SchedulerPtr self, JobRun& run, const std::string& id,
   // Before the job (messages between two actors keep their order): the
   // node sends this job's updates to this job's aggregator.
   self->send(node, aggregator_atom::value, caf::actor_cast<caf::actor>(run.aggregator));
-  self->request(node, run.timeout(), setup_atom::value, run.spec)
+  // A node in another process fetches a large model's bytes (actors/job_bytes.hpp).
+  const auto where = caf::actor_cast<caf::actor_addr>(node).node();
+  const bool whole = st.whole_jobs.count(id) > 0;
+  self->request(node, run.timeout(), setup_atom::value,
+                job_for(where, self->node(), run.spec, run.timeout(), whole))
       .then(
           [self, id, done, serial = run.serial](const DataSummary& s) {
             auto* r = self->state.run(serial);
@@ -206,10 +212,22 @@ void set_up_node(SchedulerPtr self, JobRun& run, const std::string& id,
             r->ready.insert(id);
             done(true, &s);
           },
-          [self, id, done, serial = run.serial](caf::error& err) {
+          [self, id, done, whole, to = node.address(), serial = run.serial](caf::error& err) {
             const auto why = "set-up failed: " + describe(err, self->system());
             auto& st = self->state;
             auto* r = st.run(serial);
+            if (is(err, troupe_error::script_unfetched) && !whole) {
+              // It could not reach the data plane: the model comes in the job.
+              runtime::logging::info("troupe scheduler: " + why + "; it gets jobs whole",
+                                     {{"event", "script_unfetched"}, {"node", id}});
+              st.whole_jobs.insert(id);
+              if (!r) return;  // the job ended meanwhile
+              const auto h = st.handles.find(id);
+              if (!r->nodes.count(id) || h == st.handles.end() || h->second.address() != to)
+                return done(false, nullptr);  // lost, or registered again, meanwhile
+              set_up_node(self, *r, id, done);
+              return;
+            }
             if (st.sharing() && r && err.category() == caf::atom("system") &&
                 err.code() == static_cast<std::uint8_t>(caf::sec::runtime_error)) {
               // The node answered: it cannot take this job (its data, its

@@ -144,6 +144,9 @@ struct SchedulerState {
 
   SchedulerConfig config;
   runtime::NodeTable table{5.0};
+  /// Nodes that could not fetch a job's model over the data plane
+  /// (actors/job_bytes.hpp): they are sent every job whole.
+  std::set<std::string> whole_jobs;
   runtime::AdmissionGate gate;
   runtime::NodeKeys keys;  ///< which key each node name is bound to
   std::string id;          ///< this scheduler's identity, signed by nodes with the nonce

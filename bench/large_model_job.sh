@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
 # A job with a large model on a cluster of processes: a scheduler (hosting the
-# aggregator) and two node processes on loopback train a TorchScript MLP
-# 784-4096-4096-10 (80 MB of parameters) on Fashion-MNIST. The same job runs
+# aggregator) and NODES (default 2) node processes on loopback train a
+# TorchScript MLP 784-4096-4096-10 (80 MB of parameters) on Fashion-MNIST. The
+# same job runs
 # with models and updates through shared memory (the default on one host),
 # over the data plane (`troupe node --no-shared-memory --bulk-min-mib 1`) and
-# in CAF messages (`--no-shared-memory --bulk-min-mib 100000`), alternating,
-# RUNS times each. Prints every run's rounds and median round (first round left
-# out), and the model fingerprint, which must be the same in every run.
+# in CAF messages (`--no-shared-memory --bulk-min-mib 100000`), and over the
+# data plane into the scheduler's spool directory (`troupe scheduler
+# --spool-dir`), alternating, RUNS times each. Prints every run's rounds and
+# median round (first round left out), the scheduler's peak RSS, and the model
+# fingerprint, which must be the same in every run.
 # Needs Debian's python3-torch (to write the model).
-# Usage: bench/large_model_job.sh [BUILD_DIR] [RUNS] [ROUNDS]
+# Usage: [NODES=2] bench/large_model_job.sh [BUILD_DIR] [RUNS] [ROUNDS]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-$here/../build}
 runs=${2:-3}
 rounds=${3:-8}
+nodes=${NODES:-2}
 troupe="$build/cli/troupe"
 data=${TROUPE_DATA_DIR:-/usr/share/datasets/fashion-mnist}
 work=$(mktemp -d -t troupe-large-XXXXXX)
@@ -46,33 +50,40 @@ torch.jit.script(Large()).save(sys.argv[1])
 PY
 /usr/bin/python3 "$work/large.py" "$work/large.pt"
 
-one_run() {  # LABEL NODE_OPTION...
-  local label=$1 port
+mkdir "$work/spool"
+
+one_run() {  # LABEL NODE_OPTION... (the scheduler's extra options in SCHEDULER_OPTIONS)
+  local label=$1 port scheduler peak
   shift
   rm -f "$work/port"
+  # shellcheck disable=SC2086
   "$troupe" scheduler --listen 127.0.0.1:0 --port-file "$work/port" --quiet \
-    >"$work/$label.scheduler.log" 2>&1 &
+    ${SCHEDULER_OPTIONS:-} >"$work/$label.scheduler.log" 2>&1 &
+  scheduler=$!
   pids+=($!)
   for _ in $(seq 100); do [[ -s $work/port ]] && break; sleep 0.1; done
   port=$(cat "$work/port")
-  for n in n1 n2; do
+  for n in $(seq -f "n%g" "$nodes"); do
     "$troupe" node --scheduler "127.0.0.1:$port" --name "$n" "$@" --quiet \
       >"$work/$label.$n.log" 2>&1 &
     pids+=($!)
   done
-  "$troupe" submit --scheduler "127.0.0.1:$port" --model-file "$work/large.pt" --nodes 2 \
-    --min-nodes 2 --rounds "$rounds" --local-steps 2 --train-limit 6000 --test-limit 200 \
+  "$troupe" submit --scheduler "127.0.0.1:$port" --model-file "$work/large.pt" --nodes "$nodes" \
+    --min-nodes "$nodes" --rounds "$rounds" --local-steps 2 --train-limit 6000 --test-limit 200 \
     --threads 1 --data-dir "$data" --quiet --out "$work/$label.json" >"$work/$label.submit.log" 2>&1
+  # The scheduler's (and its aggregator's) peak RSS, before it is stopped.
+  peak=$(awk '/^VmHWM:/ {print $2}' "/proc/$scheduler/status")
   stop_all
-  python3 - "$label" "$work/$label.json" <<'PY'
+  python3 - "$label" "$work/$label.json" "$peak" <<'PY'
 import json
 import statistics
 import sys
 
 report = json.load(open(sys.argv[2]))
 seconds = [r["seconds"] for r in report["rounds"]]
-print(f"{sys.argv[1]:>14}  median round {statistics.median(seconds[1:]):.3f} s  rounds "
-      + " ".join(f"{s:.2f}" for s in seconds) + f"  fingerprint {report['final']['model_fingerprint']}")
+print(f"{sys.argv[1]:>14}  median round {statistics.median(seconds[1:]):.3f} s  scheduler peak "
+      f"{int(sys.argv[3]) / 1024:.0f} MiB  rounds " + " ".join(f"{s:.2f}" for s in seconds)
+      + f"  fingerprint {report['final']['model_fingerprint']}")
 PY
 }
 
@@ -80,4 +91,6 @@ for run in $(seq "$runs"); do
   one_run "shared-$run"
   one_run "data-plane-$run" --no-shared-memory --bulk-min-mib 1
   one_run "messages-$run" --no-shared-memory --bulk-min-mib 100000
+  SCHEDULER_OPTIONS="--spool-dir $work/spool --spool-min-mib 1" \
+    one_run "spooled-$run" --no-shared-memory --bulk-min-mib 1
 done

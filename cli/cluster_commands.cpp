@@ -25,6 +25,7 @@
 #include "runtime/core/job_model.hpp"
 #include "runtime/io/test_data.hpp"
 #include "runtime/node/node_behaviour.hpp"
+#include "runtime/spool/spooled_bytes.hpp"
 #include "runtime/system/admission.hpp"
 
 namespace troupe::cli {
@@ -105,6 +106,37 @@ std::optional<int> apply_max_message(const std::string& command, double mib,
   return std::nullopt;
 }
 
+/// --spool-dir DIR and --spool-min-mib of the processes that host aggregators.
+void add_spool_options(po::options_description& desc, std::string& dir, double& min_mib) {
+  desc.add_options()("spool-dir", po::value(&dir),
+                     "write updates that come over the data plane to unlinked files in DIR as "
+                     "they arrive, and combine them from there a chunk at a time (fedavg, "
+                     "weighted, fedprox; other strategies load them): the aggregator then holds "
+                     "about two model copies and a chunk per update, not every update")(
+      "spool-min-mib", with_default(min_mib),
+      "with --spool-dir: updates of this many MiB or more are spooled");
+}
+
+std::optional<int> apply_spool(const std::string& command, const std::string& dir, double min_mib,
+                               actors::ProcessOptions& p) {
+  if (!(min_mib >= 0) || min_mib > 1048576)
+    return usage_error(command, "--spool-min-mib must be between 0 and 1048576 (MiB)");
+  if (dir.empty()) return std::nullopt;
+  if (p.security.tls())
+    return usage_error(command,
+                       "--spool-dir does not apply with TLS: updates then travel in "
+                       "messages, not over the data plane");
+  if (p.max_message == 0)
+    return usage_error(command,
+                       "--spool-dir needs the message guard (--max-message above 0), "
+                       "which hands the data plane its connections");
+  if (auto why = runtime::spool_dir_problem(dir); !why.empty())
+    return usage_error(command, "--spool-dir: " + why);
+  p.spool_dir = dir;
+  p.spool_min_bytes = static_cast<std::uint64_t>(min_mib * 1024 * 1024);
+  return std::nullopt;
+}
+
 /// Parses HOST:PORT for `option`; reports a usage error otherwise.
 std::optional<int> endpoint(const std::string& command, const std::string& option,
                             const std::string& text, actors::Endpoint& out) {
@@ -155,6 +187,9 @@ int scheduler_command(int argc, char** argv) {
   add_process_options(sections["process"], o.common, true);
   double max_message_mb = static_cast<double>(o.common.max_message >> 20);
   add_max_message_option(sections["security"], max_message_mb);
+  std::string spool_dir;
+  double spool_min_mib = static_cast<double>(o.common.spool_min_bytes >> 20);
+  add_spool_options(sections["process"], spool_dir, spool_min_mib);
   double min_memory_mb = static_cast<double>(o.min_free_memory >> 20);
   double min_disk_mb = static_cast<double>(o.min_free_disk >> 20);
   sections["cluster"].add_options()("min-free-memory", with_default(min_memory_mb),
@@ -186,6 +221,7 @@ int scheduler_command(int argc, char** argv) {
   if (auto code = load_security("scheduler", o.common.security, paths)) return *code;
   if (auto code = load_allowed_nodes(allowed_nodes, o.allowed_nodes)) return *code;
   if (auto code = apply_max_message("scheduler", max_message_mb, o.common)) return *code;
+  if (auto code = apply_spool("scheduler", spool_dir, spool_min_mib, o.common)) return *code;
   if (!(min_memory_mb >= 0) || !(min_disk_mb >= 0))
     return usage_error("scheduler", "--min-free-memory and --min-free-disk must not be negative");
   o.min_free_memory = static_cast<std::uint64_t>(min_memory_mb * 1024 * 1024);
@@ -216,6 +252,9 @@ int aggregator_command(int argc, char** argv) {
   add_process_options(sections["process"], o.common, true);
   double max_message_mb = static_cast<double>(o.common.max_message >> 20);
   add_max_message_option(sections["security"], max_message_mb);
+  std::string spool_dir;
+  double spool_min_mib = static_cast<double>(o.common.spool_min_bytes >> 20);
+  add_spool_options(sections["process"], spool_dir, spool_min_mib);
   SecurityPaths paths;
   add_security_options(sections["security"], o.common.security, paths);
   DaemonOptions daemon;
@@ -225,6 +264,7 @@ int aggregator_command(int argc, char** argv) {
   if (auto code = apply_log_options("aggregator", daemon, "aggregator")) return *code;
   if (auto code = load_security("aggregator", o.common.security, paths)) return *code;
   if (auto code = apply_max_message("aggregator", max_message_mb, o.common)) return *code;
+  if (auto code = apply_spool("aggregator", spool_dir, spool_min_mib, o.common)) return *code;
   if (auto code = endpoint("aggregator", "listen", listen, o.listen)) return *code;
   if (auto code = endpoint("aggregator", "scheduler", scheduler, o.scheduler)) return *code;
   return actors::run_aggregator_process(o);

@@ -102,7 +102,8 @@ struct BulkReceiver::Impl {
     bool done = false;
     bool withdrawn = false;               ///< dropped while arriving: its worker ends it
     int fd = -1;                          ///< the arriving block's connection
-    std::vector<unsigned char> bytes;     ///< once done
+    std::vector<unsigned char> bytes;     ///< once done, unless spooled
+    std::shared_ptr<int> spool;           ///< once done: the file holding it (spool_dir)
     bool lent = false;                    ///< lend(): the block is sent, not received
     std::shared_ptr<const void> owner;    ///< lent: keeps `data` alive
     const unsigned char* data = nullptr;  ///< lent: the block
@@ -311,6 +312,96 @@ struct BulkReceiver::Impl {
     refuse(w, fd, {}, peer, "a lent block of " + mib(size) + " " + why + " after " + mib(sent));
   }
 
+  /// An unlinked file in spool_dir for a block, or null
+  /// (said once in the log) when none can be made there: the block then
+  /// arrives in memory.
+  std::shared_ptr<int> spool_file() {
+    const int file = open(options.spool_dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (file < 0) {
+      const std::string why = std::strerror(errno);
+      static std::atomic<bool> said{false};
+      if (!said.exchange(true))
+        log("blocks go to memory: no unlinked file can be made in " + options.spool_dir + " (" +
+            why + ")");
+      return nullptr;
+    }
+    try {
+      return std::shared_ptr<int>(new int(file), [](int* f) {
+        close(*f);
+        delete f;
+      });
+    } catch (const std::exception&) {
+      close(file);
+      return nullptr;
+    }
+  }
+
+  /// Ends the arrival of the block of `ticket` (this worker's) after `got` of
+  /// its `size` bytes came, `why` being what went wrong: keeps it, in memory
+  /// (`bytes`) or in `file`, and answers that it was kept; or drops the
+  /// ticket (the sender sends the bytes another way) and says why.
+  void settle(Worker& w, int fd, const std::string& ticket, const std::string& peer,
+              std::uint64_t size, std::uint64_t got, std::string why,
+              std::vector<unsigned char> bytes, std::shared_ptr<int> file) {
+    bool kept = false;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      auto it = tickets.find(ticket);
+      if (it != tickets.end()) it->second.fd = -1;  // closed below
+      if (got == size && why.empty() && it != tickets.end() && !it->second.withdrawn) {
+        it->second.done = true;
+        it->second.bytes = std::move(bytes);
+        if (file) ++stats.spooled;
+        it->second.spool = std::move(file);
+        ++stats.blocks;
+        stats.bytes += size;
+        kept = true;
+      } else if (it != tickets.end()) {
+        --held;  // the sender sends the bytes another way
+        tickets.erase(it);
+      }
+    }
+    if (kept) return finish(w, fd, ticket, kKept);
+    if (why.empty()) why = "its ticket was withdrawn";
+    refuse(w, fd, ticket, peer, "a block of " + mib(size) + " " + why + " after " + mib(got));
+  }
+
+  /// Reads the block of `ticket` (the ticket is this worker's: arriving) a
+  /// chunk at a time into `file` instead of memory, then keeps the file
+  /// under the ticket. A write that fails (a full disk) refuses the block:
+  /// its sender sends the bytes another way.
+  void receive_to_file(Worker& w, int fd, const std::string& first, const std::string& ticket,
+                       const std::string& peer, std::uint64_t size, std::shared_ptr<int> file) {
+    std::string why;
+    const auto deadline = Clock::now() + seconds(options.stall_timeout_s) +
+                          seconds(static_cast<double>(size) / options.min_rate);
+    std::vector<char> chunk;
+    std::uint64_t got = first.size() - kBulkHeaderSize;
+    auto put = [&](const char* src, std::size_t n) {
+      for (std::size_t done = 0; done < n && why.empty();) {
+        const auto r = write(*file, src + done, n - done);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0)
+          why = std::string("cannot be spooled (") +
+                (r < 0 ? std::strerror(errno) : "the file takes no more") + ")";
+        if (r > 0) done += static_cast<std::size_t>(r);
+      }
+    };
+    put(first.data() + kBulkHeaderSize, static_cast<std::size_t>(got));
+    try {
+      chunk.resize(static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, size)));
+    } catch (const std::exception&) {
+      why = "no memory for a chunk";
+    }
+    while (got < size && why.empty()) {
+      const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, size - got));
+      const auto r = read_into(fd, chunk.data(), n, deadline, &why);
+      put(chunk.data(), r);
+      got += r;
+    }
+    settle(w, fd, ticket, peer, size, got, why, {}, std::move(file));
+  }
+
   void serve(Worker& w, int fd, std::string first) {
     const auto peer = peer_name(fd);
     set_nonblocking(fd, false);
@@ -368,6 +459,10 @@ struct BulkReceiver::Impl {
     }
     if (!why.empty()) return refuse(w, fd, ticket, peer, why, status);
     if (lending) return lend_out(w, fd, ticket, peer, std::move(lent_owner), lent_data, size);
+    std::shared_ptr<int> file;
+    if (!options.spool_dir.empty() && size > 0 && size >= options.spool_min_bytes)
+      file = spool_file();
+    if (file) return receive_to_file(w, fd, first, ticket, peer, size, std::move(file));
     // The vector zero-fills what it grows by: a chunk at a time, each just
     // before the socket fills it, while the sender writes the next.
     std::vector<unsigned char> bytes;
@@ -396,27 +491,7 @@ struct BulkReceiver::Impl {
       bytes.resize(got + n);
       got += read_into(fd, reinterpret_cast<char*>(bytes.data()) + got, n, deadline, &why);
     }
-    got -= early;
-    bool kept = false;
-    {
-      std::lock_guard<std::mutex> lock(mutex);
-      auto it = tickets.find(ticket);
-      if (it != tickets.end()) it->second.fd = -1;  // closed below
-      if (early + got == size && it != tickets.end() && !it->second.withdrawn) {
-        it->second.done = true;
-        it->second.bytes = std::move(bytes);
-        ++stats.blocks;
-        stats.bytes += size;
-        kept = true;
-      } else if (it != tickets.end()) {
-        --held;  // the sender sends the bytes another way
-        tickets.erase(it);
-      }
-    }
-    if (kept) return finish(w, fd, ticket, kKept);
-    if (why.empty()) why = "its ticket was withdrawn";
-    refuse(w, fd, ticket, peer,
-           "a block of " + mib(size) + " " + why + " after " + mib(early + got));
+    settle(w, fd, ticket, peer, size, got, why, std::move(bytes), nullptr);
   }
 };
 
@@ -442,10 +517,12 @@ std::string BulkReceiver::expect(std::uint64_t size, double lifetime_s) {
   return impl_->issue(size, lifetime_s);
 }
 
-std::string BulkReceiver::take(const std::string& ticket, std::vector<unsigned char>& out) {
+std::string BulkReceiver::take(const std::string& ticket, std::vector<unsigned char>& out,
+                               int* spooled) {
+  if (spooled) *spooled = -1;
   auto& im = *impl_;
   Impl::Dropped dropped;
-  std::lock_guard<std::mutex> lock(im.mutex);
+  std::unique_lock<std::mutex> lock(im.mutex);
   im.purge(Clock::now(), dropped);
   auto it = im.tickets.find(ticket);
   if (it == im.tickets.end())
@@ -453,6 +530,25 @@ std::string BulkReceiver::take(const std::string& ticket, std::vector<unsigned c
   if (!it->second.done) {
     im.drop(it, dropped);
     return "its block had not all arrived";
+  }
+  if (const auto file = it->second.spool) {
+    const auto size = it->second.size;
+    im.drop(it, dropped);
+    if (spooled) {
+      *spooled = fcntl(*file, F_DUPFD_CLOEXEC, 0);
+      if (*spooled < 0) return std::string("its spooled block: ") + std::strerror(errno);
+      return {};
+    }
+    lock.unlock();  // the caller wants the bytes in memory: read them back, unlocked
+    std::vector<unsigned char> bytes(size);
+    for (std::uint64_t got = 0; got < size;) {
+      const auto r = pread(*file, bytes.data() + got, size - got, static_cast<off_t>(got));
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) return std::string("its spooled block cannot be read back");
+      got += static_cast<std::uint64_t>(r);
+    }
+    out = std::move(bytes);
+    return {};
   }
   out = std::move(it->second.bytes);
   im.drop(it, dropped);
@@ -530,6 +626,10 @@ void BulkReceiver::set_address(std::uint16_t port, std::vector<std::string> host
   std::lock_guard<std::mutex> lock(impl_->mutex);
   impl_->port = port;
   impl_->hosts = std::move(hosts);
+}
+
+const std::string& BulkReceiver::spool_dir() const {
+  return impl_->options.spool_dir;
 }
 
 std::uint16_t BulkReceiver::port() const {

@@ -70,6 +70,12 @@ struct BulkReceiverOptions {
   /// Lent tickets waiting and fetches in progress, of all blocks: lent
   /// tickets leave the rest of max_tickets to blocks sent here.
   std::size_t max_lent_tickets = 1024;
+  /// When set, a block of spool_min_bytes or more (an update; never a lent
+  /// model) is written to an unlinked file in this directory as it arrives, a
+  /// chunk at a time, instead of into memory: take() hands over the file.
+  /// When no file can be made there, blocks arrive in memory (logged once).
+  std::string spool_dir;
+  std::uint64_t spool_min_bytes = std::uint64_t{64} << 20;
   double header_timeout_s = 10.0;  ///< from accepting to a whole header
   double stall_timeout_s = 30.0;   ///< without a byte arriving
   double min_rate = 4096.0;        ///< bytes per second after the stall grace
@@ -87,6 +93,7 @@ struct BulkReceiverStats {
   std::uint64_t connections = 0;  ///< open now
   std::uint64_t held = 0;         ///< blocks arriving or arrived and not taken, now
   std::uint64_t lent_now = 0;     ///< distinct blocks lent, now
+  std::uint64_t spooled = 0;      ///< of `blocks`, those written to a file (spool_dir)
 };
 
 /// Receives blocks under tickets, and sends blocks lent under tickets.
@@ -106,7 +113,12 @@ class BulkReceiver {
   std::string expect(std::uint64_t size, double lifetime_s = 0.0);
   /// Moves the block of `ticket` into `out` and forgets the ticket. Returns ""
   /// when the whole block had arrived, else why not (`out` is left alone).
-  std::string take(const std::string& ticket, std::vector<unsigned char>& out);
+  /// A block written to a file (spool_dir): with `spooled` given, its
+  /// descriptor goes there (the caller closes it; the file holds the block
+  /// from offset 0) and `out` is left alone; without, it is read into `out`.
+  /// `*spooled` is -1 for a block in memory.
+  std::string take(const std::string& ticket, std::vector<unsigned char>& out,
+                   int* spooled = nullptr);
   /// Drops `ticket` and any bytes of it (a block that went another way).
   void forget(const std::string& ticket);
   /// Drops the tickets that lapsed, with their blocks. Every other call does
@@ -132,6 +144,8 @@ class BulkReceiver {
   /// Where senders reach this process: its guard's port and addresses.
   void set_address(std::uint16_t port, std::vector<std::string> hosts);
   std::uint16_t port() const;
+  /// BulkReceiverOptions::spool_dir.
+  const std::string& spool_dir() const;
   std::vector<std::string> hosts() const;
   BulkReceiverStats stats() const;
 

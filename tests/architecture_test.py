@@ -17,12 +17,13 @@ root = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else ".")
 # the rooms below them; models/ and net/ see no other part of troupe.
 ROOMS = {
     "runtime/privacy": set(),
+    "runtime/spool": set(),
     "runtime/secagg": {"models"},
     "runtime/core": {"runtime/privacy", "models"},
     "runtime/system": {"runtime/privacy", "runtime/core", "models"},
     "runtime/allocation": {"runtime/privacy", "runtime/core", "models"},
     "runtime/gap": {"runtime/allocation", "runtime/privacy", "runtime/core", "models"},
-    "runtime/aggregation": {"runtime/privacy", "runtime/core", "models"},
+    "runtime/aggregation": {"runtime/spool", "runtime/privacy", "runtime/core", "models"},
     "runtime/secure": {"runtime/secagg", "runtime/core", "models"},
     "runtime/node": {"runtime/privacy", "runtime/aggregation", "runtime/core", "models"},
     "runtime/dp": {"runtime/privacy", "runtime/node", "runtime/aggregation", "runtime/core",

@@ -112,6 +112,15 @@ void weighted_sum(const std::vector<const float*>& xs, const std::vector<float>&
   });
 }
 
+std::vector<float> normalised_weights(const std::vector<WeightedParameters>& inputs) {
+  double total = 0.0;
+  for (const auto& in : inputs) total += in.weight;
+  std::vector<float> w(inputs.size());
+  for (std::size_t k = 0; k < inputs.size(); ++k)
+    w[k] = static_cast<float>(inputs[k].weight / total);
+  return w;
+}
+
 void weighted_average(const std::vector<WeightedParameters>& inputs, models::Parameters& out,
                       const KernelOptions& options) {
   if (auto why = check_weighted_inputs(inputs); !why.empty())
@@ -121,14 +130,9 @@ void weighted_average(const std::vector<WeightedParameters>& inputs, models::Par
     out.tensors = layout.tensors;
     out.bytes.resize(layout.bytes.size());
   }
-  double total = 0.0;
-  for (const auto& in : inputs) total += in.weight;
-  std::vector<float> w(inputs.size());
+  const auto w = normalised_weights(inputs);
   std::vector<const float*> xs(inputs.size());
-  for (std::size_t k = 0; k < inputs.size(); ++k) {
-    w[k] = static_cast<float>(inputs[k].weight / total);
-    xs[k] = inputs[k].params->float_data();
-  }
+  for (std::size_t k = 0; k < inputs.size(); ++k) xs[k] = inputs[k].params->float_data();
   weighted_sum(xs, w, out.float_data(), layout.bytes.size() / sizeof(float), options);
 }
 

@@ -23,6 +23,10 @@ struct WeightedParameters {
 /// Returns an empty string when they do, else the reason.
 std::string check_weighted_inputs(const std::vector<WeightedParameters>& inputs);
 
+/// w_k / sum w in float, the sum taken in double in input order: the
+/// factors weighted_average (and streamed_mean) give weighted_sum.
+std::vector<float> normalised_weights(const std::vector<WeightedParameters>& inputs);
+
 /// out = sum_k (w_k / sum w) * x_k, element-wise, in input order (so the result
 /// is deterministic for a given order): weighted_sum with the normalised
 /// weights. `out` is resized to the inputs' layout and its buffer reused when

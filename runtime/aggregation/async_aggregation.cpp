@@ -205,8 +205,15 @@ AsyncEvent AsyncAggregator::flush() {
 
 UpdateVerdict AsyncAggregator::accept(Update update) {
   UpdateVerdict v;
+  // Applied (or buffered as a change) at once: bytes in a file come into memory.
+  std::string why;
+  try {
+    update.load_spooled();
+  } catch (const std::runtime_error& e) {
+    why = e.what();
+  }
   // Layout, finiteness, size limits and claims; staleness is add()'s to judge.
-  auto why = validate_update(current(), update.params, options_.limits);
+  if (why.empty()) why = validate_update(current(), update.params, options_.limits);
   if (why.empty()) why = claim_problem(update, holdings());
   if (!why.empty()) {
     v.refusal = Refusal::invalid;

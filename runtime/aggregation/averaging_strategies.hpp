@@ -13,6 +13,7 @@ namespace troupe::runtime {
 class FedAvg final : public AggregationStrategy {
  public:
   std::string name() const override { return "fedavg"; }
+  std::optional<UpdateWeight> mean_weight() const override { return UpdateWeight::samples; }
   std::optional<models::Parameters> aggregate(const models::Parameters& current,
                                               const std::vector<Update>& updates,
                                               const std::vector<UpdateFailure>& failures) override;
@@ -24,6 +25,9 @@ class FedAvg final : public AggregationStrategy {
 class ScoreWeightedAverage final : public AggregationStrategy {
  public:
   std::string name() const override { return "weighted"; }
+  std::optional<UpdateWeight> mean_weight() const override {
+    return UpdateWeight::samples_times_score;
+  }
   std::optional<models::Parameters> aggregate(const models::Parameters& current,
                                               const std::vector<Update>& updates,
                                               const std::vector<UpdateFailure>& failures) override;
@@ -36,6 +40,7 @@ class ScoreWeightedAverage final : public AggregationStrategy {
 class FedProx final : public AggregationStrategy {
  public:
   std::string name() const override { return "fedprox"; }
+  std::optional<UpdateWeight> mean_weight() const override { return UpdateWeight::samples; }
   std::optional<models::Parameters> aggregate(const models::Parameters& current,
                                               const std::vector<Update>& updates,
                                               const std::vector<UpdateFailure>& failures) override;

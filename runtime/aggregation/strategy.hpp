@@ -24,6 +24,12 @@
 
 namespace troupe::runtime {
 
+/// What an update weighs when it is combined.
+enum class UpdateWeight {
+  samples,              ///< the examples it trained on (FedAvg)
+  samples_times_score,  ///< examples x Update::score
+};
+
 /// Turns a round's updates into the next global model. Implementations are
 /// deterministic for a given input order and never touch the transport.
 class AggregationStrategy {
@@ -46,6 +52,11 @@ class AggregationStrategy {
   /// Central differential privacy: the clip norm the latest aggregation used
   /// (reported per round); 0 for a strategy that does not clip for privacy.
   virtual double privacy_clip_norm() const { return 0.0; }
+  /// A strategy whose next model is exactly the weighted mean of the usable
+  /// updates (streamed_mean in strategy_inputs.hpp gives the same bits) says by which weight; an
+  /// aggregator may then combine updates kept in files a chunk at a time
+  /// instead of calling aggregate(). Nothing for every other strategy.
+  virtual std::optional<UpdateWeight> mean_weight() const { return std::nullopt; }
 };
 
 /// Builds a strategy from options (make_strategy has validated them).

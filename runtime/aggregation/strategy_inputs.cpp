@@ -1,6 +1,8 @@
 #include "runtime/aggregation/strategy_inputs.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <map>
 #include <stdexcept>
 
 namespace troupe::runtime {
@@ -11,9 +13,9 @@ void check_update(const std::string& strategy, const models::Parameters& current
     throw std::invalid_argument(strategy + ": the current model is not all float32");
   if (u.params.tensors.empty())
     throw std::invalid_argument(strategy + ": " + task + " has no parameters");
-  if (!u.params.same_layout(current))
+  if (u.params.tensors != current.tensors)
     throw std::invalid_argument(strategy + ": " + task + " does not match the model's layout");
-  if (u.params.bytes.size() != current.bytes.size())
+  if ((u.spooled ? u.spooled->size() : u.params.bytes.size()) != current.bytes.size())
     throw std::invalid_argument(strategy + ": " + task + " has a buffer of the wrong size");
   if (u.samples < 0)
     throw std::invalid_argument(strategy + ": " + task + " has a negative sample count");
@@ -64,6 +66,44 @@ models::Parameters like(const models::Parameters& layout) {
   models::Parameters out;
   out.tensors = layout.tensors;
   out.bytes.assign(layout.bytes.size(), 0);
+  return out;
+}
+
+std::optional<models::Parameters> streamed_mean(const std::string& strategy,
+                                                const models::Parameters& current,
+                                                const std::vector<Update>& updates,
+                                                UpdateWeight weight, std::size_t chunk_floats) {
+  const auto inputs = usable_updates(strategy, current, updates, weight);
+  if (inputs.empty()) return std::nullopt;
+  std::map<const models::Parameters*, const SpooledBytes*> files;
+  for (const auto& u : updates)
+    if (u.spooled) files[&u.params] = u.spooled.get();
+  const auto w = normalised_weights(inputs);
+  const std::size_t n = float_count(current);
+  const std::size_t chunk = std::max<std::size_t>(1, chunk_floats);
+  models::Parameters out;
+  out.tensors = current.tensors;
+  out.bytes.resize(current.bytes.size());
+  std::vector<const SpooledBytes*> spooled(inputs.size(), nullptr);
+  std::vector<std::vector<float>> scratch(inputs.size());
+  for (std::size_t k = 0; k < inputs.size(); ++k)
+    if (auto it = files.find(inputs[k].params); it != files.end()) {
+      spooled[k] = it->second;
+      scratch[k].resize(std::min(chunk, n));
+    }
+  std::vector<const float*> xs(inputs.size());
+  for (std::size_t begin = 0; begin < n; begin += chunk) {
+    const std::size_t len = std::min(chunk, n - begin);
+    for (std::size_t k = 0; k < inputs.size(); ++k) {
+      if (!spooled[k]) {
+        xs[k] = inputs[k].params->float_data() + begin;
+        continue;
+      }
+      spooled[k]->read(begin * sizeof(float), scratch[k].data(), len * sizeof(float));
+      xs[k] = scratch[k].data();
+    }
+    weighted_sum(xs, w, out.float_data() + begin, len);
+  }
   return out;
 }
 

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "runtime/aggregation/aggregation_math.hpp"
+#include "runtime/aggregation/strategy_inputs.hpp"
 #include "runtime/aggregation/update_claims.hpp"
 
 namespace troupe::runtime {
@@ -76,7 +77,9 @@ UpdateVerdict SyncAggregator::accept(Update update) {
           ? "base version " + std::to_string(update.base_version) + " is not held"
       : static_cast<std::size_t>(pending) >= options_.max_pending_per_node
           ? "node " + update.node + " already has " + std::to_string(pending) + " updates pending"
-          : validate_update(*versions_.at(version_), update.params, options_.limits);
+      : update.spooled ? validate_update(*versions_.at(version_), update.params.tensors,
+                                         *update.spooled, options_.limits)
+                       : validate_update(*versions_.at(version_), update.params, options_.limits);
   if (why.empty()) why = claim_problem(update, holdings());
   if (!why.empty()) {
     refused_.push_back({id, update.node, why});
@@ -142,7 +145,7 @@ AggregateOutcome SyncAggregator::aggregate(const AggregateRequest& request) {
   for (auto& u : round)
     if (u.shard >= 0 && static_cast<std::size_t>(u.shard) < holdings().size())
       u.samples = holdings()[static_cast<std::size_t>(u.shard)];
-  return combine(round, failures);
+  return combine(std::move(round), failures);
 }
 
 AggregateOutcome SyncAggregator::aggregate_secure(const AggregateRequest& request,
@@ -164,10 +167,12 @@ AggregateOutcome SyncAggregator::aggregate_secure(const AggregateRequest& reques
   sum.shard = -1;
   sum.params = *versions_.at(version_);
   apply_delta(sum.params, average_change, 1.0);
-  return combine({std::move(sum)}, failures);
+  std::vector<Update> round;
+  round.push_back(std::move(sum));  // not an initializer list: that would copy the model
+  return combine(std::move(round), failures);
 }
 
-AggregateOutcome SyncAggregator::combine(const std::vector<Update>& round,
+AggregateOutcome SyncAggregator::combine(std::vector<Update> round,
                                          const std::vector<UpdateFailure>& failures) {
   updates_.clear();
   refused_.clear();
@@ -175,7 +180,17 @@ AggregateOutcome SyncAggregator::combine(const std::vector<Update>& round,
   AggregateOutcome out;
   out.updates = static_cast<std::int32_t>(round.size());
   try {
-    auto next = strategy_->aggregate(*versions_.at(version_), round, failures);
+    const auto& current = *versions_.at(version_);
+    std::optional<models::Parameters> next;
+    const bool spooled =
+        std::any_of(round.begin(), round.end(), [](const Update& u) { return u.spooled; });
+    if (spooled && strategy_->mean_weight()) {
+      // Bytes in files: the same mean, a chunk of every update at a time.
+      next = streamed_mean(strategy_->name(), current, round, *strategy_->mean_weight());
+    } else {
+      for (auto& u : round) u.load_spooled();
+      next = strategy_->aggregate(current, round, failures);
+    }
     if (next) {
       publish(version_ + 1, std::move(*next));
       out.changed = true;

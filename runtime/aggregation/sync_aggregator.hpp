@@ -60,8 +60,7 @@ class SyncAggregator final : public AggregatorCore {
   /// scheduler assigned its task (AggregateRequest::task_shards).
   void refuse_borrowed_shards(const AggregateRequest& request);
   /// Ends the round: the strategy combines `round` into the next version.
-  AggregateOutcome combine(const std::vector<Update>& round,
-                           const std::vector<UpdateFailure>& failures);
+  AggregateOutcome combine(std::vector<Update> round, const std::vector<UpdateFailure>& failures);
 
   std::unique_ptr<AggregationStrategy> strategy_;
   SyncOptions options_;

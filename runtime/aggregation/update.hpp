@@ -6,9 +6,11 @@
 /// UpdateInfo is everything but the parameters (what the async event log keeps).
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "models/parameters.hpp"
+#include "runtime/spool/spooled_bytes.hpp"
 
 namespace troupe::runtime {
 
@@ -32,6 +34,19 @@ struct UpdateInfo {
 /// An update with its parameters.
 struct Update : UpdateInfo {
   models::Parameters params;
+  /// When set, the parameters' bytes are in this file and `params` holds
+  /// only their layout (an aggregator started with --spool-dir; see
+  /// spooled_bytes.hpp). A SyncAggregator reads them a chunk at a time for
+  /// strategies that are a weighted mean (AggregationStrategy::mean_weight),
+  /// and loads them for any other.
+  std::shared_ptr<const SpooledBytes> spooled;
+
+  /// Moves spooled bytes into `params` (a no-op for bytes in memory).
+  void load_spooled() {
+    if (!spooled) return;
+    params.bytes = spooled->read_all();
+    spooled.reset();
+  }
 };
 
 /// A task of the round that produced no update that counts: it failed, its

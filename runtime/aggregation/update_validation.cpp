@@ -1,10 +1,12 @@
 #include "runtime/aggregation/update_validation.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
 #include <sstream>
+#include <stdexcept>
 
 namespace troupe::runtime {
 namespace {
@@ -69,24 +71,24 @@ std::int64_t first_non_finite(const unsigned char* data, std::uint64_t count, Bi
   return -1;
 }
 
-}  // namespace
-
-std::string validate_update(const models::Parameters& reference, const models::Parameters& update,
-                            const UpdateLimits& limits) {
+/// The checks before any value is read: limits, the layout's consistency
+/// with itself and with `size` bytes, and with `reference`.
+std::string layout_problem(const models::Parameters& reference,
+                           const std::vector<models::TensorInfo>& tensors, std::uint64_t size,
+                           const UpdateLimits& limits) {
   std::ostringstream why;
-  if (update.bytes.size() > limits.max_bytes) {
-    why << "update holds " << update.bytes.size() << " bytes, over the limit of "
-        << limits.max_bytes;
+  if (size > limits.max_bytes) {
+    why << "update holds " << size << " bytes, over the limit of " << limits.max_bytes;
     return why.str();
   }
-  if (update.tensors.size() > limits.max_tensors) {
-    why << "update describes " << update.tensors.size() << " tensors, over the limit of "
+  if (tensors.size() > limits.max_tensors) {
+    why << "update describes " << tensors.size() << " tensors, over the limit of "
         << limits.max_tensors;
     return why.str();
   }
   // The update's own layout must be consistent before any byte is read through it.
   std::uint64_t offset = 0;
-  for (const auto& t : update.tensors) {
+  for (const auto& t : tensors) {
     const auto elem = models::dtype_size(t.dtype);
     std::uint64_t numel = 0;
     if (elem == 0) {
@@ -104,17 +106,17 @@ std::string validate_update(const models::Parameters& reference, const models::P
     }
     offset += t.nbytes;
   }
-  if (offset != update.bytes.size()) {
-    why << "buffer holds " << update.bytes.size() << " bytes but the layout describes " << offset;
+  if (offset != size) {
+    why << "buffer holds " << size << " bytes but the layout describes " << offset;
     return why.str();
   }
-  if (update.tensors.size() != reference.tensors.size()) {
-    why << "update has " << update.tensors.size() << " tensors, the model has "
+  if (tensors.size() != reference.tensors.size()) {
+    why << "update has " << tensors.size() << " tensors, the model has "
         << reference.tensors.size();
     return why.str();
   }
-  for (std::size_t i = 0; i < update.tensors.size(); ++i) {
-    const auto& got = update.tensors[i];
+  for (std::size_t i = 0; i < tensors.size(); ++i) {
+    const auto& got = tensors[i];
     const auto& want = reference.tensors[i];
     if (got.name != want.name) {
       why << "tensor " << i << " is named '" << got.name << "', expected '" << want.name << "'";
@@ -131,17 +133,33 @@ std::string validate_update(const models::Parameters& reference, const models::P
       return why.str();
     }
   }
-  for (const auto& t : update.tensors) {
-    const auto* data = update.bytes.data() + t.offset;
+  return {};
+}
+
+/// The first non-finite float32 or float64 value of `tensors`, whose bytes
+/// `view(offset, n)` shows `n` at a time (at most `chunk`, a multiple of 8).
+template <class View>
+std::string non_finite_problem(const std::vector<models::TensorInfo>& tensors, View&& view,
+                               std::uint64_t chunk) {
+  std::ostringstream why;
+  for (const auto& t : tensors) {
+    const bool f32 = t.dtype == models::DType::float32;
+    if (!f32 && t.dtype != models::DType::float64) continue;
+    const std::uint64_t elem = f32 ? sizeof(float) : sizeof(double);
     std::int64_t bad = -1;
     double value = 0.0;
-    if (t.dtype == models::DType::float32) {
-      float v = 0.0F;
-      bad = first_non_finite<float, std::uint32_t>(data, t.nbytes / sizeof(float), 0x7f800000U, &v);
-      value = v;
-    } else if (t.dtype == models::DType::float64) {
-      bad = first_non_finite<double, std::uint64_t>(data, t.nbytes / sizeof(double),
-                                                    0x7ff0000000000000ULL, &value);
+    for (std::uint64_t done = 0; bad < 0 && done < t.nbytes; done += chunk) {
+      const auto n = std::min<std::uint64_t>(chunk, t.nbytes - done);
+      const unsigned char* data = view(t.offset + done, static_cast<std::size_t>(n));
+      if (f32) {
+        float v = 0.0F;
+        bad = first_non_finite<float, std::uint32_t>(data, n / elem, 0x7f800000U, &v);
+        value = v;
+      } else {
+        bad =
+            first_non_finite<double, std::uint64_t>(data, n / elem, 0x7ff0000000000000ULL, &value);
+      }
+      if (bad >= 0) bad += static_cast<std::int64_t>(done / elem);
     }
     if (bad >= 0) {
       why << "tensor '" << t.name << "' value " << bad << " is not finite ("
@@ -153,6 +171,35 @@ std::string validate_update(const models::Parameters& reference, const models::P
     }
   }
   return {};
+}
+
+}  // namespace
+
+std::string validate_update(const models::Parameters& reference, const models::Parameters& update,
+                            const UpdateLimits& limits) {
+  if (auto why = layout_problem(reference, update.tensors, update.bytes.size(), limits);
+      !why.empty())
+    return why;
+  const auto view = [&](std::uint64_t offset, std::size_t) { return update.bytes.data() + offset; };
+  return non_finite_problem(update.tensors, view,
+                            std::numeric_limits<std::uint64_t>::max() & ~7ULL);
+}
+
+std::string validate_update(const models::Parameters& reference,
+                            const std::vector<models::TensorInfo>& tensors,
+                            const SpooledBytes& bytes, const UpdateLimits& limits) {
+  if (auto why = layout_problem(reference, tensors, bytes.size(), limits); !why.empty()) return why;
+  constexpr std::uint64_t kChunk = std::uint64_t{1} << 20;
+  std::vector<unsigned char> scratch(static_cast<std::size_t>(std::min(kChunk, bytes.size())));
+  const auto view = [&](std::uint64_t offset, std::size_t n) {
+    bytes.read(offset, scratch.data(), n);
+    return static_cast<const unsigned char*>(scratch.data());
+  };
+  try {
+    return non_finite_problem(tensors, view, kChunk);
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
 }
 
 }  // namespace troupe::runtime

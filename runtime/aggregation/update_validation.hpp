@@ -10,6 +10,7 @@
 #include <string>
 
 #include "models/parameters.hpp"
+#include "runtime/spool/spooled_bytes.hpp"
 
 namespace troupe::runtime {
 
@@ -33,5 +34,12 @@ struct UpdateLimits {
 /// shapes against `reference`, then finiteness of float32/float64 values.
 std::string validate_update(const models::Parameters& reference, const models::Parameters& update,
                             const UpdateLimits& limits = {});
+
+/// The same checks for an update laid out as `tensors` whose bytes are in a
+/// file (spooled_bytes.hpp), read a mebibyte at a time. A file that cannot
+/// be read is a problem too.
+std::string validate_update(const models::Parameters& reference,
+                            const std::vector<models::TensorInfo>& tensors,
+                            const SpooledBytes& bytes, const UpdateLimits& limits = {});
 
 }  // namespace troupe::runtime

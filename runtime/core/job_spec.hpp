@@ -4,15 +4,54 @@
 /// options are grouped by concern; every option's public name, help text and
 /// place in this struct are listed once, in runtime/core/job_fields.hpp.
 
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "models/trainer.hpp"
 #include "runtime/core/job_enums.hpp"
 #include "runtime/core/strategy_options.hpp"
 
 namespace troupe::runtime {
+
+/// Immutable bytes shared between copies. A job's TorchScript model and its
+/// packed test set travel inside JobSpec, which the scheduler, its job
+/// cores, the aggregator and each report copy; as plain strings an 80 MB
+/// model was held about a dozen times in a scheduler process
+/// (docs/benchmarks.md, "Aggregator memory"). A copy of a SharedText
+/// shares the bytes; assigning new bytes replaces them for that copy only.
+class SharedText {
+ public:
+  SharedText() = default;
+  SharedText(std::string bytes)  // NOLINT(google-explicit-constructor): a string's stand-in
+      : bytes_(bytes.empty() ? nullptr : std::make_shared<const std::string>(std::move(bytes))) {}
+  SharedText(const char* bytes) : SharedText(std::string(bytes)) {}  // NOLINT
+
+  const std::string& str() const { return bytes_ ? *bytes_ : empty_text(); }
+  operator const std::string&() const { return str(); }  // NOLINT
+  bool empty() const { return !bytes_; }
+  std::size_t size() const { return bytes_ ? bytes_->size() : 0; }
+  const char* data() const { return str().data(); }
+  void clear() { bytes_.reset(); }
+  /// The bytes themselves, alive while the pointer is (null when empty).
+  std::shared_ptr<const std::string> shared() const { return bytes_; }
+
+  friend bool operator==(const SharedText& a, const SharedText& b) {
+    return a.bytes_ == b.bytes_ || a.str() == b.str();
+  }
+  friend bool operator!=(const SharedText& a, const SharedText& b) { return !(a == b); }
+
+ private:
+  static const std::string& empty_text() {
+    static const std::string empty;
+    return empty;
+  }
+  std::shared_ptr<const std::string> bytes_;  ///< null when empty
+};
 
 /// Which data, and how it is split into shards.
 struct DataOptions {
@@ -34,11 +73,22 @@ struct DataOptions {
   /// IDX pair, models/data_files.hpp), read by whoever submits the job and
   /// shipped in `test_set`; empty: the evaluator's Fashion-MNIST test split.
   std::string test_data;
-  /// Not an option: `test_data`'s examples, packed (models/dataset_pack.hpp).
-  std::string test_set;
+  /// Not an option: `test_data`'s examples, packed (models/dataset_pack.hpp),
+  /// shared by copies of the job.
+  SharedText test_set;
 
   /// Empty when usable, else the first problem, naming the option.
   std::string validate() const;
+};
+
+/// Where a job's receiver fetches bytes its sender left out of the message:
+/// a data-plane ticket of the sender's process (actors/job_bytes.hpp). An
+/// empty ticket: the bytes are in the job.
+struct BytesOffer {
+  std::string ticket;
+  std::uint16_t port = 0;
+  std::vector<std::string> hosts;
+  std::uint64_t size = 0;
 };
 
 /// The model and its local training on a node.
@@ -48,9 +98,13 @@ struct LocalTraining {
   /// whoever submits the job and shipped in `model_script`.
   std::string model_file;
   /// Not an option: `model_file`'s bytes (empty: the built-in `model`) and their
-  /// SHA-256, hex; receivers check the bytes against it.
-  std::string model_script;
+  /// SHA-256, hex; receivers check the bytes against it. Copies of the job
+  /// share the bytes.
+  SharedText model_script;
   std::string model_sha256;
+  /// Not an option: when set, `model_script` was left out of the message
+  /// and is fetched from here (a job sent to another process).
+  BytesOffer script_offer;
   int local_epochs = 1;
   std::int64_t local_steps = 0;  ///< if > 0, mini-batches per task instead of epochs
   std::int64_t batch_size = 32;
@@ -277,5 +331,14 @@ struct JobSpec {
 /// Seed of one training task: a stable mix of the job seed, round and shard, so
 /// the update does not depend on which node runs the task.
 std::uint64_t task_seed(std::uint64_t job_seed, int round, int shard);
+
+/// `job` as a report keeps it: --model-file and --test-data named (and the
+/// model's SHA-256), their bytes left out.
+inline JobSpec as_reported(JobSpec job) {
+  job.train.model_script.clear();
+  job.train.script_offer = {};
+  job.data.test_set.clear();
+  return job;
+}
 
 }  // namespace troupe::runtime

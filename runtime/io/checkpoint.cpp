@@ -70,7 +70,7 @@ void save(Archive& ar, const Checkpoint& x) {
   std::vector<std::vector<int>> lost;
   for (const auto& r : x.rounds) lost.push_back(r.lost_shards);
   ar(x.job, to_string(x.mode), x.model, x.version, x.round, x.strategy_state, x.rounds,
-     x.applied_updates, x.async_events, x.async, x.core_state, lost, x.job.train.model_script,
+     x.applied_updates, x.async_events, x.async, x.core_state, lost, x.job.train.model_script.str(),
      x.job.train.model_sha256);
 }
 
@@ -88,7 +88,11 @@ void load_payload(Archive& ar, Checkpoint& x, std::uint64_t format) {
                                " rounds for " + std::to_string(x.rounds.size()) + " rounds");
     for (std::size_t i = 0; i < lost.size(); ++i) x.rounds[i].lost_shards = std::move(lost[i]);
   }
-  if (format >= 3) ar(x.job.train.model_script, x.job.train.model_sha256);
+  if (format >= 3) {
+    std::string script;
+    ar(script, x.job.train.model_sha256);
+    x.job.train.model_script = std::move(script);
+  }
   const auto parsed = parse_enum<Mode>(mode);
   if (!parsed) throw std::runtime_error("checkpoint: unknown mode '" + mode + "'");
   x.mode = *parsed;

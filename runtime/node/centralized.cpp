@@ -45,7 +45,7 @@ RunReport train_centralized(const JobSpec& job, const RoundCallback& on_round,
   report.strategy = "none";
   report.config = job;
   report.config.nodes = 1;
-  report.config.data.test_set.clear();  // the report names --test-data; its bytes stay out
+  report.config = as_reported(std::move(report.config));
   report.test_size = static_cast<std::int64_t>(test->size());
   auto params = models::initial_parameters(model, job.seed);
   models::Parameters next;

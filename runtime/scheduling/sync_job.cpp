@@ -605,7 +605,7 @@ RunReport SyncJob::report(Seconds wall, RunStatus status, const std::string& err
   r.mode = job_.collab.mode;
   r.final_metrics = last_metrics_;
   r.test_size = test_size_;
-  r.config.data.test_set.clear();  // the report names --test-data; its bytes stay out
+  r.config = as_reported(std::move(r.config));
   r.wall_s = wall;
   std::vector<std::string> ids;
   for (const auto& n : nodes_) ids.push_back(n.id);

@@ -225,6 +225,7 @@ TEST(Protocol, MessagesOfEveryTypeRoundTripByRegisteredName) {
   job.train.model_sha256 = "ab";
   job.data.test_set = "packed";
   job.eval.mode = runtime::EvalMode::both;
+  job.train.script_offer = {"ticket", 4242, {"127.0.0.1", "::1"}, 123456789};
   actors::ModelUpdate update;
   update.task_id = 42;
   update.node = "node-3";
@@ -242,6 +243,11 @@ TEST(Protocol, MessagesOfEveryTypeRoundTripByRegisteredName) {
   EXPECT_EQ(out.get_as<runtime::JobSpec>(1).train.model_sha256, "ab");
   EXPECT_EQ(out.get_as<runtime::JobSpec>(1).data.test_set, "packed");
   EXPECT_EQ(out.get_as<runtime::JobSpec>(1).eval.mode, runtime::EvalMode::both);
+  const auto& offer = out.get_as<runtime::JobSpec>(1).train.script_offer;
+  EXPECT_EQ(offer.ticket, "ticket");
+  EXPECT_EQ(offer.port, 4242);
+  EXPECT_EQ(offer.hosts, (std::vector<std::string>{"127.0.0.1", "::1"}));
+  EXPECT_EQ(offer.size, 123456789u);
   EXPECT_EQ(out.get_as<actors::ModelUpdate>(2).params.bytes, update.params.bytes);
   EXPECT_EQ(out.get_as<actors::TrainTask>(3).seed, 5u);
   EXPECT_EQ(out.get_as<actors::TrainTask>(3).priority, 3.0);

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -222,4 +223,96 @@ TEST(ModelFile, AResumedJobTrainsTheCheckpointedScriptWithoutTheOriginalFile) {
   EXPECT_EQ(resumed["status"], "ok");
   EXPECT_EQ(resumed["model_sha256"], first["model_sha256"]);
   EXPECT_EQ(resumed["final"]["model_fingerprint"], first["final"]["model_fingerprint"]);
+}
+
+namespace {
+
+/// Writes a 784-512-10 MLP (1.6 MB of TorchScript: over the size that goes to
+/// nodes in other processes over the scheduler's data plane instead of inside
+/// the set-up message, actors/job_bytes.hpp) to DIR/wide.pt; returns its path.
+std::string export_wide_model(const TempDir& dir) {
+  std::ofstream(dir.file("wide.py")) << R"(import sys
+import torch
+from torch import nn
+torch.manual_seed(7)
+class Wide(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(784, 512)
+        self.fc2 = nn.Linear(512, 10)
+    def forward(self, x):
+        return self.fc2(torch.relu(self.fc1(x.reshape(x.size(0), 784))))
+torch.jit.script(Wide()).save(sys.argv[1])
+)";
+  const auto path = dir.file("wide.pt");
+  const auto exported = shell("/usr/bin/python3 " + dir.file("wide.py") + " " + path);
+  EXPECT_EQ(exported.code, 0) << exported.output;
+  return path;
+}
+
+/// What run_wide_job saw.
+struct WideRun {
+  std::string path;  ///< the model file
+  nlohmann::json cluster, embedded;
+  std::string scheduler_log;
+  std::vector<std::string> node_logs;
+};
+
+/// The wide model's small job submitted to a scheduler (with
+/// TROUPE_DATA_PLANE_HOSTS set to `data_plane_hosts` when not empty) and two
+/// node processes n1, n2 logging at debug level, then run embedded.
+void run_wide_job(const TempDir& dir, const std::string& data_plane_hosts, WideRun& out) {
+  out.path = export_wide_model(dir);
+  ASSERT_GT(std::filesystem::file_size(out.path), std::uintmax_t{1} << 20);
+  if (!data_plane_hosts.empty()) setenv("TROUPE_DATA_PLANE_HOSTS", data_plane_hosts.c_str(), 1);
+  SchedulerProcess scheduler(dir);
+  unsetenv("TROUPE_DATA_PLANE_HOSTS");
+  ASSERT_GT(scheduler.port(), 0) << scheduler.process().output();
+  std::vector<std::unique_ptr<Process>> nodes;
+  for (const auto* name : {"n1", "n2"})
+    nodes.push_back(std::make_unique<Process>(
+        kTroupe,
+        std::vector<std::string>{"node", "--scheduler", scheduler.endpoint(), "--name", name,
+                                 "--threads", "1", "--log-level", "debug"},
+        dir.file(std::string(name) + ".log")));
+  ASSERT_TRUE(eventually(
+      [&] { return alive_nodes(troupe_status_json(dir, scheduler.endpoint())) >= 2; }, 20s, 100ms));
+  const auto job = small_job("--model-file " + out.path);
+  auto r = run_troupe_cli("submit --scheduler " + scheduler.endpoint() + " " + job + " --out " +
+                          dir.file("cluster.json"));
+  ASSERT_EQ(r.code, 0) << r.output << scheduler.process().output();
+  r = run_troupe_cli("run " + job + " --out " + dir.file("embedded.json"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  out.cluster = read_json(dir.file("cluster.json"));
+  out.embedded = read_json(dir.file("embedded.json"));
+  out.scheduler_log = scheduler.process().output();
+  for (const auto& node : nodes) out.node_logs.push_back(node->output());
+}
+
+}  // namespace
+
+TEST(ModelFile, AModelOverAMebibyteReachesNodeProcessesOverTheDataPlaneAndTrainsTheSame) {
+  TempDir dir;
+  WideRun run;
+  ASSERT_NO_FATAL_FAILURE(run_wide_job(dir, "", run));
+  EXPECT_EQ(run.cluster["status"], "ok");
+  EXPECT_EQ(run.cluster["model_sha256"], sha256_of(run.path));
+  EXPECT_EQ(run.cluster["final"]["model_fingerprint"], run.embedded["final"]["model_fingerprint"]);
+  const auto said = "the job's model (" + std::to_string(std::filesystem::file_size(run.path)) +
+                    " bytes) came over the data plane";
+  for (const auto& log : run.node_logs) EXPECT_NE(log.find(said), std::string::npos) << log;
+}
+
+TEST(ModelFile, ANodeThatCannotReachTheDataPlaneGetsTheModelInTheJobAndTrainsTheSame) {
+  // The scheduler tells nodes to fetch from 127.0.0.2, where nothing listens
+  // (it listens on 127.0.0.1): each node's fetch fails, the scheduler sends it
+  // the whole job, and the job trains as if nothing had happened.
+  TempDir dir;
+  WideRun run;
+  ASSERT_NO_FATAL_FAILURE(run_wide_job(dir, "127.0.0.2", run));
+  EXPECT_EQ(run.cluster["final"]["model_fingerprint"], run.embedded["final"]["model_fingerprint"]);
+  for (const auto* name : {"n1", "n2"})
+    EXPECT_NE(run.scheduler_log.find(std::string(name) + ": the model's"), std::string::npos)
+        << run.scheduler_log;
+  EXPECT_NE(run.scheduler_log.find("it gets jobs whole"), std::string::npos) << run.scheduler_log;
 }

@@ -190,8 +190,12 @@ TEST(ClusterProcesses, UpdatesAndModelsOverTheDataPlaneTravelWhateverTheAggregat
   // takes messages of 0.25 MiB at most, and these nodes send no parts. Updates
   // of 0.1 MiB or more go over the data plane: the only way through here.
   // Models of that size come back over it too. (Shared memory, the way on
-  // one host, is off.)
-  Cluster cluster(dir, 0, {"--max-message", "0.25"});
+  // one host, is off.) The aggregator writes updates of 0.2 MiB or more to
+  // files as they arrive and combines them from there: the same model.
+  const auto spool = dir.file("spool");
+  std::filesystem::create_directory(spool);
+  Cluster cluster(dir, 0,
+                  {"--max-message", "0.25", "--spool-dir", spool, "--spool-min-mib", "0.2"});
   ASSERT_GT(cluster.port(), 0) << cluster.scheduler().output();
   auto& n1 = cluster.add_node(
       "n1", {"--bulk-min-mib", "0.1", "--no-shared-memory", "--log-level", "debug"});
@@ -202,6 +206,9 @@ TEST(ClusterProcesses, UpdatesAndModelsOverTheDataPlaneTravelWhateverTheAggregat
       << cluster.scheduler().output();
   EXPECT_EQ(cluster.scheduler().output().find("data-plane connection"), std::string::npos)
       << cluster.scheduler().output();
+  EXPECT_NE(cluster.scheduler().output().find("was spooled to " + spool), std::string::npos)
+      << cluster.scheduler().output();
+  EXPECT_TRUE(std::filesystem::is_empty(spool));  // unlinked files: nothing left behind
   const auto said = n1.output();
   EXPECT_NE(said.find("came over the data plane"), std::string::npos) << said;
   EXPECT_EQ(said.find("in a message, not over the data plane"), std::string::npos) << said;

@@ -461,3 +461,72 @@ TEST(BulkChannel, ALentBlockIsFoundBehindTheStartOfCafsGreeting) {
   close(fd);
   close(up);
 }
+
+namespace {
+
+/// The bytes of the file open at `fd`, from offset 0.
+std::vector<unsigned char> file_bytes(int fd) {
+  std::vector<unsigned char> out;
+  unsigned char buf[65536];
+  for (off_t at = 0;;) {
+    const auto r = pread(fd, buf, sizeof buf, at);
+    if (r <= 0) break;
+    out.insert(out.end(), buf, buf + r);
+    at += r;
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST(BulkChannel, ABlockOverTheSpoolSizeArrivesInAFileAndSmallerOnesInMemory) {
+  BulkReceiverOptions ro;
+  ro.spool_dir = testing::TempDir();
+  ro.spool_min_bytes = 3 << 20;
+  Plane plane(ro);
+  // 5 MiB and a bit: spooled over several chunks, with the header's first bytes.
+  const auto big = random_bytes((std::size_t{5} << 20) + 123, 7);
+  const auto small = random_bytes(1000, 8);
+  const auto t_big = plane.receiver->expect(big.size());
+  const auto t_small = plane.receiver->expect(small.size());
+  ASSERT_EQ(plane.send(t_big, big), "") << plane.log.all();
+  ASSERT_EQ(plane.send(t_small, small), "") << plane.log.all();
+  int fd = 7;
+  std::vector<unsigned char> got;
+  ASSERT_EQ(plane.receiver->take(t_small, got, &fd), "");
+  EXPECT_EQ(fd, -1);
+  EXPECT_EQ(got, small);
+  got.clear();
+  ASSERT_EQ(plane.receiver->take(t_big, got, &fd), "");
+  ASSERT_GE(fd, 0);
+  EXPECT_TRUE(got.empty());
+  EXPECT_EQ(file_bytes(fd), big);
+  close(fd);
+  const auto stats = plane.receiver->stats();
+  EXPECT_EQ(stats.blocks, 2u);
+  EXPECT_EQ(stats.spooled, 1u);
+  EXPECT_EQ(stats.held, 0u);
+  // A caller that does not take files gets the bytes read back.
+  const auto t_again = plane.receiver->expect(big.size());
+  ASSERT_EQ(plane.send(t_again, big), "");
+  ASSERT_EQ(plane.receiver->take(t_again, got), "");
+  EXPECT_EQ(got, big);
+  EXPECT_EQ(plane.log.all(), "");
+}
+
+TEST(BulkChannel, WithNoFileToBeHadInTheSpoolDirectoryBlocksArriveInMemory) {
+  BulkReceiverOptions ro;
+  ro.spool_dir = testing::TempDir() + "/no-such-spool-dir";
+  ro.spool_min_bytes = 0;
+  Plane plane(ro);
+  const auto bytes = random_bytes(100000, 9);
+  const auto ticket = plane.receiver->expect(bytes.size());
+  ASSERT_EQ(plane.send(ticket, bytes), "");
+  int fd = 7;
+  std::vector<unsigned char> got;
+  ASSERT_EQ(plane.receiver->take(ticket, got, &fd), "");
+  EXPECT_EQ(fd, -1);
+  EXPECT_EQ(got, bytes);
+  EXPECT_EQ(plane.receiver->stats().spooled, 0u);
+  EXPECT_NE(plane.log.all().find("no-such-spool-dir"), std::string::npos) << plane.log.all();
+}

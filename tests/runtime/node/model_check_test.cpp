@@ -104,7 +104,9 @@ TEST(ModelFile, BytesThatDoNotMatchTheirHashAreNamedAsSuch) {
 
 TEST(NodeModelCheck, ANodeReceivingBytesThatDoNotMatchTheHashRefusesSetUp) {
   auto job = job_with_script(linear_image_model(10));
-  job.train.model_script.back() ^= 1;  // one bit flipped on the way
+  std::string bytes = job.train.model_script;
+  bytes.back() ^= 1;  // one bit flipped on the way
+  job.train.model_script = bytes;
   const auto why = setup_error(job);
   EXPECT_NE(why.find("node-2: model file /tmp/m.pt: the model bytes do not match their SHA-256"),
             std::string::npos)
