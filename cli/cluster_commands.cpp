@@ -107,21 +107,33 @@ std::optional<int> apply_max_message(const std::string& command, double mib,
 }
 
 /// --spool-dir DIR and --spool-min-mib of the processes that host aggregators.
-void add_spool_options(po::options_description& desc, std::string& dir, double& min_mib) {
+void add_spool_options(po::options_description& desc, std::string& dir, std::string& min_mib) {
   desc.add_options()("spool-dir", po::value(&dir),
                      "write updates that come over the data plane to unlinked files in DIR as "
                      "they arrive, and combine them from there a chunk at a time (fedavg, "
                      "weighted, fedprox; other strategies load them): the aggregator then holds "
                      "about two model copies and a chunk per update, not every update")(
-      "spool-min-mib", with_default(min_mib),
-      "with --spool-dir: updates of this many MiB or more are spooled");
+      "spool-min-mib", po::value(&min_mib),
+      "with --spool-dir: updates of this many MiB or more are spooled (default 64)");
 }
 
-std::optional<int> apply_spool(const std::string& command, const std::string& dir, double min_mib,
-                               actors::ProcessOptions& p) {
-  if (!(min_mib >= 0) || min_mib > 1048576)
-    return usage_error(command, "--spool-min-mib must be between 0 and 1048576 (MiB)");
-  if (dir.empty()) return std::nullopt;
+std::optional<int> apply_spool(const std::string& command, const std::string& dir,
+                               const std::string& min_text, actors::ProcessOptions& p) {
+  const bool given = !min_text.empty();
+  double min_mib = 0;
+  std::size_t used = 0;
+  try {
+    if (given) min_mib = std::stod(min_text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (given && (used != min_text.size() || !(min_mib >= 0) || min_mib > 1048576))
+    return usage_error(
+        command, "--spool-min-mib must be between 0 and 1048576 (MiB), got '" + min_text + "'");
+  if (dir.empty()) {
+    if (given) return usage_error(command, "--spool-min-mib needs --spool-dir");
+    return std::nullopt;
+  }
   if (p.security.tls())
     return usage_error(command,
                        "--spool-dir does not apply with TLS: updates then travel in "
@@ -133,7 +145,7 @@ std::optional<int> apply_spool(const std::string& command, const std::string& di
   if (auto why = runtime::spool_dir_problem(dir); !why.empty())
     return usage_error(command, "--spool-dir: " + why);
   p.spool_dir = dir;
-  p.spool_min_bytes = static_cast<std::uint64_t>(min_mib * 1024 * 1024);
+  if (given) p.spool_min_bytes = static_cast<std::uint64_t>(min_mib * 1024 * 1024);
   return std::nullopt;
 }
 
@@ -187,8 +199,7 @@ int scheduler_command(int argc, char** argv) {
   add_process_options(sections["process"], o.common, true);
   double max_message_mb = static_cast<double>(o.common.max_message >> 20);
   add_max_message_option(sections["security"], max_message_mb);
-  std::string spool_dir;
-  double spool_min_mib = static_cast<double>(o.common.spool_min_bytes >> 20);
+  std::string spool_dir, spool_min_mib;
   add_spool_options(sections["process"], spool_dir, spool_min_mib);
   double min_memory_mb = static_cast<double>(o.min_free_memory >> 20);
   double min_disk_mb = static_cast<double>(o.min_free_disk >> 20);
@@ -252,8 +263,7 @@ int aggregator_command(int argc, char** argv) {
   add_process_options(sections["process"], o.common, true);
   double max_message_mb = static_cast<double>(o.common.max_message >> 20);
   add_max_message_option(sections["security"], max_message_mb);
-  std::string spool_dir;
-  double spool_min_mib = static_cast<double>(o.common.spool_min_bytes >> 20);
+  std::string spool_dir, spool_min_mib;
   add_spool_options(sections["process"], spool_dir, spool_min_mib);
   SecurityPaths paths;
   add_security_options(sections["security"], o.common.security, paths);

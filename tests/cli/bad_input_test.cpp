@@ -203,6 +203,20 @@ TEST(BadInput, ADemandNoNodeMeetsFailsTheJobNamingEachNodeAndAMalformedOneIsAUsa
       << r.output;
 }
 
+TEST(BadInput, SpoolOptionsOutOfRangeOrWithoutADirectoryAreUsageErrors) {
+  const std::string dir = testing::TempDir();
+  for (const auto& [args, said] : std::vector<std::pair<std::string, std::string>>{
+           {"scheduler --spool-min-mib 2", "--spool-min-mib needs --spool-dir"},
+           {"aggregator --spool-dir " + dir + " --spool-min-mib -1", "--spool-min-mib must be"},
+           {"scheduler --spool-dir " + dir + " --spool-min-mib lots", "got 'lots'"},
+           {"scheduler --spool-dir " + dir + "/no-such-dir", "--spool-dir: cannot make"},
+           {"scheduler --spool-dir " + dir + " --max-message 0", "needs the message guard"}}) {
+    const auto r = run_troupe(args);
+    EXPECT_EQ(r.code, 2) << args << "\n" << r.output;
+    EXPECT_NE(r.output.find(said), std::string::npos) << args << "\n" << r.output;
+  }
+}
+
 TEST(BadInput, UpdateSizesOutOfRangeAreUsageErrorsNamingTheOption) {
   for (const char* args : {"node --bulk-min-mib -1", "node --bulk-min-mib 2e6",
                            "node --bulk-min-mib nan", "node --update-part-mib 0"}) {
