@@ -61,22 +61,48 @@ runtime::RunReport run_submit(const SubmitOptions& options) {
   std::string id;
   bool running = true;
   std::optional<Clock::time_point> cancel_deadline;
+  // Checked after every message as well as when none comes for kSignalPoll:
+  // a job whose rounds take less than that sends progress more often, and
+  // the interrupt must not wait for the job's end.
+  const auto on_stop = [&] {
+    if (!running || !stop_requested()) return;
+    if (!cancel_deadline) {
+      // Interrupted: the job is ours to cancel; its report comes as the answer.
+      cancel_deadline = Clock::now() + std::chrono::milliseconds(
+                                           static_cast<std::int64_t>(options.cancel_wait_s * 1000));
+      std::string reason;
+      if (!id.empty() && ask_cancel(self, *scheduler, id, options.common.security.secret, &reason))
+        return;
+      report.error = id.empty() ? "interrupted before the scheduler accepted the job"
+                                : "interrupted; cancelling " + id + " failed: " + reason;
+    } else if (Clock::now() < *cancel_deadline) {
+      return;
+    } else {
+      report.error = "interrupted; no report of the cancelled " + id + " came in time";
+    }
+    report.job_id = id;
+    report.status = runtime::RunStatus::cancelled;
+    running = false;
+  };
   self->receive_while(running)(
       [&](job_atom, const std::string& job) {
         id = job;
         if (options.on_id) options.on_id(id);
+        on_stop();
       },
       [&](notice_atom, const std::string& text) {
         if (options.on_notice)
           options.on_notice(text);
         else
           std::cerr << "troupe submit: " << text << std::endl;
+        on_stop();
       },
       [&](progress_atom, const runtime::RoundRecord& r) {
         if (options.on_round)
           options.on_round(r);
         else if (!options.common.quiet)
           print_round(r, options.job.rounds);
+        on_stop();
       },
       [&](runtime::RunReport& r) {
         report = std::move(r);
@@ -92,28 +118,7 @@ runtime::RunReport run_submit(const SubmitOptions& options) {
         report.error = describe(err, system);
         running = false;
       },
-      caf::after(kSignalPoll) >>
-          [&] {
-            if (!stop_requested()) return;
-            if (!cancel_deadline) {
-              // Interrupted: the job is ours to cancel; its report comes as the answer.
-              cancel_deadline = Clock::now() + std::chrono::milliseconds(static_cast<std::int64_t>(
-                                                   options.cancel_wait_s * 1000));
-              std::string reason;
-              if (!id.empty() &&
-                  ask_cancel(self, *scheduler, id, options.common.security.secret, &reason))
-                return;
-              report.error = id.empty() ? "interrupted before the scheduler accepted the job"
-                                        : "interrupted; cancelling " + id + " failed: " + reason;
-            } else if (Clock::now() < *cancel_deadline) {
-              return;
-            } else {
-              report.error = "interrupted; no report of the cancelled " + id + " came in time";
-            }
-            report.job_id = id;
-            report.status = runtime::RunStatus::cancelled;
-            running = false;
-          });
+      caf::after(kSignalPoll) >> on_stop);
   return report;
 }
 
