@@ -9,6 +9,7 @@
 
 #include "actors/aggregator_state.hpp"
 #include "actors/errors.hpp"
+#include "actors/job_bytes.hpp"
 #include "runtime/secagg/wire_format.hpp"
 #include "runtime/secure/buffer_cohorts.hpp"
 #include "runtime/secure/secure_round.hpp"
@@ -135,9 +136,19 @@ void follow_up(AggregatorPtr self, std::int64_t cohort) {
 aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, AggregatorConfig config) {
   self->state.config = std::move(config);
   return {
-      [self](setup_atom, const runtime::JobSpec& job) -> caf::result<std::int64_t> {
+      [self](setup_atom, const runtime::JobSpec& sent) -> caf::result<std::int64_t> {
         auto& st = self->state;
         st.core.reset();
+        // A large model's bytes come over the scheduler's data plane
+        // (actors/job_bytes.hpp), each stall bounded as a node's fetch.
+        std::optional<runtime::JobSpec> fetched;
+        if (!sent.train.script_offer.ticket.empty()) {
+          fetched = sent;
+          const double stall = std::min(30.0, sent.cluster.task_timeout_s / 4.0);
+          if (auto why = fetch_offered_script(*fetched, stall); !why.empty())
+            return make_error(troupe_error::script_unfetched, "the aggregator: " + why);
+        }
+        const auto& job = fetched ? *fetched : sent;
         try {
           auto opened = runtime::open_aggregator(job, st.config);
           st.job = job;

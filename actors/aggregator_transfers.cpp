@@ -3,6 +3,8 @@
 // host, or lent over the data plane), data-plane tickets for updates, and an
 // update's bytes, wherever they came.
 
+#include <unistd.h>
+
 #include <atomic>
 #include <memory>
 #include <optional>
@@ -12,6 +14,7 @@
 #include "actors/errors.hpp"
 #include "net/bulk_channel.hpp"
 #include "net/shared_block.hpp"
+#include "runtime/spool/spooled_bytes.hpp"
 #include "runtime/system/log.hpp"
 
 namespace troupe::actors::aggregator {
@@ -146,6 +149,54 @@ caf::result<ModelOffer> offer_model(AggregatorState& st, const ModelRequest& req
                     {}};
 }
 
+/// Says once per process that updates of task `task`'s size are spooled
+/// (`how`: how this one came).
+void say_spooled(std::atomic<bool>& said, const std::string& task, std::uint64_t size,
+                 const std::string& dir, const char* how) {
+  logging::Line(said.exchange(true) ? Level::debug : Level::info)
+      << "troupe aggregator: the update of task " << task << " (" << size
+      << " bytes) was spooled to " << dir << " " << how
+      << "; updates of this size are combined from there";
+}
+
+/// The bytes of `update` from its node's shared block `ref`: copied into a
+/// spool file by the kernel when this process spools updates of their size
+/// (--spool-dir), else read into the update. "" or why the block cannot be
+/// read (a file that cannot be made or written is logged, and the bytes go
+/// to memory).
+std::string read_shared_update(ModelUpdate& update, const net::SharedBlockRef& ref,
+                               const std::string& task) {
+  const auto plane = net::process_bulk_receiver();
+  if (plane && !plane->spool_dir().empty() && ref.size > 0 &&
+      ref.size >= plane->spool_min_bytes()) {
+    const auto& dir = plane->spool_dir();
+    std::string why;
+    const int fd = runtime::open_spool_file(dir, why);
+    if (fd >= 0) {
+      bool file_failed = false;
+      why = net::copy_shared_block(ref, fd, nullptr, &file_failed);
+      if (why.empty()) {
+        try {
+          update.spooled = runtime::SpooledBytes::adopt(fd);  // closes `fd` when it throws
+          static std::atomic<bool> said{false};
+          say_spooled(said, task, ref.size, dir, "from its node's shared memory");
+          return {};
+        } catch (const std::exception& e) {
+          why = e.what();  // the file, not the block: read into memory below
+        }
+      } else {
+        close(fd);
+        if (!file_failed) return why;  // the block itself
+      }
+    }
+    static std::atomic<bool> said{false};
+    logging::Line(said.exchange(true) ? Level::debug : Level::warn)
+        << "troupe aggregator: the update of task " << task << " from a node of this host cannot "
+        << "be spooled to " << dir << " (" << why << "); it is read into memory";
+  }
+  return net::read_shared_block(ref, update.params.bytes);
+}
+
 /// An update from a node: its bytes in it, in parts (sent by `sender`, as
 /// the update), under a data-plane ticket, or in the node's block `shared`
 /// (not null: one host).
@@ -167,7 +218,7 @@ caf::result<runtime::UpdateReceipt> receive_update(AggregatorState& st, ModelUpd
                      std::to_string(shared->size) + " bytes and " +
                      std::to_string(update.params.bytes.size()) + " in itself; the model has " +
                      std::to_string(expected));
-    if (auto why = net::read_shared_block(*shared, update.params.bytes); !why.empty()) {
+    if (auto why = read_shared_update(update, *shared, task); !why.empty()) {
       // The reason stays here: it tells about this host's processes.
       static std::atomic<bool> said{false};
       logging::Line(said.exchange(true) ? Level::debug : Level::info)
@@ -195,10 +246,7 @@ caf::result<runtime::UpdateReceipt> receive_update(AggregatorState& st, ModelUpd
         return failure("update of task " + task + ": " + e.what());
       }
       static std::atomic<bool> said{false};
-      logging::Line(said.exchange(true) ? Level::debug : Level::info)
-          << "troupe aggregator: the update of task " << task << " (" << update.spooled->size()
-          << " bytes) was spooled to " << receiver->spool_dir()
-          << " as it came; updates of this size are combined from there";
+      say_spooled(said, task, update.spooled->size(), receiver->spool_dir(), "as it came");
     }
   } else if (ticket) {
     forget(*ticket);

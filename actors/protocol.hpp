@@ -54,7 +54,7 @@ namespace troupe::actors {
 /// version) in its hello to the scheduler, which refuses a different one. Bump
 /// it whenever a message, type or interface below changes.
 ///   (each version's changes: docs/protocol.md, "Protocol versions")
-inline constexpr std::int32_t kProtocolVersion = 20;
+inline constexpr std::int32_t kProtocolVersion = 21;
 
 // -- messages -----------------------------------------------------------------
 
@@ -221,6 +221,11 @@ using node_actor =
 /// whose key does not match its name or whose signature is wrong.
 using scheduler_actor = caf::typed_actor<
     caf::replies_to<submit_atom, runtime::JobSpec, runtime::Admission>::with<runtime::RunReport>,
+    /// A submitter's ticket for a job's model of `size` bytes (kSubmitName):
+    /// it sends them to the scheduler's data plane under it, then the job
+    /// without them (JobSpec's train.script_upload; actors/job_bytes.hpp).
+    /// Refused when the scheduler has no data plane.
+    caf::replies_to<bulk_atom, std::uint64_t, runtime::Admission>::with<BulkOffer>,
     /// Job requests, described in actors/job_messages.hpp; an unknown id is
     /// refused with troupe_error::unknown_job.
     caf::replies_to<detach_atom, runtime::JobSpec, runtime::Admission>::with<std::string>,
@@ -296,7 +301,7 @@ typename Inspector::result_type inspect(Inspector& f, JobSpec& x) {
     if (!err)
       err = f(x.train.model_script, x.train.model_sha256, x.data.test_set, x.run_id,
               x.train.script_offer.ticket, x.train.script_offer.port, x.train.script_offer.hosts,
-              x.train.script_offer.size);
+              x.train.script_offer.size, x.train.script_upload);
     return err;
   }
 }

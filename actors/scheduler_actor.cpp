@@ -30,6 +30,7 @@
 
 #include "actors/errors.hpp"
 #include "actors/handshake.hpp"
+#include "actors/job_bytes.hpp"
 #include "actors/scheduler_observer.hpp"
 #include "actors/scheduler_state.hpp"
 #include "runtime/scheduling/job_order.hpp"
@@ -122,17 +123,36 @@ scheduler_actor::behavior_type scheduler_behavior(SchedulerPtr self) {
   return {
       [self](submit_atom, const runtime::JobSpec& spec,
              const runtime::Admission& answer) -> caf::result<runtime::RunReport> {
-        if (auto refusal = admit(self, kSubmitName, answer, "a job")) return refusal;
+        auto job = spec;  // shares the model's bytes
+        if (auto refusal = admit(self, kSubmitName, answer, "a job")) {
+          forget_uploaded_script(job);
+          return refusal;
+        }
+        if (auto why = take_uploaded_script(job); !why.empty())
+          return make_error(troupe_error::job_refused, why);
         // Before make_response_promise, which takes the sender out of the message.
         auto sender = caf::actor_cast<caf::actor>(self->current_sender());
         auto rp = self->make_response_promise<runtime::RunReport>();
-        submitted(self, register_job(self, spec, rp, std::move(sender)));
+        submitted(self, register_job(self, job, rp, std::move(sender)));
         return rp;
+      },
+      [self](bulk_atom, std::uint64_t size,
+             const runtime::Admission& answer) -> caf::result<BulkOffer> {
+        if (auto refusal = admit(self, kSubmitName, answer, "a model upload")) return refusal;
+        BulkOffer offer;
+        if (auto why = upload_ticket(size, offer); !why.empty()) return failure(why);
+        return offer;
       },
       [self](detach_atom, const runtime::JobSpec& spec,
              const runtime::Admission& answer) -> caf::result<std::string> {
-        if (auto refusal = admit(self, kSubmitName, answer, "a job")) return refusal;
-        auto job = register_job(self, spec, std::nullopt, nullptr);
+        auto submitted_job = spec;
+        if (auto refusal = admit(self, kSubmitName, answer, "a job")) {
+          forget_uploaded_script(submitted_job);
+          return refusal;
+        }
+        if (auto why = take_uploaded_script(submitted_job); !why.empty())
+          return make_error(troupe_error::job_refused, why);
+        auto job = register_job(self, submitted_job, std::nullopt, nullptr);
         auto id = job.id;
         submitted(self, std::move(job));
         return id;

@@ -197,18 +197,18 @@ void set_up(SchedulerPtr self, JobRun& run, aggregator_actor aggregator) {
     else
       start_core(self, *r, *failure);
   };
-  self->request(run.aggregator, run.timeout(), setup_atom::value, run.spec)
-      .then(
-          [self, done_one, serial = run.serial](std::int64_t version) {
-            if (auto* r = self->state.run(serial)) r->setup_version = version;
-            done_one();
-          },
-          [self, done_one, failure, aggregator_failed, refused](caf::error& err) {
-            *failure = "aggregator set-up failed: " + describe(err, self->system());
-            *aggregator_failed = true;
-            *refused = is(err, troupe_error::job_refused);
-            done_one();
-          });
+  set_up_aggregator(
+      self, run,
+      [self, done_one, serial = run.serial](std::int64_t version) {
+        if (auto* r = self->state.run(serial)) r->setup_version = version;
+        done_one();
+      },
+      [self, done_one, failure, aggregator_failed, refused](caf::error& err) {
+        *failure = "aggregator set-up failed: " + describe(err, self->system());
+        *aggregator_failed = true;
+        *refused = is(err, troupe_error::job_refused);
+        done_one();
+      });
   for (const auto& id : nodes) {
     set_up_node(self, run, id,
                 [self, failure, done_one, id, serial = run.serial](bool ok, const DataSummary* s) {

@@ -30,8 +30,9 @@ PendingJob register_job(SchedulerPtr self, const runtime::JobSpec& spec,
   auto id = st.jobs->add(spec.name, spec.rounds, wall_now(), spec.cluster.priority,
                          spec.cluster.deadline_s);
   if (submitter) caf::anon_send(submitter, job_atom::value, id);
-  auto own = spec;              // shares the model's bytes
-  own.train.script_offer = {};  // only this scheduler's tickets go out (actors/job_bytes.hpp)
+  auto own = spec;                  // shares the model's bytes
+  own.train.script_offer = {};      // only this scheduler's tickets go out (actors/job_bytes.hpp)
+  own.train.script_upload.clear();  // taken when the job came
   return PendingJob{std::move(id),
                     std::move(own),
                     std::move(reply),

@@ -188,6 +188,29 @@ ClusterStatus status_of(SchedulerState& st) {
   return out;
 }
 
+void set_up_aggregator(SchedulerPtr self, JobRun& run, std::function<void(std::int64_t)> ok,
+                       std::function<void(caf::error&)> failed) {
+  // An aggregator in another process fetches a large model's bytes too.
+  const auto to = run.aggregator.address();
+  const bool whole = self->state.whole_aggregator_jobs.count(to) > 0;
+  self->request(run.aggregator, run.timeout(), setup_atom::value,
+                job_for(to.node(), self->node(), run.spec, run.timeout(), whole))
+      .then([ok](std::int64_t version) { ok(version); },
+            [self, ok, failed, whole, to, serial = run.serial](caf::error& err) {
+              auto& st = self->state;
+              if (is(err, troupe_error::script_unfetched) && !whole) {
+                runtime::logging::info("troupe scheduler: aggregator set-up failed: " +
+                                           describe(err, self->system()) + "; it gets jobs whole",
+                                       {{"event", "script_unfetched"}, {"node", "aggregator"}});
+                st.whole_aggregator_jobs.insert(to);
+                auto* r = st.run(serial);
+                if (r && r->aggregator.address() == to)
+                  return set_up_aggregator(self, *r, std::move(ok), std::move(failed));
+              }
+              failed(err);
+            });
+}
+
 void set_up_node(SchedulerPtr self, JobRun& run, const std::string& id,
                  std::function<void(bool, const DataSummary*)> done) {
   auto& st = self->state;

@@ -147,6 +147,8 @@ struct SchedulerState {
   /// Nodes that could not fetch a job's model over the data plane
   /// (actors/job_bytes.hpp): they are sent every job whole.
   std::set<std::string> whole_jobs;
+  /// Aggregators that could not either (by address).
+  std::set<caf::actor_addr> whole_aggregator_jobs;
   runtime::AdmissionGate gate;
   runtime::NodeKeys keys;  ///< which key each node name is bound to
   std::string id;          ///< this scheduler's identity, signed by nodes with the nonce
@@ -246,6 +248,9 @@ ClusterStatus status_of(SchedulerState& st);
 /// aggregator); `done(ok, summary)` runs when it answered for this job.
 void set_up_node(SchedulerPtr self, JobRun& run, const std::string& id,
                  std::function<void(bool, const DataSummary*)> done);
+/// Sends `run`'s job to its aggregator: `ok(version)` or `failed(err)` when it answered.
+void set_up_aggregator(SchedulerPtr self, JobRun& run, std::function<void(std::int64_t)> ok,
+                       std::function<void(caf::error&)> failed);
 /// An aggregator offered itself: true when it is (now) one of the cluster's.
 /// It joins while fewer than SchedulerConfig::concurrent_jobs are there, else
 /// it replaces one no job uses.

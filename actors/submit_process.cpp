@@ -1,8 +1,10 @@
 #include <iostream>
 
+#include "actors/job_bytes.hpp"
 #include "actors/processes.hpp"
 #include "actors/remoting.hpp"
 #include "runtime/system/admission.hpp"
+#include "runtime/system/log.hpp"
 
 namespace troupe::actors {
 namespace {
@@ -38,6 +40,29 @@ bool ask_cancel(caf::scoped_actor& self, const scheduler_actor& scheduler, const
   return ok;
 }
 
+/// `job` made ready to go to `scheduler`: a model of a mebibyte or more is
+/// uploaded to its data plane first (actors/job_bytes.hpp), which uses up
+/// `admission`; a fresh one replaces it. False with `why` when none came.
+bool upload_model(caf::scoped_actor& self, const scheduler_actor& scheduler,
+                  const SubmitOptions& options, runtime::JobSpec& job,
+                  runtime::Admission& admission, std::string* why) {
+  if (options.common.security.tls() || job.train.model_script.size() < kScriptOfferMin)
+    return true;  // no data plane under TLS: the job goes whole
+  const auto size = job.train.model_script.size();
+  const auto failed = upload_script(self, scheduler, admission, options.scheduler.host,
+                                    options.scheduler.port, job, 30.0);
+  if (failed.empty())
+    runtime::logging::Line(runtime::logging::Level::debug)
+        << "troupe submit: the job's model (" << size
+        << " bytes) went to the scheduler's data plane";
+  else
+    runtime::logging::Line(runtime::logging::Level::info)
+        << "troupe submit: the job's model (" << size
+        << " bytes) goes in the job, not over the scheduler's data plane: " << failed;
+  return admission_for(self, scheduler, kSubmitName, options.common.security.secret, &admission,
+                       why);
+}
+
 }  // namespace
 
 runtime::RunReport run_submit(const SubmitOptions& options) {
@@ -56,8 +81,14 @@ runtime::RunReport run_submit(const SubmitOptions& options) {
     report.error = why;
     return report;
   }
+  auto job = options.job;
+  if (!upload_model(self, *scheduler, options, job, admission, &why)) {
+    report.status = runtime::RunStatus::failed;
+    report.error = why;
+    return report;
+  }
   self->monitor(*scheduler);
-  self->send(*scheduler, submit_atom::value, options.job, admission);
+  self->send(*scheduler, submit_atom::value, job, admission);
   std::string id;
   bool running = true;
   std::optional<Clock::time_point> cancel_deadline;
@@ -111,6 +142,13 @@ runtime::RunReport run_submit(const SubmitOptions& options) {
       [&](caf::down_msg& dm) {
         report.status = runtime::RunStatus::failed;
         report.error = "lost the connection to the scheduler (" + describe(dm.reason, system) + ")";
+        if (id.empty() && !job.train.model_script.empty())
+          // Likely the guard: it closes a connection that announces a
+          // message over the scheduler's --max-message.
+          report.error += " before it took the job, which carried its model's " +
+                          std::to_string(job.train.model_script.size()) +
+                          " bytes in the message: is the model over the scheduler's "
+                          "--max-message?";
         running = false;
       },
       [&](caf::error& err) {
@@ -130,8 +168,10 @@ std::optional<std::string> submit_detached(const SubmitOptions& options, std::st
   runtime::Admission admission;
   auto scheduler = reach(system, self, options, kSubmitName, &admission, why);
   if (!scheduler) return std::nullopt;
+  auto job = options.job;
+  if (!upload_model(self, *scheduler, options, job, admission, why)) return std::nullopt;
   std::optional<std::string> id;
-  self->request(*scheduler, std::chrono::seconds(30), detach_atom::value, options.job, admission)
+  self->request(*scheduler, std::chrono::seconds(30), detach_atom::value, job, admission)
       .receive([&](std::string& got) { id = std::move(got); },
                [&](caf::error& err) { *why = describe(err, system); });
   return id;

@@ -5,9 +5,10 @@
 # same job runs
 # with models and updates through shared memory (the default on one host),
 # over the data plane (`troupe node --no-shared-memory --bulk-min-mib 1`) and
-# in CAF messages (`--no-shared-memory --bulk-min-mib 100000`), and over the
-# data plane into the scheduler's spool directory (`troupe scheduler
-# --spool-dir`), alternating, RUNS times each. Prints every run's rounds and
+# in CAF messages (`--no-shared-memory --bulk-min-mib 100000`), and into the
+# scheduler's spool directory (`troupe scheduler --spool-dir`, with a
+# `--max-message` below the model's size) over the data plane and through
+# shared memory, alternating, RUNS times each. Prints every run's rounds and
 # median round (first round left out), the scheduler's peak RSS, and the model
 # fingerprint, which must be the same in every run.
 # Needs Debian's python3-torch (to write the model).
@@ -91,6 +92,11 @@ for run in $(seq "$runs"); do
   one_run "shared-$run"
   one_run "data-plane-$run" --no-shared-memory --bulk-min-mib 1
   one_run "messages-$run" --no-shared-memory --bulk-min-mib 100000
-  SCHEDULER_OPTIONS="--spool-dir $work/spool --spool-min-mib 1" \
+  # Under a 50 MiB message limit, below the model's 80 MB: the job's model
+  # and the updates reach the scheduler only over the data plane or through
+  # shared memory, and are spooled either way.
+  SCHEDULER_OPTIONS="--spool-dir $work/spool --spool-min-mib 1 --max-message 50" \
     one_run "spooled-$run" --no-shared-memory --bulk-min-mib 1
+  SCHEDULER_OPTIONS="--spool-dir $work/spool --spool-min-mib 1 --max-message 50" \
+    one_run "spooled-shm-$run"
 done

@@ -98,6 +98,7 @@ struct BulkReceiver::Impl {
   struct Ticket {
     std::uint64_t size = 0;
     Clock::time_point lapses;  ///< dropped then, arrived or not (unless arriving)
+    double keep_s = 0.0;       ///< once arrived, kept at least this long (expect())
     bool receiving = false;    ///< its block arrives or arrived
     bool done = false;
     bool withdrawn = false;               ///< dropped while arriving: its worker ends it
@@ -161,7 +162,7 @@ struct BulkReceiver::Impl {
   }
 
   /// A new ticket for `size` bytes, or "" when max_tickets wait (under mutex).
-  std::string issue(std::uint64_t size, double lifetime_s) {
+  std::string issue(std::uint64_t size, double lifetime_s, double keep_s = 0.0) {
     if (tickets.size() >= options.max_tickets) return {};
     std::string ticket(kBulkTicketSize, '\0');
     if (RAND_bytes(reinterpret_cast<unsigned char*>(ticket.data()), kBulkTicketSize) != 1)
@@ -170,6 +171,7 @@ struct BulkReceiver::Impl {
     t.size = size;
     const double lifetime = lifetime_s > 0 ? lifetime_s : options.ticket_ttl_s;
     t.lapses = Clock::now() + seconds(std::min(lifetime, 1e9));  // within the clock's range
+    t.keep_s = std::min(std::max(keep_s, 0.0), 1e9);
     return ticket;
   }
 
@@ -350,6 +352,7 @@ struct BulkReceiver::Impl {
       if (it != tickets.end()) it->second.fd = -1;  // closed below
       if (got == size && why.empty() && it != tickets.end() && !it->second.withdrawn) {
         it->second.done = true;
+        if (it->second.keep_s > 0) it->second.lapses = Clock::now() + seconds(it->second.keep_s);
         it->second.bytes = std::move(bytes);
         if (file) ++stats.spooled;
         it->second.spool = std::move(file);
@@ -510,11 +513,11 @@ BulkReceiver::~BulkReceiver() {
     if (w.thread.joinable()) w.thread.join();
 }
 
-std::string BulkReceiver::expect(std::uint64_t size, double lifetime_s) {
+std::string BulkReceiver::expect(std::uint64_t size, double lifetime_s, double keep_s) {
   Impl::Dropped dropped;
   std::lock_guard<std::mutex> lock(impl_->mutex);
   impl_->purge(Clock::now(), dropped);
-  return impl_->issue(size, lifetime_s);
+  return impl_->issue(size, lifetime_s, keep_s);
 }
 
 std::string BulkReceiver::take(const std::string& ticket, std::vector<unsigned char>& out,
@@ -579,6 +582,13 @@ void BulkReceiver::forget(const std::string& ticket) {
   if (auto it = impl_->tickets.find(ticket); it != impl_->tickets.end()) impl_->drop(it, dropped);
 }
 
+bool BulkReceiver::holds(const std::string& ticket) {
+  Impl::Dropped dropped;
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  impl_->purge(Clock::now(), dropped);
+  return impl_->tickets.count(ticket) > 0;
+}
+
 void BulkReceiver::purge_lapsed() {
   Impl::Dropped dropped;
   std::lock_guard<std::mutex> lock(impl_->mutex);
@@ -630,6 +640,10 @@ void BulkReceiver::set_address(std::uint16_t port, std::vector<std::string> host
 
 const std::string& BulkReceiver::spool_dir() const {
   return impl_->options.spool_dir;
+}
+
+std::uint64_t BulkReceiver::spool_min_bytes() const {
+  return impl_->options.spool_min_bytes;
 }
 
 std::uint16_t BulkReceiver::port() const {

@@ -110,7 +110,9 @@ class BulkReceiver {
   /// A new ticket for one block of exactly `size` bytes, or "" when
   /// max_tickets are waiting. The ticket, and its block if it arrived, lapse
   /// `lifetime_s` from now (0: ticket_ttl_s), unless the block is arriving then.
-  std::string expect(std::uint64_t size, double lifetime_s = 0.0);
+  /// `keep_s` > 0: a block that arrived is kept that long after it did,
+  /// however long it took (an upload whose message follows it).
+  std::string expect(std::uint64_t size, double lifetime_s = 0.0, double keep_s = 0.0);
   /// Moves the block of `ticket` into `out` and forgets the ticket. Returns ""
   /// when the whole block had arrived, else why not (`out` is left alone).
   /// A block written to a file (spool_dir): with `spooled` given, its
@@ -121,6 +123,9 @@ class BulkReceiver {
                    int* spooled = nullptr);
   /// Drops `ticket` and any bytes of it (a block that went another way).
   void forget(const std::string& ticket);
+  /// Whether `ticket` is still here (waiting, its block arriving or
+  /// arrived), after dropping the tickets that lapsed.
+  bool holds(const std::string& ticket);
   /// Drops the tickets that lapsed, with their blocks. Every other call does
   /// this too; the guard calls it about once a second, so that an idle
   /// receiver does not keep lapsed blocks (a lent model version) until the
@@ -146,6 +151,8 @@ class BulkReceiver {
   std::uint16_t port() const;
   /// BulkReceiverOptions::spool_dir.
   const std::string& spool_dir() const;
+  /// BulkReceiverOptions::spool_min_bytes.
+  std::uint64_t spool_min_bytes() const;
   std::vector<std::string> hosts() const;
   BulkReceiverStats stats() const;
 

@@ -3,9 +3,11 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -138,10 +140,9 @@ bool names_block(const std::string& path, const std::string& name) {
   return n > 0 && std::string(link, static_cast<std::size_t>(n)) == "/memfd:" + name + " (deleted)";
 }
 
-}  // namespace
-
-std::string read_shared_block(const SharedBlockRef& ref, std::vector<unsigned char>& out,
-                              bool* gone) {
+/// Opens the block `ref` names after checking that it is the block, its
+/// size and its seals: into `file`, or why not.
+std::string open_block(const SharedBlockRef& ref, Fd& file, bool* gone) {
   if (gone) *gone = false;
   if (ref.empty() || ref.pid <= 0) return "no shared block named";
   if (ref.name.rfind("troupe-", 0) != 0 || ref.name.find('/') != std::string::npos)
@@ -166,7 +167,7 @@ std::string read_shared_block(const SharedBlockRef& ref, std::vector<unsigned ch
     if (gone) *gone = true;
     return path + " is not the block named (it has been let go)";
   }
-  Fd file{open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)};
+  file.fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (file.fd < 0) {
     const int err = errno;
     let_go(err);
@@ -187,6 +188,15 @@ std::string read_shared_block(const SharedBlockRef& ref, std::vector<unsigned ch
   const auto seals = fcntl(file.fd, F_GET_SEALS);
   if (seals < 0 || (static_cast<unsigned>(seals) & kSeals) != kSeals)
     return "the shared block at " + path + " is not sealed";
+  return {};
+}
+
+}  // namespace
+
+std::string read_shared_block(const SharedBlockRef& ref, std::vector<unsigned char>& out,
+                              bool* gone) {
+  Fd file;
+  if (auto why = open_block(ref, file, gone); !why.empty()) return why;
   out.clear();
   if (ref.size == 0) return {};
   void* p = mmap(nullptr, ref.size, PROT_READ, MAP_SHARED | MAP_POPULATE, file.fd, 0);
@@ -200,6 +210,30 @@ std::string read_shared_block(const SharedBlockRef& ref, std::vector<unsigned ch
   }
   munmap(p, ref.size);
   return why;
+}
+
+std::string copy_shared_block(const SharedBlockRef& ref, int out_fd, bool* gone, bool* out_failed) {
+  if (out_failed) *out_failed = false;
+  Fd file;
+  if (auto why = open_block(ref, file, gone); !why.empty()) return why;
+  // The kernel copies page cache to page cache: nothing passes through a
+  // buffer of this process, and nothing of the block is mapped here.
+  std::uint64_t done = 0;
+  while (done < ref.size) {
+    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(ref.size - done, 1u << 30));
+    off_t from = static_cast<off_t>(done);
+    const auto r = sendfile(out_fd, file.fd, &from, want);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) {
+      if (r == 0) return "the shared block at offset " + std::to_string(done) + " ended early";
+      // Reading a sealed memory file of the checked size does not fail: the
+      // destination did (a full disk, an I/O error).
+      if (out_failed) *out_failed = true;
+      return error_text("copying a shared block to a file");
+    }
+    done += static_cast<std::uint64_t>(r);
+  }
+  return {};
 }
 
 }  // namespace troupe::net

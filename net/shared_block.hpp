@@ -24,6 +24,9 @@
 /// The reader maps it read-only and copies it into its own buffer: the seals
 /// guarantee that no page goes away under the copy.
 ///
+/// A spooling aggregator (--spool-dir) copies it into a file instead
+/// (copy_shared_block).
+///
 /// Anything else (another host or namespace, a closed block, another user)
 /// makes the read fail with a reason, and the caller sends the bytes the
 /// usual way. Linux only.
@@ -82,5 +85,14 @@ class SharedBlock {
 /// process is there, the block is not): a later block may still be read.
 std::string read_shared_block(const SharedBlockRef& ref, std::vector<unsigned char>& out,
                               bool* gone = nullptr);
+
+/// The same checks, then the block's bytes into file `out_fd` at its current
+/// offset, copied by the kernel (sendfile(2)) without passing through or
+/// mapping into this process: how a spooling aggregator keeps an update from
+/// a node of its host in a file (runtime/spool/spooled_bytes.hpp). Returns ""
+/// or why not; `out_failed` tells whether it was writing the file that
+/// failed (a full disk), not the block.
+std::string copy_shared_block(const SharedBlockRef& ref, int out_fd, bool* gone = nullptr,
+                              bool* out_failed = nullptr);
 
 }  // namespace troupe::net

@@ -105,6 +105,10 @@ struct LocalTraining {
   /// Not an option: when set, `model_script` was left out of the message
   /// and is fetched from here (a job sent to another process).
   BytesOffer script_offer;
+  /// Not an option: when set, `model_script` was left out of a submitted
+  /// job, and its bytes were sent to the scheduler's data plane under this
+  /// ticket before the job (actors/job_bytes.hpp).
+  std::string script_upload;
   int local_epochs = 1;
   std::int64_t local_steps = 0;  ///< if > 0, mini-batches per task instead of epochs
   std::int64_t batch_size = 32;
@@ -337,6 +341,7 @@ std::uint64_t task_seed(std::uint64_t job_seed, int round, int shard);
 inline JobSpec as_reported(JobSpec job) {
   job.train.model_script.clear();
   job.train.script_offer = {};
+  job.train.script_upload.clear();
   job.data.test_set.clear();
   return job;
 }

@@ -1,5 +1,7 @@
 #include "runtime/node/local_data.hpp"
 
+#include <stdexcept>
+
 #include "models/data_files.hpp"
 #include "models/model_source.hpp"
 #include "runtime/core/job_model.hpp"
@@ -13,6 +15,8 @@ std::vector<std::int64_t> job_input_shape(const JobSpec& job) {
 
 int job_classes(const JobSpec& job, const models::Dataset& data) {
   if (job.data.classes > 0) return job.data.classes;
+  // The script is loaded to probe it: only bytes that match the job's hash.
+  if (auto why = check_model_script(job); !why.empty()) throw std::invalid_argument(why);
   auto shape = job_input_shape(job);
   if (shape.empty()) shape = data.example_shape();
   return static_cast<int>(models::probe_model(job_model(job), shape).outputs);

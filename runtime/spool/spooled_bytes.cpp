@@ -44,7 +44,12 @@ std::shared_ptr<const SpooledBytes> SpooledBytes::adopt(int fd) {
     ::close(fd);
     throw std::runtime_error("a spooled update cannot be examined: " + why);
   }
-  return std::make_shared<const SpooledBytes>(fd, static_cast<std::uint64_t>(st.st_size));
+  try {
+    return std::make_shared<const SpooledBytes>(fd, static_cast<std::uint64_t>(st.st_size));
+  } catch (...) {  // no memory for it: it never took `fd` over
+    ::close(fd);
+    throw;
+  }
 }
 
 int open_spool_file(const std::string& dir, std::string& why) {

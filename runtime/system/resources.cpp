@@ -79,6 +79,10 @@ double wall_seconds() {
 
 }  // namespace
 
+std::uint64_t memory_available_now() {
+  return available_memory(cgroup_limits());
+}
+
 std::uint64_t process_rss() {
   char text[256];
   if (!read_small_file("/proc/self/statm", text, sizeof text)) return 0;

@@ -90,6 +90,10 @@ class UsageSampler {
   std::shared_ptr<const TrafficMeter> traffic_;
 };
 
+/// Bytes of memory available to this process now: the machine's
+/// MemAvailable, or less when its cgroup allows less (0 when unknown).
+std::uint64_t memory_available_now();
+
 /// Resident set size of this process in bytes (0 when unknown).
 std::uint64_t process_rss();
 

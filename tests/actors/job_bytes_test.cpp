@@ -13,6 +13,8 @@
 
 #include "net/bulk_channel.hpp"
 #include "net/message_guard.hpp"
+#include "runtime/core/job_model.hpp"
+#include "runtime/system/resources.hpp"
 #include "socket_util.hpp"
 
 using namespace troupe;
@@ -100,4 +102,71 @@ TEST(JobBytes, TheJobGoesWholeWithinAProcessForASmallScriptAndWithoutADataPlane)
   foreign.train.script_offer = {"elsewhere", 9, {"127.0.0.9"}, 5};
   for (const auto& to : {here, there})
     EXPECT_TRUE(actors::job_for(to, here, foreign, 10s).train.script_offer.ticket.empty());
+}
+
+TEST(JobBytes, ASubmittersUploadedScriptIsTakenOnceAndUploadsAreBounded) {
+  // What troupe submit does (upload_script) and the scheduler then.
+  const auto job = [] {
+    auto j = job_with_script((std::size_t{2} << 20) + 3);
+    j.train.model_sha256 = runtime::sha256_hex(j.train.model_script);
+    return j;
+  }();
+  actors::BulkOffer offer;
+  // No data plane here: refused, so the job goes whole.
+  EXPECT_NE(actors::upload_ticket(job.train.model_script.size(), offer), "");
+  Plane plane;
+  EXPECT_NE(actors::upload_ticket(0, offer), "");
+  EXPECT_NE(actors::upload_ticket(actors::kMostUploadBytes + 1, offer), "");
+  if (const auto available = runtime::memory_available_now();
+      available > 0 && available / 2 < actors::kMostUploadBytes) {
+    const auto why = actors::upload_ticket(actors::kMostUploadBytes, offer);
+    EXPECT_NE(why.find("of available memory"), std::string::npos) << why;
+  }
+  const auto send = [&](runtime::JobSpec& j) {
+    ASSERT_EQ(actors::upload_ticket(j.train.model_script.size(), offer), "");
+    EXPECT_EQ(offer.port, plane.receiver->port());
+    const auto& bytes = j.train.model_script;
+    ASSERT_EQ(
+        net::send_bulk(offer.hosts, offer.port, offer.ticket,
+                       reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), 5.0),
+        "");
+    j.train.model_script.clear();
+    j.train.script_upload = offer.ticket;
+  };
+  auto sent = job;
+  ASSERT_NO_FATAL_FAILURE(send(sent));
+  auto replayed = sent;
+  ASSERT_EQ(actors::take_uploaded_script(sent), "");
+  EXPECT_EQ(sent.train.model_script, job.train.model_script);
+  EXPECT_TRUE(sent.train.script_upload.empty());
+  EXPECT_EQ(runtime::check_model_script(sent), "");
+  // Its ticket is used up: the same job again is refused.
+  auto why = actors::take_uploaded_script(replayed);
+  EXPECT_NE(why.find("uploaded model is not here"), std::string::npos) << why;
+  // Bytes that do not match the job's hash are taken, and refused at set-up.
+  auto forged = job;
+  forged.train.model_sha256 = std::string(64, '0');
+  ASSERT_NO_FATAL_FAILURE(send(forged));
+  ASSERT_EQ(actors::take_uploaded_script(forged), "");
+  why = runtime::check_model_script(forged);
+  EXPECT_NE(why.find("do not match their SHA-256"), std::string::npos) << why;
+  // A job with bytes in it and a ticket is refused; one with neither is left alone.
+  auto both = job;
+  both.train.script_upload = "ticket";
+  EXPECT_NE(actors::take_uploaded_script(both), "");
+  auto none = job;
+  EXPECT_EQ(actors::take_uploaded_script(none), "");
+  EXPECT_EQ(none.train.model_script, job.train.model_script);
+  // kMostUploads wait at a time; one forgotten (its job refused) frees its place.
+  std::vector<runtime::JobSpec> waiting(actors::kMostUploads, job);
+  for (auto& w : waiting) ASSERT_NO_FATAL_FAILURE(send(w));
+  why = actors::upload_ticket(1, offer);
+  EXPECT_NE(why.find("model uploads at a time"), std::string::npos) << why;
+  const auto held = plane.receiver->stats().held;
+  actors::forget_uploaded_script(waiting.front());
+  EXPECT_TRUE(waiting.front().train.script_upload.empty());
+  EXPECT_EQ(plane.receiver->stats().held, held - 1);  // its bytes are gone too
+  EXPECT_EQ(actors::upload_ticket(1, offer), "");
+  waiting.front().train.script_upload = offer.ticket;
+  for (auto& w : waiting) actors::forget_uploaded_script(w);
 }

@@ -71,6 +71,8 @@ actors::scheduler_actor::behavior_type fake_scheduler(
       // Job requests are not part of this test.
       [](actors::detach_atom, const runtime::JobSpec&,
          const runtime::Admission&) -> caf::result<std::string> { return std::string(); },
+      [](actors::bulk_atom, std::uint64_t, const runtime::Admission&)
+          -> caf::result<actors::BulkOffer> { return actors::BulkOffer{}; },
       [](actors::jobs_atom, const runtime::Admission&) -> caf::result<actors::JobList> {
         return actors::JobList{};
       },

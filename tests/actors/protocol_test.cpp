@@ -226,6 +226,7 @@ TEST(Protocol, MessagesOfEveryTypeRoundTripByRegisteredName) {
   job.data.test_set = "packed";
   job.eval.mode = runtime::EvalMode::both;
   job.train.script_offer = {"ticket", 4242, {"127.0.0.1", "::1"}, 123456789};
+  job.train.script_upload = "uploaded";
   actors::ModelUpdate update;
   update.task_id = 42;
   update.node = "node-3";
@@ -248,6 +249,7 @@ TEST(Protocol, MessagesOfEveryTypeRoundTripByRegisteredName) {
   EXPECT_EQ(offer.port, 4242);
   EXPECT_EQ(offer.hosts, (std::vector<std::string>{"127.0.0.1", "::1"}));
   EXPECT_EQ(offer.size, 123456789u);
+  EXPECT_EQ(out.get_as<runtime::JobSpec>(1).train.script_upload, "uploaded");
   EXPECT_EQ(out.get_as<actors::ModelUpdate>(2).params.bytes, update.params.bytes);
   EXPECT_EQ(out.get_as<actors::TrainTask>(3).seed, 5u);
   EXPECT_EQ(out.get_as<actors::TrainTask>(3).priority, 3.0);

@@ -13,6 +13,7 @@
 
 #include "cli/run_troupe.hpp"
 #include "cluster/troupe_cluster.hpp"
+#include "socket_util.hpp"
 
 using namespace std::chrono_literals;
 using namespace troupe::test;
@@ -254,39 +255,68 @@ torch.jit.script(Wide()).save(sys.argv[1])
 struct WideRun {
   std::string path;  ///< the model file
   nlohmann::json cluster, embedded;
-  std::string scheduler_log;
+  std::string scheduler_log, aggregator_log, submit_log;
   std::vector<std::string> node_logs;
 };
 
-/// The wide model's small job submitted to a scheduler (with
-/// TROUPE_DATA_PLANE_HOSTS set to `data_plane_hosts` when not empty) and two
-/// node processes n1, n2 logging at debug level, then run embedded.
-void run_wide_job(const TempDir& dir, const std::string& data_plane_hosts, WideRun& out) {
+/// How run_wide_job sets its cluster up.
+struct WideCluster {
+  std::string data_plane_hosts;        ///< the scheduler's TROUPE_DATA_PLANE_HOSTS, when not empty
+  bool separate_aggregator = false;    ///< a `troupe aggregator` process, logging at debug level
+  std::vector<std::string> listening;  ///< options of the scheduler and the aggregator
+};
+
+/// The wide model's small job submitted to a scheduler set up as `how` says
+/// and two node processes n1, n2 logging at debug level, then run embedded.
+void run_wide_job(const TempDir& dir, const WideCluster& how, WideRun& out) {
   out.path = export_wide_model(dir);
   ASSERT_GT(std::filesystem::file_size(out.path), std::uintmax_t{1} << 20);
-  if (!data_plane_hosts.empty()) setenv("TROUPE_DATA_PLANE_HOSTS", data_plane_hosts.c_str(), 1);
-  SchedulerProcess scheduler(dir);
+  const auto endpoint = "127.0.0.1:" + std::to_string(free_port());
+  std::vector<std::string> args{"scheduler", "--listen", endpoint, "--connect-timeout", "20"};
+  std::unique_ptr<Process> aggregator;
+  if (how.separate_aggregator) {
+    const auto at = "127.0.0.1:" + std::to_string(free_port());
+    std::vector<std::string> a{"aggregator",  "--listen",    at,
+                               "--scheduler", endpoint,      "--connect-timeout",
+                               "20",          "--log-level", "debug"};
+    a.insert(a.end(), how.listening.begin(), how.listening.end());
+    aggregator = std::make_unique<Process>(kTroupe, a, dir.file("aggregator.log"));
+    args.insert(args.end(), {"--aggregator", at});
+  }
+  args.insert(args.end(), how.listening.begin(), how.listening.end());
+  if (!how.data_plane_hosts.empty())
+    setenv("TROUPE_DATA_PLANE_HOSTS", how.data_plane_hosts.c_str(), 1);
+  Process scheduler(kTroupe, args, dir.file("scheduler.log"));
   unsetenv("TROUPE_DATA_PLANE_HOSTS");
-  ASSERT_GT(scheduler.port(), 0) << scheduler.process().output();
   std::vector<std::unique_ptr<Process>> nodes;
   for (const auto* name : {"n1", "n2"})
     nodes.push_back(std::make_unique<Process>(
         kTroupe,
-        std::vector<std::string>{"node", "--scheduler", scheduler.endpoint(), "--name", name,
-                                 "--threads", "1", "--log-level", "debug"},
+        std::vector<std::string>{"node", "--scheduler", endpoint, "--name", name, "--threads", "1",
+                                 "--connect-timeout", "20", "--log-level", "debug"},
         dir.file(std::string(name) + ".log")));
-  ASSERT_TRUE(eventually(
-      [&] { return alive_nodes(troupe_status_json(dir, scheduler.endpoint())) >= 2; }, 20s, 100ms));
+  ASSERT_TRUE(
+      eventually([&] { return alive_nodes(troupe_status_json(dir, endpoint)) >= 2; }, 30s, 100ms))
+      << scheduler.output();
   const auto job = small_job("--model-file " + out.path);
-  auto r = run_troupe_cli("submit --scheduler " + scheduler.endpoint() + " " + job + " --out " +
+  auto r = run_troupe_cli("submit --scheduler " + endpoint + " " + job + " --out " +
                           dir.file("cluster.json"));
-  ASSERT_EQ(r.code, 0) << r.output << scheduler.process().output();
+  ASSERT_EQ(r.code, 0) << r.output << scheduler.output()
+                       << (aggregator ? aggregator->output() : std::string());
+  out.submit_log = r.output;
   r = run_troupe_cli("run " + job + " --out " + dir.file("embedded.json"));
   ASSERT_EQ(r.code, 0) << r.output;
   out.cluster = read_json(dir.file("cluster.json"));
   out.embedded = read_json(dir.file("embedded.json"));
-  out.scheduler_log = scheduler.process().output();
+  out.scheduler_log = scheduler.output();
+  if (aggregator) out.aggregator_log = aggregator->output();
   for (const auto& node : nodes) out.node_logs.push_back(node->output());
+}
+
+/// What a process logs when the wide model came to it over the data plane.
+std::string came_over_the_data_plane(const WideRun& run) {
+  return "the job's model (" + std::to_string(std::filesystem::file_size(run.path)) +
+         " bytes) came over the data plane";
 }
 
 }  // namespace
@@ -294,24 +324,43 @@ void run_wide_job(const TempDir& dir, const std::string& data_plane_hosts, WideR
 TEST(ModelFile, AModelOverAMebibyteReachesNodeProcessesOverTheDataPlaneAndTrainsTheSame) {
   TempDir dir;
   WideRun run;
-  ASSERT_NO_FATAL_FAILURE(run_wide_job(dir, "", run));
+  ASSERT_NO_FATAL_FAILURE(run_wide_job(dir, {}, run));
   EXPECT_EQ(run.cluster["status"], "ok");
   EXPECT_EQ(run.cluster["model_sha256"], sha256_of(run.path));
   EXPECT_EQ(run.cluster["final"]["model_fingerprint"], run.embedded["final"]["model_fingerprint"]);
-  const auto said = "the job's model (" + std::to_string(std::filesystem::file_size(run.path)) +
-                    " bytes) came over the data plane";
+  const auto said = came_over_the_data_plane(run);
   for (const auto& log : run.node_logs) EXPECT_NE(log.find(said), std::string::npos) << log;
 }
 
-TEST(ModelFile, ANodeThatCannotReachTheDataPlaneGetsTheModelInTheJobAndTrainsTheSame) {
-  // The scheduler tells nodes to fetch from 127.0.0.2, where nothing listens
-  // (it listens on 127.0.0.1): each node's fetch fails, the scheduler sends it
-  // the whole job, and the job trains as if nothing had happened.
+TEST(ModelFile, AModelOverEveryMessageLimitTravelsFromTheSubmitterToEveryProcessOverTheDataPlane) {
+  // The scheduler and a separate aggregator take messages of 1 MiB at most,
+  // under the 1.6 MB model: the job reaches the scheduler only if the
+  // submitter uploaded the model to its data plane, and the aggregator and
+  // the nodes only if they fetched it from there.
   TempDir dir;
   WideRun run;
-  ASSERT_NO_FATAL_FAILURE(run_wide_job(dir, "127.0.0.2", run));
+  ASSERT_NO_FATAL_FAILURE(run_wide_job(dir, {"", true, {"--max-message", "1"}}, run));
+  EXPECT_EQ(run.cluster["status"], "ok");
+  EXPECT_EQ(run.cluster["model_sha256"], sha256_of(run.path));
   EXPECT_EQ(run.cluster["final"]["model_fingerprint"], run.embedded["final"]["model_fingerprint"]);
-  for (const auto* name : {"n1", "n2"})
+  const auto said = came_over_the_data_plane(run);
+  for (const auto& log : run.node_logs) EXPECT_NE(log.find(said), std::string::npos) << log;
+  EXPECT_NE(run.aggregator_log.find(said), std::string::npos) << run.aggregator_log;
+  EXPECT_EQ(run.submit_log.find("goes in the job"), std::string::npos) << run.submit_log;
+  EXPECT_EQ(run.scheduler_log.find("over the limit"), std::string::npos) << run.scheduler_log;
+}
+
+TEST(ModelFile, ANodeThatCannotReachTheDataPlaneGetsTheModelInTheJobAndTrainsTheSame) {
+  // The scheduler tells nodes and its separate aggregator to fetch from
+  // 127.0.0.2, where nothing listens (it listens on 127.0.0.1): each fetch
+  // fails, the scheduler sends the whole job, and the job trains as if
+  // nothing had happened. (The submitter uploads to the address it reached
+  // the scheduler at first.)
+  TempDir dir;
+  WideRun run;
+  ASSERT_NO_FATAL_FAILURE(run_wide_job(dir, {"127.0.0.2", true, {}}, run));
+  EXPECT_EQ(run.cluster["final"]["model_fingerprint"], run.embedded["final"]["model_fingerprint"]);
+  for (const auto* name : {"n1", "n2", "the aggregator"})
     EXPECT_NE(run.scheduler_log.find(std::string(name) + ": the model's"), std::string::npos)
         << run.scheduler_log;
   EXPECT_NE(run.scheduler_log.find("it gets jobs whole"), std::string::npos) << run.scheduler_log;

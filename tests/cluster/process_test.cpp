@@ -214,12 +214,16 @@ TEST(ClusterProcesses, UpdatesAndModelsOverTheDataPlaneTravelWhateverTheAggregat
   EXPECT_EQ(said.find("in a message, not over the data plane"), std::string::npos) << said;
 }
 
-TEST(ClusterProcesses, ModelsAndUpdatesBetweenProcessesOfOneHostGoThroughSharedMemory) {
-  TempDir dir;
-  // The MLP's update is about 0.39 MiB, over the 0.25 MiB the scheduler's
-  // port takes, and these nodes send no parts and no data plane (both at
-  // their defaults, 64 and 1 MiB): shared memory is the only way through.
-  Cluster cluster(dir, 0, {"--max-message", "0.25"});
+namespace {
+
+/// Two node processes on the scheduler's host, whose updates (about 0.39
+/// MiB) are over the 0.25 MiB its port takes, with no parts and no data
+/// plane (both at their defaults, 64 and 1 MiB): shared memory is the only
+/// way through. Checks the embedded model; `said`: the scheduler's output.
+void run_through_shared_memory(TempDir& dir, std::vector<std::string> scheduler_args,
+                               std::string& said) {
+  scheduler_args.insert(scheduler_args.begin(), {"--max-message", "0.25"});
+  Cluster cluster(dir, 0, scheduler_args);
   ASSERT_GT(cluster.port(), 0) << cluster.scheduler().output();
   auto& n1 = cluster.add_node("n1", {"--log-level", "info"});
   cluster.add_node("n2");
@@ -227,10 +231,33 @@ TEST(ClusterProcesses, ModelsAndUpdatesBetweenProcessesOfOneHostGoThroughSharedM
   expect_the_embedded_model(cluster, dir, 2, "shared.json");
   EXPECT_EQ(cluster.scheduler().output().find("over the limit"), std::string::npos)
       << cluster.scheduler().output();
-  const auto said = n1.output();
-  EXPECT_NE(said.find("came through shared memory"), std::string::npos) << said;
-  EXPECT_EQ(said.find("not through shared memory"), std::string::npos) << said;
-  EXPECT_EQ(said.find("in messages"), std::string::npos) << said;
+  const auto node = n1.output();
+  EXPECT_NE(node.find("came through shared memory"), std::string::npos) << node;
+  EXPECT_EQ(node.find("not through shared memory"), std::string::npos) << node;
+  EXPECT_EQ(node.find("in messages"), std::string::npos) << node;
+  said = cluster.scheduler().output();
+}
+
+}  // namespace
+
+TEST(ClusterProcesses, ModelsAndUpdatesBetweenProcessesOfOneHostGoThroughSharedMemory) {
+  TempDir dir;
+  std::string said;
+  ASSERT_NO_FATAL_FAILURE(run_through_shared_memory(dir, {}, said));
+  EXPECT_EQ(said.find("was spooled"), std::string::npos) << said;
+}
+
+TEST(ClusterProcesses, ASpoolingAggregatorCopiesUpdatesFromSharedMemoryToFiles) {
+  TempDir dir;
+  const auto spool = dir.file("spool");
+  std::filesystem::create_directory(spool);
+  std::string said;
+  ASSERT_NO_FATAL_FAILURE(
+      run_through_shared_memory(dir, {"--spool-dir", spool, "--spool-min-mib", "0.2"}, said));
+  EXPECT_NE(said.find("was spooled to " + spool + " from its node's shared memory"),
+            std::string::npos)
+      << said;
+  EXPECT_EQ(said.find("cannot be spooled"), std::string::npos) << said;
 }
 
 TEST(ClusterProcesses, UpdatesGoInMessagesToAnAggregatorWithoutADataPlane) {

@@ -291,6 +291,24 @@ TEST(BulkChannel, HeldBlocksAreBoundedAndLapseUntaken) {
   EXPECT_EQ(got, bytes);
 }
 
+TEST(BulkChannel, ABlockThatArrivesLateInItsTicketsLifeIsKeptForItsKeepTime) {
+  // An upload whose message follows it: however long the bytes took, they
+  // stay long enough for the message to come.
+  Plane plane;
+  const auto bytes = random_bytes(1000, 6);
+  const auto kept = plane.receiver->expect(bytes.size(), 1.5, 4.0);
+  const auto plain = plane.receiver->expect(bytes.size(), 1.5);
+  std::this_thread::sleep_for(1s);
+  ASSERT_EQ(plane.send(kept, bytes), "");
+  ASSERT_EQ(plane.send(plain, bytes), "");
+  std::this_thread::sleep_for(1500ms);  // past both lifetimes, within the keep time
+  plane.receiver->purge_lapsed();
+  std::vector<unsigned char> got;
+  EXPECT_NE(plane.receiver->take(plain, got), "");
+  ASSERT_EQ(plane.receiver->take(kept, got), "");
+  EXPECT_EQ(got, bytes);
+}
+
 TEST(BulkChannel, ASenderThatReachesAnotherReceiverFirstTriesTheNextAddress) {
   // The same port on two loopback addresses: the ticket is the second's.
   Plane issuer({}, "127.0.0.2");

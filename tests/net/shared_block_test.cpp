@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+using troupe::net::copy_shared_block;
 using troupe::net::read_shared_block;
 using troupe::net::SharedBlock;
 using troupe::net::SharedBlockRef;
@@ -95,6 +96,41 @@ TEST(SharedBlock, ABlockReadsBackWhatWasPutInAndCannotBeChangedAfterwards) {
   out = bytes;
   EXPECT_EQ(other->read(out), "");
   EXPECT_TRUE(out.empty());
+}
+
+TEST(SharedBlock, ABlockCopiesIntoAFileAndAFileThatCannotBeWrittenIsToldApart) {
+  // What a spooling aggregator does with an update from its host.
+  const auto bytes = pattern(5 * 1024 * 1024 + 13);
+  auto block = make_block(bytes);
+  ASSERT_TRUE(block);
+  char path[] = "/tmp/troupe-copy-XXXXXX";
+  const int fd = mkstemp(path);
+  ASSERT_GE(fd, 0) << std::strerror(errno);
+  unlink(path);
+  bool gone = true, file_failed = true;
+  ASSERT_EQ(copy_shared_block(block->ref(), fd, &gone, &file_failed), "");
+  EXPECT_FALSE(gone);
+  EXPECT_FALSE(file_failed);
+  std::vector<unsigned char> back(bytes.size() + 1);
+  EXPECT_EQ(pread(fd, back.data(), back.size(), 0), static_cast<ssize_t>(bytes.size()));
+  back.resize(bytes.size());
+  EXPECT_EQ(back, bytes);
+  close(fd);
+  // A file open only for reading: the file failed, not the block.
+  const int ro = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(ro, 0);
+  const auto why = copy_shared_block(block->ref(), ro, nullptr, &file_failed);
+  EXPECT_TRUE(mentions(why, "copying a shared block to a file")) << why;
+  EXPECT_TRUE(file_failed);
+  close(ro);
+  // A block let go: the block failed, not the file.
+  auto ref = block->ref();
+  block.reset();
+  const int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+  ASSERT_GE(devnull, 0);
+  EXPECT_NE(copy_shared_block(ref, devnull, &gone, &file_failed), "");
+  EXPECT_FALSE(file_failed);
+  close(devnull);
 }
 
 TEST(SharedBlock, AReferenceThatDoesNotNameASealedBlockOfItsSizeIsRefused) {

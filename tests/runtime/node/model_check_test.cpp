@@ -13,6 +13,7 @@
 #include "runtime/io/model_file.hpp"
 #include "runtime/node/distill_node_behaviour.hpp"
 #include "runtime/node/libtorch_node_behaviour.hpp"
+#include "runtime/node/local_data.hpp"
 #include "runtime/node/model_check.hpp"
 #include "test_util.hpp"
 
@@ -109,6 +110,24 @@ TEST(NodeModelCheck, ANodeReceivingBytesThatDoNotMatchTheHashRefusesSetUp) {
   job.train.model_script = bytes;
   const auto why = setup_error(job);
   EXPECT_NE(why.find("node-2: model file /tmp/m.pt: the model bytes do not match their SHA-256"),
+            std::string::npos)
+      << why;
+}
+
+TEST(NodeModelCheck, ANodeWithItsOwnDataChecksTheHashBeforeItProbesTheScript) {
+  // A node with local data loads the script to learn its outputs: only
+  // bytes that match the job's hash are loaded.
+  models::Dataset data;
+  data.rows = data.cols = 28;
+  data.images.assign(2 * 784, 0);
+  data.labels = {0, 1};
+  auto job = job_with_script(linear_image_model(10));
+  EXPECT_EQ(local_data_problem("node-2", "mine.csv", data, job), "");
+  std::string bytes = job.train.model_script;
+  bytes.back() ^= 1;
+  job.train.model_script = bytes;
+  const auto why = local_data_problem("node-2", "mine.csv", data, job);
+  EXPECT_NE(why.find("node-2: mine.csv: model file /tmp/m.pt: the model bytes do not match"),
             std::string::npos)
       << why;
 }
