@@ -12,13 +12,18 @@
 # median round (first round left out), the scheduler's peak RSS, and the model
 # fingerprint, which must be the same in every run.
 # Needs Debian's python3-torch (to write the model).
-# Usage: [NODES=2] bench/large_model_job.sh [BUILD_DIR] [RUNS] [ROUNDS]
+# NODES, HIDDEN (the hidden layers' width) and WAYS (a subset of the five,
+# space-separated) change the set-up.
+# Usage: [NODES=2] [HIDDEN=4096] [WAYS=...] bench/large_model_job.sh [BUILD_DIR] [RUNS] [ROUNDS]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-$here/../build}
 runs=${2:-3}
 rounds=${3:-8}
 nodes=${NODES:-2}
+# HIDDEN=16384: a model of 1.1 GB, over the default --max-message (1,040 MiB).
+hidden=${HIDDEN:-4096}
+ways=${WAYS:-shared data-plane messages spooled spooled-shm}
 troupe="$build/cli/troupe"
 data=${TROUPE_DATA_DIR:-/usr/share/datasets/fashion-mnist}
 work=$(mktemp -d -t troupe-large-XXXXXX)
@@ -38,9 +43,10 @@ torch.manual_seed(42)
 class Large(nn.Module):
     def __init__(self):
         super().__init__()
-        self.fc1 = nn.Linear(784, 4096)
-        self.fc2 = nn.Linear(4096, 4096)
-        self.fc3 = nn.Linear(4096, 10)
+        h = int(sys.argv[2])
+        self.fc1 = nn.Linear(784, h)
+        self.fc2 = nn.Linear(h, h)
+        self.fc3 = nn.Linear(h, 10)
 
     def forward(self, x):
         x = x.reshape(x.size(0), 784)
@@ -49,7 +55,7 @@ class Large(nn.Module):
 
 torch.jit.script(Large()).save(sys.argv[1])
 PY
-/usr/bin/python3 "$work/large.py" "$work/large.pt"
+/usr/bin/python3 "$work/large.py" "$work/large.pt" "$hidden"
 
 mkdir "$work/spool"
 
@@ -88,15 +94,21 @@ print(f"{sys.argv[1]:>14}  median round {statistics.median(seconds[1:]):.3f} s  
 PY
 }
 
+# Under a message limit below the model's size (50 MiB for the 80 MB model;
+# the default 1,040 MiB for a model over it): the job's model and the updates
+# reach the scheduler only over the data plane or through shared memory, and
+# are spooled either way.
+if [[ $hidden -gt 4096 ]]; then limit=1040; else limit=50; fi
+spooled="--spool-dir $work/spool --spool-min-mib 1 --max-message $limit"
 for run in $(seq "$runs"); do
-  one_run "shared-$run"
-  one_run "data-plane-$run" --no-shared-memory --bulk-min-mib 1
-  one_run "messages-$run" --no-shared-memory --bulk-min-mib 100000
-  # Under a 50 MiB message limit, below the model's 80 MB: the job's model
-  # and the updates reach the scheduler only over the data plane or through
-  # shared memory, and are spooled either way.
-  SCHEDULER_OPTIONS="--spool-dir $work/spool --spool-min-mib 1 --max-message 50" \
-    one_run "spooled-$run" --no-shared-memory --bulk-min-mib 1
-  SCHEDULER_OPTIONS="--spool-dir $work/spool --spool-min-mib 1 --max-message 50" \
-    one_run "spooled-shm-$run"
+  for way in $ways; do
+    case $way in
+      shared) one_run "shared-$run" ;;
+      data-plane) one_run "data-plane-$run" --no-shared-memory --bulk-min-mib 1 ;;
+      messages) one_run "messages-$run" --no-shared-memory --bulk-min-mib 100000 ;;
+      spooled) SCHEDULER_OPTIONS=$spooled one_run "spooled-$run" --no-shared-memory --bulk-min-mib 1 ;;
+      spooled-shm) SCHEDULER_OPTIONS=$spooled one_run "spooled-shm-$run" ;;
+      *) echo "unknown way: $way" >&2; exit 2 ;;
+    esac
+  done
 done

@@ -58,10 +58,19 @@ models::Parameters initial_model(const JobSpec& job) {
   }
 }
 
+/// `settings`' limits for a job whose model is `initial`: an update has the
+/// model's layout, so a model over the byte limit (a 2 GB one, say) raises
+/// it to its own size; anything larger is still refused.
+UpdateLimits limits_for(const AggregatorSettings& settings, const models::Parameters& initial) {
+  auto limits = settings.limits;
+  limits.max_bytes = std::max<std::uint64_t>(limits.max_bytes, initial.bytes.size());
+  return limits;
+}
+
 OpenedAggregator open_sync(const JobSpec& job, const AggregatorSettings& settings,
                            models::Parameters initial) {
   SyncOptions options;
-  options.limits = settings.limits;
+  options.limits = limits_for(settings, initial);
   // By default a node may train every shard of a round, never more.
   options.max_pending_per_node = settings.limits.max_pending_per_node > 0
                                      ? settings.limits.max_pending_per_node
@@ -86,7 +95,7 @@ OpenedAggregator open_sync(const JobSpec& job, const AggregatorSettings& setting
 OpenedAggregator open_async(const JobSpec& job, const AggregatorSettings& settings,
                             models::Parameters initial) {
   auto options = AsyncOptions::from_job(job);
-  options.limits = settings.limits;
+  options.limits = limits_for(settings, initial);
   auto cp = resume_point(job, initial);
   auto core = std::make_unique<AsyncAggregator>(options, std::move(initial));
   OpenedAggregator out;

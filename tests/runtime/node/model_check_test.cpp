@@ -185,6 +185,24 @@ TEST(AggregatorModelCheck, AScriptThatDoesNotLoadIsRefusedAsTheSubmittersInput) 
   EXPECT_THROW(open_aggregator(job), SetupRefused);
 }
 
+TEST(AggregatorModelCheck, AModelOverTheUpdateByteLimitRaisesTheLimitToItsOwnSize) {
+  // An update has the model's layout: a model over the byte limit (one of
+  // 2 GB under the default 1 GiB) must not have every update refused.
+  auto job = job_with_script(linear_image_model(10));  // 31,360 bytes of parameters
+  AggregatorSettings settings;
+  settings.limits.max_bytes = 1024;
+  auto opened = open_aggregator(job, settings);
+  Update u;
+  u.task_id = 1;
+  u.round = 1;
+  u.node = "node-1";
+  u.shard = 0;
+  u.samples = 10;
+  u.params = *opened.core->get(opened.core->version());
+  const auto verdict = opened.core->accept(std::move(u));
+  EXPECT_FALSE(verdict.refused()) << verdict.reason;
+}
+
 TEST(DistillRefusals, AShippedTestSetIsRefusedRatherThanIgnored) {
   troupe::runtime::JobSpec job;
   job.cluster.node_behaviour = "distill";
