@@ -203,6 +203,22 @@ TEST(AggregatorModelCheck, AModelOverTheUpdateByteLimitRaisesTheLimitToItsOwnSiz
   EXPECT_FALSE(verdict.refused()) << verdict.reason;
 }
 
+TEST(AggregatorModelCheck, AModelWhoseDirectoryPointsPastItsEndIsRefused) {
+  // The zip's directory (at the end) kept, a middle cut out: its records'
+  // offsets point past the bytes there are. The loader reads the bytes in
+  // place (models/script_module.cpp) and must refuse them, not read beyond.
+  const auto whole = linear_image_model(10);
+  ASSERT_GT(whole.size(), 8000u);
+  auto job = job_with_script(whole.substr(0, 200) + whole.substr(whole.size() - 2000));
+  try {
+    open_aggregator(job);
+    ADD_FAILURE() << "a cut model was accepted";
+  } catch (const SetupRefused& e) {
+    EXPECT_NE(std::string(e.what()).find("not a TorchScript module"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(DistillRefusals, AShippedTestSetIsRefusedRatherThanIgnored) {
   troupe::runtime::JobSpec job;
   job.cluster.node_behaviour = "distill";
