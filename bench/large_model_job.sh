@@ -24,6 +24,11 @@ nodes=${NODES:-2}
 # HIDDEN=16384: a model of 1.1 GB, over the default --max-message (1,040 MiB).
 hidden=${HIDDEN:-4096}
 ways=${WAYS:-shared data-plane messages spooled spooled-shm}
+if [[ $hidden -gt 4096 && " $ways " == *" messages "* ]]; then
+  echo "large_model_job: HIDDEN=$hidden makes a model over the default --max-message:" \
+    "leave 'messages' out of WAYS" >&2
+  exit 2
+fi
 troupe="$build/cli/troupe"
 data=${TROUPE_DATA_DIR:-/usr/share/datasets/fashion-mnist}
 work=$(mktemp -d -t troupe-large-XXXXXX)
@@ -77,7 +82,12 @@ one_run() {  # LABEL NODE_OPTION... (the scheduler's extra options in SCHEDULER_
   done
   "$troupe" submit --scheduler "127.0.0.1:$port" --model-file "$work/large.pt" --nodes "$nodes" \
     --min-nodes "$nodes" --rounds "$rounds" --local-steps 2 --train-limit 6000 --test-limit 200 \
-    --threads 1 --data-dir "$data" --quiet --out "$work/$label.json" >"$work/$label.submit.log" 2>&1
+    --threads 1 --data-dir "$data" --quiet --out "$work/$label.json" >"$work/$label.submit.log" 2>&1 || {
+    # The work directory goes with the script: say why here.
+    echo "large_model_job: the $label job failed; the ends of its logs:" >&2
+    tail -n 5 "$work/$label.submit.log" "$work/$label.scheduler.log" "$work/$label".n*.log >&2
+    exit 1
+  }
   # The scheduler's (and its aggregator's) peak RSS, before it is stopped.
   peak=$(awk '/^VmHWM:/ {print $2}' "/proc/$scheduler/status")
   stop_all
