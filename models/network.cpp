@@ -4,6 +4,7 @@
 
 #include <mutex>
 
+#include "models/mlp_step.hpp"
 #include "models/networks.hpp"
 #include "models/script_module.hpp"
 #include "models/torch_parameters.hpp"
@@ -27,6 +28,9 @@ class BuiltinNetwork final : public Network {
  public:
   BuiltinNetwork(ModelKind kind, const torch::Device& device) : net_(make_classifier(kind)) {
     net_->to(device);
+    // Only checked bit for bit against autograd on the CPU.
+    if (kind == ModelKind::mlp && device.is_cpu())
+      step_ = mlp_train_step(static_cast<MlpImpl&>(*net_));
   }
   torch::Tensor forward(const torch::Tensor& x) override { return net_->forward(x); }
   std::vector<torch::Tensor> parameters() override { return net_->parameters(); }
@@ -37,9 +41,11 @@ class BuiltinNetwork final : public Network {
                          net_->named_buffers(/*recurse=*/true), key, value);
   }
   void train(bool on) override { net_->train(on); }
+  TrainStep* train_step() override { return step_.get(); }
 
  private:
   std::shared_ptr<ClassifierImpl> net_;
+  std::unique_ptr<TrainStep> step_;
 };
 
 /// A TorchScript module (torch.jit.save) loaded from its bytes.

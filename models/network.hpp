@@ -20,6 +20,20 @@ namespace troupe::models {
 /// Named tensors of a model, in a stable order.
 using NamedTensors = std::vector<std::pair<std::string, torch::Tensor>>;
 
+/// One SGD step's forward pass, cross-entropy and gradients, computed by a
+/// network itself instead of through autograd: the same ATen kernels autograd
+/// would call, in the same order, into buffers kept between steps.
+class TrainStep {
+ public:
+  virtual ~TrainStep() = default;
+  /// The mean cross-entropy of a batch of stored examples (as model_input
+  /// takes them) against class indices `targets`. Leaves every parameter's
+  /// gradient in its grad(), bit for bit what zero_grad() and backward() of
+  /// the same loss leave there. The returned tensor is reused by the next call.
+  virtual torch::Tensor loss_and_gradients(const torch::Tensor& stored_inputs,
+                                           const torch::Tensor& targets) = 0;
+};
+
 /// A trainable classifier from N x example-shape float32 inputs to N x classes logits.
 class Network {
  public:
@@ -35,6 +49,9 @@ class Network {
   virtual NamedTensors state() = 0;
   /// Training (dropout, batch statistics) or evaluation mode.
   virtual void train(bool on) = 0;
+  /// The network's own training step, or null: autograd then computes the
+  /// gradients (run_sgd uses it only for plain cross-entropy).
+  virtual TrainStep* train_step() { return nullptr; }
 };
 
 /// The network `model` names, on `device`: a fresh built-in network

@@ -107,6 +107,9 @@ TrainResult run_sgd(Network& net, const SgdExamples& examples, const SgdSchedule
   const std::int64_t batches = batches_per_pass(n, schedule.batch_size);
   std::mt19937_64 rng(schedule.seed);
   const bool on_cpu = device.is_cpu();
+  // A network's own step computes plain cross-entropy's gradients without
+  // autograd; a loss of the caller's goes through autograd.
+  TrainStep* own_step = hooks.batch_loss || hooks.extra_loss ? nullptr : net.train_step();
   double loss_sum = 0.0;
   auto loss_acc = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device));
   std::int64_t step = 0;
@@ -135,12 +138,17 @@ TrainResult run_sgd(Network& net, const SgdExamples& examples, const SgdSchedule
       const std::int64_t len = std::min(schedule.batch_size, n - begin);
       auto x = inputs.narrow(0, begin, len);
       auto y = targets.narrow(0, begin, len);
-      sgd.zero_grad();
-      auto outputs = net.forward(model_input(x));
-      auto loss = hooks.batch_loss ? hooks.batch_loss(outputs, y)
-                                   : torch::nn::functional::cross_entropy(outputs, y);
-      if (hooks.extra_loss) loss = loss + hooks.extra_loss(rng);
-      loss.backward();
+      torch::Tensor loss;
+      if (own_step) {
+        loss = own_step->loss_and_gradients(x, y);
+      } else {
+        sgd.zero_grad();
+        auto outputs = net.forward(model_input(x));
+        loss = hooks.batch_loss ? hooks.batch_loss(outputs, y)
+                                : torch::nn::functional::cross_entropy(outputs, y);
+        if (hooks.extra_loss) loss = loss + hooks.extra_loss(rng);
+        loss.backward();
+      }
       if (hooks.after_backward) hooks.after_backward();
       sgd.step();
       // On the CPU item() costs nothing; on a GPU it would synchronise every step.
