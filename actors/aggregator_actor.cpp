@@ -14,6 +14,7 @@
 #include "runtime/secure/buffer_cohorts.hpp"
 #include "runtime/secure/secure_round.hpp"
 #include "runtime/system/log.hpp"
+#include "runtime/system/memory_tuning.hpp"
 
 namespace troupe::actors {
 
@@ -181,6 +182,8 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
             logging::Line(Level::info)
                 << "troupe aggregator: resumed after round " << *opened.resumed_after
                 << " at version " << st.core->version();
+          // The set-up's probe module and export are freed: hand them back.
+          runtime::release_after_large_model(job.train.model_script.size());
           return st.core->version();
         } catch (const runtime::SetupRefused& e) {
           return make_error(troupe_error::job_refused, e.what());
@@ -271,7 +274,10 @@ aggregator_actor::behavior_type aggregator_behavior(AggregatorPtr self, Aggregat
           return promise;
         }
         try {
-          return st.core->aggregate(req);
+          auto out = st.core->aggregate(req);
+          // The round's updates and the replaced version are freed.
+          runtime::release_after_large_model(st.job.train.model_script.size());
+          return out;
         } catch (const std::exception& e) {
           return failure(e.what());
         }

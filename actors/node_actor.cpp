@@ -43,6 +43,7 @@ RunSlot* slot_of(NodeState& st, std::uint64_t run_id) {
 }
 
 void let_model_go(RunSlot& slot) {
+  if (slot.job) runtime::release_after_large_model(slot.job->train.model_script.size());
   if (!lean(slot)) return;
   slot.model = no_model();
   slot.model_version = -1;

@@ -38,6 +38,10 @@ void with_model(NodePtr self, std::uint64_t run_id, std::int64_t version,
     then(slot->model);
     return;
   }
+  // The old version goes before the new one comes (a task still holding it
+  // keeps it alive): two versions at once were one model copy more at the peak.
+  slot->model = no_model();
+  slot->model_version = -1;
   const auto asked = std::chrono::steady_clock::now();
   auto got = [self, run_id, then, fail, asked](std::int64_t got, SharedModel& shared) {
     auto& params = shared.params;

@@ -9,7 +9,7 @@
 # scheduler's spool directory (`troupe scheduler --spool-dir`, with a
 # `--max-message` below the model's size) over the data plane and through
 # shared memory, alternating, RUNS times each. Prints every run's rounds and
-# median round (first round left out), the scheduler's peak RSS, and the model
+# median round (first round left out), the scheduler's and the largest node's peak RSS, and the model
 # fingerprint, which must be the same in every run.
 # Needs Debian's python3-torch (to write the model).
 # NODES, HIDDEN (the hidden layers' width) and WAYS (a subset of the five,
@@ -65,7 +65,7 @@ PY
 mkdir "$work/spool"
 
 one_run() {  # LABEL NODE_OPTION... (the scheduler's extra options in SCHEDULER_OPTIONS)
-  local label=$1 port scheduler peak
+  local label=$1 port scheduler peak node_peak node_pids=()
   shift
   rm -f "$work/port"
   # shellcheck disable=SC2086
@@ -79,6 +79,7 @@ one_run() {  # LABEL NODE_OPTION... (the scheduler's extra options in SCHEDULER_
     "$troupe" node --scheduler "127.0.0.1:$port" --name "$n" "$@" --quiet \
       >"$work/$label.$n.log" 2>&1 &
     pids+=($!)
+    node_pids+=($!)
   done
   "$troupe" submit --scheduler "127.0.0.1:$port" --model-file "$work/large.pt" --nodes "$nodes" \
     --min-nodes "$nodes" --rounds "$rounds" --local-steps 2 --train-limit 6000 --test-limit 200 \
@@ -90,8 +91,11 @@ one_run() {  # LABEL NODE_OPTION... (the scheduler's extra options in SCHEDULER_
   }
   # The scheduler's (and its aggregator's) peak RSS, before it is stopped.
   peak=$(awk '/^VmHWM:/ {print $2}' "/proc/$scheduler/status")
+  # The largest peak RSS of a node process.
+  node_peak=$(for p in "${node_pids[@]}"; do awk '/^VmHWM:/ {print $2}' "/proc/$p/status"; done |
+    sort -n | tail -n 1)
   stop_all
-  python3 - "$label" "$work/$label.json" "$peak" <<'PY'
+  python3 - "$label" "$work/$label.json" "$peak" "$node_peak" <<'PY'
 import json
 import statistics
 import sys
@@ -99,7 +103,8 @@ import sys
 report = json.load(open(sys.argv[2]))
 seconds = [r["seconds"] for r in report["rounds"]]
 print(f"{sys.argv[1]:>14}  median round {statistics.median(seconds[1:]):.3f} s  scheduler peak "
-      f"{int(sys.argv[3]) / 1024:.0f} MiB  rounds " + " ".join(f"{s:.2f}" for s in seconds)
+      f"{int(sys.argv[3]) / 1024:.0f} MiB  node peak {int(sys.argv[4]) / 1024:.0f} MiB  rounds "
+      + " ".join(f"{s:.2f}" for s in seconds)
       + f"  fingerprint {report['final']['model_fingerprint']}")
 PY
 }

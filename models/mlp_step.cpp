@@ -29,8 +29,6 @@ class MlpStep final : public TrainStep {
  public:
   explicit MlpStep(MlpImpl& net)
       : w1_(net.fc1->weight), b1_(net.fc1->bias), w2_(net.fc2->weight), b2_(net.fc2->bias) {
-    for (auto* p : {&w1_, &b1_, &w2_, &b2_})
-      if (!p->grad().defined()) p->mutable_grad() = torch::zeros_like(*p);
     const auto options = w1_.options().requires_grad(false);
     one_ = torch::ones({}, options);
     total_weight_ = torch::empty({}, options);
@@ -41,6 +39,9 @@ class MlpStep final : public TrainStep {
                                    const torch::Tensor& targets) override {
     const std::int64_t rows = stored_inputs.size(0);
     fit(rows);
+    // Made once, kept (a run through autograd drops them: run_sgd).
+    for (auto* p : {&w1_, &b1_, &w2_, &b2_})
+      if (!p->grad().defined()) p->mutable_grad() = torch::empty_like(*p);
     c10::InferenceMode no_autograd;
     const auto input = model_input_into(stored_inputs, rows_of(input_, rows));
     auto x = input.view({rows, w1_.size(1)});

@@ -11,7 +11,7 @@
 namespace troupe::models {
 
 /// A TrainStep for `net` (784-128-10 with ReLU, on the CPU), which must outlive
-/// it. Its parameters' gradients are made (zero) when they have none yet.
+/// it. Its parameters' gradients are made when they have none.
 std::unique_ptr<TrainStep> mlp_train_step(MlpImpl& net);
 
 }  // namespace troupe::models

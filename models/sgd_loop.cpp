@@ -29,6 +29,11 @@ void fit(torch::Tensor& buffer, const torch::Tensor& like) {
     buffer = torch::empty_like(like);
 }
 
+/// Leaves `params` without gradients (LibTorch 1.13's zero_grad() zeroes them in place).
+void drop_gradients(std::vector<torch::Tensor>& params) {
+  for (auto& p : params) p.mutable_grad().reset();
+}
+
 }  // namespace
 
 torch::Tensor permutation(std::int64_t n, std::mt19937_64& rng, const torch::Device& device) {
@@ -95,8 +100,8 @@ TrainResult run_sgd(Network& net, const SgdExamples& examples, const SgdSchedule
   result.samples = n;
   if (n == 0 || schedule.steps <= 0) return result;
   net.train(true);
-  torch::optim::SGD sgd(net.parameters(),
-                        torch::optim::SGDOptions(schedule.lr).momentum(schedule.momentum));
+  auto params = net.parameters();
+  torch::optim::SGD sgd(params, torch::optim::SGDOptions(schedule.lr).momentum(schedule.momentum));
   const auto device = examples.inputs.device();
   torch::Tensor own_inputs, own_targets;
   auto& inputs = examples.shuffled_inputs ? *examples.shuffled_inputs : own_inputs;
@@ -142,7 +147,10 @@ TrainResult run_sgd(Network& net, const SgdExamples& examples, const SgdSchedule
       if (own_step) {
         loss = own_step->loss_and_gradients(x, y);
       } else {
-        sgd.zero_grad();
+        // Gradients are dropped, not zeroed: backward then takes its new
+        // gradient as the parameter's (0 + g is g), so a large model holds one
+        // gradient, not a zeroed one beside each step's new one.
+        drop_gradients(params);
         auto outputs = net.forward(model_input(x));
         loss = hooks.batch_loss ? hooks.batch_loss(outputs, y)
                                 : torch::nn::functional::cross_entropy(outputs, y);
@@ -159,6 +167,9 @@ TrainResult run_sgd(Network& net, const SgdExamples& examples, const SgdSchedule
       result.samples_seen += len;
     }
   }
+  // Between runs a network holds no gradients through autograd (a model's
+  // worth of memory); its own step keeps its buffers.
+  if (!own_step) drop_gradients(params);
   if (!on_cpu) loss_sum = loss_acc.item<double>();
   result.steps = step;
   result.mean_loss =

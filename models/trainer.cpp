@@ -111,10 +111,12 @@ struct LocalTrainer::Impl {
   Impl(const ModelSource& model, DeviceOptions opts)
       : options(std::move(opts)),
         device(parse_device(options.device)),
+        model(model),
         net(make_network(model, device)) {}
 
   DeviceOptions options;
   torch::Device device;
+  ModelSource model;  // the script's bytes are shared, not copied
   std::unique_ptr<Network> net;
   ExampleSelection local;  // the examples to learn from
 };
@@ -173,16 +175,20 @@ struct Evaluator::Impl {
   Impl(const ModelSource& model, DeviceOptions opts, const Dataset& test)
       : options(std::move(opts)),
         device(parse_device(options.device)),
-        net(make_network(model, device)),
+        model(model),
         num_classes(test.num_classes) {
     // Kept as stored (uint8 stays uint8); model_input converts each batch.
     auto [x, y] = example_tensors(test, nullptr);
     images = x.to(device);
     labels = y.to(device);
   }
+  /// Evaluates `params` on `net`.
+  ClassificationMetrics evaluate(const Parameters& params, Network& net);
+
   DeviceOptions options;
   torch::Device device;
-  std::unique_ptr<Network> net;
+  ModelSource model;
+  std::unique_ptr<Network> net;  // made at the first evaluation that needs its own
   torch::Tensor images, labels;
   int num_classes;
 };
@@ -196,12 +202,26 @@ Evaluator::Evaluator(Evaluator&&) noexcept = default;
 Evaluator& Evaluator::operator=(Evaluator&&) noexcept = default;
 
 ClassificationMetrics Evaluator::evaluate(const Parameters& params) {
+  auto& s = *impl_;
+  if (!s.net) s.net = make_network(s.model, s.device);
+  return s.evaluate(params, *s.net);
+}
+
+ClassificationMetrics Evaluator::evaluate(const Parameters& params, LocalTrainer& trainer) {
+  auto& s = *impl_;
+  const auto& t = *trainer.impl_;
+  if (t.device != s.device || t.model.kind != s.model.kind || t.model.script != s.model.script)
+    throw std::logic_error("an evaluator borrows only a trainer of its model on its device");
+  return s.evaluate(params, *trainer.impl_->net);
+}
+
+ClassificationMetrics Evaluator::Impl::evaluate(const Parameters& params, Network& net) {
   /// Large batches: evaluation needs no gradients, so memory per batch is small.
   constexpr std::int64_t kEvalBatch = 1000;
-  auto& s = *impl_;
+  auto& s = *this;
   use_threads(s.options.threads);
-  import_parameters(params, *s.net);
-  s.net->train(false);
+  import_parameters(params, net);
+  net.train(false);
   torch::NoGradGuard no_grad;
   const std::int64_t n = s.images.size(0);
   // A model may predict more classes than the test set holds (a script's
@@ -213,7 +233,7 @@ ClassificationMetrics Evaluator::evaluate(const Parameters& params) {
     const auto len = std::min(kEvalBatch, n - begin);
     auto x = s.images.narrow(0, begin, len);
     auto y = s.labels.narrow(0, begin, len);
-    auto logits = s.net->forward(model_input(x));
+    auto logits = net.forward(model_input(x));
     if (!confusion.defined()) {
       k = std::max(k, logits.size(1));
       confusion =

@@ -104,6 +104,7 @@ class LocalTrainer {
   TrainResult train(const Parameters& global, const TrainOptions& options, Parameters& update);
 
  private:
+  friend class Evaluator;  // evaluates on a trainer's network
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
@@ -118,6 +119,13 @@ class Evaluator {
   Evaluator& operator=(Evaluator&&) noexcept;
 
   ClassificationMetrics evaluate(const Parameters& params);
+  /// The same evaluation on `trainer`'s network instead of one of the
+  /// evaluator's own (made only when evaluate(params) first needs it): a node
+  /// that trains and evaluates one model holds one network, not two. The
+  /// trainer must be of the same model on the same device (std::logic_error
+  /// otherwise); its network is left holding `params`, and its next train()
+  /// imports the parameters it is given as always.
+  ClassificationMetrics evaluate(const Parameters& params, LocalTrainer& trainer);
 
  private:
   struct Impl;

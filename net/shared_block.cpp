@@ -113,22 +113,34 @@ SharedBlockRef SharedBlock::ref() const {
   return SharedBlockRef{static_cast<std::int32_t>(getpid()), fd_, name_, size_};
 }
 
-std::string SharedBlock::read(std::vector<unsigned char>& out) const {
-  // From its own descriptor: the owner needs no /proc to read what it holds.
+namespace {
+
+/// Reads the `size` bytes of the memory file `fd` into `out` with pread: the
+/// file is never mapped here, so its pages do not count in this process's RSS
+/// on top of the copy (`what`: the error's words).
+std::string read_block_file(int fd, std::size_t size, std::vector<unsigned char>& out,
+                            const char* what) {
   try {
-    out.resize(size_);
+    out.resize(size);
   } catch (const std::bad_alloc&) {
-    return "no memory for a block of " + std::to_string(size_) + " bytes";
+    return "no memory for a block of " + std::to_string(size) + " bytes";
   }
   std::size_t got = 0;
-  while (got < size_) {
-    const auto r = pread(fd_, out.data() + got, size_ - got, static_cast<off_t>(got));
+  while (got < size) {
+    const auto r = pread(fd, out.data() + got, size - got, static_cast<off_t>(got));
     if (r < 0 && errno == EINTR) continue;
     if (r == 0) return "a shared block ended after " + std::to_string(got) + " bytes";
-    if (r < 0) return error_text("reading a shared block back");
+    if (r < 0) return error_text(what);
     got += static_cast<std::size_t>(r);
   }
   return {};
+}
+
+}  // namespace
+
+std::string SharedBlock::read(std::vector<unsigned char>& out) const {
+  // From its own descriptor: the owner needs no /proc to read what it holds.
+  return read_block_file(fd_, size_, out, "reading a shared block back");
 }
 
 namespace {
@@ -199,17 +211,7 @@ std::string read_shared_block(const SharedBlockRef& ref, std::vector<unsigned ch
   if (auto why = open_block(ref, file, gone); !why.empty()) return why;
   out.clear();
   if (ref.size == 0) return {};
-  void* p = mmap(nullptr, ref.size, PROT_READ, MAP_SHARED | MAP_POPULATE, file.fd, 0);
-  if (p == MAP_FAILED) return error_text("mapping a shared block");
-  std::string why;
-  try {
-    const auto* bytes = static_cast<const unsigned char*>(p);
-    out.assign(bytes, bytes + ref.size);
-  } catch (const std::bad_alloc&) {
-    why = "no memory for a block of " + std::to_string(ref.size) + " bytes";
-  }
-  munmap(p, ref.size);
-  return why;
+  return read_block_file(file.fd, ref.size, out, "reading a shared block");
 }
 
 std::string copy_shared_block(const SharedBlockRef& ref, int out_fd, bool* gone, bool* out_failed) {

@@ -25,8 +25,11 @@ namespace troupe::runtime {
 struct SyncOptions {
   UpdateLimits limits;                   ///< every update is checked against these
   std::size_t max_pending_per_node = 1;  ///< updates held per node at most (>= 1)
-  /// Versions kept for nodes that are still fetching an older one.
-  std::size_t versions_kept = 3;
+  /// Versions kept (at least 1). A synchronous round starts from the current
+  /// version and ends after its evaluation, so no task of the job's needs an
+  /// older one; a task given up may still ask for it and is told it is gone.
+  /// Versions lent (shared memory, the data plane) hold their own references.
+  std::size_t versions_kept = 1;
 };
 
 class SyncAggregator final : public AggregatorCore {

@@ -37,7 +37,8 @@ std::string check_model_script(const JobSpec& job) {
 
 models::ModelSource job_model(const JobSpec& job) {
   if (job.train.model_script.empty()) return models::builtin_model(job.train.model);
-  return models::script_model(job.train.model_script);
+  // The job's bytes, shared: a copy here was one more model in every process.
+  return models::ModelSource{models::ModelKind::mlp, job.train.model_script.shared()};
 }
 
 std::string model_label(const JobSpec& job) {

@@ -68,7 +68,7 @@ RunReport train_centralized(const JobSpec& job, const RoundCallback& on_round,
     task.demand = static_cast<double>(result.samples_seen);
     report.tasks.push_back(task);
 
-    const auto m = evaluator.evaluate(params);
+    const auto m = evaluator.evaluate(params, trainer);  // one network for both
     auto rec = RoundRecord::evaluated(round, round, m);
     rec.train_loss = result.mean_loss;
     rec.updates = 1;

@@ -161,6 +161,12 @@ models::ClassificationMetrics LibTorchNodeBehaviour::evaluate(const models::Para
     const auto test = test_set_ ? test_set_ : data_->test();
     evaluator_.emplace(*model_, device_, *test);
   }
+  // A node that keeps its trainer evaluates on the trainer's network: one
+  // network (a model's worth of memory) for both.
+  if (!trainers_ && !release_) {
+    if (!trainer_) trainer_.emplace(*model_, device_);
+    return evaluator_->evaluate(global, *trainer_);
+  }
   return evaluator_->evaluate(global);
 }
 
@@ -184,8 +190,14 @@ models::ClassificationMetrics LibTorchNodeBehaviour::evaluate_held_out(
                         models::Evaluator(*model_, device_,
                                           gather(*shard_data(shard), selection(shard).held_out)))
                .first;
-    parts.push_back(it->second.evaluate(global));
-    if (!keep) held_out_evaluators_.erase(it);
+    if (keep) {
+      // On the trainer's network, as evaluate(): no network per shard.
+      if (!trainer_) trainer_.emplace(*model_, device_);
+      parts.push_back(it->second.evaluate(global, *trainer_));
+    } else {
+      parts.push_back(it->second.evaluate(global));
+      held_out_evaluators_.erase(it);
+    }
   }
   return combine_evaluations(parts);
 }

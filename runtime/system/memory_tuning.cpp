@@ -45,6 +45,11 @@ void release_free_memory() {
   malloc_trim(0);
 }
 
+void release_after_large_model(std::uint64_t model_bytes) {
+  constexpr std::uint64_t kLargeModelBytes = std::uint64_t{64} << 20;
+  if (model_bytes >= kLargeModelBytes) release_free_memory();
+}
+
 std::string memory_allocator() {
   if (const auto ctl = jemalloc_ctl()) {
     std::string out = "jemalloc";

@@ -17,6 +17,7 @@
 /// first touch of freshly mapped memory is slow, and glibc unmaps large blocks
 /// on free, so every parameter buffer would pay it again.
 
+#include <cstdint>
 #include <string>
 
 namespace troupe::runtime {
@@ -39,6 +40,13 @@ void release_thread_cache();
 /// blocks it will not need again soon: an embedded run of thousands of nodes
 /// at a round's end, when the aggregator dropped every node's update.
 void release_free_memory();
+
+/// release_free_memory when a job's model is at least 64 MiB (`model_bytes`):
+/// the blocks a set-up, a task or an aggregation of such a model freed (its
+/// probe module, its gradients, its old versions) are whole model copies, and
+/// jemalloc reuses them poorly for blocks of another size. For smaller models
+/// the page faults of taking pages anew would cost more than keeping them.
+void release_after_large_model(std::uint64_t model_bytes);
 
 /// The allocator this process uses, for `troupe --version` and logs: e.g.
 /// "jemalloc 5.3.0 (oversize_threshold=0, muzzy_decay_ms=-1)" or "glibc malloc (tuned)".

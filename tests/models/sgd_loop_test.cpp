@@ -143,3 +143,14 @@ TEST(MlpTrainStep, WithMomentumFloatInputsAndAGradientHookTrainsTheSameAsAutogra
   expect_same(hooked, 40);
   EXPECT_NE(hooked.own, float_inputs.own);
 }
+
+TEST(RunSgd, ThroughAutogradLeavesNoGradientsBehind) {
+  // A large model's gradients are a model's worth of memory: none are kept
+  // between runs (LibTorch 1.13's zero_grad() kept them, zeroed).
+  auto [images, labels] = examples();
+  auto net = network(ModelKind::cnn);
+  const auto r = run_sgd(*net, {images, labels}, schedule(3, 0.0));
+  EXPECT_EQ(r.steps, 3);
+  EXPECT_EQ(net->own_steps(), 0);
+  for (const auto& p : net->parameters()) EXPECT_FALSE(p.grad().defined());
+}

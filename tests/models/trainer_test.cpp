@@ -272,3 +272,32 @@ TEST(TrainerPool, LendsAsManyAsAreBorrowedAtOnceAndDropsAnotherKeysTrainers) {
   EXPECT_EQ(pool.free_trainers(), 1u);
   EXPECT_EQ(pool.made(), 3u);
 }
+
+TEST(Evaluator, OnATrainersNetworkGivesItsOwnResultsAndLeavesTheTrainerAsItWas) {
+  const auto data = real_head(Split::train, 600);
+  const auto test = real_head(Split::test, 300);
+  const auto init = initial_parameters(ModelKind::cnn, 3);
+  TrainOptions opts;
+  opts.local_steps = 4;
+  opts.seed = 2;
+  LocalTrainer trainer(ModelKind::cnn, {"cpu", 1});
+  trainer.set_data(data, iota(data.size()), 0);
+  Parameters first, again;
+  trainer.train(init, opts, first);
+
+  Evaluator own(ModelKind::cnn, {"cpu", 1}, test);
+  Evaluator borrowing(ModelKind::cnn, {"cpu", 1}, test);
+  const auto a = own.evaluate(first);
+  const auto b = borrowing.evaluate(first, trainer);
+  EXPECT_EQ(a.accuracy, b.accuracy);
+  EXPECT_EQ(a.loss, b.loss);
+  EXPECT_EQ(a.f1, b.f1);
+  EXPECT_NE(borrowing.evaluate(init, trainer).loss, b.loss);  // it evaluated what it was given
+
+  // The borrowed network trains the same task to the same update afterwards.
+  trainer.train(init, opts, again);
+  EXPECT_EQ(first.bytes, again.bytes);
+
+  LocalTrainer mlp(ModelKind::mlp, {"cpu", 1});
+  EXPECT_THROW(borrowing.evaluate(first, mlp), std::logic_error);
+}

@@ -166,16 +166,26 @@ TEST_F(SyncRounds, NoUsableUpdateKeepsTheVersion) {
 }
 
 TEST_F(SyncRounds, OnlyTheLastVersionsAreHeld) {
+  // By default only the current version: a synchronous round needs no older
+  // one, and each is a model's worth of memory.
+  auto kept = options;
+  kept.versions_kept = 3;
+  SyncAggregator three{std::make_unique<Recording>(seen), vec({0, 0}), kept};
   for (int round = 1; round <= 4; ++round) {
-    auto u = update(round, 0, "a", {float(round), 0}, round);
-    u.base_version = round - 1;
-    ASSERT_FALSE(agg.accept(std::move(u)).refused());
-    agg.aggregate({round, {round}, {}, {}});
+    for (auto* a : {&agg, &three}) {
+      auto u = update(round, 0, "a", {float(round), 0}, round);
+      u.base_version = round - 1;
+      ASSERT_FALSE(a->accept(std::move(u)).refused());
+      a->aggregate({round, {round}, {}, {}});
+    }
   }
   EXPECT_EQ(agg.version(), 4);
-  EXPECT_EQ(agg.get(1), nullptr);
-  EXPECT_NE(agg.get(2), nullptr);
+  EXPECT_EQ(agg.get(3), nullptr);
   EXPECT_NE(agg.get(4), nullptr);
+  EXPECT_EQ(three.version(), 4);
+  EXPECT_EQ(three.get(1), nullptr);
+  EXPECT_NE(three.get(2), nullptr);
+  EXPECT_NE(three.get(4), nullptr);
 }
 
 TEST_F(SyncRounds, ASnapshotResumesWhereTheRoundsLeftOff) {
