@@ -89,6 +89,11 @@ std::shared_ptr<const net::SharedBlock> shared_model(AggregatorState& st, std::i
                                                      const models::Parameters& p) {
   auto& blocks = st.shared_models;
   if (const auto it = blocks.find(version); it != blocks.end()) return it->second;
+  // A version the aggregator no longer holds is asked for no more: its block
+  // (a model's worth of shared memory) goes (a node reading it keeps its own
+  // descriptor).
+  for (auto it = blocks.begin(); it != blocks.end();)
+    it = st.core && !st.core->get(it->first) ? blocks.erase(it) : std::next(it);
   // Older than every version held: it would be let go at once.
   if (blocks.size() >= AggregatorState::kMostSharedModels && version < blocks.begin()->first)
     return nullptr;

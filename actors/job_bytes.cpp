@@ -45,7 +45,8 @@ std::string fetch_offered_script(runtime::JobSpec& job, double timeout_s) {
   try {
     std::vector<unsigned char> bytes;
     const auto why = net::fetch_bulk(offer.hosts, offer.port, offer.ticket, offer.size, bytes,
-                                     std::max(1.0, timeout_s));
+                                     std::max(1.0, timeout_s), nullptr,
+                                     std::max(1.0, job.cluster.task_timeout_s));
     offer = {};
     if (!why.empty()) return failed(why);
     std::string text(bytes.begin(), bytes.end());

@@ -45,9 +45,10 @@ runtime::JobSpec job_for(const caf::node_id& receiver, const caf::node_id& here,
                          bool whole = false);
 
 /// Fetches the script `job` was offered into it (each stall bounded by
-/// `timeout_s`); "" when nothing was offered or the bytes came, else why not,
-/// as a sentence fragment ("the model's N bytes could not be fetched: ...").
-/// The offer is cleared either way. Does not throw.
+/// `timeout_s`, the whole fetch by the job's task timeout, after which the
+/// scheduler no longer waits for the set-up); "" when nothing was offered or
+/// the bytes came, else why not, as a sentence fragment ("the model's N bytes
+/// could not be fetched: ..."). The offer is cleared either way. Does not throw.
 std::string fetch_offered_script(runtime::JobSpec& job, double timeout_s);
 
 /// Models up to this size are taken by a scheduler's data plane.

@@ -31,11 +31,13 @@ caf::behavior model_fetcher(caf::event_based_actor* self, ModelOffer offer,
     if (offer.model.params) params->tensors = offer.model.params->tensors;
     const auto started = std::chrono::steady_clock::now();
     bool connected = true;
-    auto why = offer.size < 0
-                   ? std::string("a negative size")
-                   : net::fetch_bulk(offer.offer.hosts, offer.offer.port, offer.offer.ticket,
-                                     static_cast<std::uint64_t>(offer.size), params->bytes,
-                                     stall_limit(timeout), &connected);
+    auto why = offer.size < 0 ? std::string("a negative size")
+                              : net::fetch_bulk(
+                                    offer.offer.hosts, offer.offer.port, offer.offer.ticket,
+                                    static_cast<std::uint64_t>(offer.size), params->bytes,
+                                    stall_limit(timeout), &connected,
+                                    // The node stops waiting then (and asks in a message).
+                                    std::max(1e-3, std::chrono::duration<double>(timeout).count()));
     if (!connected && gave_up) *gave_up = true;  // before the answer: the node reads it then
     if (why.empty()) why = params->validate();
     if (why.empty()) {

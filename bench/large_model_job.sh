@@ -5,8 +5,9 @@
 # same job runs
 # with models and updates through shared memory (the default on one host),
 # over the data plane (`troupe node --no-shared-memory --bulk-min-mib 1`) and
-# in CAF messages (`--no-shared-memory --bulk-min-mib 100000`), and into the
-# scheduler's spool directory (`troupe scheduler --spool-dir`, with a
+# in CAF messages (`--no-shared-memory --bulk-min-mib 100000`), these three
+# with the updates in the scheduler's memory (`troupe scheduler --no-spool`),
+# and into the scheduler's spool directory (`troupe scheduler --spool-dir`, with a
 # `--max-message` below the model's size) over the data plane and through
 # shared memory, alternating, RUNS times each. Prints every run's rounds and
 # median round (first round left out), the scheduler's and the largest node's peak RSS, and the model
@@ -118,9 +119,9 @@ spooled="--spool-dir $work/spool --spool-min-mib 1 --max-message $limit"
 for run in $(seq "$runs"); do
   for way in $ways; do
     case $way in
-      shared) one_run "shared-$run" ;;
-      data-plane) one_run "data-plane-$run" --no-shared-memory --bulk-min-mib 1 ;;
-      messages) one_run "messages-$run" --no-shared-memory --bulk-min-mib 100000 ;;
+      shared) SCHEDULER_OPTIONS=--no-spool one_run "shared-$run" ;;
+      data-plane) SCHEDULER_OPTIONS=--no-spool one_run "data-plane-$run" --no-shared-memory --bulk-min-mib 1 ;;
+      messages) SCHEDULER_OPTIONS=--no-spool one_run "messages-$run" --no-shared-memory --bulk-min-mib 100000 ;;
       spooled) SCHEDULER_OPTIONS=$spooled one_run "spooled-$run" --no-shared-memory --bulk-min-mib 1 ;;
       spooled-shm) SCHEDULER_OPTIONS=$spooled one_run "spooled-shm-$run" ;;
       *) echo "unknown way: $way" >&2; exit 2 ;;

@@ -106,19 +106,34 @@ std::optional<int> apply_max_message(const std::string& command, double mib,
   return std::nullopt;
 }
 
-/// --spool-dir DIR and --spool-min-mib of the processes that host aggregators.
-void add_spool_options(po::options_description& desc, std::string& dir, std::string& min_mib) {
-  desc.add_options()("spool-dir", po::value(&dir),
-                     "write updates that come over the data plane to unlinked files in DIR as "
-                     "they arrive, and combine them from there a chunk at a time (fedavg, "
-                     "weighted, fedprox; other strategies load them): the aggregator then holds "
-                     "about two model copies and a chunk per update, not every update")(
-      "spool-min-mib", po::value(&min_mib),
-      "with --spool-dir: updates of this many MiB or more are spooled (default 64)");
+/// --spool-dir, --spool-min-mib and --no-spool of the processes that host aggregators.
+struct SpoolFlags {
+  std::string dir, min_mib;
+  bool off = false;
+};
+
+void add_spool_options(po::options_description& desc, SpoolFlags& f) {
+  desc.add_options()("spool-dir", po::value(&f.dir),
+                     "write large updates that come over the data plane or through shared "
+                     "memory to unlinked files in DIR as they arrive, and combine them from "
+                     "there a chunk at a time (fedavg, weighted, fedprox; other strategies load "
+                     "them): the aggregator then holds about two model copies and a chunk per "
+                     "update, not every update (default: $TMPDIR, else /var/tmp)")(
+      "spool-min-mib", po::value(&f.min_mib),
+      "updates of this many MiB or more are spooled (default 64)")(
+      "no-spool", po::bool_switch(&f.off), "keep every update in memory");
 }
 
-std::optional<int> apply_spool(const std::string& command, const std::string& dir,
-                               const std::string& min_text, actors::ProcessOptions& p) {
+/// The spool directory when none is named: $TMPDIR, else /var/tmp (a disk on
+/// most systems, where /tmp may be a tmpfs, which is memory).
+std::string default_spool_dir() {
+  const char* tmp = std::getenv("TMPDIR");
+  return tmp && *tmp ? tmp : "/var/tmp";
+}
+
+std::optional<int> apply_spool(const std::string& command, const SpoolFlags& f,
+                               actors::ProcessOptions& p) {
+  const auto& min_text = f.min_mib;
   const bool given = !min_text.empty();
   double min_mib = 0;
   std::size_t used = 0;
@@ -130,10 +145,33 @@ std::optional<int> apply_spool(const std::string& command, const std::string& di
   if (given && (used != min_text.size() || !(min_mib >= 0) || min_mib > 1048576))
     return usage_error(
         command, "--spool-min-mib must be between 0 and 1048576 (MiB), got '" + min_text + "'");
-  if (dir.empty()) {
-    if (given) return usage_error(command, "--spool-min-mib needs --spool-dir");
+  if (f.off) {
+    if (!f.dir.empty() || given)
+      return usage_error(command, "--no-spool leaves no updates to --spool-dir or --spool-min-mib");
     return std::nullopt;
   }
+  if (f.dir.empty()) {
+    // By default large updates are spooled where the system keeps temporary
+    // files, when that can be done; else they stay in memory, as with --no-spool.
+    // Under TLS, or without the message guard, updates travel in messages.
+    if (p.security.tls() || p.max_message == 0) {
+      if (given)
+        return usage_error(command,
+                           "--spool-min-mib does not apply with TLS or --max-message 0: "
+                           "updates then travel in messages");
+      return std::nullopt;
+    }
+    const auto dir = default_spool_dir();
+    if (auto why = runtime::spool_dir_problem(dir); !why.empty()) {
+      runtime::logging::Line(runtime::logging::Level::info)
+          << "troupe " << command << ": updates stay in memory (" << why << ")";
+      return std::nullopt;
+    }
+    p.spool_dir = dir;
+    if (given) p.spool_min_bytes = static_cast<std::uint64_t>(min_mib * 1024 * 1024);
+    return std::nullopt;
+  }
+  const auto& dir = f.dir;
   if (p.security.tls())
     return usage_error(command,
                        "--spool-dir does not apply with TLS: updates then travel in "
@@ -199,8 +237,8 @@ int scheduler_command(int argc, char** argv) {
   add_process_options(sections["process"], o.common, true);
   double max_message_mb = static_cast<double>(o.common.max_message >> 20);
   add_max_message_option(sections["security"], max_message_mb);
-  std::string spool_dir, spool_min_mib;
-  add_spool_options(sections["process"], spool_dir, spool_min_mib);
+  SpoolFlags spool;
+  add_spool_options(sections["process"], spool);
   double min_memory_mb = static_cast<double>(o.min_free_memory >> 20);
   double min_disk_mb = static_cast<double>(o.min_free_disk >> 20);
   sections["cluster"].add_options()("min-free-memory", with_default(min_memory_mb),
@@ -232,7 +270,7 @@ int scheduler_command(int argc, char** argv) {
   if (auto code = load_security("scheduler", o.common.security, paths)) return *code;
   if (auto code = load_allowed_nodes(allowed_nodes, o.allowed_nodes)) return *code;
   if (auto code = apply_max_message("scheduler", max_message_mb, o.common)) return *code;
-  if (auto code = apply_spool("scheduler", spool_dir, spool_min_mib, o.common)) return *code;
+  if (auto code = apply_spool("scheduler", spool, o.common)) return *code;
   if (!(min_memory_mb >= 0) || !(min_disk_mb >= 0))
     return usage_error("scheduler", "--min-free-memory and --min-free-disk must not be negative");
   o.min_free_memory = static_cast<std::uint64_t>(min_memory_mb * 1024 * 1024);
@@ -263,8 +301,8 @@ int aggregator_command(int argc, char** argv) {
   add_process_options(sections["process"], o.common, true);
   double max_message_mb = static_cast<double>(o.common.max_message >> 20);
   add_max_message_option(sections["security"], max_message_mb);
-  std::string spool_dir, spool_min_mib;
-  add_spool_options(sections["process"], spool_dir, spool_min_mib);
+  SpoolFlags spool;
+  add_spool_options(sections["process"], spool);
   SecurityPaths paths;
   add_security_options(sections["security"], o.common.security, paths);
   DaemonOptions daemon;
@@ -274,7 +312,7 @@ int aggregator_command(int argc, char** argv) {
   if (auto code = apply_log_options("aggregator", daemon, "aggregator")) return *code;
   if (auto code = load_security("aggregator", o.common.security, paths)) return *code;
   if (auto code = apply_max_message("aggregator", max_message_mb, o.common)) return *code;
-  if (auto code = apply_spool("aggregator", spool_dir, spool_min_mib, o.common)) return *code;
+  if (auto code = apply_spool("aggregator", spool, o.common)) return *code;
   if (auto code = endpoint("aggregator", "listen", listen, o.listen)) return *code;
   if (auto code = endpoint("aggregator", "scheduler", scheduler, o.scheduler)) return *code;
   return actors::run_aggregator_process(o);

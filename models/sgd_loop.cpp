@@ -34,6 +34,24 @@ void drop_gradients(std::vector<torch::Tensor>& params) {
   for (auto& p : params) p.mutable_grad().reset();
 }
 
+/// A zero gradient for each parameter backward did not reach, as zero_grad()
+/// left it: the optimiser skips a parameter without one, and with momentum a
+/// parameter that missed a step (a script's branch not taken) still moves.
+void zero_missing_gradients(std::vector<torch::Tensor>& params) {
+  for (auto& p : params)
+    if (p.requires_grad() && !p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
+}
+
+/// Drops `params`' gradients when it goes, however the run ends (an
+/// interrupted or failed run kept a model's worth of them).
+struct GradientsDropped {
+  std::vector<torch::Tensor>& params;
+  bool on;
+  ~GradientsDropped() {
+    if (on) drop_gradients(params);
+  }
+};
+
 }  // namespace
 
 torch::Tensor permutation(std::int64_t n, std::mt19937_64& rng, const torch::Device& device) {
@@ -115,6 +133,9 @@ TrainResult run_sgd(Network& net, const SgdExamples& examples, const SgdSchedule
   // A network's own step computes plain cross-entropy's gradients without
   // autograd; a loss of the caller's goes through autograd.
   TrainStep* own_step = hooks.batch_loss || hooks.extra_loss ? nullptr : net.train_step();
+  // Between runs a network holds no gradients through autograd (a model's
+  // worth of memory); its own step keeps its buffers.
+  const GradientsDropped dropped{params, own_step == nullptr};
   double loss_sum = 0.0;
   auto loss_acc = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device));
   std::int64_t step = 0;
@@ -156,6 +177,7 @@ TrainResult run_sgd(Network& net, const SgdExamples& examples, const SgdSchedule
                                 : torch::nn::functional::cross_entropy(outputs, y);
         if (hooks.extra_loss) loss = loss + hooks.extra_loss(rng);
         loss.backward();
+        zero_missing_gradients(params);
       }
       if (hooks.after_backward) hooks.after_backward();
       sgd.step();
@@ -167,9 +189,6 @@ TrainResult run_sgd(Network& net, const SgdExamples& examples, const SgdSchedule
       result.samples_seen += len;
     }
   }
-  // Between runs a network holds no gradients through autograd (a model's
-  // worth of memory); its own step keeps its buffers.
-  if (!own_step) drop_gradients(params);
   if (!on_cpu) loss_sum = loss_acc.item<double>();
   result.steps = step;
   result.mean_loss =

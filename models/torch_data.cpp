@@ -45,7 +45,7 @@ torch::Tensor model_input(const torch::Tensor& stored) {
   return stored.to(torch::kFloat32).mul_(1.0F / (255.0F * kPixelStd)).sub_(kPixelMean / kPixelStd);
 }
 
-const torch::Tensor& model_input_into(const torch::Tensor& stored, const torch::Tensor& buffer) {
+torch::Tensor model_input_into(const torch::Tensor& stored, const torch::Tensor& buffer) {
   if (stored.scalar_type() != torch::kUInt8) return stored;
   // copy_ converts as to() does; then the same two rounded operations.
   buffer.copy_(stored.view(buffer.sizes()))

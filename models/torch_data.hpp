@@ -33,7 +33,7 @@ torch::Tensor model_input(const torch::Tensor& stored);
 /// model_input of a batch without allocating: uint8 pixels are converted into
 /// `buffer` (float32, as many elements, reused between batches), the same
 /// values bit for bit. Returns `buffer`, or `stored` when it is not uint8.
-const torch::Tensor& model_input_into(const torch::Tensor& stored, const torch::Tensor& buffer);
+torch::Tensor model_input_into(const torch::Tensor& stored, const torch::Tensor& buffer);
 
 /// model_input of example_tensors: the selection as float32 model inputs, and
 /// the labels (for sets used whole every time, such as distillation's public set).

@@ -17,6 +17,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <functional>
 #include <list>
@@ -820,7 +821,14 @@ std::string send_bulk(const std::vector<std::string>& hosts, std::uint16_t port,
 
 std::string fetch_bulk(const std::vector<std::string>& hosts, std::uint16_t port,
                        const std::string& ticket, std::uint64_t size,
-                       std::vector<unsigned char>& out, double timeout_s, bool* connected) {
+                       std::vector<unsigned char>& out, double timeout_s, bool* connected,
+                       double deadline_s) {
+  using Clock = std::chrono::steady_clock;
+  // A year or more (or not finite) is no deadline: the arithmetic stays in range.
+  const auto deadline = deadline_s > 0.0 && deadline_s < 3.2e7
+                            ? Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                                 std::chrono::duration<double>(deadline_s))
+                            : Clock::time_point::max();
   return with_each_address(
       hosts, port, ticket, timeout_s, connected, [&](int fd, int* status) -> std::string {
         const auto header = header_of(ticket, size);
@@ -840,6 +848,10 @@ std::string fetch_bulk(const std::vector<std::string>& hosts, std::uint16_t port
         // zero-fill of each overlaps the sender's writes of the next.
         std::size_t got = out.size();
         while (got < size) {
+          if (Clock::now() > deadline)
+            return "a lent block of " + mib(size) + " took longer than " +
+                   std::to_string(static_cast<int>(std::ceil(deadline_s))) + " s (" + mib(got) +
+                   " came)";
           const auto n = std::min<std::size_t>(kChunk, size - got);
           out.resize(got + n);
           std::size_t in_chunk = 0;

@@ -183,11 +183,12 @@ std::string await_bulk_answer(int fd, const std::string& ticket, int* status = n
 /// receiver behind the guard at `port` of `hosts`, trying them as send_bulk()
 /// does, into `out` (resized to `size`). Blocks until they came; returns ""
 /// when all did, else why not (`out` is then unspecified). `timeout_s`
-/// bounds each stall of the socket; `connected` as for send_bulk().
+/// bounds each stall of the socket, `deadline_s` (> 0) the whole fetch (for a
+/// caller that stops waiting then); `connected` as for send_bulk().
 std::string fetch_bulk(const std::vector<std::string>& hosts, std::uint16_t port,
                        const std::string& ticket, std::uint64_t size,
-                       std::vector<unsigned char>& out, double timeout_s,
-                       bool* connected = nullptr);
+                       std::vector<unsigned char>& out, double timeout_s, bool* connected = nullptr,
+                       double deadline_s = 0.0);
 
 /// This process's receiver (set by whoever publishes its guarded port), or
 /// none: the registry holds it weakly, its owner keeps it alive.

@@ -43,7 +43,7 @@ TEST(ConcurrentJobs, TwoJobsRunAtOnceOnNodesOfTheirOwnAndEachTrainsItsSoloModel)
 
 TEST(ConcurrentJobs, AQueuedJobWaitsForNodesOthersHoldPastItsJoinTimeoutThenTakesThem) {
   ConcurrentCluster c(2, 2);
-  auto long_job = job(2, 30, 1);
+  auto long_job = job(2, 60, 1);  // about 2 s: several times the join timeout
   auto waiting = job(1, 1, 2);
   waiting.cluster.join_timeout_s = 0.2;  // far shorter than the first job's run
   auto a = c.submit_later(long_job);

@@ -203,14 +203,16 @@ TEST(BadInput, ADemandNoNodeMeetsFailsTheJobNamingEachNodeAndAMalformedOneIsAUsa
       << r.output;
 }
 
-TEST(BadInput, SpoolOptionsOutOfRangeOrWithoutADirectoryAreUsageErrors) {
+TEST(BadInput, SpoolOptionsOutOfRangeOrAtOddsAreUsageErrors) {
   const std::string dir = testing::TempDir();
   for (const auto& [args, said] : std::vector<std::pair<std::string, std::string>>{
-           {"scheduler --spool-min-mib 2", "--spool-min-mib needs --spool-dir"},
+           {"scheduler --no-spool --spool-min-mib 2", "--no-spool leaves no updates"},
+           {"aggregator --no-spool --spool-dir " + dir, "--no-spool leaves no updates"},
            {"aggregator --spool-dir " + dir + " --spool-min-mib -1", "--spool-min-mib must be"},
            {"scheduler --spool-dir " + dir + " --spool-min-mib lots", "got 'lots'"},
            {"scheduler --spool-dir " + dir + "/no-such-dir", "--spool-dir: cannot make"},
-           {"scheduler --spool-dir " + dir + " --max-message 0", "needs the message guard"}}) {
+           {"scheduler --spool-dir " + dir + " --max-message 0", "needs the message guard"},
+           {"scheduler --spool-min-mib 1 --max-message 0", "--spool-min-mib does not apply"}}) {
     const auto r = run_troupe(args);
     EXPECT_EQ(r.code, 2) << args << "\n" << r.output;
     EXPECT_NE(r.output.find(said), std::string::npos) << args << "\n" << r.output;

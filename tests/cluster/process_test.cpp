@@ -260,6 +260,43 @@ TEST(ClusterProcesses, ASpoolingAggregatorCopiesUpdatesFromSharedMemoryToFiles) 
   EXPECT_EQ(said.find("cannot be spooled"), std::string::npos) << said;
 }
 
+TEST(ClusterProcesses, WithoutASpoolDirectoryLargeUpdatesAreSpooledInTheTemporaryDirectory) {
+  // No --spool-dir: updates from --spool-min-mib (64 by default; 0.2 here, so
+  // that the MLP's 0.39 MiB update counts as large) go to $TMPDIR.
+  TempDir dir;
+  const auto spool = dir.file("tmp");
+  std::filesystem::create_directory(spool);
+  // The scheduler started next inherits it; put back at the end of the scope.
+  struct TmpDir {
+    explicit TmpDir(const std::string& to) : was(std::getenv("TMPDIR") != nullptr) {
+      if (was) before = std::getenv("TMPDIR");
+      setenv("TMPDIR", to.c_str(), 1);
+    }
+    ~TmpDir() {
+      if (was)
+        setenv("TMPDIR", before.c_str(), 1);
+      else
+        unsetenv("TMPDIR");
+    }
+    bool was;
+    std::string before;
+  };
+  std::string said;
+  {
+    TmpDir tmp(spool);
+    ASSERT_NO_FATAL_FAILURE(run_through_shared_memory(dir, {"--spool-min-mib", "0.2"}, said));
+  }
+  EXPECT_NE(said.find("was spooled to " + spool + " from its node's shared memory"),
+            std::string::npos)
+      << said;
+  EXPECT_TRUE(std::filesystem::is_empty(spool));  // unlinked files: nothing left behind
+
+  // --no-spool is taken (and nothing this small would be spooled anyway).
+  TempDir other;
+  ASSERT_NO_FATAL_FAILURE(run_through_shared_memory(other, {"--no-spool"}, said));
+  EXPECT_EQ(said.find("was spooled"), std::string::npos) << said;
+}
+
 TEST(ClusterProcesses, UpdatesGoInMessagesToAnAggregatorWithoutADataPlane) {
   TempDir dir;
   // --max-message 0: no guard, so no data plane. Every update asks for a

@@ -374,6 +374,24 @@ TEST(BulkChannel, ALentBlockIsFetchedWholeOnceAndKeptAliveWhileItIsLent) {
   EXPECT_EQ(plane.receiver->stats().blocks, 0u);
 }
 
+TEST(BulkChannel, AFetchPastItsDeadlineStopsAndSaysSo) {
+  Plane plane;
+  auto owner = std::make_shared<std::vector<unsigned char>>(random_bytes(std::size_t{8} << 20, 3));
+  const auto ticket = plane.receiver->lend(owner, owner->data(), owner->size());
+  std::vector<unsigned char> got;
+  // A deadline passed before the first byte: the fetch gives up at once.
+  const auto why = troupe::net::fetch_bulk(plane.receiver->hosts(), plane.receiver->port(), ticket,
+                                           owner->size(), got, 5.0, nullptr, 1e-9);
+  EXPECT_NE(why.find("took longer than"), std::string::npos) << why;
+  // One that leaves time lets a block through.
+  const auto again = plane.receiver->lend(owner, owner->data(), owner->size());
+  ASSERT_EQ(troupe::net::fetch_bulk(plane.receiver->hosts(), plane.receiver->port(), again,
+                                    owner->size(), got, 5.0, nullptr, 60.0),
+            "")
+      << plane.log.all();
+  EXPECT_EQ(got, *owner);
+}
+
 TEST(BulkChannel, AFetchOfAnotherSizeIsRefusedAndTheLoanStands) {
   Plane plane;
   auto owner = std::make_shared<std::vector<unsigned char>>(random_bytes(3000, 8));
