@@ -124,7 +124,9 @@ class Evaluator {
   /// that trains and evaluates one model holds one network, not two. The
   /// trainer must be of the same model on the same device (std::logic_error
   /// otherwise); its network is left holding `params`, and its next train()
-  /// imports the parameters it is given as always.
+  /// imports the parameters it is given as always. What a network holds
+  /// besides the state that travels (a script's integer buffers, attributes
+  /// its forward changes) is then shared by training and evaluation.
   ClassificationMetrics evaluate(const Parameters& params, LocalTrainer& trainer);
 
  private:

@@ -153,6 +153,12 @@ models::TrainResult LibTorchNodeBehaviour::train(const models::Parameters& globa
   return result;
 }
 
+models::LocalTrainer* LibTorchNodeBehaviour::kept_trainer() {
+  if (trainers_ || release_) return nullptr;
+  if (!trainer_) trainer_.emplace(*model_, device_);
+  return &*trainer_;
+}
+
 models::ClassificationMetrics LibTorchNodeBehaviour::evaluate(const models::Parameters& global) {
   if (!model_) throw std::logic_error("evaluation before set-up");
   if (!evaluator_) {
@@ -163,10 +169,7 @@ models::ClassificationMetrics LibTorchNodeBehaviour::evaluate(const models::Para
   }
   // A node that keeps its trainer evaluates on the trainer's network: one
   // network (a model's worth of memory) for both.
-  if (!trainers_ && !release_) {
-    if (!trainer_) trainer_.emplace(*model_, device_);
-    return evaluator_->evaluate(global, *trainer_);
-  }
+  if (auto* trainer = kept_trainer()) return evaluator_->evaluate(global, *trainer);
   return evaluator_->evaluate(global);
 }
 
@@ -180,7 +183,7 @@ models::ClassificationMetrics LibTorchNodeBehaviour::evaluate_held_out(
   // A node among many (sampled, or borrowing trainers) keeps no network
   // between tasks: an evaluator kept per node that trained once grew with the
   // nodes sampled so far.
-  const bool keep = !release_ && !trainers_;
+  auto* trainer = kept_trainer();
   for (int shard : latest_shards_) {
     if (selection(shard).held_out.empty()) continue;  // a shard of one example
     auto it = held_out_evaluators_.find(shard);
@@ -190,10 +193,9 @@ models::ClassificationMetrics LibTorchNodeBehaviour::evaluate_held_out(
                         models::Evaluator(*model_, device_,
                                           gather(*shard_data(shard), selection(shard).held_out)))
                .first;
-    if (keep) {
+    if (trainer) {
       // On the trainer's network, as evaluate(): no network per shard.
-      if (!trainer_) trainer_.emplace(*model_, device_);
-      parts.push_back(it->second.evaluate(global, *trainer_));
+      parts.push_back(it->second.evaluate(global, *trainer));
     } else {
       parts.push_back(it->second.evaluate(global));
       held_out_evaluators_.erase(it);

@@ -39,6 +39,10 @@ class LibTorchNodeBehaviour final : public NodeBehaviour {
   /// the node's own examples, or (a catalog with Holding::shards) the
   /// shard's own rows, read at its first use.
   const std::shared_ptr<const models::Dataset>& shard_data(int shard);
+  /// The node's own trainer when it keeps one between tasks (made if need
+  /// be), for evaluations to borrow its network; null when it keeps none
+  /// (release_, or trainers from the pool).
+  models::LocalTrainer* kept_trainer();
 
   std::optional<models::ModelSource> model_;  ///< the job's model, once set up
   models::DeviceOptions device_;
